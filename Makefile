@@ -1,0 +1,121 @@
+# vdpd: one Makefile, no configure step.  Sources are found by convention:
+#   vdp/*.c lldp/*.c profiles/*.c   -> $(BUILD)/libvdp.a (vdp/main.c is vdpd's main)
+#   tools/<name>/*.c                -> $(BUILD)/<name>   (one program per folder)
+#   tests/unit/test_*.c             -> $(BUILD)/unit/test_*  (plus tests/unit/*.c helpers)
+#   tests/fuzz/fuzz_*.c             -> $(BUILD)/fuzz/fuzz_*  (clang, libFuzzer)
+#   tests/bench/bench_*.c           -> $(BUILD)/bench/bench_*
+
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+BUILD ?= build
+CC ?= cc
+PKGS := libevent libnl-3.0 libnl-route-3.0 libconfig jansson libxml-2.0
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -DVDP_VERSION='"$(VERSION)"' -I. $(PKG_CFLAGS) $(SANFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lm
+
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+LIB_SRCS := $(filter-out vdp/main.c,$(wildcard vdp/*.c lldp/*.c profiles/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB := $(BUILD)/libvdp.a
+HDRS := $(wildcard vdp/*.h lldp/*.h profiles/*.h tools/*/*.h tests/unit/*.h)
+
+TOOL_DIRS := $(patsubst %/,%,$(dir $(wildcard tools/*/*.c)))
+TOOLS := $(sort $(foreach d,$(TOOL_DIRS),$(BUILD)/$(notdir $(d))))
+PROGS := $(if $(wildcard vdp/main.c),$(BUILD)/vdpd) $(TOOLS)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_HELPERS := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/bench_*.c))
+
+.PHONY: all deps unit unit-asan integration check fuzz fuzz-build bench demo install clean
+all: $(LIB) $(PROGS) $(UNIT_BINS)
+
+$(BUILD)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/vdpd: $(BUILD)/obj/vdp/main.o $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+.SECONDEXPANSION:
+$(TOOLS): $(BUILD)/%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard tools/$$*/*.c)) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPERS:%.c=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL) -lcmocka
+
+TESTTOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
+all: $(TESTTOOL_BINS)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+deps:
+	@tools/deps.sh
+
+unit: $(UNIT_BINS)
+	@SAN=$(SAN) tests/unit/run.sh $(UNIT_BINS)
+
+unit-asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 unit
+
+integration: $(PROGS)
+	@tests/integration/run.sh
+
+# The one test command: dependencies, -Werror build, unit tests twice (plain
+# and under ASan+UBSan), integration tests in network namespaces, summary.
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit 2>&1 | tee $(BUILD)/unit.log
+	@$(MAKE) --no-print-directory unit-asan 2>&1 | tee $(BUILD)/unit-asan.log
+	@$(MAKE) --no-print-directory integration 2>&1 | tee $(BUILD)/integration.log
+	@echo "== summary"; grep -h '^== .*passed' $(BUILD)/unit.log $(BUILD)/unit-asan.log $(BUILD)/integration.log
+	@! grep -qh '^== .* [1-9][0-9]* failed' $(BUILD)/unit.log $(BUILD)/unit-asan.log $(BUILD)/integration.log
+
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -DVDP_FUZZING -o $@ $< $(LIB_SRCS) $(LDLIBS_ALL)
+fuzz-build: $(FUZZ_BINS)
+fuzz: deps fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+bench: $(BENCH_BINS) $(PROGS)
+	@tests/bench/run.sh $(BENCH_BINS)
+
+demo: deps all
+	@tools/demo.sh
+
+PREFIX ?= /usr/local
+install: $(PROGS)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/sbin/
+	-install -m 644 docs/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	-install -m 644 docs/man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+
+clean:
+	rm -rf build
