@@ -136,9 +136,12 @@ int vdp_encode_org(struct wbuf *w, const struct vdp_org *o);
 /* Size on the wire (header included) of an association TLV. */
 size_t vdp_assoc_wire_size(uint8_t filter_fmt, uint16_t n);
 
-/* Packs as many of the n association TLVs as fit into one ULPDU of at most
- * max_len octets, after the manager ID.  Returns the number packed (>= 1
- * unless the first one alone does not fit, then a negative error). */
+/* Packs the manager ID and then as many of the n association TLVs (a[i]
+ * with a[i].n_filters entries from f[i]) as fit into one ULPDU; the limit is
+ * the remaining capacity of w (give it cap = MTU - ECP header).  Returns the
+ * number packed (>= 1), or a negative error with w unchanged when not even
+ * the first one fits (CODEC_E_NO_SPACE) or it is too long for any PDU
+ * (CODEC_E_TOO_LONG).  Packing stops at the first TLV that does not fit. */
 int vdp_pack(struct wbuf *w, const uint8_t mgrid[VDP_MGRID_LEN],
 	     const struct vdp_assoc *a, const struct vdp_filter *const *f, size_t n);
 
