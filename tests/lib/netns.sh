@@ -1,0 +1,331 @@
+# tests/lib/netns.sh: network-namespace harness sourced by every integration
+# and interop test (bash).  Everything a test creates through these functions
+# (namespaces, interfaces inside them, background processes, captures, the
+# scratch directory) is removed by cleanup(), which runs on EXIT, INT and TERM,
+# so a failing or interrupted test leaves nothing behind.
+#
+# Conventions
+#   - Namespaces are named "$T_PREFIX<name>"; T_PREFIX holds the test's pid so
+#     two tests can run side by side.  Functions take the short <name>.
+#   - Interfaces are created inside namespaces only (never in the host), so
+#     their names need not be unique across tests and die with the namespace.
+#   - Readiness is polled with wait_for (deadline + diagnostics), never slept.
+#   - Relative log/capture file names are placed in $T_DIR.
+#
+# Environment: T_KEEP=1 keeps $T_DIR after the run; T_VERBOSE=1 traces commands.
+
+T_NAME=${T_NAME:-$(basename "${0%.sh}")}
+T_PREFIX=${T_PREFIX:-vt$$-}
+T_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+T_BUILD=${T_BUILD:-$T_ROOT/build}
+T_DIR=$(mktemp -d "/tmp/vdpt.${T_NAME}.XXXXXX")
+T_NS=()		# short names of namespaces created, in creation order
+T_PIDS=()	# pids of background processes (each a process-group leader)
+T_PIDLOG=()	# log file of each background process (same index)
+T_CAPS=()	# pids of tcpdump captures
+T_DIAG=()	# extra diagnostic commands registered with diag_add
+T_FAILED=0
+T_CHECKS=0
+BG_PID=
+
+[ -n "$T_VERBOSE" ] && set -x
+
+# ---- messages ---------------------------------------------------------------
+
+t_log() { printf '[%s %s] %s\n' "$(date +%H:%M:%S.%N | cut -c1-12)" "$T_NAME" "$*" >&2; }
+info() { t_log "$@"; }
+
+# pass MSG: one successful check.
+pass() { T_CHECKS=$((T_CHECKS + 1)); printf 'ok   %s\n' "$*"; }
+
+# fail MSG: print the reason and diagnostics, exit 1 (cleanup runs on EXIT).
+fail()
+{
+	T_FAILED=1
+	printf 'FAIL %s\n' "$*"
+	printf 'FAIL %s\n' "$*" >&2
+	diagnostics
+	exit 1
+}
+
+# skip MSG: the test cannot run here (exit 77 = skip for tests/integration/run.sh).
+skip() { printf 'SKIP %s\n' "$*"; exit 77; }
+
+# done_ok: final line of a successful test.
+done_ok() { printf 'PASS %s (%d checks)\n' "$T_NAME" "$T_CHECKS"; exit 0; }
+
+require_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
+require_cmd()
+{
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || [ -x "$c" ] || skip "needs $c"
+	done
+}
+
+# assert_eq ACTUAL EXPECTED WHAT
+assert_eq()
+{
+	[ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
+	pass "$3 = $2"
+}
+
+# ---- namespaces and links -----------------------------------------------------
+
+# nsname NAME: full namespace name for a short one.
+nsname() { printf '%s%s' "$T_PREFIX" "$1"; }
+
+# nsx NS cmd...: run cmd inside namespace NS.
+nsx() { local n=$1; shift; ip netns exec "$(nsname "$n")" "$@"; }
+
+# ns_add NAME: new namespace with lo up, removed at cleanup.
+ns_add()
+{
+	local full
+	full=$(nsname "$1")
+	ip netns add "$full" || fail "ip netns add $full"
+	T_NS+=("$1")
+	ip -n "$full" link set lo up || fail "lo up in $full"
+	# No IPv6 DAD/router solicitations cluttering captures and slowing pings.
+	ip netns exec "$full" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
+}
+
+ns_exists() { ip netns list | awk '{print $1}' | grep -qx "$(nsname "$1")"; }
+
+# veth_add NS1 IF1 NS2 IF2 [MAC1 [MAC2]]: veth pair, both ends up.
+veth_add()
+{
+	local n1 n2
+	n1=$(nsname "$1") n2=$(nsname "$3")
+	ip -n "$n1" link add "$2" ${5:+address "$5"} type veth \
+		peer name "$4" ${6:+address "$6"} netns "$n2" ||
+		fail "veth $1/$2 <-> $3/$4"
+	ip -n "$n1" link set "$2" up || fail "link up $1/$2"
+	ip -n "$n2" link set "$4" up || fail "link up $3/$4"
+}
+
+# vm_add HOSTNS UPLINK VMNS MAC IP/PREFIX: a "VM": macvlan in VEPA mode on
+# UPLINK, moved into its own namespace VMNS (created if needed) as eth0.
+# VEPA sends everything, also VM-to-VM traffic, to the adjacent bridge.
+vm_add()
+{
+	local h v tmp
+	h=$(nsname "$1") v=$(nsname "$3")
+	ns_exists "$3" || ns_add "$3"
+	tmp=mv$RANDOM
+	ip -n "$h" link add link "$2" name "$tmp" address "$4" type macvlan mode vepa ||
+		fail "macvlan on $1/$2"
+	ip -n "$h" link set "$tmp" netns "$v" || fail "move $tmp to $3"
+	ip -n "$v" link set "$tmp" name eth0 || fail "rename eth0 in $3"
+	ip -n "$v" addr add "$5" dev eth0 || fail "address $5 in $3"
+	ip -n "$v" link set eth0 up || fail "eth0 up in $3"
+}
+
+# macvtap_add NS UPLINK NAME MAC: what libvirt creates for
+# <interface type='direct'><source dev='UPLINK' mode='vepa'/>.
+macvtap_add()
+{
+	local n
+	n=$(nsname "$1")
+	ip -n "$n" link add link "$2" name "$3" address "$4" type macvtap mode vepa ||
+		fail "macvtap $3 on $1/$2"
+	ip -n "$n" link set "$3" up || fail "link up $1/$3"
+}
+
+# bridge_add NS BR PORT...: Linux bridge (no STP, forwarding at once) with ports.
+bridge_add()
+{
+	local n br p
+	n=$(nsname "$1") br=$2
+	shift 2
+	ip -n "$n" link add "$br" type bridge stp_state 0 forward_delay 0 ||
+		fail "bridge $br"
+	for p in "$@"; do
+		ip -n "$n" link set "$p" master "$br" || fail "enslave $p to $br"
+	done
+	ip -n "$n" link set "$br" up || fail "bridge $br up"
+}
+
+# mac_of NS IF
+mac_of() { ip -n "$(nsname "$1")" -o link show "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
+
+# ---- processes ----------------------------------------------------------------
+
+# bg [-m] NS LOGFILE cmd...: start cmd inside NS in the background, output to
+# LOGFILE; sets BG_PID.  -m gives it a private mount namespace with fresh
+# tmpfs on /run and /dev/shm (lldpad keeps its single-instance guard in
+# /dev/shm/lldpad.state and its pid file in /run, so two instances need this).
+# Each process leads its own process group; cleanup kills the group.
+bg()
+{
+	local priv=0 n log
+	if [ "$1" = -m ]; then priv=1; shift; fi
+	n=$(nsname "$1") log=$2
+	shift 2
+	case $log in /*) ;; *) log=$T_DIR/$log ;; esac
+	if [ $priv = 1 ]; then
+		setsid ip netns exec "$n" unshare -m --propagation private sh -c \
+			'mount -t tmpfs none /dev/shm && mount -t tmpfs none /run && exec "$@"' \
+			sh "$@" >"$log" 2>&1 </dev/null &
+	else
+		setsid ip netns exec "$n" "$@" >"$log" 2>&1 </dev/null &
+	fi
+	BG_PID=$!
+	T_PIDS+=("$BG_PID")
+	T_PIDLOG+=("$log")
+}
+
+# alive PID
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# stop PID [SECONDS]: TERM the process group, KILL it after SECONDS (default 3).
+stop()
+{
+	local pid=$1 lim=${2:-3} i=0
+	alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
+	kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+	while alive "$pid" && [ $i -lt $((lim * 20)) ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	if alive "$pid"; then
+		kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# ---- waiting --------------------------------------------------------------------
+
+# now_ms: wall clock in milliseconds.
+now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
+
+# ms_to_s MS: "1.234"
+ms_to_s() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
+
+# wait_for SECONDS DESCRIPTION cmd...: poll cmd every 0.1 s until it succeeds;
+# at the deadline fail with DESCRIPTION, the last output of cmd and the
+# diagnostics.  Sets WAITED_MS (how long it took) and WAIT_OUT (cmd's output).
+# Call it directly, not in $(...): fail must exit the test, not a subshell.
+WAITED_MS= WAIT_OUT=
+wait_for()
+{
+	local lim=$1 what=$2 t0 now
+	shift 2
+	t0=$(now_ms)
+	while :; do
+		if WAIT_OUT=$("$@" 2>&1); then
+			WAITED_MS=$(($(now_ms) - t0))
+			return 0
+		fi
+		now=$(now_ms)
+		if [ $((now - t0)) -ge $((lim * 1000)) ]; then
+			printf 'last output of "%s":\n%s\n' "$*" "$WAIT_OUT" >&2
+			fail "timeout after ${lim}s waiting for: $what"
+		fi
+		sleep 0.1
+	done
+}
+
+# ---- JSON -----------------------------------------------------------------------
+
+# json_get JSON FILTER: jq -r FILTER on JSON text; fails on invalid JSON.
+json_get()
+{
+	printf '%s' "$1" | jq -er "$2" 2>/dev/null
+}
+
+# ---- captures -------------------------------------------------------------------
+
+# capture NS IF FILE [FILTER...]: tcpdump -w FILE on NS/IF until capture_stop
+# or cleanup; waits until tcpdump is listening.
+capture()
+{
+	local n=$1 ifc=$2 f=$3
+	shift 3
+	case $f in /*) ;; *) f=$T_DIR/$f ;; esac
+	bg "$n" "$f.log" tcpdump -i "$ifc" --immediate-mode -U -n -w "$f" "$@"
+	T_CAPS+=("$BG_PID")
+	wait_for 5 "tcpdump on $n/$ifc listening" grep -q 'listening on' "$f.log"
+}
+
+# capture_stop: stop every capture (flushes the files).
+capture_stop()
+{
+	local p
+	for p in "${T_CAPS[@]}"; do
+		alive "$p" && kill -INT "$p" 2>/dev/null
+	done
+	for p in "${T_CAPS[@]}"; do stop "$p" 3; done
+	T_CAPS=()
+}
+
+# ---- diagnostics and cleanup ----------------------------------------------------
+
+# diag_add CMD: shell command run (eval) by diagnostics() when a test fails.
+diag_add() { T_DIAG+=("$1"); }
+
+diagnostics()
+{
+	local s i n
+	{
+		echo "---- diagnostics ($T_NAME, prefix $T_PREFIX, dir $T_DIR)"
+		for s in "${T_NS[@]}"; do
+			n=$(nsname "$s")
+			ip netns list | awk '{print $1}' | grep -qx "$n" || continue
+			echo "-- netns $s"
+			ip -n "$n" -br link 2>&1 | sed 's/^/   /'
+			ip -n "$n" -br addr 2>&1 | awk '$1 != "lo" && NF > 2' | sed 's/^/   /'
+		done
+		for i in "${!T_PIDS[@]}"; do
+			alive "${T_PIDS[$i]}" && s=running || s=exited
+			echo "-- pid ${T_PIDS[$i]} ($s), last lines of ${T_PIDLOG[$i]}"
+			tail -n 15 "${T_PIDLOG[$i]}" 2>/dev/null | sed 's/^/   /'
+		done
+		for s in "${T_DIAG[@]}"; do
+			echo "-- $s"
+			eval "$s" 2>&1 | sed 's/^/   /'
+		done
+		echo "---- end of diagnostics"
+	} >&2
+}
+
+cleanup()
+{
+	local rc=$? i s n p
+	trap - EXIT INT TERM
+	set +e
+	capture_stop
+	for ((i = ${#T_PIDS[@]} - 1; i >= 0; i--)); do
+		stop "${T_PIDS[$i]}" 3
+	done
+	# Anything else still inside our namespaces (a stuck lldptool, a
+	# daemon that forked) was started by this test too.
+	for ((i = ${#T_NS[@]} - 1; i >= 0; i--)); do
+		n=$(nsname "${T_NS[$i]}")
+		for p in $(ip netns pids "$n" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+	done
+	for ((i = ${#T_NS[@]} - 1; i >= 0; i--)); do
+		n=$(nsname "${T_NS[$i]}")
+		ip netns del "$n" 2>/dev/null
+	done
+	for s in "${T_NS[@]}"; do
+		if ip netns list | awk '{print $1}' | grep -qx "$(nsname "$s")"; then
+			echo "cleanup: namespace $(nsname "$s") still present" >&2
+			rc=1
+		fi
+	done
+	if [ -n "$T_KEEP" ]; then
+		echo "cleanup: kept $T_DIR" >&2
+	else
+		rm -rf "$T_DIR"
+	fi
+	exit $rc
+}
+
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
