@@ -1,0 +1,603 @@
+/* Control socket: framing, dispatch, errors and malformed input, over a
+ * socketpair (the server end adopted by ctl_server) and over a real socket
+ * in a temporary directory. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <event2/event.h>
+
+#include "vdp/ctl.h"
+
+struct fx {
+	struct event_base *base;
+	struct ctl_server *srv;
+	int fd;			/* client end */
+	int calls;
+	char dir[64];
+	char path[128];
+};
+
+static json_t *h_echo(void *ctx, json_t *args, struct ctl_error *err)
+{
+	struct fx *f = ctx;
+
+	(void)err;
+	f->calls++;
+	return json_deep_copy(args);
+}
+
+static json_t *h_fail(void *ctx, json_t *args, struct ctl_error *err)
+{
+	(void)ctx;
+	return ctl_fail(err, ENOENT, "no VSI %s", json_string_value(json_object_get(args, "id")));
+}
+
+static json_t *h_null(void *ctx, json_t *args, struct ctl_error *err)
+{
+	(void)ctx;
+	(void)args;
+	(void)err;
+	return NULL;	/* forgot ctl_fail: must still give a clean error */
+}
+
+static json_t *h_big(void *ctx, json_t *args, struct ctl_error *err)
+{
+	json_int_t n = json_integer_value(json_object_get(args, "n"));
+	char *s;
+	json_t *r;
+
+	(void)ctx;
+	if (n <= 0 || n > 900000)
+		return ctl_fail(err, ERANGE, "n out of range");
+	s = malloc((size_t)n + 1);
+	memset(s, 'x', (size_t)n);
+	s[n] = 0;
+	r = json_string(s);
+	free(s);
+	return r;
+}
+
+static const struct ctl_cmd cmds[] = {
+	{ "test.echo", h_echo, "return the args" },
+	{ "test.fail", h_fail, "fail with ENOENT" },
+	{ "test.null", h_null, "return NULL without an error" },
+	{ "test.big", h_big, "return a string of n bytes" },
+	{ NULL, NULL, NULL },
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	int sv[2];
+
+	f->base = event_base_new();
+	strcpy(f->dir, "/tmp/test_ctl.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/ctl.sock", f->dir);
+	f->srv = ctl_server_new(f->base, f->path, 0660, cmds, f);
+	assert_non_null(f->srv);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(ctl_server_adopt(f->srv, sv[0]), 0);
+	f->fd = sv[1];
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	if (f->fd >= 0)
+		close(f->fd);
+	ctl_server_free(f->srv);
+	event_base_free(f->base);
+	unlink(f->path);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static bool readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0;
+}
+
+/* Runs the server's loop until the client end has something to read. */
+static void pump_until_readable(struct fx *f)
+{
+	int64_t deadline = ctl_deadline(2000);
+
+	while (!readable(f->fd)) {
+		assert_true(ctl_deadline(0) < deadline);
+		event_base_loop(f->base, EVLOOP_NONBLOCK);
+		if (!readable(f->fd))
+			usleep(1000);
+	}
+}
+
+static void pump(struct fx *f, int rounds)
+{
+	for (int i = 0; i < rounds; i++)
+		event_base_loop(f->base, EVLOOP_NONBLOCK);
+}
+
+/* Reads one reply frame, running the server loop while waiting so replies
+ * larger than the socket buffer arrive too. */
+static json_t *recv_reply(struct fx *f)
+{
+	int64_t deadline = ctl_deadline(3000);
+	uint8_t hdr[4];
+	size_t got = 0, need = 4;
+	uint8_t *buf = NULL;
+	json_t *r;
+
+	while (got < need) {
+		ssize_t n;
+
+		pump_until_readable(f);
+		if (!buf)
+			n = read(f->fd, hdr + got, need - got);
+		else
+			n = read(f->fd, buf + got, need - got);
+		assert_true(n > 0);
+		got += (size_t)n;
+		if (!buf && got == 4) {
+			need = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
+			assert_true(need > 0 && need <= CTL_MAX_FRAME);
+			buf = malloc(need);
+			got = 0;
+		}
+		assert_true(ctl_deadline(0) < deadline);
+	}
+	r = json_loadb((const char *)buf, need, 0, NULL);
+	free(buf);
+	assert_non_null(r);
+	return r;
+}
+
+static json_t *rpc_raw(struct fx *f, const char *text)
+{
+	assert_int_equal(ctl_send_frame(f->fd, text, strlen(text), ctl_deadline(1000)), 0);
+	return recv_reply(f);
+}
+
+static void assert_error_reply(json_t *r, int errnum, const char *needle)
+{
+	assert_int_equal(json_integer_value(json_object_get(r, "version")), CTL_VERSION);
+	assert_true(json_is_false(json_object_get(r, "ok")));
+	assert_int_equal(json_integer_value(json_object_get(r, "errno")), errnum);
+	const char *text = json_string_value(json_object_get(r, "error"));
+	assert_non_null(text);
+	if (!strstr(text, needle))
+		fail_msg("error text \"%s\" lacks \"%s\"", text, needle);
+}
+
+/* A valid request still works after whatever came before. */
+static void assert_still_serving(struct fx *f)
+{
+	json_t *r = rpc_raw(f, "{\"version\":1,\"cmd\":\"test.echo\",\"args\":{\"k\":7}}");
+
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "result"), "k")), 7);
+	json_decref(r);
+}
+
+static void test_echo_ok_and_id(void **state)
+{
+	struct fx *f = *state;
+	json_t *r = rpc_raw(f, "{\"version\":1,\"cmd\":\"test.echo\",\"id\":42,"
+			       "\"args\":{\"uplink\":\"eth0\",\"n\":[1,2,3]}}");
+	struct ctl_server_stats st;
+
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 42);
+	json_t *res = json_object_get(r, "result");
+	assert_string_equal(json_string_value(json_object_get(res, "uplink")), "eth0");
+	assert_int_equal(json_array_size(json_object_get(res, "n")), 3);
+	json_decref(r);
+	assert_int_equal(f->calls, 1);
+	ctl_server_get_stats(f->srv, &st);
+	assert_int_equal(st.requests, 1);
+	assert_int_equal(st.ok, 1);
+	assert_int_equal(st.errors, 0);
+	assert_int_equal(st.clients, 1);
+}
+
+static void test_missing_args_is_empty_object(void **state)
+{
+	struct fx *f = *state;
+	json_t *r = rpc_raw(f, "{\"version\":1,\"cmd\":\"test.echo\"}");
+
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_true(json_is_object(json_object_get(r, "result")));
+	assert_int_equal(json_object_size(json_object_get(r, "result")), 0);
+	json_decref(r);
+	r = rpc_raw(f, "{\"version\":1,\"cmd\":\"test.echo\",\"args\":[1]}");
+	assert_error_reply(r, EINVAL, "\"args\" must be an object");
+	json_decref(r);
+	assert_int_equal(f->calls, 1);
+}
+
+static void test_handler_error(void **state)
+{
+	struct fx *f = *state;
+	json_t *r = rpc_raw(f, "{\"version\":1,\"cmd\":\"test.fail\",\"args\":{\"id\":\"abc\"}}");
+
+	assert_error_reply(r, ENOENT, "no VSI abc");
+	json_decref(r);
+	r = rpc_raw(f, "{\"version\":1,\"cmd\":\"test.null\"}");
+	assert_error_reply(r, EIO, "internal error in \"test.null\"");
+	json_decref(r);
+	assert_still_serving(f);
+}
+
+static void test_unknown_cmd(void **state)
+{
+	struct fx *f = *state;
+	struct ctl_server_stats st;
+	json_t *r = rpc_raw(f, "{\"version\":1,\"cmd\":\"vsi.frobnicate\"}");
+
+	assert_error_reply(r, EOPNOTSUPP, "unknown command \"vsi.frobnicate\"");
+	json_decref(r);
+	r = rpc_raw(f, "{\"version\":1,\"cmd\":17}");
+	assert_error_reply(r, EINVAL, "no string \"cmd\"");
+	json_decref(r);
+	ctl_server_get_stats(f->srv, &st);
+	assert_int_equal(st.unknown_cmd, 2);
+	assert_int_equal(st.errors, 2);
+	assert_still_serving(f);
+}
+
+static void test_version_mismatch(void **state)
+{
+	struct fx *f = *state;
+	struct ctl_server_stats st;
+	json_t *r = rpc_raw(f, "{\"version\":2,\"cmd\":\"test.echo\",\"id\":\"a\"}");
+
+	assert_error_reply(r, EPROTO, "version 2 not supported (this daemon speaks 1)");
+	assert_string_equal(json_string_value(json_object_get(r, "id")), "a");
+	json_decref(r);
+	r = rpc_raw(f, "{\"cmd\":\"test.echo\"}");
+	assert_error_reply(r, EPROTO, "no integer \"version\"");
+	json_decref(r);
+	r = rpc_raw(f, "{\"version\":\"1\",\"cmd\":\"test.echo\"}");
+	assert_error_reply(r, EPROTO, "no integer \"version\"");
+	json_decref(r);
+	ctl_server_get_stats(f->srv, &st);
+	assert_int_equal(st.bad_version, 3);
+	assert_int_equal(f->calls, 0);
+	assert_still_serving(f);
+}
+
+static void test_malformed_json_keeps_connection(void **state)
+{
+	struct fx *f = *state;
+	static const char *const bad[] = {
+		"{not json",
+		"{\"version\":1,\"cmd\":\"test.echo\"",
+		"\xff\xfe\x00garbage",
+		"{\"version\":1,\"version\":1,\"cmd\":\"test.echo\"}",	/* duplicate key */
+		"{\"version\":1,\"cmd\":\"test.echo\"} trailing",
+	};
+	struct ctl_server_stats st;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *r = rpc_raw(f, bad[i]);
+
+		assert_error_reply(r, EBADMSG, "malformed JSON");
+		json_decref(r);
+	}
+	json_t *r = rpc_raw(f, "[1,2,3]");
+	assert_error_reply(r, EBADMSG, "not a JSON object");
+	json_decref(r);
+	r = rpc_raw(f, "\"version\"");
+	assert_error_reply(r, EBADMSG, "");
+	json_decref(r);
+	ctl_server_get_stats(f->srv, &st);
+	assert_int_equal(st.bad_json, 7);
+	assert_int_equal(f->calls, 0);
+	assert_still_serving(f);
+}
+
+static void test_zero_length_frame(void **state)
+{
+	struct fx *f = *state;
+	struct ctl_server_stats st;
+	static const uint8_t zero[4] = { 0, 0, 0, 0 };
+
+	assert_int_equal(write(f->fd, zero, 4), 4);
+	json_t *r = recv_reply(f);
+	assert_error_reply(r, EBADMSG, "length 0");
+	json_decref(r);
+	ctl_server_get_stats(f->srv, &st);
+	assert_int_equal(st.bad_frame, 1);
+	assert_still_serving(f);
+}
+
+static void test_oversize_frame_closes(void **state)
+{
+	struct fx *f = *state;
+	struct ctl_server_stats st;
+	/* Claims 2 GiB; the server must refuse from the header alone. */
+	static const uint8_t hdr[8] = { 0x7f, 0xff, 0xff, 0xff, '{', '}', ' ', ' ' };
+	json_t *r;
+	char c;
+
+	assert_int_equal(write(f->fd, hdr, sizeof(hdr)), (ssize_t)sizeof(hdr));
+	r = recv_reply(f);
+	assert_error_reply(r, EMSGSIZE, "exceeds the limit");
+	json_decref(r);
+	/* Then the server closes its end: EOF. */
+	pump_until_readable(f);
+	assert_int_equal(read(f->fd, &c, 1), 0);
+	ctl_server_get_stats(f->srv, &st);
+	assert_int_equal(st.bad_frame, 1);
+	assert_int_equal(st.clients, 0);
+	/* Exactly at the cap plus one is also refused. */
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(ctl_server_adopt(f->srv, sv[0]), 0);
+	close(f->fd);
+	f->fd = sv[1];
+	uint32_t n = CTL_MAX_FRAME + 1;
+	uint8_t h2[4] = { (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n };
+	assert_int_equal(write(f->fd, h2, 4), 4);
+	r = recv_reply(f);
+	assert_error_reply(r, EMSGSIZE, "1048577 bytes");
+	json_decref(r);
+}
+
+static void test_byte_by_byte_and_pipelined(void **state)
+{
+	struct fx *f = *state;
+	const char *req = "{\"version\":1,\"cmd\":\"test.echo\",\"args\":{\"i\":1}}";
+	size_t n = strlen(req);
+	uint8_t buf[256];
+	json_t *r;
+
+	buf[0] = 0;
+	buf[1] = 0;
+	buf[2] = (uint8_t)(n >> 8);
+	buf[3] = (uint8_t)n;
+	memcpy(buf + 4, req, n);
+	for (size_t i = 0; i < n + 4; i++) {
+		assert_int_equal(write(f->fd, buf + i, 1), 1);
+		pump(f, 2);
+		if (i + 1 < n + 4)
+			assert_false(readable(f->fd));
+	}
+	r = recv_reply(f);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "result"), "i")), 1);
+	json_decref(r);
+
+	/* Three requests in one write: three replies in order. */
+	size_t off = 0;
+	for (int i = 0; i < 3; i++) {
+		char one[128];
+		int len = snprintf(one, sizeof(one),
+				   "{\"version\":1,\"cmd\":\"test.echo\",\"id\":%d,\"args\":{}}", i);
+		buf[off] = 0;
+		buf[off + 1] = 0;
+		buf[off + 2] = 0;
+		buf[off + 3] = (uint8_t)len;
+		memcpy(buf + off + 4, one, (size_t)len);
+		off += 4 + (size_t)len;
+	}
+	assert_int_equal(write(f->fd, buf, off), (ssize_t)off);
+	for (int i = 0; i < 3; i++) {
+		r = recv_reply(f);
+		assert_int_equal(json_integer_value(json_object_get(r, "id")), i);
+		json_decref(r);
+	}
+	assert_int_equal(f->calls, 4);
+}
+
+static void test_disconnect_mid_frame(void **state)
+{
+	struct fx *f = *state;
+	struct ctl_server_stats st;
+	static const uint8_t part[6] = { 0, 0, 0, 100, '{', '"' };
+	int64_t deadline = ctl_deadline(2000);
+
+	assert_int_equal(write(f->fd, part, sizeof(part)), (ssize_t)sizeof(part));
+	pump(f, 3);
+	close(f->fd);
+	f->fd = -1;
+	do {
+		pump(f, 1);
+		ctl_server_get_stats(f->srv, &st);
+	} while (st.clients > 0 && ctl_deadline(0) < deadline);
+	assert_int_equal(st.clients, 0);
+	assert_int_equal(f->calls, 0);
+}
+
+static void test_large_reply(void **state)
+{
+	struct fx *f = *state;
+	json_t *r = rpc_raw(f, "{\"version\":1,\"cmd\":\"test.big\",\"args\":{\"n\":800000}}");
+
+	/* Larger than a socket buffer: the server writes it in pieces. */
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_int_equal(json_string_length(json_object_get(r, "result")), 800000);
+	json_decref(r);
+}
+
+static void test_builtin_help(void **state)
+{
+	struct fx *f = *state;
+	json_t *r = rpc_raw(f, "{\"version\":1,\"cmd\":\"help\"}");
+	json_t *list = json_object_get(r, "result");
+
+	assert_true(json_is_array(list));
+	assert_int_equal(json_array_size(list), 5);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "cmd")),
+			    "test.echo");
+	json_decref(r);
+}
+
+static void test_call_timeout(void **state)
+{
+	struct fx *f = *state;
+	int sv[2];
+	json_t *res = (json_t *)1;
+	char *err = NULL;
+	int64_t t0 = ctl_deadline(0);
+
+	(void)f;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	/* Nobody serves sv[0]. */
+	assert_int_equal(ctl_call_fd(sv[1], "test.echo", NULL, &res, &err, 100), -ETIMEDOUT);
+	assert_true(ctl_deadline(0) - t0 >= 100);
+	assert_true(ctl_deadline(0) - t0 < 1000);
+	assert_null(res);
+	assert_non_null(strstr(err, "within 100 ms"));
+	free(err);
+	/* Peer answers with an oversize header: refused before allocation. */
+	static const uint8_t hdr[4] = { 0xff, 0xff, 0xff, 0xff };
+	assert_int_equal(write(sv[0], hdr, 4), 4);
+	json_t *m = NULL;
+	assert_int_equal(ctl_recv_msg(sv[1], &m, ctl_deadline(100)), -EMSGSIZE);
+	assert_null(m);
+	/* Peer closes: ECONNRESET, not a hang. */
+	close(sv[0]);
+	assert_int_equal(ctl_call_fd(sv[1], "test.echo", NULL, &res, &err, 1000), -ECONNRESET);
+	free(err);
+	close(sv[1]);
+}
+
+/* A real client process against the real listening socket. */
+static void test_call_over_path(void **state)
+{
+	struct fx *f = *state;
+	struct stat stb;
+	pid_t pid;
+	int status = -1;
+
+	assert_int_equal(stat(f->path, &stb), 0);
+	assert_true(S_ISSOCK(stb.st_mode));
+	assert_int_equal(stb.st_mode & 0777, 0660);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		json_t *res = NULL, *args = json_pack("{s:s}", "id", "u1");
+		char *err = NULL;
+		int rc = ctl_call(f->path, "test.echo", args, &res, &err, 2000);
+
+		if (rc != 0 || strcmp(json_string_value(json_object_get(res, "id")), "u1") != 0)
+			_exit(10);
+		json_decref(res);
+		rc = ctl_call(f->path, "test.fail", args, &res, &err, 2000);
+		if (rc != -ENOENT || !err || strcmp(err, "no VSI u1") != 0 || res)
+			_exit(11);
+		_exit(0);
+	}
+	int64_t deadline = ctl_deadline(5000);
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (ctl_deadline(0) > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			fail_msg("client process did not finish");
+		}
+		event_base_loop(f->base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	pump(f, 5);
+	struct ctl_server_stats st;
+	ctl_server_get_stats(f->srv, &st);
+	assert_int_equal(st.connections, 3);	/* socketpair + 2 calls */
+	assert_int_equal(st.ok, 1);
+	assert_int_equal(st.errors, 1);
+}
+
+static void test_socket_lifecycle(void **state)
+{
+	struct fx *f = *state;
+	char p2[160];
+	json_t *res = NULL;
+	char *err = NULL;
+
+	/* A live daemon's socket is not stolen. */
+	errno = 0;
+	assert_null(ctl_server_new(f->base, f->path, 0600, cmds, f));
+	assert_int_equal(errno, EADDRINUSE);
+
+	/* A stale socket (bound, nobody listening) is replaced. */
+	snprintf(p2, sizeof(p2), "%s/stale.sock", f->dir);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	strcpy(sun.sun_path, p2);
+	assert_int_equal(bind(s, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(s);
+	struct ctl_server *srv2 = ctl_server_new(f->base, p2, 0600, cmds, f);
+	assert_non_null(srv2);
+	ctl_server_free(srv2);
+	/* Freed: the path is gone, a call fails cleanly. */
+	assert_int_equal(access(p2, F_OK), -1);
+	assert_int_equal(ctl_call(p2, "test.echo", NULL, &res, &err, 500), -ENOENT);
+	assert_non_null(strstr(err, p2));
+	assert_null(res);
+	free(err);
+
+	/* A regular file at the path is not removed. */
+	FILE *fp = fopen(p2, "w");
+	fclose(fp);
+	errno = 0;
+	assert_null(ctl_server_new(f->base, p2, 0600, cmds, f));
+	assert_int_equal(errno, EEXIST);
+	unlink(p2);
+}
+
+static void test_stats_json(void **state)
+{
+	struct fx *f = *state;
+	json_decref(rpc_raw(f, "{\"version\":1,\"cmd\":\"nope\"}"));
+	json_t *j = ctl_server_stats_json(f->srv);
+
+	assert_int_equal(json_integer_value(json_object_get(j, "requests")), 1);
+	assert_int_equal(json_integer_value(json_object_get(j, "unknown_cmd")), 1);
+	assert_int_equal(json_integer_value(json_object_get(j, "clients")), 1);
+	json_decref(j);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_echo_ok_and_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_args_is_empty_object, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handler_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_cmd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_json_keeps_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_length_frame, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversize_frame_closes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_byte_by_byte_and_pipelined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disconnect_mid_frame, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_builtin_help, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_call_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_call_over_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_json, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
