@@ -195,13 +195,12 @@ unknown:
 	return CODEC_OK;
 }
 
-int lldp_decode(const uint8_t *buf, size_t len, struct lldpdu *du)
+static int decode_tlvs(const uint8_t *buf, size_t len, struct lldpdu *du)
 {
 	struct cursor c, info;
 	unsigned n = 0;		/* TLVs seen so far */
 	int rc = CODEC_OK;
 
-	memset(du, 0, sizeof(*du));
 	cur_init(&c, buf, len);
 	if (len == 0)
 		return CODEC_E_SHORT;
@@ -253,6 +252,14 @@ int lldp_decode(const uint8_t *buf, size_t len, struct lldpdu *du)
 	 * but not one that lacks the mandatory TLVs. */
 	if (rc == CODEC_OK && n < 3)
 		rc = CODEC_E_MISSING_TLV;
+	return rc;
+}
+
+int lldp_decode(const uint8_t *buf, size_t len, struct lldpdu *du)
+{
+	memset(du, 0, sizeof(*du));
+	int rc = decode_tlvs(buf, len, du);
+	/* nothing half-decoded is left for a careless caller */
 	if (rc != CODEC_OK)
 		memset(du, 0, sizeof(*du));
 	return rc;
