@@ -16,6 +16,11 @@
 
 /* Encoders leave w exactly as it was when they fail, so a caller can retry
  * with a larger buffer. */
+static bool wbuf_fits(const struct wbuf *w, size_t need)
+{
+	return !w->err && w->cap - w->len >= need;
+}
+
 static int wbuf_fail(struct wbuf *w, size_t saved, int err)
 {
 	w->len = saved;
@@ -32,6 +37,8 @@ int evb_tlv_encode(struct wbuf *w, const struct evb_tlv *evb)
 	if (evb->rrstat > 3 || evb->r > 7 || evb->rte > 31 || evb->evb_mode > 3 ||
 	    evb->rwd > 31 || evb->rka > 31)
 		return CODEC_E_INVALID;
+	if (!wbuf_fits(w, 2 + EVB_INFO_LEN))
+		return CODEC_E_NO_SPACE;
 	wbuf_be16(w, TLV_HDR(LLDP_TLV_ORG, EVB_INFO_LEN));
 	wbuf_bytes(w, lldp_oui_8021, 3);
 	wbuf_u8(w, LLDP_8021_SUBTYPE_EVB);
@@ -84,6 +91,8 @@ int cdcp_tlv_encode(struct wbuf *w, const struct cdcp_tlv *cdcp)
 	for (i = 0; i < cdcp->n_channels; i++)
 		if (cdcp->ch[i].scid > 0x0FFF || cdcp->ch[i].svid > 0x0FFF)
 			return CODEC_E_INVALID;
+	if (!wbuf_fits(w, 2 + CDCP_INFO_FIXED + 3 * (size_t)cdcp->n_channels))
+		return CODEC_E_NO_SPACE;
 	wbuf_be16(w, TLV_HDR(LLDP_TLV_ORG, CDCP_INFO_FIXED + 3 * cdcp->n_channels));
 	wbuf_bytes(w, lldp_oui_8021, 3);
 	wbuf_u8(w, LLDP_8021_SUBTYPE_CDCP);
@@ -125,13 +134,20 @@ int cdcp_info_decode(const uint8_t *info, size_t len, struct cdcp_tlv *cdcp)
 
 int lldp_encode(struct wbuf *w, const struct lldpdu *du)
 {
-	size_t saved = w->len;
+	size_t saved = w->len, need;
 	int rc;
 
 	if (w->err)
 		return CODEC_E_NO_SPACE;
 	if (du->chassis_len < 1 || du->port_len < 1)
 		return CODEC_E_INVALID;
+	need = 2 + 1 + (size_t)du->chassis_len + 2 + 1 + (size_t)du->port_len + 4 + 2;
+	if (du->has_evb)
+		need += 2 + EVB_INFO_LEN;
+	if (du->has_cdcp)
+		need += 2 + CDCP_INFO_FIXED + 3 * (size_t)du->cdcp.n_channels;
+	if (!wbuf_fits(w, need))
+		return CODEC_E_NO_SPACE;
 	wbuf_be16(w, TLV_HDR(LLDP_TLV_CHASSIS_ID, 1 + du->chassis_len));
 	wbuf_u8(w, du->chassis_subtype);
 	wbuf_bytes(w, du->chassis_id, du->chassis_len);

@@ -182,6 +182,13 @@ int vdp_decode(const uint8_t *buf, size_t len, struct vdp_pdu *pdu)
 	return CODEC_OK;
 }
 
+/* Encoders check the room first and write nothing (not even bytes beyond
+ * w->len) when the TLV does not fit. */
+static bool wbuf_fits(const struct wbuf *w, size_t need)
+{
+	return !w->err && w->cap - w->len >= need;
+}
+
 static int wbuf_fail(struct wbuf *w, size_t saved, int err)
 {
 	w->len = saved;
@@ -193,7 +200,7 @@ int vdp_encode_mgrid(struct wbuf *w, const uint8_t mgrid[VDP_MGRID_LEN])
 {
 	size_t saved = w->len;
 
-	if (w->err)
+	if (!wbuf_fits(w, 2 + VDP_MGRID_LEN))
 		return CODEC_E_NO_SPACE;
 	wbuf_be16(w, TLV_HDR(VDP_TLV_MGRID, VDP_MGRID_LEN));
 	wbuf_bytes(w, mgrid, VDP_MGRID_LEN);
@@ -218,6 +225,8 @@ int vdp_encode_assoc(struct wbuf *w, const struct vdp_assoc *a,
 	info = VDP_ASSOC_FIXED + (size_t)n * s;
 	if (info > VDP_TLV_MAX_INFO)
 		return CODEC_E_TOO_LONG;
+	if (!wbuf_fits(w, 2 + info))
+		return CODEC_E_NO_SPACE;
 	wbuf_be16(w, TLV_HDR(a->type, info));
 	wbuf_u8(w, a->status);
 	wbuf_be24(w, a->type_id);
@@ -248,6 +257,8 @@ int vdp_encode_org(struct wbuf *w, const struct vdp_org *o)
 		return CODEC_E_INVALID;
 	if ((size_t)o->len + 3 > VDP_TLV_MAX_INFO)
 		return CODEC_E_TOO_LONG;
+	if (!wbuf_fits(w, 2 + 3 + (size_t)o->len))
+		return CODEC_E_NO_SPACE;
 	wbuf_be16(w, TLV_HDR(VDP_TLV_ORG, o->len + 3));
 	wbuf_bytes(w, o->oui, 3);
 	if (o->len > 0)

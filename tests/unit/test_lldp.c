@@ -331,6 +331,7 @@ static void test_encode_exact_and_no_space(void **state)
 		assert_int_equal(lldp_encode(&w, &du), CODEC_E_NO_SPACE);
 		assert_int_equal(w.len, 0);
 		assert_false(w.err);
+		assert_int_equal(out[0], 0xAA);	/* not one octet written */
 	}
 	wbuf_init(&w, out, cap);
 	assert_int_equal(lldp_encode(&w, &du), CODEC_OK);
