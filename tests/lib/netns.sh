@@ -282,6 +282,7 @@ diagnostics()
 			alive "${T_PIDS[$i]}" && s=running || s=exited
 			echo "-- pid ${T_PIDS[$i]} ($s), last lines of ${T_PIDLOG[$i]}"
 			tail -n 15 "${T_PIDLOG[$i]}" 2>/dev/null | sed 's/^/   /'
+			echo
 		done
 		for s in "${T_DIAG[@]}"; do
 			echo "-- $s"
