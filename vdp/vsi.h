@@ -51,6 +51,7 @@ struct vsi {
 	struct vsi *q_next;		/* pending FIFO */
 	struct vtimer *timer;
 	void *user;			/* free for the daemon (e.g. requester) */
+	void *owner;			/* the vdp_station / vdp_bridge holding it */
 
 	uint8_t vsiid[VDP_VSIID_LEN];
 	uint8_t mgrid[VDP_MGRID_LEN];
@@ -68,7 +69,7 @@ struct vsi {
 					 * bridge: to send) */
 	uint8_t resp_type;		/* bridge: TLV type of the queued reply */
 	uint8_t reason;			/* role-specific end/failure reason */
-	uint8_t pad_;
+	uint8_t mode_sent;		/* station: mode of the TLV in flight */
 	uint16_t n_filters;
 	uint16_t cap_filters;		/* entries allocated */
 	struct vsi_fent filters[];
