@@ -19,7 +19,8 @@ veth_add st eth0 br eth0 $ST_MAC $BR_MAC
 # Different local policies on purpose: the negotiated values are the maxima.
 capture st eth0 ecp.pcap ether proto 0x8940
 t0=$(now_ms)
-lldpad_start br eth0 bridge ecprte=12 vdprka=16 vdprwd=18
+# The bridge is configured at run time with lldptool, the station by config file.
+lldpad_start_tool br eth0 bridge ecprte=12 vdprka=16 vdprwd=18
 lldpad_start st eth0 station ecprte=14 vdprka=15 vdprwd=20
 lldpad_wait_evb st eth0 bridge
 lldpad_wait_evb br eth0 station
@@ -49,7 +50,7 @@ vdp_req st eth0 assoc mgr1 4711 3 $UUID 0-$VM_MAC ||
 pass "vdptool assoc confirmed by the bridge"
 vdp_listed st eth0 $UUID assoc || fail "station does not list $UUID: $(vdp_list st eth0)"
 pass "station lists the VSI as assoc"
-wait_for 5 "lldpad bridge processed type 4711" grep -q 'vdp22br_process:eth0 vsi:.* id:4711' "$(lldpad_log br)"
+wait_for 5 "lldpad bridge processed type 4711" lldpad_br_processed br eth0 4711
 pass "bridge ran its PROCESS state for VSI type 4711"
 
 # ---- keep-alives every reinitKeepAlive ----------------------------------------

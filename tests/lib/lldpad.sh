@@ -58,6 +58,30 @@ lldpad_start()
 	alive "$BG_PID" || fail "lldpad in $ns exited: $(tail -5 "$log")"
 }
 
+# lldpad_start_tool NS IF ROLE [key=value...]: the same, but lldpad starts
+# with an empty config and is configured at run time with lldptool, the way
+# an operator would: -L adminStatus=rxtx, then -T -V evb evbmode=ROLE ...
+lldpad_start_tool()
+{
+	local ns=$1 ifc=$2 role=$3 conf log extra= kv k rr=evbrrreq
+	shift 3
+	conf=$T_DIR/lldpad-$ns.conf
+	log=$T_DIR/lldpad-$ns.log
+	: >"$conf"
+	[ "$role" = bridge ] && extra=-p rr=evbrrcap
+	bg -m "$ns" "$log" "$LLDPAD" -V 7 -f "$conf" $extra
+	LLDPAD_PID[$ns]=$BG_PID
+	LLDPAD_LOG[$ns]=$log
+	wait_for 10 "lldpad in $ns answers lldptool -p" nsx "$ns" "$LLDPTOOL" -p
+	nsx "$ns" "$LLDPTOOL" -L -i "$ifc" -g ncb adminStatus=rxtx >/dev/null ||
+		fail "lldptool -L adminStatus=rxtx in $ns"
+	declare -A c=([enableTx]=yes [evbmode]=$role [$rr]=yes [ecprte]=14 [vdprka]=16)
+	for kv in "$@"; do c[${kv%%=*}]=${kv#*=}; done
+	kv=()
+	for k in "${!c[@]}"; do kv+=("$k=${c[$k]}"); done
+	lldpad_evb_set "$ns" "$ifc" "${kv[@]}"
+}
+
 # lldpad_stop NS
 lldpad_stop() { stop "${LLDPAD_PID[$1]}" 3; }
 
@@ -139,6 +163,11 @@ vdp_listed()
 		$1 == "uuid" { uuid = $3; if (uuid == u && mode == m) found = 1 }
 		END { exit !found }'
 }
+
+# lldpad_br_processed NS IF TYPEID: lldpad in the bridge role ran its resource
+# check (PROCESS state) for a VSI of TYPEID.  vdptool cannot list a bridge's
+# VSIs ("Command not applicable"), so its -V 7 log is the only evidence.
+lldpad_br_processed() { grep -q "vdp22br_process:$2 vsi:.* id:$3\$" "${LLDPAD_LOG[$1]}"; }
 
 # lldpad_log NS: path of lldpad's log in NS.
 lldpad_log() { printf '%s' "${LLDPAD_LOG[$1]}"; }
