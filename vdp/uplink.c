@@ -30,6 +30,8 @@ struct uplink {
 	struct evb_config evb_cfg;
 	struct lldp_agent_config lldp_cfg;
 	bool link_up;
+	bool tx_seq_valid;
+	uint16_t tx_seq;	/* last ECPDU seen leaving (vdp_pdu hook) */
 	bool converged;		/* ECP/VDP running with u->oper */
 	bool resync;		/* peer changed since convergence: re-associate */
 	struct evb_oper oper;
@@ -98,7 +100,21 @@ static const struct vdp_bridge_ops br_ops = {
 
 static void ecp_send_cb(void *ctx, const uint8_t *frame, size_t len)
 {
-	uplink_send(ctx, frame, len);
+	struct uplink *u = ctx;
+	struct ecp_hdr h;
+	const uint8_t *ulpdu;
+	size_t ulen;
+
+	if (u->ops && u->ops->vdp_pdu && len > ETH_HDR_LEN &&
+	    ecp_decode(frame + ETH_HDR_LEN, len - ETH_HDR_LEN, &h, &ulpdu, &ulen) == CODEC_OK &&
+	    h.op == ECP_OP_REQUEST && h.subtype == ECP_SUBTYPE_VDP &&
+	    (!u->tx_seq_valid || h.seq != u->tx_seq)) {
+		/* A retransmission repeats the sequence number. */
+		u->tx_seq_valid = true;
+		u->tx_seq = h.seq;
+		u->ops->vdp_pdu(u->ctx, u, 't', ulpdu, ulen);
+	}
+	uplink_send(u, frame, len);
 }
 
 static void ecp_deliver_cb(void *ctx, uint16_t subtype, const uint8_t *ulpdu, size_t len)
@@ -108,6 +124,8 @@ static void ecp_deliver_cb(void *ctx, uint16_t subtype, const uint8_t *ulpdu, si
 	/* PE-CSP (802.1BR) ECPDUs are acked by ECP but have no user here. */
 	if (subtype != ECP_SUBTYPE_VDP || !u->vdp_ready)
 		return;
+	if (u->ops && u->ops->vdp_pdu)
+		u->ops->vdp_pdu(u->ctx, u, 'r', ulpdu, len);
 	switch (u->role) {
 	case UPLINK_STATION:
 		vdp_station_rx(&u->st, ulpdu, len);
@@ -398,6 +416,7 @@ void uplink_set_link(struct uplink *u, bool up)
 		u->resync = false;
 		lldp_agent_disable(&u->agent);
 		ecp_disable(&u->ecp);
+		u->tx_seq_valid = false;
 		if (u->role == UPLINK_STATION)
 			vdp_station_pause(&u->st);
 		uplink_notify(u, UPLINK_EV_LINK_DOWN);
@@ -432,6 +451,7 @@ void uplink_bridge_restart(struct uplink *u)
 	vdp_bridge_flush(&u->br);
 	/* A restarted bridge has no lastSeq either: the next ECPDU is new. */
 	ecp_disable(&u->ecp);
+	u->tx_seq_valid = false;
 	if (u->converged)
 		ecp_enable(&u->ecp);
 }

@@ -72,6 +72,9 @@ struct uplink_ops {
 	/* Every frame received (after the port's tap) and sent (before it),
 	 * for tracing; dir is 'r' or 't'. */
 	void (*trace)(void *ctx, struct uplink *u, char dir, const uint8_t *frame, size_t len);
+	/* Every VDP ULPDU delivered by ECP ('r', duplicates excluded) and
+	 * handed to ECP ('t', first transmission only), for counters. */
+	void (*vdp_pdu)(void *ctx, struct uplink *u, char dir, const uint8_t *ulpdu, size_t len);
 };
 
 struct uplink_params {
