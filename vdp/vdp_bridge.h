@@ -90,6 +90,7 @@ struct vdp_bridge {
 	struct vsi_table tab;
 	struct vsi_fifo pending;
 	uint8_t r, rte, rwd, rka;
+	size_t n_inflight;	/* TLVs in the ECPDU ECP is carrying */
 	struct vdp_bridge_counters cnt;
 };
 
