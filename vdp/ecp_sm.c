@@ -54,9 +54,11 @@ bool ecp_tx_idle(const struct ecp *e)
 
 static void transmit_ecpdu(struct ecp *e)
 {
+	/* Timer first: over a synchronous loopback the ack may arrive
+	 * inside send(). */
 	e->retries++;
-	e->ops->send(e->ctx, e->frame, e->frame_len);
 	vtimer_arm(e->clock, e->ack_timer, ecp_ack_timeout_us(e));
+	e->ops->send(e->ctx, e->frame, e->frame_len);
 }
 
 /* Entry actions, then the unconditional transitions out of the transient
