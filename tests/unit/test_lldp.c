@@ -493,6 +493,24 @@ static void test_err_duplicate(void **state)
 	check_bad(v, sizeof(v) / sizeof(v[0]));
 }
 
+/* The TLV-level decoders refuse an information string of another TLV. */
+static void test_err_bad_tlv_type(void **state)
+{
+	uint8_t b[32];
+	size_t n;
+	struct evb_tlv e;
+
+	(void)state;
+	n = hex2bin("0080c2 0e 00 07 68 94 14", b, sizeof(b));	/* CDCP subtype */
+	assert_int_equal(evb_info_decode(b, n, &e), CODEC_E_BAD_TLV_TYPE);
+	n = hex2bin("001b3f 0d 00 07 68 94 14", b, sizeof(b));	/* other OUI */
+	assert_int_equal(evb_info_decode(b, n, &e), CODEC_E_BAD_TLV_TYPE);
+	n = hex2bin("0080c2 0d 00 00 0002 001000", b, sizeof(b));
+	assert_int_equal(cdcp_info_decode(b, n, &du.cdcp), CODEC_E_BAD_TLV_TYPE);
+	n = hex2bin("0080c2 0e 00 00 0002 001000", b, sizeof(b));
+	assert_int_equal(cdcp_info_decode(b, n, &du.cdcp), CODEC_OK);
+}
+
 /* Every prefix of the vectors, in a heap block of exactly that size (ASan
  * catches any read past it), fails cleanly or decodes. */
 static void test_truncations_stay_in_bounds(void **state)
@@ -538,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_err_bad_length),
 		cmocka_unit_test(test_err_missing_tlv),
 		cmocka_unit_test(test_err_duplicate),
+		cmocka_unit_test(test_err_bad_tlv_type),
 		cmocka_unit_test(test_truncations_stay_in_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
