@@ -1011,7 +1011,9 @@ int reg_bind(struct reg *reg, const struct reg_binding *b, struct reg_err *err)
 	if (reg_uuid_canon(b->iface_id, id) < 0)
 		return fail(err, -EINVAL, "interface-id '%.*s' is not a UUID", REG_UUID_STRLEN + 1,
 			    b->iface_id);
-	if (b->dev[0] ? !ifname_valid(b->dev) : b->origin != REG_ORIGIN_LEARNED)
+	/* dev may be unknown: libvirt's port-created hook runs before the
+	 * macvtap exists; the qemu start hook fills it in later. */
+	if (b->dev[0] && !ifname_valid(b->dev))
 		return fail(err, -EINVAL, "interface %s: device name '%.*s' invalid", id, IFNAMSIZ, b->dev);
 	reg_mac_format(b->mac, mac);
 	if (!mac_usable(b->mac))
@@ -1026,9 +1028,15 @@ int reg_bind(struct reg *reg, const struct reg_binding *b, struct reg_err *err)
 			    mac, b->uplink, other->b.iface_id);
 	cur = reg_map_get(&reg->bindings, id);
 	if (cur) {
-		if (!strcmp(cur->b.dev, b->dev) && !memcmp(cur->b.mac, b->mac, 6) &&
-		    !strcmp(cur->b.uplink, b->uplink))
+		if ((!strcmp(cur->b.dev, b->dev) || !cur->b.dev[0] || !b->dev[0]) &&
+		    !memcmp(cur->b.mac, b->mac, 6) && !strcmp(cur->b.uplink, b->uplink)) {
+			if (!cur->b.dev[0] && b->dev[0]) {
+				memcpy(cur->b.dev, b->dev, sizeof(cur->b.dev));
+				reg->generation++;
+				reconcile_one(reg, id);
+			}
 			return 0;
+		}
 		reg_mac_format(cur->b.mac, mac);
 		return fail(err, -EEXIST, "interface %s is already bound to %s (mac %s, uplink %s); unbind it first",
 			    id, cur->b.dev[0] ? cur->b.dev : "-", mac, cur->b.uplink);

@@ -106,7 +106,7 @@ struct reg_attachment {
 /* Non-logical plug. */
 struct reg_binding {
 	char iface_id[REG_UUID_STRLEN + 1];
-	char dev[IFNAMSIZ];		/* macvtap0 or the VF netdev; may be "" when learned */
+	char dev[IFNAMSIZ];		/* macvtap0 or the VF netdev; "" while unknown */
 	uint8_t mac[6];
 	char uplink[IFNAMSIZ];
 	enum reg_origin origin;
@@ -173,7 +173,9 @@ int reg_attach(struct reg *reg, const struct reg_attachment *a, struct reg_err *
 int reg_detach(struct reg *reg, const char *iface_id, struct reg_err *err);
 
 /* Idempotent for an identical binding (hooks run again on libvirtd
- * restart); a different binding of a bound interface-id is -EEXIST. */
+ * restart); a binding without dev is completed by one with the same MAC
+ * and uplink that names it; any other binding of a bound interface-id is
+ * -EEXIST. */
 int reg_bind(struct reg *reg, const struct reg_binding *b, struct reg_err *err);
 int reg_unbind(struct reg *reg, const char *iface_id, struct reg_err *err);
 
