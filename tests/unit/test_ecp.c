@@ -182,7 +182,7 @@ static void test_round_trip_all_valid_headers(void **state)
 
 static int decode_hex(const char *hex, struct ecp_hdr *h)
 {
-	uint8_t b[32];
+	uint8_t b[32] = { 0 };
 	size_t n = hex2bin(hex, b, sizeof(b));
 	const uint8_t *u;
 	size_t ul;
