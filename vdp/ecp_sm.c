@@ -183,7 +183,8 @@ int ecp_tx(struct ecp *e, uint16_t subtype, const uint8_t *ulpdu, size_t len)
 	eth_encode(&w, eth_nearest_customer_bridge, e->src, ETHERTYPE_ECP);
 	if (ecp_encode_hdr(&w, &h) != CODEC_OK)
 		return -EINVAL;
-	wbuf_bytes(&w, ulpdu, len);
+	if (len)
+		wbuf_bytes(&w, ulpdu, len);
 	eth_pad(&w);
 	if (w.err)
 		return -EMSGSIZE;

@@ -303,6 +303,7 @@ static struct vsi *grow(struct vdp_station *st, struct vsi *v, uint16_t n)
 	if (nv->flags & VSI_F_INFLIGHT)
 		vtimer_arm(st->clock, nv->timer, vdp_station_resp_wait_us(st));
 	vsi_table_add(&st->tab, nv);	/* cannot fail: the slot was just freed */
+	vsi_table_unindex_filters(&st->tab, nv);	/* the caller indexes the new filters */
 	if (queued)
 		vsi_fifo_push(&st->pending, nv);
 	return nv;

@@ -114,7 +114,8 @@ static size_t build(uint8_t *buf, uint8_t version, uint8_t op, uint16_t subtype,
 	wbuf_init(&w, buf, ECP_FRAME_MAX);
 	eth_encode(&w, eth_nearest_customer_bridge, peer_mac, ETHERTYPE_ECP);
 	assert_int_equal(ecp_encode_hdr(&w, &h), CODEC_OK);
-	wbuf_bytes(&w, ulpdu, len);
+	if (len)
+		wbuf_bytes(&w, ulpdu, len);
 	eth_pad(&w);
 	return w.len;
 }

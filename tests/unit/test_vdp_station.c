@@ -1,0 +1,686 @@
+/* VDP station machine (802.1Qbg-2012 41.5.5) against a scripted bridge:
+ * the test acks ECPDUs and injects responses built with the codec. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "engine_frames.h"
+#include "fakeclock.h"
+#include "vdp/vdp_station.h"
+
+static const uint8_t st_mac[6] = { 0x02, 0, 0, 0, 0, 1 };
+static const uint8_t br_mac[6] = { 0x02, 0, 0, 0, 0, 2 };
+static const uint8_t mgrid[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+
+#define MAXEV 4096
+
+struct senv {
+	struct fakeclock fc;
+	struct ecp ecp;
+	struct vdp_station st;
+	struct tf_capture cap;
+	size_t nev;
+	enum vdp_event ev[MAXEV];
+	struct vsi *evv[MAXEV];
+	uint16_t bseq;
+	struct tf_ecp dec;	/* last decoded */
+};
+
+static void s_send(void *ctx, const uint8_t *f, size_t len)
+{
+	struct senv *e = ctx;
+	tf_capture_add(&e->cap, f, len, e->fc.now);
+}
+
+static void s_deliver(void *ctx, uint16_t subtype, const uint8_t *u, size_t len)
+{
+	struct senv *e = ctx;
+	if (subtype == ECP_SUBTYPE_VDP)
+		vdp_station_rx(&e->st, u, len);
+}
+
+static void s_tx_done(void *ctx, bool acked)
+{
+	struct senv *e = ctx;
+	vdp_station_tx_done(&e->st, acked);
+}
+
+static const struct ecp_ops s_ecp_ops = { s_send, s_deliver, s_tx_done };
+
+static void s_event(void *ctx, struct vsi *v, enum vdp_event ev)
+{
+	struct senv *e = ctx;
+	assert_true(e->nev < MAXEV);
+	e->ev[e->nev] = ev;
+	e->evv[e->nev++] = v;
+}
+
+static const struct vdp_station_ops s_ops = { s_event };
+
+static struct senv *senv_new(void)
+{
+	struct senv *e = calloc(1, sizeof(*e));
+
+	fakeclock_init(&e->fc, 1000000);
+	assert_int_equal(ecp_init(&e->ecp, &s_ecp_ops, e, fakeclock_vclock(&e->fc), st_mac, 1500), 0);
+	ecp_enable(&e->ecp);
+	assert_int_equal(vdp_station_init(&e->st, &s_ops, e, fakeclock_vclock(&e->fc), &e->ecp), 0);
+	return e;
+}
+
+static void senv_free(struct senv *e)
+{
+	vdp_station_destroy(&e->st);
+	ecp_free(&e->ecp);
+	assert_int_equal(fakeclock_armed(&e->fc), 0);
+	fakeclock_destroy(&e->fc);
+	tf_capture_free(&e->cap);
+	free(e);
+}
+
+static struct vdp_filter filt[1];
+
+static struct vdp_request mkreq(uint32_t i, uint8_t mode, uint16_t vid)
+{
+	struct vdp_request r = {
+		.mode = mode, .type_id = 0x000005, .type_version = 4,
+		.vsiid_fmt = VDP_VSIID_UUID, .filter_fmt = VDP_FILTER_MAC_VID,
+		.n_filters = 1, .filters = filt,
+	};
+	memcpy(r.mgrid, mgrid, 16);
+	tf_vsiid(i, r.vsiid);
+	memset(filt, 0, sizeof(filt));
+	tf_mac(i, filt[0].mac);
+	filt[0].ps_pcp_vid = vid;
+	return r;
+}
+
+static int request(struct senv *e, uint32_t i, uint8_t mode, uint16_t vid)
+{
+	struct vdp_request r = mkreq(i, mode, vid);
+	return vdp_station_request(&e->st, &r);
+}
+
+static struct vsi *find(struct senv *e, uint32_t i)
+{
+	uint8_t id[16];
+	tf_vsiid(i, id);
+	return vdp_station_find(&e->st, VDP_VSIID_UUID, id);
+}
+
+/* Number of VDP ECPDUs (requests, not acks) the station sent so far. */
+static size_t n_ecpdus(struct senv *e)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < e->cap.n; i++) {
+		struct tf_ecp d;
+		assert_int_equal(tf_decode(e->cap.f[i].buf, e->cap.f[i].len, &d), 0);
+		if (d.h.op == ECP_OP_REQUEST)
+			n++;
+	}
+	return n;
+}
+
+/* Decodes the last VDP ECPDU into e->dec. */
+static struct tf_ecp *last(struct senv *e)
+{
+	for (size_t i = e->cap.n; i-- > 0;) {
+		assert_int_equal(tf_decode(e->cap.f[i].buf, e->cap.f[i].len, &e->dec), 0);
+		if (e->dec.h.op == ECP_OP_REQUEST) {
+			assert_true(e->dec.has_vdp);
+			assert_memory_equal(e->dec.pdu.mgrid, mgrid, 16);
+			return &e->dec;
+		}
+	}
+	fail_msg("no ECPDU sent");
+	return NULL;
+}
+
+static void ack(struct senv *e, uint16_t seq)
+{
+	uint8_t buf[ECP_FRAME_MAX];
+	size_t n = tf_build_ack(buf, br_mac, seq);
+	ecp_rx(&e->ecp, buf, n);
+}
+
+static void ack_last(struct senv *e)
+{
+	ack(e, last(e)->h.seq);
+}
+
+static void inject(struct senv *e, const struct tf_tlv *t, size_t n)
+{
+	uint8_t buf[ECP_FRAME_MAX];
+	size_t len = tf_build_vdp(buf, br_mac, ++e->bseq, mgrid, t, n);
+	ecp_rx(&e->ecp, buf, len);
+}
+
+/* The TLV the station sent for VSI i in the last ECPDU, as a response. */
+static struct tf_tlv echo(struct senv *e, uint32_t i, uint8_t status)
+{
+	struct tf_ecp *d = last(e);
+	uint8_t id[16];
+	struct tf_tlv t = { 0 };
+
+	tf_vsiid(i, id);
+	for (size_t k = 0; k < d->pdu.n_tlvs; k++) {
+		const struct vdp_assoc *a = &d->tlvs[k].assoc;
+		if (memcmp(a->vsiid, id, 16) != 0)
+			continue;
+		t.type = a->type;
+		t.status = status;
+		t.type_id = a->type_id;
+		t.type_version = a->type_version;
+		t.vsiid_fmt = a->vsiid_fmt;
+		memcpy(t.vsiid, a->vsiid, 16);
+		t.filter_fmt = a->filter_fmt;
+		t.n = a->n_filters;
+		for (uint16_t j = 0; j < a->n_filters && j < 4; j++)
+			vdp_filter_get(a, j, &t.f[j]);
+		return t;
+	}
+	fail_msg("VSI %u not in last ECPDU", i);
+	return t;
+}
+
+static void respond(struct senv *e, uint32_t i, uint8_t status)
+{
+	struct tf_tlv t = echo(e, i, status);
+	inject(e, &t, 1);
+}
+
+static enum vdp_event last_ev(struct senv *e)
+{
+	assert_true(e->nev > 0);
+	return e->ev[e->nev - 1];
+}
+
+/* Request, ack, success response. */
+static void associate(struct senv *e, uint32_t i, uint8_t mode)
+{
+	assert_int_equal(request(e, i, mode, 100), 0);
+	ack_last(e);
+	respond(e, i, VDP_STATUS_RESPONSE);
+}
+
+static void test_assoc_success(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	struct tf_ecp *d;
+	struct vsi *v;
+
+	assert_int_equal(request(e, 1, VDP_MODE_ASSOC, 100), 0);
+	d = last(e);
+	assert_int_equal(d->pdu.n_tlvs, 1);
+	assert_int_equal(d->tlvs[0].type, VDP_TLV_ASSOC);
+	assert_int_equal(d->tlvs[0].assoc.status, 0);
+	assert_int_equal(d->tlvs[0].assoc.type_id, 5);
+	v = find(e, 1);
+	assert_non_null(v);
+	assert_int_equal(v->state, VDP_ST_STATION_PROCWAIT);
+	ack_last(e);
+	respond(e, 1, VDP_STATUS_RESPONSE);
+	assert_int_equal(e->nev, 1);
+	assert_int_equal(last_ev(e), VDP_EV_ASSOCIATED);
+	assert_ptr_equal(e->evv[0], v);
+	assert_int_equal(v->state, VDP_ST_WAIT_SYSCMD);
+	assert_int_equal(v->mode_cur, VDP_MODE_ASSOC);
+	assert_int_equal(e->st.cnt.responses, 1);
+	/* The station acked the bridge's ECPDU. */
+	assert_int_equal(e->ecp.cnt.tx_acks, 1);
+	assert_ptr_equal(vdp_station_find_mac(&e->st, filt[0].mac, 100), v);
+	senv_free(e);
+}
+
+static void test_preassoc_then_assoc(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	struct vsi *v;
+
+	associate(e, 7, VDP_MODE_PREASSOC);
+	v = find(e, 7);
+	assert_int_equal(last_ev(e), VDP_EV_PREASSOCIATED);
+	assert_int_equal(v->mode_cur, VDP_MODE_PREASSOC);
+	associate(e, 7, VDP_MODE_ASSOC);
+	assert_int_equal(last(e)->tlvs[0].type, VDP_TLV_ASSOC);
+	assert_int_equal(last_ev(e), VDP_EV_ASSOCIATED);
+	assert_int_equal(v->mode_cur, VDP_MODE_ASSOC);
+	/* 41.5.5: no way back from assoc to pre-assoc. */
+	assert_int_equal(request(e, 7, VDP_MODE_PREASSOC, 100), -EINVAL);
+	assert_int_equal(request(e, 7, VDP_MODE_PREASSOC_RR, 100), -EINVAL);
+	assert_int_equal(e->st.cnt.requests_refused, 2);
+	/* Nothing else to de-associate. */
+	assert_int_equal(request(e, 8, VDP_MODE_DEASSOC, 100), -ENOENT);
+	senv_free(e);
+}
+
+static void test_keepalive_timing(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	uint64_t ka, t0;
+	size_t before;
+
+	vdp_station_set_params(&e->st, 3, 8, 20, 14);
+	ka = 10ULL << 14;	/* reinitKeepAlive = 10 us x 2^RKA */
+	assert_int_equal(vdp_station_keepalive_us(&e->st), ka);
+	associate(e, 3, VDP_MODE_ASSOC);
+	t0 = e->fc.now;
+	before = n_ecpdus(e);
+	fakeclock_advance(&e->fc, ka - 1);
+	assert_int_equal(n_ecpdus(e), before);
+	fakeclock_advance(&e->fc, 1);
+	assert_int_equal(n_ecpdus(e), before + 1);
+	assert_int_equal(e->cap.f[e->cap.n - 1].time, t0 + ka);
+	assert_int_equal(last(e)->tlvs[0].type, VDP_TLV_ASSOC);
+	assert_int_equal(e->st.cnt.ka_tx, 1);
+	assert_int_equal(find(e, 3)->state, VDP_ST_TXMIT_KAWAIT);
+	ack_last(e);
+	respond(e, 3, VDP_STATUS_RESPONSE);
+	assert_int_equal(last_ev(e), VDP_EV_KEEPALIVE_OK);
+	/* Next keep-alive counted from this response. */
+	t0 = e->fc.now;
+	fakeclock_advance(&e->fc, ka);
+	assert_int_equal(e->cap.f[e->cap.n - 1].time, t0 + ka);
+	assert_int_equal(e->st.cnt.ka_tx, 2);
+	senv_free(e);
+}
+
+static void test_error_without_keep_then_again(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	struct vsi *v;
+	size_t before;
+
+	assert_int_equal(request(e, 4, VDP_MODE_ASSOC, 100), 0);
+	ack_last(e);
+	respond(e, 4, VDP_STATUS_RESPONSE | VDP_R_INSUFFICIENT_RESOURCES);
+	v = find(e, 4);
+	assert_int_equal(last_ev(e), VDP_EV_FAILED);
+	assert_int_equal(v->state, VDP_ST_END);
+	assert_int_equal(v->reason, VDP_END_REJECTED);
+	assert_int_equal(v->status & VDP_STATUS_REASON, VDP_R_INSUFFICIENT_RESOURCES);
+	assert_false(v->flags & VSI_F_HARD);
+	assert_int_equal(fakeclock_armed(&e->fc), 0);
+	/* Ended VSIs can be requested again (lldpad: -ENODEV forever). */
+	assert_int_equal(request(e, 4, VDP_MODE_DEASSOC, 100), -ENOENT);
+	before = n_ecpdus(e);
+	assert_int_equal(request(e, 4, VDP_MODE_ASSOC, 100), 0);
+	assert_int_equal(n_ecpdus(e), before + 1);
+	ack_last(e);
+	respond(e, 4, VDP_STATUS_RESPONSE);
+	assert_int_equal(last_ev(e), VDP_EV_ASSOCIATED);
+	senv_free(e);
+}
+
+static void test_error_with_keep(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	struct vsi *v;
+
+	associate(e, 5, VDP_MODE_ASSOC);
+	v = find(e, 5);
+	/* A changed request (other VID) refused with keep: still associated. */
+	assert_int_equal(request(e, 5, VDP_MODE_ASSOC, 101), 0);
+	ack_last(e);
+	respond(e, 5, VDP_STATUS_RESPONSE | VDP_STATUS_KEEP | VDP_R_OTHER_FAILURE);
+	assert_int_equal(last_ev(e), VDP_EV_KEPT);
+	assert_int_equal(v->state, VDP_ST_WAIT_SYSCMD);
+	assert_int_equal(v->mode_cur, VDP_MODE_ASSOC);
+	assert_int_equal(v->mode_req, VDP_MODE_ASSOC);
+	assert_true(fakeclock_armed(&e->fc) >= 1);
+	/* Keep without a confirmed state: nothing to keep, the VSI ends. */
+	assert_int_equal(request(e, 6, VDP_MODE_PREASSOC, 100), 0);
+	ack_last(e);
+	respond(e, 6, VDP_STATUS_RESPONSE | VDP_STATUS_KEEP | VDP_R_OTHER_FAILURE);
+	assert_int_equal(last_ev(e), VDP_EV_FAILED);
+	assert_int_equal(find(e, 6)->state, VDP_ST_END);
+	senv_free(e);
+}
+
+static void test_hard_error(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	struct vsi *v;
+
+	assert_int_equal(request(e, 9, VDP_MODE_PREASSOC, 100), 0);
+	ack_last(e);
+	respond(e, 9, 0x52);
+	v = find(e, 9);
+	assert_int_equal(last_ev(e), VDP_EV_FAILED);
+	assert_true(v->flags & VSI_F_HARD);
+	assert_int_equal(v->status, 0x52);
+	assert_int_equal(v->reason, VDP_END_REJECTED);
+	senv_free(e);
+}
+
+static void test_bridge_deassoc(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	struct tf_tlv t;
+	struct vsi *v;
+
+	associate(e, 10, VDP_MODE_ASSOC);
+	v = find(e, 10);
+	t = echo(e, 10, 0);
+	t.type = VDP_TLV_DEASSOC;	/* request bit 0: unsolicited */
+	inject(e, &t, 1);
+	assert_int_equal(last_ev(e), VDP_EV_BRIDGE_DEASSOC);
+	assert_int_equal(v->state, VDP_ST_END);
+	assert_int_equal(v->reason, VDP_END_BRIDGE_DEASSOC);
+	assert_int_equal(e->st.cnt.bridge_deassoc, 1);
+	assert_int_equal(fakeclock_armed(&e->fc), 0);
+	/* Again: nothing left to end, counted as unknown. */
+	inject(e, &t, 1);
+	assert_int_equal(e->st.cnt.bridge_deassoc, 1);
+	assert_int_equal(e->st.cnt.resp_unknown, 1);
+	senv_free(e);
+}
+
+static void test_out_of_order_unknown_stale(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	struct tf_tlv t[4];
+
+	/* The first request leaves at once, B and C together after its ack. */
+	assert_int_equal(request(e, 1, VDP_MODE_ASSOC, 100), 0);
+	assert_int_equal(request(e, 2, VDP_MODE_ASSOC, 100), 0);
+	assert_int_equal(request(e, 3, VDP_MODE_ASSOC, 100), 0);
+	t[1] = echo(e, 1, VDP_STATUS_RESPONSE);
+	assert_int_equal(n_ecpdus(e), 1);
+	ack_last(e);
+	assert_int_equal(n_ecpdus(e), 2);
+	assert_int_equal(last(e)->pdu.n_tlvs, 2);
+	t[0] = echo(e, 3, VDP_STATUS_RESPONSE);
+	t[3] = echo(e, 2, VDP_STATUS_RESPONSE);
+	t[2] = t[0];
+	tf_vsiid(999, t[2].vsiid);
+	ack_last(e);
+	/* C, A, unknown, B in one ECPDU. */
+	inject(e, t, 4);
+	assert_int_equal(e->nev, 3);
+	assert_int_equal(find(e, 1)->mode_cur, VDP_MODE_ASSOC);
+	assert_int_equal(find(e, 2)->mode_cur, VDP_MODE_ASSOC);
+	assert_int_equal(find(e, 3)->mode_cur, VDP_MODE_ASSOC);
+	assert_ptr_equal(e->evv[0], find(e, 3));
+	assert_int_equal(e->st.cnt.resp_unknown, 1);
+	/* A repeated response: nobody waits for it. */
+	inject(e, &t[1], 1);
+	assert_int_equal(e->st.cnt.resp_stale, 1);
+	assert_int_equal(e->nev, 3);
+	/* A response whose type differs from the request is not ours. */
+	assert_int_equal(request(e, 1, VDP_MODE_ASSOC, 100), 0);
+	ack_last(e);
+	t[1] = echo(e, 1, VDP_STATUS_RESPONSE);
+	t[1].type_id = 6;
+	inject(e, &t[1], 1);
+	assert_int_equal(e->st.cnt.resp_mismatch, 1);
+	assert_int_equal(find(e, 1)->state, VDP_ST_STATION_PROCWAIT);
+	senv_free(e);
+}
+
+static void test_timeout_then_rerequest(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	uint64_t w, t0;
+	struct vsi *v;
+
+	vdp_station_set_params(&e->st, 3, 8, 20, 20);
+	/* 1.5 x (10 us x 2^20 + 7 x 10 us x 2^8) = 15.75552 s uncapped. */
+	vdp_station_set_resp_wait_max(&e->st, 0);
+	assert_int_equal(vdp_station_resp_wait_us(&e->st), 15755520);
+	vdp_station_set_resp_wait_max(&e->st, VDP_RESP_WAIT_MAX_US);
+	w = vdp_station_resp_wait_us(&e->st);
+	assert_int_equal(w, 8000000);
+	vdp_station_set_params(&e->st, 3, 8, 10, 20);
+	/* 1.5 x (10240 + 17920) = 42240 us, below the cap. */
+	w = vdp_station_resp_wait_us(&e->st);
+	assert_int_equal(w, 42240);
+	assert_int_equal(request(e, 11, VDP_MODE_ASSOC, 100), 0);
+	t0 = e->fc.now;
+	ack_last(e);
+	fakeclock_advance(&e->fc, w - 1);
+	assert_int_equal(e->nev, 0);
+	fakeclock_advance(&e->fc, 1);
+	v = find(e, 11);
+	assert_int_equal(last_ev(e), VDP_EV_FAILED);
+	assert_int_equal(v->reason, VDP_END_TIMEOUT);
+	assert_int_equal(e->fc.now, t0 + w);
+	assert_int_equal(e->st.cnt.timeouts, 1);
+	/* A late response is stale. */
+	respond(e, 11, VDP_STATUS_RESPONSE);
+	assert_int_equal(e->st.cnt.resp_stale, 1);
+	assert_int_equal(request(e, 11, VDP_MODE_ASSOC, 100), 0);
+	ack_last(e);
+	respond(e, 11, VDP_STATUS_RESPONSE);
+	assert_int_equal(last_ev(e), VDP_EV_ASSOCIATED);
+	senv_free(e);
+}
+
+static void test_tx_error_ends(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+
+	assert_int_equal(request(e, 12, VDP_MODE_ASSOC, 100), 0);
+	fakeclock_advance(&e->fc, 4 * (10 << 8));
+	assert_int_equal(e->ecp.cnt.tx_errors, 1);
+	assert_int_equal(last_ev(e), VDP_EV_FAILED);
+	assert_int_equal(find(e, 12)->reason, VDP_END_TX_ERROR);
+	senv_free(e);
+}
+
+static void test_packing(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	const uint32_t n = 300;
+	size_t tlv = vdp_assoc_wire_size(VDP_FILTER_MAC_VID, 1);
+	size_t per = (ecp_max_ulpdu(&e->ecp) - (2 + VDP_MGRID_LEN)) / tlv;
+	size_t expect, sent = 0, ecpdus = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		assert_int_equal(request(e, i, VDP_MODE_ASSOC, 100), 0);
+	/* The first request found ECP idle and left alone; the rest packed. */
+	expect = 1 + (n - 1 + per - 1) / per;
+	while (sent < n) {
+		struct tf_ecp *d = last(e);
+		ecpdus++;
+		sent += d->pdu.n_tlvs;
+		assert_true(d->pdu.n_tlvs == 1 || d->pdu.n_tlvs == per || sent == n);
+		ack_last(e);
+	}
+	assert_int_equal(sent, n);
+	assert_int_equal(ecpdus, expect);
+	assert_int_equal(e->st.cnt.ecpdu_tx, expect);
+	assert_int_equal(e->st.cnt.tlv_tx, n);
+	print_message("packing: %u VSIs, %zu TLVs of %zu octets per ECPDU, %zu ECPDUs\n",
+		      n, per, tlv, ecpdus);
+	senv_free(e);
+}
+
+static void test_link_down_up(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	struct tf_tlv t[5];
+	size_t before;
+
+	for (uint32_t i = 0; i < 5; i++)
+		associate(e, i, VDP_MODE_ASSOC);
+	assert_int_equal(e->nev, 5);
+	ecp_disable(&e->ecp);
+	vdp_station_pause(&e->st);
+	assert_int_equal(fakeclock_armed(&e->fc), 0);
+	before = e->cap.n;
+	fakeclock_advance(&e->fc, 100000000);
+	assert_int_equal(e->cap.n, before);
+	assert_int_equal(e->nev, 5);
+	/* Desired state kept. */
+	for (uint32_t i = 0; i < 5; i++)
+		assert_int_equal(find(e, i)->mode_req, VDP_MODE_ASSOC);
+	ecp_enable(&e->ecp);
+	vdp_station_reassociate_all(&e->st);
+	assert_int_equal(e->cap.n, before + 1);
+	assert_int_equal(last(e)->pdu.n_tlvs, 5);
+	for (uint32_t i = 0; i < 5; i++)
+		t[i] = echo(e, i, VDP_STATUS_RESPONSE);
+	ack_last(e);
+	inject(e, t, 5);
+	assert_int_equal(e->nev, 10);
+	for (uint32_t i = 0; i < 5; i++)
+		assert_int_equal(find(e, i)->state, VDP_ST_WAIT_SYSCMD);
+	senv_free(e);
+}
+
+static void test_deassoc(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	struct vsi *v;
+
+	associate(e, 20, VDP_MODE_ASSOC);
+	v = find(e, 20);
+	assert_int_equal(request(e, 20, VDP_MODE_DEASSOC, 100), 0);
+	assert_int_equal(last(e)->tlvs[0].type, VDP_TLV_DEASSOC);
+	assert_int_equal(v->state, VDP_ST_TXMIT_DEAWAIT);
+	ack_last(e);
+	respond(e, 20, VDP_STATUS_RESPONSE);
+	assert_int_equal(last_ev(e), VDP_EV_DEASSOCIATED);
+	assert_int_equal(v->state, VDP_ST_END);
+	assert_int_equal(v->reason, VDP_END_DEASSOCIATED);
+	vdp_station_forget(&e->st, v);
+	assert_null(find(e, 20));
+	assert_int_equal(vdp_station_count(&e->st), 0);
+	senv_free(e);
+}
+
+static void test_vid0_adopted(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	struct tf_tlv t;
+	struct vsi *v;
+	uint8_t mac[6];
+
+	assert_int_equal(request(e, 30, VDP_MODE_ASSOC, 0), 0);
+	ack_last(e);
+	t = echo(e, 30, VDP_STATUS_RESPONSE);
+	assert_int_equal(vdp_vid(t.f[0].ps_pcp_vid), 0);
+	t.f[0].ps_pcp_vid = 200;
+	inject(e, &t, 1);
+	v = find(e, 30);
+	assert_int_equal(e->ev[0], VDP_EV_VID_ASSIGNED);
+	assert_int_equal(last_ev(e), VDP_EV_ASSOCIATED);
+	assert_int_equal(vdp_vid(v->filters[0].f.ps_pcp_vid), 200);
+	tf_mac(30, mac);
+	assert_ptr_equal(vdp_station_find_mac(&e->st, mac, 200), v);
+	assert_null(vdp_station_find_mac(&e->st, mac, 0));
+	senv_free(e);
+}
+
+static void test_request_while_in_flight(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	size_t before;
+
+	assert_int_equal(request(e, 40, VDP_MODE_PREASSOC, 100), 0);
+	ack_last(e);
+	before = n_ecpdus(e);
+	/* Accepted (lldpad: -EBUSY) and sent after the pending response. */
+	assert_int_equal(request(e, 40, VDP_MODE_ASSOC, 100), 0);
+	assert_int_equal(n_ecpdus(e), before);
+	respond(e, 40, VDP_STATUS_RESPONSE);
+	assert_int_equal(last_ev(e), VDP_EV_PREASSOCIATED);
+	assert_int_equal(n_ecpdus(e), before + 1);
+	assert_int_equal(last(e)->tlvs[0].type, VDP_TLV_ASSOC);
+	ack_last(e);
+	respond(e, 40, VDP_STATUS_RESPONSE);
+	assert_int_equal(last_ev(e), VDP_EV_ASSOCIATED);
+	senv_free(e);
+}
+
+static void test_more_filters_regrow(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	struct vdp_filter f3[3] = { 0 };
+	struct vdp_request r = mkreq(50, VDP_MODE_ASSOC, 100);
+	struct vsi *v;
+
+	assert_int_equal(vdp_station_request(&e->st, &r), 0);
+	for (int i = 0; i < 3; i++) {
+		tf_mac(500 + i, f3[i].mac);
+		f3[i].ps_pcp_vid = 10;
+	}
+	r.filters = f3;
+	r.n_filters = 3;
+	assert_int_equal(vdp_station_request(&e->st, &r), 0);
+	v = find(e, 50);
+	assert_int_equal(v->n_filters, 3);
+	assert_ptr_equal(vdp_station_find_mac(&e->st, f3[2].mac, 10), v);
+	tf_mac(50, f3[0].mac);
+	assert_null(vdp_station_find_mac(&e->st, f3[0].mac, 100));
+	ack_last(e);
+	/* The response to the first request does not match the new filters. */
+	respond(e, 50, VDP_STATUS_RESPONSE);
+	assert_int_equal(e->st.cnt.resp_mismatch, 1);
+	senv_free(e);
+}
+
+static void test_invalid(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	struct vdp_request r = mkreq(1, 0, 100);
+
+	assert_int_equal(vdp_station_request(&e->st, &r), -EINVAL);
+	r = mkreq(1, VDP_MODE_ASSOC, 100);
+	r.vsiid_fmt = 9;
+	assert_int_equal(vdp_station_request(&e->st, &r), -EINVAL);
+	r = mkreq(1, VDP_MODE_ASSOC, 100);
+	r.n_filters = 0;
+	assert_int_equal(vdp_station_request(&e->st, &r), -EINVAL);
+	r = mkreq(1, VDP_MODE_ASSOC, 100);
+	r.hints = 0x01;
+	assert_int_equal(vdp_station_request(&e->st, &r), -EINVAL);
+	assert_int_equal(vdp_station_count(&e->st), 0);
+	senv_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_assoc_success),
+		cmocka_unit_test(test_preassoc_then_assoc),
+		cmocka_unit_test(test_keepalive_timing),
+		cmocka_unit_test(test_error_without_keep_then_again),
+		cmocka_unit_test(test_error_with_keep),
+		cmocka_unit_test(test_hard_error),
+		cmocka_unit_test(test_bridge_deassoc),
+		cmocka_unit_test(test_out_of_order_unknown_stale),
+		cmocka_unit_test(test_timeout_then_rerequest),
+		cmocka_unit_test(test_tx_error_ends),
+		cmocka_unit_test(test_packing),
+		cmocka_unit_test(test_link_down_up),
+		cmocka_unit_test(test_deassoc),
+		cmocka_unit_test(test_vid0_adopted),
+		cmocka_unit_test(test_request_while_in_flight),
+		cmocka_unit_test(test_more_filters_regrow),
+		cmocka_unit_test(test_invalid),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
