@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "profiles/reg_config.h"
 #include "profiles/reg_json.h"
 #include "profiles/registry.h"
 #include "profiles/store.h"
@@ -405,6 +406,88 @@ static void test_crc32_vector(void **state)
 	assert_int_equal(reg_crc32("123456789", 9), 0xcbf43926);
 }
 
+
+static void write_conf(struct fx *f, const char *text, char *path, size_t len)
+{
+	snprintf(path, len, "%s/vdpd.conf", f->dir);
+	spit(path, text, strlen(text));
+}
+
+static void test_config_section(void **state)
+{
+	struct fx *f = *state;
+	struct reg_config rc;
+	struct reg_err err;
+	char path[128];
+
+	write_conf(f,
+		   "global = { log_level = \"info\"; };\n"
+		   "registry = {\n"
+		   "  policy = \"enforce\";\n"
+		   "  state_dir = \"/tmp/x\";\n"
+		   "  profiles = (\n"
+		   "    { name = \"enterprise-xyz\"; type = \"802.1Qbh\"; profileid = \"enterprise-xyz\"; },\n"
+		   "    { name = \"web\"; type = \"qbg\"; mgrid = 11; typeid = 1193047; typeidver = 2; vlan = 10; }\n"
+		   "  );\n"
+		   "  uplinks = ( { dev = \"eth4\"; physnet = \"datacenter\"; mode = \"vepa\"; } );\n"
+		   "  networks = ( { name = \"tenant-a\"; physnet = \"datacenter\"; profile = \"enterprise-xyz\"; } );\n"
+		   "  attachments = ( { iface_id = \"" VM1 "\"; network = \"tenant-a\"; } );\n"
+		   "};\n",
+		   path, sizeof(path));
+	must(reg_config_load_file(f->reg, path, &rc, &err), &err);
+	assert_true(rc.has_policy);
+	assert_int_equal(rc.policy, REG_POLICY_ENFORCE);
+	assert_int_equal(reg_get_policy(f->reg), REG_POLICY_ENFORCE);
+	assert_string_equal(rc.state_dir, "/tmp/x");
+	assert_int_equal(reg_profile_get(f->reg, "web")->typeid, 1193047);
+	assert_int_equal(reg_profile_get(f->reg, "web")->origin, REG_ORIGIN_CONFIG);
+	assert_string_equal(reg_profile_get(f->reg, "enterprise-xyz")->profileid, "enterprise-xyz");
+	assert_int_equal(reg_uplink_get(f->reg, "eth4")->mode, REG_MODE_VEPA);
+	assert_string_equal(reg_attachment_get(f->reg, VM1)->network, "tenant-a");
+	/* Config entries are not removable at run time, and not stored. */
+	assert_int_equal(reg_network_del(f->reg, "tenant-a", &err), -EPERM);
+	must(reg_store_save(f->reg, f->path, &err), &err);
+	{
+		size_t len;
+		char *text = slurp(f->path, &len);
+
+		assert_null(strstr(text, "tenant-a"));
+		free(text);
+	}
+}
+
+static void test_config_errors_have_line(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "registry = { profiles = ( { name = \"p\"; type = \"qbg\"; typeid = 16777216; } ); };\n",
+		  "vdpd.conf:1: registry.profiles[0]: \"typeid\" 16777216 out of range" },
+		{ "registry = {\n policy = \"strict\";\n};\n", "vdpd.conf:2: registry.policy \"strict\"" },
+		{ "registry = {\n colour = 1;\n};\n", "vdpd.conf:2: registry: unknown setting \"colour\"" },
+		{ "registry = { networks = (\n { name = \"n\"; physnet = \"p\"; profile = \"missing\"; }\n); };\n",
+		  "vdpd.conf:2: registry.networks[0]: network 'n': profile 'missing' does not exist" },
+		{ "registry = { uplinks = (\n { dev = \"eth0\"; physnet = \"p\"; speed = 10; }\n); };\n",
+		  "registry.uplinks[0]: uplink: 1 object item(s) left unpacked: speed" },
+		{ "registry = { uplinks = (\n { dev = \"eth0\"; physnet = \"p\"; origin = \"runtime\"; }\n); };\n",
+		  "\"origin\" is not a configuration key" },
+		{ "registry = { profiles = ( { name = ; } ); };\n", "vdpd.conf:1: syntax error" },
+	};
+	struct reg_config rc;
+	struct reg_err err;
+	char path[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		reg_free(f->reg);
+		f->reg = reg_new(NULL, NULL);
+		write_conf(f, cases[i].text, path, sizeof(path));
+		assert_int_equal(reg_config_load_file(f->reg, path, &rc, &err), -EINVAL);
+		if (!strstr(err.msg, cases[i].want))
+			fail_msg("case %zu: want '%s' in '%s'", i, cases[i].want, err.msg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +502,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_checksum_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_temp_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_error_is_clear, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_section, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_errors_have_line, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
