@@ -69,8 +69,10 @@ int port_lookup(const char *ifname, struct port_info *info)
 		goto out;
 	}
 	info->mtu = (unsigned int)ifr.ifr_mtu;
+	/* ifname may be info->ifname itself (refresh): copy via ifr. */
+	memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
 	memset(info->ifname, 0, sizeof(info->ifname));
-	strncpy(info->ifname, ifname, IF_NAMESIZE - 1);
+	strncpy(info->ifname, ifr.ifr_name, IF_NAMESIZE - 1);
 out:
 	close(fd);
 	return err;
