@@ -1,0 +1,350 @@
+/* vdpctl vsi show | add | del.
+ *
+ * add and del wait for the bridge's answer by default (up to 10 s, what
+ * libvirt allows lldpad), polling vsi.show; "nowait" returns once vdpd has
+ * queued the request. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vdpctl.h"
+
+#define DEFAULT_WAIT_S 10
+
+static void vsi_help(void)
+{
+	fprintf(stderr,
+		"Usage: vdpctl vsi show [ uplink IFNAME ] [ id VSIID ]\n"
+		"       vdpctl vsi add uplink IFNAME mode MODE VSI mgrid MGRID typeid N typeidver N\n"
+		"                      FILTER [ FILTER ]... [ format FFORMAT ] [ hints HINTS ]\n"
+		"                      [ wait SECS | nowait ]\n"
+		"       vdpctl vsi del uplink IFNAME VSI [ wait SECS | nowait ]\n"
+		"where  MODE := { assoc | preassoc | preassoc-rr }\n"
+		"       VSI := { uuid UUID | vsiid-format { ipv4 | ipv6 | mac | local | uuid } vsiid VSIID }\n"
+		"       MGRID := { 0..255 | UUID | NAME (1-15 letters, digits, '-', '_', '.') }\n"
+		"       FILTER := filter [ mac MAC ] [ vid VID ] [ pcp PCP ] [ group GROUPID ]\n"
+		"       FFORMAT := { vid | mac-vid | group-vid | group-mac-vid }\n"
+		"       HINTS := { none | migrate-to | migrate-from }\n"
+		"VID 0 asks the bridge to choose the VLAN.  Without format, it follows from the\n"
+		"filter fields given.  add and del wait %d s for the bridge unless told otherwise.\n",
+		DEFAULT_WAIT_S);
+}
+
+static const char *const vsi_keys[] = { "uplink", "mode", "uuid", "mgrid", "typeid", "typeidver",
+					"format", "hints", "vsiid", "vsiid-format", "id", NULL };
+
+static const char *json_key(const char *word)
+{
+	if (strcmp(word, "format") == 0)
+		return "filter_format";
+	if (strcmp(word, "vsiid-format") == 0)
+		return "vsiid_format";
+	return word;
+}
+
+static bool is_key(const char *w, const char *const *allowed)
+{
+	for (; *allowed; allowed++)
+		if (strcmp(*allowed, w) == 0)
+			return true;
+	return false;
+}
+
+/* Number-looking values go as strings too: vdpd parses them strictly and
+ * names the field in its error. */
+struct parsed {
+	json_t *args;
+	int wait_s;
+};
+
+static int parse_args(int argc, char **argv, const char *const *allowed, bool filters,
+		      struct parsed *p)
+{
+	json_t *list = json_array(), *cur = NULL;
+
+	p->args = json_object();
+	p->wait_s = DEFAULT_WAIT_S;
+	while (argc > 0) {
+		const char *w = argv[0];
+
+		if (vctl_is_help(w)) {
+			vsi_help();
+			json_decref(list);
+			json_decref(p->args);
+			p->args = NULL;
+			return 1;
+		}
+		if (strcmp(w, "nowait") == 0 && is_key("wait", allowed)) {
+			p->wait_s = 0;
+			argc--;
+			argv++;
+			continue;
+		}
+		if (filters && strcmp(w, "filter") == 0) {
+			cur = json_object();
+			json_array_append_new(list, cur);
+			argc--;
+			argv++;
+			continue;
+		}
+		if (filters && (strcmp(w, "mac") == 0 || strcmp(w, "vid") == 0 ||
+				strcmp(w, "pcp") == 0 || strcmp(w, "group") == 0)) {
+			if (vctl_need_arg(argc, w, vsi_help) < 0)
+				goto usage;
+			if (!cur) {
+				/* "filter" may be left out before the first entry. */
+				cur = json_object();
+				json_array_append_new(list, cur);
+			}
+			if (json_object_get(cur, w)) {
+				fprintf(stderr, "Error: duplicate \"%s\" in one filter; start the next with "
+					"\"filter\".\n", w);
+				goto usage;
+			}
+			json_object_set_new(cur, w, json_string(argv[1]));
+			argc -= 2;
+			argv += 2;
+			continue;
+		}
+		if (strcmp(w, "wait") == 0 && is_key("wait", allowed)) {
+			char *end;
+
+			if (vctl_need_arg(argc, w, vsi_help) < 0)
+				goto usage;
+			p->wait_s = (int)strtol(argv[1], &end, 10);
+			if (*end || p->wait_s < 0 || p->wait_s > 3600) {
+				fprintf(stderr, "Error: argument \"%s\" is wrong: wait takes 0..3600 seconds\n",
+					argv[1]);
+				goto usage;
+			}
+			argc -= 2;
+			argv += 2;
+			continue;
+		}
+		if (!is_key(w, allowed) || !is_key(w, vsi_keys)) {
+			vctl_what_is(w, vsi_help);
+			goto usage;
+		}
+		if (vctl_need_arg(argc, w, vsi_help) < 0)
+			goto usage;
+		if (json_object_get(p->args, json_key(w))) {
+			fprintf(stderr, "Error: duplicate \"%s\": %s is the second value.\n", w, argv[1]);
+			goto usage;
+		}
+		json_object_set_new(p->args, json_key(w), json_string(argv[1]));
+		argc -= 2;
+		argv += 2;
+	}
+	if (filters)
+		json_object_set_new(p->args, "filters", list);
+	else
+		json_decref(list);
+	return 0;
+usage:
+	json_decref(list);
+	json_decref(p->args);
+	p->args = NULL;
+	return -1;
+}
+
+static void print_vsi(json_t *v)
+{
+	json_t *f;
+	size_t i;
+
+	printf("%s %s %s state %s", vctl_str(v, "uplink"), vctl_str(v, "vsiid_format"),
+	       vctl_str(v, "vsiid"), vctl_str(v, "state"));
+	if (strcmp(vctl_str(v, "state"), vctl_str(v, "mode")) != 0)
+		printf(" (requested %s)", vctl_str(v, "mode"));
+	printf(" %s%s\n", vctl_str(v, "sm_state"), vctl_bool(v, "in_flight") ? " in-flight" : "");
+	printf("    mgrid %s typeid %lld typeidver %lld hints %s\n", vctl_str(v, "mgrid"),
+	       vctl_int(v, "typeid"), vctl_int(v, "typeidver"), vctl_str(v, "hints"));
+	json_array_foreach(json_object_get(v, "filters"), i, f) {
+		printf("    filter %s", vctl_str(v, "filter_format"));
+		if (json_object_get(f, "group"))
+			printf(" group %lld", vctl_int(f, "group"));
+		if (json_object_get(f, "mac"))
+			printf(" mac %s", vctl_str(f, "mac"));
+		printf(" vid %lld", vctl_int(f, "vid"));
+		if (vctl_bool(f, "ps"))
+			printf(" pcp %lld", vctl_int(f, "pcp"));
+		printf("\n");
+	}
+	if (vctl_int(v, "status") || strcmp(vctl_str(v, "sm_state"), "END") == 0)
+		printf("    status 0x%02llx %s%s%s\n", vctl_int(v, "status"), vctl_str(v, "status_text"),
+		       strcmp(vctl_str(v, "end_reason"), "none") ? ", ended: " : "",
+		       strcmp(vctl_str(v, "end_reason"), "none") ? vctl_str(v, "end_reason") : "");
+}
+
+static int vsi_show(int argc, char **argv)
+{
+	static const char *const allowed[] = { "uplink", "id", NULL };
+	struct parsed p;
+	json_t *res, *v;
+	size_t i;
+	int rc;
+
+	if ((rc = parse_args(argc, argv, allowed, false, &p)) != 0)
+		return rc > 0 ? EXIT_OK : EXIT_USAGE;
+	res = vctl_call("vsi.show", p.args);
+	json_decref(p.args);
+	if (!res)
+		return EXIT_FAIL;
+	if (vctl.json)
+		vctl_print_json(res);
+	else
+		json_array_foreach(res, i, v)
+			print_vsi(v);
+	json_decref(res);
+	return EXIT_OK;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum outcome { PENDING, DONE, FAILED, GONE };
+
+static enum outcome judge(json_t *v, bool del)
+{
+	const char *sm = vctl_str(v, "sm_state");
+	bool ended = strcmp(sm, "END") == 0;
+
+	if (!v)
+		return del ? GONE : FAILED;
+	if (del)
+		return ended ? (strcmp(vctl_str(v, "end_reason"), "de-associated") == 0 ? DONE : FAILED)
+			     : PENDING;
+	if (ended)
+		return FAILED;
+	if (vctl_bool(v, "in_flight") || strcmp(sm, "STATION_PROC") == 0 || strcmp(sm, "INIT") == 0)
+		return PENDING;
+	if (strcmp(vctl_str(v, "state"), vctl_str(v, "mode")) == 0)
+		return DONE;
+	/* Answered, but refused with "keep": the old state stays. */
+	if (vctl_int(v, "status") & 0x0f)
+		return FAILED;
+	return PENDING;
+}
+
+/* Polls vsi.show until the request is answered.  Returns the last VSI
+ * seen (or NULL when it is gone) and the outcome. */
+static enum outcome wait_for(json_t *args, int wait_s, bool del, json_t **last)
+{
+	json_t *q = json_pack("{s:O, s:O}", "uplink", json_object_get(args, "uplink"), "id",
+			      json_object_get(args, "vsiid") ? json_object_get(args, "vsiid")
+							     : json_object_get(args, "uuid"));
+	long long deadline = now_ms() + wait_s * 1000LL;
+	enum outcome o = PENDING;
+
+	for (;;) {
+		json_t *res = vctl_call("vsi.show", q);
+
+		if (!res)
+			break;
+		json_decref(*last);
+		*last = json_incref(json_array_get(res, 0));
+		json_decref(res);
+		o = judge(*last, del);
+		if (o != PENDING || now_ms() >= deadline)
+			break;
+		usleep(50000);
+	}
+	json_decref(q);
+	return o;
+}
+
+static int finish(json_t *v, enum outcome o, bool del, int wait_s)
+{
+	if (vctl.json) {
+		vctl_print_json(v ? v : json_null());
+	} else if (v) {
+		print_vsi(v);
+	}
+	switch (o) {
+	case DONE:
+	case GONE:
+		if (!vctl.json && !v)
+			printf("de-associated\n");
+		return EXIT_OK;
+	case PENDING:
+		if (wait_s == 0)
+			return EXIT_OK;
+		fprintf(stderr, "Error: no answer from the bridge within %d s (request stays queued)\n", wait_s);
+		return EXIT_FAIL;
+	case FAILED:
+		fprintf(stderr, "Error: %s failed: %s, status %s\n", del ? "de-association" : "request",
+			v ? vctl_str(v, "end_reason") : "VSI vanished", v ? vctl_str(v, "status_text") : "-");
+		return EXIT_FAIL;
+	}
+	return EXIT_FAIL;
+}
+
+static int vsi_add_del(int argc, char **argv, bool del)
+{
+	static const char *const add_keys[] = { "uplink", "mode", "uuid", "mgrid", "typeid", "typeidver",
+						"format", "hints", "vsiid", "vsiid-format", "wait", NULL };
+	static const char *const del_keys[] = { "uplink", "uuid", "vsiid", "vsiid-format", "wait", NULL };
+	struct parsed p;
+	json_t *res, *last = NULL;
+	enum outcome o;
+	int rc;
+
+	if ((rc = parse_args(argc, argv, del ? del_keys : add_keys, !del, &p)) != 0)
+		return rc > 0 ? EXIT_OK : EXIT_USAGE;
+	if (!json_object_get(p.args, "uplink")) {
+		fprintf(stderr, "Error: \"uplink IFNAME\" is required.\n");
+		vsi_help();
+		json_decref(p.args);
+		return EXIT_USAGE;
+	}
+	res = vctl_call(del ? "vsi.del" : "vsi.add", p.args);
+	if (!res) {
+		json_decref(p.args);
+		return EXIT_FAIL;
+	}
+	if (vctl_bool(res, "removed")) {
+		/* An ended VSI was forgotten; nothing went to the bridge. */
+		if (vctl.json)
+			vctl_print_json(res);
+		else
+			printf("removed (it had already ended)\n");
+		json_decref(res);
+		json_decref(p.args);
+		return EXIT_OK;
+	}
+	if (p.wait_s == 0) {
+		rc = finish(res, PENDING, del, 0);
+		json_decref(res);
+		json_decref(p.args);
+		return rc;
+	}
+	json_decref(res);
+	o = wait_for(p.args, p.wait_s, del, &last);
+	rc = finish(last, o, del, p.wait_s);
+	json_decref(last);
+	json_decref(p.args);
+	return rc;
+}
+
+int do_vsi(int argc, char **argv)
+{
+	if (argc < 1 || strcmp(argv[0], "show") == 0 || strcmp(argv[0], "list") == 0)
+		return vsi_show(argc > 0 ? argc - 1 : 0, argv + (argc > 0));
+	if (strcmp(argv[0], "add") == 0)
+		return vsi_add_del(argc - 1, argv + 1, false);
+	if (strcmp(argv[0], "del") == 0 || strcmp(argv[0], "delete") == 0)
+		return vsi_add_del(argc - 1, argv + 1, true);
+	if (vctl_is_help(argv[0])) {
+		vsi_help();
+		return EXIT_OK;
+	}
+	vctl_what_is(argv[0], vsi_help);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,104 @@
+/* vdpd, the station-role daemon, as a library: vdp/main.c only calls
+ * vdpd_main(), tests drive the pieces directly.
+ *
+ * One event loop holds: the control socket (vdp/ctl.h, commands in
+ * vdp/ctl_cmds.c), the link monitor (vdp/linkmon.h), one uplink per
+ * configured interface (vdp/uplink.h), and the signals:
+ *   SIGTERM/SIGINT  stop: uplinks are freed without sending VDP, so a
+ *                   restart within the keep-alive window de-associates no VM;
+ *   SIGHUP          reload vdpd.conf: parse fully first, then add/remove
+ *                   uplinks and push changed EVB/LLDP values; VSIs of
+ *                   unchanged uplinks are not touched. */
+#ifndef VDP_VDPD_H
+#define VDP_VDPD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "vdp/config.h"
+#include "vdp/ctl.h"
+#include "vdp/uplink.h"
+
+#define VDPD_DEFAULT_SOCKET "/run/vdpd/vdpd.sock"
+#define VDPD_DEFAULT_PIDFILE "/run/vdpd/vdpd.pid"
+#define VDPD_SOCKET_MODE 0660
+
+struct event;
+struct event_base;
+struct vclock;
+struct ctl_server;
+struct linkmon;
+
+struct vdpd_opts {
+	const char *config;
+	const char *socket;
+	const char *pidfile;		/* "" = none */
+	bool foreground;
+	int debug;			/* log level from -d, -1 = from config / info */
+	bool check_only;
+};
+
+/* One configured uplink.  u is NULL while the interface does not exist
+ * (config may name interfaces that appear later). */
+struct vdpd_uplink {
+	struct cfg_uplink cfg;
+	struct uplink *u;
+	int ifindex;			/* last known, 0 when absent */
+	char absent_why[96];		/* why u is NULL */
+	uint64_t link_events;		/* up/down seen by the link monitor */
+};
+
+struct vdpd_counters {
+	uint64_t reloads;
+	uint64_t reload_errors;
+	uint64_t link_events;
+	uint64_t vsi_events[8];		/* by enum vdp_event */
+	uint64_t ctl_vsi_add;
+	uint64_t ctl_vsi_del;
+};
+
+struct vdpd {
+	struct vdpd_opts opts;
+	struct event_base *base;
+	struct vclock *clock;
+	struct ctl_server *ctl;
+	struct linkmon *lm;
+	struct vdpd_config cfg;
+	size_t n_uplinks;
+	struct vdpd_uplink **uplinks;
+	struct event *ev_sig[4];
+	int pid_fd;
+	bool log_from_cli;
+	uint64_t started_us;		/* vclock time at start */
+	struct vdpd_counters cnt;
+};
+
+int vdpd_main(int argc, char **argv);
+
+/* Building blocks (used by vdpd_main and by tests). */
+int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *cfg);
+void vdpd_fini(struct vdpd *d);
+/* Applies a new configuration (takes ownership of cfg's contents). */
+void vdpd_apply_config(struct vdpd *d, struct vdpd_config *cfg);
+int vdpd_reload(struct vdpd *d);
+
+struct vdpd_uplink *vdpd_find_uplink(struct vdpd *d, const char *name);
+/* The link monitor's report about one interface. */
+void vdpd_link_event(struct vdpd *d, const char *ifname, int ifindex, bool exists, bool up);
+
+/* Control commands (vdp/ctl_cmds.c). */
+extern const struct ctl_cmd vdpd_ctl_cmds[];
+json_t *vdpd_vsi_json(const struct vdpd_uplink *du, const struct vsi *v);
+
+/* systemd notification (no libsystemd): "READY=1", "STATUS=...".  0, or
+ * -errno; nothing is sent when NOTIFY_SOCKET is unset (returns 0). */
+int vdpd_sd_notify(const char *msg);
+/* Pid file: created and locked for the life of the process.  Returns the
+ * fd, or -EEXIST with *other set when a live process holds it. */
+int vdpd_pidfile_open(const char *path, pid_t *other);
+int vdpd_pidfile_write(int fd);
+
+#endif
