@@ -1,0 +1,366 @@
+/* `vdp-bridge [-s SOCK] [-j] [-p] OBJECT VERB [ARGS]`: the command-line
+ * client of a running vdp-bridge, iproute2 style.  Exit status: 0 done,
+ * 1 the bridge refused or could not be reached, 2 bad usage. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vdp/ctl.h"
+#include "vdp/vdp_text.h"
+#include "vdp-bridge.h"
+
+#define CLIENT_TIMEOUT_MS 5000
+
+static void client_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vdp-bridge [-s SOCK] [-j] [-p] OBJECT VERB [ARGS]\n"
+		"  status\n"
+		"  uplink show [port IF]\n"
+		"  vsi show [port IF]\n"
+		"  vsi deassoc VSIID [format uuid|mac|ipv4|ipv6|local] [port IF]\n"
+		"  vsi flush [port IF]\n"
+		"  counters show | counters reset\n"
+		"  fault show | fault clear\n"
+		"  fault set [seed N] [reseed] [drop|rx-drop|tx-drop PCT] [dup|rx-dup|tx-dup PCT]\n"
+		"            [reorder|rx-reorder|tx-reorder PCT] [delay|rx-delay|tx-delay MS]\n"
+		"            [noack on|off] [lldp on|off] [rule TYPEID reason N [keep] [hard]]... [norules]\n"
+		"  fault json '{...}'\n"
+		"  restart\n"
+		"  datapath show\n"
+		"  config show\n"
+		"  call COMMAND ['{json args}']\n");
+}
+
+static int usage_err(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "vdp-bridge: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	client_usage(stderr);
+	return 2;
+}
+
+/* "port IF" and friends: the optional key/value pairs after a verb. */
+static int kv_args(json_t *args, int argc, char **argv, const char *const *keys, const char *const *jkeys)
+{
+	for (int i = 0; i < argc; i += 2) {
+		int k;
+
+		for (k = 0; keys[k]; k++)
+			if (!strcmp(argv[i], keys[k]))
+				break;
+		if (!keys[k])
+			return usage_err("What is \"%s\"?", argv[i]);
+		if (i + 1 >= argc)
+			return usage_err("\"%s\" needs a value", argv[i]);
+		json_object_set_new(args, jkeys[k], json_string(argv[i + 1]));
+	}
+	return 0;
+}
+
+static int parse_pct(const char *s, double *out)
+{
+	char *end;
+	double d = strtod(s, &end);
+
+	if (end == s || *end || !(d >= 0 && d <= 100))
+		return -1;
+	*out = d;
+	return 0;
+}
+
+static int set_dir(json_t *args, const char *dir, const char *key, json_t *v)
+{
+	json_t *o = json_object_get(args, dir);
+
+	if (!o) {
+		o = json_object();
+		json_object_set_new(args, dir, o);
+	}
+	json_object_set(o, key, v);
+	return 0;
+}
+
+static int fault_set_args(json_t *args, int argc, char **argv)
+{
+	json_t *rules = NULL;
+
+	for (int i = 0; i < argc; i++) {
+		const char *k = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *dir = NULL, *key = NULL;
+		uint32_t u;
+		double d;
+
+		if (!strcmp(k, "reseed")) {
+			json_object_set_new(args, "reseed", json_true());
+			continue;
+		}
+		if (!strcmp(k, "norules")) {
+			if (!rules)
+				rules = json_array();
+			continue;
+		}
+		if (!v)
+			return usage_err("\"%s\" needs a value", k);
+		i++;
+		if (!strcmp(k, "seed")) {
+			if (vdp_txt_uint(v, 0x7fffffff, &u) < 0)
+				return usage_err("seed: \"%s\" is not a number", v);
+			json_object_set_new(args, "seed", json_integer(u));
+			continue;
+		}
+		if (!strcmp(k, "noack") || !strcmp(k, "lldp")) {
+			if (strcmp(v, "on") && strcmp(v, "off"))
+				return usage_err("expected on or off, not \"%s\"", v);
+			json_object_set_new(args, k, json_boolean(!strcmp(v, "on")));
+			continue;
+		}
+		if (!strcmp(k, "rule")) {
+			json_t *r;
+			uint32_t reason;
+
+			if (vdp_txt_uint(v, 0xFFFFFF, &u) < 0)
+				return usage_err("rule: \"%s\" is not a VSI type ID", v);
+			if (i + 2 >= argc || strcmp(argv[i + 1], "reason") ||
+			    vdp_txt_uint(argv[i + 2], 15, &reason) < 0)
+				return usage_err("rule %s: \"reason N\" (0..15) must follow", v);
+			i += 2;
+			r = json_pack("{s:i, s:i, s:b, s:b}", "type_id", (int)u, "reason", (int)reason,
+				      "keep", false, "hard", false);
+			while (i + 1 < argc && (!strcmp(argv[i + 1], "keep") || !strcmp(argv[i + 1], "hard"))) {
+				json_object_set_new(r, argv[i + 1], json_true());
+				i++;
+			}
+			if (!rules)
+				rules = json_array();
+			json_array_append_new(rules, r);
+			continue;
+		}
+		if (!strncmp(k, "rx-", 3) || !strncmp(k, "tx-", 3)) {
+			dir = k[0] == 'r' ? "rx" : "tx";
+			k += 3;
+		}
+		if (!strcmp(k, "drop") || !strcmp(k, "dup") || !strcmp(k, "reorder")) {
+			if (parse_pct(v, &d) < 0)
+				return usage_err("\"%s\" is not a percentage (0..100)", v);
+			key = k;
+			json_t *jv = json_real(d);
+			if (dir)
+				set_dir(args, dir, key, jv);
+			else {
+				set_dir(args, "rx", key, jv);
+				set_dir(args, "tx", key, jv);
+			}
+			json_decref(jv);
+			continue;
+		}
+		if (!strcmp(k, "delay")) {
+			if (vdp_txt_uint(v, FAULT_MAX_DELAY_MS, &u) < 0)
+				return usage_err("delay: \"%s\" is not a number of ms", v);
+			json_t *jv = json_integer(u);
+			if (dir)
+				set_dir(args, dir, "delay_ms", jv);
+			else {
+				set_dir(args, "rx", "delay_ms", jv);
+				set_dir(args, "tx", "delay_ms", jv);
+			}
+			json_decref(jv);
+			continue;
+		}
+		return usage_err("What is \"%s\"?", argv[i - 1]);
+	}
+	if (rules)
+		json_object_set_new(args, "rules", rules);
+	return 0;
+}
+
+/* ---- plain-text output ---- */
+
+static void print_vsis(json_t *a)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v) {
+		json_t *filters = json_object_get(v, "filters"), *f, *age = json_object_get(v, "last_keepalive_age_ms");
+		size_t k;
+
+		printf("%s %s %s %s %s type %lld/%lld mgrid %s %s",
+		       json_string_value(json_object_get(v, "port")),
+		       json_string_value(json_object_get(v, "vsiid_format")),
+		       json_string_value(json_object_get(v, "vsiid")),
+		       json_string_value(json_object_get(v, "mode")),
+		       json_string_value(json_object_get(v, "state")),
+		       (long long)json_integer_value(json_object_get(v, "type_id")),
+		       (long long)json_integer_value(json_object_get(v, "type_version")),
+		       json_string_value(json_object_get(v, "mgrid")),
+		       json_string_value(json_object_get(v, "filter_format")));
+		json_array_foreach(filters, k, f) {
+			json_t *mac = json_object_get(f, "mac"), *grp = json_object_get(f, "group");
+
+			printf(" ");
+			if (json_is_integer(grp))
+				printf("group %lld/", (long long)json_integer_value(grp));
+			if (json_is_string(mac))
+				printf("%s/", json_string_value(mac));
+			printf("%lld", (long long)json_integer_value(json_object_get(f, "vid")));
+			if (json_is_true(json_object_get(f, "ps")))
+				printf(" pcp %lld", (long long)json_integer_value(json_object_get(f, "pcp")));
+		}
+		printf(" keepalives %lld", (long long)json_integer_value(json_object_get(v, "keepalives")));
+		if (json_is_integer(age))
+			printf(" last %lldms", (long long)json_integer_value(age));
+		printf("\n");
+	}
+}
+
+static void print_status(json_t *s)
+{
+	json_t *ports = json_object_get(s, "ports"), *p;
+	size_t i;
+
+	printf("vdp-bridge %s pid %lld up %llds: %lld/%lld ports converged, %lld VSIs (%lld associated)%s\n",
+	       json_string_value(json_object_get(s, "version")),
+	       (long long)json_integer_value(json_object_get(s, "pid")),
+	       (long long)json_integer_value(json_object_get(s, "uptime_s")),
+	       (long long)json_integer_value(json_object_get(s, "ports_converged")),
+	       (long long)json_integer_value(json_object_get(s, "ports_total")),
+	       (long long)json_integer_value(json_object_get(s, "vsis")),
+	       (long long)json_integer_value(json_object_get(s, "vsis_associated")),
+	       json_is_true(json_object_get(s, "fault_active")) ? ", fault injection ON" : "");
+	json_array_foreach(ports, i, p) {
+		json_t *o = json_object_get(p, "oper");
+
+		printf("  %s link %s %s", json_string_value(json_object_get(p, "port")),
+		       json_string_value(json_object_get(p, "link")),
+		       json_is_true(json_object_get(p, "converged")) ? "converged" : "not-converged");
+		if (json_is_object(o))
+			printf(" R %lld RTE %lld RWD %lld RKA %lld",
+			       (long long)json_integer_value(json_object_get(o, "r")),
+			       (long long)json_integer_value(json_object_get(o, "rte")),
+			       (long long)json_integer_value(json_object_get(o, "rwd")),
+			       (long long)json_integer_value(json_object_get(o, "rka")));
+		printf(" vsis %lld\n", (long long)json_integer_value(json_object_get(p, "vsis")));
+	}
+}
+
+int vbr_client(const char *sock, bool json, bool pretty, int argc, char **argv)
+{
+	static const char *const port_k[] = { "port", NULL }, *const port_j[] = { "port", NULL };
+	static const char *const da_k[] = { "port", "format", NULL }, *const da_j[] = { "port", "vsiid_format", NULL };
+	const char *obj = argv[0], *verb = argc > 1 ? argv[1] : "show";
+	const char *cmd = NULL;
+	json_t *args = json_object(), *result = NULL;
+	char *err = NULL;
+	int rc = 0, rest = argc > 2 ? argc - 2 : 0;
+	char **rargv = argv + 2;
+
+	if (!strcmp(obj, "help") || !strcmp(obj, "-h")) {
+		client_usage(stdout);
+		json_decref(args);
+		return 0;
+	}
+	if (!strcmp(obj, "status") || !strcmp(obj, "restart")) {
+		cmd = obj;
+		if (argc > 1)
+			rc = usage_err("\"%s\" takes no arguments", obj);
+	} else if (!strcmp(obj, "vsi") || !strcmp(obj, "uplink")) {
+		if (!strcmp(verb, "show")) {
+			cmd = !strcmp(obj, "vsi") ? "vsi.show" : "uplink.show";
+			rc = kv_args(args, rest, rargv, port_k, port_j);
+		} else if (!strcmp(obj, "vsi") && !strcmp(verb, "flush")) {
+			cmd = "vsi.flush";
+			rc = kv_args(args, rest, rargv, port_k, port_j);
+		} else if (!strcmp(obj, "vsi") && !strcmp(verb, "deassoc")) {
+			cmd = "vsi.deassoc";
+			if (rest < 1)
+				rc = usage_err("%s: which VSIID?", "vsi deassoc");
+			else {
+				json_object_set_new(args, "vsiid", json_string(rargv[0]));
+				rc = kv_args(args, rest - 1, rargv + 1, da_k, da_j);
+			}
+		} else {
+			rc = usage_err("What is \"%s\"?", verb);
+		}
+	} else if (!strcmp(obj, "counters")) {
+		if (!strcmp(verb, "show"))
+			cmd = "counters.show";
+		else if (!strcmp(verb, "reset"))
+			cmd = "counters.reset";
+		else
+			rc = usage_err("What is \"%s\"?", verb);
+	} else if (!strcmp(obj, "fault")) {
+		if (!strcmp(verb, "show")) {
+			cmd = "fault.show";
+		} else if (!strcmp(verb, "clear")) {
+			cmd = "fault.clear";
+		} else if (!strcmp(verb, "set")) {
+			cmd = "fault.set";
+			rc = fault_set_args(args, rest, rargv);
+		} else if (!strcmp(verb, "json")) {
+			cmd = "fault.set";
+			json_decref(args);
+			args = rest == 1 ? json_loads(rargv[0], 0, NULL) : NULL;
+			if (!json_is_object(args)) {
+				json_decref(args);
+				args = json_object();
+				rc = usage_err("%s: one JSON object is expected", "fault json");
+			}
+		} else {
+			rc = usage_err("What is \"%s\"?", verb);
+		}
+	} else if (!strcmp(obj, "datapath") || !strcmp(obj, "config")) {
+		if (strcmp(verb, "show"))
+			rc = usage_err("What is \"%s\"?", verb);
+		cmd = !strcmp(obj, "datapath") ? "datapath.show" : "config.show";
+	} else if (!strcmp(obj, "call")) {
+		if (argc < 2 || argc > 3) {
+			rc = usage_err("%s", "call COMMAND ['{json}']");
+		} else {
+			cmd = argv[1];
+			if (argc == 3) {
+				json_decref(args);
+				args = json_loads(argv[2], 0, NULL);
+				if (!json_is_object(args)) {
+					json_decref(args);
+					args = json_object();
+					rc = usage_err("%s: arguments must be one JSON object", "call");
+				}
+			}
+		}
+	} else {
+		rc = usage_err("Object \"%s\" is unknown, try \"vdp-bridge help\".", obj);
+	}
+	if (rc) {
+		json_decref(args);
+		return rc;
+	}
+
+	rc = ctl_call(sock, cmd, args, &result, &err, CLIENT_TIMEOUT_MS);
+	json_decref(args);
+	if (rc < 0) {
+		fprintf(stderr, "vdp-bridge: %s\n", err ? err : strerror(-rc));
+		free(err);
+		return 1;
+	}
+	if (json) {
+		char *s = json_dumps(result, JSON_ENCODE_ANY | (pretty ? JSON_INDENT(2) : JSON_COMPACT));
+
+		printf("%s\n", s ? s : "null");
+		free(s);
+	} else if (!strcmp(cmd, "vsi.show")) {
+		print_vsis(result);
+	} else if (!strcmp(cmd, "status")) {
+		print_status(result);
+	} else if (!json_is_null(result)) {
+		char *s = json_dumps(result, JSON_ENCODE_ANY | JSON_INDENT(2));
+
+		printf("%s\n", s ? s : "");
+		free(s);
+	}
+	json_decref(result);
+	return 0;
+}
