@@ -244,6 +244,10 @@ static void uplink_params_from_cfg(const struct vdpd *d, const struct cfg_uplink
 	p->lldp.tx_interval_s = c->tx_interval;
 	p->lldp.tx_hold = c->tx_hold;
 	p->resp_wait_max_us = (uint64_t)d->cfg.resp_wait_max_ms * 1000;
+	p->port_ops = d->opts.port_ops;
+	p->port_ctx = d->opts.port_ctx;
+	if (d->opts.assume_link_up)
+		p->link = UPLINK_LINK_UP;
 }
 
 static void uplink_start(struct vdpd *d, struct vdpd_uplink *du)
@@ -490,8 +494,8 @@ int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *
 			err == EADDRINUSE ? " (another vdpd is serving it)" : "");
 		return -err;
 	}
-	d->lm = linkmon_new(d->base, &vdpd_linkmon_ops, d);
-	if (!d->lm)
+	d->lm = opts->no_linkmon ? NULL : linkmon_new(d->base, &vdpd_linkmon_ops, d);
+	if (!d->lm && !opts->no_linkmon)
 		log_warn("link", "no link monitor (%s): link changes will not be followed",
 			 strerror(errno));
 	d->cfg = *cfg;
@@ -550,6 +554,10 @@ static int parse_opts(int argc, char **argv, struct vdpd_opts *o)
 	o->foreground = false;
 	o->debug = -1;
 	o->check_only = false;
+	o->port_ops = NULL;
+	o->port_ctx = NULL;
+	o->assume_link_up = false;
+	o->no_linkmon = false;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:s:p:Fd::tVh", longopts, NULL)) != -1) {
 		switch (c) {

@@ -39,6 +39,12 @@ struct vdpd_opts {
 	bool foreground;
 	int debug;			/* log level from -d, -1 = from config / info */
 	bool check_only;
+	/* Test seams (unit tests run the daemon over socketpairs): the
+	 * uplinks' port implementation, links taken as up, no netlink. */
+	const struct port_ops *port_ops;
+	void *port_ctx;
+	bool assume_link_up;
+	bool no_linkmon;
 };
 
 /* One configured uplink.  u is NULL while the interface does not exist

@@ -1,0 +1,610 @@
+/* vdpd in-process: the daemon library with its uplink "st0" wired by a
+ * socketpair to a bridge-role uplink "br0" (the same library in the other
+ * role), driven through the control commands it serves.  Real libevent
+ * clock, so waits are polls with deadlines. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <event2/event.h>
+
+#include "vdp/ctl.h"
+#include "vdp/log.h"
+#include "vdp/vdp_text.h"
+#include "vdp/vdpd.h"
+
+#define UUID1 "a1412857-60f7-4ce1-e95a-2164943f53dd"
+#define UUID2 "09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f"
+
+struct wire {
+	int fd[2];		/* [0] st0, [1] br0 */
+};
+
+static int w_open(void *ctx, const char *ifname, struct port_info *info)
+{
+	struct wire *w = ctx;
+	int i = strcmp(ifname, "st0") == 0 ? 0 : strcmp(ifname, "br0") == 0 ? 1 : -1;
+
+	if (i < 0 || w->fd[i] < 0)
+		return -ENODEV;
+	memset(info, 0, sizeof(*info));
+	snprintf(info->ifname, sizeof(info->ifname), "%s", ifname);
+	info->ifindex = 10 + i;
+	info->mtu = 1500;
+	memcpy(info->mac, (const uint8_t[]){ 0x02, 0, 0, 0, 0, (uint8_t)(1 + i) }, 6);
+	return w->fd[i];
+}
+
+static ssize_t w_recv(void *ctx, int fd, uint8_t *buf, size_t len, bool *outgoing)
+{
+	ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
+
+	(void)ctx;
+	*outgoing = false;
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t w_send(void *ctx, int fd, const uint8_t *frame, size_t len)
+{
+	ssize_t n = send(fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	(void)ctx;
+	return n < 0 ? -errno : n;
+}
+
+static void w_close(void *ctx, int fd)
+{
+	struct wire *w = ctx;
+
+	for (int i = 0; i < 2; i++)
+		if (w->fd[i] == fd)
+			w->fd[i] = -1;
+	close(fd);
+}
+
+static const struct port_ops wire_ops = {
+	.open = w_open,
+	.recv = w_recv,
+	.send = w_send,
+	.close = w_close,
+};
+
+struct fx {
+	struct vdpd d;
+	struct wire w;
+	struct uplink *br;
+	char dir[64], conf[96], sock[96];
+};
+
+static void write_conf(struct fx *f, const char *text)
+{
+	FILE *fp = fopen(f->conf, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static const char base_conf[] =
+	"global = { mgrid = \"blabla\"; };\n"
+	"uplinks = ( { name = \"st0\"; evb = { rte = 8; rka = 14; }; } );\n";
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct vdpd_opts o = { 0 };
+	struct vdpd_config cfg;
+	struct uplink_params bp;
+	char err[256];
+	int sv[2];
+
+	log_init("test_vdpd", LOG_TO_STDERR, getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_CRIT);
+	strcpy(f->dir, "/tmp/test_vdpd.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->conf, sizeof(f->conf), "%s/vdpd.conf", f->dir);
+	snprintf(f->sock, sizeof(f->sock), "%s/vdpd.sock", f->dir);
+	write_conf(f, base_conf);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+	f->w.fd[0] = sv[0];
+	f->w.fd[1] = sv[1];
+	o.config = f->conf;
+	o.socket = f->sock;
+	o.pidfile = "";
+	o.foreground = true;
+	o.debug = getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_CRIT;
+	o.port_ops = &wire_ops;
+	o.port_ctx = &f->w;
+	o.assume_link_up = true;
+	o.no_linkmon = true;
+	assert_int_equal(cfg_load_file(f->conf, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(vdpd_init(&f->d, &o, &cfg), 0);
+
+	uplink_params_default(&bp, UPLINK_BRIDGE);
+	bp.port_ops = &wire_ops;
+	bp.port_ctx = &f->w;
+	bp.link = UPLINK_LINK_UP;
+	bp.evb.rwd = 22;	/* the bridge's bigger value must win */
+	f->br = uplink_new(f->d.base, f->d.clock, "br0", UPLINK_BRIDGE, &bp, NULL, NULL);
+	assert_non_null(f->br);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	uplink_free(f->br, false);
+	vdpd_fini(&f->d);
+	unlink(f->conf);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static json_t *call(struct fx *f, const char *cmd, json_t *args, struct ctl_error *err)
+{
+	json_t *empty = NULL, *r;
+
+	memset(err, 0, sizeof(*err));
+	if (!args)
+		args = empty = json_object();
+	for (const struct ctl_cmd *c = vdpd_ctl_cmds; c->name; c++)
+		if (strcmp(c->name, cmd) == 0) {
+			r = c->fn(&f->d, args, err);
+			json_decref(empty);
+			return r;
+		}
+	fail_msg("no command %s", cmd);
+	return NULL;
+}
+
+static json_t *call_ok(struct fx *f, const char *cmd, json_t *args)
+{
+	struct ctl_error err;
+	json_t *r = call(f, cmd, args, &err);
+
+	if (!r)
+		fail_msg("%s failed: %s (errno %d)", cmd, err.msg, err.errnum);
+	json_decref(args);
+	return r;
+}
+
+/* Expects failure with errnum and a message containing needle. */
+static void call_fail(struct fx *f, const char *cmd, json_t *args, int errnum, const char *needle)
+{
+	struct ctl_error err;
+	json_t *r = call(f, cmd, args, &err);
+
+	if (r)
+		fail_msg("%s succeeded, expected \"%s\"", cmd, needle);
+	if (err.errnum != errnum || !strstr(err.msg, needle))
+		fail_msg("%s: got errno %d \"%s\", expected %d \"%s\"", cmd, err.errnum, err.msg, errnum,
+			 needle);
+	json_decref(args);
+}
+
+static void run_ms(struct fx *f, int ms)
+{
+	int64_t end = ctl_deadline(ms);
+
+	while (ctl_deadline(0) < end) {
+		event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+		usleep(200);
+	}
+}
+
+/* The single VSI's field (vsi.show), "" if there is none. */
+static const char *vsi_field(struct fx *f, const char *id, const char *key, char *buf, size_t len)
+{
+	json_t *r = call_ok(f, "vsi.show", json_pack("{s:s}", "id", id));
+	json_t *v = json_array_get(r, 0);
+
+	snprintf(buf, len, "%s", v ? json_string_value(json_object_get(v, key)) : "");
+	json_decref(r);
+	return buf;
+}
+
+static bool wait_vsi(struct fx *f, const char *id, const char *key, const char *want, int ms)
+{
+	int64_t end = ctl_deadline(ms);
+	char buf[64];
+
+	while (ctl_deadline(0) < end) {
+		if (strcmp(vsi_field(f, id, key, buf, sizeof(buf)), want) == 0)
+			return true;
+		event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+		usleep(200);
+	}
+	return false;
+}
+
+static bool wait_converged(struct fx *f, int ms)
+{
+	int64_t end = ctl_deadline(ms);
+	struct vdpd_uplink *du = vdpd_find_uplink(&f->d, "st0");
+
+	while (ctl_deadline(0) < end) {
+		if (du->u && uplink_converged(du->u) && uplink_converged(f->br))
+			return true;
+		event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+		usleep(200);
+	}
+	return false;
+}
+
+static json_t *add_args(const char *uuid, const char *mode)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}]}", "uplink", "st0", "mode", mode,
+			 "uuid", uuid, "mgrid", "11", "typeid", "1193047", "typeidver", "2", "filters",
+			 "mac", "52:54:00:c7:3e:ce", "vid", "10");
+}
+
+static void associate(struct fx *f, const char *uuid)
+{
+	json_t *r = call_ok(f, "vsi.add", add_args(uuid, "assoc"));
+
+	assert_string_equal(json_string_value(json_object_get(r, "mode")), "assoc");
+	json_decref(r);
+	if (!wait_vsi(f, uuid, "state", "assoc", 3000))
+		fail_msg("VSI %s not associated within 3 s", uuid);
+}
+
+static void test_negotiation_and_show(void **state)
+{
+	struct fx *f = *state;
+	json_t *r, *u, *n;
+
+	assert_true(wait_converged(f, 3000));
+	r = call_ok(f, "uplink.show", NULL);
+	assert_true(json_is_array(r));
+	assert_int_equal(json_array_size(r), 1);
+	u = json_array_get(r, 0);
+	assert_string_equal(json_string_value(json_object_get(u, "name")), "st0");
+	assert_true(json_is_true(json_object_get(u, "present")));
+	assert_true(json_is_true(json_object_get(u, "converged")));
+	assert_string_equal(json_string_value(json_object_get(u, "mac")), "02:00:00:00:00:01");
+	/* Operative = max(local, peer): RWD 22 from the bridge, RKA 14 ours. */
+	json_t *oper = json_object_get(json_object_get(u, "evb"), "oper");
+	assert_int_equal(json_integer_value(json_object_get(oper, "rwd")), 22);
+	assert_int_equal(json_integer_value(json_object_get(oper, "rka")), 20);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(u, "config"), "mgrid")),
+			    "blabla");
+	json_decref(r);
+
+	r = call_ok(f, "neighbor.show", NULL);
+	assert_int_equal(json_array_size(r), 1);
+	n = json_array_get(r, 0);
+	assert_string_equal(json_string_value(json_object_get(n, "uplink")), "st0");
+	assert_string_equal(json_string_value(json_object_get(n, "chassis_id")), "02:00:00:00:00:02");
+	assert_string_equal(json_string_value(json_object_get(n, "port_id")), "br0");
+	assert_true(json_integer_value(json_object_get(n, "ttl")) > 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(n, "evb"), "rwd")), 22);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(n, "negotiated"), "rwd")), 22);
+	json_decref(r);
+
+	/* Filters by uplink: an unknown one is an error naming the known. */
+	call_fail(f, "uplink.show", json_pack("{s:s}", "uplink", "eth9"), ENODEV,
+		  "eth9 is not a configured uplink (configured: st0)");
+	call_fail(f, "neighbor.show", json_pack("{s:i}", "uplink", 3), EINVAL, "uplink");
+}
+
+static void test_associate_and_deassociate(void **state)
+{
+	struct fx *f = *state;
+	uint8_t id[16];
+	json_t *r, *v;
+
+	assert_true(wait_converged(f, 3000));
+	associate(f, UUID1);
+	/* The bridge holds it, with our filter. */
+	assert_int_equal(vdp_txt_uuid_parse(UUID1, id), 0);
+	struct vsi *bv = vdp_bridge_find(uplink_bridge(f->br), VDP_VSIID_UUID, id);
+	assert_non_null(bv);
+	assert_int_equal(bv->mode_cur, VDP_MODE_ASSOC);
+	assert_int_equal(bv->type_id, 1193047);
+	assert_int_equal(bv->mgrid[0], 11);
+	assert_int_equal(vdp_vid(bv->filters[0].f.ps_pcp_vid), 10);
+
+	r = call_ok(f, "vsi.show", json_pack("{s:s}", "uplink", "st0"));
+	assert_int_equal(json_array_size(r), 1);
+	v = json_array_get(r, 0);
+	assert_string_equal(json_string_value(json_object_get(v, "vsiid")), UUID1);
+	assert_string_equal(json_string_value(json_object_get(v, "vsiid_format")), "uuid");
+	assert_string_equal(json_string_value(json_object_get(v, "mgrid")), "11");
+	assert_int_equal(json_integer_value(json_object_get(v, "typeid")), 1193047);
+	assert_string_equal(json_string_value(json_object_get(v, "filter_format")), "mac-vid");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(v, "filters"), 0), "mac")),
+			    "52:54:00:c7:3e:ce");
+	assert_string_equal(json_string_value(json_object_get(v, "sm_state")), "WAIT_SYSCMD");
+	json_decref(r);
+	/* id without dashes finds it too; another id finds nothing (empty array). */
+	r = call_ok(f, "vsi.show", json_pack("{s:s}", "id", "A141285760F74CE1E95A2164943F53DD"));
+	assert_int_equal(json_array_size(r), 1);
+	json_decref(r);
+	r = call_ok(f, "vsi.show", json_pack("{s:s}", "id", UUID2));
+	assert_true(json_is_array(r));
+	assert_int_equal(json_array_size(r), 0);
+	json_decref(r);
+
+	/* Stepping back to pre-association is refused (41.5.5). */
+	call_fail(f, "vsi.add", add_args(UUID1, "preassoc"), EINVAL, "cannot step back");
+
+	r = call_ok(f, "vsi.del", json_pack("{s:s, s:s}", "uplink", "st0", "uuid", UUID1));
+	assert_string_equal(json_string_value(json_object_get(r, "mode")), "deassoc");
+	json_decref(r);
+	/* Confirmed, then forgotten by the daemon: vsi.show is empty. */
+	int64_t end = ctl_deadline(3000);
+	size_t n = 1;
+	while (n && ctl_deadline(0) < end) {
+		event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+		r = call_ok(f, "vsi.show", NULL);
+		n = json_array_size(r);
+		json_decref(r);
+		usleep(200);
+	}
+	assert_int_equal(n, 0);
+	run_ms(f, 20);
+	assert_null(vdp_bridge_find(uplink_bridge(f->br), VDP_VSIID_UUID, id));
+	call_fail(f, "vsi.del", json_pack("{s:s, s:s}", "uplink", "st0", "uuid", UUID1), ENOENT,
+		  "no VSI " UUID1 " on st0");
+	assert_int_equal(f->d.cnt.vsi_events[VDP_EV_ASSOCIATED], 1);
+	assert_int_equal(f->d.cnt.vsi_events[VDP_EV_DEASSOCIATED], 1);
+}
+
+static void test_vsi_add_validation(void **state)
+{
+	struct fx *f = *state;
+	json_t *a;
+
+	call_fail(f, "vsi.add", json_pack("{s:s}", "mode", "assoc"), EINVAL, "uplink");
+	call_fail(f, "vsi.add", json_pack("{s:s}", "uplink", "st0"), EINVAL, "mode");
+	call_fail(f, "vsi.add", add_args(UUID1, "deassoc"), EINVAL, "use vsi.del");
+	call_fail(f, "vsi.add", add_args("nope", "assoc"), EINVAL, "\"nope\" is not a valid uuid VSI ID");
+	a = add_args(UUID1, "assoc");
+	json_object_set_new(a, "typeid", json_integer(1 << 24));
+	call_fail(f, "vsi.add", a, EINVAL, "typeid must be a number 0..16777215");
+	a = add_args(UUID1, "assoc");
+	json_object_del(a, "typeidver");
+	call_fail(f, "vsi.add", a, EINVAL, "typeidver (VSI type version, 0..255) is required");
+	a = add_args(UUID1, "assoc");
+	json_object_set_new(a, "mgrid", json_string("way-too-long-manager"));
+	call_fail(f, "vsi.add", a, EINVAL, "mgrid \"way-too-long-manager\"");
+	a = add_args(UUID1, "assoc");
+	json_object_set_new(a, "hints", json_string("sideways"));
+	call_fail(f, "vsi.add", a, EINVAL, "hints \"sideways\"");
+	a = add_args(UUID1, "assoc");
+	json_object_set_new(a, "filters", json_array());
+	call_fail(f, "vsi.add", a, EINVAL, "at least one filter");
+	a = add_args(UUID1, "assoc");
+	json_object_set_new(a, "filters", json_pack("[{s:s}]", "vid", "4095"));
+	call_fail(f, "vsi.add", a, EINVAL, "VLAN ID 4095 is reserved");
+	a = add_args(UUID1, "assoc");
+	json_object_set_new(a, "filters", json_pack("[{s:s, s:i}]", "mac", "52:54:00:c7:3e:ce", "pcp", 8));
+	call_fail(f, "vsi.add", a, EINVAL, "pcp must be a number 0..7");
+	a = add_args(UUID1, "assoc");
+	json_object_set_new(a, "filters", json_pack("[{s:s}]", "mac", "01:00:5e:00:00:01"));
+	call_fail(f, "vsi.add", a, EINVAL, "multicast");
+	a = add_args(UUID1, "assoc");
+	json_object_set_new(a, "filter_format", json_string("vid"));
+	call_fail(f, "vsi.add", a, EINVAL, "format vid takes no mac");
+	a = add_args(UUID1, "assoc");
+	json_object_set_new(a, "filter_format", json_string("group-mac-vid"));
+	call_fail(f, "vsi.add", a, EINVAL, "needs a group ID");
+	a = add_args(UUID1, "assoc");
+	json_object_set_new(a, "filters", json_pack("[{s:s, s:i}, {s:s, s:i}]", "mac", "52:54:00:00:00:01",
+						   "vid", 5, "mac", "52:54:00:00:00:01", "vid", 5));
+	call_fail(f, "vsi.add", a, EINVAL, "filter 2 repeats filter 1");
+	/* 61 MAC/VID entries do not fit 511 octets (25 + 61 x 8). */
+	a = add_args(UUID1, "assoc");
+	json_t *many = json_array();
+	for (int i = 0; i < 61; i++) {
+		char mac[18];
+
+		snprintf(mac, sizeof(mac), "52:54:00:00:01:%02x", i);
+		json_array_append_new(many, json_pack("{s:s, s:i}", "mac", mac, "vid", 10));
+	}
+	json_object_set_new(a, "filters", many);
+	call_fail(f, "vsi.add", a, EINVAL, "61 filter entries; format mac-vid allows at most 60");
+	a = add_args(UUID1, "assoc");
+	json_object_set_new(a, "vsiid", json_string(UUID2));
+	call_fail(f, "vsi.add", a, EINVAL, "either uuid or vsiid");
+	/* Nothing reached the station. */
+	struct vdpd_uplink *du = vdpd_find_uplink(&f->d, "st0");
+	assert_int_equal(vdp_station_count(uplink_station(du->u)), 0);
+	assert_int_equal(uplink_station(du->u)->cnt.requests, 0);
+}
+
+static void test_other_formats(void **state)
+{
+	struct fx *f = *state;
+	json_t *a, *r;
+
+	assert_true(wait_converged(f, 3000));
+	/* VSIID format mac, filter format vid with a PCP. */
+	a = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:[{s:i, s:i}], s:s}", "uplink", "st0", "mode",
+		      "preassoc", "vsiid_format", "mac", "vsiid", "52:54:00:aa:bb:cc", "typeid", 7,
+		      "typeidver", 1, "filters", "vid", 20, "pcp", 5, "hints", "migrate-to");
+	r = call_ok(f, "vsi.add", a);
+	assert_string_equal(json_string_value(json_object_get(r, "filter_format")), "vid");
+	assert_string_equal(json_string_value(json_object_get(r, "hints")), "migrate-to");
+	json_t *fl = json_array_get(json_object_get(r, "filters"), 0);
+	assert_int_equal(json_integer_value(json_object_get(fl, "pcp")), 5);
+	assert_true(json_is_true(json_object_get(fl, "ps")));
+	assert_null(json_object_get(fl, "mac"));
+	json_decref(r);
+	assert_true(wait_vsi(f, "52:54:00:aa:bb:cc", "state", "preassoc", 3000));
+}
+
+static void test_reload_keeps_vsis(void **state)
+{
+	struct fx *f = *state;
+	struct vdpd_uplink *du;
+	struct ctl_error err;
+	uint64_t req_before;
+	json_t *r;
+
+	assert_true(wait_converged(f, 3000));
+	associate(f, UUID1);
+	du = vdpd_find_uplink(&f->d, "st0");
+	req_before = uplink_station(du->u)->cnt.requests;
+
+	/* A broken file changes nothing and says why. */
+	write_conf(f, "uplinks = ( { name = \"st0\"; evb = { r = 9; }; } );\n");
+	r = call(f, "config.reload", NULL, &err);
+	assert_null(r);
+	assert_non_null(strstr(err.msg, "vdpd.conf:1: evb.r (ECP maxRetries) = 9 is out of range 0..7"));
+	assert_int_equal(f->d.cnt.reload_errors, 1);
+
+	/* Add an uplink that does not exist yet, change st0's LLDP timer
+	 * only: st0's VSI is not touched. */
+	write_conf(f, "global = { mgrid = \"blabla\"; };\n"
+		      "uplinks = ( { name = \"st0\"; evb = { rte = 8; rka = 14; }; lldp = { tx_interval = 5; }; },\n"
+		      "            { name = \"st1\"; } );\n");
+	r = call_ok(f, "config.reload", json_object());
+	assert_int_equal(json_integer_value(json_object_get(r, "uplinks")), 2);
+	json_decref(r);
+	assert_ptr_equal(vdpd_find_uplink(&f->d, "st0"), du);
+	assert_int_equal(uplink_agent(du->u)->cfg.tx_interval_s, 5);
+	assert_int_equal(uplink_station(du->u)->cnt.requests, req_before);
+	char buf[32];
+	assert_string_equal(vsi_field(f, UUID1, "state", buf, sizeof(buf)), "assoc");
+	r = call_ok(f, "uplink.show", json_pack("{s:s}", "uplink", "st1"));
+	assert_false(json_is_true(json_object_get(json_array_get(r, 0), "present")));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "link")), "absent");
+	json_decref(r);
+	call_fail(f, "vsi.add", json_pack("{s:s, s:s, s:s, s:i, s:i, s:[{s:i}]}", "uplink", "st1", "mode",
+					  "assoc", "uuid", UUID2, "typeid", 1, "typeidver", 1, "filters",
+					  "vid", 3),
+		  ENETDOWN, "uplink st1 is not running");
+
+	/* Remove st1 again. */
+	write_conf(f, base_conf);
+	json_decref(call_ok(f, "config.reload", json_object()));
+	assert_null(vdpd_find_uplink(&f->d, "st1"));
+	assert_string_equal(vsi_field(f, UUID1, "state", buf, sizeof(buf)), "assoc");
+}
+
+static void test_link_down_up_reassociates(void **state)
+{
+	struct fx *f = *state;
+	struct vdpd_uplink *du;
+	char buf[32];
+	uint8_t id[16];
+
+	assert_true(wait_converged(f, 3000));
+	associate(f, UUID1);
+	du = vdpd_find_uplink(&f->d, "st0");
+	vdpd_link_event(&f->d, "st0", du->ifindex, true, false);
+	assert_false(uplink_link_up(du->u));
+	assert_int_equal(f->d.cnt.link_events, 1);
+	run_ms(f, 20);
+	/* Paused, not forgotten. */
+	assert_string_equal(vsi_field(f, UUID1, "mode", buf, sizeof(buf)), "assoc");
+	/* The bridge forgets it (as a restarted bridge would). */
+	uplink_bridge_restart(f->br);
+	assert_int_equal(vdp_txt_uuid_parse(UUID1, id), 0);
+	assert_null(vdp_bridge_find(uplink_bridge(f->br), VDP_VSIID_UUID, id));
+	vdpd_link_event(&f->d, "st0", du->ifindex, true, true);
+	assert_true(uplink_link_up(du->u));
+	/* EVB again, then the VSI is sent again and the bridge has it. */
+	int64_t end = ctl_deadline(3000);
+	while (!vdp_bridge_find(uplink_bridge(f->br), VDP_VSIID_UUID, id) && ctl_deadline(0) < end) {
+		event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+		usleep(200);
+	}
+	assert_non_null(vdp_bridge_find(uplink_bridge(f->br), VDP_VSIID_UUID, id));
+	assert_true(wait_vsi(f, UUID1, "state", "assoc", 3000));
+	/* The interface vanishing stops the uplink (reported as absent). */
+	vdpd_link_event(&f->d, "st0", du->ifindex, false, false);
+	assert_null(du->u);
+	assert_string_equal(du->absent_why, "interface removed");
+}
+
+static void test_stats(void **state)
+{
+	struct fx *f = *state;
+	json_t *r, *u;
+
+	assert_true(wait_converged(f, 3000));
+	associate(f, UUID1);
+	r = call_ok(f, "stats", NULL);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(r, "daemon"),
+									   "vsi_events"), "associated")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "daemon"), "vsi_add")), 1);
+	assert_true(json_is_object(json_object_get(r, "ctl")));
+	assert_true(json_is_null(json_object_get(r, "linkmon")) || !json_object_get(r, "linkmon"));
+	u = json_array_get(json_object_get(r, "uplinks"), 0);
+	assert_string_equal(json_string_value(json_object_get(u, "name")), "st0");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(u, "vdp"), "requests")), 1);
+	assert_true(json_integer_value(json_object_get(json_object_get(u, "ecp"), "tx_ecpdu")) >= 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(u, "vsis"), "associated")), 1);
+	json_decref(r);
+	struct ctl_error err;
+	assert_null(call(f, "link.events", NULL, &err));
+	assert_int_equal(err.errnum, ENOTSUP);
+}
+
+static void test_sd_notify_and_pidfile(void **state)
+{
+	struct fx *f = *state;
+	char path[128], npath[128], buf[64];
+	pid_t other = 0;
+	int fd, fd2, s;
+
+	snprintf(path, sizeof(path), "%s/vdpd.pid", f->dir);
+	fd = vdpd_pidfile_open(path, &other);
+	assert_true(fd >= 0);
+	assert_int_equal(vdpd_pidfile_write(fd), 0);
+	fd2 = vdpd_pidfile_open(path, &other);
+	assert_int_equal(fd2, -EEXIST);
+	assert_int_equal(other, getpid());
+	close(fd);
+	/* Left behind by a dead process: taken over. */
+	fd2 = vdpd_pidfile_open(path, &other);
+	assert_true(fd2 >= 0);
+	close(fd2);
+	unlink(path);
+
+	/* NOTIFY_SOCKET: one datagram per message, exactly the text. */
+	snprintf(npath, sizeof(npath), "%s/notify", f->dir);
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	strcpy(sun.sun_path, npath);
+	assert_int_equal(bind(s, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	setenv("NOTIFY_SOCKET", npath, 1);
+	assert_int_equal(vdpd_sd_notify("READY=1"), 0);
+	ssize_t n = recv(s, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	assert_int_equal(n, 7);
+	buf[n] = 0;
+	assert_string_equal(buf, "READY=1");
+	setenv("NOTIFY_SOCKET", "relative/path", 1);
+	assert_int_equal(vdpd_sd_notify("READY=1"), -EINVAL);
+	unsetenv("NOTIFY_SOCKET");
+	assert_int_equal(vdpd_sd_notify("READY=1"), 0);
+	close(s);
+	unlink(npath);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_negotiation_and_show, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_associate_and_deassociate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vsi_add_validation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_formats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_keeps_vsis, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_down_up_reassociates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sd_notify_and_pidfile, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
