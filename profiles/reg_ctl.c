@@ -1,0 +1,437 @@
+/* The registry in the daemon: open/save, and its control-socket commands
+ * (see reg_ctl.h).  Handlers parse their arguments with the strict JSON
+ * shapes (reg_json.c), apply one change, save, and answer with the entry
+ * as it now is. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profiles/reg_ctl.h"
+#include "profiles/reg_json.h"
+#include "profiles/resolve.h"
+#include "profiles/store.h"
+
+int reg_ctl_open(struct reg_ctl *rc, const char *config_path, const char *state_path, const struct reg_ops *ops,
+		 void *ops_ctx, struct reg_err *err)
+{
+	struct reg_config cfg = { 0 };
+	int r;
+
+	memset(rc, 0, sizeof(*rc));
+	rc->reg = reg_new(ops, ops_ctx);
+	if (!rc->reg) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -ENOMEM;
+	}
+	if (config_path && (r = reg_config_load_file(rc->reg, config_path, &cfg, err)) < 0)
+		goto fail;
+	if (state_path) {
+		snprintf(rc->state_path, sizeof(rc->state_path), "%s", state_path);
+	} else {
+		const char *dir = cfg.state_dir[0] ? cfg.state_dir : REG_STATE_DIR;
+
+		if (strlen(dir) + 1 + strlen(REG_STATE_FILE) >= sizeof(rc->state_path)) {
+			snprintf(err->msg, sizeof(err->msg), "state_dir too long");
+			r = -ENAMETOOLONG;
+			goto fail;
+		}
+		strcpy(rc->state_path, dir);
+		strcat(rc->state_path, "/" REG_STATE_FILE);
+	}
+	if (rc->state_path[0]) {
+		r = reg_store_load(rc->reg, rc->state_path, &rc->shadowed, err);
+		if (r < 0 && r != -ENOENT)
+			goto fail;
+	}
+	reg_reconcile(rc->reg);
+	rc->saved_generation = reg_generation(rc->reg);
+	return 0;
+fail:
+	reg_free(rc->reg);
+	rc->reg = NULL;
+	return r;
+}
+
+void reg_ctl_close(struct reg_ctl *rc)
+{
+	reg_free(rc->reg);
+	rc->reg = NULL;
+}
+
+int reg_ctl_save(struct reg_ctl *rc, struct reg_err *err)
+{
+	int r;
+
+	if (!rc->state_path[0] || reg_generation(rc->reg) == rc->saved_generation)
+		return 0;
+	r = reg_store_save(rc->reg, rc->state_path, err);
+	if (r < 0) {
+		rc->save_errors++;
+		snprintf(rc->last_save_error, sizeof(rc->last_save_error), "%s", err->msg);
+		return r;
+	}
+	rc->saves++;
+	rc->saved_generation = reg_generation(rc->reg);
+	return 0;
+}
+
+json_t *reg_ctl_status_json(const struct reg_ctl *rc)
+{
+	struct reg_counts c;
+
+	reg_get_counts(rc->reg, &c);
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:i, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "policy",
+			 reg_policy_name(reg_get_policy(rc->reg)), "state_file", rc->state_path, "generation",
+			 (json_int_t)reg_generation(rc->reg), "saves", (json_int_t)rc->saves, "save_errors",
+			 (json_int_t)rc->save_errors, "last_save_error", rc->last_save_error, "shadowed_by_config",
+			 rc->shadowed, "counts", "profiles", (json_int_t)c.profiles, "physnets", (json_int_t)c.uplinks,
+			 "networks", (json_int_t)c.networks, "ports", (json_int_t)c.ports, "attachments",
+			 (json_int_t)c.attachments, "bindings", (json_int_t)c.bindings, "vsis", (json_int_t)c.vsis);
+}
+
+/* ---- helpers ---- */
+
+static struct reg_ctl *need(void *ctx, struct ctl_error *err)
+{
+	struct reg_ctl *rc = reg_ctl_of(ctx);
+
+	if (!rc || !rc->reg)
+		ctl_fail(err, ENOTSUP, "the port-profile registry is not enabled in this daemon");
+	return rc && rc->reg ? rc : NULL;
+}
+
+/* After a successful change: persist it.  The change stays in memory
+ * when saving fails, and the caller is told so. */
+static json_t *saved(struct reg_ctl *rc, json_t *result, struct ctl_error *err)
+{
+	struct reg_err e;
+
+	if (reg_ctl_save(rc, &e) < 0) {
+		json_decref(result);
+		return ctl_fail(err, EIO, "applied but not saved: %s", e.msg);
+	}
+	return result ? result : json_null();
+}
+
+static const char *key_arg(json_t *args, const char *key, struct ctl_error *err)
+{
+	const char *s = json_string_value(json_object_get(args, key));
+
+	if (!s)
+		ctl_fail(err, EINVAL, "argument \"%s\" (a string) is required", key);
+	return s;
+}
+
+/* Run-time changes may not claim another origin. */
+static int runtime_only(json_t *args, struct ctl_error *err)
+{
+	json_t *o = json_object_get(args, "origin");
+
+	if (o && !(json_is_string(o) && !strcmp(json_string_value(o), "runtime"))) {
+		ctl_fail(err, EINVAL, "\"origin\" cannot be set through the control socket");
+		return -1;
+	}
+	return 0;
+}
+
+typedef int (*from_fn)(json_t *j, void *out, struct reg_err *err);
+typedef int (*apply_fn)(struct reg *reg, const void *e, struct reg_err *err);
+typedef json_t *(*to_fn)(const void *e);
+typedef const void *(*get_fn)(const struct reg *reg, const char *key);
+
+static json_t *change(void *ctx, json_t *args, struct ctl_error *err, from_fn from, apply_fn apply, void *ent,
+		      get_fn get, to_fn to, const char *keyfield)
+{
+	struct reg_ctl *rc = need(ctx, err);
+	struct reg_err e;
+	int r;
+
+	if (!rc || runtime_only(args, err) < 0)
+		return NULL;
+	if (from(args, ent, &e) < 0)
+		return ctl_fail(err, EINVAL, "%s", e.msg);
+	if ((r = apply(rc->reg, ent, &e)) < 0)
+		return ctl_fail(err, -r, "%s", e.msg);
+	return saved(rc, to(get(rc->reg, json_string_value(json_object_get(args, keyfield)))), err);
+}
+
+static json_t *del(void *ctx, json_t *args, struct ctl_error *err, const char *keyfield,
+		   int (*fn)(struct reg *reg, const char *key, struct reg_err *e))
+{
+	struct reg_ctl *rc = need(ctx, err);
+	const char *key;
+	struct reg_err e;
+	int r;
+
+	if (!rc || !(key = key_arg(args, keyfield, err)))
+		return NULL;
+	if ((r = fn(rc->reg, key, &e)) < 0)
+		return ctl_fail(err, -r, "%s", e.msg);
+	return saved(rc, json_null(), err);
+}
+
+/* Without the key: every entry (array); with it: that one or ENOENT. */
+static json_t *show(void *ctx, json_t *args, struct ctl_error *err, const char *keyfield, const char *what,
+		    const void **(*snap)(const struct reg *reg, size_t *n), get_fn get, to_fn to)
+{
+	struct reg_ctl *rc = need(ctx, err);
+	const char *key;
+	json_t *arr;
+	const void **v;
+	size_t n;
+
+	if (!rc)
+		return NULL;
+	key = json_string_value(json_object_get(args, keyfield));
+	if (key) {
+		const void *e = get(rc->reg, key);
+
+		if (!e)
+			return ctl_fail(err, ENOENT, "%s '%s' does not exist", what, key);
+		arr = json_array();
+		json_array_append_new(arr, to(e));
+		return arr;
+	}
+	arr = json_array();
+	v = snap(rc->reg, &n);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, to(v[i]));
+	free(v);
+	return arr;
+}
+
+#define SNAP(f) ((const void **(*)(const struct reg *, size_t *))(f))
+#define GET(f) ((get_fn)(f))
+#define TO(f) ((to_fn)(f))
+#define FROM(f) ((from_fn)(f))
+#define APPLY(f) ((apply_fn)(f))
+
+/* ---- profiles ---- */
+
+json_t *reg_ctl_profile_add(void *ctx, json_t *args, struct ctl_error *err)
+{
+	struct reg_profile p;
+
+	return change(ctx, args, err, FROM(reg_profile_from_json), APPLY(reg_profile_add), &p,
+		      GET(reg_profile_get), TO(reg_profile_to_json), "name");
+}
+
+json_t *reg_ctl_profile_set(void *ctx, json_t *args, struct ctl_error *err)
+{
+	struct reg_profile p;
+
+	return change(ctx, args, err, FROM(reg_profile_from_json), APPLY(reg_profile_set), &p,
+		      GET(reg_profile_get), TO(reg_profile_to_json), "name");
+}
+
+json_t *reg_ctl_profile_del(void *ctx, json_t *args, struct ctl_error *err)
+{
+	return del(ctx, args, err, "name", reg_profile_del);
+}
+
+json_t *reg_ctl_profile_show(void *ctx, json_t *args, struct ctl_error *err)
+{
+	return show(ctx, args, err, "name", "profile", SNAP(reg_profiles), GET(reg_profile_get),
+		    TO(reg_profile_to_json));
+}
+
+/* ---- host uplinks (physnet mapping) ---- */
+
+json_t *reg_ctl_physnet_add(void *ctx, json_t *args, struct ctl_error *err)
+{
+	struct reg_uplink u;
+
+	return change(ctx, args, err, FROM(reg_uplink_from_json), APPLY(reg_uplink_add), &u, GET(reg_uplink_get),
+		      TO(reg_uplink_to_json), "dev");
+}
+
+json_t *reg_ctl_physnet_set(void *ctx, json_t *args, struct ctl_error *err)
+{
+	struct reg_uplink u;
+
+	return change(ctx, args, err, FROM(reg_uplink_from_json), APPLY(reg_uplink_set), &u, GET(reg_uplink_get),
+		      TO(reg_uplink_to_json), "dev");
+}
+
+json_t *reg_ctl_physnet_del(void *ctx, json_t *args, struct ctl_error *err)
+{
+	return del(ctx, args, err, "dev", reg_uplink_del);
+}
+
+json_t *reg_ctl_physnet_show(void *ctx, json_t *args, struct ctl_error *err)
+{
+	return show(ctx, args, err, "dev", "uplink", SNAP(reg_uplinks), GET(reg_uplink_get), TO(reg_uplink_to_json));
+}
+
+/* ---- networks ---- */
+
+json_t *reg_ctl_network_add(void *ctx, json_t *args, struct ctl_error *err)
+{
+	struct reg_network n;
+
+	return change(ctx, args, err, FROM(reg_network_from_json), APPLY(reg_network_add), &n,
+		      GET(reg_network_get), TO(reg_network_to_json), "name");
+}
+
+json_t *reg_ctl_network_set(void *ctx, json_t *args, struct ctl_error *err)
+{
+	struct reg_network n;
+
+	return change(ctx, args, err, FROM(reg_network_from_json), APPLY(reg_network_set), &n,
+		      GET(reg_network_get), TO(reg_network_to_json), "name");
+}
+
+json_t *reg_ctl_network_del(void *ctx, json_t *args, struct ctl_error *err)
+{
+	return del(ctx, args, err, "name", reg_network_del);
+}
+
+json_t *reg_ctl_network_show(void *ctx, json_t *args, struct ctl_error *err)
+{
+	return show(ctx, args, err, "name", "network", SNAP(reg_networks), GET(reg_network_get),
+		    TO(reg_network_to_json));
+}
+
+/* ---- ports ---- */
+
+json_t *reg_ctl_port_add(void *ctx, json_t *args, struct ctl_error *err)
+{
+	struct reg_port p;
+
+	return change(ctx, args, err, FROM(reg_port_from_json), APPLY(reg_port_add), &p, GET(reg_port_get),
+		      TO(reg_port_to_json), "uuid");
+}
+
+json_t *reg_ctl_port_del(void *ctx, json_t *args, struct ctl_error *err)
+{
+	return del(ctx, args, err, "uuid", reg_port_del);
+}
+
+json_t *reg_ctl_port_show(void *ctx, json_t *args, struct ctl_error *err)
+{
+	return show(ctx, args, err, "uuid", "port", SNAP(reg_ports), GET(reg_port_get), TO(reg_port_to_json));
+}
+
+/* ---- attachments and bindings ---- */
+
+json_t *reg_ctl_attach(void *ctx, json_t *args, struct ctl_error *err)
+{
+	struct reg_attachment a;
+
+	return change(ctx, args, err, FROM(reg_attachment_from_json), APPLY(reg_attach), &a,
+		      GET(reg_attachment_get), TO(reg_attachment_to_json), "iface_id");
+}
+
+json_t *reg_ctl_detach(void *ctx, json_t *args, struct ctl_error *err)
+{
+	return del(ctx, args, err, "iface_id", reg_detach);
+}
+
+json_t *reg_ctl_attach_show(void *ctx, json_t *args, struct ctl_error *err)
+{
+	return show(ctx, args, err, "iface_id", "attachment", SNAP(reg_attachments), GET(reg_attachment_get),
+		    TO(reg_attachment_to_json));
+}
+
+json_t *reg_ctl_bind(void *ctx, json_t *args, struct ctl_error *err)
+{
+	struct reg_binding b;
+
+	return change(ctx, args, err, FROM(reg_binding_from_json), APPLY(reg_bind), &b, GET(reg_binding_get),
+		      TO(reg_binding_to_json), "iface_id");
+}
+
+json_t *reg_ctl_unbind(void *ctx, json_t *args, struct ctl_error *err)
+{
+	return del(ctx, args, err, "iface_id", reg_unbind);
+}
+
+json_t *reg_ctl_bind_show(void *ctx, json_t *args, struct ctl_error *err)
+{
+	return show(ctx, args, err, "iface_id", "binding", SNAP(reg_bindings), GET(reg_binding_get),
+		    TO(reg_binding_to_json));
+}
+
+/* ---- resolve, export, the whole registry ---- */
+
+json_t *reg_ctl_resolve(void *ctx, json_t *args, struct ctl_error *err)
+{
+	struct reg_ctl *rc = need(ctx, err);
+	struct reg_resolution r;
+	struct reg_err e;
+	const char *id;
+	json_t *j;
+	int rr;
+
+	if (!rc || !(id = key_arg(args, "iface_id", err)))
+		return NULL;
+	if ((rr = reg_resolve(rc->reg, id, &r, &e)) < 0)
+		return ctl_fail(err, -rr, "%s", e.msg);
+	j = reg_resolution_to_json(&r);
+	if (json_is_true(json_object_get(args, "xml"))) {
+		char *xml = reg_resolution_xml(&r);
+
+		if (!xml) {
+			json_decref(j);
+			return ctl_fail(err, ENOMEM, "out of memory");
+		}
+		json_object_set_new(j, "xml", json_string(xml));
+		free(xml);
+	}
+	return j;
+}
+
+json_t *reg_ctl_export(void *ctx, json_t *args, struct ctl_error *err)
+{
+	struct reg_ctl *rc = need(ctx, err);
+	const char *fmt, *name;
+	struct reg_err e;
+	char *xml;
+	json_t *j;
+
+	if (!rc || !(fmt = key_arg(args, "format", err)) || !(name = key_arg(args, "name", err)))
+		return NULL;
+	if (strcmp(fmt, "libvirt-network"))
+		return ctl_fail(err, EINVAL, "export format '%s' unknown (libvirt-network)", fmt);
+	if (!(xml = reg_export_libvirt_network(rc->reg, name, &e)))
+		return ctl_fail(err, ENOENT, "%s", e.msg);
+	j = json_pack("{s:s, s:s, s:s}", "format", fmt, "name", name, "xml", xml);
+	free(xml);
+	return j;
+}
+
+json_t *reg_ctl_registry_show(void *ctx, json_t *args, struct ctl_error *err)
+{
+	struct reg_ctl *rc = need(ctx, err);
+	const struct reg_vsi **v;
+	json_t *j, *arr;
+	size_t n;
+
+	(void)args;
+	if (!rc)
+		return NULL;
+	j = reg_to_json(rc->reg, true);
+	arr = json_array();
+	v = reg_vsis(rc->reg, &n);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, reg_vsi_to_json(v[i]));
+	free(v);
+	json_object_set_new(j, "vsis", arr);
+	json_object_set_new(j, "status", reg_ctl_status_json(rc));
+	return j;
+}
+
+json_t *reg_ctl_registry_policy(void *ctx, json_t *args, struct ctl_error *err)
+{
+	struct reg_ctl *rc = need(ctx, err);
+	enum reg_policy p;
+	const char *s;
+
+	if (!rc || !(s = key_arg(args, "policy", err)))
+		return NULL;
+	if (reg_policy_parse(s, &p) < 0)
+		return ctl_fail(err, EINVAL, "policy '%s' is not off, learn or enforce", s);
+	reg_set_policy(rc->reg, p);
+	return json_pack("{s:s}", "policy", reg_policy_name(p));
+}

@@ -1,0 +1,227 @@
+/* Registry control commands (REG_CTL_CMDS) called as the control socket
+ * calls them: JSON arguments in, JSON result or errno+text out, and every
+ * change saved to the state file. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "profiles/reg_ctl.h"
+#include "profiles/store.h"
+
+#define VM1 "0b3c9e2a-1111-4d4d-8e8e-000000000001"
+
+static const struct ctl_cmd cmds[] = { REG_CTL_CMDS, { NULL, NULL, NULL } };
+
+struct fx {
+	struct reg_ctl rc;
+	char dir[64], path[128];
+	unsigned assoc, deassoc;
+};
+
+
+struct reg_ctl *reg_ctl_of(void *ctx)
+{
+	return &((struct fx *)ctx)->rc;
+}
+
+static void vsi_desired(void *ctx, const struct reg_vsi *old, const struct reg_vsi *cur)
+{
+	struct fx *f = ctx;
+
+	f->deassoc += old != NULL;
+	f->assoc += cur != NULL;
+}
+
+static const struct reg_ops ops = { .vsi_desired = vsi_desired };
+
+static json_t *call(struct fx *f, const char *name, const char *args_json, struct ctl_error *err)
+{
+	json_t *args = json_loads(args_json, 0, NULL), *res;
+
+	assert_non_null(args);
+	memset(err, 0, sizeof(*err));
+	for (const struct ctl_cmd *c = cmds; c->name; c++) {
+		if (strcmp(c->name, name))
+			continue;
+		res = c->fn(f, args, err);
+		json_decref(args);
+		return res;
+	}
+	fail_msg("no command %s", name);
+	return NULL;
+}
+
+static void ok(struct fx *f, const char *name, const char *args)
+{
+	struct ctl_error err;
+	json_t *r = call(f, name, args, &err);
+
+	if (!r)
+		fail_msg("%s %s: %d %s", name, args, err.errnum, err.msg);
+	json_decref(r);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct reg_err err;
+
+	strcpy(f->dir, "/tmp/vdpd-regctl-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/registry.json", f->dir);
+	assert_int_equal(reg_ctl_open(&f->rc, NULL, f->path, &ops, f, &err), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	reg_ctl_close(&f->rc);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void plug(struct fx *f)
+{
+	ok(f, "profile.add", "{\"name\":\"prof-a\",\"type\":\"802.1Qbg\",\"mgrid\":11,\"typeid\":100,\"typeidver\":2}");
+	ok(f, "profile.add", "{\"name\":\"prof-b\",\"type\":\"qbg\",\"mgrid\":11,\"typeid\":200,\"typeidver\":2}");
+	ok(f, "physnet.add", "{\"dev\":\"eth4\",\"physnet\":\"datacenter\",\"mode\":\"vepa\"}");
+	ok(f, "network.add", "{\"name\":\"A\",\"physnet\":\"datacenter\",\"profile\":\"prof-a\",\"vlan\":10}");
+	ok(f, "network.add", "{\"name\":\"B\",\"physnet\":\"datacenter\",\"profile\":\"prof-b\",\"vlan\":20}");
+	ok(f, "attach", "{\"iface_id\":\"" VM1 "\",\"network\":\"A\"}");
+	ok(f, "bind", "{\"iface_id\":\"" VM1 "\",\"dev\":\"macvtap0\",\"mac\":\"52:54:00:00:00:01\",\"uplink\":\"eth4\"}");
+}
+
+static void test_commands_and_persistence(void **state)
+{
+	struct fx *f = *state;
+	struct ctl_error err;
+	struct reg_ctl again;
+	struct reg_err rerr;
+	json_t *r;
+
+	plug(f);
+	assert_int_equal(f->assoc, 1);
+	/* Saved after every change. */
+	assert_int_equal(access(f->path, R_OK), 0);
+	assert_int_equal(f->rc.saves, 7);
+
+	r = call(f, "resolve", "{\"iface_id\":\"" VM1 "\",\"xml\":true}", &err);
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "source_dev")), "eth4.10");
+	assert_non_null(strstr(json_string_value(json_object_get(r, "xml")), "typeid=\"100\""));
+	json_decref(r);
+
+	/* Move: one de-association and one association. */
+	ok(f, "attach", "{\"iface_id\":\"" VM1 "\",\"network\":\"B\"}");
+	assert_int_equal(f->deassoc, 1);
+	assert_int_equal(f->assoc, 2);
+
+	r = call(f, "registry.show", "{}", &err);
+	assert_int_equal(json_array_size(json_object_get(r, "vsis")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(r, "vsis"), 0), "typeid")),
+			 200);
+	json_decref(r);
+
+	/* A restart reads the same registry back and reports the VSI. */
+	assert_int_equal(reg_ctl_open(&again, NULL, f->path, &ops, f, &rerr), 0);
+	assert_int_equal(f->assoc, 3);
+	assert_int_equal(reg_vsi_get(again.reg, VM1)->typeid, 200);
+	reg_ctl_close(&again);
+
+	ok(f, "detach", "{\"iface_id\":\"" VM1 "\"}");
+	assert_int_equal(f->deassoc, 2);
+}
+
+static void test_errors(void **state)
+{
+	struct fx *f = *state;
+	struct ctl_error err;
+
+	plug(f);
+	assert_null(call(f, "profile.del", "{\"name\":\"prof-a\"}", &err));
+	assert_int_equal(err.errnum, EBUSY);
+	assert_non_null(strstr(err.msg, "used by network 'A'"));
+	assert_null(call(f, "profile.add", "{\"name\":\"x\",\"type\":\"qbg\",\"typeid\":\"7\"}", &err));
+	assert_int_equal(err.errnum, EINVAL);
+	assert_null(call(f, "profile.add", "{\"name\":\"x\",\"type\":\"qbg\",\"origin\":\"config\"}", &err));
+	assert_non_null(strstr(err.msg, "origin"));
+	assert_null(call(f, "attach", "{\"iface_id\":\"" VM1 "\",\"network\":\"nope\"}", &err));
+	assert_int_equal(err.errnum, ENOENT);
+	assert_null(call(f, "network.show", "{\"name\":\"nope\"}", &err));
+	assert_int_equal(err.errnum, ENOENT);
+	assert_null(call(f, "export", "{\"format\":\"ovs\",\"name\":\"A\"}", &err));
+	assert_int_equal(err.errnum, EINVAL);
+	assert_null(call(f, "registry.policy", "{\"policy\":\"strict\"}", &err));
+	assert_int_equal(err.errnum, EINVAL);
+	assert_null(call(f, "detach", "{}", &err));
+	assert_non_null(strstr(err.msg, "\"iface_id\""));
+}
+
+static void test_save_failure_reported(void **state)
+{
+	struct fx *f = *state;
+	struct ctl_error err;
+
+	/* The state directory disappears under the daemon. */
+	snprintf(f->rc.state_path, sizeof(f->rc.state_path), "/nonexistent-vdpd/x/registry.json");
+	assert_null(call(f, "profile.add", "{\"name\":\"x\",\"type\":\"qbg\"}", &err));
+	assert_int_equal(err.errnum, EIO);
+	assert_non_null(strstr(err.msg, "applied but not saved"));
+	assert_int_equal(f->rc.save_errors, 1);
+}
+
+static void test_refused_state_fails_open(void **state)
+{
+	struct fx *f = *state;
+	struct reg_ctl again;
+	struct reg_err err;
+	FILE *fp;
+
+	plug(f);
+	fp = fopen(f->path, "r+");
+	assert_non_null(fp);
+	fseek(fp, 20, SEEK_SET);
+	fputc('#', fp);
+	fclose(fp);
+	assert_int_equal(reg_ctl_open(&again, NULL, f->path, &ops, f, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, f->path));
+	assert_null(again.reg);
+}
+
+static void test_export(void **state)
+{
+	struct fx *f = *state;
+	struct ctl_error err;
+	json_t *r;
+
+	plug(f);
+	r = call(f, "export", "{\"format\":\"libvirt-network\",\"name\":\"A\"}", &err);
+	assert_non_null(r);
+	assert_non_null(strstr(json_string_value(json_object_get(r, "xml")), "<interface dev=\"eth4\"/>"));
+	json_decref(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_commands_and_persistence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_save_failure_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_state_fails_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
