@@ -1,0 +1,332 @@
+/* vdp/uplink.c end to end without privileges: a station uplink and a bridge
+ * uplink joined by a socketpair (the port seam), on a real libevent loop
+ * with the libevent vclock.  Covers EVB-gated start, association with a
+ * bridge-chosen VID, link down/up re-association, bridge restart recovery
+ * through keep-alives, and the counters/status hooks. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "vdp/uplink.h"
+#include "vdp/vclock_event.h"
+
+static const uint8_t st_mac[6] = { 0x02, 0, 0, 0, 0, 0x51 };
+static const uint8_t br_mac[6] = { 0x02, 0, 0, 0, 0, 0xB1 };
+static const uint8_t vm_mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
+static const uint8_t uuid1[16] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+				   0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01 };
+
+struct wire {
+	int sv[2];
+	int opened;
+};
+
+static int w_open(void *ctx, const char *ifname, struct port_info *info)
+{
+	struct wire *w = ctx;
+	int fd;
+
+	if (w->opened == 0 &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, w->sv) < 0)
+		return -errno;
+	fd = w->sv[w->opened];
+	memset(info, 0, sizeof(*info));
+	snprintf(info->ifname, sizeof(info->ifname), "%s", ifname);
+	info->ifindex = 10 + w->opened;
+	memcpy(info->mac, w->opened == 0 ? st_mac : br_mac, 6);
+	info->mtu = 1500;
+	w->opened++;
+	return fd;
+}
+
+static ssize_t w_recv(void *ctx, int fd, uint8_t *buf, size_t len, bool *outgoing)
+{
+	ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
+
+	(void)ctx;
+	*outgoing = false;
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t w_send(void *ctx, int fd, const uint8_t *frame, size_t len)
+{
+	ssize_t n = send(fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	(void)ctx;
+	return n < 0 ? -errno : n;
+}
+
+static void w_close(void *ctx, int fd)
+{
+	(void)ctx;
+	close(fd);
+}
+
+static const struct port_ops wire_ops = {
+	.open = w_open, .recv = w_recv, .send = w_send, .close = w_close,
+};
+
+struct fx {
+	struct event_base *base;
+	struct vclock *clock;
+	struct wire wire;
+	struct uplink *st, *br;
+	int converged[2];
+	int associated;
+	int admit_calls;
+	uint16_t admit_vid_seen;
+	int pdus_r[2], pdus_t[2];
+	int link_events;
+};
+
+static void on_event(void *ctx, struct uplink *u, enum uplink_event ev)
+{
+	struct fx *fx = ctx;
+	int i = uplink_role(u) == UPLINK_BRIDGE;
+
+	if (ev == UPLINK_EV_CONVERGED)
+		fx->converged[i]++;
+	if (ev == UPLINK_EV_LINK_UP || ev == UPLINK_EV_LINK_DOWN)
+		fx->link_events++;
+}
+
+static void on_vsi(void *ctx, struct uplink *u, struct vsi *v, enum vdp_event ev)
+{
+	struct fx *fx = ctx;
+
+	(void)u;
+	(void)v;
+	if (ev == VDP_EV_ASSOCIATED)
+		fx->associated++;
+}
+
+static int on_admit(void *ctx, struct uplink *u, struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN],
+		    const struct vdp_assoc *req, struct vdp_filter *f, uint16_t n, uint8_t *status)
+{
+	struct fx *fx = ctx;
+
+	(void)u;
+	(void)v;
+	(void)mgrid;
+	(void)req;
+	fx->admit_calls++;
+	fx->admit_vid_seen = n ? vdp_vid(f[0].ps_pcp_vid) : 0xFFFF;
+	/* The bridge picks VLAN 100 for a VID 0. */
+	for (uint16_t i = 0; i < n; i++)
+		if (vdp_vid(f[i].ps_pcp_vid) == 0)
+			f[i].ps_pcp_vid |= 100;
+	*status = 0;
+	return VDP_ADMIT_DONE;
+}
+
+static void on_pdu(void *ctx, struct uplink *u, char dir, const uint8_t *p, size_t len)
+{
+	struct fx *fx = ctx;
+	int i = uplink_role(u) == UPLINK_BRIDGE;
+
+	(void)p;
+	assert_true(len > 0);
+	if (dir == 'r')
+		fx->pdus_r[i]++;
+	else
+		fx->pdus_t[i]++;
+}
+
+static const struct uplink_ops ops = {
+	.event = on_event, .vsi_event = on_vsi, .admit = on_admit, .vdp_pdu = on_pdu,
+};
+
+/* Runs the loop until *counter >= want or 3 s pass. */
+static bool run_until(struct fx *fx, const int *counter, int want)
+{
+	struct timeval tick = { 0, 2000 };
+
+	for (int i = 0; i < 1500 && *counter < want; i++) {
+		event_base_loopexit(fx->base, &tick);
+		event_base_dispatch(fx->base);
+	}
+	return *counter >= want;
+}
+
+static void run_for_ms(struct fx *fx, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	event_base_loopexit(fx->base, &tv);
+	event_base_dispatch(fx->base);
+}
+
+static int setup(void **state)
+{
+	static struct fx fx;
+	struct uplink_params p;
+
+	memset(&fx, 0, sizeof(fx));
+	fx.base = vclock_event_base_new();
+	fx.clock = vclock_event_new(fx.base);
+	uplink_params_default(&p, UPLINK_STATION);
+	p.link = UPLINK_LINK_UP;
+	p.port_ops = &wire_ops;
+	p.port_ctx = &fx.wire;
+	/* Short keep-alives so a restart is noticed within the test. */
+	p.evb.rka = 10;
+	p.evb.rrreq = true;
+	fx.st = uplink_new(fx.base, fx.clock, "st0", UPLINK_STATION, &p, &ops, &fx);
+	uplink_params_default(&p, UPLINK_BRIDGE);
+	p.link = UPLINK_LINK_UP;
+	p.port_ops = &wire_ops;
+	p.port_ctx = &fx.wire;
+	p.evb.rka = 10;
+	p.evb.rrcap = true;
+	fx.br = uplink_new(fx.base, fx.clock, "br0", UPLINK_BRIDGE, &p, &ops, &fx);
+	if (!fx.st || !fx.br)
+		return -1;
+	*state = &fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	uplink_free(fx->st, true);
+	uplink_free(fx->br, false);
+	vclock_event_free(fx->clock);
+	event_base_free(fx->base);
+	return 0;
+}
+
+static int request(struct fx *fx, uint8_t mode)
+{
+	struct vdp_filter f = { .ps_pcp_vid = 0 };
+	struct vdp_request r = {
+		.mode = mode, .type_id = 10, .type_version = 1, .vsiid_fmt = VDP_VSIID_UUID,
+		.filter_fmt = VDP_FILTER_MAC_VID, .n_filters = 1, .filters = &f,
+	};
+
+	memcpy(f.mac, vm_mac, 6);
+	memcpy(r.vsiid, uuid1, 16);
+	return vdp_station_request(uplink_station(fx->st), &r);
+}
+
+static void test_roles_and_accessors(void **state)
+{
+	struct fx *fx = *state;
+
+	assert_int_equal(uplink_role(fx->st), UPLINK_STATION);
+	assert_non_null(uplink_station(fx->st));
+	assert_null(uplink_bridge(fx->st));
+	assert_non_null(uplink_bridge(fx->br));
+	assert_null(uplink_station(fx->br));
+	assert_string_equal(uplink_ifname(fx->br), "br0");
+	assert_int_equal(uplink_ifindex(fx->st), 10);
+	assert_true(uplink_link_up(fx->st));
+	assert_false(uplink_converged(fx->st));
+}
+
+static void test_request_waits_for_evb_then_associates(void **state)
+{
+	struct fx *fx = *state;
+	struct vsi *v;
+
+	/* Made before any LLDP frame was read: accepted, nothing sent. */
+	assert_int_equal(request(fx, VDP_MODE_ASSOC), 0);
+	assert_int_equal(uplink_ecp(fx->st)->cnt.tx_ecpdu, 0);
+
+	assert_true(run_until(fx, &fx->associated, 1));
+	assert_int_equal(fx->converged[0], 1);
+	assert_int_equal(fx->converged[1], 1);
+	assert_true(uplink_converged(fx->st));
+	assert_true(uplink_converged(fx->br));
+	/* Operative values: max of both sides; RKA 10 on both. */
+	assert_int_equal(uplink_oper(fx->st)->rka, 10);
+	assert_int_equal(uplink_oper(fx->br)->r, 3);
+	assert_true(uplink_oper(fx->st)->rr);
+
+	assert_int_equal(fx->admit_calls, 1);
+	assert_int_equal(fx->admit_vid_seen, 0);
+	v = vdp_station_find(uplink_station(fx->st), VDP_VSIID_UUID, uuid1);
+	assert_non_null(v);
+	assert_int_equal(v->mode_cur, VDP_MODE_ASSOC);
+	assert_int_equal(vdp_vid(v->filters[0].f.ps_pcp_vid), 100);
+	v = vdp_bridge_find(uplink_bridge(fx->br), VDP_VSIID_UUID, uuid1);
+	assert_non_null(v);
+	assert_int_equal(v->mode_cur, VDP_MODE_ASSOC);
+	/* vdp_pdu hook: the request left the station and reached the bridge. */
+	assert_true(fx->pdus_t[0] >= 1);
+	assert_true(fx->pdus_r[1] >= 1);
+	assert_true(fx->pdus_t[1] >= 1);
+	assert_true(fx->pdus_r[0] >= 1);
+}
+
+static void test_link_down_pauses_link_up_reassociates(void **state)
+{
+	struct fx *fx = *state;
+	uint64_t ecp_before;
+
+	assert_int_equal(request(fx, VDP_MODE_ASSOC), 0);
+	assert_true(run_until(fx, &fx->associated, 1));
+
+	uplink_set_link(fx->st, false);
+	assert_false(uplink_converged(fx->st));
+	assert_false(uplink_link_up(fx->st));
+	ecp_before = uplink_ecp(fx->st)->cnt.tx_ecpdu;
+	/* While down: no keep-alive leaves (RKA 10 = 10 ms). */
+	run_for_ms(fx, 60);
+	assert_int_equal(uplink_ecp(fx->st)->cnt.tx_ecpdu, ecp_before);
+
+	uplink_set_link(fx->st, true);
+	assert_true(run_until(fx, &fx->converged[0], 2));
+	/* Re-association on convergence: the request is re-sent. */
+	assert_true(run_until(fx, &fx->associated, 2));
+	assert_true(uplink_ecp(fx->st)->cnt.tx_ecpdu > ecp_before);
+	assert_int_equal(fx->link_events, 2);
+}
+
+static void test_bridge_restart_recovered_by_keepalive(void **state)
+{
+	struct fx *fx = *state;
+	struct vdp_bridge *br = uplink_bridge(fx->br);
+	json_t *j;
+
+	assert_int_equal(request(fx, VDP_MODE_ASSOC), 0);
+	assert_true(run_until(fx, &fx->associated, 1));
+	assert_int_equal(vdp_bridge_count(br), 1);
+
+	uplink_bridge_restart(fx->br);
+	assert_int_equal(vdp_bridge_count(br), 0);
+	/* The next keep-alive is a new request to the restarted bridge. */
+	assert_true(run_until(fx, &fx->admit_calls, 2));
+	run_for_ms(fx, 20);
+	assert_int_equal(vdp_bridge_count(br), 1);
+	assert_int_equal(vdp_bridge_first(br)->mode_cur, VDP_MODE_ASSOC);
+
+	j = uplink_status_json(fx->br);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "role")), "bridge");
+	assert_true(json_is_true(json_object_get(json_object_get(j, "evb"), "converged")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "peer"), "chassis_id")),
+			    "02:00:00:00:00:51");
+	assert_true(json_integer_value(json_object_get(json_object_get(j, "ecp"), "rx_ecpdu")) >= 2);
+	json_decref(j);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_roles_and_accessors),
+		T(test_request_waits_for_evb_then_associates),
+		T(test_link_down_pauses_link_up_reassociates),
+		T(test_bridge_restart_recovered_by_keepalive),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
