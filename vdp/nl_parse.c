@@ -652,6 +652,68 @@ int nlp_parse_reply(const void *buf, size_t len, struct nlp_status_reply *r)
 	return rc;
 }
 
+int nlp_parse_link(const void *buf, size_t len, struct nlp_link *l)
+{
+	const uint8_t *b = buf;
+	struct nlp_msg h;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	memset(&h, 0, sizeof(h));
+	if ((rc = parse_hdr(b, len, &h)) < 0)
+		return rc;
+	l->type = h.type;
+	if (h.type != RTM_NEWLINK && h.type != RTM_DELLINK)
+		return NLP_E_MSG_TYPE;
+	if (h.len < HDRLEN + IFILEN)
+		return NLP_E_SHORT_IFINFO;
+	l->ifindex = (int32_t)rd32(b + HDRLEN + 4);
+	struct nla_it it = { b + HDRLEN + IFILEN, h.len - HDRLEN - IFILEN };
+	uint16_t t;
+	const uint8_t *pl;
+	size_t pn;
+	while ((rc = nla_next(&it, &t, &pl, &pn)) == 1) {
+		switch (t) {
+		case IFLA_ADDRESS:
+			if (pn == 6) {
+				l->has_mac = true;
+				memcpy(l->mac, pl, 6);
+			}
+			break;
+		case IFLA_LINK:
+			if (pn != 4)
+				return NLP_E_ATTR_LEN;
+			l->link = (int32_t)rd32(pl);
+			break;
+		case IFLA_IFNAME:
+			if (parse_ifname(pl, pn, l->ifname) < 0)
+				return NLP_E_IFNAME;
+			break;
+		case IFLA_LINKINFO: {
+			struct nla_it in = { pl, pn };
+			uint16_t t2;
+			const uint8_t *p2;
+			size_t n2;
+			while ((rc = nla_next(&in, &t2, &p2, &n2)) == 1) {
+				if (t2 != IFLA_INFO_KIND)
+					continue;
+				size_t k = 0;
+				while (k < n2 && k < sizeof(l->kind) - 1 && p2[k])
+					k++;
+				memcpy(l->kind, p2, k);
+				l->kind[k] = 0;
+			}
+			if (rc < 0)
+				return rc;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	return rc;
+}
+
 void nlp_uuid_format(const uint8_t u[NLP_UUID_LEN], char out[37])
 {
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",

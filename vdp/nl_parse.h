@@ -203,6 +203,20 @@ struct nlp_status_reply {
 /* Parses one status/ack message.  Returns NLP_OK or an NLP_E_* code. */
 int nlp_parse_reply(const void *buf, size_t len, struct nlp_status_reply *r);
 
+/* ---- link notifications (RTMGRP_LINK): enough to tell a deleted
+ * macvtap/macvlan and its lower device. */
+struct nlp_link {
+	uint16_t type;		/* RTM_NEWLINK / RTM_DELLINK */
+	int32_t ifindex;
+	bool has_mac;
+	uint8_t mac[6];		/* IFLA_ADDRESS when 6 octets */
+	int32_t link;		/* IFLA_LINK (lower device), 0 if absent */
+	char kind[16];		/* IFLA_LINKINFO/IFLA_INFO_KIND, "" if absent */
+	char ifname[NLP_IFNAMSIZ];
+};
+/* NLP_OK, or an NLP_E_* code (NLP_E_MSG_TYPE for other messages). */
+int nlp_parse_link(const void *buf, size_t len, struct nlp_link *l);
+
 /* UUID text (36 chars + NUL) and back. */
 void nlp_uuid_format(const uint8_t uuid[NLP_UUID_LEN], char out[37]);
 bool nlp_uuid_parse(const char *s, uint8_t uuid[NLP_UUID_LEN]);

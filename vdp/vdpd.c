@@ -1,6 +1,7 @@
 /* vdpd: process life (options, pid file, signals, systemd notification)
  * and the set of uplinks.  See vdpd.h. */
 #include "vdp/vdpd.h"
+#include "vdp/nl_front.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -192,6 +193,7 @@ static void up_vsi_event(void *ctx, struct uplink *u, struct vsi *v, enum vdp_ev
 
 	if ((unsigned)ev < sizeof(d->cnt.vsi_events) / sizeof(d->cnt.vsi_events[0]))
 		d->cnt.vsi_events[ev]++;
+	nl_front_vsi_event(d->nl, u, v, ev);
 	vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
 	switch (ev) {
 	case VDP_EV_KEEPALIVE_OK:
@@ -486,6 +488,9 @@ int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *
 		if (!d->ev_sig[i] || event_add(d->ev_sig[i], NULL) < 0)
 			return -ENOMEM;
 	}
+	/* before any libnl socket, so that our pid is free as a netlink port */
+	if (vdpd_nl_start(d) < 0)
+		return -EPERM;
 	d->ctl = ctl_server_new(d->base, opts->socket, VDPD_SOCKET_MODE, vdpd_ctl_cmds, d);
 	if (!d->ctl) {
 		int err = errno;
@@ -509,6 +514,7 @@ int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *
 
 void vdpd_fini(struct vdpd *d)
 {
+	vdpd_nl_stop(d);
 	for (size_t i = 0; i < d->n_uplinks; i++) {
 		/* Not uplink_stop(): a stop keeps VSIs on the bridge by design. */
 		uplink_free(d->uplinks[i]->u, false);
@@ -676,6 +682,8 @@ int vdpd_main(int argc, char **argv)
 		}
 		if (event_reinit(d.base) < 0)
 			log_err(NULL, "event_reinit failed");
+		if (nl_front_after_fork(d.nl, err, sizeof(err)) < 0)
+			log_err("nl", "%s", err);
 	}
 	if (!opts.foreground)
 		log_init("vdpd", LOG_TO_SYSLOG, log_get_level());

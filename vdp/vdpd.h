@@ -31,6 +31,7 @@ struct event_base;
 struct vclock;
 struct ctl_server;
 struct linkmon;
+struct nl_front;
 
 struct vdpd_opts {
 	const char *config;
@@ -71,6 +72,7 @@ struct vdpd {
 	struct event_base *base;
 	struct vclock *clock;
 	struct ctl_server *ctl;
+	struct nl_front *nl;		/* lldpad-compatible netlink front (vdp/nl_front.h), NULL when off */
 	struct linkmon *lm;
 	struct vdpd_config cfg;
 	size_t n_uplinks;

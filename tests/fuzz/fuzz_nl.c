@@ -60,6 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += (m.len + 3u) & ~3u;
 	}
 	nlp_parse_reply(data, size, &r);
+	struct nlp_link l;
+	if (nlp_parse_link(data, size, &l) == 0 && (l.kind[sizeof(l.kind) - 1] || l.ifname[NLP_IFNAMSIZ - 1]))
+		abort();
 	if (r.n_kept > r.cap)
 		abort();
 	return 0;
