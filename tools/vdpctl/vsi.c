@@ -172,7 +172,7 @@ static void print_vsi(json_t *v)
 			printf(" pcp %lld", vctl_int(f, "pcp"));
 		printf("\n");
 	}
-	if (vctl_int(v, "status") || strcmp(vctl_str(v, "sm_state"), "END") == 0)
+	if ((vctl_int(v, "status") & 0x0f) || strcmp(vctl_str(v, "sm_state"), "END") == 0)
 		printf("    status 0x%02llx %s%s%s\n", vctl_int(v, "status"), vctl_str(v, "status_text"),
 		       strcmp(vctl_str(v, "end_reason"), "none") ? ", ended: " : "",
 		       strcmp(vctl_str(v, "end_reason"), "none") ? vctl_str(v, "end_reason") : "");
