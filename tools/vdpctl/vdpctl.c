@@ -9,6 +9,7 @@
 
 #include "vdp/ctl.h"
 #include "vdp/vdpd.h"
+#include "reg_cmds.h"
 
 #ifndef VDP_VERSION
 #define VDP_VERSION "0.1"
@@ -24,7 +25,8 @@ static void usage(void)
 	fprintf(stderr,
 		"Usage: vdpctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
 		"       vdpctl [ OPTIONS ] help\n"
-		"where  OBJECT := { uplink | neighbor | vsi | stats }\n"
+		"where  OBJECT := { uplink | neighbor | vsi | stats | profile | physnet | network | port |\n"
+		"                   attach | detach | bind | unbind | resolve | export | hook | registry }\n"
 		"       OPTIONS := { -j | --json | -p | --pretty | -s | --socket PATH |\n"
 		"                    -t | --timeout MS | -V | --version | -h | --help }\n"
 		"\n"
@@ -34,8 +36,9 @@ static void usage(void)
 		"       vdpctl vsi add uplink IFNAME mode MODE uuid UUID mgrid MGRID typeid N typeidver N\n"
 		"                      FILTER [ FILTER ]... [ format FFORMAT ] [ hints HINTS ]\n"
 		"       vdpctl vsi del uplink IFNAME uuid UUID\n"
-		"       vdpctl stats [ uplink IFNAME ]\n"
-		"Try \"vdpctl OBJECT help\" for the arguments of one object.\n");
+		"       vdpctl stats [ uplink IFNAME ]\n");
+	reg_cmds_usage();
+	fprintf(stderr, "Try \"vdpctl OBJECT help\" for the arguments of one object.\n");
 }
 
 json_t *vctl_call(const char *cmd, json_t *args)
@@ -111,6 +114,7 @@ static const struct {
 	{ "neighbour", do_neighbor },
 	{ "vsi", do_vsi },
 	{ "stats", do_stats },
+	REG_VDPCTL_OBJECTS,
 };
 
 int main(int argc, char **argv)
