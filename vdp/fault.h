@@ -33,6 +33,7 @@ struct fault_rule {
 	uint8_t reason;		/* enum vdp_reason 0..15; 0 = success */
 	bool keep;		/* VDP_STATUS_KEEP */
 	bool hard;		/* VDP_STATUS_HARD */
+	bool defer;		/* never answer: resourceWaitDelay runs out */
 };
 
 struct fault_dir_config {
@@ -97,7 +98,7 @@ uint64_t fault_rand(uint64_t *state);
 
 /* JSON: {"seed":N, "rx":{"drop":P,"dup":P,"reorder":P,"delay_ms":N},
  * "tx":{...}, "noack":B, "lldp":B, "reorder_hold_ms":N,
- * "rules":[{"type_id":N,"reason":N,"keep":B,"hard":B}, ...]}.
+ * "rules":[{"type_id":N,"reason":N,"keep":B,"hard":B,"defer":B}, ...]}.
  * fault_config_update() applies only the members present in j (rules, when
  * present, replace the whole list); on error c is unchanged and err says
  * which member is wrong. */

@@ -234,14 +234,16 @@ static void test_json_update_partial_and_errors(void **state)
 	(void)state;
 	fault_config_default(&c);
 	j = json_loads("{\"tx\":{\"drop\":12.5,\"delay_ms\":30},\"noack\":true,"
-		       "\"rules\":[{\"type_id\":300,\"reason\":5,\"keep\":true}]}", 0, NULL);
+		       "\"rules\":[{\"type_id\":300,\"reason\":5,\"keep\":true},{\"type_id\":199,\"defer\":true}]}", 0, NULL);
 	assert_int_equal(fault_config_update(&c, j, err, sizeof(err)), 0);
 	json_decref(j);
 	assert_true(c.dir[FAULT_TX].drop == 12.5);
 	assert_int_equal(c.dir[FAULT_TX].delay_ms, 30);
 	assert_true(c.dir[FAULT_RX].drop == 0);
 	assert_true(c.noack);
-	assert_int_equal(c.n_rules, 1);
+	assert_int_equal(c.n_rules, 2);
+	assert_true(c.rules[1].defer);
+	assert_false(c.rules[0].defer);
 	assert_int_equal(c.rules[0].type_id, 300);
 	assert_int_equal(c.rules[0].reason, 5);
 	assert_true(c.rules[0].keep);
@@ -255,7 +257,8 @@ static void test_json_update_partial_and_errors(void **state)
 	assert_int_equal(fault_config_update(&d, out, err, sizeof(err)), 0);
 	json_decref(out);
 	assert_true(d.dir[FAULT_TX].drop == 12.5);
-	assert_int_equal(d.n_rules, 1);
+	assert_int_equal(d.n_rules, 2);
+	assert_true(d.rules[1].defer);
 	assert_true(d.noack);
 
 	/* Errors leave the settings unchanged and say what is wrong. */

@@ -98,6 +98,13 @@ static int on_admit(void *ctx, struct uplink *u, struct vsi *v, const uint8_t mg
 	if (rule) {
 		b->fault.rule_hits++;
 		b->cnt.rule_answers++;
+		if (rule->defer) {
+			/* lldpad's debug type 199: the VSI manager never
+			 * answers; resourceWaitDelay decides (41.5.6). */
+			log_info("vdp", "%s: %s %s type %u: fault rule defers (no answer)", uplink_ifname(u),
+				 vdp_txt_mode_name(req->type), id, req->type_id);
+			return VDP_ADMIT_DEFER;
+		}
 		*status_out = fault_rule_status(rule);
 		log_info("vdp", "%s: %s %s type %u: fault rule answers 0x%02x", uplink_ifname(u),
 			 vdp_txt_mode_name(req->type), id, req->type_id, *status_out);

@@ -25,7 +25,7 @@ static void client_usage(FILE *f)
 		"  fault show | fault clear\n"
 		"  fault set [seed N] [reseed] [drop|rx-drop|tx-drop PCT] [dup|rx-dup|tx-dup PCT]\n"
 		"            [reorder|rx-reorder|tx-reorder PCT] [delay|rx-delay|tx-delay MS]\n"
-		"            [noack on|off] [lldp on|off] [rule TYPEID reason N [keep] [hard]]... [norules]\n"
+		"            [noack on|off] [lldp on|off] [rule TYPEID { reason N [keep] [hard] | defer }]... [norules]\n"
 		"  fault json '{...}'\n"
 		"  restart\n"
 		"  datapath show\n"
@@ -124,6 +124,13 @@ static int fault_set_args(json_t *args, int argc, char **argv)
 
 			if (vdp_txt_uint(v, 0xFFFFFF, &u) < 0)
 				return usage_err("rule: \"%s\" is not a VSI type ID", v);
+			if (i + 1 < argc && !strcmp(argv[i + 1], "defer")) {
+				i++;
+				if (!rules)
+					rules = json_array();
+				json_array_append_new(rules, json_pack("{s:i, s:b}", "type_id", (int)u, "defer", true));
+				continue;
+			}
 			if (i + 2 >= argc || strcmp(argv[i + 1], "reason") ||
 			    vdp_txt_uint(argv[i + 2], 15, &reason) < 0)
 				return usage_err("rule %s: \"reason N\" (0..15) must follow", v);
