@@ -96,10 +96,18 @@ check: deps
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -DVDP_VERSION='"$(VERSION)"' -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS)
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -DVDP_FUZZING -DVDP_VERSION='"$(VERSION)"' -I. $(PKG_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all
+# The library is built once with coverage instrumentation and linked as an
+# archive, so each target pulls in only the objects it uses.
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
+build/fuzz/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -DVDP_FUZZING -o $@ $< $(LIB_SRCS) $(LDLIBS_ALL)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+build/fuzz/libvdp-fuzz.a: $(FUZZ_LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libvdp-fuzz.a $(HDRS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libvdp-fuzz.a $(LDLIBS_ALL)
 fuzz-build: $(FUZZ_BINS)
 fuzz: deps fuzz-build
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
