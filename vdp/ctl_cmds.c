@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vdp/nl_front.h"
 #include "vdp/ctl.h"
 #include "vdp/linkmon.h"
 #include "vdp/log.h"
@@ -573,6 +574,8 @@ static json_t *cmd_stats(void *ctx, json_t *args, struct ctl_error *err)
 		"linkmon", lm ? json_object_get(lm, "stats") : NULL,
 		"uplinks", ups);
 	json_decref(lm);
+	if (r && d->nl)
+		json_object_set_new(r, "netlink", nl_front_json(d->nl));
 	return r;
 }
 
