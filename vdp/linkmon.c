@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <net/if.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -65,6 +66,15 @@ static bool link_up(struct rtnl_link *l)
 	return (f & IFF_UP) && (f & IFF_RUNNING);
 }
 
+/* IPv6 announces its per-link state as RTM_NEWLINK of family AF_INET6,
+ * which libnl keeps as separate objects (family is part of a link's
+ * identity) with names that go stale on rename.  Only AF_UNSPEC objects
+ * describe the link itself. */
+static bool is_link(struct rtnl_link *l)
+{
+	return rtnl_link_get_family(l) == AF_UNSPEC;
+}
+
 static void report(struct linkmon *lm, enum linkmon_ev ev, struct rtnl_link *l)
 {
 	const char *name = rtnl_link_get_name(l);
@@ -72,7 +82,7 @@ static void report(struct linkmon *lm, enum linkmon_ev ev, struct rtnl_link *l)
 	bool up = ev != LINKMON_DEL && link_up(l);
 	struct lm_rec *r = &lm->log[lm->log_next];
 
-	if (!name)
+	if (!name || !is_link(l))
 		return;
 	r->t_ms = now_ms();
 	r->ev = ev;
@@ -95,6 +105,8 @@ static void change_cb(struct nl_cache *cache, struct nl_object *obj, int action,
 	struct rtnl_link *l = (struct rtnl_link *)obj;
 
 	(void)cache;
+	if (!is_link(l))
+		return;
 	switch (action) {
 	case NL_ACT_NEW:
 		lm->st.adds++;
@@ -213,16 +225,21 @@ void linkmon_free(struct linkmon *lm)
 
 int linkmon_lookup(struct linkmon *lm, const char *ifname, int *ifindex, bool *up)
 {
-	struct rtnl_link *l = rtnl_link_get_by_name(lm->links, ifname);
+	struct nl_object *o;
 
-	if (!l)
-		return -ENODEV;
-	if (ifindex)
-		*ifindex = rtnl_link_get_ifindex(l);
-	if (up)
-		*up = link_up(l);
-	rtnl_link_put(l);
-	return 0;
+	for (o = nl_cache_get_first(lm->links); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		const char *name = rtnl_link_get_name(l);
+
+		if (!is_link(l) || !name || strcmp(name, ifname) != 0)
+			continue;
+		if (ifindex)
+			*ifindex = rtnl_link_get_ifindex(l);
+		if (up)
+			*up = link_up(l);
+		return 0;
+	}
+	return -ENODEV;
 }
 
 void linkmon_get_stats(const struct linkmon *lm, struct linkmon_stats *st)

@@ -529,6 +529,32 @@ static void test_link_down_up_reassociates(void **state)
 	assert_string_equal(du->absent_why, "interface removed");
 }
 
+static void test_link_rename_and_recreate(void **state)
+{
+	struct fx *f = *state;
+	struct vdpd_uplink *du = vdpd_find_uplink(&f->d, "st0");
+	int ifindex = du->ifindex;
+
+	assert_non_null(du->u);
+	/* Other interfaces do not matter. */
+	vdpd_link_event(&f->d, "eth7", 99, true, true);
+	vdpd_link_event(&f->d, "eth7", 99, false, false);
+	assert_non_null(du->u);
+	assert_int_equal(f->d.cnt.link_events, 0);
+	/* Same state again: nothing happens. */
+	vdpd_link_event(&f->d, "st0", ifindex, true, true);
+	assert_int_equal(f->d.cnt.link_events, 0);
+	/* Our interface under another name: stopped. */
+	vdpd_link_event(&f->d, "st0-old", ifindex, true, true);
+	assert_null(du->u);
+	assert_string_equal(du->absent_why, "interface renamed");
+	/* A new interface by our name is started (the wire is closed now,
+	 * so the start fails and says why). */
+	vdpd_link_event(&f->d, "st0", ifindex + 1, true, true);
+	assert_null(du->u);
+	assert_string_equal(du->absent_why, strerror(ENODEV));
+}
+
 static void test_stats(void **state)
 {
 	struct fx *f = *state;
@@ -603,6 +629,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_other_formats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_keeps_vsis, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_down_up_reassociates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_rename_and_recreate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sd_notify_and_pidfile, setup, teardown),
 	};
