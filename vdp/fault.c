@@ -232,8 +232,13 @@ static int dir_update(struct fault_dir_config *d, json_t *o, const char *name, c
 	}
 	if (get_pct(o, "drop", &d->drop, err, errlen) || get_pct(o, "dup", &d->dup, err, errlen) ||
 	    get_pct(o, "reorder", &d->reorder, err, errlen) ||
-	    get_uint(o, "delay_ms", FAULT_MAX_DELAY_MS, &delay, err, errlen))
+	    get_uint(o, "delay_ms", FAULT_MAX_DELAY_MS, &delay, err, errlen)) {
+		char inner[160];
+
+		snprintf(inner, sizeof(inner), "%s", err);
+		snprintf(err, errlen, "%s.%s", name, inner);
 		return -1;
+	}
 	d->delay_ms = (uint32_t)delay;
 	return 0;
 }
