@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "vdp/nl_front.h"
+#include "profiles/reg_ctl.h"
 #include "vdp/ctl.h"
 #include "vdp/linkmon.h"
 #include "vdp/log.h"
@@ -625,5 +626,6 @@ const struct ctl_cmd vdpd_ctl_cmds[] = {
 	{ "stats", cmd_stats, "counters: daemon, control socket, link monitor, per uplink VDP/ECP/LLDP/port" },
 	{ "link.events", cmd_link_events, "the last link events seen by the link monitor" },
 	{ "config.reload", cmd_reload, "re-read the configuration file (as SIGHUP), reporting errors" },
+	REG_CTL_CMDS,
 	{ NULL, NULL, NULL },
 };

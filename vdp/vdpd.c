@@ -2,6 +2,7 @@
  * and the set of uplinks.  See vdpd.h. */
 #include "vdp/vdpd.h"
 #include "vdp/nl_front.h"
+#include "profiles/reg_vdpd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +38,7 @@ static void usage(FILE *f)
 		"  -f, --config FILE      configuration (default " CFG_DEFAULT_PATH ")\n"
 		"  -s, --socket PATH      control socket (default " VDPD_DEFAULT_SOCKET ")\n"
 		"  -p, --pidfile PATH     pid file (default " VDPD_DEFAULT_PIDFILE "; \"\" for none)\n"
+		"  -S, --state FILE       registry state (default from vdpd.conf, else /var/lib/vdpd/registry.json)\n"
 		"  -F, --foreground       do not detach; log to stderr\n"
 		"  -d, --debug[=LEVEL]    log level: error, warning, notice, info, debug (default debug)\n"
 		"  -t, --check-config     parse the configuration, report, exit 0 (valid) or 1\n"
@@ -274,6 +276,7 @@ static void uplink_start(struct vdpd *d, struct vdpd_uplink *du)
 	vdp_station_set_resp_wait_max(uplink_station(du->u), (uint64_t)d->cfg.resp_wait_max_ms * 1000);
 	log_info("uplink", "%s: started (ifindex %d, link %s)", du->cfg.name, du->ifindex,
 		 uplink_link_up(du->u) ? "up" : "down");
+	vdpd_reg_uplink_started(d, du);
 }
 
 static void uplink_stop(struct vdpd_uplink *du, const char *why)
@@ -509,11 +512,14 @@ int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *
 	for (size_t i = 0; i < d->cfg.n_uplinks; i++)
 		if (add_uplink(d, &d->cfg.uplinks[i]) < 0)
 			return -ENOMEM;
+	if (vdpd_reg_start(d) < 0)
+		return -EINVAL;
 	return 0;
 }
 
 void vdpd_fini(struct vdpd *d)
 {
+	vdpd_reg_stop(d);
 	vdpd_nl_stop(d);
 	for (size_t i = 0; i < d->n_uplinks; i++) {
 		/* Not uplink_stop(): a stop keeps VSIs on the bridge by design. */
@@ -545,6 +551,7 @@ static int parse_opts(int argc, char **argv, struct vdpd_opts *o)
 		{ "config", required_argument, NULL, 'f' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "pidfile", required_argument, NULL, 'p' },
+		{ "state", required_argument, NULL, 'S' },
 		{ "foreground", no_argument, NULL, 'F' },
 		{ "debug", optional_argument, NULL, 'd' },
 		{ "check-config", no_argument, NULL, 't' },
@@ -560,12 +567,13 @@ static int parse_opts(int argc, char **argv, struct vdpd_opts *o)
 	o->foreground = false;
 	o->debug = -1;
 	o->check_only = false;
+	o->state_file = "";
 	o->port_ops = NULL;
 	o->port_ctx = NULL;
 	o->assume_link_up = false;
 	o->no_linkmon = false;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:s:p:Fd::tVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:s:p:S:Fd::tVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			o->config = optarg;
@@ -575,6 +583,9 @@ static int parse_opts(int argc, char **argv, struct vdpd_opts *o)
 			break;
 		case 'p':
 			o->pidfile = optarg;
+			break;
+		case 'S':
+			o->state_file = optarg;
 			break;
 		case 'F':
 			o->foreground = true;

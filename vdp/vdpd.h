@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "profiles/reg_ctl.h"
 #include "vdp/config.h"
 #include "vdp/ctl.h"
 #include "vdp/uplink.h"
@@ -40,6 +41,7 @@ struct vdpd_opts {
 	bool foreground;
 	int debug;			/* log level from -d, -1 = from config / info */
 	bool check_only;
+	const char *state_file;		/* registry state: NULL none, "" config/default (profiles/reg_vdpd.h) */
 	/* Test seams (unit tests run the daemon over socketpairs): the
 	 * uplinks' port implementation, links taken as up, no netlink. */
 	const struct port_ops *port_ops;
@@ -82,6 +84,7 @@ struct vdpd {
 	bool log_from_cli;
 	uint64_t started_us;		/* vclock time at start */
 	struct vdpd_counters cnt;
+	struct reg_ctl reg;		/* port-profile registry (profiles/reg_ctl.h) */
 };
 
 int vdpd_main(int argc, char **argv);

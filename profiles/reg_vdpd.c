@@ -1,0 +1,104 @@
+/* Registry -> VDP station requests in vdpd (see reg_vdpd.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profiles/reg_vdpd.h"
+#include "profiles/resolve.h"
+#include "vdp/log.h"
+#include "vdp/uplink.h"
+#include "vdp/vdpd.h"
+
+struct reg_ctl *reg_ctl_of(void *ctx)
+{
+	return &((struct vdpd *)ctx)->reg;
+}
+
+static int request(struct vdpd *d, const struct reg_vsi *v, uint8_t mode)
+{
+	struct vdpd_uplink *du = vdpd_find_uplink(d, v->uplink);
+	struct vdp_request req;
+	struct vdp_filter f;
+	int rc;
+
+	if (v->type != REG_VPORT_QBG) {
+		log_info("reg", "%s: 802.1Qbh profile %s (profileid %s) is the adapter's to apply; nothing sent",
+			 v->iface_id, v->profile, v->profileid);
+		return 0;
+	}
+	if (!du || !du->u) {
+		/* Requested again by vdpd_reg_uplink_started(). */
+		log_notice("reg", "%s: uplink %s is not running; %s waits for it", v->iface_id, v->uplink,
+			   mode == VDP_MODE_DEASSOC ? "de-association" : "association");
+		return -ENETDOWN;
+	}
+	reg_vsi_to_request(v, mode, &req, &f);
+	rc = vdp_station_request(uplink_station(du->u), &req);
+	if (rc < 0 && !(rc == -ENOENT && mode == VDP_MODE_DEASSOC))
+		log_warn("reg", "%s: %s on %s refused by the station: %s", v->iface_id,
+			 mode == VDP_MODE_DEASSOC ? "de-association" : "association", v->uplink, strerror(-rc));
+	return rc;
+}
+
+/* A move keeps the VSIID (= interface-id): on the same uplink one
+ * Associate with the new type replaces the old (802.1Qbg 41.5.5, an
+ * associated VSI may be re-associated with changed parameters); on
+ * another uplink, or when the VSI goes away, the old one is
+ * de-associated. */
+static void vsi_desired(void *ctx, const struct reg_vsi *old, const struct reg_vsi *cur)
+{
+	struct vdpd *d = ctx;
+
+	if (old && (!cur || strcmp(old->uplink, cur->uplink) || cur->type != REG_VPORT_QBG)) {
+		log_info("reg", "%s: de-associate (network %s, profile %s)", old->iface_id, old->network,
+			 old->profile);
+		request(d, old, VDP_MODE_DEASSOC);
+	}
+	if (cur) {
+		log_info("reg", "%s: associate on %s (network %s, profile %s, vlan %u)", cur->iface_id, cur->uplink,
+			 cur->network, cur->profile, cur->vlan);
+		request(d, cur, VDP_MODE_ASSOC);
+	}
+}
+
+static const struct reg_ops vdpd_reg_ops = { .vsi_desired = vsi_desired };
+
+int vdpd_reg_start(struct vdpd *d)
+{
+	const char *cfg = d->opts.config && access(d->opts.config, R_OK) == 0 ? d->opts.config : NULL;
+	const char *state = d->opts.state_file;
+	struct reg_err err;
+	int rc;
+
+	rc = reg_ctl_open(&d->reg, cfg, state ? (state[0] ? state : NULL) : "", &vdpd_reg_ops, d, &err);
+	if (rc < 0) {
+		log_err("reg", "registry: %s", err.msg);
+		return rc;
+	}
+	log_info("reg", "registry: policy %s, state %s, %s", reg_policy_name(reg_get_policy(d->reg.reg)),
+		 d->reg.state_path[0] ? d->reg.state_path : "not persisted",
+		 d->reg.shadowed ? "some stored entries shadowed by vdpd.conf" : "loaded");
+	return 0;
+}
+
+void vdpd_reg_stop(struct vdpd *d)
+{
+	/* Nothing is de-associated: a restart must leave every VM as it is. */
+	reg_ctl_close(&d->reg);
+}
+
+void vdpd_reg_uplink_started(struct vdpd *d, struct vdpd_uplink *du)
+{
+	const struct reg_vsi **v;
+	size_t n;
+
+	if (!d->reg.reg)
+		return;
+	v = reg_vsis(d->reg.reg, &n);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i]->uplink, du->cfg.name))
+			request(d, v[i], VDP_MODE_ASSOC);
+	free(v);
+}
