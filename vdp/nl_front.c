@@ -856,10 +856,24 @@ static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- receiving */
 
+/* CapEff counts only in our user namespace: a process in a child user
+ * namespace may show every capability there and hold none over us. */
+static bool same_userns(pid_t pid)
+{
+	char path[64], a[64], b[64];
+	ssize_t na, nb;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	na = readlink(path, a, sizeof(a) - 1);
+	nb = readlink("/proc/self/ns/user", b, sizeof(b) - 1);
+	return na > 0 && na == nb && memcmp(a, b, (size_t)na) == 0;
+}
+
 static bool has_net_admin(pid_t pid)
 {
 	char path[64], line[256];
 	bool ok = false;
+	if (!same_userns(pid))
+		return false;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	FILE *fp = fopen(path, "re");
 	if (!fp)

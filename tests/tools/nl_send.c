@@ -2,7 +2,7 @@
  * port named in a pid file, from a fresh NETLINK_ROUTE socket, and prints
  * the first answer: "type=N error=E len=L" (error only for NLMSG_ERROR).
  * For the malformed-message tests of the lldpad-compatible front.
- *   nl_send PIDFILE HEX [WAIT_MS]      exit 0 answered, 1 no answer, 2 usage */
+ *   nl_send PIDFILE|PORT HEX [WAIT_MS]   exit 0 answered, 1 no answer, 2 usage */
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
@@ -21,11 +21,15 @@ int main(int argc, char **argv)
 
 	if (argc < 3)
 		return 2;
-	FILE *fp = fopen(argv[1], "r");
 	long dst = 0;
-	if (!fp || fscanf(fp, "%ld", &dst) != 1)
-		return 2;
-	fclose(fp);
+	char *end;
+	dst = strtol(argv[1], &end, 10);
+	if (*end || dst <= 0) {
+		FILE *fp = fopen(argv[1], "r");
+		if (!fp || fscanf(fp, "%ld", &dst) != 1)
+			return 2;
+		fclose(fp);
+	}
 	for (const char *h = argv[2]; h[0] && h[1] && n < sizeof(msg); h += 2) {
 		unsigned v;
 		if (*h == ' ') {
