@@ -15,27 +15,27 @@ dp_bridge br br0 p0
 vm_add st eth0 vm1 $M1 10.9.0.1/24
 vm_add st eth0 vm2 $M2 10.9.0.2/24
 
-assert_eq "$(dp_allowed br p0 | wc -l)" 0 "set vsi_p0 starts empty"
+assert_eq "$(dp_allowed br | wc -l)" 0 "set vsi_macs starts empty"
 dp_cannot_ping vm1 10.9.0.2 || fail "vm1 reached vm2 with an empty set"
-d=$(dp_drops br p0)
+d=$(dp_drops br)
 [ "$d" -gt 0 ] || fail "drop counter $d after blocked pings"
 pass "no MAC allowed: vm1 cannot reach vm2 ($d frames dropped)"
 
-dp_allow br p0 $M1
+dp_allow br $M1
 dp_cannot_ping vm1 10.9.0.2 || fail "vm1 reached vm2 with only vm1 allowed"
 pass "only vm1 allowed: no path (vm2's answers are dropped)"
 
-dp_allow br p0 $M2
-assert_eq "$(dp_allowed br p0 | tr '\n' ' ')" "$M1 $M2 " "set vsi_p0"
+dp_allow br $M2
+assert_eq "$(dp_allowed br | tr '\n' ' ')" "$M1 $M2 " "set vsi_macs"
 wait_for 5 "vm1 pings vm2 with both allowed" dp_can_ping vm1 10.9.0.2
 pass "both allowed: vm1 -> vm2 (${WAITED_MS} ms)"
 dp_can_ping vm2 10.9.0.1 || fail "vm2 -> vm1 with both allowed"
 pass "both allowed: vm2 -> vm1"
 
-dp_deny br p0 $M2
-d0=$(dp_drops br p0)
+dp_deny br $M2
+d0=$(dp_drops br)
 dp_cannot_ping vm1 10.9.0.2 || fail "vm1 still reaches vm2 after vm2 was removed"
-d1=$(dp_drops br p0)
+d1=$(dp_drops br)
 [ "$d1" -gt "$d0" ] || fail "drop counter did not grow ($d0 -> $d1)"
 pass "vm2 removed: no path again ($((d1 - d0)) more drops)"
 

@@ -6,74 +6,80 @@
 # VEPA (802.1Qbg clause 40) sends every frame of every VM, also VM-to-VM, to the
 # adjacent bridge; the bridge port runs reflective relay (Linux: "hairpin on")
 # so a frame may leave by the port it entered.  VDP then decides which VM MACs
-# the port admits: frames entering from PORT are dropped unless their source
-# MAC is in the port's set.  Names (shared with vdp-bridge, docs/testing.md):
-#   table  bridge vdp
-#   chain  forward  (hook forward, priority 0, policy accept)
-#   set    vsi_<PORT>  (type ether_addr): MACs of VSIs associated on PORT
-#   rule   iifname "<PORT>" ether saddr != @vsi_<PORT> counter drop
-# The PORT name must be a valid nft identifier (letters, digits, _).
+# the bridge admits: frames entering from a station-facing port are dropped
+# unless their source MAC belongs to an associated VSI.  The names are those
+# vdp-bridge uses for its own data path (tools/vdp-bridge/datapath.c,
+# `datapath = { enable = true; bridge = "br0"; }`), so a test can inspect what
+# vdp-bridge did with the same functions:
+#   table  bridge vdp_bridge            (vdp-bridge: datapath.table)
+#   set    vsi_macs  (type ether_addr)  MACs of associated VSIs, all ports
+#   chain  forward   (hook forward, priority 0, policy accept)
+#   rule   iifname { "<port>", ... } ether saddr != @vsi_macs counter drop
 
-DP_TABLE=${DP_TABLE:-vdp}
+DP_TABLE=${DP_TABLE:-vdp_bridge}
 
-# dp_bridge NS BR PORT...: bridge BR with station-facing PORTs (hairpin on),
-# each guarded by an empty MAC set (nothing passes until associated).
+# dp_bridge NS BR PORT...: bridge BR with station-facing PORTs (hairpin on)
+# and the table above with an empty set (nothing passes until associated).
 dp_bridge()
 {
-	local ns=$1 br=$2 p rules
+	local ns=$1 br=$2 p ports=
 	shift 2
 	bridge_add "$ns" "$br" "$@"
-	rules="table bridge $DP_TABLE {
-	chain forward {
-		type filter hook forward priority 0; policy accept;
-	}
-}
-"
 	for p in "$@"; do
 		bridge -n "$(nsname "$ns")" link set dev "$p" hairpin on ||
 			fail "hairpin on $ns/$p"
-		rules+="add set bridge $DP_TABLE vsi_$p { type ether_addr; }
-add rule bridge $DP_TABLE forward iifname \"$p\" ether saddr != @vsi_$p counter drop
-"
+		ports+="${ports:+, }\"$p\""
 	done
-	printf '%s' "$rules" | nsx "$ns" nft -f - || fail "nft rules in $ns"
+	nsx "$ns" nft -f - <<-NFT || fail "nft rules in $ns"
+	table bridge $DP_TABLE {
+		set vsi_macs { type ether_addr; }
+		chain forward {
+			type filter hook forward priority 0; policy accept;
+			iifname { $ports } ether saddr != @vsi_macs counter drop
+		}
+	}
+	NFT
 }
 
-# dp_allow NS PORT MAC... / dp_deny NS PORT MAC...: what VDP association and
-# de-association do to the port's set.
+# dp_hairpin NS PORT: "on" or "off".
+dp_hairpin()
+{
+	ip -n "$(nsname "$1")" -d link show "$2" | grep -o 'hairpin o[nf]*' | cut -d' ' -f2
+}
+
+# dp_allow NS MAC... / dp_deny NS MAC...: what association and de-association
+# do to the set (when vdp-bridge does not drive it).
 dp_allow()
 {
-	local ns=$1 p=$2 m
-	shift 2
+	local ns=$1 m
+	shift
 	for m in "$@"; do
-		nsx "$ns" nft add element bridge "$DP_TABLE" "vsi_$p" "{ $m }" ||
-			fail "nft add $m to vsi_$p"
+		nsx "$ns" nft add element bridge "$DP_TABLE" vsi_macs "{ $m }" ||
+			fail "nft add $m to vsi_macs"
 	done
 }
 dp_deny()
 {
-	local ns=$1 p=$2 m
-	shift 2
+	local ns=$1 m
+	shift
 	for m in "$@"; do
-		nsx "$ns" nft delete element bridge "$DP_TABLE" "vsi_$p" "{ $m }" ||
-			fail "nft delete $m from vsi_$p"
+		nsx "$ns" nft delete element bridge "$DP_TABLE" vsi_macs "{ $m }" ||
+			fail "nft delete $m from vsi_macs"
 	done
 }
 
-# dp_allowed NS PORT: the MACs in the port's set, one a line, sorted.
+# dp_allowed NS: the MACs in the set, one a line, sorted.
 dp_allowed()
 {
-	nsx "$1" nft -j list set bridge "$DP_TABLE" "vsi_$2" |
+	nsx "$1" nft -j list set bridge "$DP_TABLE" vsi_macs |
 		jq -r '.nftables[] | select(.set) | .set.elem // [] | .[]' | sort
 }
 
-# dp_drops NS PORT: packets dropped so far for unassociated sources on PORT.
+# dp_drops NS: frames dropped so far for unassociated sources.
 dp_drops()
 {
 	nsx "$1" nft -j list chain bridge "$DP_TABLE" forward |
-		jq -r --arg p "$2" '.nftables[] | select(.rule) | .rule |
-			select(any(.expr[]; .match.right == $p)) |
-			.expr[] | select(.counter) | .counter.packets'
+		jq -r '[.nftables[] | select(.rule) | .rule.expr[] | select(.counter) | .counter.packets] | add // 0'
 }
 
 # dp_can_ping VMNS IP: one echo within 1 s.

@@ -1,0 +1,50 @@
+# tests/lib/vdpbridge.sh: start and query build/vdp-bridge (our bridge-role
+# peer, docs/vdp-bridge.md) in a namespace.  Source after netns.sh.
+
+VBR_BIN=${VBR_BIN:-$T_BUILD/vdp-bridge}
+VBR_SOCK=
+VBR_PID=
+
+# vbr_start NS CONFTEXT [extra args...]: write CONFTEXT to $T_DIR/bridge.conf,
+# check it (vdp-bridge -t), run vdp-bridge -F -d in NS with its control socket
+# in $T_DIR, wait until it answers `status`.
+vbr_start()
+{
+	local ns=$1
+	shift
+	printf '%s\n' "$1" >"$T_DIR/bridge.conf"
+	shift
+	VBR_SOCK=$T_DIR/bridge.sock
+	"$VBR_BIN" -t -f "$T_DIR/bridge.conf" >"$T_DIR/bridge.check" 2>&1 ||
+		fail "vdp-bridge -t refuses the config: $(cat "$T_DIR/bridge.check")"
+	bg "$ns" bridge.log "$VBR_BIN" -F -d -f "$T_DIR/bridge.conf" -s "$VBR_SOCK" "$@"
+	VBR_PID=$BG_PID
+	wait_for 5 "vdp-bridge answers status" vbr status
+	diag_add "$VBR_BIN -s $VBR_SOCK -j vsi show"
+	diag_add "$VBR_BIN -s $VBR_SOCK -j counters show"
+}
+
+# vbr ARGS...: the vdp-bridge client.
+vbr() { "$VBR_BIN" -s "$VBR_SOCK" "$@"; }
+
+# vbr_j JQFILTER ARGS...: client with -j, jq -r FILTER on the answer.
+vbr_j()
+{
+	local f=$1 out
+	shift
+	out=$(vbr -j "$@") || return 1
+	printf '%s' "$out" | jq -er "$f"
+}
+
+# vbr_vsi VSIID [JQFILTER]: the bridge's record of a VSI (fails if absent).
+vbr_vsi() { vbr_j "[.[] | select(.vsiid == \"$1\")] | .[0] | ${2:-.} // empty" vsi show; }
+
+# vbr_has_vsi VSIID MODE / vbr_no_vsi VSIID
+vbr_has_vsi() { [ "$(vbr_vsi "$1" .mode)" = "$2" ]; }
+vbr_no_vsi() { ! vbr_j ".[] | select(.vsiid == \"$1\")" vsi show >/dev/null; }
+
+# vbr_converged PORT: EVB converged on PORT.
+vbr_converged() { [ "$(vbr_j ".ports[] | select(.port == \"$1\") | .converged" status)" = true ]; }
+
+# vbr_counter JQPATH: one number from `counters show`, e.g. .vdp.refused
+vbr_counter() { vbr_j "$1" counters show; }
