@@ -438,7 +438,7 @@ int do_resolve(int argc, char **argv)
 	if (vctl.json) {
 		vctl_print_json(res);
 	} else if (xml) {
-		fputs(vctl_str(res, "xml"), stdout);
+		puts(vctl_str(res, "xml"));
 	} else {
 		vp = json_object_get(res, "virtualport");
 		printf("%s network %s profile %s\n", vctl_str(res, "iface_id"), vctl_str(res, "network"),
@@ -473,7 +473,7 @@ int do_export(int argc, char **argv)
 	if (vctl.json)
 		vctl_print_json(res);
 	else
-		fputs(vctl_str(res, "xml"), stdout);
+		puts(vctl_str(res, "xml"));
 	json_decref(res);
 	return EXIT_OK;
 }
