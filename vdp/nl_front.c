@@ -659,11 +659,13 @@ static void do_setlink(struct nl_front *f, const struct nlp_msg *m, const uint8_
 	if (r->linkdel && p->request != NLP_REQ_DISASSOCIATE)
 		event_del(r->linkdel);
 
+	char us[37];
+	nlp_uuid_format(p->uuid, us);
+	log_debug(TAG, "%s %s on %s from port %u (EVB %s)", vdp_mode_name(req.mode), us, r->ifname,
+		  m->pid, uplink_converged(u) ? "converged" : "not converged: queued");
 	rc = vdp_station_request(st, &req);
 	if (rc < 0) {
 		f->cnt.refused++;
-		char us[37];
-		nlp_uuid_format(p->uuid, us);
 		log_info(TAG, "%s %s on %s refused: %s", vdp_mode_name(req.mode), us, r->ifname, strerror(-rc));
 		if (created) {
 			rec_free(f, r);

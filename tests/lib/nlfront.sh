@@ -29,7 +29,7 @@ nlc_vm() { local u=$1 m=$2; shift 2; nlc -i eth0 -m "$m" -M $MGR -T $TYPEID -v $
 nlf_config()
 {
 	cat >"$T_DIR/vdpd.conf" <<CONF
-uplinks = ( { name = "eth0"; evb = { rte = 10; rka = ${NLF_RKA:-16}; }; lldp = { tx_interval = 1; }; } );
+uplinks = ( { name = "eth0"; evb = { rte = ${NLF_RTE:-10}; rka = ${NLF_RKA:-16}; }; lldp = { tx_interval = 1; }; } );
 netlink = { lldpad_compat = true; pidfile = "$PIDF"; $1 };
 CONF
 	cat >"$T_DIR/bridge.conf" <<CONF
