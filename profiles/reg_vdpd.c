@@ -102,3 +102,24 @@ void vdpd_reg_uplink_started(struct vdpd *d, struct vdpd_uplink *du)
 			request(d, v[i], VDP_MODE_ASSOC);
 	free(v);
 }
+
+int vdpd_reg_check_request(struct vdpd *d, const char *ifname, const uint8_t mac[6], uint16_t vlan,
+			   uint8_t mgrid, uint32_t typeid, uint8_t typeidver, const uint8_t uuid[16])
+{
+	struct reg_err why, err;
+	int rc;
+
+	if (!d->reg.reg)
+		return 0;
+	rc = reg_check_request(d->reg.reg, ifname, mac, vlan, mgrid, typeid, typeidver, uuid, &why);
+	if (rc < 0) {
+		log_warn("reg", "libvirt request refused by policy %s: %s", reg_policy_name(reg_get_policy(d->reg.reg)),
+			 why.msg);
+		return rc;
+	}
+	if (why.msg[0])
+		log_info("reg", "%s", why.msg);
+	if (reg_ctl_save(&d->reg, &err) < 0)
+		log_err("reg", "learned binding not saved: %s", err.msg);
+	return 0;
+}

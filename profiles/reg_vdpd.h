@@ -4,6 +4,8 @@
 #ifndef VDP_REG_VDPD_H
 #define VDP_REG_VDPD_H
 
+#include <stdint.h>
+
 struct vdpd;
 struct vdpd_uplink;
 
@@ -16,5 +18,12 @@ int vdpd_reg_start(struct vdpd *d);
 void vdpd_reg_stop(struct vdpd *d);
 /* An uplink (re)started: request the desired VSIs that name it. */
 void vdpd_reg_uplink_started(struct vdpd *d, struct vdpd_uplink *du);
+
+/* Policy check of one libvirt netlink request (ASSOCIATE/PRE-ASSOCIATE;
+ * De-Associates are never refused) for the netlink front: reg_check_request
+ * plus saving a binding learned under policy "learn".  0, or -EACCES after
+ * logging the reason (answer libvirt with it). */
+int vdpd_reg_check_request(struct vdpd *d, const char *ifname, const uint8_t mac[6], uint16_t vlan,
+			   uint8_t mgrid, uint32_t typeid, uint8_t typeidver, const uint8_t uuid[16]);
 
 #endif
