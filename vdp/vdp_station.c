@@ -573,6 +573,21 @@ static void handle_response(struct vdp_station *st, struct vsi *v, const struct 
 	emit(st, v, ev);
 }
 
+/* The answer to a request that a newer local request (other type or
+ * filters) has replaced: note what the bridge now holds, then send the
+ * newer request.  The requester hears about the newer one only. */
+static void superseded(struct vdp_station *st, struct vsi *v, const struct vdp_assoc *a)
+{
+	vtimer_cancel(st->clock, v->timer);
+	inflight_drop(st, v);
+	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY);
+	if (!(a->status & VDP_STATUS_REASON))
+		v->mode_cur = a->type == VDP_MODE_DEASSOC ? VDP_MODE_NONE : a->type;
+	else if (!(a->status & VDP_STATUS_KEEP))
+		v->mode_cur = VDP_MODE_NONE;
+	queue_current(st, v);
+}
+
 void vdp_station_rx(struct vdp_station *st, const uint8_t *ulpdu, size_t len)
 {
 	struct vdp_tlv tlvs[RX_MAX_TLVS];
@@ -616,6 +631,12 @@ void vdp_station_rx(struct vdp_station *st, const uint8_t *ulpdu, size_t len)
 			continue;
 		}
 		if (!response_matches(v, pdu.mgrid, a)) {
+			if (v->flags & VSI_F_DIRTY) {
+				/* It answers the request the new one replaced. */
+				st->cnt.responses++;
+				superseded(st, v, a);
+				continue;
+			}
 			st->cnt.resp_mismatch++;
 			continue;
 		}

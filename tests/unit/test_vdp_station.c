@@ -635,9 +635,28 @@ static void test_more_filters_regrow(void **state)
 	tf_mac(50, f3[0].mac);
 	assert_null(vdp_station_find_mac(&e->st, f3[0].mac, 100));
 	ack_last(e);
-	/* The response to the first request does not match the new filters. */
+	/* The answer to the first request (1 filter) arrives: it is taken
+	 * as superseded and the new request (3 filters) goes out at once. */
 	respond(e, 50, VDP_STATUS_RESPONSE);
+	assert_int_equal(e->st.cnt.resp_mismatch, 0);
+	assert_int_equal(e->nev, 0);
+	assert_int_equal(last(e)->pdu.n_tlvs, 1);
+	assert_int_equal(last(e)->tlvs[0].assoc.n_filters, 3);
+	assert_int_equal(v->mode_cur, VDP_MODE_ASSOC);
+	ack_last(e);
+	respond(e, 50, VDP_STATUS_RESPONSE);
+	assert_int_equal(last_ev(e), VDP_EV_ASSOCIATED);
+	assert_int_equal(v->state, VDP_ST_WAIT_SYSCMD);
+	/* Without a newer request, a mismatching answer is ignored. */
+	assert_int_equal(request(e, 51, VDP_MODE_ASSOC, 100), 0);
+	ack_last(e);
+	{
+		struct tf_tlv t = echo(e, 51, VDP_STATUS_RESPONSE);
+		t.type_version = 9;
+		inject(e, &t, 1);
+	}
 	assert_int_equal(e->st.cnt.resp_mismatch, 1);
+	assert_int_equal(find(e, 51)->state, VDP_ST_STATION_PROCWAIT);
 	senv_free(e);
 }
 
