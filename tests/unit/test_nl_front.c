@@ -1,0 +1,548 @@
+/* vdp/nl_front.c on a real libevent loop: libvirt's messages (built by
+ * vdp/nl_libvirt.c) over a real NETLINK_ROUTE socket to the front, a
+ * station uplink and a bridge uplink joined by a socketpair behind it.
+ * Sending to a userspace netlink port needs CAP_NET_ADMIN: without it the
+ * tests that talk netlink are skipped. */
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#include "vdp/nl_front.h"
+#include "vdp/nl_libvirt.h"
+#include "vdp/uplink.h"
+#include "vdp/vclock_event.h"
+
+#define BAD_TYPE 999
+
+static const uint8_t st_mac[6] = { 0x02, 0, 0, 0, 0, 0x51 };
+static const uint8_t br_mac[6] = { 0x02, 0, 0, 0, 0, 0xB1 };
+
+struct wire {
+	int sv[2];
+	int opened;
+};
+
+static int w_open(void *ctx, const char *ifname, struct port_info *info)
+{
+	struct wire *w = ctx;
+	if (w->opened == 0 &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, w->sv) < 0)
+		return -errno;
+	int fd = w->sv[w->opened];
+	memset(info, 0, sizeof(*info));
+	snprintf(info->ifname, sizeof(info->ifname), "%s", ifname);
+	info->ifindex = 10 + w->opened;
+	memcpy(info->mac, w->opened == 0 ? st_mac : br_mac, 6);
+	info->mtu = 1500;
+	w->opened++;
+	return fd;
+}
+
+static ssize_t w_recv(void *ctx, int fd, uint8_t *buf, size_t len, bool *outgoing)
+{
+	(void)ctx;
+	*outgoing = false;
+	ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t w_send(void *ctx, int fd, const uint8_t *frame, size_t len)
+{
+	(void)ctx;
+	ssize_t n = send(fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return n < 0 ? -errno : n;
+}
+
+static void w_close(void *ctx, int fd)
+{
+	(void)ctx;
+	close(fd);
+}
+
+static const struct port_ops wire_ops = {
+	.open = w_open, .recv = w_recv, .send = w_send, .close = w_close,
+};
+
+struct fx {
+	struct event_base *base;
+	struct vclock *clock;
+	struct wire wire;
+	struct uplink *st, *br;
+	struct nl_front *f;
+	int cli;		/* a fresh socket per request, like libvirt */
+	int ev;			/* libvirt's event-service socket */
+	uint32_t ev_port;
+	int events;
+	bool can_send;
+};
+
+static struct uplink *find_uplink(void *ctx, int ifindex, const char *ifname)
+{
+	struct fx *fx = ctx;
+	if (ifindex == uplink_ifindex(fx->st) || (ifname && !strcmp(ifname, "st0")))
+		return fx->st;
+	if (ifindex == uplink_ifindex(fx->br))
+		return fx->br;
+	return NULL;
+}
+
+static const struct nl_front_ops front_ops = { .find_uplink = find_uplink };
+
+static void on_vsi(void *ctx, struct uplink *u, struct vsi *v, enum vdp_event ev)
+{
+	struct fx *fx = ctx;
+	fx->events++;
+	nl_front_vsi_event(fx->f, u, v, ev);
+}
+
+/* The bridge refuses BAD_TYPE with reason 4 (hard), admits the rest. */
+static int on_admit(void *ctx, struct uplink *u, struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN],
+		    const struct vdp_assoc *req, struct vdp_filter *f, uint16_t n, uint8_t *status)
+{
+	(void)ctx;
+	(void)u;
+	(void)v;
+	(void)mgrid;
+	(void)f;
+	(void)n;
+	*status = req->type_id == BAD_TYPE ? (VDP_R_OTHER_FAILURE | VDP_STATUS_HARD) : 0;
+	return VDP_ADMIT_DONE;
+}
+
+static const struct uplink_ops ops = { .vsi_event = on_vsi, .admit = on_admit };
+
+static int nl_sock(uint32_t *port)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	socklen_t sl = sizeof(sa);
+	int big = 1 << 20;
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	if (port)
+		*port = sa.nl_pid;
+	return fd;
+}
+
+static int make_fx(struct fx *fx, bool with_bridge, uint32_t part_max)
+{
+	struct uplink_params p;
+	struct nl_front_config c;
+	char err[256];
+
+	memset(fx, 0, sizeof(*fx));
+	fx->base = vclock_event_base_new();
+	fx->clock = vclock_event_new(fx->base);
+	nl_front_config_default(&c);
+	c.enabled = true;
+	c.pidfile[0] = 0;
+	c.linger_ms = 100;
+	if (part_max)
+		c.part_max = part_max;
+	fx->f = nl_front_new(fx->base, &c, &front_ops, fx, err, sizeof(err));
+	if (!fx->f) {
+		print_message("nl_front_new: %s\n", err);
+		return -1;
+	}
+	uplink_params_default(&p, UPLINK_STATION);
+	p.link = UPLINK_LINK_UP;
+	p.port_ops = &wire_ops;
+	p.port_ctx = &fx->wire;
+	p.evb.rka = 10;
+	p.evb.rrreq = true;
+	fx->st = uplink_new(fx->base, fx->clock, "st0", UPLINK_STATION, &p, &ops, fx);
+	if (with_bridge) {
+		uplink_params_default(&p, UPLINK_BRIDGE);
+		p.link = UPLINK_LINK_UP;
+		p.port_ops = &wire_ops;
+		p.port_ctx = &fx->wire;
+		p.evb.rka = 10;
+		p.evb.rrcap = true;
+		fx->br = uplink_new(fx->base, fx->clock, "br0", UPLINK_BRIDGE, &p, &ops, fx);
+	}
+	fx->ev = nl_sock(&fx->ev_port);
+	fx->cli = nl_sock(NULL);
+	/* the kernel lets only CAP_NET_ADMIN send to a userspace port */
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = nl_front_port(fx->f) };
+	uint8_t noop[16] = { 16, 0, 0, 0, NLMSG_NOOP, 0 };
+	fx->can_send = sendto(fx->cli, noop, sizeof(noop), 0, (struct sockaddr *)&to, sizeof(to)) == sizeof(noop);
+	return fx->st && (!with_bridge || fx->br) ? 0 : -1;
+}
+
+static int setup(void **state)
+{
+	static struct fx fx;
+	if (make_fx(&fx, true, 0) < 0)
+		return -1;
+	*state = &fx;
+	return 0;
+}
+
+static int setup_nobridge(void **state)
+{
+	static struct fx fx;
+	if (make_fx(&fx, false, 0) < 0)
+		return -1;
+	*state = &fx;
+	return 0;
+}
+
+static int setup_small_parts(void **state)
+{
+	static struct fx fx;
+	if (make_fx(&fx, true, 256) < 0)
+		return -1;
+	*state = &fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+	nl_front_free(fx->f);
+	uplink_free(fx->st, false);
+	if (fx->br)
+		uplink_free(fx->br, false);
+	close(fx->cli);
+	close(fx->ev);
+	vclock_event_free(fx->clock);
+	event_base_free(fx->base);
+	return 0;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Runs the loop until fd has a datagram (returned in buf) or ms pass. */
+static ssize_t run_until_rx(struct fx *fx, int fd, uint8_t *buf, size_t len, int ms)
+{
+	struct timeval tick = { 0, 2000 };
+	uint64_t end = mono_ms() + (uint64_t)ms;
+	while (mono_ms() < end) {
+		ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
+		if (n > 0)
+			return n;
+		event_base_loopexit(fx->base, &tick);
+		event_base_dispatch(fx->base);
+	}
+	return -1;
+}
+
+static void run_ms(struct fx *fx, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	event_base_loopexit(fx->base, &tv);
+	event_base_dispatch(fx->base);
+}
+
+static void op_init(struct fx *fx, struct nlv_op *op, uint8_t req, uint32_t k)
+{
+	memset(op, 0, sizeof(*op));
+	op->ifname = "st0";
+	op->ifindex = uplink_ifindex(fx->st);
+	memcpy(op->mac, "\x52\x54\x00\x00\x00\x00", 6);
+	op->mac[5] = (uint8_t)k;
+	op->mac[4] = (uint8_t)(k >> 8);
+	op->mgr_id = 11;
+	op->type_id = 0x123457;
+	op->type_version = 2;
+	op->instance[0] = 0x42;
+	op->instance[14] = (uint8_t)(k >> 8);
+	op->instance[15] = (uint8_t)k;
+	op->request = req;
+	op->seq = 77;
+	op->event_port = fx->ev_port;
+}
+
+static void send_msg(struct fx *fx, const void *b, size_t n)
+{
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = nl_front_port(fx->f) };
+	assert_int_equal(sendto(fx->cli, b, n, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)n);
+}
+
+/* SETLINK, then the answer: returns its errno field. */
+static int setlink(struct fx *fx, const struct nlv_op *op, int wait_ms, uint64_t *took_ms)
+{
+	uint8_t b[512], a[512];
+	struct wbuf w;
+	wbuf_init(&w, b, sizeof(b));
+	assert_int_equal(nlv_build_setlink(&w, op), 0);
+	uint64_t t0 = mono_ms();
+	send_msg(fx, b, w.len);
+	ssize_t n = run_until_rx(fx, fx->cli, a, sizeof(a), wait_ms);
+	assert_true(n >= 36);
+	if (took_ms)
+		*took_ms = mono_ms() - t0;
+	struct nlp_status_reply r = { 0 };
+	assert_int_equal(nlp_parse_reply(a, (size_t)n, &r), 0);
+	assert_int_equal(r.type, NLMSG_ERROR);
+	return r.error;
+}
+
+/* One libvirt status poll: NLV_* and libvirt's text. */
+static enum nlv_result poll_status(struct fx *fx, const struct nlv_op *op, char *text, size_t tl)
+{
+	static uint8_t a[65536];
+	uint8_t b[64];
+	struct wbuf w;
+	uint16_t resp;
+	wbuf_init(&w, b, sizeof(b));
+	nlv_build_getlink(&w, op);
+	send_msg(fx, b, w.len);
+	ssize_t n = run_until_rx(fx, fx->cli, a, sizeof(a), 1000);
+	assert_true(n > 0);
+	return nlv_eval_status(a, (size_t)n, op, &resp, text, tl);
+}
+
+#define NEED_SEND(fx) do { if (!(fx)->can_send) { print_message("no CAP_NET_ADMIN\n"); skip(); } } while (0)
+
+static void test_associate_answer_waits_for_result(void **state)
+{
+	struct fx *fx = *state;
+	struct nlv_op op;
+	char text[256];
+	uint64_t took;
+	NEED_SEND(fx);
+
+	op_init(fx, &op, NLP_REQ_ASSOCIATE, 1);
+	assert_int_equal(setlink(fx, &op, 2000, &took), 0);
+	/* the first poll already has the final result */
+	assert_int_equal(poll_status(fx, &op, text, sizeof(text)), NLV_OK);
+	const struct nl_front_counters *c = nl_front_counters(fx->f);
+	assert_int_equal(c->acks_settled, 1);
+	assert_int_equal(c->acks_bounded, 0);
+	assert_int_equal(c->results_ok, 1);
+	assert_int_equal(c->req_op[NLP_REQ_ASSOCIATE], 1);
+	struct vsi *v = vdp_station_find(uplink_station(fx->st), VDP_VSIID_UUID, op.instance);
+	assert_non_null(v);
+	assert_int_equal(v->mode_cur, VDP_MODE_ASSOC);
+	assert_int_equal(v->mgrid[0], 11);
+	assert_int_equal(v->type_id, 0x123457);
+	assert_int_equal(v->filter_fmt, VDP_FILTER_MAC_VID);
+	assert_memory_equal(v->filters[0].f.mac, op.mac, 6);
+
+	/* de-associate; the finished result is read, then swept */
+	op.request = NLP_REQ_DISASSOCIATE;
+	assert_int_equal(setlink(fx, &op, 2000, NULL), 0);
+	assert_int_equal(poll_status(fx, &op, text, sizeof(text)), NLV_OK);
+	assert_int_equal(poll_status(fx, &op, text, sizeof(text)), NLV_OK);	/* not destructive */
+	run_ms(fx, 1200);	/* sweep timer, linger 100 ms */
+	assert_int_equal(nl_front_records(fx->f), 0);
+	/* de-associating again: nothing associated, answered 0 */
+	assert_int_equal(setlink(fx, &op, 2000, NULL), 0);
+	assert_int_equal(c->deassoc_noop, 1);
+}
+
+static void test_refused_type(void **state)
+{
+	struct fx *fx = *state;
+	struct nlv_op op;
+	char text[256];
+	NEED_SEND(fx);
+
+	op_init(fx, &op, NLP_REQ_ASSOCIATE, 2);
+	op.type_id = BAD_TYPE;
+	assert_int_equal(setlink(fx, &op, 2000, NULL), 0);
+	assert_int_equal(poll_status(fx, &op, text, sizeof(text)), NLV_FAILED);
+	assert_string_equal(text, "error 4 during port-profile setlink on interface st0 (10): Invalid argument");
+	/* the same UUID with a good type: its own result, not the old one */
+	op.type_id = 0x123457;
+	assert_int_equal(setlink(fx, &op, 2000, NULL), 0);
+	assert_int_equal(poll_status(fx, &op, text, sizeof(text)), NLV_OK);
+}
+
+static void test_unsolicited_on_bridge_deassoc(void **state)
+{
+	struct fx *fx = *state;
+	struct nlv_op op;
+	uint8_t b[512];
+	NEED_SEND(fx);
+
+	op_init(fx, &op, NLP_REQ_ASSOCIATE, 3);
+	assert_int_equal(setlink(fx, &op, 2000, NULL), 0);
+	struct vdp_bridge *br = uplink_bridge(fx->br);
+	struct vsi *bv = vdp_bridge_find(br, VDP_VSIID_UUID, op.instance);
+	assert_non_null(bv);
+	assert_int_equal(vdp_bridge_deassoc(br, bv), 0);
+	ssize_t n = run_until_rx(fx, fx->ev, b, sizeof(b), 2000);
+	assert_int_equal(n, 160);	/* "st0": 4 octets shorter than "bqbg0" */
+	assert_true(nlv_callback_wants_reassoc(b, (size_t)n, nl_front_port(fx->f), op.mac));
+	struct nlp_msg m;
+	assert_int_equal(nlp_parse(b, (size_t)n, &m), 0);
+	assert_int_equal(m.ifindex, 10);
+	assert_int_equal(m.seq, 77);
+	assert_int_equal(m.flags, 0);
+	assert_true(m.port.has_vf);
+	assert_memory_equal(m.port.uuid, op.instance, 16);
+	assert_int_equal(nl_front_counters(fx->f)->unsolicited_sent, 1);
+	/* libvirt re-associates, setlink only */
+	assert_int_equal(setlink(fx, &op, 2000, NULL), 0);
+	assert_int_equal(vdp_station_find(uplink_station(fx->st), VDP_VSIID_UUID, op.instance)->mode_cur,
+			 VDP_MODE_ASSOC);
+}
+
+static void test_malformed_answered(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t a[128];
+	static const uint8_t junk[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	NEED_SEND(fx);
+
+	send_msg(fx, junk, sizeof(junk));
+	ssize_t n = run_until_rx(fx, fx->cli, a, sizeof(a), 1000);
+	assert_int_equal(n, 36);
+	int32_t e;
+	memcpy(&e, a + 16, 4);
+	assert_int_equal(e, -EINVAL);
+	assert_int_equal(nl_front_counters(fx->f)->malformed[-NLP_E_SHORT_HDR], 1);
+
+	/* an unknown device */
+	struct nlv_op op;
+	op_init(fx, &op, NLP_REQ_ASSOCIATE, 4);
+	op.ifindex = 77;
+	op.ifname = "nope0";
+	assert_int_equal(setlink(fx, &op, 1000, NULL), -ENODEV);
+	/* a bridge-role uplink */
+	op.ifindex = uplink_ifindex(fx->br);
+	op.ifname = "br0";
+	assert_int_equal(setlink(fx, &op, 1000, NULL), -EOPNOTSUPP);
+	json_t *j = nl_front_json(fx->f);
+	assert_non_null(j);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "counters"), "no_device")), 1);
+	json_decref(j);
+}
+
+/* No bridge: EVB never converges, the request waits in the station and
+ * the answer goes out after ack_delay_ms, status in progress. */
+static void test_queued_before_evb(void **state)
+{
+	struct fx *fx = *state;
+	struct nlv_op op;
+	char text[256];
+	uint64_t took;
+	NEED_SEND(fx);
+
+	op_init(fx, &op, NLP_REQ_ASSOCIATE, 5);
+	assert_int_equal(setlink(fx, &op, 2000, &took), 0);
+	assert_true(took >= 290 && took < 1000);
+	assert_int_equal(nl_front_counters(fx->f)->acks_bounded, 1);
+	assert_int_equal(poll_status(fx, &op, text, sizeof(text)), NLV_IN_PROGRESS);
+}
+
+/* Status split into parts of 256 octets: NLM_F_MULTI parts + DONE, each
+ * VSI exactly once, latest request first. */
+static void test_multipart(void **state)
+{
+	struct fx *fx = *state;
+	struct nlv_op op;
+	static uint8_t a[65536];
+	NEED_SEND(fx);
+
+	for (uint32_t k = 0; k < 20; k++) {
+		op_init(fx, &op, NLP_REQ_ASSOCIATE, 100 + k);
+		assert_int_equal(setlink(fx, &op, 2000, NULL), 0);
+	}
+	uint8_t b[64];
+	struct wbuf w;
+	wbuf_init(&w, b, sizeof(b));
+	nlv_build_getlink(&w, &op);
+	send_msg(fx, b, w.len);
+	unsigned parts = 0, total = 0;
+	bool done = false;
+	struct nlp_port ports[32];
+	while (!done) {
+		ssize_t n = run_until_rx(fx, fx->cli, a, sizeof(a), 1000);
+		assert_true(n > 0);
+		assert_true(n <= 256);
+		struct nlp_status_reply r = { .ports = ports, .cap = 32 };
+		assert_int_equal(nlp_parse_reply(a, (size_t)n, &r), 0);
+		if (r.type == NLMSG_DONE) {
+			done = true;
+			break;
+		}
+		assert_int_equal(r.type, RTM_NEWLINK);
+		assert_true(r.flags & NLM_F_MULTI);
+		if (parts == 0) {
+			/* the latest request leads */
+			assert_memory_equal(ports[0].uuid, op.instance, 16);
+		}
+		parts++;
+		total += (unsigned)r.n;
+	}
+	assert_int_equal(total, 20);
+	assert_true(parts >= 4);
+}
+
+static void test_config_load(void **state)
+{
+	char path[] = "/tmp/nlf_cfg_XXXXXX";
+	char err[512];
+	struct nl_front_config c;
+	(void)state;
+
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char *good = "netlink = { lldpad_compat = true; pidfile = \"/tmp/x.pid\"; ack_delay_ms = 50; part_max = 4096; };\n";
+	assert_int_equal(write(fd, good, strlen(good)), (ssize_t)strlen(good));
+	close(fd);
+	assert_int_equal(nl_front_config_load(path, &c, err, sizeof(err)), 0);
+	assert_true(c.enabled);
+	assert_string_equal(c.pidfile, "/tmp/x.pid");
+	assert_int_equal(c.ack_delay_ms, 50);
+	assert_int_equal(c.part_max, 4096);
+	assert_int_equal(c.linkdel_grace_ms, 5000);
+
+	FILE *fp = fopen(path, "w");
+	fputs("netlink = {\n  colour = 3;\n};\n", fp);
+	fclose(fp);
+	assert_int_equal(nl_front_config_load(path, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: unknown setting \"colour\" in netlink"));
+	fp = fopen(path, "w");
+	fputs("netlink = { part_max = 10; };\n", fp);
+	fclose(fp);
+	assert_int_equal(nl_front_config_load(path, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "netlink.part_max out of range"));
+	fp = fopen(path, "w");
+	fputs("global = { };\n", fp);
+	fclose(fp);
+	assert_int_equal(nl_front_config_load(path, &c, err, sizeof(err)), 0);
+	assert_false(c.enabled);
+	unlink(path);
+	/* no file: defaults, off */
+	assert_int_equal(nl_front_config_load(path, &c, err, sizeof(err)), 0);
+	assert_false(c.enabled);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_associate_answer_waits_for_result, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_type, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsolicited_on_bridge_deassoc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_answered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queued_before_evb, setup_nobridge, teardown),
+		cmocka_unit_test_setup_teardown(test_multipart, setup_small_parts, teardown),
+		cmocka_unit_test(test_config_load),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
