@@ -317,27 +317,36 @@ static bool active(const struct vsi *v)
 static struct vsi *vsi_for(struct vdp_bridge *br, struct vsi *v, const struct vdp_assoc *a)
 {
 	uint8_t mode_cur = VDP_MODE_NONE;
+	struct vsi *nv;
+	void *user = NULL;
 
 	if (v && v->cap_filters >= a->n_filters) {
 		v->flags &= (uint8_t)~VSI_F_REMOVE;
 		return v;
 	}
+	nv = vsi_alloc(a->n_filters);
+	if (!nv)
+		return NULL;
 	if (v) {
+		/* More filters than it had room for: a new record replaces
+		 * it, keeping the confirmed mode and the owner's data. */
 		mode_cur = active(v) ? v->mode_cur : VDP_MODE_NONE;
+		user = v->user;
 		vsi_fifo_remove(&br->pending, v);
 		vsi_table_del(&br->tab, v);
 		vsi_free(br, v);
 	}
-	v = vsi_alloc(a->n_filters);
-	if (!v)
-		return NULL;
+	v = nv;
 	v->owner = br;
+	v->user = user;
 	v->vsiid_fmt = a->vsiid_fmt;
 	memcpy(v->vsiid, a->vsiid, VDP_VSIID_LEN);
 	v->mode_cur = mode_cur;
 	v->state = VDP_BR_INIT;
 	v->timer = vtimer_new(br->clock, vsi_timer_cb, v);
 	if (!v->timer || vsi_table_add(&br->tab, v) < 0) {
+		if (user)
+			emit(br, v, VDP_BR_EV_REMOVED);	/* the owner frees its data */
 		vsi_free(br, v);
 		return NULL;
 	}

@@ -61,7 +61,11 @@ struct vdp_bridge_ops {
 	int (*admit)(void *ctx, struct vsi *vsi, const uint8_t mgrid[VDP_MGRID_LEN],
 		     const struct vdp_assoc *req, struct vdp_filter *filters, uint16_t n,
 		     uint8_t *status_out);
-	/* Optional. */
+	/* Optional.  A struct vsi stays valid until VDP_BR_EV_REMOVED (or
+	 * vdp_bridge_flush/destroy); a request with more filters than the
+	 * VSI had replaces the record (vsi->user and the confirmed mode
+	 * carried over), so keep VSIIDs rather than pointers across
+	 * vdp_bridge_rx() and answer a deferred admit before that. */
 	void (*vsi_event)(void *ctx, struct vsi *vsi, enum vdp_bridge_event ev);
 };
 
@@ -112,7 +116,8 @@ int vdp_bridge_admit_done(struct vdp_bridge *br, struct vsi *vsi, uint8_t status
 /* Bridge-initiated De-Associate (unsolicited, status 0); the VSI is removed
  * once the TLV is handed to ECP. */
 int vdp_bridge_deassoc(struct vdp_bridge *br, struct vsi *vsi);
-/* Forgets everything without sending (bridge restart). */
+/* Forgets everything without sending and without events (bridge
+ * restart): free what hangs off vsi->user first. */
 void vdp_bridge_flush(struct vdp_bridge *br);
 
 struct vsi *vdp_bridge_find(const struct vdp_bridge *br, uint8_t vsiid_fmt, const uint8_t vsiid[VDP_VSIID_LEN]);

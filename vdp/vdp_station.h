@@ -139,7 +139,10 @@ void vdp_station_set_resp_wait_max(struct vdp_station *st, uint64_t us);
 uint64_t vdp_station_resp_wait_us(const struct vdp_station *st);
 uint64_t vdp_station_keepalive_us(const struct vdp_station *st);
 
-/* 0, or -EINVAL (bad mode/format/filters, or a mode change 41.5.5 does not
+/* A VSI's address may change when a request brings more filters than it
+ * had room for (vsi->user is kept): keep VSIIDs, not pointers, across
+ * this call.
+ * 0, or -EINVAL (bad mode/format/filters, or a mode change 41.5.5 does not
  * allow: assoc -> pre-assoc), -ENOENT (De-Associate of an unknown or ended
  * VSI), -ENOMEM.  The outcome arrives later through ops->vsi_event. */
 int vdp_station_request(struct vdp_station *st, const struct vdp_request *req);

@@ -396,6 +396,31 @@ static void test_replies_packed(void **state)
 	benv_free(e);
 }
 
+static void test_more_filters_keeps_user(void **state)
+{
+	(void)state;
+	struct benv *e = benv_new();
+	struct tf_tlv t = mk(13, VDP_TLV_ASSOC, 10);
+	static int marker;
+
+	send_tlvs(e, &t, 1);
+	ack_last(e);
+	find(e, 13)->user = &marker;
+	t.n = 3;
+	tf_mac(1300, t.f[1].mac);
+	tf_mac(1301, t.f[2].mac);
+	t.f[1].ps_pcp_vid = t.f[2].ps_pcp_vid = 10;
+	send_tlvs(e, &t, 1);
+	assert_int_equal(e->n_admit, 2);
+	assert_ptr_equal(find(e, 13)->user, &marker);
+	assert_int_equal(find(e, 13)->n_filters, 3);
+	assert_ptr_equal(vdp_bridge_find_mac(&e->br, t.f[2].mac, 10), find(e, 13));
+	assert_int_equal(last(e)->tlvs[0].assoc.n_filters, 3);
+	assert_int_equal(vdp_bridge_count(&e->br), 1);
+	find(e, 13)->user = NULL;
+	benv_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_deferred_admit),
 		cmocka_unit_test(test_bridge_deassoc_api),
 		cmocka_unit_test(test_replies_packed),
+		cmocka_unit_test(test_more_filters_keeps_user),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
