@@ -27,14 +27,16 @@ echo "$line" | grep -q "uuid_ok=1" || fail "latest VSI not reported ok: $line"
 pass "all $N VSIs in one status dump after $(ms_to_s $(($(now_ms) - t0))) s: $line"
 on_bridge=$(bridgectl -j status | jq .vsis_associated)
 assert_eq "$on_bridge" $N "VSIs associated on the bridge"
+assert_eq "$(vdpctl -j stats | jq .netlink.counters.status_send_errors)" 0 "status parts lost to a reader with room"
 
 # libvirt reads one datagram per poll: a new VSI's result is in it
 U=$(printf '00000000-0000-4000-8000-%012x' $N)
 nlc_vm $U 52:54:00:ff:ff:fe associate >"$T_DIR/one.out" 2>&1 || fail "VSI $((N + 1)): $(tail -3 "$T_DIR/one.out")"
 grep -q '^status: ok after 1 polls' "$T_DIR/one.out" || fail "$(cat "$T_DIR/one.out")"
 pass "VSI $((N + 1)) with libvirt's polling: $(grep '^status:' "$T_DIR/one.out")"
+# (libvirt's socket has 128 KiB and reads one datagram: the parts after
+#  the first may find it full or closed; they are counted, not retried)
 s=$(vdpctl -j stats | jq -c '.netlink.counters | {status_msgs, status_parts, status_entries, status_send_errors, acks_settled, acks_bounded}')
 pass "front counters: $s"
-assert_eq "$(echo "$s" | jq .status_send_errors)" 0 "status parts lost"
 
 done_ok
