@@ -61,7 +61,9 @@ struct port_ops {
 
 extern const struct port_ops port_ops_packet;
 
-/* Called for every received LLDP or ECP frame, Ethernet header included. */
+/* Called for every received LLDP or ECP frame, Ethernet header included.
+ * The frame lives in the port's buffer until the callback returns (copy it
+ * to keep it); the callback must not close the port. */
 typedef void (*port_rx_fn)(void *arg, uint16_t ethertype, const uint8_t *frame, size_t len);
 
 /* Taps: return nothing; forward (now or later) with port_send_raw() /
