@@ -1,0 +1,64 @@
+#!/bin/bash
+# vdp-bridge losing or dropping state, seen from lldpad:
+#  - `restart` forgets every VSI as a crashed bridge would; lldpad's next
+#    keep-alive (an Associate, 41.5.5) is admitted again as a new request.
+#  - `vsi deassoc VSIID` sends a bridge-initiated De-Associate; lldpad
+#    removes the VSI.  `vsi flush` does it for every VSI of the port.
+. "$(dirname "$0")/../lib/netns.sh"
+. "$(dirname "$0")/../lib/lldpad.sh"
+. "$(dirname "$0")/../lib/vdpbridge.sh"
+require_root
+require_cmd lldpad vdptool jq "$T_BUILD/vdp-bridge"
+
+U=a1412857-60f7-4ce1-e95a-2164943f5
+vbr_lldpad_pair
+for i in 1 2 3; do
+	vdp_req st eth0 assoc mgr1 4711 3 ${U}00$i 0-02:00:00:00:02:0$i || fail "assoc $i: $VDP_OUT"
+done
+assert_eq "$(vbr_j length vsi show)" 3 "bridge VSIs before restart"
+
+a0=$(vbr_counter .vdp.admitted)
+t0=$(now_ms)
+vbr restart >/dev/null || fail "restart"
+three() { [ "$(vbr_j length vsi show)" = 3 ]; }
+wait_for 5 "keep-alives re-create the 3 VSIs" three
+pass "bridge relearned 3 VSIs from keep-alives $(($(now_ms) - t0)) ms after restart"
+assert_eq "$(vbr_counter .vdp.restarts)" 1 "restarts counted"
+assert_eq "$(($(vbr_counter .vdp.admitted) - a0))" 3 "keep-alives admitted as new requests"
+assert_eq "$(vbr_vsi ${U}002 '.filters[0].vid')" 10 "relearned VSI keeps VID 10"
+for i in 1 2 3; do vdp_listed st eth0 ${U}00$i assoc || fail "lldpad lost VSI $i over the restart"; done
+pass "lldpad kept all VSIs over the bridge restart"
+
+vbr vsi deassoc ${U}002 >/dev/null || fail "vsi deassoc"
+st_gone() { ! vdp_listed st eth0 "$1" assoc; }
+wait_for 5 "lldpad removes VSI 2 after the bridge's De-Associate" st_gone ${U}002
+pass "bridge-initiated De-Associate: lldpad removed VSI 2 in $WAITED_MS ms"
+wait_for 5 "bridge forgets VSI 2" vbr_no_vsi ${U}002
+vdp_listed st eth0 ${U}001 assoc && vdp_listed st eth0 ${U}003 assoc || fail "other VSIs lost"
+pass "VSIs 1 and 3 untouched"
+assert_eq "$(vbr_counter '.ports[0].bridge.bridge_deassoc')" 1 "bridge De-Associates counted"
+
+# Flush: the bridge de-associates VSIs 1 and 3 in two ECPDUs, ack-paced,
+# arriving at lldpad well under 2 ms apart.  lldpad (Debian 1.1) keeps one
+# ULPDU per interface and processes it 2 ms later, so it loses one of them
+# (openlldp.md section 9, item 1; here it lost one or both in every run):
+# a VSI it still has keeps sending keep-alives and the bridge admits it again.  What must
+# hold either way: both ends end up with the same associated VSIs.
+vbr vsi flush >/dev/null || fail "vsi flush"
+st_set() { vdp_list st eth0 | awk '$1 == "mode" { m = $3 } $1 == "uuid" && m == "assoc" { print $3 }' | sort | tr '\n' ' '; }
+br_set() { vbr_j '[.[] | select(.mode == "assoc") | .vsiid] | sort | join(" ")' vsi show; }
+agree() { local a b; a=$(st_set) b=$(br_set); echo "lldpad: $a bridge: $b"; [ "${a% }" = "$b" ]; }
+wait_for 5 "lldpad and vdp-bridge agree on the associated VSIs after flush" agree
+left=$(st_set)
+n=$(printf '%s' "$left" | wc -w)
+info "after flush: $WAIT_OUT"
+pass "vsi flush: lldpad removed $((2 - n)) of 2 VSIs, both ends agree after $WAITED_MS ms (left: ${left:-none})"
+# One at a time, a bridge De-Associate always reaches lldpad.
+for u in $left; do
+	vbr vsi deassoc "$u" >/dev/null || fail "vsi deassoc $u"
+	wait_for 5 "lldpad removes $u" st_gone "$u"
+done
+wait_for 5 "lldpad and vdp-bridge agree at the end" agree
+assert_eq "$(st_set)" "" "lldpad VSIs at the end"
+assert_eq "$(br_set)" "" "bridge VSIs at the end"
+done_ok
