@@ -52,7 +52,7 @@ vbr_counter() { vbr_j "$1" counters show; }
 # vbr_lldpad_pair [EXTRA_CONF [LLDPAD_KEY=VALUE...]]: the interop topology,
 # lldpad station on st/eth0 ($ST_MAC) -- veth -- vdp-bridge on br/p0 ($BR_MAC),
 # vdp-bridge knowing type 4711 version 3 (VID 0 answered with VLAN 10),
-# RKA 15, RTE 14; returns when EVB has converged at both ends (unless
+# RKA 15, RTE 14 (VBR_EVB replaces the evb group's contents); returns when EVB has converged at both ends (unless
 # VBR_NO_WAIT is set).  EXTRA_CONF is appended to the bridge's config.
 ST_MAC=02:00:00:00:aa:01 BR_MAC=02:00:00:00:bb:01
 vbr_lldpad_pair()
@@ -63,7 +63,7 @@ vbr_lldpad_pair()
 	ns_add br
 	veth_add st eth0 br p0 $ST_MAC $BR_MAC
 	vbr_start br 'interfaces = [ "p0" ];
-evb = { rka = 15; rte = 14; };
+evb = { '"${VBR_EVB:-rka = 15; rte = 14;}"' };
 vdp = { types = ( { name = "web"; type_id = 4711; version = 3; vlan = 10; } ); };'"
 $extra"
 	lldpad_start st eth0 station ecprte=14 vdprka=14 "$@"
