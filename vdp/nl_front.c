@@ -1,8 +1,7 @@
-/* The lldpad-compatible netlink front (see nl_front.h and docs/libvirt.md). */
-#include <ctype.h>
+/* The lldpad-compatible netlink front: records, requests, status, the
+ * request socket and life cycle (see nl_front.h and docs/libvirt.md; the
+ * edges are in nl_front_aux.c). */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,175 +10,29 @@
 #include <sys/socket.h>
 
 #include <event2/event.h>
-#include <libconfig.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
 #include "log.h"
-#include "nl_front.h"
+#include "nl_front_int.h"
 #include "uplink.h"
 
 #define TAG "nl"
-#define RXBUF 65536
 #define RX_BURST 256
 #define CAP_NET_ADMIN_BIT 12
-#define RESP_ERROR 0x105	/* PORT_PROFILE_RESPONSE_ERROR: no answer from the bridge */
 
-struct nlf_rec;
-
-/* An answer held back until its VSI settles (or ack_delay_ms). */
-struct nlf_ack {
-	struct nlf_ack *next;
-	struct nl_front *f;
-	struct nlf_rec *rec;
-	struct event *timer;
-	struct sockaddr_nl to;
-	uint8_t hdr[16];
-};
-
-/* What the front knows about one VSI it was asked for, keyed by (uplink
- * ifindex, instance UUID).  The engine's VSI holds the protocol state; this
- * holds the answer owed to the requester. */
-struct nlf_rec {
-	struct nlf_rec *hnext;
-	struct nlf_rec *prev, *next;	/* recency: head = latest request */
-	struct nl_front *f;
-	int ifindex;
-	char ifname[NLP_IFNAMSIZ];
-	uint8_t uuid[NLP_UUID_LEN];
-	uint8_t mgr_id;
-	uint32_t type_id;
-	uint8_t type_version;
-	uint8_t filter_fmt;
-	uint16_t n_filters;
-	struct vdp_filter filters[NLP_MAX_FILTERS];
-	uint8_t op;			/* PORT_REQUEST_* of the latest request */
-	bool pending;			/* the latest request has no result yet */
-	uint16_t response;		/* its result once !pending */
-	bool confirmed;			/* bridge confirmed, not ended since */
-	bool reported;			/* result read by a status query */
-	uint64_t done_ms, reported_ms;
-	bool has_requester;
-	uint32_t req_pid, req_seq;
-	struct nlf_ack *acks;
-	struct event *linkdel;
-};
-
-struct nl_front {
-	struct nl_front_config cfg;
-	const struct nl_front_ops *ops;
-	void *ctx;
-	struct event_base *base;
-	int fd, link_fd;
-	uint32_t port;
-	bool own_pidfile;
-	struct event *ev_rx, *ev_link, *ev_sweep;
-	struct nlf_rec **bkt;
-	size_t mask, n;
-	struct nlf_rec *head, *tail;
-	uint8_t *rx;
-	struct nl_front_counters cnt;
-};
-
-static uint64_t now_ms(void)
+uint64_t nlf_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static struct timeval tv_ms(uint32_t ms)
+struct timeval nlf_tv_ms(uint32_t ms)
 {
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 	return tv;
-}
-
-/* ---- configuration */
-
-void nl_front_config_default(struct nl_front_config *c)
-{
-	memset(c, 0, sizeof(*c));
-	snprintf(c->pidfile, sizeof(c->pidfile), "%s", NLF_DEFAULT_PIDFILE);
-	c->ack_delay_ms = 300;
-	c->linkdel_grace_ms = 5000;
-	c->linger_ms = 2000;
-	c->unread_max_ms = 600000;
-	c->part_max = 16384;
-	c->require_admin = true;
-}
-
-int nl_front_config_load(const char *path, struct nl_front_config *c, char *err, size_t errlen)
-{
-	config_t cf;
-	config_setting_t *g;
-	int rc = 0;
-
-	nl_front_config_default(c);
-	if (!path || access(path, R_OK) < 0)
-		return 0;
-	config_init(&cf);
-	if (!config_read_file(&cf, path)) {
-		snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&cf), config_error_text(&cf));
-		config_destroy(&cf);
-		return -1;
-	}
-	g = config_lookup(&cf, "netlink");
-	for (int i = 0; g && i < config_setting_length(g); i++) {
-		config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *n = config_setting_name(s);
-		int t = config_setting_type(s);
-		long long v = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 ? config_setting_get_int64(s) : -1;
-		uint32_t *u32 = NULL;
-
-		if (!strcmp(n, "lldpad_compat") || !strcmp(n, "require_admin")) {
-			if (t != CONFIG_TYPE_BOOL) {
-				snprintf(err, errlen, "%s:%d: netlink.%s must be true or false", path,
-					 config_setting_source_line(s), n);
-				rc = -1;
-				break;
-			}
-			*(n[0] == 'l' ? &c->enabled : &c->require_admin) = config_setting_get_bool(s);
-			continue;
-		}
-		if (!strcmp(n, "pidfile")) {
-			const char *p = config_setting_get_string(s);
-			if (!p || strlen(p) >= sizeof(c->pidfile)) {
-				snprintf(err, errlen, "%s:%d: netlink.pidfile must be a path", path,
-					 config_setting_source_line(s));
-				rc = -1;
-				break;
-			}
-			snprintf(c->pidfile, sizeof(c->pidfile), "%s", p);
-			continue;
-		}
-		if (!strcmp(n, "ack_delay_ms"))
-			u32 = &c->ack_delay_ms;
-		else if (!strcmp(n, "linkdel_grace_ms"))
-			u32 = &c->linkdel_grace_ms;
-		else if (!strcmp(n, "linger_ms"))
-			u32 = &c->linger_ms;
-		else if (!strcmp(n, "unread_max_ms"))
-			u32 = &c->unread_max_ms;
-		else if (!strcmp(n, "part_max"))
-			u32 = &c->part_max;
-		if (!u32) {
-			snprintf(err, errlen, "%s:%d: unknown setting \"%s\" in netlink (known: lldpad_compat, "
-				 "pidfile, ack_delay_ms, linkdel_grace_ms, linger_ms, unread_max_ms, part_max, "
-				 "require_admin)", path, config_setting_source_line(s), n);
-			rc = -1;
-			break;
-		}
-		if (v < 0 || v > 3600000 || (u32 == &c->part_max && (v < 256 || v > 65536))) {
-			snprintf(err, errlen, "%s:%d: netlink.%s out of range", path,
-				 config_setting_source_line(s), n);
-			rc = -1;
-			break;
-		}
-		*u32 = (uint32_t)v;
-	}
-	config_destroy(&cf);
-	return rc;
 }
 
 /* ---- records */
@@ -334,7 +187,7 @@ static void settle(struct nlf_rec *r, uint16_t response)
 {
 	r->pending = false;
 	r->response = response;
-	r->done_ms = now_ms();
+	r->done_ms = nlf_now_ms();
 	r->reported = false;
 	if (response == 0)
 		r->f->cnt.results_ok++;
@@ -345,7 +198,7 @@ static void settle(struct nlf_rec *r, uint16_t response)
 
 /* ---- the engine's VSI */
 
-static struct vdp_station *station_of(struct nl_front *f, int ifindex, const char *ifname, struct uplink **up)
+struct vdp_station *nlf_station_of(struct nl_front *f, int ifindex, const char *ifname, struct uplink **up)
 {
 	struct uplink *u = f->ops->find_uplink(f->ctx, ifindex, ifname);
 	if (up)
@@ -449,7 +302,7 @@ void nl_front_vsi_event(struct nl_front *f, struct uplink *u, struct vsi *v, enu
 			/* no request of ours is waiting: the association is
 			 * lost (bridge De-Associate, keep-alive failed) */
 			r->response = end_code(v);
-			r->done_ms = now_ms();
+			r->done_ms = nlf_now_ms();
 			r->reported = false;
 			if (was)
 				send_unsolicited(f, r);
@@ -537,7 +390,7 @@ static void hold_ack(struct nl_front *f, struct nlf_rec *r, const struct sockadd
 	memcpy(a->hdr, raw, 16);
 	a->next = r->acks;
 	r->acks = a;
-	struct timeval tv = tv_ms(f->cfg.ack_delay_ms);
+	struct timeval tv = nlf_tv_ms(f->cfg.ack_delay_ms);
 	evtimer_add(a->timer, &tv);
 }
 
@@ -554,7 +407,7 @@ static void do_setlink(struct nl_front *f, const struct nlp_msg *m, const uint8_
 	const struct nlp_port *p = &m->port;
 	f->cnt.req_op[p->request]++;
 	struct uplink *u;
-	struct vdp_station *st = station_of(f, m->ifindex, m->has_ifname ? m->ifname : NULL, &u);
+	struct vdp_station *st = nlf_station_of(f, m->ifindex, m->has_ifname ? m->ifname : NULL, &u);
 	if (!u) {
 		f->cnt.no_device++;
 		send_ack(f, src, raw, rawlen, -ENODEV);
@@ -741,10 +594,10 @@ static void do_getlink(struct nl_front *f, const struct nlp_msg *m, const uint8_
 		       const struct sockaddr_nl *src)
 {
 	struct uplink *u;
-	struct vdp_station *st = station_of(f, m->ifindex, m->has_ifname ? m->ifname : NULL, &u);
+	struct vdp_station *st = nlf_station_of(f, m->ifindex, m->has_ifname ? m->ifname : NULL, &u);
 	int ifindex = u ? uplink_ifindex(u) : m->ifindex;
 	struct entries e = { 0 };
-	uint64_t now = now_ms();
+	uint64_t now = nlf_now_ms();
 
 	/* our records first, latest request first: libvirt reads only the
 	 * first message, and the VSI it polls for is a recent one */
@@ -822,14 +675,14 @@ nomem:
  * goes with them. */
 static void sweep(struct nl_front *f)
 {
-	uint64_t now = now_ms();
+	uint64_t now = nlf_now_ms();
 	struct nlf_rec *r, *nx;
 
 	for (r = f->head; r; r = nx) {
 		nx = r->next;
 		if (r->pending) {
 			/* the uplink went away (reload) with the VSI */
-			struct vdp_station *ps = station_of(f, r->ifindex, NULL, NULL);
+			struct vdp_station *ps = nlf_station_of(f, r->ifindex, NULL, NULL);
 			if (!ps || !vdp_station_find(ps, VDP_VSIID_UUID, r->uuid)) {
 				r->confirmed = false;
 				settle(r, r->op == NLP_REQ_DISASSOCIATE ? 0 : RESP_ERROR);
@@ -840,7 +693,7 @@ static void sweep(struct nl_front *f)
 		bool read_done = r->reported && now - r->reported_ms >= f->cfg.linger_ms;
 		if (!read_done && now - r->done_ms < f->cfg.unread_max_ms)
 			continue;
-		struct vdp_station *st = station_of(f, r->ifindex, NULL, NULL);
+		struct vdp_station *st = nlf_station_of(f, r->ifindex, NULL, NULL);
 		struct vsi *v = st ? vdp_station_find(st, VDP_VSIID_UUID, r->uuid) : NULL;
 		if (v && v->state == VDP_ST_END)
 			vdp_station_forget(st, v);
@@ -957,7 +810,7 @@ static void rx_cb(evutil_socket_t fd, short what, void *arg)
 			char b[CMSG_SPACE(sizeof(struct ucred))];
 			struct cmsghdr align;
 		} cb;
-		struct iovec iov = { f->rx, RXBUF };
+		struct iovec iov = { f->rx, NLF_RXBUF };
 		struct msghdr mh = {
 			.msg_name = &src, .msg_namelen = sizeof(src),
 			.msg_iov = &iov, .msg_iovlen = 1,
@@ -988,164 +841,6 @@ static void rx_cb(evutil_socket_t fd, short what, void *arg)
 				cr = (const struct ucred *)CMSG_DATA(c);
 		handle_datagram(f, f->rx, (size_t)n, &src, authorized(f, cr));
 	}
-}
-
-/* ---- link deletions */
-
-static void linkdel_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct nlf_rec *r = arg;
-	struct nl_front *f = r->f;
-	(void)fd;
-	(void)what;
-
-	if (!r->confirmed && !(r->pending && r->op != NLP_REQ_DISASSOCIATE))
-		return;
-	struct vdp_station *st = station_of(f, r->ifindex, r->ifname, NULL);
-	if (!st || !r->n_filters)
-		return;
-	struct vdp_request req = {
-		.mode = VDP_MODE_DEASSOC,
-		.type_id = r->type_id,
-		.type_version = r->type_version,
-		.vsiid_fmt = VDP_VSIID_UUID,
-		.filter_fmt = r->filter_fmt,
-		.n_filters = r->n_filters,
-		.filters = r->filters,
-	};
-	req.mgrid[0] = r->mgr_id;
-	memcpy(req.vsiid, r->uuid, NLP_UUID_LEN);
-	uint8_t op = r->op;
-	bool pend = r->pending;
-	r->op = NLP_REQ_DISASSOCIATE;
-	r->pending = true;
-	r->reported = false;
-	if (vdp_station_request(st, &req) < 0) {
-		r->op = op;
-		r->pending = pend;
-		return;
-	}
-	f->cnt.linkdel_deassoc++;
-	log_notice(TAG, "macvtap of a VSI on %s is gone: de-associating", r->ifname);
-}
-
-static void link_event(struct nl_front *f, const struct nlp_link *l)
-{
-	if (!l->has_mac || !l->link || (strcmp(l->kind, "macvtap") && strcmp(l->kind, "macvlan")))
-		return;
-	for (struct nlf_rec *r = f->head; r; r = r->next) {
-		if (r->ifindex != l->link || r->filter_fmt != VDP_FILTER_MAC_VID)
-			continue;
-		bool match = false;
-		for (unsigned i = 0; i < r->n_filters && !match; i++)
-			match = memcmp(r->filters[i].mac, l->mac, 6) == 0;
-		if (!match)
-			continue;
-		if (l->type == RTM_DELLINK) {
-			bool active = r->confirmed || (r->pending && r->op != NLP_REQ_DISASSOCIATE);
-			if (!active)
-				continue;
-			f->cnt.linkdel_seen++;
-			if (!r->linkdel && !(r->linkdel = evtimer_new(f->base, linkdel_cb, r)))
-				continue;
-			struct timeval tv = tv_ms(f->cfg.linkdel_grace_ms);
-			evtimer_add(r->linkdel, &tv);
-		} else if (r->linkdel && evtimer_pending(r->linkdel, NULL)) {
-			event_del(r->linkdel);
-			f->cnt.linkdel_cancelled++;
-		}
-	}
-}
-
-static void link_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct nl_front *f = arg;
-	(void)what;
-
-	for (int i = 0; i < RX_BURST; i++) {
-		ssize_t n = recv(fd, f->rx, RXBUF, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			if (errno == ENOBUFS)
-				continue;	/* lost events; deletions are rare */
-			return;
-		}
-		size_t off = 0;
-		while (off + 16 <= (size_t)n) {
-			struct nlp_link l;
-			uint32_t ml;
-			memcpy(&ml, f->rx + off, 4);
-			if (ml < 16 || ml > (size_t)n - off)
-				break;
-			if (nlp_parse_link(f->rx + off, ml, &l) == NLP_OK)
-				link_event(f, &l);
-			off += (ml + 3u) & ~3u;
-		}
-	}
-}
-
-/* ---- pid file */
-
-static long read_pid(const char *path)
-{
-	char b[32];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, b, sizeof(b) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	b[n] = 0;
-	return strtol(b, NULL, 10);
-}
-
-static void proc_comm(long pid, char *out, size_t len)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-	out[0] = 0;
-	FILE *fp = fopen(path, "re");
-	if (!fp)
-		return;
-	if (fgets(out, (int)len, fp))
-		out[strcspn(out, "\n")] = 0;
-	fclose(fp);
-}
-
-static int take_pidfile(const char *path, char *err, size_t errlen)
-{
-	long other = read_pid(path);
-	if (other > 0 && other != getpid() && (kill((pid_t)other, 0) == 0 || errno == EPERM)) {
-		char comm[32];
-		proc_comm(other, comm, sizeof(comm));
-		if (!strcmp(comm, "lldpad") || !strcmp(comm, "vdpd")) {
-			snprintf(err, errlen,
-				 "%s (pid %ld) holds %s and receives libvirt's requests; stop it first "
-				 "(e.g. systemctl stop lldpad.service lldpad.socket) or turn netlink.lldpad_compat off",
-				 comm, other, path);
-			return -1;
-		}
-		/* a live process of another name: the pid was reused */
-	}
-	char tmp[300];
-	snprintf(tmp, sizeof(tmp), "%s.vdpd%d", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	char b[32];
-	int n = snprintf(b, sizeof(b), "%d\n", (int)getpid());
-	bool ok = write(fd, b, (size_t)n) == n;
-	close(fd);
-	if (!ok || rename(tmp, path) < 0) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
 }
 
 /* ---- life cycle */
@@ -1201,7 +896,7 @@ struct nl_front *nl_front_new(struct event_base *base, const struct nl_front_con
 	f->fd = f->link_fd = -1;
 	f->mask = 63;
 	f->bkt = calloc(f->mask + 1, sizeof(*f->bkt));
-	f->rx = malloc(RXBUF);
+	f->rx = malloc(NLF_RXBUF);
 	if (!f->bkt || !f->rx) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -1209,18 +904,18 @@ struct nl_front *nl_front_new(struct event_base *base, const struct nl_front_con
 	if (open_socket(f, err, errlen) < 0)
 		goto fail;
 	if (f->cfg.pidfile[0]) {
-		if (take_pidfile(f->cfg.pidfile, err, errlen) < 0)
+		if (nlf_take_pidfile(f->cfg.pidfile, err, errlen) < 0)
 			goto fail;
 		f->own_pidfile = true;
 	}
 	f->ev_rx = event_new(base, f->fd, EV_READ | EV_PERSIST, rx_cb, f);
-	f->ev_link = event_new(base, f->link_fd, EV_READ | EV_PERSIST, link_cb, f);
+	f->ev_link = event_new(base, f->link_fd, EV_READ | EV_PERSIST, nlf_link_cb, f);
 	f->ev_sweep = event_new(base, -1, EV_PERSIST, sweep_cb, f);
 	if (!f->ev_rx || !f->ev_link || !f->ev_sweep) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	struct timeval tv = tv_ms(1000);
+	struct timeval tv = nlf_tv_ms(1000);
 	event_add(f->ev_rx, NULL);
 	event_add(f->ev_link, NULL);
 	event_add(f->ev_sweep, &tv);
@@ -1248,7 +943,7 @@ void nl_front_free(struct nl_front *f)
 		close(f->fd);
 	if (f->link_fd >= 0)
 		close(f->link_fd);
-	if (f->own_pidfile && read_pid(f->cfg.pidfile) == (long)f->port)
+	if (f->own_pidfile && nlf_read_pid(f->cfg.pidfile) == (long)f->port)
 		unlink(f->cfg.pidfile);
 	free(f->bkt);
 	free(f->rx);
@@ -1260,7 +955,7 @@ int nl_front_after_fork(struct nl_front *f, char *err, size_t errlen)
 	if (!f || f->port == (uint32_t)getpid())
 		return 0;
 	/* the parent's pid file entry and port go; the child's come */
-	if (f->own_pidfile && read_pid(f->cfg.pidfile) == (long)f->port)
+	if (f->own_pidfile && nlf_read_pid(f->cfg.pidfile) == (long)f->port)
 		unlink(f->cfg.pidfile);
 	f->own_pidfile = false;
 	event_free(f->ev_rx);
@@ -1272,12 +967,12 @@ int nl_front_after_fork(struct nl_front *f, char *err, size_t errlen)
 	if (open_socket(f, err, errlen) < 0)
 		return -1;
 	if (f->cfg.pidfile[0]) {
-		if (take_pidfile(f->cfg.pidfile, err, errlen) < 0)
+		if (nlf_take_pidfile(f->cfg.pidfile, err, errlen) < 0)
 			return -1;
 		f->own_pidfile = true;
 	}
 	f->ev_rx = event_new(f->base, f->fd, EV_READ | EV_PERSIST, rx_cb, f);
-	f->ev_link = event_new(f->base, f->link_fd, EV_READ | EV_PERSIST, link_cb, f);
+	f->ev_link = event_new(f->base, f->link_fd, EV_READ | EV_PERSIST, nlf_link_cb, f);
 	if (!f->ev_rx || !f->ev_link) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -1302,46 +997,3 @@ size_t nl_front_records(const struct nl_front *f)
 	return f->n;
 }
 
-json_t *nl_front_json(const struct nl_front *f)
-{
-	const struct nl_front_counters *c = &f->cnt;
-	json_t *mal = json_object();
-	for (int i = 1; i < NLP_NERR; i++)
-		if (c->malformed[i])
-			json_object_set_new(mal, nlp_strerror(-i), json_integer((json_int_t)c->malformed[i]));
-	json_t *cn = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:[I,I,I,I],s:I,s:I,s:I,s:I}",
-			       "rx_datagrams", (json_int_t)c->rx_datagrams, "rx_msgs", (json_int_t)c->rx_msgs,
-			       "rx_kernel", (json_int_t)c->rx_kernel, "rx_errors", (json_int_t)c->rx_errors,
-			       "denied", (json_int_t)c->denied, "no_creds", (json_int_t)c->no_creds,
-			       "setlink", (json_int_t)c->setlink, "getlink", (json_int_t)c->getlink,
-			       "other_type", (json_int_t)c->other_type, "no_device", (json_int_t)c->no_device,
-			       "requests", (json_int_t)c->req_op[0], (json_int_t)c->req_op[1],
-			       (json_int_t)c->req_op[2], (json_int_t)c->req_op[3],
-			       "not_station", (json_int_t)c->not_station, "refused", (json_int_t)c->refused,
-			       "deassoc_noop", (json_int_t)c->deassoc_noop, "acks_sent", (json_int_t)c->acks_sent);
-	json_t *more = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-				 "acks_settled", (json_int_t)c->acks_settled,
-				 "acks_bounded", (json_int_t)c->acks_bounded,
-				 "ack_send_errors", (json_int_t)c->ack_send_errors,
-				 "status_msgs", (json_int_t)c->status_msgs,
-				 "status_parts", (json_int_t)c->status_parts,
-				 "status_entries", (json_int_t)c->status_entries,
-				 "status_send_errors", (json_int_t)c->status_send_errors,
-				 "results_ok", (json_int_t)c->results_ok,
-				 "results_failed", (json_int_t)c->results_failed,
-				 "unsolicited_sent", (json_int_t)c->unsolicited_sent,
-				 "unsolicited_errors", (json_int_t)c->unsolicited_errors,
-				 "linkdel_seen", (json_int_t)c->linkdel_seen,
-				 "linkdel_cancelled", (json_int_t)c->linkdel_cancelled,
-				 "linkdel_deassoc", (json_int_t)c->linkdel_deassoc,
-				 "records_freed", (json_int_t)c->records_freed);
-	if (cn && more)
-		json_object_update(cn, more);
-	json_decref(more);
-	if (cn)
-		json_object_set_new(cn, "malformed", mal);
-	else
-		json_decref(mal);
-	return json_pack("{s:I,s:s,s:I,s:o*}", "port", (json_int_t)f->port, "pidfile", f->cfg.pidfile,
-			 "records", (json_int_t)f->n, "counters", cn);
-}
