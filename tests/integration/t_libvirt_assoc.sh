@@ -78,4 +78,17 @@ grep -q "Error opening file $PIDF: No such file or directory" "$T_DIR/nopid.out"
 	fail "no-daemon text: $(cat "$T_DIR/nopid.out")"
 pass "without daemon the client fails like libvirt"
 
+# ---- daemonized: the pid changes at fork, the front follows ------------------------
+nsx host "$T_BUILD/vdpd" -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" || fail "vdpd daemonize"
+wait_for 5 "daemon wrote $PIDF" test -s "$PIDF"
+dpid=$(cat "$PIDF")
+assert_eq "$(cat /proc/$dpid/comm 2>/dev/null)" vdpd "lldpad.pid names the running daemon"
+wait_for 5 "daemon wrote its own pid file" test -s "$T_DIR/vdpd.pid"
+assert_eq "$(cat "$T_DIR/vdpd.pid")" "$dpid" "same pid in both pid files"
+nlf_wait_converged
+nlc_vm $U2 $M2 associate >"$T_DIR/dz.out" 2>&1 || fail "associate with the daemonized vdpd: $(tail -2 "$T_DIR/dz.out")"
+pass "daemonized vdpd serves libvirt on port $dpid"
+kill -TERM "$dpid"
+wait_for 5 "daemon removed lldpad.pid" bash -c "[ ! -e '$PIDF' ]"
+
 done_ok
