@@ -749,6 +749,52 @@ static void test_e_port_self(void **state)
 	assert_int_equal(tb_check(&t), NLP_E_PORT_SELF);
 }
 
+/* Link notifications: a deleted macvtap, its lower device and MAC. */
+static void test_parse_link(void **state)
+{
+	struct tb t;
+	struct nlp_link l;
+	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0xde, 0x1e, 0x01 };
+	int32_t lower = 2;
+	(void)state;
+
+	tb_begin(&t, RTM_DELLINK, 9);
+	tb_attr(&t, IFLA_IFNAME, "mvt1", 5);
+	tb_attr(&t, IFLA_ADDRESS, mac, 6);
+	tb_attr(&t, IFLA_LINK, &lower, 4);
+	tb_open(&t, IFLA_LINKINFO);
+	tb_attr(&t, IFLA_INFO_KIND, "macvtap", 8);
+	tb_close(&t);
+	uint32_t len = (uint32_t)t.len;
+	memcpy(t.b, &len, 4);
+	assert_int_equal(nlp_parse_link(t.b, t.len, &l), NLP_OK);
+	assert_int_equal(l.type, RTM_DELLINK);
+	assert_int_equal(l.ifindex, 9);
+	assert_true(l.has_mac);
+	assert_memory_equal(l.mac, mac, 6);
+	assert_int_equal(l.link, 2);
+	assert_string_equal(l.kind, "macvtap");
+	assert_string_equal(l.ifname, "mvt1");
+
+	/* IFLA_LINK of 2 octets */
+	tb_begin(&t, RTM_NEWLINK, 9);
+	tb_attr(&t, IFLA_LINK, "\x02\x00", 2);
+	len = (uint32_t)t.len;
+	memcpy(t.b, &len, 4);
+	assert_int_equal(nlp_parse_link(t.b, t.len, &l), NLP_E_ATTR_LEN);
+	/* a kind longer than 15 characters is cut, NUL-terminated */
+	tb_begin(&t, RTM_NEWLINK, 9);
+	tb_open(&t, IFLA_LINKINFO);
+	tb_attr(&t, IFLA_INFO_KIND, "abcdefghijklmnopqrstuvwxyz", 26);
+	tb_close(&t);
+	len = (uint32_t)t.len;
+	memcpy(t.b, &len, 4);
+	assert_int_equal(nlp_parse_link(t.b, t.len, &l), NLP_OK);
+	assert_string_equal(l.kind, "abcdefghijklmno");
+	/* other message types are not links */
+	assert_int_equal(nlp_parse_link(libvirt_assoc, sizeof(libvirt_assoc), &l), NLP_E_MSG_TYPE);
+}
+
 static void test_strerror_all(void **state)
 {
 	(void)state;
@@ -805,6 +851,7 @@ int main(void)
 		cmocka_unit_test(test_e_semantics),
 		cmocka_unit_test(test_uuid_zero_all_16),
 		cmocka_unit_test(test_e_port_self),
+		cmocka_unit_test(test_parse_link),
 		cmocka_unit_test(test_strerror_all),
 		cmocka_unit_test(test_uuid_text),
 	};
