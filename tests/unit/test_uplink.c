@@ -319,6 +319,49 @@ static void test_bridge_restart_recovered_by_keepalive(void **state)
 	json_decref(j);
 }
 
+static void test_evb_change_and_new_peer_reassociate(void **state)
+{
+	struct fx *fx = *state;
+	struct vdp_station *st = uplink_station(fx->st);
+	struct evb_config c;
+	uint64_t before;
+
+	assert_int_equal(request(fx, VDP_MODE_ASSOC), 0);
+	assert_true(run_until(fx, &fx->associated, 1));
+
+	/* New operative values (RKA 16 = 655 ms keep-alives on both sides):
+	 * pushed to ECP/VDP and the VSIs re-associated at once. */
+	evb_config_default(&c, EVB_MODE_STATION);
+	c.rka = 16;
+	c.rrreq = true;
+	before = st->cnt.tlv_tx;
+	uplink_set_evb(fx->st, &c);
+	evb_config_default(&c, EVB_MODE_BRIDGE);
+	c.rka = 16;
+	c.rrcap = true;
+	uplink_set_evb(fx->br, &c);
+	run_for_ms(fx, 100);
+	assert_int_equal(uplink_oper(fx->st)->rka, 16);
+	assert_int_equal(uplink_oper(fx->br)->rka, 16);
+	assert_int_equal(vdp_station_keepalive_us(st), 655360);
+	assert_true(st->cnt.tlv_tx > before);
+
+	/* Another bridge (chassis ID changes) with the same operative values:
+	 * re-associated well before the 655 ms keep-alive would re-send.
+	 * (BGID alone changes what the bridge sends, so its LLDPDU leaves at
+	 * once, but not the operative values: the station has no SGID.) */
+	run_for_ms(fx, 20);
+	before = st->cnt.tlv_tx;
+	uplink_agent(fx->br)->cfg.mac[5] ^= 0x40;
+	c.gid = true;
+	uplink_set_evb(fx->br, &c);
+	run_for_ms(fx, 100);
+	assert_int_equal(uplink_oper(fx->st)->rka, 16);
+	assert_false(uplink_oper(fx->st)->gid);
+	assert_true(st->cnt.tlv_tx > before);
+	assert_true(uplink_agent(fx->st)->cnt.new_peers >= 2);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -327,6 +370,7 @@ int main(void)
 		T(test_request_waits_for_evb_then_associates),
 		T(test_link_down_pauses_link_up_reassociates),
 		T(test_bridge_restart_recovered_by_keepalive),
+		T(test_evb_change_and_new_peer_reassociate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
