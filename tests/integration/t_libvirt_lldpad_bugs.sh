@@ -8,7 +8,9 @@
 #   E  status reads are destructive (second reader loses the result) -> kept
 #   F  a request while one is in flight gets -EBUSY                  -> accepted
 #   G  UUID nil test looks at 8 octets                              -> all 16
-#   H  pid file: a live lldpad's pid file is overwritten? (vdpd refuses to start)
+#   H  a live lldpad's pid file                                      -> vdpd refuses to start
+#   I  VID 0 + bridge-chosen VLAN: DISASSOCIATE -EINVAL (found in
+#      tests/interop/t_lldpad_libvirt_client.sh)                      -> de-associated
 # (ifindex 0 / u16 request in the unsolicited message: t_libvirt_unsolicited;
 #  the 4 KiB status cap: t_libvirt_scale.)
 . "$(dirname "$0")/../lib/netns.sh"
@@ -108,5 +110,14 @@ wait_for 5 "F: final state associated" on
 # ---- G: a UUID whose first 8 octets are zero is a valid UUID ---------------------------------
 nlc_vm $U4 $M4 associate >"$T_DIR/g.out" 2>&1 || fail "G: $(tail -2 "$T_DIR/g.out")"
 assert_eq "$(bridge_mode $U4)" assoc "G: UUID $U4 associated"
+
+# ---- I: VID 0, the bridge chose the VLAN; libvirt de-associates with VID 0 --------------
+grep -q "VSI $U4: vid-assigned" "$T_DIR/vdpd.log" || fail "I: the bridge did not assign a VLAN"
+vid=$(bridgectl -j vsi show | jq -r ".[] | select(.vsiid == \"$U4\") | .filters[0].vid")
+assert_eq "$vid" $TYPEVLAN "I: bridge-chosen VLAN"
+nlc_vm $U4 $M4 disassociate >"$T_DIR/i.out" 2>&1 || fail "I: $(tail -2 "$T_DIR/i.out")"
+gone4() { [ -z "$(bridge_mode $U4)" ]; }
+wait_for 5 "I: bridge removed the VSI" gone4
+pass "I: DISASSOCIATE with VID 0 after the bridge chose VLAN $vid: $(grep '^RESULT' "$T_DIR/i.out") (lldpad: -EINVAL)"
 
 done_ok
