@@ -60,13 +60,11 @@ static void client_free(struct ctl_client *c)
 	free(c);
 }
 
-static void client_send(struct ctl_client *c, json_t *msg)
+static void client_send_text(struct ctl_client *c, char *s)
 {
-	char *s = json_dumps(msg, JSON_COMPACT);
 	size_t n;
 	uint8_t hdr[4];
 
-	json_decref(msg);
 	if (!s) {
 		c->closing = true;
 		return;
@@ -79,6 +77,14 @@ static void client_send(struct ctl_client *c, json_t *msg)
 	evbuffer_add(bufferevent_get_output(c->bev), hdr, 4);
 	evbuffer_add(bufferevent_get_output(c->bev), s, n);
 	free(s);
+}
+
+static void client_send(struct ctl_client *c, json_t *msg)
+{
+	char *s = json_dumps(msg, JSON_COMPACT);
+
+	json_decref(msg);
+	client_send_text(c, s);
 }
 
 static void client_reply_err(struct ctl_client *c, json_t *id, int errnum, const char *fmt, ...)
@@ -192,8 +198,19 @@ static void dispatch(struct ctl_client *c, const uint8_t *buf, size_t len)
 	if (r && id)
 		json_object_set(r, "id", id);
 	if (r) {
+		char *text = json_dumps(r, JSON_COMPACT);
+		size_t n = text ? strlen(text) : 0;
+
+		json_decref(r);
+		/* The cap holds both ways: a client would refuse it. */
+		if (n > CTL_MAX_FRAME) {
+			free(text);
+			client_reply_err(c, id, EMSGSIZE, "reply of %zu bytes exceeds the limit of %u; "
+					 "ask for less (e.g. offset/limit)", n, CTL_MAX_FRAME);
+			goto out;
+		}
 		srv->st.ok++;
-		client_send(c, r);
+		client_send_text(c, text);
 	}
 out:
 	json_decref(req);

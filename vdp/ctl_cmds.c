@@ -6,6 +6,7 @@
  * JSON conventions (docs/man/vdpctl.8): keys snake_case, lists always
  * arrays (also of one or none), numbers as numbers, booleans as booleans. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,25 +243,40 @@ static json_t *cmd_neighbor_show(void *ctx, json_t *args, struct ctl_error *err)
 	return a;
 }
 
-static bool vsi_matches(const struct vsi *v, const char *id)
-{
-	uint8_t b[VDP_VSIID_LEN];
+/* Budget of one vsi.show reply, well under CTL_MAX_FRAME; a VSI's JSON is
+ * about 400 octets plus 70 per filter entry. */
+#define VSI_SHOW_BUDGET (768u << 10)
 
-	return vdp_txt_vsiid_parse(v->vsiid_fmt, id, b) == 0 && memcmp(b, v->vsiid, VDP_VSIID_LEN) == 0;
+static size_t vsi_json_estimate(const struct vsi *v)
+{
+	return 400 + 70 * (size_t)v->n_filters;
 }
 
+/* vsi.show args: uplink, id (any VSIID format, looked up in O(1)), and for
+ * paging offset (VSIs to skip) and limit (at most this many).  A page also
+ * ends when it would get too large for one message; a paging client asks
+ * until it gets an empty array.  Order is the table's: stable while no VSI is
+ * added or removed. */
 static json_t *cmd_vsi_show(void *ctx, json_t *args, struct ctl_error *err)
 {
 	struct vdpd *d = ctx;
-	bool failed, bad = false;
+	bool failed, bad = false, has, paging;
 	struct vdpd_uplink *only = need_uplink(d, args, false, err, &failed);
 	const char *id = arg_str(args, "id", &bad);
+	uint32_t offset = 0, limit = UINT32_MAX;
+	size_t skipped = 0, size = 0;
 	json_t *a;
 
 	if (failed)
 		return NULL;
 	if (bad)
 		return ctl_fail(err, EINVAL, "id must be a string");
+	if (arg_uint(args, "offset", UINT32_MAX, &offset, &has, err) < 0)
+		return NULL;
+	paging = has;
+	if (arg_uint(args, "limit", UINT32_MAX, &limit, &has, err) < 0)
+		return NULL;
+	paging |= has;
 	a = json_array();
 	for (size_t i = 0; i < d->n_uplinks; i++) {
 		struct vdpd_uplink *du = d->uplinks[i];
@@ -268,9 +284,31 @@ static json_t *cmd_vsi_show(void *ctx, json_t *args, struct ctl_error *err)
 
 		if ((only && du != only) || !st)
 			continue;
-		for (struct vsi *v = vdp_station_first(st); v; v = vdp_station_next(st, v))
-			if (!id || vsi_matches(v, id))
-				json_array_append_new(a, vdpd_vsi_json(du, v));
+		if (id) {
+			/* The text may be a VSIID of any format (a MAC is also
+			 * 32 hex digits long only as "local"): try each. */
+			for (uint8_t f = VDP_VSIID_IPV4; f <= VDP_VSIID_UUID; f++) {
+				uint8_t b[VDP_VSIID_LEN];
+				struct vsi *v;
+
+				if (vdp_txt_vsiid_parse(f, id, b) == 0 && (v = vdp_station_find(st, f, b)) &&
+				    skipped++ >= offset && json_array_size(a) < limit)
+					json_array_append_new(a, vdpd_vsi_json(du, v));
+			}
+			continue;
+		}
+		for (struct vsi *v = vdp_station_first(st); v; v = vdp_station_next(st, v)) {
+			if (skipped++ < offset)
+				continue;
+			/* Without paging everything is asked for; a reply over
+			 * the cap then fails as a whole rather than silently
+			 * leaving VSIs out. */
+			if (json_array_size(a) >= limit ||
+			    (paging && json_array_size(a) && size + vsi_json_estimate(v) > VSI_SHOW_BUDGET))
+				return a;
+			size += vsi_json_estimate(v);
+			json_array_append_new(a, vdpd_vsi_json(du, v));
+		}
 	}
 	return a;
 }
@@ -619,7 +657,7 @@ static json_t *cmd_reload(void *ctx, json_t *args, struct ctl_error *err)
 const struct ctl_cmd vdpd_ctl_cmds[] = {
 	{ "uplink.show", cmd_uplink_show, "uplinks: link, EVB (local/negotiated), neighbour, VSI counts; args: uplink" },
 	{ "neighbor.show", cmd_neighbor_show, "LLDP neighbours with their EVB TLV and the negotiated values; args: uplink" },
-	{ "vsi.show", cmd_vsi_show, "VSIs with requested and confirmed state; args: uplink, id" },
+	{ "vsi.show", cmd_vsi_show, "VSIs with requested and confirmed state; args: uplink, id, offset, limit" },
 	{ "vsi.add", cmd_vsi_add, "request (pre-)association; args: uplink, mode, mgrid, typeid, typeidver, "
 				  "uuid|vsiid+vsiid_format, filter_format, filters[{mac,vid,pcp,group}], hints" },
 	{ "vsi.del", cmd_vsi_del, "de-associate (or forget an ended VSI); args: uplink, uuid|vsiid+vsiid_format" },

@@ -114,11 +114,16 @@ int vdpd_pidfile_write(int fd)
 
 /* ---- status ---- */
 
-static void update_status(struct vdpd *d)
+/* STATUS= counts every VSI, so it is sent at most once a second: a burst
+ * of thousands of associations must not cost a full scan per event. */
+static void status_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct vdpd *d = arg;
 	size_t assoc = 0, other = 0, up = 0;
 	char msg[160];
 
+	(void)fd;
+	(void)what;
 	for (size_t i = 0; i < d->n_uplinks; i++) {
 		struct uplink *u = d->uplinks[i]->u;
 		struct vdp_station *st = u ? uplink_station(u) : NULL;
@@ -137,6 +142,15 @@ static void update_status(struct vdpd *d)
 	snprintf(msg, sizeof(msg), "STATUS=%zu VSIs associated, %zu other, %zu of %zu uplinks negotiated",
 		 assoc, other, up, d->n_uplinks);
 	vdpd_sd_notify(msg);
+}
+
+static void update_status(struct vdpd *d)
+{
+	static const struct timeval second = { 1, 0 };
+
+	if (!d->ev_status || !getenv("NOTIFY_SOCKET") || event_pending(d->ev_status, EV_TIMEOUT, NULL))
+		return;
+	event_add(d->ev_status, &second);
 }
 
 /* ---- uplinks ---- */
@@ -494,6 +508,7 @@ int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *
 	/* before any libnl socket, so that our pid is free as a netlink port */
 	if (vdpd_nl_start(d) < 0)
 		return -EPERM;
+	d->ev_status = evtimer_new(d->base, status_cb, d);
 	d->ctl = ctl_server_new(d->base, opts->socket, VDPD_SOCKET_MODE, vdpd_ctl_cmds, d);
 	if (!d->ctl) {
 		int err = errno;
@@ -534,6 +549,8 @@ void vdpd_fini(struct vdpd *d)
 	for (size_t i = 0; i < sizeof(d->ev_sig) / sizeof(d->ev_sig[0]); i++)
 		if (d->ev_sig[i])
 			event_free(d->ev_sig[i]);
+	if (d->ev_status)
+		event_free(d->ev_status);
 	if (d->clock)
 		vclock_event_free(d->clock);
 	if (d->base)
@@ -703,7 +720,7 @@ int vdpd_main(int argc, char **argv)
 	log_notice(NULL, "vdpd %s started: %zu uplinks, control socket %s", VDP_VERSION,
 		   d.n_uplinks, opts.socket);
 	vdpd_sd_notify("READY=1");
-	update_status(&d);
+	status_cb(-1, 0, &d);
 	event_base_dispatch(d.base);
 	vdpd_fini(&d);
 	log_notice(NULL, "stopped");

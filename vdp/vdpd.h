@@ -80,6 +80,7 @@ struct vdpd {
 	size_t n_uplinks;
 	struct vdpd_uplink **uplinks;
 	struct event *ev_sig[4];
+	struct event *ev_status;	/* rate limit of STATUS= */
 	int pid_fd;
 	bool log_from_cli;
 	uint64_t started_us;		/* vclock time at start */

@@ -61,7 +61,7 @@ static json_t *h_big(void *ctx, json_t *args, struct ctl_error *err)
 	json_t *r;
 
 	(void)ctx;
-	if (n <= 0 || n > 900000)
+	if (n <= 0 || n > 2000000)
 		return ctl_fail(err, ERANGE, "n out of range");
 	s = malloc((size_t)n + 1);
 	memset(s, 'x', (size_t)n);
@@ -438,6 +438,23 @@ static void test_large_reply(void **state)
 	json_decref(r);
 }
 
+static void test_reply_over_cap(void **state)
+{
+	struct fx *f = *state;
+	struct ctl_server_stats st;
+	json_t *r = rpc_raw(f, "{\"version\":1,\"cmd\":\"test.big\",\"id\":9,\"args\":{\"n\":1048576}}");
+
+	/* A reply over the cap would be refused by every client: an error
+	 * instead, and the connection stays usable. */
+	assert_error_reply(r, EMSGSIZE, "exceeds the limit of 1048576");
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 9);
+	json_decref(r);
+	ctl_server_get_stats(f->srv, &st);
+	assert_int_equal(st.ok, 0);
+	assert_int_equal(st.errors, 1);
+	assert_still_serving(f);
+}
+
 static void test_builtin_help(void **state)
 {
 	struct fx *f = *state;
@@ -593,6 +610,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_byte_by_byte_and_pipelined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_mid_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_over_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_builtin_help, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_call_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_call_over_path, setup, teardown),

@@ -555,6 +555,67 @@ static void test_link_rename_and_recreate(void **state)
 	assert_string_equal(du->absent_why, strerror(ENODEV));
 }
 
+static void test_vsi_show_paging(void **state)
+{
+	struct fx *f = *state;
+	char seen[300] = { 0 };
+	uint32_t off = 0;
+	size_t pages = 0, total = 0;
+
+	/* 300 VSIs of 60 MAC/VID filters: about 1.3 MB of JSON, more than one
+	 * message may carry. */
+	for (int i = 0; i < 300; i++) {
+		char uuid[40];
+		json_t *filters = json_array();
+
+		snprintf(uuid, sizeof(uuid), "00000000-0000-0000-0000-%012d", i);
+		for (int k = 0; k < 60; k++) {
+			char mac[18];
+
+			snprintf(mac, sizeof(mac), "52:54:%02x:%02x:00:%02x", i >> 8, i & 0xff, k);
+			json_array_append_new(filters, json_pack("{s:s, s:i}", "mac", mac, "vid", 10));
+		}
+		json_decref(call_ok(f, "vsi.add", json_pack("{s:s, s:s, s:s, s:i, s:i, s:o}", "uplink", "st0",
+							     "mode", "assoc", "uuid", uuid, "typeid", 1,
+							     "typeidver", 1, "filters", filters)));
+	}
+	for (;;) {
+		json_t *r = call_ok(f, "vsi.show", json_pack("{s:i, s:i}", "offset", off, "limit", 1000));
+		size_t n = json_array_size(r), i;
+		json_t *v;
+		char *text = json_dumps(r, JSON_COMPACT);
+
+		/* Every page fits a message. */
+		assert_true(strlen(text) < CTL_MAX_FRAME);
+		free(text);
+		json_array_foreach(r, i, v) {
+			int k = atoi(json_string_value(json_object_get(v, "vsiid")) + 24);
+
+			assert_true(k >= 0 && k < 300);
+			assert_int_equal(seen[k], 0);
+			seen[k] = 1;
+		}
+		json_decref(r);
+		if (n == 0)
+			break;
+		pages++;
+		total += n;
+		off += (uint32_t)n;
+		assert_true(pages < 20);
+	}
+	assert_int_equal(total, 300);
+	assert_true(pages >= 2);
+	/* limit alone is honoured exactly. */
+	json_t *r = call_ok(f, "vsi.show", json_pack("{s:i, s:i}", "offset", 10, "limit", 7));
+	assert_int_equal(json_array_size(r), 7);
+	json_decref(r);
+	/* Without paging: everything (the control socket refuses to send it). */
+	r = call_ok(f, "vsi.show", NULL);
+	assert_int_equal(json_array_size(r), 300);
+	json_decref(r);
+	call_fail(f, "vsi.show", json_pack("{s:i}", "limit", -1), EINVAL, "limit must be a number");
+}
+
 static void test_stats(void **state)
 {
 	struct fx *f = *state;
@@ -630,6 +691,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reload_keeps_vsis, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_down_up_reassociates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_rename_and_recreate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vsi_show_paging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sd_notify_and_pidfile, setup, teardown),
 	};

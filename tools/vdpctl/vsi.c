@@ -182,22 +182,38 @@ static int vsi_show(int argc, char **argv)
 {
 	static const char *const allowed[] = { "uplink", "id", NULL };
 	struct parsed p;
-	json_t *res, *v;
-	size_t i;
+	json_t *res, *v, *all;
+	size_t i, n;
 	int rc;
 
 	if ((rc = parse_args(argc, argv, allowed, false, &p)) != 0)
 		return rc > 0 ? EXIT_OK : EXIT_USAGE;
-	res = vctl_call("vsi.show", p.args);
-	json_decref(p.args);
-	if (!res)
-		return EXIT_FAIL;
+	/* Page through: one reply is capped at 1 MiB, a host may have
+	 * thousands of VSIs.  JSON output is still one array. */
+	all = json_array();
+	for (;;) {
+		json_object_set_new(p.args, "offset", json_integer((json_int_t)json_array_size(all)));
+		json_object_set_new(p.args, "limit", json_integer(1000));
+		res = vctl_call("vsi.show", p.args);
+		if (!res) {
+			json_decref(all);
+			json_decref(p.args);
+			return EXIT_FAIL;
+		}
+		n = json_array_size(res);
+		json_array_foreach(res, i, v) {
+			if (!vctl.json)
+				print_vsi(v);
+			json_array_append(all, v);
+		}
+		json_decref(res);
+		if (n == 0)
+			break;
+	}
 	if (vctl.json)
-		vctl_print_json(res);
-	else
-		json_array_foreach(res, i, v)
-			print_vsi(v);
-	json_decref(res);
+		vctl_print_json(all);
+	json_decref(all);
+	json_decref(p.args);
 	return EXIT_OK;
 }
 
