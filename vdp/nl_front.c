@@ -319,20 +319,6 @@ void nl_front_vsi_event(struct nl_front *f, struct uplink *u, struct vsi *v, enu
 	}
 }
 
-void nl_front_uplink_gone(struct nl_front *f, struct uplink *u)
-{
-	if (!f)
-		return;
-	int ifindex = uplink_ifindex(u);
-	for (struct nlf_rec *r = f->head; r; r = r->next) {
-		if (r->ifindex != ifindex)
-			continue;
-		if (r->pending)
-			settle(r, RESP_ERROR);
-		r->confirmed = false;
-	}
-}
-
 /* ---- requests */
 
 static uint8_t op_mode(uint8_t op)

@@ -97,8 +97,6 @@ int nl_front_after_fork(struct nl_front *f, char *err, size_t errlen);
 
 /* From the daemon's uplink_ops.vsi_event (station role). */
 void nl_front_vsi_event(struct nl_front *f, struct uplink *u, struct vsi *v, enum vdp_event ev);
-/* The daemon is about to free u: answer requests waiting on it. */
-void nl_front_uplink_gone(struct nl_front *f, struct uplink *u);
 
 uint32_t nl_front_port(const struct nl_front *f);
 const struct nl_front_counters *nl_front_counters(const struct nl_front *f);

@@ -663,6 +663,13 @@ int vdpd_main(int argc, char **argv)
 		log_notice("cfg", "%s not found; starting with no uplinks", opts.config);
 	}
 	if (opts.check_only) {
+		struct nl_front_config nc;
+
+		if (nl_front_config_load(opts.config, &nc, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vdpd: %s\n", err);
+			cfg_free(&cfg);
+			return 1;
+		}
 		printf("%s: OK, %zu uplink%s", opts.config, cfg.n_uplinks, cfg.n_uplinks == 1 ? "" : "s");
 		for (size_t i = 0; i < cfg.n_uplinks; i++)
 			printf("%s%s", i ? ", " : ": ", cfg.uplinks[i].name);
