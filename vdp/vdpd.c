@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,24 @@ int vdpd_pidfile_open(const char *path, pid_t *other)
 		return err == EWOULDBLOCK ? -EEXIST : -err;
 	}
 	return fd;
+}
+
+/* /run/vdpd may not exist when vdpd is started by hand (systemd creates it
+ * through RuntimeDirectory=): create the last directory level only. */
+static void make_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (!path || !*path || strlen(path) >= sizeof(dir))
+		return;
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = 0;
+	if (mkdir(dir, 0755) == 0)
+		log_info(NULL, "created %s", dir);
 }
 
 int vdpd_pidfile_write(int fd)
@@ -684,6 +703,8 @@ int vdpd_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	int pid_fd = -1;
+	make_parent(opts.socket);
+	make_parent(opts.pidfile);
 	if (opts.pidfile && *opts.pidfile) {
 		pid_t other = 0;
 
