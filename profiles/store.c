@@ -251,8 +251,21 @@ static enum reg_origin origin_of(const struct kind *k, const void *e)
 
 int reg_store_load(struct reg *reg, const char *path, unsigned *skipped, struct reg_err *err)
 {
-	char *buf = NULL, want[32];
+	char *buf = NULL;
 	size_t len = 0;
+	int rc;
+
+	if ((rc = read_file(path, &buf, &len, err)) < 0)
+		return rc;
+	rc = reg_store_load_buf(reg, path, buf, len, skipped, err);
+	free(buf);
+	return rc;
+}
+
+int reg_store_load_buf(struct reg *reg, const char *path, const char *buf, size_t len, unsigned *skipped,
+		       struct reg_err *err)
+{
+	char want[32];
 	json_t *doc, *sumj;
 	json_error_t je;
 	const char *fmt;
@@ -271,14 +284,9 @@ int reg_store_load(struct reg *reg, const char *path, unsigned *skipped, struct 
 
 	if (skipped)
 		*skipped = 0;
-	if ((rc = read_file(path, &buf, &len, err)) < 0)
-		return rc;
-	if (len == 0) {
-		free(buf);
+	if (len == 0)
 		return sfail(err, -EINVAL, path, "empty file (a partial write?); refusing it");
-	}
 	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-	free(buf);
 	if (!doc)
 		return sfail(err, -EINVAL, path, "line %d column %d: %s (damaged or truncated); refusing it",
 			     je.line, je.column, je.text);

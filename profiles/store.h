@@ -35,6 +35,10 @@ int reg_store_save(const struct reg *reg, const char *path, struct reg_err *err)
  * not save over the file. */
 int reg_store_load(struct reg *reg, const char *path, unsigned *skipped, struct reg_err *err);
 
+/* The same on a buffer already read (path names it in messages). */
+int reg_store_load_buf(struct reg *reg, const char *path, const char *buf, size_t len, unsigned *skipped,
+		       struct reg_err *err);
+
 uint32_t reg_crc32(const void *buf, size_t len);
 
 #endif
