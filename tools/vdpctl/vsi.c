@@ -241,11 +241,13 @@ static enum outcome judge(json_t *v, bool del)
 		return FAILED;
 	if (vctl_bool(v, "in_flight") || strcmp(sm, "STATION_PROC") == 0 || strcmp(sm, "INIT") == 0)
 		return PENDING;
-	if (strcmp(vctl_str(v, "state"), vctl_str(v, "mode")) == 0)
-		return DONE;
-	/* Answered, but refused with "keep": the old state stays. */
+	/* Answered, but refused with "keep": the old state stays.  Checked
+	 * before comparing modes: a refused change of an association (other
+	 * filters, same mode) leaves state == mode. */
 	if (vctl_int(v, "status") & 0x0f)
 		return FAILED;
+	if (strcmp(vctl_str(v, "state"), vctl_str(v, "mode")) == 0)
+		return DONE;
 	return PENDING;
 }
 
