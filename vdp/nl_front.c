@@ -439,6 +439,18 @@ static void do_setlink(struct nl_front *f, const struct nlp_msg *m, const uint8_
 		return;
 	}
 
+	if (p->request != NLP_REQ_DISASSOCIATE && f->ops->check_request) {
+		static const uint8_t no_mac[6];
+		int prc = f->ops->check_request(f->ctx, uplink_ifname(u), nf ? fl[0].mac : no_mac,
+						nf ? vdp_vid(fl[0].ps_pcp_vid) : 0, p->mgr_id, p->type_id,
+						p->type_version, p->uuid);
+		if (prc < 0) {
+			f->cnt.refused++;
+			send_ack(f, src, raw, rawlen, prc);
+			return;
+		}
+	}
+
 	struct vdp_request req = {
 		.mode = op_mode(p->request),
 		.type_id = p->type_id,

@@ -59,6 +59,11 @@ int nl_front_config_load(const char *path, struct nl_front_config *c, char *err,
 struct nl_front_ops {
 	/* The station uplink for ifindex (> 0) or else ifname; NULL if none. */
 	struct uplink *(*find_uplink)(void *ctx, int ifindex, const char *ifname);
+	/* Optional: may refuse a (pre-)association before it reaches the
+	 * station (the registry's policy, profiles/reg_vdpd.h).  0, or
+	 * -errno answered to libvirt as is (counted in refused). */
+	int (*check_request)(void *ctx, const char *ifname, const uint8_t mac[6], uint16_t vlan,
+			     uint8_t mgrid, uint32_t typeid, uint8_t typeidver, const uint8_t uuid[16]);
 };
 
 struct nl_front_counters {

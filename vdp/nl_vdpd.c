@@ -5,6 +5,7 @@
 #include "log.h"
 #include "nl_front.h"
 #include "vdpd.h"
+#include "profiles/reg_vdpd.h"
 
 static struct uplink *find_uplink(void *ctx, int ifindex, const char *ifname)
 {
@@ -22,8 +23,15 @@ static struct uplink *find_uplink(void *ctx, int ifindex, const char *ifname)
 	return NULL;
 }
 
+static int check_request(void *ctx, const char *ifname, const uint8_t mac[6], uint16_t vlan, uint8_t mgrid,
+			 uint32_t typeid, uint8_t typeidver, const uint8_t uuid[16])
+{
+	return vdpd_reg_check_request(ctx, ifname, mac, vlan, mgrid, typeid, typeidver, uuid);
+}
+
 static const struct nl_front_ops vdpd_nl_ops = {
 	.find_uplink = find_uplink,
+	.check_request = check_request,
 };
 
 int vdpd_nl_start(struct vdpd *d)
