@@ -27,6 +27,8 @@ struct ctl_client {
 	struct ctl_server *srv;
 	struct bufferevent *bev;
 	bool closing;		/* flush the output, then free */
+	bool subscribed;	/* sent "subscribe": receives events */
+	unsigned topics;	/* bit per srv->topics[] entry; 0 = all */
 };
 
 struct ctl_server {
@@ -37,7 +39,20 @@ struct ctl_server {
 	void *ctx;
 	TAILQ_HEAD(, ctl_client) clients;
 	struct ctl_server_stats st;
+	unsigned n_subscribers;
 };
+
+/* Topics a client may subscribe to; an unknown one is an error so typos
+ * do not silently subscribe to nothing. */
+static const char *const topics[] = { "vsi", "uplink", "link", "config", NULL };
+
+static int topic_bit(const char *t)
+{
+	for (int i = 0; topics[i]; i++)
+		if (strcmp(topics[i], t) == 0)
+			return 1 << i;
+	return 0;
+}
 
 json_t *ctl_fail(struct ctl_error *err, int errnum, const char *fmt, ...)
 {
@@ -56,6 +71,8 @@ static void client_free(struct ctl_client *c)
 {
 	TAILQ_REMOVE(&c->srv->clients, c, link);
 	c->srv->st.clients--;
+	if (c->subscribed)
+		c->srv->n_subscribers--;
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -117,7 +134,33 @@ static json_t *builtin_help(struct ctl_server *srv)
 						   k->help ? k->help : ""));
 	json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", "help", "help",
 					   "list the commands this daemon serves"));
+	json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", "subscribe", "help",
+					   "receive events on this connection; args: topics "
+					   "[vsi, uplink, link, config] (default all)"));
 	return a;
+}
+
+static json_t *builtin_subscribe(struct ctl_client *c, json_t *args, struct ctl_error *err)
+{
+	json_t *list = json_object_get(args, "topics"), *t;
+	unsigned bits = 0;
+	size_t i;
+
+	if (list && !json_is_array(list))
+		return ctl_fail(err, EINVAL, "topics must be an array of strings");
+	json_array_foreach(list, i, t) {
+		int b = json_is_string(t) ? topic_bit(json_string_value(t)) : 0;
+
+		if (!b)
+			return ctl_fail(err, EINVAL, "unknown topic %s (known: vsi, uplink, link, config)",
+					json_is_string(t) ? json_string_value(t) : "(not a string)");
+		bits |= (unsigned)b;
+	}
+	if (!c->subscribed)
+		c->srv->n_subscribers++;
+	c->subscribed = true;
+	c->topics = bits;
+	return json_pack("{s:b}", "subscribed", 1);
 }
 
 static void dispatch(struct ctl_client *c, const uint8_t *buf, size_t len)
@@ -175,6 +218,8 @@ static void dispatch(struct ctl_client *c, const uint8_t *buf, size_t len)
 
 	if (strcmp(cmd, "help") == 0) {
 		res = builtin_help(srv);
+	} else if (strcmp(cmd, "subscribe") == 0) {
+		res = builtin_subscribe(c, args, &err);
 	} else {
 		const struct ctl_cmd *k;
 
@@ -439,6 +484,54 @@ void ctl_server_free(struct ctl_server *srv)
 	free(srv);
 }
 
+bool ctl_server_wants(const struct ctl_server *srv, const char *topic)
+{
+	int b = topic_bit(topic);
+	const struct ctl_client *c;
+
+	if (!srv || !srv->n_subscribers || !b)
+		return false;
+	TAILQ_FOREACH(c, &srv->clients, link)
+		if (c->subscribed && !c->closing && (!c->topics || (c->topics & (unsigned)b)))
+			return true;
+	return false;
+}
+
+void ctl_server_publish(struct ctl_server *srv, const char *topic, json_t *data)
+{
+	int b = topic_bit(topic);
+	struct ctl_client *c, *next;
+	json_t *msg;
+	char *text;
+
+	if (!srv || !b || !srv->n_subscribers) {
+		json_decref(data);
+		return;
+	}
+	msg = json_pack("{s:i, s:s, s:o}", "version", CTL_VERSION, "event", topic, "data", data);
+	text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	json_decref(msg);
+	if (!text || strlen(text) > CTL_MAX_FRAME) {
+		free(text);
+		return;
+	}
+	for (c = TAILQ_FIRST(&srv->clients); c; c = next) {
+		next = TAILQ_NEXT(c, link);
+		if (!c->subscribed || c->closing || (c->topics && !(c->topics & (unsigned)b)))
+			continue;
+		/* A subscriber that does not read is dropped rather than
+		 * letting its backlog grow without bound. */
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 4 * CTL_MAX_FRAME) {
+			srv->st.slow_dropped++;
+			client_free(c);
+			continue;
+		}
+		srv->st.events++;
+		client_send_text(c, strdup(text));
+	}
+	free(text);
+}
+
 void ctl_server_get_stats(const struct ctl_server *srv, struct ctl_server_stats *st)
 {
 	*st = srv->st;
@@ -448,12 +541,13 @@ json_t *ctl_server_stats_json(const struct ctl_server *srv)
 {
 	const struct ctl_server_stats *s = &srv->st;
 
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I}",
 			 "connections", (json_int_t)s->connections, "rejected", (json_int_t)s->rejected,
 			 "requests", (json_int_t)s->requests, "ok", (json_int_t)s->ok,
 			 "errors", (json_int_t)s->errors, "bad_frame", (json_int_t)s->bad_frame,
 			 "bad_json", (json_int_t)s->bad_json, "bad_version", (json_int_t)s->bad_version,
-			 "unknown_cmd", (json_int_t)s->unknown_cmd, "clients", (int)s->clients);
+			 "unknown_cmd", (json_int_t)s->unknown_cmd, "clients", (int)s->clients,
+			 "events", (json_int_t)s->events, "slow_dropped", (json_int_t)s->slow_dropped);
 }
 
 /* ---- client ---- */
@@ -647,13 +741,11 @@ int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **e
 	return rc;
 }
 
-int ctl_call(const char *path, const char *cmd, json_t *args, json_t **result, char **err,
-	     int timeout_ms)
+int ctl_connect(const char *path, char **err)
 {
 	struct sockaddr_un sun;
 	int fd, rc;
 
-	*result = NULL;
 	if (err)
 		*err = NULL;
 	if (sun_fill(&sun, path) < 0)
@@ -669,6 +761,18 @@ int ctl_call(const char *path, const char *cmd, json_t *args, json_t **result, c
 		return set_err(err, rc, "cannot connect to %s: %s (is vdpd running?)", path,
 			       strerror(-rc));
 	}
+	return fd;
+}
+
+int ctl_call(const char *path, const char *cmd, json_t *args, json_t **result, char **err,
+	     int timeout_ms)
+{
+	int fd, rc;
+
+	*result = NULL;
+	fd = ctl_connect(path, err);
+	if (fd < 0)
+		return fd;
 	rc = ctl_call_fd(fd, cmd, args, result, err, timeout_ms);
 	close(fd);
 	return rc;

@@ -6,6 +6,7 @@
  * CTL_MAX_FRAME before anything is allocated; 0 is invalid.
  *
  *   request: {"version":1, "cmd":"vsi.show", "args":{...}, "id":<any, optional>}
+ *   event:   {"version":1, "event":"vsi", "data":{...}}   (after "subscribe")
  *   reply:   {"version":1, "ok":true,  "result":<any>, "id":<echoed>}
  *            {"version":1, "ok":false, "error":"text", "errno":N, "id":<echoed>}
  *
@@ -20,6 +21,7 @@
 #ifndef VDP_CTL_H
 #define VDP_CTL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <jansson.h>
@@ -64,6 +66,8 @@ struct ctl_server_stats {
 	uint64_t bad_json;	/* frame not valid JSON, or not an object */
 	uint64_t bad_version;	/* missing or unsupported "version" */
 	uint64_t unknown_cmd;	/* "cmd" missing or not in the table */
+	uint64_t events;	/* event frames queued to subscribers */
+	uint64_t slow_dropped;	/* subscribers dropped for not reading */
 	unsigned clients;	/* connected now */
 };
 
@@ -78,6 +82,15 @@ void ctl_server_free(struct ctl_server *srv);
  * Takes ownership of fd.  0 or -errno. */
 int ctl_server_adopt(struct ctl_server *srv, int fd);
 void ctl_server_get_stats(const struct ctl_server *srv, struct ctl_server_stats *st);
+
+/* Events.  A client that sent the built-in "subscribe" command (args
+ * {"topics":["vsi","uplink","link","config"]}, none = all) receives, after
+ * that reply, frames {"version":1,"event":TOPIC,"data":{...}} on the same
+ * connection.  A subscriber whose backlog passes 4 MiB is disconnected.
+ * publish steals data; wants tells whether anyone listens (build nothing
+ * otherwise). */
+bool ctl_server_wants(const struct ctl_server *srv, const char *topic);
+void ctl_server_publish(struct ctl_server *srv, const char *topic, json_t *data);
 json_t *ctl_server_stats_json(const struct ctl_server *srv);
 
 /* Client side.  Connects to path, sends {cmd, args} (args borrowed, NULL for
@@ -89,6 +102,8 @@ json_t *ctl_server_stats_json(const struct ctl_server *srv);
  * "timed out after 5000 ms", ...).  err may be NULL. */
 int ctl_call(const char *path, const char *cmd, json_t *args, json_t **result, char **err,
 	     int timeout_ms);
+/* Connected non-blocking fd, or -errno with *err set. */
+int ctl_connect(const char *path, char **err);
 /* Same over an already connected fd (kept open), for several calls on one
  * connection and for tests. */
 int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err, int timeout_ms);

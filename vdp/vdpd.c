@@ -194,7 +194,28 @@ static void up_event(void *ctx, struct uplink *u, enum uplink_event ev)
 		log_info("uplink", "%s: %s", uplink_ifname(u), uplink_event_name(ev));
 		break;
 	}
+	if (ctl_server_wants(d->ctl, "uplink")) {
+		json_t *oper = json_null();
+
+		if (uplink_converged(u)) {
+			o = uplink_oper(u);
+			oper = json_pack("{s:i, s:i, s:i, s:i, s:b, s:b}", "r", o->r, "rte", o->rte, "rwd", o->rwd,
+					 "rka", o->rka, "rr", o->rr, "gid", o->gid);
+		}
+		ctl_server_publish(d->ctl, "uplink",
+				   json_pack("{s:s, s:s, s:s, s:b, s:o}", "uplink", uplink_ifname(u), "event",
+					     uplink_event_name(ev), "link", uplink_link_up(u) ? "up" : "down",
+					     "converged", uplink_converged(u), "oper", oper));
+	}
 	update_status(d);
+}
+
+/* Uplink life events that are the daemon's, not the uplink's. */
+static void publish_uplink(struct vdpd *d, const char *name, const char *event, const char *reason)
+{
+	if (ctl_server_wants(d->ctl, "uplink"))
+		ctl_server_publish(d->ctl, "uplink", json_pack("{s:s, s:s, s:s}", "uplink", name, "event",
+								 event, "reason", reason));
 }
 
 struct forget_req {
@@ -263,6 +284,14 @@ static void up_vsi_event(void *ctx, struct uplink *u, struct vsi *v, enum vdp_ev
 				free(r);
 		}
 	}
+	if (ev != VDP_EV_KEEPALIVE_OK && ctl_server_wants(d->ctl, "vsi")) {
+		struct vdpd_uplink *du = vdpd_find_uplink(d, uplink_ifname(u));
+
+		if (du)
+			ctl_server_publish(d->ctl, "vsi", json_pack("{s:s, s:s, s:o}", "uplink", du->cfg.name,
+								   "event", vdp_event_name(ev), "vsi",
+								   vdpd_vsi_json(du, v)));
+	}
 	if (ev != VDP_EV_KEEPALIVE_OK)
 		update_status(d);
 }
@@ -301,6 +330,7 @@ static void uplink_start(struct vdpd *d, struct vdpd_uplink *du)
 		log_msg(errno == ENODEV ? LOG_NOTICE : LOG_ERR, "uplink",
 			"%s: not started: %s%s", du->cfg.name, du->absent_why,
 			errno == ENODEV ? " (will start when it appears)" : "");
+		publish_uplink(d, du->cfg.name, "absent", du->absent_why);
 		return;
 	}
 	du->absent_why[0] = 0;
@@ -309,10 +339,11 @@ static void uplink_start(struct vdpd *d, struct vdpd_uplink *du)
 	vdp_station_set_resp_wait_max(uplink_station(du->u), (uint64_t)d->cfg.resp_wait_max_ms * 1000);
 	log_info("uplink", "%s: started (ifindex %d, link %s)", du->cfg.name, du->ifindex,
 		 uplink_link_up(du->u) ? "up" : "down");
+	publish_uplink(d, du->cfg.name, "started", "");
 	vdpd_reg_uplink_started(d, du);
 }
 
-static void uplink_stop(struct vdpd_uplink *du, const char *why)
+static void uplink_stop(struct vdpd *d, struct vdpd_uplink *du, const char *why)
 {
 	size_t n;
 
@@ -327,6 +358,7 @@ static void uplink_stop(struct vdpd_uplink *du, const char *why)
 	du->u = NULL;
 	du->ifindex = 0;
 	snprintf(du->absent_why, sizeof(du->absent_why), "%s", why);
+	publish_uplink(d, du->cfg.name, "stopped", why);
 }
 
 struct vdpd_uplink *vdpd_find_uplink(struct vdpd *d, const char *name)
@@ -345,14 +377,14 @@ void vdpd_link_event(struct vdpd *d, const char *ifname, int ifindex, bool exist
 	for (size_t i = 0; i < d->n_uplinks; i++) {
 		du = d->uplinks[i];
 		if (du->u && du->ifindex == ifindex && (!exists || strcmp(ifname, du->cfg.name) != 0))
-			uplink_stop(du, exists ? "interface renamed" : "interface removed");
+			uplink_stop(d, du, exists ? "interface renamed" : "interface removed");
 	}
 	du = vdpd_find_uplink(d, ifname);
 	if (!du || !exists)
 		return;
 	/* Same name, another interface (deleted and re-created). */
 	if (du->u && du->ifindex != ifindex)
-		uplink_stop(du, "interface re-created");
+		uplink_stop(d, du, "interface re-created");
 	if (!du->u) {
 		uplink_start(d, du);
 		return;
@@ -362,6 +394,9 @@ void vdpd_link_event(struct vdpd *d, const char *ifname, int ifindex, bool exist
 		d->cnt.link_events++;
 		log_notice("link", "%s: link %s", ifname, up ? "up: negotiating EVB, then re-associating"
 							    : "down: VDP paused");
+		if (ctl_server_wants(d->ctl, "link"))
+			ctl_server_publish(d->ctl, "link", json_pack("{s:s, s:i, s:b}", "ifname", ifname,
+								     "ifindex", ifindex, "up", up));
 		uplink_set_link(du->u, up);
 	}
 }
@@ -414,7 +449,7 @@ void vdpd_apply_config(struct vdpd *d, struct vdpd_config *cfg)
 			i++;
 			continue;
 		}
-		uplink_stop(du, "removed from the configuration");
+		uplink_stop(d, du, "removed from the configuration");
 		log_notice("cfg", "uplink %s removed", du->cfg.name);
 		free(du);
 		memmove(&d->uplinks[i], &d->uplinks[i + 1], (d->n_uplinks - i - 1) * sizeof(*d->uplinks));
@@ -458,6 +493,9 @@ void vdpd_apply_config(struct vdpd *d, struct vdpd_config *cfg)
 			if (add_uplink(d, &d->cfg.uplinks[i]) < 0)
 				log_err("cfg", "uplink %s: out of memory", d->cfg.uplinks[i].name);
 		}
+	if (ctl_server_wants(d->ctl, "config"))
+		ctl_server_publish(d->ctl, "config", json_pack("{s:s, s:i}", "event", "applied", "uplinks",
+							       (int)d->n_uplinks));
 	update_status(d);
 }
 

@@ -57,6 +57,10 @@ assert_eq "$(json_get "$nb" '.[0].port_id')" p0 "neighbour port"
 assert_eq "$(json_get "$nb" '.[0].negotiated.rka')" 20 "negotiated RKA (max of 16 and 20)"
 assert_eq "$(json_get "$nb" '.[0].negotiated.rte')" 10 "negotiated RTE (max of 10 and 8)"
 
+# Events as they happen: one JSON object per line.
+bg host monitor.log "$T_BUILD/vdpctl" -s "$SOCK" -j monitor vsi uplink
+wait_for 5 "monitor subscribed" bash -c "[ \"\$('$T_BUILD/vdpctl' -s '$SOCK' -j stats | jq '.ctl.clients')\" -ge 1 ]"
+
 # ---- associate ----------------------------------------------------------------
 vdpctl vsi add uplink eth0 mode assoc uuid $UUID1 mgrid 11 typeid 5 typeidver 4 \
 	filter mac 52:54:00:c7:3e:ce vid 10 >"$T_DIR/add.out" 2>&1 ||
@@ -65,6 +69,9 @@ v=$(vdpctl -j vsi show id $UUID1)
 assert_eq "$(json_get "$v" 'length')" 1 "vdpd lists one VSI"
 assert_eq "$(json_get "$v" '.[0].state')" assoc "vdpd VSI state"
 assert_eq "$(json_get "$v" '.[0].filters[0].mac')" 52:54:00:c7:3e:ce "vdpd VSI MAC"
+ev=$(grep -m1 '"event":"vsi"' "$T_DIR/monitor.log")
+assert_eq "$(json_get "$ev" '.data.event')" associated "monitor: vsi event"
+assert_eq "$(json_get "$ev" '.data.vsi.vsiid')" $UUID1 "monitor: VSI of the event"
 b=$(bridgectl -j vsi show)
 assert_eq "$(json_get "$b" "[.[] | select(.vsiid == \"$UUID1\")] | .[0].mode")" assoc "bridge VSI mode"
 assert_eq "$(json_get "$b" "[.[] | select(.vsiid == \"$UUID1\")] | .[0].filters[0].vid")" 10 "bridge VSI VID"
@@ -103,6 +110,9 @@ wait_for 5 "vdpd sees eth0 up" linkstate up
 on_bridge() { bridgectl -j vsi show | jq -e ".[] | select(.vsiid == \"$UUID1\" and .mode == \"assoc\")" >/dev/null; }
 wait_for 10 "VSI re-associated on the bridge after link up" on_bridge
 pass "re-associated ${WAITED_MS} ms after link up"
+grep -q '"event":"uplink","data":{"uplink":"eth0","event":"link-down"' "$T_DIR/monitor.log" ||
+	fail "monitor: no link-down event: $(tail -3 "$T_DIR/monitor.log")"
+pass "monitor saw the uplink go down and up"
 le=$(vdpctl -j stats | jq -r '.daemon.link_events')
 [ "$le" -ge 2 ] || fail "link events counted: $le"
 pass "link events counted: $le"

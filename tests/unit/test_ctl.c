@@ -462,10 +462,66 @@ static void test_builtin_help(void **state)
 	json_t *list = json_object_get(r, "result");
 
 	assert_true(json_is_array(list));
-	assert_int_equal(json_array_size(list), 5);
+	assert_int_equal(json_array_size(list), 6);	/* 4 + help + subscribe */
 	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "cmd")),
 			    "test.echo");
 	json_decref(r);
+}
+
+static void test_subscribe_and_publish(void **state)
+{
+	struct fx *f = *state;
+	struct ctl_server_stats st;
+	json_t *r;
+
+	/* Nobody listens: wants is false, publish costs nothing. */
+	assert_false(ctl_server_wants(f->srv, "vsi"));
+	ctl_server_publish(f->srv, "vsi", json_pack("{s:i}", "n", 0));
+	pump(f, 3);
+	assert_false(readable(f->fd));
+
+	r = rpc_raw(f, "{\"version\":1,\"cmd\":\"subscribe\",\"args\":{\"topics\":[\"vsi\",\"typo\"]}}");
+	assert_error_reply(r, EINVAL, "unknown topic typo");
+	json_decref(r);
+	assert_false(ctl_server_wants(f->srv, "vsi"));
+	r = rpc_raw(f, "{\"version\":1,\"cmd\":\"subscribe\",\"args\":{\"topics\":[\"vsi\"]}}");
+	assert_true(json_is_true(json_object_get(json_object_get(r, "result"), "subscribed")));
+	json_decref(r);
+	assert_true(ctl_server_wants(f->srv, "vsi"));
+	assert_false(ctl_server_wants(f->srv, "uplink"));
+	assert_false(ctl_server_wants(f->srv, "nonsense"));
+
+	/* Only the subscribed topic arrives, in order. */
+	ctl_server_publish(f->srv, "uplink", json_pack("{s:i}", "n", 1));
+	ctl_server_publish(f->srv, "vsi", json_pack("{s:i}", "n", 2));
+	ctl_server_publish(f->srv, "vsi", json_pack("{s:i}", "n", 3));
+	for (int n = 2; n <= 3; n++) {
+		r = recv_reply(f);
+		assert_int_equal(json_integer_value(json_object_get(r, "version")), CTL_VERSION);
+		assert_string_equal(json_string_value(json_object_get(r, "event")), "vsi");
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "data"), "n")), n);
+		json_decref(r);
+	}
+	pump(f, 3);
+	assert_false(readable(f->fd));
+	/* Requests still work on a subscribed connection. */
+	assert_still_serving(f);
+	ctl_server_get_stats(f->srv, &st);
+	assert_int_equal(st.events, 2);
+
+	/* A subscriber that never reads is dropped, not buffered for ever. */
+	char *big = malloc(600001);
+	memset(big, 'x', 600000);
+	big[600000] = 0;
+	for (int i = 0; i < 40; i++) {
+		ctl_server_publish(f->srv, "vsi", json_pack("{s:s}", "blob", big));
+		pump(f, 2);
+	}
+	free(big);
+	ctl_server_get_stats(f->srv, &st);
+	assert_int_equal(st.slow_dropped, 1);
+	assert_int_equal(st.clients, 0);
+	assert_false(ctl_server_wants(f->srv, "vsi"));
 }
 
 static void test_call_timeout(void **state)
@@ -612,6 +668,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_large_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_over_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_builtin_help, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_subscribe_and_publish, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_call_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_call_over_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_lifecycle, setup, teardown),

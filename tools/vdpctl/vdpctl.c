@@ -25,7 +25,7 @@ static void usage(void)
 	fprintf(stderr,
 		"Usage: vdpctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
 		"       vdpctl [ OPTIONS ] help\n"
-		"where  OBJECT := { uplink | neighbor | vsi | stats | profile | physnet | network | port |\n"
+		"where  OBJECT := { uplink | neighbor | vsi | stats | monitor | profile | physnet | network | port |\n"
 		"                   attach | detach | bind | unbind | resolve | export | hook | registry }\n"
 		"       OPTIONS := { -j | --json | -p | --pretty | -s | --socket PATH |\n"
 		"                    -t | --timeout MS | -V | --version | -h | --help }\n"
@@ -36,7 +36,8 @@ static void usage(void)
 		"       vdpctl vsi add uplink IFNAME mode MODE uuid UUID mgrid MGRID typeid N typeidver N\n"
 		"                      FILTER [ FILTER ]... [ format FFORMAT ] [ hints HINTS ]\n"
 		"       vdpctl vsi del uplink IFNAME uuid UUID\n"
-		"       vdpctl stats [ uplink IFNAME ]\n");
+		"       vdpctl stats [ uplink IFNAME ]\n"
+		"       vdpctl monitor [ vsi | uplink | link | config ]...\n");
 	reg_cmds_usage();
 	fprintf(stderr, "Try \"vdpctl OBJECT help\" for the arguments of one object.\n");
 }
@@ -114,6 +115,7 @@ static const struct {
 	{ "neighbour", do_neighbor },
 	{ "vsi", do_vsi },
 	{ "stats", do_stats },
+	{ "monitor", do_monitor },
 	REG_VDPCTL_OBJECTS,
 };
 

@@ -35,6 +35,7 @@ int do_uplink(int argc, char **argv);
 int do_neighbor(int argc, char **argv);
 int do_vsi(int argc, char **argv);
 int do_stats(int argc, char **argv);
+int do_monitor(int argc, char **argv);
 
 /* Text helpers. */
 const char *vctl_str(json_t *o, const char *key);
