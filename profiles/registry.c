@@ -110,12 +110,19 @@ int reg_uuid_parse(const char *in, uint8_t out[16])
 	return 0;
 }
 
+/* By hand, not snprintf: every lookup by interface-id canonicalises. */
 void reg_uuid_format(const uint8_t u[16], char out[REG_UUID_STRLEN + 1])
 {
-	snprintf(out, REG_UUID_STRLEN + 1,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
-		 u[12], u[13], u[14], u[15]);
+	static const char hex[] = "0123456789abcdef";
+	char *p = out;
+
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[u[i] >> 4];
+		*p++ = hex[u[i] & 15];
+	}
+	*p = 0;
 }
 
 int reg_uuid_canon(const char *in, char out[REG_UUID_STRLEN + 1])
