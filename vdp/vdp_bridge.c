@@ -195,10 +195,22 @@ void vdp_bridge_destroy(struct vdp_bridge *br)
 
 void vdp_bridge_set_params(struct vdp_bridge *br, uint8_t r, uint8_t rte, uint8_t rwd, uint8_t rka)
 {
+	uint64_t before = vdp_bridge_keepalive_timeout_us(br);
+
 	br->r = r & 7;
 	br->rte = rte & 31;
 	br->rwd = rwd & 31;
 	br->rka = rka & 31;
+	/* A longer keep-alive period: the station may already run on it (it
+	 * changes RKA as soon as its own TLV changes, and a re-association
+	 * can reach us before its LLDPDU), so the toutKeepAlive timers
+	 * armed with the old, shorter value are restarted with the new one.
+	 * Otherwise every VSI would time out right after the change. */
+	if (vdp_bridge_keepalive_timeout_us(br) <= before)
+		return;
+	for (struct vsi *v = vdp_bridge_first(br); v; v = vdp_bridge_next(br, v))
+		if (v->state == VDP_BR_WAITCMD)
+			vtimer_arm(br->clock, v->timer, vdp_bridge_keepalive_timeout_us(br));
 }
 
 struct vsi *vdp_bridge_find(const struct vdp_bridge *br, uint8_t vsiid_fmt, const uint8_t vsiid[VDP_VSIID_LEN])
