@@ -78,8 +78,8 @@ int vctl_need_arg(int argc, const char *key, void (*help)(void))
 {
 	if (argc >= 2)
 		return 0;
-	fprintf(stderr, "Command line is not complete: \"%s\" needs a value. Try \"vdpctl %s\".\n", key,
-		"OBJECT help");
+	fprintf(stderr, "Command line is not complete: \"%s\" needs a value. Try \"vdpctl %s help\".\n",
+		key, vctl.object ? vctl.object : "OBJECT");
 	(void)help;
 	return -1;
 }
@@ -179,8 +179,10 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
-		if (strcmp(objects[i].name, argv[0]) == 0)
+		if (strcmp(objects[i].name, argv[0]) == 0) {
+			vctl.object = objects[i].name;
 			return objects[i].fn(argc - 1, argv + 1);
+		}
 	fprintf(stderr, "Object \"%s\" is unknown, try \"vdpctl help\".\n", argv[0]);
 	return EXIT_USAGE;
 }

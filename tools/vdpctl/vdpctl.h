@@ -17,6 +17,7 @@ struct vctl {
 	int timeout_ms;
 	bool json;
 	bool pretty;
+	const char *object;	/* the OBJECT word, for messages */
 };
 
 extern struct vctl vctl;

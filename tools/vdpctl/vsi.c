@@ -285,6 +285,8 @@ static int finish(json_t *v, enum outcome o, bool del, int wait_s)
 	} else if (v) {
 		print_vsi(v);
 	}
+	/* The VSI first, then what went wrong, also when both go to a pipe. */
+	fflush(stdout);
 	switch (o) {
 	case DONE:
 	case GONE:
