@@ -90,6 +90,41 @@ json_t *reg_ctl_status_json(const struct reg_ctl *rc)
 			 (json_int_t)c.attachments, "bindings", (json_int_t)c.bindings, "vsis", (json_int_t)c.vsis);
 }
 
+int reg_ctl_reload_prepare(struct reg_ctl *rc, const char *config_path, struct reg_reload *rl, struct reg_err *err)
+{
+	int r;
+
+	memset(rl, 0, sizeof(*rl));
+	rl->next = reg_new(NULL, NULL);
+	if (!rl->next) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -ENOMEM;
+	}
+	if (config_path && (r = reg_config_load_file(rl->next, config_path, &rl->cfg, err)) < 0)
+		goto fail;
+	if ((r = reg_store_copy_runtime(rl->next, rc->reg, &rl->shadowed, err)) < 0)
+		goto fail;
+	return 0;
+fail:
+	reg_ctl_reload_abort(rl);
+	return r;
+}
+
+int reg_ctl_reload_commit(struct reg_ctl *rc, struct reg_reload *rl, struct reg_err *err)
+{
+	reg_set_policy(rc->reg, rl->cfg.has_policy ? rl->cfg.policy : REG_POLICY_OFF);
+	reg_replace(rc->reg, rl->next);
+	rl->next = NULL;
+	rc->shadowed += rl->shadowed;
+	return reg_ctl_save(rc, err);
+}
+
+void reg_ctl_reload_abort(struct reg_reload *rl)
+{
+	reg_free(rl->next);
+	rl->next = NULL;
+}
+
 /* ---- helpers ---- */
 
 static struct reg_ctl *need(void *ctx, struct ctl_error *err)

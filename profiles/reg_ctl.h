@@ -44,6 +44,21 @@ void reg_ctl_close(struct reg_ctl *rc);
 int reg_ctl_save(struct reg_ctl *rc, struct reg_err *err);
 json_t *reg_ctl_status_json(const struct reg_ctl *rc);
 
+/* Reload of the `registry` group in two steps, so that the daemon can
+ * refuse a whole reload: prepare builds the next registry (new config
+ * entries + the current run-time ones, which must all still fit) without
+ * touching the current one; commit swaps it in, reports only the VSIs
+ * that changed, applies the policy (off when the file sets none) and
+ * saves.  state_dir is not changed by a reload. */
+struct reg_reload {
+	struct reg *next;
+	struct reg_config cfg;
+	unsigned shadowed;
+};
+int reg_ctl_reload_prepare(struct reg_ctl *rc, const char *config_path, struct reg_reload *rl, struct reg_err *err);
+int reg_ctl_reload_commit(struct reg_ctl *rc, struct reg_reload *rl, struct reg_err *err);
+void reg_ctl_reload_abort(struct reg_reload *rl);
+
 json_t *reg_ctl_profile_add(void *ctx, json_t *args, struct ctl_error *err);
 json_t *reg_ctl_profile_set(void *ctx, json_t *args, struct ctl_error *err);
 json_t *reg_ctl_profile_del(void *ctx, json_t *args, struct ctl_error *err);

@@ -123,3 +123,43 @@ int vdpd_reg_check_request(struct vdpd *d, const char *ifname, const uint8_t mac
 		log_err("reg", "learned binding not saved: %s", err.msg);
 	return 0;
 }
+
+int vdpd_reg_reload_prepare(struct vdpd *d, struct reg_reload *rl)
+{
+	const char *cfg = d->opts.config && access(d->opts.config, R_OK) == 0 ? d->opts.config : NULL;
+	struct reg_err err;
+	int rc;
+
+	memset(rl, 0, sizeof(*rl));
+	if (!d->reg.reg)
+		return 0;
+	rc = reg_ctl_reload_prepare(&d->reg, cfg, rl, &err);
+	if (rc < 0)
+		log_err("reg", "registry: %s", err.msg);
+	return rc;
+}
+
+void vdpd_reg_reload_commit(struct vdpd *d, struct reg_reload *rl)
+{
+	struct reg_err err;
+
+	if (!d->reg.reg || !rl->next)
+		return;
+	if (reg_ctl_reload_commit(&d->reg, rl, &err) < 0)
+		log_err("reg", "registry reloaded but not saved: %s", err.msg);
+	else
+		log_info("reg", "registry reloaded: policy %s", reg_policy_name(reg_get_policy(d->reg.reg)));
+}
+
+int vdpd_reg_check_config(const char *path, struct reg_err *err)
+{
+	struct reg *reg = reg_new(NULL, NULL);
+	struct reg_config cfg;
+	int rc;
+
+	if (!reg)
+		return -ENOMEM;
+	rc = access(path, R_OK) == 0 ? reg_config_load_file(reg, path, &cfg, err) : 0;
+	reg_free(reg);
+	return rc;
+}

@@ -16,6 +16,16 @@ struct vdpd_uplink;
  * refused state file: vdpd must not start). */
 int vdpd_reg_start(struct vdpd *d);
 void vdpd_reg_stop(struct vdpd *d);
+/* SIGHUP: prepare checks vdpd.conf's registry group against the current
+ * run-time entries (0, or -errno after logging: refuse the whole reload);
+ * commit applies it and requests what changed. */
+struct reg_reload;
+int vdpd_reg_reload_prepare(struct vdpd *d, struct reg_reload *rl);
+void vdpd_reg_reload_commit(struct vdpd *d, struct reg_reload *rl);
+/* vdpd -t: the registry group alone.  0, or -EINVAL with err. */
+struct reg_err;
+int vdpd_reg_check_config(const char *path, struct reg_err *err);
+
 /* An uplink (re)started: request the desired VSIs that name it. */
 void vdpd_reg_uplink_started(struct vdpd *d, struct vdpd_uplink *du);
 

@@ -514,6 +514,28 @@ void reg_reconcile(struct reg *reg)
 	free(ids);
 }
 
+void reg_replace(struct reg *dst, struct reg *src)
+{
+	struct reg_map *pairs[][2] = {
+		{ &dst->profiles, &src->profiles }, { &dst->uplinks, &src->uplinks },
+		{ &dst->networks, &src->networks }, { &dst->net_uuids, &src->net_uuids },
+		{ &dst->ports, &src->ports },	    { &dst->port_used, &src->port_used },
+		{ &dst->attachments, &src->attachments }, { &dst->bindings, &src->bindings },
+		{ &dst->bind_macs, &src->bind_macs },
+	};
+
+	/* src leaves with dst's old entries and its own VSIs: both freed. */
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		struct reg_map t = *pairs[i][0];
+
+		*pairs[i][0] = *pairs[i][1];
+		*pairs[i][1] = t;
+	}
+	reg_free(src);
+	dst->generation++;
+	reg_reconcile(dst);
+}
+
 /* ---- profiles ---- */
 
 static int check_config_origin(const char *what, const char *name, enum reg_origin have,

@@ -212,6 +212,11 @@ void reg_get_counts(const struct reg *reg, struct reg_counts *c);
  * loading config and state, so every VSI is reported as new. */
 void reg_reconcile(struct reg *reg);
 
+/* Replaces every entry of dst by those of src, which is freed, keeping
+ * dst's ops, policy and last reported VSIs; then reconciles, so only the
+ * VSIs that differ are reported (a configuration reload). */
+void reg_replace(struct reg *dst, struct reg *src);
+
 /* Bumped by every successful mutation (the store saves when it moved). */
 uint64_t reg_generation(const struct reg *reg);
 

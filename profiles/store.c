@@ -249,6 +249,76 @@ static enum reg_origin origin_of(const struct kind *k, const void *e)
 	return *(const enum reg_origin *)((const char *)e + k->origin_off);
 }
 
+/* Adds every entry array of doc; entries shadowed by a config entry are
+ * skipped and counted.  Messages end with tail. */
+static int load_entries(struct reg *reg, json_t *doc, const char *path, const char *tail, unsigned *skipped,
+			struct reg_err *err)
+{
+	union {
+		struct reg_profile p;
+		struct reg_uplink u;
+		struct reg_network n;
+		struct reg_port po;
+		struct reg_attachment a;
+		struct reg_binding b;
+	} ent;
+	struct reg_err e;
+	int rc = -EINVAL;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const struct kind *k = &kinds[i];
+		json_t *arr = json_object_get(doc, k->key), *item;
+		size_t idx;
+
+		if (!json_is_array(arr)) {
+			sfail(err, rc, path, "\"%s\" missing or not an array%s", k->key, tail);
+			goto out;
+		}
+		json_array_foreach(arr, idx, item) {
+			const void *have;
+
+			if (k->from(item, &ent, &e) < 0) {
+				sfail(err, rc, path, "%s[%zu]: %s%s", k->key, idx, e.msg, tail);
+				goto out;
+			}
+			if (origin_of(k, &ent) == REG_ORIGIN_CONFIG) {
+				sfail(err, rc, path, "%s[%zu]: origin \"config\" is never stored%s", k->key,
+				      idx, tail);
+				goto out;
+			}
+			have = k->get(reg, &ent);
+			if (have && origin_of(k, have) == REG_ORIGIN_CONFIG) {
+				if (skipped)
+					(*skipped)++;
+				continue;
+			}
+			/* -EINVAL whatever the reason: -ENOENT would read as
+			 * "no state file" to the caller. */
+			if (k->add(reg, &ent, &e) < 0) {
+				sfail(err, rc, path, "%s[%zu]: %s%s", k->key, idx, e.msg, tail);
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
+int reg_store_copy_runtime(struct reg *dst, const struct reg *src, unsigned *skipped, struct reg_err *err)
+{
+	json_t *doc = reg_to_json(src, false);
+	int rc;
+
+	if (skipped)
+		*skipped = 0;
+	if (!doc)
+		return sfail(err, -ENOMEM, "registry", "out of memory");
+	rc = load_entries(dst, doc, "run-time entries", "", skipped, err);
+	json_decref(doc);
+	return rc;
+}
+
 int reg_store_load(struct reg *reg, const char *path, unsigned *skipped, struct reg_err *err)
 {
 	char *buf = NULL;
@@ -271,15 +341,6 @@ int reg_store_load_buf(struct reg *reg, const char *path, const char *buf, size_
 	const char *fmt;
 	json_int_t ver;
 	uint32_t crc;
-	union {
-		struct reg_profile p;
-		struct reg_uplink u;
-		struct reg_network n;
-		struct reg_port po;
-		struct reg_attachment a;
-		struct reg_binding b;
-	} ent;
-	struct reg_err e;
 	int rc;
 
 	if (skipped)
@@ -344,42 +405,7 @@ int reg_store_load_buf(struct reg *reg, const char *path, const char *buf, size_
 			}
 		}
 	}
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		const struct kind *k = &kinds[i];
-		json_t *arr = json_object_get(doc, k->key), *item;
-		size_t idx;
-
-		if (!json_is_array(arr)) {
-			sfail(err, rc, path, "\"%s\" missing or not an array; refusing it", k->key);
-			goto out;
-		}
-		json_array_foreach(arr, idx, item) {
-			const void *have;
-
-			if (k->from(item, &ent, &e) < 0) {
-				sfail(err, rc, path, "%s[%zu]: %s; refusing it", k->key, idx, e.msg);
-				goto out;
-			}
-			if (origin_of(k, &ent) == REG_ORIGIN_CONFIG) {
-				sfail(err, rc, path, "%s[%zu]: origin \"config\" is never stored; refusing it", k->key,
-				      idx);
-				goto out;
-			}
-			have = k->get(reg, &ent);
-			if (have && origin_of(k, have) == REG_ORIGIN_CONFIG) {
-				if (skipped)
-					(*skipped)++;
-				continue;
-			}
-			/* -EINVAL whatever the reason: -ENOENT would read as
-			 * "no state file" to the caller. */
-			if (k->add(reg, &ent, &e) < 0) {
-				sfail(err, rc, path, "%s[%zu]: %s; refusing it", k->key, idx, e.msg);
-				goto out;
-			}
-		}
-	}
-	rc = 0;
+	rc = load_entries(reg, doc, path, "; refusing it", skipped, err);
 out:
 	json_decref(doc);
 	return rc;

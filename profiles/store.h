@@ -39,6 +39,11 @@ int reg_store_load(struct reg *reg, const char *path, unsigned *skipped, struct 
 int reg_store_load_buf(struct reg *reg, const char *path, const char *buf, size_t len, unsigned *skipped,
 		       struct reg_err *err);
 
+/* Adds the run-time (not config) entries of src to dst, as a load would:
+ * entries shadowed by a config entry of dst are skipped and counted; any
+ * entry dst refuses is an error (used to try a configuration reload). */
+int reg_store_copy_runtime(struct reg *dst, const struct reg *src, unsigned *skipped, struct reg_err *err);
+
 uint32_t reg_crc32(const void *buf, size_t len);
 
 #endif

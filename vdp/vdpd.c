@@ -512,8 +512,18 @@ int vdpd_reload(struct vdpd *d)
 		vdpd_sd_notify("READY=1");
 		return -1;
 	}
+	struct reg_reload rl;
+
+	if (vdpd_reg_reload_prepare(d, &rl) < 0) {
+		d->cnt.reload_errors++;
+		log_err("cfg", "reload refused, configuration unchanged: registry group");
+		cfg_free(&cfg);
+		vdpd_sd_notify("READY=1");
+		return -1;
+	}
 	log_notice("cfg", "reloading %s", d->opts.config);
 	vdpd_apply_config(d, &cfg);
+	vdpd_reg_reload_commit(d, &rl);
 	vdpd_sd_notify("READY=1");
 	return 0;
 }
@@ -721,9 +731,15 @@ int vdpd_main(int argc, char **argv)
 	}
 	if (opts.check_only) {
 		struct nl_front_config nc;
+		struct reg_err rerr;
 
 		if (nl_front_config_load(opts.config, &nc, err, sizeof(err)) < 0) {
 			fprintf(stderr, "vdpd: %s\n", err);
+			cfg_free(&cfg);
+			return 1;
+		}
+		if (vdpd_reg_check_config(opts.config, &rerr) < 0) {
+			fprintf(stderr, "vdpd: %s\n", rerr.msg);
 			cfg_free(&cfg);
 			return 1;
 		}

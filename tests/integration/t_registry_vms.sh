@@ -114,4 +114,27 @@ assert_eq "$(bridgectl -j counters show | jq '.vdp.requests.deassoc')" "$deassoc
 gone_from_bridge $VM2 || fail "VM2 came back"
 pass "restart kept the registry and every association"
 
+# ---- SIGHUP reloads the registry group -------------------------------------------
+sed -i 's/name = "B"; physnet = "datacenter"; profile = "db"/name = "B"; physnet = "datacenter"; profile = "web"/' \
+	"$T_DIR/vdpd.conf"
+"$T_BUILD/vdpd" -t -f "$T_DIR/vdpd.conf" >/dev/null || fail "vdpd -t rejects the changed config"
+kill -HUP "$VDPD"
+wait_for 10 "VM1 re-associated with type 5 (network B now uses profile web)" at_bridge $VM1 5 20
+pass "reload re-derived VM1 from the new profile in ${WAITED_MS} ms"
+# Network B renamed while VM1 is attached to it: the whole reload is refused.
+sed -i 's/name = "B"; physnet/name = "C"; physnet/' "$T_DIR/vdpd.conf"
+kill -HUP "$VDPD"
+wait_for 5 "bad reload refused" grep -q "reload refused, configuration unchanged: registry group" "$T_DIR/vdpd.log"
+grep -q "attachments\[0\]: interface $VM1: network 'B' does not exist" "$T_DIR/vdpd.log" ||
+	fail "refusal reason not logged"
+assert_eq "$(vdpctl -j network show B | jq -r '.[0].profile')" web "network B unchanged"
+at_bridge $VM1 5 20 || fail "VM1 changed by a refused reload"
+# vdpd -t checks the registry group too.
+sed 's/typeid = 6;/typeid = 16777216;/' "$T_DIR/vdpd.conf" >"$T_DIR/bad.conf"
+rc=0
+"$T_BUILD/vdpd" -t -f "$T_DIR/bad.conf" >/dev/null 2>"$T_DIR/t.err" || rc=$?
+assert_eq "$rc" 1 "vdpd -t exit code for a bad registry group"
+grep -q 'registry.profiles\[1\]: "typeid" 16777216 out of range' "$T_DIR/t.err" || fail "vdpd -t: $(cat "$T_DIR/t.err")"
+pass "bad registry reload refused; vdpd -t: $(cat "$T_DIR/t.err")"
+
 done_ok

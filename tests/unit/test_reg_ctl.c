@@ -213,6 +213,87 @@ static void test_export(void **state)
 	json_decref(r);
 }
 
+
+static void write_conf(const char *path, const char *profile_of_a, const char *extra)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fprintf(fp,
+		"registry = {\n"
+		"  %s\n"
+		"  profiles = ( { name = \"web\"; type = \"qbg\"; mgrid = 11; typeid = 5; typeidver = 4; },\n"
+		"               { name = \"db\"; type = \"qbg\"; mgrid = 11; typeid = 6; typeidver = 4; } );\n"
+		"  uplinks = ( { dev = \"eth4\"; physnet = \"dc\"; } );\n"
+		"  networks = ( %s%s%s );\n"
+		"};\n",
+		extra, profile_of_a ? "{ name = \"A\"; physnet = \"dc\"; profile = \"" : "",
+		profile_of_a ? profile_of_a : "", profile_of_a ? "\"; vlan = 10; }" : "");
+	fclose(fp);
+}
+
+static void test_config_reload(void **state)
+{
+	struct fx *f = *state;
+	struct reg_ctl rc;
+	struct reg_reload rl;
+	struct reg_err err;
+	char conf[160];
+	unsigned a0, d0;
+
+	snprintf(conf, sizeof(conf), "%s/vdpd.conf", f->dir);
+	write_conf(conf, "web", "policy = \"enforce\";");
+	assert_int_equal(reg_ctl_open(&rc, conf, f->path, &ops, f, &err), 0);
+	assert_int_equal(reg_get_policy(rc.reg), REG_POLICY_ENFORCE);
+	{
+		struct reg_attachment a = { .iface_id = VM1, .network = "A" };
+		struct reg_binding b = { .iface_id = VM1, .mac = { 0x52, 0x54, 0, 0, 0, 1 }, .uplink = "eth4" };
+
+		assert_int_equal(reg_attach(rc.reg, &a, &err), 0);
+		assert_int_equal(reg_bind(rc.reg, &b, &err), 0);
+	}
+	assert_int_equal(reg_vsi_get(rc.reg, VM1)->typeid, 5);
+	a0 = f->assoc;
+	d0 = f->deassoc;
+
+	/* The same file again: nothing reported. */
+	assert_int_equal(reg_ctl_reload_prepare(&rc, conf, &rl, &err), 0);
+	assert_int_equal(reg_ctl_reload_commit(&rc, &rl, &err), 0);
+	assert_int_equal(f->assoc, a0);
+	assert_int_equal(f->deassoc, d0);
+
+	/* Network A now uses profile db: VM1 is re-derived, run-time entries kept. */
+	write_conf(conf, "db", "");
+	assert_int_equal(reg_ctl_reload_prepare(&rc, conf, &rl, &err), 0);
+	assert_int_equal(reg_ctl_reload_commit(&rc, &rl, &err), 0);
+	assert_int_equal(f->assoc, a0 + 1);
+	assert_int_equal(f->deassoc, d0 + 1);
+	assert_int_equal(reg_vsi_get(rc.reg, VM1)->typeid, 6);
+	assert_non_null(reg_binding_get(rc.reg, VM1));
+	/* No policy in the file: off. */
+	assert_int_equal(reg_get_policy(rc.reg), REG_POLICY_OFF);
+
+	/* Network A removed while VM1 is attached to it: refused, nothing changes. */
+	write_conf(conf, NULL, "");
+	assert_int_equal(reg_ctl_reload_prepare(&rc, conf, &rl, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "attachments[0]: interface " VM1 ": network 'A' does not exist"));
+	assert_null(rl.next);
+	assert_non_null(reg_network_get(rc.reg, "A"));
+	assert_int_equal(reg_vsi_get(rc.reg, VM1)->typeid, 6);
+	assert_int_equal(f->assoc, a0 + 1);
+
+	/* A syntax error: refused too. */
+	{
+		FILE *fp = fopen(conf, "w");
+
+		fputs("registry = { profiles = ( { name = ; } ); };\n", fp);
+		fclose(fp);
+	}
+	assert_int_equal(reg_ctl_reload_prepare(&rc, conf, &rl, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "vdpd.conf:1"));
+	reg_ctl_close(&rc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +302,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_save_failure_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_state_fails_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_reload, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
