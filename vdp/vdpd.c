@@ -629,6 +629,52 @@ void vdpd_fini(struct vdpd *d)
 	}
 }
 
+/* Like daemon(3), except that the parent waits until the child reports
+ * that it is serving (one byte on the returned fd) and exits 0 only then,
+ * so whoever started vdpd may use the socket and the pid file at once; it
+ * exits 1 if the child dies first.  Returns the fd in the child. */
+static int detach(void)
+{
+	int p[2], fd;
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		int err = errno;
+
+		close(p[0]);
+		close(p[1]);
+		return -err;
+	}
+	if (pid > 0) {
+		ssize_t n;
+
+		close(p[1]);
+		c = 1;
+		do
+			n = read(p[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		_exit(n == 1 && c == 0 ? 0 : 1);
+	}
+	close(p[0]);
+	setsid();
+	if (chdir("/") < 0)
+		log_debug(NULL, "chdir /: %s", strerror(errno));
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return p[1];
+}
+
 static int parse_opts(int argc, char **argv, struct vdpd_opts *o)
 {
 	static const struct option longopts[] = {
@@ -784,9 +830,11 @@ int vdpd_main(int argc, char **argv)
 	/* Under systemd (NOTIFY_SOCKET) never fork; otherwise detach unless
 	 * asked not to.  Everything that can fail has been done, so errors
 	 * reached the terminal. */
+	int ready_fd = -1;
 	if (!opts.foreground && !getenv("NOTIFY_SOCKET")) {
-		if (daemon(0, 0) < 0) {
-			log_err(NULL, "daemon: %s", strerror(errno));
+		ready_fd = detach();
+		if (ready_fd < 0) {
+			log_err(NULL, "cannot detach: %s", strerror(-ready_fd));
 			vdpd_fini(&d);
 			return 1;
 		}
@@ -802,6 +850,13 @@ int vdpd_main(int argc, char **argv)
 	log_notice(NULL, "vdpd %s started: %zu uplinks, control socket %s", VDP_VERSION,
 		   d.n_uplinks, opts.socket);
 	vdpd_sd_notify("READY=1");
+	if (ready_fd >= 0) {
+		/* The parent exits 0 now: the socket is served, the pid
+		 * file is written. */
+		if (write(ready_fd, "", 1) != 1)
+			log_warn(NULL, "parent gone before the start completed");
+		close(ready_fd);
+	}
 	status_cb(-1, 0, &d);
 	event_base_dispatch(d.base);
 	vdpd_fini(&d);

@@ -34,7 +34,7 @@ CONF
 "$T_BUILD/vdpd" -t -f "$T_DIR/vdpd.conf" >/dev/null || fail "vdpd -t rejects a good config"
 pass "vdpd -t accepts the config"
 
-bg host vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid"
+bg host vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" -S "$T_DIR/state.json"
 VDPD=$BG_PID
 bg br bridge.log "$T_BUILD/vdp-bridge" -F -d -f "$T_DIR/bridge.conf" -s "$BSOCK"
 wait_for 5 "vdpd answers on its socket" vdpctl uplink show
