@@ -60,11 +60,19 @@ pass "vdpd: $N associated"
 ka0=$(vbr_counter '.ports[0].bridge.keepalives')
 t1=$(now_ms)
 end=$((t1 + SECS * 1000))
+# A control query may time out on a loaded machine: only a number that is
+# wrong fails, and so do 5 unanswered queries in a row.
+unanswered=0
 while [ "$(now_ms)" -lt $end ]; do
-	to=$(vbr_counter '.ports[0].bridge.timeouts')
-	[ "$to" = 0 ] || fail "bridge keep-alive timeouts: $to after $(ms_to_s $(($(now_ms) - t1))) s"
-	a=$(br_assoc)
-	[ "$a" = $N ] || fail "bridge associated: $a after $(ms_to_s $(($(now_ms) - t1))) s"
+	to=$(vbr_counter '.ports[0].bridge.timeouts') a=$(br_assoc)
+	if [ -z "$to" ] || [ -z "$a" ]; then
+		unanswered=$((unanswered + 1))
+		[ $unanswered -lt 5 ] || fail "vdp-bridge did not answer 5 queries in a row"
+	else
+		unanswered=0
+		[ "$to" = 0 ] || fail "bridge keep-alive timeouts: $to after $(ms_to_s $(($(now_ms) - t1))) s"
+		[ "$a" = $N ] || fail "bridge associated: $a after $(ms_to_s $(($(now_ms) - t1))) s"
+	fi
 	sleep 1
 done
 ka=$(($(vbr_counter '.ports[0].bridge.keepalives') - ka0))
