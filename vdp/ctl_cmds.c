@@ -432,59 +432,100 @@ static int parse_filters(json_t *args, struct vdp_request *req, struct vdp_filte
 	return 0;
 }
 
-#define CTL_MAX_FILTERS 243	/* format vid: (511 - 25) / 2 */
 
-static json_t *cmd_vsi_add(void *ctx, json_t *args, struct ctl_error *err)
+int vdpd_vsi_request_parse(struct vdpd *d, json_t *args, struct vdpd_uplink **dup,
+			   struct vdp_request *req, struct vdp_filter *filters, struct ctl_error *err)
 {
-	struct vdpd *d = ctx;
-	struct vdp_filter filters[CTL_MAX_FILTERS];
-	struct vdp_request req;
-	struct vdp_station *st;
-	struct vsi *v;
 	bool failed, bad = false, has;
 	struct vdpd_uplink *du = need_uplink(d, args, true, err, &failed);
 	const char *mode = arg_str(args, "mode", &bad);
 	const char *mgrid = arg_str(args, "mgrid", &bad);
 	const char *hints = arg_str(args, "hints", &bad);
 	uint32_t typeid = 0, typeidver = 0;
-	int m, rc;
+	int m;
 
 	if (failed)
-		return NULL;
+		return -1;
 	if (bad)
-		return ctl_fail(err, EINVAL, "mode, mgrid and hints must be strings");
-	memset(&req, 0, sizeof(req));
+		return ctl_fail(err, EINVAL, "mode, mgrid and hints must be strings"), -1;
+	memset(req, 0, sizeof(*req));
 	if (!mode)
-		return ctl_fail(err, EINVAL, "mode (assoc, preassoc, preassoc-rr) is required");
+		return ctl_fail(err, EINVAL, "mode (assoc, preassoc, preassoc-rr) is required"), -1;
 	m = vdp_txt_mode_parse(mode);
 	if (m < 0 || m == VDP_MODE_DEASSOC)
 		return ctl_fail(err, EINVAL, "mode \"%s\" is not one of assoc, preassoc, preassoc-rr%s",
-				mode, m == VDP_MODE_DEASSOC ? " (use vsi.del to de-associate)" : "");
-	req.mode = (uint8_t)m;
-	if (parse_vsiid(args, &req.vsiid_fmt, req.vsiid, err) < 0)
-		return NULL;
-	memcpy(req.mgrid, du->cfg.mgrid, VDP_MGRID_LEN);
-	if (mgrid && vdp_txt_mgrid_parse(mgrid, req.mgrid) < 0)
+				mode, m == VDP_MODE_DEASSOC ? " (use vsi.del to de-associate)" : ""), -1;
+	req->mode = (uint8_t)m;
+	if (parse_vsiid(args, &req->vsiid_fmt, req->vsiid, err) < 0)
+		return -1;
+	memcpy(req->mgrid, du->cfg.mgrid, VDP_MGRID_LEN);
+	if (mgrid && vdp_txt_mgrid_parse(mgrid, req->mgrid) < 0)
 		return ctl_fail(err, EINVAL, "mgrid \"%s\" is not a number 0..255, a UUID or a name of "
-				"up to 15 letters and digits", mgrid);
+				"up to 15 letters and digits", mgrid), -1;
 	if (arg_uint(args, "typeid", 0xffffff, &typeid, &has, err) < 0)
-		return NULL;
+		return -1;
 	if (!has)
-		return ctl_fail(err, EINVAL, "typeid (VSI type ID, 0..16777215) is required");
+		return ctl_fail(err, EINVAL, "typeid (VSI type ID, 0..16777215) is required"), -1;
 	if (arg_uint(args, "typeidver", 255, &typeidver, &has, err) < 0)
-		return NULL;
+		return -1;
 	if (!has)
-		return ctl_fail(err, EINVAL, "typeidver (VSI type version, 0..255) is required");
-	req.type_id = typeid;
-	req.type_version = (uint8_t)typeidver;
+		return ctl_fail(err, EINVAL, "typeidver (VSI type version, 0..255) is required"), -1;
+	req->type_id = typeid;
+	req->type_version = (uint8_t)typeidver;
 	if (hints) {
 		int h = vdp_txt_hints_parse(hints);
 
 		if (h < 0)
-			return ctl_fail(err, EINVAL, "hints \"%s\" is not one of none, migrate-to, migrate-from", hints);
-		req.hints = (uint8_t)h;
+			return ctl_fail(err, EINVAL, "hints \"%s\" is not one of none, migrate-to, migrate-from",
+					hints), -1;
+		req->hints = (uint8_t)h;
 	}
-	if (parse_filters(args, &req, filters, CTL_MAX_FILTERS, err) < 0)
+	if (parse_filters(args, req, filters, VDPD_MAX_FILTERS, err) < 0)
+		return -1;
+	*dup = du;
+	return 0;
+}
+
+json_t *vdpd_request_json(const char *uplink, const struct vdp_request *req)
+{
+	char id[VDP_TXT_VSIID_LEN], mgr[VDP_TXT_MGRID_LEN], mac[VDP_TXT_MAC_LEN];
+	json_t *filters = json_array();
+
+	vdp_txt_vsiid_format(req->vsiid_fmt, req->vsiid, id);
+	vdp_txt_mgrid_format(req->mgrid, mgr);
+	for (uint16_t i = 0; i < req->n_filters; i++) {
+		const struct vdp_filter *f = &req->filters[i];
+		json_t *o = json_pack("{s:i}", "vid", vdp_vid(f->ps_pcp_vid));
+
+		if (vdp_ps(f->ps_pcp_vid))
+			json_object_set_new(o, "pcp", json_integer(vdp_pcp(f->ps_pcp_vid)));
+		if (req->filter_fmt == VDP_FILTER_MAC_VID || req->filter_fmt == VDP_FILTER_GROUP_MAC_VID) {
+			vdp_txt_mac_format(f->mac, mac);
+			json_object_set_new(o, "mac", json_string(mac));
+		}
+		if (req->filter_fmt == VDP_FILTER_GROUP_VID || req->filter_fmt == VDP_FILTER_GROUP_MAC_VID)
+			json_object_set_new(o, "group", json_integer(f->group_id));
+		json_array_append_new(filters, o);
+	}
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:o, s:s}", "uplink", uplink,
+			 "mode", vdp_txt_mode_name(req->mode), "vsiid_format",
+			 vdp_txt_vsiid_fmt_name(req->vsiid_fmt), "vsiid", id, "mgrid", mgr,
+			 "typeid", (int)req->type_id, "typeidver", (int)req->type_version,
+			 "filter_format", vdp_txt_filter_fmt_name(req->filter_fmt), "filters", filters,
+			 "hints", vdp_txt_hints_name(req->hints));
+}
+
+static json_t *cmd_vsi_add(void *ctx, json_t *args, struct ctl_error *err)
+{
+	struct vdpd *d = ctx;
+	struct vdp_filter filters[VDPD_MAX_FILTERS];
+	struct vdp_request req;
+	struct vdpd_uplink *du;
+	struct vdp_station *st;
+	struct vsi *v;
+	int rc;
+
+	if (vdpd_vsi_request_parse(d, args, &du, &req, filters, err) < 0)
 		return NULL;
 	if (!du->u)
 		return ctl_fail(err, ENETDOWN, "uplink %s is not running (%s)", du->cfg.name, du->absent_why);
@@ -504,15 +545,17 @@ static json_t *cmd_vsi_add(void *ctx, json_t *args, struct ctl_error *err)
 		return ctl_fail(err, -rc, "request refused: %s", strerror(-rc));
 	}
 	d->cnt.ctl_vsi_add++;
+	/* The operator's intent outlives this process and the interface. */
+	vdpd_intent_put(d, du->cfg.name, &req);
 	v = vdp_station_find(st, req.vsiid_fmt, req.vsiid);
-	log_info("ctl", "%s: %s requested by control socket", du->cfg.name, mode);
+	log_info("ctl", "%s: %s requested by control socket", du->cfg.name, vdp_txt_mode_name(req.mode));
 	return v ? vdpd_vsi_json(du, v) : json_object();
 }
 
 static json_t *cmd_vsi_del(void *ctx, json_t *args, struct ctl_error *err)
 {
 	struct vdpd *d = ctx;
-	struct vdp_filter filters[CTL_MAX_FILTERS];
+	struct vdp_filter filters[VDPD_MAX_FILTERS];
 	struct vdp_request req;
 	struct vdp_station *st;
 	struct vsi *v;
@@ -526,9 +569,13 @@ static json_t *cmd_vsi_del(void *ctx, json_t *args, struct ctl_error *err)
 	memset(&req, 0, sizeof(req));
 	if (parse_vsiid(args, &req.vsiid_fmt, req.vsiid, err) < 0)
 		return NULL;
+	/* Whatever the bridge answers, the operator no longer wants it. */
+	bool had = vdpd_intent_drop(d, du->cfg.name, req.vsiid_fmt, req.vsiid);
 	vdp_txt_vsiid_format(req.vsiid_fmt, req.vsiid, id);
 	st = du->u ? uplink_station(du->u) : NULL;
 	v = st ? vdp_station_find(st, req.vsiid_fmt, req.vsiid) : NULL;
+	if (!v && had)
+		return json_pack("{s:s, s:s, s:b}", "uplink", du->cfg.name, "vsiid", id, "removed", 1);
 	if (!v)
 		return ctl_fail(err, ENOENT, "no VSI %s on %s", id, du->cfg.name);
 	if (v->state == VDP_ST_END) {
@@ -543,7 +590,7 @@ static json_t *cmd_vsi_del(void *ctx, json_t *args, struct ctl_error *err)
 	req.type_id = v->type_id;
 	req.type_version = v->type_version;
 	req.filter_fmt = v->filter_fmt;
-	req.n_filters = v->n_filters < CTL_MAX_FILTERS ? v->n_filters : CTL_MAX_FILTERS;
+	req.n_filters = v->n_filters < VDPD_MAX_FILTERS ? v->n_filters : VDPD_MAX_FILTERS;
 	for (uint16_t i = 0; i < req.n_filters; i++)
 		filters[i] = v->filters[i].f;
 	req.filters = filters;
@@ -613,6 +660,8 @@ static json_t *cmd_stats(void *ctx, json_t *args, struct ctl_error *err)
 		"linkmon", lm ? json_object_get(lm, "stats") : NULL,
 		"uplinks", ups);
 	json_decref(lm);
+	if (r)
+		json_object_set_new(r, "intents", vdpd_intents_stats_json(d));
 	if (r && d->nl)
 		json_object_set_new(r, "netlink", nl_front_json(d->nl));
 	return r;

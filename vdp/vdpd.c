@@ -40,6 +40,8 @@ static void usage(FILE *f)
 		"  -s, --socket PATH      control socket (default " VDPD_DEFAULT_SOCKET ")\n"
 		"  -p, --pidfile PATH     pid file (default " VDPD_DEFAULT_PIDFILE "; \"\" for none)\n"
 		"  -S, --state FILE       registry state (default from vdpd.conf, else /var/lib/vdpd/registry.json)\n"
+		"  -i, --intents FILE     keep the VSIs requested by vdpctl in FILE across restarts\n"
+		"                         (vdpd.service uses " VDPD_DEFAULT_INTENTS "; default none)\n"
 		"  -F, --foreground       do not detach; log to stderr\n"
 		"  -d, --debug[=LEVEL]    log level: error, warning, notice, info, debug (default debug)\n"
 		"  -t, --check-config     parse the configuration, report, exit 0 (valid) or 1\n"
@@ -272,6 +274,11 @@ static void up_vsi_event(void *ctx, struct uplink *u, struct vsi *v, enum vdp_ev
 			vdp_reason_name(v->status & VDP_STATUS_REASON));
 	else
 		log_msg(lvl, "vdp", "%s: VSI %s: %s", uplink_ifname(u), id, vdp_event_name(ev));
+	/* The bridge said no: that intent is settled (it stays shown as
+	 * failed until deleted).  Timeouts and transmission errors keep it:
+	 * the bridge may answer after a restart. */
+	if (ev == VDP_EV_FAILED && v->reason == VDP_END_REJECTED)
+		vdpd_intent_drop(d, uplink_ifname(u), v->vsiid_fmt, v->vsiid);
 	if (ev == VDP_EV_DEASSOCIATED) {
 		struct forget_req *r = calloc(1, sizeof(*r));
 
@@ -339,6 +346,7 @@ static void uplink_start(struct vdpd *d, struct vdpd_uplink *du)
 	vdp_station_set_resp_wait_max(uplink_station(du->u), (uint64_t)d->cfg.resp_wait_max_ms * 1000);
 	log_info("uplink", "%s: started (ifindex %d, link %s)", du->cfg.name, du->ifindex,
 		 uplink_link_up(du->u) ? "up" : "down");
+	vdpd_intents_uplink_started(d, du);
 	publish_uplink(d, du->cfg.name, "started", "");
 	vdpd_reg_uplink_started(d, du);
 }
@@ -554,6 +562,7 @@ static void sig_cb(evutil_socket_t sig, short what, void *arg)
 int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *cfg)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	int rc;
 
 	memset(d, 0, sizeof(*d));
 	d->opts = *opts;
@@ -588,6 +597,9 @@ int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *
 	if (!d->lm && !opts->no_linkmon)
 		log_warn("link", "no link monitor (%s): link changes will not be followed",
 			 strerror(errno));
+	rc = vdpd_intents_open(d);
+	if (rc < 0)
+		return rc;
 	d->cfg = *cfg;
 	cfg_init(cfg);
 	apply_log_level(d);
@@ -601,6 +613,7 @@ int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *
 
 void vdpd_fini(struct vdpd *d)
 {
+	vdpd_intents_close(d);
 	vdpd_reg_stop(d);
 	vdpd_nl_stop(d);
 	for (size_t i = 0; i < d->n_uplinks; i++) {
@@ -682,6 +695,7 @@ static int parse_opts(int argc, char **argv, struct vdpd_opts *o)
 		{ "socket", required_argument, NULL, 's' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "state", required_argument, NULL, 'S' },
+		{ "intents", required_argument, NULL, 'i' },
 		{ "foreground", no_argument, NULL, 'F' },
 		{ "debug", optional_argument, NULL, 'd' },
 		{ "check-config", no_argument, NULL, 't' },
@@ -698,12 +712,15 @@ static int parse_opts(int argc, char **argv, struct vdpd_opts *o)
 	o->debug = -1;
 	o->check_only = false;
 	o->state_file = "";
+	/* Off unless asked for (the unit file does): tests and ad-hoc runs
+	 * must not pick up each other's VSIs from a shared default path. */
+	o->intents = NULL;
 	o->port_ops = NULL;
 	o->port_ctx = NULL;
 	o->assume_link_up = false;
 	o->no_linkmon = false;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:s:p:S:Fd::tVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:s:p:S:i:Fd::tVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			o->config = optarg;
@@ -716,6 +733,9 @@ static int parse_opts(int argc, char **argv, struct vdpd_opts *o)
 			break;
 		case 'S':
 			o->state_file = optarg;
+			break;
+		case 'i':
+			o->intents = optarg;
 			break;
 		case 'F':
 			o->foreground = true;
@@ -805,6 +825,7 @@ int vdpd_main(int argc, char **argv)
 	int pid_fd = -1;
 	make_parent(opts.socket);
 	make_parent(opts.pidfile);
+	make_parent(opts.intents);
 	if (opts.pidfile && *opts.pidfile) {
 		pid_t other = 0;
 

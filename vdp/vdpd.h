@@ -26,6 +26,8 @@
 #define VDPD_DEFAULT_SOCKET "/run/vdpd/vdpd.sock"
 #define VDPD_DEFAULT_PIDFILE "/run/vdpd/vdpd.pid"
 #define VDPD_SOCKET_MODE 0660
+#define VDPD_DEFAULT_INTENTS "/var/lib/vdpd/vsis.json"
+#define VDPD_MAX_FILTERS 243	/* format vid: (511 - 25) / 2 entries in one VSI TLV */
 
 struct event;
 struct event_base;
@@ -41,6 +43,8 @@ struct vdpd_opts {
 	bool foreground;
 	int debug;			/* log level from -d, -1 = from config / info */
 	bool check_only;
+	const char *intents;		/* VSIs requested through the control socket:
+					 * NULL or "" = not kept (vdp/intents.c) */
 	const char *state_file;		/* registry state: NULL none, "" config/default (profiles/reg_vdpd.h) */
 	/* Test seams (unit tests run the daemon over socketpairs): the
 	 * uplinks' port implementation, links taken as up, no netlink. */
@@ -81,6 +85,9 @@ struct vdpd {
 	struct vdpd_uplink **uplinks;
 	struct event *ev_sig[4];
 	struct event *ev_status;	/* rate limit of STATUS= */
+	json_t *intents;		/* key "uplink|fmt|vsiid" -> vsi.add args */
+	struct event *ev_intents;	/* deferred save */
+	uint64_t intents_saves, intents_save_errors;
 	int pid_fd;
 	bool log_from_cli;
 	uint64_t started_us;		/* vclock time at start */
@@ -101,7 +108,26 @@ struct vdpd_uplink *vdpd_find_uplink(struct vdpd *d, const char *name);
 /* The link monitor's report about one interface. */
 void vdpd_link_event(struct vdpd *d, const char *ifname, int ifindex, bool exists, bool up);
 
+/* Operator VSI intents (vdp/intents.c): what vsi.add asked for, kept
+ * until vsi.del, re-requested when the uplink (re)starts and, with a file,
+ * across restarts.  The file is rewritten at most every 200 ms and at a
+ * clean stop. */
+int vdpd_intents_open(struct vdpd *d);
+void vdpd_intents_close(struct vdpd *d);
+void vdpd_intent_put(struct vdpd *d, const char *uplink, const struct vdp_request *req);
+/* True if there was one. */
+bool vdpd_intent_drop(struct vdpd *d, const char *uplink, uint8_t vsiid_fmt,
+		      const uint8_t vsiid[VDP_VSIID_LEN]);
+void vdpd_intents_uplink_started(struct vdpd *d, struct vdpd_uplink *du);
+json_t *vdpd_intents_stats_json(const struct vdpd *d);
+
 /* Control commands (vdp/ctl_cmds.c). */
+/* vsi.add's argument parsing, shared with the intents: fills *du, req
+ * (req->filters = filters, VDPD_MAX_FILTERS entries).  0 or -1 with err. */
+int vdpd_vsi_request_parse(struct vdpd *d, json_t *args, struct vdpd_uplink **du,
+			   struct vdp_request *req, struct vdp_filter *filters, struct ctl_error *err);
+/* The canonical vsi.add arguments for a request. */
+json_t *vdpd_request_json(const char *uplink, const struct vdp_request *req);
 extern const struct ctl_cmd vdpd_ctl_cmds[];
 json_t *vdpd_vsi_json(const struct vdpd_uplink *du, const struct vsi *v);
 

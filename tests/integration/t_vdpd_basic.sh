@@ -34,7 +34,7 @@ CONF
 "$T_BUILD/vdpd" -t -f "$T_DIR/vdpd.conf" >/dev/null || fail "vdpd -t rejects a good config"
 pass "vdpd -t accepts the config"
 
-bg host vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" -S "$T_DIR/state.json"
+bg host vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" -S "$T_DIR/state.json" -i "$T_DIR/vsis.json"
 VDPD=$BG_PID
 bg br bridge.log "$T_BUILD/vdp-bridge" -F -d -f "$T_DIR/bridge.conf" -s "$BSOCK"
 wait_for 5 "vdpd answers on its socket" vdpctl uplink show
@@ -147,5 +147,22 @@ grep -q "stopping; VSIs stay associated" "$T_DIR/vdpd.log" || fail "no stop mess
 bridgectl -j vsi show | jq -e ".[] | select(.vsiid == \"$UUID3\" and .mode == \"assoc\")" >/dev/null ||
 	fail "the bridge lost the VSI when vdpd stopped"
 pass "bridge keeps the VSI after vdpd stopped"
+
+# ---- restart: the operator's VSIs come back from the intents file ------------
+assert_eq "$(jq '.vsis | length' "$T_DIR/vsis.json")" 1 "intents kept on disk"
+deassocs=$(bridgectl -j counters show | jq '.vdp.requests.deassoc')
+cat >"$T_DIR/vdpd.conf" <<CONF
+global = { mgrid = "blabla"; };
+uplinks = ( { name = "eth0"; evb = { rte = 10; rka = 16; }; lldp = { tx_interval = 2; }; } );
+CONF
+bg host vdpd2.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" \
+	-S "$T_DIR/state.json" -i "$T_DIR/vsis.json"
+VDPD=$BG_PID
+back() { [ "$(vdpctl -j vsi show id $UUID3 2>/dev/null | jq -r '.[0].state')" = assoc ]; }
+wait_for 15 "VSI requested again after the restart and confirmed" back
+pass "restarted vdpd re-associated the stored VSI in ${WAITED_MS} ms"
+assert_eq "$(bridgectl -j counters show | jq '.vdp.requests.deassoc')" "$deassocs" \
+	"no De-Associate reached the bridge across the restart"
+kill -TERM "$VDPD"
 
 done_ok

@@ -81,7 +81,7 @@ struct fx {
 	struct vdpd d;
 	struct wire w;
 	struct uplink *br;
-	char dir[64], conf[96], sock[96];
+	char dir[64], conf[96], sock[96], intents[96];
 };
 
 static void write_conf(struct fx *f, const char *text)
@@ -97,7 +97,19 @@ static const char base_conf[] =
 	"global = { mgrid = \"blabla\"; };\n"
 	"uplinks = ( { name = \"st0\"; evb = { rte = 8; rka = 14; }; } );\n";
 
+static int setup_common(void **state, bool intents);
+
 static int setup(void **state)
+{
+	return setup_common(state, false);
+}
+
+static int setup_intents(void **state)
+{
+	return setup_common(state, true);
+}
+
+static int setup_common(void **state, bool intents)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct vdpd_opts o = { 0 };
@@ -111,6 +123,7 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->conf, sizeof(f->conf), "%s/vdpd.conf", f->dir);
 	snprintf(f->sock, sizeof(f->sock), "%s/vdpd.sock", f->dir);
+	snprintf(f->intents, sizeof(f->intents), "%s/vsis.json", f->dir);
 	write_conf(f, base_conf);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
 	f->w.fd[0] = sv[0];
@@ -124,6 +137,7 @@ static int setup(void **state)
 	o.port_ctx = &f->w;
 	o.assume_link_up = true;
 	o.no_linkmon = true;
+	o.intents = intents ? f->intents : NULL;
 	assert_int_equal(cfg_load_file(f->conf, &cfg, err, sizeof(err)), 0);
 	assert_int_equal(vdpd_init(&f->d, &o, &cfg), 0);
 
@@ -145,6 +159,7 @@ static int teardown(void **state)
 	uplink_free(f->br, false);
 	vdpd_fini(&f->d);
 	unlink(f->conf);
+	unlink(f->intents);
 	rmdir(f->dir);
 	free(f);
 	return 0;
@@ -616,6 +631,139 @@ static void test_vsi_show_paging(void **state)
 	call_fail(f, "vsi.show", json_pack("{s:i}", "limit", -1), EINVAL, "limit must be a number");
 }
 
+static json_t *intents_file(struct fx *f)
+{
+	json_t *doc = json_load_file(f->intents, 0, NULL);
+
+	assert_non_null(doc);
+	assert_int_equal(json_integer_value(json_object_get(doc, "version")), 1);
+	return doc;
+}
+
+/* A second daemon life on the same intents file and a new wire. */
+static void restart(struct fx *f)
+{
+	struct vdpd_opts o = f->d.opts;
+	struct vdpd_config cfg;
+	struct uplink_params bp;
+	char err[256];
+	int sv[2];
+
+	uplink_free(f->br, false);
+	vdpd_fini(&f->d);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+	f->w.fd[0] = sv[0];
+	f->w.fd[1] = sv[1];
+	assert_int_equal(cfg_load_file(f->conf, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(vdpd_init(&f->d, &o, &cfg), 0);
+	uplink_params_default(&bp, UPLINK_BRIDGE);
+	bp.port_ops = &wire_ops;
+	bp.port_ctx = &f->w;
+	bp.link = UPLINK_LINK_UP;
+	f->br = uplink_new(f->d.base, f->d.clock, "br0", UPLINK_BRIDGE, &bp, NULL, NULL);
+	assert_non_null(f->br);
+}
+
+static void test_intents_survive_restart(void **state)
+{
+	struct fx *f = *state;
+	json_t *doc, *e;
+	uint8_t id[16];
+
+	assert_true(wait_converged(f, 3000));
+	associate(f, UUID1);
+	json_decref(call_ok(f, "vsi.add", json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:[{s:i, s:i}]}",
+						    "uplink", "st0", "mode", "preassoc", "vsiid_format", "mac",
+						    "vsiid", "52:54:00:aa:bb:cc", "typeid", 7, "typeidver", 1,
+						    "filters", "vid", 20, "pcp", 5)));
+	assert_true(wait_vsi(f, "52:54:00:aa:bb:cc", "state", "preassoc", 3000));
+	run_ms(f, 300);	/* the deferred save */
+	doc = intents_file(f);
+	assert_int_equal(json_array_size(json_object_get(doc, "vsis")), 2);
+	json_decref(doc);
+
+	/* Stop (nothing is de-associated) and start again: both VSIs are
+	 * requested again from the file, in their canonical form. */
+	restart(f);
+	assert_true(wait_converged(f, 3000));
+	assert_true(wait_vsi(f, UUID1, "state", "assoc", 3000));
+	assert_true(wait_vsi(f, "52:54:00:aa:bb:cc", "state", "preassoc", 3000));
+	assert_int_equal(vdp_txt_uuid_parse(UUID1, id), 0);
+	assert_non_null(vdp_bridge_find(uplink_bridge(f->br), VDP_VSIID_UUID, id));
+	json_t *r = call_ok(f, "vsi.show", json_pack("{s:s}", "id", "52:54:00:aa:bb:cc"));
+	e = json_array_get(json_object_get(json_array_get(r, 0), "filters"), 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "pcp")), 5);
+	assert_true(json_is_true(json_object_get(e, "ps")));
+	json_decref(r);
+	r = call_ok(f, "stats", NULL);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "intents"), "vsis")), 2);
+	json_decref(r);
+
+	/* vsi.del ends the intent at once. */
+	json_decref(call_ok(f, "vsi.del", json_pack("{s:s, s:s}", "uplink", "st0", "uuid", UUID1)));
+	run_ms(f, 300);
+	doc = intents_file(f);
+	assert_int_equal(json_array_size(json_object_get(doc, "vsis")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc, "vsis"), 0),
+							       "vsiid")), "52:54:00:aa:bb:cc");
+	json_decref(doc);
+}
+
+static void test_intents_replayed_when_interface_returns(void **state)
+{
+	struct fx *f = *state;
+	struct vdpd_uplink *du = vdpd_find_uplink(&f->d, "st0");
+	uint8_t id[16];
+	int sv[2];
+
+	assert_true(wait_converged(f, 3000));
+	associate(f, UUID1);
+	vdpd_link_event(&f->d, "st0", du->ifindex, false, false);
+	assert_null(du->u);
+	/* A new interface by that name (new wire, new bridge port). */
+	uplink_free(f->br, false);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+	f->w.fd[0] = sv[0];
+	f->w.fd[1] = sv[1];
+	struct uplink_params bp;
+	uplink_params_default(&bp, UPLINK_BRIDGE);
+	bp.port_ops = &wire_ops;
+	bp.port_ctx = &f->w;
+	bp.link = UPLINK_LINK_UP;
+	f->br = uplink_new(f->d.base, f->d.clock, "br0", UPLINK_BRIDGE, &bp, NULL, NULL);
+	vdpd_link_event(&f->d, "st0", 42, true, true);
+	assert_non_null(du->u);
+	assert_true(wait_vsi(f, UUID1, "state", "assoc", 3000));
+	assert_int_equal(vdp_txt_uuid_parse(UUID1, id), 0);
+	assert_non_null(vdp_bridge_find(uplink_bridge(f->br), VDP_VSIID_UUID, id));
+}
+
+static void test_intents_bad_file_refused(void **state)
+{
+	struct fx *f = *state;
+	struct vdpd_opts o = f->d.opts;
+	struct vdpd_config cfg;
+	char err[256], buf[128];
+	FILE *fp;
+
+	/* One daemon per process (signals): stop the fixture's first. */
+	uplink_free(f->br, false);
+	f->br = NULL;
+	vdpd_fini(&f->d);
+
+	fp = fopen(f->intents, "w");
+	fputs("{\"version\":1,\"vsis\":[", fp);	/* truncated */
+	fclose(fp);
+	assert_int_equal(cfg_load_file(f->conf, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(vdpd_init(&f->d, &o, &cfg), -EINVAL);
+	cfg_free(&cfg);
+	/* Not overwritten. */
+	fp = fopen(f->intents, "r");
+	assert_non_null(fgets(buf, sizeof(buf), fp));
+	fclose(fp);
+	assert_string_equal(buf, "{\"version\":1,\"vsis\":[");
+}
+
 static void test_stats(void **state)
 {
 	struct fx *f = *state;
@@ -692,6 +840,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_link_down_up_reassociates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_rename_and_recreate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vsi_show_paging, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_intents_survive_restart, setup_intents, teardown),
+		cmocka_unit_test_setup_teardown(test_intents_replayed_when_interface_returns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_intents_bad_file_refused, setup_intents, teardown),
 		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sd_notify_and_pidfile, setup, teardown),
 	};

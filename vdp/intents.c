@@ -1,0 +1,217 @@
+/* Operator VSI intents: the desired state vsi.add established, kept so
+ * that neither an interface that goes away and comes back nor a restart of
+ * vdpd loses it (DESIGN: nothing lost).  Stored as the canonical vsi.add
+ * arguments, so a replay goes through exactly the validation a request
+ * does.  File: {"version":1,"vsis":[ARGS,...]}, written to a temporary
+ * name, synced and renamed over the old one. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "vdp/log.h"
+#include "vdp/vdp_text.h"
+#include "vdp/vdpd.h"
+
+#define SAVE_DELAY_MS 200
+
+static void key_of(char *buf, size_t len, const char *uplink, uint8_t fmt, const uint8_t id[VDP_VSIID_LEN])
+{
+	int n = snprintf(buf, len, "%s|%u|", uplink, fmt);
+
+	for (int i = 0; i < VDP_VSIID_LEN && n + 2 < (int)len; i++, n += 2)
+		snprintf(buf + n, len - (size_t)n, "%02x", id[i]);
+}
+
+static bool persistent(const struct vdpd *d)
+{
+	return d->opts.intents && *d->opts.intents;
+}
+
+static int save(struct vdpd *d)
+{
+	char tmp[4096];
+	json_t *doc, *list = json_array(), *v;
+	const char *k;
+	int fd, rc = 0;
+	char *text;
+	size_t n;
+
+	json_object_foreach(d->intents, k, v)
+		json_array_append(list, v);
+	doc = json_pack("{s:i, s:o}", "version", 1, "vsis", list);
+	text = doc ? json_dumps(doc, JSON_INDENT(1)) : NULL;
+	json_decref(doc);
+	if (!text)
+		return -ENOMEM;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", d->opts.intents);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = -errno;
+	} else {
+		n = strlen(text);
+		if (write(fd, text, n) != (ssize_t)n || write(fd, "\n", 1) != 1 || fsync(fd) < 0)
+			rc = -errno ? -errno : -EIO;
+		if (close(fd) < 0 && !rc)
+			rc = -errno;
+		if (!rc && rename(tmp, d->opts.intents) < 0)
+			rc = -errno;
+		if (rc)
+			unlink(tmp);
+	}
+	free(text);
+	if (rc) {
+		d->intents_save_errors++;
+		log_err("vsi", "saving %s: %s", d->opts.intents, strerror(-rc));
+	} else {
+		d->intents_saves++;
+	}
+	return rc;
+}
+
+static void save_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	save(arg);
+}
+
+static void changed(struct vdpd *d)
+{
+	static const struct timeval delay = { 0, SAVE_DELAY_MS * 1000 };
+
+	if (!persistent(d) || !d->ev_intents || event_pending(d->ev_intents, EV_TIMEOUT, NULL))
+		return;
+	event_add(d->ev_intents, &delay);
+}
+
+int vdpd_intents_open(struct vdpd *d)
+{
+	json_error_t jerr;
+	json_t *doc, *list, *v;
+	size_t i;
+
+	d->intents = json_object();
+	if (!d->intents)
+		return -ENOMEM;
+	if (!persistent(d))
+		return 0;
+	d->ev_intents = evtimer_new(d->base, save_cb, d);
+	if (access(d->opts.intents, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	doc = json_load_file(d->opts.intents, JSON_REJECT_DUPLICATES, &jerr);
+	list = json_object_get(doc, "vsis");
+	if (!doc || json_integer_value(json_object_get(doc, "version")) != 1 || !json_is_array(list)) {
+		/* Refuse to start rather than overwrite what we cannot read. */
+		log_err("vsi", "%s:%d: %s", d->opts.intents, doc ? 1 : jerr.line,
+			doc ? "not a version 1 intents file ({\"version\":1,\"vsis\":[...]})" : jerr.text);
+		json_decref(doc);
+		return -EINVAL;
+	}
+	json_array_foreach(list, i, v) {
+		const char *up = json_string_value(json_object_get(v, "uplink"));
+		const char *fs = json_string_value(json_object_get(v, "vsiid_format"));
+		const char *ids = json_string_value(json_object_get(v, "vsiid"));
+		int fmt = fs ? vdp_txt_vsiid_fmt_parse(fs) : -1;
+		uint8_t id[VDP_VSIID_LEN];
+		char key[128];
+
+		/* The rest is validated when the entry is requested (the
+		 * uplink may not even be configured now: kept for later). */
+		if (!up || fmt < 0 || !ids || vdp_txt_vsiid_parse((uint8_t)fmt, ids, id) < 0) {
+			log_warn("vsi", "%s: entry %zu ignored: no uplink, vsiid_format or vsiid",
+				 d->opts.intents, i + 1);
+			continue;
+		}
+		key_of(key, sizeof(key), up, (uint8_t)fmt, id);
+		json_object_set(d->intents, key, v);
+	}
+	log_info("vsi", "%s: %zu VSI intents loaded", d->opts.intents, json_object_size(d->intents));
+	json_decref(doc);
+	return 0;
+}
+
+void vdpd_intents_close(struct vdpd *d)
+{
+	if (d->ev_intents) {
+		if (event_pending(d->ev_intents, EV_TIMEOUT, NULL))
+			save(d);
+		event_free(d->ev_intents);
+		d->ev_intents = NULL;
+	}
+	json_decref(d->intents);
+	d->intents = NULL;
+}
+
+void vdpd_intent_put(struct vdpd *d, const char *uplink, const struct vdp_request *req)
+{
+	char key[128];
+	json_t *args;
+
+	if (!d->intents)
+		return;
+	key_of(key, sizeof(key), uplink, req->vsiid_fmt, req->vsiid);
+	args = vdpd_request_json(uplink, req);
+	if (!args)
+		return;
+	json_object_set_new(d->intents, key, args);
+	changed(d);
+}
+
+bool vdpd_intent_drop(struct vdpd *d, const char *uplink, uint8_t vsiid_fmt,
+		      const uint8_t vsiid[VDP_VSIID_LEN])
+{
+	char key[128];
+
+	if (!d->intents)
+		return false;
+	key_of(key, sizeof(key), uplink, vsiid_fmt, vsiid);
+	if (json_object_del(d->intents, key) < 0)
+		return false;
+	changed(d);
+	return true;
+}
+
+void vdpd_intents_uplink_started(struct vdpd *d, struct vdpd_uplink *du)
+{
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+
+	if (!d->intents || !du->u)
+		return;
+	json_object_foreach(d->intents, k, v) {
+		struct vdp_filter filters[VDPD_MAX_FILTERS];
+		struct vdp_request req;
+		struct vdpd_uplink *got;
+		struct ctl_error err = { 0 };
+		int rc;
+
+		if (strcmp(json_string_value(json_object_get(v, "uplink")) ?: "", du->cfg.name) != 0)
+			continue;
+		if (vdpd_vsi_request_parse(d, v, &got, &req, filters, &err) < 0) {
+			log_warn("vsi", "%s: stored VSI not requested: %s", du->cfg.name, err.msg);
+			continue;
+		}
+		rc = vdp_station_request(uplink_station(du->u), &req);
+		if (rc < 0)
+			log_warn("vsi", "%s: stored VSI %s refused: %s", du->cfg.name,
+				 json_string_value(json_object_get(v, "vsiid")), strerror(-rc));
+		else
+			n++;
+	}
+	if (n)
+		log_notice("vsi", "%s: %zu stored VSIs requested again", du->cfg.name, n);
+}
+
+json_t *vdpd_intents_stats_json(const struct vdpd *d)
+{
+	return json_pack("{s:s, s:I, s:I, s:I}", "file", persistent(d) ? d->opts.intents : "",
+			 "vsis", (json_int_t)(d->intents ? json_object_size(d->intents) : 0),
+			 "saves", (json_int_t)d->intents_saves, "save_errors",
+			 (json_int_t)d->intents_save_errors);
+}
