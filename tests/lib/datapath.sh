@@ -15,6 +15,13 @@
 #   set    vsi_macs  (type ether_addr)  MACs of associated VSIs, all ports
 #   chain  forward   (hook forward, priority 0, policy accept)
 #   rule   iifname { "<port>", ... } ether saddr != @vsi_macs counter drop
+# vdp-bridge's VLAN isolation (datapath.vlan_isolation, on by default) adds
+#   map    vsi_vlan  (ether_addr : mark)      MAC -> VID of its confirmed filter
+#   set    vsi_ep    (ether_addr . mark)      (MAC . VID) pairs
+#   rules  meta mark set ether saddr map @vsi_vlan; broadcast/multicast accept;
+#          oifname { ports } ether daddr . meta mark != @vsi_ep counter drop
+# dp_bridge below builds only the MAC part (vlan_isolation = false), which is
+# all a test without VDP VLANs needs.
 
 DP_TABLE=${DP_TABLE:-vdp_bridge}
 
@@ -75,7 +82,25 @@ dp_allowed()
 		jq -r '.nftables[] | select(.set) | .set.elem // [] | .[]' | sort
 }
 
-# dp_drops NS: frames dropped so far for unassociated sources.
+# dp_endpoints NS: vdp-bridge's (MAC VID) pairs of set vsi_ep, one a line,
+# sorted ("MAC VID"); empty without VLAN isolation.
+dp_endpoints()
+{
+	nsx "$1" nft -j list set bridge "$DP_TABLE" vsi_ep 2>/dev/null |
+		jq -r '.nftables[] | select(.set) | .set.elem // [] | .[] | .concat | "\(.[0]) \(.[1])"' | sort
+}
+
+# dp_vlan_drops NS: unicast frames dropped so far because the destination is
+# not an associated VSI of the sender's VLAN (the vsi_ep rule's counter).
+dp_vlan_drops()
+{
+	nsx "$1" nft -j list chain bridge "$DP_TABLE" forward |
+		jq -r '[.nftables[] | select(.rule) | select(any(.rule.expr[]; .match.right == "@vsi_ep")) |
+			.rule.expr[] | select(.counter) | .counter.packets] | add // 0'
+}
+
+# dp_drops NS: frames dropped so far (all drop rules: unassociated sources,
+# and with VLAN isolation destinations outside the sender's VLAN).
 dp_drops()
 {
 	nsx "$1" nft -j list chain bridge "$DP_TABLE" forward |

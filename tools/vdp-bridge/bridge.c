@@ -492,20 +492,20 @@ void vbr_restart(struct vbr *b)
 	vbr_datapath_dirty(b);
 }
 
-/* Recomputes the set of associated MACs; runs shortly after the last
+/* Recomputes the associated (MAC, VID) pairs; runs shortly after the last
  * change, so a burst of thousands of associations costs one scan. */
 static void datapath_sync_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct vbr *b = arg;
-	uint8_t (*macs)[6];
+	struct vbr_dp_entry *e;
 	size_t n = 0, cap = 0;
 
 	(void)fd;
 	(void)what;
 	for (size_t i = 0; i < b->n_ports; i++)
 		cap += vdp_bridge_count(uplink_bridge(b->ports[i]->u)) * 4 + 1;
-	macs = calloc(cap, 6);
-	if (!macs)
+	e = calloc(cap, sizeof(*e));
+	if (!e)
 		return;
 	for (size_t i = 0; i < b->n_ports; i++) {
 		struct vdp_bridge *br = uplink_bridge(b->ports[i]->u);
@@ -517,12 +517,16 @@ static void datapath_sync_cb(evutil_socket_t fd, short what, void *arg)
 				continue;
 			if (v->filter_fmt != VDP_FILTER_MAC_VID && v->filter_fmt != VDP_FILTER_GROUP_MAC_VID)
 				continue;
-			for (uint16_t k = 0; k < v->n_filters && n < cap; k++)
-				memcpy(macs[n++], v->filters[k].f.mac, 6);
+			/* The confirmed filter: a VID 0 request was answered
+			 * with the type's VLAN (41.2.9). */
+			for (uint16_t k = 0; k < v->n_filters && n < cap; k++, n++) {
+				memcpy(e[n].mac, v->filters[k].f.mac, 6);
+				e[n].vid = vdp_vid(v->filters[k].f.ps_pcp_vid);
+			}
 		}
 	}
-	datapath_set_macs(b->dp, (const uint8_t (*)[6])macs, n);
-	free(macs);
+	datapath_set(b->dp, e, n);
+	free(e);
 }
 
 void vbr_datapath_dirty(struct vbr *b)

@@ -24,6 +24,7 @@ void vbr_conf_init(struct vbr_conf *c)
 	snprintf(c->dp.table, sizeof(c->dp.table), "vdp_bridge");
 	snprintf(c->dp.nft, sizeof(c->dp.nft), "nft");
 	c->dp.hairpin = true;
+	c->dp.vlan_isolation = true;
 }
 
 void vbr_conf_free(struct vbr_conf *c)
@@ -356,13 +357,15 @@ static int parse_fault(struct cerr *e, const config_setting_t *g, struct vbr_con
 
 static int parse_datapath(struct cerr *e, const config_setting_t *g, struct vbr_conf *c)
 {
-	static const char *const names[] = { "enable", "bridge", "table", "nft", "hairpin", "ports", NULL };
+	static const char *const names[] = { "enable", "bridge", "table", "nft", "hairpin", "vlan_isolation",
+					     "ports", NULL };
 	const config_setting_t *s;
 
 	if (!config_setting_is_group(g))
 		return bad(e, g, "datapath: a group is expected");
 	if (only(e, g, names) || get_bool(e, g, "enable", &c->dp.enable) ||
 	    get_bool(e, g, "hairpin", &c->dp.hairpin) ||
+	    get_bool(e, g, "vlan_isolation", &c->dp.vlan_isolation) ||
 	    get_str(e, g, "bridge", c->dp.bridge, sizeof(c->dp.bridge)) < 0 ||
 	    get_str(e, g, "table", c->dp.table, sizeof(c->dp.table)) < 0 ||
 	    get_str(e, g, "nft", c->dp.nft, sizeof(c->dp.nft)) < 0)
@@ -460,7 +463,7 @@ json_t *vbr_conf_json(const struct vbr_conf *c)
 	}
 	for (size_t i = 0; i < c->dp.n_ports; i++)
 		json_array_append_new(dports, json_string(c->dp.ports[i]));
-	return json_pack("{s:s, s:o, s:{s:b, s:i, s:i, s:i, s:i, s:b}, s:{s:i, s:b, s:i, s:b, s:i, s:o, s:o}, s:{s:b, s:s, s:s, s:b, s:o}}",
+	return json_pack("{s:s, s:o, s:{s:b, s:i, s:i, s:i, s:i, s:b}, s:{s:i, s:b, s:i, s:b, s:i, s:o, s:o}, s:{s:b, s:s, s:s, s:b, s:b, s:o}}",
 			 "control", c->ctl_path, "interfaces", ifs,
 			 "evb", "rrcap", c->evb.rrcap, "r", c->evb.r, "rte", c->evb.rte,
 			 "rwd", c->evb.rwd, "rka", c->evb.rka, "bgid", c->evb.gid,
@@ -470,5 +473,5 @@ json_t *vbr_conf_json(const struct vbr_conf *c)
 			 "unknown_manager_reason", c->db.unknown_mgr_status,
 			 "managers", mgrs, "types", types,
 			 "datapath", "enable", c->dp.enable, "bridge", c->dp.bridge, "table", c->dp.table,
-			 "hairpin", c->dp.hairpin, "ports", dports);
+			 "hairpin", c->dp.hairpin, "vlan_isolation", c->dp.vlan_isolation, "ports", dports);
 }

@@ -1,9 +1,18 @@
 /* Optional data path: the Linux bridge forwards a station port's frames
- * only from the MACs of associated VSIs.  An nftables bridge-family table
- * holds a set of those MACs; a forward-hook chain drops frames entering
- * from a station-facing port whose source MAC is not in it.  Hairpin
- * (reflective relay, 802.1Qbg clause 40) is turned on for those ports, so
- * VM-to-VM traffic on one host goes out and back as VEPA requires.
+ * only from the MACs of associated VSIs, and (VLAN isolation, the default)
+ * only to a VSI of the same VLAN.  An nftables bridge-family table holds
+ * the MACs (set vsi_macs), each MAC's VID (map vsi_vlan) and the
+ * (MAC . VID) pairs (set vsi_ep), all from the confirmed filters; a
+ * forward-hook chain drops frames entering from a station-facing port whose
+ * source MAC is not associated, copies the source's VID into the packet
+ * mark, and drops a unicast frame leaving by a station-facing port unless
+ * (destination MAC . mark) is an associated endpoint.  The VEPA frames are
+ * untagged (the VID lives only in the VDP filter, 41.2.9), so the VLAN of
+ * a frame is that of the VSI that sent it.  Broadcast and multicast pass
+ * from any associated source (ARP); the unicast answer is what the VLAN
+ * check stops.  Hairpin (reflective relay, 802.1Qbg clause 40) is turned
+ * on for the station ports, so VM-to-VM traffic on one host goes out and
+ * back as VEPA requires.
  *
  * nft runs as a child process on a script file (one nft transaction per
  * run, so the set is never half-written); the loop watches SIGCHLD.  Only
@@ -46,7 +55,7 @@ struct datapath {
 	uint64_t gen_running;	/* generation the running sync writes */
 	uint64_t gen_synced;	/* generation known to be in the kernel */
 	size_t n_want;
-	uint8_t (*want)[6];
+	struct vbr_dp_entry *want;	/* sorted by MAC, then VID; unique */
 	uint64_t runs;
 	uint64_t errors;
 	char last_error[128];
@@ -54,9 +63,19 @@ struct datapath {
 
 static void dp_kick(struct datapath *d);
 
-static int mac_cmp(const void *a, const void *b)
+static int entry_cmp(const void *a, const void *b)
 {
-	return memcmp(a, b, 6);
+	const struct vbr_dp_entry *x = a, *y = b;
+	int c = memcmp(x->mac, y->mac, 6);
+
+	return c ? c : (int)x->vid - (int)y->vid;
+}
+
+/* want[i] is the first entry of its MAC: that VID is the MAC's VLAN as a
+ * source (an untagged frame cannot say which of several it meant). */
+static bool first_of_mac(const struct datapath *d, size_t i)
+{
+	return i == 0 || memcmp(d->want[i - 1].mac, d->want[i].mac, 6) != 0;
 }
 
 static void set_hairpin(const char *port)
@@ -92,27 +111,71 @@ static int write_script(struct datapath *d, enum dp_job job)
 		return -ENOMEM;
 	}
 	if (job == DP_SETUP) {
+		bool vl = d->conf.vlan_isolation;
+
 		/* Create-then-delete makes the delete safe on a clean start. */
 		fprintf(f, "table bridge %s {}\ndelete table bridge %s\n", t, t);
 		fprintf(f, "table bridge %s {\n\tset vsi_macs { type ether_addr; }\n", t);
+		if (vl)
+			fprintf(f, "\tmap vsi_vlan { type ether_addr : mark; }\n"
+				   "\tset vsi_ep { type ether_addr . mark; }\n");
 		fprintf(f, "\tchain forward {\n\t\ttype filter hook forward priority 0; policy accept;\n");
 		if (d->n_ports) {
-			fprintf(f, "\t\tiifname {");
-			for (size_t i = 0; i < d->n_ports; i++)
-				fprintf(f, "%s \"%s\"", i ? "," : "", d->ports[i]);
-			fprintf(f, " } ether saddr != @vsi_macs counter drop\n");
+			char ports[VBR_MAX_IFACES * (IF_NAMESIZE + 4) + 8];
+			size_t o = 0;
+
+			o += (size_t)snprintf(ports + o, sizeof(ports) - o, "{");
+			for (size_t i = 0; i < d->n_ports && o < sizeof(ports); i++)
+				o += (size_t)snprintf(ports + o, sizeof(ports) - o, "%s \"%s\"",
+						      i ? "," : "", d->ports[i]);
+			if (o < sizeof(ports))
+				snprintf(ports + o, sizeof(ports) - o, " }");
+			fprintf(f, "\t\tiifname %s ether saddr != @vsi_macs counter drop\n", ports);
+			if (vl) {
+				/* The mark carries the sender's VID to the
+				 * egress check; group bit set = broadcast or
+				 * multicast, which any VSI may send. */
+				fprintf(f, "\t\tiifname %s meta mark set ether saddr map @vsi_vlan\n", ports);
+				fprintf(f, "\t\tiifname %s ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 accept\n",
+					ports);
+				fprintf(f, "\t\tiifname %s oifname %s ether daddr . meta mark != @vsi_ep counter drop\n",
+					ports, ports);
+			}
 		}
 		fprintf(f, "\t}\n}\n");
 	}
-	/* Setup continues with the set's contents, so one run is enough. */
+	/* Setup continues with the contents, so one run is enough. */
 	fprintf(f, "flush set bridge %s vsi_macs\n", t);
+	if (d->conf.vlan_isolation)
+		fprintf(f, "flush map bridge %s vsi_vlan\nflush set bridge %s vsi_ep\n", t, t);
 	if (d->n_want) {
 		char m[VDP_TXT_MAC_LEN];
+		size_t k = 0;
 
 		fprintf(f, "add element bridge %s vsi_macs {", t);
 		for (size_t i = 0; i < d->n_want; i++) {
-			vdp_txt_mac_format(d->want[i], m);
-			fprintf(f, "%s %s", i ? "," : "", m);
+			if (!first_of_mac(d, i))
+				continue;
+			vdp_txt_mac_format(d->want[i].mac, m);
+			fprintf(f, "%s %s", k++ ? "," : "", m);
+		}
+		fprintf(f, " }\n");
+	}
+	if (d->n_want && d->conf.vlan_isolation) {
+		char m[VDP_TXT_MAC_LEN];
+		size_t k = 0;
+
+		fprintf(f, "add element bridge %s vsi_vlan {", t);
+		for (size_t i = 0; i < d->n_want; i++) {
+			if (!first_of_mac(d, i))
+				continue;
+			vdp_txt_mac_format(d->want[i].mac, m);
+			fprintf(f, "%s %s : %u", k++ ? "," : "", m, d->want[i].vid);
+		}
+		fprintf(f, " }\nadd element bridge %s vsi_ep {", t);
+		for (size_t i = 0; i < d->n_want; i++) {
+			vdp_txt_mac_format(d->want[i].mac, m);
+			fprintf(f, "%s %s . %u", i ? "," : "", m, d->want[i].vid);
 		}
 		fprintf(f, " }\n");
 	}
@@ -174,7 +237,7 @@ static void dp_kick(struct datapath *d)
 	}
 	d->job = job;
 	d->runs++;
-	log_debug("dp", "nft %s started (pid %d, %zu MACs)", job == DP_SETUP ? "setup" : "sync",
+	log_debug("dp", "nft %s started (pid %d, %zu MAC/VID pairs)", job == DP_SETUP ? "setup" : "sync",
 		  (int)d->child, d->n_want);
 }
 
@@ -246,22 +309,22 @@ struct datapath *datapath_new(struct event_base *base, const struct vbr_datapath
 	return d;
 }
 
-void datapath_set_macs(struct datapath *d, const uint8_t (*macs)[6], size_t n)
+void datapath_set(struct datapath *d, const struct vbr_dp_entry *e, size_t n)
 {
-	uint8_t (*w)[6] = NULL;
+	struct vbr_dp_entry *w = NULL;
 	size_t k = 0;
 
 	if (n) {
-		w = malloc(n * 6);
+		w = malloc(n * sizeof(*w));
 		if (!w)
 			return;
-		memcpy(w, macs, n * 6);
-		qsort(w, n, 6, mac_cmp);
+		memcpy(w, e, n * sizeof(*w));
+		qsort(w, n, sizeof(*w), entry_cmp);
 		for (size_t i = 0; i < n; i++)
-			if (k == 0 || memcmp(w[k - 1], w[i], 6) != 0)
-				memmove(w[k++], w[i], 6);
+			if (k == 0 || entry_cmp(&w[k - 1], &w[i]) != 0)
+				w[k++] = w[i];
 	}
-	if (k == d->n_want && (k == 0 || memcmp(w, d->want, k * 6) == 0)) {
+	if (k == d->n_want && (k == 0 || memcmp(w, d->want, k * sizeof(*w)) == 0)) {
 		free(w);
 		return;
 	}
@@ -274,21 +337,24 @@ void datapath_set_macs(struct datapath *d, const uint8_t (*macs)[6], size_t n)
 
 json_t *datapath_json(const struct datapath *d)
 {
-	json_t *macs = json_array(), *ports = json_array();
+	json_t *macs = json_array(), *eps = json_array(), *ports = json_array();
 	char m[VDP_TXT_MAC_LEN];
 
 	for (size_t i = 0; i < d->n_want; i++) {
-		vdp_txt_mac_format(d->want[i], m);
-		json_array_append_new(macs, json_string(m));
+		vdp_txt_mac_format(d->want[i].mac, m);
+		if (first_of_mac(d, i))
+			json_array_append_new(macs, json_string(m));
+		json_array_append_new(eps, json_pack("{s:s, s:i}", "mac", m, "vid", d->want[i].vid));
 	}
 	for (size_t i = 0; i < d->n_ports; i++)
 		json_array_append_new(ports, json_string(d->ports[i]));
-	return json_pack("{s:b, s:s, s:s, s:o, s:b, s:b, s:I, s:I, s:I, s:s, s:o}",
+	return json_pack("{s:b, s:s, s:s, s:o, s:b, s:b, s:b, s:I, s:I, s:I, s:s, s:o, s:o}",
 			 "enabled", true, "bridge", d->conf.bridge, "table", d->conf.table,
-			 "ports", ports, "ready", d->setup_done,
+			 "ports", ports, "vlan_isolation", d->conf.vlan_isolation, "ready", d->setup_done,
 			 "synced", d->setup_done && d->gen_synced == d->gen && d->child == 0,
 			 "generation", (json_int_t)d->gen, "runs", (json_int_t)d->runs,
-			 "errors", (json_int_t)d->errors, "last_error", d->last_error, "macs", macs);
+			 "errors", (json_int_t)d->errors, "last_error", d->last_error, "macs", macs,
+			 "endpoints", eps);
 }
 
 void datapath_free(struct datapath *d)

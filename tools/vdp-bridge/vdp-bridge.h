@@ -30,6 +30,7 @@ struct vbr_datapath_conf {
 	char table[64];			/* nftables bridge-family table */
 	char nft[256];			/* nft program */
 	bool hairpin;			/* reflective relay on the station ports */
+	bool vlan_isolation;		/* unicast only between VSIs of one VID */
 	size_t n_ports;			/* station-facing ports; 0 = the VDP interfaces */
 	char ports[VBR_MAX_IFACES][IF_NAMESIZE];
 };
@@ -115,12 +116,18 @@ void vbr_datapath_dirty(struct vbr *b);
 extern const struct ctl_cmd vbr_ctl_cmds[];
 json_t *vbr_vsi_json(struct vbr *b, struct uplink *u, struct vsi *v);
 
-/* datapath.c: nftables set of associated VSI MACs. */
+/* datapath.c: nftables sets of associated VSI MACs and their VLANs. */
 struct datapath;
+/* One (MAC, VID) pair of a confirmed MAC/VID filter. */
+struct vbr_dp_entry {
+	uint8_t mac[6];
+	uint16_t vid;
+};
 struct datapath *datapath_new(struct event_base *base, const struct vbr_datapath_conf *c,
 			      const char *const *ports, size_t n_ports);
-/* Desired set of MACs (6 octets each); the datapath converges to it. */
-void datapath_set_macs(struct datapath *d, const uint8_t (*macs)[6], size_t n);
+/* Desired (MAC, VID) pairs, any order, duplicates allowed; the datapath
+ * converges to them. */
+void datapath_set(struct datapath *d, const struct vbr_dp_entry *e, size_t n);
 json_t *datapath_json(const struct datapath *d);
 /* Removes the table (blocking, at exit) and frees. */
 void datapath_free(struct datapath *d);
