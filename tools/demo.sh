@@ -62,7 +62,7 @@ global = { mgrid = "demo"; };
 uplinks = ( { name = "eth0"; evb = { rte = 10; rka = 16; }; lldp = { tx_interval = 2; }; } );
 CONF
 sed 's/^/    /' "$T_DIR/vdpd.conf"
-bg host vdpd.log "$T_BUILD/vdpd" -F -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/state.json"
+bg host vdpd.log "$T_BUILD/vdpd" -F -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/state.json" "${VDPD_INTENTS[@]}"
 wait_for 5 "vdpd answers on its socket" vdpctl uplink show
 converged() { [ "$(vdpctl -j uplink show | jq -r '.[0].converged')" = true ]; }
 wait_for 10 "EVB negotiated" converged

@@ -56,7 +56,7 @@ CONF
 "$VBR" -t -f "$T_DIR/bridge.conf" >/dev/null || fail "-t refuses the good config"
 bg br bridge.log "$VBR" -F -d -f "$T_DIR/bridge.conf" -s "$BSOCK" --seed 11
 BRPID=$BG_PID
-bg host vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" -S "$T_DIR/state.json"
+bg host vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" -S "$T_DIR/state.json" "${VDPD_INTENTS[@]}"
 wait_for 5 "vdp-bridge answers status" br status
 wait_for 5 "EVB converged at the bridge" brj '.ports_converged == 1' status
 wait_for 5 "vdpd answers" vdpctl uplink show

@@ -28,7 +28,7 @@ registry = {
 	networks = ( { name = "qbgnet"; physnet = "datacenter"; profile = "sales"; } );
 };
 CONF
-bg host vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/registry.json"
+bg host vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/registry.json" "${VDPD_INTENTS[@]}"
 wait_for 5 "vdpd answers on its socket" vdpctl registry show
 
 cat >"$T_DIR/port.xml" <<XML

@@ -79,7 +79,7 @@ grep -q "Error opening file $PIDF: No such file or directory" "$T_DIR/nopid.out"
 pass "without daemon the client fails like libvirt"
 
 # ---- daemonized: the pid changes at fork, the front follows ------------------------
-nsx host "$T_BUILD/vdpd" -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" -S "$T_DIR/state.json" || fail "vdpd daemonize"
+nsx host "$T_BUILD/vdpd" -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" -S "$T_DIR/state.json" "${VDPD_INTENTS[@]}" || fail "vdpd daemonize"
 wait_for 5 "daemon wrote $PIDF" test -s "$PIDF"
 dpid=$(cat "$PIDF")
 assert_eq "$(cat /proc/$dpid/comm 2>/dev/null)" vdpd "lldpad.pid names the running daemon"

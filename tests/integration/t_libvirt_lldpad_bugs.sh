@@ -36,7 +36,7 @@ wait_for 5 "fake lldpad running" bash -c "pgrep -x lldpad | grep -q ."
 fpid=$(pgrep -x -n lldpad)
 echo "$fpid" >"$PIDF"
 rc=0
-nsx host "$T_BUILD/vdpd" -F -f "$T_DIR/vdpd.conf" -s "$T_DIR/x.sock" -p "$T_DIR/x.pid" -S "$T_DIR/x.json" >"$T_DIR/h.out" 2>&1 || rc=$?
+nsx host "$T_BUILD/vdpd" -F -f "$T_DIR/vdpd.conf" -s "$T_DIR/x.sock" -p "$T_DIR/x.pid" -S "$T_DIR/x.json" "${VDPD_INTENTS[@]}" >"$T_DIR/h.out" 2>&1 || rc=$?
 [ $rc != 0 ] || fail "vdpd started while lldpad holds $PIDF"
 grep -q "lldpad (pid $fpid) holds $PIDF" "$T_DIR/h.out" || fail "H message: $(cat "$T_DIR/h.out")"
 assert_eq "$(cat "$PIDF")" "$fpid" "H: lldpad's pid file untouched"

@@ -46,7 +46,7 @@ vdp = { types = ( { name = "web"; type_id = 5; version = 4; }, { name = "db"; ty
 CONF
 
 start_vdpd() {
-	bg host vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" -S "$STATE"
+	bg host vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" -S "$STATE" "${VDPD_INTENTS[@]}"
 	VDPD=$BG_PID
 	wait_for 5 "vdpd answers on its socket" vdpctl registry show
 }

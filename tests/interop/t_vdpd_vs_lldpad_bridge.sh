@@ -28,7 +28,7 @@ lldpad_start br eth0 bridge ecprte=12 vdprka=16 vdprwd=18
 cat >"$T_DIR/vdpd.conf" <<CONF
 uplinks = ( { name = "eth0"; evb = { r = 3; rte = 14; rwd = 20; rka = 15; }; lldp = { tx_interval = 2; }; } );
 CONF
-bg st vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/state.json"
+bg st vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/state.json" "${VDPD_INTENTS[@]}"
 t0=$(now_ms)
 wait_for 5 "vdpd answers on its socket" vdpctl uplink show
 converged() { [ "$(vdpctl -j uplink show | jq -r '.[0].converged')" = true ]; }

@@ -150,6 +150,15 @@ bridge_add()
 # mac_of NS IF
 mac_of() { ip -n "$(nsname "$1")" -o link show "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
 
+# VDPD_INTENTS: options that keep vdpd's VSI intents file (default
+# /var/lib/vdpd/vsis.json) in $T_DIR, empty for a vdpd built without
+# --intents.  Every vdpd a test starts gets -S FILE (registry state) and
+# "${VDPD_INTENTS[@]}", so the host's files never leak into a test.
+VDPD_INTENTS=()
+if "$T_BUILD/vdpd" --help 2>/dev/null | grep -q -- '--intents'; then
+	VDPD_INTENTS=(--intents "$T_DIR/vdpd-intents.json")
+fi
+
 # ---- processes ----------------------------------------------------------------
 
 # bg [-m] NS LOGFILE cmd...: start cmd inside NS in the background, output to
