@@ -340,10 +340,18 @@ static void client_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct ctl_client *c = arg;
 
-	(void)bev;
 	if (what & BEV_EVENT_TIMEOUT)
 		c->srv->st.bad_frame++;
-	/* EOF, error or timeout: nothing more will be read. */
+	/* A client may half-close after its last request (shutdown, or
+	 * `socat` with stdin at EOF): its replies still go out, then the
+	 * connection is freed by client_write_cb. */
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+		c->closing = true;
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
+	/* Error, timeout, or EOF with nothing to send: done. */
 	client_free(c);
 }
 

@@ -408,6 +408,49 @@ static void test_byte_by_byte_and_pipelined(void **state)
 	assert_int_equal(f->calls, 4);
 }
 
+static void test_half_close_still_answered(void **state)
+{
+	struct fx *f = *state;
+	struct ctl_server_stats st;
+	size_t got = 0;
+	int64_t deadline = ctl_deadline(2000);
+
+	/* Three requests, then shutdown(SHUT_WR): all three replies arrive
+	 * before the server closes. */
+	static const char req[] = "{\"version\":1,\"cmd\":\"test.echo\"}";
+	static const char big[] = "{\"version\":1,\"cmd\":\"test.big\",\"args\":{\"n\":600000}}";
+	static char buf[1 << 20];
+
+	/* The last reply is larger than a socket buffer: it cannot have left
+	 * before the server sees the end of the stream. */
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(ctl_send_frame(f->fd, req, strlen(req), ctl_deadline(100)), 0);
+	assert_int_equal(ctl_send_frame(f->fd, big, strlen(big), ctl_deadline(100)), 0);
+	assert_int_equal(shutdown(f->fd, SHUT_WR), 0);
+	for (;;) {
+		ssize_t n;
+
+		pump(f, 1);
+		n = recv(f->fd, buf + got, sizeof(buf) - got, MSG_DONTWAIT);
+		if (n == 0)
+			break;
+		if (n > 0)
+			got += (size_t)n;
+		assert_true(ctl_deadline(0) < deadline);
+	}
+	size_t frames = 0, p = 0;
+	while (p + 4 <= got) {
+		p += 4 + ((size_t)(uint8_t)buf[p] << 24 | (size_t)(uint8_t)buf[p + 1] << 16 |
+			  (size_t)(uint8_t)buf[p + 2] << 8 | (uint8_t)buf[p + 3]);
+		frames++;
+	}
+	assert_int_equal(p, got);
+	assert_int_equal(frames, 3);
+	assert_int_equal(f->calls, 2);
+	ctl_server_get_stats(f->srv, &st);
+	assert_int_equal(st.clients, 0);
+}
+
 static void test_disconnect_mid_frame(void **state)
 {
 	struct fx *f = *state;
@@ -664,6 +707,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zero_length_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize_frame_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_byte_by_byte_and_pipelined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_half_close_still_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_mid_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_over_cap, setup, teardown),
