@@ -48,6 +48,8 @@ golden vsi_add_ok vsi add uplink eth0 mode assoc uuid a1412857-60f7-4ce1-e95a-21
 golden vsi_add_refused vsi add uplink eth0 mode assoc uuid 09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f \
 	typeid 99 typeidver 1 filter mac 52:54:00:00:00:99 vid 11 pcp 3
 golden vsi_del_unknown vsi del uplink eth0 uuid 6e5a1f0c-1d2b-4c3a-9e8f-7a6b5c4d3e2f
+golden vsi_add_deassoc vsi add uplink eth0 mode deassoc uuid 6e5a1f0c-1d2b-4c3a-9e8f-7a6b5c4d3e2f \
+	mgrid 11 typeid 5 typeidver 4 filter mac 52:54:00:00:00:03 vid 12
 golden usage_what_is vsi add uplink eth0 colour red
 golden usage_missing_value vsi add uplink
 golden usage_object frobnicate

@@ -21,14 +21,15 @@ static void vsi_help(void)
 		"                      FILTER [ FILTER ]... [ format FFORMAT ] [ hints HINTS ]\n"
 		"                      [ wait SECS | nowait ]\n"
 		"       vdpctl vsi del uplink IFNAME VSI [ wait SECS | nowait ]\n"
-		"where  MODE := { assoc | preassoc | preassoc-rr }\n"
+		"where  MODE := { assoc | preassoc | preassoc-rr | deassoc }\n"
 		"       VSI := { uuid UUID | vsiid-format { ipv4 | ipv6 | mac | local | uuid } vsiid VSIID }\n"
 		"       MGRID := { 0..255 | UUID | NAME (1-15 letters, digits, '-', '_', '.') }\n"
 		"       FILTER := filter [ mac MAC ] [ vid VID ] [ pcp PCP ] [ group GROUPID ]\n"
 		"       FFORMAT := { vid | mac-vid | group-vid | group-mac-vid }\n"
 		"       HINTS := { none | migrate-to | migrate-from }\n"
 		"VID 0 asks the bridge to choose the VLAN.  Without format, it follows from the\n"
-		"filter fields given.  add and del wait %d s for the bridge unless told otherwise.\n",
+		"filter fields given.  add and del wait %d s for the bridge unless told otherwise.\n"
+		"\"add ... mode deassoc\" (vdptool's spelling) is \"del\".\n",
 		DEFAULT_WAIT_S);
 }
 
@@ -323,6 +324,20 @@ static int vsi_add_del(int argc, char **argv, bool del)
 		vsi_help();
 		json_decref(p.args);
 		return EXIT_USAGE;
+	}
+	/* vdptool's "mode deassoc": the same as vsi del (only the VSI ID
+	 * counts, as the daemon de-associates what was associated). */
+	const char *mode = json_string_value(json_object_get(p.args, "mode"));
+	if (!del && mode && strcmp(mode, "deassoc") == 0) {
+		static const char *const keep[] = { "uplink", "uuid", "vsiid", "vsiid_format", NULL };
+		json_t *a = json_object();
+
+		for (const char *const *k = keep; *k; k++)
+			if (json_object_get(p.args, *k))
+				json_object_set(a, *k, json_object_get(p.args, *k));
+		json_decref(p.args);
+		p.args = a;
+		del = true;
 	}
 	res = vctl_call(del ? "vsi.del" : "vsi.add", p.args);
 	if (!res) {
