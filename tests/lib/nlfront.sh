@@ -47,7 +47,12 @@ nlf_netns()
 
 nlf_start_vdpd()
 {
-	bg host vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" -S "$T_DIR/state.json" "${VDPD_INTENTS[@]}"
+	local state=(-S "$T_DIR/state.json")
+
+	# A test that configures registry.state_dir (inside $T_DIR) checks it.
+	grep -q 'state_dir' "$T_DIR/vdpd.conf" && state=()
+	bg host vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" \
+		"${state[@]}" "${VDPD_INTENTS[@]}"
 	VDPD=$BG_PID
 	wait_for 5 "vdpd answers on its socket" vdpctl uplink show
 	wait_for 5 "vdpd wrote $PIDF" test -s "$PIDF"
