@@ -89,6 +89,10 @@ wait_for 10 "VM3 on B at the bridge" at_bridge $VM3 6 20
 wait_for 5 "vsi_ep = vm1/10 vm2/10 vm3/20" endpoints_are "$M1 10" "$M2 10" "$M3 20"
 pass "data path: vm1, vm2 in VLAN 10, vm3 in VLAN 20 (${WAITED_MS} ms after the last association)"
 assert_eq "$(dp_allowed br | tr '\n' ' ')" "$M1 $M2 $M3 " "vsi_macs holds all three"
+dp=$(bridgectl -j datapath show)
+assert_eq "$(json_get "$dp" '[.endpoints[] | "\(.mac)/\(.vid)"] | join(" ")')" "$M1/10 $M2/10 $M3/20" \
+	"datapath show: endpoints"
+assert_eq "$(json_get "$dp" '.macs | join(" ")')" "$M1 $M2 $M3" "datapath show: macs"
 
 wait_for 5 "vm1 pings vm2 (both on A)" dp_can_ping vm1 $IP2
 pass "A: vm1 -> vm2 through the hairpin (${WAITED_MS} ms)"
