@@ -261,8 +261,19 @@ static int load_global(struct ld *ld, const config_setting_t *g, struct vdpd_con
 			rc = get_mgrid(ld, s, cfg->mgrid);
 		} else if (strcmp(n, "resp_wait_max_ms") == 0) {
 			rc = get_uint(ld, s, "resp_wait_max_ms", 0, 3600000, &cfg->resp_wait_max_ms);
+		} else if (strcmp(n, "intents_file") == 0) {
+			rc = get_string(ld, s, "intents_file", &str);
+			if (rc == 0 && (strlen(str) >= sizeof(cfg->intents_file) || (*str && *str != '/')))
+				rc = fail(ld, s, "intents_file must be an absolute path of at most %zu "
+					  "characters, or \"\" to keep no VSI intents",
+					  sizeof(cfg->intents_file) - 1);
+			if (rc == 0) {
+				snprintf(cfg->intents_file, sizeof(cfg->intents_file), "%s", str);
+				cfg->intents_file_set = true;
+			}
 		} else {
-			rc = fail(ld, s, "unknown setting \"%s\" in global (known: log_level, mgrid, resp_wait_max_ms)", n);
+			rc = fail(ld, s, "unknown setting \"%s\" in global (known: log_level, mgrid, "
+				  "resp_wait_max_ms, intents_file)", n);
 		}
 		if (rc < 0)
 			return -1;

@@ -1,7 +1,8 @@
 /* vdpd.conf (libconfig syntax): global options and the uplinks vdpd runs
  * the station role on.  See docs/man/vdpd.conf.5.
  *
- *	global: { log_level = "info"; mgrid = "0"; resp_wait_max_ms = 8000; };
+ *	global: { log_level = "info"; mgrid = "0"; resp_wait_max_ms = 8000;
+ *		  intents_file = "/var/lib/vdpd/vsis.json"; };
  *	uplinks = (
  *		{ name = "eth0"; mgrid = "blabla";
  *		  evb = { r = 3; rte = 8; rwd = 20; rka = 20; rrreq = true; gid = false; };
@@ -38,6 +39,8 @@ struct vdpd_config {
 	int log_level;			/* LOG_*; -1 when not set in the file */
 	uint32_t resp_wait_max_ms;	/* cap of VDP's response wait; 0 = none */
 	uint8_t mgrid[VDP_MGRID_LEN];	/* global default manager ID */
+	bool intents_file_set;		/* global.intents_file given ("" = keep none) */
+	char intents_file[256];		/* read at start only (vdpd -i overrides) */
 	size_t n_uplinks;
 	struct cfg_uplink *uplinks;
 };

@@ -1,9 +1,13 @@
-/* Operator VSI intents: the desired state vsi.add established, kept so
- * that neither an interface that goes away and comes back nor a restart of
- * vdpd loses it (DESIGN: nothing lost).  Stored as the canonical vsi.add
- * arguments, so a replay goes through exactly the validation a request
- * does.  File: {"version":1,"vsis":[ARGS,...]}, written to a temporary
- * name, synced and renamed over the old one. */
+/* VSI intents: the desired state vsi.add (or a libvirt request over the
+ * netlink front) established, kept so that neither an interface that goes
+ * away and comes back nor a restart of vdpd loses it (DESIGN: nothing
+ * lost).  Stored as the canonical vsi.add arguments, so a replay goes
+ * through exactly the validation a request does; a netlink requester's
+ * entry adds "netlink":{port, seq, request, ifindex, ifname} so the front
+ * keeps answering it (vdp/nl_vdpd.c).  File: {"version":1,"vsis":[ARGS,...]},
+ * written to a temporary name, synced and renamed over the old one, at
+ * most every 200 ms: a burst of thousands of requests costs a few
+ * rewrites, and a crash loses at most the last 200 ms. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +18,7 @@
 #include <event2/event.h>
 
 #include "vdp/log.h"
+#include "vdp/nl_front.h"
 #include "vdp/vdp_text.h"
 #include "vdp/vdpd.h"
 
@@ -162,6 +167,25 @@ void vdpd_intent_put(struct vdpd *d, const char *uplink, const struct vdp_reques
 	changed(d);
 }
 
+void vdpd_intent_put_netlink(struct vdpd *d, const char *uplink, const struct vdp_request *req, json_t *nl)
+{
+	char key[128];
+	json_t *args;
+
+	if (!d->intents || !nl) {
+		json_decref(nl);
+		return;
+	}
+	key_of(key, sizeof(key), uplink, req->vsiid_fmt, req->vsiid);
+	args = vdpd_request_json(uplink, req);
+	if (!args || json_object_set_new(args, "netlink", nl) < 0) {
+		json_decref(args);
+		return;
+	}
+	json_object_set_new(d->intents, key, args);
+	changed(d);
+}
+
 bool vdpd_intent_drop(struct vdpd *d, const char *uplink, uint8_t vsiid_fmt,
 		      const uint8_t vsiid[VDP_VSIID_LEN])
 {
@@ -180,7 +204,7 @@ void vdpd_intents_uplink_started(struct vdpd *d, struct vdpd_uplink *du)
 {
 	const char *k;
 	json_t *v;
-	size_t n = 0;
+	size_t n = 0, n_nl = 0;
 
 	if (!d->intents || !du->u)
 		return;
@@ -197,15 +221,24 @@ void vdpd_intents_uplink_started(struct vdpd *d, struct vdpd_uplink *du)
 			log_warn("vsi", "%s: stored VSI not requested: %s", du->cfg.name, err.msg);
 			continue;
 		}
+		/* All in one go: the station packs them into few ECPDUs,
+		 * sent once EVB is negotiated, within the bridge's
+		 * keep-alive window (802.1Qbg 41.5.5.11 toutKeepAlive). */
 		rc = vdp_station_request(uplink_station(du->u), &req);
-		if (rc < 0)
+		if (rc < 0) {
 			log_warn("vsi", "%s: stored VSI %s refused: %s", du->cfg.name,
 				 json_string_value(json_object_get(v, "vsiid")), strerror(-rc));
-		else
-			n++;
+			continue;
+		}
+		n++;
+		if (json_object_get(v, "netlink")) {
+			vdpd_nl_restore(d, du->u, &req, json_object_get(v, "netlink"));
+			n_nl++;
+		}
 	}
 	if (n)
-		log_notice("vsi", "%s: %zu stored VSIs requested again", du->cfg.name, n);
+		log_notice("vsi", "%s: %zu stored VSIs requested again (%zu for netlink requesters)",
+			   du->cfg.name, n, n_nl);
 }
 
 json_t *vdpd_intents_stats_json(const struct vdpd *d)

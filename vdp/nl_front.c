@@ -296,6 +296,10 @@ void nl_front_vsi_event(struct nl_front *f, struct uplink *u, struct vsi *v, enu
 	case VDP_EV_FAILED:
 	case VDP_EV_BRIDGE_DEASSOC:
 		r->confirmed = false;
+		/* ended: the requester learns it (status or unsolicited
+		 * message) and decides; nothing to request after a restart */
+		if (v->state == VDP_ST_END && f->ops->drop)
+			f->ops->drop(f->ctx, u, v->vsiid);
 		if (r->pending) {
 			settle(r, end_code(v));
 		} else {
@@ -435,6 +439,8 @@ static void do_setlink(struct nl_front *f, const struct nlp_msg *m, const uint8_
 		r->pending = true;
 		settle(r, 0);
 		f->cnt.deassoc_noop++;
+		if (f->ops->drop)
+			f->ops->drop(f->ctx, u, p->uuid);
 		send_ack(f, src, raw, rawlen, 0);
 		return;
 	}
@@ -537,12 +543,53 @@ static void do_setlink(struct nl_front *f, const struct nlp_msg *m, const uint8_
 	}
 	list_unlink(f, r);
 	list_push_head(f, r);
+	if (p->request == NLP_REQ_DISASSOCIATE) {
+		if (f->ops->drop)
+			f->ops->drop(f->ctx, u, p->uuid);
+	} else if (f->ops->keep) {
+		f->ops->keep(f->ctx, u, &req, p->request, m->pid, m->seq);
+	}
 	if (!r->pending) {
 		f->cnt.acks_settled++;
 		send_ack(f, src, raw, rawlen, 0);
 		return;
 	}
 	hold_ack(f, r, src, raw);
+}
+
+int nl_front_restore(struct nl_front *f, struct uplink *u, const struct vdp_request *req, uint8_t op,
+		     uint32_t pid, uint32_t seq)
+{
+	if (!f)
+		return 0;
+	if (req->vsiid_fmt != VDP_VSIID_UUID || op == NLP_REQ_DISASSOCIATE || op > NLP_REQ_DISASSOCIATE ||
+	    (req->filter_fmt != VDP_FILTER_MAC_VID && req->filter_fmt != VDP_FILTER_VID) ||
+	    req->n_filters > NLP_MAX_FILTERS)
+		return -EINVAL;
+	int ifindex = uplink_ifindex(u);
+	struct nlf_rec *r = rec_find(f, ifindex, req->vsiid);
+	if (!r && !(r = rec_new(f, ifindex, uplink_ifname(u), req->vsiid)))
+		return -ENOMEM;
+	r->op = op;
+	r->mgr_id = req->mgrid[0];
+	r->type_id = req->type_id;
+	r->type_version = req->type_version;
+	r->filter_fmt = req->filter_fmt;
+	r->n_filters = req->n_filters;
+	memcpy(r->filters, req->filters, (size_t)req->n_filters * sizeof(r->filters[0]));
+	/* What the requester last read: its request succeeded.  The station
+	 * re-sends it now, inside the bridge's keep-alive window; if that
+	 * fails, confirmed makes the loss an unsolicited DISASSOCIATE to
+	 * pid, as libvirt expects from lldpad. */
+	r->pending = false;
+	r->response = 0;
+	r->confirmed = true;
+	r->reported = true;
+	r->done_ms = r->reported_ms = nlf_now_ms();
+	r->has_requester = true;
+	r->req_pid = pid;
+	r->req_seq = seq;
+	return 0;
 }
 
 /* ---- status */

@@ -64,6 +64,15 @@ struct nl_front_ops {
 	 * -errno answered to libvirt as is (counted in refused). */
 	int (*check_request)(void *ctx, const char *ifname, const uint8_t mac[6], uint16_t vlan,
 			     uint8_t mgrid, uint32_t typeid, uint8_t typeidver, const uint8_t uuid[16]);
+	/* Optional persistence (DESIGN: nothing lost; libvirt never re-sends
+	 * after a restart of vdpd).  keep: a (pre-)association of requester
+	 * port pid was accepted; req is what went to the station, op the
+	 * PORT_REQUEST_*.  drop: the requester no longer owns the VSI (it
+	 * asked for DISASSOCIATE, its macvtap went, or it was told that the
+	 * bridge ended the VSI and will ask again itself). */
+	void (*keep)(void *ctx, struct uplink *u, const struct vdp_request *req, uint8_t op, uint32_t pid,
+		     uint32_t seq);
+	void (*drop)(void *ctx, struct uplink *u, const uint8_t uuid[16]);
 };
 
 struct nl_front_counters {
@@ -100,6 +109,14 @@ void nl_front_free(struct nl_front *f);
  * new pid and the pid file rewritten.  0, or -1 with err filled. */
 int nl_front_after_fork(struct nl_front *f, char *err, size_t errlen);
 
+/* A VSI that an earlier life of the daemon was asked for and that was
+ * requested again on u (req): the front serves it as if the request had
+ * just come from port pid and been reported associated: status polls
+ * show success, a later loss of the association is told to pid.  0, or
+ * -errno. */
+int nl_front_restore(struct nl_front *f, struct uplink *u, const struct vdp_request *req, uint8_t op,
+		     uint32_t pid, uint32_t seq);
+
 /* From the daemon's uplink_ops.vsi_event (station role). */
 void nl_front_vsi_event(struct nl_front *f, struct uplink *u, struct vsi *v, enum vdp_event ev);
 
@@ -115,5 +132,8 @@ json_t *nl_front_json(const struct nl_front *f);
 struct vdpd;
 int vdpd_nl_start(struct vdpd *d);
 void vdpd_nl_stop(struct vdpd *d);
+/* A stored netlink intent requested again on u: nl is its "netlink"
+ * object (port, seq, request); the front serves its requester again. */
+void vdpd_nl_restore(struct vdpd *d, struct uplink *u, const struct vdp_request *req, json_t *nl);
 
 #endif

@@ -118,7 +118,8 @@ static void linkdel_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (!r->confirmed && !(r->pending && r->op != NLP_REQ_DISASSOCIATE))
 		return;
-	struct vdp_station *st = nlf_station_of(f, r->ifindex, r->ifname, NULL);
+	struct uplink *u;
+	struct vdp_station *st = nlf_station_of(f, r->ifindex, r->ifname, &u);
 	if (!st || !r->n_filters)
 		return;
 	struct vdp_request req = {
@@ -143,6 +144,8 @@ static void linkdel_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	f->cnt.linkdel_deassoc++;
+	if (f->ops->drop)
+		f->ops->drop(f->ctx, u, r->uuid);
 	log_notice(TAG, "macvtap of a VSI on %s is gone: de-associating", r->ifname);
 }
 

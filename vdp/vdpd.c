@@ -40,8 +40,9 @@ static void usage(FILE *f)
 		"  -s, --socket PATH      control socket (default " VDPD_DEFAULT_SOCKET ")\n"
 		"  -p, --pidfile PATH     pid file (default " VDPD_DEFAULT_PIDFILE "; \"\" for none)\n"
 		"  -S, --state FILE       registry state (default from vdpd.conf, else /var/lib/vdpd/registry.json)\n"
-		"  -i, --intents FILE     keep the VSIs requested by vdpctl in FILE across restarts\n"
-		"                         (vdpd.service uses " VDPD_DEFAULT_INTENTS "; default none)\n"
+		"  -i, --intents FILE     keep the requested VSIs (vdpctl, libvirt) in FILE across\n"
+		"                         restarts (default global.intents_file, else\n"
+		"                         " VDPD_DEFAULT_INTENTS "; \"\" for none)\n"
 		"  -F, --foreground       do not detach; log to stderr\n"
 		"  -d, --debug[=LEVEL]    log level: error, warning, notice, info, debug (default debug)\n"
 		"  -t, --check-config     parse the configuration, report, exit 0 (valid) or 1\n"
@@ -712,8 +713,8 @@ static int parse_opts(int argc, char **argv, struct vdpd_opts *o)
 	o->debug = -1;
 	o->check_only = false;
 	o->state_file = "";
-	/* Off unless asked for (the unit file does): tests and ad-hoc runs
-	 * must not pick up each other's VSIs from a shared default path. */
+	/* NULL: global.intents_file, else VDPD_DEFAULT_INTENTS (vdpd_main);
+	 * tests pass their own file (tests/lib/netns.sh VDPD_INTENTS). */
 	o->intents = NULL;
 	o->port_ops = NULL;
 	o->port_ctx = NULL;
@@ -794,6 +795,16 @@ int vdpd_main(int argc, char **argv)
 		}
 		cfg_init(&cfg);
 		log_notice("cfg", "%s not found; starting with no uplinks", opts.config);
+	}
+	/* On by default (DESIGN: nothing lost): without the file a restart
+	 * would forget every VSI and the bridge would time them out. */
+	static char intents_path[sizeof(cfg.intents_file)];
+
+	if (!opts.intents) {
+		/* a copy: cfg moves into the daemon and is cleared */
+		snprintf(intents_path, sizeof(intents_path), "%s",
+			 cfg.intents_file_set ? cfg.intents_file : VDPD_DEFAULT_INTENTS);
+		opts.intents = intents_path;
 	}
 	if (opts.check_only) {
 		struct nl_front_config nc;

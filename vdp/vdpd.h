@@ -43,8 +43,9 @@ struct vdpd_opts {
 	bool foreground;
 	int debug;			/* log level from -d, -1 = from config / info */
 	bool check_only;
-	const char *intents;		/* VSIs requested through the control socket:
-					 * NULL or "" = not kept (vdp/intents.c) */
+	const char *intents;		/* VSI intents file (vdp/intents.c): NULL or
+					 * "" = not kept; vdpd_main() resolves -i,
+					 * global.intents_file and the default */
 	const char *state_file;		/* registry state: NULL none, "" config/default (profiles/reg_vdpd.h) */
 	/* Test seams (unit tests run the daemon over socketpairs): the
 	 * uplinks' port implementation, links taken as up, no netlink. */
@@ -108,13 +109,17 @@ struct vdpd_uplink *vdpd_find_uplink(struct vdpd *d, const char *name);
 /* The link monitor's report about one interface. */
 void vdpd_link_event(struct vdpd *d, const char *ifname, int ifindex, bool exists, bool up);
 
-/* Operator VSI intents (vdp/intents.c): what vsi.add asked for, kept
- * until vsi.del, re-requested when the uplink (re)starts and, with a file,
- * across restarts.  The file is rewritten at most every 200 ms and at a
- * clean stop. */
+/* VSI intents (vdp/intents.c): what vsi.add or a netlink requester asked
+ * for, kept until vsi.del / DISASSOCIATE, re-requested when the uplink
+ * (re)starts and, with a file (default VDPD_DEFAULT_INTENTS), across
+ * restarts.  The file is rewritten at most every 200 ms and at a clean
+ * stop. */
 int vdpd_intents_open(struct vdpd *d);
 void vdpd_intents_close(struct vdpd *d);
 void vdpd_intent_put(struct vdpd *d, const char *uplink, const struct vdp_request *req);
+/* The same for a request of the netlink front; nl ({"port":..,...},
+ * taken) says who asked (vdp/nl_vdpd.c). */
+void vdpd_intent_put_netlink(struct vdpd *d, const char *uplink, const struct vdp_request *req, json_t *nl);
 /* True if there was one. */
 bool vdpd_intent_drop(struct vdpd *d, const char *uplink, uint8_t vsiid_fmt,
 		      const uint8_t vsiid[VDP_VSIID_LEN]);

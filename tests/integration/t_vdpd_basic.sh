@@ -41,7 +41,7 @@ wait_for 5 "vdpd answers on its socket" vdpctl uplink show
 
 # A second daemon on the same pid file refuses to start.
 if nsx host "$T_BUILD/vdpd" -F -f "$T_DIR/vdpd.conf" -s "$T_DIR/other.sock" -p "$T_DIR/vdpd.pid" \
-	-S "$T_DIR/other.json" 2>"$T_DIR/second.err"; then
+	-S "$T_DIR/other.json" -i "$T_DIR/other-vsis.json" 2>"$T_DIR/second.err"; then
 	fail "a second vdpd started on the same pid file"
 fi
 grep -q "already running" "$T_DIR/second.err" || fail "second vdpd: $(cat "$T_DIR/second.err")"

@@ -24,7 +24,8 @@ assert_eq "$(cat "$T_DIR/t.out")" "vdpd: $T_DIR/bad.conf:2: evb.rte (ECP ackTime
 
 # ---- classic daemon: detaches --------------------------------------------
 RUN=$T_DIR/run1
-nsx host "$T_BUILD/vdpd" -f "$T_DIR/vdpd.conf" -s "$RUN/vdpd.sock" -p "$RUN/vdpd.pid" -S "$T_DIR/state.json" ||
+nsx host "$T_BUILD/vdpd" -f "$T_DIR/vdpd.conf" -s "$RUN/vdpd.sock" -p "$RUN/vdpd.pid" -S "$T_DIR/state.json" \
+	-i "$RUN/vsis.json" ||
 	fail "vdpd (detaching) exited with $?"
 pid=$(cat "$RUN/vdpd.pid" 2>/dev/null)
 [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || fail "no live daemon named by the pid file"
@@ -51,7 +52,8 @@ T_PIDS+=("$!")
 wait_for 5 "notify receiver bound" test -S "$NOTIFY"
 RUN=$T_DIR/run2
 NOTIFY_SOCKET=$NOTIFY bg host vdpd2.log env NOTIFY_SOCKET="$NOTIFY" "$T_BUILD/vdpd" \
-	-f "$T_DIR/vdpd.conf" -s "$RUN/vdpd.sock" -p "$RUN/vdpd.pid" -S "$T_DIR/state.json"
+	-f "$T_DIR/vdpd.conf" -s "$RUN/vdpd.sock" -p "$RUN/vdpd.pid" -S "$T_DIR/state.json" \
+	-i "$RUN/vsis.json"
 VDPD=$BG_PID
 wait_for 5 "READY=1" grep -qx 'READY=1' "$T_DIR/notify.log"
 "$T_BUILD/vdpctl" -s "$RUN/vdpd.sock" uplink show >/dev/null || fail "not serving when READY=1 came"

@@ -31,7 +31,7 @@ vdp = { types = (
 	{ name = "web"; type_id = 5; version = 4; vlan = 10; vlans = [ 11, 12, 13, 14, 15 ]; },
 	{ name = "db"; type_id = 7; version = 1; vlan = 20; }
 ); };'
-bg host vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/state.json"
+bg host vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/state.json" "${VDPD_INTENTS[@]}"
 wait_for 5 "vdpd answers on its socket" vdpctl uplink show
 converged() { [ "$(vdpctl -j uplink show | jq -r '.[0].converged')" = true ]; }
 wait_for 10 "EVB negotiated on eth0" converged

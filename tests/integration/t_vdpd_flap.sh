@@ -40,7 +40,7 @@ cat >"$T_DIR/vdpd.conf" <<CONF
 uplinks = ( { name = "eth0"; evb = { rte = 10; rka = $RKA; }; lldp = { tx_interval = 1; }; } );
 CONF
 vbr_start br "$BRCONF"
-bg host vdpd.log "$T_BUILD/vdpd" -F -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/state.json"
+bg host vdpd.log "$T_BUILD/vdpd" -F -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/state.json" "${VDPD_INTENTS[@]}"
 wait_for 5 "vdpd answers on its socket" vdpctl uplink show
 converged() { [ "$(vdpctl -j uplink show | jq -r '.[0].converged')" = true ]; }
 wait_for 10 "EVB negotiated on eth0" converged

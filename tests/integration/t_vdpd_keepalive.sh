@@ -27,7 +27,7 @@ conf 15
 vbr_start br 'interfaces = [ "p0" ];
 evb = { rka = 10; rte = 8; };
 vdp = { types = ( { name = "web"; type_id = 5; version = 4; vlan = 10; } ); };'
-bg host vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/state.json"
+bg host vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/state.json" "${VDPD_INTENTS[@]}"
 VDPD=$BG_PID
 wait_for 5 "vdpd answers on its socket" vdpctl uplink show
 converged() { [ "$(vdpctl -j uplink show | jq -r '.[0].converged')" = true ]; }

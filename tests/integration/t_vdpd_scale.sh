@@ -30,7 +30,7 @@ CONF
 vbr_start br 'interfaces = [ "p0" ];
 evb = { rka = 10; rte = 8; };
 vdp = { max_vsis = 0; types = ( { name = "web"; type_id = 5; version = 4; vlan = 10; } ); };'
-bg host vdpd.log "$T_BUILD/vdpd" -F -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/state.json"
+bg host vdpd.log "$T_BUILD/vdpd" -F -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/state.json" "${VDPD_INTENTS[@]}"
 wait_for 5 "vdpd answers on its socket" vdpctl uplink show
 converged() { [ "$(vdpctl -j uplink show | jq -r '.[0].converged')" = true ]; }
 wait_for 10 "EVB negotiated on eth0" converged

@@ -161,8 +161,12 @@ static const struct bad bads[] = {
 	  "bad.conf:1: an uplinks entry must be a group { ... }, not a number" },
 	{ "global = { log_level = \"chatty\"; };",
 	  "bad.conf:1: log_level \"chatty\" is not one of error, warning, notice, info, debug" },
+	{ "global = { intents_file = \"vsis.json\"; };",
+	  "bad.conf:1: intents_file must be an absolute path of at most 255 characters, or \"\" to keep no VSI intents" },
+	{ "global = { intents_file = 1; };",
+	  "bad.conf:1: intents_file must be a string, not a number" },
 	{ "global = { foo = 1; };",
-	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, mgrid, resp_wait_max_ms)" },
+	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, mgrid, resp_wait_max_ms, intents_file)" },
 	{ "\nuplink = ();",
 	  "bad.conf:2: unknown setting \"uplink\" (known: global, uplinks)" },
 	/* Syntax errors come from libconfig with the line. */
