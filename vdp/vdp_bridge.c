@@ -80,6 +80,7 @@ static void emit(struct vdp_bridge *br, struct vsi *v, enum vdp_bridge_event ev)
 static void vsi_free(struct vdp_bridge *br, struct vsi *v)
 {
 	vtimer_free(br->clock, v->timer);
+	vsi_rec_drop(v);
 	free(v);
 }
 
@@ -110,10 +111,40 @@ static void waitcmd(struct vdp_bridge *br, struct vsi *v)
 	vtimer_arm(br->clock, v->timer, vdp_bridge_keepalive_timeout_us(br));
 }
 
+/* Puts the confirmed record back (type, version, manager ID, filters and
+ * their MAC/VID index entries) if a refused change had replaced it. */
+static void restore(struct vdp_bridge *br, struct vsi *v)
+{
+	if (!v->saved)
+		return;
+	vsi_rec_restore(&br->tab, v, v->saved);
+	vsi_rec_drop(v);
+}
+
+/* KEEP (41.2.4 Keep, 41.5.6): the request is refused and the state that
+ * existed before it stays.  The reply echoes the refused request (the
+ * station matches it by those keys), so the record keeps the request
+ * until the reply is packed; keep_sent() then restores the confirmed one. */
+static void keep(struct vdp_bridge *br, struct vsi *v, uint8_t status)
+{
+	v->state = VDP_BR_KEEP;
+	reply(br, v, v->mode_req, status, false);
+	vtimer_arm(br->clock, v->timer, vdp_bridge_keepalive_timeout_us(br));
+	emit(br, v, VDP_BR_EV_KEPT);
+}
+
+static void keep_sent(struct vdp_bridge *br, struct vsi *v)
+{
+	restore(br, v);
+	v->mode_req = v->mode_cur;
+	v->state = VDP_BR_WAITCMD;
+}
+
 /* DEASSOCIATED: unsolicited De-Associate (request, status 0) -> END. */
 static void deassociated(struct vdp_bridge *br, struct vsi *v)
 {
 	vtimer_cancel(br->clock, v->timer);
+	restore(br, v);		/* it names what was associated */
 	v->state = VDP_BR_DEASSOCIATED;
 	v->mode_cur = VDP_MODE_NONE;
 	br->cnt.bridge_deassoc++;
@@ -131,17 +162,18 @@ static void vsi_timer_cb(void *arg)
 		 * association, otherwise de-associate. */
 		br->cnt.resource_timeouts++;
 		if (v->mode_cur == VDP_MODE_ASSOC) {
-			v->state = VDP_BR_KEEP;
 			br->cnt.refused++;
-			reply(br, v, v->mode_req, VDP_STATUS_RESPONSE | VDP_STATUS_KEEP |
-			      VDP_R_UNABLE_TO_CONTACT_MANAGER, false);
-			waitcmd(br, v);
-			emit(br, v, VDP_BR_EV_KEPT);
+			keep(br, v, VDP_STATUS_RESPONSE | VDP_STATUS_KEEP |
+			     VDP_R_UNABLE_TO_CONTACT_MANAGER);
 		} else {
 			deassociated(br, v);
 			emit(br, v, VDP_BR_EV_REFUSED);
 		}
 		break;
+	case VDP_BR_KEEP:
+		/* The keep reply never left (ECP busy all along). */
+		keep_sent(br, v);
+		/* fall through */
 	case VDP_BR_WAITCMD:
 		/* No keep-alive within toutKeepAlive. */
 		br->cnt.timeouts++;
@@ -151,7 +183,6 @@ static void vsi_timer_cb(void *arg)
 	case VDP_BR_INIT:
 	case VDP_BR_SEND:
 	case VDP_BR_ALIVE:
-	case VDP_BR_KEEP:
 	case VDP_BR_DEASSOC:
 	case VDP_BR_DEASSOCIATED:
 	case VDP_BR_END:
@@ -243,6 +274,7 @@ static void decide(struct vdp_bridge *br, struct vsi *v, uint8_t status,
 		 * so mistakes a De-Associate for a keep-alive). */
 		if (f && n == v->n_filters)
 			set_filters(br, v, v->filter_fmt, f, n);
+		vsi_rec_drop(v);	/* the request is the confirmed record now */
 		v->state = VDP_BR_SEND;
 		v->mode_cur = v->mode_req;
 		br->cnt.admitted++;
@@ -255,10 +287,7 @@ static void decide(struct vdp_bridge *br, struct vsi *v, uint8_t status,
 	status = (uint8_t)(VDP_STATUS_RESPONSE | (status & (VDP_STATUS_KEEP | VDP_STATUS_HARD)) | reason);
 	if ((status & VDP_STATUS_KEEP) && v->mode_cur != VDP_MODE_NONE) {
 		/* KEEP: the state before the request stays. */
-		v->state = VDP_BR_KEEP;
-		reply(br, v, v->mode_req, status, false);
-		waitcmd(br, v);
-		emit(br, v, VDP_BR_EV_KEPT);
+		keep(br, v, status);
 		return;
 	}
 	/* DEASSOC: refuse, then END. */
@@ -329,6 +358,7 @@ static bool active(const struct vsi *v)
 static struct vsi *vsi_for(struct vdp_bridge *br, struct vsi *v, const struct vdp_assoc *a)
 {
 	uint8_t mode_cur = VDP_MODE_NONE;
+	struct vsi_rec *saved = NULL;
 	struct vsi *nv;
 	void *user = NULL;
 
@@ -343,6 +373,10 @@ static struct vsi *vsi_for(struct vdp_bridge *br, struct vsi *v, const struct vd
 		/* More filters than it had room for: a new record replaces
 		 * it, keeping the confirmed mode and the owner's data. */
 		mode_cur = active(v) ? v->mode_cur : VDP_MODE_NONE;
+		if (active(v)) {
+			saved = v->saved;
+			v->saved = NULL;
+		}
 		user = v->user;
 		vsi_fifo_remove(&br->pending, v);
 		vsi_table_del(&br->tab, v);
@@ -351,6 +385,7 @@ static struct vsi *vsi_for(struct vdp_bridge *br, struct vsi *v, const struct vd
 	v = nv;
 	v->owner = br;
 	v->user = user;
+	v->saved = saved;
 	v->vsiid_fmt = a->vsiid_fmt;
 	memcpy(v->vsiid, a->vsiid, VDP_VSIID_LEN);
 	v->mode_cur = mode_cur;
@@ -407,6 +442,8 @@ static void rx_request(struct vdp_bridge *br, const uint8_t *mgrid, const struct
 		return;
 	}
 
+	if (v && v->state == VDP_BR_KEEP)
+		keep_sent(br, v);	/* asks again before our keep reply left */
 	if (v && active(v)) {
 		if (v->state == VDP_BR_PROCESS)
 			return;		/* repeat while deciding: answer comes */
@@ -420,7 +457,16 @@ static void rx_request(struct vdp_bridge *br, const uint8_t *mgrid, const struct
 		}
 	}
 
-	/* PROCESS: new VSI, or a change of mode, type or filters. */
+	/* PROCESS: new VSI, or a change of mode, type or filters.  A change
+	 * of a confirmed VSI keeps the confirmed record for a refusal with
+	 * Keep (before vsi_for(), which may re-allocate the record). */
+	if (v && active(v) && v->mode_cur != VDP_MODE_NONE && !v->saved) {
+		v->saved = vsi_rec_save(v);
+		if (!v->saved) {
+			br->cnt.alloc_fail++;
+			return;
+		}
+	}
 	v = vsi_for(br, v, a);
 	if (!v) {
 		br->cnt.alloc_fail++;
@@ -429,6 +475,7 @@ static void rx_request(struct vdp_bridge *br, const uint8_t *mgrid, const struct
 	if (!active(v)) {
 		v->mode_cur = VDP_MODE_NONE;
 		vsi_fifo_remove(&br->pending, v);
+		vsi_rec_drop(v);
 	}
 	vtimer_cancel(br->clock, v->timer);
 	memcpy(v->mgrid, mgrid, VDP_MGRID_LEN);
@@ -486,6 +533,8 @@ void vdp_bridge_kick(struct vdp_bridge *br)
 			br->cnt.tx_errors++;
 			if (out[0]->flags & VSI_F_REMOVE)
 				vsi_remove(br, out[0]);
+			else if (out[0]->state == VDP_BR_KEEP)
+				keep_sent(br, out[0]);
 			continue;
 		}
 		if (n == 0)
@@ -498,8 +547,9 @@ void vdp_bridge_kick(struct vdp_bridge *br)
 			if (v->flags & VSI_F_REMOVE) {
 				v->state = VDP_BR_END;
 				vsi_remove(br, v);
-			} else if (v->state == VDP_BR_SEND || v->state == VDP_BR_ALIVE ||
-				   v->state == VDP_BR_KEEP) {
+			} else if (v->state == VDP_BR_KEEP) {
+				keep_sent(br, v);	/* the echo is encoded */
+			} else if (v->state == VDP_BR_SEND || v->state == VDP_BR_ALIVE) {
 				v->state = VDP_BR_WAITCMD;
 			}
 		}

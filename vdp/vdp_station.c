@@ -146,6 +146,7 @@ static void end(struct vdp_station *st, struct vsi *v, enum vdp_end_reason r, en
 	v->state = VDP_ST_END;
 	v->mode_cur = VDP_MODE_NONE;
 	v->reason = (uint8_t)r;
+	vsi_rec_drop(v);
 	emit(st, v, ev);
 }
 
@@ -205,6 +206,7 @@ int vdp_station_init(struct vdp_station *st, const struct vdp_station_ops *ops, 
 static void vsi_destroy(struct vdp_station *st, struct vsi *v)
 {
 	vtimer_free(st->clock, v->timer);
+	vsi_rec_drop(v);
 	free(v);
 }
 
@@ -364,6 +366,16 @@ int vdp_station_request(struct vdp_station *st, const struct vdp_request *req)
 		v->flags &= (uint8_t)(VSI_F_INDEXED);
 	}
 
+	if (req->mode != VDP_MODE_DEASSOC && v->mode_cur != VDP_MODE_NONE && !v->saved &&
+	    (memcmp(v->mgrid, req->mgrid, VDP_MGRID_LEN) != 0 || v->type_id != req->type_id ||
+	     v->type_version != req->type_version ||
+	     !vsi_filters_equal(v, req->filter_fmt, req->filters, req->n_filters))) {
+		/* A change of what the bridge confirmed: keep that for a
+		 * refusal with Keep (41.2.4), which returns to it. */
+		v->saved = vsi_rec_save(v);
+		if (!v->saved)
+			return -ENOMEM;
+	}
 	if (req->mode != VDP_MODE_DEASSOC || fresh) {
 		/* Identity and filters come from the newest request; a
 		 * De-Associate repeats what was associated. */
@@ -531,8 +543,16 @@ static void handle_response(struct vdp_station *st, struct vsi *v, const struct 
 		 * the request.  Without a confirmed state there is nothing
 		 * to keep and the VSI ends like on any other error. */
 		if ((a->status & VDP_STATUS_KEEP) && prev != VDP_MODE_NONE) {
-			if (!dirty)
+			if (!dirty) {
+				/* Back to the last confirmed request: the
+				 * keep-alives must carry what the bridge
+				 * kept, not the refused change. */
 				v->mode_req = prev;
+				if (v->saved) {
+					vsi_rec_restore(&st->tab, v, v->saved);
+					vsi_rec_drop(v);
+				}
+			}
 			wait_syscmd(st, v);
 			if (dirty)
 				queue_current(st, v);
@@ -544,6 +564,7 @@ static void handle_response(struct vdp_station *st, struct vsi *v, const struct 
 		return;
 	}
 
+	vsi_rec_drop(v);	/* confirmed: nothing older to return to */
 	if (a->type == VDP_MODE_DEASSOC) {
 		if (dirty && v->mode_req != VDP_MODE_DEASSOC) {
 			/* A new request came while de-associating. */
@@ -576,15 +597,24 @@ static void handle_response(struct vdp_station *st, struct vsi *v, const struct 
 /* The answer to a request that a newer local request (other type or
  * filters) has replaced: note what the bridge now holds, then send the
  * newer request.  The requester hears about the newer one only. */
-static void superseded(struct vdp_station *st, struct vsi *v, const struct vdp_assoc *a)
+static void superseded(struct vdp_station *st, struct vsi *v, const uint8_t *mgrid,
+		       const struct vdp_assoc *a)
 {
 	vtimer_cancel(st->clock, v->timer);
 	inflight_drop(st, v);
 	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY);
-	if (!(a->status & VDP_STATUS_REASON))
+	if (!(a->status & VDP_STATUS_REASON)) {
 		v->mode_cur = a->type == VDP_MODE_DEASSOC ? VDP_MODE_NONE : a->type;
-	else if (!(a->status & VDP_STATUS_KEEP))
+		vsi_rec_drop(v);
+		/* The bridge now holds the replaced request, as echoed:
+		 * what a Keep refusal of the newer one returns to.  Without
+		 * memory for it, such a refusal keeps the newer filters. */
+		if (v->mode_cur != VDP_MODE_NONE)
+			v->saved = vsi_rec_from_assoc(mgrid, a);
+	} else if (!(a->status & VDP_STATUS_KEEP)) {
 		v->mode_cur = VDP_MODE_NONE;
+		vsi_rec_drop(v);
+	}
 	queue_current(st, v);
 }
 
@@ -634,7 +664,7 @@ void vdp_station_rx(struct vdp_station *st, const uint8_t *ulpdu, size_t len)
 			if (v->flags & VSI_F_DIRTY) {
 				/* It answers the request the new one replaced. */
 				st->cnt.responses++;
-				superseded(st, v, a);
+				superseded(st, v, pdu.mgrid, a);
 				continue;
 			}
 			st->cnt.resp_mismatch++;

@@ -70,6 +70,60 @@ void vsi_set_filters(struct vsi *v, uint8_t filter_fmt, const struct vdp_filter 
 	}
 }
 
+static struct vsi_rec *rec_alloc(uint16_t n)
+{
+	return calloc(1, sizeof(struct vsi_rec) + (size_t)n * sizeof(struct vdp_filter));
+}
+
+struct vsi_rec *vsi_rec_save(const struct vsi *v)
+{
+	struct vsi_rec *r = rec_alloc(v->n_filters);
+
+	if (!r)
+		return NULL;
+	memcpy(r->mgrid, v->mgrid, VDP_MGRID_LEN);
+	r->type_id = v->type_id;
+	r->type_version = v->type_version;
+	r->filter_fmt = v->filter_fmt;
+	r->vflags = v->flags & VSI_F_VID0;
+	r->n_filters = v->n_filters;
+	vsi_get_filters(v, r->filters);
+	return r;
+}
+
+struct vsi_rec *vsi_rec_from_assoc(const uint8_t mgrid[VDP_MGRID_LEN], const struct vdp_assoc *a)
+{
+	struct vsi_rec *r = rec_alloc(a->n_filters);
+
+	if (!r)
+		return NULL;
+	memcpy(r->mgrid, mgrid, VDP_MGRID_LEN);
+	r->type_id = a->type_id;
+	r->type_version = a->type_version;
+	r->filter_fmt = a->filter_fmt;
+	r->n_filters = a->n_filters;
+	for (uint16_t i = 0; i < a->n_filters; i++)
+		vdp_filter_get(a, i, &r->filters[i]);
+	return r;
+}
+
+void vsi_rec_restore(struct vsi_table *t, struct vsi *v, const struct vsi_rec *r)
+{
+	vsi_table_unindex_filters(t, v);
+	memcpy(v->mgrid, r->mgrid, VDP_MGRID_LEN);
+	v->type_id = r->type_id;
+	v->type_version = r->type_version;
+	vsi_set_filters(v, r->filter_fmt, r->filters, r->n_filters);
+	v->flags = (uint8_t)((v->flags & ~VSI_F_VID0) | r->vflags);
+	vsi_table_index_filters(t, v);
+}
+
+void vsi_rec_drop(struct vsi *v)
+{
+	free(v->saved);
+	v->saved = NULL;
+}
+
 void vsi_get_filters(const struct vsi *v, struct vdp_filter *out)
 {
 	for (uint16_t i = 0; i < v->n_filters; i++)

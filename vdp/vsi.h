@@ -29,6 +29,19 @@ enum vdp_mode {
 
 struct vsi;
 
+/* A copy of a VSI's request (manager ID, type, filters): the record the
+ * bridge confirmed, kept while a change of it awaits the bridge's
+ * decision, so that a refusal with Keep (41.2.4) can put it back. */
+struct vsi_rec {
+	uint8_t mgrid[VDP_MGRID_LEN];
+	uint32_t type_id;
+	uint8_t type_version;
+	uint8_t filter_fmt;
+	uint8_t vflags;			/* saved VSI_F_VID0 */
+	uint16_t n_filters;
+	struct vdp_filter filters[];
+};
+
 /* A filter entry.  mac_next/idx belong to the (MAC, VID) index. */
 struct vsi_fent {
 	struct vdp_filter f;
@@ -52,6 +65,8 @@ struct vsi {
 	struct vtimer *timer;
 	void *user;			/* free for the daemon (e.g. requester) */
 	void *owner;			/* the vdp_station / vdp_bridge holding it */
+	struct vsi_rec *saved;		/* the confirmed request while a change of it
+					 * is pending (NULL otherwise); owned */
 
 	uint8_t vsiid[VDP_VSIID_LEN];
 	uint8_t mgrid[VDP_MGRID_LEN];
@@ -96,6 +111,15 @@ struct vsi *vsi_alloc(uint16_t n_filters);
 /* Copies n filters into vsi (n <= cap_filters); the VSI must not be
  * indexed (call vsi_table_unindex_filters first if it is). */
 void vsi_set_filters(struct vsi *v, uint8_t filter_fmt, const struct vdp_filter *f, uint16_t n);
+/* A copy of v's request; NULL on ENOMEM.  Free with free(). */
+struct vsi_rec *vsi_rec_save(const struct vsi *v);
+/* A record of a received TLV (mgrid + association TLV); NULL on ENOMEM. */
+struct vsi_rec *vsi_rec_from_assoc(const uint8_t mgrid[VDP_MGRID_LEN], const struct vdp_assoc *a);
+/* Puts a saved request back into v (r->n_filters <= v->cap_filters),
+ * re-indexing its MAC/VID entries in t; VSI_F_VID0 as saved. */
+void vsi_rec_restore(struct vsi_table *t, struct vsi *v, const struct vsi_rec *r);
+/* Frees v->saved. */
+void vsi_rec_drop(struct vsi *v);
 /* Copies the filters out as a plain array (for the encoder). */
 void vsi_get_filters(const struct vsi *v, struct vdp_filter *out);
 /* True if filters equal (format, count, every entry). */

@@ -234,6 +234,92 @@ static void test_refuse_reasons(void **state)
 	benv_free(e);
 }
 
+/* A change refused with Keep (41.2.4, 41.5.6 KEEP): the reply echoes the
+ * refused request, the record goes back to the confirmed one (type,
+ * version, filters, MAC/VID index) and a keep-alive of the confirmed
+ * request is ALIVE, not a new decision. */
+static void test_keep_restores_confirmed(void **state)
+{
+	(void)state;
+	struct benv *e = benv_new();
+	const uint8_t keep = VDP_STATUS_KEEP | VDP_R_INSUFFICIENT_RESOURCES;
+	struct tf_tlv t = mk(20, VDP_TLV_ASSOC, 11);
+	struct vdp_filter f;
+	struct vsi *v;
+	uint8_t mac[6], mac2[6];
+
+	tf_mac(20, mac);
+	tf_mac(2000, mac2);
+	send_tlvs(e, &t, 1);
+	ack_last(e);
+	v = find(e, 20);
+	e->admit_status = keep;
+	t.f[0].ps_pcp_vid = 12;
+	t.type_version = 5;
+	send_tlvs(e, &t, 1);
+	assert_int_equal(last(e)->tlvs[0].assoc.status, VDP_STATUS_RESPONSE | keep);
+	assert_int_equal(last(e)->tlvs[0].assoc.type_version, 5);	/* echo */
+	vdp_filter_get(&last(e)->tlvs[0].assoc, 0, &f);
+	assert_int_equal(vdp_vid(f.ps_pcp_vid), 12);
+	assert_ptr_equal(find(e, 20), v);
+	assert_int_equal(v->state, VDP_BR_WAITCMD);
+	assert_int_equal(v->mode_cur, VDP_MODE_ASSOC);
+	assert_int_equal(v->type_version, 4);
+	assert_int_equal(vdp_vid(v->filters[0].f.ps_pcp_vid), 11);
+	assert_ptr_equal(vdp_bridge_find_mac(&e->br, mac, 11), v);
+	assert_null(vdp_bridge_find_mac(&e->br, mac, 12));
+	assert_null(v->saved);
+	ack_last(e);
+	/* The confirmed request again: a keep-alive, no new decision. */
+	e->admit_status = 0;
+	send1(e, 20, VDP_TLV_ASSOC, 11);
+	assert_int_equal(e->n_admit, 2);
+	assert_int_equal(e->br.cnt.keepalives, 1);
+	assert_int_equal(last(e)->tlvs[0].assoc.status, VDP_STATUS_RESPONSE);
+
+	/* More filters (the record is re-allocated), refused with Keep while
+	 * ECP still carries the previous reply: restored once it leaves. */
+	e->admit_status = keep;
+	t = mk(20, VDP_TLV_ASSOC, 11);
+	t.n = 2;
+	memcpy(t.f[1].mac, mac2, 6);
+	t.f[1].ps_pcp_vid = 13;
+	send_tlvs(e, &t, 1);
+	v = find(e, 20);
+	assert_int_equal(v->state, VDP_BR_KEEP);	/* reply waits for ECP */
+	ack_last(e);
+	assert_int_equal(last(e)->tlvs[0].assoc.n_filters, 2);
+	assert_int_equal(last(e)->tlvs[0].assoc.status, VDP_STATUS_RESPONSE | keep);
+	assert_int_equal(v->state, VDP_BR_WAITCMD);
+	assert_int_equal(v->n_filters, 1);
+	assert_ptr_equal(vdp_bridge_find_mac(&e->br, mac, 11), v);
+	assert_null(vdp_bridge_find_mac(&e->br, mac2, 13));
+	ack_last(e);
+
+	/* No VSI-manager answer within resourceWaitDelay: kept, restored. */
+	vdp_bridge_set_params(&e->br, 3, 8, 10, 20);
+	e->admit_rc = VDP_ADMIT_DEFER;
+	send1(e, 20, VDP_TLV_ASSOC, 14);
+	assert_int_equal(v->state, VDP_BR_PROCESS);
+	fakeclock_advance(&e->fc, vdp_bridge_resource_wait_us(&e->br));
+	assert_int_equal(last(e)->tlvs[0].assoc.status,
+			 VDP_STATUS_RESPONSE | VDP_STATUS_KEEP | VDP_R_UNABLE_TO_CONTACT_MANAGER);
+	vdp_filter_get(&last(e)->tlvs[0].assoc, 0, &f);
+	assert_int_equal(vdp_vid(f.ps_pcp_vid), 14);
+	assert_int_equal(vdp_vid(v->filters[0].f.ps_pcp_vid), 11);
+	assert_null(vdp_bridge_find_mac(&e->br, mac, 14));
+	ack_last(e);
+
+	/* Refused without Keep: the VSI ends. */
+	e->admit_rc = 0;
+	e->admit_status = VDP_R_INSUFFICIENT_RESOURCES;
+	send1(e, 20, VDP_TLV_ASSOC, 15);
+	assert_int_equal(last(e)->tlvs[0].type, VDP_TLV_DEASSOC);
+	assert_null(find(e, 20));
+	assert_null(vdp_bridge_find_mac(&e->br, mac, 11));
+	benv_free(e);
+}
+
 static void test_keepalive_alive(void **state)
 {
 	(void)state;
@@ -426,6 +512,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_admit_vid0_replaced),
 		cmocka_unit_test(test_refuse_reasons),
+		cmocka_unit_test(test_keep_restores_confirmed),
 		cmocka_unit_test(test_keepalive_alive),
 		cmocka_unit_test(test_keepalive_timeout),
 		cmocka_unit_test(test_station_deassoc_removes),

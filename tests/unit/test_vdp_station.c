@@ -346,6 +346,81 @@ static void test_error_with_keep(void **state)
 	senv_free(e);
 }
 
+/* A change refused with Keep (41.2.4): the station returns to the request
+ * the bridge confirmed (type, filters, MAC/VID index) and its keep-alives
+ * carry that, not the refused change. */
+static void test_keep_returns_to_confirmed(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	struct vdp_request r;
+	struct vsi *v;
+	uint8_t mac[6];
+	const uint8_t keep = VDP_STATUS_RESPONSE | VDP_STATUS_KEEP | VDP_R_INSUFFICIENT_RESOURCES;
+
+	vdp_station_set_params(&e->st, 3, 8, 20, 14);
+	tf_mac(60, mac);
+	associate(e, 60, VDP_MODE_ASSOC);		/* VID 100, version 4 */
+	v = find(e, 60);
+	r = mkreq(60, VDP_MODE_ASSOC, 101);
+	r.type_version = 5;
+	assert_int_equal(vdp_station_request(&e->st, &r), 0);
+	assert_int_equal(echo(e, 60, 0).f[0].ps_pcp_vid, 101);
+	assert_int_equal(last(e)->tlvs[0].assoc.type_version, 5);
+	ack_last(e);
+	respond(e, 60, keep);
+	assert_int_equal(last_ev(e), VDP_EV_KEPT);
+	assert_int_equal(v->mode_cur, VDP_MODE_ASSOC);
+	assert_int_equal(v->type_version, 4);
+	assert_int_equal(vdp_vid(v->filters[0].f.ps_pcp_vid), 100);
+	assert_ptr_equal(vdp_station_find_mac(&e->st, mac, 100), v);
+	assert_null(vdp_station_find_mac(&e->st, mac, 101));
+	assert_null(v->saved);
+	/* The next keep-alive is the confirmed request. */
+	fakeclock_advance(&e->fc, vdp_station_keepalive_us(&e->st));
+	assert_int_equal(v->state, VDP_ST_TXMIT_KAWAIT);
+	assert_int_equal(last(e)->tlvs[0].assoc.type_version, 4);
+	assert_int_equal(echo(e, 60, 0).f[0].ps_pcp_vid, 100);
+	ack_last(e);
+	respond(e, 60, VDP_STATUS_RESPONSE);
+	assert_int_equal(last_ev(e), VDP_EV_KEEPALIVE_OK);
+
+	/* A change (102) confirmed while a newer one (103) waited: the
+	 * bridge holds 102, so a Keep refusal of 103 returns to 102. */
+	assert_int_equal(request(e, 60, VDP_MODE_ASSOC, 102), 0);
+	assert_int_equal(request(e, 60, VDP_MODE_ASSOC, 103), 0);
+	ack_last(e);
+	respond(e, 60, VDP_STATUS_RESPONSE);		/* answers 102 */
+	assert_int_equal(echo(e, 60, 0).f[0].ps_pcp_vid, 103);
+	ack_last(e);
+	respond(e, 60, keep);
+	assert_int_equal(last_ev(e), VDP_EV_KEPT);
+	assert_int_equal(vdp_vid(v->filters[0].f.ps_pcp_vid), 102);
+	assert_ptr_equal(vdp_station_find_mac(&e->st, mac, 102), v);
+	assert_null(vdp_station_find_mac(&e->st, mac, 103));
+
+	/* Two refused changes in a row (104 in flight, 105 waiting): back
+	 * to 102 after both. */
+	assert_int_equal(request(e, 60, VDP_MODE_ASSOC, 104), 0);
+	assert_int_equal(request(e, 60, VDP_MODE_ASSOC, 105), 0);
+	ack_last(e);
+	respond(e, 60, keep);				/* answers 104 */
+	assert_int_equal(echo(e, 60, 0).f[0].ps_pcp_vid, 105);
+	ack_last(e);
+	respond(e, 60, keep);
+	assert_int_equal(vdp_vid(v->filters[0].f.ps_pcp_vid), 102);
+	assert_int_equal(v->mode_cur, VDP_MODE_ASSOC);
+
+	/* Refused without Keep: the VSI ends (and holds no saved copy). */
+	assert_int_equal(request(e, 60, VDP_MODE_ASSOC, 106), 0);
+	ack_last(e);
+	respond(e, 60, VDP_STATUS_RESPONSE | VDP_R_INSUFFICIENT_RESOURCES);
+	assert_int_equal(last_ev(e), VDP_EV_FAILED);
+	assert_int_equal(v->state, VDP_ST_END);
+	assert_null(v->saved);
+	senv_free(e);
+}
+
 static void test_hard_error(void **state)
 {
 	(void)state;
@@ -688,6 +763,7 @@ int main(void)
 		cmocka_unit_test(test_keepalive_timing),
 		cmocka_unit_test(test_error_without_keep_then_again),
 		cmocka_unit_test(test_error_with_keep),
+		cmocka_unit_test(test_keep_returns_to_confirmed),
 		cmocka_unit_test(test_hard_error),
 		cmocka_unit_test(test_bridge_deassoc),
 		cmocka_unit_test(test_out_of_order_unknown_stale),

@@ -1,6 +1,6 @@
-/* VSI table and pending FIFO.  On x86-64: sizeof(struct vsi) = 96 and
+/* VSI table and pending FIFO.  On x86-64: sizeof(struct vsi) = 104 and
  * sizeof(struct vsi_fent) = 24, so a VSI with one MAC/VID filter is one
- * 120-octet allocation (lldpad: 128 + 32 per filter, plus one malloc per
+ * 128-octet allocation (lldpad: 128 + 32 per filter, plus one malloc per
  * armed timer); the test prints the sizes of the build it runs in. */
 #include <errno.h>
 #include <setjmp.h>
