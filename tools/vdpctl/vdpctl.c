@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vdp/ctl.h"
 #include "vdp/vdpd.h"
@@ -18,6 +19,7 @@
 struct vctl vctl = {
 	.socket = VDPD_DEFAULT_SOCKET,
 	.timeout_ms = 5000,
+	.fd = -1,
 };
 
 static void usage(void)
@@ -25,6 +27,7 @@ static void usage(void)
 	fprintf(stderr,
 		"Usage: vdpctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
 		"       vdpctl [ OPTIONS ] help\n"
+		"       vdpctl [ OPTIONS ] -b | -batch FILENAME [ -force ]\n"
 		"where  OBJECT := { uplink | neighbor | vsi | stats | monitor | profile | physnet | network | port |\n"
 		"                   attach | detach | bind | unbind | resolve | export | hook | registry }\n"
 		"       OPTIONS := { -j | --json | -p | --pretty | -s | --socket PATH |\n"
@@ -36,6 +39,7 @@ static void usage(void)
 		"       vdpctl vsi add uplink IFNAME mode MODE uuid UUID mgrid MGRID typeid N typeidver N\n"
 		"                      FILTER [ FILTER ]... [ format FFORMAT ] [ hints HINTS ]\n"
 		"       vdpctl vsi del uplink IFNAME uuid UUID\n"
+		"       vdpctl vsi wait [ uplink IFNAME ] [ timeout SECS ]\n"
 		"       vdpctl stats [ uplink IFNAME ]\n"
 		"       vdpctl monitor [ vsi | uplink | link | config ]...\n");
 	reg_cmds_usage();
@@ -46,7 +50,8 @@ json_t *vctl_call(const char *cmd, json_t *args)
 {
 	json_t *res = NULL;
 	char *err = NULL;
-	int rc = ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
+	int rc = vctl.fd >= 0 ? ctl_call_fd(vctl.fd, cmd, args, &res, &err, vctl.timeout_ms)
+			      : ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
 
 	if (rc < 0) {
 		fprintf(stderr, "Error: %s\n", err ? err : strerror(-rc));
@@ -119,6 +124,112 @@ static const struct {
 	REG_VDPCTL_OBJECTS,
 };
 
+static int run_object(int argc, char **argv)
+{
+	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		if (strcmp(objects[i].name, argv[0]) == 0) {
+			vctl.object = objects[i].name;
+			return objects[i].fn(argc - 1, argv + 1);
+		}
+	fprintf(stderr, "Object \"%s\" is unknown, try \"vdpctl help\".\n", argv[0]);
+	return EXIT_USAGE;
+}
+
+/* One batch line into words: blanks separate, "..." and '...' quote, \
+ * escapes the next character, # starts a comment.  Returns the number of
+ * words (in place in line), or -1 on an open quote or too many words. */
+static int split_line(char *line, char **words, int max)
+{
+	char *r = line, *w = line;
+	int n = 0;
+
+	for (;;) {
+		char q = 0;
+
+		while (*r == ' ' || *r == '\t' || *r == '\n' || *r == '\r')
+			r++;
+		if (!*r || *r == '#')
+			return n;
+		if (n == max)
+			return -1;
+		words[n++] = w;
+		while (*r && (q || (*r != ' ' && *r != '\t' && *r != '\n' && *r != '\r'))) {
+			if (!q && (*r == '"' || *r == '\'')) {
+				q = *r++;
+			} else if (q && *r == q) {
+				q = 0;
+				r++;
+			} else if (*r == '\\' && r[1] && q != '\'') {
+				r++;
+				*w++ = *r++;
+			} else {
+				*w++ = *r++;
+			}
+		}
+		if (q)
+			return -1;
+		if (*r)
+			r++;
+		*w++ = 0;
+	}
+}
+
+/* -b FILE: one command per line over one control connection (as
+ * iproute2's ip -b), so a thousand requests cost one process and one
+ * connection.  Stops at the first failing line unless -force; the exit
+ * status is that of the last failure (0 if none). */
+static int batch(const char *file, bool force)
+{
+	FILE *fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "re");
+	char *line = NULL, *err = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0;
+	int rc = EXIT_OK;
+
+	if (!fp) {
+		fprintf(stderr, "Error: cannot open batch file \"%s\": %s\n", file, strerror(errno));
+		return EXIT_FAIL;
+	}
+	vctl.fd = ctl_connect(vctl.socket, &err);
+	if (vctl.fd < 0) {
+		fprintf(stderr, "Error: %s\n", err ? err : strerror(-vctl.fd));
+		free(err);
+		if (fp != stdin)
+			fclose(fp);
+		return EXIT_FAIL;
+	}
+	vctl.batch = true;
+	while (getline(&line, &cap, fp) >= 0) {
+		char *words[256];
+		int n, lrc;
+
+		lineno++;
+		n = split_line(line, words, (int)(sizeof(words) / sizeof(words[0])) - 1);
+		if (n == 0)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "Error: unbalanced quote or too many words\n");
+			lrc = EXIT_USAGE;
+		} else {
+			words[n] = NULL;
+			lrc = run_object(n, words);
+		}
+		fflush(stdout);
+		if (lrc != EXIT_OK) {
+			fprintf(stderr, "Command failed %s:%u\n", file, lineno);
+			rc = lrc;
+			if (!force)
+				break;
+		}
+	}
+	free(line);
+	close(vctl.fd);
+	vctl.fd = -1;
+	if (fp != stdin)
+		fclose(fp);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -128,15 +239,26 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *batch_file = NULL;
+	bool force = false;
 	char *end;
 	int c;
 
 	opterr = 0;
-	/* "+": options end at the object word (vsi add ... may hold "-"). */
-	while ((c = getopt_long(argc, argv, "+:jps:t:Vh", longopts, NULL)) != -1) {
+	/* "+": options end at the object word (vsi add ... may hold "-").
+	 * Long options also with one dash (-batch, -force, as iproute2). */
+	while ((c = getopt_long_only(argc, argv, "+:jps:t:Vhb:f", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'b':
+			batch_file = optarg;
+			break;
+		case 'f':
+			force = true;
+			break;
 		case 'j':
 			vctl.json = true;
 			break;
@@ -170,6 +292,18 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (batch_file) {
+		if (argc > 0) {
+			fprintf(stderr, "Error: -b takes the commands from \"%s\", not from the command "
+				"line (\"%s\")\n", batch_file, argv[0]);
+			return EXIT_USAGE;
+		}
+		return batch(batch_file, force);
+	}
+	if (force) {
+		fprintf(stderr, "Error: -force only goes with -b\n");
+		return EXIT_USAGE;
+	}
 	if (argc < 1) {
 		usage();
 		return EXIT_USAGE;
@@ -178,11 +312,5 @@ int main(int argc, char **argv)
 		usage();
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
-		if (strcmp(objects[i].name, argv[0]) == 0) {
-			vctl.object = objects[i].name;
-			return objects[i].fn(argc - 1, argv + 1);
-		}
-	fprintf(stderr, "Object \"%s\" is unknown, try \"vdpctl help\".\n", argv[0]);
-	return EXIT_USAGE;
+	return run_object(argc, argv);
 }

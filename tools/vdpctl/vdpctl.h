@@ -18,6 +18,8 @@ struct vctl {
 	bool json;
 	bool pretty;
 	const char *object;	/* the OBJECT word, for messages */
+	int fd;			/* batch: the one control connection, else -1 */
+	bool batch;		/* -b: vsi add/del do not wait by default */
 };
 
 extern struct vctl vctl;

@@ -1,8 +1,9 @@
 /* vdpctl vsi show | add | del.
  *
  * add and del wait for the bridge's answer by default (up to 10 s, what
- * libvirt allows lldpad), polling vsi.show; "nowait" returns once vdpd has
- * queued the request. */
+ * libvirt allows lldpad), polling vsi.show; "nowait" (the default in a
+ * batch, vdpctl -b) returns once vdpd has queued the request; "vsi wait"
+ * waits for every VSI. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "vdpctl.h"
 
 #define DEFAULT_WAIT_S 10
+#define WAIT_ALL_S 60
 
 static void vsi_help(void)
 {
@@ -21,6 +23,7 @@ static void vsi_help(void)
 		"                      FILTER [ FILTER ]... [ format FFORMAT ] [ hints HINTS ]\n"
 		"                      [ wait SECS | nowait ]\n"
 		"       vdpctl vsi del uplink IFNAME VSI [ wait SECS | nowait ]\n"
+		"       vdpctl vsi wait [ uplink IFNAME ] [ timeout SECS ]\n"
 		"where  MODE := { assoc | preassoc | preassoc-rr | deassoc }\n"
 		"       VSI := { uuid UUID | vsiid-format { ipv4 | ipv6 | mac | local | uuid } vsiid VSIID }\n"
 		"       MGRID := { 0..255 | UUID | NAME (1-15 letters, digits, '-', '_', '.') }\n"
@@ -28,9 +31,10 @@ static void vsi_help(void)
 		"       FFORMAT := { vid | mac-vid | group-vid | group-mac-vid }\n"
 		"       HINTS := { none | migrate-to | migrate-from }\n"
 		"VID 0 asks the bridge to choose the VLAN.  Without format, it follows from the\n"
-		"filter fields given.  add and del wait %d s for the bridge unless told otherwise.\n"
+		"filter fields given.  add and del wait %d s for the bridge unless told otherwise\n"
+		"(in a batch, -b, they do not).  wait: until no VSI awaits the bridge (default %d s).\n"
 		"\"add ... mode deassoc\" (vdptool's spelling) is \"del\".\n",
-		DEFAULT_WAIT_S);
+		DEFAULT_WAIT_S, WAIT_ALL_S);
 }
 
 static const char *const vsi_keys[] = { "uplink", "mode", "uuid", "mgrid", "typeid", "typeidver",
@@ -66,7 +70,8 @@ static int parse_args(int argc, char **argv, const char *const *allowed, bool fi
 	json_t *list = json_array(), *cur = NULL;
 
 	p->args = json_object();
-	p->wait_s = DEFAULT_WAIT_S;
+	/* a batch queues its requests and ends with "vsi wait" */
+	p->wait_s = vctl.batch ? 0 : DEFAULT_WAIT_S;
 	while (argc > 0) {
 		const char *w = argv[0];
 
@@ -368,6 +373,98 @@ static int vsi_add_del(int argc, char **argv, bool del)
 	return rc;
 }
 
+/* vsi wait: until every VSI (of the uplink) has its answer.  Pages
+ * through vsi.show like show; the end of a batch of "add ... " lines. */
+static int vsi_wait(int argc, char **argv)
+{
+	json_t *args = json_object();
+	int timeout_s = WAIT_ALL_S;
+	long long deadline;
+	char *end;
+	size_t total = 0, done = 0, failed = 0, pending = 0;
+
+	for (; argc > 0; argc -= 2, argv += 2) {
+		if (vctl_is_help(argv[0])) {
+			vsi_help();
+			json_decref(args);
+			return EXIT_OK;
+		}
+		if (vctl_need_arg(argc, argv[0], vsi_help) < 0) {
+			json_decref(args);
+			return EXIT_USAGE;
+		}
+		if (strcmp(argv[0], "uplink") == 0) {
+			json_object_set_new(args, "uplink", json_string(argv[1]));
+		} else if (strcmp(argv[0], "timeout") == 0) {
+			timeout_s = (int)strtol(argv[1], &end, 10);
+			if (*end || timeout_s < 0 || timeout_s > 3600) {
+				fprintf(stderr, "Error: argument \"%s\" is wrong: timeout takes 0..3600 seconds\n",
+					argv[1]);
+				json_decref(args);
+				return EXIT_USAGE;
+			}
+		} else {
+			vctl_what_is(argv[0], vsi_help);
+			json_decref(args);
+			return EXIT_USAGE;
+		}
+	}
+	deadline = now_ms() + timeout_s * 1000LL;
+	for (;;) {
+		size_t n;
+
+		total = done = failed = pending = 0;
+		do {
+			json_t *res, *v;
+			size_t i;
+
+			json_object_set_new(args, "offset", json_integer((json_int_t)total));
+			json_object_set_new(args, "limit", json_integer(1000));
+			res = vctl_call("vsi.show", args);
+			if (!res) {
+				json_decref(args);
+				return EXIT_FAIL;
+			}
+			n = json_array_size(res);
+			json_array_foreach(res, i, v) {
+				switch (judge(v, strcmp(vctl_str(v, "mode"), "deassoc") == 0)) {
+				case PENDING:
+					pending++;
+					break;
+				case DONE:
+				case GONE:
+					done++;
+					break;
+				case FAILED:
+					failed++;
+					break;
+				}
+			}
+			total += n;
+			json_decref(res);
+		} while (n > 0);
+		if (!pending || now_ms() >= deadline)
+			break;
+		usleep(100000);
+	}
+	json_decref(args);
+	if (vctl.json) {
+		json_t *o = json_pack("{s:I, s:I, s:I, s:I}", "vsis", (json_int_t)total, "done", (json_int_t)done,
+				      "failed", (json_int_t)failed, "pending", (json_int_t)pending);
+
+		vctl_print_json(o);
+		json_decref(o);
+	} else {
+		printf("%zu VSIs: %zu answered, %zu failed, %zu pending\n", total, done, failed, pending);
+	}
+	fflush(stdout);
+	if (pending)
+		fprintf(stderr, "Error: %zu VSIs still without an answer after %d s\n", pending, timeout_s);
+	else if (failed)
+		fprintf(stderr, "Error: %zu VSIs failed\n", failed);
+	return pending || failed ? EXIT_FAIL : EXIT_OK;
+}
+
 int do_vsi(int argc, char **argv)
 {
 	if (argc < 1 || strcmp(argv[0], "show") == 0 || strcmp(argv[0], "list") == 0)
@@ -376,6 +473,8 @@ int do_vsi(int argc, char **argv)
 		return vsi_add_del(argc - 1, argv + 1, false);
 	if (strcmp(argv[0], "del") == 0 || strcmp(argv[0], "delete") == 0)
 		return vsi_add_del(argc - 1, argv + 1, true);
+	if (strcmp(argv[0], "wait") == 0)
+		return vsi_wait(argc - 1, argv + 1);
 	if (vctl_is_help(argv[0])) {
 		vsi_help();
 		return EXIT_OK;
