@@ -143,6 +143,7 @@ static void end(struct vdp_station *st, struct vsi *v, enum vdp_end_reason r, en
 	vsi_fifo_remove(&st->pending, v);
 	inflight_drop(st, v);
 	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_DIRTY | VSI_F_KA);
+	v->flags2 &= (uint8_t)~VSI_F2_RESYNC;
 	v->state = VDP_ST_END;
 	v->mode_cur = VDP_MODE_NONE;
 	v->reason = (uint8_t)r;
@@ -534,6 +535,7 @@ static void handle_response(struct vdp_station *st, struct vsi *v, const struct 
 	vtimer_cancel(st->clock, v->timer);
 	inflight_drop(st, v);
 	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY | VSI_F_HARD);
+	v->flags2 &= (uint8_t)~VSI_F2_RESYNC;
 	v->status = a->status;
 	if (a->status & VDP_STATUS_HARD)
 		v->flags |= VSI_F_HARD;
@@ -603,6 +605,7 @@ static void superseded(struct vdp_station *st, struct vsi *v, const uint8_t *mgr
 	vtimer_cancel(st->clock, v->timer);
 	inflight_drop(st, v);
 	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY);
+	v->flags2 &= (uint8_t)~VSI_F2_RESYNC;
 	if (!(a->status & VDP_STATUS_REASON)) {
 		v->mode_cur = a->type == VDP_MODE_DEASSOC ? VDP_MODE_NONE : a->type;
 		vsi_rec_drop(v);
@@ -644,6 +647,18 @@ void vdp_station_rx(struct vdp_station *st, const uint8_t *ulpdu, size_t len)
 			/* Bridge-initiated De-Associate (41.5.5 WAIT_SYSCMD). */
 			if (!v || v->state == VDP_ST_END) {
 				st->cnt.resp_unknown++;
+				continue;
+			}
+			if ((v->flags2 & VSI_F2_RESYNC) && (v->flags & (VSI_F_INFLIGHT | VSI_F_QUEUED))) {
+				/* Our re-request after a link up / new peer
+				 * has not been answered: the bridge sent this
+				 * before it saw it (its toutKeepAlive ran out
+				 * while our link was down; ECP delivers in
+				 * order, so a De-Associate after the request
+				 * would follow the response).  The response
+				 * decides; ending now would leave the bridge
+				 * holding a VSI we dropped. */
+				st->cnt.bridge_deassoc_stale++;
 				continue;
 			}
 			st->cnt.bridge_deassoc++;
@@ -699,6 +714,7 @@ void vdp_station_reassociate_all(struct vdp_station *st)
 		if (v->state == VDP_ST_END)
 			continue;
 		v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY);
+		v->flags2 |= VSI_F2_RESYNC;
 		queue_current(st, v);
 	}
 	vdp_station_kick(st);

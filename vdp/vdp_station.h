@@ -102,6 +102,8 @@ struct vdp_station_counters {
 	uint64_t timeouts;		/* response-wait expiries */
 	uint64_t tx_errors;		/* TLVs lost to ECP errors */
 	uint64_t bridge_deassoc;	/* unsolicited De-Associates */
+	uint64_t bridge_deassoc_stale;	/* ... crossing our re-request after a
+					 * link up / new peer: ignored */
 	uint64_t rx_bad;		/* undecodable ULPDUs */
 	uint64_t rx_ignored;		/* request TLVs other than De-Associate, org TLVs */
 };

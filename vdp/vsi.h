@@ -59,6 +59,10 @@ struct vsi_fent {
 #define VSI_F_HARD	0x40	/* last response carried the hard-error bit */
 #define VSI_F_INDEXED	0x80	/* filters are in the (MAC, VID) index */
 
+/* vsi->flags2 */
+#define VSI_F2_RESYNC	0x01	/* station: re-sent after link up / new peer,
+				 * not answered yet */
+
 struct vsi {
 	struct vsi *id_next;		/* (fmt, VSIID) hash chain */
 	struct vsi *q_next;		/* pending FIFO */
@@ -85,6 +89,7 @@ struct vsi {
 	uint8_t resp_type;		/* bridge: TLV type of the queued reply */
 	uint8_t reason;			/* role-specific end/failure reason */
 	uint8_t mode_sent;		/* station: mode of the TLV in flight */
+	uint8_t flags2;			/* VSI_F2_* */
 	uint16_t n_filters;
 	uint16_t cap_filters;		/* entries allocated */
 	struct vsi_fent filters[];

@@ -620,6 +620,108 @@ static void test_link_down_up(void **state)
 	senv_free(e);
 }
 
+static uint32_t index_of(const uint8_t id[16], uint32_t n)
+{
+	uint8_t x[16];
+
+	for (uint32_t i = 0; i < n; i++) {
+		tf_vsiid(i, x);
+		if (memcmp(x, id, 16) == 0)
+			return i;
+	}
+	fail_msg("unknown VSIID");
+	return 0;
+}
+
+/* An unsolicited De-Associate (request, status 0) for VSI i as associate()
+ * made it. */
+static struct tf_tlv bridge_deassoc(uint32_t i)
+{
+	struct tf_tlv t = {
+		.type = VDP_TLV_DEASSOC, .status = 0, .type_id = 5, .type_version = 4,
+		.vsiid_fmt = VDP_VSIID_UUID, .filter_fmt = VDP_FILTER_MAC_VID, .n = 1,
+	};
+
+	tf_vsiid(i, t.vsiid);
+	tf_mac(i, t.f[0].mac);
+	t.f[0].ps_pcp_vid = 100;
+	return t;
+}
+
+/* After a link flap the bridge's toutKeepAlive may have run out: its
+ * unsolicited De-Associates, sent before it saw our re-requests, arrive
+ * while those are in flight or still queued.  They are stale (counted);
+ * the responses decide.  Once answered, a bridge De-Associate ends the VSI
+ * as before, and without a flap it ends it even with a keep-alive out. */
+static void test_stale_bridge_deassoc_after_flap(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	enum { N = 50 };
+	struct tf_tlv t[N], d;
+	struct tf_ecp *p;
+	size_t first;
+	uint32_t q = N;
+
+	for (uint32_t i = 0; i < N; i++)
+		associate(e, i, VDP_MODE_ASSOC);
+	ecp_disable(&e->ecp);
+	vdp_station_pause(&e->st);
+	ecp_enable(&e->ecp);
+	vdp_station_reassociate_all(&e->st);
+	p = last(e);
+	first = p->pdu.n_tlvs;
+	assert_true(first < N);			/* the rest waits for the ack */
+	for (size_t k = 0; k < first; k++)
+		t[k] = echo(e, index_of(p->tlvs[k].assoc.vsiid, N), VDP_STATUS_RESPONSE);
+	/* De-Associates for one VSI in flight and one still queued. */
+	assert_true(find(e, index_of(t[0].vsiid, N))->flags & VSI_F_INFLIGHT);
+	for (uint32_t i = 0; i < N && q == N; i++)
+		if (find(e, i)->flags & VSI_F_QUEUED)
+			q = i;
+	assert_true(q < N);
+	d = bridge_deassoc(index_of(t[0].vsiid, N));
+	inject(e, &d, 1);
+	d = bridge_deassoc(q);
+	inject(e, &d, 1);
+	assert_int_equal(e->st.cnt.bridge_deassoc_stale, 2);
+	assert_int_equal(e->st.cnt.bridge_deassoc, 0);
+	assert_int_not_equal(find(e, index_of(t[0].vsiid, N))->state, VDP_ST_END);
+	assert_int_not_equal(find(e, q)->state, VDP_ST_END);
+	/* The responses decide: all associated again. */
+	ack_last(e);
+	inject(e, t, first);
+	ack_last(e);
+	{
+		struct tf_ecp *p2 = last(e);
+		struct tf_tlv r[N];
+		size_t n = p2->pdu.n_tlvs;
+		for (size_t k = 0; k < n; k++)
+			r[k] = echo(e, index_of(p2->tlvs[k].assoc.vsiid, N), VDP_STATUS_RESPONSE);
+		inject(e, r, n);
+	}
+	for (uint32_t i = 0; i < N; i++) {
+		assert_int_equal(find(e, i)->state, VDP_ST_WAIT_SYSCMD);
+		assert_int_equal(find(e, i)->mode_cur, VDP_MODE_ASSOC);
+	}
+	/* Answered: a bridge De-Associate ends the VSI again. */
+	d = bridge_deassoc(1);
+	inject(e, &d, 1);
+	assert_int_equal(find(e, 1)->state, VDP_ST_END);
+	assert_int_equal(find(e, 1)->reason, VDP_END_BRIDGE_DEASSOC);
+	assert_int_equal(last_ev(e), VDP_EV_BRIDGE_DEASSOC);
+	/* No flap: one crossing a keep-alive ends it too (41.5.5). */
+	fakeclock_advance(&e->fc, vdp_station_keepalive_us(&e->st));
+	q = index_of(last(e)->tlvs[0].assoc.vsiid, N);
+	assert_int_equal(find(e, q)->state, VDP_ST_TXMIT_KAWAIT);
+	d = bridge_deassoc(q);
+	inject(e, &d, 1);
+	assert_int_equal(find(e, q)->state, VDP_ST_END);
+	assert_int_equal(e->st.cnt.bridge_deassoc, 2);
+	assert_int_equal(e->st.cnt.bridge_deassoc_stale, 2);
+	senv_free(e);
+}
+
 static void test_deassoc(void **state)
 {
 	(void)state;
@@ -771,6 +873,7 @@ int main(void)
 		cmocka_unit_test(test_tx_error_ends),
 		cmocka_unit_test(test_packing),
 		cmocka_unit_test(test_link_down_up),
+		cmocka_unit_test(test_stale_bridge_deassoc_after_flap),
 		cmocka_unit_test(test_deassoc),
 		cmocka_unit_test(test_vid0_adopted),
 		cmocka_unit_test(test_request_while_in_flight),
