@@ -662,6 +662,14 @@ void vdp_station_rx(struct vdp_station *st, const uint8_t *ulpdu, size_t len)
 				continue;
 			}
 			st->cnt.bridge_deassoc++;
+			if (v->mode_req == VDP_TLV_DEASSOC) {
+				/* We were de-associating it ourselves: the
+				 * bridge's De-Associate completes that (an
+				 * lldpad bridge answers a station De-Associate
+				 * as a keep-alive and drops the VSI later). */
+				end(st, v, VDP_END_DEASSOCIATED, VDP_EV_DEASSOCIATED);
+				continue;
+			}
 			end(st, v, VDP_END_BRIDGE_DEASSOC, VDP_EV_BRIDGE_DEASSOC);
 			continue;
 		}

@@ -462,6 +462,31 @@ static void test_bridge_deassoc(void **state)
 	senv_free(e);
 }
 
+/* Our own De-Associate is out and the bridge sends an unsolicited
+ * De-Associate instead of answering it (lldpad's bridge answers a station
+ * De-Associate as a keep-alive and drops the VSI later): the VSI is
+ * de-associated as asked, not failed. */
+static void test_bridge_deassoc_completes_ours(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	struct tf_tlv t;
+	struct vsi *v;
+
+	associate(e, 11, VDP_MODE_ASSOC);
+	v = find(e, 11);
+	t = echo(e, 11, 0);
+	assert_int_equal(request(e, 11, VDP_MODE_DEASSOC, 100), 0);
+	ack_last(e);
+	t.type = VDP_TLV_DEASSOC;	/* request bit 0: unsolicited */
+	inject(e, &t, 1);
+	assert_int_equal(last_ev(e), VDP_EV_DEASSOCIATED);
+	assert_int_equal(v->state, VDP_ST_END);
+	assert_int_equal(v->reason, VDP_END_DEASSOCIATED);
+	assert_int_equal(fakeclock_armed(&e->fc), 0);
+	senv_free(e);
+}
+
 static void test_out_of_order_unknown_stale(void **state)
 {
 	(void)state;
@@ -875,6 +900,7 @@ int main(void)
 		cmocka_unit_test(test_link_down_up),
 		cmocka_unit_test(test_stale_bridge_deassoc_after_flap),
 		cmocka_unit_test(test_deassoc),
+		cmocka_unit_test(test_bridge_deassoc_completes_ours),
 		cmocka_unit_test(test_vid0_adopted),
 		cmocka_unit_test(test_request_while_in_flight),
 		cmocka_unit_test(test_more_filters_regrow),
