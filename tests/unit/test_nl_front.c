@@ -88,6 +88,12 @@ struct fx {
 	uint32_t ev_port;
 	int events;
 	bool can_send;
+	/* what the front asked the daemon to keep / drop (persistence) */
+	int kept, dropped;
+	struct vdp_request kept_req;
+	struct vdp_filter kept_filter;
+	uint8_t kept_op;
+	uint32_t kept_pid;
 };
 
 static struct uplink *find_uplink(void *ctx, int ifindex, const char *ifname)
@@ -100,7 +106,31 @@ static struct uplink *find_uplink(void *ctx, int ifindex, const char *ifname)
 	return NULL;
 }
 
-static const struct nl_front_ops front_ops = { .find_uplink = find_uplink };
+static void keep(void *ctx, struct uplink *u, const struct vdp_request *req, uint8_t op, uint32_t pid,
+		 uint32_t seq)
+{
+	struct fx *fx = ctx;
+	(void)u;
+	(void)seq;
+	fx->kept++;
+	fx->kept_req = *req;
+	if (req->n_filters)
+		fx->kept_filter = req->filters[0];
+	fx->kept_req.filters = &fx->kept_filter;
+	fx->kept_req.n_filters = req->n_filters ? 1 : 0;
+	fx->kept_op = op;
+	fx->kept_pid = pid;
+}
+
+static void drop(void *ctx, struct uplink *u, const uint8_t uuid[16])
+{
+	struct fx *fx = ctx;
+	(void)u;
+	(void)uuid;
+	fx->dropped++;
+}
+
+static const struct nl_front_ops front_ops = { .find_uplink = find_uplink, .keep = keep, .drop = drop };
 
 static void on_vsi(void *ctx, struct uplink *u, struct vsi *v, enum vdp_event ev)
 {
@@ -401,6 +431,63 @@ static void test_unsolicited_on_bridge_deassoc(void **state)
 			 VDP_MODE_ASSOC);
 }
 
+/* A restart of the daemon: the front is new, the VSI comes back from what
+ * keep() was given; libvirt polls as before and still gets told when the
+ * bridge ends the VSI. */
+static void test_restore_after_restart(void **state)
+{
+	struct fx *fx = *state;
+	struct nlv_op op;
+	char text[256], err[256];
+	uint8_t b[512];
+	NEED_SEND(fx);
+
+	op_init(fx, &op, NLP_REQ_ASSOCIATE, 4);
+	assert_int_equal(setlink(fx, &op, 2000, NULL), 0);
+	assert_int_equal(fx->kept, 1);
+	assert_int_equal(fx->dropped, 0);
+	assert_int_equal(fx->kept_op, NLP_REQ_ASSOCIATE);
+	assert_int_equal(fx->kept_pid, fx->ev_port);
+	assert_int_equal(fx->kept_req.mode, VDP_MODE_ASSOC);
+	assert_int_equal(fx->kept_req.mgrid[0], 11);
+	assert_memory_equal(fx->kept_req.vsiid, op.instance, 16);
+	assert_memory_equal(fx->kept_filter.mac, op.mac, 6);
+
+	struct nl_front_config c;
+	nl_front_config_default(&c);
+	c.enabled = true;
+	c.pidfile[0] = 0;
+	nl_front_free(fx->f);
+	fx->f = nl_front_new(fx->base, &c, &front_ops, fx, err, sizeof(err));
+	assert_non_null(fx->f);
+	/* a new front knows nothing of the VSI: only the station's own */
+	assert_int_equal(nl_front_records(fx->f), 0);
+	assert_int_equal(nl_front_restore(fx->f, fx->st, &fx->kept_req, fx->kept_op, fx->kept_pid, 77), 0);
+	assert_int_equal(nl_front_records(fx->f), 1);
+	assert_int_equal(poll_status(fx, &op, text, sizeof(text)), NLV_OK);
+
+	struct vdp_bridge *br = uplink_bridge(fx->br);
+	struct vsi *bv = vdp_bridge_find(br, VDP_VSIID_UUID, op.instance);
+	assert_non_null(bv);
+	assert_int_equal(vdp_bridge_deassoc(br, bv), 0);
+	ssize_t n = run_until_rx(fx, fx->ev, b, sizeof(b), 2000);
+	assert_true(n > 0);
+	assert_true(nlv_callback_wants_reassoc(b, (size_t)n, nl_front_port(fx->f), op.mac));
+	assert_int_equal(nl_front_counters(fx->f)->unsolicited_sent, 1);
+	/* ended and told: nothing to request after another restart */
+	assert_int_equal(fx->dropped, 1);
+
+	/* libvirt re-associates (kept again), then de-associates (dropped) */
+	assert_int_equal(setlink(fx, &op, 2000, NULL), 0);
+	assert_int_equal(fx->kept, 2);
+	op.request = NLP_REQ_DISASSOCIATE;
+	assert_int_equal(setlink(fx, &op, 2000, NULL), 0);
+	assert_int_equal(fx->dropped, 2);
+	assert_int_equal(fx->kept, 2);
+	/* a restore of a de-association is refused */
+	assert_int_equal(nl_front_restore(fx->f, fx->st, &fx->kept_req, NLP_REQ_DISASSOCIATE, 1, 1), -EINVAL);
+}
+
 static void test_malformed_answered(void **state)
 {
 	struct fx *fx = *state;
@@ -539,6 +626,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_associate_answer_waits_for_result, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsolicited_on_bridge_deassoc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_after_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queued_before_evb, setup_nobridge, teardown),
 		cmocka_unit_test_setup_teardown(test_multipart, setup_small_parts, teardown),
