@@ -37,6 +37,26 @@ static bool persistent(const struct vdpd *d)
 	return d->opts.intents && *d->opts.intents;
 }
 
+/* The rename itself must reach the disk too, or a power loss right after
+ * it may bring back the old file. */
+static void sync_dir(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fsync(fd) < 0)
+		log_debug("vsi", "fsync %s: %s", dir, strerror(errno));
+	close(fd);
+}
+
 static int save(struct vdpd *d)
 {
 	char tmp[4096];
@@ -67,6 +87,8 @@ static int save(struct vdpd *d)
 			rc = -errno;
 		if (rc)
 			unlink(tmp);
+		else
+			sync_dir(d->opts.intents);
 	}
 	free(text);
 	if (rc) {
