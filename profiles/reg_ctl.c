@@ -11,6 +11,7 @@
 #include "profiles/reg_json.h"
 #include "profiles/resolve.h"
 #include "profiles/store.h"
+#include "vdp/qbh.h"
 
 int reg_ctl_open(struct reg_ctl *rc, const char *config_path, const char *state_path, const struct reg_ops *ops,
 		 void *ops_ctx, struct reg_err *err)
@@ -404,6 +405,11 @@ json_t *reg_ctl_resolve(void *ctx, json_t *args, struct ctl_error *err)
 	if ((rr = reg_resolve(rc->reg, id, &r, &e)) < 0)
 		return ctl_fail(err, -rr, "%s", e.msg);
 	j = reg_resolution_to_json(&r);
+	const struct qbh_result *q = qbh_last(id);
+	if (j && q)
+		/* what the NIC driver answered to the last 802.1Qbh request */
+		json_object_set_new(j, "qbh", json_pack("{s:s, s:i, s:s?}", "result", q->msg, "errno", -q->error,
+							"response", q->has_response ? qbh_response_name(q->response) : NULL));
 	if (json_is_true(json_object_get(args, "xml"))) {
 		char *xml = reg_resolution_xml(&r);
 

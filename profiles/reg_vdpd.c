@@ -8,12 +8,34 @@
 #include "profiles/reg_vdpd.h"
 #include "profiles/resolve.h"
 #include "vdp/log.h"
+#include "vdp/qbh.h"
 #include "vdp/uplink.h"
 #include "vdp/vdpd.h"
 
 struct reg_ctl *reg_ctl_of(void *ctx)
 {
 	return &((struct vdpd *)ctx)->reg;
+}
+
+/* 802.1Qbh: the profile id goes to the NIC driver through the kernel
+ * (vdp/qbh.h): an SR-IOV VF's PF, else the uplink (the <source dev>). */
+static int request_qbh(const struct reg_vsi *v, uint8_t mode)
+{
+	struct qbh_result res;
+	int rc;
+
+	if (!v->dev[0] && !v->uplink[0]) {
+		log_info("reg", "%s: 802.1Qbh profile %s (profileid %s) has no device bound; nothing sent",
+			 v->iface_id, v->profile, v->profileid);
+		return 0;
+	}
+	rc = qbh_apply_dev(v->dev, v->uplink, v->profileid, v->instance, mode != VDP_MODE_DEASSOC, &res);
+	qbh_remember(v->iface_id, &res);
+	if (rc < 0)
+		log_warn("reg", "%s: %s", v->iface_id, res.msg);
+	else
+		log_info("reg", "%s: %s", v->iface_id, res.msg);
+	return rc;
 }
 
 static int request(struct vdpd *d, const struct reg_vsi *v, uint8_t mode)
@@ -23,11 +45,8 @@ static int request(struct vdpd *d, const struct reg_vsi *v, uint8_t mode)
 	struct vdp_filter f;
 	int rc;
 
-	if (v->type != REG_VPORT_QBG) {
-		log_info("reg", "%s: 802.1Qbh profile %s (profileid %s) is the adapter's to apply; nothing sent",
-			 v->iface_id, v->profile, v->profileid);
-		return 0;
-	}
+	if (v->type != REG_VPORT_QBG)
+		return request_qbh(v, mode);
 	if (!du || !du->u) {
 		/* Requested again by vdpd_reg_uplink_started(). */
 		log_notice("reg", "%s: uplink %s is not running; %s waits for it", v->iface_id, v->uplink,
@@ -51,7 +70,8 @@ static void vsi_desired(void *ctx, const struct reg_vsi *old, const struct reg_v
 {
 	struct vdpd *d = ctx;
 
-	if (old && (!cur || strcmp(old->uplink, cur->uplink) || cur->type != REG_VPORT_QBG)) {
+	if (old && (!cur || strcmp(old->uplink, cur->uplink) || cur->type != REG_VPORT_QBG ||
+		    old->type != REG_VPORT_QBG)) {
 		log_info("reg", "%s: de-associate (network %s, profile %s)", old->iface_id, old->network,
 			 old->profile);
 		request(d, old, VDP_MODE_DEASSOC);
@@ -98,7 +118,9 @@ void vdpd_reg_uplink_started(struct vdpd *d, struct vdpd_uplink *du)
 		return;
 	v = reg_vsis(d->reg.reg, &n);
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(v[i]->uplink, du->cfg.name))
+		/* an 802.1Qbh VSI does not depend on the VDP uplink, and a
+		 * repeated ASSOCIATE would make the adapter re-associate */
+		if (!strcmp(v[i]->uplink, du->cfg.name) && v[i]->type == REG_VPORT_QBG)
 			request(d, v[i], VDP_MODE_ASSOC);
 	free(v);
 }

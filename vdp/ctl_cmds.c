@@ -16,6 +16,7 @@
 #include "vdp/ctl.h"
 #include "vdp/linkmon.h"
 #include "vdp/log.h"
+#include "vdp/qbh.h"
 #include "vdp/vdp_text.h"
 #include "vdp/vdpd.h"
 
@@ -665,6 +666,12 @@ static json_t *cmd_stats(void *ctx, json_t *args, struct ctl_error *err)
 		json_object_set_new(r, "intents", vdpd_intents_stats_json(d));
 	if (r && d->nl)
 		json_object_set_new(r, "netlink", nl_front_json(d->nl));
+	if (r) {
+		const struct qbh_counters *q = qbh_counters();
+		json_object_set_new(r, "qbh", json_pack("{s:I, s:I, s:I, s:I}", "requests", (json_int_t)q->requests,
+							"acked", (json_int_t)q->acked, "errors", (json_int_t)q->errors,
+							"unsupported", (json_int_t)q->unsupported));
+	}
 	return r;
 }
 

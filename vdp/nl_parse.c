@@ -533,6 +533,32 @@ int nlp_build_setlink(struct wbuf *w, const struct nlp_setlink *s)
 	return msg_end(w, off);
 }
 
+int nlp_build_qbh_setlink(struct wbuf *w, const struct nlp_qbh_setlink *s)
+{
+	size_t off = msg_start(w, &s->h);
+	size_t ps = 0, p;
+
+	put_ifinfo(w, s->ifindex);
+	if (s->vf == NLP_PORT_SELF_VF) {
+		p = nest_start(w, IFLA_PORT_SELF);
+	} else {
+		ps = nest_start(w, IFLA_VF_PORTS);
+		p = nest_start(w, IFLA_VF_PORT);
+		put_attr(w, IFLA_PORT_VF, &s->vf, 4);
+	}
+	if (s->profile)
+		put_attr(w, IFLA_PORT_PROFILE, s->profile, strlen(s->profile) + 1);
+	if (s->uuid)
+		put_attr(w, IFLA_PORT_INSTANCE_UUID, s->uuid, NLP_UUID_LEN);
+	if (s->host_uuid)
+		put_attr(w, IFLA_PORT_HOST_UUID, s->host_uuid, NLP_UUID_LEN);
+	put_attr(w, IFLA_PORT_REQUEST, &s->request, 1);
+	nest_end(w, p);
+	if (s->vf != NLP_PORT_SELF_VF)
+		nest_end(w, ps);
+	return msg_end(w, off);
+}
+
 int nlp_build_getlink(struct wbuf *w, const struct nlp_hdr *h, int32_t ifindex)
 {
 	size_t off = msg_start(w, h);
@@ -617,6 +643,7 @@ int nlp_parse_reply(const void *buf, size_t len, struct nlp_status_reply *r)
 
 	r->n = r->n_kept = 0;
 	r->has_vf_ports = false;
+	r->has_port_self = false;
 	r->error = 0;
 	r->ifindex = 0;
 	memset(&h, 0, sizeof(h));
@@ -643,6 +670,12 @@ int nlp_parse_reply(const void *buf, size_t len, struct nlp_status_reply *r)
 	const uint8_t *pl;
 	size_t pn;
 	while ((rc = nla_next(&it, &t, &pl, &pn)) == 1) {
+		if (t == IFLA_PORT_SELF) {
+			r->has_port_self = true;
+			if ((rc = parse_port(pl, pn, &r->self)) < 0)
+				return rc;
+			continue;
+		}
 		if (t != IFLA_VF_PORTS)
 			continue;
 		r->has_vf_ports = true;

@@ -168,6 +168,23 @@ struct nlp_setlink {
 };
 int nlp_build_setlink(struct wbuf *w, const struct nlp_setlink *s);
 
+/* An 802.1Qbh request for the kernel (NIC driver's ndo_set_vf_port), as
+ * libvirt's virNetDevVPortProfileOp8021Qbh lays it out (reference A.1.2)
+ * but without IFLA_VFINFO_LIST (the kernel rejects IFLA_VF_MAC with
+ * vf = PORT_SELF_VF, B.2).  vf == NLP_PORT_SELF_VF: IFLA_PORT_SELF nest;
+ * else IFLA_VF_PORTS{IFLA_VF_PORT{IFLA_PORT_VF = vf, ...}}.  profile
+ * (strlen+1 octets), instance and host UUID are put when non-NULL. */
+struct nlp_qbh_setlink {
+	struct nlp_hdr h;
+	int32_t ifindex;
+	uint32_t vf;
+	const char *profile;
+	const uint8_t *uuid;		/* IFLA_PORT_INSTANCE_UUID, 16 octets */
+	const uint8_t *host_uuid;	/* IFLA_PORT_HOST_UUID, 16 octets */
+	uint8_t request;		/* enum nlp_request_op */
+};
+int nlp_build_qbh_setlink(struct wbuf *w, const struct nlp_qbh_setlink *s);
+
 /* libvirt's status query: ifinfomsg + IFLA_EXT_MASK = RTEXT_FILTER_VF. */
 int nlp_build_getlink(struct wbuf *w, const struct nlp_hdr *h, int32_t ifindex);
 
@@ -199,6 +216,8 @@ struct nlp_status_reply {
 	size_t n_kept;		/* entries stored (<= cap) */
 	struct nlp_port *ports;	/* caller's array */
 	size_t cap;
+	bool has_port_self;	/* IFLA_PORT_SELF (802.1Qbh, from the kernel) */
+	struct nlp_port self;
 };
 /* Parses one status/ack message.  Returns NLP_OK or an NLP_E_* code. */
 int nlp_parse_reply(const void *buf, size_t len, struct nlp_status_reply *r);
