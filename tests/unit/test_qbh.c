@@ -20,9 +20,15 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 
+#include "profiles/reg_ctl.h"
+#include "profiles/reg_vdpd.h"
+#include "profiles/registry.h"
 #include "vdp/codec.h"
+#include "vdp/ctl.h"
+#include "vdp/log.h"
 #include "vdp/nl_parse.h"
 #include "vdp/qbh.h"
+#include "vdp/vdpd.h"
 
 static const uint8_t inst[16] = { 0x09, 0xb1, 0x1c, 0x53, 0x8b, 0x5c, 0x4e, 0xeb,
 				  0x8f, 0x00, 0xd8, 0x4e, 0xaa, 0x0a, 0xaa, 0x4f };
@@ -306,6 +312,75 @@ static void test_kernel_veth_eopnotsupp(void **state)
 	assert_null(qbh_last("iface-2"));
 }
 
+/* The registry inside vdpd: an 802.1Qbh network on uplink veth, an
+ * attachment and a binding meet -> ASSOCIATE reaches the kernel, whose
+ * -EOPNOTSUPP shows in `resolve`; detach -> DISASSOCIATE. */
+static void test_registry_realizes_qbh(void **state)
+{
+	(void)state;
+	char name[IFNAMSIZ], cmd[128], conf[128], want[200];
+	const char *id = "0b3c9e2a-1111-4d4d-8e8e-000000000001";
+	struct ctl_error cerr;
+	struct reg_err err;
+	struct vdpd *d;
+	FILE *f;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		skip();
+	snprintf(name, sizeof(name), "qbr%d", (int)getpid() % 100000);
+	snprintf(cmd, sizeof(cmd), "ip link add %s type veth peer name %sp", name, name);
+	if (system(cmd) != 0)
+		skip();
+	log_init("test_qbh", LOG_TO_STDERR, getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_CRIT);
+	snprintf(conf, sizeof(conf), "%s/vdpd.conf", tmpdir);
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f, "registry = {\n"
+		   "  profiles = ( { name = \"fin\"; type = \"802.1Qbh\"; profileid = \"finance\"; } );\n"
+		   "  uplinks = ( { dev = \"%s\"; physnet = \"dc\"; mode = \"vepa\"; } );\n"
+		   "  networks = ( { name = \"net-a\"; physnet = \"dc\"; profile = \"fin\"; } );\n"
+		   "};\n", name);
+	fclose(f);
+	d = calloc(1, sizeof(*d));
+	assert_non_null(d);
+	d->opts.config = conf;
+	d->opts.state_file = NULL;	/* not persisted */
+	assert_int_equal(vdpd_reg_start(d), 0);
+	struct qbh_counters c0 = *qbh_counters();
+
+	struct reg_attachment a = { .network = "net-a" };
+	struct reg_binding b = { .dev = "macvtap9", .mac = { 0x52, 0x54, 0, 0, 0, 1 } };
+	snprintf(a.iface_id, sizeof(a.iface_id), "%s", id);
+	snprintf(b.iface_id, sizeof(b.iface_id), "%s", id);
+	snprintf(b.uplink, sizeof(b.uplink), "%s", name);
+	assert_int_equal(reg_attach(d->reg.reg, &a, &err), 0);
+	assert_null(qbh_last(id));	/* no binding yet: no VSI */
+	assert_int_equal(reg_bind(d->reg.reg, &b, &err), 0);
+	assert_non_null(qbh_last(id));
+	assert_int_equal(qbh_last(id)->error, -EOPNOTSUPP);
+	assert_int_equal(qbh_counters()->requests - c0.requests, 1);
+	assert_int_equal(qbh_counters()->unsupported - c0.unsupported, 1);
+
+	json_t *args = json_pack("{s:s}", "iface_id", id);
+	json_t *j = reg_ctl_resolve(d, args, &cerr);
+	assert_non_null(j);
+	json_t *q = json_object_get(j, "qbh");
+	assert_non_null(q);
+	snprintf(want, sizeof(want), "%s does not support port profiles (802.1Qbh): Operation not supported", name);
+	assert_string_equal(json_string_value(json_object_get(q, "result")), want);
+	assert_int_equal(json_integer_value(json_object_get(q, "errno")), EOPNOTSUPP);
+	assert_true(json_is_null(json_object_get(q, "response")) || !json_object_get(q, "response"));
+	json_decref(j);
+	json_decref(args);
+
+	/* detach: a DISASSOCIATE goes out, same answer */
+	assert_int_equal(reg_detach(d->reg.reg, id, &err), 0);
+	assert_int_equal(qbh_counters()->requests - c0.requests, 2);
+	assert_int_equal(qbh_counters()->unsupported - c0.unsupported, 2);
+	vdpd_reg_stop(d);
+	free(d);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -335,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_host_uuid),
 		cmocka_unit_test(test_target_sysfs),
 		cmocka_unit_test(test_kernel_veth_eopnotsupp),
+		cmocka_unit_test(test_registry_realizes_qbh),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
