@@ -253,7 +253,8 @@ int qbh_apply(const struct qbh_req *r, struct qbh_result *res)
 		goto out;
 	counters.acked++;
 	/* the driver's view: IFLA_PORT_SELF or our IFLA_VF_PORT entry */
-	struct nlp_hdr gh = { RTM_GETLINK, NLM_F_REQUEST, seq = seq_next++, 0 };
+	seq = seq_next++;
+	struct nlp_hdr gh = { RTM_GETLINK, NLM_F_REQUEST, seq, 0 };
 	wbuf_init(&w, out, sizeof(out));
 	if (nlp_build_getlink(&w, &gh, r->ifindex) < 0 ||
 	    sendto(fd, out, w.len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
