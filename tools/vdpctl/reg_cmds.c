@@ -357,10 +357,9 @@ static int show_or(int argc, char **argv, const char *show_cmd)
 	return run(show_cmd, args, "iface_id");
 }
 
-int do_attach(int argc, char **argv)
+/* attach and bind: "IFACE-ID KEY VALUE...", or "show [IFACE-ID]". */
+static int plug(int argc, char **argv, const struct keydef *defs, const char *cmd, const char *show)
 {
-	static const struct keydef defs[] = { { "network", "network", V_STR }, { "port", "port", V_STR },
-					      { NULL, NULL, V_STR } };
 	json_t *args;
 	int rc;
 
@@ -369,13 +368,21 @@ int do_attach(int argc, char **argv)
 		return argc < 1 ? EXIT_USAGE : EXIT_OK;
 	}
 	if (verb_is(argv[0], "show"))
-		return show_or(argc, argv, "attach.show");
+		return show_or(argc, argv, show);
 	args = json_pack("{s:s}", "iface_id", argv[0]);
 	if ((rc = put_pairs(argc - 1, argv + 1, defs, args))) {
 		json_decref(args);
 		return rc > 0 ? EXIT_OK : EXIT_USAGE;
 	}
-	return run("attach", args, "iface_id");
+	return run(cmd, args, "iface_id");
+}
+
+int do_attach(int argc, char **argv)
+{
+	static const struct keydef defs[] = { { "network", "network", V_STR }, { "port", "port", V_STR },
+					      { NULL, NULL, V_STR } };
+
+	return plug(argc, argv, defs, "attach", "attach.show");
 }
 
 int do_detach(int argc, char **argv)
@@ -387,21 +394,8 @@ int do_bind(int argc, char **argv)
 {
 	static const struct keydef defs[] = { { "dev", "dev", V_STR }, { "mac", "mac", V_STR },
 					      { "uplink", "uplink", V_STR }, { NULL, NULL, V_STR } };
-	json_t *args;
-	int rc;
 
-	if (argc < 1 || vctl_is_help(argv[0])) {
-		reg_help();
-		return argc < 1 ? EXIT_USAGE : EXIT_OK;
-	}
-	if (verb_is(argv[0], "show"))
-		return show_or(argc, argv, "bind.show");
-	args = json_pack("{s:s}", "iface_id", argv[0]);
-	if ((rc = put_pairs(argc - 1, argv + 1, defs, args))) {
-		json_decref(args);
-		return rc > 0 ? EXIT_OK : EXIT_USAGE;
-	}
-	return run("bind", args, "iface_id");
+	return plug(argc, argv, defs, "bind", "bind.show");
 }
 
 int do_unbind(int argc, char **argv)
