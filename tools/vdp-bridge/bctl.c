@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "vdp/ctl.h"
+#include "vdp/linkmon.h"
 #include "vdp/log.h"
 #include "vdp/vdp_text.h"
 #include "vdp-bridge.h"
@@ -336,6 +337,20 @@ static json_t *cmd_uplink_show(void *ctx, json_t *args, struct ctl_error *err)
 	return a;
 }
 
+/* vdp/linkmon's counters (events, adds, dels, changes, resyncs, errors),
+ * or null without a monitor. */
+static json_t *linkmon_stats_json(const struct linkmon *lm)
+{
+	json_t *j, *st;
+
+	if (!lm)
+		return json_null();
+	j = linkmon_json(lm);
+	st = json_incref(json_object_get(j, "stats"));
+	json_decref(j);
+	return st ? st : json_null();
+}
+
 static json_t *cmd_status(void *ctx, json_t *args, struct ctl_error *err)
 {
 	struct vbr *b = ctx;
@@ -361,13 +376,14 @@ static json_t *cmd_status(void *ctx, json_t *args, struct ctl_error *err)
 							       json_null(),
 						       "vsis", (int)vdp_bridge_count(uplink_bridge(u))));
 	}
-	return json_pack("{s:s, s:i, s:I, s:b, s:i, s:i, s:i, s:i, s:b, s:o, s:o}",
+	return json_pack("{s:s, s:i, s:I, s:b, s:i, s:i, s:i, s:i, s:b, s:o, s:o, s:o}",
 			 "version", VDP_VERSION, "pid", (int)getpid(),
 			 "uptime_s", (json_int_t)((vclock_now(b->clock) - b->started_us) / 1000000),
 			 "ready", true, "ports_total", (int)b->n_ports, "ports_converged", (int)converged,
 			 "vsis", (int)n_vsis, "vsis_associated", (int)b->n_active,
 			 "fault_active", fault_active(&b->fault.cfg), "ports", ports,
-			 "datapath", b->dp ? datapath_json(b->dp) : json_null());
+			 "datapath", b->dp ? datapath_json(b->dp) : json_null(),
+			 "linkmon", linkmon_stats_json(b->lm));
 }
 
 static json_t *cmd_datapath_show(void *ctx, json_t *args, struct ctl_error *err)

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "vdp/ctl.h"
+#include "vdp/linkmon.h"
 #include "vdp/log.h"
 #include "vdp/vclock_event.h"
 #include "vdp-bridge.h"
@@ -43,14 +44,48 @@ static void usage(FILE *f)
 
 static struct vbr B;
 
-static void on_link(void *arg, int ifindex, bool up)
+/* vdp/linkmon reports every interface; a port is matched by ifindex, so a
+ * renamed interface stays the port it was.  An interface that vanished is
+ * a link down: the port pauses (LLDP and ECP stop) and keeps its VSIs
+ * until toutKeepAlive ends them, as on any link down (vdp/uplink.h).
+ * Reports repeat after an overrun (LINKMON_RESYNC); only a change acts. */
+static void on_link(void *ctx, enum linkmon_ev ev, const char *ifname, int ifindex, bool exists,
+		    bool up)
 {
-	struct vbr *b = arg;
+	struct vbr *b = ctx;
 
+	(void)ev;
 	for (size_t i = 0; i < b->n_ports; i++) {
 		struct uplink *u = vbr_port_uplink(b->ports[i]);
+		bool now = exists && up;
 
-		if (uplink_ifindex(u) == ifindex && uplink_link_up(u) != up)
+		if (uplink_ifindex(u) != ifindex || uplink_link_up(u) == now)
+			continue;
+		log_info("link", "%s: %s%s", uplink_ifname(u), now ? "link up" : "link down",
+			 exists ? "" : " (interface removed)");
+		if (exists && strcmp(ifname, uplink_ifname(u)) != 0)
+			log_notice("link", "%s: now named %s", uplink_ifname(u), ifname);
+		uplink_set_link(u, now);
+	}
+}
+
+static const struct linkmon_ops vbr_linkmon_ops = {
+	.link = on_link,
+};
+
+/* The ports read their link state when they opened; a change between that
+ * and the monitor's first dump has no event of its own. */
+static void link_reconcile(struct vbr *b)
+{
+	for (size_t i = 0; i < b->n_ports; i++) {
+		struct uplink *u = vbr_port_uplink(b->ports[i]);
+		int ifindex;
+		bool up;
+
+		if (linkmon_lookup(b->lm, uplink_ifname(u), &ifindex, &up) < 0 ||
+		    ifindex != uplink_ifindex(u))
+			up = false;
+		if (uplink_link_up(u) != up)
 			uplink_set_link(u, up);
 	}
 }
@@ -125,8 +160,10 @@ static int run(struct vbr *b, bool foreground)
 			   (unsigned long long)b->conf.fault.seed);
 	if (vbr_start_ports(b) < 0)
 		goto out;
-	b->lw = linkwatch_new(b->base, on_link, b);
-	if (!b->lw)
+	b->lm = linkmon_new(b->base, &vbr_linkmon_ops, b);
+	if (b->lm)
+		link_reconcile(b);
+	else
 		log_warn("link", "no link monitor: link changes will not be seen");
 	if (b->conf.dp.enable) {
 		if (b->conf.dp.n_ports)
@@ -165,7 +202,7 @@ out:
 	if (b->dp_ev)
 		event_free(b->dp_ev);
 	datapath_free(b->dp);
-	linkwatch_free(b->lw);
+	linkmon_free(b->lm);
 	vclock_event_free(b->clock);
 	if (b->base)
 		event_base_free(b->base);

@@ -23,6 +23,7 @@
 
 struct event_base;
 struct event;
+struct linkmon;
 
 struct vbr_datapath_conf {
 	bool enable;
@@ -92,7 +93,7 @@ struct vbr {
 	struct event *sig_ev[5];
 	struct datapath *dp;
 	struct event *dp_ev;		/* coalesces datapath updates */
-	struct linkwatch *lw;
+	struct linkmon *lm;		/* vdp/linkmon: link up/down of the ports */
 	size_t n_ports;
 	struct vbr_port *ports[VBR_MAX_IFACES];
 	size_t n_active;		/* VSIs with a confirmed association, all ports */
@@ -131,12 +132,6 @@ void datapath_set(struct datapath *d, const struct vbr_dp_entry *e, size_t n);
 json_t *datapath_json(const struct datapath *d);
 /* Removes the table (blocking, at exit) and frees. */
 void datapath_free(struct datapath *d);
-
-/* link.c: link up/down from rtnetlink. */
-struct linkwatch;
-typedef void (*linkwatch_fn)(void *arg, int ifindex, bool up);
-struct linkwatch *linkwatch_new(struct event_base *base, linkwatch_fn fn, void *arg);
-void linkwatch_free(struct linkwatch *lw);
 
 /* client.c: `vdp-bridge [-s SOCK] [-j] [-p] OBJECT VERB ...` */
 int vbr_client(const char *sock, bool json, bool pretty, int argc, char **argv);
