@@ -69,10 +69,25 @@ static bool link_up(struct rtnl_link *l)
 /* IPv6 announces its per-link state as RTM_NEWLINK of family AF_INET6,
  * which libnl keeps as separate objects (family is part of a link's
  * identity) with names that go stale on rename.  Only AF_UNSPEC objects
- * describe the link itself. */
+ * describe the link itself -- except for a Linux bridge: libnl 3.7 files
+ * the bridge device's own RTM_NEWLINK under AF_BRIDGE and keeps no
+ * AF_UNSPEC object for it, so without this a bridge uplink (what libvirt
+ * users take as <source dev>, a veth loops libvirtd) is never seen going up.
+ * The AF_BRIDGE objects of bridge *ports* carry no link kind and are
+ * duplicates of the ports' AF_UNSPEC objects. */
 static bool is_link(struct rtnl_link *l)
 {
-	return rtnl_link_get_family(l) == AF_UNSPEC;
+	const char *kind;
+
+	switch (rtnl_link_get_family(l)) {
+	case AF_UNSPEC:
+		return true;
+	case AF_BRIDGE:
+		kind = rtnl_link_get_type(l);
+		return kind && strcmp(kind, "bridge") == 0;
+	default:
+		return false;
+	}
 }
 
 static void report(struct linkmon *lm, enum linkmon_ev ev, struct rtnl_link *l)

@@ -83,7 +83,8 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	if (system("ip link del lmA 2>/dev/null; ip link del lmC 2>/dev/null") < 0)
+	if (system("ip link del lmA 2>/dev/null; ip link del lmC 2>/dev/null; "
+		   "ip link del lmP 2>/dev/null; ip link del lmBr 2>/dev/null") < 0)
 		return -1;
 	linkmon_free(f->lm);
 	event_base_free(f->base);
@@ -170,6 +171,45 @@ static void test_add_up_rename_del(void **state)
 	json_decref(j);
 }
 
+/* A Linux bridge as uplink (libvirt's <source dev> must not be a veth, so
+ * hosts use a bridge): libnl 3.7 keeps the bridge device itself as an
+ * AF_BRIDGE object (no AF_UNSPEC one), and its ports get extra AF_BRIDGE
+ * objects.  The bridge must be seen coming up and going down, and be found
+ * by name; its port must still be seen as itself. */
+static void test_bridge(void **state)
+{
+	struct fx *f = *state;
+	int i, ifindex = 0;
+	bool up = false;
+
+	if (!private_netns())
+		skip();
+	assert_non_null(f->lm);
+	sh("ip link add lmBr type bridge stp_state 0 forward_delay 0");
+	sh("ip link add lmP type veth peer name lmQ && ip link set lmP master lmBr");
+	sh("ip link set lmQ up && ip link set lmP up && ip link set lmBr up");
+	i = wait_event(f, 0, LINKMON_CHANGE, "lmBr", 1);
+	if (i < 0)	/* the first report may already say up */
+		i = wait_event(f, 0, LINKMON_NEW, "lmBr", 1);
+	assert_true(i >= 0);
+	assert_int_equal(f->rec.e[i].ifindex, (int)if_nametoindex("lmBr"));
+	assert_int_equal(linkmon_lookup(f->lm, "lmBr", &ifindex, &up), 0);
+	assert_int_equal(ifindex, (int)if_nametoindex("lmBr"));
+	assert_true(up);
+	assert_true(wait_event(f, 0, LINKMON_CHANGE, "lmP", 1) >= 0);
+
+	/* the last port loses carrier: the bridge is down, still IFF_UP */
+	sh("ip link set lmQ down");
+	i = wait_event(f, i + 1, LINKMON_CHANGE, "lmBr", 0);
+	assert_true(i >= 0);
+	assert_int_equal(linkmon_lookup(f->lm, "lmBr", NULL, &up), 0);
+	assert_false(up);
+
+	sh("ip link del lmBr");
+	assert_true(wait_event(f, i + 1, LINKMON_DEL, "lmBr", -1) >= 0);
+	assert_int_equal(linkmon_lookup(f->lm, "lmBr", NULL, NULL), -ENODEV);
+}
+
 static void test_replay(void **state)
 {
 	struct fx *f = *state;
@@ -191,6 +231,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_add_up_rename_del, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bridge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
