@@ -38,7 +38,7 @@ UNIT_HELPERS := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/bench_*.c))
 
-.PHONY: all deps unit unit-asan integration check fuzz fuzz-build bench demo install clean
+.PHONY: all deps unit unit-asan integration check check-libvirt fuzz fuzz-build bench demo install clean
 all: $(LIB) $(PROGS) $(UNIT_BINS)
 
 $(BUILD)/obj/%.o: %.c $(HDRS)
@@ -92,6 +92,12 @@ check: deps
 	@$(MAKE) --no-print-directory integration 2>&1 | tee $(BUILD)/integration.log
 	@echo "== summary"; grep -h '^== .*passed' $(BUILD)/unit.log $(BUILD)/unit-asan.log $(BUILD)/integration.log
 	@! grep -qh '^== .* [1-9][0-9]* failed' $(BUILD)/unit.log $(BUILD)/unit-asan.log $(BUILD)/integration.log
+
+# Optional, not part of check (heavy): an unmodified libvirtd + QEMU (TCG)
+# against vdpd in namespaces; installs libvirt-daemon and qemu-system-x86.
+check-libvirt: deps
+	@$(MAKE) --no-print-directory all
+	@tests/libvirt/run.sh
 
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
