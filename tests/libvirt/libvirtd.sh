@@ -156,6 +156,7 @@ lv_route_ports()
 }
 
 lv_ready() { virsh version >/dev/null 2>&1; }
+lv_second_after() { [ "$(date +%s)" -gt "$1" ]; }
 
 # lv_start_libvirtd: start libvirtd and make sure its NETLINK_ROUTE event
 # port is below 2^31.  libvirt 9.0 keeps that port in an int
@@ -184,7 +185,7 @@ lv_start_libvirtd()
 		fi
 		info "libvirtd NETLINK_ROUTE port(s) $ports: one is >= 2^31 (libvirt's int cast bug), restarting"
 		stop "$LV_LIBVIRTD" 10
-		wait_for 2 "a new second for libnl's port seed" test "$(date +%s)" -gt "$sec"
+		wait_for 3 "a new second for libnl's port seed" lv_second_after "$sec"
 	done
 	fail "libvirtd got a NETLINK_ROUTE port >= 2^31 ten times in a row"
 }
