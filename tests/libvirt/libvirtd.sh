@@ -174,13 +174,14 @@ lv_start_libvirtd()
 		LV_LIBVIRTD=$BG_PID
 		wait_for 60 "libvirtd answers virsh" lv_ready
 		LV_START_MS=$WAITED_MS
-		ports=$(lv_route_ports "$LV_LIBVIRTD" | tr '\n' ' ')
+		ports=$(lv_route_ports "$LV_LIBVIRTD" | xargs)
 		[ -n "$ports" ] || fail "libvirtd has no NETLINK_ROUTE socket"
 		bad=0
 		for p in $ports; do [ "$p" -ge 2147483648 ] && bad=1; done
 		if [ $bad = 0 ]; then
 			pass "libvirtd $(lvx /usr/sbin/libvirtd --version | awk '{print $NF}') up after ${LV_START_MS} ms, NETLINK_ROUTE port(s) $ports < 2^31 (start $try)"
 			LV_TRIES=$try
+			LV_PORTS=$ports
 			return 0
 		fi
 		info "libvirtd NETLINK_ROUTE port(s) $ports: one is >= 2^31 (libvirt's int cast bug), restarting"

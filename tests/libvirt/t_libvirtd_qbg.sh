@@ -30,6 +30,7 @@ lv_setup "" "{ name = \"libvirt\"; type_id = $TYPEID; version = $TYPEVER; vlan =
 info "set-up took $(ms_to_s $(($(now_ms) - T0))) s"
 
 # ---- 1. virsh start associates ---------------------------------------------------
+nlstat() { vdpctl -j stats | jq -r ".netlink.counters.$1"; }
 lv_define $DOM $DUUID "$(lv_qbg_nic $MAC $MGR $TYPEID $TYPEVER $INST)"
 lv_start $DOM
 [ $LV_RC = 0 ] || fail "virsh start $DOM: $LV_OUT"
@@ -45,6 +46,18 @@ mvt=$(virsh domiflist $DOM | awk -v m=$MAC '$5 == m {print $1}')
 [ -n "$mvt" ] || fail "no interface in domiflist: $(virsh domiflist $DOM)"
 nsx st ip -d link show "$mvt" | grep -q "macvtap mode vepa" || fail "$mvt is not a VEPA macvtap"
 assert_eq "$(nsx st ip -o link show "$mvt" | sed -n 's/.*@\([^:]*\):.*/\1/p')" $LV_DEV "$mvt's lower device"
+
+# what reached vdpd: one SETLINK (ASSOCIATE) and libvirt's status polls;
+# vdpd holds its answer until the bridge answered, so one poll suffices
+assert_eq "$(nlstat setlink)/$(nlstat 'requests[2]')" 1/1 "vdpd: SETLINKs / ASSOCIATE requests from libvirt"
+# nlmsg_pid of libvirt's request = the port of its netlink event socket
+# (where the unsolicited message must go), as vdpd logs it
+EVPORT=$(sed -n "s/.*nl: assoc $INST on $LV_DEV from port \([0-9]*\).*/\1/p" "$T_DIR/vdpd.log" | head -1)
+case " $LV_PORTS " in *" $EVPORT "*) ;; *) fail "request from port '$EVPORT', libvirtd's NETLINK_ROUTE ports: $LV_PORTS" ;; esac
+pass "libvirt's requests name its event socket, port $EVPORT"
+POLLS=$(nlstat getlink)
+[ "$POLLS" -ge 1 ] || fail "libvirt never polled the status"
+pass "libvirt polled the status $POLLS time(s); results ok: $(nlstat results_ok)"
 
 # the bridge: associated, with the type, version and MAC libvirt asked for
 assert_eq "$(vbr_vsi $INST .mode)" assoc "vdp-bridge: VSI $INST mode"
@@ -62,15 +75,17 @@ assert_eq "$(json_get "$v" '.[0].filters[0].mac')" $MAC "vdpctl: filter MAC"
 assert_eq "$(json_get "$v" '.[0].uplink')" $LV_DEV "vdpctl: uplink"
 
 # ---- 2. the bridge de-associates: libvirt is told and re-associates -----------------
-nlstat() { vdpctl -j stats | jq -r ".netlink.counters.$1"; }
 ASSOC_RE=" : ASSOCIATE: ifname: $LV_DEV .*instanceId: $INST"
 a0=$(lv_log_count "$ASSOC_RE")
 u0=$(nlstat unsolicited_sent)
+s0=$(nlstat setlink) g0=$(nlstat getlink)
 k0=$(vbr_vsi $INST .keepalives)
 vbr vsi deassoc $INST >/dev/null || fail "vdp-bridge vsi deassoc"
 T1=$(now_ms)
 sent() { [ "$(nlstat unsolicited_sent)" -gt "$u0" ]; }
 wait_for 5 "vdpd sent libvirt the unsolicited DISASSOCIATE" sent
+grep -q "nl: told port $EVPORT that the bridge ended a VSI on $LV_DEV" "$T_DIR/vdpd.log" ||
+	fail "vdpd did not address libvirt's event port $EVPORT: $(grep 'nl: told' "$T_DIR/vdpd.log")"
 pass "vdpd: unsolicited DISASSOCIATE sent $(ms_to_s $(($(now_ms) - T1))) s after the bridge's De-Associate"
 # libvirt's callback (virNetDevMacVLanVPortProfileCallback) logs the
 # message and sends one ASSOCIATE (setlink only, no status polls)
@@ -87,6 +102,8 @@ pass "bridge: VSI associated again $(ms_to_s $REASSOC_MS) s after its De-Associa
 assert_eq "$(vbr_vsi $INST .type_id)/$(vbr_vsi $INST .type_version)/$(vbr_vsi $INST '.filters[0].mac')" \
 	$TYPEID/$TYPEVER/$MAC "bridge: re-association type/version/MAC"
 assert_eq "$(lv_state $DOM)" running "domain still running"
+# reference A.2.7/A.3: the callback's ASSOCIATE is "setlink only": no polls
+assert_eq "$(($(nlstat setlink) - s0))/$(($(nlstat getlink) - g0))" 1/0 "vdpd: SETLINKs / status polls for the re-association"
 # the association lives on: vdpd keeps it alive (RKA 16: every ~0.66 s)
 k1=$(vbr_vsi $INST .keepalives)
 ka() { [ "$(vbr_vsi $INST .keepalives)" -ge $((k1 + 2)) ]; }
