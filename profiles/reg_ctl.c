@@ -11,22 +11,31 @@
 #include "profiles/reg_json.h"
 #include "profiles/resolve.h"
 #include "profiles/store.h"
+#include "vdp/log.h"
 #include "vdp/qbh.h"
 
 int reg_ctl_open(struct reg_ctl *rc, const char *config_path, const char *state_path, const struct reg_ops *ops,
 		 void *ops_ctx, struct reg_err *err)
 {
 	struct reg_config cfg = { 0 };
+	struct reg *load;
 	int r;
 
 	memset(rc, 0, sizeof(*rc));
+	rc->store.jfd = -1;
 	rc->reg = reg_new(ops, ops_ctx);
-	if (!rc->reg) {
+	/* Loaded without ops: a journal replays changes one by one, and
+	 * only the final desired VSIs may reach the daemon (no Associate of
+	 * a network the VM has since left). */
+	load = reg_new(NULL, NULL);
+	if (!rc->reg || !load) {
+		reg_free(load);
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
-		return -ENOMEM;
-	}
-	if (config_path && (r = reg_config_load_file(rc->reg, config_path, &cfg, err)) < 0)
+		r = -ENOMEM;
 		goto fail;
+	}
+	if (config_path && (r = reg_config_load_file(load, config_path, &cfg, err)) < 0)
+		goto fail_load;
 	if (state_path) {
 		snprintf(rc->state_path, sizeof(rc->state_path), "%s", state_path);
 	} else {
@@ -35,19 +44,30 @@ int reg_ctl_open(struct reg_ctl *rc, const char *config_path, const char *state_
 		if (strlen(dir) + 1 + strlen(REG_STATE_FILE) >= sizeof(rc->state_path)) {
 			snprintf(err->msg, sizeof(err->msg), "state_dir too long");
 			r = -ENAMETOOLONG;
-			goto fail;
+			goto fail_load;
 		}
 		strcpy(rc->state_path, dir);
 		strcat(rc->state_path, "/" REG_STATE_FILE);
 	}
 	if (rc->state_path[0]) {
-		r = reg_store_load(rc->reg, rc->state_path, &rc->shadowed, err);
-		if (r < 0 && r != -ENOENT)
-			goto fail;
+		r = reg_store_open(&rc->store, load, rc->state_path, &rc->shadowed, err);
+		if (r < 0 && r != -ENOENT) {
+			reg_store_close(&rc->store);
+			goto fail_load;
+		}
+		if (rc->store.warning[0])
+			log_warn("reg", "registry: %s", rc->store.warning);
 	}
-	reg_reconcile(rc->reg);
+	/* Every desired VSI is reported once, as new. */
+	reg_set_policy(rc->reg, reg_get_policy(load));
+	reg_replace(rc->reg, load);
+	/* From here on every change is noted for the journal. */
+	if (rc->state_path[0])
+		reg_set_change_hook(rc->reg, reg_store_note, &rc->store);
 	rc->saved_generation = reg_generation(rc->reg);
 	return 0;
+fail_load:
+	reg_free(load);
 fail:
 	reg_free(rc->reg);
 	rc->reg = NULL;
@@ -56,17 +76,43 @@ fail:
 
 void reg_ctl_close(struct reg_ctl *rc)
 {
+	struct reg_err err;
+
+	if (rc->reg && rc->state_path[0] && !strcmp(rc->state_path, rc->store.path) &&
+	    reg_store_shutdown(&rc->store, rc->reg, &err) < 0)
+		log_err("reg", "registry: compaction at shutdown failed (the journal still holds every change): %s",
+			err.msg);
+	reg_store_close(&rc->store);
 	reg_free(rc->reg);
 	rc->reg = NULL;
 }
 
 int reg_ctl_save(struct reg_ctl *rc, struct reg_err *err)
 {
+	struct reg_store *st = &rc->store;
 	int r;
 
 	if (!rc->state_path[0] || reg_generation(rc->reg) == rc->saved_generation)
 		return 0;
-	r = reg_store_save(rc->reg, rc->state_path, err);
+	if (strcmp(rc->state_path, st->path)) {
+		/* Another state file than the one loaded: start it with a
+		 * snapshot (and its own journal). */
+		reg_store_close(st);
+		snprintf(st->path, sizeof(st->path), "%s", rc->state_path);
+		reg_store_journal_path(st->path, st->jpath, sizeof(st->jpath));
+		st->jend = 0;
+		st->jcut = false;
+		st->compact = true;
+		st->dirty = true;
+		reg_set_change_hook(rc->reg, reg_store_note, st);
+	}
+	/* Every mutation bumps the generation once and is noted once; a
+	 * mismatch means a change the journal did not see: snapshot. */
+	if (reg_generation(rc->reg) - rc->saved_generation != st->noted) {
+		st->compact = true;
+		st->dirty = true;
+	}
+	r = reg_store_commit(st, rc->reg, err);
 	if (r < 0) {
 		rc->save_errors++;
 		snprintf(rc->last_save_error, sizeof(rc->last_save_error), "%s", err->msg);
@@ -82,13 +128,28 @@ json_t *reg_ctl_status_json(const struct reg_ctl *rc)
 	struct reg_counts c;
 
 	reg_get_counts(rc->reg, &c);
-	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:i, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "policy",
-			 reg_policy_name(reg_get_policy(rc->reg)), "state_file", rc->state_path, "generation",
-			 (json_int_t)reg_generation(rc->reg), "saves", (json_int_t)rc->saves, "save_errors",
-			 (json_int_t)rc->save_errors, "last_save_error", rc->last_save_error, "shadowed_by_config",
-			 rc->shadowed, "counts", "profiles", (json_int_t)c.profiles, "physnets", (json_int_t)c.uplinks,
-			 "networks", (json_int_t)c.networks, "ports", (json_int_t)c.ports, "attachments",
-			 (json_int_t)c.attachments, "bindings", (json_int_t)c.bindings, "vsis", (json_int_t)c.vsis);
+	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:i, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "policy",
+			      reg_policy_name(reg_get_policy(rc->reg)), "state_file", rc->state_path, "generation",
+			      (json_int_t)reg_generation(rc->reg), "saves", (json_int_t)rc->saves, "save_errors",
+			      (json_int_t)rc->save_errors, "last_save_error", rc->last_save_error,
+			      "shadowed_by_config", rc->shadowed, "counts", "profiles", (json_int_t)c.profiles,
+			      "physnets", (json_int_t)c.uplinks, "networks", (json_int_t)c.networks, "ports",
+			      (json_int_t)c.ports, "attachments", (json_int_t)c.attachments, "bindings",
+			      (json_int_t)c.bindings, "vsis", (json_int_t)c.vsis);
+	const struct reg_store *st = &rc->store;
+
+	if (j && rc->state_path[0])
+		json_object_set_new(j, "journal",
+				    json_pack("{s:s, s:I, s:I, s:i, s:I, s:I, s:I, s:i, s:s}", "file", st->jpath,
+					      "generation", (json_int_t)st->seq, "records", (json_int_t)st->records,
+					      "compact_at", (int)(st->max_records ? st->max_records :
+								   st->snap_entries > REG_JOURNAL_MIN_RECORDS ?
+								   st->snap_entries : REG_JOURNAL_MIN_RECORDS),
+					      "appends", (json_int_t)st->appends, "compactions",
+					      (json_int_t)st->compactions, "compaction_errors",
+					      (json_int_t)st->compaction_errors, "torn_records", st->torn,
+					      "warning", st->warning));
+	return j;
 }
 
 int reg_ctl_reload_prepare(struct reg_ctl *rc, const char *config_path, struct reg_reload *rl, struct reg_err *err)

@@ -17,11 +17,13 @@
 
 #include "profiles/reg_config.h"
 #include "profiles/registry.h"
+#include "profiles/store.h"
 #include "vdp/ctl.h"
 
 struct reg_ctl {
 	struct reg *reg;
 	char state_path[PATH_MAX];	/* "" = not persisted */
+	struct reg_store store;		/* snapshot + journal of state_path */
 	uint64_t saved_generation;
 	uint64_t saves, save_errors;
 	char last_save_error[256];
@@ -33,14 +35,18 @@ struct reg_ctl *reg_ctl_of(void *ctx);
 
 /* Creates the registry: the `registry` group of config_path (NULL: none),
  * then the state file (state_path, or the config's state_dir, or
- * /var/lib/vdpd, + "/registry.json"; state_path "" = no persistence).
- * A refused state file is an error (the daemon must not start and must
- * not overwrite it).  Every desired VSI is reported through ops before
+ * /var/lib/vdpd, + "/registry.json"; state_path "" = no persistence) and
+ * its journal (registry.journal, see store.h).  A refused state file or
+ * journal is an error (the daemon must not start and must not overwrite
+ * it); a torn last journal record is dropped with a warning (logged, and
+ * in rc->store.warning).  Every desired VSI is reported through ops before
  * this returns.  0 or -errno with err. */
 int reg_ctl_open(struct reg_ctl *rc, const char *config_path, const char *state_path, const struct reg_ops *ops,
 		 void *ops_ctx, struct reg_err *err);
+/* A clean shutdown: compacts (snapshot, empty journal), then frees. */
 void reg_ctl_close(struct reg_ctl *rc);
-/* Saves when the registry changed since the last save.  0 or -errno. */
+/* Saves when the registry changed since the last save: one journal record
+ * fdatasync'd, or a compaction when due.  0 or -errno. */
 int reg_ctl_save(struct reg_ctl *rc, struct reg_err *err);
 json_t *reg_ctl_status_json(const struct reg_ctl *rc);
 

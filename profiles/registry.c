@@ -33,6 +33,8 @@ struct reg {
 	struct reg_map vsis;		/* iface-id -> reg_vsi (last reported) */
 	enum reg_policy policy;
 	uint64_t generation;
+	reg_change_fn on_change;
+	void *change_ctx;
 };
 
 static int fail(struct reg_err *err, int e, const char *fmt, ...)
@@ -308,6 +310,20 @@ uint64_t reg_generation(const struct reg *reg)
 	return reg->generation;
 }
 
+void reg_set_change_hook(struct reg *reg, reg_change_fn fn, void *ctx)
+{
+	reg->on_change = fn;
+	reg->change_ctx = ctx;
+}
+
+/* Every mutation ends here: one generation step, one report to the store. */
+static void changed(struct reg *reg, enum reg_kind kind, const char *key, const void *entry)
+{
+	reg->generation++;
+	if (reg->on_change)
+		reg->on_change(reg->change_ctx, kind, key, entry);
+}
+
 void reg_set_policy(struct reg *reg, enum reg_policy pol)
 {
 	reg->policy = pol;
@@ -532,7 +548,7 @@ void reg_replace(struct reg *dst, struct reg *src)
 		*pairs[i][1] = t;
 	}
 	reg_free(src);
-	dst->generation++;
+	changed(dst, REG_KIND_ALL, NULL, NULL);
 	reg_reconcile(dst);
 }
 
@@ -605,7 +621,7 @@ int reg_profile_add(struct reg *reg, const struct reg_profile *p, struct reg_err
 		free(np);
 		return rc;
 	}
-	reg->generation++;
+	changed(reg, REG_KIND_PROFILE, np->name, np);
 	return 0;
 }
 
@@ -621,7 +637,7 @@ int reg_profile_set(struct reg *reg, const struct reg_profile *p, struct reg_err
 	if ((rc = validate_profile(p, &np, err)) < 0)
 		return rc;
 	*cur = np;
-	reg->generation++;
+	changed(reg, REG_KIND_PROFILE, cur->name, cur);
 	reg_reconcile(reg);
 	return 0;
 }
@@ -645,8 +661,14 @@ int reg_profile_del(struct reg *reg, const char *name, struct reg_err *err)
 	if (rc)
 		return rc;
 	reg_map_del(&reg->profiles, name);
-	free(p);
-	reg->generation++;
+	{
+		/* name may point into p. */
+		char key[REG_NAME_MAX];
+
+		memcpy(key, p->name, sizeof(key));
+		free(p);
+		changed(reg, REG_KIND_PROFILE, key, NULL);
+	}
 	return 0;
 }
 
@@ -716,7 +738,7 @@ int reg_uplink_add(struct reg *reg, const struct reg_uplink *u, struct reg_err *
 		free(nu);
 		return fail(err, -ENOMEM, "out of memory");
 	}
-	reg->generation++;
+	changed(reg, REG_KIND_UPLINK, nu->dev, nu);
 	return 0;
 }
 
@@ -734,7 +756,7 @@ int reg_uplink_set(struct reg *reg, const struct reg_uplink *u, struct reg_err *
 	if ((rc = check_pairs(reg, u->dev, u->physnet, NULL, NULL, err)) < 0)
 		return rc;
 	*cur = *u;
-	reg->generation++;
+	changed(reg, REG_KIND_UPLINK, cur->dev, cur);
 	reg_reconcile(reg);
 	return 0;
 }
@@ -758,8 +780,13 @@ int reg_uplink_del(struct reg *reg, const char *dev, struct reg_err *err)
 	if (rc)
 		return rc;
 	reg_map_del(&reg->uplinks, dev);
-	free(u);
-	reg->generation++;
+	{
+		char key[IFNAMSIZ];
+
+		memcpy(key, u->dev, sizeof(key));
+		free(u);
+		changed(reg, REG_KIND_UPLINK, key, NULL);
+	}
 	return 0;
 }
 
@@ -813,7 +840,7 @@ int reg_network_add(struct reg *reg, const struct reg_network *n, struct reg_err
 		free(nn);
 		return rc;
 	}
-	reg->generation++;
+	changed(reg, REG_KIND_NETWORK, nn->name, nn);
 	return 0;
 }
 
@@ -836,7 +863,7 @@ int reg_network_set(struct reg *reg, const struct reg_network *n, struct reg_err
 	*cur = nn;
 	if (cur->uuid[0] && reg_map_put(&reg->net_uuids, cur->uuid, cur) < 0)
 		cur->uuid[0] = 0;
-	reg->generation++;
+	changed(reg, REG_KIND_NETWORK, cur->name, cur);
 	reg_reconcile(reg);
 	return 0;
 }
@@ -873,8 +900,14 @@ int reg_network_del(struct reg *reg, const char *key, struct reg_err *err)
 	if (n->uuid[0])
 		reg_map_del(&reg->net_uuids, n->uuid);
 	reg_map_del(&reg->networks, n->name);
-	free(n);
-	reg->generation++;
+	{
+		/* key may be the UUID: the journal names the network. */
+		char name[REG_NAME_MAX];
+
+		memcpy(name, n->name, sizeof(name));
+		free(n);
+		changed(reg, REG_KIND_NETWORK, name, NULL);
+	}
 	return 0;
 }
 
@@ -903,13 +936,14 @@ int reg_port_add(struct reg *reg, const struct reg_port *p, struct reg_err *err)
 		free(np);
 		return fail(err, -ENOMEM, "out of memory");
 	}
-	reg->generation++;
+	changed(reg, REG_KIND_PORT, np->uuid, np);
 	return 0;
 }
 
 int reg_port_del(struct reg *reg, const char *uuid, struct reg_err *err)
 {
 	struct reg_port *p = (struct reg_port *)reg_port_get(reg, uuid);
+	char canon[REG_UUID_STRLEN + 1];
 	const struct reg_attachment *a;
 	int rc;
 
@@ -920,8 +954,9 @@ int reg_port_del(struct reg *reg, const char *uuid, struct reg_err *err)
 	if ((a = reg_map_get(&reg->port_used, p->uuid)))
 		return fail(err, -EBUSY, "port %s has interface %s attached", p->uuid, a->iface_id);
 	reg_map_del(&reg->ports, p->uuid);
+	memcpy(canon, p->uuid, sizeof(canon));
 	free(p);
-	reg->generation++;
+	changed(reg, REG_KIND_PORT, canon, NULL);
 	return 0;
 }
 
@@ -993,7 +1028,7 @@ int reg_attach(struct reg *reg, const struct reg_attachment *a, struct reg_err *
 	cur->origin = a->origin;
 	if (port[0])
 		reg_map_put(&reg->port_used, cur->port, cur);
-	reg->generation++;
+	changed(reg, REG_KIND_ATTACHMENT, id, cur);
 	reconcile_one(reg, id);
 	return 0;
 }
@@ -1014,7 +1049,7 @@ int reg_detach(struct reg *reg, const char *iface_id, struct reg_err *err)
 		reg_map_del(&reg->port_used, a->port);
 	reg_map_del(&reg->attachments, id);
 	free(a);
-	reg->generation++;
+	changed(reg, REG_KIND_ATTACHMENT, id, NULL);
 	reconcile_one(reg, id);
 	return 0;
 }
@@ -1061,7 +1096,7 @@ int reg_bind(struct reg *reg, const struct reg_binding *b, struct reg_err *err)
 		    !memcmp(cur->b.mac, b->mac, 6) && !strcmp(cur->b.uplink, b->uplink)) {
 			if (!cur->b.dev[0] && b->dev[0]) {
 				memcpy(cur->b.dev, b->dev, sizeof(cur->b.dev));
-				reg->generation++;
+				changed(reg, REG_KIND_BINDING, id, &cur->b);
 				reconcile_one(reg, id);
 			}
 			return 0;
@@ -1088,7 +1123,7 @@ int reg_bind(struct reg *reg, const struct reg_binding *b, struct reg_err *err)
 		free(cur);
 		return fail(err, -ENOMEM, "out of memory");
 	}
-	reg->generation++;
+	changed(reg, REG_KIND_BINDING, id, &cur->b);
 	reconcile_one(reg, id);
 	return 0;
 }
@@ -1108,7 +1143,7 @@ int reg_unbind(struct reg *reg, const char *iface_id, struct reg_err *err)
 	reg_map_del(&reg->bind_macs, bn->mackey);
 	reg_map_del(&reg->bindings, id);
 	free(bn);
-	reg->generation++;
+	changed(reg, REG_KIND_BINDING, id, NULL);
 	reconcile_one(reg, id);
 	return 0;
 }

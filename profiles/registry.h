@@ -220,6 +220,25 @@ void reg_replace(struct reg *dst, struct reg *src);
 /* Bumped by every successful mutation (the store saves when it moved). */
 uint64_t reg_generation(const struct reg *reg);
 
+/* Which entry a mutation changed, for the store's journal (store.h). */
+enum reg_kind {
+	REG_KIND_PROFILE,
+	REG_KIND_UPLINK,
+	REG_KIND_NETWORK,
+	REG_KIND_PORT,
+	REG_KIND_BINDING,
+	REG_KIND_ATTACHMENT,
+	REG_KIND_ALL,		/* reg_replace: any entry may have changed */
+};
+
+/* Called by every mutation that bumps the generation, once, after the
+ * change: key names the entry (its name, dev, uuid or interface-id, as
+ * stored), entry is the struct reg_<kind> as it now is, NULL when it was
+ * removed (and for REG_KIND_ALL, where key is NULL too).  The pointers are
+ * valid only during the call; the hook must not modify the registry. */
+typedef void (*reg_change_fn)(void *ctx, enum reg_kind kind, const char *key, const void *entry);
+void reg_set_change_hook(struct reg *reg, reg_change_fn fn, void *ctx);
+
 /* Policy for libvirt's netlink requests (the lldpad-compatible front).
  * uuid is the 16-octet instance id.  0 when allowed; -EACCES with why
  * filled when refused.  Under learn, a request for an interface-id without

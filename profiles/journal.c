@@ -1,0 +1,184 @@
+/* Registry journal framing (see journal.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profiles/journal.h"
+#include "profiles/store.h"
+
+static const char hexd[] = "0123456789abcdef";
+
+static void put_hex(char *p, uint64_t v, int digits)
+{
+	for (int i = digits - 1; i >= 0; i--) {
+		p[i] = hexd[v & 15];
+		v >>= 4;
+	}
+}
+
+/* Exactly `digits` lower-case hex digits; upper case is not ours. */
+static int get_hex(const char *p, int digits, uint64_t *v)
+{
+	*v = 0;
+	for (int i = 0; i < digits; i++) {
+		const char *d = p[i] ? strchr(hexd, p[i]) : NULL;
+
+		if (!d)
+			return -EINVAL;
+		*v = *v << 4 | (uint64_t)(d - hexd);
+	}
+	return 0;
+}
+
+static uint32_t rec_crc(const char *hdr, const char *payload, size_t plen)
+{
+	return reg_crc32_update(reg_crc32_update(0, hdr, REG_JOURNAL_CRC_SPAN), payload, plen);
+}
+
+char *reg_journal_encode(uint64_t seq, const char *payload, size_t plen, size_t *outlen)
+{
+	char *r;
+
+	if (plen > REG_JOURNAL_MAX_PAYLOAD)
+		return NULL;
+	r = malloc(REG_JOURNAL_HDR_LEN + plen + 1);
+	if (!r)
+		return NULL;
+	r[0] = 'J';
+	r[1] = ' ';
+	put_hex(r + 2, seq, 16);
+	r[18] = ' ';
+	put_hex(r + 19, plen, 8);
+	r[27] = ' ';
+	put_hex(r + 28, rec_crc(r, payload, plen), 8);
+	r[36] = ' ';
+	memcpy(r + REG_JOURNAL_HDR_LEN, payload, plen);
+	r[REG_JOURNAL_HDR_LEN + plen] = '\n';
+	*outlen = REG_JOURNAL_HDR_LEN + plen + 1;
+	return r;
+}
+
+static int why_(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int why_(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && n) {
+		va_start(ap, fmt);
+		vsnprintf(why, n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+int reg_journal_decode(const char *buf, size_t len, size_t off, struct reg_jrec *rec, char *why, size_t whylen)
+{
+	const char *h = buf + off;
+	size_t left = off <= len ? len - off : 0;
+	uint64_t seq, plen, crc;
+
+	if (left < REG_JOURNAL_HDR_LEN)
+		return why_(why, whylen, "short record header (%zu of %d octets)", left, REG_JOURNAL_HDR_LEN);
+	if (h[0] != 'J' || h[1] != ' ' || h[18] != ' ' || h[27] != ' ' || h[36] != ' ')
+		return why_(why, whylen, "not a record header");
+	if (get_hex(h + 2, 16, &seq) < 0 || get_hex(h + 19, 8, &plen) < 0 || get_hex(h + 28, 8, &crc) < 0)
+		return why_(why, whylen, "record header field is not hex");
+	if (plen > REG_JOURNAL_MAX_PAYLOAD)
+		return why_(why, whylen, "record length %llu over the limit", (unsigned long long)plen);
+	if (left < REG_JOURNAL_HDR_LEN + plen + 1)
+		return why_(why, whylen, "short record (%zu of %llu octets)", left,
+			    (unsigned long long)(REG_JOURNAL_HDR_LEN + plen + 1));
+	if (rec_crc(h, h + REG_JOURNAL_HDR_LEN, plen) != crc)
+		return why_(why, whylen, "CRC mismatch");
+	if (h[REG_JOURNAL_HDR_LEN + plen] != '\n')
+		return why_(why, whylen, "record not ended by a newline");
+	rec->seq = seq;
+	rec->payload = h + REG_JOURNAL_HDR_LEN;
+	rec->len = plen;
+	rec->off = off;
+	rec->end = off + REG_JOURNAL_HDR_LEN + plen + 1;
+	return 0;
+}
+
+static int jfail(struct reg_err *err, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int jfail(struct reg_err *err, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (err) {
+		n = snprintf(err->msg, sizeof(err->msg), "%s: ", path);
+		if (n < 0 || (size_t)n >= sizeof(err->msg))
+			n = 0;
+		va_start(ap, fmt);
+		vsnprintf(err->msg + n, sizeof(err->msg) - n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* A valid record anywhere after off means the bad one is not the tail. */
+static bool valid_after(const char *buf, size_t len, size_t off, size_t *at)
+{
+	struct reg_jrec r;
+
+	for (size_t p = off + 1; p + REG_JOURNAL_HDR_LEN <= len; p++) {
+		const char *j = memchr(buf + p, 'J', len - p);
+
+		if (!j)
+			break;
+		p = (size_t)(j - buf);
+		if (reg_journal_decode(buf, len, p, &r, NULL, 0) == 0) {
+			*at = p;
+			return true;
+		}
+	}
+	return false;
+}
+
+int reg_journal_scan(const char *path, const char *buf, size_t len, reg_jrec_fn fn, void *ctx,
+		     struct reg_jscan *res, struct reg_err *err)
+{
+	struct reg_jrec rec;
+	char why[80];
+	size_t off, at;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (len < REG_JOURNAL_MAGIC_LEN) {
+		if (memcmp(buf, REG_JOURNAL_MAGIC, len))
+			return jfail(err, path, "not a vdpd registry journal (no \"vdpd-registry-journal 1\" header); refusing it");
+		if (len) {
+			/* Created, header not all written: nothing was acknowledged. */
+			res->torn = true;
+			snprintf(res->torn_why, sizeof(res->torn_why), "incomplete file header (%zu octets)", len);
+		}
+		return 0;
+	}
+	if (memcmp(buf, REG_JOURNAL_MAGIC, REG_JOURNAL_MAGIC_LEN))
+		return jfail(err, path, "not a vdpd registry journal (no \"vdpd-registry-journal 1\" header); refusing it");
+	off = REG_JOURNAL_MAGIC_LEN;
+	res->end = off;
+	while (off < len) {
+		if (reg_journal_decode(buf, len, off, &rec, why, sizeof(why)) < 0) {
+			if (valid_after(buf, len, off, &at))
+				return jfail(err, path,
+					     "record %u at offset %zu: %s, and a valid record follows at offset %zu: damaged; refusing it",
+					     res->records, off, why, at);
+			res->torn = true;
+			res->torn_off = off;
+			snprintf(res->torn_why, sizeof(res->torn_why), "%s", why);
+			break;
+		}
+		if (fn && (rc = fn(ctx, &rec, res->records, err)) < 0)
+			return rc;
+		res->records++;
+		off = rec.end;
+		res->end = off;
+	}
+	return 0;
+}
