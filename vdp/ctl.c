@@ -37,6 +37,7 @@ struct ctl_server {
 	char *path;
 	const struct ctl_cmd *cmds;
 	void *ctx;
+	void (*before_reply)(void *ctx);
 	TAILQ_HEAD(, ctl_client) clients;
 	struct ctl_server_stats st;
 	unsigned n_subscribers;
@@ -261,9 +262,10 @@ out:
 	json_decref(req);
 }
 
-static void client_read_cb(struct bufferevent *bev, void *arg)
+/* false: reading paused until the client reads its replies. */
+static bool client_read_batch(struct ctl_client *c)
 {
-	struct ctl_client *c = arg;
+	struct bufferevent *bev = c->bev;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer *out = bufferevent_get_output(bev);
 
@@ -276,7 +278,7 @@ static void client_read_cb(struct bufferevent *bev, void *arg)
 		 * client_write_cb resumes. */
 		if (evbuffer_get_length(out) > CTL_MAX_FRAME) {
 			bufferevent_disable(bev, EV_READ);
-			return;
+			return false;
 		}
 		evbuffer_copyout(in, hdr, 4);
 		n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
@@ -306,9 +308,26 @@ static void client_read_cb(struct bufferevent *bev, void *arg)
 			dispatch(c, p, n);
 		evbuffer_drain(in, n);
 	}
+	return true;
+}
+
+static void client_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct ctl_client *c = arg;
+	struct ctl_server *srv = c->srv;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint64_t before = srv->st.requests;
+	bool reading = client_read_batch(c);
+
+	/* The replies are only queued: libevent writes them in a later pass,
+	 * after this. */
+	if (srv->st.requests != before && srv->before_reply)
+		srv->before_reply(srv->ctx);
+	if (!reading)
+		return;
 	if (c->closing) {
 		bufferevent_disable(bev, EV_READ);
-		if (evbuffer_get_length(out) == 0)
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 			client_free(c);
 		return;
 	}
@@ -319,6 +338,11 @@ static void client_read_cb(struct bufferevent *bev, void *arg)
 	} else {
 		bufferevent_set_timeouts(bev, NULL, NULL);
 	}
+}
+
+void ctl_server_set_before_reply(struct ctl_server *srv, void (*fn)(void *ctx))
+{
+	srv->before_reply = fn;
 }
 
 static void client_write_cb(struct bufferevent *bev, void *arg)

@@ -76,6 +76,10 @@ struct ctl_server_stats {
  * is borrowed and must outlive the server.  Returns NULL with errno set. */
 struct ctl_server *ctl_server_new(struct event_base *base, const char *path, mode_t mode,
 				  const struct ctl_cmd *cmds, void *ctx);
+/* fn(ctx) runs after each batch of requests read from a client and before
+ * their replies are written: the write-ahead point for state that a reply
+ * acknowledges (vdpd saves its VSI intents there). */
+void ctl_server_set_before_reply(struct ctl_server *srv, void (*fn)(void *ctx));
 /* Closes every client, the listener, and unlinks the socket path. */
 void ctl_server_free(struct ctl_server *srv);
 /* Serves an already connected stream fd (tests: one end of a socketpair).

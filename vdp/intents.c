@@ -4,10 +4,23 @@
  * lost).  Stored as the canonical vsi.add arguments, so a replay goes
  * through exactly the validation a request does; a netlink requester's
  * entry adds "netlink":{port, seq, request, ifindex, ifname} so the front
- * keeps answering it (vdp/nl_vdpd.c).  File: {"version":1,"vsis":[ARGS,...]},
- * written to a temporary name, synced and renamed over the old one, at
- * most every 200 ms: a burst of thousands of requests costs a few
- * rewrites, and a crash loses at most the last 200 ms. */
+ * keeps answering it (vdp/nl_vdpd.c).
+ *
+ * Files: the snapshot FILE, {"version":1,"vsis":[ARGS,...]}, written to a
+ * temporary name, synced and renamed over the old one; and its journal
+ * FILE.journal (vdp/jlog.h), one line per change since the snapshot:
+ * {"put":ARGS} or {"del":{"uplink","vsiid_format","vsiid"}}.  A change costs one journal line; the
+ * snapshot is rewritten when the journal outgrows it, at start (after a
+ * replay) and at a clean stop.  Replaying records the snapshot already
+ * holds gives the same state (each record sets or removes one whole
+ * entry), so a crash between the snapshot's rename and the journal's
+ * truncation is harmless.
+ *
+ * Write-ahead: changes are flushed (one write, one fdatasync) at the end
+ * of the event-loop pass that made them, and in any case before the reply
+ * that acknowledges them leaves (ctl_server's before_reply hook, the
+ * netlink front's before_ack): a requester never hears "done" for an
+ * intent a kill -9 could lose.  A failed flush is retried every second. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,12 +30,16 @@
 
 #include <event2/event.h>
 
+#include "vdp/jlog.h"
 #include "vdp/log.h"
 #include "vdp/nl_front.h"
 #include "vdp/vdp_text.h"
 #include "vdp/vdpd.h"
 
-#define SAVE_DELAY_MS 200
+#define SAVE_RETRY_MS 1000
+/* The snapshot is rewritten once the journal has more records than this
+ * and than twice the entries: amortised, a change costs O(1) writes. */
+#define JOURNAL_MIN_RECORDS 1024
 
 static void key_of(char *buf, size_t len, const char *uplink, uint8_t fmt, const uint8_t id[VDP_VSIID_LEN])
 {
@@ -100,20 +117,127 @@ static int save(struct vdpd *d)
 	return rc;
 }
 
+/* Snapshot now, then an empty journal. */
+static int compact(struct vdpd *d)
+{
+	int rc = save(d);
+
+	if (rc == 0 && (rc = jlog_reset(&d->intents_log)) < 0) {
+		d->intents_save_errors++;
+		log_err("vsi", "emptying %s: %s", d->intents_log.path, strerror(-rc));
+	}
+	if (rc == 0)
+		d->intents_compact = false;
+	return rc;
+}
+
+void vdpd_intents_flush(struct vdpd *d)
+{
+	static const struct timeval retry = { SAVE_RETRY_MS / 1000, (SAVE_RETRY_MS % 1000) * 1000 };
+	size_t n = json_object_size(d->intents);
+	int rc;
+
+	if (!d->intents_dirty)
+		return;
+	if (d->intents_compact ||
+	    (d->intents_log.records > JOURNAL_MIN_RECORDS && d->intents_log.records > 2 * n)) {
+		rc = compact(d);
+	} else if ((rc = jlog_flush(&d->intents_log)) < 0) {
+		d->intents_save_errors++;
+		log_err("vsi", "writing %s: %s", d->intents_log.path, strerror(-rc));
+	}
+	if (rc < 0) {
+		/* Still dirty: the next change, reply or the retry tries again. */
+		event_add(d->ev_intents, &retry);
+		return;
+	}
+	d->intents_dirty = false;
+	event_del(d->ev_intents);
+}
+
 static void save_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	save(arg);
+	vdpd_intents_flush(arg);
 }
 
-static void changed(struct vdpd *d)
+/* rec: {"put":ARGS} or {"del":KEY}, queued for the next flush. */
+static void changed(struct vdpd *d, json_t *rec)
 {
-	static const struct timeval delay = { 0, SAVE_DELAY_MS * 1000 };
-
-	if (!persistent(d) || !d->ev_intents || event_pending(d->ev_intents, EV_TIMEOUT, NULL))
+	if (!persistent(d) || !d->ev_intents) {
+		json_decref(rec);
 		return;
-	event_add(d->ev_intents, &delay);
+	}
+	if (jlog_append(&d->intents_log, rec) < 0) {
+		/* No memory for the line: the snapshot will carry it. */
+		d->intents_save_errors++;
+		d->intents_compact = true;
+	}
+	if (d->intents_dirty)
+		return;
+	d->intents_dirty = true;
+	/* Runs in this loop pass, after the callback that changed it. */
+	event_active(d->ev_intents, EV_TIMEOUT, 1);
+}
+
+/* The key of a stored vsi.add argument set; -1 if it has none. */
+static int key_of_args(json_t *v, char key[128])
+{
+	const char *up = json_string_value(json_object_get(v, "uplink"));
+	const char *fs = json_string_value(json_object_get(v, "vsiid_format"));
+	const char *ids = json_string_value(json_object_get(v, "vsiid"));
+	int fmt = fs ? vdp_txt_vsiid_fmt_parse(fs) : -1;
+	uint8_t id[VDP_VSIID_LEN];
+
+	if (!up || fmt < 0 || !ids || vdp_txt_vsiid_parse((uint8_t)fmt, ids, id) < 0)
+		return -1;
+	key_of(key, 128, up, (uint8_t)fmt, id);
+	return 0;
+}
+
+/* {"put":ARGS} sets an entry, {"del":{uplink, vsiid_format, vsiid}}
+ * removes one: both name it as the snapshot does. */
+static int replay_record(void *ctx, json_t *rec, char *err, size_t errlen)
+{
+	struct vdpd *d = ctx;
+	json_t *put = json_object_get(rec, "put"), *del = json_object_get(rec, "del");
+	char key[128];
+
+	if (json_object_size(rec) != 1 || !json_is_object(put ? put : del)) {
+		snprintf(err, errlen, "neither {\"put\":{...}} nor {\"del\":{...}}");
+		return -1;
+	}
+	if (key_of_args(put ? put : del, key) < 0) {
+		snprintf(err, errlen, "%s without uplink, vsiid_format or vsiid", put ? "put" : "del");
+		return -1;
+	}
+	if (put)
+		json_object_set(d->intents, key, put);
+	else
+		json_object_del(d->intents, key);
+	return 0;
+}
+
+static int open_journal(struct vdpd *d)
+{
+	char path[4200], err[512];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s.journal", d->opts.intents);
+	rc = jlog_open(&d->intents_log, path, replay_record, d, err, sizeof(err));
+	if (rc < 0) {
+		/* Refuse to start rather than lose what we cannot read. */
+		log_err("vsi", "%s", err);
+		return rc;
+	}
+	if (d->intents_log.records || d->intents_log.torn) {
+		log_info("vsi", "%s: %zu changes replayed%s", path, d->intents_log.records,
+			 d->intents_log.torn ? ", an incomplete last one dropped" : "");
+		if ((rc = compact(d)) < 0)
+			return rc;
+	}
+	return 0;
 }
 
 int vdpd_intents_open(struct vdpd *d)
@@ -127,9 +251,12 @@ int vdpd_intents_open(struct vdpd *d)
 		return -ENOMEM;
 	if (!persistent(d))
 		return 0;
+	d->intents_log.fd = -1;
 	d->ev_intents = evtimer_new(d->base, save_cb, d);
+	if (!d->ev_intents)
+		return -ENOMEM;
 	if (access(d->opts.intents, F_OK) < 0 && errno == ENOENT)
-		return 0;
+		return open_journal(d);
 	doc = json_load_file(d->opts.intents, JSON_REJECT_DUPLICATES, &jerr);
 	list = json_object_get(doc, "vsis");
 	if (!doc || json_integer_value(json_object_get(doc, "version")) != 1 || !json_is_array(list)) {
@@ -140,33 +267,31 @@ int vdpd_intents_open(struct vdpd *d)
 		return -EINVAL;
 	}
 	json_array_foreach(list, i, v) {
-		const char *up = json_string_value(json_object_get(v, "uplink"));
-		const char *fs = json_string_value(json_object_get(v, "vsiid_format"));
-		const char *ids = json_string_value(json_object_get(v, "vsiid"));
-		int fmt = fs ? vdp_txt_vsiid_fmt_parse(fs) : -1;
-		uint8_t id[VDP_VSIID_LEN];
 		char key[128];
 
 		/* The rest is validated when the entry is requested (the
 		 * uplink may not even be configured now: kept for later). */
-		if (!up || fmt < 0 || !ids || vdp_txt_vsiid_parse((uint8_t)fmt, ids, id) < 0) {
+		if (key_of_args(v, key) < 0) {
 			log_warn("vsi", "%s: entry %zu ignored: no uplink, vsiid_format or vsiid",
 				 d->opts.intents, i + 1);
 			continue;
 		}
-		key_of(key, sizeof(key), up, (uint8_t)fmt, id);
 		json_object_set(d->intents, key, v);
 	}
-	log_info("vsi", "%s: %zu VSI intents loaded", d->opts.intents, json_object_size(d->intents));
 	json_decref(doc);
+	if (open_journal(d) < 0)
+		return -EINVAL;
+	log_info("vsi", "%s: %zu VSI intents loaded", d->opts.intents, json_object_size(d->intents));
 	return 0;
 }
 
 void vdpd_intents_close(struct vdpd *d)
 {
 	if (d->ev_intents) {
-		if (event_pending(d->ev_intents, EV_TIMEOUT, NULL))
-			save(d);
+		/* A clean stop leaves the snapshot alone. */
+		if (d->intents_log.fd >= 0 && (d->intents_dirty || d->intents_log.records))
+			compact(d);
+		jlog_close(&d->intents_log);
 		event_free(d->ev_intents);
 		d->ev_intents = NULL;
 	}
@@ -186,7 +311,7 @@ void vdpd_intent_put(struct vdpd *d, const char *uplink, const struct vdp_reques
 	if (!args)
 		return;
 	json_object_set_new(d->intents, key, args);
-	changed(d);
+	changed(d, json_pack("{s:O}", "put", args));
 }
 
 void vdpd_intent_put_netlink(struct vdpd *d, const char *uplink, const struct vdp_request *req, json_t *nl)
@@ -205,20 +330,22 @@ void vdpd_intent_put_netlink(struct vdpd *d, const char *uplink, const struct vd
 		return;
 	}
 	json_object_set_new(d->intents, key, args);
-	changed(d);
+	changed(d, json_pack("{s:O}", "put", args));
 }
 
 bool vdpd_intent_drop(struct vdpd *d, const char *uplink, uint8_t vsiid_fmt,
 		      const uint8_t vsiid[VDP_VSIID_LEN])
 {
-	char key[128];
+	char key[128], id[VDP_TXT_VSIID_LEN];
 
 	if (!d->intents)
 		return false;
 	key_of(key, sizeof(key), uplink, vsiid_fmt, vsiid);
 	if (json_object_del(d->intents, key) < 0)
 		return false;
-	changed(d);
+	vdp_txt_vsiid_format(vsiid_fmt, vsiid, id);
+	changed(d, json_pack("{s:{s:s, s:s, s:s}}", "del", "uplink", uplink, "vsiid_format",
+			     vdp_txt_vsiid_fmt_name(vsiid_fmt), "vsiid", id));
 	return true;
 }
 
@@ -265,8 +392,13 @@ void vdpd_intents_uplink_started(struct vdpd *d, struct vdpd_uplink *du)
 
 json_t *vdpd_intents_stats_json(const struct vdpd *d)
 {
-	return json_pack("{s:s, s:I, s:I, s:I}", "file", persistent(d) ? d->opts.intents : "",
-			 "vsis", (json_int_t)(d->intents ? json_object_size(d->intents) : 0),
-			 "saves", (json_int_t)d->intents_saves, "save_errors",
-			 (json_int_t)d->intents_save_errors);
+	const struct jlog *j = &d->intents_log;
+
+	return json_pack("{s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "file",
+			 persistent(d) ? d->opts.intents : "", "vsis",
+			 (json_int_t)(d->intents ? json_object_size(d->intents) : 0), "saves",
+			 (json_int_t)d->intents_saves, "save_errors", (json_int_t)d->intents_save_errors,
+			 "journal", "records", (json_int_t)j->records,
+			 "appends", (json_int_t)j->appends, "flushes", (json_int_t)j->flushes, "torn",
+			 (json_int_t)j->torn);
 }

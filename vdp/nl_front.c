@@ -124,6 +124,8 @@ static void send_ack(struct nl_front *f, const struct sockaddr_nl *to, const voi
 	uint8_t b[64];
 	struct wbuf w;
 
+	if (error == 0 && f->ops->before_ack)
+		f->ops->before_ack(f->ctx);
 	wbuf_init(&w, b, sizeof(b));
 	nlp_build_ack(&w, req, req_len, f->port, error);
 	if (sendto(f->fd, b, w.len, MSG_DONTWAIT, (const struct sockaddr *)to, sizeof(*to)) < 0) {

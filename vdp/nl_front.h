@@ -73,6 +73,9 @@ struct nl_front_ops {
 	void (*keep)(void *ctx, struct uplink *u, const struct vdp_request *req, uint8_t op, uint32_t pid,
 		     uint32_t seq);
 	void (*drop)(void *ctx, struct uplink *u, const uint8_t uuid[16]);
+	/* Optional: runs before a success answer leaves, so that what keep
+	 * and drop recorded is on disk by the time libvirt hears "done". */
+	void (*before_ack)(void *ctx);
 };
 
 struct nl_front_counters {

@@ -61,11 +61,17 @@ static void drop(void *ctx, struct uplink *u, const uint8_t uuid[16])
 		vdpd_intent_drop(ctx, uplink_ifname(u), VDP_VSIID_UUID, uuid);
 }
 
+static void before_ack(void *ctx)
+{
+	vdpd_intents_flush(ctx);
+}
+
 static const struct nl_front_ops vdpd_nl_ops = {
 	.find_uplink = find_uplink,
 	.check_request = check_request,
 	.keep = keep,
 	.drop = drop,
+	.before_ack = before_ack,
 };
 
 void vdpd_nl_restore(struct vdpd *d, struct uplink *u, const struct vdp_request *req, json_t *nl)

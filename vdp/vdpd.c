@@ -138,6 +138,12 @@ int vdpd_pidfile_write(int fd)
 
 /* STATUS= counts every VSI, so it is sent at most once a second: a burst
  * of thousands of associations must not cost a full scan per event. */
+/* What a control reply acknowledges is on disk before the reply leaves. */
+static void before_reply(void *ctx)
+{
+	vdpd_intents_flush(ctx);
+}
+
 static void status_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct vdpd *d = arg;
@@ -594,6 +600,7 @@ int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *
 			err == EADDRINUSE ? " (another vdpd is serving it)" : "");
 		return -err;
 	}
+	ctl_server_set_before_reply(d->ctl, before_reply);
 	d->lm = opts->no_linkmon ? NULL : linkmon_new(d->base, &vdpd_linkmon_ops, d);
 	if (!d->lm && !opts->no_linkmon)
 		log_warn("link", "no link monitor (%s): link changes will not be followed",

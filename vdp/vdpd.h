@@ -21,6 +21,7 @@
 #include "profiles/reg_ctl.h"
 #include "vdp/config.h"
 #include "vdp/ctl.h"
+#include "vdp/jlog.h"
 #include "vdp/uplink.h"
 
 #define VDPD_DEFAULT_SOCKET "/run/vdpd/vdpd.sock"
@@ -87,7 +88,10 @@ struct vdpd {
 	struct event *ev_sig[4];
 	struct event *ev_status;	/* rate limit of STATUS= */
 	json_t *intents;		/* key "uplink|fmt|vsiid" -> vsi.add args */
-	struct event *ev_intents;	/* deferred save */
+	struct event *ev_intents;	/* save at the end of the pass / retry */
+	bool intents_dirty;		/* changed since the last good flush */
+	struct jlog intents_log;	/* FILE.journal: changes since the snapshot */
+	bool intents_compact;		/* a change missed the journal: snapshot next */
 	uint64_t intents_saves, intents_save_errors;
 	int pid_fd;
 	bool log_from_cli;
@@ -116,6 +120,8 @@ void vdpd_link_event(struct vdpd *d, const char *ifname, int ifindex, bool exist
  * stop. */
 int vdpd_intents_open(struct vdpd *d);
 void vdpd_intents_close(struct vdpd *d);
+/* Saves now if anything changed: before a reply acknowledges a change. */
+void vdpd_intents_flush(struct vdpd *d);
 void vdpd_intent_put(struct vdpd *d, const char *uplink, const struct vdp_request *req);
 /* The same for a request of the netlink front; nl ({"port":..,...},
  * taken) says who asked (vdp/nl_vdpd.c). */

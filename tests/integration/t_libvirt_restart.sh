@@ -42,10 +42,10 @@ assert_eq "$(bridge_mode $U1) $(bridge_mode $U2)" "assoc assoc" "bridge has both
 # The intents file names each VSI with its requester.
 saved() { jq -e --arg u "$1" --argjson p "$2" \
 	'[.vsis[] | select(.vsiid == $u and .netlink.port == $p and .netlink.request == "associate"
-	  and .netlink.ifname == "eth0" and .mode == "assoc")] | length == 1' "$INTENTS" >/dev/null 2>&1; }
+	  and .netlink.ifname == "eth0" and .mode == "assoc")] | length == 1' <<<"$(intents_now "$INTENTS")" >/dev/null 2>&1; }
 wait_for 5 "U1 kept with port $PORT1" saved $U1 "$PORT1"
-assert_eq "$(jq '.vsis | length' "$INTENTS")" 2 "VSIs in $INTENTS"
-assert_eq "$(jq -r --arg u $U1 '.vsis[] | select(.vsiid == $u) | .filters[0].mac' "$INTENTS")" $M1 "U1's MAC kept"
+assert_eq "$(intents_now "$INTENTS" | jq '.vsis | length')" 2 "VSIs in $INTENTS"
+assert_eq "$(intents_now "$INTENTS" | jq -r --arg u $U1 '.vsis[] | select(.vsiid == $u) | .filters[0].mac')" $M1 "U1's MAC kept"
 pass "intents file holds both VSIs with their requesters"
 
 br_json() { bridgectl -j "$@"; }
@@ -121,7 +121,7 @@ restart KILL
 
 # DISASSOCIATE from libvirt ends the stored entry.
 nlc_vm $U2 $M2 disassociate >"$T_DIR/d2.out" 2>&1 || fail "disassociate U2: $(cat "$T_DIR/d2.out")"
-gone() { [ "$(jq --arg u $U2 '[.vsis[] | select(.vsiid == $u)] | length' "$INTENTS")" = 0 ]; }
+gone() { [ "$(intents_now "$INTENTS" | jq --arg u $U2 '[.vsis[] | select(.vsiid == $u)] | length')" = 0 ]; }
 wait_for 5 "U2 removed from $INTENTS" gone
-assert_eq "$(jq '.vsis | length' "$INTENTS")" 1 "VSIs kept after the DISASSOCIATE"
+assert_eq "$(intents_now "$INTENTS" | jq '.vsis | length')" 1 "VSIs kept after the DISASSOCIATE"
 done_ok

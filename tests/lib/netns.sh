@@ -159,6 +159,18 @@ if "$T_BUILD/vdpd" --help 2>/dev/null | grep -q -- '--intents'; then
 	VDPD_INTENTS=(--intents "$T_DIR/vdpd-intents.json")
 fi
 
+# intents_now FILE: the VSI intents a vdpd started now would load, as
+# {"vsis":[...]}: the snapshot FILE, then the put/del records of
+# FILE.journal (vdp/intents.c).
+intents_now()
+{
+	{ cat "$1" 2>/dev/null || echo '{"vsis":[]}'; cat "$1.journal" 2>/dev/null; } |
+		jq -s 'def k: "\(.uplink)|\(.vsiid_format)|\(.vsiid)";
+			reduce .[1:][] as $r ((.[0].vsis | map({key: k, value: .}) | from_entries);
+				if $r.put then .[$r.put | k] = $r.put else del(.[$r.del | k]) end)
+			| {vsis: [.[]]}'
+}
+
 # ---- processes ----------------------------------------------------------------
 
 # bg [-m] NS LOGFILE cmd...: start cmd inside NS in the background, output to

@@ -27,6 +27,9 @@ struct fx {
 	struct ctl_server *srv;
 	int fd;			/* client end */
 	int calls;
+	int hooks;		/* before_reply runs */
+	int calls_at_hook;	/* handler calls when it last ran */
+	bool reply_seen_at_hook;
 	char dir[64];
 	char path[128];
 };
@@ -408,6 +411,54 @@ static void test_byte_by_byte_and_pipelined(void **state)
 	assert_int_equal(f->calls, 4);
 }
 
+static void before_reply(void *ctx)
+{
+	struct fx *f = ctx;
+
+	f->hooks++;
+	f->calls_at_hook = f->calls;
+	if (readable(f->fd))
+		f->reply_seen_at_hook = true;
+}
+
+/* Write-ahead: the hook runs once per batch of requests, after their
+ * handlers and before any of their replies reaches the client. */
+static void test_before_reply_hook(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[512];
+	size_t off = 0;
+	json_t *r;
+
+	ctl_server_set_before_reply(f->srv, before_reply);
+	for (int i = 0; i < 3; i++) {
+		char one[128];
+		int len = snprintf(one, sizeof(one),
+				   "{\"version\":1,\"cmd\":\"test.echo\",\"id\":%d,\"args\":{}}", i);
+		buf[off] = 0;
+		buf[off + 1] = 0;
+		buf[off + 2] = 0;
+		buf[off + 3] = (uint8_t)len;
+		memcpy(buf + off + 4, one, (size_t)len);
+		off += 4 + (size_t)len;
+	}
+	assert_int_equal(write(f->fd, buf, off), (ssize_t)off);
+	for (int i = 0; i < 3; i++) {
+		r = recv_reply(f);
+		assert_int_equal(json_integer_value(json_object_get(r, "id")), i);
+		json_decref(r);
+	}
+	assert_int_equal(f->hooks, 1);
+	assert_int_equal(f->calls_at_hook, 3);
+	assert_false(f->reply_seen_at_hook);
+
+	/* Error replies too: they may follow changes in the same batch. */
+	r = rpc_raw(f, "{\"version\":1,\"cmd\":\"test.fail\",\"args\":{}}");
+	json_decref(r);
+	assert_int_equal(f->hooks, 2);
+	assert_false(f->reply_seen_at_hook);
+}
+
 static void test_half_close_still_answered(void **state)
 {
 	struct fx *f = *state;
@@ -707,6 +758,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zero_length_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize_frame_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_byte_by_byte_and_pipelined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_before_reply_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_half_close_still_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_mid_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_reply, setup, teardown),

@@ -94,6 +94,9 @@ struct fx {
 	struct vdp_filter kept_filter;
 	uint8_t kept_op;
 	uint32_t kept_pid;
+	/* before_ack: runs, what was kept by then, an answer already out */
+	int before_acks, kept_at_ack, dropped_at_ack;
+	bool answer_out_at_ack;
 };
 
 static struct uplink *find_uplink(void *ctx, int ifindex, const char *ifname)
@@ -130,7 +133,21 @@ static void drop(void *ctx, struct uplink *u, const uint8_t uuid[16])
 	fx->dropped++;
 }
 
-static const struct nl_front_ops front_ops = { .find_uplink = find_uplink, .keep = keep, .drop = drop };
+static void before_ack(void *ctx)
+{
+	struct fx *fx = ctx;
+	struct pollfd p = { .fd = fx->cli, .events = POLLIN };
+
+	fx->before_acks++;
+	fx->kept_at_ack = fx->kept;
+	fx->dropped_at_ack = fx->dropped;
+	if (poll(&p, 1, 0) > 0)
+		fx->answer_out_at_ack = true;
+}
+
+static const struct nl_front_ops front_ops = {
+	.find_uplink = find_uplink, .keep = keep, .drop = drop, .before_ack = before_ack,
+};
 
 static void on_vsi(void *ctx, struct uplink *u, struct vsi *v, enum vdp_event ev)
 {
@@ -363,6 +380,10 @@ static void test_associate_answer_waits_for_result(void **state)
 	assert_int_equal(c->acks_bounded, 0);
 	assert_int_equal(c->results_ok, 1);
 	assert_int_equal(c->req_op[NLP_REQ_ASSOCIATE], 1);
+	/* write-ahead: the daemon had kept the VSI when the answer left */
+	assert_int_equal(fx->before_acks, 1);
+	assert_int_equal(fx->kept_at_ack, 1);
+	assert_false(fx->answer_out_at_ack);
 	struct vsi *v = vdp_station_find(uplink_station(fx->st), VDP_VSIID_UUID, op.instance);
 	assert_non_null(v);
 	assert_int_equal(v->mode_cur, VDP_MODE_ASSOC);
@@ -374,6 +395,9 @@ static void test_associate_answer_waits_for_result(void **state)
 	/* de-associate; the finished result is read, then swept */
 	op.request = NLP_REQ_DISASSOCIATE;
 	assert_int_equal(setlink(fx, &op, 2000, NULL), 0);
+	assert_int_equal(fx->before_acks, 2);
+	assert_int_equal(fx->dropped_at_ack, 1);
+	assert_false(fx->answer_out_at_ack);
 	assert_int_equal(poll_status(fx, &op, text, sizeof(text)), NLV_OK);
 	assert_int_equal(poll_status(fx, &op, text, sizeof(text)), NLV_OK);	/* not destructive */
 	run_ms(fx, 1200);	/* sweep timer, linger 100 ms */

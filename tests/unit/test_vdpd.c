@@ -155,11 +155,14 @@ static int setup_common(void **state, bool intents)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
+	char path[160];
 
 	uplink_free(f->br, false);
 	vdpd_fini(&f->d);
 	unlink(f->conf);
 	unlink(f->intents);
+	snprintf(path, sizeof(path), "%s.journal", f->intents);
+	unlink(path);
 	rmdir(f->dir);
 	free(f);
 	return 0;
@@ -631,6 +634,23 @@ static void test_vsi_show_paging(void **state)
 	call_fail(f, "vsi.show", json_pack("{s:i}", "limit", -1), EINVAL, "limit must be a number");
 }
 
+/* Lines of the intents journal that start with prefix. */
+static int journal_lines(struct fx *f, const char *prefix)
+{
+	char path[160], line[4096];
+	int n = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s.journal", f->intents);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp))
+		if (!strncmp(line, prefix, strlen(prefix)))
+			n++;
+	fclose(fp);
+	return n;
+}
+
 static json_t *intents_file(struct fx *f)
 {
 	json_t *doc = json_load_file(f->intents, 0, NULL);
@@ -677,14 +697,18 @@ static void test_intents_survive_restart(void **state)
 						    "vsiid", "52:54:00:aa:bb:cc", "typeid", 7, "typeidver", 1,
 						    "filters", "vid", 20, "pcp", 5)));
 	assert_true(wait_vsi(f, "52:54:00:aa:bb:cc", "state", "preassoc", 3000));
-	run_ms(f, 300);	/* the deferred save */
-	doc = intents_file(f);
-	assert_int_equal(json_array_size(json_object_get(doc, "vsis")), 2);
-	json_decref(doc);
+	/* Journaled in the loop pass of the change: no snapshot yet. */
+	assert_int_equal(access(f->intents, F_OK), -1);
+	assert_int_equal(journal_lines(f, "{\"put\":{"), 2);
 
 	/* Stop (nothing is de-associated) and start again: both VSIs are
 	 * requested again from the file, in their canonical form. */
 	restart(f);
+	/* the clean stop wrote the snapshot and emptied the journal */
+	doc = intents_file(f);
+	assert_int_equal(json_array_size(json_object_get(doc, "vsis")), 2);
+	json_decref(doc);
+	assert_int_equal(journal_lines(f, ""), 0);
 	assert_true(wait_converged(f, 3000));
 	assert_true(wait_vsi(f, UUID1, "state", "assoc", 3000));
 	assert_true(wait_vsi(f, "52:54:00:aa:bb:cc", "state", "preassoc", 3000));
@@ -701,7 +725,10 @@ static void test_intents_survive_restart(void **state)
 
 	/* vsi.del ends the intent at once. */
 	json_decref(call_ok(f, "vsi.del", json_pack("{s:s, s:s}", "uplink", "st0", "uuid", UUID1)));
-	run_ms(f, 300);
+	assert_int_equal(journal_lines(f, "{\"del\":{\"uplink\":\"st0\",\"vsiid_format\":\"uuid\""), 0);
+	run_ms(f, 1);	/* one loop pass */
+	assert_int_equal(journal_lines(f, "{\"del\":{\"uplink\":\"st0\",\"vsiid_format\":\"uuid\""), 1);
+	restart(f);
 	doc = intents_file(f);
 	assert_int_equal(json_array_size(json_object_get(doc, "vsis")), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc, "vsis"), 0),
