@@ -366,6 +366,33 @@ static void test_oversize_frame_closes(void **state)
 	json_decref(r);
 }
 
+/* Three test.echo requests (ids 0, 1, 2) in one write, then their replies
+ * in order. */
+static void echo3_in_one_write(struct fx *f)
+{
+	uint8_t buf[512];
+	size_t off = 0;
+	json_t *r;
+
+	for (int i = 0; i < 3; i++) {
+		char one[128];
+		int len = snprintf(one, sizeof(one),
+				   "{\"version\":1,\"cmd\":\"test.echo\",\"id\":%d,\"args\":{}}", i);
+		buf[off] = 0;
+		buf[off + 1] = 0;
+		buf[off + 2] = 0;
+		buf[off + 3] = (uint8_t)len;
+		memcpy(buf + off + 4, one, (size_t)len);
+		off += 4 + (size_t)len;
+	}
+	assert_int_equal(write(f->fd, buf, off), (ssize_t)off);
+	for (int i = 0; i < 3; i++) {
+		r = recv_reply(f);
+		assert_int_equal(json_integer_value(json_object_get(r, "id")), i);
+		json_decref(r);
+	}
+}
+
 static void test_byte_by_byte_and_pipelined(void **state)
 {
 	struct fx *f = *state;
@@ -390,24 +417,7 @@ static void test_byte_by_byte_and_pipelined(void **state)
 	json_decref(r);
 
 	/* Three requests in one write: three replies in order. */
-	size_t off = 0;
-	for (int i = 0; i < 3; i++) {
-		char one[128];
-		int len = snprintf(one, sizeof(one),
-				   "{\"version\":1,\"cmd\":\"test.echo\",\"id\":%d,\"args\":{}}", i);
-		buf[off] = 0;
-		buf[off + 1] = 0;
-		buf[off + 2] = 0;
-		buf[off + 3] = (uint8_t)len;
-		memcpy(buf + off + 4, one, (size_t)len);
-		off += 4 + (size_t)len;
-	}
-	assert_int_equal(write(f->fd, buf, off), (ssize_t)off);
-	for (int i = 0; i < 3; i++) {
-		r = recv_reply(f);
-		assert_int_equal(json_integer_value(json_object_get(r, "id")), i);
-		json_decref(r);
-	}
+	echo3_in_one_write(f);
 	assert_int_equal(f->calls, 4);
 }
 
@@ -426,28 +436,10 @@ static void before_reply(void *ctx)
 static void test_before_reply_hook(void **state)
 {
 	struct fx *f = *state;
-	uint8_t buf[512];
-	size_t off = 0;
 	json_t *r;
 
 	ctl_server_set_before_reply(f->srv, before_reply);
-	for (int i = 0; i < 3; i++) {
-		char one[128];
-		int len = snprintf(one, sizeof(one),
-				   "{\"version\":1,\"cmd\":\"test.echo\",\"id\":%d,\"args\":{}}", i);
-		buf[off] = 0;
-		buf[off + 1] = 0;
-		buf[off + 2] = 0;
-		buf[off + 3] = (uint8_t)len;
-		memcpy(buf + off + 4, one, (size_t)len);
-		off += 4 + (size_t)len;
-	}
-	assert_int_equal(write(f->fd, buf, off), (ssize_t)off);
-	for (int i = 0; i < 3; i++) {
-		r = recv_reply(f);
-		assert_int_equal(json_integer_value(json_object_get(r, "id")), i);
-		json_decref(r);
-	}
+	echo3_in_one_write(f);
 	assert_int_equal(f->hooks, 1);
 	assert_int_equal(f->calls_at_hook, 3);
 	assert_false(f->reply_seen_at_hook);
