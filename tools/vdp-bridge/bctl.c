@@ -225,6 +225,17 @@ static json_t *vdp_counters_json(const struct vbr_counters *c)
 			 "restarts", (json_int_t)c->restarts);
 }
 
+/* Reload counters and the reason the last reload was refused (null when
+ * the last one was applied, or none was tried). */
+static json_t *reload_json(const struct vbr *b)
+{
+	return json_pack("{s:I, s:I, s:I, s:o}",
+			 "reloads", (json_int_t)b->cnt.reloads,
+			 "reload_errors", (json_int_t)b->cnt.reload_errors,
+			 "vsis_dropped_by_reload", (json_int_t)b->cnt.vsis_dropped_by_reload,
+			 "last_error", b->reload_error[0] ? json_string(b->reload_error) : json_null());
+}
+
 static json_t *cmd_counters_show(void *ctx, json_t *args, struct ctl_error *err)
 {
 	struct vbr *b = ctx;
@@ -239,8 +250,8 @@ static json_t *cmd_counters_show(void *ctx, json_t *args, struct ctl_error *err)
 						       "ecp", uplink_ecp_json(uplink_ecp(u)),
 						       "bridge", bridge_counters_json(&uplink_bridge(u)->cnt)));
 	}
-	return json_pack("{s:o, s:o, s:o}", "vdp", vdp_counters_json(&b->cnt), "ports", ports,
-			 "fault", fault_counters_json(&b->fault));
+	return json_pack("{s:o, s:o, s:o, s:o}", "vdp", vdp_counters_json(&b->cnt), "ports", ports,
+			 "fault", fault_counters_json(&b->fault), "reload", reload_json(b));
 }
 
 static json_t *cmd_counters_reset(void *ctx, json_t *args, struct ctl_error *err)
@@ -376,14 +387,14 @@ static json_t *cmd_status(void *ctx, json_t *args, struct ctl_error *err)
 							       json_null(),
 						       "vsis", (int)vdp_bridge_count(uplink_bridge(u))));
 	}
-	return json_pack("{s:s, s:i, s:I, s:b, s:i, s:i, s:i, s:i, s:b, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:i, s:I, s:b, s:i, s:i, s:i, s:i, s:b, s:o, s:o, s:o, s:o}",
 			 "version", VDP_VERSION, "pid", (int)getpid(),
 			 "uptime_s", (json_int_t)((vclock_now(b->clock) - b->started_us) / 1000000),
 			 "ready", true, "ports_total", (int)b->n_ports, "ports_converged", (int)converged,
 			 "vsis", (int)n_vsis, "vsis_associated", (int)b->n_active,
 			 "fault_active", fault_active(&b->fault.cfg), "ports", ports,
 			 "datapath", b->dp ? datapath_json(b->dp) : json_null(),
-			 "linkmon", linkmon_stats_json(b->lm));
+			 "linkmon", linkmon_stats_json(b->lm), "reload", reload_json(b));
 }
 
 static json_t *cmd_datapath_show(void *ctx, json_t *args, struct ctl_error *err)
@@ -405,6 +416,18 @@ static json_t *cmd_config_show(void *ctx, json_t *args, struct ctl_error *err)
 	return vbr_conf_json(&b->conf);
 }
 
+static json_t *cmd_config_reload(void *ctx, json_t *args, struct ctl_error *err)
+{
+	struct vbr *b = ctx;
+	char msg[512];
+	size_t dropped;
+
+	(void)args;
+	if (vbr_reload(b, msg, sizeof(msg), &dropped) < 0)
+		return ctl_fail(err, EINVAL, "%s", msg);
+	return json_pack("{s:I, s:i}", "reloads", (json_int_t)b->cnt.reloads, "vsis_dropped", (int)dropped);
+}
+
 const struct ctl_cmd vbr_ctl_cmds[] = {
 	{ "status", cmd_status, "daemon, ports, EVB convergence, VSI totals" },
 	{ "uplink.show", cmd_uplink_show, "per-port LLDP/EVB/ECP status {port}" },
@@ -419,5 +442,6 @@ const struct ctl_cmd vbr_ctl_cmds[] = {
 	{ "restart", cmd_restart, "forget all VSI state, as a crashed bridge would" },
 	{ "datapath.show", cmd_datapath_show, "nftables data path state" },
 	{ "config.show", cmd_config_show, "configuration in effect" },
+	{ "config.reload", cmd_config_reload, "re-read the configuration file (as SIGHUP)" },
 	{ NULL, NULL, NULL },
 };

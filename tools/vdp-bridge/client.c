@@ -29,7 +29,7 @@ static void client_usage(FILE *f)
 		"  fault json '{...}'\n"
 		"  restart\n"
 		"  datapath show\n"
-		"  config show\n"
+		"  config show | config reload\n"
 		"  call COMMAND ['{json args}']\n");
 }
 
@@ -319,6 +319,10 @@ int vbr_client(const char *sock, bool json, bool pretty, int argc, char **argv)
 		} else {
 			rc = usage_err("What is \"%s\"?", verb);
 		}
+	} else if (!strcmp(obj, "config") && !strcmp(verb, "reload")) {
+		cmd = "config.reload";
+		if (argc > 2)
+			rc = usage_err("\"%s\" takes no arguments", "config reload");
 	} else if (!strcmp(obj, "datapath") || !strcmp(obj, "config")) {
 		if (strcmp(verb, "show"))
 			rc = usage_err("What is \"%s\"?", verb);

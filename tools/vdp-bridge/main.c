@@ -102,7 +102,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		event_base_loopbreak(b->base);
 		break;
 	case SIGHUP:
-		log_notice("main", "SIGHUP: no reload; change faults through the control socket");
+		/* Logs and counts its outcome; a refused file changes nothing. */
+		vbr_reload(b, NULL, 0, NULL);
 		break;
 	case SIGUSR1:
 		for (size_t i = 0; i < b->n_ports; i++) {
@@ -294,6 +295,12 @@ int main(int argc, char **argv)
 		return vbr_client(sock ? sock : VBR_DEFAULT_SOCK, json, pretty, argc - optind, argv + optind);
 
 	vbr_conf_init(&B.conf);
+	/* SIGHUP reads the same file (the default one may appear later). */
+	snprintf(B.cli.conf_path, sizeof(B.cli.conf_path), "%s", conf_path ? conf_path : VBR_DEFAULT_CONF);
+	B.cli.ifaces = n_ifaces > 0;
+	B.cli.ctl_path = sock != NULL;
+	B.cli.seed = have_seed;
+	B.cli.debug = debug;
 	if (conf_path || access(VBR_DEFAULT_CONF, F_OK) == 0) {
 		if (vbr_conf_load(&B.conf, conf_path ? conf_path : VBR_DEFAULT_CONF, err, sizeof(err)) < 0) {
 			fprintf(stderr, "vdp-bridge: %s\n", err);

@@ -82,6 +82,18 @@ struct vbr_counters {
 	uint64_t refused;
 	uint64_t rule_answers;		/* answered by a fault rule */
 	uint64_t restarts;
+	uint64_t reloads;		/* configurations applied (SIGHUP, config.reload) */
+	uint64_t reload_errors;		/* reloads refused: bad file, restart needed */
+	uint64_t vsis_dropped_by_reload;	/* de-associated: no longer admitted */
+};
+
+/* What the command line set: it wins over the file, also on reload. */
+struct vbr_cli {
+	char conf_path[256];		/* -f, or the default file */
+	bool ifaces;			/* -i */
+	bool ctl_path;			/* -s */
+	bool seed;			/* --seed */
+	bool debug;			/* -d */
 };
 
 struct vbr {
@@ -99,6 +111,8 @@ struct vbr {
 	size_t n_active;		/* VSIs with a confirmed association, all ports */
 	uint64_t started_us;
 	struct vbr_counters cnt;
+	struct vbr_cli cli;
+	char reload_error[512];		/* why the last reload was refused ("" = none) */
 };
 
 /* bridge.c */
@@ -112,6 +126,17 @@ void vbr_restart(struct vbr *b);
 void vbr_fault_changed(struct vbr *b);
 /* Associated MACs changed: tell the datapath. */
 void vbr_datapath_dirty(struct vbr *b);
+
+/* reload.c: SIGHUP / config.reload.  Parses cli.conf_path into a new
+ * configuration and applies it whole, or refuses it whole (bad file,
+ * interfaces / control socket / datapath changed: restart needed) keeping
+ * the old one.  0, or -1 with err set; counted and logged either way.
+ * *dropped (may be NULL): VSIs de-associated because the new type database
+ * no longer admits them. */
+int vbr_reload(struct vbr *b, char *err, size_t errlen, size_t *dropped);
+/* The status the type database in effect answers for the confirmed
+ * request of VSI v (0 = still admitted), the reason in *why. */
+uint8_t vbr_readmit(struct vbr *b, struct uplink *u, const struct vsi *v, const char **why);
 
 /* bctl.c */
 extern const struct ctl_cmd vbr_ctl_cmds[];
