@@ -124,13 +124,14 @@ if [ -f "$L/passwd" ]; then
 	mount --bind "$L/group" /etc/group
 fi
 echo mounted
-# Keeps the namespaces alive until cleanup kills it (not a wait for anything).
-exec sleep infinity'
+# Keeps the namespaces alive until cleanup kills it (not a wait for anything);
+# named after $L so that leftovers are easy to find.
+exec -a "vdpt-lv-holder $L" sleep infinity'
 
 lv_holder()
 {
 	lv_write_conf
-	bg st lv-holder.log unshare -m --propagation private sh -c "$LV_MOUNTS" sh "$LV"
+	bg st lv-holder.log unshare -m --propagation private bash -c "$LV_MOUNTS" sh "$LV"
 	LV_HOLDER=$BG_PID
 	wait_for 5 "holder mounted its private directories" grep -qx mounted "$T_DIR/lv-holder.log"
 	# inside sees the private copies, the host does not

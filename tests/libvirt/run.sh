@@ -38,11 +38,22 @@ if [ -n "$TESTS" ]; then
 else
 	list=$(ls tests/libvirt/t_*.sh)
 fi
-pass=0 fail=0
+# What must be the same afterwards: the host's lldpad pid file and
+# /etc/libvirt, the number of libvirtd and QEMU processes.
+host_state()
+{
+	ls -la --time-style=full-iso /etc/libvirt /run/lldpad.pid 2>&1
+	cat /run/lldpad.pid 2>&1
+	echo "libvirtd $(pgrep -c -x libvirtd) qemu $(pgrep -c -f '^[^ ]*qemu-system-x86_64 ')"
+}
+before=$(host_state)
+
+pass=0 fail=0 i=0
 for t in $list; do
 	name=$(basename "$t" .sh)
 	start=$(date +%s)
-	timeout -k 10 "${LV_TIMEOUT:-300}" bash "$t" >"$logdir/$name.log" 2>&1
+	i=$((i + 1))
+	T_PREFIX=vl$$x$i- timeout -k 10 "${LV_TIMEOUT:-300}" bash "$t" >"$logdir/$name.log" 2>&1
 	rc=$?
 	dur=$(($(date +%s) - start))
 	if [ $rc -eq 0 ]; then
@@ -56,5 +67,22 @@ for t in $list; do
 		tail -25 "$logdir/$name.log" | sed 's/^/     /'
 	fi
 done
+
+# Nothing may be left: namespaces, processes (vdpd, vdp-bridge and the
+# mount-namespace holder carry the test's directory in their command line),
+# scratch directories, changes to the host's files.
+left=""
+ns=$(ip netns list | awk '{print $1}' | grep "^vl$$x") && left="$left namespaces: $ns;"
+procs=$(pgrep -a -f 'vdpt\.t_libvirtd_') && left="$left processes: $procs;"
+grep -q 'vdpt\.t_libvirtd_' /proc/self/mountinfo && left="$left mounts: $(grep 'vdpt\.t_libvirtd_' /proc/self/mountinfo);"
+[ -z "$T_KEEP" ] && ls -d /tmp/vdpt.t_libvirtd_* >/dev/null 2>&1 && left="$left $(ls -d /tmp/vdpt.t_libvirtd_*);"
+after=$(host_state)
+[ "$before" = "$after" ] || left="$left host state changed: $(diff <(echo "$before") <(echo "$after"));"
+if [ -n "$left" ]; then
+	fail=$((fail + 1))
+	echo "FAIL left behind:$left"
+else
+	echo "ok   nothing left (namespaces, processes, mounts, /run/lldpad.pid, /etc/libvirt)"
+fi
 echo "== libvirt: $pass passed, $fail failed ($(($(date +%s) - t_all)) s)"
 [ $fail -eq 0 ] && [ $pass -gt 0 ]
