@@ -926,6 +926,39 @@ static int open_socket(struct nl_front *f, char *err, size_t errlen)
 	return 0;
 }
 
+int nl_front_reconfigure(struct nl_front *f, const struct nl_front_config *cfg)
+{
+	struct nl_front_config *c = &f->cfg;
+	uint32_t part_max = cfg->part_max < 256 ? 256 : cfg->part_max;
+	int n = 0;
+
+#define TAKE(field, fmt)                                                                                   \
+	do {                                                                                               \
+		if (c->field != cfg->field) {                                                              \
+			log_notice(TAG, "netlink." #field ": " fmt " -> " fmt, c->field, cfg->field);     \
+			c->field = cfg->field;                                                             \
+			n++;                                                                               \
+		}                                                                                          \
+	} while (0)
+	TAKE(ack_delay_ms, "%u");
+	TAKE(linkdel_grace_ms, "%u");
+	TAKE(linger_ms, "%u");
+	TAKE(unread_max_ms, "%u");
+	TAKE(require_admin, "%d");
+#undef TAKE
+	if (c->part_max != part_max) {
+		log_notice(TAG, "netlink.part_max: %u -> %u", c->part_max, part_max);
+		c->part_max = part_max;
+		n++;
+	}
+	if (!cfg->enabled)
+		log_warn(TAG, "netlink.lldpad_compat = false: the front stays until vdpd restarts");
+	if (strcmp(c->pidfile, cfg->pidfile) != 0)
+		log_warn(TAG, "netlink.pidfile \"%s\": takes effect when vdpd restarts (now \"%s\")",
+			 cfg->pidfile, c->pidfile);
+	return n;
+}
+
 struct nl_front *nl_front_new(struct event_base *base, const struct nl_front_config *cfg,
 			      const struct nl_front_ops *ops, void *ctx, char *err, size_t errlen)
 {

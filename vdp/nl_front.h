@@ -104,6 +104,12 @@ struct nl_front_counters {
  * taken as a netlink port, or on a system error. */
 struct nl_front *nl_front_new(struct event_base *base, const struct nl_front_config *cfg,
 			      const struct nl_front_ops *ops, void *ctx, char *err, size_t errlen);
+/* SIGHUP: takes ack_delay_ms, linkdel_grace_ms, linger_ms, unread_max_ms,
+ * part_max and require_admin from cfg at once (timers already running keep
+ * their deadline).  lldpad_compat and pidfile wait for the next start: the
+ * front's port is our pid, which libnl's sockets may hold by now; a change
+ * of them is logged.  Returns the number of settings changed. */
+int nl_front_reconfigure(struct nl_front *f, const struct nl_front_config *cfg);
 /* Answers pending requests, closes, removes the pid file if it still holds
  * our pid.  Sends nothing to the bridge. */
 void nl_front_free(struct nl_front *f);
@@ -135,6 +141,8 @@ json_t *nl_front_json(const struct nl_front *f);
 struct vdpd;
 int vdpd_nl_start(struct vdpd *d);
 void vdpd_nl_stop(struct vdpd *d);
+/* SIGHUP: c from nl_front_config_load() of the new file. */
+void vdpd_nl_reload(struct vdpd *d, const struct nl_front_config *c);
 /* A stored netlink intent requested again on u: nl is its "netlink"
  * object (port, seq, request); the front serves its requester again. */
 void vdpd_nl_restore(struct vdpd *d, struct uplink *u, const struct vdp_request *req, json_t *nl);

@@ -119,6 +119,14 @@ int vdpd_nl_start(struct vdpd *d)
 	return 0;
 }
 
+void vdpd_nl_reload(struct vdpd *d, const struct nl_front_config *c)
+{
+	if (d->nl)
+		nl_front_reconfigure(d->nl, c);
+	else if (c->enabled)
+		log_warn("nl", "netlink.lldpad_compat = true: takes effect when vdpd restarts");
+}
+
 void vdpd_nl_stop(struct vdpd *d)
 {
 	nl_front_free(d->nl);

@@ -527,6 +527,15 @@ int vdpd_reload(struct vdpd *d)
 		vdpd_sd_notify("READY=1");
 		return -1;
 	}
+	struct nl_front_config nlc;
+
+	if (nl_front_config_load(d->opts.config, &nlc, err, sizeof(err)) < 0) {
+		d->cnt.reload_errors++;
+		log_err("cfg", "reload refused, configuration unchanged: %s", err);
+		cfg_free(&cfg);
+		vdpd_sd_notify("READY=1");
+		return -1;
+	}
 	struct reg_reload rl;
 
 	if (vdpd_reg_reload_prepare(d, &rl) < 0) {
@@ -538,6 +547,7 @@ int vdpd_reload(struct vdpd *d)
 	}
 	log_notice("cfg", "reloading %s", d->opts.config);
 	vdpd_apply_config(d, &cfg);
+	vdpd_nl_reload(d, &nlc);
 	vdpd_reg_reload_commit(d, &rl);
 	vdpd_sd_notify("READY=1");
 	return 0;

@@ -407,6 +407,45 @@ static void test_associate_answer_waits_for_result(void **state)
 	assert_int_equal(c->deassoc_noop, 1);
 }
 
+/* SIGHUP: ack_delay_ms = 0 answers at once (no waiting for the bridge);
+ * the pid file is left for the next start. */
+static void test_reconfigure(void **state)
+{
+	struct fx *fx = *state;
+	struct nl_front_config c;
+	struct nlv_op op;
+	char text[256];
+	NEED_SEND(fx);
+
+	nl_front_config_default(&c);
+	c.enabled = true;
+	c.pidfile[0] = 0;
+	c.linger_ms = 100;
+	assert_int_equal(nl_front_reconfigure(fx->f, &c), 0);	/* same values */
+	c.ack_delay_ms = 0;
+	c.linger_ms = 150;
+	snprintf(c.pidfile, sizeof(c.pidfile), "/nonexistent/lldpad.pid");
+	assert_int_equal(nl_front_reconfigure(fx->f, &c), 2);
+	json_t *j = nl_front_json(fx->f);
+	assert_string_equal(json_string_value(json_object_get(j, "pidfile")), "");
+	json_decref(j);
+
+	op_init(fx, &op, NLP_REQ_ASSOCIATE, 3);
+	assert_int_equal(setlink(fx, &op, 2000, NULL), 0);
+	const struct nl_front_counters *cnt = nl_front_counters(fx->f);
+	assert_int_equal(cnt->acks_settled, 0);
+	assert_int_equal(cnt->acks_bounded, 0);
+	assert_int_equal(cnt->acks_sent, 1);
+	/* answered before the bridge: the first poll may still be in progress,
+	 * the result comes all the same */
+	int st = poll_status(fx, &op, text, sizeof(text));
+	for (int i = 0; st == NLV_IN_PROGRESS && i < 50; i++) {
+		run_ms(fx, 20);
+		st = poll_status(fx, &op, text, sizeof(text));
+	}
+	assert_int_equal(st, NLV_OK);
+}
+
 static void test_refused_type(void **state)
 {
 	struct fx *fx = *state;
@@ -649,6 +688,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_associate_answer_waits_for_result, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_type, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reconfigure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsolicited_on_bridge_deassoc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_after_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_answered, setup, teardown),
