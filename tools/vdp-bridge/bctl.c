@@ -419,7 +419,7 @@ static json_t *cmd_config_show(void *ctx, json_t *args, struct ctl_error *err)
 static json_t *cmd_config_reload(void *ctx, json_t *args, struct ctl_error *err)
 {
 	struct vbr *b = ctx;
-	char msg[512];
+	char msg[VBR_RELOAD_ERR_LEN];
 	size_t dropped;
 
 	(void)args;

@@ -73,9 +73,10 @@ static void restart_needed(const struct vbr_conf *old, const struct vbr_conf *nc
 	if (!ifaces_equal(old, nc)) {
 		ifaces_str(old, a, sizeof(a));
 		ifaces_str(nc, b, sizeof(b));
-		snprintf(why, len, "interfaces changed (running: %s; file: %s)", a, b);
+		snprintf(why, len, "interfaces changed (running: %.180s; file: %.180s)", a, b);
 	} else if (strcmp(old->ctl_path, nc->ctl_path) != 0) {
-		snprintf(why, len, "control socket changed (running: %s; file: %s)", old->ctl_path, nc->ctl_path);
+		snprintf(why, len, "control socket changed (running: %.180s; file: %.180s)", old->ctl_path,
+			 nc->ctl_path);
 	} else if (memcmp(&old->dp, &nc->dp, sizeof(old->dp)) != 0) {
 		snprintf(why, len, "datapath settings changed");
 	}
@@ -198,7 +199,7 @@ int vbr_reload(struct vbr *b, char *err, size_t errlen, size_t *dropped)
 {
 	const char *path = b->cli.conf_path;
 	struct vbr_conf nc, old;
-	char msg[512], why[VBR_MAX_IFACES * IF_NAMESIZE * 2 + 64];
+	char msg[VBR_RELOAD_ERR_LEN], why[448];
 	bool evb_changed, fault_changed;
 	size_t n;
 
@@ -222,7 +223,7 @@ int vbr_reload(struct vbr *b, char *err, size_t errlen, size_t *dropped)
 	restart_needed(&b->conf, &nc, why, sizeof(why));
 	if (why[0]) {
 		vbr_conf_free(&nc);
-		snprintf(msg, sizeof(msg), "%s: %s: adding or removing interfaces, moving the control "
+		snprintf(msg, sizeof(msg), "%.200s: %s: adding or removing interfaces, moving the control "
 			 "socket or changing the datapath needs a restart", path, why);
 		return refuse(b, err, errlen, msg);
 	}

@@ -20,6 +20,7 @@
 #define VBR_DEFAULT_CONF "/etc/vdpd/vdp-bridge.conf"
 #define VBR_DEFAULT_SOCK "/run/vdpd/vdp-bridge.sock"
 #define VBR_MAX_IFACES 64
+#define VBR_RELOAD_ERR_LEN 768
 
 struct event_base;
 struct event;
@@ -112,7 +113,7 @@ struct vbr {
 	uint64_t started_us;
 	struct vbr_counters cnt;
 	struct vbr_cli cli;
-	char reload_error[512];		/* why the last reload was refused ("" = none) */
+	char reload_error[VBR_RELOAD_ERR_LEN];	/* why the last reload was refused ("" = none) */
 };
 
 /* bridge.c */
