@@ -349,6 +349,48 @@ bool vdpd_intent_drop(struct vdpd *d, const char *uplink, uint8_t vsiid_fmt,
 	return true;
 }
 
+/* Without this a restart would ask again for what the bridge refused and,
+ * with nothing confirmed yet to keep (41.2.4), lose the VSI.  The
+ * requester (netlink member) stays. */
+void vdpd_intent_kept(struct vdpd *d, const char *uplink, const struct vsi *v)
+{
+	struct vdp_filter filters[VDPD_MAX_FILTERS];
+	struct vdp_request req = {
+		.mode = v->mode_req,
+		.type_id = v->type_id,
+		.type_version = v->type_version,
+		.vsiid_fmt = v->vsiid_fmt,
+		.filter_fmt = v->filter_fmt,
+		.n_filters = v->n_filters,
+		.filters = filters,
+		.hints = v->hints,
+	};
+	json_t *old, *args;
+	char key[128];
+
+	if (!d->intents || v->n_filters > VDPD_MAX_FILTERS)
+		return;
+	key_of(key, sizeof(key), uplink, v->vsiid_fmt, v->vsiid);
+	old = json_object_get(d->intents, key);
+	if (!old)
+		return;
+	memcpy(req.mgrid, v->mgrid, VDP_MGRID_LEN);
+	memcpy(req.vsiid, v->vsiid, VDP_VSIID_LEN);
+	for (uint16_t i = 0; i < v->n_filters; i++)
+		filters[i] = v->filters[i].f;
+	args = vdpd_request_json(uplink, &req);
+	if (!args)
+		return;
+	if (json_object_get(old, "netlink"))
+		json_object_set(args, "netlink", json_object_get(old, "netlink"));
+	if (json_equal(args, old)) {
+		json_decref(args);
+		return;
+	}
+	json_object_set_new(d->intents, key, args);
+	changed(d, json_pack("{s:O}", "put", args));
+}
+
 void vdpd_intents_uplink_started(struct vdpd *d, struct vdpd_uplink *du)
 {
 	const char *k;

@@ -286,6 +286,8 @@ static void up_vsi_event(void *ctx, struct uplink *u, struct vsi *v, enum vdp_ev
 	 * the bridge may answer after a restart. */
 	if (ev == VDP_EV_FAILED && v->reason == VDP_END_REJECTED)
 		vdpd_intent_drop(d, uplink_ifname(u), v->vsiid_fmt, v->vsiid);
+	if (ev == VDP_EV_KEPT)
+		vdpd_intent_kept(d, uplink_ifname(u), v);
 	if (ev == VDP_EV_DEASSOCIATED) {
 		struct forget_req *r = calloc(1, sizeof(*r));
 

@@ -129,6 +129,9 @@ void vdpd_intent_put_netlink(struct vdpd *d, const char *uplink, const struct vd
 /* True if there was one. */
 bool vdpd_intent_drop(struct vdpd *d, const char *uplink, uint8_t vsiid_fmt,
 		      const uint8_t vsiid[VDP_VSIID_LEN]);
+/* The bridge refused a change with Keep: the station went back to what it
+ * had confirmed (v), and so does the stored intent. */
+void vdpd_intent_kept(struct vdpd *d, const char *uplink, const struct vsi *v);
 void vdpd_intents_uplink_started(struct vdpd *d, struct vdpd_uplink *du);
 json_t *vdpd_intents_stats_json(const struct vdpd *d);
 
