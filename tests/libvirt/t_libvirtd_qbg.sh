@@ -95,6 +95,17 @@ pass "libvirt re-sent ASSOCIATE $(ms_to_s $(($(now_ms) - T1))) s after the bridg
 grep -q "Re-send 802.1qbg associate request" "$LV_LOG" ||
 	fail "libvirt's callback line missing: $(grep -i -m3 'callback\|qbg' "$LV_LOG")"
 pass "libvirt logged: $(grep -m1 -o 'Re-send 802.1qbg associate request.*' "$LV_LOG")"
+# how libvirt's callback decoded vdpd's message (its debug lines)
+cb() { sed -n 's/.*virNetDevMacVLanVPortProfileCallback:[0-9]* : *//p' "$LV_LOG"; }
+VPID=$(cat "$T_DIR/vdpd.pid")
+LVMAC=$(echo $MAC | sed -E 's/(^|:)0([0-9a-f])/\1 \2/g')	# libvirt prints octets with %2x
+for want in "netlink message .* len: 164" "nlmsg_type  = 0x13" "nlmsg_pid   = $VPID" \
+	"lldpad pid  = $VPID" "nlmsg_flags = 0x0000" "IFLA_VF_MAC = $LVMAC" "IFLA_IFNAME = $LV_DEV" \
+	"IFLA_PORT_VF = -1" "mgr_id: $MGR" "type_id: $TYPEID" "type_version: $TYPEVER" \
+	"IFLA_PORT_INSTANCE_UUID = $INST" "IFLA_PORT_REQUEST = 3" "Set disassociated."; do
+	cb | grep -q "^$want" || fail "libvirt's callback did not log '$want': $(cb | head -30)"
+done
+pass "libvirt's callback decoded it: 164 octets, RTM_SETLINK from the pid in lldpad.pid, our MAC/type/UUID, request 3 -> \"Set disassociated.\""
 reassoc() { [ "$(vbr_vsi $INST .mode)" = assoc ]; }
 wait_for 10 "bridge has the VSI again" reassoc
 REASSOC_MS=$(($(now_ms) - T1))
