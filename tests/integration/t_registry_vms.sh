@@ -4,7 +4,8 @@
 # to network A are associated at the bridge with A's VSI type and VLAN;
 # one moves to network B and is re-associated with B's type and VLAN; a
 # detach de-associates; kill -9 of vdpd and a restart keep the registry
-# (state file) and de-associate nothing at the bridge.
+# (snapshot + journal; a torn journal tail is dropped with a warning) and
+# de-associate nothing at the bridge.
 . "$(dirname "$0")/../lib/netns.sh"
 
 require_root
@@ -93,11 +94,20 @@ pass "detach de-associated VM2"
 
 # ---- kill -9 and restart --------------------------------------------------------
 [ -s "$STATE" ] || fail "no state file $STATE"
+# Every change after the first is a journal record, not a snapshot rewrite.
+JOURNAL=$T_DIR/state/registry.journal
+records=$(vdpctl -j registry show | jq '.status.journal.records')
+[ "$records" -ge 5 ] || fail "journal holds $records records, expected the 5 changes after the first"
 deassoc_before=$(bridgectl -j counters show | jq '.vdp.requests.deassoc')
 kill -9 "$VDPD"
 wait_for 5 "vdpd is gone" bash -c "! kill -0 $VDPD 2>/dev/null"
 rm -f "$SOCK" "$T_DIR/vdpd.pid"
+# What a crash in the middle of an append leaves: a short last record.
+printf 'J 00000000000000ff 00000040 0000' >>"$JOURNAL"
 start_vdpd
+grep -q "registry.journal: torn last record at offset .* dropped" "$T_DIR/vdpd.log" ||
+	fail "torn journal tail not reported"
+assert_eq "$(vdpctl -j registry show | jq '.status.journal.torn_records')" 1 "torn record counted"
 reg=$(vdpctl -j registry show)
 assert_eq "$(json_get "$reg" '.attachments | map(select(.iface_id == "'$VM1'")) | .[0].network')" B \
 	"VM1's attachment survived"
