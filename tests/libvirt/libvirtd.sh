@@ -29,7 +29,7 @@
 #   lv_log_count REGEX                      matching lines in libvirtd's log
 
 require_root
-require_cmd ip jq nsenter unshare /usr/sbin/libvirtd virsh qemu-system-x86_64 \
+require_cmd ip jq nsenter unshare python3 mkfifo /usr/sbin/libvirtd virsh qemu-system-x86_64 \
 	"$T_BUILD/vdpd" "$T_BUILD/vdpctl" "$T_BUILD/vdp-bridge"
 
 LV=$T_DIR/lv
@@ -157,39 +157,67 @@ lv_route_ports()
 }
 
 lv_ready() { virsh version >/dev/null 2>&1; }
-lv_second_after() { [ "$(date +%s)" -gt "$1" ]; }
 
-# lv_start_libvirtd: start libvirtd and make sure its NETLINK_ROUTE event
-# port is below 2^31.  libvirt 9.0 keeps that port in an int
-# (virNetlinkEventServiceLocalPid); libnl picks pid + (n << 22) with n from
-# time(NULL), so about every second start gets a port >= 2^31, and then
+# The port-sign bug.  libvirt 9.0 keeps the port of its NETLINK_ROUTE
+# event socket in an int (virNetlinkEventServiceLocalPid); when it is >= 2^31
 # every 802.1Qbg operation fails with only "sending of PortProfileRequest
-# failed." and nothing reaches vdpd (reference A.7).  Restart (in a new
-# second, which gives libnl a new n) until the port is good.
+# failed." and nothing reaches vdpd (reference A.7).  libnl 3.7 picks
+# ports pid + (n << 22) with n derived from time(NULL) and advanced per
+# socket, so n >= 512 (a port >= 2^31) does not come at random: observed,
+# every start for minutes on end got one (n fell by one per second,
+# 762 ... 678 over 85 s), then every start for minutes got a good one.
+# Restarting therefore does not help; making those ports busy does: libnl
+# binds its choice, and on EADDRINUSE takes the next port of its sequence
+# (up to 6 tries, then the kernel's choice, which is the pid).  So before
+# libvirtd is exec'ed with a pid known in advance, a helper in the same
+# network namespace binds pid + (n << 22) for n = 512..1023.  libvirtd
+# itself is not changed; the helper ends once libvirtd's event port is seen.
+LV_BLOCKER='import socket, signal, sys
+pid = int(sys.argv[1]) & 0x3FFFFF
+socks, busy = [], 0
+for n in range(512, 1024):
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+    try:
+        s.bind(((pid + (n << 22)) & 0xFFFFFFFF, 0))
+    except OSError:
+        busy += 1
+    socks.append(s)
+print("holding %d ports >= 2^31 for pid %d (%d already busy)" % (len(socks) - busy, pid, busy), flush=True)
+signal.pause()'
+
+lv_route_bad() { local p; for p in "$@"; do [ "$p" -ge 2147483648 ] && return 0; done; return 1; }
+
+# lv_start_libvirtd: start libvirtd (pid fixed by a shell that waits for a
+# FIFO, then execs it), with the ports >= 2^31 of that pid held by
+# LV_BLOCKER; check its NETLINK_ROUTE ports and restart if one is still bad.
 lv_start_libvirtd()
 {
-	local try ports p bad sec
-	for try in 1 2 3 4 5 6 7 8 9 10; do
-		sec=$(date +%s)
-		lv_bg libvirtd.log /usr/sbin/libvirtd -f /etc/libvirt/libvirtd.conf
+	local try ports go=$T_DIR/lv-go
+	for try in 1 2 3; do
+		rm -f "$go"
+		mkfifo "$go" || fail "mkfifo $go"
+		lv_bg libvirtd.log sh -c 'read go <"$1"; shift; exec "$@"' sh "$go" \
+			/usr/sbin/libvirtd -f /etc/libvirt/libvirtd.conf
 		LV_LIBVIRTD=$BG_PID
+		lv_bg lv-blocker.log python3 -c "$LV_BLOCKER" "$LV_LIBVIRTD"
+		LV_BLOCK=$BG_PID
+		wait_for 10 "ports >= 2^31 of pid $LV_LIBVIRTD held" grep -q '^holding' "$T_DIR/lv-blocker.log"
+		echo go >"$go"
 		wait_for 60 "libvirtd answers virsh" lv_ready
 		LV_START_MS=$WAITED_MS
 		ports=$(lv_route_ports "$LV_LIBVIRTD" | xargs)
+		stop "$LV_BLOCK"
 		[ -n "$ports" ] || fail "libvirtd has no NETLINK_ROUTE socket"
-		bad=0
-		for p in $ports; do [ "$p" -ge 2147483648 ] && bad=1; done
-		if [ $bad = 0 ]; then
-			pass "libvirtd $(lvx /usr/sbin/libvirtd --version | awk '{print $NF}') up after ${LV_START_MS} ms, NETLINK_ROUTE port(s) $ports < 2^31 (start $try)"
+		if ! lv_route_bad $ports; then
 			LV_TRIES=$try
 			LV_PORTS=$ports
+			pass "libvirtd $(lvx /usr/sbin/libvirtd --version | awk '{print $NF}') up after ${LV_START_MS} ms, NETLINK_ROUTE port $ports < 2^31 (start $try; $(cat "$T_DIR/lv-blocker.log"))"
 			return 0
 		fi
 		info "libvirtd NETLINK_ROUTE port(s) $ports: one is >= 2^31 (libvirt's int cast bug), restarting"
 		stop "$LV_LIBVIRTD" 10
-		wait_for 3 "a new second for libnl's port seed" lv_second_after "$sec"
 	done
-	fail "libvirtd got a NETLINK_ROUTE port >= 2^31 ten times in a row"
+	fail "libvirtd got a NETLINK_ROUTE port >= 2^31 $try times"
 }
 
 # ---- topology ---------------------------------------------------------------------
