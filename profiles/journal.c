@@ -121,6 +121,20 @@ static int jfail(struct reg_err *err, const char *path, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* Where the record at off says it ends, when its header fields parse. */
+static bool declared_end(const char *buf, size_t len, size_t off, size_t *end)
+{
+	const char *h = buf + off;
+	uint64_t v, plen;
+
+	if (len - off < REG_JOURNAL_HDR_LEN || h[0] != 'J' || h[1] != ' ' || h[18] != ' ' || h[27] != ' ' ||
+	    h[36] != ' ' || get_hex(h + 2, 16, &v) < 0 || get_hex(h + 19, 8, &plen) < 0 ||
+	    get_hex(h + 28, 8, &v) < 0 || plen > REG_JOURNAL_MAX_PAYLOAD)
+		return false;
+	*end = off + REG_JOURNAL_HDR_LEN + (size_t)plen + 1;
+	return true;
+}
+
 /* A valid record anywhere after off means the bad one is not the tail. */
 static bool valid_after(const char *buf, size_t len, size_t off, size_t *at)
 {
@@ -165,6 +179,15 @@ int reg_journal_scan(const char *path, const char *buf, size_t len, reg_jrec_fn 
 	res->end = off;
 	while (off < len) {
 		if (reg_journal_decode(buf, len, off, &rec, why, sizeof(why)) < 0) {
+			size_t end;
+
+			/* One append writes one record, and octets after a
+			 * record come from a later append: a whole-length bad
+			 * record with octets after it was acknowledged. */
+			if (declared_end(buf, len, off, &end) && end < len)
+				return jfail(err, path,
+					     "record %u at offset %zu: %s, and %zu octets follow it: damaged; refusing it",
+					     res->records, off, why, len - end);
 			if (valid_after(buf, len, off, &at))
 				return jfail(err, path,
 					     "record %u at offset %zu: %s, and a valid record follows at offset %zu: damaged; refusing it",

@@ -63,10 +63,13 @@ struct reg_jscan {
 
 /* Walks a whole journal image (path names it in messages).  An empty file
  * or a prefix of the header (crash while creating it) holds no records.
- * A record that does not decode is a torn tail when no valid record
- * starts anywhere after it: it is reported in res, not an error.  Refused
- * (-EINVAL, err names file, record number and offset): a foreign header,
- * a bad record followed by a valid one.  0 or fn's or -EINVAL. */
+ * A record that does not decode is a torn tail when it reaches the end of
+ * the file (short, or its last octet is the file's) or, when even its
+ * header is unreadable, no valid record starts anywhere after it: it is
+ * reported in res, not an error.  Refused (-EINVAL, err names file, record
+ * number and offset): a foreign header, a whole-length bad record with
+ * octets after it, an unreadable one followed by a valid record.  0 or
+ * fn's or -EINVAL. */
 int reg_journal_scan(const char *path, const char *buf, size_t len, reg_jrec_fn fn, void *ctx,
 		     struct reg_jscan *res, struct reg_err *err);
 

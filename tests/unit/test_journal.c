@@ -435,7 +435,8 @@ static void test_middle_damage_refused(void **state)
 	assert_int_equal(open_store(f, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, f->jpath));
 	assert_non_null(strstr(err.msg, "record 1 at offset"));
-	assert_non_null(strstr(err.msg, "CRC mismatch, and a valid record follows"));
+	assert_non_null(strstr(err.msg, "CRC mismatch, and "));
+	assert_non_null(strstr(err.msg, " octets follow it: damaged"));
 	assert_non_null(strstr(err.msg, "refusing it"));
 	/* Refused files are left as they are. */
 	{
@@ -444,6 +445,34 @@ static void test_middle_damage_refused(void **state)
 
 		assert_int_equal(l2, len);
 		assert_memory_equal(b2, buf, len);
+		free(b2);
+	}
+	/* Its header unreadable (so its length unknown), a valid record after. */
+	{
+		char *b2 = malloc(len);
+		char *r1 = strchr(buf + REG_JOURNAL_MAGIC_LEN, '\n') + 1;
+
+		memcpy(b2, buf, len);
+		memset(b2 + (r1 - buf) + 2, 'x', 4);
+		spit(f->jpath, b2, len);
+		assert_int_equal(open_store(f, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "record 1 at offset"));
+		assert_non_null(strstr(err.msg, "record header field is not hex, and a valid record follows at offset"));
+		/* Damage in record 1 and a torn record 5 after it: still refused
+		 * (two faults, but record 1 was acknowledged). */
+		spit(f->jpath, b2, len - 10);
+		assert_int_equal(open_store(f, &err), -EINVAL);
+		free(b2);
+	}
+	{
+		char *b2 = malloc(len);
+		char *r1 = strchr(buf + REG_JOURNAL_MAGIC_LEN, '\n') + 1;
+
+		memcpy(b2, buf, len);
+		*(strchr(r1, '{')) = '[';
+		spit(f->jpath, b2, len - 10);
+		assert_int_equal(open_store(f, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "record 1 at offset"));
 		free(b2);
 	}
 	free(buf);
