@@ -96,7 +96,7 @@ check: deps
 # Optional, not part of check (heavy): an unmodified libvirtd + QEMU (TCG)
 # against vdpd in namespaces; installs libvirt-daemon and qemu-system-x86.
 check-libvirt: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(PROGS)
 	@tests/libvirt/run.sh
 
 FUZZ_SECONDS ?= 60
