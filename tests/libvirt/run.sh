@@ -38,12 +38,15 @@ if [ -n "$TESTS" ]; then
 else
 	list=$(ls tests/libvirt/t_*.sh)
 fi
-# What must be the same afterwards: the host's lldpad pid file and
-# /etc/libvirt, the number of libvirtd and QEMU processes.
+# What must be the same afterwards: the host's lldpad pid file,
+# /etc/libvirt, /etc/passwd and /etc/group, /var/{lib,log,cache}/libvirt
+# (present or not), the number of libvirtd and QEMU processes.
 host_state()
 {
 	ls -la --time-style=full-iso /etc/libvirt /run/lldpad.pid 2>&1
 	cat /run/lldpad.pid 2>&1
+	md5sum /etc/passwd /etc/group
+	ls -d /var/lib/libvirt /var/log/libvirt /var/cache/libvirt 2>&1
 	echo "libvirtd $(pgrep -c -x libvirtd) qemu $(pgrep -c -f '^[^ ]*qemu-system-x86_64 ')"
 }
 before=$(host_state)
@@ -82,7 +85,7 @@ if [ -n "$left" ]; then
 	fail=$((fail + 1))
 	echo "FAIL left behind:$left"
 else
-	echo "ok   nothing left (namespaces, processes, mounts, /run/lldpad.pid, /etc/libvirt)"
+	echo "ok   nothing left (namespaces, processes, mounts, scratch dirs; /run/lldpad.pid, /etc/libvirt, /etc/passwd, /etc/group, /var/*/libvirt as before)"
 fi
 echo "== libvirt: $pass passed, $fail failed ($(($(date +%s) - t_all)) s)"
 [ $fail -eq 0 ] && [ $pass -gt 0 ]
