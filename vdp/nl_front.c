@@ -224,6 +224,7 @@ static uint16_t end_code(const struct vsi *v)
 	case VDP_END_TIMEOUT:
 	case VDP_END_TX_ERROR:
 	case VDP_END_TOO_BIG:
+	case VDP_END_INTERNAL:
 		return RESP_ERROR;
 	}
 	return RESP_ERROR;

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "vdp_bridge.h"
+#include "vdp_text.h"
 
 #define VSI_MAX_FILTERS ((VDP_TLV_MAX_INFO - VDP_ASSOC_FIXED) / 2)
 #define RX_MAX_TLVS 128
@@ -58,6 +60,52 @@ const char *vdp_bridge_event_name(enum vdp_bridge_event ev)
 	return "?";
 }
 
+/* Legal transitions of the bridge machine, 802.1Qbg-2012 41.5.6 as this
+ * file implements it: one row per state, the states that may follow it.
+ * A new VSI record starts in INIT (BEGIN, vsi_alloc() zeroes); a record
+ * re-allocated for more filters starts there again.
+ *
+ * INIT          -> PROCESS (request), DEASSOC (De-Associate of an unknown VSI)
+ * PROCESS       -> SEND (admitted), KEEP (refused with Keep; resourceWaitDelay
+ *                  expiry of an association), DEASSOC (refused; station
+ *                  De-Associate while deciding), DEASSOCIATED
+ *                  (resourceWaitDelay expiry, vdp_bridge_deassoc())
+ * SEND          -> WAITCMD
+ * WAITCMD       -> ALIVE (same request again: keep-alive), PROCESS (other
+ *                  mode, type or filters), DEASSOC (station De-Associate),
+ *                  DEASSOCIATED (toutKeepAlive expiry, vdp_bridge_deassoc())
+ * ALIVE         -> WAITCMD
+ * KEEP          -> WAITCMD (Keep reply handed to ECP or dropped; new request
+ *                  before it left; toutKeepAlive), DEASSOC (station
+ *                  De-Associate), DEASSOCIATED (vdp_bridge_deassoc())
+ * DEASSOC, DEASSOCIATED
+ *               -> END (reply handed to ECP, record freed), PROCESS (new
+ *                  request before the reply left), DEASSOC (station
+ *                  De-Associate before it left)
+ * END           -> (none: the record is freed)
+ *
+ * One bit per state: the check is a table lookup. */
+#define BR(s) (1u << VDP_BR_##s)
+static const uint16_t bridge_next[VDP_BR_END + 1] = {
+	[VDP_BR_INIT] = BR(PROCESS) | BR(DEASSOC),
+	[VDP_BR_PROCESS] = BR(SEND) | BR(KEEP) | BR(DEASSOC) | BR(DEASSOCIATED),
+	[VDP_BR_SEND] = BR(WAITCMD),
+	[VDP_BR_WAITCMD] = BR(ALIVE) | BR(PROCESS) | BR(DEASSOC) | BR(DEASSOCIATED),
+	[VDP_BR_ALIVE] = BR(WAITCMD),
+	[VDP_BR_KEEP] = BR(WAITCMD) | BR(DEASSOC) | BR(DEASSOCIATED),
+	[VDP_BR_DEASSOC] = BR(END) | BR(PROCESS) | BR(DEASSOC),
+	[VDP_BR_DEASSOCIATED] = BR(END) | BR(PROCESS) | BR(DEASSOC),
+	[VDP_BR_END] = 0,
+};
+#undef BR
+_Static_assert(VDP_BR_INIT == 0, "vsi_alloc() zeroes: a new VSI is in INIT");
+_Static_assert(VDP_BR_END < 16, "bridge_next[] holds one bit per state");
+
+bool vdp_bridge_transition_legal(uint8_t from, uint8_t to)
+{
+	return from <= VDP_BR_END && to <= VDP_BR_END && (bridge_next[from] >> to) & 1;
+}
+
 /* toutKeepAlive (41.5.6; MIB ieee8021BridgeEvbSbpVdpOperToutKeepAlive). */
 uint64_t vdp_bridge_keepalive_timeout_us(const struct vdp_bridge *br)
 {
@@ -105,12 +153,6 @@ static void reply(struct vdp_bridge *br, struct vsi *v, uint8_t type, uint8_t st
 	vsi_fifo_push(&br->pending, v);
 }
 
-static void waitcmd(struct vdp_bridge *br, struct vsi *v)
-{
-	v->state = VDP_BR_WAITCMD;
-	vtimer_arm(br->clock, v->timer, vdp_bridge_keepalive_timeout_us(br));
-}
-
 /* Puts the confirmed record back (type, version, manager ID, filters and
  * their MAC/VID index entries) if a refused change had replaced it. */
 static void restore(struct vdp_bridge *br, struct vsi *v)
@@ -121,34 +163,93 @@ static void restore(struct vdp_bridge *br, struct vsi *v)
 	vsi_rec_drop(v);
 }
 
+static void transition_hook(struct vdp_bridge *br, const struct vsi *v, uint8_t from)
+{
+	if (br->ops && br->ops->transition)
+		br->ops->transition(br->ctx, v, from, v->state);
+}
+
+/* DEASSOCIATED's entry actions: unsolicited De-Associate (request, status
+ * 0), then END once it is handed to ECP. */
+static void deassociated_entry(struct vdp_bridge *br, struct vsi *v)
+{
+	vtimer_cancel(br->clock, v->timer);
+	restore(br, v);		/* it names what was associated */
+	v->mode_cur = VDP_MODE_NONE;
+	br->cnt.bridge_deassoc++;
+	reply(br, v, VDP_TLV_DEASSOC, 0, true);
+}
+
+/* A transition the table does not allow is a bug here, not the station's
+ * doing: log it, count it and de-associate the VSI as a toutKeepAlive
+ * expiry would, so the station and the owner hear that it is gone. */
+static void __attribute__((noinline, cold))
+illegal(struct vdp_bridge *br, struct vsi *v, uint8_t from, uint8_t to)
+{
+	char id[VDP_TXT_VSIID_LEN];
+
+	br->cnt.illegal_transitions++;
+	vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
+	log_err("vdp", "VSI %s: illegal bridge transition %s -> %s (802.1Qbg 41.5.6), VSI de-associated",
+		id, vdp_bridge_state_name(from), vdp_bridge_state_name(to));
+	v->state = VDP_BR_DEASSOCIATED;
+	transition_hook(br, v, from);
+	deassociated_entry(br, v);
+	emit(br, v, VDP_BR_EV_DEASSOC_SENT);
+}
+
+bool vdp_bridge_enter(struct vdp_bridge *br, struct vsi *v, enum vdp_bridge_state to)
+{
+	uint8_t from = v->state;
+
+	if (__builtin_expect(!vdp_bridge_transition_legal(from, (uint8_t)to), 0)) {
+		illegal(br, v, from, (uint8_t)to);
+		return false;
+	}
+	v->state = (uint8_t)to;
+	transition_hook(br, v, from);
+	return true;
+}
+
+static bool waitcmd(struct vdp_bridge *br, struct vsi *v)
+{
+	if (!vdp_bridge_enter(br, v, VDP_BR_WAITCMD))
+		return false;
+	vtimer_arm(br->clock, v->timer, vdp_bridge_keepalive_timeout_us(br));
+	return true;
+}
+
 /* KEEP (41.2.4 Keep, 41.5.6): the request is refused and the state that
  * existed before it stays.  The reply echoes the refused request (the
  * station matches it by those keys), so the record keeps the request
  * until the reply is packed; keep_sent() then restores the confirmed one. */
 static void keep(struct vdp_bridge *br, struct vsi *v, uint8_t status)
 {
-	v->state = VDP_BR_KEEP;
+	if (!vdp_bridge_enter(br, v, VDP_BR_KEEP))
+		return;
 	reply(br, v, v->mode_req, status, false);
 	vtimer_arm(br->clock, v->timer, vdp_bridge_keepalive_timeout_us(br));
 	emit(br, v, VDP_BR_EV_KEPT);
 }
 
-static void keep_sent(struct vdp_bridge *br, struct vsi *v)
+/* KEEP -> WAITCMD (false: de-associated instead, illegal). */
+static bool keep_sent(struct vdp_bridge *br, struct vsi *v)
 {
+	if (!vdp_bridge_enter(br, v, VDP_BR_WAITCMD))
+		return false;
 	restore(br, v);
 	v->mode_req = v->mode_cur;
-	v->state = VDP_BR_WAITCMD;
+	return true;
 }
 
-/* DEASSOCIATED: unsolicited De-Associate (request, status 0) -> END. */
-static void deassociated(struct vdp_bridge *br, struct vsi *v)
+/* DEASSOCIATED: unsolicited De-Associate (request, status 0) -> END.
+ * false: the reset of an illegal transition did it, and told the owner. */
+static bool deassociated(struct vdp_bridge *br, struct vsi *v)
 {
-	vtimer_cancel(br->clock, v->timer);
-	restore(br, v);		/* it names what was associated */
-	v->state = VDP_BR_DEASSOCIATED;
-	v->mode_cur = VDP_MODE_NONE;
-	br->cnt.bridge_deassoc++;
-	reply(br, v, VDP_TLV_DEASSOC, 0, true);
+	if (!vdp_bridge_enter(br, v, VDP_BR_DEASSOCIATED))
+		return false;
+	deassociated_entry(br, v);
+	return true;
 }
 
 static void vsi_timer_cb(void *arg)
@@ -165,20 +266,20 @@ static void vsi_timer_cb(void *arg)
 			br->cnt.refused++;
 			keep(br, v, VDP_STATUS_RESPONSE | VDP_STATUS_KEEP |
 			     VDP_R_UNABLE_TO_CONTACT_MANAGER);
-		} else {
-			deassociated(br, v);
+		} else if (deassociated(br, v)) {
 			emit(br, v, VDP_BR_EV_REFUSED);
 		}
 		break;
 	case VDP_BR_KEEP:
 		/* The keep reply never left (ECP busy all along). */
-		keep_sent(br, v);
+		if (!keep_sent(br, v))
+			break;
 		/* fall through */
 	case VDP_BR_WAITCMD:
 		/* No keep-alive within toutKeepAlive. */
 		br->cnt.timeouts++;
-		deassociated(br, v);
-		emit(br, v, VDP_BR_EV_TIMEOUT);
+		if (deassociated(br, v))
+			emit(br, v, VDP_BR_EV_TIMEOUT);
 		break;
 	case VDP_BR_INIT:
 	case VDP_BR_SEND:
@@ -272,15 +373,16 @@ static void decide(struct vdp_bridge *br, struct vsi *v, uint8_t status,
 	if (!reason) {
 		/* SEND: record the confirmed mode (lldpad never does, and
 		 * so mistakes a De-Associate for a keep-alive). */
+		if (!vdp_bridge_enter(br, v, VDP_BR_SEND))
+			return;
 		if (f && n == v->n_filters)
 			set_filters(br, v, v->filter_fmt, f, n);
 		vsi_rec_drop(v);	/* the request is the confirmed record now */
-		v->state = VDP_BR_SEND;
 		v->mode_cur = v->mode_req;
 		br->cnt.admitted++;
 		reply(br, v, v->mode_cur, VDP_STATUS_RESPONSE, false);
-		waitcmd(br, v);
-		emit(br, v, VDP_BR_EV_ADMITTED);
+		if (waitcmd(br, v))
+			emit(br, v, VDP_BR_EV_ADMITTED);
 		return;
 	}
 	br->cnt.refused++;
@@ -291,7 +393,8 @@ static void decide(struct vdp_bridge *br, struct vsi *v, uint8_t status,
 		return;
 	}
 	/* DEASSOC: refuse, then END. */
-	v->state = VDP_BR_DEASSOC;
+	if (!vdp_bridge_enter(br, v, VDP_BR_DEASSOC))
+		return;
 	v->mode_cur = VDP_MODE_NONE;
 	reply(br, v, VDP_TLV_DEASSOC, status, true);
 	emit(br, v, VDP_BR_EV_REFUSED);
@@ -322,8 +425,8 @@ int vdp_bridge_deassoc(struct vdp_bridge *br, struct vsi *v)
 	case VDP_BR_KEEP:
 		break;
 	}
-	deassociated(br, v);
-	emit(br, v, VDP_BR_EV_DEASSOC_SENT);
+	if (deassociated(br, v))
+		emit(br, v, VDP_BR_EV_DEASSOC_SENT);
 	vdp_bridge_kick(br);
 	return 0;
 }
@@ -388,8 +491,7 @@ static struct vsi *vsi_for(struct vdp_bridge *br, struct vsi *v, const struct vd
 	v->saved = saved;
 	v->vsiid_fmt = a->vsiid_fmt;
 	memcpy(v->vsiid, a->vsiid, VDP_VSIID_LEN);
-	v->mode_cur = mode_cur;
-	v->state = VDP_BR_INIT;
+	v->mode_cur = mode_cur;		/* in INIT (BEGIN): vsi_alloc() zeroes */
 	v->timer = vtimer_new(br->clock, vsi_timer_cb, v);
 	if (!v->timer || vsi_table_add(&br->tab, v) < 0) {
 		if (user)
@@ -430,10 +532,11 @@ static void rx_request(struct vdp_bridge *br, const uint8_t *mgrid, const struct
 			v->type_id = a->type_id;
 			v->type_version = a->type_version;
 			set_filters(br, v, a->filter_fmt, f, a->n_filters);
-		} else {
-			br->cnt.station_deassoc++;
 		}
-		v->state = VDP_BR_DEASSOC;
+		if (!vdp_bridge_enter(br, v, VDP_BR_DEASSOC))
+			return;
+		if (known)
+			br->cnt.station_deassoc++;
 		v->mode_cur = VDP_MODE_NONE;
 		v->mode_req = VDP_MODE_DEASSOC;
 		reply(br, v, VDP_TLV_DEASSOC, VDP_STATUS_RESPONSE, true);
@@ -442,15 +545,16 @@ static void rx_request(struct vdp_bridge *br, const uint8_t *mgrid, const struct
 		return;
 	}
 
-	if (v && v->state == VDP_BR_KEEP)
-		keep_sent(br, v);	/* asks again before our keep reply left */
+	if (v && v->state == VDP_BR_KEEP && !keep_sent(br, v))
+		return;		/* (asks again before our keep reply left) */
 	if (v && active(v)) {
 		if (v->state == VDP_BR_PROCESS)
 			return;		/* repeat while deciding: answer comes */
 		if (v->state == VDP_BR_WAITCMD && same_request(v, mgrid, a)) {
 			/* ALIVE: a keep-alive; no new resource decision. */
 			br->cnt.keepalives++;
-			v->state = VDP_BR_ALIVE;
+			if (!vdp_bridge_enter(br, v, VDP_BR_ALIVE))
+				return;
 			reply(br, v, v->mode_cur, VDP_STATUS_RESPONSE, false);
 			waitcmd(br, v);
 			return;
@@ -484,7 +588,8 @@ static void rx_request(struct vdp_bridge *br, const uint8_t *mgrid, const struct
 	v->mode_req = a->type;
 	v->hints = a->status & (VDP_STATUS_MBIT | VDP_STATUS_SBIT);
 	set_filters(br, v, a->filter_fmt, f, a->n_filters);
-	v->state = VDP_BR_PROCESS;
+	if (!vdp_bridge_enter(br, v, VDP_BR_PROCESS))
+		return;
 	rc = br->ops->admit(br->ctx, v, mgrid, a, f, a->n_filters, &status);
 	if (rc == VDP_ADMIT_DEFER) {
 		vtimer_arm(br->clock, v->timer, vdp_bridge_resource_wait_us(br));
@@ -545,12 +650,12 @@ void vdp_bridge_kick(struct vdp_bridge *br)
 		for (int i = 0; i < n; i++) {
 			struct vsi *v = out[i];
 			if (v->flags & VSI_F_REMOVE) {
-				v->state = VDP_BR_END;
-				vsi_remove(br, v);
+				if (vdp_bridge_enter(br, v, VDP_BR_END))
+					vsi_remove(br, v);
 			} else if (v->state == VDP_BR_KEEP) {
 				keep_sent(br, v);	/* the echo is encoded */
 			} else if (v->state == VDP_BR_SEND || v->state == VDP_BR_ALIVE) {
-				v->state = VDP_BR_WAITCMD;
+				vdp_bridge_enter(br, v, VDP_BR_WAITCMD);
 			}
 		}
 		if (ecp_tx(br->ecp, ECP_SUBTYPE_VDP, buf, w.len) < 0) {

@@ -43,7 +43,8 @@ enum vdp_bridge_event {
 	VDP_BR_EV_KEPT,		/* admit returned keep-error; previous mode kept */
 	VDP_BR_EV_STATION_DEASSOC, /* the station de-associated */
 	VDP_BR_EV_TIMEOUT,	/* toutKeepAlive expired: de-associated */
-	VDP_BR_EV_DEASSOC_SENT,	/* vdp_bridge_deassoc() */
+	VDP_BR_EV_DEASSOC_SENT,	/* vdp_bridge_deassoc(), or the reset after an
+				 * illegal transition (vdp_bridge_enter) */
 	VDP_BR_EV_REMOVED,	/* the VSI is about to be freed */
 };
 
@@ -67,6 +68,10 @@ struct vdp_bridge_ops {
 	 * carried over), so keep VSIIDs rather than pointers across
 	 * vdp_bridge_rx() and answer a deferred admit before that. */
 	void (*vsi_event)(void *ctx, struct vsi *vsi, enum vdp_bridge_event ev);
+	/* Optional: every state change (from, to: enum vdp_bridge_state),
+	 * after it took effect; for tracing and the transition-table tests.
+	 * Must not call back into the bridge. */
+	void (*transition)(void *ctx, const struct vsi *vsi, uint8_t from, uint8_t to);
 };
 
 struct vdp_bridge_counters {
@@ -84,6 +89,7 @@ struct vdp_bridge_counters {
 	uint64_t rx_bad;
 	uint64_t rx_ignored;	/* response TLVs, org TLVs */
 	uint64_t alloc_fail;
+	uint64_t illegal_transitions; /* refused by vdp_bridge_enter(); VSI de-associated */
 };
 
 struct vdp_bridge {
@@ -125,6 +131,15 @@ struct vsi *vdp_bridge_find_mac(const struct vdp_bridge *br, const uint8_t mac[6
 static inline struct vsi *vdp_bridge_first(const struct vdp_bridge *br) { return vsi_table_first(&br->tab); }
 static inline struct vsi *vdp_bridge_next(const struct vdp_bridge *br, const struct vsi *v) { return vsi_table_next(&br->tab, v); }
 static inline size_t vdp_bridge_count(const struct vdp_bridge *br) { return br->tab.n; }
+
+/* The only writer of vsi->state.  Checks from -> to against the
+ * transition table (vdp_bridge.c, docs/engine.md); an illegal transition
+ * is logged (VSIID, from, to), counted (cnt.illegal_transitions) and the
+ * VSI is de-associated as on a toutKeepAlive expiry (unsolicited
+ * De-Associate, then removed; event VDP_BR_EV_DEASSOC_SENT).  Returns
+ * false then.  Exported for the unit tests. */
+bool vdp_bridge_enter(struct vdp_bridge *br, struct vsi *vsi, enum vdp_bridge_state to);
+bool vdp_bridge_transition_legal(uint8_t from, uint8_t to);
 
 const char *vdp_bridge_state_name(uint8_t s);
 const char *vdp_bridge_event_name(enum vdp_bridge_event ev);

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "vdp_station.h"
+#include "vdp_text.h"
 
 #define VSI_MAX_FILTERS ((VDP_TLV_MAX_INFO - VDP_ASSOC_FIXED) / 2)
 #define RX_MAX_TLVS 128
@@ -60,6 +62,8 @@ const char *vdp_end_reason_name(uint8_t r)
 		return "de-associated by bridge";
 	case VDP_END_TOO_BIG:
 		return "VSI TLV does not fit an ECPDU";
+	case VDP_END_INTERNAL:
+		return "internal error (illegal state transition)";
 	}
 	return "?";
 }
@@ -85,6 +89,72 @@ const char *vdp_event_name(enum vdp_event ev)
 		return "vid-assigned";
 	}
 	return "?";
+}
+
+/* Legal transitions of the station machine, 802.1Qbg-2012 41.5.5 as this
+ * file implements it: one row per state, the states that may follow it.
+ * Not in the table: the standard's _2 evaluation states (STATION_PROCWAIT_2,
+ * TXMIT_KAWAIT_2, TXMIT_DEAWAIT_2) are the response handling of the waiting
+ * state itself; a new VSI starts in INIT (BEGIN, vsi_alloc() zeroes).
+ *
+ * INIT           -> STATION_PROC, TXMIT_DEASSOC (request queued; a VSI left
+ *                   in INIT by an allocation failure may be re-sent by
+ *                   reassociate_all), END (bridge De-Associate)
+ * STATION_PROC   -> STATION_PROCWAIT (handed to ECP, response wait runs),
+ *                   STATION_PROC, TXMIT_DEASSOC (newer request while queued;
+ *                   re-sent after link up), END (bridge De-Associate,
+ *                   TLV too big)
+ * STATION_PROCWAIT, TXMIT_KAWAIT, TXMIT_DEAWAIT (41.5.5.9 response wait)
+ *                -> PREASSOC_NEW, ASSOC_NEW (success response of that type),
+ *                   WAIT_SYSCMD (error with Keep, 41.2.4: state kept),
+ *                   STATION_PROC, TXMIT_DEASSOC (answer to a superseded
+ *                   request, a request after link down, re-send after link
+ *                   up), END (response-wait expiry, ECP error, error
+ *                   without Keep, De-Associate confirmed, bridge
+ *                   De-Associate)
+ * PREASSOC_NEW   -> WAIT_SYSCMD
+ * ASSOC_NEW      -> ASSOC_COMPL
+ * ASSOC_COMPL    -> WAIT_SYSCMD
+ * WAIT_SYSCMD    -> TXMIT_KA (reinitKeepAlive expiry), STATION_PROC,
+ *                   TXMIT_DEASSOC (local request; re-send after link up),
+ *                   END (bridge De-Associate)
+ * TXMIT_KA       -> TXMIT_KAWAIT (handed to ECP), TXMIT_DEAWAIT (the
+ *                   current request is a De-Associate that a bridge answered
+ *                   as an association), STATION_PROC, TXMIT_DEASSOC (local
+ *                   request while queued; re-send), END (bridge
+ *                   De-Associate, TLV too big)
+ * TXMIT_DEASSOC  -> TXMIT_DEAWAIT (handed to ECP), TXMIT_DEASSOC,
+ *                   STATION_PROC (request while queued; re-send), END
+ *                   (bridge De-Associate, TLV too big)
+ * END            -> INIT (requested again; lldpad refuses that)
+ *
+ * One bit per state: the check is a table lookup. */
+#define ST(s) (1u << VDP_ST_##s)
+#define ST_WAIT_NEXT (ST(PREASSOC_NEW) | ST(ASSOC_NEW) | ST(WAIT_SYSCMD) | \
+		      ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END))
+static const uint16_t station_next[VDP_ST_END + 1] = {
+	[VDP_ST_INIT] = ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
+	[VDP_ST_STATION_PROC] = ST(STATION_PROCWAIT) | ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
+	[VDP_ST_STATION_PROCWAIT] = ST_WAIT_NEXT,
+	[VDP_ST_PREASSOC_NEW] = ST(WAIT_SYSCMD),
+	[VDP_ST_ASSOC_NEW] = ST(ASSOC_COMPL),
+	[VDP_ST_ASSOC_COMPL] = ST(WAIT_SYSCMD),
+	[VDP_ST_WAIT_SYSCMD] = ST(TXMIT_KA) | ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
+	[VDP_ST_TXMIT_KA] = ST(TXMIT_KAWAIT) | ST(TXMIT_DEAWAIT) | ST(STATION_PROC) |
+			    ST(TXMIT_DEASSOC) | ST(END),
+	[VDP_ST_TXMIT_KAWAIT] = ST_WAIT_NEXT,
+	[VDP_ST_TXMIT_DEASSOC] = ST(TXMIT_DEAWAIT) | ST(TXMIT_DEASSOC) | ST(STATION_PROC) | ST(END),
+	[VDP_ST_TXMIT_DEAWAIT] = ST_WAIT_NEXT,
+	[VDP_ST_END] = ST(INIT),
+};
+#undef ST
+#undef ST_WAIT_NEXT
+_Static_assert(VDP_ST_INIT == 0, "vsi_alloc() zeroes: a new VSI is in INIT");
+_Static_assert(VDP_ST_END < 16, "station_next[] holds one bit per state");
+
+bool vdp_station_transition_legal(uint8_t from, uint8_t to)
+{
+	return from <= VDP_ST_END && to <= VDP_ST_END && (station_next[from] >> to) & 1;
 }
 
 /* 41.5.5.9 (lldpad's reading): the bridge may take resourceWaitDelay, and
@@ -117,45 +187,92 @@ static void inflight_drop(struct vdp_station *st, struct vsi *v)
 			st->inflight[i] = NULL;
 }
 
-/* Queues v for transmission of its current request (STATION_PROC,
- * TXMIT_KA or TXMIT_DEASSOC). */
-static void queue(struct vdp_station *st, struct vsi *v, enum vdp_station_state s)
+static void transition_hook(struct vdp_station *st, const struct vsi *v, uint8_t from)
 {
-	vtimer_cancel(st->clock, v->timer);
-	v->state = (uint8_t)s;
-	if (s == VDP_ST_TXMIT_KA)
-		v->flags |= VSI_F_KA;
-	else
-		v->flags &= (uint8_t)~VSI_F_KA;
-	vsi_fifo_push(&st->pending, v);
+	if (st->ops && st->ops->transition)
+		st->ops->transition(st->ctx, v, from, v->state);
 }
 
-static void queue_current(struct vdp_station *st, struct vsi *v)
-{
-	queue(st, v, v->mode_req == VDP_MODE_DEASSOC ? VDP_ST_TXMIT_DEASSOC : VDP_ST_STATION_PROC);
-}
-
-/* END: the VSI stays in the table (status for requesters) until forgotten
- * or requested again. */
-static void end(struct vdp_station *st, struct vsi *v, enum vdp_end_reason r, enum vdp_event ev)
+/* END's entry actions: the VSI stays in the table (status for requesters)
+ * until forgotten or requested again. */
+static void end_entry(struct vdp_station *st, struct vsi *v, enum vdp_end_reason r, enum vdp_event ev)
 {
 	vtimer_cancel(st->clock, v->timer);
 	vsi_fifo_remove(&st->pending, v);
 	inflight_drop(st, v);
 	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_DIRTY | VSI_F_KA);
 	v->flags2 &= (uint8_t)~VSI_F2_RESYNC;
-	v->state = VDP_ST_END;
 	v->mode_cur = VDP_MODE_NONE;
 	v->reason = (uint8_t)r;
 	vsi_rec_drop(v);
 	emit(st, v, ev);
 }
 
-/* WAIT_SYSCMD: reinitKeepAlive runs from the last confirmed response. */
-static void wait_syscmd(struct vdp_station *st, struct vsi *v)
+/* A transition the table does not allow is a bug here, not the peer's
+ * doing: log it, count it and end the VSI (no timer, nothing queued, the
+ * requester told), the one state every other state may reach. */
+static void __attribute__((noinline, cold))
+illegal(struct vdp_station *st, struct vsi *v, uint8_t from, uint8_t to)
 {
-	v->state = VDP_ST_WAIT_SYSCMD;
+	char id[VDP_TXT_VSIID_LEN];
+
+	st->cnt.illegal_transitions++;
+	vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
+	log_err("vdp", "VSI %s: illegal station transition %s -> %s (802.1Qbg 41.5.5), VSI ended",
+		id, vdp_station_state_name(from), vdp_station_state_name(to));
+	v->state = VDP_ST_END;
+	transition_hook(st, v, from);
+	end_entry(st, v, VDP_END_INTERNAL, VDP_EV_FAILED);
+}
+
+bool vdp_station_enter(struct vdp_station *st, struct vsi *v, enum vdp_station_state to)
+{
+	uint8_t from = v->state;
+
+	if (__builtin_expect(!vdp_station_transition_legal(from, (uint8_t)to), 0)) {
+		illegal(st, v, from, (uint8_t)to);
+		return false;
+	}
+	v->state = (uint8_t)to;
+	transition_hook(st, v, from);
+	return true;
+}
+
+/* Queues v for transmission of its current request (STATION_PROC,
+ * TXMIT_KA or TXMIT_DEASSOC).  false: v ended instead (illegal). */
+static bool queue(struct vdp_station *st, struct vsi *v, enum vdp_station_state s)
+{
+	if (!vdp_station_enter(st, v, s))
+		return false;
+	vtimer_cancel(st->clock, v->timer);
+	if (s == VDP_ST_TXMIT_KA)
+		v->flags |= VSI_F_KA;
+	else
+		v->flags &= (uint8_t)~VSI_F_KA;
+	vsi_fifo_push(&st->pending, v);
+	return true;
+}
+
+static bool queue_current(struct vdp_station *st, struct vsi *v)
+{
+	return queue(st, v, v->mode_req == VDP_MODE_DEASSOC ? VDP_ST_TXMIT_DEASSOC : VDP_ST_STATION_PROC);
+}
+
+static bool end(struct vdp_station *st, struct vsi *v, enum vdp_end_reason r, enum vdp_event ev)
+{
+	if (!vdp_station_enter(st, v, VDP_ST_END))
+		return false;
+	end_entry(st, v, r, ev);
+	return true;
+}
+
+/* WAIT_SYSCMD: reinitKeepAlive runs from the last confirmed response. */
+static bool wait_syscmd(struct vdp_station *st, struct vsi *v)
+{
+	if (!vdp_station_enter(st, v, VDP_ST_WAIT_SYSCMD))
+		return false;
 	vtimer_arm(st->clock, v->timer, vdp_station_keepalive_us(st));
+	return true;
 }
 
 static void vsi_timer_cb(void *arg)
@@ -357,11 +474,11 @@ int vdp_station_request(struct vdp_station *st, const struct vdp_request *req)
 			vsi_destroy(st, v);
 			return -ENOMEM;
 		}
-		v->state = VDP_ST_INIT;
-		fresh = true;
+		fresh = true;		/* in INIT (BEGIN): vsi_alloc() zeroes */
 	} else if (v->state == VDP_ST_END) {
 		/* An ended VSI may be requested again (lldpad: -ENODEV). */
-		v->state = VDP_ST_INIT;
+		if (!vdp_station_enter(st, v, VDP_ST_INIT))
+			return -EIO;
 		v->reason = VDP_END_NONE;
 		v->status = 0;
 		v->flags &= (uint8_t)(VSI_F_INDEXED);
@@ -407,7 +524,7 @@ int vdp_station_request(struct vdp_station *st, const struct vdp_request *req)
 		/* Sent once the response to the previous request is in. */
 		v->flags |= VSI_F_DIRTY;
 	else
-		queue_current(st, v);
+		queue_current(st, v);	/* if not, it ended and told so */
 	vdp_station_kick(st);
 	return 0;
 }
@@ -418,19 +535,17 @@ static void fill_request(void *arg, const struct vsi *v, struct vdp_assoc *a)
 	vsi_to_assoc(v, v->mode_req, v->hints, a);
 }
 
-/* Response wait starts when the TLV is handed to ECP. */
+/* Response wait starts when the TLV is handed to ECP.  An illegal
+ * transition ends v here; its TLV still leaves and its answer is stale. */
 static void sent(struct vdp_station *st, struct vsi *v)
 {
 	bool ka = v->state == VDP_ST_TXMIT_KA;
 
+	if (!vdp_station_enter(st, v, v->mode_req == VDP_MODE_DEASSOC ? VDP_ST_TXMIT_DEAWAIT :
+				      ka ? VDP_ST_TXMIT_KAWAIT : VDP_ST_STATION_PROCWAIT))
+		return;
 	v->mode_sent = v->mode_req;
 	v->flags |= VSI_F_INFLIGHT;
-	if (v->mode_req == VDP_MODE_DEASSOC)
-		v->state = VDP_ST_TXMIT_DEAWAIT;
-	else if (ka)
-		v->state = VDP_ST_TXMIT_KAWAIT;
-	else
-		v->state = VDP_ST_STATION_PROCWAIT;
 	if (ka)
 		st->cnt.ka_tx++;
 	vtimer_arm(st->clock, v->timer, vdp_station_resp_wait_us(st));
@@ -454,7 +569,8 @@ void vdp_station_kick(struct vdp_station *st)
 			return;
 		st->n_inflight = (size_t)n;
 		for (int i = 0; i < n; i++)
-			sent(st, st->inflight[i]);
+			if (st->inflight[i])
+				sent(st, st->inflight[i]);
 		st->cnt.ecpdu_tx++;
 		st->cnt.tlv_tx += (uint64_t)n;
 		rc = ecp_tx(st->ecp, ECP_SUBTYPE_VDP, buf, w.len);
@@ -555,9 +671,8 @@ static void handle_response(struct vdp_station *st, struct vsi *v, const struct 
 					vsi_rec_drop(v);
 				}
 			}
-			wait_syscmd(st, v);
-			if (dirty)
-				queue_current(st, v);
+			if (!wait_syscmd(st, v) || (dirty && !queue_current(st, v)))
+				return;
 			emit(st, v, VDP_EV_KEPT);
 			return;
 		}
@@ -571,8 +686,8 @@ static void handle_response(struct vdp_station *st, struct vsi *v, const struct 
 		if (dirty && v->mode_req != VDP_MODE_DEASSOC) {
 			/* A new request came while de-associating. */
 			v->mode_cur = VDP_MODE_NONE;
-			queue_current(st, v);
-			emit(st, v, VDP_EV_DEASSOCIATED);
+			if (queue_current(st, v))
+				emit(st, v, VDP_EV_DEASSOCIATED);
 			return;
 		}
 		end(st, v, VDP_END_DEASSOCIATED, VDP_EV_DEASSOCIATED);
@@ -582,11 +697,16 @@ static void handle_response(struct vdp_station *st, struct vsi *v, const struct 
 	v->mode_cur = a->type;
 	if ((v->flags & VSI_F_VID0) && !dirty)
 		vid = adopt_vids(st, v, a);
-	/* PREASSOC_NEW / ASSOC_NEW -> ASSOC_COMPL -> WAIT_SYSCMD */
-	v->state = a->type == VDP_MODE_ASSOC ? VDP_ST_ASSOC_COMPL : VDP_ST_PREASSOC_NEW;
-	wait_syscmd(st, v);
-	if (dirty)
-		queue_current(st, v);
+	/* PREASSOC_NEW -> WAIT_SYSCMD; ASSOC_NEW -> ASSOC_COMPL -> WAIT_SYSCMD */
+	if (a->type == VDP_MODE_ASSOC) {
+		if (!vdp_station_enter(st, v, VDP_ST_ASSOC_NEW) ||
+		    !vdp_station_enter(st, v, VDP_ST_ASSOC_COMPL))
+			return;
+	} else if (!vdp_station_enter(st, v, VDP_ST_PREASSOC_NEW)) {
+		return;
+	}
+	if (!wait_syscmd(st, v) || (dirty && !queue_current(st, v)))
+		return;
 	if (ka && prev == a->type)
 		ev = VDP_EV_KEEPALIVE_OK;
 	else
@@ -715,10 +835,11 @@ void vdp_station_pause(struct vdp_station *st)
 
 void vdp_station_reassociate_all(struct vdp_station *st)
 {
-	struct vsi *v;
+	struct vsi *v, *n;
 
 	st->paused = false;
-	for (v = vsi_table_first(&st->tab); v; v = vsi_table_next(&st->tab, v)) {
+	for (v = vsi_table_first(&st->tab); v; v = n) {
+		n = vsi_table_next(&st->tab, v);
 		if (v->state == VDP_ST_END)
 			continue;
 		v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY);

@@ -57,6 +57,7 @@ enum vdp_end_reason {
 	VDP_END_REJECTED,		/* error response without keep; vsi->status */
 	VDP_END_BRIDGE_DEASSOC,		/* unsolicited De-Associate from the bridge */
 	VDP_END_TOO_BIG,		/* TLV does not fit an ECPDU */
+	VDP_END_INTERNAL,		/* illegal state transition (a bug): reset */
 };
 
 enum vdp_event {
@@ -87,6 +88,10 @@ struct vdp_request {
 struct vdp_station_ops {
 	/* Every transition worth telling a requester about. */
 	void (*vsi_event)(void *ctx, struct vsi *v, enum vdp_event ev);
+	/* Optional: every state change (from, to: enum vdp_station_state),
+	 * after it took effect; for tracing and the transition-table tests.
+	 * Must not call back into the station. */
+	void (*transition)(void *ctx, const struct vsi *v, uint8_t from, uint8_t to);
 };
 
 struct vdp_station_counters {
@@ -106,6 +111,7 @@ struct vdp_station_counters {
 					 * link up / new peer: ignored */
 	uint64_t rx_bad;		/* undecodable ULPDUs */
 	uint64_t rx_ignored;		/* request TLVs other than De-Associate, org TLVs */
+	uint64_t illegal_transitions;	/* refused by vdp_station_enter(); VSI ended */
 };
 
 struct vdp_station {
@@ -146,7 +152,9 @@ uint64_t vdp_station_keepalive_us(const struct vdp_station *st);
  * this call.
  * 0, or -EINVAL (bad mode/format/filters, or a mode change 41.5.5 does not
  * allow: assoc -> pre-assoc), -ENOENT (De-Associate of an unknown or ended
- * VSI), -ENOMEM.  The outcome arrives later through ops->vsi_event. */
+ * VSI), -ENOMEM, -EIO (internal error: an illegal state transition, the
+ * VSI ended with VDP_END_INTERNAL).  The outcome arrives later through
+ * ops->vsi_event. */
 int vdp_station_request(struct vdp_station *st, const struct vdp_request *req);
 /* ECP glue. */
 void vdp_station_rx(struct vdp_station *st, const uint8_t *ulpdu, size_t len);
@@ -168,6 +176,15 @@ static inline struct vsi *vdp_station_next(const struct vdp_station *st, const s
 static inline size_t vdp_station_count(const struct vdp_station *st) { return st->tab.n; }
 /* Removes a VSI now (normally one in END, after its status was reported). */
 void vdp_station_forget(struct vdp_station *st, struct vsi *v);
+
+/* The only writer of vsi->state.  Checks from -> to against the
+ * transition table (vdp_station.c, docs/engine.md); an illegal transition
+ * is logged (VSIID, from, to), counted (cnt.illegal_transitions) and the
+ * VSI is reset to END with VDP_END_INTERNAL, reported as VDP_EV_FAILED.
+ * Returns false then.  Exported for the unit tests; the daemon drives the
+ * machine only through the calls above. */
+bool vdp_station_enter(struct vdp_station *st, struct vsi *v, enum vdp_station_state to);
+bool vdp_station_transition_legal(uint8_t from, uint8_t to);
 
 const char *vdp_station_state_name(uint8_t s);
 const char *vdp_end_reason_name(uint8_t r);

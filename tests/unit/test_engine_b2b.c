@@ -88,6 +88,9 @@ static void test_thousand_vsis(void **state)
 	assert_int_equal(b->br.cnt.bridge_deassoc, 0);
 	assert_int_equal(b->st_events[VDP_EV_FAILED], 0);
 	assert_int_equal(fakeclock_armed(&b->fc), 0);
+	/* Every transition on both sides was in the 41.5.5 / 41.5.6 tables. */
+	assert_int_equal(b->st.cnt.illegal_transitions, 0);
+	assert_int_equal(b->br.cnt.illegal_transitions, 0);
 	b2b_destroy(b);
 	free(b);
 }

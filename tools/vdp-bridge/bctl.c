@@ -183,7 +183,7 @@ static json_t *cmd_vsi_flush(void *ctx, json_t *args, struct ctl_error *err)
 
 static json_t *bridge_counters_json(const struct vdp_bridge_counters *c)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "requests", (json_int_t)c->requests, "keepalives", (json_int_t)c->keepalives,
 			 "admitted", (json_int_t)c->admitted, "refused", (json_int_t)c->refused,
 			 "station_deassoc", (json_int_t)c->station_deassoc, "timeouts", (json_int_t)c->timeouts,
@@ -191,7 +191,8 @@ static json_t *bridge_counters_json(const struct vdp_bridge_counters *c)
 			 "bridge_deassoc", (json_int_t)c->bridge_deassoc, "ecpdu_tx", (json_int_t)c->ecpdu_tx,
 			 "tlv_tx", (json_int_t)c->tlv_tx, "tx_errors", (json_int_t)c->tx_errors,
 			 "rx_bad", (json_int_t)c->rx_bad, "rx_ignored", (json_int_t)c->rx_ignored,
-			 "alloc_fail", (json_int_t)c->alloc_fail);
+			 "alloc_fail", (json_int_t)c->alloc_fail,
+			 "illegal_transitions", (json_int_t)c->illegal_transitions);
 }
 
 static json_t *vdp_counters_json(const struct vbr_counters *c)
