@@ -84,9 +84,10 @@ const char *vdp_bridge_event_name(enum vdp_bridge_event ev)
  *                  De-Associate before it left)
  * END           -> (none: the record is freed)
  *
- * One bit per state: the check is a table lookup. */
+ * One bit per state, a row for every value of the uint8_t vsi->state (the
+ * rows past END are 0): the check is one load and a bit test. */
 #define BR(s) (1u << VDP_BR_##s)
-static const uint16_t bridge_next[VDP_BR_END + 1] = {
+static const uint16_t bridge_next[256] = {
 	[VDP_BR_INIT] = BR(PROCESS) | BR(DEASSOC),
 	[VDP_BR_PROCESS] = BR(SEND) | BR(KEEP) | BR(DEASSOC) | BR(DEASSOCIATED),
 	[VDP_BR_SEND] = BR(WAITCMD),
@@ -103,7 +104,7 @@ _Static_assert(VDP_BR_END < 16, "bridge_next[] holds one bit per state");
 
 bool vdp_bridge_transition_legal(uint8_t from, uint8_t to)
 {
-	return from <= VDP_BR_END && to <= VDP_BR_END && (bridge_next[from] >> to) & 1;
+	return to <= VDP_BR_END && (bridge_next[from] >> to) & 1;
 }
 
 /* toutKeepAlive (41.5.6; MIB ieee8021BridgeEvbSbpVdpOperToutKeepAlive). */
@@ -165,8 +166,8 @@ static void restore(struct vdp_bridge *br, struct vsi *v)
 
 static void transition_hook(struct vdp_bridge *br, const struct vsi *v, uint8_t from)
 {
-	if (br->ops && br->ops->transition)
-		br->ops->transition(br->ctx, v, from, v->state);
+	if (br->on_transition)
+		br->on_transition(br->ctx, v, from, v->state);
 }
 
 /* DEASSOCIATED's entry actions: unsolicited De-Associate (request, status
@@ -198,22 +199,34 @@ illegal(struct vdp_bridge *br, struct vsi *v, uint8_t from, uint8_t to)
 	emit(br, v, VDP_BR_EV_DEASSOC_SENT);
 }
 
-bool vdp_bridge_enter(struct vdp_bridge *br, struct vsi *v, enum vdp_bridge_state to)
+/* vdp_bridge_enter(), inlined into the machine (to is a constant there). */
+static inline __attribute__((always_inline)) bool
+enter(struct vdp_bridge *br, struct vsi *v, enum vdp_bridge_state to)
 {
 	uint8_t from = v->state;
 
-	if (__builtin_expect(!vdp_bridge_transition_legal(from, (uint8_t)to), 0)) {
+	if (__builtin_expect(!((bridge_next[from] >> to) & 1), 0)) {
 		illegal(br, v, from, (uint8_t)to);
 		return false;
 	}
 	v->state = (uint8_t)to;
-	transition_hook(br, v, from);
+	if (__builtin_expect(br->on_transition != NULL, 0))
+		br->on_transition(br->ctx, v, from, v->state);
 	return true;
 }
 
-static bool waitcmd(struct vdp_bridge *br, struct vsi *v)
+bool vdp_bridge_enter(struct vdp_bridge *br, struct vsi *v, enum vdp_bridge_state to)
 {
-	if (!vdp_bridge_enter(br, v, VDP_BR_WAITCMD))
+	if (to > VDP_BR_END) {
+		illegal(br, v, v->state, (uint8_t)to);
+		return false;
+	}
+	return enter(br, v, to);
+}
+
+static inline bool waitcmd(struct vdp_bridge *br, struct vsi *v)
+{
+	if (!enter(br, v, VDP_BR_WAITCMD))
 		return false;
 	vtimer_arm(br->clock, v->timer, vdp_bridge_keepalive_timeout_us(br));
 	return true;
@@ -225,7 +238,7 @@ static bool waitcmd(struct vdp_bridge *br, struct vsi *v)
  * until the reply is packed; keep_sent() then restores the confirmed one. */
 static void keep(struct vdp_bridge *br, struct vsi *v, uint8_t status)
 {
-	if (!vdp_bridge_enter(br, v, VDP_BR_KEEP))
+	if (!enter(br, v, VDP_BR_KEEP))
 		return;
 	reply(br, v, v->mode_req, status, false);
 	vtimer_arm(br->clock, v->timer, vdp_bridge_keepalive_timeout_us(br));
@@ -235,7 +248,7 @@ static void keep(struct vdp_bridge *br, struct vsi *v, uint8_t status)
 /* KEEP -> WAITCMD (false: de-associated instead, illegal). */
 static bool keep_sent(struct vdp_bridge *br, struct vsi *v)
 {
-	if (!vdp_bridge_enter(br, v, VDP_BR_WAITCMD))
+	if (!enter(br, v, VDP_BR_WAITCMD))
 		return false;
 	restore(br, v);
 	v->mode_req = v->mode_cur;
@@ -246,7 +259,7 @@ static bool keep_sent(struct vdp_bridge *br, struct vsi *v)
  * false: the reset of an illegal transition did it, and told the owner. */
 static bool deassociated(struct vdp_bridge *br, struct vsi *v)
 {
-	if (!vdp_bridge_enter(br, v, VDP_BR_DEASSOCIATED))
+	if (!enter(br, v, VDP_BR_DEASSOCIATED))
 		return false;
 	deassociated_entry(br, v);
 	return true;
@@ -298,6 +311,7 @@ int vdp_bridge_init(struct vdp_bridge *br, const struct vdp_bridge_ops *ops, voi
 	memset(br, 0, sizeof(*br));
 	br->ops = ops;
 	br->ctx = ctx;
+	br->on_transition = ops ? ops->transition : NULL;
 	br->clock = clock;
 	br->ecp = ecp;
 	br->r = ECP_DEFAULT_R;
@@ -373,7 +387,7 @@ static void decide(struct vdp_bridge *br, struct vsi *v, uint8_t status,
 	if (!reason) {
 		/* SEND: record the confirmed mode (lldpad never does, and
 		 * so mistakes a De-Associate for a keep-alive). */
-		if (!vdp_bridge_enter(br, v, VDP_BR_SEND))
+		if (!enter(br, v, VDP_BR_SEND))
 			return;
 		if (f && n == v->n_filters)
 			set_filters(br, v, v->filter_fmt, f, n);
@@ -393,7 +407,7 @@ static void decide(struct vdp_bridge *br, struct vsi *v, uint8_t status,
 		return;
 	}
 	/* DEASSOC: refuse, then END. */
-	if (!vdp_bridge_enter(br, v, VDP_BR_DEASSOC))
+	if (!enter(br, v, VDP_BR_DEASSOC))
 		return;
 	v->mode_cur = VDP_MODE_NONE;
 	reply(br, v, VDP_TLV_DEASSOC, status, true);
@@ -533,7 +547,7 @@ static void rx_request(struct vdp_bridge *br, const uint8_t *mgrid, const struct
 			v->type_version = a->type_version;
 			set_filters(br, v, a->filter_fmt, f, a->n_filters);
 		}
-		if (!vdp_bridge_enter(br, v, VDP_BR_DEASSOC))
+		if (!enter(br, v, VDP_BR_DEASSOC))
 			return;
 		if (known)
 			br->cnt.station_deassoc++;
@@ -553,7 +567,7 @@ static void rx_request(struct vdp_bridge *br, const uint8_t *mgrid, const struct
 		if (v->state == VDP_BR_WAITCMD && same_request(v, mgrid, a)) {
 			/* ALIVE: a keep-alive; no new resource decision. */
 			br->cnt.keepalives++;
-			if (!vdp_bridge_enter(br, v, VDP_BR_ALIVE))
+			if (!enter(br, v, VDP_BR_ALIVE))
 				return;
 			reply(br, v, v->mode_cur, VDP_STATUS_RESPONSE, false);
 			waitcmd(br, v);
@@ -588,7 +602,7 @@ static void rx_request(struct vdp_bridge *br, const uint8_t *mgrid, const struct
 	v->mode_req = a->type;
 	v->hints = a->status & (VDP_STATUS_MBIT | VDP_STATUS_SBIT);
 	set_filters(br, v, a->filter_fmt, f, a->n_filters);
-	if (!vdp_bridge_enter(br, v, VDP_BR_PROCESS))
+	if (!enter(br, v, VDP_BR_PROCESS))
 		return;
 	rc = br->ops->admit(br->ctx, v, mgrid, a, f, a->n_filters, &status);
 	if (rc == VDP_ADMIT_DEFER) {
@@ -650,12 +664,12 @@ void vdp_bridge_kick(struct vdp_bridge *br)
 		for (int i = 0; i < n; i++) {
 			struct vsi *v = out[i];
 			if (v->flags & VSI_F_REMOVE) {
-				if (vdp_bridge_enter(br, v, VDP_BR_END))
+				if (enter(br, v, VDP_BR_END))
 					vsi_remove(br, v);
 			} else if (v->state == VDP_BR_KEEP) {
 				keep_sent(br, v);	/* the echo is encoded */
 			} else if (v->state == VDP_BR_SEND || v->state == VDP_BR_ALIVE) {
-				vdp_bridge_enter(br, v, VDP_BR_WAITCMD);
+				enter(br, v, VDP_BR_WAITCMD);
 			}
 		}
 		if (ecp_tx(br->ecp, ECP_SUBTYPE_VDP, buf, w.len) < 0) {

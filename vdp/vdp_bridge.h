@@ -95,6 +95,8 @@ struct vdp_bridge_counters {
 struct vdp_bridge {
 	const struct vdp_bridge_ops *ops;
 	void *ctx;
+	/* ops->transition, looked up once: one test per transition */
+	void (*on_transition)(void *ctx, const struct vsi *vsi, uint8_t from, uint8_t to);
 	struct vclock *clock;
 	struct ecp *ecp;
 	struct vsi_table tab;

@@ -128,11 +128,12 @@ const char *vdp_event_name(enum vdp_event ev)
  *                   (bridge De-Associate, TLV too big)
  * END            -> INIT (requested again; lldpad refuses that)
  *
- * One bit per state: the check is a table lookup. */
+ * One bit per state, a row for every value of the uint8_t vsi->state (the
+ * rows past END are 0): the check is one load and a bit test. */
 #define ST(s) (1u << VDP_ST_##s)
 #define ST_WAIT_NEXT (ST(PREASSOC_NEW) | ST(ASSOC_NEW) | ST(WAIT_SYSCMD) | \
 		      ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END))
-static const uint16_t station_next[VDP_ST_END + 1] = {
+static const uint16_t station_next[256] = {
 	[VDP_ST_INIT] = ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
 	[VDP_ST_STATION_PROC] = ST(STATION_PROCWAIT) | ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
 	[VDP_ST_STATION_PROCWAIT] = ST_WAIT_NEXT,
@@ -154,7 +155,7 @@ _Static_assert(VDP_ST_END < 16, "station_next[] holds one bit per state");
 
 bool vdp_station_transition_legal(uint8_t from, uint8_t to)
 {
-	return from <= VDP_ST_END && to <= VDP_ST_END && (station_next[from] >> to) & 1;
+	return to <= VDP_ST_END && (station_next[from] >> to) & 1;
 }
 
 /* 41.5.5.9 (lldpad's reading): the bridge may take resourceWaitDelay, and
@@ -189,8 +190,8 @@ static void inflight_drop(struct vdp_station *st, struct vsi *v)
 
 static void transition_hook(struct vdp_station *st, const struct vsi *v, uint8_t from)
 {
-	if (st->ops && st->ops->transition)
-		st->ops->transition(st->ctx, v, from, v->state);
+	if (st->on_transition)
+		st->on_transition(st->ctx, v, from, v->state);
 }
 
 /* END's entry actions: the VSI stays in the table (status for requesters)
@@ -225,24 +226,36 @@ illegal(struct vdp_station *st, struct vsi *v, uint8_t from, uint8_t to)
 	end_entry(st, v, VDP_END_INTERNAL, VDP_EV_FAILED);
 }
 
-bool vdp_station_enter(struct vdp_station *st, struct vsi *v, enum vdp_station_state to)
+/* vdp_station_enter(), inlined into the machine (to is a constant there). */
+static inline __attribute__((always_inline)) bool
+enter(struct vdp_station *st, struct vsi *v, enum vdp_station_state to)
 {
 	uint8_t from = v->state;
 
-	if (__builtin_expect(!vdp_station_transition_legal(from, (uint8_t)to), 0)) {
+	if (__builtin_expect(!((station_next[from] >> to) & 1), 0)) {
 		illegal(st, v, from, (uint8_t)to);
 		return false;
 	}
 	v->state = (uint8_t)to;
-	transition_hook(st, v, from);
+	if (__builtin_expect(st->on_transition != NULL, 0))
+		st->on_transition(st->ctx, v, from, v->state);
 	return true;
+}
+
+bool vdp_station_enter(struct vdp_station *st, struct vsi *v, enum vdp_station_state to)
+{
+	if (to > VDP_ST_END) {
+		illegal(st, v, v->state, (uint8_t)to);
+		return false;
+	}
+	return enter(st, v, to);
 }
 
 /* Queues v for transmission of its current request (STATION_PROC,
  * TXMIT_KA or TXMIT_DEASSOC).  false: v ended instead (illegal). */
-static bool queue(struct vdp_station *st, struct vsi *v, enum vdp_station_state s)
+static inline bool queue(struct vdp_station *st, struct vsi *v, enum vdp_station_state s)
 {
-	if (!vdp_station_enter(st, v, s))
+	if (!enter(st, v, s))
 		return false;
 	vtimer_cancel(st->clock, v->timer);
 	if (s == VDP_ST_TXMIT_KA)
@@ -253,23 +266,23 @@ static bool queue(struct vdp_station *st, struct vsi *v, enum vdp_station_state 
 	return true;
 }
 
-static bool queue_current(struct vdp_station *st, struct vsi *v)
+static inline bool queue_current(struct vdp_station *st, struct vsi *v)
 {
 	return queue(st, v, v->mode_req == VDP_MODE_DEASSOC ? VDP_ST_TXMIT_DEASSOC : VDP_ST_STATION_PROC);
 }
 
-static bool end(struct vdp_station *st, struct vsi *v, enum vdp_end_reason r, enum vdp_event ev)
+static inline bool end(struct vdp_station *st, struct vsi *v, enum vdp_end_reason r, enum vdp_event ev)
 {
-	if (!vdp_station_enter(st, v, VDP_ST_END))
+	if (!enter(st, v, VDP_ST_END))
 		return false;
 	end_entry(st, v, r, ev);
 	return true;
 }
 
 /* WAIT_SYSCMD: reinitKeepAlive runs from the last confirmed response. */
-static bool wait_syscmd(struct vdp_station *st, struct vsi *v)
+static inline bool wait_syscmd(struct vdp_station *st, struct vsi *v)
 {
-	if (!vdp_station_enter(st, v, VDP_ST_WAIT_SYSCMD))
+	if (!enter(st, v, VDP_ST_WAIT_SYSCMD))
 		return false;
 	vtimer_arm(st->clock, v->timer, vdp_station_keepalive_us(st));
 	return true;
@@ -311,6 +324,7 @@ int vdp_station_init(struct vdp_station *st, const struct vdp_station_ops *ops, 
 	memset(st, 0, sizeof(*st));
 	st->ops = ops;
 	st->ctx = ctx;
+	st->on_transition = ops ? ops->transition : NULL;
 	st->clock = clock;
 	st->ecp = ecp;
 	st->r = ECP_DEFAULT_R;
@@ -477,7 +491,7 @@ int vdp_station_request(struct vdp_station *st, const struct vdp_request *req)
 		fresh = true;		/* in INIT (BEGIN): vsi_alloc() zeroes */
 	} else if (v->state == VDP_ST_END) {
 		/* An ended VSI may be requested again (lldpad: -ENODEV). */
-		if (!vdp_station_enter(st, v, VDP_ST_INIT))
+		if (!enter(st, v, VDP_ST_INIT))
 			return -EIO;
 		v->reason = VDP_END_NONE;
 		v->status = 0;
@@ -541,7 +555,7 @@ static void sent(struct vdp_station *st, struct vsi *v)
 {
 	bool ka = v->state == VDP_ST_TXMIT_KA;
 
-	if (!vdp_station_enter(st, v, v->mode_req == VDP_MODE_DEASSOC ? VDP_ST_TXMIT_DEAWAIT :
+	if (!enter(st, v, v->mode_req == VDP_MODE_DEASSOC ? VDP_ST_TXMIT_DEAWAIT :
 				      ka ? VDP_ST_TXMIT_KAWAIT : VDP_ST_STATION_PROCWAIT))
 		return;
 	v->mode_sent = v->mode_req;
@@ -699,10 +713,10 @@ static void handle_response(struct vdp_station *st, struct vsi *v, const struct 
 		vid = adopt_vids(st, v, a);
 	/* PREASSOC_NEW -> WAIT_SYSCMD; ASSOC_NEW -> ASSOC_COMPL -> WAIT_SYSCMD */
 	if (a->type == VDP_MODE_ASSOC) {
-		if (!vdp_station_enter(st, v, VDP_ST_ASSOC_NEW) ||
-		    !vdp_station_enter(st, v, VDP_ST_ASSOC_COMPL))
+		if (!enter(st, v, VDP_ST_ASSOC_NEW) ||
+		    !enter(st, v, VDP_ST_ASSOC_COMPL))
 			return;
-	} else if (!vdp_station_enter(st, v, VDP_ST_PREASSOC_NEW)) {
+	} else if (!enter(st, v, VDP_ST_PREASSOC_NEW)) {
 		return;
 	}
 	if (!wait_syscmd(st, v) || (dirty && !queue_current(st, v)))

@@ -117,6 +117,8 @@ struct vdp_station_counters {
 struct vdp_station {
 	const struct vdp_station_ops *ops;
 	void *ctx;
+	/* ops->transition, looked up once: one test per transition */
+	void (*on_transition)(void *ctx, const struct vsi *v, uint8_t from, uint8_t to);
 	struct vclock *clock;
 	struct ecp *ecp;
 	struct vsi_table tab;
