@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "profiles/journal.h"
+#include "vdp/journal.h"
 #include "profiles/reg_json.h"
 #include "profiles/store.h"
 
@@ -36,32 +36,6 @@ static int sfail(struct reg_err *err, int e, const char *path, const char *fmt, 
 	return e;
 }
 
-/* CRC-32 (IEEE 802.3 polynomial, reflected), a byte at a time: a
- * compaction checksums the whole snapshot. */
-uint32_t reg_crc32_update(uint32_t crc, const void *buf, size_t len)
-{
-	static uint32_t table[256];
-	const uint8_t *p = buf;
-	uint32_t c = ~crc;
-
-	if (!table[1])
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t t = i;
-
-			for (int k = 0; k < 8; k++)
-				t = (t >> 1) ^ (0xedb88320u & (0u - (t & 1)));
-			table[i] = t;
-		}
-	while (len--)
-		c = table[(c ^ *p++) & 0xff] ^ (c >> 8);
-	return ~c;
-}
-
-uint32_t reg_crc32(const void *buf, size_t len)
-{
-	return reg_crc32_update(0, buf, len);
-}
-
 /* The checksum covers the canonical dump of everything but "checksum". */
 static int doc_crc(json_t *doc, uint32_t *crc)
 {
@@ -69,7 +43,7 @@ static int doc_crc(json_t *doc, uint32_t *crc)
 
 	if (!s)
 		return -ENOMEM;
-	*crc = reg_crc32(s, strlen(s));
+	*crc = crc32_ieee(s, strlen(s));
 	free(s);
 	return 0;
 }
@@ -598,9 +572,8 @@ struct replay {
 	unsigned live, ignored;
 };
 
-static int replay_rec(void *ctx, const struct reg_jrec *rec, unsigned idx, struct reg_err *err)
+static int replay_rec_(struct replay *rp, const struct journal_rec *rec, unsigned idx, struct reg_err *err)
 {
-	struct replay *rp = ctx;
 	struct reg_err e;
 	int rc;
 
@@ -627,12 +600,22 @@ static int replay_rec(void *ctx, const struct reg_jrec *rec, unsigned idx, struc
 	return 0;
 }
 
-static int replay(struct replay *rp, const char *buf, size_t len, struct reg_jscan *res, struct reg_err *err)
+static int replay_rec(void *ctx, const struct journal_rec *rec, unsigned idx, char *err, size_t errlen)
+{
+	struct reg_err e = { { 0 } };
+	int rc = replay_rec_(ctx, rec, idx, &e);
+
+	if (rc < 0)
+		snprintf(err, errlen, "%s", e.msg);
+	return rc;
+}
+
+static int replay(struct replay *rp, const char *buf, size_t len, struct journal_scan *res, struct reg_err *err)
 {
 	int rc;
 
 	rp->last = rp->base;
-	rc = reg_journal_scan(rp->path, buf, len, replay_rec, rp, res, err);
+	rc = journal_scan(rp->path, REG_JOURNAL_MAGIC, buf, len, replay_rec, rp, res, err->msg, sizeof(err->msg));
 	if (rp->last < rp->base)
 		rp->last = rp->base;
 	return rc;
@@ -642,7 +625,7 @@ int reg_store_replay_buf(struct reg *reg, const char *path, const char *buf, siz
 			 uint64_t *last, unsigned *skipped, struct reg_err *err)
 {
 	struct replay rp = { .reg = reg, .path = path, .base = base, .skipped = skipped };
-	struct reg_jscan res;
+	struct journal_scan res;
 	int rc = replay(&rp, buf, len, &res, err);
 
 	if (last)
@@ -662,7 +645,7 @@ int reg_store_open(struct reg_store *st, struct reg *reg, const char *path, unsi
 		   struct reg_err *err)
 {
 	struct replay rp = { .reg = reg, .skipped = skipped };
-	struct reg_jscan res;
+	struct journal_scan res;
 	bool have_snap = true, have_journal = true;
 	char *buf = NULL;
 	size_t len = 0;
@@ -860,7 +843,7 @@ int reg_store_commit(struct reg_store *st, const struct reg *reg, struct reg_err
 	doc = json_pack("{s:O}", "changes", st->pending);
 	payload = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(doc);
-	rec = payload ? reg_journal_encode(st->seq + 1, payload, strlen(payload), &rlen) : NULL;
+	rec = payload ? journal_encode(st->seq + 1, payload, strlen(payload), &rlen) : NULL;
 	free(payload);
 	if (!rec) {
 		st->compact = true;

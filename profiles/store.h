@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "vdp/journal.h"
 #include "profiles/registry.h"
 
 #define REG_STATE_DIR "/var/lib/vdpd"
@@ -47,14 +48,13 @@ int reg_store_load_buf(struct reg *reg, const char *path, const char *buf, size_
  * entry dst refuses is an error (used to try a configuration reload). */
 int reg_store_copy_runtime(struct reg *dst, const struct reg *src, unsigned *skipped, struct reg_err *err);
 
-uint32_t reg_crc32(const void *buf, size_t len);
-/* Continues a CRC-32: reg_crc32_update(reg_crc32(a), b) is the CRC of a
- * followed by b; reg_crc32_update(0, ...) = reg_crc32(...) (zlib's crc32). */
-uint32_t reg_crc32_update(uint32_t crc, const void *buf, size_t len);
+/* The journal file's first line (vdp/journal.h). */
+#define REG_JOURNAL_MAGIC "vdpd-registry-journal 1\n"
+#define REG_JOURNAL_MAGIC_LEN (sizeof(REG_JOURNAL_MAGIC) - 1)
 
 /* ---- snapshot + journal ----
  *
- * A change costs one journal record (profiles/journal.h) appended to
+ * A change costs one journal record (vdp/journal.h) appended to
  * registry.journal and fdatasync'd before the reply, not a rewrite of the
  * whole snapshot.  The record's payload names what changed:
  *

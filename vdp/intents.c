@@ -8,8 +8,9 @@
  *
  * Files: the snapshot FILE, {"version":1,"vsis":[ARGS,...]}, written to a
  * temporary name, synced and renamed over the old one; and its journal
- * FILE.journal (vdp/jlog.h), one line per change since the snapshot:
- * {"put":ARGS} or {"del":{"uplink","vsiid_format","vsiid"}}.  A change costs one journal line; the
+ * FILE.journal (vdp/jlog.h, the registry's framing: CRC-checked records
+ * after a "vdpd-intents-journal 1" line), one record per change since the
+ * snapshot: {"put":ARGS} or {"del":{"uplink","vsiid_format","vsiid"}}.  A change costs one journal line; the
  * snapshot is rewritten when the journal outgrows it, at start (after a
  * replay) and at a clean stop.  Replaying records the snapshot already
  * holds gives the same state (each record sets or removes one whole
@@ -40,6 +41,7 @@
 /* The snapshot is rewritten once the journal has more records than this
  * and than twice the entries: amortised, a change costs O(1) writes. */
 #define JOURNAL_MIN_RECORDS 1024
+#define INTENTS_JOURNAL_MAGIC "vdpd-intents-journal 1\n"
 
 static void key_of(char *buf, size_t len, const char *uplink, uint8_t fmt, const uint8_t id[VDP_VSIID_LEN])
 {
@@ -225,7 +227,7 @@ static int open_journal(struct vdpd *d)
 	int rc;
 
 	snprintf(path, sizeof(path), "%s.journal", d->opts.intents);
-	rc = jlog_open(&d->intents_log, path, replay_record, d, err, sizeof(err));
+	rc = jlog_open(&d->intents_log, path, INTENTS_JOURNAL_MAGIC, replay_record, d, err, sizeof(err));
 	if (rc < 0) {
 		/* Refuse to start rather than lose what we cannot read. */
 		log_err("vsi", "%s", err);

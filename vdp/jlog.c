@@ -1,4 +1,4 @@
-/* Append-only JSON-lines log (see jlog.h). */
+/* A journal of JSON records (see jlog.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -11,6 +11,7 @@
 #include <event2/buffer.h>
 
 #include "vdp/jlog.h"
+#include "vdp/journal.h"
 #include "vdp/log.h"
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -52,48 +53,65 @@ static int read_all(int fd, char **out, size_t *len)
 	return 0;
 }
 
-int jlog_replay(const char *name, const char *buf, size_t len, size_t *good, size_t *records, bool *torn,
-		jlog_apply_fn apply, void *ctx, char *err, size_t errlen)
+struct replay {
+	jlog_apply_fn apply;
+	void *ctx;
+	uint64_t last;
+};
+
+static int replay_rec(void *ctx, const struct journal_rec *rec, unsigned idx, char *err, size_t errlen)
 {
-	size_t off = 0, line = 0;
+	struct replay *rp = ctx;
+	json_error_t jerr;
+	char why[256];
+	json_t *doc;
+	int rc;
 
-	*good = 0;
-	*records = 0;
-	*torn = false;
-	while (off < len) {
-		const char *nl = memchr(buf + off, '\n', len - off);
-		json_error_t jerr;
-		char why[256];
-		json_t *rec;
-
-		line++;
-		if (!nl) {
-			/* Cut short by a crash: it was never acknowledged. */
-			*torn = true;
-			log_warn("jlog", "%s:%zu: last record incomplete (%zu bytes, no newline): dropped", name,
-				 line, len - off);
-			return 0;
-		}
-		rec = json_loadb(buf + off, (size_t)(nl - (buf + off)), JSON_REJECT_DUPLICATES, &jerr);
-		if (!json_is_object(rec)) {
-			json_decref(rec);
-			return fail(err, errlen, -EINVAL, "%s:%zu: damaged record: %s", name, line,
-				    rec ? "not a JSON object" : jerr.text);
-		}
-		why[0] = 0;
-		if (apply(ctx, rec, why, sizeof(why)) < 0) {
-			json_decref(rec);
-			return fail(err, errlen, -EINVAL, "%s:%zu: record refused: %s", name, line, why);
-		}
-		json_decref(rec);
-		(*records)++;
-		off = (size_t)(nl - buf) + 1;
-		*good = off;
+	if (idx > 0 && rec->seq != rp->last + 1)
+		return fail(err, errlen, -EINVAL, "record %u at offset %zu: sequence %llu after %llu: records are missing",
+			    idx, rec->off, (unsigned long long)rec->seq, (unsigned long long)rp->last);
+	rp->last = rec->seq;
+	doc = json_loadb(rec->payload, rec->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		return fail(err, errlen, -EINVAL, "record %u at offset %zu: %s", idx, rec->off,
+			    doc ? "not a JSON object" : jerr.text);
 	}
+	why[0] = 0;
+	rc = rp->apply(rp->ctx, doc, why, sizeof(why));
+	json_decref(doc);
+	if (rc < 0)
+		return fail(err, errlen, -EINVAL, "record %u at offset %zu: refused: %s", idx, rec->off, why);
 	return 0;
 }
 
-int jlog_open(struct jlog *j, const char *path, jlog_apply_fn apply, void *ctx, char *err, size_t errlen)
+int jlog_replay(const char *name, const char *magic, const char *buf, size_t len, size_t *good, size_t *records,
+		bool *torn, uint64_t *last_seq, jlog_apply_fn apply, void *ctx, char *err, size_t errlen)
+{
+	struct replay rp = { .apply = apply, .ctx = ctx };
+	struct journal_scan res;
+	char why[384];
+	int rc;
+
+	rc = journal_scan(name, magic, buf, len, replay_rec, &rp, &res, why, sizeof(why));
+	*good = res.end;
+	*records = res.records;
+	*torn = res.torn;
+	*last_seq = rp.last;
+	if (rc < 0) {
+		/* journal_scan's own errors name the file; the record's don't */
+		if (!strncmp(why, name, strlen(name)))
+			return fail(err, errlen, rc, "%s", why);
+		return fail(err, errlen, rc, "%s: %s", name, why);
+	}
+	if (res.torn)
+		log_warn("jlog", "%s: last record incomplete at offset %zu (%s): never acknowledged, dropped", name,
+			 res.torn_off, res.torn_why);
+	return 0;
+}
+
+int jlog_open(struct jlog *j, const char *path, const char *magic, jlog_apply_fn apply, void *ctx, char *err,
+	      size_t errlen)
 {
 	size_t len = 0, good = 0;
 	char *buf = NULL;
@@ -101,6 +119,7 @@ int jlog_open(struct jlog *j, const char *path, jlog_apply_fn apply, void *ctx, 
 	int rc;
 
 	memset(j, 0, sizeof(*j));
+	j->magic = magic;
 	j->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (j->fd < 0)
 		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
@@ -111,10 +130,11 @@ int jlog_open(struct jlog *j, const char *path, jlog_apply_fn apply, void *ctx, 
 		fail(err, errlen, rc, "%s: %s", path, strerror(-rc));
 		goto out;
 	}
-	rc = jlog_replay(path, buf, len, &good, &j->records, &torn, apply, ctx, err, errlen);
+	rc = jlog_replay(path, magic, buf, len, &good, &j->records, &torn, &j->seq, apply, ctx, err, errlen);
 	j->torn = torn;
 	if (rc == 0 && good < len && (ftruncate(j->fd, (off_t)good) < 0 || fsync(j->fd) < 0))
 		rc = fail(err, errlen, -errno, "%s: cutting the incomplete record off: %s", path, strerror(errno));
+	j->size = good;
 out:
 	free(buf);
 	if (rc < 0)
@@ -124,19 +144,28 @@ out:
 
 int jlog_append(struct jlog *j, json_t *rec)
 {
-	char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
-	int rc;
+	char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL, *r = NULL;
+	size_t n = 0;
+	int rc = -ENOMEM;
 
 	json_decref(rec);
-	if (!text)
-		return -ENOMEM;
-	/* json_dumps escapes control characters: the text holds no newline. */
-	rc = evbuffer_add_printf(j->pending, "%s\n", text) < 0 ? -ENOMEM : 0;
+	if (text)
+		r = journal_encode(j->seq + 1, text, strlen(text), &n);
 	free(text);
-	if (rc == 0) {
-		j->records++;
-		j->appends++;
-	}
+	if (!r)
+		return -ENOMEM;
+	/* An empty file starts with the magic line. */
+	if (j->size == 0 && evbuffer_get_length(j->pending) == 0 &&
+	    evbuffer_add(j->pending, j->magic, strlen(j->magic)) < 0)
+		goto out;
+	if (evbuffer_add(j->pending, r, n) < 0)
+		goto out;
+	j->seq++;
+	j->records++;
+	j->appends++;
+	rc = 0;
+out:
+	free(r);
 	return rc;
 }
 
@@ -150,6 +179,7 @@ int jlog_flush(struct jlog *j)
 			continue;
 		if (n <= 0)
 			return n < 0 ? -errno : -EIO;
+		j->size += (size_t)n;
 	}
 	if (fdatasync(j->fd) < 0)
 		return -errno;
@@ -163,6 +193,7 @@ int jlog_reset(struct jlog *j)
 	j->records = 0;
 	if (ftruncate(j->fd, 0) < 0 || fsync(j->fd) < 0)
 		return -errno;
+	j->size = 0;
 	return 0;
 }
 

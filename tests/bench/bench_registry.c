@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "profiles/journal.h"
+#include "vdp/journal.h"
 #include "profiles/registry.h"
 #include "profiles/store.h"
 

@@ -1,4 +1,4 @@
-/* libFuzzer target: the registry journal decoder (profiles/journal.c) and
+/* libFuzzer target: the registry journal decoder (vdp/journal.c) and
  * its replay (profiles/store.c) onto a registry holding a profile, an
  * uplink and a network.  First byte selects:
  *   0  the rest is a journal file image, as read at start;
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profiles/journal.h"
+#include "vdp/journal.h"
 #include "profiles/store.h"
 
 static struct reg *base_reg(void)
@@ -35,14 +35,15 @@ struct check {
 	uint64_t last;
 };
 
-static int reencode(void *ctx, const struct reg_jrec *rec, unsigned idx, struct reg_err *err)
+static int reencode(void *ctx, const struct journal_rec *rec, unsigned idx, char *err, size_t errlen)
 {
 	struct check *c = ctx;
 	size_t n;
-	char *r = reg_journal_encode(rec->seq, rec->payload, rec->len, &n);
+	char *r = journal_encode(rec->seq, rec->payload, rec->len, &n);
 
 	(void)idx;
 	(void)err;
+	(void)errlen;
 	if (!r || n != rec->end - rec->off || memcmp(r, c->buf + rec->off, n))
 		abort();
 	free(r);
@@ -53,13 +54,13 @@ static int reencode(void *ctx, const struct reg_jrec *rec, unsigned idx, struct 
 static void image(const char *buf, size_t len)
 {
 	struct check c = { .buf = buf };
-	struct reg_jscan res;
+	struct journal_scan res;
 	struct reg_err err;
 	struct reg *reg;
 	uint64_t last;
 	unsigned skipped = 0;
 
-	if (reg_journal_scan("fuzz", buf, len, reencode, &c, &res, &err) == 0) {
+	if (journal_scan("fuzz", REG_JOURNAL_MAGIC, buf, len, reencode, &c, &res, err.msg, sizeof(err.msg)) == 0) {
 		if (res.end > len || (res.torn && res.torn_off != res.end))
 			abort();
 		if (!res.torn && res.end != len && len >= REG_JOURNAL_MAGIC_LEN)
@@ -87,7 +88,7 @@ static void framed(const char *buf, size_t len)
 		const char *nl = memchr(buf + off, '\n', len - off);
 		size_t pl = nl ? (size_t)(nl - (buf + off)) : len - off;
 
-		r = reg_journal_encode(++seq, buf + off, pl, &rl);
+		r = journal_encode(++seq, buf + off, pl, &rl);
 		if (!r)
 			break;
 		if (n + rl > cap) {

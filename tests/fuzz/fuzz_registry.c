@@ -34,7 +34,7 @@ static char *with_checksum(const uint8_t *data, size_t len, size_t *out_len)
 		json_decref(doc);
 		return NULL;
 	}
-	snprintf(sum, sizeof(sum), "crc32:%08x", reg_crc32(s, strlen(s)));
+	snprintf(sum, sizeof(sum), "crc32:%08x", crc32_ieee(s, strlen(s)));
 	free(s);
 	json_object_set_new(doc, "checksum", json_string(sum));
 	out = json_dumps(doc, JSON_COMPACT);

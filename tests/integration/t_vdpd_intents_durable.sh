@@ -38,7 +38,7 @@ start_vdpd()
 	wait_for 5 "vdpd ($1) answers" vdpctl uplink show
 }
 in_file() { jq -r '.vsis[].vsiid' "$INTENTS" 2>/dev/null | sort; }
-journal_puts() { grep -c '^{"put":' "$JOURNAL" 2>/dev/null; }
+journal_puts() { grep -c '^J [0-9a-f]* [0-9a-f]* [0-9a-f]* {"put":' "$JOURNAL" 2>/dev/null; }
 bridge_assoc() { bridgectl -j vsi show | jq '[.[] | select(.mode == "assoc")] | length'; }
 bridge_has() { [ "$(bridge_assoc)" = "$1" ]; }
 
@@ -52,7 +52,7 @@ for i in 1 2 3 4 5; do
 		fail "vsi add $i: $(cat "$T_DIR/add.$i.out")"
 	kill -9 "$VDPD"
 	wait "$VDPD" 2>/dev/null
-	assert_eq "$(journal_puts)" 1 "journal lines after vsi add $i and an immediate kill -9"
+	assert_eq "$(journal_puts)" 1 "journal records after vsi add $i and an immediate kill -9"
 	start_vdpd "$i"
 	want=$(for j in $(seq 1 "$i"); do uuid_of "$j"; echo; done | sort)
 	assert_eq "$(in_file)" "$want" "snapshot after the restart replayed the journal"
@@ -71,7 +71,7 @@ t1=$(now_ms)
 saves_before=$(jq -r '.intents.saves' <<<"$(vdpctl -j stats)")
 kill -9 "$VDPD"
 wait "$VDPD" 2>/dev/null
-assert_eq "$(journal_puts)" "$N" "journal lines after a $N-VSI batch and kill -9"
+assert_eq "$(journal_puts)" "$N" "journal records after a $N-VSI batch and kill -9"
 info "batch of $N adds answered in $(ms_to_s $((t1 - t0))) s; snapshot rewrites in this life: $saves_before"
 pass "$N batched adds: all in the journal when vdpctl returned"
 
@@ -79,23 +79,29 @@ start_vdpd batch
 assert_eq "$(jq '.vsis | length' "$INTENTS")" $((N + 5)) "snapshot after replaying the $N-line journal"
 wait_for 20 "bridge holds all $((N + 5)) VSIs again" bridge_has $((N + 5))
 pass "after the restart the bridge holds all $((N + 5)) VSIs"
-# A torn last line (a crash in the middle of a write) is dropped; damage
-# before it refuses the start and names the file and line.
-kill -TERM "$VDPD"
+# A torn last record (a crash in the middle of a write) is dropped; a
+# damaged one with records after it refuses the start and names the file,
+# the record and its offset.
+vdpctl vsi del uplink eth0 uuid "$(uuid_of 1)" >/dev/null || fail "vsi del 1"
+kill -9 "$VDPD"
 wait "$VDPD" 2>/dev/null
-assert_eq "$(wc -c <"$JOURNAL")" 0 "clean stop: journal empty"
-printf '{"del":{"uplink":"eth0","vsiid_format":"uuid","vsiid":"%s"}}\n{"put":{"uplink":"eth0","vsiid_f' "$(uuid_of 1)" >"$JOURNAL"
+assert_eq "$(grep -c '{"del":{"uplink":"eth0","vsiid_format":"uuid"' "$JOURNAL")" 1 "journal after vsi del + kill -9"
+printf 'J 0000000000000002 0000004f 1234' >>"$JOURNAL"
 start_vdpd torn
 assert_eq "$(jq '.vsis | length' "$INTENTS")" $((N + 4)) "torn tail dropped, the record before it applied"
 grep -q 'last record incomplete' "$T_DIR/vdpd.torn.log" || fail "no warning about the torn record"
-kill -TERM "$VDPD"
+vdpctl vsi del uplink eth0 uuid "$(uuid_of 2)" >/dev/null || fail "vsi del 2"
+vdpctl vsi del uplink eth0 uuid "$(uuid_of 3)" >/dev/null || fail "vsi del 3"
+kill -9 "$VDPD"
 wait "$VDPD" 2>/dev/null
-printf 'garbage\n{"del":{}}\n' >"$JOURNAL"
+# one flipped octet in the first of the two records: its CRC fails
+sed -i '0,/"uplink":"eth0"/s//"uplink":"eth1"/' "$JOURNAL"
 rc=0
-timeout 10 ip netns exec "$(nsname host)" "$T_BUILD/vdpd" -F -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" -S "$T_DIR/state.json" \
-	-i "$INTENTS" >"$T_DIR/damaged.log" 2>&1 || rc=$?
+timeout 10 ip netns exec "$(nsname host)" "$T_BUILD/vdpd" -F -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" \
+	-S "$T_DIR/state.json" -i "$INTENTS" >"$T_DIR/damaged.log" 2>&1 || rc=$?
 [ "$rc" != 0 ] || fail "vdpd started on a damaged journal"
-grep -q "vsis.json.journal:1: damaged record" "$T_DIR/damaged.log" || fail "damaged journal: $(cat "$T_DIR/damaged.log")"
+grep -q "vsis.json.journal: record 0 at offset 23: CRC mismatch, and .* octets follow it: damaged; refusing it" \
+	"$T_DIR/damaged.log" || fail "damaged journal: $(cat "$T_DIR/damaged.log")"
 assert_eq "$(jq '.vsis | length' "$INTENTS")" $((N + 4)) "snapshot untouched by the refused start"
-pass "damaged journal refused: $(grep -o 'vsis.json.journal:1: .*' "$T_DIR/damaged.log" | head -1)"
+pass "damaged journal refused: $(grep -o 'vsis.json.journal: .*' "$T_DIR/damaged.log" | head -1)"
 done_ok

@@ -160,11 +160,12 @@ if "$T_BUILD/vdpd" --help 2>/dev/null | grep -q -- '--intents'; then
 fi
 
 # intents_now FILE: the VSI intents a vdpd started now would load, as
-# {"vsis":[...]}: the snapshot FILE, then the put/del records of
-# FILE.journal (vdp/intents.c).
+# {"vsis":[...]}: the snapshot FILE, then the put/del payloads of the
+# FILE.journal records ("J <seq> <len> <crc> <json>", vdp/journal.h).
 intents_now()
 {
-	{ cat "$1" 2>/dev/null || echo '{"vsis":[]}'; cat "$1.journal" 2>/dev/null; } |
+	{ cat "$1" 2>/dev/null || echo '{"vsis":[]}'
+	  sed -n 's/^J [0-9a-f]\{16\} [0-9a-f]\{8\} [0-9a-f]\{8\} //p' "$1.journal" 2>/dev/null; } |
 		jq -s 'def k: "\(.uplink)|\(.vsiid_format)|\(.vsiid)";
 			reduce .[1:][] as $r ((.[0].vsis | map({key: k, value: .}) | from_entries);
 				if $r.put then .[$r.put | k] = $r.put else del(.[$r.del | k]) end)

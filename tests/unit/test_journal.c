@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "profiles/journal.h"
+#include "vdp/journal.h"
 #include "profiles/reg_json.h"
 #include "profiles/registry.h"
 #include "profiles/store.h"
@@ -207,17 +207,17 @@ static void test_record_exact_bytes(void **state)
 	 * octets + payload). */
 	static const char want[] = "J 0000000000000005 00000037 963f4242 "
 				   "{\"changes\":[{\"key\":\"web\",\"kind\":\"profile\",\"op\":\"del\"}]}\n";
-	struct reg_jrec rec;
+	struct journal_rec rec;
 	char why[80];
 	size_t n;
 	char *r;
 
 	(void)state;
-	r = reg_journal_encode(5, payload, strlen(payload), &n);
+	r = journal_encode(5, payload, strlen(payload), &n);
 	assert_non_null(r);
 	assert_int_equal(n, strlen(want));
 	assert_memory_equal(r, want, n);
-	assert_int_equal(reg_journal_decode(r, n, 0, &rec, why, sizeof(why)), 0);
+	assert_int_equal(journal_decode(r, n, 0, &rec, why, sizeof(why)), 0);
 	assert_int_equal(rec.seq, 5);
 	assert_int_equal(rec.len, strlen(payload));
 	assert_memory_equal(rec.payload, payload, rec.len);
@@ -225,23 +225,23 @@ static void test_record_exact_bytes(void **state)
 
 	/* Every field is checked. */
 	r[30] ^= 1;	/* CRC digit */
-	assert_int_equal(reg_journal_decode(r, n, 0, &rec, why, sizeof(why)), -EINVAL);
+	assert_int_equal(journal_decode(r, n, 0, &rec, why, sizeof(why)), -EINVAL);
 	assert_string_equal(why, "CRC mismatch");
 	r[30] ^= 1;
 	r[17] = '6';	/* seq 6: the CRC covers the header */
-	assert_int_equal(reg_journal_decode(r, n, 0, &rec, why, sizeof(why)), -EINVAL);
+	assert_int_equal(journal_decode(r, n, 0, &rec, why, sizeof(why)), -EINVAL);
 	assert_string_equal(why, "CRC mismatch");
 	r[17] = '5';
 	r[2] = 'A';	/* upper case is not ours */
-	assert_int_equal(reg_journal_decode(r, n, 0, &rec, why, sizeof(why)), -EINVAL);
+	assert_int_equal(journal_decode(r, n, 0, &rec, why, sizeof(why)), -EINVAL);
 	assert_string_equal(why, "record header field is not hex");
 	r[2] = '0';
-	assert_int_equal(reg_journal_decode(r, n - 1, 0, &rec, why, sizeof(why)), -EINVAL);
+	assert_int_equal(journal_decode(r, n - 1, 0, &rec, why, sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "short record (92 of 93 octets)"));
 	r[n - 1] = ' ';
-	assert_int_equal(reg_journal_decode(r, n, 0, &rec, why, sizeof(why)), -EINVAL);
+	assert_int_equal(journal_decode(r, n, 0, &rec, why, sizeof(why)), -EINVAL);
 	assert_string_equal(why, "record not ended by a newline");
-	assert_int_equal(reg_journal_decode(r, 20, 0, &rec, why, sizeof(why)), -EINVAL);
+	assert_int_equal(journal_decode(r, 20, 0, &rec, why, sizeof(why)), -EINVAL);
 	assert_string_equal(why, "short record header (20 of 37 octets)");
 	free(r);
 }
@@ -274,7 +274,7 @@ static void test_changes_journaled_and_replayed(void **state)
 	struct fx *f = *state;
 	struct reg_err err;
 	uint8_t mac3[6] = { 0x52, 0x54, 0, 0, 0, 3 }, u3[16];
-	struct reg_jscan res;
+	struct journal_scan res;
 	char *want, *buf;
 	size_t len;
 	off_t snap;
@@ -311,7 +311,7 @@ static void test_changes_journaled_and_replayed(void **state)
 	/* The snapshot was not rewritten by any of them. */
 	assert_int_equal(size_of(f->path), snap);
 	buf = slurp(f->jpath, &len);
-	assert_int_equal(reg_journal_scan(f->jpath, buf, len, NULL, NULL, &res, &err), 0);
+	assert_int_equal(journal_scan(f->jpath, REG_JOURNAL_MAGIC, buf, len, NULL, NULL, &res, err.msg, sizeof(err.msg)), 0);
 	assert_int_equal(res.records, 13);
 	assert_false(res.torn);
 	assert_non_null(strstr(buf, "\"origin\":\"learned\""));
@@ -353,12 +353,12 @@ static void test_torn_tail_dropped(void **state)
 	struct reg_err err;
 	size_t len, last_off;
 	char *buf, *want, *after;
-	struct reg_jscan res;
+	struct journal_scan res;
 
 	build_three(f, &want);
 	reg_store_close(&f->st);
 	buf = slurp(f->jpath, &len);
-	assert_int_equal(reg_journal_scan(f->jpath, buf, len, NULL, NULL, &res, &err), 0);
+	assert_int_equal(journal_scan(f->jpath, REG_JOURNAL_MAGIC, buf, len, NULL, NULL, &res, err.msg, sizeof(err.msg)), 0);
 	assert_int_equal(res.records, 6);
 	/* Offset of the last record: the one before it ends there. */
 	last_off = (size_t)(strrchr(buf, 'J') - buf);
@@ -404,7 +404,7 @@ static void test_torn_tail_dropped(void **state)
 	reg_store_close(&f->st);
 	free(buf);
 	buf = slurp(f->jpath, &len);
-	assert_int_equal(reg_journal_scan(f->jpath, buf, len, NULL, NULL, &res, &err), 0);
+	assert_int_equal(journal_scan(f->jpath, REG_JOURNAL_MAGIC, buf, len, NULL, NULL, &res, err.msg, sizeof(err.msg)), 0);
 	assert_false(res.torn);
 	assert_int_equal(res.records, 6);
 	assert_int_equal(res.end, len);
@@ -486,7 +486,7 @@ static void test_foreign_journal_refused(void **state)
 
 	spit(f->jpath, "hello\n", 6);
 	assert_int_equal(open_store(f, &err), -EINVAL);
-	assert_non_null(strstr(err.msg, "registry.journal: not a vdpd registry journal"));
+	assert_non_null(strstr(err.msg, "registry.journal: not a journal of this kind (no \"vdpd-registry-journal 1\" header)"));
 	/* A prefix of the header: a crash while creating it; nothing there. */
 	spit(f->jpath, "vdpd-regis", 10);
 	assert_int_equal(open_store(f, &err), 0);
@@ -501,7 +501,7 @@ static void write_records(const char *path, const uint64_t *seqs, const char *co
 	fputs(REG_JOURNAL_MAGIC, fp);
 	for (int i = 0; i < n; i++) {
 		size_t len;
-		char *r = reg_journal_encode(seqs[i], payloads[i], strlen(payloads[i]), &len);
+		char *r = journal_encode(seqs[i], payloads[i], strlen(payloads[i]), &len);
 
 		fwrite(r, 1, len, fp);
 		free(r);
@@ -643,11 +643,11 @@ static void test_compaction_crash_points(void **state)
 	bind_vm(f, VM2, 2);
 	reg_store_close(&f->st);
 	{
-		struct reg_jscan res;
+		struct journal_scan res;
 		size_t l;
 		char *b = slurp(f->jpath, &l);
 
-		assert_int_equal(reg_journal_scan(f->jpath, b, l, NULL, NULL, &res, &err), 0);
+		assert_int_equal(journal_scan(f->jpath, REG_JOURNAL_MAGIC, b, l, NULL, NULL, &res, err.msg, sizeof(err.msg)), 0);
 		assert_int_equal(res.records, 1);
 		free(b);
 	}

@@ -634,7 +634,8 @@ static void test_vsi_show_paging(void **state)
 	call_fail(f, "vsi.show", json_pack("{s:i}", "limit", -1), EINVAL, "limit must be a number");
 }
 
-/* Lines of the intents journal that start with prefix. */
+/* Lines of the intents journal (all if prefix is ""), or its records whose
+ * payload starts with prefix. */
 static int journal_lines(struct fx *f, const char *prefix)
 {
 	char path[160], line[4096];
@@ -644,8 +645,10 @@ static int journal_lines(struct fx *f, const char *prefix)
 	snprintf(path, sizeof(path), "%s.journal", f->intents);
 	fp = fopen(path, "r");
 	assert_non_null(fp);
+	/* records are "J <seq> <len> <crc> <payload>": the payload at 37 */
 	while (fgets(line, sizeof(line), fp))
-		if (!strncmp(line, prefix, strlen(prefix)))
+		if (!*prefix || (!strncmp(line, "J ", 2) && strlen(line) > 37 &&
+				 !strncmp(line + 37, prefix, strlen(prefix))))
 			n++;
 	fclose(fp);
 	return n;
