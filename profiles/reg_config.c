@@ -105,14 +105,7 @@ int reg_config_load_setting(struct reg *reg, const config_setting_t *setting, st
 {
 	static const char *const known[] = { "policy", "state_dir", "profiles", "uplinks", "networks",
 					      "ports", "attachments", "bindings", NULL };
-	union {
-		struct reg_profile p;
-		struct reg_uplink u;
-		struct reg_network n;
-		struct reg_port po;
-		struct reg_attachment a;
-		struct reg_binding b;
-	} ent;
+	union reg_entry ent;
 	const char *s;
 	int rc;
 

@@ -112,6 +112,16 @@ struct reg_binding {
 	enum reg_origin origin;
 };
 
+/* Room for an entry of any kind: the parsers fill one by kind. */
+union reg_entry {
+	struct reg_profile p;
+	struct reg_uplink u;
+	struct reg_network n;
+	struct reg_port po;
+	struct reg_attachment a;
+	struct reg_binding b;
+};
+
 /* A desired VSI, the join of an attachment and a binding. */
 struct reg_vsi {
 	char iface_id[REG_UUID_STRLEN + 1];

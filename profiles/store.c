@@ -267,14 +267,7 @@ static enum reg_origin origin_of(const struct kind *k, const void *e)
 static int load_entries(struct reg *reg, json_t *doc, const char *path, const char *tail, unsigned *skipped,
 			struct reg_err *err)
 {
-	union {
-		struct reg_profile p;
-		struct reg_uplink u;
-		struct reg_network n;
-		struct reg_port po;
-		struct reg_attachment a;
-		struct reg_binding b;
-	} ent;
+	union reg_entry ent;
 	struct reg_err e;
 	int rc = -EINVAL;
 
@@ -478,14 +471,7 @@ json_t *reg_store_change_json(enum reg_kind rk, const char *key, const void *ent
 
 static int apply_change(struct reg *reg, json_t *c, unsigned *skipped, struct reg_err *err)
 {
-	union {
-		struct reg_profile p;
-		struct reg_uplink u;
-		struct reg_network n;
-		struct reg_port po;
-		struct reg_attachment a;
-		struct reg_binding b;
-	} ent;
+	union reg_entry ent;
 	const char *kname, *op, *key = NULL;
 	const struct kind *k = NULL;
 	json_t *entry = NULL;

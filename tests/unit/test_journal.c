@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tfile.h"
 #include "vdp/journal.h"
 #include "profiles/reg_json.h"
 #include "profiles/registry.h"
@@ -70,33 +71,6 @@ static int teardown(void **state)
 	assert_int_equal(system(cmd), 0);
 	free(f);
 	return 0;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(fp);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = 0;
-	fclose(fp);
-	*len = (size_t)n;
-	return buf;
-}
-
-static void spit(const char *path, const char *buf, size_t len)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(buf, 1, len, fp), len);
-	fclose(fp);
 }
 
 static off_t size_of(const char *path)
@@ -310,7 +284,7 @@ static void test_changes_journaled_and_replayed(void **state)
 	assert_int_equal(f->st.records, 13);
 	/* The snapshot was not rewritten by any of them. */
 	assert_int_equal(size_of(f->path), snap);
-	buf = slurp(f->jpath, &len);
+	buf = tfile_read(f->jpath, &len);
 	assert_int_equal(journal_scan(f->jpath, REG_JOURNAL_MAGIC, buf, len, NULL, NULL, &res, err.msg, sizeof(err.msg)), 0);
 	assert_int_equal(res.records, 13);
 	assert_false(res.torn);
@@ -357,7 +331,7 @@ static void test_torn_tail_dropped(void **state)
 
 	build_three(f, &want);
 	reg_store_close(&f->st);
-	buf = slurp(f->jpath, &len);
+	buf = tfile_read(f->jpath, &len);
 	assert_int_equal(journal_scan(f->jpath, REG_JOURNAL_MAGIC, buf, len, NULL, NULL, &res, err.msg, sizeof(err.msg)), 0);
 	assert_int_equal(res.records, 6);
 	/* Offset of the last record: the one before it ends there. */
@@ -367,17 +341,17 @@ static void test_torn_tail_dropped(void **state)
 
 		switch (variant) {
 		case 0:	/* power lost mid-append: short */
-			spit(f->jpath, buf, len - 10);
+			tfile_write(f->jpath, buf, len - 10);
 			break;
 		case 1:	/* only part of the header */
-			spit(f->jpath, buf, last_off + 12);
+			tfile_write(f->jpath, buf, last_off + 12);
 			break;
 		case 2: {	/* whole length, but a block never written */
 			char *z = malloc(len);
 
 			memcpy(z, buf, len);
 			memset(z + last_off + 40, 0, 20);
-			spit(f->jpath, z, len);
+			tfile_write(f->jpath, z, len);
 			free(z);
 			break;
 		}
@@ -385,7 +359,7 @@ static void test_torn_tail_dropped(void **state)
 			char *z = calloc(1, len);
 
 			memcpy(z, buf, last_off);
-			spit(f->jpath, z, len);
+			tfile_write(f->jpath, z, len);
 			free(z);
 			break;
 		}
@@ -403,7 +377,7 @@ static void test_torn_tail_dropped(void **state)
 	bind_vm(f, VM2, 2);
 	reg_store_close(&f->st);
 	free(buf);
-	buf = slurp(f->jpath, &len);
+	buf = tfile_read(f->jpath, &len);
 	assert_int_equal(journal_scan(f->jpath, REG_JOURNAL_MAGIC, buf, len, NULL, NULL, &res, err.msg, sizeof(err.msg)), 0);
 	assert_false(res.torn);
 	assert_int_equal(res.records, 6);
@@ -424,14 +398,14 @@ static void test_middle_damage_refused(void **state)
 	size_t len;
 
 	build_three(f, &want);
-	buf = slurp(f->jpath, &len);
+	buf = tfile_read(f->jpath, &len);
 	/* A byte inside record 1's payload (records follow it). */
 	{
 		char *r1 = strchr(strchr(buf + REG_JOURNAL_MAGIC_LEN, '\n') + 1, '{');
 
 		*r1 = '[';
 	}
-	spit(f->jpath, buf, len);
+	tfile_write(f->jpath, buf, len);
 	assert_int_equal(open_store(f, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, f->jpath));
 	assert_non_null(strstr(err.msg, "record 1 at offset"));
@@ -441,7 +415,7 @@ static void test_middle_damage_refused(void **state)
 	/* Refused files are left as they are. */
 	{
 		size_t l2;
-		char *b2 = slurp(f->jpath, &l2);
+		char *b2 = tfile_read(f->jpath, &l2);
 
 		assert_int_equal(l2, len);
 		assert_memory_equal(b2, buf, len);
@@ -454,13 +428,13 @@ static void test_middle_damage_refused(void **state)
 
 		memcpy(b2, buf, len);
 		memset(b2 + (r1 - buf) + 2, 'x', 4);
-		spit(f->jpath, b2, len);
+		tfile_write(f->jpath, b2, len);
 		assert_int_equal(open_store(f, &err), -EINVAL);
 		assert_non_null(strstr(err.msg, "record 1 at offset"));
 		assert_non_null(strstr(err.msg, "record header field is not hex, and a valid record follows at offset"));
 		/* Damage in record 1 and a torn record 5 after it: still refused
 		 * (two faults, but record 1 was acknowledged). */
-		spit(f->jpath, b2, len - 10);
+		tfile_write(f->jpath, b2, len - 10);
 		assert_int_equal(open_store(f, &err), -EINVAL);
 		free(b2);
 	}
@@ -470,7 +444,7 @@ static void test_middle_damage_refused(void **state)
 
 		memcpy(b2, buf, len);
 		*(strchr(r1, '{')) = '[';
-		spit(f->jpath, b2, len - 10);
+		tfile_write(f->jpath, b2, len - 10);
 		assert_int_equal(open_store(f, &err), -EINVAL);
 		assert_non_null(strstr(err.msg, "record 1 at offset"));
 		free(b2);
@@ -484,11 +458,11 @@ static void test_foreign_journal_refused(void **state)
 	struct fx *f = *state;
 	struct reg_err err;
 
-	spit(f->jpath, "hello\n", 6);
+	tfile_write(f->jpath, "hello\n", 6);
 	assert_int_equal(open_store(f, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "registry.journal: not a journal of this kind (no \"vdpd-registry-journal 1\" header)"));
 	/* A prefix of the header: a crash while creating it; nothing there. */
-	spit(f->jpath, "vdpd-regis", 10);
+	tfile_write(f->jpath, "vdpd-regis", 10);
 	assert_int_equal(open_store(f, &err), 0);
 	assert_int_equal(f->st.torn, 1);
 }
@@ -609,27 +583,27 @@ static void test_compaction_crash_points(void **state)
 	attach(f, VM1, "A");
 	bind_vm(f, VM1, 1);
 	want = dump(f->reg);
-	old_snap = slurp(f->path, &ls);
-	old_j = slurp(f->jpath, &lj);
+	old_snap = tfile_read(f->path, &ls);
+	old_j = tfile_read(f->jpath, &lj);
 	must(reg_store_compact(&f->st, f->reg, &err), &err);
-	new_snap = slurp(f->path, &ns);
-	new_j = slurp(f->jpath, &nj);
+	new_snap = tfile_read(f->path, &ns);
+	new_j = tfile_read(f->jpath, &nj);
 	assert_int_equal(nj, REG_JOURNAL_MAGIC_LEN);
 	reg_store_close(&f->st);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.4242", f->path);
 
 	/* 1. Died writing the temporary snapshot: old snapshot, full journal,
 	 *    a partial temporary file (ignored). */
-	spit(f->path, old_snap, ls);
-	spit(f->jpath, old_j, lj);
-	spit(tmp, new_snap, ns / 2);
+	tfile_write(f->path, old_snap, ls);
+	tfile_write(f->jpath, old_j, lj);
+	tfile_write(tmp, new_snap, ns / 2);
 	reload_equals(f, want);
 	unlink(tmp);
 	/* 2. Died after the rename (before or after the directory fsync):
 	 *    new snapshot, journal not emptied.  Its records are at or below
 	 *    the snapshot's generation: ignored, and cut at the next append. */
-	spit(f->path, new_snap, ns);
-	spit(f->jpath, old_j, lj);
+	tfile_write(f->path, new_snap, ns);
+	tfile_write(f->jpath, old_j, lj);
 	reload_equals(f, want);
 	assert_int_equal(open_store(f, &err), 0);
 	assert_int_equal(f->st.ignored, 6);
@@ -645,18 +619,18 @@ static void test_compaction_crash_points(void **state)
 	{
 		struct journal_scan res;
 		size_t l;
-		char *b = slurp(f->jpath, &l);
+		char *b = tfile_read(f->jpath, &l);
 
 		assert_int_equal(journal_scan(f->jpath, REG_JOURNAL_MAGIC, b, l, NULL, NULL, &res, err.msg, sizeof(err.msg)), 0);
 		assert_int_equal(res.records, 1);
 		free(b);
 	}
 	/* 3. Died after emptying the journal: new snapshot alone. */
-	spit(f->path, new_snap, ns);
-	spit(f->jpath, new_j, nj);
+	tfile_write(f->path, new_snap, ns);
+	tfile_write(f->jpath, new_j, nj);
 	reload_equals(f, want);
 	/* 4. ... or with the journal truncated to nothing. */
-	spit(f->jpath, "", 0);
+	tfile_write(f->jpath, "", 0);
 	reload_equals(f, want);
 	free(old_snap);
 	free(old_j);
@@ -704,7 +678,7 @@ static void test_old_state_dir_loads(void **state)
 	json_decref(doc);
 	{
 		size_t len;
-		char *b = slurp(f->jpath, &len);
+		char *b = tfile_read(f->jpath, &len);
 
 		assert_memory_equal(b, REG_JOURNAL_MAGIC "J 0000000000000002 ", REG_JOURNAL_MAGIC_LEN + 19);
 		free(b);

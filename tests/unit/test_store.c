@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tfile.h"
 #include "profiles/reg_config.h"
 #include "profiles/reg_json.h"
 #include "profiles/registry.h"
@@ -114,33 +115,6 @@ static void save_filled(struct fx *f)
 	reg_free(src);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "r");
-	char *buf;
-	long n;
-
-	assert_non_null(fp);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	buf = malloc((size_t)n + 1);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = 0;
-	fclose(fp);
-	*len = (size_t)n;
-	return buf;
-}
-
-static void spit(const char *path, const char *buf, size_t len)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(buf, 1, len, fp), len);
-	fclose(fp);
-}
-
 static void test_round_trip(void **state)
 {
 	struct fx *f = *state;
@@ -210,7 +184,7 @@ static void test_config_entries_not_stored_and_shadow(void **state)
 	must(reg_profile_add(src, &cfg2, &err), &err);
 	fill(src);
 	must(reg_store_save(src, f->path, &err), &err);
-	text = slurp(f->path, &len);
+	text = tfile_read(f->path, &len);
 	assert_null(strstr(text, "only-config"));
 	free(text);
 	/* The daemon loads vdpd.conf first: its prof-a shadows the stored one. */
@@ -243,12 +217,12 @@ static void test_damaged_byte_refused(void **state)
 	char *text, *p;
 
 	save_filled(f);
-	text = slurp(f->path, &len);
+	text = tfile_read(f->path, &len);
 	/* Still valid JSON, different content: typeid 1193047 -> 1193048. */
 	p = strstr(text, "1193047");
 	assert_non_null(p);
 	p[6] = '8';
-	spit(f->path, text, len);
+	tfile_write(f->path, text, len);
 	free(text);
 	expect_refused(f, "checksum mismatch");
 	/* Nothing was loaded before the checksum check. */
@@ -262,9 +236,9 @@ static void test_truncated_refused(void **state)
 	char *text;
 
 	save_filled(f);
-	text = slurp(f->path, &len);
+	text = tfile_read(f->path, &len);
 	for (size_t cut = 1; cut < len - 2; cut += len / 7) {
-		spit(f->path, text, cut);
+		tfile_write(f->path, text, cut);
 		expect_refused(f, "refusing it");
 	}
 	free(text);
@@ -275,7 +249,7 @@ static void test_empty_refused(void **state)
 	struct fx *f = *state;
 
 	save_filled(f);
-	spit(f->path, "", 0);
+	tfile_write(f->path, "", 0);
 	expect_refused(f, "empty file");
 }
 
@@ -284,7 +258,7 @@ static void test_empty_refused(void **state)
 static void resave(struct fx *f, void (*edit)(json_t *doc))
 {
 	size_t len;
-	char *text = slurp(f->path, &len), *s, sum[32];
+	char *text = tfile_read(f->path, &len), *s, sum[32];
 	json_t *doc = json_loads(text, 0, NULL);
 
 	assert_non_null(doc);
@@ -366,11 +340,11 @@ static void test_no_checksum_refused(void **state)
 	char *text = NULL, *p;
 
 	save_filled(f);
-	text = slurp(f->path, &len);
+	text = tfile_read(f->path, &len);
 	p = strstr(text, "\"checksum\"");
 	assert_non_null(p);
 	memcpy(p, "\"checksuX\"", 10);
-	spit(f->path, text, len);
+	tfile_write(f->path, text, len);
 	free(text);
 	expect_refused(f, "no \"checksum\"");
 }
@@ -384,7 +358,7 @@ static void test_stale_temp_ignored(void **state)
 	/* A writer that died before its rename leaves only a temp file. */
 	save_filled(f);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.12345", f->path);
-	spit(tmp, "{\"format\":", 10);
+	tfile_write(tmp, "{\"format\":", 10);
 	must(reg_store_load(f->reg, f->path, NULL, &err), &err);
 	assert_non_null(reg_profile_get(f->reg, "prof-a"));
 }
@@ -410,7 +384,7 @@ static void test_crc32_vector(void **state)
 static void write_conf(struct fx *f, const char *text, char *path, size_t len)
 {
 	snprintf(path, len, "%s/vdpd.conf", f->dir);
-	spit(path, text, strlen(text));
+	tfile_write(path, text, strlen(text));
 }
 
 static void test_config_section(void **state)
@@ -449,7 +423,7 @@ static void test_config_section(void **state)
 	must(reg_store_save(f->reg, f->path, &err), &err);
 	{
 		size_t len;
-		char *text = slurp(f->path, &len);
+		char *text = tfile_read(f->path, &len);
 
 		assert_null(strstr(text, "tenant-a"));
 		free(text);
