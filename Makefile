@@ -130,6 +130,8 @@ install: $(PROGS)
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/sbin/
 	-install -m 644 docs/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	-install -m 644 docs/man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 tools/vdpctl/vdpctl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/vdpctl
 
 clean:
 	rm -rf build
