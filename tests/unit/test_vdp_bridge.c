@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "smcheck.h"
 #include "engine_frames.h"
 #include "fakeclock.h"
 #include "logcap.h"
@@ -533,10 +534,7 @@ static void test_more_filters_keeps_user(void **state)
  * ops->transition records every state change. */
 
 #define B(x) VDP_BR_##x
-static const struct {
-	uint8_t from, to;
-	const char *how;
-} br_rows[] = {
+static const struct sm_row br_rows[] = {
 	{ B(INIT), B(PROCESS), "new VSI requested" },
 	{ B(INIT), B(DEASSOC), "De-Associate of an unknown VSI" },
 	{ B(PROCESS), B(SEND), "admitted" },
@@ -690,45 +688,18 @@ static void bscen_busy(void)
 
 static void test_transition_table(void **state)
 {
+	static const struct sm_desc m = { "bridge", NBR, vdp_bridge_transition_legal, vdp_bridge_state_name };
+
 	(void)state;
-	bool row[NBR][NBR] = { { false } };
-	size_t n_legal = 0, n_seen = 0;
 
 	memset(bseen, 0, sizeof(bseen));
 	bscen_idle();
 	bscen_deferred();
 	bscen_busy();
 
-	for (size_t k = 0; k < sizeof(br_rows) / sizeof(br_rows[0]); k++) {
-		uint8_t f = br_rows[k].from, t = br_rows[k].to;
-		if (!vdp_bridge_transition_legal(f, t) || row[f][t])
-			fail_msg("row %s -> %s: not in the table or twice", vdp_bridge_state_name(f),
-				 vdp_bridge_state_name(t));
-		row[f][t] = true;
-		if (!bseen[f][t])
-			fail_msg("not reached: %s -> %s (%s)", vdp_bridge_state_name(f),
-				 vdp_bridge_state_name(t), br_rows[k].how);
-	}
-	for (uint8_t f = 0; f < NBR; f++)
-		for (uint8_t t = 0; t < NBR; t++) {
-			if (vdp_bridge_transition_legal(f, t)) {
-				n_legal++;
-				if (!row[f][t])
-					fail_msg("legal but not listed: %s -> %s", vdp_bridge_state_name(f),
-						 vdp_bridge_state_name(t));
-			}
-			if (bseen[f][t]) {
-				n_seen++;
-				if (!vdp_bridge_transition_legal(f, t))
-					fail_msg("made but illegal: %s -> %s", vdp_bridge_state_name(f),
-						 vdp_bridge_state_name(t));
-			}
-		}
-	assert_int_equal(n_legal, sizeof(br_rows) / sizeof(br_rows[0]));
-	assert_int_equal(n_seen, n_legal);
+	sm_check_table(&m, br_rows, sizeof(br_rows) / sizeof(br_rows[0]), &bseen[0][0]);
 	assert_false(vdp_bridge_transition_legal(NBR, B(INIT)));
 	assert_false(vdp_bridge_transition_legal(B(WAITCMD), NBR));
-	print_message("bridge: %zu legal transitions of %d x %d, all reached\n", n_legal, NBR, NBR);
 }
 
 /* An illegal transition: logged with VSIID and state names, counted, the

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "smcheck.h"
 #include "engine_frames.h"
 #include "fakeclock.h"
 #include "logcap.h"
@@ -909,10 +910,7 @@ static void test_invalid(void **state)
  * ops->transition records every state change. */
 
 #define S(x) VDP_ST_##x
-static const struct {
-	uint8_t from, to;
-	const char *how;
-} st_rows[] = {
+static const struct sm_row st_rows[] = {
 	{ S(INIT), S(STATION_PROC), "new request" },
 	{ S(INIT), S(TXMIT_DEASSOC), "re-send of a VSI an allocation failure left in INIT" },
 	{ S(INIT), S(END), "bridge De-Associate of a VSI left in INIT" },
@@ -1252,9 +1250,9 @@ static void scen_init_leftover(void)
 
 static void test_transition_table(void **state)
 {
+	static const struct sm_desc m = { "station", NST, vdp_station_transition_legal, vdp_station_state_name };
+
 	(void)state;
-	bool row[NST][NST] = { { false } };
-	size_t n_legal = 0, n_seen = 0;
 
 	memset(seen, 0, sizeof(seen));
 	scen_lifecycle();
@@ -1266,38 +1264,11 @@ static void test_transition_table(void **state)
 	scen_deassoc_answers();
 	scen_init_leftover();
 
-	for (size_t k = 0; k < sizeof(st_rows) / sizeof(st_rows[0]); k++) {
-		uint8_t f = st_rows[k].from, t = st_rows[k].to;
-		if (!vdp_station_transition_legal(f, t) || row[f][t])
-			fail_msg("row %s -> %s: not in the table or twice", vdp_station_state_name(f),
-				 vdp_station_state_name(t));
-		row[f][t] = true;
-		if (!seen[f][t])
-			fail_msg("not reached: %s -> %s (%s)", vdp_station_state_name(f),
-				 vdp_station_state_name(t), st_rows[k].how);
-	}
-	for (uint8_t f = 0; f < NST; f++)
-		for (uint8_t t = 0; t < NST; t++) {
-			if (vdp_station_transition_legal(f, t)) {
-				n_legal++;
-				if (!row[f][t])
-					fail_msg("legal but not listed: %s -> %s", vdp_station_state_name(f),
-						 vdp_station_state_name(t));
-			}
-			if (seen[f][t]) {
-				n_seen++;
-				if (!vdp_station_transition_legal(f, t))
-					fail_msg("made but illegal: %s -> %s", vdp_station_state_name(f),
-						 vdp_station_state_name(t));
-			}
-		}
-	assert_int_equal(n_legal, sizeof(st_rows) / sizeof(st_rows[0]));
-	assert_int_equal(n_seen, n_legal);
+	sm_check_table(&m, st_rows, sizeof(st_rows) / sizeof(st_rows[0]), &seen[0][0]);
 	/* Out of range never passes. */
 	assert_false(vdp_station_transition_legal(NST, S(INIT)));
 	assert_false(vdp_station_transition_legal(S(END), NST));
 	assert_false(vdp_station_transition_legal(0xff, 0xff));
-	print_message("station: %zu legal transitions of %d x %d, all reached\n", n_legal, NST, NST);
 }
 
 /* An illegal transition: logged with VSIID and state names, counted, the
