@@ -29,14 +29,43 @@ assert_eq "$(vbr_vsi ${U}002 '.filters[0].vid')" 10 "relearned VSI keeps VID 10"
 for i in 1 2 3; do vdp_listed st eth0 ${U}00$i assoc || fail "lldpad lost VSI $i over the restart"; done
 pass "lldpad kept all VSIs over the bridge restart"
 
-vbr vsi deassoc ${U}002 >/dev/null || fail "vsi deassoc"
 st_gone() { ! vdp_listed st eth0 "$1" assoc; }
-wait_for 5 "lldpad removes VSI 2 after the bridge's De-Associate" st_gone ${U}002
-pass "bridge-initiated De-Associate: lldpad removed VSI 2 in $WAITED_MS ms"
+# readmitted U A0: the bridge admitted U again (admitted counter past A0; keep-alives of
+# VSIs it still has are not admissions) and lldpad still has it.
+readmitted() { [ "$(vbr_counter .vdp.admitted)" -gt "$2" ] && vbr_has_vsi "$1" assoc && ! st_gone "$1"; }
+gone_or_readmitted() { st_gone "$1" || readmitted "$1" "$2"; }
+# deassoc_reaches_lldpad U: the bridge de-associates U until lldpad removes it.
+# lldpad keeps one ULPDU per interface for 2 ms and drops a second one arriving
+# meanwhile (openlldp.md section 9, item 1), so a De-Associate that lands next to
+# the response to one of its keep-alives (every 330 ms per VSI here) is lost; lldpad
+# keeps U, its next keep-alive is admitted as a new Associate, and both ends agree
+# again.  That is lldpad's bug, not ours: repeat, at most 5 times, and report it.
+deassoc_reaches_lldpad()
+{
+	local u=$1 try a0
+	for try in 1 2 3 4 5; do
+		a0=$(vbr_counter .vdp.admitted)
+		vbr vsi deassoc "$u" >/dev/null || fail "vsi deassoc $u"
+		wait_for 5 "lldpad removes $u, or the bridge admits it again" gone_or_readmitted "$u" "$a0"
+		if st_gone "$u"; then
+			DEASSOC_TRIES=$try
+			return 0
+		fi
+		info "lldpad lost the De-Associate of $u (try $try); the bridge admitted its next keep-alive"
+	done
+	fail "lldpad kept $u after 5 bridge De-Associates"
+}
+
+bd0=$(vbr_counter '.ports[0].bridge.bridge_deassoc') to0=$(vbr_counter '.ports[0].bridge.timeouts')
+deassoc_reaches_lldpad ${U}002
+pass "bridge-initiated De-Associate: lldpad removed VSI 2 in $WAITED_MS ms (De-Associates sent: $DEASSOC_TRIES)"
 wait_for 5 "bridge forgets VSI 2" vbr_no_vsi ${U}002
 vdp_listed st eth0 ${U}001 assoc && vdp_listed st eth0 ${U}003 assoc || fail "other VSIs lost"
 pass "VSIs 1 and 3 untouched"
-assert_eq "$(vbr_counter '.ports[0].bridge.bridge_deassoc')" 1 "bridge De-Associates counted"
+# A keep-alive that crossed the De-Associate is admitted and then ends at toutKeepAlive,
+# which the bridge also counts as a De-Associate it sent.
+assert_eq "$(($(vbr_counter '.ports[0].bridge.bridge_deassoc') - bd0))" \
+	"$((DEASSOC_TRIES + $(vbr_counter '.ports[0].bridge.timeouts') - to0))" "bridge De-Associates counted"
 
 # Flush: the bridge de-associates VSIs 1 and 3 in two ECPDUs, ack-paced,
 # arriving at lldpad well under 2 ms apart.  lldpad (Debian 1.1) keeps one
@@ -53,12 +82,11 @@ left=$(st_set)
 n=$(printf '%s' "$left" | wc -w)
 info "after flush: $WAIT_OUT"
 pass "vsi flush: lldpad removed $((2 - n)) of 2 VSIs, both ends agree after $WAITED_MS ms (left: ${left:-none})"
-# One at a time, a bridge De-Associate always reaches lldpad.
-for u in $left; do
-	vbr vsi deassoc "$u" >/dev/null || fail "vsi deassoc $u"
-	wait_for 5 "lldpad removes $u" st_gone "$u"
-done
-wait_for 5 "lldpad and vdp-bridge agree at the end" agree
-assert_eq "$(st_set)" "" "lldpad VSIs at the end"
-assert_eq "$(br_set)" "" "bridge VSIs at the end"
+for u in $left; do deassoc_reaches_lldpad "$u"; done
+# A keep-alive lldpad sent just before a De-Associate reached it is admitted by the
+# bridge after lldpad dropped the VSI; nothing refreshes it then, and the bridge's
+# toutKeepAlive (1.5 x (327 ms + 7 x 164 ms) = 2.2 s here) ends it.
+none_left() { agree && [ -z "$(st_set)" ]; }
+wait_for 5 "no associated VSI at either end" none_left
+pass "no VSI left at either end after $WAITED_MS ms (bridge keep-alive timeouts: $(vbr_counter '.ports[0].bridge.timeouts'))"
 done_ok
