@@ -10,6 +10,7 @@
 
 #include "codec.h"
 #include "nl_parse.h"
+#include "vdp_text.h"
 
 #define HDRLEN 16		/* struct nlmsghdr */
 #define IFILEN 16		/* struct ifinfomsg */
@@ -749,33 +750,21 @@ int nlp_parse_link(const void *buf, size_t len, struct nlp_link *l)
 
 void nlp_uuid_format(const uint8_t u[NLP_UUID_LEN], char out[37])
 {
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7],
-		 u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+	vdp_txt_uuid_format(u, out);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
+/* Stricter than vdp_txt_uuid_parse: a dash only where 8-4-4-4-12 puts it,
+ * between two octets. */
 bool nlp_uuid_parse(const char *s, uint8_t u[NLP_UUID_LEN])
 {
-	int n = 0;
+	size_t dashes = 0;
+
 	for (size_t i = 0; s[i]; i++) {
-		if (s[i] == '-' && (i == 8 || i == 13 || i == 18 || i == 23))
+		if (s[i] != '-')
 			continue;
-		int hi = hexval(s[i]), lo = s[i + 1] ? hexval(s[i + 1]) : -1;
-		if (hi < 0 || lo < 0 || n >= NLP_UUID_LEN)
+		if ((i != 8 && i != 13 && i != 18 && i != 23) || (i - dashes) % 2)
 			return false;
-		u[n++] = (uint8_t)(hi << 4 | lo);
-		i++;
+		dashes++;
 	}
-	return n == NLP_UUID_LEN;
+	return vdp_txt_uuid_parse(s, u) == 0;
 }

@@ -16,6 +16,7 @@
 #include "codec.h"
 #include "nl_parse.h"
 #include "qbh.h"
+#include "vdp_text.h"
 
 static struct qbh_counters counters;
 
@@ -131,17 +132,6 @@ int qbh_target(const char *sysfs, const char *dev, char pf[16], int32_t *vf)
 	return -ENODEV;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int qbh_host_uuid(const char *path, uint8_t out[16])
 {
 	char buf[64];
@@ -154,15 +144,9 @@ int qbh_host_uuid(const char *path, uint8_t out[16])
 	fclose(f);
 	buf[n] = 0;
 	/* machine-id(5): 32 lower-case hex digits and a newline */
-	for (size_t i = 0; i < 16; i++) {
-		int hi = hexval(buf[2 * i]), lo = hi < 0 ? -1 : hexval(buf[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	if (buf[32] && buf[32] != '\n')
-		return -EINVAL;
-	return 0;
+	if (n > 32 && buf[32] == '\n')
+		buf[32] = 0;
+	return vdp_txt_hex16_parse(buf, out);
 }
 
 static void describe(const struct qbh_req *r, struct qbh_result *res)

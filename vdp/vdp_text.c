@@ -19,8 +19,10 @@ static int hexval(int c)
 	return -1;
 }
 
+/* 32 hex digits (dashes skipped when allowed); out is written only on success. */
 static int hex16_parse(const char *s, bool dashes, uint8_t out[16])
 {
+	uint8_t tmp[16];
 	int n = 0;
 
 	for (; *s; s++) {
@@ -32,22 +34,25 @@ static int hex16_parse(const char *s, bool dashes, uint8_t out[16])
 		if (v < 0 || n >= 32)
 			return -EINVAL;
 		if (n % 2 == 0)
-			out[n / 2] = (uint8_t)(v << 4);
+			tmp[n / 2] = (uint8_t)(v << 4);
 		else
-			out[n / 2] |= (uint8_t)v;
+			tmp[n / 2] |= (uint8_t)v;
 		n++;
 	}
-	return n == 32 ? 0 : -EINVAL;
+	if (n != 32)
+		return -EINVAL;
+	memcpy(out, tmp, 16);
+	return 0;
 }
 
 int vdp_txt_uuid_parse(const char *s, uint8_t out[16])
 {
-	uint8_t tmp[16];
+	return hex16_parse(s, true, out);
+}
 
-	if (hex16_parse(s, true, tmp) < 0)
-		return -EINVAL;
-	memcpy(out, tmp, 16);
-	return 0;
+int vdp_txt_hex16_parse(const char *s, uint8_t out[16])
+{
+	return hex16_parse(s, false, out);
 }
 
 void vdp_txt_uuid_format(const uint8_t u[16], char out[VDP_TXT_UUID_LEN])
@@ -245,7 +250,7 @@ int vdp_txt_vsiid_parse(uint8_t fmt, const char *s, uint8_t out[VDP_VSIID_LEN])
 			return -EINVAL;
 		break;
 	case VDP_VSIID_LOCAL:
-		if (hex16_parse(s, false, tmp) < 0)
+		if (vdp_txt_hex16_parse(s, tmp) < 0)
 			return -EINVAL;
 		break;
 	case VDP_VSIID_UUID:

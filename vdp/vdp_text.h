@@ -20,6 +20,8 @@
 /* 32 hex digits, dashes anywhere optional (vdptool accepts both). */
 int vdp_txt_uuid_parse(const char *s, uint8_t out[16]);
 void vdp_txt_uuid_format(const uint8_t in[16], char out[VDP_TXT_UUID_LEN]);
+/* Exactly 32 hex digits, no dashes (a "local" VSIID, /etc/machine-id). */
+int vdp_txt_hex16_parse(const char *s, uint8_t out[16]);
 
 /* Manager ID (16 octets, 41.2.3):
  *   a number 0..255 (decimal or 0x hex) -> that octet first, rest zero: what
