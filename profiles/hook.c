@@ -11,20 +11,6 @@
 
 #include "profiles/hook.h"
 
-static int hfail(struct reg_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int hfail(struct reg_err *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 static void note(struct reg_hook_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void note(struct reg_hook_result *res, const char *fmt, ...)
@@ -93,9 +79,9 @@ static void uplink_of(const char *dev, char *out, size_t len)
 static int fill_ids(struct reg_hook_action *a, const char *id, const char *mac, struct reg_err *err)
 {
 	if (reg_uuid_canon(id, a->b.iface_id) < 0)
-		return hfail(err, "%s: interface-id '%s' is not a UUID", a->what, id);
+		return reg_fail(err, -EINVAL, "%s: interface-id '%s' is not a UUID", a->what, id);
 	if (a->op == REG_HOOK_BIND && reg_mac_parse(mac, a->b.mac) < 0)
-		return hfail(err, "%s: MAC '%s' is not aa:bb:cc:dd:ee:ff", a->what, mac);
+		return reg_fail(err, -EINVAL, "%s: MAC '%s' is not aa:bb:cc:dd:ee:ff", a->what, mac);
 	return 0;
 }
 
@@ -108,9 +94,9 @@ static int parse_network(xmlNodePtr root, const char *net, enum reg_hook_op op, 
 	int rc;
 
 	if (strcmp((const char *)root->name, "hookData"))
-		return hfail(err, "network hook: root element is <%s>, expected <hookData>", root->name);
+		return reg_fail(err, -EINVAL, "network hook: root element is <%s>, expected <hookData>", root->name);
 	if (!port)
-		return hfail(err, "network %s: no <networkport> in the hook data", net);
+		return reg_fail(err, -EINVAL, "network %s: no <networkport> in the hook data", net);
 	vp = child(port, "virtualport");
 	par = child(vp, "parameters");
 	attr(par, "instanceid", id, sizeof(id));
@@ -132,8 +118,8 @@ static int parse_network(xmlNodePtr root, const char *net, enum reg_hook_op op, 
 		return rc;
 	uplink_of(dev, a.b.uplink, sizeof(a.b.uplink));
 	if (op == REG_HOOK_BIND && !a.b.uplink[0])
-		return hfail(err, "%s: <plug> names no device", a.what);
-	return push(res, &a) < 0 ? hfail(err, "out of memory") : 0;
+		return reg_fail(err, -EINVAL, "%s: <plug> names no device", a.what);
+	return push(res, &a) < 0 ? reg_fail(err, -EINVAL, "out of memory") : 0;
 }
 
 static int parse_domain(xmlNodePtr root, const char *dom, enum reg_hook_op op, struct reg_hook_result *res,
@@ -142,7 +128,7 @@ static int parse_domain(xmlNodePtr root, const char *dom, enum reg_hook_op op, s
 	xmlNodePtr devs = child(root, "devices");
 
 	if (strcmp((const char *)root->name, "domain"))
-		return hfail(err, "qemu hook: root element is <%s>, expected <domain>", root->name);
+		return reg_fail(err, -EINVAL, "qemu hook: root element is <%s>, expected <domain>", root->name);
 	for (xmlNodePtr ifc = devs ? devs->children : NULL; ifc; ifc = ifc->next) {
 		char type[32], id[80], alias[80], mac[32], src[64], tgt[64];
 		struct reg_hook_action a = { .op = op };
@@ -175,11 +161,11 @@ static int parse_domain(xmlNodePtr root, const char *dom, enum reg_hook_op op, s
 		attr(child(ifc, "target"), "dev", tgt, sizeof(tgt));
 		uplink_of(src, a.b.uplink, sizeof(a.b.uplink));
 		if (op == REG_HOOK_BIND && !a.b.uplink[0])
-			return hfail(err, "%s: <source> names no device", a.what);
+			return reg_fail(err, -EINVAL, "%s: <source> names no device", a.what);
 		if (strlen(tgt) < sizeof(a.b.dev))
 			memcpy(a.b.dev, tgt, strlen(tgt) + 1);
 		if (push(res, &a) < 0)
-			return hfail(err, "out of memory");
+			return reg_fail(err, -EINVAL, "out of memory");
 	}
 	return 0;
 }
@@ -208,9 +194,9 @@ int reg_hook_parse(const char *object, int argc, char *const argv[], const char 
 	else if (!strcmp(object, "qemu"))
 		network = false;
 	else
-		return hfail(err, "hook object '%s' unknown (network, qemu)", object);
+		return reg_fail(err, -EINVAL, "hook object '%s' unknown (network, qemu)", object);
 	if (argc < 2)
-		return hfail(err, "%s hook: expected arguments NAME OPERATION [SUB-OP EXTRA]", object);
+		return reg_fail(err, -EINVAL, "%s hook: expected arguments NAME OPERATION [SUB-OP EXTRA]", object);
 	if (network) {
 		if (!strcmp(argv[1], "port-created"))
 			op = REG_HOOK_BIND;
@@ -225,7 +211,7 @@ int reg_hook_parse(const char *object, int argc, char *const argv[], const char 
 	if (!op)
 		return 0;
 	if (len > (1u << 24))
-		return hfail(err, "%s hook: XML of %zu bytes is too large", object, len);
+		return reg_fail(err, -EINVAL, "%s hook: XML of %zu bytes is too large", object, len);
 	/* No network access, no entity expansion: the input is libvirt's, but
 	 * this runs as root. */
 	doc = xmlReadMemory(xml, (int)len, "stdin", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
@@ -235,7 +221,7 @@ int reg_hook_parse(const char *object, int argc, char *const argv[], const char 
 
 		snprintf(msg, sizeof(msg), "%s", xe && xe->message ? xe->message : "empty input");
 		msg[strcspn(msg, "\n")] = 0;
-		return hfail(err, "%s hook %s %s: XML on stdin does not parse: line %d: %s", object, argv[0], argv[1],
+		return reg_fail(err, -EINVAL, "%s hook %s %s: XML on stdin does not parse: line %d: %s", object, argv[0], argv[1],
 			     xe ? xe->line : 0, msg);
 	}
 	if (network)

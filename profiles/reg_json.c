@@ -1,25 +1,10 @@
 /* Registry entries <-> JSON (see reg_json.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "profiles/reg_json.h"
-
-static int jfail(struct reg_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int jfail(struct reg_err *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 static int cpy(char *dst, size_t n, const char *src, const char *key, struct reg_err *err)
 {
@@ -28,7 +13,7 @@ static int cpy(char *dst, size_t n, const char *src, const char *key, struct reg
 		return 0;
 	}
 	if (strlen(src) >= n)
-		return jfail(err, "\"%s\" is longer than %zu characters", key, n - 1);
+		return reg_fail(err, -EINVAL, "\"%s\" is longer than %zu characters", key, n - 1);
 	memcpy(dst, src, strlen(src) + 1);
 	return 0;
 }
@@ -36,7 +21,7 @@ static int cpy(char *dst, size_t n, const char *src, const char *key, struct reg
 static int range(json_int_t v, json_int_t max, const char *key, struct reg_err *err)
 {
 	if (v < 0 || v > max)
-		return jfail(err, "\"%s\" %lld out of range 0..%lld", key, (long long)v, (long long)max);
+		return reg_fail(err, -EINVAL, "\"%s\" %lld out of range 0..%lld", key, (long long)v, (long long)max);
 	return 0;
 }
 
@@ -44,13 +29,13 @@ static int origin(const char *s, enum reg_origin *o, struct reg_err *err)
 {
 	*o = REG_ORIGIN_RUNTIME;
 	if (s && reg_origin_parse(s, o) < 0)
-		return jfail(err, "\"origin\" '%s' is not runtime, config or learned", s);
+		return reg_fail(err, -EINVAL, "\"origin\" '%s' is not runtime, config or learned", s);
 	return 0;
 }
 
 static int unpack_fail(json_error_t *je, const char *what, struct reg_err *err)
 {
-	return jfail(err, "%s: %s", what, je->text);
+	return reg_fail(err, -EINVAL, "%s: %s", what, je->text);
 }
 
 json_t *reg_profile_to_json(const struct reg_profile *p)
@@ -80,7 +65,7 @@ int reg_profile_from_json(json_t *j, struct reg_profile *p, struct reg_err *err)
 			   &fmt, "profileid", &pid, "vlan", &vlan, "origin", &org))
 		return unpack_fail(&je, "profile", err);
 	if (reg_vport_parse(type, &p->type) < 0)
-		return jfail(err, "profile '%s': \"type\" '%s' is not 802.1Qbg or 802.1Qbh", name, type);
+		return reg_fail(err, -EINVAL, "profile '%s': \"type\" '%s' is not 802.1Qbg or 802.1Qbh", name, type);
 	if (cpy(p->name, sizeof(p->name), name, "name", err) || range(mgrid, 0xff, "mgrid", err) ||
 	    range(typeid, 0xffffff, "typeid", err) || range(ver, 0xff, "typeidver", err) ||
 	    range(fmt, 4, "filter_fmt", err) || range(vlan, REG_VLAN_MAX, "vlan", err) ||
@@ -110,7 +95,7 @@ int reg_uplink_from_json(json_t *j, struct reg_uplink *u, struct reg_err *err)
 			   &mode, "origin", &org))
 		return unpack_fail(&je, "uplink", err);
 	if (reg_mode_parse(mode, &u->mode) < 0)
-		return jfail(err, "uplink %s: \"mode\" '%s' is not vepa, private or passthrough", dev, mode);
+		return reg_fail(err, -EINVAL, "uplink %s: \"mode\" '%s' is not vepa, private or passthrough", dev, mode);
 	if (cpy(u->dev, sizeof(u->dev), dev, "dev", err) ||
 	    cpy(u->physnet, sizeof(u->physnet), pn, "physnet", err) || origin(org, &u->origin, err))
 		return -EINVAL;
@@ -211,7 +196,7 @@ int reg_binding_from_json(json_t *j, struct reg_binding *b, struct reg_err *err)
 			   &mac, "uplink", &up, "origin", &org))
 		return unpack_fail(&je, "binding", err);
 	if (reg_mac_parse(mac, b->mac) < 0)
-		return jfail(err, "binding %s: \"mac\" '%s' is not aa:bb:cc:dd:ee:ff", id, mac);
+		return reg_fail(err, -EINVAL, "binding %s: \"mac\" '%s' is not aa:bb:cc:dd:ee:ff", id, mac);
 	if (cpy(b->iface_id, sizeof(b->iface_id), id, "iface_id", err) || cpy(b->dev, sizeof(b->dev), dev, "dev", err) ||
 	    cpy(b->uplink, sizeof(b->uplink), up, "uplink", err) || origin(org, &b->origin, err))
 		return -EINVAL;

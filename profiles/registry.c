@@ -37,10 +37,7 @@ struct reg {
 	void *change_ctx;
 };
 
-static int fail(struct reg_err *err, int e, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct reg_err *err, int e, const char *fmt, ...)
+int reg_fail(struct reg_err *err, int e, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -558,7 +555,7 @@ static int check_config_origin(const char *what, const char *name, enum reg_orig
 			       enum reg_origin want, struct reg_err *err)
 {
 	if (have == REG_ORIGIN_CONFIG && want != REG_ORIGIN_CONFIG)
-		return fail(err, -EPERM, "%s '%s' is defined in the configuration file; change it there",
+		return reg_fail(err, -EPERM, "%s '%s' is defined in the configuration file; change it there",
 			    what, name);
 	return 0;
 }
@@ -568,40 +565,40 @@ static int validate_profile(const struct reg_profile *p, struct reg_profile *out
 	size_t pl;
 
 	if (!reg_name_valid(p->name))
-		return fail(err, -EINVAL, "profile name '%.*s' invalid: 1-63 characters of A-Z a-z 0-9 . _ : -",
+		return reg_fail(err, -EINVAL, "profile name '%.*s' invalid: 1-63 characters of A-Z a-z 0-9 . _ : -",
 			    REG_NAME_MAX, p->name);
 	if (p->vlan > REG_VLAN_MAX)
-		return fail(err, -EINVAL, "profile '%s': vlan %u out of range 0..%u", p->name, p->vlan,
+		return reg_fail(err, -EINVAL, "profile '%s': vlan %u out of range 0..%u", p->name, p->vlan,
 			    REG_VLAN_MAX);
 	pl = strnlen(p->profileid, sizeof(p->profileid));
 	*out = *p;
 	switch (p->type) {
 	case REG_VPORT_QBG:
 		if (pl)
-			return fail(err, -EINVAL, "profile '%s': profileid is an 802.1Qbh parameter", p->name);
+			return reg_fail(err, -EINVAL, "profile '%s': profileid is an 802.1Qbh parameter", p->name);
 		if (p->typeid > 0xffffff)
-			return fail(err, -EINVAL, "profile '%s': typeid %u out of range (24 bits, <= 16777215)",
+			return reg_fail(err, -EINVAL, "profile '%s': typeid %u out of range (24 bits, <= 16777215)",
 				    p->name, p->typeid);
 		if (!p->filter_fmt)
 			out->filter_fmt = FILTER_FMT_DEFAULT;
 		else if (p->filter_fmt > 4)
-			return fail(err, -EINVAL, "profile '%s': filter format %u unknown (1 vid, 2 mac-vid, 3 group-vid, 4 group-mac-vid)",
+			return reg_fail(err, -EINVAL, "profile '%s': filter format %u unknown (1 vid, 2 mac-vid, 3 group-vid, 4 group-mac-vid)",
 				    p->name, p->filter_fmt);
 		return 0;
 	case REG_VPORT_QBH:
 		if (pl == 0 || pl > REG_QBH_PROFILEID_MAX)
-			return fail(err, -EINVAL, "profile '%s': 802.1Qbh profileid must be 1..%d characters",
+			return reg_fail(err, -EINVAL, "profile '%s': 802.1Qbh profileid must be 1..%d characters",
 				    p->name, REG_QBH_PROFILEID_MAX);
 		for (size_t i = 0; i < pl; i++)
 			if (!isgraph((unsigned char)p->profileid[i]))
-				return fail(err, -EINVAL, "profile '%s': profileid has a non-printable or space character",
+				return reg_fail(err, -EINVAL, "profile '%s': profileid has a non-printable or space character",
 					    p->name);
 		if (p->mgrid || p->typeid || p->typeidver || p->filter_fmt)
-			return fail(err, -EINVAL, "profile '%s': managerid/typeid/typeidversion/filter are 802.1Qbg parameters",
+			return reg_fail(err, -EINVAL, "profile '%s': managerid/typeid/typeidversion/filter are 802.1Qbg parameters",
 				    p->name);
 		return 0;
 	}
-	return fail(err, -EINVAL, "profile '%s': type must be 802.1Qbg or 802.1Qbh", p->name);
+	return reg_fail(err, -EINVAL, "profile '%s': type must be 802.1Qbg or 802.1Qbh", p->name);
 }
 
 int reg_profile_add(struct reg *reg, const struct reg_profile *p, struct reg_err *err)
@@ -611,12 +608,12 @@ int reg_profile_add(struct reg *reg, const struct reg_profile *p, struct reg_err
 
 	np = malloc(sizeof(*np));
 	if (!np)
-		return fail(err, -ENOMEM, "out of memory");
+		return reg_fail(err, -ENOMEM, "out of memory");
 	rc = validate_profile(p, np, err);
 	if (rc == 0 && reg_map_get(&reg->profiles, np->name))
-		rc = fail(err, -EEXIST, "profile '%s' already exists", np->name);
+		rc = reg_fail(err, -EEXIST, "profile '%s' already exists", np->name);
 	if (rc == 0 && (rc = reg_map_put(&reg->profiles, np->name, np)) < 0)
-		fail(err, rc, "out of memory");
+		reg_fail(err, rc, "out of memory");
 	if (rc < 0) {
 		free(np);
 		return rc;
@@ -631,7 +628,7 @@ int reg_profile_set(struct reg *reg, const struct reg_profile *p, struct reg_err
 	int rc;
 
 	if (!cur)
-		return fail(err, -ENOENT, "profile '%.*s' does not exist", REG_NAME_MAX, p->name);
+		return reg_fail(err, -ENOENT, "profile '%.*s' does not exist", REG_NAME_MAX, p->name);
 	if ((rc = check_config_origin("profile", cur->name, cur->origin, p->origin, err)) < 0)
 		return rc;
 	if ((rc = validate_profile(p, &np, err)) < 0)
@@ -650,13 +647,13 @@ int reg_profile_del(struct reg *reg, const char *name, struct reg_err *err)
 	int rc = 0;
 
 	if (!p)
-		return fail(err, -ENOENT, "profile '%s' does not exist", name);
+		return reg_fail(err, -ENOENT, "profile '%s' does not exist", name);
 	if ((rc = check_config_origin("profile", name, p->origin, REG_ORIGIN_RUNTIME, err)) < 0)
 		return rc;
 	nets = reg_networks(reg, &n);
 	for (size_t i = 0; i < n && !rc; i++)
 		if (!strcmp(nets[i]->profile, name))
-			rc = fail(err, -EBUSY, "profile '%s' is used by network '%s'", name, nets[i]->name);
+			rc = reg_fail(err, -EBUSY, "profile '%s' is used by network '%s'", name, nets[i]->name);
 	free(nets);
 	if (rc)
 		return rc;
@@ -677,9 +674,9 @@ int reg_profile_del(struct reg *reg, const char *name, struct reg_err *err)
 static int validate_uplink(const struct reg_uplink *u, struct reg_err *err)
 {
 	if (!ifname_valid(u->dev))
-		return fail(err, -EINVAL, "uplink device name '%.*s' invalid", IFNAMSIZ, u->dev);
+		return reg_fail(err, -EINVAL, "uplink device name '%.*s' invalid", IFNAMSIZ, u->dev);
 	if (!reg_name_valid(u->physnet))
-		return fail(err, -EINVAL, "uplink %s: physical network name '%.*s' invalid", u->dev,
+		return reg_fail(err, -EINVAL, "uplink %s: physical network name '%.*s' invalid", u->dev,
 			    REG_NAME_MAX, u->physnet);
 	switch (u->mode) {
 	case REG_MODE_VEPA:
@@ -687,7 +684,7 @@ static int validate_uplink(const struct reg_uplink *u, struct reg_err *err)
 	case REG_MODE_PASSTHROUGH:
 		return 0;
 	}
-	return fail(err, -EINVAL, "uplink %s: mode must be vepa, private or passthrough", u->dev);
+	return reg_fail(err, -EINVAL, "uplink %s: mode must be vepa, private or passthrough", u->dev);
 }
 
 /* Keeps the invariant of registry.h: every bound and attached interface-id
@@ -713,7 +710,7 @@ static int check_pairs(const struct reg *reg, const char *uplink, const char *up
 		up_pn = uplink ? uplink_physnet : (u ? u->physnet : "");
 		net_pn = network ? net_physnet : (net ? net->physnet : "");
 		if (strcmp(up_pn, net_pn))
-			rc = fail(err, -EBUSY,
+			rc = reg_fail(err, -EBUSY,
 				  "interface %s is bound on %s (physical network '%s') and attached to network '%s' (physical network '%s')",
 				  b->iface_id, b->uplink, up_pn, a->network, net_pn);
 	}
@@ -729,14 +726,14 @@ int reg_uplink_add(struct reg *reg, const struct reg_uplink *u, struct reg_err *
 	if ((rc = validate_uplink(u, err)) < 0)
 		return rc;
 	if (reg_map_get(&reg->uplinks, u->dev))
-		return fail(err, -EEXIST, "uplink %s already exists", u->dev);
+		return reg_fail(err, -EEXIST, "uplink %s already exists", u->dev);
 	nu = malloc(sizeof(*nu));
 	if (!nu)
-		return fail(err, -ENOMEM, "out of memory");
+		return reg_fail(err, -ENOMEM, "out of memory");
 	*nu = *u;
 	if (reg_map_put(&reg->uplinks, nu->dev, nu) < 0) {
 		free(nu);
-		return fail(err, -ENOMEM, "out of memory");
+		return reg_fail(err, -ENOMEM, "out of memory");
 	}
 	changed(reg, REG_KIND_UPLINK, nu->dev, nu);
 	return 0;
@@ -748,7 +745,7 @@ int reg_uplink_set(struct reg *reg, const struct reg_uplink *u, struct reg_err *
 	int rc;
 
 	if (!cur)
-		return fail(err, -ENOENT, "uplink %.*s does not exist", IFNAMSIZ, u->dev);
+		return reg_fail(err, -ENOENT, "uplink %.*s does not exist", IFNAMSIZ, u->dev);
 	if ((rc = check_config_origin("uplink", cur->dev, cur->origin, u->origin, err)) < 0)
 		return rc;
 	if ((rc = validate_uplink(u, err)) < 0)
@@ -769,13 +766,13 @@ int reg_uplink_del(struct reg *reg, const char *dev, struct reg_err *err)
 	int rc;
 
 	if (!u)
-		return fail(err, -ENOENT, "uplink %s does not exist", dev);
+		return reg_fail(err, -ENOENT, "uplink %s does not exist", dev);
 	if ((rc = check_config_origin("uplink", dev, u->origin, REG_ORIGIN_RUNTIME, err)) < 0)
 		return rc;
 	bs = reg_bindings(reg, &n);
 	for (size_t i = 0; i < n && !rc; i++)
 		if (!strcmp(bs[i]->uplink, dev))
-			rc = fail(err, -EBUSY, "uplink %s has interface %s bound", dev, bs[i]->iface_id);
+			rc = reg_fail(err, -EBUSY, "uplink %s has interface %s bound", dev, bs[i]->iface_id);
 	free(bs);
 	if (rc)
 		return rc;
@@ -799,23 +796,23 @@ static int validate_network(const struct reg *reg, const struct reg_network *n, 
 
 	*out = *n;
 	if (!reg_name_valid(n->name))
-		return fail(err, -EINVAL, "network name '%.*s' invalid: 1-63 characters of A-Z a-z 0-9 . _ : -",
+		return reg_fail(err, -EINVAL, "network name '%.*s' invalid: 1-63 characters of A-Z a-z 0-9 . _ : -",
 			    REG_NAME_MAX, n->name);
 	if (n->uuid[0] && reg_uuid_canon(n->uuid, out->uuid) < 0)
-		return fail(err, -EINVAL, "network '%s': uuid '%.*s' is not a UUID", n->name,
+		return reg_fail(err, -EINVAL, "network '%s': uuid '%.*s' is not a UUID", n->name,
 			    REG_UUID_STRLEN + 1, n->uuid);
 	if (out->uuid[0] && (other = reg_map_get(&reg->net_uuids, out->uuid)) &&
 	    strcmp(other->name, n->name))
-		return fail(err, -EEXIST, "network '%s': uuid %s is already network '%s'", n->name,
+		return reg_fail(err, -EEXIST, "network '%s': uuid %s is already network '%s'", n->name,
 			    out->uuid, other->name);
 	if (!reg_name_valid(n->physnet))
-		return fail(err, -EINVAL, "network '%s': physical network name '%.*s' invalid", n->name,
+		return reg_fail(err, -EINVAL, "network '%s': physical network name '%.*s' invalid", n->name,
 			    REG_NAME_MAX, n->physnet);
 	if (!reg_map_get(&reg->profiles, n->profile))
-		return fail(err, -ENOENT, "network '%s': profile '%.*s' does not exist", n->name,
+		return reg_fail(err, -ENOENT, "network '%s': profile '%.*s' does not exist", n->name,
 			    REG_NAME_MAX, n->profile);
 	if (n->vlan > REG_VLAN_MAX)
-		return fail(err, -EINVAL, "network '%s': vlan %u out of range 0..%u", n->name, n->vlan,
+		return reg_fail(err, -EINVAL, "network '%s': vlan %u out of range 0..%u", n->name, n->vlan,
 			    REG_VLAN_MAX);
 	return 0;
 }
@@ -826,15 +823,15 @@ int reg_network_add(struct reg *reg, const struct reg_network *n, struct reg_err
 	int rc;
 
 	if (!nn)
-		return fail(err, -ENOMEM, "out of memory");
+		return reg_fail(err, -ENOMEM, "out of memory");
 	rc = validate_network(reg, n, nn, err);
 	if (rc == 0 && reg_map_get(&reg->networks, nn->name))
-		rc = fail(err, -EEXIST, "network '%s' already exists", nn->name);
+		rc = reg_fail(err, -EEXIST, "network '%s' already exists", nn->name);
 	if (rc == 0 && reg_map_put(&reg->networks, nn->name, nn) < 0)
-		rc = fail(err, -ENOMEM, "out of memory");
+		rc = reg_fail(err, -ENOMEM, "out of memory");
 	if (rc == 0 && nn->uuid[0] && reg_map_put(&reg->net_uuids, nn->uuid, nn) < 0) {
 		reg_map_del(&reg->networks, nn->name);
-		rc = fail(err, -ENOMEM, "out of memory");
+		rc = reg_fail(err, -ENOMEM, "out of memory");
 	}
 	if (rc < 0) {
 		free(nn);
@@ -850,7 +847,7 @@ int reg_network_set(struct reg *reg, const struct reg_network *n, struct reg_err
 	int rc;
 
 	if (!cur)
-		return fail(err, -ENOENT, "network '%.*s' does not exist", REG_NAME_MAX, n->name);
+		return reg_fail(err, -ENOENT, "network '%.*s' does not exist", REG_NAME_MAX, n->name);
 	if ((rc = check_config_origin("network", cur->name, cur->origin, n->origin, err)) < 0)
 		return rc;
 	if ((rc = validate_network(reg, n, &nn, err)) < 0)
@@ -875,7 +872,7 @@ int reg_network_del(struct reg *reg, const char *key, struct reg_err *err)
 	int rc = 0;
 
 	if (!n)
-		return fail(err, -ENOENT, "network '%s' does not exist", key);
+		return reg_fail(err, -ENOENT, "network '%s' does not exist", key);
 	if ((rc = check_config_origin("network", n->name, n->origin, REG_ORIGIN_RUNTIME, err)) < 0)
 		return rc;
 	{
@@ -883,7 +880,7 @@ int reg_network_del(struct reg *reg, const char *key, struct reg_err *err)
 
 		for (size_t i = 0; i < cnt && !rc; i++)
 			if (!strcmp(as[i]->network, n->name))
-				rc = fail(err, -EBUSY, "network '%s' has interface %s attached", n->name,
+				rc = reg_fail(err, -EBUSY, "network '%s' has interface %s attached", n->name,
 					  as[i]->iface_id);
 		free(as);
 	}
@@ -892,7 +889,7 @@ int reg_network_del(struct reg *reg, const char *key, struct reg_err *err)
 
 		for (size_t i = 0; i < cnt && !rc; i++)
 			if (!strcmp(ps[i]->network, n->name))
-				rc = fail(err, -EBUSY, "network '%s' still has port %s", n->name, ps[i]->uuid);
+				rc = reg_fail(err, -EBUSY, "network '%s' still has port %s", n->name, ps[i]->uuid);
 		free(ps);
 	}
 	if (rc)
@@ -920,21 +917,21 @@ int reg_port_add(struct reg *reg, const struct reg_port *p, struct reg_err *err)
 	char canon[REG_UUID_STRLEN + 1];
 
 	if (reg_uuid_canon(p->uuid, canon) < 0)
-		return fail(err, -EINVAL, "port '%.*s' is not a UUID", REG_UUID_STRLEN + 1, p->uuid);
+		return reg_fail(err, -EINVAL, "port '%.*s' is not a UUID", REG_UUID_STRLEN + 1, p->uuid);
 	if (!(n = reg_network_get(reg, p->network)))
-		return fail(err, -ENOENT, "port %s: network '%.*s' does not exist", canon, REG_NAME_MAX,
+		return reg_fail(err, -ENOENT, "port %s: network '%.*s' does not exist", canon, REG_NAME_MAX,
 			    p->network);
 	if (reg_map_get(&reg->ports, canon))
-		return fail(err, -EEXIST, "port %s already exists", canon);
+		return reg_fail(err, -EEXIST, "port %s already exists", canon);
 	np = malloc(sizeof(*np));
 	if (!np)
-		return fail(err, -ENOMEM, "out of memory");
+		return reg_fail(err, -ENOMEM, "out of memory");
 	*np = *p;
 	memcpy(np->uuid, canon, sizeof(np->uuid));
 	snprintf(np->network, sizeof(np->network), "%s", n->name);
 	if (reg_map_put(&reg->ports, np->uuid, np) < 0) {
 		free(np);
-		return fail(err, -ENOMEM, "out of memory");
+		return reg_fail(err, -ENOMEM, "out of memory");
 	}
 	changed(reg, REG_KIND_PORT, np->uuid, np);
 	return 0;
@@ -948,11 +945,11 @@ int reg_port_del(struct reg *reg, const char *uuid, struct reg_err *err)
 	int rc;
 
 	if (!p)
-		return fail(err, -ENOENT, "port '%s' does not exist", uuid);
+		return reg_fail(err, -ENOENT, "port '%s' does not exist", uuid);
 	if ((rc = check_config_origin("port", p->uuid, p->origin, REG_ORIGIN_RUNTIME, err)) < 0)
 		return rc;
 	if ((a = reg_map_get(&reg->port_used, p->uuid)))
-		return fail(err, -EBUSY, "port %s has interface %s attached", p->uuid, a->iface_id);
+		return reg_fail(err, -EBUSY, "port %s has interface %s attached", p->uuid, a->iface_id);
 	reg_map_del(&reg->ports, p->uuid);
 	memcpy(canon, p->uuid, sizeof(canon));
 	free(p);
@@ -968,7 +965,7 @@ static int physnet_meets(const struct reg *reg, const char *iface_id, const char
 	const struct reg_uplink *u = reg_map_get(&reg->uplinks, uplink);
 
 	if (u && n && strcmp(u->physnet, n->physnet))
-		return fail(err, -EINVAL,
+		return reg_fail(err, -EINVAL,
 			    "interface %s: uplink %s reaches physical network '%s' but network '%s' is on '%s'",
 			    iface_id, uplink, u->physnet, n->name, n->physnet);
 	return 0;
@@ -983,23 +980,23 @@ int reg_attach(struct reg *reg, const struct reg_attachment *a, struct reg_err *
 	int rc;
 
 	if (reg_uuid_canon(a->iface_id, id) < 0)
-		return fail(err, -EINVAL, "interface-id '%.*s' is not a UUID", REG_UUID_STRLEN + 1,
+		return reg_fail(err, -EINVAL, "interface-id '%.*s' is not a UUID", REG_UUID_STRLEN + 1,
 			    a->iface_id);
 	if (!(n = reg_network_get(reg, a->network)))
-		return fail(err, -ENOENT, "interface %s: network '%.*s' does not exist", id, REG_NAME_MAX,
+		return reg_fail(err, -ENOENT, "interface %s: network '%.*s' does not exist", id, REG_NAME_MAX,
 			    a->network);
 	if (a->port[0]) {
 		const struct reg_port *p = reg_port_get(reg, a->port);
 
 		if (!p)
-			return fail(err, -ENOENT, "interface %s: port '%.*s' does not exist", id,
+			return reg_fail(err, -ENOENT, "interface %s: port '%.*s' does not exist", id,
 				    REG_UUID_STRLEN + 1, a->port);
 		if (strcmp(p->network, n->name))
-			return fail(err, -EINVAL, "interface %s: port %s is on network '%s', not '%s'", id,
+			return reg_fail(err, -EINVAL, "interface %s: port %s is on network '%s', not '%s'", id,
 				    p->uuid, p->network, n->name);
 		user = reg_map_get(&reg->port_used, p->uuid);
 		if (user && strcmp(user->iface_id, id))
-			return fail(err, -EBUSY, "port %s is already used by interface %s", p->uuid,
+			return reg_fail(err, -EBUSY, "port %s is already used by interface %s", p->uuid,
 				    user->iface_id);
 		memcpy(port, p->uuid, sizeof(port));
 	}
@@ -1015,11 +1012,11 @@ int reg_attach(struct reg *reg, const struct reg_attachment *a, struct reg_err *
 	} else {
 		cur = calloc(1, sizeof(*cur));
 		if (!cur)
-			return fail(err, -ENOMEM, "out of memory");
+			return reg_fail(err, -ENOMEM, "out of memory");
 		memcpy(cur->iface_id, id, sizeof(id));
 		if (reg_map_put(&reg->attachments, cur->iface_id, cur) < 0) {
 			free(cur);
-			return fail(err, -ENOMEM, "out of memory");
+			return reg_fail(err, -ENOMEM, "out of memory");
 		}
 	}
 	/* A move to another network: reconcile_one reports (old, new). */
@@ -1040,9 +1037,9 @@ int reg_detach(struct reg *reg, const char *iface_id, struct reg_err *err)
 	int rc;
 
 	if (reg_uuid_canon(iface_id, id) < 0)
-		return fail(err, -EINVAL, "interface-id '%s' is not a UUID", iface_id);
+		return reg_fail(err, -EINVAL, "interface-id '%s' is not a UUID", iface_id);
 	if (!(a = reg_map_get(&reg->attachments, id)))
-		return fail(err, -ENOENT, "interface %s is not attached", id);
+		return reg_fail(err, -ENOENT, "interface %s is not attached", id);
 	if ((rc = check_config_origin("attachment", id, a->origin, REG_ORIGIN_RUNTIME, err)) < 0)
 		return rc;
 	if (a->port[0])
@@ -1073,22 +1070,22 @@ int reg_bind(struct reg *reg, const struct reg_binding *b, struct reg_err *err)
 	int rc;
 
 	if (reg_uuid_canon(b->iface_id, id) < 0)
-		return fail(err, -EINVAL, "interface-id '%.*s' is not a UUID", REG_UUID_STRLEN + 1,
+		return reg_fail(err, -EINVAL, "interface-id '%.*s' is not a UUID", REG_UUID_STRLEN + 1,
 			    b->iface_id);
 	/* dev may be unknown: libvirt's port-created hook runs before the
 	 * macvtap exists; the qemu start hook fills it in later. */
 	if (b->dev[0] && !ifname_valid(b->dev))
-		return fail(err, -EINVAL, "interface %s: device name '%.*s' invalid", id, IFNAMSIZ, b->dev);
+		return reg_fail(err, -EINVAL, "interface %s: device name '%.*s' invalid", id, IFNAMSIZ, b->dev);
 	reg_mac_format(b->mac, mac);
 	if (!mac_usable(b->mac))
-		return fail(err, -EINVAL, "interface %s: MAC %s is zero or a group address", id, mac);
+		return reg_fail(err, -EINVAL, "interface %s: MAC %s is zero or a group address", id, mac);
 	if (!reg_map_get(&reg->uplinks, b->uplink))
-		return fail(err, -ENOENT, "interface %s: uplink '%.*s' is not a registered host uplink", id,
+		return reg_fail(err, -ENOENT, "interface %s: uplink '%.*s' is not a registered host uplink", id,
 			    IFNAMSIZ, b->uplink);
 	mac_key(key, sizeof(key), b->uplink, b->mac);
 	other = reg_map_get(&reg->bind_macs, key);
 	if (other && strcmp(other->b.iface_id, id))
-		return fail(err, -EEXIST, "interface %s: MAC %s on %s is already bound to interface %s", id,
+		return reg_fail(err, -EEXIST, "interface %s: MAC %s on %s is already bound to interface %s", id,
 			    mac, b->uplink, other->b.iface_id);
 	cur = reg_map_get(&reg->bindings, id);
 	if (cur) {
@@ -1102,7 +1099,7 @@ int reg_bind(struct reg *reg, const struct reg_binding *b, struct reg_err *err)
 			return 0;
 		}
 		reg_mac_format(cur->b.mac, mac);
-		return fail(err, -EEXIST, "interface %s is already bound to %s (mac %s, uplink %s); unbind it first",
+		return reg_fail(err, -EEXIST, "interface %s is already bound to %s (mac %s, uplink %s); unbind it first",
 			    id, cur->b.dev[0] ? cur->b.dev : "-", mac, cur->b.uplink);
 	}
 	a = reg_map_get(&reg->attachments, id);
@@ -1110,18 +1107,18 @@ int reg_bind(struct reg *reg, const struct reg_binding *b, struct reg_err *err)
 		return rc;
 	cur = calloc(1, sizeof(*cur));
 	if (!cur)
-		return fail(err, -ENOMEM, "out of memory");
+		return reg_fail(err, -ENOMEM, "out of memory");
 	cur->b = *b;
 	memcpy(cur->b.iface_id, id, sizeof(id));
 	memcpy(cur->mackey, key, sizeof(key));
 	if (reg_map_put(&reg->bindings, cur->b.iface_id, cur) < 0) {
 		free(cur);
-		return fail(err, -ENOMEM, "out of memory");
+		return reg_fail(err, -ENOMEM, "out of memory");
 	}
 	if (reg_map_put(&reg->bind_macs, cur->mackey, cur) < 0) {
 		reg_map_del(&reg->bindings, cur->b.iface_id);
 		free(cur);
-		return fail(err, -ENOMEM, "out of memory");
+		return reg_fail(err, -ENOMEM, "out of memory");
 	}
 	changed(reg, REG_KIND_BINDING, id, &cur->b);
 	reconcile_one(reg, id);
@@ -1135,9 +1132,9 @@ int reg_unbind(struct reg *reg, const char *iface_id, struct reg_err *err)
 	int rc;
 
 	if (reg_uuid_canon(iface_id, id) < 0)
-		return fail(err, -EINVAL, "interface-id '%s' is not a UUID", iface_id);
+		return reg_fail(err, -EINVAL, "interface-id '%s' is not a UUID", iface_id);
 	if (!(bn = reg_map_get(&reg->bindings, id)))
-		return fail(err, -ENOENT, "interface %s is not bound", id);
+		return reg_fail(err, -ENOENT, "interface %s is not bound", id);
 	if ((rc = check_config_origin("binding", id, bn->b.origin, REG_ORIGIN_RUNTIME, err)) < 0)
 		return rc;
 	reg_map_del(&reg->bind_macs, bn->mackey);
@@ -1170,7 +1167,7 @@ int reg_check_request(struct reg *reg, const char *ifname, const uint8_t mac[6],
 		if (bn) {
 			reg_mac_format(bn->b.mac, bm);
 			if (strcmp(bn->b.uplink, ifname) || memcmp(bn->b.mac, mac, 6))
-				return fail(why, -EACCES, "instance %s is bound to mac %s on %s, request has mac %s on %s",
+				return reg_fail(why, -EACCES, "instance %s is bound to mac %s on %s, request has mac %s on %s",
 					    id, bm, bn->b.uplink, m, ifname);
 			return 0;
 		} else {
@@ -1185,34 +1182,34 @@ int reg_check_request(struct reg *reg, const char *ifname, const uint8_t mac[6],
 			/* An unknown uplink is no reason to refuse under learn:
 			 * the request passes, unrecorded. */
 			if (rc == -ENOENT)
-				return fail(why, 0, "passed, not learned: %s", e.msg);
+				return reg_fail(why, 0, "passed, not learned: %s", e.msg);
 			if (rc < 0)
-				return fail(why, -EACCES, "%s", e.msg);
+				return reg_fail(why, -EACCES, "%s", e.msg);
 			return 0;
 		}
 	case REG_POLICY_ENFORCE:
 		break;
 	}
 	if (!reg_map_get(&reg->attachments, id))
-		return fail(why, -EACCES, "instance %s is not attached to any network", id);
+		return reg_fail(why, -EACCES, "instance %s is not attached to any network", id);
 	if (!bn)
-		return fail(why, -EACCES, "instance %s has no edge binding", id);
+		return reg_fail(why, -EACCES, "instance %s has no edge binding", id);
 	if (!(v = reg_map_get(&reg->vsis, id)))
-		return fail(why, -EACCES, "instance %s: binding and attachment do not meet", id);
+		return reg_fail(why, -EACCES, "instance %s: binding and attachment do not meet", id);
 	reg_mac_format(v->mac, bm);
 	if (strcmp(v->uplink, ifname))
-		return fail(why, -EACCES, "instance %s: request on %s, bound on uplink %s", id, ifname, v->uplink);
+		return reg_fail(why, -EACCES, "instance %s: request on %s, bound on uplink %s", id, ifname, v->uplink);
 	if (memcmp(v->mac, mac, 6))
-		return fail(why, -EACCES, "instance %s: request mac %s, bound mac %s", id, m, bm);
+		return reg_fail(why, -EACCES, "instance %s: request mac %s, bound mac %s", id, m, bm);
 	/* VID 0 asks the bridge to choose (802.1Qbg 41.2.9, null VID). */
 	if (vlan && vlan != v->vlan)
-		return fail(why, -EACCES, "instance %s: request vlan %u, network '%s' has vlan %u", id, vlan,
+		return reg_fail(why, -EACCES, "instance %s: request vlan %u, network '%s' has vlan %u", id, vlan,
 			    v->network, v->vlan);
 	if (v->type != REG_VPORT_QBG)
-		return fail(why, -EACCES, "instance %s: profile '%s' is 802.1Qbh, request is 802.1Qbg", id,
+		return reg_fail(why, -EACCES, "instance %s: profile '%s' is 802.1Qbh, request is 802.1Qbg", id,
 			    v->profile);
 	if (v->mgrid != mgrid || v->typeid != typeid || v->typeidver != typeidver)
-		return fail(why, -EACCES,
+		return reg_fail(why, -EACCES,
 			    "instance %s: request managerid %u typeid %u version %u, profile '%s' has %u/%u/%u", id,
 			    mgrid, typeid, typeidver, v->profile, v->mgrid, v->typeid, v->typeidver);
 	return 0;

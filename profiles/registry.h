@@ -59,6 +59,9 @@ struct reg_err {
 	char msg[256];
 };
 
+/* The message into err (when err is not NULL); returns e. */
+int reg_fail(struct reg_err *err, int e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 struct reg_profile {
 	char name[REG_NAME_MAX];
 	enum reg_vport type;

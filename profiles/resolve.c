@@ -1,7 +1,6 @@
 /* Resolution of an interface-id to what the hypervisor plugs, libvirt XML
  * rendering (libxml2), and the desired VSI as a VDP request. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,20 +9,6 @@
 #include <libxml/xmlsave.h>
 
 #include "profiles/resolve.h"
-
-static int rfail(struct reg_err *err, int e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int rfail(struct reg_err *err, int e, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return e;
-}
 
 /* Least-used uplink of a physical network; ties broken by name (the
  * snapshot is sorted), so the answer is stable. */
@@ -62,17 +47,17 @@ int reg_resolve(const struct reg *reg, const char *iface_id, struct reg_resoluti
 
 	memset(r, 0, sizeof(*r));
 	if (reg_uuid_canon(iface_id, id) < 0)
-		return rfail(err, -EINVAL, "interface-id '%s' is not a UUID", iface_id);
+		return reg_fail(err, -EINVAL, "interface-id '%s' is not a UUID", iface_id);
 	if (!(a = reg_attachment_get(reg, id)))
-		return rfail(err, -ENOENT, "interface %s is not attached to a network", id);
+		return reg_fail(err, -ENOENT, "interface %s is not attached to a network", id);
 	n = reg_network_get(reg, a->network);
 	p = n ? reg_profile_get(reg, n->profile) : NULL;
 	if (!n || !p)
-		return rfail(err, -ENOENT, "interface %s: network '%s' or its profile is gone", id, a->network);
+		return reg_fail(err, -ENOENT, "interface %s: network '%s' or its profile is gone", id, a->network);
 	b = reg_binding_get(reg, id);
 	u = b ? reg_uplink_get(reg, b->uplink) : pick_uplink(reg, n->physnet);
 	if (!u)
-		return rfail(err, -ENODEV, "interface %s: no host uplink reaches physical network '%s' of network '%s'",
+		return reg_fail(err, -ENODEV, "interface %s: no host uplink reaches physical network '%s' of network '%s'",
 			     id, n->physnet, n->name);
 	memcpy(r->iface_id, id, sizeof(id));
 	snprintf(r->network, sizeof(r->network), "%s", n->name);
@@ -231,13 +216,13 @@ char *reg_export_libvirt_network(const struct reg *reg, const char *name, struct
 		if (!first) {
 			first = us[i];
 		} else if (us[i]->mode != first->mode) {
-			rfail(err, -EINVAL, "physical network '%s': uplinks %s (%s) and %s (%s) differ in mode; a libvirt network has one forward mode",
+			reg_fail(err, -EINVAL, "physical network '%s': uplinks %s (%s) and %s (%s) differ in mode; a libvirt network has one forward mode",
 			      physnet, first->dev, reg_mode_name(first->mode), us[i]->dev, reg_mode_name(us[i]->mode));
 			goto out;
 		}
 	}
 	if (!first) {
-		rfail(err, named ? -ENODEV : -ENOENT, named ? "network '%s': no host uplink reaches physical network '%s'"
+		reg_fail(err, named ? -ENODEV : -ENOENT, named ? "network '%s': no host uplink reaches physical network '%s'"
 						      : "'%s' is neither a network nor a physical network with uplinks%s",
 		      name, named ? physnet : "");
 		goto out;
@@ -254,7 +239,7 @@ char *reg_export_libvirt_network(const struct reg *reg, const char *name, struct
 			prop(xmlNewChild(fwd, NULL, BAD_CAST "interface", NULL), "dev", us[i]->dev);
 	seen = calloc(nn ? nn : 1, sizeof(*seen));
 	if (!seen) {
-		rfail(err, -ENOMEM, "out of memory");
+		reg_fail(err, -ENOMEM, "out of memory");
 		xmlFreeNode(net);
 		goto out;
 	}
@@ -282,7 +267,7 @@ char *reg_export_libvirt_network(const struct reg *reg, const char *name, struct
 	}
 	out = dump_node(doc, net);
 	if (!out)
-		rfail(err, -ENOMEM, "out of memory");
+		reg_fail(err, -ENOMEM, "out of memory");
 out:
 	if (doc)
 		xmlFreeDoc(doc);
