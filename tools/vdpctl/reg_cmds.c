@@ -154,6 +154,19 @@ static int verb_is(const char *w, const char *v)
 	return !strcmp(w, v);
 }
 
+/* KEY VALUE pairs into args, then cmd; help among the pairs is not an error. */
+static int put_and_run(int argc, char **argv, const struct keydef *defs, json_t *args, const char *cmd,
+		       const char *first)
+{
+	int rc = put_pairs(argc, argv, defs, args);
+
+	if (rc) {
+		json_decref(args);
+		return rc > 0 ? EXIT_OK : EXIT_USAGE;
+	}
+	return run(cmd, args, first);
+}
+
 /* ---- profile ---- */
 
 int do_profile(int argc, char **argv)
@@ -167,7 +180,6 @@ int do_profile(int argc, char **argv)
 		{ "profileid", "profileid", V_STR }, { "vlan", "vlan", V_NUM }, { NULL, NULL, V_STR },
 	};
 	json_t *args = json_object();
-	int rc;
 
 	if (argc < 1 || vctl_is_help(argv[0])) {
 		reg_help();
@@ -186,7 +198,7 @@ int do_profile(int argc, char **argv)
 		return run("profile.del", args, "name");
 	}
 	if (verb_is(argv[0], "add") || verb_is(argv[0], "set")) {
-		const char *filter_word = NULL;
+		const char *filter_word = NULL, *cmd;
 
 		if (argc < 3)
 			goto usage;
@@ -203,19 +215,13 @@ int do_profile(int argc, char **argv)
 				if (!strcmp(filter_word, names[k]))
 					snprintf((char *)filter_word, strlen(filter_word) + 1, "%d", k);
 		}
+		cmd = verb_is(argv[0], "add") ? "profile.add" : "profile.set";
 		if (!strcasecmp(argv[2], "qbg") || !strcasecmp(argv[2], "802.1Qbg"))
-			rc = put_pairs(argc - 3, argv + 3, qbg, args);
-		else if (!strcasecmp(argv[2], "qbh") || !strcasecmp(argv[2], "802.1Qbh"))
-			rc = put_pairs(argc - 3, argv + 3, qbh, args);
-		else {
-			fprintf(stderr, "Error: profile type \"%s\" is not qbg or qbh.\n", argv[2]);
-			rc = -1;
-		}
-		if (rc) {
-			json_decref(args);
-			return rc > 0 ? EXIT_OK : EXIT_USAGE;
-		}
-		return run(verb_is(argv[0], "add") ? "profile.add" : "profile.set", args, "name");
+			return put_and_run(argc - 3, argv + 3, qbg, args, cmd, "name");
+		if (!strcasecmp(argv[2], "qbh") || !strcasecmp(argv[2], "802.1Qbh"))
+			return put_and_run(argc - 3, argv + 3, qbh, args, cmd, "name");
+		fprintf(stderr, "Error: profile type \"%s\" is not qbg or qbh.\n", argv[2]);
+		goto usage;
 	}
 	vctl_what_is(argv[0], reg_help);
 usage:
@@ -250,11 +256,8 @@ int do_physnet(int argc, char **argv)
 	}
 	if ((verb_is(argv[0], "add") || verb_is(argv[0], "set")) && argc >= 2) {
 		json_object_set_new(args, "physnet", json_string(argv[1]));
-		if ((rc = put_pairs(argc - 2, argv + 2, defs, args))) {
-			json_decref(args);
-			return rc > 0 ? EXIT_OK : EXIT_USAGE;
-		}
-		return run(verb_is(argv[0], "add") ? "physnet.add" : "physnet.set", args, "dev");
+		return put_and_run(argc - 2, argv + 2, defs, args, verb_is(argv[0], "add") ? "physnet.add" : "physnet.set",
+				   "dev");
 	}
 	json_decref(args);
 	vctl_what_is(argv[0], reg_help);
@@ -270,7 +273,6 @@ int do_network(int argc, char **argv)
 		{ "uuid", "uuid", V_STR }, { NULL, NULL, V_STR },
 	};
 	json_t *args = json_object();
-	int rc;
 
 	if (argc < 1 || vctl_is_help(argv[0])) {
 		reg_help();
@@ -288,11 +290,8 @@ int do_network(int argc, char **argv)
 	}
 	if ((verb_is(argv[0], "add") || verb_is(argv[0], "set")) && argc >= 2) {
 		json_object_set_new(args, "name", json_string(argv[1]));
-		if ((rc = put_pairs(argc - 2, argv + 2, defs, args))) {
-			json_decref(args);
-			return rc > 0 ? EXIT_OK : EXIT_USAGE;
-		}
-		return run(verb_is(argv[0], "add") ? "network.add" : "network.set", args, "name");
+		return put_and_run(argc - 2, argv + 2, defs, args, verb_is(argv[0], "add") ? "network.add" : "network.set",
+				   "name");
 	}
 	json_decref(args);
 	vctl_what_is(argv[0], reg_help);
@@ -305,7 +304,6 @@ int do_port(int argc, char **argv)
 {
 	static const struct keydef defs[] = { { "network", "network", V_STR }, { NULL, NULL, V_STR } };
 	json_t *args = json_object();
-	int rc;
 
 	if (argc < 1 || vctl_is_help(argv[0])) {
 		reg_help();
@@ -323,11 +321,7 @@ int do_port(int argc, char **argv)
 	}
 	if (verb_is(argv[0], "add") && argc >= 2) {
 		json_object_set_new(args, "uuid", json_string(argv[1]));
-		if ((rc = put_pairs(argc - 2, argv + 2, defs, args))) {
-			json_decref(args);
-			return rc > 0 ? EXIT_OK : EXIT_USAGE;
-		}
-		return run("port.add", args, "uuid");
+		return put_and_run(argc - 2, argv + 2, defs, args, "port.add", "uuid");
 	}
 	json_decref(args);
 	vctl_what_is(argv[0], reg_help);
@@ -361,7 +355,6 @@ static int show_or(int argc, char **argv, const char *show_cmd)
 static int plug(int argc, char **argv, const struct keydef *defs, const char *cmd, const char *show)
 {
 	json_t *args;
-	int rc;
 
 	if (argc < 1 || vctl_is_help(argv[0])) {
 		reg_help();
@@ -370,11 +363,7 @@ static int plug(int argc, char **argv, const struct keydef *defs, const char *cm
 	if (verb_is(argv[0], "show"))
 		return show_or(argc, argv, show);
 	args = json_pack("{s:s}", "iface_id", argv[0]);
-	if ((rc = put_pairs(argc - 1, argv + 1, defs, args))) {
-		json_decref(args);
-		return rc > 0 ? EXIT_OK : EXIT_USAGE;
-	}
-	return run(cmd, args, "iface_id");
+	return put_and_run(argc - 1, argv + 1, defs, args, cmd, "iface_id");
 }
 
 int do_attach(int argc, char **argv)
