@@ -14,19 +14,8 @@
 #define EVB_INFO_LEN 9		/* OUI + subtype + 5 octets */
 #define CDCP_INFO_FIXED 8	/* OUI + subtype + role/scomp/chncap word */
 
-/* Encoders leave w exactly as it was when they fail, so a caller can retry
- * with a larger buffer. */
-static bool wbuf_fits(const struct wbuf *w, size_t need)
-{
-	return !w->err && w->cap - w->len >= need;
-}
-
-static int wbuf_fail(struct wbuf *w, size_t saved, int err)
-{
-	w->len = saved;
-	w->err = false;
-	return err;
-}
+/* Encoders leave w exactly as it was when they fail (wbuf_fits, wbuf_fail),
+ * so a caller can retry with a larger buffer. */
 
 int evb_tlv_encode(struct wbuf *w, const struct evb_tlv *evb)
 {

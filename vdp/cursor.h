@@ -131,6 +131,21 @@ static inline bool wbuf_room(struct wbuf *w, size_t n)
 	return true;
 }
 
+/* For encoders that write all of a unit or nothing: check the room first
+ * (without setting err), and on a failure further on put len back to where
+ * the unit began so that a caller can retry with a larger buffer. */
+static inline bool wbuf_fits(const struct wbuf *w, size_t need)
+{
+	return !w->err && w->cap - w->len >= need;
+}
+
+static inline int wbuf_fail(struct wbuf *w, size_t saved, int err)
+{
+	w->len = saved;
+	w->err = false;
+	return err;
+}
+
 static inline void wbuf_u8(struct wbuf *w, uint8_t v)
 {
 	if (wbuf_room(w, 1))

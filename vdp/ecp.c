@@ -11,15 +11,12 @@ int ecp_encode_hdr(struct wbuf *w, const struct ecp_hdr *h)
 	 * reserved operation on purpose. */
 	if (h->version > 0x0F || h->op > 3 || h->subtype > 0x03FF)
 		return CODEC_E_INVALID;
-	if (w->cap - w->len < ECP_HDR_LEN)
+	if (!wbuf_fits(w, ECP_HDR_LEN))
 		return CODEC_E_NO_SPACE;
 	wbuf_be16(w, (uint16_t)(h->version << 12 | h->op << 10 | h->subtype));
 	wbuf_be16(w, h->seq);
-	if (w->err) {
-		w->len = saved;
-		w->err = false;
-		return CODEC_E_NO_SPACE;
-	}
+	if (w->err)
+		return wbuf_fail(w, saved, CODEC_E_NO_SPACE);
 	return CODEC_OK;
 }
 

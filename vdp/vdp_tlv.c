@@ -182,19 +182,8 @@ int vdp_decode(const uint8_t *buf, size_t len, struct vdp_pdu *pdu)
 	return CODEC_OK;
 }
 
-/* Encoders check the room first and write nothing (not even bytes beyond
- * w->len) when the TLV does not fit. */
-static bool wbuf_fits(const struct wbuf *w, size_t need)
-{
-	return !w->err && w->cap - w->len >= need;
-}
-
-static int wbuf_fail(struct wbuf *w, size_t saved, int err)
-{
-	w->len = saved;
-	w->err = false;
-	return err;
-}
+/* Encoders check the room first (wbuf_fits) and write nothing (not even
+ * bytes beyond w->len) when the TLV does not fit. */
 
 int vdp_encode_mgrid(struct wbuf *w, const uint8_t mgrid[VDP_MGRID_LEN])
 {
