@@ -26,61 +26,14 @@
 #include "vdp/uplink.h"
 #include "vdp/vclock_event.h"
 
+#include "sockwire.h"
+
 #define BAD_TYPE 999
-
-static const uint8_t st_mac[6] = { 0x02, 0, 0, 0, 0, 0x51 };
-static const uint8_t br_mac[6] = { 0x02, 0, 0, 0, 0, 0xB1 };
-
-struct wire {
-	int sv[2];
-	int opened;
-};
-
-static int w_open(void *ctx, const char *ifname, struct port_info *info)
-{
-	struct wire *w = ctx;
-	if (w->opened == 0 &&
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, w->sv) < 0)
-		return -errno;
-	int fd = w->sv[w->opened];
-	memset(info, 0, sizeof(*info));
-	snprintf(info->ifname, sizeof(info->ifname), "%s", ifname);
-	info->ifindex = 10 + w->opened;
-	memcpy(info->mac, w->opened == 0 ? st_mac : br_mac, 6);
-	info->mtu = 1500;
-	w->opened++;
-	return fd;
-}
-
-static ssize_t w_recv(void *ctx, int fd, uint8_t *buf, size_t len, bool *outgoing)
-{
-	(void)ctx;
-	*outgoing = false;
-	ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
-	return n < 0 ? -errno : n;
-}
-
-static ssize_t w_send(void *ctx, int fd, const uint8_t *frame, size_t len)
-{
-	(void)ctx;
-	ssize_t n = send(fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	return n < 0 ? -errno : n;
-}
-
-static void w_close(void *ctx, int fd)
-{
-	(void)ctx;
-	close(fd);
-}
-
-static const struct port_ops wire_ops = {
-	.open = w_open, .recv = w_recv, .send = w_send, .close = w_close,
-};
 
 struct fx {
 	struct event_base *base;
 	struct vclock *clock;
-	struct wire wire;
+	struct sockwire wire;
 	struct uplink *st, *br;
 	struct nl_front *f;
 	int cli;		/* a fresh socket per request, like libvirt */
@@ -209,7 +162,7 @@ static int make_fx(struct fx *fx, bool with_bridge, uint32_t part_max)
 	}
 	uplink_params_default(&p, UPLINK_STATION);
 	p.link = UPLINK_LINK_UP;
-	p.port_ops = &wire_ops;
+	p.port_ops = &sockwire_ops;
 	p.port_ctx = &fx->wire;
 	p.evb.rka = 10;
 	p.evb.rrreq = true;
@@ -217,7 +170,7 @@ static int make_fx(struct fx *fx, bool with_bridge, uint32_t part_max)
 	if (with_bridge) {
 		uplink_params_default(&p, UPLINK_BRIDGE);
 		p.link = UPLINK_LINK_UP;
-		p.port_ops = &wire_ops;
+		p.port_ops = &sockwire_ops;
 		p.port_ctx = &fx->wire;
 		p.evb.rka = 10;
 		p.evb.rrcap = true;

@@ -15,6 +15,8 @@
 #include "vdp/eth.h"
 #include "vdp/port.h"
 
+#include "sockwire.h"
+
 static const uint8_t our_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 
@@ -41,23 +43,6 @@ static int sp_open(void *ctx, const char *ifname, struct port_info *info)
 	return sv[0];
 }
 
-static ssize_t sp_recv(void *ctx, int fd, uint8_t *buf, size_t len, bool *outgoing)
-{
-	ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
-
-	(void)ctx;
-	*outgoing = false;
-	return n < 0 ? -errno : n;
-}
-
-static ssize_t sp_send(void *ctx, int fd, const uint8_t *frame, size_t len)
-{
-	ssize_t n = send(fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-
-	(void)ctx;
-	return n < 0 ? -errno : n;
-}
-
 static void sp_close(void *ctx, int fd)
 {
 	struct pair *pp = ctx;
@@ -71,8 +56,8 @@ static void sp_close(void *ctx, int fd)
 
 static const struct port_ops sp_ops = {
 	.open = sp_open,
-	.recv = sp_recv,
-	.send = sp_send,
+	.recv = sockwire_recv,
+	.send = sockwire_send,
 	.close = sp_close,
 };
 

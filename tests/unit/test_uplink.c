@@ -18,66 +18,16 @@
 #include "vdp/uplink.h"
 #include "vdp/vclock_event.h"
 
-static const uint8_t st_mac[6] = { 0x02, 0, 0, 0, 0, 0x51 };
-static const uint8_t br_mac[6] = { 0x02, 0, 0, 0, 0, 0xB1 };
+#include "sockwire.h"
+
 static const uint8_t vm_mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
 static const uint8_t uuid1[16] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
 				   0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01 };
 
-struct wire {
-	int sv[2];
-	int opened;
-};
-
-static int w_open(void *ctx, const char *ifname, struct port_info *info)
-{
-	struct wire *w = ctx;
-	int fd;
-
-	if (w->opened == 0 &&
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, w->sv) < 0)
-		return -errno;
-	fd = w->sv[w->opened];
-	memset(info, 0, sizeof(*info));
-	snprintf(info->ifname, sizeof(info->ifname), "%s", ifname);
-	info->ifindex = 10 + w->opened;
-	memcpy(info->mac, w->opened == 0 ? st_mac : br_mac, 6);
-	info->mtu = 1500;
-	w->opened++;
-	return fd;
-}
-
-static ssize_t w_recv(void *ctx, int fd, uint8_t *buf, size_t len, bool *outgoing)
-{
-	ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
-
-	(void)ctx;
-	*outgoing = false;
-	return n < 0 ? -errno : n;
-}
-
-static ssize_t w_send(void *ctx, int fd, const uint8_t *frame, size_t len)
-{
-	ssize_t n = send(fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-
-	(void)ctx;
-	return n < 0 ? -errno : n;
-}
-
-static void w_close(void *ctx, int fd)
-{
-	(void)ctx;
-	close(fd);
-}
-
-static const struct port_ops wire_ops = {
-	.open = w_open, .recv = w_recv, .send = w_send, .close = w_close,
-};
-
 struct fx {
 	struct event_base *base;
 	struct vclock *clock;
-	struct wire wire;
+	struct sockwire wire;
 	struct uplink *st, *br;
 	int converged[2];
 	int associated;
@@ -174,7 +124,7 @@ static int setup(void **state)
 	fx.clock = vclock_event_new(fx.base);
 	uplink_params_default(&p, UPLINK_STATION);
 	p.link = UPLINK_LINK_UP;
-	p.port_ops = &wire_ops;
+	p.port_ops = &sockwire_ops;
 	p.port_ctx = &fx.wire;
 	/* Short keep-alives so a restart is noticed within the test. */
 	p.evb.rka = 10;
@@ -182,7 +132,7 @@ static int setup(void **state)
 	fx.st = uplink_new(fx.base, fx.clock, "st0", UPLINK_STATION, &p, &ops, &fx);
 	uplink_params_default(&p, UPLINK_BRIDGE);
 	p.link = UPLINK_LINK_UP;
-	p.port_ops = &wire_ops;
+	p.port_ops = &sockwire_ops;
 	p.port_ctx = &fx.wire;
 	p.evb.rka = 10;
 	p.evb.rrcap = true;

@@ -21,6 +21,8 @@
 #include "vdp/vdp_text.h"
 #include "vdp/vdpd.h"
 
+#include "sockwire.h"
+
 #define UUID1 "a1412857-60f7-4ce1-e95a-2164943f53dd"
 #define UUID2 "09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f"
 
@@ -43,23 +45,6 @@ static int w_open(void *ctx, const char *ifname, struct port_info *info)
 	return w->fd[i];
 }
 
-static ssize_t w_recv(void *ctx, int fd, uint8_t *buf, size_t len, bool *outgoing)
-{
-	ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
-
-	(void)ctx;
-	*outgoing = false;
-	return n < 0 ? -errno : n;
-}
-
-static ssize_t w_send(void *ctx, int fd, const uint8_t *frame, size_t len)
-{
-	ssize_t n = send(fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-
-	(void)ctx;
-	return n < 0 ? -errno : n;
-}
-
 static void w_close(void *ctx, int fd)
 {
 	struct wire *w = ctx;
@@ -72,8 +57,8 @@ static void w_close(void *ctx, int fd)
 
 static const struct port_ops wire_ops = {
 	.open = w_open,
-	.recv = w_recv,
-	.send = w_send,
+	.recv = sockwire_recv,
+	.send = sockwire_send,
 	.close = w_close,
 };
 
