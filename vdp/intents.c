@@ -21,7 +21,11 @@
  * of the event-loop pass that made them, and in any case before the reply
  * that acknowledges them leaves (ctl_server's before_reply hook, the
  * netlink front's before_ack): a requester never hears "done" for an
- * intent a kill -9 could lose.  A failed flush is retried every second. */
+ * intent a kill -9 could lose, as long as the disk takes the write.  When
+ * it does not (ENOSPC, EIO), the request has already gone ahead on the
+ * wire, so it is still answered: the failure is logged, counted
+ * (intents.save_errors in `vdpctl stats`) and the flush retried every
+ * second until it succeeds. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
