@@ -185,31 +185,29 @@ static int make_fx(struct fx *fx, bool with_bridge, uint32_t part_max)
 	return fx->st && (!with_bridge || fx->br) ? 0 : -1;
 }
 
-static int setup(void **state)
+/* One fixture at a time: each test's teardown ends it before the next setup. */
+static int setup_fx(void **state, bool with_bridge, uint32_t part_max)
 {
 	static struct fx fx;
-	if (make_fx(&fx, true, 0) < 0)
+	if (make_fx(&fx, with_bridge, part_max) < 0)
 		return -1;
 	*state = &fx;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_fx(state, true, 0);
 }
 
 static int setup_nobridge(void **state)
 {
-	static struct fx fx;
-	if (make_fx(&fx, false, 0) < 0)
-		return -1;
-	*state = &fx;
-	return 0;
+	return setup_fx(state, false, 0);
 }
 
 static int setup_small_parts(void **state)
 {
-	static struct fx fx;
-	if (make_fx(&fx, true, 256) < 0)
-		return -1;
-	*state = &fx;
-	return 0;
+	return setup_fx(state, true, 256);
 }
 
 static int teardown(void **state)
