@@ -28,6 +28,7 @@
  * second until it succeeds. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,27 @@ static void key_of(char *buf, size_t len, const char *uplink, uint8_t fmt, const
 static bool persistent(const struct vdpd *d)
 {
 	return d->opts.intents && *d->opts.intents;
+}
+
+/* A full or failing disk stays so for a while and the write is retried
+ * every second: the first failure is an error, the repeats are debug
+ * messages, and the recovery is announced with their number. */
+static void __attribute__((format(printf, 2, 3))) write_failed(struct vdpd *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->intents_save_errors++;
+	va_start(ap, fmt);
+	log_vmsg(d->intents_failing++ ? LOG_DEBUG : LOG_ERR, "vsi", fmt, ap);
+	va_end(ap);
+}
+
+static void write_succeeded(struct vdpd *d)
+{
+	if (d->intents_failing)
+		log_notice("vsi", "%s written again, after %llu failed attempts", d->opts.intents,
+			   (unsigned long long)d->intents_failing);
+	d->intents_failing = 0;
 }
 
 /* The rename itself must reach the disk too, or a power loss right after
@@ -115,8 +137,7 @@ static int save(struct vdpd *d)
 	}
 	free(text);
 	if (rc) {
-		d->intents_save_errors++;
-		log_err("vsi", "saving %s: %s", d->opts.intents, strerror(-rc));
+		write_failed(d, "saving %s: %s", d->opts.intents, strerror(-rc));
 	} else {
 		d->intents_saves++;
 	}
@@ -128,10 +149,8 @@ static int compact(struct vdpd *d)
 {
 	int rc = save(d);
 
-	if (rc == 0 && (rc = jlog_reset(&d->intents_log)) < 0) {
-		d->intents_save_errors++;
-		log_err("vsi", "emptying %s: %s", d->intents_log.path, strerror(-rc));
-	}
+	if (rc == 0 && (rc = jlog_reset(&d->intents_log)) < 0)
+		write_failed(d, "emptying %s: %s", d->intents_log.path, strerror(-rc));
 	if (rc == 0)
 		d->intents_compact = false;
 	return rc;
@@ -149,14 +168,14 @@ void vdpd_intents_flush(struct vdpd *d)
 	    (d->intents_log.records > JOURNAL_MIN_RECORDS && d->intents_log.records > 2 * n)) {
 		rc = compact(d);
 	} else if ((rc = jlog_flush(&d->intents_log)) < 0) {
-		d->intents_save_errors++;
-		log_err("vsi", "writing %s: %s", d->intents_log.path, strerror(-rc));
+		write_failed(d, "writing %s: %s", d->intents_log.path, strerror(-rc));
 	}
 	if (rc < 0) {
 		/* Still dirty: the next change, reply or the retry tries again. */
 		event_add(d->ev_intents, &retry);
 		return;
 	}
+	write_succeeded(d);
 	d->intents_dirty = false;
 	event_del(d->ev_intents);
 }

@@ -23,6 +23,7 @@ T_NS=()		# short names of namespaces created, in creation order
 T_PIDS=()	# pids of background processes (each a process-group leader)
 T_PIDLOG=()	# log file of each background process (same index)
 T_CAPS=()	# pids of tcpdump captures
+T_MOUNTS=()	# tmpfs mounts made by tmpfs_add
 T_DIAG=()	# extra diagnostic commands registered with diag_add
 T_FAILED=0
 T_CHECKS=0
@@ -93,6 +94,14 @@ ns_add()
 
 ns_exists() { ip netns list | awk '{print $1}' | grep -qx "$(nsname "$1")"; }
 
+# tmpfs_add DIR SIZE: a tmpfs of SIZE (mount's size=, e.g. 512k) on DIR,
+# created if need be, e.g. a small disk to fill up; unmounted by cleanup.
+tmpfs_add()
+{
+	mkdir -p "$1" && mount -t tmpfs -o "size=$2,mode=0755" vdpt "$1" || fail "tmpfs on $1"
+	T_MOUNTS+=("$1")
+}
+
 # veth_add NS1 IF1 NS2 IF2 [MAC1 [MAC2]]: veth pair, both ends up.
 veth_add()
 {
@@ -161,11 +170,14 @@ fi
 
 # intents_now FILE: the VSI intents a vdpd started now would load, as
 # {"vsis":[...]}: the snapshot FILE, then the put/del payloads of the
-# FILE.journal records ("J <seq> <len> <crc> <json>", vdp/journal.h).
+# FILE.journal records ("J <seq> <len> <crc> <json>", vdp/journal.h); a
+# last record without its newline was cut short and is dropped, as vdpd does.
 intents_now()
 {
+	local complete=cat
+	[ -s "$1.journal" ] && [ -n "$(tail -c 1 "$1.journal")" ] && complete='head -n -1'
 	{ cat "$1" 2>/dev/null || echo '{"vsis":[]}'
-	  sed -n 's/^J [0-9a-f]\{16\} [0-9a-f]\{8\} [0-9a-f]\{8\} //p' "$1.journal" 2>/dev/null; } |
+	  $complete "$1.journal" 2>/dev/null | sed -n 's/^J [0-9a-f]\{16\} [0-9a-f]\{8\} [0-9a-f]\{8\} //p'; } |
 		jq -s 'def k: "\(.uplink)|\(.vsiid_format)|\(.vsiid)";
 			reduce .[1:][] as $r ((.[0].vsis | map({key: k, value: .}) | from_entries);
 				if $r.put then .[$r.put | k] = $r.put else del(.[$r.del | k]) end)
@@ -340,6 +352,10 @@ cleanup()
 			echo "cleanup: namespace $(nsname "$s") still present" >&2
 			rc=1
 		fi
+	done
+	for ((i = ${#T_MOUNTS[@]} - 1; i >= 0; i--)); do
+		umount "${T_MOUNTS[$i]}" 2>/dev/null || umount -l "${T_MOUNTS[$i]}" 2>/dev/null ||
+			{ echo "cleanup: cannot unmount ${T_MOUNTS[$i]}" >&2; rc=1; }
 	done
 	if [ -n "$T_KEEP" ]; then
 		echo "cleanup: kept $T_DIR" >&2

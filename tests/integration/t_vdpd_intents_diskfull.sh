@@ -1,0 +1,93 @@
+#!/bin/bash
+# The disk under the VSI intents fills up: a VSI request still goes ahead
+# (answered, associated at the bridge), the failed journal write is logged
+# and counted, and retried every second; once there is room again the
+# intent reaches the journal, and a kill -9 + restart keeps it.
+. "$(dirname "$0")/../lib/netns.sh"
+
+require_root
+require_cmd ip jq dd mount "$T_BUILD/vdpd" "$T_BUILD/vdpctl" "$T_BUILD/vdp-bridge"
+
+SOCK=$T_DIR/vdpd.sock
+BSOCK=$T_DIR/bridge.sock
+DISK=$T_DIR/disk
+INTENTS=$DISK/vsis.json
+vdpctl() { "$T_BUILD/vdpctl" -s "$SOCK" "$@"; }
+bridgectl() { "$T_BUILD/vdp-bridge" -s "$BSOCK" "$@"; }
+uuid_of() { printf 'd1000000-0000-4000-8000-%012x' "$1"; }
+add() { vdpctl vsi add uplink eth0 mode assoc uuid "$(uuid_of "$1")" typeid 5 typeidver 4 \
+	filter mac "$(printf '52:54:00:00:01:%02x' "$1")" vid 10; }
+stat_of() { vdpctl -j stats | jq -r ".intents.$1"; }
+bridge_has() { [ "$(bridgectl -j vsi show | jq '[.[] | select(.mode == "assoc")] | length')" = "$1" ]; }
+in_intents() { [ "$(intents_now "$INTENTS" | jq --arg u "$(uuid_of "$1")" 'any(.vsis[]; .vsiid == $u)')" = true ]; }
+
+ns_add host
+ns_add br
+veth_add host eth0 br p0 02:00:00:00:00:01 02:00:00:00:00:02
+tmpfs_add "$DISK" 512k
+cat >"$T_DIR/vdpd.conf" <<CONF
+uplinks = ( { name = "eth0"; evb = { rka = 20; }; lldp = { tx_interval = 1; }; } );
+CONF
+cat >"$T_DIR/bridge.conf" <<CONF
+interfaces = [ "p0" ];
+vdp = { types = ( { name = "web"; type_id = 5; version = 4; vlans = [ 10 ]; } ); };
+CONF
+start_vdpd()
+{
+	bg host "vdpd.$1.log" "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" \
+		-S "$T_DIR/state.json" -i "$INTENTS"
+	VDPD=$BG_PID
+	wait_for 5 "vdpd ($1) answers" vdpctl uplink show
+}
+bg br bridge.log "$T_BUILD/vdp-bridge" -F -d -f "$T_DIR/bridge.conf" -s "$BSOCK"
+start_vdpd 0
+wait_for 10 "EVB converged" bash -c "[ \"\$('$T_BUILD/vdpctl' -s '$SOCK' -j uplink show | jq -r '.[0].converged')\" = true ]"
+
+add 1 >/dev/null || fail "vsi add 1"
+in_intents 1 || fail "VSI 1 not in the intents journal after its answer"
+assert_eq "$(stat_of save_errors)" 0 "save errors with room on the disk"
+
+# Fill the disk to the last block.  The journal's last page still has room,
+# so the first requests after that still fit; add VSIs until one does not.
+dd if=/dev/zero of="$DISK/fill" bs=4k 2>/dev/null && fail "a 512k tmpfs took unlimited data"
+n=1
+while [ "$(stat_of save_errors)" = 0 ]; do
+	n=$((n + 1))
+	[ $n -le 60 ] || fail "60 VSIs written to a full disk without an error"
+	add $n >"$T_DIR/add.out" 2>&1 || fail "vsi add $n on a full disk: $(cat "$T_DIR/add.out")"
+done
+pass "VSI $n was the first the full disk refused; vsi add answered (exit 0)"
+wait_for 10 "bridge associates all $n VSIs" bridge_has $n
+e1=$(stat_of save_errors)
+LOG=$T_DIR/vdpd.0.log
+nospace() { grep -c "vsi: writing $INTENTS.journal: No space left on device" "$LOG"; }
+grep -q "vdpd\[error\] vsi: writing $INTENTS.journal: No space left on device" "$LOG" ||
+	fail "no error logged for the full disk"
+pass "failed journal write logged and counted (save_errors $e1)"
+in_intents $n && fail "VSI $n in the journal of a full disk"
+# From here on no request reaches vdpd (each would flush too): only its
+# one-second retry timer writes; the log shows it.
+l1=$(nospace)
+retried() { [ "$(nospace)" -gt "$l1" ]; }
+wait_for 5 "the write is retried without any request" retried
+pass "retried after $WAITED_MS ms by the timer"
+assert_eq "$(grep -c 'vdpd\[error\] vsi: writing' "$LOG")" 1 "error lines for $(nospace) failed writes (repeats are debug)"
+
+rm -f "$DISK/fill"
+wait_for 5 "the retry writes the journal once there is room" grep -q "vsi: $INTENTS written again, after [0-9]* failed attempts" "$LOG"
+pass "journal written $WAITED_MS ms after space came back: $(grep -o "written again, after [0-9]* failed attempts" "$LOG")"
+in_intents $n || fail "VSI $n not in the journal after the recovery"
+e2=$(stat_of save_errors)
+n=$((n + 1))
+add $n >/dev/null || fail "vsi add $n"
+in_intents $n || fail "VSI $n not in the journal after its answer"
+assert_eq "$(stat_of save_errors)" "$e2" "save errors with room again"
+
+kill -9 "$VDPD"
+wait "$VDPD" 2>/dev/null
+start_vdpd 1
+assert_eq "$(jq -r '[.vsis[].vsiid] | sort | join(" ")' "$INTENTS")" \
+	"$(for i in $(seq 1 $n); do uuid_of $i; echo; done | sort | paste -sd' ')" "intents after kill -9 and restart"
+wait_for 10 "bridge holds the $n VSIs after the restart" bridge_has $n
+pass "kill -9 + restart: all $n VSIs kept, including the one requested on a full disk"
+done_ok
