@@ -167,6 +167,14 @@ static int put_and_run(int argc, char **argv, const struct keydef *defs, json_t 
 	return run(cmd, args, first);
 }
 
+/* "VERB [VALUE]": cmd, with key set to VALUE when there is one. */
+static int run_keyed(int argc, char **argv, json_t *args, const char *cmd, const char *key)
+{
+	if (argc > 1)
+		json_object_set_new(args, key, json_string(argv[1]));
+	return run(cmd, args, key);
+}
+
 /* ---- profile ---- */
 
 int do_profile(int argc, char **argv)
@@ -186,16 +194,12 @@ int do_profile(int argc, char **argv)
 		json_decref(args);
 		return argc < 1 ? EXIT_USAGE : EXIT_OK;
 	}
-	if (verb_is(argv[0], "show")) {
-		if (argc > 1)
-			json_object_set_new(args, "name", json_string(argv[1]));
-		return run("profile.show", args, "name");
-	}
+	if (verb_is(argv[0], "show"))
+		return run_keyed(argc, argv, args, "profile.show", "name");
 	if (verb_is(argv[0], "del")) {
 		if (argc != 2)
 			goto usage;
-		json_object_set_new(args, "name", json_string(argv[1]));
-		return run("profile.del", args, "name");
+		return run_keyed(argc, argv, args, "profile.del", "name");
 	}
 	if (verb_is(argv[0], "add") || verb_is(argv[0], "set")) {
 		const char *filter_word = NULL, *cmd;
@@ -279,15 +283,10 @@ int do_network(int argc, char **argv)
 		json_decref(args);
 		return argc < 1 ? EXIT_USAGE : EXIT_OK;
 	}
-	if (verb_is(argv[0], "show")) {
-		if (argc > 1)
-			json_object_set_new(args, "name", json_string(argv[1]));
-		return run("network.show", args, "name");
-	}
-	if (verb_is(argv[0], "del") && argc == 2) {
-		json_object_set_new(args, "name", json_string(argv[1]));
-		return run("network.del", args, "name");
-	}
+	if (verb_is(argv[0], "show"))
+		return run_keyed(argc, argv, args, "network.show", "name");
+	if (verb_is(argv[0], "del") && argc == 2)
+		return run_keyed(argc, argv, args, "network.del", "name");
 	if ((verb_is(argv[0], "add") || verb_is(argv[0], "set")) && argc >= 2) {
 		json_object_set_new(args, "name", json_string(argv[1]));
 		return put_and_run(argc - 2, argv + 2, defs, args, verb_is(argv[0], "add") ? "network.add" : "network.set",
@@ -310,15 +309,10 @@ int do_port(int argc, char **argv)
 		json_decref(args);
 		return argc < 1 ? EXIT_USAGE : EXIT_OK;
 	}
-	if (verb_is(argv[0], "show")) {
-		if (argc > 1)
-			json_object_set_new(args, "uuid", json_string(argv[1]));
-		return run("port.show", args, "uuid");
-	}
-	if (verb_is(argv[0], "del") && argc == 2) {
-		json_object_set_new(args, "uuid", json_string(argv[1]));
-		return run("port.del", args, "uuid");
-	}
+	if (verb_is(argv[0], "show"))
+		return run_keyed(argc, argv, args, "port.show", "uuid");
+	if (verb_is(argv[0], "del") && argc == 2)
+		return run_keyed(argc, argv, args, "port.del", "uuid");
 	if (verb_is(argv[0], "add") && argc >= 2) {
 		json_object_set_new(args, "uuid", json_string(argv[1]));
 		return put_and_run(argc - 2, argv + 2, defs, args, "port.add", "uuid");
@@ -342,15 +336,6 @@ static int one_id(int argc, char **argv, const char *cmd)
 	return run(cmd, args, "iface_id");
 }
 
-static int show_or(int argc, char **argv, const char *show_cmd)
-{
-	json_t *args = json_object();
-
-	if (argc > 1)
-		json_object_set_new(args, "iface_id", json_string(argv[1]));
-	return run(show_cmd, args, "iface_id");
-}
-
 /* attach and bind: "IFACE-ID KEY VALUE...", or "show [IFACE-ID]". */
 static int plug(int argc, char **argv, const struct keydef *defs, const char *cmd, const char *show)
 {
@@ -361,7 +346,7 @@ static int plug(int argc, char **argv, const struct keydef *defs, const char *cm
 		return argc < 1 ? EXIT_USAGE : EXIT_OK;
 	}
 	if (verb_is(argv[0], "show"))
-		return show_or(argc, argv, show);
+		return run_keyed(argc, argv, json_object(), show, "iface_id");
 	args = json_pack("{s:s}", "iface_id", argv[0]);
 	return put_and_run(argc - 1, argv + 1, defs, args, cmd, "iface_id");
 }
