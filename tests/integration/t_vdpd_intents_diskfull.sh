@@ -4,44 +4,19 @@
 # and counted, and retried every second; once there is room again the
 # intent reaches the journal, and a kill -9 + restart keeps it.
 . "$(dirname "$0")/../lib/netns.sh"
-
-require_root
-require_cmd ip jq dd mount "$T_BUILD/vdpd" "$T_BUILD/vdpctl" "$T_BUILD/vdp-bridge"
-
-SOCK=$T_DIR/vdpd.sock
-BSOCK=$T_DIR/bridge.sock
 DISK=$T_DIR/disk
 INTENTS=$DISK/vsis.json
-vdpctl() { "$T_BUILD/vdpctl" -s "$SOCK" "$@"; }
-bridgectl() { "$T_BUILD/vdp-bridge" -s "$BSOCK" "$@"; }
-uuid_of() { printf 'd1000000-0000-4000-8000-%012x' "$1"; }
-add() { vdpctl vsi add uplink eth0 mode assoc uuid "$(uuid_of "$1")" typeid 5 typeidver 4 \
-	filter mac "$(printf '52:54:00:00:01:%02x' "$1")" vid 10; }
+. "$(dirname "$0")/../lib/intents.sh"
+require_cmd dd mount
+
+add() { vdpctl $(add_line "$1"); }
 stat_of() { vdpctl -j stats | jq -r ".intents.$1"; }
-bridge_has() { [ "$(bridgectl -j vsi show | jq '[.[] | select(.mode == "assoc")] | length')" = "$1" ]; }
 in_intents() { [ "$(intents_now "$INTENTS" | jq --arg u "$(uuid_of "$1")" 'any(.vsis[]; .vsiid == $u)')" = true ]; }
 
-ns_add host
-ns_add br
-veth_add host eth0 br p0 02:00:00:00:00:01 02:00:00:00:00:02
 tmpfs_add "$DISK" 512k
-cat >"$T_DIR/vdpd.conf" <<CONF
-uplinks = ( { name = "eth0"; evb = { rka = 20; }; lldp = { tx_interval = 1; }; } );
-CONF
-cat >"$T_DIR/bridge.conf" <<CONF
-interfaces = [ "p0" ];
-vdp = { types = ( { name = "web"; type_id = 5; version = 4; vlans = [ 10 ]; } ); };
-CONF
-start_vdpd()
-{
-	bg host "vdpd.$1.log" "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" \
-		-S "$T_DIR/state.json" -i "$INTENTS"
-	VDPD=$BG_PID
-	wait_for 5 "vdpd ($1) answers" vdpctl uplink show
-}
-bg br bridge.log "$T_BUILD/vdp-bridge" -F -d -f "$T_DIR/bridge.conf" -s "$BSOCK"
+intents_pair
 start_vdpd 0
-wait_for 10 "EVB converged" bash -c "[ \"\$('$T_BUILD/vdpctl' -s '$SOCK' -j uplink show | jq -r '.[0].converged')\" = true ]"
+wait_converged
 
 add 1 >/dev/null || fail "vsi add 1"
 in_intents 1 || fail "VSI 1 not in the intents journal after its answer"

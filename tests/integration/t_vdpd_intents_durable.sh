@@ -5,46 +5,14 @@
 # 300-VSI batch killed the moment vdpctl returns; each restart replays the
 # journal into the snapshot FILE and the bridge gets every VSI again.
 . "$(dirname "$0")/../lib/netns.sh"
+. "$(dirname "$0")/../lib/intents.sh"
 
-require_root
-require_cmd ip jq "$T_BUILD/vdpd" "$T_BUILD/vdpctl" "$T_BUILD/vdp-bridge"
-
-SOCK=$T_DIR/vdpd.sock
-BSOCK=$T_DIR/bridge.sock
-INTENTS=$T_DIR/vsis.json
-JOURNAL=$INTENTS.journal
-vdpctl() { "$T_BUILD/vdpctl" -s "$SOCK" "$@"; }
-bridgectl() { "$T_BUILD/vdp-bridge" -s "$BSOCK" "$@"; }
-uuid_of() { printf 'd0000000-0000-4000-8000-%012x' "$1"; }
-mac_of_vsi() { printf '52:54:00:%02x:%02x:%02x' $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255)); }
-add_line() { echo "vsi add uplink eth0 mode assoc uuid $(uuid_of "$1") typeid 5 typeidver 4 filter mac $(mac_of_vsi "$1") vid 10"; }
-
-ns_add host
-ns_add br
-veth_add host eth0 br p0 02:00:00:00:00:01 02:00:00:00:00:02
-cat >"$T_DIR/vdpd.conf" <<CONF
-uplinks = ( { name = "eth0"; evb = { rka = 20; }; lldp = { tx_interval = 1; }; } );
-CONF
-cat >"$T_DIR/bridge.conf" <<CONF
-interfaces = [ "p0" ];
-vdp = { types = ( { name = "web"; type_id = 5; version = 4; vlans = [ 10 ]; } ); };
-CONF
-
-start_vdpd()
-{
-	bg host "vdpd.$1.log" "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" \
-		-S "$T_DIR/state.json" -i "$INTENTS"
-	VDPD=$BG_PID
-	wait_for 5 "vdpd ($1) answers" vdpctl uplink show
-}
 in_file() { jq -r '.vsis[].vsiid' "$INTENTS" 2>/dev/null | sort; }
 journal_puts() { grep -c '^J [0-9a-f]* [0-9a-f]* [0-9a-f]* {"put":' "$JOURNAL" 2>/dev/null; }
-bridge_assoc() { bridgectl -j vsi show | jq '[.[] | select(.mode == "assoc")] | length'; }
-bridge_has() { [ "$(bridge_assoc)" = "$1" ]; }
 
-bg br bridge.log "$T_BUILD/vdp-bridge" -F -d -f "$T_DIR/bridge.conf" -s "$BSOCK"
+intents_pair
 start_vdpd 0
-wait_for 10 "EVB converged" bash -c "[ \"\$('$T_BUILD/vdpctl' -s '$SOCK' -j uplink show | jq -r '.[0].converged')\" = true ]"
+wait_converged
 
 # ---- one VSI, killed the moment the answer is in ----------------------------
 for i in 1 2 3 4 5; do
