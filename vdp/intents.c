@@ -461,11 +461,11 @@ json_t *vdpd_intents_stats_json(const struct vdpd *d)
 {
 	const struct jlog *j = &d->intents_log;
 
-	return json_pack("{s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "file",
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "file",
 			 persistent(d) ? d->opts.intents : "", "vsis",
 			 (json_int_t)(d->intents ? json_object_size(d->intents) : 0), "saves",
 			 (json_int_t)d->intents_saves, "save_errors", (json_int_t)d->intents_save_errors,
-			 "journal", "records", (json_int_t)j->records,
+			 "failing", (json_int_t)d->intents_failing, "journal", "records", (json_int_t)j->records,
 			 "appends", (json_int_t)j->appends, "flushes", (json_int_t)j->flushes, "torn",
 			 (json_int_t)j->torn);
 }

@@ -39,6 +39,7 @@ nospace() { grep -c "vsi: writing $INTENTS.journal: No space left on device" "$L
 grep -q "vdpd\[error\] vsi: writing $INTENTS.journal: No space left on device" "$LOG" ||
 	fail "no error logged for the full disk"
 pass "failed journal write logged and counted (save_errors $e1)"
+[ "$(stat_of failing)" -ge 1 ] || fail "stats: failing $(stat_of failing) while the disk is full"
 in_intents $n && fail "VSI $n in the journal of a full disk"
 # From here on no request reaches vdpd (each would flush too): only its
 # one-second retry timer writes; the log shows it.
@@ -53,6 +54,7 @@ wait_for 5 "the retry writes the journal once there is room" grep -q "vsi: $INTE
 pass "journal written $WAITED_MS ms after space came back: $(grep -o "written again, after [0-9]* failed attempts" "$LOG")"
 in_intents $n || fail "VSI $n not in the journal after the recovery"
 e2=$(stat_of save_errors)
+assert_eq "$(stat_of failing)" 0 "failing writes after the recovery"
 n=$((n + 1))
 add $n >/dev/null || fail "vsi add $n"
 in_intents $n || fail "VSI $n not in the journal after its answer"

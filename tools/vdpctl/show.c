@@ -203,6 +203,10 @@ int do_stats(int argc, char **argv)
 	print_counters("vsi events", json_object_get(d, "vsi_events"));
 	print_counters("control socket", json_object_get(res, "ctl"));
 	print_counters("link monitor", json_object_get(res, "linkmon"));
+	print_counters("intents", json_object_get(res, "intents"));
+	print_counters("intents journal", json_object_get(json_object_get(res, "intents"), "journal"));
+	print_counters("netlink", json_object_get(json_object_get(res, "netlink"), "counters"));
+	print_counters("802.1Qbh", json_object_get(res, "qbh"));
 	json_array_foreach(json_object_get(res, "uplinks"), i, u) {
 		printf("%s:%s\n", vctl_str(u, "name"), vctl_bool(u, "present") ? "" : " absent");
 		print_counters("vsis", json_object_get(u, "vsis"));
