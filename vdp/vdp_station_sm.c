@@ -431,8 +431,11 @@ static void superseded(struct vdp_station *st, struct vsi *v, const uint8_t *mgr
 		vsi_rec_drop(v);
 		/* The bridge now holds the replaced request, as echoed:
 		 * what a Keep refusal of the newer one returns to.  Without
-		 * memory for it, such a refusal keeps the newer filters. */
-		if (v->mode_cur != VDP_MODE_NONE)
+		 * memory for it, or if the echo has more filters than the
+		 * VSI has room for (its keys differ anyway: vsi_rec_restore()
+		 * must not overrun the VSI), such a refusal keeps the newer
+		 * filters. */
+		if (v->mode_cur != VDP_MODE_NONE && a->n_filters <= v->cap_filters)
 			v->saved = vsi_rec_from_assoc(mgrid, a);
 	} else if (!(a->status & VDP_STATUS_KEEP)) {
 		v->mode_cur = VDP_MODE_NONE;

@@ -904,6 +904,43 @@ static void test_invalid(void **state)
 	senv_free(e);
 }
 
+/* The answer to a replaced request may carry more filters than the VSI
+ * has room for (the keys differ, so it is taken as superseded): it must
+ * not become the record a Keep refusal of the newer request returns to
+ * (vsi_rec_restore() copies into the VSI's own filter room).  Without
+ * that record, the refusal keeps the newer request. */
+static void test_superseded_more_filters_keep(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	struct tf_tlv t;
+	struct vsi *v;
+
+	associate(e, 80, VDP_MODE_ASSOC);
+	v = find(e, 80);
+	assert_int_equal(v->cap_filters, 1);
+	assert_int_equal(request(e, 80, VDP_MODE_ASSOC, 101), 0);
+	assert_int_equal(request(e, 80, VDP_MODE_ASSOC, 102), 0);	/* waits */
+	ack_last(e);
+	t = echo(e, 80, VDP_STATUS_RESPONSE);			/* answers 101 */
+	t.n = 3;
+	for (uint16_t j = 1; j < 3; j++) {
+		tf_mac(800 + j, t.f[j].mac);
+		t.f[j].ps_pcp_vid = 101;
+	}
+	inject(e, &t, 1);
+	assert_int_equal(e->st.cnt.responses, 2);
+	assert_int_equal(echo(e, 80, 0).f[0].ps_pcp_vid, 102);	/* 102 sent */
+	assert_null(v->saved);
+	ack_last(e);
+	respond(e, 80, VDP_STATUS_RESPONSE | VDP_STATUS_KEEP | VDP_R_INSUFFICIENT_RESOURCES);
+	assert_int_equal(last_ev(e), VDP_EV_KEPT);
+	assert_int_equal(v->state, VDP_ST_WAIT_SYSCMD);
+	assert_int_equal(v->n_filters, 1);
+	assert_int_equal(vdp_vid(v->filters[0].f.ps_pcp_vid), 102);
+	senv_free(e);
+}
+
 /* ---- transition table (802.1Qbg-2012 41.5.5 as vdp_station.c implements
  * it): the scenarios below drive the machine through its public calls
  * only (requests, bridge frames, the fake clock, link pause/resume) and
@@ -1423,6 +1460,7 @@ int main(void)
 		cmocka_unit_test(test_request_while_in_flight),
 		cmocka_unit_test(test_more_filters_regrow),
 		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_superseded_more_filters_keep),
 		cmocka_unit_test(test_transition_table),
 		cmocka_unit_test(test_illegal_transition),
 		cmocka_unit_test(test_step_cap),
