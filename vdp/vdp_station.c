@@ -276,6 +276,8 @@ void vdp_station_kick(struct vdp_station *st)
 		if (n == 0)
 			return;
 		st->n_inflight = (size_t)n;
+		for (int i = 0; i < n; i++)
+			st->inflight[i]->flags2 |= VSI_F2_ECPDU;
 		/* The response wait starts at the hand-over. */
 		for (int i = 0; i < n; i++)
 			if (st->inflight[i])
@@ -296,16 +298,16 @@ void vdp_station_tx_done(struct vdp_station *st, bool acked)
 	size_t n = st->n_inflight;
 
 	st->n_inflight = 0;
-	if (!acked) {
+	for (size_t i = 0; i < n; i++) {
+		struct vsi *v = st->inflight[i];
+		st->inflight[i] = NULL;
+		if (!v)
+			continue;
+		v->flags2 &= (uint8_t)~VSI_F2_ECPDU;
 		/* 41.5.5: a transmission error ends the VSIs whose TLVs were
 		 * in the lost ECPDU. */
-		for (size_t i = 0; i < n; i++) {
-			struct vsi *v = st->inflight[i];
-			st->inflight[i] = NULL;
-			if (!v || !(v->flags & VSI_F_INFLIGHT))
-				continue;
+		if (!acked && (v->flags & VSI_F_INFLIGHT))
 			run(st, v, VSI_IN_TX_ERROR);
-		}
 	}
 	vdp_station_kick(st);
 }
@@ -367,6 +369,9 @@ void vdp_station_pause(struct vdp_station *st)
 	st->paused = true;
 	while (vsi_fifo_pop(&st->pending))
 		;
+	for (size_t i = 0; i < st->n_inflight; i++)
+		if (st->inflight[i])
+			st->inflight[i]->flags2 &= (uint8_t)~VSI_F2_ECPDU;
 	st->n_inflight = 0;
 	for (v = vsi_table_first(&st->tab); v; v = vsi_table_next(&st->tab, v))
 		run(st, v, VSI_IN_PORT_DOWN);

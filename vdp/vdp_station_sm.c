@@ -176,8 +176,13 @@ uint64_t vdp_station_keepalive_us(const struct vdp_station *st)
 	return vdp_exp_us(st->rka);
 }
 
+/* O(1) unless v is in the ECPDU in flight: a response usually comes after
+ * the ack, when the next ECPDU (of other VSIs) is in flight. */
 void vdp_station_inflight_drop(struct vdp_station *st, struct vsi *v)
 {
+	if (!(v->flags2 & VSI_F2_ECPDU))
+		return;
+	v->flags2 &= (uint8_t)~VSI_F2_ECPDU;
 	for (size_t i = 0; i < st->n_inflight; i++)
 		if (st->inflight[i] == v)
 			st->inflight[i] = NULL;

@@ -64,6 +64,8 @@ struct vsi_fent {
 				 * not answered yet */
 #define VSI_F2_EV_VID	0x02	/* station: report VDP_EV_VID_ASSIGNED (before
 				 * sm_ev) once the machine is stable */
+#define VSI_F2_ECPDU	0x04	/* station: in the ECPDU ECP is carrying
+				 * (st->inflight[]) */
 
 struct vsi {
 	struct vsi *id_next;		/* (fmt, VSIID) hash chain */
