@@ -1,8 +1,16 @@
-/* VDP bridge state machine per VSI (IEEE 802.1Qbg-2012 41.5.6).  Events: a
- * request TLV from the station, the admit decision (now or deferred), the
- * VSI's timer (resourceWaitDelay in PROCESS, toutKeepAlive in WAITCMD),
- * ECP's tx_done.  Replies wait in br->pending and are packed. */
+/* VDP bridge state machine per VSI (IEEE 802.1Qbg-2012 41.5.6), in the
+ * hostapd shape: the standard's states and their names; one entry function
+ * per state; one step function that checks the global conditions first (a
+ * bridge-initiated De-Associate, a station De-Associate) and then, in a
+ * switch on the current state, decides the next state from the VSI's
+ * inputs (vsi->sm_in: a request, the admit decision, the timer, the reply
+ * handed to ECP); a driver, run(), that steps until stable.  The event
+ * handlers (a request TLV from the station, a deferred admit decision,
+ * vdp_bridge_deassoc(), the VSI's timer: resourceWaitDelay in PROCESS,
+ * toutKeepAlive in WAITCMD and KEEP; packing) only record inputs and run
+ * the machine.  Replies wait in br->pending and are packed. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,6 +128,21 @@ uint64_t vdp_bridge_resource_wait_us(const struct vdp_bridge *br)
 	return vdp_exp_us(br->rwd);
 }
 
+/* ---- the machine's inputs (vsi->sm_in), recorded by the event handlers
+ * below; each is consumed by the step that acts on it.  The request being
+ * handled is in br->rx, an admit decision in br->adm. */
+#define BR_IN_DEASSOC_CMD	0x0001	/* vdp_bridge_deassoc(): bridge-initiated */
+#define BR_IN_RX_DEASSOC	0x0002	/* a De-Associate from the station */
+#define BR_IN_GLOBAL		0x0003
+#define BR_IN_RX_REQ		0x0004	/* a (Pre-)Associate from the station */
+#define BR_IN_ADMIT		0x0008	/* the admit decision (br->adm) */
+#define BR_IN_TIMER		0x0010	/* resourceWaitDelay (PROCESS), toutKeepAlive */
+#define BR_IN_TXMIT		0x0020	/* the queued reply was handed to ECP */
+#define BR_IN_TOO_BIG		0x0040	/* the queued reply does not fit an ECPDU */
+
+/* The states left unconditionally. */
+#define BR_UCT ((1u << VDP_BR_SEND) | (1u << VDP_BR_ALIVE))
+
 static void emit(struct vdp_bridge *br, struct vsi *v, enum vdp_bridge_event ev)
 {
 	if (br->ops && br->ops->vsi_event)
@@ -164,14 +187,83 @@ static void restore(struct vdp_bridge *br, struct vsi *v)
 	vsi_rec_drop(v);
 }
 
-static void transition_hook(struct vdp_bridge *br, const struct vsi *v, uint8_t from)
+static void set_filters(struct vdp_bridge *br, struct vsi *v, uint8_t fmt,
+			const struct vdp_filter *f, uint16_t n)
 {
-	if (br->on_transition)
-		br->on_transition(br->ctx, v, from, v->state);
+	vsi_table_unindex_filters(&br->tab, v);
+	vsi_set_filters(v, fmt, f, n);
+	vsi_table_index_filters(&br->tab, v);
 }
 
-/* DEASSOCIATED's entry actions: unsolicited De-Associate (request, status
- * 0), then END once it is handed to ECP. */
+/* ---- entry actions, one function per state (INIT has none: a record
+ * starts there, zeroed). */
+
+/* PROCESS: ask for the resources (ops->admit); a deferred answer gets
+ * resourceWaitDelay. */
+static void process_entry(struct vdp_bridge *br, struct vsi *v)
+{
+	uint8_t status = 0;
+	int rc;
+
+	rc = br->ops->admit(br->ctx, v, br->rx.mgrid, br->rx.a, br->rx.f, br->rx.a->n_filters, &status);
+	if (rc == VDP_ADMIT_DEFER) {
+		vtimer_arm(br->clock, v->timer, vdp_bridge_resource_wait_us(br));
+		return;
+	}
+	br->adm.status = status;
+	br->adm.f = br->rx.f;
+	br->adm.n = br->rx.a->n_filters;
+	v->sm_in |= BR_IN_ADMIT;
+}
+
+/* SEND: record the confirmed mode (lldpad never does, and so mistakes a
+ * De-Associate for a keep-alive) and answer success; toutKeepAlive runs. */
+static void send_entry(struct vdp_bridge *br, struct vsi *v)
+{
+	if (br->adm.f && br->adm.n == v->n_filters)
+		set_filters(br, v, v->filter_fmt, br->adm.f, br->adm.n);
+	vsi_rec_drop(v);	/* the request is the confirmed record now */
+	v->mode_cur = v->mode_req;
+	br->cnt.admitted++;
+	reply(br, v, v->mode_cur, VDP_STATUS_RESPONSE, false);
+	vtimer_arm(br->clock, v->timer, vdp_bridge_keepalive_timeout_us(br));
+}
+
+/* WAITCMD: the confirmed record is the one in force (after KEEP: the
+ * record before the refused change, 41.2.4). */
+static void waitcmd_entry(struct vdp_bridge *br, struct vsi *v)
+{
+	restore(br, v);
+	v->mode_req = v->mode_cur;
+}
+
+/* ALIVE: a keep-alive; answered without a new resource decision. */
+static void alive_entry(struct vdp_bridge *br, struct vsi *v)
+{
+	reply(br, v, v->mode_cur, VDP_STATUS_RESPONSE, false);
+	vtimer_arm(br->clock, v->timer, vdp_bridge_keepalive_timeout_us(br));
+}
+
+/* KEEP (41.2.4 Keep, 41.5.6): the request is refused (v->status) and the
+ * state that existed before it stays.  The reply echoes the refused
+ * request (the station matches it by those keys), so the record keeps the
+ * request until the reply is packed; WAITCMD then restores the confirmed
+ * one. */
+static void keep_entry(struct vdp_bridge *br, struct vsi *v)
+{
+	reply(br, v, v->mode_req, v->status, false);
+	vtimer_arm(br->clock, v->timer, vdp_bridge_keepalive_timeout_us(br));
+}
+
+/* DEASSOC: a De-Associate reply (v->status: success to a station
+ * De-Associate, or the refusal), then END. */
+static void deassoc_entry(struct vdp_bridge *br, struct vsi *v)
+{
+	v->mode_cur = VDP_MODE_NONE;
+	reply(br, v, VDP_TLV_DEASSOC, v->status, true);
+}
+
+/* DEASSOCIATED: unsolicited De-Associate (request, status 0), then END. */
 static void deassociated_entry(struct vdp_bridge *br, struct vsi *v)
 {
 	vtimer_cancel(br->clock, v->timer);
@@ -181,22 +273,34 @@ static void deassociated_entry(struct vdp_bridge *br, struct vsi *v)
 	reply(br, v, VDP_TLV_DEASSOC, 0, true);
 }
 
-/* A transition the table does not allow is a bug here, not the station's
- * doing: log it, count it and de-associate the VSI as a toutKeepAlive
- * expiry would, so the station and the owner hear that it is gone. */
+/* ---- checked transitions */
+
+/* The machine went wrong (a bug here, not the station's doing): log it,
+ * count it and de-associate the VSI as a toutKeepAlive expiry would, so
+ * the station and the owner hear that it is gone. */
 static void __attribute__((noinline, cold))
-illegal(struct vdp_bridge *br, struct vsi *v, uint8_t from, uint8_t to)
+reset(struct vdp_bridge *br, struct vsi *v, uint8_t from, const char *what)
 {
 	char id[VDP_TXT_VSIID_LEN];
 
 	br->cnt.illegal_transitions++;
 	vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
-	log_err("vdp", "VSI %s: illegal bridge transition %s -> %s (802.1Qbg 41.5.6), VSI de-associated",
-		id, vdp_bridge_state_name(from), vdp_bridge_state_name(to));
+	log_err("vdp", "VSI %s: %s (802.1Qbg 41.5.6), VSI de-associated", id, what);
 	v->state = VDP_BR_DEASSOCIATED;
-	transition_hook(br, v, from);
+	if (br->on_transition)
+		br->on_transition(br->ctx, v, from, v->state);
 	deassociated_entry(br, v);
 	emit(br, v, VDP_BR_EV_DEASSOC_SENT);
+}
+
+static void __attribute__((noinline, cold))
+illegal(struct vdp_bridge *br, struct vsi *v, uint8_t from, uint8_t to)
+{
+	char what[96];
+
+	snprintf(what, sizeof(what), "illegal bridge transition %s -> %s",
+		 vdp_bridge_state_name(from), vdp_bridge_state_name(to));
+	reset(br, v, from, what);
 }
 
 /* vdp_bridge_enter(), inlined into the machine (to is a constant there). */
@@ -224,85 +328,345 @@ bool vdp_bridge_enter(struct vdp_bridge *br, struct vsi *v, enum vdp_bridge_stat
 	return enter(br, v, to);
 }
 
-static inline bool waitcmd(struct vdp_bridge *br, struct vsi *v)
+/* SM_ENTER: the checked transition, then the new state's entry actions
+ * (END's frees v).  false: illegal, v de-associated instead. */
+static inline __attribute__((always_inline)) bool
+go(struct vdp_bridge *br, struct vsi *v, enum vdp_bridge_state to)
 {
-	if (!enter(br, v, VDP_BR_WAITCMD))
+	if (!enter(br, v, to))
 		return false;
-	vtimer_arm(br->clock, v->timer, vdp_bridge_keepalive_timeout_us(br));
+	switch (to) {
+	case VDP_BR_INIT:
+		break;
+	case VDP_BR_PROCESS:
+		process_entry(br, v);
+		break;
+	case VDP_BR_SEND:
+		send_entry(br, v);
+		break;
+	case VDP_BR_WAITCMD:
+		waitcmd_entry(br, v);
+		break;
+	case VDP_BR_ALIVE:
+		alive_entry(br, v);
+		break;
+	case VDP_BR_KEEP:
+		keep_entry(br, v);
+		break;
+	case VDP_BR_DEASSOC:
+		deassoc_entry(br, v);
+		break;
+	case VDP_BR_DEASSOCIATED:
+		deassociated_entry(br, v);
+		break;
+	case VDP_BR_END:
+		vsi_remove(br, v);	/* the reply left: the record is freed */
+		break;
+	}
 	return true;
 }
 
-/* KEEP (41.2.4 Keep, 41.5.6): the request is refused and the state that
- * existed before it stays.  The reply echoes the refused request (the
- * station matches it by those keys), so the record keeps the request
- * until the reply is packed; keep_sent() then restores the confirmed one. */
-static void keep(struct vdp_bridge *br, struct vsi *v, uint8_t status)
+static inline bool take(struct vsi *v, uint16_t in)
 {
-	if (!enter(br, v, VDP_BR_KEEP))
+	if (!(v->sm_in & in))
+		return false;
+	v->sm_in &= (uint16_t)~in;
+	return true;
+}
+
+static bool active(const struct vsi *v)
+{
+	return v->state != VDP_BR_DEASSOC && v->state != VDP_BR_DEASSOCIATED && v->state != VDP_BR_END;
+}
+
+/* Same request as the confirmed one?  A VID 0 in the request matches the
+ * VID the bridge assigned. */
+static bool same_request(const struct vsi *v, const uint8_t *mgrid, const struct vdp_assoc *a)
+{
+	if (a->type != v->mode_cur || memcmp(v->mgrid, mgrid, VDP_MGRID_LEN) != 0 ||
+	    v->type_id != a->type_id || v->type_version != a->type_version ||
+	    v->filter_fmt != a->filter_fmt || v->n_filters != a->n_filters)
+		return false;
+	for (uint16_t i = 0; i < a->n_filters; i++) {
+		struct vdp_filter f;
+		const struct vdp_filter *o = &v->filters[i].f;
+		vdp_filter_get(a, i, &f);
+		if (f.group_id != o->group_id || memcmp(f.mac, o->mac, 6) != 0)
+			return false;
+		if (vdp_vid(f.ps_pcp_vid) != 0 && vdp_vid(f.ps_pcp_vid) != vdp_vid(o->ps_pcp_vid))
+			return false;
+	}
+	return true;
+}
+
+static void vsi_timer_cb(void *arg);
+
+/* A VSI record for the request: the existing one (resized if needed) or
+ * a new one. */
+static struct vsi *vsi_for(struct vdp_bridge *br, struct vsi *v, const struct vdp_assoc *a)
+{
+	uint8_t mode_cur = VDP_MODE_NONE;
+	struct vsi_rec *saved = NULL;
+	struct vsi *nv;
+	void *user = NULL;
+
+	if (v && v->cap_filters >= a->n_filters) {
+		v->flags &= (uint8_t)~VSI_F_REMOVE;
+		return v;
+	}
+	nv = vsi_alloc(a->n_filters);
+	if (!nv)
+		return NULL;
+	if (v) {
+		/* More filters than it had room for: a new record replaces
+		 * it, keeping the confirmed mode and the owner's data. */
+		mode_cur = active(v) ? v->mode_cur : VDP_MODE_NONE;
+		if (active(v)) {
+			saved = v->saved;
+			v->saved = NULL;
+		}
+		user = v->user;
+		vsi_fifo_remove(&br->pending, v);
+		vsi_table_del(&br->tab, v);
+		vsi_free(br, v);
+	}
+	v = nv;
+	v->owner = br;
+	v->user = user;
+	v->saved = saved;
+	v->vsiid_fmt = a->vsiid_fmt;
+	memcpy(v->vsiid, a->vsiid, VDP_VSIID_LEN);
+	v->mode_cur = mode_cur;		/* in INIT (BEGIN): vsi_alloc() zeroes */
+	v->timer = vtimer_new(br->clock, vsi_timer_cb, v);
+	if (!v->timer || vsi_table_add(&br->tab, v) < 0) {
+		if (user)
+			emit(br, v, VDP_BR_EV_REMOVED);	/* the owner frees its data */
+		vsi_free(br, v);
+		return NULL;
+	}
+	return v;
+}
+
+/* PROCESS for a new VSI or a change of mode, type or filters (br->rx):
+ * the record takes the request.  A change of a confirmed VSI keeps the
+ * confirmed record for a refusal with Keep (before vsi_for(), which may
+ * re-allocate the record, leaving the new one in INIT).  NULL: no memory,
+ * the request is dropped. */
+static struct vsi *take_request(struct vdp_bridge *br, struct vsi *v)
+{
+	const struct vdp_assoc *a = br->rx.a;
+
+	if (active(v) && v->mode_cur != VDP_MODE_NONE && !v->saved) {
+		v->saved = vsi_rec_save(v);
+		if (!v->saved) {
+			br->cnt.alloc_fail++;
+			return NULL;
+		}
+	}
+	v = vsi_for(br, v, a);
+	if (!v) {
+		br->cnt.alloc_fail++;
+		return NULL;
+	}
+	if (!active(v)) {
+		v->mode_cur = VDP_MODE_NONE;
+		vsi_fifo_remove(&br->pending, v);
+		vsi_rec_drop(v);
+	}
+	vtimer_cancel(br->clock, v->timer);
+	memcpy(v->mgrid, br->rx.mgrid, VDP_MGRID_LEN);
+	v->type_id = a->type_id;
+	v->type_version = a->type_version;
+	v->mode_req = a->type;
+	v->hints = a->status & (VDP_STATUS_MBIT | VDP_STATUS_SBIT);
+	set_filters(br, v, a->filter_fmt, br->rx.f, a->n_filters);
+	return v;
+}
+
+/* The admit decision (br->adm) in PROCESS: SEND, KEEP or DEASSOC. */
+static void decide(struct vdp_bridge *br, struct vsi *v)
+{
+	uint8_t status = br->adm.status, reason = status & VDP_STATUS_REASON;
+
+	vtimer_cancel(br->clock, v->timer);
+	if (!reason) {
+		go(br, v, VDP_BR_SEND);		/* then WAITCMD */
 		return;
-	reply(br, v, v->mode_req, status, false);
-	vtimer_arm(br->clock, v->timer, vdp_bridge_keepalive_timeout_us(br));
-	emit(br, v, VDP_BR_EV_KEPT);
+	}
+	br->cnt.refused++;
+	v->status = (uint8_t)(VDP_STATUS_RESPONSE | (status & (VDP_STATUS_KEEP | VDP_STATUS_HARD)) | reason);
+	if ((v->status & VDP_STATUS_KEEP) && v->mode_cur != VDP_MODE_NONE) {
+		/* KEEP: the state before the request stays. */
+		if (go(br, v, VDP_BR_KEEP))
+			emit(br, v, VDP_BR_EV_KEPT);
+		return;
+	}
+	/* DEASSOC: refuse, then END. */
+	if (go(br, v, VDP_BR_DEASSOC))
+		emit(br, v, VDP_BR_EV_REFUSED);
 }
 
-/* KEEP -> WAITCMD (false: de-associated instead, illegal). */
-static bool keep_sent(struct vdp_bridge *br, struct vsi *v)
+/* One step of *vp's machine: true if it consumed an input or changed the
+ * state, false once nothing applies.  *vp may change: a request with more
+ * filters re-allocates the record; END frees it (*vp = NULL). */
+static bool step(struct vdp_bridge *br, struct vsi **vp)
 {
-	if (!enter(br, v, VDP_BR_WAITCMD))
+	struct vsi *v = *vp;
+
+	if (__builtin_expect(v->sm_in & BR_IN_GLOBAL, 0)) {
+		if (take(v, BR_IN_DEASSOC_CMD)) {
+			/* Bridge-initiated De-Associate. */
+			if (go(br, v, VDP_BR_DEASSOCIATED))
+				emit(br, v, VDP_BR_EV_DEASSOC_SENT);
+			return true;
+		}
+		if (take(v, BR_IN_RX_DEASSOC)) {
+			/* A station De-Associate really ends the VSI (lldpad
+			 * keeps it); for an unknown VSI there is nothing to
+			 * release: success. */
+			vtimer_cancel(br->clock, v->timer);
+			v->status = VDP_STATUS_RESPONSE;
+			if (!go(br, v, VDP_BR_DEASSOC))
+				return true;
+			if (br->rx.known)
+				br->cnt.station_deassoc++;
+			v->mode_req = VDP_MODE_DEASSOC;
+			if (br->rx.known)
+				emit(br, v, VDP_BR_EV_STATION_DEASSOC);
+			return true;
+		}
+	}
+
+	switch ((enum vdp_bridge_state)v->state) {
+	case VDP_BR_INIT:
+	case VDP_BR_DEASSOC:
+	case VDP_BR_DEASSOCIATED:
+		if ((v->flags & VSI_F_REMOVE) && take(v, BR_IN_TXMIT)) {
+			if (!go(br, v, VDP_BR_END))
+				return true;
+			*vp = NULL;	/* freed */
+			return false;
+		}
+		if ((v->flags & VSI_F_REMOVE) && take(v, BR_IN_TOO_BIG)) {
+			/* Cannot be answered in one ECPDU: dropped. */
+			vsi_remove(br, v);
+			*vp = NULL;
+			return false;
+		}
+		if (take(v, BR_IN_RX_REQ)) {
+			v = take_request(br, v);
+			if (!v)
+				return true;
+			*vp = v;
+			go(br, v, VDP_BR_PROCESS);
+			return true;
+		}
 		return false;
-	restore(br, v);
-	v->mode_req = v->mode_cur;
-	return true;
+	case VDP_BR_PROCESS:
+		if (take(v, BR_IN_ADMIT)) {
+			decide(br, v);
+			return true;
+		}
+		if (take(v, BR_IN_TIMER)) {
+			/* resourceWaitDelay expired without an answer: keep
+			 * an association, otherwise de-associate. */
+			br->cnt.resource_timeouts++;
+			if (v->mode_cur == VDP_MODE_ASSOC) {
+				br->cnt.refused++;
+				v->status = VDP_STATUS_RESPONSE | VDP_STATUS_KEEP | VDP_R_UNABLE_TO_CONTACT_MANAGER;
+				if (go(br, v, VDP_BR_KEEP))
+					emit(br, v, VDP_BR_EV_KEPT);
+			} else if (go(br, v, VDP_BR_DEASSOCIATED)) {
+				emit(br, v, VDP_BR_EV_REFUSED);
+			}
+			return true;
+		}
+		/* A repeated request while deciding: the answer comes. */
+		return take(v, BR_IN_RX_REQ);
+	case VDP_BR_SEND:
+		if (go(br, v, VDP_BR_WAITCMD))
+			emit(br, v, VDP_BR_EV_ADMITTED);
+		return true;
+	case VDP_BR_ALIVE:
+		go(br, v, VDP_BR_WAITCMD);
+		return true;
+	case VDP_BR_WAITCMD:
+		if (take(v, BR_IN_TIMER)) {
+			/* No keep-alive within toutKeepAlive. */
+			br->cnt.timeouts++;
+			if (go(br, v, VDP_BR_DEASSOCIATED))
+				emit(br, v, VDP_BR_EV_TIMEOUT);
+			return true;
+		}
+		if (take(v, BR_IN_RX_REQ)) {
+			if (same_request(v, br->rx.mgrid, br->rx.a)) {
+				br->cnt.keepalives++;
+				go(br, v, VDP_BR_ALIVE);
+				return true;
+			}
+			v = take_request(br, v);
+			if (!v)
+				return true;
+			*vp = v;
+			go(br, v, VDP_BR_PROCESS);
+			return true;
+		}
+		return false;
+	case VDP_BR_KEEP:
+		/* The Keep reply was packed (the echo is encoded), dropped,
+		 * or never left (ECP busy all along: the timer), or the
+		 * station asks again before it left: WAITCMD first, where a
+		 * timer or a request is then handled. */
+		if (take(v, BR_IN_TXMIT) || take(v, BR_IN_TOO_BIG) ||
+		    (v->sm_in & (BR_IN_TIMER | BR_IN_RX_REQ))) {
+			go(br, v, VDP_BR_WAITCMD);
+			return true;
+		}
+		return false;
+	case VDP_BR_END:
+		return false;
+	}
+	return false;		/* a state out of range: nothing applies */
 }
 
-/* DEASSOCIATED: unsolicited De-Associate (request, status 0) -> END.
- * false: the reset of an illegal transition did it, and told the owner. */
-static bool deassociated(struct vdp_bridge *br, struct vsi *v)
+/* Steps v's machine until stable, at most br->step_cap steps (more is a
+ * bug: logged, counted in illegal_transitions, the VSI de-associated).
+ * Returns v (re-allocated for more filters), or NULL once it is freed. */
+static struct vsi *run(struct vdp_bridge *br, struct vsi *v, uint16_t in)
 {
-	if (!enter(br, v, VDP_BR_DEASSOCIATED))
-		return false;
-	deassociated_entry(br, v);
-	return true;
+	unsigned n = 0;
+
+	v->sm_in |= in;
+	while (step(br, &v)) {
+		if (!v->sm_in && !((BR_UCT >> v->state) & 1))
+			break;
+		if (__builtin_expect(++n >= br->step_cap, 0)) {
+			char what[96];
+
+			snprintf(what, sizeof(what), "bridge machine not stable after %u steps, in %s",
+				 n, vdp_bridge_state_name(v->state));
+			reset(br, v, v->state, what);
+			break;
+		}
+	}
+	if (v)
+		v->sm_in = 0;
+	return v;
 }
 
+/* ---- event handlers */
+
+/* The VSI's one timer: resourceWaitDelay in PROCESS, toutKeepAlive in
+ * WAITCMD and KEEP; the machine tells which. */
 static void vsi_timer_cb(void *arg)
 {
 	struct vsi *v = arg;
 	struct vdp_bridge *br = v->owner;
+	bool kick = v->state == VDP_BR_PROCESS || v->state == VDP_BR_KEEP || v->state == VDP_BR_WAITCMD;
 
-	switch ((enum vdp_bridge_state)v->state) {
-	case VDP_BR_PROCESS:
-		/* resourceWaitDelay expired without an answer: keep an
-		 * association, otherwise de-associate. */
-		br->cnt.resource_timeouts++;
-		if (v->mode_cur == VDP_MODE_ASSOC) {
-			br->cnt.refused++;
-			keep(br, v, VDP_STATUS_RESPONSE | VDP_STATUS_KEEP |
-			     VDP_R_UNABLE_TO_CONTACT_MANAGER);
-		} else if (deassociated(br, v)) {
-			emit(br, v, VDP_BR_EV_REFUSED);
-		}
-		break;
-	case VDP_BR_KEEP:
-		/* The keep reply never left (ECP busy all along). */
-		if (!keep_sent(br, v))
-			break;
-		/* fall through */
-	case VDP_BR_WAITCMD:
-		/* No keep-alive within toutKeepAlive. */
-		br->cnt.timeouts++;
-		if (deassociated(br, v))
-			emit(br, v, VDP_BR_EV_TIMEOUT);
-		break;
-	case VDP_BR_INIT:
-	case VDP_BR_SEND:
-	case VDP_BR_ALIVE:
-	case VDP_BR_DEASSOC:
-	case VDP_BR_DEASSOCIATED:
-	case VDP_BR_END:
-		return;
-	}
-	vdp_bridge_kick(br);
+	run(br, v, BR_IN_TIMER);
+	if (kick)
+		vdp_bridge_kick(br);
 }
 
 int vdp_bridge_init(struct vdp_bridge *br, const struct vdp_bridge_ops *ops, void *ctx,
@@ -318,6 +682,7 @@ int vdp_bridge_init(struct vdp_bridge *br, const struct vdp_bridge_ops *ops, voi
 	br->rte = ECP_DEFAULT_RTE;
 	br->rwd = 20;
 	br->rka = 20;
+	br->step_cap = VDP_BRIDGE_STEP_CAP;
 	return vsi_table_init(&br->tab);
 }
 
@@ -369,57 +734,15 @@ struct vsi *vdp_bridge_find_mac(const struct vdp_bridge *br, const uint8_t mac[6
 	return vsi_table_find_mac(&br->tab, mac, vid);
 }
 
-static void set_filters(struct vdp_bridge *br, struct vsi *v, uint8_t fmt,
-			const struct vdp_filter *f, uint16_t n)
-{
-	vsi_table_unindex_filters(&br->tab, v);
-	vsi_set_filters(v, fmt, f, n);
-	vsi_table_index_filters(&br->tab, v);
-}
-
-/* Applies an admit decision (41.5.6 SEND / KEEP / DEASSOC). */
-static void decide(struct vdp_bridge *br, struct vsi *v, uint8_t status,
-		   const struct vdp_filter *f, uint16_t n)
-{
-	uint8_t reason = status & VDP_STATUS_REASON;
-
-	vtimer_cancel(br->clock, v->timer);
-	if (!reason) {
-		/* SEND: record the confirmed mode (lldpad never does, and
-		 * so mistakes a De-Associate for a keep-alive). */
-		if (!enter(br, v, VDP_BR_SEND))
-			return;
-		if (f && n == v->n_filters)
-			set_filters(br, v, v->filter_fmt, f, n);
-		vsi_rec_drop(v);	/* the request is the confirmed record now */
-		v->mode_cur = v->mode_req;
-		br->cnt.admitted++;
-		reply(br, v, v->mode_cur, VDP_STATUS_RESPONSE, false);
-		if (waitcmd(br, v))
-			emit(br, v, VDP_BR_EV_ADMITTED);
-		return;
-	}
-	br->cnt.refused++;
-	status = (uint8_t)(VDP_STATUS_RESPONSE | (status & (VDP_STATUS_KEEP | VDP_STATUS_HARD)) | reason);
-	if ((status & VDP_STATUS_KEEP) && v->mode_cur != VDP_MODE_NONE) {
-		/* KEEP: the state before the request stays. */
-		keep(br, v, status);
-		return;
-	}
-	/* DEASSOC: refuse, then END. */
-	if (!enter(br, v, VDP_BR_DEASSOC))
-		return;
-	v->mode_cur = VDP_MODE_NONE;
-	reply(br, v, VDP_TLV_DEASSOC, status, true);
-	emit(br, v, VDP_BR_EV_REFUSED);
-}
-
 int vdp_bridge_admit_done(struct vdp_bridge *br, struct vsi *v, uint8_t status,
 			  const struct vdp_filter *filters, uint16_t n)
 {
 	if (v->state != VDP_BR_PROCESS)
 		return -ENOENT;
-	decide(br, v, status, filters, n);
+	br->adm.status = status;
+	br->adm.f = filters;
+	br->adm.n = n;
+	run(br, v, BR_IN_ADMIT);
 	vdp_bridge_kick(br);
 	return 0;
 }
@@ -439,89 +762,17 @@ int vdp_bridge_deassoc(struct vdp_bridge *br, struct vsi *v)
 	case VDP_BR_KEEP:
 		break;
 	}
-	if (deassociated(br, v))
-		emit(br, v, VDP_BR_EV_DEASSOC_SENT);
+	run(br, v, BR_IN_DEASSOC_CMD);
 	vdp_bridge_kick(br);
 	return 0;
 }
 
-/* Same request as the confirmed one?  A VID 0 in the request matches the
- * VID the bridge assigned. */
-static bool same_request(const struct vsi *v, const uint8_t *mgrid, const struct vdp_assoc *a)
-{
-	if (a->type != v->mode_cur || memcmp(v->mgrid, mgrid, VDP_MGRID_LEN) != 0 ||
-	    v->type_id != a->type_id || v->type_version != a->type_version ||
-	    v->filter_fmt != a->filter_fmt || v->n_filters != a->n_filters)
-		return false;
-	for (uint16_t i = 0; i < a->n_filters; i++) {
-		struct vdp_filter f;
-		const struct vdp_filter *o = &v->filters[i].f;
-		vdp_filter_get(a, i, &f);
-		if (f.group_id != o->group_id || memcmp(f.mac, o->mac, 6) != 0)
-			return false;
-		if (vdp_vid(f.ps_pcp_vid) != 0 && vdp_vid(f.ps_pcp_vid) != vdp_vid(o->ps_pcp_vid))
-			return false;
-	}
-	return true;
-}
-
-static bool active(const struct vsi *v)
-{
-	return v->state != VDP_BR_DEASSOC && v->state != VDP_BR_DEASSOCIATED && v->state != VDP_BR_END;
-}
-
-/* A VSI record for the request: the existing one (resized if needed) or
- * a new one. */
-static struct vsi *vsi_for(struct vdp_bridge *br, struct vsi *v, const struct vdp_assoc *a)
-{
-	uint8_t mode_cur = VDP_MODE_NONE;
-	struct vsi_rec *saved = NULL;
-	struct vsi *nv;
-	void *user = NULL;
-
-	if (v && v->cap_filters >= a->n_filters) {
-		v->flags &= (uint8_t)~VSI_F_REMOVE;
-		return v;
-	}
-	nv = vsi_alloc(a->n_filters);
-	if (!nv)
-		return NULL;
-	if (v) {
-		/* More filters than it had room for: a new record replaces
-		 * it, keeping the confirmed mode and the owner's data. */
-		mode_cur = active(v) ? v->mode_cur : VDP_MODE_NONE;
-		if (active(v)) {
-			saved = v->saved;
-			v->saved = NULL;
-		}
-		user = v->user;
-		vsi_fifo_remove(&br->pending, v);
-		vsi_table_del(&br->tab, v);
-		vsi_free(br, v);
-	}
-	v = nv;
-	v->owner = br;
-	v->user = user;
-	v->saved = saved;
-	v->vsiid_fmt = a->vsiid_fmt;
-	memcpy(v->vsiid, a->vsiid, VDP_VSIID_LEN);
-	v->mode_cur = mode_cur;		/* in INIT (BEGIN): vsi_alloc() zeroes */
-	v->timer = vtimer_new(br->clock, vsi_timer_cb, v);
-	if (!v->timer || vsi_table_add(&br->tab, v) < 0) {
-		if (user)
-			emit(br, v, VDP_BR_EV_REMOVED);	/* the owner frees its data */
-		vsi_free(br, v);
-		return NULL;
-	}
-	return v;
-}
-
+/* A request TLV from the station: find or make the VSI's record, then
+ * run its machine on it. */
 static void rx_request(struct vdp_bridge *br, const uint8_t *mgrid, const struct vdp_assoc *a)
 {
 	struct vdp_filter f[VSI_MAX_FILTERS + 1];
 	struct vsi *v = vsi_table_find(&br->tab, a->vsiid_fmt, a->vsiid);
-	uint8_t status = 0;
-	int rc;
 
 	br->cnt.requests++;
 	if (a->n_filters > VSI_MAX_FILTERS) {
@@ -530,86 +781,35 @@ static void rx_request(struct vdp_bridge *br, const uint8_t *mgrid, const struct
 	}
 	for (uint16_t i = 0; i < a->n_filters; i++)
 		vdp_filter_get(a, i, &f[i]);
+	br->rx.mgrid = mgrid;
+	br->rx.a = a;
+	br->rx.f = f;
 
 	if (a->type == VDP_TLV_DEASSOC) {
-		bool known = v && active(v);
-		/* A De-Associate really ends the VSI (lldpad keeps it). For
-		 * an unknown VSI there is nothing to release: success. */
+		br->rx.known = v && active(v);
 		v = vsi_for(br, v, a);
 		if (!v) {
 			br->cnt.alloc_fail++;
 			return;
 		}
-		vtimer_cancel(br->clock, v->timer);
-		if (!known) {
+		if (!br->rx.known) {
+			/* Unknown: the reply names what was asked. */
 			memcpy(v->mgrid, mgrid, VDP_MGRID_LEN);
 			v->type_id = a->type_id;
 			v->type_version = a->type_version;
 			set_filters(br, v, a->filter_fmt, f, a->n_filters);
 		}
-		if (!enter(br, v, VDP_BR_DEASSOC))
-			return;
-		if (known)
-			br->cnt.station_deassoc++;
-		v->mode_cur = VDP_MODE_NONE;
-		v->mode_req = VDP_MODE_DEASSOC;
-		reply(br, v, VDP_TLV_DEASSOC, VDP_STATUS_RESPONSE, true);
-		if (known)
-			emit(br, v, VDP_BR_EV_STATION_DEASSOC);
+		run(br, v, BR_IN_RX_DEASSOC);
 		return;
 	}
-
-	if (v && v->state == VDP_BR_KEEP && !keep_sent(br, v))
-		return;		/* (asks again before our keep reply left) */
-	if (v && active(v)) {
-		if (v->state == VDP_BR_PROCESS)
-			return;		/* repeat while deciding: answer comes */
-		if (v->state == VDP_BR_WAITCMD && same_request(v, mgrid, a)) {
-			/* ALIVE: a keep-alive; no new resource decision. */
-			br->cnt.keepalives++;
-			if (!enter(br, v, VDP_BR_ALIVE))
-				return;
-			reply(br, v, v->mode_cur, VDP_STATUS_RESPONSE, false);
-			waitcmd(br, v);
-			return;
-		}
-	}
-
-	/* PROCESS: new VSI, or a change of mode, type or filters.  A change
-	 * of a confirmed VSI keeps the confirmed record for a refusal with
-	 * Keep (before vsi_for(), which may re-allocate the record). */
-	if (v && active(v) && v->mode_cur != VDP_MODE_NONE && !v->saved) {
-		v->saved = vsi_rec_save(v);
-		if (!v->saved) {
+	if (!v) {
+		v = vsi_for(br, NULL, a);
+		if (!v) {
 			br->cnt.alloc_fail++;
 			return;
 		}
 	}
-	v = vsi_for(br, v, a);
-	if (!v) {
-		br->cnt.alloc_fail++;
-		return;
-	}
-	if (!active(v)) {
-		v->mode_cur = VDP_MODE_NONE;
-		vsi_fifo_remove(&br->pending, v);
-		vsi_rec_drop(v);
-	}
-	vtimer_cancel(br->clock, v->timer);
-	memcpy(v->mgrid, mgrid, VDP_MGRID_LEN);
-	v->type_id = a->type_id;
-	v->type_version = a->type_version;
-	v->mode_req = a->type;
-	v->hints = a->status & (VDP_STATUS_MBIT | VDP_STATUS_SBIT);
-	set_filters(br, v, a->filter_fmt, f, a->n_filters);
-	if (!enter(br, v, VDP_BR_PROCESS))
-		return;
-	rc = br->ops->admit(br->ctx, v, mgrid, a, f, a->n_filters, &status);
-	if (rc == VDP_ADMIT_DEFER) {
-		vtimer_arm(br->clock, v->timer, vdp_bridge_resource_wait_us(br));
-		return;
-	}
-	decide(br, v, status, f, a->n_filters);
+	run(br, v, BR_IN_RX_REQ);
 }
 
 void vdp_bridge_rx(struct vdp_bridge *br, const uint8_t *ulpdu, size_t len)
@@ -628,6 +828,9 @@ void vdp_bridge_rx(struct vdp_bridge *br, const uint8_t *ulpdu, size_t len)
 		}
 		rx_request(br, pdu.mgrid, &tlvs[i].assoc);
 	}
+	br->rx.mgrid = NULL;
+	br->rx.a = NULL;
+	br->rx.f = NULL;
 	vdp_bridge_kick(br);
 }
 
@@ -650,10 +853,7 @@ void vdp_bridge_kick(struct vdp_bridge *br)
 		if (n < 0) {
 			/* Cannot be answered in one ECPDU: drop the reply. */
 			br->cnt.tx_errors++;
-			if (out[0]->flags & VSI_F_REMOVE)
-				vsi_remove(br, out[0]);
-			else if (out[0]->state == VDP_BR_KEEP)
-				keep_sent(br, out[0]);
+			run(br, out[0], BR_IN_TOO_BIG);
 			continue;
 		}
 		if (n == 0)
@@ -661,17 +861,8 @@ void vdp_bridge_kick(struct vdp_bridge *br)
 		br->cnt.ecpdu_tx++;
 		br->cnt.tlv_tx += (uint64_t)n;
 		br->n_inflight = (size_t)n;
-		for (int i = 0; i < n; i++) {
-			struct vsi *v = out[i];
-			if (v->flags & VSI_F_REMOVE) {
-				if (enter(br, v, VDP_BR_END))
-					vsi_remove(br, v);
-			} else if (v->state == VDP_BR_KEEP) {
-				keep_sent(br, v);	/* the echo is encoded */
-			} else if (v->state == VDP_BR_SEND || v->state == VDP_BR_ALIVE) {
-				enter(br, v, VDP_BR_WAITCMD);
-			}
-		}
+		for (int i = 0; i < n; i++)
+			run(br, out[i], BR_IN_TXMIT);	/* the reply is encoded */
 		if (ecp_tx(br->ecp, ECP_SUBTYPE_VDP, buf, w.len) < 0) {
 			br->cnt.tx_errors += (uint64_t)n;
 			br->n_inflight = 0;

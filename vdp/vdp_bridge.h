@@ -10,6 +10,10 @@
  * (ALIVE), and a station De-Associate really removes the VSI.  Responses are
  * packed, several response TLVs per ECPDU.
  *
+ * One state machine per VSI (vdp_bridge.c), stepped until stable by the
+ * calls below, which record what happened as the VSI's inputs; events
+ * (ops->vsi_event) are reported from the steps.
+ *
  * Timers (one vtimer per VSI):
  *   resourceWaitDelay = 10us x 2^RWD while a deferred admit is pending;
  *   toutKeepAlive     = 1.5 x (10us x 2^RKA + (2R+1) x 10us x 2^RTE) in
@@ -89,7 +93,8 @@ struct vdp_bridge_counters {
 	uint64_t rx_bad;
 	uint64_t rx_ignored;	/* response TLVs, org TLVs */
 	uint64_t alloc_fail;
-	uint64_t illegal_transitions; /* refused by vdp_bridge_enter(); VSI de-associated */
+	uint64_t illegal_transitions; /* refused by vdp_bridge_enter(), or a run past
+				       * step_cap; VSI de-associated */
 };
 
 struct vdp_bridge {
@@ -103,8 +108,28 @@ struct vdp_bridge {
 	struct vsi_fifo pending;
 	uint8_t r, rte, rwd, rka;
 	size_t n_inflight;	/* TLVs in the ECPDU ECP is carrying */
+	/* The request a VSI's machine is running on (valid during
+	 * vdp_bridge_rx()) and the admit decision it applies. */
+	struct {
+		const uint8_t *mgrid;
+		const struct vdp_assoc *a;
+		struct vdp_filter *f;	/* a's filters, decoded */
+		bool known;		/* De-Associate of an active VSI */
+	} rx;
+	struct {
+		uint8_t status;
+		const struct vdp_filter *f;
+		uint16_t n;
+	} adm;
+	/* Steps one run of a VSI's machine may take (VDP_BRIDGE_STEP_CAP;
+	 * the unit tests lower it to see a cap hit). */
+	unsigned step_cap;
 	struct vdp_bridge_counters cnt;
 };
+
+/* The longest legal run is 4 steps (a changed request while a Keep reply
+ * waits, admitted at once: WAITCMD, PROCESS, SEND, WAITCMD). */
+#define VDP_BRIDGE_STEP_CAP 16
 
 int vdp_bridge_init(struct vdp_bridge *br, const struct vdp_bridge_ops *ops, void *ctx,
 		    struct vclock *clock, struct ecp *ecp);

@@ -3,6 +3,15 @@
  * control socket, registry); VSI TLVs go out through an ECP instance and
  * bridge responses come back through vdp_station_rx().
  *
+ * One state machine per VSI (vdp_station_sm.c), hostapd-style: the calls
+ * below are event handlers (vdp_station.c) that record what happened as
+ * the VSI's inputs (localChange, a response, a timer expiry, ...) and step
+ * its machine until it is stable: global conditions first (BEGIN, link
+ * down, re-send after link up, a bridge De-Associate), then a switch on
+ * the current state; one entry function per state.  Each step is at most
+ * one checked transition (vdp_station_enter()); the events for the
+ * requester (ops->vsi_event) are reported once the machine is stable.
+ *
  * The daemon wires ECP to the station:
  *	ecp ops->deliver(subtype VDP) -> vdp_station_rx(st, ulpdu, len)
  *	ecp ops->tx_done(acked)       -> vdp_station_tx_done(st, acked)
@@ -111,7 +120,8 @@ struct vdp_station_counters {
 					 * link up / new peer: ignored */
 	uint64_t rx_bad;		/* undecodable ULPDUs */
 	uint64_t rx_ignored;		/* request TLVs other than De-Associate, org TLVs */
-	uint64_t illegal_transitions;	/* refused by vdp_station_enter(); VSI ended */
+	uint64_t illegal_transitions;	/* refused by vdp_station_enter(), or a run
+					 * past step_cap: VSI ended */
 };
 
 struct vdp_station {
@@ -130,8 +140,20 @@ struct vdp_station {
 	 * at hand-over; an ECP error ends them). */
 	size_t n_inflight;
 	struct vsi *inflight[128];
+	/* The response being evaluated (VSI_IN_RX_RESP), valid while
+	 * vdp_station_rx() runs that VSI's machine. */
+	const struct vdp_assoc *rx_tlv;
+	const uint8_t *rx_mgrid;
+	/* Steps one run of a VSI's machine may take (VDP_STATION_STEP_CAP;
+	 * the unit tests lower it to see a cap hit). */
+	unsigned step_cap;
 	struct vdp_station_counters cnt;
 };
+
+/* The longest legal run is 4 steps (a response confirming an association
+ * while a newer request waits: ASSOC_NEW, ASSOC_COMPL, WAIT_SYSCMD,
+ * STATION_PROC); test_step_cap checks that 4 suffice. */
+#define VDP_STATION_STEP_CAP 16
 
 #define VDP_RESP_WAIT_MAX_US 8000000ULL
 /* 802.1Qbg defaults until EVB says otherwise. */
@@ -180,7 +202,7 @@ static inline size_t vdp_station_count(const struct vdp_station *st) { return st
 void vdp_station_forget(struct vdp_station *st, struct vsi *v);
 
 /* The only writer of vsi->state.  Checks from -> to against the
- * transition table (vdp_station.c, docs/engine.md); an illegal transition
+ * transition table (vdp_station_sm.c, docs/engine.md); an illegal transition
  * is logged (VSIID, from, to), counted (cnt.illegal_transitions) and the
  * VSI is reset to END with VDP_END_INTERNAL, reported as VDP_EV_FAILED.
  * Returns false then.  Exported for the unit tests; the daemon drives the

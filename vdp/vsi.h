@@ -62,6 +62,10 @@ struct vsi_fent {
 /* vsi->flags2 */
 #define VSI_F2_RESYNC	0x01	/* station: re-sent after link up / new peer,
 				 * not answered yet */
+#define VSI_F2_EV_VID	0x02	/* station: report VDP_EV_VID_ASSIGNED (before
+				 * sm_ev) once the machine is stable */
+#define VSI_F2_ECPDU	0x04	/* station: in the ECPDU ECP is carrying
+				 * (st->inflight[]) */
 
 struct vsi {
 	struct vsi *id_next;		/* (fmt, VSIID) hash chain */
@@ -90,8 +94,12 @@ struct vsi {
 	uint8_t reason;			/* role-specific end/failure reason */
 	uint8_t mode_sent;		/* station: mode of the TLV in flight */
 	uint8_t flags2;			/* VSI_F2_* */
+	uint8_t sm_ev;			/* station: event to report once the machine
+					 * is stable (enum vdp_event + 1, 0 = none) */
 	uint16_t n_filters;
 	uint16_t cap_filters;		/* entries allocated */
+	uint16_t sm_in;			/* station: machine inputs not yet consumed
+					 * (VSI_IN_*, vdp_station_int.h) */
 	struct vsi_fent filters[];
 };
 

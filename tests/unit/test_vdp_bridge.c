@@ -757,6 +757,62 @@ static void test_illegal_transition(void **state)
 	e->expect_illegal = 2;
 	benv_free(e);
 }
+/* The driver steps a VSI's machine until it is stable, at most
+ * br.step_cap steps.  The longest legal run (a changed request admitted at
+ * once while a Keep reply still waits: WAITCMD, PROCESS, SEND, WAITCMD)
+ * fits 4; a run that needs more is a bug, handled like an illegal
+ * transition: logged, counted, the VSI de-associated. */
+static void test_step_cap(void **state)
+{
+	(void)state;
+	struct benv *e = benv_new();
+	char id[VDP_TXT_VSIID_LEN], log[2048], want[160];
+	uint8_t idb[16];
+	struct logcap c;
+	struct vsi *v;
+
+	assert_int_equal(e->br.step_cap, VDP_BRIDGE_STEP_CAP);
+	e->br.step_cap = 4;
+	send1(e, 40, VDP_TLV_ASSOC, 10);		/* admitted; reply not acked */
+	v = find(e, 40);
+	assert_int_equal(v->state, B(WAITCMD));
+	e->admit_status = VDP_STATUS_KEEP | VDP_R_OTHER_FAILURE;
+	send1(e, 40, VDP_TLV_ASSOC, 11);		/* refused, Keep reply waits */
+	assert_int_equal(v->state, B(KEEP));
+	e->admit_status = 0;
+	send1(e, 40, VDP_TLV_ASSOC, 12);
+	assert_int_equal(v->state, B(WAITCMD));
+	assert_int_equal(e->ev[e->nev - 1], VDP_BR_EV_ADMITTED);
+	assert_int_equal(vdp_vid(v->filters[0].f.ps_pcp_vid), 12);
+	assert_int_equal(e->br.cnt.illegal_transitions, 0);
+	ack_last(e);
+	ack_last(e);
+
+	/* Cap 2: a new association admitted at once needs 3 steps.  ECP is
+	 * idle, so the unsolicited De-Associate leaves at once and the
+	 * record is removed. */
+	e->br.step_cap = 2;
+	e->nev = 0;
+	tf_vsiid(41, idb);
+	vdp_txt_vsiid_format(VDP_VSIID_UUID, idb, id);
+	logcap_begin(&c);
+	send1(e, 41, VDP_TLV_ASSOC, 10);
+	logcap_end(&c, log, sizeof(log));
+	assert_int_equal(e->br.cnt.illegal_transitions, 1);
+	assert_int_equal(e->nev, 2);
+	assert_int_equal(e->ev[0], VDP_BR_EV_DEASSOC_SENT);
+	assert_int_equal(e->ev[1], VDP_BR_EV_REMOVED);
+	assert_null(find(e, 41));
+	snprintf(want, sizeof(want), "VSI %s: bridge machine not stable after 2 steps, in SEND", id);
+	if (!strstr(log, want))
+		fail_msg("log lacks \"%s\": %s", want, log);
+	assert_int_equal(last(e)->tlvs[0].type, VDP_TLV_DEASSOC);
+	assert_int_equal(last(e)->tlvs[0].assoc.status, 0);	/* unsolicited */
+	ack_last(e);
+	e->br.step_cap = VDP_BRIDGE_STEP_CAP;
+	e->expect_illegal = 1;
+	benv_free(e);
+}
 #undef B
 
 int main(void)
@@ -774,6 +830,7 @@ int main(void)
 		cmocka_unit_test(test_more_filters_keeps_user),
 		cmocka_unit_test(test_transition_table),
 		cmocka_unit_test(test_illegal_transition),
+		cmocka_unit_test(test_step_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -904,6 +904,43 @@ static void test_invalid(void **state)
 	senv_free(e);
 }
 
+/* The answer to a replaced request may carry more filters than the VSI
+ * has room for (the keys differ, so it is taken as superseded): it must
+ * not become the record a Keep refusal of the newer request returns to
+ * (vsi_rec_restore() copies into the VSI's own filter room).  Without
+ * that record, the refusal keeps the newer request. */
+static void test_superseded_more_filters_keep(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	struct tf_tlv t;
+	struct vsi *v;
+
+	associate(e, 80, VDP_MODE_ASSOC);
+	v = find(e, 80);
+	assert_int_equal(v->cap_filters, 1);
+	assert_int_equal(request(e, 80, VDP_MODE_ASSOC, 101), 0);
+	assert_int_equal(request(e, 80, VDP_MODE_ASSOC, 102), 0);	/* waits */
+	ack_last(e);
+	t = echo(e, 80, VDP_STATUS_RESPONSE);			/* answers 101 */
+	t.n = 3;
+	for (uint16_t j = 1; j < 3; j++) {
+		tf_mac(800 + j, t.f[j].mac);
+		t.f[j].ps_pcp_vid = 101;
+	}
+	inject(e, &t, 1);
+	assert_int_equal(e->st.cnt.responses, 2);
+	assert_int_equal(echo(e, 80, 0).f[0].ps_pcp_vid, 102);	/* 102 sent */
+	assert_null(v->saved);
+	ack_last(e);
+	respond(e, 80, VDP_STATUS_RESPONSE | VDP_STATUS_KEEP | VDP_R_INSUFFICIENT_RESOURCES);
+	assert_int_equal(last_ev(e), VDP_EV_KEPT);
+	assert_int_equal(v->state, VDP_ST_WAIT_SYSCMD);
+	assert_int_equal(v->n_filters, 1);
+	assert_int_equal(vdp_vid(v->filters[0].f.ps_pcp_vid), 102);
+	senv_free(e);
+}
+
 /* ---- transition table (802.1Qbg-2012 41.5.5 as vdp_station.c implements
  * it): the scenarios below drive the machine through its public calls
  * only (requests, bridge frames, the fake clock, link pause/resume) and
@@ -1340,6 +1377,66 @@ static void test_illegal_transition(void **state)
 }
 #undef S
 
+/* The driver steps a VSI's machine until it is stable, at most
+ * st.step_cap steps.  The longest legal run (a response confirming an
+ * association while a newer request waits: ASSOC_NEW, ASSOC_COMPL,
+ * WAIT_SYSCMD, STATION_PROC) fits 4; a run that needs more is a bug,
+ * handled like an illegal transition: logged, counted, the VSI ended
+ * (VDP_END_INTERNAL, VDP_EV_FAILED, not the success). */
+static void test_step_cap(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	char id[VDP_TXT_VSIID_LEN], log[2048], want[160];
+	struct logcap c;
+	struct vsi *v;
+	size_t nev;
+
+	assert_int_equal(e->st.step_cap, VDP_STATION_STEP_CAP);
+	e->st.step_cap = 4;
+	associate(e, 70, VDP_MODE_PREASSOC);
+	assert_int_equal(request(e, 70, VDP_MODE_ASSOC, 100), 0);
+	/* The same request again (same keys: the response matches it)
+	 * while the first is in flight: it waits. */
+	assert_int_equal(request(e, 70, VDP_MODE_ASSOC, 100), 0);
+	ack_last(e);
+	respond(e, 70, VDP_STATUS_RESPONSE);
+	assert_int_equal(last_ev(e), VDP_EV_ASSOCIATED);
+	assert_state(e, 70, VDP_ST_STATION_PROCWAIT);			/* sent again */
+	assert_int_equal(e->st.cnt.illegal_transitions, 0);
+	ack_last(e);
+	respond(e, 70, VDP_STATUS_RESPONSE);
+	assert_state(e, 70, VDP_ST_WAIT_SYSCMD);
+
+	/* Cap 2: an association response needs 3 steps. */
+	assert_int_equal(request(e, 71, VDP_MODE_ASSOC, 100), 0);
+	ack_last(e);
+	e->st.step_cap = 2;
+	nev = e->nev;
+	v = find(e, 71);
+	vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
+	logcap_begin(&c);
+	respond(e, 71, VDP_STATUS_RESPONSE);
+	logcap_end(&c, log, sizeof(log));
+	assert_int_equal(e->st.cnt.illegal_transitions, 1);
+	assert_int_equal(e->nev, nev + 1);
+	assert_int_equal(last_ev(e), VDP_EV_FAILED);
+	assert_int_equal(v->state, VDP_ST_END);
+	assert_int_equal(v->reason, VDP_END_INTERNAL);
+	assert_int_equal(v->mode_cur, VDP_MODE_NONE);
+	assert_int_equal(fakeclock_armed(&e->fc), 1);	/* VSI 70's keep-alive only */
+	snprintf(want, sizeof(want), "VSI %s: station machine not stable after 2 steps, in ASSOC_COMPL", id);
+	if (!strstr(log, want))
+		fail_msg("log lacks \"%s\": %s", want, log);
+	/* Requested again with the cap back: a fresh start. */
+	e->st.step_cap = VDP_STATION_STEP_CAP;
+	associate(e, 71, VDP_MODE_ASSOC);
+	assert_int_equal(last_ev(e), VDP_EV_ASSOCIATED);
+	assert_state(e, 71, VDP_ST_WAIT_SYSCMD);
+	e->expect_illegal = 1;
+	senv_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1363,8 +1460,10 @@ int main(void)
 		cmocka_unit_test(test_request_while_in_flight),
 		cmocka_unit_test(test_more_filters_regrow),
 		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_superseded_more_filters_keep),
 		cmocka_unit_test(test_transition_table),
 		cmocka_unit_test(test_illegal_transition),
+		cmocka_unit_test(test_step_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
