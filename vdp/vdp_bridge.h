@@ -35,7 +35,7 @@ enum vdp_bridge_state {
 	VDP_BR_SEND,		/* transient: success response queued */
 	VDP_BR_WAITCMD,		/* confirmed (vsi->mode_cur); toutKeepAlive running */
 	VDP_BR_ALIVE,		/* transient: keep-alive answered */
-	VDP_BR_KEEP,		/* transient: keep-error response queued */
+	VDP_BR_KEEP,		/* keep-error response queued (until it leaves) */
 	VDP_BR_DEASSOC,		/* error / De-Associate response queued, then removed */
 	VDP_BR_DEASSOCIATED,	/* unsolicited De-Associate queued, then removed */
 	VDP_BR_END,

@@ -205,10 +205,14 @@ static void check(struct fz *z)
 			if (!queued || timer)
 				abort();
 			break;
+		case VDP_BR_KEEP:
+			/* The Keep reply waits behind a busy ECP. */
+			if (!queued)
+				abort();
+			break;
 		case VDP_BR_INIT:
 		case VDP_BR_SEND:
 		case VDP_BR_ALIVE:
-		case VDP_BR_KEEP:
 		case VDP_BR_END:
 			abort();	/* transient, or freed */
 		}
