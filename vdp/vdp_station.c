@@ -146,9 +146,8 @@ static struct vsi *grow(struct vdp_station *st, struct vsi *v, uint16_t n)
 	nv->timer = t;
 	nv->id_next = nv->q_next = NULL;
 	nv->flags &= (uint8_t)~(VSI_F_INDEXED | VSI_F_QUEUED);
-	for (size_t i = 0; i < st->n_inflight; i++)
-		if (st->inflight[i] == v)
-			st->inflight[i] = nv;
+	if (v->flags2 & VSI_F2_ECPDU)
+		vdp_station_inflight_replace(st, v, nv);
 	vtimer_free(st->clock, v->timer);
 	free(v);
 	if (nv->flags & VSI_F_INFLIGHT)
@@ -295,20 +294,33 @@ void vdp_station_kick(struct vdp_station *st)
 
 void vdp_station_tx_done(struct vdp_station *st, bool acked)
 {
-	size_t n = st->n_inflight;
+	struct vsi *vsis[sizeof(st->inflight) / sizeof(st->inflight[0])];
+	struct vdp_ecpdu_done done = { vsis, st->n_inflight, st->done };
 
+	if (acked) {
+		for (size_t i = 0; i < done.n; i++)
+			if (st->inflight[i])
+				st->inflight[i]->flags2 &= (uint8_t)~VSI_F2_ECPDU;
+		st->n_inflight = 0;
+		vdp_station_kick(st);
+		return;
+	}
+	/* 41.5.5: a transmission error ends the VSIs whose TLVs were in the
+	 * lost ECPDU.  Their requesters hear of it and may forget other VSIs
+	 * of the list or request more (a new ECPDU in inflight[]). */
+	memcpy(vsis, st->inflight, done.n * sizeof(vsis[0]));
 	st->n_inflight = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct vsi *v = st->inflight[i];
-		st->inflight[i] = NULL;
+	st->done = &done;
+	for (size_t i = 0; i < done.n; i++) {
+		struct vsi *v = vsis[i];
+		vsis[i] = NULL;
 		if (!v)
 			continue;
 		v->flags2 &= (uint8_t)~VSI_F2_ECPDU;
-		/* 41.5.5: a transmission error ends the VSIs whose TLVs were
-		 * in the lost ECPDU. */
-		if (!acked && (v->flags & VSI_F_INFLIGHT))
+		if (v->flags & VSI_F_INFLIGHT)
 			run(st, v, VSI_IN_TX_ERROR);
 	}
+	st->done = done.outer;
 	vdp_station_kick(st);
 }
 

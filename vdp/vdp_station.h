@@ -124,6 +124,12 @@ struct vdp_station_counters {
 					 * past step_cap: VSI ended */
 };
 
+struct vdp_ecpdu_done {
+	struct vsi **vsis;
+	size_t n;
+	struct vdp_ecpdu_done *outer;
+};
+
 struct vdp_station {
 	const struct vdp_station_ops *ops;
 	void *ctx;
@@ -140,6 +146,10 @@ struct vdp_station {
 	 * at hand-over; an ECP error ends them). */
 	size_t n_inflight;
 	struct vsi *inflight[128];
+	/* The VSIs of ECPDUs vdp_station_tx_done() is finishing (innermost
+	 * first): inflight[] already serves the next ECPDU, and a requester
+	 * may forget one of them from its event callback meanwhile. */
+	struct vdp_ecpdu_done *done;
 	/* The response being evaluated (VSI_IN_RX_RESP), valid while
 	 * vdp_station_rx() runs that VSI's machine. */
 	const struct vdp_assoc *rx_tlv;

@@ -35,7 +35,10 @@
  * inputs left, then reports the event the steps chose (ops->vsi_event,
  * which may free v).  Returns v's state before that report. */
 uint8_t vdp_station_sm_run(struct vdp_station *st, struct vsi *v);
-/* Removes v from the ECPDU in flight (st->inflight[]). */
+/* Removes v from the ECPDU in flight (st->inflight[]) and from those
+ * being finished (st->done). */
 void vdp_station_inflight_drop(struct vdp_station *st, struct vsi *v);
+/* The same for a VSI record re-allocated (nv) or freed (NULL). */
+void vdp_station_inflight_replace(struct vdp_station *st, struct vsi *v, struct vsi *nv);
 
 #endif

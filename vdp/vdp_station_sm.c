@@ -183,9 +183,18 @@ void vdp_station_inflight_drop(struct vdp_station *st, struct vsi *v)
 	if (!(v->flags2 & VSI_F2_ECPDU))
 		return;
 	v->flags2 &= (uint8_t)~VSI_F2_ECPDU;
+	vdp_station_inflight_replace(st, v, NULL);
+}
+
+void vdp_station_inflight_replace(struct vdp_station *st, struct vsi *v, struct vsi *nv)
+{
 	for (size_t i = 0; i < st->n_inflight; i++)
 		if (st->inflight[i] == v)
-			st->inflight[i] = NULL;
+			st->inflight[i] = nv;
+	for (struct vdp_ecpdu_done *d = st->done; d; d = d->outer)
+		for (size_t i = 0; i < d->n; i++)
+			if (d->vsis[i] == v)
+				d->vsis[i] = nv;
 }
 
 /* The event a run reports once the machine is stable: reported then, not

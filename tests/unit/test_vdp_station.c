@@ -34,6 +34,7 @@ struct senv {
 	uint16_t bseq;
 	struct tf_ecp dec;	/* last decoded */
 	uint64_t expect_illegal;	/* checked by senv_free() */
+	uint32_t forget_pair[2];	/* on a failure of one, forget the other */
 };
 
 #define NST (VDP_ST_END + 1)
@@ -67,6 +68,19 @@ static void s_event(void *ctx, struct vsi *v, enum vdp_event ev)
 	assert_true(e->nev < MAXEV);
 	e->ev[e->nev] = ev;
 	e->evv[e->nev++] = v;
+	if (ev == VDP_EV_FAILED && e->forget_pair[0]) {
+		/* A requester forgetting another VSI from inside its callback,
+		 * as the daemon forgets the ended VSIs it has reported. */
+		uint8_t id[16];
+		tf_vsiid(e->forget_pair[0], id);
+		uint32_t other = memcmp(id, v->vsiid, 16) ? e->forget_pair[0] : e->forget_pair[1];
+		struct vsi *o;
+		tf_vsiid(other, id);
+		o = vdp_station_find(&e->st, VDP_VSIID_UUID, id);
+		e->forget_pair[0] = 0;
+		if (o)
+			vdp_station_forget(&e->st, o);
+	}
 }
 
 static void s_transition(void *ctx, const struct vsi *v, uint8_t from, uint8_t to)
@@ -601,6 +615,31 @@ static void test_tx_error_ends(void **state)
 	assert_int_equal(e->ecp.cnt.tx_errors, 1);
 	assert_int_equal(last_ev(e), VDP_EV_FAILED);
 	assert_int_equal(find(e, 12)->reason, VDP_END_TX_ERROR);
+	senv_free(e);
+}
+
+/* Two VSIs in one lost ECPDU; the failure callback of the first forgets
+ * the second before the station gets to it (a use after free under ASan
+ * when the station forgot to drop it from the ECPDU it was ending). */
+static void test_tx_error_forget_sibling(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+
+	assert_int_equal(request(e, 30, VDP_MODE_ASSOC, 100), 0);	/* leaves at once */
+	assert_int_equal(request(e, 31, VDP_MODE_ASSOC, 100), 0);	/* wait for the ack */
+	assert_int_equal(request(e, 32, VDP_MODE_ASSOC, 100), 0);
+	ack_last(e);
+	assert_int_equal(e->st.n_inflight, 2);	/* 31 and 32 in one ECPDU */
+	e->forget_pair[0] = 31;
+	e->forget_pair[1] = 32;
+	fakeclock_advance(&e->fc, 4 * (10 << 8));
+	assert_int_equal(e->ecp.cnt.tx_errors, 1);
+	assert_int_equal(e->st.cnt.tx_errors, 1);	/* the forgotten one is not counted */
+	assert_int_equal(last_ev(e), VDP_EV_FAILED);
+	assert_true((find(e, 31) == NULL) != (find(e, 32) == NULL));
+	struct vsi *left = find(e, 31) ? find(e, 31) : find(e, 32);
+	assert_int_equal(left->reason, VDP_END_TX_ERROR);
 	senv_free(e);
 }
 
@@ -1451,6 +1490,7 @@ int main(void)
 		cmocka_unit_test(test_out_of_order_unknown_stale),
 		cmocka_unit_test(test_timeout_then_rerequest),
 		cmocka_unit_test(test_tx_error_ends),
+		cmocka_unit_test(test_tx_error_forget_sibling),
 		cmocka_unit_test(test_packing),
 		cmocka_unit_test(test_link_down_up),
 		cmocka_unit_test(test_stale_bridge_deassoc_after_flap),
