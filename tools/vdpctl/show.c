@@ -152,21 +152,27 @@ int do_neighbor(int argc, char **argv)
 	return show_list("neighbor.show", argc, argv, neighbor_help, print_neighbor);
 }
 
+/* "    label: k v k v ...", wrapped before column 100 under the first pair. */
 static void print_counters(const char *label, json_t *o)
 {
+	const int indent = 4 + (int)strlen(label) + 1;
 	const char *k;
 	json_t *v;
-	int n = 0;
+	int col, n = 0;
 
 	if (!json_is_object(o))
 		return;
-	printf("    %s:", label);
+	col = printf("    %s:", label);
 	json_object_foreach(o, k, v) {
+		char pair[160];
+		int len;
+
 		if (!json_is_integer(v))
 			continue;
-		if (n && n % 6 == 0)
-			printf("\n    %*s", (int)strlen(label) + 1, "");
-		printf(" %s %lld", k, (long long)json_integer_value(v));
+		len = snprintf(pair, sizeof(pair), " %s %lld", k, (long long)json_integer_value(v));
+		if (n && col + len > 100)
+			col = printf("\n%*s", indent, "") - 1;
+		col += printf("%s", pair);
 		n++;
 	}
 	printf("\n");
