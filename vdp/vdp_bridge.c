@@ -483,6 +483,18 @@ static struct vsi *take_request(struct vdp_bridge *br, struct vsi *v)
 	return v;
 }
 
+/* take_request(), then PROCESS with the (maybe re-allocated) record. */
+static bool process_request(struct vdp_bridge *br, struct vsi **vp)
+{
+	struct vsi *v = take_request(br, *vp);
+
+	if (v) {
+		*vp = v;
+		go(br, v, VDP_BR_PROCESS);
+	}
+	return true;
+}
+
 /* The admit decision (br->adm) in PROCESS: SEND, KEEP or DEASSOC. */
 static void decide(struct vdp_bridge *br, struct vsi *v)
 {
@@ -554,12 +566,7 @@ static bool step(struct vdp_bridge *br, struct vsi **vp)
 			return false;
 		}
 		if (take(v, BR_IN_RX_REQ)) {
-			v = take_request(br, v);
-			if (!v)
-				return true;
-			*vp = v;
-			go(br, v, VDP_BR_PROCESS);
-			return true;
+			return process_request(br, vp);
 		}
 		return false;
 	case VDP_BR_PROCESS:
@@ -604,12 +611,7 @@ static bool step(struct vdp_bridge *br, struct vsi **vp)
 				go(br, v, VDP_BR_ALIVE);
 				return true;
 			}
-			v = take_request(br, v);
-			if (!v)
-				return true;
-			*vp = v;
-			go(br, v, VDP_BR_PROCESS);
-			return true;
+			return process_request(br, vp);
 		}
 		return false;
 	case VDP_BR_KEEP:
