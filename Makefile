@@ -1,6 +1,7 @@
 # vdpd: one Makefile, no configure step.  Sources are found by convention:
-#   vdp/*.c lldp/*.c profiles/*.c   -> $(BUILD)/libvdp.a (vdp/main.c is vdpd's main)
+#   vdp/*/*.c lldp/*.c profiles/*.c -> $(BUILD)/libvdp.a (vdp/daemon/main.c is vdpd's main)
 #   tools/<name>/*.c                -> $(BUILD)/<name>   (one program per folder)
+#   tools/vdp-bridge/{fault,typedb}.c -> also $(BUILD)/libvdpbridge.a, for the unit tests
 #   tests/unit/test_*.c             -> $(BUILD)/unit/test_*  (plus tests/unit/*.c helpers)
 #   tests/fuzz/fuzz_*.c             -> $(BUILD)/fuzz/fuzz_*  (clang, libFuzzer)
 #   tests/bench/bench_*.c           -> $(BUILD)/bench/bench_*
@@ -24,40 +25,50 @@ ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-LIB_SRCS := $(filter-out vdp/main.c,$(wildcard vdp/*.c lldp/*.c profiles/*.c))
+LIB_SRCS := $(filter-out vdp/daemon/main.c,$(wildcard vdp/*/*.c lldp/*.c profiles/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libvdp.a
-HDRS := $(wildcard vdp/*.h lldp/*.h profiles/*.h tools/*/*.h tests/unit/*.h)
+# The bridge-only code (fault injection, type database) lives with vdp-bridge;
+# the unit tests link it from this archive.
+BRIDGE_LIB_SRCS := tools/vdp-bridge/fault.c tools/vdp-bridge/typedb.c
+BRIDGE_LIB := $(BUILD)/libvdpbridge.a
 
 TOOL_DIRS := $(patsubst %/,%,$(dir $(wildcard tools/*/*.c)))
 TOOLS := $(sort $(foreach d,$(TOOL_DIRS),$(BUILD)/$(notdir $(d))))
-PROGS := $(if $(wildcard vdp/main.c),$(BUILD)/vdpd) $(TOOLS)
+PROGS := $(BUILD)/vdpd $(TOOLS)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_HELPERS := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/bench_*.c))
 
-.PHONY: all deps unit unit-asan integration check check-libvirt fuzz fuzz-build bench demo install clean
+.PHONY: all deps lint unit unit-asan integration check check-libvirt fuzz fuzz-build bench demo install clean
 all: $(LIB) $(PROGS) $(UNIT_BINS)
 
-$(BUILD)/obj/%.o: %.c $(HDRS)
+# Header dependencies come from the compiler (-MMD), one .d beside each .o.
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+-include $(shell find $(BUILD)/obj build/fuzz -name '*.d' 2>/dev/null)
+
+$(BRIDGE_LIB): $(BRIDGE_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/vdpd: $(BUILD)/obj/vdp/main.o $(LIB)
+$(BUILD)/vdpd: $(BUILD)/obj/vdp/daemon/main.o $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 .SECONDEXPANSION:
-$(TOOLS): $(BUILD)/%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard tools/$$*/*.c)) $(LIB)
+$(TOOLS): $(BUILD)/%: $$(addprefix $(BUILD)/obj/,$$(subst .c,.o,$$(wildcard tools/$$*/*.c))) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPERS:%.c=$(BUILD)/obj/%.o) $(LIB)
+$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPERS:%.c=$(BUILD)/obj/%.o) $(BRIDGE_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL) -lcmocka
 
@@ -79,6 +90,11 @@ unit: $(UNIT_BINS)
 
 unit-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 unit
+
+# Layers point down: no #include or linked symbol from a lower folder to a
+# higher one (the table is in tests/lint/layers.sh).
+lint: all
+	@tests/lint/layers.sh $(BUILD)
 
 integration: $(PROGS)
 	@tests/integration/run.sh
@@ -106,14 +122,14 @@ FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -DVDP_FUZZING -DVDP_VERSION='"$(VE
 # The library is built once with coverage instrumentation and linked as an
 # archive, so each target pulls in only the objects it uses.
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
-build/fuzz/obj/%.o: %.c $(HDRS)
+build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 build/fuzz/libvdp-fuzz.a: $(FUZZ_LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
-build/fuzz/%: tests/fuzz/%.c build/fuzz/libvdp-fuzz.a $(HDRS)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libvdp-fuzz.a $(LDLIBS_ALL)
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libvdp-fuzz.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< build/fuzz/libvdp-fuzz.a $(LDLIBS_ALL)
 fuzz-build: $(FUZZ_BINS)
 fuzz: deps fuzz-build
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
@@ -135,3 +151,6 @@ install: $(PROGS)
 
 clean:
 	rm -rf build
+
+# Keep every object (the pattern chains would otherwise delete them as intermediates).
+.SECONDARY:

@@ -1,7 +1,7 @@
 /* EVB TLV negotiation (802.1Q D.2.12, 802.1Qbg-2012 41.3), pure. */
 #include <string.h>
 
-#include "evb.h"
+#include "lldp/evb.h"
 
 void evb_config_default(struct evb_config *c, uint8_t role)
 {

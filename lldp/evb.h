@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lldp.h"
+#include "lldp/lldp.h"
 
 struct evb_config {
 	uint8_t role;		/* EVB_MODE_STATION or EVB_MODE_BRIDGE */

@@ -6,7 +6,7 @@
  * and skips every other TLV.  It never reads outside [buf, buf+len). */
 #include <string.h>
 
-#include "lldp.h"
+#include "lldp/lldp.h"
 
 #define TLV_HDR(type, len) ((uint16_t)(((type) << 9) | ((len) & 0x1FF)))
 #define TLV_MAX_INFO 511

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../vdp/codec.h"
-#include "../vdp/cursor.h"
+#include "vdp/base/codec.h"
+#include "vdp/base/cursor.h"
 
 enum lldp_tlv_type {
 	LLDP_TLV_END = 0,

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "lldp_agent.h"
-#include "../vdp/eth.h"
+#include "lldp/lldp_agent.h"
+#include "vdp/base/eth.h"
 
 void lldp_agent_config_default(struct lldp_agent_config *c)
 {

@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "evb.h"
-#include "lldp.h"
-#include "../vdp/vclock.h"
+#include "lldp/evb.h"
+#include "lldp/lldp.h"
+#include "vdp/base/vclock.h"
 
 enum lldp_agent_event {
 	LLDP_EV_NEW_PEER,	/* first neighbour or chassis/port ID changed */

@@ -11,8 +11,8 @@
 #include "profiles/reg_json.h"
 #include "profiles/resolve.h"
 #include "profiles/store.h"
-#include "vdp/log.h"
-#include "vdp/qbh.h"
+#include "vdp/base/log.h"
+#include "vdp/io/qbh.h"
 
 int reg_ctl_open(struct reg_ctl *rc, const char *config_path, const char *state_path, const struct reg_ops *ops,
 		 void *ops_ctx, struct reg_err *err)

@@ -18,7 +18,7 @@
 #include "profiles/reg_config.h"
 #include "profiles/registry.h"
 #include "profiles/store.h"
-#include "vdp/ctl.h"
+#include "vdp/ctl/ctl.h"
 
 struct reg_ctl {
 	struct reg *reg;

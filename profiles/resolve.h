@@ -7,7 +7,7 @@
 #include <jansson.h>
 
 #include "profiles/registry.h"
-#include "vdp/vdp_station.h"
+#include "vdp/engine/vdp_station.h"
 
 struct reg_resolution {
 	char iface_id[REG_UUID_STRLEN + 1];

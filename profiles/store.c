@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vdp/journal.h"
+#include "vdp/store/journal.h"
 #include "profiles/reg_json.h"
 #include "profiles/store.h"
 

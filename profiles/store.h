@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "vdp/journal.h"
+#include "vdp/store/journal.h"
 #include "profiles/registry.h"
 
 #define REG_STATE_DIR "/var/lib/vdpd"
@@ -48,13 +48,13 @@ int reg_store_load_buf(struct reg *reg, const char *path, const char *buf, size_
  * entry dst refuses is an error (used to try a configuration reload). */
 int reg_store_copy_runtime(struct reg *dst, const struct reg *src, unsigned *skipped, struct reg_err *err);
 
-/* The journal file's first line (vdp/journal.h). */
+/* The journal file's first line (vdp/store/journal.h). */
 #define REG_JOURNAL_MAGIC "vdpd-registry-journal 1\n"
 #define REG_JOURNAL_MAGIC_LEN (sizeof(REG_JOURNAL_MAGIC) - 1)
 
 /* ---- snapshot + journal ----
  *
- * A change costs one journal record (vdp/journal.h) appended to
+ * A change costs one journal record (vdp/store/journal.h) appended to
  * registry.journal and fdatasync'd before the reply, not a rewrite of the
  * whole snapshot.  The record's payload names what changed:
  *

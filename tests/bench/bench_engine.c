@@ -10,8 +10,8 @@
 
 /* The bench is one file by the Makefile's convention: pull in the test
  * helpers it shares with test_engine_b2b. */
-#include "../unit/fakeclock.c"
-#include "../unit/b2b.c"
+#include "tests/unit/fakeclock.c"
+#include "tests/unit/b2b.c"
 
 static double now_s(void)
 {

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vdp/journal.h"
+#include "vdp/store/journal.h"
 #include "profiles/registry.h"
 #include "profiles/store.h"
 

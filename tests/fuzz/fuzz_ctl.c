@@ -12,9 +12,9 @@
 
 #include <event2/event.h>
 
-#include "vdp/ctl.h"
-#include "vdp/log.h"
-#include "vdp/vdpd.h"
+#include "vdp/ctl/ctl.h"
+#include "vdp/base/log.h"
+#include "vdp/daemon/vdpd.h"
 
 static int w_open(void *ctx, const char *ifname, struct port_info *info)
 {

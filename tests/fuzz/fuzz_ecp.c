@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vdp/ecp.h"
-#include "vdp/eth.h"
+#include "vdp/wire/ecpdu.h"
+#include "vdp/base/eth.h"
 
 static uint8_t out[2048];
 

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../unit/fakeclock.c"
-#include "vdp/vdp_bridge.h"
-#include "vdp/vdp_station.h"
+#include "tests/unit/fakeclock.c"
+#include "vdp/engine/vdp_bridge.h"
+#include "vdp/engine/vdp_station.h"
 
 struct fz {
 	struct fakeclock fc;

@@ -1,5 +1,5 @@
 /* libFuzzer target: the journal decoder under the VSI intents
- * (jlog_replay on vdp/journal.h's framing), with the intents' own record
+ * (jlog_replay on vdp/store/journal.h's framing), with the intents' own record
  * check as the consumer: {"put":{...}} or {"del":{...}}.  Checks: no crash
  * or leak; the valid records end inside the input; a journal without a
  * torn tail is read to its end. */
@@ -10,8 +10,8 @@
 
 #include <jansson.h>
 
-#include "vdp/jlog.h"
-#include "vdp/log.h"
+#include "vdp/store/jlog.h"
+#include "vdp/base/log.h"
 
 #define MAGIC "vdpd-intents-journal 1\n"
 

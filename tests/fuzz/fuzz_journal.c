@@ -1,4 +1,4 @@
-/* libFuzzer target: the registry journal decoder (vdp/journal.c) and
+/* libFuzzer target: the registry journal decoder (vdp/store/journal.c) and
  * its replay (profiles/store.c) onto a registry holding a profile, an
  * uplink and a network.  First byte selects:
  *   0  the rest is a journal file image, as read at start;
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vdp/journal.h"
+#include "vdp/store/journal.h"
 #include "profiles/store.h"
 
 static struct reg *base_reg(void)

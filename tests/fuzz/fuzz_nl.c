@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vdp/nl_parse.h"
+#include "vdp/wire/nl_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

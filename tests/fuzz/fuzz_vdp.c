@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vdp/vdp_tlv.h"
+#include "vdp/wire/vdp_tlv.h"
 
 #define CAP 128
 

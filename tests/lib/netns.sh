@@ -170,7 +170,7 @@ fi
 
 # intents_now FILE: the VSI intents a vdpd started now would load, as
 # {"vsis":[...]}: the snapshot FILE, then the put/del payloads of the
-# FILE.journal records ("J <seq> <len> <crc> <json>", vdp/journal.h); a
+# FILE.journal records ("J <seq> <len> <crc> <json>", vdp/store/journal.h); a
 # last record without its newline was cut short and is dropped, as vdpd does.
 intents_now()
 {

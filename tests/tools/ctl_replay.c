@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#include "vdp/ctl.h"
+#include "vdp/ctl/ctl.h"
 
 static json_t *answer(json_t *canned, json_t *req)
 {

@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "lldp/lldp.h"
-#include "vdp/ecp.h"
-#include "vdp/eth.h"
-#include "vdp/vdp_tlv.h"
+#include "vdp/wire/ecpdu.h"
+#include "vdp/base/eth.h"
+#include "vdp/wire/vdp_tlv.h"
 
 static FILE *pcap;
 static unsigned frameno;

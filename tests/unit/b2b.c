@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "b2b.h"
+#include "tests/unit/b2b.h"
 
 const uint8_t b2b_mgrid[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 static const uint8_t s_mac[6] = { 0x02, 0, 0, 0, 0, 0x51 };

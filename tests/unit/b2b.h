@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fakeclock.h"
-#include "vdp/vdp_bridge.h"
-#include "vdp/vdp_station.h"
+#include "tests/unit/fakeclock.h"
+#include "vdp/engine/vdp_bridge.h"
+#include "vdp/engine/vdp_station.h"
 
 struct b2b_frame {
 	uint8_t to_bridge;

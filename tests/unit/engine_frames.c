@@ -1,8 +1,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_frames.h"
-#include "vdp/eth.h"
+#include "tests/unit/engine_frames.h"
+#include "vdp/base/eth.h"
 
 void tf_capture_add(struct tf_capture *c, const uint8_t *frame, size_t len, uint64_t now)
 {

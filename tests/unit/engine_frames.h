@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vdp/ecp_sm.h"
-#include "vdp/vdp_tlv.h"
+#include "vdp/engine/ecp.h"
+#include "vdp/wire/vdp_tlv.h"
 
 #define TF_MAX_TLVS 128
 

@@ -2,7 +2,7 @@
  * order), so benchmarks with 10^4 timers stay O(log n) per operation. */
 #include <stdlib.h>
 
-#include "fakeclock.h"
+#include "tests/unit/fakeclock.h"
 
 struct fake_timer {
 	struct fakeclock *fc;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vdp/vclock.h"
+#include "vdp/base/vclock.h"
 
 struct fakeclock {
 	struct vclock vc;

@@ -5,7 +5,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "logcap.h"
+#include "tests/unit/logcap.h"
 
 void logcap_begin(struct logcap *c)
 {

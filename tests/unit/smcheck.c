@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "smcheck.h"
+#include "tests/unit/smcheck.h"
 
 size_t sm_check_table(const struct sm_desc *m, const struct sm_row *rows, size_t n_rows, const uint32_t *seen)
 {

@@ -5,7 +5,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
-#include "sockwire.h"
+#include "tests/unit/sockwire.h"
 
 static const uint8_t st_mac[6] = { 0x02, 0, 0, 0, 0, 0x51 };
 static const uint8_t br_mac[6] = { 0x02, 0, 0, 0, 0, 0xB1 };

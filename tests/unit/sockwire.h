@@ -1,5 +1,5 @@
 /* A station port and a bridge port joined by one SOCK_SEQPACKET socketpair:
- * the port seam (vdp/port.h) for unit tests, without privileges. */
+ * the port seam (vdp/io/port.h) for unit tests, without privileges. */
 #ifndef TESTS_UNIT_SOCKWIRE_H
 #define TESTS_UNIT_SOCKWIRE_H
 
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "vdp/port.h"
+#include "vdp/io/port.h"
 
 struct sockwire {
 	int sv[2];

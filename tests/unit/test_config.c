@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vdp/config.h"
+#include "vdp/daemon/config.h"
 
 static const char good[] =
 	"# comment\n"

@@ -20,7 +20,7 @@
 
 #include <event2/event.h>
 
-#include "vdp/ctl.h"
+#include "vdp/ctl/ctl.h"
 
 struct fx {
 	struct event_base *base;

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vdp/ecp.h"
-#include "vdp/eth.h"
-#include "codec_vectors.h"
+#include "vdp/wire/ecpdu.h"
+#include "vdp/base/eth.h"
+#include "tests/unit/codec_vectors.h"
 
 static const uint8_t station_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 

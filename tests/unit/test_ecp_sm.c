@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "fakeclock.h"
-#include "vdp/ecp_sm.h"
+#include "tests/unit/fakeclock.h"
+#include "vdp/engine/ecp.h"
 
 #define MAXF 64
 

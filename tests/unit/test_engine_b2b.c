@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "b2b.h"
+#include "tests/unit/b2b.h"
 
 #define N 1000
 

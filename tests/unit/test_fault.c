@@ -1,4 +1,4 @@
-/* vdp/fault.c: seeded, reproducible verdicts; JSON settings. */
+/* tools/vdp-bridge/fault.c: seeded, reproducible verdicts; JSON settings. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,10 +8,10 @@
 
 #include <cmocka.h>
 
-#include "vdp/ecp.h"
-#include "vdp/eth.h"
-#include "vdp/fault.h"
-#include "vdp/vdp_tlv.h"
+#include "vdp/wire/ecpdu.h"
+#include "vdp/base/eth.h"
+#include "tools/vdp-bridge/fault.h"
+#include "vdp/wire/vdp_tlv.h"
 
 static size_t ecp_frame(uint8_t *buf, uint8_t op, uint16_t seq)
 {

@@ -1,4 +1,4 @@
-/* The journal under the VSI intents (vdp/jlog.c on vdp/journal.h's
+/* The journal under the VSI intents (vdp/store/jlog.c on vdp/store/journal.h's
  * framing): exact bytes of what it writes (CRCs from zlib.crc32), replay
  * order, group flush, a torn last record dropped and cut off, damage,
  * sequence gaps and refused records refusing the journal, reset. */
@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vdp/jlog.h"
+#include "vdp/store/jlog.h"
 
 #define MAGIC "vdpd-test-journal 1\n"
 #define R1 "J 0000000000000001 00000017 4aa57048 {\"put\":{\"a\":\"x\",\"b\":1}}\n"

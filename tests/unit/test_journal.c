@@ -13,8 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "tfile.h"
-#include "vdp/journal.h"
+#include "tests/unit/tfile.h"
+#include "vdp/store/journal.h"
 #include "profiles/reg_json.h"
 #include "profiles/registry.h"
 #include "profiles/store.h"

@@ -15,9 +15,9 @@
 
 #include <event2/event.h>
 
-#include "vdp/ctl.h"
-#include "vdp/linkmon.h"
-#include "vdp/log.h"
+#include "vdp/ctl/ctl.h"
+#include "vdp/io/linkmon.h"
+#include "vdp/base/log.h"
 
 struct rec {
 	int n;

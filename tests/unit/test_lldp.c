@@ -9,8 +9,8 @@
 #include <cmocka.h>
 
 #include "lldp/lldp.h"
-#include "vdp/eth.h"
-#include "codec_vectors.h"
+#include "vdp/base/eth.h"
+#include "tests/unit/codec_vectors.h"
 
 static struct lldpdu du, du2;	/* large (CDCP channel table): not on the stack */
 

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "fakeclock.h"
+#include "tests/unit/fakeclock.h"
 #include "lldp/lldp_agent.h"
-#include "vdp/eth.h"
+#include "vdp/base/eth.h"
 
 #define S 1000000ULL
 

@@ -1,4 +1,4 @@
-/* tools/vdp-nlclient builds its messages with vdp/nl_libvirt.c; these are
+/* tools/vdp-nlclient builds its messages with vdp/wire/nl_libvirt.c; these are
  * compared here with the bytes libvirt 9.0 was observed to send (shared
  * reference libvirt-kernel.md A.1.1, A.2, A.7), and libvirt's reading of
  * answers is checked against the messages vdpd's builders make. */
@@ -17,8 +17,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
-#include "vdp/nl_libvirt.h"
-#include "vdp/nl_parse.h"
+#include "vdp/wire/nl_libvirt.h"
+#include "vdp/wire/nl_parse.h"
 
 static const uint8_t uuid1[16] = { 0x09, 0xb1, 0x1c, 0x53, 0x8b, 0x5c, 0x4e, 0xeb,
 				   0x8f, 0x00, 0xd8, 0x4e, 0xaa, 0x0a, 0xaa, 0x4f };

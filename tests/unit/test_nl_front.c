@@ -1,5 +1,5 @@
-/* vdp/nl_front.c on a real libevent loop: libvirt's messages (built by
- * vdp/nl_libvirt.c) over a real NETLINK_ROUTE socket to the front, a
+/* vdp/nlfront/nl_front.c on a real libevent loop: libvirt's messages (built by
+ * vdp/wire/nl_libvirt.c) over a real NETLINK_ROUTE socket to the front, a
  * station uplink and a bridge uplink joined by a socketpair behind it.
  * Sending to a userspace netlink port needs CAP_NET_ADMIN: without it the
  * tests that talk netlink are skipped. */
@@ -21,12 +21,12 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
-#include "vdp/nl_front.h"
-#include "vdp/nl_libvirt.h"
-#include "vdp/uplink.h"
-#include "vdp/vclock_event.h"
+#include "vdp/nlfront/nl_front.h"
+#include "vdp/wire/nl_libvirt.h"
+#include "vdp/engine/uplink.h"
+#include "vdp/io/vclock_event.h"
 
-#include "sockwire.h"
+#include "tests/unit/sockwire.h"
 
 #define BAD_TYPE 999
 

@@ -12,8 +12,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
-#include "vdp/codec.h"
-#include "vdp/nl_parse.h"
+#include "vdp/base/codec.h"
+#include "vdp/wire/nl_parse.h"
 
 /* libvirt 9.0 ASSOCIATE for <source dev='bqbg0'> (ifindex 14), MAC
  * 52:54:00:aa:bb:cc, managerid 11, typeid 1193047, typeidversion 2,

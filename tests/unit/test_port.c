@@ -1,4 +1,4 @@
-/* vdp/port.c through the socketpair seam: the real receive path (libevent
+/* vdp/io/port.c through the socketpair seam: the real receive path (libevent
  * read event, burst loop, filtering, counters, taps) without privileges. */
 #include <errno.h>
 #include <setjmp.h>
@@ -12,10 +12,10 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
-#include "vdp/eth.h"
-#include "vdp/port.h"
+#include "vdp/base/eth.h"
+#include "vdp/io/port.h"
 
-#include "sockwire.h"
+#include "tests/unit/sockwire.h"
 
 static const uint8_t our_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };

@@ -21,14 +21,14 @@
 #include <net/if.h>
 
 #include "profiles/reg_ctl.h"
-#include "profiles/reg_vdpd.h"
+#include "vdp/daemon/reg_vdpd.h"
 #include "profiles/registry.h"
-#include "vdp/codec.h"
-#include "vdp/ctl.h"
-#include "vdp/log.h"
-#include "vdp/nl_parse.h"
-#include "vdp/qbh.h"
-#include "vdp/vdpd.h"
+#include "vdp/base/codec.h"
+#include "vdp/ctl/ctl.h"
+#include "vdp/base/log.h"
+#include "vdp/wire/nl_parse.h"
+#include "vdp/io/qbh.h"
+#include "vdp/daemon/vdpd.h"
 
 static const uint8_t inst[16] = { 0x09, 0xb1, 0x1c, 0x53, 0x8b, 0x5c, 0x4e, 0xeb,
 				  0x8f, 0x00, 0xd8, 0x4e, 0xaa, 0x0a, 0xaa, 0x4f };

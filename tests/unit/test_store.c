@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "tfile.h"
+#include "tests/unit/tfile.h"
 #include "profiles/reg_config.h"
 #include "profiles/reg_json.h"
 #include "profiles/registry.h"

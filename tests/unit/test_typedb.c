@@ -1,4 +1,4 @@
-/* vdp/typedb.c: every decision of the VSI type database. */
+/* tools/vdp-bridge/typedb.c: every decision of the VSI type database. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "vdp/typedb.h"
+#include "tools/vdp-bridge/typedb.h"
 
 static const uint8_t mgr_a[16] = { 'a' };
 static const uint8_t mgr_b[16] = { 'b' };

@@ -1,4 +1,4 @@
-/* vdp/uplink.c end to end without privileges: a station uplink and a bridge
+/* vdp/engine/uplink.c end to end without privileges: a station uplink and a bridge
  * uplink joined by a socketpair (the port seam), on a real libevent loop
  * with the libevent vclock.  Covers EVB-gated start, association with a
  * bridge-chosen VID, link down/up re-association, bridge restart recovery
@@ -15,10 +15,10 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
-#include "vdp/uplink.h"
-#include "vdp/vclock_event.h"
+#include "vdp/engine/uplink.h"
+#include "vdp/io/vclock_event.h"
 
-#include "sockwire.h"
+#include "tests/unit/sockwire.h"
 
 static const uint8_t vm_mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
 static const uint8_t uuid1[16] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,

@@ -1,4 +1,4 @@
-/* vdp/vclock_event.c against a real libevent loop (short real delays). */
+/* vdp/io/vclock_event.c against a real libevent loop (short real delays). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
-#include "vdp/vclock_event.h"
+#include "vdp/io/vclock_event.h"
 
 /* The 16th arming of a duration promotes it (VCE_PROMOTE_AFTER). */
 #define VCE_FIRST_COMMON 15

@@ -10,12 +10,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "smcheck.h"
-#include "engine_frames.h"
-#include "fakeclock.h"
-#include "logcap.h"
-#include "vdp/vdp_station.h"
-#include "vdp/vdp_text.h"
+#include "tests/unit/smcheck.h"
+#include "tests/unit/engine_frames.h"
+#include "tests/unit/fakeclock.h"
+#include "tests/unit/logcap.h"
+#include "vdp/engine/vdp_station.h"
+#include "vdp/wire/vdp_text.h"
 
 static const uint8_t st_mac[6] = { 0x02, 0, 0, 0, 0, 1 };
 static const uint8_t br_mac[6] = { 0x02, 0, 0, 0, 0, 2 };

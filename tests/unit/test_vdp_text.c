@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vdp/vdp_text.h"
+#include "vdp/wire/vdp_text.h"
 
 static void test_uuid(void **state)
 {

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vdp/ecp.h"
-#include "vdp/eth.h"
-#include "vdp/vdp_tlv.h"
-#include "codec_vectors.h"
+#include "vdp/wire/ecpdu.h"
+#include "vdp/base/eth.h"
+#include "vdp/wire/vdp_tlv.h"
+#include "tests/unit/codec_vectors.h"
 
 #define MGRID_TLV "0a10" VEC_MGRID
 #define ASSOC_TLV "0621 00 000005 04 05" VEC_UUID "02 0001 525400123456 b064"

@@ -16,12 +16,12 @@
 
 #include <event2/event.h>
 
-#include "vdp/ctl.h"
-#include "vdp/log.h"
-#include "vdp/vdp_text.h"
-#include "vdp/vdpd.h"
+#include "vdp/ctl/ctl.h"
+#include "vdp/base/log.h"
+#include "vdp/wire/vdp_text.h"
+#include "vdp/daemon/vdpd.h"
 
-#include "sockwire.h"
+#include "tests/unit/sockwire.h"
 
 #define UUID1 "a1412857-60f7-4ce1-e95a-2164943f53dd"
 #define UUID2 "09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f"

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "engine_frames.h"
-#include "vdp/vsi.h"
+#include "tests/unit/engine_frames.h"
+#include "vdp/engine/vsi.h"
 
 static struct vsi *mk(uint32_t i, uint16_t nf, uint8_t mgr)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "tfile.h"
+#include "tests/unit/tfile.h"
 
 char *tfile_read(const char *path, size_t *len)
 {

@@ -1,4 +1,4 @@
-/* vdp-bridge control-socket commands (framing: vdp/ctl.h).  Every reply is
+/* vdp-bridge control-socket commands (framing: vdp/ctl/ctl.h).  Every reply is
  * built in a fixed key order and lists are sorted, so the JSON of a given
  * state is always the same text. */
 #include <errno.h>
@@ -6,11 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vdp/ctl.h"
-#include "vdp/linkmon.h"
-#include "vdp/log.h"
-#include "vdp/vdp_text.h"
-#include "vdp-bridge.h"
+#include "vdp/ctl/ctl.h"
+#include "vdp/io/linkmon.h"
+#include "vdp/base/log.h"
+#include "vdp/wire/vdp_text.h"
+#include "tools/vdp-bridge/vdp-bridge.h"
 
 static json_t *filter_json(uint8_t fmt, const struct vdp_filter *f)
 {

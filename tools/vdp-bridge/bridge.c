@@ -7,10 +7,10 @@
 
 #include <event2/event.h>
 
-#include "vdp/log.h"
-#include "vdp/vdp_text.h"
-#include "vdp/vdp_tlv.h"
-#include "vdp-bridge.h"
+#include "vdp/base/log.h"
+#include "vdp/wire/vdp_text.h"
+#include "vdp/wire/vdp_tlv.h"
+#include "tools/vdp-bridge/vdp-bridge.h"
 
 /* A frame held by a tap: delayed, or held back to be reordered. */
 struct vbr_frame {

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vdp/ctl.h"
-#include "vdp/vdp_text.h"
-#include "vdp-bridge.h"
+#include "vdp/ctl/ctl.h"
+#include "vdp/wire/vdp_text.h"
+#include "tools/vdp-bridge/vdp-bridge.h"
 
 #define CLIENT_TIMEOUT_MS 5000
 

@@ -8,9 +8,9 @@
 
 #include <libconfig.h>
 
-#include "vdp/log.h"
-#include "vdp/vdp_text.h"
-#include "vdp-bridge.h"
+#include "vdp/base/log.h"
+#include "vdp/wire/vdp_text.h"
+#include "tools/vdp-bridge/vdp-bridge.h"
 
 void vbr_conf_init(struct vbr_conf *c)
 {

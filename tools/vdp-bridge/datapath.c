@@ -30,9 +30,9 @@
 
 #include <event2/event.h>
 
-#include "vdp/log.h"
-#include "vdp/vdp_text.h"
-#include "vdp-bridge.h"
+#include "vdp/base/log.h"
+#include "vdp/wire/vdp_text.h"
+#include "tools/vdp-bridge/vdp-bridge.h"
 
 enum dp_job {
 	DP_NONE,

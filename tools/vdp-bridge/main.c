@@ -17,11 +17,11 @@
 
 #include <event2/event.h>
 
-#include "vdp/ctl.h"
-#include "vdp/linkmon.h"
-#include "vdp/log.h"
-#include "vdp/vclock_event.h"
-#include "vdp-bridge.h"
+#include "vdp/ctl/ctl.h"
+#include "vdp/io/linkmon.h"
+#include "vdp/base/log.h"
+#include "vdp/io/vclock_event.h"
+#include "tools/vdp-bridge/vdp-bridge.h"
 
 static void usage(FILE *f)
 {
@@ -47,7 +47,7 @@ static struct vbr B;
 /* vdp/linkmon reports every interface; a port is matched by ifindex, so a
  * renamed interface stays the port it was.  An interface that vanished is
  * a link down: the port pauses (LLDP and ECP stop) and keeps its VSIs
- * until toutKeepAlive ends them, as on any link down (vdp/uplink.h).
+ * until toutKeepAlive ends them, as on any link down (vdp/engine/uplink.h).
  * Reports repeat after an overrun (LINKMON_RESYNC); only a change acts. */
 static void on_link(void *ctx, enum linkmon_ev ev, const char *ifname, int ifindex, bool exists,
 		    bool up)

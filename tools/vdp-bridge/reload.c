@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vdp/log.h"
-#include "vdp/vdp_text.h"
-#include "vdp-bridge.h"
+#include "vdp/base/log.h"
+#include "vdp/wire/vdp_text.h"
+#include "tools/vdp-bridge/vdp-bridge.h"
 
 static bool ifaces_equal(const struct vbr_conf *a, const struct vbr_conf *b)
 {

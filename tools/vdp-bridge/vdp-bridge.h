@@ -12,10 +12,10 @@
 #include <jansson.h>
 
 #include "lldp/evb.h"
-#include "vdp/ctl.h"
-#include "vdp/fault.h"
-#include "vdp/typedb.h"
-#include "vdp/uplink.h"
+#include "vdp/ctl/ctl.h"
+#include "tools/vdp-bridge/fault.h"
+#include "tools/vdp-bridge/typedb.h"
+#include "vdp/engine/uplink.h"
 
 #define VBR_DEFAULT_CONF "/etc/vdpd/vdp-bridge.conf"
 #define VBR_DEFAULT_SOCK "/run/vdpd/vdp-bridge.sock"

@@ -1,6 +1,6 @@
 /* vdp-nlclient: talks to a VDP daemon (vdpd or lldpad) exactly as libvirt
  * 9.0 does for an <interface type='direct'> with an 802.1Qbg virtualport:
- * byte-identical requests (vdp/nl_libvirt.c), a fresh netlink socket per
+ * byte-identical requests (vdp/wire/nl_libvirt.c), a fresh netlink socket per
  * request, nlmsg_pid = the port of a separate long-lived "event" socket,
  * status polled immediately and then every 125 ms, at most 80 times, and
  * the lldpad callback: on an unsolicited DISASSOCIATE for our MAC it
@@ -20,8 +20,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
-#include "vdp/nl_libvirt.h"
-#include "vdp/nl_parse.h"
+#include "vdp/wire/nl_libvirt.h"
+#include "vdp/wire/nl_parse.h"
 
 #define RCVBUF_LIBVIRT 131702	/* virNetlinkCreateSocket */
 #define BUF 262144

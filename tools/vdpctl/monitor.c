@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vdp/ctl.h"
-#include "vdpctl.h"
+#include "vdp/ctl/ctl.h"
+#include "tools/vdpctl/vdpctl.h"
 
 static void monitor_help(void)
 {

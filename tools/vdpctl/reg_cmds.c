@@ -24,9 +24,9 @@
 #include <unistd.h>
 
 #include "profiles/hook.h"
-#include "vdp/ctl.h"
-#include "reg_cmds.h"
-#include "vdpctl.h"
+#include "vdp/ctl/ctl.h"
+#include "tools/vdpctl/reg_cmds.h"
+#include "tools/vdpctl/vdpctl.h"
 
 #define HOOK_MAX_XML (16u << 20)
 

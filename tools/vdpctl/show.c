@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vdpctl.h"
+#include "tools/vdpctl/vdpctl.h"
 
 static void uplink_help(void)
 {

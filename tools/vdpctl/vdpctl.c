@@ -1,5 +1,5 @@
 /* vdpctl: main, global options, object dispatch, shared helpers. */
-#include "vdpctl.h"
+#include "tools/vdpctl/vdpctl.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vdp/ctl.h"
-#include "vdp/vdpd.h"
-#include "reg_cmds.h"
+#include "vdp/ctl/ctl.h"
+#include "vdp/ctl/ctl.h"
+#include "tools/vdpctl/reg_cmds.h"
 
 #ifndef VDP_VERSION
 #define VDP_VERSION "0.1"

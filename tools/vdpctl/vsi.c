@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vdpctl.h"
+#include "tools/vdpctl/vdpctl.h"
 
 #define DEFAULT_WAIT_S 10
 #define WAIT_ALL_S 60

@@ -1,0 +1,811 @@
+/* Control socket: length-prefixed JSON messages over a unix stream socket.
+ * See ctl.h for the protocol. */
+#include "vdp/ctl/ctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+struct ctl_client {
+	TAILQ_ENTRY(ctl_client) link;
+	struct ctl_server *srv;
+	struct bufferevent *bev;
+	bool closing;		/* flush the output, then free */
+	bool subscribed;	/* sent "subscribe": receives events */
+	unsigned topics;	/* bit per srv->topics[] entry; 0 = all */
+};
+
+struct ctl_server {
+	struct event_base *base;
+	struct evconnlistener *lst;
+	char *path;
+	const struct ctl_cmd *cmds;
+	void *ctx;
+	void (*before_reply)(void *ctx);
+	TAILQ_HEAD(, ctl_client) clients;
+	struct ctl_server_stats st;
+	unsigned n_subscribers;
+};
+
+/* Topics a client may subscribe to; an unknown one is an error so typos
+ * do not silently subscribe to nothing. */
+static const char *const topics[] = { "vsi", "uplink", "link", "config", NULL };
+
+static int topic_bit(const char *t)
+{
+	for (int i = 0; topics[i]; i++)
+		if (strcmp(topics[i], t) == 0)
+			return 1 << i;
+	return 0;
+}
+
+json_t *ctl_fail(struct ctl_error *err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->errnum = errnum ? errnum : EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return NULL;
+}
+
+/* ---- server ---- */
+
+static void client_free(struct ctl_client *c)
+{
+	TAILQ_REMOVE(&c->srv->clients, c, link);
+	c->srv->st.clients--;
+	if (c->subscribed)
+		c->srv->n_subscribers--;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void client_send_text(struct ctl_client *c, char *s)
+{
+	size_t n;
+	uint8_t hdr[4];
+
+	if (!s) {
+		c->closing = true;
+		return;
+	}
+	n = strlen(s);
+	hdr[0] = (uint8_t)(n >> 24);
+	hdr[1] = (uint8_t)(n >> 16);
+	hdr[2] = (uint8_t)(n >> 8);
+	hdr[3] = (uint8_t)n;
+	evbuffer_add(bufferevent_get_output(c->bev), hdr, 4);
+	evbuffer_add(bufferevent_get_output(c->bev), s, n);
+	free(s);
+}
+
+static void client_send(struct ctl_client *c, json_t *msg)
+{
+	char *s = json_dumps(msg, JSON_COMPACT);
+
+	json_decref(msg);
+	client_send_text(c, s);
+}
+
+static void client_reply_err(struct ctl_client *c, json_t *id, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void client_reply_err(struct ctl_client *c, json_t *id, int errnum, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+	json_t *r;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	r = json_pack("{s:i, s:b, s:s, s:i}", "version", CTL_VERSION, "ok", 0, "error", text,
+		      "errno", errnum);
+	if (r && id)
+		json_object_set(r, "id", id);
+	c->srv->st.errors++;
+	if (r)
+		client_send(c, r);
+}
+
+static json_t *builtin_help(struct ctl_server *srv)
+{
+	json_t *a = json_array();
+
+	for (const struct ctl_cmd *k = srv->cmds; k && k->name; k++)
+		json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", k->name, "help",
+						   k->help ? k->help : ""));
+	json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", "help", "help",
+					   "list the commands this daemon serves"));
+	json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", "subscribe", "help",
+					   "receive events on this connection; args: topics "
+					   "[vsi, uplink, link, config] (default all)"));
+	return a;
+}
+
+static json_t *builtin_subscribe(struct ctl_client *c, json_t *args, struct ctl_error *err)
+{
+	json_t *list = json_object_get(args, "topics"), *t;
+	unsigned bits = 0;
+	size_t i;
+
+	if (list && !json_is_array(list))
+		return ctl_fail(err, EINVAL, "topics must be an array of strings");
+	json_array_foreach(list, i, t) {
+		int b = json_is_string(t) ? topic_bit(json_string_value(t)) : 0;
+
+		if (!b)
+			return ctl_fail(err, EINVAL, "unknown topic %s (known: vsi, uplink, link, config)",
+					json_is_string(t) ? json_string_value(t) : "(not a string)");
+		bits |= (unsigned)b;
+	}
+	if (!c->subscribed)
+		c->srv->n_subscribers++;
+	c->subscribed = true;
+	c->topics = bits;
+	return json_pack("{s:b}", "subscribed", 1);
+}
+
+static void dispatch(struct ctl_client *c, const uint8_t *buf, size_t len)
+{
+	struct ctl_server *srv = c->srv;
+	json_error_t jerr;
+	json_t *req, *id, *jv, *jcmd, *args, *res, *r;
+	const char *cmd;
+	struct ctl_error err = { 0 };
+
+	req = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!req) {
+		srv->st.bad_json++;
+		client_reply_err(c, NULL, EBADMSG, "malformed JSON at byte %d: %s", jerr.position,
+				 jerr.text);
+		return;
+	}
+	if (!json_is_object(req)) {
+		srv->st.bad_json++;
+		client_reply_err(c, NULL, EBADMSG, "request is not a JSON object");
+		json_decref(req);
+		return;
+	}
+	id = json_object_get(req, "id");
+	jv = json_object_get(req, "version");
+	if (!json_is_integer(jv)) {
+		srv->st.bad_version++;
+		client_reply_err(c, id, EPROTO, "request has no integer \"version\" (this daemon speaks %d)",
+				 CTL_VERSION);
+		goto out;
+	}
+	if (json_integer_value(jv) != CTL_VERSION) {
+		srv->st.bad_version++;
+		client_reply_err(c, id, EPROTO,
+				 "control protocol version %lld not supported (this daemon speaks %d)",
+				 (long long)json_integer_value(jv), CTL_VERSION);
+		goto out;
+	}
+	jcmd = json_object_get(req, "cmd");
+	if (!json_is_string(jcmd)) {
+		srv->st.unknown_cmd++;
+		client_reply_err(c, id, EINVAL, "request has no string \"cmd\"");
+		goto out;
+	}
+	cmd = json_string_value(jcmd);
+	args = json_object_get(req, "args");
+	if (args && !json_is_object(args) && !json_is_null(args)) {
+		client_reply_err(c, id, EINVAL, "\"args\" must be an object");
+		goto out;
+	}
+	if (!args || json_is_null(args)) {
+		args = json_object();
+		json_object_set_new(req, "args", args);
+	}
+
+	if (strcmp(cmd, "help") == 0) {
+		res = builtin_help(srv);
+	} else if (strcmp(cmd, "subscribe") == 0) {
+		res = builtin_subscribe(c, args, &err);
+	} else {
+		const struct ctl_cmd *k;
+
+		for (k = srv->cmds; k && k->name; k++)
+			if (strcmp(k->name, cmd) == 0)
+				break;
+		if (!k || !k->name) {
+			srv->st.unknown_cmd++;
+			client_reply_err(c, id, EOPNOTSUPP, "unknown command \"%s\"", cmd);
+			goto out;
+		}
+		res = k->fn(srv->ctx, args, &err);
+	}
+	if (!res) {
+		if (!err.errnum)
+			ctl_fail(&err, EIO, "internal error in \"%s\"", cmd);
+		client_reply_err(c, id, err.errnum, "%s", err.msg);
+		goto out;
+	}
+	r = json_pack("{s:i, s:b, s:o}", "version", CTL_VERSION, "ok", 1, "result", res);
+	if (r && id)
+		json_object_set(r, "id", id);
+	if (r) {
+		char *text = json_dumps(r, JSON_COMPACT);
+		size_t n = text ? strlen(text) : 0;
+
+		json_decref(r);
+		/* The cap holds both ways: a client would refuse it. */
+		if (n > CTL_MAX_FRAME) {
+			free(text);
+			client_reply_err(c, id, EMSGSIZE, "reply of %zu bytes exceeds the limit of %u; "
+					 "ask for less (e.g. offset/limit)", n, CTL_MAX_FRAME);
+			goto out;
+		}
+		srv->st.ok++;
+		client_send_text(c, text);
+	}
+out:
+	json_decref(req);
+}
+
+/* false: reading paused until the client reads its replies. */
+static bool client_read_batch(struct ctl_client *c)
+{
+	struct bufferevent *bev = c->bev;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *out = bufferevent_get_output(bev);
+
+	while (!c->closing && evbuffer_get_length(in) >= 4) {
+		uint8_t hdr[4];
+		uint32_t n;
+		uint8_t *p;
+
+		/* Stop reading while the client does not read its replies;
+		 * client_write_cb resumes. */
+		if (evbuffer_get_length(out) > CTL_MAX_FRAME) {
+			bufferevent_disable(bev, EV_READ);
+			return false;
+		}
+		evbuffer_copyout(in, hdr, 4);
+		n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+		if (n == 0) {
+			/* Framing still intact: answer and keep going. */
+			evbuffer_drain(in, 4);
+			c->srv->st.requests++;
+			c->srv->st.bad_frame++;
+			client_reply_err(c, NULL, EBADMSG, "empty message (length 0)");
+			continue;
+		}
+		if (n > CTL_MAX_FRAME) {
+			/* Cannot resynchronise without reading up to 4 GiB:
+			 * answer, then close. */
+			c->srv->st.bad_frame++;
+			client_reply_err(c, NULL, EMSGSIZE, "message of %u bytes exceeds the limit of %u",
+					 n, CTL_MAX_FRAME);
+			c->closing = true;
+			break;
+		}
+		if (evbuffer_get_length(in) < 4 + (size_t)n)
+			break;
+		evbuffer_drain(in, 4);
+		p = evbuffer_pullup(in, n);
+		c->srv->st.requests++;
+		if (p)
+			dispatch(c, p, n);
+		evbuffer_drain(in, n);
+	}
+	return true;
+}
+
+static void client_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct ctl_client *c = arg;
+	struct ctl_server *srv = c->srv;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint64_t before = srv->st.requests;
+	bool reading = client_read_batch(c);
+
+	/* The replies are only queued: libevent writes them in a later pass,
+	 * after this. */
+	if (srv->st.requests != before && srv->before_reply)
+		srv->before_reply(srv->ctx);
+	if (!reading)
+		return;
+	if (c->closing) {
+		bufferevent_disable(bev, EV_READ);
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			client_free(c);
+		return;
+	}
+	/* A started frame must finish in time, an idle connection may stay. */
+	if (evbuffer_get_length(in) > 0) {
+		struct timeval tv = { CTL_PARTIAL_TIMEOUT_MS / 1000, (CTL_PARTIAL_TIMEOUT_MS % 1000) * 1000 };
+		bufferevent_set_timeouts(bev, &tv, NULL);
+	} else {
+		bufferevent_set_timeouts(bev, NULL, NULL);
+	}
+}
+
+void ctl_server_set_before_reply(struct ctl_server *srv, void (*fn)(void *ctx))
+{
+	srv->before_reply = fn;
+}
+
+static void client_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct ctl_client *c = arg;
+
+	/* Called when the output buffer has drained (low watermark 0). */
+	if (c->closing) {
+		client_free(c);
+		return;
+	}
+	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
+		bufferevent_enable(bev, EV_READ);
+		client_read_cb(bev, c);
+	}
+}
+
+static void client_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct ctl_client *c = arg;
+
+	if (what & BEV_EVENT_TIMEOUT)
+		c->srv->st.bad_frame++;
+	/* A client may half-close after its last request (shutdown, or
+	 * `socat` with stdin at EOF): its replies still go out, then the
+	 * connection is freed by client_write_cb. */
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+		c->closing = true;
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
+	/* Error, timeout, or EOF with nothing to send: done. */
+	client_free(c);
+}
+
+int ctl_server_adopt(struct ctl_server *srv, int fd)
+{
+	struct ctl_client *c;
+
+	if (srv->st.clients >= CTL_MAX_CLIENTS) {
+		srv->st.rejected++;
+		close(fd);
+		return -EMFILE;
+	}
+	evutil_make_socket_nonblocking(fd);
+	evutil_make_socket_closeonexec(fd);
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	c->srv = srv;
+	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!c->bev) {
+		close(fd);
+		free(c);
+		return -ENOMEM;
+	}
+	bufferevent_setcb(c->bev, client_read_cb, client_write_cb, client_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&srv->clients, c, link);
+	srv->st.clients++;
+	srv->st.connections++;
+	return 0;
+}
+
+static void accept_cb(struct evconnlistener *lst, evutil_socket_t fd, struct sockaddr *sa,
+		      int salen, void *arg)
+{
+	(void)lst;
+	(void)sa;
+	(void)salen;
+	ctl_server_adopt(arg, fd);
+}
+
+static int sun_fill(struct sockaddr_un *sun, const char *path)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun->sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun->sun_path, path);
+	return 0;
+}
+
+/* A socket file left behind by a dead daemon is removed; one that still
+ * answers belongs to a running daemon and is left alone. */
+static int clear_stale(const struct sockaddr_un *sun)
+{
+	struct stat stb;
+	int fd, rc;
+
+	if (lstat(sun->sun_path, &stb) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(stb.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	close(fd);
+	if (rc == 0)
+		return -EADDRINUSE;
+	if (unlink(sun->sun_path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+struct ctl_server *ctl_server_new(struct event_base *base, const char *path, mode_t mode,
+				  const struct ctl_cmd *cmds, void *ctx)
+{
+	struct ctl_server *srv;
+	struct sockaddr_un sun;
+	mode_t old;
+	int fd, rc;
+
+	rc = sun_fill(&sun, path);
+	if (rc == 0)
+		rc = clear_stale(&sun);
+	if (rc < 0) {
+		errno = -rc;
+		return NULL;
+	}
+	srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return NULL;
+	srv->base = base;
+	srv->cmds = cmds;
+	srv->ctx = ctx;
+	TAILQ_INIT(&srv->clients);
+	srv->path = strdup(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (!srv->path || fd < 0)
+		goto fail;
+	/* No window in which the socket has wider permissions than asked. */
+	old = umask(~mode & 0777);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc < 0 || chmod(path, mode) < 0)
+		goto fail_fd;
+	srv->lst = evconnlistener_new(base, accept_cb, srv, LEV_OPT_CLOSE_ON_FREE, 16, fd);
+	if (!srv->lst) {
+		unlink(path);
+		goto fail_fd;
+	}
+	return srv;
+fail_fd:
+	rc = errno;
+	close(fd);
+	errno = rc;
+fail:
+	rc = errno;
+	free(srv->path);
+	free(srv);
+	errno = rc;
+	return NULL;
+}
+
+void ctl_server_free(struct ctl_server *srv)
+{
+	struct ctl_client *c;
+
+	if (!srv)
+		return;
+	while ((c = TAILQ_FIRST(&srv->clients)))
+		client_free(c);
+	evconnlistener_free(srv->lst);
+	unlink(srv->path);
+	free(srv->path);
+	free(srv);
+}
+
+bool ctl_server_wants(const struct ctl_server *srv, const char *topic)
+{
+	int b = topic_bit(topic);
+	const struct ctl_client *c;
+
+	if (!srv || !srv->n_subscribers || !b)
+		return false;
+	TAILQ_FOREACH(c, &srv->clients, link)
+		if (c->subscribed && !c->closing && (!c->topics || (c->topics & (unsigned)b)))
+			return true;
+	return false;
+}
+
+void ctl_server_publish(struct ctl_server *srv, const char *topic, json_t *data)
+{
+	int b = topic_bit(topic);
+	struct ctl_client *c, *next;
+	json_t *msg;
+	char *text;
+
+	if (!srv || !b || !srv->n_subscribers) {
+		json_decref(data);
+		return;
+	}
+	msg = json_pack("{s:i, s:s, s:o}", "version", CTL_VERSION, "event", topic, "data", data);
+	text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	json_decref(msg);
+	if (!text || strlen(text) > CTL_MAX_FRAME) {
+		free(text);
+		return;
+	}
+	for (c = TAILQ_FIRST(&srv->clients); c; c = next) {
+		next = TAILQ_NEXT(c, link);
+		if (!c->subscribed || c->closing || (c->topics && !(c->topics & (unsigned)b)))
+			continue;
+		/* A subscriber that does not read is dropped rather than
+		 * letting its backlog grow without bound. */
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 4 * CTL_MAX_FRAME) {
+			srv->st.slow_dropped++;
+			client_free(c);
+			continue;
+		}
+		srv->st.events++;
+		client_send_text(c, strdup(text));
+	}
+	free(text);
+}
+
+void ctl_server_get_stats(const struct ctl_server *srv, struct ctl_server_stats *st)
+{
+	*st = srv->st;
+}
+
+json_t *ctl_server_stats_json(const struct ctl_server *srv)
+{
+	const struct ctl_server_stats *s = &srv->st;
+
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I}",
+			 "connections", (json_int_t)s->connections, "rejected", (json_int_t)s->rejected,
+			 "requests", (json_int_t)s->requests, "ok", (json_int_t)s->ok,
+			 "errors", (json_int_t)s->errors, "bad_frame", (json_int_t)s->bad_frame,
+			 "bad_json", (json_int_t)s->bad_json, "bad_version", (json_int_t)s->bad_version,
+			 "unknown_cmd", (json_int_t)s->unknown_cmd, "clients", (int)s->clients,
+			 "events", (json_int_t)s->events, "slow_dropped", (json_int_t)s->slow_dropped);
+}
+
+/* ---- client ---- */
+
+int64_t ctl_deadline(int timeout_ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + timeout_ms;
+}
+
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int64_t left;
+	int rc;
+
+	for (;;) {
+		left = deadline - ctl_deadline(0);
+		if (left <= 0)
+			return -ETIMEDOUT;
+		rc = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		if (rc > 0)
+			return 0;
+		if (rc < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n, int64_t deadline)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		int rc = wait_fd(fd, POLLOUT, deadline);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int read_all(int fd, uint8_t *p, size_t n, int64_t deadline)
+{
+	while (n > 0) {
+		ssize_t r = recv(fd, p, n, MSG_DONTWAIT);
+
+		if (r > 0) {
+			p += r;
+			n -= (size_t)r;
+			continue;
+		}
+		if (r == 0)
+			return -ECONNRESET;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		int rc = wait_fd(fd, POLLIN, deadline);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int ctl_send_frame(int fd, const void *payload, size_t len, int64_t deadline)
+{
+	uint8_t hdr[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len };
+	int rc = write_all(fd, hdr, 4, deadline);
+
+	return rc < 0 ? rc : write_all(fd, payload, len, deadline);
+}
+
+int ctl_send_msg(int fd, json_t *msg, int64_t deadline)
+{
+	char *s = json_dumps(msg, JSON_COMPACT);
+	size_t n;
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	n = strlen(s);
+	rc = n > CTL_MAX_FRAME ? -EMSGSIZE : ctl_send_frame(fd, s, n, deadline);
+	free(s);
+	return rc;
+}
+
+int ctl_recv_msg(int fd, json_t **msg, int64_t deadline)
+{
+	uint8_t hdr[4];
+	uint32_t n;
+	uint8_t *buf;
+	int rc;
+
+	*msg = NULL;
+	rc = read_all(fd, hdr, 4, deadline);
+	if (rc < 0)
+		return rc;
+	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+	if (n == 0)
+		return -EBADMSG;
+	if (n > CTL_MAX_FRAME)
+		return -EMSGSIZE;
+	buf = malloc(n);
+	if (!buf)
+		return -ENOMEM;
+	rc = read_all(fd, buf, n, deadline);
+	if (rc == 0) {
+		*msg = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, NULL);
+		if (!*msg || !json_is_object(*msg)) {
+			json_decref(*msg);
+			*msg = NULL;
+			rc = -EBADMSG;
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+static int set_err(char **err, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int set_err(char **err, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		if (vasprintf(err, fmt, ap) < 0)
+			*err = NULL;
+		va_end(ap);
+	}
+	return rc;
+}
+
+int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err, int timeout_ms)
+{
+	int64_t deadline = ctl_deadline(timeout_ms);
+	json_t *req, *rep = NULL, *jv;
+	int rc;
+
+	*result = NULL;
+	if (err)
+		*err = NULL;
+	req = json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
+	if (!req)
+		return set_err(err, -EINVAL, "cannot build request for \"%s\"", cmd);
+	rc = ctl_send_msg(fd, req, deadline);
+	json_decref(req);
+	if (rc == 0)
+		rc = ctl_recv_msg(fd, &rep, deadline);
+	switch (rc) {
+	case 0:
+		break;
+	case -ETIMEDOUT:
+		return set_err(err, rc, "no reply from daemon within %d ms", timeout_ms);
+	case -EPIPE:
+	case -ECONNRESET:
+		return set_err(err, -ECONNRESET, "daemon closed the connection");
+	case -EBADMSG:
+		return set_err(err, rc, "malformed reply from daemon");
+	default:
+		return set_err(err, rc, "control socket: %s", strerror(-rc));
+	}
+	jv = json_object_get(rep, "version");
+	if (!json_is_integer(jv) || json_integer_value(jv) != CTL_VERSION) {
+		rc = set_err(err, -EPROTO, "daemon speaks control protocol version %lld, this client %d",
+			     json_is_integer(jv) ? (long long)json_integer_value(jv) : -1LL, CTL_VERSION);
+	} else if (json_is_true(json_object_get(rep, "ok"))) {
+		*result = json_incref(json_object_get(rep, "result"));
+		if (!*result)
+			*result = json_null();
+		rc = 0;
+	} else {
+		const char *text = json_string_value(json_object_get(rep, "error"));
+		json_int_t e = json_integer_value(json_object_get(rep, "errno"));
+
+		if (e <= 0 || e > 4095)
+			e = EIO;
+		rc = set_err(err, -(int)e, "%s", text ? text : "unspecified error");
+	}
+	json_decref(rep);
+	return rc;
+}
+
+int ctl_connect(const char *path, char **err)
+{
+	struct sockaddr_un sun;
+	int fd, rc;
+
+	if (err)
+		*err = NULL;
+	if (sun_fill(&sun, path) < 0)
+		return set_err(err, -ENAMETOOLONG, "socket path too long: %s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return set_err(err, -errno, "socket: %s", strerror(errno));
+	/* connect() on a unix socket completes or fails at once, except
+	 * EAGAIN when the backlog is full. */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		rc = -errno;
+		close(fd);
+		return set_err(err, rc, "cannot connect to %s: %s (is vdpd running?)", path,
+			       strerror(-rc));
+	}
+	return fd;
+}
+
+int ctl_call(const char *path, const char *cmd, json_t *args, json_t **result, char **err,
+	     int timeout_ms)
+{
+	int fd, rc;
+
+	*result = NULL;
+	fd = ctl_connect(path, err);
+	if (fd < 0)
+		return fd;
+	rc = ctl_call_fd(fd, cmd, args, result, err, timeout_ms);
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,126 @@
+/* Control socket: the daemon side (libevent server) and the client side
+ * (blocking call with a deadline, for vdpctl and test tools).
+ *
+ * Wire format, both directions: a 4-byte big-endian length N, then N bytes
+ * holding exactly one JSON object (UTF-8, jansson).  N is checked against
+ * CTL_MAX_FRAME before anything is allocated; 0 is invalid.
+ *
+ *   request: {"version":1, "cmd":"vsi.show", "args":{...}, "id":<any, optional>}
+ *   event:   {"version":1, "event":"vsi", "data":{...}}   (after "subscribe")
+ *   reply:   {"version":1, "ok":true,  "result":<any>, "id":<echoed>}
+ *            {"version":1, "ok":false, "error":"text", "errno":N, "id":<echoed>}
+ *
+ * JSON instead of a struct-walking marshaller so that vdpctl and vdpd from
+ * different builds still understand each other (lldpd #703); a request with
+ * a version this daemon does not speak gets a reply naming both versions.
+ * Malformed frames and JSON get an error reply and bump a counter; the
+ * connection is kept when the framing is still intact (bad JSON inside a
+ * well-formed frame) and closed when it is not (length over the cap).
+ * Handlers run to completion inside the event loop, so concurrent clients
+ * are serialised by construction. */
+#ifndef VDP_CTL_H
+#define VDP_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+/* Where vdpd listens and vdpctl connects unless told otherwise (-s). */
+#define VDPD_DEFAULT_SOCKET "/run/vdpd/vdpd.sock"
+#define CTL_VERSION 1
+#define CTL_MAX_FRAME (1u << 20)	/* 1 MiB, hard cap on one message */
+#define CTL_MAX_CLIENTS 64
+#define CTL_PARTIAL_TIMEOUT_MS 10000	/* a started frame must complete within this */
+
+struct event_base;
+struct ctl_server;
+
+/* A handler's error: errno-style number plus operator-facing text. */
+struct ctl_error {
+	int errnum;
+	char msg[256];
+};
+
+/* Fills *err and returns NULL, so handlers can `return ctl_fail(err, ...)`. */
+json_t *ctl_fail(struct ctl_error *err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* args is never NULL (an empty object when the request had none) and is
+ * borrowed.  Return a new reference to the result (json_null() is fine), or
+ * NULL after ctl_fail().  A NULL return without errnum set is reported as an
+ * internal error. */
+typedef json_t *(*ctl_handler_fn)(void *ctx, json_t *args, struct ctl_error *err);
+
+struct ctl_cmd {
+	const char *name;	/* "vsi.show"; the table ends with a NULL name */
+	ctl_handler_fn fn;
+	const char *help;	/* one line, listed by the built-in "help" command */
+};
+
+struct ctl_server_stats {
+	uint64_t connections;	/* accepted since start */
+	uint64_t rejected;	/* closed at accept: CTL_MAX_CLIENTS reached */
+	uint64_t requests;	/* complete frames received */
+	uint64_t ok;		/* replies with ok:true */
+	uint64_t errors;	/* replies with ok:false (any reason) */
+	uint64_t bad_frame;	/* length 0 or over CTL_MAX_FRAME, or partial frame timed out */
+	uint64_t bad_json;	/* frame not valid JSON, or not an object */
+	uint64_t bad_version;	/* missing or unsupported "version" */
+	uint64_t unknown_cmd;	/* "cmd" missing or not in the table */
+	uint64_t events;	/* event frames queued to subscribers */
+	uint64_t slow_dropped;	/* subscribers dropped for not reading */
+	unsigned clients;	/* connected now */
+};
+
+/* Binds path (unlinking a stale socket left by a dead daemon, refusing with
+ * EADDRINUSE when a live one answers), chmods it to mode and listens.  cmds
+ * is borrowed and must outlive the server.  Returns NULL with errno set. */
+struct ctl_server *ctl_server_new(struct event_base *base, const char *path, mode_t mode,
+				  const struct ctl_cmd *cmds, void *ctx);
+/* fn(ctx) runs after each batch of requests read from a client and before
+ * their replies are written: the write-ahead point for state that a reply
+ * acknowledges (vdpd saves its VSI intents there). */
+void ctl_server_set_before_reply(struct ctl_server *srv, void (*fn)(void *ctx));
+/* Closes every client, the listener, and unlinks the socket path. */
+void ctl_server_free(struct ctl_server *srv);
+/* Serves an already connected stream fd (tests: one end of a socketpair).
+ * Takes ownership of fd.  0 or -errno. */
+int ctl_server_adopt(struct ctl_server *srv, int fd);
+void ctl_server_get_stats(const struct ctl_server *srv, struct ctl_server_stats *st);
+
+/* Events.  A client that sent the built-in "subscribe" command (args
+ * {"topics":["vsi","uplink","link","config"]}, none = all) receives, after
+ * that reply, frames {"version":1,"event":TOPIC,"data":{...}} on the same
+ * connection.  A subscriber whose backlog passes 4 MiB is disconnected.
+ * publish steals data; wants tells whether anyone listens (build nothing
+ * otherwise). */
+bool ctl_server_wants(const struct ctl_server *srv, const char *topic);
+void ctl_server_publish(struct ctl_server *srv, const char *topic, json_t *data);
+json_t *ctl_server_stats_json(const struct ctl_server *srv);
+
+/* Client side.  Connects to path, sends {cmd, args} (args borrowed, NULL for
+ * none), waits at most timeout_ms for the reply.
+ * Returns 0 with *result (new reference) on ok:true.  On failure returns a
+ * negative errno and sets *err to a malloc'd message the caller frees:
+ * the daemon's errno and text for ok:false, or a local description
+ * ("cannot connect to /run/vdpd/vdpd.sock: No such file or directory",
+ * "timed out after 5000 ms", ...).  err may be NULL. */
+int ctl_call(const char *path, const char *cmd, json_t *args, json_t **result, char **err,
+	     int timeout_ms);
+/* Connected non-blocking fd, or -errno with *err set. */
+int ctl_connect(const char *path, char **err);
+/* Same over an already connected fd (kept open), for several calls on one
+ * connection and for tests. */
+int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err, int timeout_ms);
+
+/* Framing helpers, blocking with a deadline (ms since CLOCK_MONOTONIC epoch
+ * as returned by ctl_deadline()).  0 or -errno; -EBADMSG for bad JSON,
+ * -EMSGSIZE over the cap, -ETIMEDOUT, -ECONNRESET on EOF. */
+int64_t ctl_deadline(int timeout_ms);
+int ctl_send_msg(int fd, json_t *msg, int64_t deadline);
+int ctl_recv_msg(int fd, json_t **msg, int64_t deadline);
+/* Raw frame: payload of len bytes with its length prefix (tests send junk). */
+int ctl_send_frame(int fd, const void *payload, size_t len, int64_t deadline);
+
+#endif

@@ -1,0 +1,187 @@
+/* Registry -> VDP station requests in vdpd (see reg_vdpd.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vdp/daemon/reg_vdpd.h"
+#include "profiles/resolve.h"
+#include "vdp/base/log.h"
+#include "vdp/io/qbh.h"
+#include "vdp/engine/uplink.h"
+#include "vdp/daemon/vdpd.h"
+
+struct reg_ctl *reg_ctl_of(void *ctx)
+{
+	return &((struct vdpd *)ctx)->reg;
+}
+
+/* 802.1Qbh: the profile id goes to the NIC driver through the kernel
+ * (vdp/io/qbh.h): an SR-IOV VF's PF, else the uplink (the <source dev>). */
+static int request_qbh(const struct reg_vsi *v, uint8_t mode)
+{
+	struct qbh_result res;
+	int rc;
+
+	if (!v->dev[0] && !v->uplink[0]) {
+		log_info("reg", "%s: 802.1Qbh profile %s (profileid %s) has no device bound; nothing sent",
+			 v->iface_id, v->profile, v->profileid);
+		return 0;
+	}
+	rc = qbh_apply_dev(v->dev, v->uplink, v->profileid, v->instance, mode != VDP_MODE_DEASSOC, &res);
+	qbh_remember(v->iface_id, &res);
+	if (rc < 0)
+		log_warn("reg", "%s: %s", v->iface_id, res.msg);
+	else
+		log_info("reg", "%s: %s", v->iface_id, res.msg);
+	return rc;
+}
+
+static int request(struct vdpd *d, const struct reg_vsi *v, uint8_t mode)
+{
+	struct vdpd_uplink *du = vdpd_find_uplink(d, v->uplink);
+	struct vdp_request req;
+	struct vdp_filter f;
+	int rc;
+
+	if (v->type != REG_VPORT_QBG)
+		return request_qbh(v, mode);
+	if (!du || !du->u) {
+		/* Requested again by vdpd_reg_uplink_started(). */
+		log_notice("reg", "%s: uplink %s is not running; %s waits for it", v->iface_id, v->uplink,
+			   mode == VDP_MODE_DEASSOC ? "de-association" : "association");
+		return -ENETDOWN;
+	}
+	reg_vsi_to_request(v, mode, &req, &f);
+	rc = vdp_station_request(uplink_station(du->u), &req);
+	if (rc < 0 && !(rc == -ENOENT && mode == VDP_MODE_DEASSOC))
+		log_warn("reg", "%s: %s on %s refused by the station: %s", v->iface_id,
+			 mode == VDP_MODE_DEASSOC ? "de-association" : "association", v->uplink, strerror(-rc));
+	return rc;
+}
+
+/* A move keeps the VSIID (= interface-id): on the same uplink one
+ * Associate with the new type replaces the old (802.1Qbg 41.5.5, an
+ * associated VSI may be re-associated with changed parameters); on
+ * another uplink, or when the VSI goes away, the old one is
+ * de-associated. */
+static void vsi_desired(void *ctx, const struct reg_vsi *old, const struct reg_vsi *cur)
+{
+	struct vdpd *d = ctx;
+
+	if (old && (!cur || strcmp(old->uplink, cur->uplink) || cur->type != REG_VPORT_QBG ||
+		    old->type != REG_VPORT_QBG)) {
+		log_info("reg", "%s: de-associate (network %s, profile %s)", old->iface_id, old->network,
+			 old->profile);
+		request(d, old, VDP_MODE_DEASSOC);
+	}
+	if (cur) {
+		log_info("reg", "%s: associate on %s (network %s, profile %s, vlan %u)", cur->iface_id, cur->uplink,
+			 cur->network, cur->profile, cur->vlan);
+		request(d, cur, VDP_MODE_ASSOC);
+	}
+}
+
+static const struct reg_ops vdpd_reg_ops = { .vsi_desired = vsi_desired };
+
+int vdpd_reg_start(struct vdpd *d)
+{
+	const char *cfg = d->opts.config && access(d->opts.config, R_OK) == 0 ? d->opts.config : NULL;
+	const char *state = d->opts.state_file;
+	struct reg_err err;
+	int rc;
+
+	rc = reg_ctl_open(&d->reg, cfg, state ? (state[0] ? state : NULL) : "", &vdpd_reg_ops, d, &err);
+	if (rc < 0) {
+		log_err("reg", "registry: %s", err.msg);
+		return rc;
+	}
+	log_info("reg", "registry: policy %s, state %s, %s", reg_policy_name(reg_get_policy(d->reg.reg)),
+		 d->reg.state_path[0] ? d->reg.state_path : "not persisted",
+		 d->reg.shadowed ? "some stored entries shadowed by vdpd.conf" : "loaded");
+	return 0;
+}
+
+void vdpd_reg_stop(struct vdpd *d)
+{
+	/* Nothing is de-associated: a restart must leave every VM as it is. */
+	reg_ctl_close(&d->reg);
+}
+
+void vdpd_reg_uplink_started(struct vdpd *d, struct vdpd_uplink *du)
+{
+	const struct reg_vsi **v;
+	size_t n;
+
+	if (!d->reg.reg)
+		return;
+	v = reg_vsis(d->reg.reg, &n);
+	for (size_t i = 0; i < n; i++)
+		/* an 802.1Qbh VSI does not depend on the VDP uplink, and a
+		 * repeated ASSOCIATE would make the adapter re-associate */
+		if (!strcmp(v[i]->uplink, du->cfg.name) && v[i]->type == REG_VPORT_QBG)
+			request(d, v[i], VDP_MODE_ASSOC);
+	free(v);
+}
+
+int vdpd_reg_check_request(struct vdpd *d, const char *ifname, const uint8_t mac[6], uint16_t vlan,
+			   uint8_t mgrid, uint32_t typeid, uint8_t typeidver, const uint8_t uuid[16])
+{
+	struct reg_err why, err;
+	int rc;
+
+	if (!d->reg.reg)
+		return 0;
+	rc = reg_check_request(d->reg.reg, ifname, mac, vlan, mgrid, typeid, typeidver, uuid, &why);
+	if (rc < 0) {
+		log_warn("reg", "libvirt request refused by policy %s: %s", reg_policy_name(reg_get_policy(d->reg.reg)),
+			 why.msg);
+		return rc;
+	}
+	if (why.msg[0])
+		log_info("reg", "%s", why.msg);
+	if (reg_ctl_save(&d->reg, &err) < 0)
+		log_err("reg", "learned binding not saved: %s", err.msg);
+	return 0;
+}
+
+int vdpd_reg_reload_prepare(struct vdpd *d, struct reg_reload *rl)
+{
+	const char *cfg = d->opts.config && access(d->opts.config, R_OK) == 0 ? d->opts.config : NULL;
+	struct reg_err err;
+	int rc;
+
+	memset(rl, 0, sizeof(*rl));
+	if (!d->reg.reg)
+		return 0;
+	rc = reg_ctl_reload_prepare(&d->reg, cfg, rl, &err);
+	if (rc < 0)
+		log_err("reg", "registry: %s", err.msg);
+	return rc;
+}
+
+void vdpd_reg_reload_commit(struct vdpd *d, struct reg_reload *rl)
+{
+	struct reg_err err;
+
+	if (!d->reg.reg || !rl->next)
+		return;
+	if (reg_ctl_reload_commit(&d->reg, rl, &err) < 0)
+		log_err("reg", "registry reloaded but not saved: %s", err.msg);
+	else
+		log_info("reg", "registry reloaded: policy %s", reg_policy_name(reg_get_policy(d->reg.reg)));
+}
+
+int vdpd_reg_check_config(const char *path, struct reg_err *err)
+{
+	struct reg *reg = reg_new(NULL, NULL);
+	struct reg_config cfg;
+	int rc;
+
+	if (!reg)
+		return -ENOMEM;
+	rc = access(path, R_OK) == 0 ? reg_config_load_file(reg, path, &cfg, err) : 0;
+	reg_free(reg);
+	return rc;
+}

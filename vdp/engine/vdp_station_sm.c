@@ -1,0 +1,722 @@
+/* The VDP station state machine, one per VSI (IEEE 802.1Qbg-2012 41.5.5),
+ * in the hostapd shape: the standard's states (enum vdp_station_state) and
+ * their names; one entry function per state (its entry actions); one step
+ * function that checks the global conditions first and then, in a switch
+ * on the current state, decides the next state from the VSI's inputs
+ * (vsi->sm_in, recorded by the event handlers in vdp_station.c) and
+ * variables; a driver, vdp_station_sm_run(), that steps until stable.
+ * Every change of state is checked against the transition table
+ * station_next[] (vdp_station_enter()). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vdp/base/log.h"
+#include "vdp/engine/vdp_station_int.h"
+#include "vdp/wire/vdp_text.h"
+
+const char *vdp_station_state_name(uint8_t s)
+{
+	switch ((enum vdp_station_state)s) {
+	case VDP_ST_INIT:
+		return "INIT";
+	case VDP_ST_STATION_PROC:
+		return "STATION_PROC";
+	case VDP_ST_STATION_PROCWAIT:
+		return "STATION_PROCWAIT";
+	case VDP_ST_PREASSOC_NEW:
+		return "PREASSOC_NEW";
+	case VDP_ST_ASSOC_NEW:
+		return "ASSOC_NEW";
+	case VDP_ST_ASSOC_COMPL:
+		return "ASSOC_COMPL";
+	case VDP_ST_WAIT_SYSCMD:
+		return "WAIT_SYSCMD";
+	case VDP_ST_TXMIT_KA:
+		return "TXMIT_KA";
+	case VDP_ST_TXMIT_KAWAIT:
+		return "TXMIT_KAWAIT";
+	case VDP_ST_TXMIT_DEASSOC:
+		return "TXMIT_DEASSOC";
+	case VDP_ST_TXMIT_DEAWAIT:
+		return "TXMIT_DEAWAIT";
+	case VDP_ST_END:
+		return "END";
+	}
+	return "?";
+}
+
+const char *vdp_end_reason_name(uint8_t r)
+{
+	switch ((enum vdp_end_reason)r) {
+	case VDP_END_NONE:
+		return "none";
+	case VDP_END_DEASSOCIATED:
+		return "de-associated";
+	case VDP_END_TIMEOUT:
+		return "no response from bridge";
+	case VDP_END_TX_ERROR:
+		return "ECP transmission error";
+	case VDP_END_REJECTED:
+		return "rejected by bridge";
+	case VDP_END_BRIDGE_DEASSOC:
+		return "de-associated by bridge";
+	case VDP_END_TOO_BIG:
+		return "VSI TLV does not fit an ECPDU";
+	case VDP_END_INTERNAL:
+		return "internal error (illegal state transition)";
+	}
+	return "?";
+}
+
+const char *vdp_event_name(enum vdp_event ev)
+{
+	switch (ev) {
+	case VDP_EV_PREASSOCIATED:
+		return "preassociated";
+	case VDP_EV_ASSOCIATED:
+		return "associated";
+	case VDP_EV_DEASSOCIATED:
+		return "deassociated";
+	case VDP_EV_FAILED:
+		return "failed";
+	case VDP_EV_BRIDGE_DEASSOC:
+		return "bridge-deassociated";
+	case VDP_EV_KEPT:
+		return "kept";
+	case VDP_EV_KEEPALIVE_OK:
+		return "keepalive-ok";
+	case VDP_EV_VID_ASSIGNED:
+		return "vid-assigned";
+	}
+	return "?";
+}
+
+/* Legal transitions of the station machine, 802.1Qbg-2012 41.5.5 as this
+ * file implements it: one row per state, the states that may follow it.
+ * Not in the table: the standard's _2 evaluation states (STATION_PROCWAIT_2,
+ * TXMIT_KAWAIT_2, TXMIT_DEAWAIT_2) are the response handling of the waiting
+ * state itself; a new VSI starts in INIT (BEGIN, vsi_alloc() zeroes).
+ *
+ * INIT           -> STATION_PROC, TXMIT_DEASSOC (request queued; a VSI left
+ *                   in INIT by an allocation failure may be re-sent by
+ *                   reassociate_all), END (bridge De-Associate)
+ * STATION_PROC   -> STATION_PROCWAIT (handed to ECP, response wait runs),
+ *                   STATION_PROC, TXMIT_DEASSOC (newer request while queued;
+ *                   re-sent after link up), END (bridge De-Associate,
+ *                   TLV too big)
+ * STATION_PROCWAIT, TXMIT_KAWAIT, TXMIT_DEAWAIT (41.5.5.9 response wait)
+ *                -> PREASSOC_NEW, ASSOC_NEW (success response of that type),
+ *                   WAIT_SYSCMD (error with Keep, 41.2.4: state kept),
+ *                   STATION_PROC, TXMIT_DEASSOC (answer to a superseded
+ *                   request, a request after link down, re-send after link
+ *                   up), END (response-wait expiry, ECP error, error
+ *                   without Keep, De-Associate confirmed, bridge
+ *                   De-Associate)
+ * PREASSOC_NEW   -> WAIT_SYSCMD
+ * ASSOC_NEW      -> ASSOC_COMPL
+ * ASSOC_COMPL    -> WAIT_SYSCMD
+ * WAIT_SYSCMD    -> TXMIT_KA (reinitKeepAlive expiry), STATION_PROC,
+ *                   TXMIT_DEASSOC (local request; re-send after link up),
+ *                   END (bridge De-Associate)
+ * TXMIT_KA       -> TXMIT_KAWAIT (handed to ECP), TXMIT_DEAWAIT (the
+ *                   current request is a De-Associate that a bridge answered
+ *                   as an association), STATION_PROC, TXMIT_DEASSOC (local
+ *                   request while queued; re-send), END (bridge
+ *                   De-Associate, TLV too big)
+ * TXMIT_DEASSOC  -> TXMIT_DEAWAIT (handed to ECP), TXMIT_DEASSOC,
+ *                   STATION_PROC (request while queued; re-send), END
+ *                   (bridge De-Associate, TLV too big)
+ * END            -> INIT (requested again; lldpad refuses that)
+ *
+ * One bit per state, a row for every value of the uint8_t vsi->state (the
+ * rows past END are 0): the check is one load and a bit test. */
+#define ST(s) (1u << VDP_ST_##s)
+#define ST_WAIT_NEXT (ST(PREASSOC_NEW) | ST(ASSOC_NEW) | ST(WAIT_SYSCMD) | \
+		      ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END))
+static const uint16_t station_next[256] = {
+	[VDP_ST_INIT] = ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
+	[VDP_ST_STATION_PROC] = ST(STATION_PROCWAIT) | ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
+	[VDP_ST_STATION_PROCWAIT] = ST_WAIT_NEXT,
+	[VDP_ST_PREASSOC_NEW] = ST(WAIT_SYSCMD),
+	[VDP_ST_ASSOC_NEW] = ST(ASSOC_COMPL),
+	[VDP_ST_ASSOC_COMPL] = ST(WAIT_SYSCMD),
+	[VDP_ST_WAIT_SYSCMD] = ST(TXMIT_KA) | ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
+	[VDP_ST_TXMIT_KA] = ST(TXMIT_KAWAIT) | ST(TXMIT_DEAWAIT) | ST(STATION_PROC) |
+			    ST(TXMIT_DEASSOC) | ST(END),
+	[VDP_ST_TXMIT_KAWAIT] = ST_WAIT_NEXT,
+	[VDP_ST_TXMIT_DEASSOC] = ST(TXMIT_DEAWAIT) | ST(TXMIT_DEASSOC) | ST(STATION_PROC) | ST(END),
+	[VDP_ST_TXMIT_DEAWAIT] = ST_WAIT_NEXT,
+	[VDP_ST_END] = ST(INIT),
+};
+#undef ST
+#undef ST_WAIT_NEXT
+_Static_assert(VDP_ST_INIT == 0, "vsi_alloc() zeroes: a new VSI is in INIT");
+_Static_assert(VDP_ST_END < 16, "station_next[] holds one bit per state");
+
+bool vdp_station_transition_legal(uint8_t from, uint8_t to)
+{
+	return to <= VDP_ST_END && (station_next[from] >> to) & 1;
+}
+
+/* 41.5.5.9 (lldpad's reading): the bridge may take resourceWaitDelay, and
+ * ECP may need 1 + 2R ackTimer periods for request and response. */
+uint64_t vdp_station_resp_wait_us(const struct vdp_station *st)
+{
+	uint64_t t = vdp_exp_us(st->rwd) + (2ULL * st->r + 1) * vdp_exp_us(st->rte);
+
+	t = t * 3 / 2;
+	if (st->resp_wait_max_us && t > st->resp_wait_max_us)
+		t = st->resp_wait_max_us;
+	return t;
+}
+
+uint64_t vdp_station_keepalive_us(const struct vdp_station *st)
+{
+	return vdp_exp_us(st->rka);
+}
+
+/* O(1) unless v is in the ECPDU in flight: a response usually comes after
+ * the ack, when the next ECPDU (of other VSIs) is in flight. */
+void vdp_station_inflight_drop(struct vdp_station *st, struct vsi *v)
+{
+	if (!(v->flags2 & VSI_F2_ECPDU))
+		return;
+	v->flags2 &= (uint8_t)~VSI_F2_ECPDU;
+	vdp_station_inflight_replace(st, v, NULL);
+}
+
+void vdp_station_inflight_replace(struct vdp_station *st, struct vsi *v, struct vsi *nv)
+{
+	for (size_t i = 0; i < st->n_inflight; i++)
+		if (st->inflight[i] == v)
+			st->inflight[i] = nv;
+	for (struct vdp_ecpdu_done *d = st->done; d; d = d->outer)
+		for (size_t i = 0; i < d->n; i++)
+			if (d->vsis[i] == v)
+				d->vsis[i] = nv;
+}
+
+/* The event a run reports once the machine is stable: reported then, not
+ * during the steps, because the requester may free v in ops->vsi_event. */
+static inline void report(struct vsi *v, enum vdp_event ev)
+{
+	v->sm_ev = (uint8_t)(ev + 1);
+}
+
+static void __attribute__((noinline)) report_now(struct vdp_station *st, struct vsi *v)
+{
+	uint8_t ev = v->sm_ev;
+	bool vid = v->flags2 & VSI_F2_EV_VID;
+
+	v->sm_ev = 0;
+	v->flags2 &= (uint8_t)~VSI_F2_EV_VID;
+	if (!st->ops || !st->ops->vsi_event)
+		return;
+	if (vid)
+		st->ops->vsi_event(st->ctx, v, VDP_EV_VID_ASSIGNED);
+	if (ev)
+		st->ops->vsi_event(st->ctx, v, (enum vdp_event)(ev - 1));
+}
+
+static inline void flush_events(struct vdp_station *st, struct vsi *v)
+{
+	if (v->sm_ev || (v->flags2 & VSI_F2_EV_VID))
+		report_now(st, v);
+}
+
+/* ---- entry actions, one function per state (or group of states that
+ * share them); the _NEW and ASSOC_COMPL states have none. */
+
+/* INIT (BEGIN): an ended VSI starts over; its request follows. */
+static void init_entry(struct vsi *v)
+{
+	v->reason = VDP_END_NONE;
+	v->status = 0;
+	v->flags &= (uint8_t)(VSI_F_INDEXED);
+}
+
+/* STATION_PROC, TXMIT_KA, TXMIT_DEASSOC: the current request waits in the
+ * pending FIFO for vdp_station_kick() to pack it. */
+static inline void queued_entry(struct vdp_station *st, struct vsi *v, enum vdp_station_state s)
+{
+	vtimer_cancel(st->clock, v->timer);
+	if (s == VDP_ST_TXMIT_KA)
+		v->flags |= VSI_F_KA;
+	else
+		v->flags &= (uint8_t)~VSI_F_KA;
+	vsi_fifo_push(&st->pending, v);
+}
+
+/* STATION_PROCWAIT, TXMIT_KAWAIT, TXMIT_DEAWAIT: handed to ECP, the
+ * response wait (41.5.5.9) runs from now. */
+static inline void wait_entry(struct vdp_station *st, struct vsi *v)
+{
+	v->mode_sent = v->mode_req;
+	v->flags |= VSI_F_INFLIGHT;
+	vtimer_arm(st->clock, v->timer, vdp_station_resp_wait_us(st));
+}
+
+/* WAIT_SYSCMD: reinitKeepAlive runs from the last confirmed response. */
+static inline void wait_syscmd_entry(struct vdp_station *st, struct vsi *v)
+{
+	vtimer_arm(st->clock, v->timer, vdp_station_keepalive_us(st));
+}
+
+/* END: the VSI stays in the table (status for requesters) until forgotten
+ * or requested again; vsi->reason and the event were set on the way. */
+static void end_entry(struct vdp_station *st, struct vsi *v)
+{
+	vtimer_cancel(st->clock, v->timer);
+	vsi_fifo_remove(&st->pending, v);
+	vdp_station_inflight_drop(st, v);
+	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_DIRTY | VSI_F_KA);
+	v->flags2 &= (uint8_t)~VSI_F2_RESYNC;
+	v->mode_cur = VDP_MODE_NONE;
+	vsi_rec_drop(v);
+}
+
+/* ---- checked transitions */
+
+/* The machine went wrong (a bug here, not the peer's doing): log it, count
+ * it and end the VSI (no timer, nothing queued, the requester told), the
+ * one state every other state may reach.  Only the failure is reported. */
+static void __attribute__((noinline, cold))
+reset(struct vdp_station *st, struct vsi *v, uint8_t from, const char *what)
+{
+	char id[VDP_TXT_VSIID_LEN];
+
+	st->cnt.illegal_transitions++;
+	vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
+	log_err("vdp", "VSI %s: %s (802.1Qbg 41.5.5), VSI ended", id, what);
+	v->state = VDP_ST_END;
+	if (st->on_transition)
+		st->on_transition(st->ctx, v, from, v->state);
+	v->reason = VDP_END_INTERNAL;
+	v->flags2 &= (uint8_t)~VSI_F2_EV_VID;
+	report(v, VDP_EV_FAILED);
+	end_entry(st, v);
+}
+
+static void __attribute__((noinline, cold))
+illegal(struct vdp_station *st, struct vsi *v, uint8_t from, uint8_t to)
+{
+	char what[96];
+
+	snprintf(what, sizeof(what), "illegal station transition %s -> %s",
+		 vdp_station_state_name(from), vdp_station_state_name(to));
+	reset(st, v, from, what);
+}
+
+/* vdp_station_enter(), inlined into the machine (to is a constant there). */
+static inline __attribute__((always_inline)) bool
+enter(struct vdp_station *st, struct vsi *v, enum vdp_station_state to)
+{
+	uint8_t from = v->state;
+
+	if (__builtin_expect(!((station_next[from] >> to) & 1), 0)) {
+		illegal(st, v, from, (uint8_t)to);
+		return false;
+	}
+	v->state = (uint8_t)to;
+	if (__builtin_expect(st->on_transition != NULL, 0))
+		st->on_transition(st->ctx, v, from, v->state);
+	return true;
+}
+
+bool vdp_station_enter(struct vdp_station *st, struct vsi *v, enum vdp_station_state to)
+{
+	bool ok;
+
+	if (to > VDP_ST_END) {
+		illegal(st, v, v->state, (uint8_t)to);
+		ok = false;
+	} else {
+		ok = enter(st, v, to);
+	}
+	flush_events(st, v);	/* the failure of an illegal one */
+	return ok;
+}
+
+/* SM_ENTER: the checked transition, then the new state's entry actions.
+ * false: the transition was illegal and v ended instead. */
+static inline __attribute__((always_inline)) bool
+go(struct vdp_station *st, struct vsi *v, enum vdp_station_state to)
+{
+	if (!enter(st, v, to))
+		return false;
+	switch (to) {
+	case VDP_ST_INIT:
+		init_entry(v);
+		break;
+	case VDP_ST_STATION_PROC:
+	case VDP_ST_TXMIT_KA:
+	case VDP_ST_TXMIT_DEASSOC:
+		queued_entry(st, v, to);
+		break;
+	case VDP_ST_STATION_PROCWAIT:
+	case VDP_ST_TXMIT_KAWAIT:
+	case VDP_ST_TXMIT_DEAWAIT:
+		wait_entry(st, v);
+		break;
+	case VDP_ST_PREASSOC_NEW:
+	case VDP_ST_ASSOC_NEW:
+	case VDP_ST_ASSOC_COMPL:
+		break;
+	case VDP_ST_WAIT_SYSCMD:
+		wait_syscmd_entry(st, v);
+		break;
+	case VDP_ST_END:
+		end_entry(st, v);
+		break;
+	}
+	return true;
+}
+
+/* The state that sends the current request: TXMIT_DEASSOC for a
+ * De-Associate, else STATION_PROC. */
+static inline void send_current(struct vdp_station *st, struct vsi *v)
+{
+	go(st, v, v->mode_req == VDP_MODE_DEASSOC ? VDP_ST_TXMIT_DEASSOC : VDP_ST_STATION_PROC);
+}
+
+static inline void end(struct vdp_station *st, struct vsi *v, enum vdp_end_reason r, enum vdp_event ev)
+{
+	v->reason = (uint8_t)r;
+	report(v, ev);
+	go(st, v, VDP_ST_END);
+}
+
+/* ---- response evaluation (the standard's STATION_PROCWAIT_2,
+ * TXMIT_KAWAIT_2 and TXMIT_DEAWAIT_2) */
+
+/* Keys of a response must be those of the request (41.2.x): manager ID,
+ * type, filter format and count; VIDs may differ where we sent 0. */
+static bool response_matches(const struct vsi *v, const uint8_t *mgrid, const struct vdp_assoc *a)
+{
+	if (memcmp(v->mgrid, mgrid, VDP_MGRID_LEN) != 0 || v->type_id != a->type_id ||
+	    v->type_version != a->type_version || v->filter_fmt != a->filter_fmt ||
+	    v->n_filters != a->n_filters)
+		return false;
+	for (uint16_t i = 0; i < a->n_filters; i++) {
+		struct vdp_filter f;
+		const struct vdp_filter *o = &v->filters[i].f;
+		vdp_filter_get(a, i, &f);
+		if (f.group_id != o->group_id || memcmp(f.mac, o->mac, 6) != 0)
+			return false;
+		if (vdp_vid(o->ps_pcp_vid) != 0 && vdp_vid(f.ps_pcp_vid) != vdp_vid(o->ps_pcp_vid))
+			return false;
+	}
+	return true;
+}
+
+/* The bridge chose the VID (we sent VID 0): adopt its filter values. */
+static bool adopt_vids(struct vdp_station *st, struct vsi *v, const struct vdp_assoc *a)
+{
+	bool changed = false;
+
+	vsi_table_unindex_filters(&st->tab, v);
+	for (uint16_t i = 0; i < a->n_filters; i++) {
+		struct vdp_filter f;
+		struct vdp_filter *o = &v->filters[i].f;
+		vdp_filter_get(a, i, &f);
+		if (vdp_vid(o->ps_pcp_vid) == 0 && vdp_vid(f.ps_pcp_vid) != 0) {
+			o->ps_pcp_vid = f.ps_pcp_vid;
+			changed = true;
+		}
+	}
+	vsi_table_index_filters(&st->tab, v);
+	v->flags &= (uint8_t)~VSI_F_VID0;
+	return changed;
+}
+
+/* A response to the request the newest local request (other type or
+ * filters) has replaced: note what the bridge now holds, then send the
+ * newer request.  The requester hears about the newer one only. */
+static void superseded(struct vdp_station *st, struct vsi *v, const uint8_t *mgrid,
+		       const struct vdp_assoc *a)
+{
+	vtimer_cancel(st->clock, v->timer);
+	vdp_station_inflight_drop(st, v);
+	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY);
+	v->flags2 &= (uint8_t)~VSI_F2_RESYNC;
+	if (!(a->status & VDP_STATUS_REASON)) {
+		v->mode_cur = a->type == VDP_MODE_DEASSOC ? VDP_MODE_NONE : a->type;
+		vsi_rec_drop(v);
+		/* The bridge now holds the replaced request, as echoed:
+		 * what a Keep refusal of the newer one returns to.  Without
+		 * memory for it, or if the echo has more filters than the
+		 * VSI has room for (its keys differ anyway: vsi_rec_restore()
+		 * must not overrun the VSI), such a refusal keeps the newer
+		 * filters. */
+		if (v->mode_cur != VDP_MODE_NONE && a->n_filters <= v->cap_filters)
+			v->saved = vsi_rec_from_assoc(mgrid, a);
+	} else if (!(a->status & VDP_STATUS_KEEP)) {
+		v->mode_cur = VDP_MODE_NONE;
+		vsi_rec_drop(v);
+	}
+	send_current(st, v);
+}
+
+/* The response to the request in flight.  A local request that came
+ * meanwhile (VSI_F_DIRTY) becomes localChange again, for the state this
+ * leads to. */
+static void evaluate(struct vdp_station *st, struct vsi *v, const struct vdp_assoc *a)
+{
+	bool ka = v->flags & VSI_F_KA, dirty = v->flags & VSI_F_DIRTY;
+	uint8_t prev = v->mode_cur;
+
+	vtimer_cancel(st->clock, v->timer);
+	vdp_station_inflight_drop(st, v);
+	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY | VSI_F_HARD);
+	v->flags2 &= (uint8_t)~VSI_F2_RESYNC;
+	v->status = a->status;
+	if (a->status & VDP_STATUS_HARD)
+		v->flags |= VSI_F_HARD;
+	if (dirty)
+		v->sm_in |= VSI_IN_LOCAL_CHANGE;
+
+	if (a->status & VDP_STATUS_REASON) {
+		/* 41.2.x Keep: the bridge kept the state that existed before
+		 * the request.  Without a confirmed state there is nothing
+		 * to keep and the VSI ends like on any other error. */
+		if ((a->status & VDP_STATUS_KEEP) && prev != VDP_MODE_NONE) {
+			if (!dirty) {
+				/* Back to the last confirmed request: the
+				 * keep-alives must carry what the bridge
+				 * kept, not the refused change. */
+				v->mode_req = prev;
+				if (v->saved) {
+					vsi_rec_restore(&st->tab, v, v->saved);
+					vsi_rec_drop(v);
+				}
+			}
+			report(v, VDP_EV_KEPT);
+			go(st, v, VDP_ST_WAIT_SYSCMD);
+			return;
+		}
+		end(st, v, VDP_END_REJECTED, VDP_EV_FAILED);
+		return;
+	}
+
+	vsi_rec_drop(v);	/* confirmed: nothing older to return to */
+	if (a->type == VDP_MODE_DEASSOC) {
+		if (dirty && v->mode_req != VDP_MODE_DEASSOC) {
+			/* A new request came while de-associating. */
+			v->sm_in &= (uint16_t)~VSI_IN_LOCAL_CHANGE;
+			v->mode_cur = VDP_MODE_NONE;
+			report(v, VDP_EV_DEASSOCIATED);
+			send_current(st, v);
+			return;
+		}
+		end(st, v, VDP_END_DEASSOCIATED, VDP_EV_DEASSOCIATED);
+		return;
+	}
+
+	v->mode_cur = a->type;
+	if ((v->flags & VSI_F_VID0) && !dirty && adopt_vids(st, v, a))
+		v->flags2 |= VSI_F2_EV_VID;
+	if (ka && prev == a->type)
+		report(v, VDP_EV_KEEPALIVE_OK);
+	else
+		report(v, a->type == VDP_MODE_ASSOC ? VDP_EV_ASSOCIATED : VDP_EV_PREASSOCIATED);
+	/* then ASSOC_NEW -> ASSOC_COMPL -> WAIT_SYSCMD, PREASSOC_NEW ->
+	 * WAIT_SYSCMD (unconditional) */
+	go(st, v, a->type == VDP_MODE_ASSOC ? VDP_ST_ASSOC_NEW : VDP_ST_PREASSOC_NEW);
+}
+
+/* A response for a VSI in flight: its own (evaluate), the answer to a
+ * request a newer one replaced, or not ours (other keys: ignored). */
+static void rx_response(struct vdp_station *st, struct vsi *v)
+{
+	const struct vdp_assoc *a = st->rx_tlv;
+
+	if (!response_matches(v, st->rx_mgrid, a)) {
+		if (v->flags & VSI_F_DIRTY) {
+			st->cnt.responses++;
+			superseded(st, v, st->rx_mgrid, a);
+			return;
+		}
+		st->cnt.resp_mismatch++;
+		return;
+	}
+	st->cnt.responses++;
+	evaluate(st, v, a);
+}
+
+/* ---- the step function and its driver */
+
+/* The states left unconditionally (UCT in the standard's figure). */
+#define VDP_ST_UCT ((1u << VDP_ST_PREASSOC_NEW) | (1u << VDP_ST_ASSOC_NEW) | (1u << VDP_ST_ASSOC_COMPL))
+
+static inline bool take(struct vsi *v, uint16_t in)
+{
+	if (!(v->sm_in & in))
+		return false;
+	v->sm_in &= (uint16_t)~in;
+	return true;
+}
+
+/* The global conditions, checked before the current state's (any state). */
+static bool __attribute__((noinline)) step_global(struct vdp_station *st, struct vsi *v)
+{
+	if (take(v, VSI_IN_BEGIN)) {
+		/* An ended VSI requested again (lldpad refuses: -ENODEV). */
+		go(st, v, VDP_ST_INIT);
+		return true;
+	}
+	if (take(v, VSI_IN_PORT_DOWN)) {
+		/* Every state stays: the desired mode survives the link. */
+		vtimer_cancel(st->clock, v->timer);
+		v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY);
+		return true;
+	}
+	if (take(v, VSI_IN_RESEND)) {
+		/* Link up / new peer: whatever was in flight is gone. */
+		if (v->state == VDP_ST_END)
+			return true;
+		v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY);
+		v->flags2 |= VSI_F2_RESYNC;
+		send_current(st, v);
+		return true;
+	}
+	if (take(v, VSI_IN_RX_DEASSOC)) {
+		if ((v->flags2 & VSI_F2_RESYNC) && (v->flags & (VSI_F_INFLIGHT | VSI_F_QUEUED))) {
+			/* Our re-request after a link up / new peer has not
+			 * been answered: the bridge sent this before it saw
+			 * it (its toutKeepAlive ran out while our link was
+			 * down; ECP delivers in order, so a De-Associate
+			 * after the request would follow the response).  The
+			 * response decides; ending now would leave the bridge
+			 * holding a VSI we dropped. */
+			st->cnt.bridge_deassoc_stale++;
+			return true;
+		}
+		st->cnt.bridge_deassoc++;
+		if (v->mode_req == VDP_MODE_DEASSOC)
+			/* We were de-associating it ourselves: the bridge's
+			 * De-Associate completes that (an lldpad bridge
+			 * answers a station De-Associate as a keep-alive and
+			 * drops the VSI later). */
+			end(st, v, VDP_END_DEASSOCIATED, VDP_EV_DEASSOCIATED);
+		else
+			/* 41.5.5 WAIT_SYSCMD (and any other state). */
+			end(st, v, VDP_END_BRIDGE_DEASSOC, VDP_EV_BRIDGE_DEASSOC);
+		return true;
+	}
+	return false;
+}
+
+/* One step: true if it consumed an input or changed the state (another
+ * step may apply), false once nothing applies (stable). */
+static inline bool step(struct vdp_station *st, struct vsi *v)
+{
+	if (__builtin_expect(v->sm_in & VSI_IN_GLOBAL, 0))
+		return step_global(st, v);
+	switch ((enum vdp_station_state)v->state) {
+	case VDP_ST_INIT:
+		if (take(v, VSI_IN_LOCAL_CHANGE)) {
+			send_current(st, v);
+			return true;
+		}
+		return false;
+	case VDP_ST_STATION_PROC:
+	case VDP_ST_TXMIT_KA:
+	case VDP_ST_TXMIT_DEASSOC:
+		if (take(v, VSI_IN_TXMIT)) {
+			/* An illegal transition ends v here; its TLV still
+			 * leaves and its answer is stale. */
+			bool ka = v->state == VDP_ST_TXMIT_KA;
+			if (go(st, v, v->mode_req == VDP_MODE_DEASSOC ? VDP_ST_TXMIT_DEAWAIT :
+				      ka ? VDP_ST_TXMIT_KAWAIT : VDP_ST_STATION_PROCWAIT) && ka)
+				st->cnt.ka_tx++;
+			return true;
+		}
+		if (take(v, VSI_IN_TOO_BIG)) {
+			end(st, v, VDP_END_TOO_BIG, VDP_EV_FAILED);
+			return true;
+		}
+		if (take(v, VSI_IN_LOCAL_CHANGE)) {
+			send_current(st, v);	/* the newer request, same place */
+			return true;
+		}
+		return false;
+	case VDP_ST_STATION_PROCWAIT:
+	case VDP_ST_TXMIT_KAWAIT:
+	case VDP_ST_TXMIT_DEAWAIT:
+		if (take(v, VSI_IN_RX_RESP)) {
+			rx_response(st, v);
+			return true;
+		}
+		if (take(v, VSI_IN_TX_ERROR)) {
+			/* 41.5.5: a transmission error ends the VSI. */
+			st->cnt.tx_errors++;
+			end(st, v, VDP_END_TX_ERROR, VDP_EV_FAILED);
+			return true;
+		}
+		if (take(v, VSI_IN_TIMER)) {
+			/* Response wait expired: the VSI ends (41.5.5). */
+			st->cnt.timeouts++;
+			end(st, v, VDP_END_TIMEOUT, VDP_EV_FAILED);
+			return true;
+		}
+		if (take(v, VSI_IN_LOCAL_CHANGE)) {
+			if (v->flags & VSI_F_INFLIGHT)
+				/* Sent once the response to the previous
+				 * request is in (lldpad: -EBUSY). */
+				v->flags |= VSI_F_DIRTY;
+			else
+				send_current(st, v);	/* link down: nothing in flight */
+			return true;
+		}
+		return false;
+	case VDP_ST_PREASSOC_NEW:
+		go(st, v, VDP_ST_WAIT_SYSCMD);
+		return true;
+	case VDP_ST_ASSOC_NEW:
+		go(st, v, VDP_ST_ASSOC_COMPL);
+		return true;
+	case VDP_ST_ASSOC_COMPL:
+		go(st, v, VDP_ST_WAIT_SYSCMD);
+		return true;
+	case VDP_ST_WAIT_SYSCMD:
+		if (take(v, VSI_IN_TIMER)) {
+			/* reinitKeepAlive: send the current request again. */
+			go(st, v, VDP_ST_TXMIT_KA);
+			return true;
+		}
+		if (take(v, VSI_IN_LOCAL_CHANGE)) {
+			send_current(st, v);
+			return true;
+		}
+		return false;
+	case VDP_ST_END:
+		return false;
+	}
+	return false;		/* a state out of range: nothing applies */
+}
+
+uint8_t vdp_station_sm_run(struct vdp_station *st, struct vsi *v)
+{
+	unsigned n = 0;
+	uint8_t s;
+
+	while (step(st, v)) {
+		/* Stable without another step: no input left and not in a
+		 * state with an unconditional exit. */
+		if (!v->sm_in && !((VDP_ST_UCT >> v->state) & 1))
+			break;
+		if (__builtin_expect(++n >= st->step_cap, 0)) {
+			char what[96];
+
+			snprintf(what, sizeof(what), "station machine not stable after %u steps, in %s",
+				 n, vdp_station_state_name(v->state));
+			reset(st, v, v->state, what);
+			break;
+		}
+	}
+	v->sm_in = 0;
+	s = v->state;
+	flush_events(st, v);
+	return s;
+}
