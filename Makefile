@@ -144,7 +144,10 @@ fuzz: deps fuzz-build
 bench: $(BENCH_BINS) $(PROGS)
 	@tests/bench/run.sh $(BENCH_BINS)
 
-demo: deps all
+# The demo installs and builds only what it needs (no test tools).
+demo:
+	@tools/deps.sh demo
+	@$(MAKE) -s --no-print-directory $(PROGS)
 	@tools/demo.sh
 
 # Installation directories (GNU names).  sysconfdir stays /etc for every
