@@ -19,6 +19,7 @@
 #include "vdp/ctl/ctl.h"
 #include "vdp/base/log.h"
 #include "vdp/wire/vdp_text.h"
+#include "vdp/daemon/process.h"
 #include "vdp/daemon/vdpd.h"
 
 #include "tests/unit/sockwire.h"
@@ -156,16 +157,17 @@ static int teardown(void **state)
 static json_t *call(struct fx *f, const char *cmd, json_t *args, struct ctl_error *err)
 {
 	json_t *empty = NULL, *r;
+	void *ctx;
+	const struct ctl_cmd *c = ctl_server_find_cmd(f->d.ctl, cmd, &ctx);
 
 	memset(err, 0, sizeof(*err));
 	if (!args)
 		args = empty = json_object();
-	for (const struct ctl_cmd *c = vdpd_ctl_cmds; c->name; c++)
-		if (strcmp(c->name, cmd) == 0) {
-			r = c->fn(&f->d, args, err);
-			json_decref(empty);
-			return r;
-		}
+	if (c) {
+		r = c->fn(ctx, args, err);
+		json_decref(empty);
+		return r;
+	}
 	fail_msg("no command %s", cmd);
 	return NULL;
 }

@@ -35,9 +35,13 @@ struct ctl_server {
 	struct event_base *base;
 	struct evconnlistener *lst;
 	char *path;
-	const struct ctl_cmd *cmds;
-	void *ctx;
+	struct ctl_table {
+		const struct ctl_cmd *cmds;
+		void *ctx;
+	} tables[CTL_MAX_TABLES];	/* in the order added: "help" lists them so */
+	size_t n_tables;
 	void (*before_reply)(void *ctx);
+	void *before_reply_ctx;
 	TAILQ_HEAD(, ctl_client) clients;
 	struct ctl_server_stats st;
 	unsigned n_subscribers;
@@ -130,9 +134,10 @@ static json_t *builtin_help(struct ctl_server *srv)
 {
 	json_t *a = json_array();
 
-	for (const struct ctl_cmd *k = srv->cmds; k && k->name; k++)
-		json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", k->name, "help",
-						   k->help ? k->help : ""));
+	for (size_t t = 0; t < srv->n_tables; t++)
+		for (const struct ctl_cmd *k = srv->tables[t].cmds; k->name; k++)
+			json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", k->name, "help",
+							   k->help ? k->help : ""));
 	json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", "help", "help",
 					   "list the commands this daemon serves"));
 	json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", "subscribe", "help",
@@ -222,17 +227,15 @@ static void dispatch(struct ctl_client *c, const uint8_t *buf, size_t len)
 	} else if (strcmp(cmd, "subscribe") == 0) {
 		res = builtin_subscribe(c, args, &err);
 	} else {
-		const struct ctl_cmd *k;
+		void *ctx;
+		const struct ctl_cmd *k = ctl_server_find_cmd(srv, cmd, &ctx);
 
-		for (k = srv->cmds; k && k->name; k++)
-			if (strcmp(k->name, cmd) == 0)
-				break;
-		if (!k || !k->name) {
+		if (!k) {
 			srv->st.unknown_cmd++;
 			client_reply_err(c, id, EOPNOTSUPP, "unknown command \"%s\"", cmd);
 			goto out;
 		}
-		res = k->fn(srv->ctx, args, &err);
+		res = k->fn(ctx, args, &err);
 	}
 	if (!res) {
 		if (!err.errnum)
@@ -322,7 +325,7 @@ static void client_read_cb(struct bufferevent *bev, void *arg)
 	/* The replies are only queued: libevent writes them in a later pass,
 	 * after this. */
 	if (srv->st.requests != before && srv->before_reply)
-		srv->before_reply(srv->ctx);
+		srv->before_reply(srv->before_reply_ctx);
 	if (!reading)
 		return;
 	if (c->closing) {
@@ -340,9 +343,37 @@ static void client_read_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
-void ctl_server_set_before_reply(struct ctl_server *srv, void (*fn)(void *ctx))
+void ctl_server_set_before_reply(struct ctl_server *srv, void (*fn)(void *ctx), void *ctx)
 {
 	srv->before_reply = fn;
+	srv->before_reply_ctx = ctx;
+}
+
+const struct ctl_cmd *ctl_server_find_cmd(const struct ctl_server *srv, const char *name, void **ctx)
+{
+	for (size_t t = 0; t < srv->n_tables; t++)
+		for (const struct ctl_cmd *k = srv->tables[t].cmds; k->name; k++)
+			if (strcmp(k->name, name) == 0) {
+				if (ctx)
+					*ctx = srv->tables[t].ctx;
+				return k;
+			}
+	return NULL;
+}
+
+int ctl_server_add_cmds(struct ctl_server *srv, const struct ctl_cmd *cmds, void *ctx)
+{
+	/* One name, one handler: a clash is a wiring mistake, refused whole. */
+	for (const struct ctl_cmd *k = cmds; k->name; k++)
+		if (ctl_server_find_cmd(srv, k->name, NULL) || !strcmp(k->name, "help") ||
+		    !strcmp(k->name, "subscribe"))
+			return -EEXIST;
+	if (srv->n_tables == CTL_MAX_TABLES)
+		return -ENOSPC;
+	srv->tables[srv->n_tables].cmds = cmds;
+	srv->tables[srv->n_tables].ctx = ctx;
+	srv->n_tables++;
+	return 0;
 }
 
 static void client_write_cb(struct bufferevent *bev, void *arg)
@@ -471,8 +502,8 @@ struct ctl_server *ctl_server_new(struct event_base *base, const char *path, mod
 	if (!srv)
 		return NULL;
 	srv->base = base;
-	srv->cmds = cmds;
-	srv->ctx = ctx;
+	if (cmds)
+		ctl_server_add_cmds(srv, cmds, ctx);
 	TAILQ_INIT(&srv->clients);
 	srv->path = strdup(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

@@ -1,4 +1,4 @@
-/* vdpd's control-socket commands.  Every handler validates its arguments
+/* vdpd's own control-socket commands (see ctl_cmds.h).  Every handler validates its arguments
  * completely before it changes anything, and answers with the state that
  * resulted; outcomes that take a round trip to the bridge (association) are
  * read back later with vsi.show.
@@ -11,14 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vdp/nlfront/nl_front.h"
-#include "profiles/reg_ctl.h"
-#include "vdp/ctl/ctl.h"
-#include "vdp/io/linkmon.h"
 #include "vdp/base/log.h"
-#include "vdp/io/qbh.h"
-#include "vdp/wire/vdp_text.h"
+#include "vdp/ctl/ctl.h"
+#include "vdp/daemon/ctl_cmds.h"
+#include "vdp/daemon/intents.h"
 #include "vdp/daemon/vdpd.h"
+#include "vdp/io/linkmon.h"
+#include "vdp/io/qbh.h"
+#include "vdp/nlfront/nl_front.h"
+#include "vdp/wire/vdp_text.h"
 
 /* ---- argument helpers ---- */
 
@@ -547,7 +548,7 @@ static json_t *cmd_vsi_add(void *ctx, json_t *args, struct ctl_error *err)
 	}
 	d->cnt.ctl_vsi_add++;
 	/* The operator's intent outlives this process and the interface. */
-	vdpd_intent_put(d, du->cfg.name, &req);
+	intents_put(d->intents, du->cfg.name, &req);
 	v = vdp_station_find(st, req.vsiid_fmt, req.vsiid);
 	log_info("ctl", "%s: %s requested by control socket", du->cfg.name, vdp_txt_mode_name(req.mode));
 	return v ? vdpd_vsi_json(du, v) : json_object();
@@ -571,7 +572,7 @@ static json_t *cmd_vsi_del(void *ctx, json_t *args, struct ctl_error *err)
 	if (parse_vsiid(args, &req.vsiid_fmt, req.vsiid, err) < 0)
 		return NULL;
 	/* Whatever the bridge answers, the operator no longer wants it. */
-	bool had = vdpd_intent_drop(d, du->cfg.name, req.vsiid_fmt, req.vsiid);
+	bool had = intents_drop(d->intents, du->cfg.name, req.vsiid_fmt, req.vsiid);
 	vdp_txt_vsiid_format(req.vsiid_fmt, req.vsiid, id);
 	st = du->u ? uplink_station(du->u) : NULL;
 	v = st ? vdp_station_find(st, req.vsiid_fmt, req.vsiid) : NULL;
@@ -664,7 +665,7 @@ static json_t *cmd_stats(void *ctx, json_t *args, struct ctl_error *err)
 		"uplinks", ups);
 	json_decref(lm);
 	if (r)
-		json_object_set_new(r, "intents", vdpd_intents_stats_json(d));
+		json_object_set_new(r, "intents", intents_stats_json(d->intents));
 	if (r && d->nl)
 		json_object_set_new(r, "netlink", nl_front_json(d->nl));
 	if (r) {
@@ -722,6 +723,5 @@ const struct ctl_cmd vdpd_ctl_cmds[] = {
 	{ "stats", cmd_stats, "counters: daemon, control socket, link monitor, per uplink VDP/ECP/LLDP/port" },
 	{ "link.events", cmd_link_events, "the last link events seen by the link monitor" },
 	{ "config.reload", cmd_reload, "re-read the configuration file (as SIGHUP), reporting errors" },
-	REG_CTL_CMDS,
 	{ NULL, NULL, NULL },
 };
