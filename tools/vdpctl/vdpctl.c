@@ -231,6 +231,8 @@ static int batch(const char *file, bool force)
 	return rc;
 }
 
+/* Over 80 lines: the option table and one getopt case per option, read
+ * best as one list. */
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {

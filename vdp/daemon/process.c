@@ -28,7 +28,6 @@
 #define VDP_VERSION "0.1"
 #endif
 
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -154,7 +153,6 @@ static void sig_cb(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
-
 int vdpd_signals_add(struct vdpd *d)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
@@ -166,6 +164,8 @@ int vdpd_signals_add(struct vdpd *d)
 	}
 	return 0;
 }
+
+/* ---- start ---- */
 
 /* Like daemon(3), except that the parent waits until the child reports
  * that it is serving (one byte on the returned fd) and exits 0 only then,
@@ -213,6 +213,8 @@ static int detach(void)
 	return p[1];
 }
 
+/* -1 to go on, else the exit code.  Over 80 lines: the option table and
+ * one getopt case per option, read best as one list. */
 static int parse_opts(int argc, char **argv, struct vdpd_opts *o)
 {
 	static const struct option longopts[] = {

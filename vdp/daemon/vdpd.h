@@ -4,8 +4,9 @@
  * components; only vdp/daemon knows struct vdpd.
  *
  * One event loop holds: the control socket (vdp/ctl/ctl.h, commands of
- * vdp/daemon/ctl_cmds.h and profiles/reg_ctl.h), the link monitor (vdp/io/linkmon.h), one uplink per
- * configured interface (vdp/engine/uplink.h), and the signals:
+ * vdp/daemon/ctl_cmds.h and profiles/reg_ctl.h), the link monitor
+ * (vdp/io/linkmon.h), one uplink per configured interface
+ * (vdp/engine/uplink.h), and the signals:
  *   SIGTERM/SIGINT  stop: uplinks are freed without sending VDP, so a
  *                   restart within the keep-alive window de-associates no VM;
  *   SIGHUP          reload vdpd.conf: parse fully first, then add/remove
