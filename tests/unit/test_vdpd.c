@@ -846,10 +846,31 @@ static void test_sd_notify_and_pidfile(void **state)
 	unlink(npath);
 }
 
+/* Each component's commands are served with that component's context: the
+ * daemon's with the daemon, the registry's with its struct reg_ctl. */
+static void test_command_tables_own_ctx(void **state)
+{
+	struct fx *f = *state;
+	void *ctx = NULL;
+	json_t *r;
+
+	assert_non_null(ctl_server_find_cmd(f->d.ctl, "vsi.show", &ctx));
+	assert_ptr_equal(ctx, &f->d);
+	assert_non_null(ctl_server_find_cmd(f->d.ctl, "profile.add", &ctx));
+	assert_ptr_equal(ctx, &f->d.reg);
+	r = call_ok(f, "profile.add", json_pack("{s:s, s:s, s:i, s:i, s:i}", "name", "p1", "type", "qbg", "mgrid",
+						1, "typeid", 7, "typeidver", 1));
+	json_decref(r);
+	r = call_ok(f, "profile.show", json_pack("{s:s}", "name", "p1"));
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(r, 0), "typeid")), 7);
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_negotiation_and_show, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_command_tables_own_ctx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_associate_and_deassociate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vsi_add_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_formats, setup, teardown),
