@@ -569,9 +569,15 @@ static json_t *h_other(void *ctx, json_t *args, struct ctl_error *err)
 
 static void test_add_cmds_own_ctx(void **state)
 {
-	static const struct ctl_cmd more[] = { { "other.x", h_other, "count in other_calls" }, { NULL, NULL, NULL } };
-	static const struct ctl_cmd clash[] = { { "other.y", h_other, "" }, { "test.echo", h_other, "" },
-						{ NULL, NULL, NULL } };
+	static const struct ctl_cmd more[] = {
+		{ "other.x", h_other, "count in other_calls" },
+		{ NULL, NULL, NULL },
+	};
+	static const struct ctl_cmd clash[] = {
+		{ "other.y", h_other, "" },
+		{ "test.echo", h_other, "" },
+		{ NULL, NULL, NULL },
+	};
 	static const struct ctl_cmd builtin[] = { { "help", h_other, "" }, { NULL, NULL, NULL } };
 	struct fx *f = *state;
 	void *ctx = NULL;
@@ -600,8 +606,10 @@ static void test_add_cmds_own_ctx(void **state)
 	r = rpc_raw(f, "{\"version\":1,\"cmd\":\"help\"}");
 	list = json_object_get(r, "result");
 	assert_int_equal(json_array_size(list), 7);	/* 4 + 1 + help + subscribe */
-	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 3), "cmd")), "test.big");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 4), "cmd")), "other.x");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 3), "cmd")),
+			    "test.big");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 4), "cmd")),
+			    "other.x");
 	json_decref(r);
 }
 

@@ -858,8 +858,9 @@ static void test_command_tables_own_ctx(void **state)
 	assert_ptr_equal(ctx, &f->d);
 	assert_non_null(ctl_server_find_cmd(f->d.ctl, "profile.add", &ctx));
 	assert_ptr_equal(ctx, &f->d.reg);
-	r = call_ok(f, "profile.add", json_pack("{s:s, s:s, s:i, s:i, s:i}", "name", "p1", "type", "qbg", "mgrid",
-						1, "typeid", 7, "typeidver", 1));
+	r = call_ok(f, "profile.add",
+		    json_pack("{s:s, s:s, s:i, s:i, s:i}", "name", "p1", "type", "qbg", "mgrid", 1, "typeid", 7,
+			      "typeidver", 1));
 	json_decref(r);
 	r = call_ok(f, "profile.show", json_pack("{s:s}", "name", "p1"));
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(r, 0), "typeid")), 7);

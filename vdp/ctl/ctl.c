@@ -361,7 +361,8 @@ void ctl_server_set_before_reply(struct ctl_server *srv, void (*fn)(void *ctx), 
 	srv->before_reply_ctx = ctx;
 }
 
-const struct ctl_cmd *ctl_server_find_cmd(const struct ctl_server *srv, const char *name, void **ctx)
+const struct ctl_cmd *ctl_server_find_cmd(const struct ctl_server *srv, const char *name,
+					   void **ctx)
 {
 	for (size_t t = 0; t < srv->n_tables; t++)
 		for (const struct ctl_cmd *k = srv->tables[t].cmds; k->name; k++)

@@ -88,7 +88,8 @@ struct ctl_server *ctl_server_new(struct event_base *base, const char *path, mod
  * CTL_MAX_TABLES. */
 int ctl_server_add_cmds(struct ctl_server *srv, const struct ctl_cmd *cmds, void *ctx);
 /* The command called name and its table's ctx (ctx may be NULL), or NULL. */
-const struct ctl_cmd *ctl_server_find_cmd(const struct ctl_server *srv, const char *name, void **ctx);
+const struct ctl_cmd *ctl_server_find_cmd(const struct ctl_server *srv, const char *name,
+					   void **ctx);
 /* fn(ctx) runs after each batch of requests read from a client and before
  * their replies are written: the write-ahead point for state that a reply
  * acknowledges (vdpd saves its VSI intents there). */

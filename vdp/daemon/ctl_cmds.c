@@ -347,7 +347,8 @@ static int parse_vsiid(json_t *args, uint8_t *fmt, uint8_t id[VDP_VSIID_LEN], st
 
 /* Filter entry i (1-based in messages) of format fmt into out[i]; out[0..i)
  * are the entries before it, which it may not repeat. */
-static int parse_filter(json_t *e, uint8_t fmt, struct vdp_filter *out, size_t i, struct ctl_error *err)
+static int parse_filter(json_t *e, uint8_t fmt, struct vdp_filter *out, size_t i,
+			struct ctl_error *err)
 {
 	bool need_mac = fmt == VDP_FILTER_MAC_VID || fmt == VDP_FILTER_GROUP_MAC_VID;
 	bool need_group = fmt == VDP_FILTER_GROUP_VID || fmt == VDP_FILTER_GROUP_MAC_VID;

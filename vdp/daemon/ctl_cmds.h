@@ -20,8 +20,9 @@ extern const struct ctl_cmd vdpd_ctl_cmds[];
 /* vsi.add's argument parsing, shared with the intents' replay: fills *du,
  * req (req->filters = filters, VDPD_MAX_FILTERS entries).  0 or -1 with
  * err. */
-int vdpd_vsi_request_parse(struct vdpd *d, json_t *args, struct vdpd_uplink **du, struct vdp_request *req,
-			   struct vdp_filter *filters, struct ctl_error *err);
+int vdpd_vsi_request_parse(struct vdpd *d, json_t *args, struct vdpd_uplink **du,
+			   struct vdp_request *req, struct vdp_filter *filters,
+			   struct ctl_error *err);
 /* The canonical vsi.add arguments for a request. */
 json_t *vdpd_request_json(const char *uplink, const struct vdp_request *req);
 json_t *vdpd_vsi_json(const struct vdpd_uplink *du, const struct vsi *v);

@@ -75,7 +75,8 @@ static bool persistent(const struct intents *in)
 /* A full or failing disk stays so for a while and the write is retried
  * every second: the first failure is an error, the repeats are debug
  * messages, and the recovery is announced with their number. */
-static void __attribute__((format(printf, 2, 3))) write_failed(struct intents *in, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3)))
+write_failed(struct intents *in, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -376,7 +377,8 @@ void intents_put(struct intents *in, const char *uplink, const struct vdp_reques
 	changed(in, json_pack("{s:O}", "put", args));
 }
 
-void intents_put_netlink(struct intents *in, const char *uplink, const struct vdp_request *req, json_t *nl)
+void intents_put_netlink(struct intents *in, const char *uplink, const struct vdp_request *req,
+			 json_t *nl)
 {
 	char key[128];
 	json_t *args;
@@ -453,7 +455,8 @@ void intents_kept(struct intents *in, const char *uplink, const struct vsi *v)
 	changed(in, json_pack("{s:O}", "put", args));
 }
 
-void intents_foreach(struct intents *in, const char *uplink, void (*fn)(void *ctx, json_t *args), void *ctx)
+void intents_foreach(struct intents *in, const char *uplink, void (*fn)(void *ctx, json_t *args),
+		     void *ctx)
 {
 	const char *k;
 	json_t *v;

@@ -28,15 +28,18 @@ void intents_flush(struct intents *in);
 void intents_put(struct intents *in, const char *uplink, const struct vdp_request *req);
 /* The same for a request of the netlink front; nl ({"port":..,...},
  * taken) says who asked (vdp/daemon/nl_vdpd.c). */
-void intents_put_netlink(struct intents *in, const char *uplink, const struct vdp_request *req, json_t *nl);
+void intents_put_netlink(struct intents *in, const char *uplink, const struct vdp_request *req,
+			 json_t *nl);
 /* True if there was one. */
-bool intents_drop(struct intents *in, const char *uplink, uint8_t vsiid_fmt, const uint8_t vsiid[VDP_VSIID_LEN]);
+bool intents_drop(struct intents *in, const char *uplink, uint8_t vsiid_fmt,
+		  const uint8_t vsiid[VDP_VSIID_LEN]);
 /* The bridge refused a change with Keep: the station went back to what it
  * had confirmed (v), and so does the stored intent. */
 void intents_kept(struct intents *in, const char *uplink, const struct vsi *v);
 /* fn(ctx, args) for every intent of uplink: args are the stored vsi.add
  * arguments (borrowed; "netlink" names a netlink requester). */
-void intents_foreach(struct intents *in, const char *uplink, void (*fn)(void *ctx, json_t *args), void *ctx);
+void intents_foreach(struct intents *in, const char *uplink, void (*fn)(void *ctx, json_t *args),
+		     void *ctx);
 json_t *intents_stats_json(const struct intents *in);
 
 #endif

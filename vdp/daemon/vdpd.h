@@ -48,7 +48,7 @@ struct vdpd_opts {
 	const char *intents;		/* VSI intents file (vdp/daemon/intents.c): NULL or
 					 * "" = not kept; vdpd_main() resolves -i,
 					 * global.intents_file and the default */
-	const char *state_file;		/* registry state: NULL none, "" config/default (vdp/daemon/realize.h) */
+	const char *state_file;		/* registry state: NULL none, "" config/default (realize.h) */
 	/* Test seams (unit tests run the daemon over socketpairs): the
 	 * uplinks' port implementation, links taken as up, no netlink. */
 	const struct port_ops *port_ops;
