@@ -387,177 +387,292 @@ static void hold_ack(struct nl_front *f, struct nlf_rec *r, const struct sockadd
 	evtimer_add(a->timer, &tv);
 }
 
-static void do_setlink(struct nl_front *f, const struct nlp_msg *m, const uint8_t *raw, size_t rawlen,
-		       const struct sockaddr_nl *src)
+/* One RTM_SETLINK on its way from libvirt to the station. */
+struct setlink {
+	struct nl_front *f;
+	const struct nlp_msg *m;
+	const struct nlp_port *p;
+	const uint8_t *raw;
+	size_t rawlen;
+	const struct sockaddr_nl *src;
+	struct uplink *u;
+	struct vdp_station *st;
+	int ifindex;
+	struct nlf_rec *r;	/* the record of (ifindex, uuid), NULL when none yet */
+	struct vsi *v;		/* the station's VSI of the uuid, NULL when none */
+	struct vdp_filter fl[NLP_MAX_FILTERS];
+	int nf;
+	struct vdp_request req;
+};
+
+static void setlink_answer(struct setlink *s, int error)
 {
-	int rc = nlp_check_setlink(m);
+	send_ack(s->f, s->src, s->raw, s->rawlen, error);
+}
+
+static void setlink_refuse(struct setlink *s, int error)
+{
+	s->f->cnt.refused++;
+	setlink_answer(s, error);
+}
+
+/* The message's checks, then the uplink and station it names: false when
+ * the request was answered here. */
+static bool setlink_target(struct setlink *s)
+{
+	struct nl_front *f = s->f;
+	int rc = nlp_check_setlink(s->m);
+
 	if (rc < 0) {
 		f->cnt.malformed[-rc]++;
-		log_info(TAG, "request from port %u refused: %s", src->nl_pid, nlp_strerror(rc));
-		send_ack(f, src, raw, rawlen, nlp_errno(rc));
-		return;
+		log_info(TAG, "request from port %u refused: %s", s->src->nl_pid, nlp_strerror(rc));
+		setlink_answer(s, nlp_errno(rc));
+		return false;
 	}
-	const struct nlp_port *p = &m->port;
-	f->cnt.req_op[p->request]++;
-	struct uplink *u;
-	struct vdp_station *st = nlf_station_of(f, m->ifindex, m->has_ifname ? m->ifname : NULL, &u);
-	if (!u) {
+	f->cnt.req_op[s->p->request]++;
+	s->st = nlf_station_of(f, s->m->ifindex, s->m->has_ifname ? s->m->ifname : NULL, &s->u);
+	if (!s->u) {
 		f->cnt.no_device++;
-		send_ack(f, src, raw, rawlen, -ENODEV);
-		return;
+		setlink_answer(s, -ENODEV);
+		return false;
 	}
-	if (!st) {
+	if (!s->st) {
 		f->cnt.not_station++;
-		send_ack(f, src, raw, rawlen, -EOPNOTSUPP);
+		setlink_answer(s, -EOPNOTSUPP);
+		return false;
+	}
+	s->ifindex = uplink_ifindex(s->u);
+	s->r = rec_find(f, s->ifindex, s->p->uuid);
+	s->v = vdp_station_find(s->st, VDP_VSIID_UUID, s->p->uuid);
+	return true;
+}
+
+/* A De-Associate of what is not associated: the requested state holds
+ * already, so it succeeds at once.  (lldpad answers -ENODEV/-EINVAL here,
+ * and a VSI that timed out could never be de-associated.) */
+static void setlink_deassoc_noop(struct setlink *s)
+{
+	struct nl_front *f = s->f;
+	struct nlf_rec *r = s->r;
+
+	if (!r && !(r = rec_new(f, s->ifindex, uplink_ifname(s->u), s->p->uuid))) {
+		setlink_answer(s, -ENOMEM);
 		return;
 	}
-	int ifindex = uplink_ifindex(u);
-	struct nlf_rec *r = rec_find(f, ifindex, p->uuid);
-	struct vsi *v = vdp_station_find(st, VDP_VSIID_UUID, p->uuid);
+	list_unlink(f, r);
+	list_push_head(f, r);
+	r->op = s->p->request;
+	r->has_requester = true;
+	r->req_pid = s->m->pid;
+	r->req_seq = s->m->seq;
+	r->confirmed = false;
+	r->pending = true;
+	settle(r, 0);
+	f->cnt.deassoc_noop++;
+	if (f->ops->drop)
+		f->ops->drop(f->ctx, s->u, s->p->uuid);
+	setlink_answer(s, 0);
+}
 
-	struct vdp_filter fl[NLP_MAX_FILTERS];
-	uint8_t fmt = VDP_FILTER_MAC_VID;
-	int nf = to_filters(m, fl, &fmt);
-	if (nf < 0) {
-		f->cnt.refused++;
-		send_ack(f, src, raw, rawlen, -EINVAL);
-		return;
-	}
+/* The registry's policy (ops->check_request) on a (pre-)associate:
+ * 0, or the error the request is refused with. */
+static int setlink_policy(struct setlink *s)
+{
+	static const uint8_t no_mac[6];
+	const struct nlp_port *p = s->p;
 
-	if (p->request == NLP_REQ_DISASSOCIATE && (!v || v->state == VDP_ST_END)) {
-		/* Nothing associated: the requested state holds already.
-		 * (lldpad answers -ENODEV/-EINVAL here, and a VSI that timed
-		 * out could never be de-associated.) */
-		if (!r && !(r = rec_new(f, ifindex, uplink_ifname(u), p->uuid))) {
-			send_ack(f, src, raw, rawlen, -ENOMEM);
-			return;
-		}
-		list_unlink(f, r);
-		list_push_head(f, r);
-		r->op = p->request;
-		r->has_requester = true;
-		r->req_pid = m->pid;
-		r->req_seq = m->seq;
-		r->confirmed = false;
-		r->pending = true;
-		settle(r, 0);
-		f->cnt.deassoc_noop++;
-		if (f->ops->drop)
-			f->ops->drop(f->ctx, u, p->uuid);
-		send_ack(f, src, raw, rawlen, 0);
-		return;
-	}
+	if (p->request == NLP_REQ_DISASSOCIATE || !s->f->ops->check_request)
+		return 0;
+	return s->f->ops->check_request(s->f->ctx, uplink_ifname(s->u), s->nf ? s->fl[0].mac : no_mac,
+					s->nf ? vdp_vid(s->fl[0].ps_pcp_vid) : 0, p->mgr_id, p->type_id,
+					p->type_version, p->uuid);
+}
 
-	if (p->request != NLP_REQ_DISASSOCIATE && f->ops->check_request) {
-		static const uint8_t no_mac[6];
-		int prc = f->ops->check_request(f->ctx, uplink_ifname(u), nf ? fl[0].mac : no_mac,
-						nf ? vdp_vid(fl[0].ps_pcp_vid) : 0, p->mgr_id, p->type_id,
-						p->type_version, p->uuid);
-		if (prc < 0) {
-			f->cnt.refused++;
-			send_ack(f, src, raw, rawlen, prc);
-			return;
-		}
-	}
+/* The station's request from the message; a De-Associate by UUID alone
+ * repeats what was associated.  0 or -EINVAL. */
+static int setlink_build_request(struct setlink *s, uint8_t fmt)
+{
+	const struct nlp_port *p = s->p;
+	struct vdp_request *req = &s->req;
 
-	struct vdp_request req = {
+	*req = (struct vdp_request){
 		.mode = op_mode(p->request),
 		.type_id = p->type_id,
 		.type_version = p->type_version,
 		.vsiid_fmt = VDP_VSIID_UUID,
 		.filter_fmt = fmt,
-		.n_filters = (uint16_t)nf,
-		.filters = fl,
+		.n_filters = (uint16_t)s->nf,
+		.filters = s->fl,
 	};
 	/* the netlink manager id is one octet: octet 0 of the 16 */
-	req.mgrid[0] = p->mgr_id;
-	memcpy(req.vsiid, p->uuid, NLP_UUID_LEN);
-	if (nf == 0 && p->request == NLP_REQ_DISASSOCIATE) {
-		/* De-Associate by UUID alone: repeat what was associated */
+	req->mgrid[0] = p->mgr_id;
+	memcpy(req->vsiid, p->uuid, NLP_UUID_LEN);
+	if (s->nf == 0 && p->request == NLP_REQ_DISASSOCIATE) {
+		struct vsi *v = s->v;
 		struct vdp_filter all[VDP_TLV_MAX_INFO / 8];
-		if (v->n_filters > sizeof(all) / sizeof(all[0])) {
-			f->cnt.refused++;
-			send_ack(f, src, raw, rawlen, -EINVAL);
-			return;
-		}
-		vsi_get_filters(v, all);
-		nf = v->n_filters < NLP_MAX_FILTERS ? v->n_filters : NLP_MAX_FILTERS;
-		memcpy(fl, all, (size_t)nf * sizeof(fl[0]));
-		req.filter_fmt = v->filter_fmt;
-		req.n_filters = (uint16_t)nf;
-		memcpy(req.mgrid, v->mgrid, VDP_MGRID_LEN);
-		req.type_id = v->type_id;
-		req.type_version = v->type_version;
-	}
 
+		if (v->n_filters > sizeof(all) / sizeof(all[0]))
+			return -EINVAL;
+		vsi_get_filters(v, all);
+		s->nf = v->n_filters < NLP_MAX_FILTERS ? v->n_filters : NLP_MAX_FILTERS;
+		memcpy(s->fl, all, (size_t)s->nf * sizeof(s->fl[0]));
+		req->filter_fmt = v->filter_fmt;
+		req->n_filters = (uint16_t)s->nf;
+		memcpy(req->mgrid, v->mgrid, VDP_MGRID_LEN);
+		req->type_id = v->type_id;
+		req->type_version = v->type_version;
+	}
+	return 0;
+}
+
+/* What a request changes in its record before the station has it: the
+ * status from then on is this request's.  A refused request puts it back
+ * (the requester's pid and seq stay the new ones). */
+struct rec_claim {
+	uint8_t op;
+	bool pending, reported;
+	uint8_t mgr_id;
+	uint32_t type_id;
+	uint8_t type_version;
+	uint8_t filter_fmt;
+	uint16_t n_filters;
+	struct vdp_filter filters[NLP_MAX_FILTERS];
+};
+
+static void rec_claim_save(const struct nlf_rec *r, struct rec_claim *c)
+{
+	c->op = r->op;
+	c->pending = r->pending;
+	c->reported = r->reported;
+	c->mgr_id = r->mgr_id;
+	c->type_id = r->type_id;
+	c->type_version = r->type_version;
+	c->filter_fmt = r->filter_fmt;
+	c->n_filters = r->n_filters;
+	memcpy(c->filters, r->filters, sizeof(c->filters));
+}
+
+static void rec_claim_restore(struct nlf_rec *r, const struct rec_claim *c)
+{
+	r->op = c->op;
+	r->pending = c->pending;
+	r->reported = c->reported;
+	r->mgr_id = c->mgr_id;
+	r->type_id = c->type_id;
+	r->type_version = c->type_version;
+	r->filter_fmt = c->filter_fmt;
+	r->n_filters = c->n_filters;
+	memcpy(r->filters, c->filters, sizeof(r->filters));
+}
+
+static void setlink_claim(struct setlink *s)
+{
+	struct nlf_rec *r = s->r;
+	const struct vdp_request *req = &s->req;
+
+	r->op = s->p->request;
+	r->pending = true;
+	r->reported = false;
+	r->has_requester = true;
+	r->req_pid = s->m->pid;
+	r->req_seq = s->m->seq;
+	if (s->p->request != NLP_REQ_DISASSOCIATE || !r->n_filters) {
+		r->mgr_id = req->mgrid[0];
+		r->type_id = req->type_id;
+		r->type_version = req->type_version;
+		r->filter_fmt = req->filter_fmt;
+		r->n_filters = req->n_filters;
+		memcpy(r->filters, s->fl, (size_t)s->nf * sizeof(s->fl[0]));
+	}
+	if (r->linkdel && s->p->request != NLP_REQ_DISASSOCIATE)
+		event_del(r->linkdel);
+}
+
+/* The station took the request: the daemon keeps (or drops) it, and the
+ * ack goes now when the result is already known, else when it is. */
+static void setlink_accepted(struct setlink *s)
+{
+	struct nl_front *f = s->f;
+	struct nlf_rec *r = s->r;
+
+	list_unlink(f, r);
+	list_push_head(f, r);
+	if (s->p->request == NLP_REQ_DISASSOCIATE) {
+		if (f->ops->drop)
+			f->ops->drop(f->ctx, s->u, s->p->uuid);
+	} else if (f->ops->keep) {
+		f->ops->keep(f->ctx, s->u, &s->req, s->p->request, s->m->pid, s->m->seq);
+	}
+	if (!r->pending) {
+		f->cnt.acks_settled++;
+		setlink_answer(s, 0);
+		return;
+	}
+	hold_ack(f, r, s->src, s->raw);
+}
+
+/* Hands the request to the station with the record claimed for it. */
+static void setlink_submit(struct setlink *s)
+{
+	struct rec_claim saved;
 	bool created = false;
-	struct nlf_rec saved;
-	if (!r) {
-		r = rec_new(f, ifindex, uplink_ifname(u), p->uuid);
-		if (!r) {
-			send_ack(f, src, raw, rawlen, -ENOMEM);
+	char us[37];
+	int rc;
+
+	if (!s->r) {
+		s->r = rec_new(s->f, s->ifindex, uplink_ifname(s->u), s->p->uuid);
+		if (!s->r) {
+			setlink_answer(s, -ENOMEM);
 			return;
 		}
 		created = true;
 	}
-	saved = *r;
-	/* the status from now on belongs to this request */
-	r->op = p->request;
-	r->pending = true;
-	r->reported = false;
-	r->has_requester = true;
-	r->req_pid = m->pid;
-	r->req_seq = m->seq;
-	if (p->request != NLP_REQ_DISASSOCIATE || !r->n_filters) {
-		r->mgr_id = req.mgrid[0];
-		r->type_id = req.type_id;
-		r->type_version = req.type_version;
-		r->filter_fmt = req.filter_fmt;
-		r->n_filters = req.n_filters;
-		memcpy(r->filters, fl, (size_t)nf * sizeof(fl[0]));
-	}
-	if (r->linkdel && p->request != NLP_REQ_DISASSOCIATE)
-		event_del(r->linkdel);
-
-	char us[37];
-	nlp_uuid_format(p->uuid, us);
-	log_debug(TAG, "%s %s on %s from port %u (EVB %s)", vdp_mode_name(req.mode), us, r->ifname,
-		  m->pid, uplink_converged(u) ? "converged" : "not converged: queued");
-	rc = vdp_station_request(st, &req);
+	rec_claim_save(s->r, &saved);
+	setlink_claim(s);
+	nlp_uuid_format(s->p->uuid, us);
+	log_debug(TAG, "%s %s on %s from port %u (EVB %s)", vdp_mode_name(s->req.mode), us, s->r->ifname,
+		  s->m->pid, uplink_converged(s->u) ? "converged" : "not converged: queued");
+	rc = vdp_station_request(s->st, &s->req);
 	if (rc < 0) {
-		f->cnt.refused++;
-		log_info(TAG, "%s %s on %s refused: %s", vdp_mode_name(req.mode), us, r->ifname, strerror(-rc));
-		if (created) {
-			rec_free(f, r);
-		} else {
-			/* a refused request leaves the earlier result alone */
-			r->op = saved.op;
-			r->pending = saved.pending;
-			r->reported = saved.reported;
-			r->mgr_id = saved.mgr_id;
-			r->type_id = saved.type_id;
-			r->type_version = saved.type_version;
-			r->filter_fmt = saved.filter_fmt;
-			r->n_filters = saved.n_filters;
-			memcpy(r->filters, saved.filters, sizeof(r->filters));
-		}
-		send_ack(f, src, raw, rawlen, rc);
+		log_info(TAG, "%s %s on %s refused: %s", vdp_mode_name(s->req.mode), us, s->r->ifname,
+			 strerror(-rc));
+		/* a refused request leaves the earlier result alone */
+		if (created)
+			rec_free(s->f, s->r);
+		else
+			rec_claim_restore(s->r, &saved);
+		setlink_refuse(s, rc);
 		return;
 	}
-	list_unlink(f, r);
-	list_push_head(f, r);
-	if (p->request == NLP_REQ_DISASSOCIATE) {
-		if (f->ops->drop)
-			f->ops->drop(f->ctx, u, p->uuid);
-	} else if (f->ops->keep) {
-		f->ops->keep(f->ctx, u, &req, p->request, m->pid, m->seq);
-	}
-	if (!r->pending) {
-		f->cnt.acks_settled++;
-		send_ack(f, src, raw, rawlen, 0);
+	setlink_accepted(s);
+}
+
+static void do_setlink(struct nl_front *f, const struct nlp_msg *m, const uint8_t *raw, size_t rawlen,
+		       const struct sockaddr_nl *src)
+{
+	struct setlink s = { .f = f, .m = m, .p = &m->port, .raw = raw, .rawlen = rawlen, .src = src };
+	uint8_t fmt = VDP_FILTER_MAC_VID;
+	int rc;
+
+	if (!setlink_target(&s))
+		return;
+	if ((s.nf = to_filters(m, s.fl, &fmt)) < 0) {
+		setlink_refuse(&s, -EINVAL);
 		return;
 	}
-	hold_ack(f, r, src, raw);
+	if (s.p->request == NLP_REQ_DISASSOCIATE && (!s.v || s.v->state == VDP_ST_END)) {
+		setlink_deassoc_noop(&s);
+		return;
+	}
+	if ((rc = setlink_policy(&s)) < 0) {
+		setlink_refuse(&s, rc);
+		return;
+	}
+	if (setlink_build_request(&s, fmt) < 0) {
+		setlink_refuse(&s, -EINVAL);
+		return;
+	}
+	setlink_submit(&s);
 }
 
 int nl_front_restore(struct nl_front *f, struct uplink *u, const struct vdp_request *req, uint8_t op,
