@@ -13,6 +13,7 @@
 
 #include "vdp/store/journal.h"
 #include "profiles/reg_json.h"
+#include "profiles/reg_kind.h"
 #include "profiles/store.h"
 
 #define STORE_MAX_SIZE (64u << 20)	/* refuse absurd files before reading them */
@@ -181,87 +182,6 @@ static int read_file(const char *path, size_t max, char **buf, size_t *len, stru
 	return 0;
 }
 
-/* Adds one array of entries; skips those shadowed by a config entry. */
-typedef int (*from_fn)(json_t *j, void *out, struct reg_err *err);
-typedef const void *(*get_fn)(const struct reg *reg, const void *entry);
-typedef int (*add_fn)(struct reg *reg, const void *entry, struct reg_err *err);
-
-static const void *get_profile(const struct reg *reg, const void *e)
-{
-	return reg_profile_get(reg, ((const struct reg_profile *)e)->name);
-}
-static const void *get_uplink(const struct reg *reg, const void *e)
-{
-	return reg_uplink_get(reg, ((const struct reg_uplink *)e)->dev);
-}
-static const void *get_network(const struct reg *reg, const void *e)
-{
-	return reg_network_get(reg, ((const struct reg_network *)e)->name);
-}
-static const void *get_port(const struct reg *reg, const void *e)
-{
-	return reg_port_get(reg, ((const struct reg_port *)e)->uuid);
-}
-static const void *get_attachment(const struct reg *reg, const void *e)
-{
-	return reg_attachment_get(reg, ((const struct reg_attachment *)e)->iface_id);
-}
-static const void *get_binding(const struct reg *reg, const void *e)
-{
-	return reg_binding_get(reg, ((const struct reg_binding *)e)->iface_id);
-}
-
-/* Every entry struct has its origin; fetch it through the kind table. */
-typedef const void *(*getk_fn)(const struct reg *reg, const char *key);
-typedef int (*del_fn)(struct reg *reg, const char *key, struct reg_err *err);
-typedef json_t *(*to_fn)(const void *entry);
-
-struct kind {
-	const char *key;	/* the snapshot's array */
-	const char *jname;	/* the journal's "kind" */
-	enum reg_kind rkind;
-	size_t size;
-	from_fn from;
-	get_fn get;
-	add_fn add;
-	size_t origin_off;
-	getk_fn getk;
-	add_fn set;		/* replay of a put over an existing entry; NULL: none */
-	del_fn del;
-	to_fn to;
-};
-
-#define KIND(k, j, rk, type, fromf, getf, addf, getkf, setf, delf, tof)				\
-	{ k, j, rk, sizeof(type), (from_fn)fromf, getf, (add_fn)addf, offsetof(type, origin),	\
-	  (getk_fn)getkf, (add_fn)setf, delf, (to_fn)tof }
-
-/* A put over an existing entry replays the mutation that made it: set for
- * profiles, uplinks and networks, a move for attachments, the completion
- * of dev for bindings (reg_bind); ports are never changed in place. */
-static const struct kind kinds[] = {
-	KIND("profiles", "profile", REG_KIND_PROFILE, struct reg_profile, reg_profile_from_json, get_profile,
-	     reg_profile_add, reg_profile_get, reg_profile_set, reg_profile_del, reg_profile_to_json),
-	KIND("uplinks", "uplink", REG_KIND_UPLINK, struct reg_uplink, reg_uplink_from_json, get_uplink,
-	     reg_uplink_add, reg_uplink_get, reg_uplink_set, reg_uplink_del, reg_uplink_to_json),
-	KIND("networks", "network", REG_KIND_NETWORK, struct reg_network, reg_network_from_json, get_network,
-	     reg_network_add, reg_network_get, reg_network_set, reg_network_del, reg_network_to_json),
-	KIND("ports", "port", REG_KIND_PORT, struct reg_port, reg_port_from_json, get_port, reg_port_add,
-	     reg_port_get, NULL, reg_port_del, reg_port_to_json),
-	/* bindings before attachments: either order is valid, this one
-	 * reports each VSI once. */
-	KIND("bindings", "binding", REG_KIND_BINDING, struct reg_binding, reg_binding_from_json, get_binding,
-	     reg_bind, reg_binding_get, reg_bind, reg_unbind, reg_binding_to_json),
-	KIND("attachments", "attachment", REG_KIND_ATTACHMENT, struct reg_attachment, reg_attachment_from_json,
-	     get_attachment, reg_attach, reg_attachment_get, reg_attach, reg_detach, reg_attachment_to_json),
-};
-
-#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
-
-static enum reg_origin origin_of(const struct kind *k, const void *e)
-{
-	return *(const enum reg_origin *)((const char *)e + k->origin_off);
-}
-
 /* Adds every entry array of doc; entries shadowed by a config entry are
  * skipped and counted.  Messages end with tail. */
 static int load_entries(struct reg *reg, json_t *doc, const char *path, const char *tail, unsigned *skipped,
@@ -271,29 +191,29 @@ static int load_entries(struct reg *reg, json_t *doc, const char *path, const ch
 	struct reg_err e;
 	int rc = -EINVAL;
 
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		const struct kind *k = &kinds[i];
-		json_t *arr = json_object_get(doc, k->key), *item;
+	for (size_t i = 0; i < REG_NKINDS; i++) {
+		const struct reg_kind_ops *k = &reg_kinds[i];
+		json_t *arr = json_object_get(doc, k->plural), *item;
 		size_t idx;
 
 		if (!json_is_array(arr)) {
-			sfail(err, rc, path, "\"%s\" missing or not an array%s", k->key, tail);
+			sfail(err, rc, path, "\"%s\" missing or not an array%s", k->plural, tail);
 			goto out;
 		}
 		json_array_foreach(arr, idx, item) {
 			const void *have;
 
-			if (k->from(item, &ent, &e) < 0) {
-				sfail(err, rc, path, "%s[%zu]: %s%s", k->key, idx, e.msg, tail);
+			if (k->from_json(item, &ent, &e) < 0) {
+				sfail(err, rc, path, "%s[%zu]: %s%s", k->plural, idx, e.msg, tail);
 				goto out;
 			}
-			if (origin_of(k, &ent) == REG_ORIGIN_CONFIG) {
-				sfail(err, rc, path, "%s[%zu]: origin \"config\" is never stored%s", k->key,
+			if (k->origin_of(&ent) == REG_ORIGIN_CONFIG) {
+				sfail(err, rc, path, "%s[%zu]: origin \"config\" is never stored%s", k->plural,
 				      idx, tail);
 				goto out;
 			}
-			have = k->get(reg, &ent);
-			if (have && origin_of(k, have) == REG_ORIGIN_CONFIG) {
+			have = k->get(reg, k->key_of(&ent));
+			if (have && k->origin_of(have) == REG_ORIGIN_CONFIG) {
 				if (skipped)
 					(*skipped)++;
 				continue;
@@ -301,7 +221,7 @@ static int load_entries(struct reg *reg, json_t *doc, const char *path, const ch
 			/* -EINVAL whatever the reason: -ENOENT would read as
 			 * "no state file" to the caller. */
 			if (k->add(reg, &ent, &e) < 0) {
-				sfail(err, rc, path, "%s[%zu]: %s%s", k->key, idx, e.msg, tail);
+				sfail(err, rc, path, "%s[%zu]: %s%s", k->plural, idx, e.msg, tail);
 				goto out;
 			}
 		}
@@ -410,10 +330,9 @@ int reg_store_load_snapshot_buf(struct reg *reg, const char *path, const char *b
 		json_t *val;
 
 		json_object_foreach(doc, key, val) {
-			bool known = !strcmp(key, "format") || !strcmp(key, "version") || !strcmp(key, "generation");
+			bool known = !strcmp(key, "format") || !strcmp(key, "version") || !strcmp(key, "generation") ||
+				     reg_kind_by_plural(key);
 
-			for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-				known |= !strcmp(key, kinds[i].key);
 			if (!known) {
 				sfail(err, rc, path, "unknown key \"%s\"; refusing it", key);
 				goto out;
@@ -450,30 +369,22 @@ void reg_store_journal_path(const char *path, char *out, size_t n)
 		snprintf(out, n, "%s%s", path, REG_JOURNAL_SUFFIX);
 }
 
-static const struct kind *kind_of(enum reg_kind rk)
-{
-	for (size_t i = 0; i < NKINDS; i++)
-		if (kinds[i].rkind == rk)
-			return &kinds[i];
-	return NULL;
-}
-
 json_t *reg_store_change_json(enum reg_kind rk, const char *key, const void *entry)
 {
-	const struct kind *k = kind_of(rk);
+	const struct reg_kind_ops *k = reg_kind_of(rk);
 
 	if (!k || !key)
 		return NULL;
 	if (entry)
-		return json_pack("{s:s, s:s, s:o}", "kind", k->jname, "op", "put", "entry", k->to(entry));
-	return json_pack("{s:s, s:s, s:s}", "kind", k->jname, "op", "del", "key", key);
+		return json_pack("{s:s, s:s, s:o}", "kind", k->name, "op", "put", "entry", k->to_json(entry));
+	return json_pack("{s:s, s:s, s:s}", "kind", k->name, "op", "del", "key", key);
 }
 
 static int apply_change(struct reg *reg, json_t *c, unsigned *skipped, struct reg_err *err)
 {
 	union reg_entry ent;
 	const char *kname, *op, *key = NULL;
-	const struct kind *k = NULL;
+	const struct reg_kind_ops *k;
 	json_t *entry = NULL;
 	json_error_t je;
 	struct reg_err e;
@@ -483,34 +394,31 @@ static int apply_change(struct reg *reg, json_t *c, unsigned *skipped, struct re
 	if (json_unpack_ex(c, &je, JSON_STRICT, "{s:s, s:s, s?o, s?s}", "kind", &kname, "op", &op, "entry", &entry,
 			   "key", &key))
 		return sfail(err, -EINVAL, "change", "%s", je.text);
-	for (size_t i = 0; i < NKINDS; i++)
-		if (!strcmp(kinds[i].jname, kname))
-			k = &kinds[i];
-	if (!k)
+	if (!(k = reg_kind_by_name(kname)))
 		return sfail(err, -EINVAL, "change", "kind '%s' unknown", kname);
 	if (!strcmp(op, "put") && entry && !key) {
-		if (k->from(entry, &ent, &e) < 0)
+		if (k->from_json(entry, &ent, &e) < 0)
 			return sfail(err, -EINVAL, kname, "%s", e.msg);
-		if (origin_of(k, &ent) == REG_ORIGIN_CONFIG)
+		if (k->origin_of(&ent) == REG_ORIGIN_CONFIG)
 			return sfail(err, -EINVAL, kname, "origin \"config\" is never stored");
-		have = k->get(reg, &ent);
-		if (have && origin_of(k, have) == REG_ORIGIN_CONFIG) {
+		have = k->get(reg, k->key_of(&ent));
+		if (have && k->origin_of(have) == REG_ORIGIN_CONFIG) {
 			if (skipped)
 				(*skipped)++;
 			return 0;
 		}
-		if (have && !k->set)
+		if (have && !k->put_over)
 			return sfail(err, -EINVAL, kname, "put of an existing %s (never changed in place)", kname);
-		r = have ? k->set(reg, &ent, &e) : k->add(reg, &ent, &e);
+		r = have ? k->put_over(reg, &ent, &e) : k->add(reg, &ent, &e);
 		if (r < 0)
 			return sfail(err, -EINVAL, kname, "%s", e.msg);
 		return 0;
 	}
 	if (!strcmp(op, "del") && key && !entry) {
-		have = k->getk(reg, key);
+		have = k->get(reg, key);
 		if (!have)
 			return sfail(err, -EINVAL, kname, "delete of '%s', which does not exist", key);
-		if (origin_of(k, have) == REG_ORIGIN_CONFIG) {
+		if (k->origin_of(have) == REG_ORIGIN_CONFIG) {
 			if (skipped)
 				(*skipped)++;
 			return 0;
@@ -702,7 +610,7 @@ int reg_store_open(struct reg_store *st, struct reg *reg, const char *path, unsi
 void reg_store_note(void *ctx, enum reg_kind kind, const char *key, const void *entry)
 {
 	struct reg_store *st = ctx;
-	const struct kind *k = kind_of(kind);
+	const struct reg_kind_ops *k = reg_kind_of(kind);
 	json_t *c;
 
 	st->noted++;
@@ -711,7 +619,7 @@ void reg_store_note(void *ctx, enum reg_kind kind, const char *key, const void *
 		return;
 	/* A config entry is never journaled; a change of one (only a
 	 * reload does that) goes through a snapshot. */
-	if (!k || (entry && origin_of(k, entry) == REG_ORIGIN_CONFIG)) {
+	if (!k || (entry && k->origin_of(entry) == REG_ORIGIN_CONFIG)) {
 		st->compact = true;
 		return;
 	}
