@@ -187,10 +187,10 @@ static void rec_free(struct nl_front *f, struct nlf_rec *r)
 
 static void settle(struct nlf_rec *r, uint16_t response)
 {
-	r->pending = false;
+	r->latest.pending = false;
 	r->response = response;
 	r->done_ms = nlf_now_ms();
-	r->reported = false;
+	r->latest.reported = false;
 	if (response == 0)
 		r->f->cnt.results_ok++;
 	else
@@ -239,9 +239,9 @@ static void send_unsolicited(struct nl_front *f, struct nlf_rec *r)
 		.ifindex = r->ifindex,	/* lldpad's VDP22 sends 0 */
 		.ifname = r->ifname,
 		.has_vsi_type = true,
-		.mgr_id = r->mgr_id,
-		.type_id = r->type_id,
-		.type_version = r->type_version,
+		.mgr_id = r->latest.mgr_id,
+		.type_id = r->latest.type_id,
+		.type_version = r->latest.type_version,
 		.has_port_vf = true,
 		.request = NLP_REQ_DISASSOCIATE,	/* a u8 (lldpad: u16) */
 	};
@@ -249,11 +249,11 @@ static void send_unsolicited(struct nl_front *f, struct nlf_rec *r)
 	if (!r->has_requester)
 		return;
 	memcpy(s.uuid, r->uuid, NLP_UUID_LEN);
-	if (r->n_filters && r->filter_fmt == VDP_FILTER_MAC_VID) {
+	if (r->latest.n_filters && r->latest.filter_fmt == VDP_FILTER_MAC_VID) {
 		s.has_filter = true;
-		memcpy(s.mac, r->filters[0].mac, 6);
-		s.vlan = vdp_vid(r->filters[0].ps_pcp_vid);
-		s.qos = vdp_pcp(r->filters[0].ps_pcp_vid);
+		memcpy(s.mac, r->latest.filters[0].mac, 6);
+		s.vlan = vdp_vid(r->latest.filters[0].ps_pcp_vid);
+		s.qos = vdp_pcp(r->latest.filters[0].ps_pcp_vid);
 	}
 	wbuf_init(&w, b, sizeof(b));
 	if (nlp_build_setlink(&w, &s) < 0)
@@ -282,18 +282,18 @@ void nl_front_vsi_event(struct nl_front *f, struct uplink *u, struct vsi *v, enu
 	switch (ev) {
 	case VDP_EV_PREASSOCIATED:
 		r->confirmed = true;
-		if (r->pending && !older &&
-		    (r->op == NLP_REQ_PREASSOCIATE || r->op == NLP_REQ_PREASSOCIATE_RR))
+		if (r->latest.pending && !older &&
+		    (r->latest.op == NLP_REQ_PREASSOCIATE || r->latest.op == NLP_REQ_PREASSOCIATE_RR))
 			settle(r, 0);
 		break;
 	case VDP_EV_ASSOCIATED:
 		r->confirmed = true;
-		if (r->pending && !older && r->op == NLP_REQ_ASSOCIATE)
+		if (r->latest.pending && !older && r->latest.op == NLP_REQ_ASSOCIATE)
 			settle(r, 0);
 		break;
 	case VDP_EV_DEASSOCIATED:
 		r->confirmed = false;
-		if (r->pending && r->op == NLP_REQ_DISASSOCIATE)
+		if (r->latest.pending && r->latest.op == NLP_REQ_DISASSOCIATE)
 			settle(r, 0);
 		break;
 	case VDP_EV_FAILED:
@@ -303,21 +303,21 @@ void nl_front_vsi_event(struct nl_front *f, struct uplink *u, struct vsi *v, enu
 		 * message) and decides; nothing to request after a restart */
 		if (v->state == VDP_ST_END && f->ops->drop)
 			f->ops->drop(f->ctx, u, v->vsiid);
-		if (r->pending) {
+		if (r->latest.pending) {
 			settle(r, end_code(v));
 		} else {
 			/* no request of ours is waiting: the association is
 			 * lost (bridge De-Associate, keep-alive failed) */
 			r->response = end_code(v);
 			r->done_ms = nlf_now_ms();
-			r->reported = false;
+			r->latest.reported = false;
 			if (was)
 				send_unsolicited(f, r);
 		}
 		break;
 	case VDP_EV_KEPT:
 		/* refused with keep: the earlier state stays */
-		if (r->pending && !older)
+		if (r->latest.pending && !older)
 			settle(r, v->status & VDP_STATUS_REASON);
 		break;
 	case VDP_EV_KEEPALIVE_OK:
@@ -461,12 +461,12 @@ static void setlink_deassoc_noop(struct setlink *s)
 	}
 	list_unlink(f, r);
 	list_push_head(f, r);
-	r->op = s->p->request;
+	r->latest.op = s->p->request;
 	r->has_requester = true;
 	r->req_pid = s->m->pid;
 	r->req_seq = s->m->seq;
 	r->confirmed = false;
-	r->pending = true;
+	r->latest.pending = true;
 	settle(r, 0);
 	f->cnt.deassoc_noop++;
 	if (f->ops->drop)
@@ -525,64 +525,24 @@ static int setlink_build_request(struct setlink *s, uint8_t fmt)
 	return 0;
 }
 
-/* What a request changes in its record before the station has it: the
- * status from then on is this request's.  A refused request puts it back
- * (the requester's pid and seq stay the new ones). */
-struct rec_claim {
-	uint8_t op;
-	bool pending, reported;
-	uint8_t mgr_id;
-	uint32_t type_id;
-	uint8_t type_version;
-	uint8_t filter_fmt;
-	uint16_t n_filters;
-	struct vdp_filter filters[NLP_MAX_FILTERS];
-};
-
-static void rec_claim_save(const struct nlf_rec *r, struct rec_claim *c)
-{
-	c->op = r->op;
-	c->pending = r->pending;
-	c->reported = r->reported;
-	c->mgr_id = r->mgr_id;
-	c->type_id = r->type_id;
-	c->type_version = r->type_version;
-	c->filter_fmt = r->filter_fmt;
-	c->n_filters = r->n_filters;
-	memcpy(c->filters, r->filters, sizeof(c->filters));
-}
-
-static void rec_claim_restore(struct nlf_rec *r, const struct rec_claim *c)
-{
-	r->op = c->op;
-	r->pending = c->pending;
-	r->reported = c->reported;
-	r->mgr_id = c->mgr_id;
-	r->type_id = c->type_id;
-	r->type_version = c->type_version;
-	r->filter_fmt = c->filter_fmt;
-	r->n_filters = c->n_filters;
-	memcpy(r->filters, c->filters, sizeof(r->filters));
-}
-
 static void setlink_claim(struct setlink *s)
 {
 	struct nlf_rec *r = s->r;
 	const struct vdp_request *req = &s->req;
 
-	r->op = s->p->request;
-	r->pending = true;
-	r->reported = false;
+	r->latest.op = s->p->request;
+	r->latest.pending = true;
+	r->latest.reported = false;
 	r->has_requester = true;
 	r->req_pid = s->m->pid;
 	r->req_seq = s->m->seq;
-	if (s->p->request != NLP_REQ_DISASSOCIATE || !r->n_filters) {
-		r->mgr_id = req->mgrid[0];
-		r->type_id = req->type_id;
-		r->type_version = req->type_version;
-		r->filter_fmt = req->filter_fmt;
-		r->n_filters = req->n_filters;
-		memcpy(r->filters, s->fl, (size_t)s->nf * sizeof(s->fl[0]));
+	if (s->p->request != NLP_REQ_DISASSOCIATE || !r->latest.n_filters) {
+		r->latest.mgr_id = req->mgrid[0];
+		r->latest.type_id = req->type_id;
+		r->latest.type_version = req->type_version;
+		r->latest.filter_fmt = req->filter_fmt;
+		r->latest.n_filters = req->n_filters;
+		memcpy(r->latest.filters, s->fl, (size_t)s->nf * sizeof(s->fl[0]));
 	}
 	if (r->linkdel && s->p->request != NLP_REQ_DISASSOCIATE)
 		event_del(r->linkdel);
@@ -603,7 +563,7 @@ static void setlink_accepted(struct setlink *s)
 	} else if (f->ops->keep) {
 		f->ops->keep(f->ctx, s->u, &s->req, s->p->request, s->m->pid, s->m->seq);
 	}
-	if (!r->pending) {
+	if (!r->latest.pending) {
 		f->cnt.acks_settled++;
 		setlink_answer(s, 0);
 		return;
@@ -614,7 +574,7 @@ static void setlink_accepted(struct setlink *s)
 /* Hands the request to the station with the record claimed for it. */
 static void setlink_submit(struct setlink *s)
 {
-	struct rec_claim saved;
+	struct nlf_latest saved;
 	bool created = false;
 	char us[37];
 	int rc;
@@ -627,7 +587,7 @@ static void setlink_submit(struct setlink *s)
 		}
 		created = true;
 	}
-	rec_claim_save(s->r, &saved);
+	saved = s->r->latest;
 	setlink_claim(s);
 	nlp_uuid_format(s->p->uuid, us);
 	log_debug(TAG, "%s %s on %s from port %u (EVB %s)", vdp_mode_name(s->req.mode), us, s->r->ifname,
@@ -636,11 +596,12 @@ static void setlink_submit(struct setlink *s)
 	if (rc < 0) {
 		log_info(TAG, "%s %s on %s refused: %s", vdp_mode_name(s->req.mode), us, s->r->ifname,
 			 strerror(-rc));
-		/* a refused request leaves the earlier result alone */
+		/* a refused request leaves the earlier result alone (the
+		 * requester's pid and seq stay the new ones) */
 		if (created)
 			rec_free(s->f, s->r);
 		else
-			rec_claim_restore(s->r, &saved);
+			s->r->latest = saved;
 		setlink_refuse(s, rc);
 		return;
 	}
@@ -688,21 +649,21 @@ int nl_front_restore(struct nl_front *f, struct uplink *u, const struct vdp_requ
 	struct nlf_rec *r = rec_find(f, ifindex, req->vsiid);
 	if (!r && !(r = rec_new(f, ifindex, uplink_ifname(u), req->vsiid)))
 		return -ENOMEM;
-	r->op = op;
-	r->mgr_id = req->mgrid[0];
-	r->type_id = req->type_id;
-	r->type_version = req->type_version;
-	r->filter_fmt = req->filter_fmt;
-	r->n_filters = req->n_filters;
-	memcpy(r->filters, req->filters, (size_t)req->n_filters * sizeof(r->filters[0]));
+	r->latest.op = op;
+	r->latest.mgr_id = req->mgrid[0];
+	r->latest.type_id = req->type_id;
+	r->latest.type_version = req->type_version;
+	r->latest.filter_fmt = req->filter_fmt;
+	r->latest.n_filters = req->n_filters;
+	memcpy(r->latest.filters, req->filters, (size_t)req->n_filters * sizeof(r->latest.filters[0]));
 	/* What the requester last read: its request succeeded.  The station
 	 * re-sends it now, inside the bridge's keep-alive window; if that
 	 * fails, confirmed makes the loss an unsolicited DISASSOCIATE to
 	 * pid, as libvirt expects from lldpad. */
-	r->pending = false;
+	r->latest.pending = false;
 	r->response = 0;
 	r->confirmed = true;
-	r->reported = true;
+	r->latest.reported = true;
 	r->done_ms = r->reported_ms = nlf_now_ms();
 	r->has_requester = true;
 	r->req_pid = pid;
@@ -765,7 +726,7 @@ static void do_getlink(struct nl_front *f, const struct nlp_msg *m, const uint8_
 	/* our records first, latest request first: libvirt reads only the
 	 * first message, and the VSI it polls for is a recent one */
 	for (struct nlf_rec *r = f->head; r; r = r->next)
-		if (r->ifindex == ifindex && entries_add(&e, r->uuid, !r->pending, r->response, r) < 0)
+		if (r->ifindex == ifindex && entries_add(&e, r->uuid, !r->latest.pending, r->response, r) < 0)
 			goto nomem;
 	if (!u && e.n == 0) {
 		f->cnt.no_device++;
@@ -818,8 +779,8 @@ static void do_getlink(struct nl_front *f, const struct nlp_msg *m, const uint8_
 	f->cnt.status_entries += sent;
 	for (size_t i = 0; i < sent; i++) {
 		struct nlf_rec *r = e.rec[i];
-		if (r && !r->pending && !r->reported) {
-			r->reported = true;
+		if (r && !r->latest.pending && !r->latest.reported) {
+			r->latest.reported = true;
 			r->reported_ms = now;
 		}
 	}
@@ -843,17 +804,17 @@ static void sweep(struct nl_front *f)
 
 	for (r = f->head; r; r = nx) {
 		nx = r->next;
-		if (r->pending) {
+		if (r->latest.pending) {
 			/* the uplink went away (reload) with the VSI */
 			struct vdp_station *ps = nlf_station_of(f, r->ifindex, NULL, NULL);
 			if (!ps || !vdp_station_find(ps, VDP_VSIID_UUID, r->uuid)) {
 				r->confirmed = false;
-				settle(r, r->op == NLP_REQ_DISASSOCIATE ? 0 : RESP_ERROR);
+				settle(r, r->latest.op == NLP_REQ_DISASSOCIATE ? 0 : RESP_ERROR);
 			}
 		}
-		if (r->pending || r->confirmed || r->acks)
+		if (r->latest.pending || r->confirmed || r->acks)
 			continue;
-		bool read_done = r->reported && now - r->reported_ms >= f->cfg.linger_ms;
+		bool read_done = r->latest.reported && now - r->reported_ms >= f->cfg.linger_ms;
 		if (!read_done && now - r->done_ms < f->cfg.unread_max_ms)
 			continue;
 		struct vdp_station *st = nlf_station_of(f, r->ifindex, NULL, NULL);

@@ -31,6 +31,21 @@ struct nlf_ack {
 /* What the front knows about one VSI it was asked for, keyed by (uplink
  * ifindex, instance UUID).  The engine's VSI holds the protocol state; this
  * holds the answer owed to the requester. */
+/* The latest request of a record and what it asked: what a request
+ * changes before the station has it, and puts back (a struct copy) when
+ * the station refuses it. */
+struct nlf_latest {
+	uint8_t op;			/* PORT_REQUEST_* of the latest request */
+	bool pending;			/* the latest request has no result yet */
+	bool reported;			/* result read by a status query */
+	uint8_t mgr_id;
+	uint32_t type_id;
+	uint8_t type_version;
+	uint8_t filter_fmt;
+	uint16_t n_filters;
+	struct vdp_filter filters[NLP_MAX_FILTERS];
+};
+
 struct nlf_rec {
 	struct nlf_rec *hnext;
 	struct nlf_rec *prev, *next;	/* recency: head = latest request */
@@ -38,17 +53,9 @@ struct nlf_rec {
 	int ifindex;
 	char ifname[NLP_IFNAMSIZ];
 	uint8_t uuid[NLP_UUID_LEN];
-	uint8_t mgr_id;
-	uint32_t type_id;
-	uint8_t type_version;
-	uint8_t filter_fmt;
-	uint16_t n_filters;
-	struct vdp_filter filters[NLP_MAX_FILTERS];
-	uint8_t op;			/* PORT_REQUEST_* of the latest request */
-	bool pending;			/* the latest request has no result yet */
-	uint16_t response;		/* its result once !pending */
+	struct nlf_latest latest;
+	uint16_t response;		/* its result once !latest.pending */
 	bool confirmed;			/* bridge confirmed, not ended since */
-	bool reported;			/* result read by a status query */
 	uint64_t done_ms, reported_ms;
 	bool has_requester;
 	uint32_t req_pid, req_seq;
