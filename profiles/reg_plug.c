@@ -7,6 +7,14 @@
 
 #include "profiles/reg_int.h"
 
+/* A plug changed: the store hears of it, and the interface-id's desired
+ * VSI is derived again (reported to the daemon when it changed). */
+static void plug_changed(struct reg *reg, enum reg_kind kind, const char *id, const void *entry)
+{
+	reg_changed(reg, kind, id, entry);
+	reg_reconcile_one(reg, id);
+}
+
 /* ---- attachments (logical plug) ---- */
 
 static int physnet_meets(const struct reg *reg, const char *iface_id, const char *uplink,
@@ -75,8 +83,7 @@ int reg_attach(struct reg *reg, const struct reg_attachment *a, struct reg_err *
 	cur->origin = a->origin;
 	if (port[0])
 		reg_map_put(&reg->port_used, cur->port, cur);
-	reg_changed(reg, REG_KIND_ATTACHMENT, id, cur);
-	reg_reconcile_one(reg, id);
+	plug_changed(reg, REG_KIND_ATTACHMENT, id, cur);
 	return 0;
 }
 
@@ -96,8 +103,7 @@ int reg_detach(struct reg *reg, const char *iface_id, struct reg_err *err)
 		reg_map_del(&reg->port_used, a->port);
 	reg_map_del(&reg->attachments, id);
 	free(a);
-	reg_changed(reg, REG_KIND_ATTACHMENT, id, NULL);
-	reg_reconcile_one(reg, id);
+	plug_changed(reg, REG_KIND_ATTACHMENT, id, NULL);
 	return 0;
 }
 
@@ -143,8 +149,7 @@ int reg_bind(struct reg *reg, const struct reg_binding *b, struct reg_err *err)
 		    !memcmp(cur->b.mac, b->mac, 6) && !strcmp(cur->b.uplink, b->uplink)) {
 			if (!cur->b.dev[0] && b->dev[0]) {
 				memcpy(cur->b.dev, b->dev, sizeof(cur->b.dev));
-				reg_changed(reg, REG_KIND_BINDING, id, &cur->b);
-				reg_reconcile_one(reg, id);
+				plug_changed(reg, REG_KIND_BINDING, id, &cur->b);
 			}
 			return 0;
 		}
@@ -170,8 +175,7 @@ int reg_bind(struct reg *reg, const struct reg_binding *b, struct reg_err *err)
 		free(cur);
 		return reg_fail(err, -ENOMEM, "out of memory");
 	}
-	reg_changed(reg, REG_KIND_BINDING, id, &cur->b);
-	reg_reconcile_one(reg, id);
+	plug_changed(reg, REG_KIND_BINDING, id, &cur->b);
 	return 0;
 }
 
@@ -190,7 +194,6 @@ int reg_unbind(struct reg *reg, const char *iface_id, struct reg_err *err)
 	reg_map_del(&reg->bind_macs, bn->mackey);
 	reg_map_del(&reg->bindings, id);
 	free(bn);
-	reg_changed(reg, REG_KIND_BINDING, id, NULL);
-	reg_reconcile_one(reg, id);
+	plug_changed(reg, REG_KIND_BINDING, id, NULL);
 	return 0;
 }

@@ -94,6 +94,17 @@ void reg_changed(struct reg *reg, enum reg_kind kind, const char *key, const voi
 		reg->on_change(reg->change_ctx, kind, key, entry);
 }
 
+/* Frees an entry already out of its maps and reports its removal under
+ * key, copied first: key points into the entry. */
+static void removed(struct reg *reg, enum reg_kind kind, void *entry, const char *key)
+{
+	char copy[REG_NAME_MAX];	/* the longest key: names (UUIDs 36, devices 15) */
+
+	snprintf(copy, sizeof(copy), "%s", key);
+	free(entry);
+	reg_changed(reg, kind, copy, NULL);
+}
+
 void reg_set_policy(struct reg *reg, enum reg_policy pol)
 {
 	reg->policy = pol;
@@ -312,14 +323,7 @@ int reg_profile_del(struct reg *reg, const char *name, struct reg_err *err)
 	if (rc)
 		return rc;
 	reg_map_del(&reg->profiles, name);
-	{
-		/* name may point into p. */
-		char key[REG_NAME_MAX];
-
-		memcpy(key, p->name, sizeof(key));
-		free(p);
-		reg_changed(reg, REG_KIND_PROFILE, key, NULL);
-	}
+	removed(reg, REG_KIND_PROFILE, p, p->name);	/* name may point into p */
 	return 0;
 }
 
@@ -431,13 +435,7 @@ int reg_uplink_del(struct reg *reg, const char *dev, struct reg_err *err)
 	if (rc)
 		return rc;
 	reg_map_del(&reg->uplinks, dev);
-	{
-		char key[IFNAMSIZ];
-
-		memcpy(key, u->dev, sizeof(key));
-		free(u);
-		reg_changed(reg, REG_KIND_UPLINK, key, NULL);
-	}
+	removed(reg, REG_KIND_UPLINK, u, u->dev);
 	return 0;
 }
 
@@ -551,14 +549,7 @@ int reg_network_del(struct reg *reg, const char *key, struct reg_err *err)
 	if (n->uuid[0])
 		reg_map_del(&reg->net_uuids, n->uuid);
 	reg_map_del(&reg->networks, n->name);
-	{
-		/* key may be the UUID: the journal names the network. */
-		char name[REG_NAME_MAX];
-
-		memcpy(name, n->name, sizeof(name));
-		free(n);
-		reg_changed(reg, REG_KIND_NETWORK, name, NULL);
-	}
+	removed(reg, REG_KIND_NETWORK, n, n->name);	/* key may be the UUID: the journal names the network */
 	return 0;
 }
 
@@ -594,7 +585,6 @@ int reg_port_add(struct reg *reg, const struct reg_port *p, struct reg_err *err)
 int reg_port_del(struct reg *reg, const char *uuid, struct reg_err *err)
 {
 	struct reg_port *p = (struct reg_port *)reg_port_get(reg, uuid);
-	char canon[REG_UUID_STRLEN + 1];
 	const struct reg_attachment *a;
 	int rc;
 
@@ -605,9 +595,7 @@ int reg_port_del(struct reg *reg, const char *uuid, struct reg_err *err)
 	if ((a = reg_map_get(&reg->port_used, p->uuid)))
 		return reg_fail(err, -EBUSY, "port %s has interface %s attached", p->uuid, a->iface_id);
 	reg_map_del(&reg->ports, p->uuid);
-	memcpy(canon, p->uuid, sizeof(canon));
-	free(p);
-	reg_changed(reg, REG_KIND_PORT, canon, NULL);
+	removed(reg, REG_KIND_PORT, p, p->uuid);
 	return 0;
 }
 
