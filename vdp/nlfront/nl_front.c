@@ -1,6 +1,6 @@
-/* The lldpad-compatible netlink front: records, requests, status, the
- * request socket and life cycle (see nl_front.h and docs/libvirt.md; the
- * edges are in nl_front_aux.c). */
+/* The lldpad-compatible netlink front: records, status, the request socket
+ * and life cycle (see nl_front.h and docs/libvirt.md; RTM_SETLINK requests
+ * are nl_setlink.c, status queries nl_status.c, the edges nl_front_aux.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +45,7 @@ static size_t rec_hash(const struct nl_front *f, int ifindex, const uint8_t *uui
 	return (size_t)(h ^ (h >> 29)) & f->mask;
 }
 
-static struct nlf_rec *rec_find(const struct nl_front *f, int ifindex, const uint8_t *uuid)
+struct nlf_rec *nlf_rec_find(const struct nl_front *f, int ifindex, const uint8_t *uuid)
 {
 	struct nlf_rec *r = f->bkt[rec_hash(f, ifindex, uuid)];
 	while (r && (r->ifindex != ifindex || memcmp(r->uuid, uuid, NLP_UUID_LEN)))
@@ -53,7 +53,7 @@ static struct nlf_rec *rec_find(const struct nl_front *f, int ifindex, const uin
 	return r;
 }
 
-static void list_unlink(struct nl_front *f, struct nlf_rec *r)
+void nlf_list_unlink(struct nl_front *f, struct nlf_rec *r)
 {
 	if (r->prev)
 		r->prev->next = r->next;
@@ -66,7 +66,7 @@ static void list_unlink(struct nl_front *f, struct nlf_rec *r)
 	r->prev = r->next = NULL;
 }
 
-static void list_push_head(struct nl_front *f, struct nlf_rec *r)
+void nlf_list_push_head(struct nl_front *f, struct nlf_rec *r)
 {
 	r->prev = NULL;
 	r->next = f->head;
@@ -100,7 +100,7 @@ static int grow(struct nl_front *f)
 	return 0;
 }
 
-static struct nlf_rec *rec_new(struct nl_front *f, int ifindex, const char *ifname, const uint8_t *uuid)
+struct nlf_rec *nlf_rec_new(struct nl_front *f, int ifindex, const char *ifname, const uint8_t *uuid)
 {
 	if (f->n >= f->mask + 1 && grow(f) < 0)
 		return NULL;
@@ -114,12 +114,12 @@ static struct nlf_rec *rec_new(struct nl_front *f, int ifindex, const char *ifna
 	size_t h = rec_hash(f, ifindex, uuid);
 	r->hnext = f->bkt[h];
 	f->bkt[h] = r;
-	list_push_head(f, r);
+	nlf_list_push_head(f, r);
 	f->n++;
 	return r;
 }
 
-static void send_ack(struct nl_front *f, const struct sockaddr_nl *to, const void *req, size_t req_len, int error)
+void nlf_send_ack(struct nl_front *f, const struct sockaddr_nl *to, const void *req, size_t req_len, int error)
 {
 	uint8_t b[64];
 	struct wbuf w;
@@ -153,7 +153,7 @@ static void ack_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	a->f->cnt.acks_bounded++;
-	send_ack(a->f, &a->to, a->hdr, sizeof(a->hdr), 0);
+	nlf_send_ack(a->f, &a->to, a->hdr, sizeof(a->hdr), 0);
 	ack_release(a);
 }
 
@@ -165,12 +165,12 @@ static void flush_acks(struct nlf_rec *r, bool settled)
 			r->f->cnt.acks_settled++;
 		else
 			r->f->cnt.acks_bounded++;
-		send_ack(r->f, &a->to, a->hdr, sizeof(a->hdr), 0);
+		nlf_send_ack(r->f, &a->to, a->hdr, sizeof(a->hdr), 0);
 		ack_release(a);
 	}
 }
 
-static void rec_free(struct nl_front *f, struct nlf_rec *r)
+void nlf_rec_free(struct nl_front *f, struct nlf_rec *r)
 {
 	flush_acks(r, false);
 	if (r->linkdel)
@@ -180,12 +180,12 @@ static void rec_free(struct nl_front *f, struct nlf_rec *r)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = r->hnext;
-	list_unlink(f, r);
+	nlf_list_unlink(f, r);
 	f->n--;
 	free(r);
 }
 
-static void settle(struct nlf_rec *r, uint16_t response)
+void nlf_settle(struct nlf_rec *r, uint16_t response)
 {
 	r->latest.pending = false;
 	r->response = response;
@@ -196,6 +196,27 @@ static void settle(struct nlf_rec *r, uint16_t response)
 	else
 		r->f->cnt.results_failed++;
 	flush_acks(r, true);
+}
+
+/* The ack of a request whose result is not known yet waits for it, at
+ * most ack_delay_ms. */
+void nlf_hold_ack(struct nl_front *f, struct nlf_rec *r, const struct sockaddr_nl *src, const uint8_t *raw)
+{
+	struct nlf_ack *a = calloc(1, sizeof(*a));
+	if (!a || f->cfg.ack_delay_ms == 0 ||
+	    !(a->timer = evtimer_new(f->base, ack_timer_cb, a))) {
+		free(a);
+		nlf_send_ack(f, src, raw, 16, 0);
+		return;
+	}
+	a->f = f;
+	a->rec = r;
+	a->to = *src;
+	memcpy(a->hdr, raw, 16);
+	a->next = r->acks;
+	r->acks = a;
+	struct timeval tv = nlf_tv_ms(f->cfg.ack_delay_ms);
+	evtimer_add(a->timer, &tv);
 }
 
 /* ---- the engine's VSI */
@@ -210,7 +231,7 @@ struct vdp_station *nlf_station_of(struct nl_front *f, int ifindex, const char *
 
 /* The result a status query shows for an ended VSI: the bridge's reason
  * when it gave one, else PORT_PROFILE_RESPONSE_ERROR (no answer). */
-static uint16_t end_code(const struct vsi *v)
+uint16_t nlf_end_code(const struct vsi *v)
 {
 	uint8_t reason = v->status & VDP_STATUS_REASON;
 	switch ((enum vdp_end_reason)v->reason) {
@@ -272,7 +293,7 @@ void nl_front_vsi_event(struct nl_front *f, struct uplink *u, struct vsi *v, enu
 {
 	if (!f || v->vsiid_fmt != VDP_VSIID_UUID)
 		return;
-	struct nlf_rec *r = rec_find(f, uplink_ifindex(u), v->vsiid);
+	struct nlf_rec *r = nlf_rec_find(f, uplink_ifindex(u), v->vsiid);
 	if (!r)
 		return;
 	/* queued again: the event answers an older request of this VSI */
@@ -284,17 +305,17 @@ void nl_front_vsi_event(struct nl_front *f, struct uplink *u, struct vsi *v, enu
 		r->confirmed = true;
 		if (r->latest.pending && !older &&
 		    (r->latest.op == NLP_REQ_PREASSOCIATE || r->latest.op == NLP_REQ_PREASSOCIATE_RR))
-			settle(r, 0);
+			nlf_settle(r, 0);
 		break;
 	case VDP_EV_ASSOCIATED:
 		r->confirmed = true;
 		if (r->latest.pending && !older && r->latest.op == NLP_REQ_ASSOCIATE)
-			settle(r, 0);
+			nlf_settle(r, 0);
 		break;
 	case VDP_EV_DEASSOCIATED:
 		r->confirmed = false;
 		if (r->latest.pending && r->latest.op == NLP_REQ_DISASSOCIATE)
-			settle(r, 0);
+			nlf_settle(r, 0);
 		break;
 	case VDP_EV_FAILED:
 	case VDP_EV_BRIDGE_DEASSOC:
@@ -304,11 +325,11 @@ void nl_front_vsi_event(struct nl_front *f, struct uplink *u, struct vsi *v, enu
 		if (v->state == VDP_ST_END && f->ops->drop)
 			f->ops->drop(f->ctx, u, v->vsiid);
 		if (r->latest.pending) {
-			settle(r, end_code(v));
+			nlf_settle(r, nlf_end_code(v));
 		} else {
 			/* no request of ours is waiting: the association is
 			 * lost (bridge De-Associate, keep-alive failed) */
-			r->response = end_code(v);
+			r->response = nlf_end_code(v);
 			r->done_ms = nlf_now_ms();
 			r->latest.reported = false;
 			if (was)
@@ -318,519 +339,12 @@ void nl_front_vsi_event(struct nl_front *f, struct uplink *u, struct vsi *v, enu
 	case VDP_EV_KEPT:
 		/* refused with keep: the earlier state stays */
 		if (r->latest.pending && !older)
-			settle(r, v->status & VDP_STATUS_REASON);
+			nlf_settle(r, v->status & VDP_STATUS_REASON);
 		break;
 	case VDP_EV_KEEPALIVE_OK:
 	case VDP_EV_VID_ASSIGNED:
 		break;
 	}
-}
-
-/* ---- requests */
-
-static uint8_t op_mode(uint8_t op)
-{
-	switch ((enum nlp_request_op)op) {
-	case NLP_REQ_PREASSOCIATE:
-		return VDP_MODE_PREASSOC;
-	case NLP_REQ_PREASSOCIATE_RR:
-		return VDP_MODE_PREASSOC_RR;
-	case NLP_REQ_ASSOCIATE:
-		return VDP_MODE_ASSOC;
-	case NLP_REQ_DISASSOCIATE:
-		return VDP_MODE_DEASSOC;
-	}
-	return VDP_MODE_NONE;
-}
-
-/* libvirt's MAC/VLAN pairs as VDP filter entries: MAC/VID (format 2) when
- * MACs are given, VID (format 1) for VLANs alone. */
-static int to_filters(const struct nlp_msg *m, struct vdp_filter *out, uint8_t *fmt)
-{
-	unsigned macs = 0;
-	for (unsigned i = 0; i < m->n_filters; i++)
-		macs += m->filters[i].has_mac;
-	if (macs && macs != m->n_filters)
-		return -EINVAL;
-	*fmt = macs ? VDP_FILTER_MAC_VID : VDP_FILTER_VID;
-	unsigned n = 0;
-	for (unsigned i = 0; i < m->n_filters; i++) {
-		const struct nlp_filter *pf = &m->filters[i];
-		if (!pf->has_mac && !pf->has_vlan)
-			continue;
-		memset(&out[n], 0, sizeof(out[n]));
-		if (pf->has_mac)
-			memcpy(out[n].mac, pf->mac, 6);
-		out[n].ps_pcp_vid = (uint16_t)((pf->vlan & VDP_VID_MASK) |
-					       (pf->qos ? VDP_PS | pf->qos << VDP_PCP_SHIFT : 0));
-		n++;
-	}
-	return (int)n;
-}
-
-static void hold_ack(struct nl_front *f, struct nlf_rec *r, const struct sockaddr_nl *src, const uint8_t *raw)
-{
-	struct nlf_ack *a = calloc(1, sizeof(*a));
-	if (!a || f->cfg.ack_delay_ms == 0 ||
-	    !(a->timer = evtimer_new(f->base, ack_timer_cb, a))) {
-		free(a);
-		send_ack(f, src, raw, 16, 0);
-		return;
-	}
-	a->f = f;
-	a->rec = r;
-	a->to = *src;
-	memcpy(a->hdr, raw, 16);
-	a->next = r->acks;
-	r->acks = a;
-	struct timeval tv = nlf_tv_ms(f->cfg.ack_delay_ms);
-	evtimer_add(a->timer, &tv);
-}
-
-/* One RTM_SETLINK on its way from libvirt to the station. */
-struct setlink {
-	struct nl_front *f;
-	const struct nlp_msg *m;
-	const struct nlp_port *p;
-	const uint8_t *raw;
-	size_t rawlen;
-	const struct sockaddr_nl *src;
-	struct uplink *u;
-	struct vdp_station *st;
-	int ifindex;
-	struct nlf_rec *r;	/* the record of (ifindex, uuid), NULL when none yet */
-	struct vsi *v;		/* the station's VSI of the uuid, NULL when none */
-	struct vdp_filter fl[NLP_MAX_FILTERS];
-	int nf;
-	struct vdp_request req;
-};
-
-static void setlink_answer(struct setlink *s, int error)
-{
-	send_ack(s->f, s->src, s->raw, s->rawlen, error);
-}
-
-static void setlink_refuse(struct setlink *s, int error)
-{
-	s->f->cnt.refused++;
-	setlink_answer(s, error);
-}
-
-/* The message's checks, then the uplink and station it names: false when
- * the request was answered here. */
-static bool setlink_target(struct setlink *s)
-{
-	struct nl_front *f = s->f;
-	int rc = nlp_check_setlink(s->m);
-
-	if (rc < 0) {
-		f->cnt.malformed[-rc]++;
-		log_info(TAG, "request from port %u refused: %s", s->src->nl_pid, nlp_strerror(rc));
-		setlink_answer(s, nlp_errno(rc));
-		return false;
-	}
-	f->cnt.req_op[s->p->request]++;
-	s->st = nlf_station_of(f, s->m->ifindex, s->m->has_ifname ? s->m->ifname : NULL, &s->u);
-	if (!s->u) {
-		f->cnt.no_device++;
-		setlink_answer(s, -ENODEV);
-		return false;
-	}
-	if (!s->st) {
-		f->cnt.not_station++;
-		setlink_answer(s, -EOPNOTSUPP);
-		return false;
-	}
-	s->ifindex = uplink_ifindex(s->u);
-	s->r = rec_find(f, s->ifindex, s->p->uuid);
-	s->v = vdp_station_find(s->st, VDP_VSIID_UUID, s->p->uuid);
-	return true;
-}
-
-/* A De-Associate of what is not associated: the requested state holds
- * already, so it succeeds at once.  (lldpad answers -ENODEV/-EINVAL here,
- * and a VSI that timed out could never be de-associated.) */
-static void setlink_deassoc_noop(struct setlink *s)
-{
-	struct nl_front *f = s->f;
-	struct nlf_rec *r = s->r;
-
-	if (!r && !(r = rec_new(f, s->ifindex, uplink_ifname(s->u), s->p->uuid))) {
-		setlink_answer(s, -ENOMEM);
-		return;
-	}
-	list_unlink(f, r);
-	list_push_head(f, r);
-	r->latest.op = s->p->request;
-	r->has_requester = true;
-	r->req_pid = s->m->pid;
-	r->req_seq = s->m->seq;
-	r->confirmed = false;
-	r->latest.pending = true;
-	settle(r, 0);
-	f->cnt.deassoc_noop++;
-	if (f->ops->drop)
-		f->ops->drop(f->ctx, s->u, s->p->uuid);
-	setlink_answer(s, 0);
-}
-
-/* The registry's policy (ops->check_request) on a (pre-)associate:
- * 0, or the error the request is refused with. */
-static int setlink_policy(struct setlink *s)
-{
-	static const uint8_t no_mac[6];
-	const struct nlp_port *p = s->p;
-
-	if (p->request == NLP_REQ_DISASSOCIATE || !s->f->ops->check_request)
-		return 0;
-	return s->f->ops->check_request(s->f->ctx, uplink_ifname(s->u), s->nf ? s->fl[0].mac : no_mac,
-					s->nf ? vdp_vid(s->fl[0].ps_pcp_vid) : 0, p->mgr_id, p->type_id,
-					p->type_version, p->uuid);
-}
-
-/* The station's request from the message; a De-Associate by UUID alone
- * repeats what was associated.  0 or -EINVAL. */
-static int setlink_build_request(struct setlink *s, uint8_t fmt)
-{
-	const struct nlp_port *p = s->p;
-	struct vdp_request *req = &s->req;
-
-	*req = (struct vdp_request){
-		.mode = op_mode(p->request),
-		.type_id = p->type_id,
-		.type_version = p->type_version,
-		.vsiid_fmt = VDP_VSIID_UUID,
-		.filter_fmt = fmt,
-		.n_filters = (uint16_t)s->nf,
-		.filters = s->fl,
-	};
-	/* the netlink manager id is one octet: octet 0 of the 16 */
-	req->mgrid[0] = p->mgr_id;
-	memcpy(req->vsiid, p->uuid, NLP_UUID_LEN);
-	if (s->nf == 0 && p->request == NLP_REQ_DISASSOCIATE) {
-		struct vsi *v = s->v;
-		struct vdp_filter all[VDP_TLV_MAX_INFO / 8];
-
-		if (v->n_filters > sizeof(all) / sizeof(all[0]))
-			return -EINVAL;
-		vsi_get_filters(v, all);
-		s->nf = v->n_filters < NLP_MAX_FILTERS ? v->n_filters : NLP_MAX_FILTERS;
-		memcpy(s->fl, all, (size_t)s->nf * sizeof(s->fl[0]));
-		req->filter_fmt = v->filter_fmt;
-		req->n_filters = (uint16_t)s->nf;
-		memcpy(req->mgrid, v->mgrid, VDP_MGRID_LEN);
-		req->type_id = v->type_id;
-		req->type_version = v->type_version;
-	}
-	return 0;
-}
-
-static void setlink_claim(struct setlink *s)
-{
-	struct nlf_rec *r = s->r;
-	const struct vdp_request *req = &s->req;
-
-	r->latest.op = s->p->request;
-	r->latest.pending = true;
-	r->latest.reported = false;
-	r->has_requester = true;
-	r->req_pid = s->m->pid;
-	r->req_seq = s->m->seq;
-	if (s->p->request != NLP_REQ_DISASSOCIATE || !r->latest.n_filters) {
-		r->latest.mgr_id = req->mgrid[0];
-		r->latest.type_id = req->type_id;
-		r->latest.type_version = req->type_version;
-		r->latest.filter_fmt = req->filter_fmt;
-		r->latest.n_filters = req->n_filters;
-		memcpy(r->latest.filters, s->fl, (size_t)s->nf * sizeof(s->fl[0]));
-	}
-	if (r->linkdel && s->p->request != NLP_REQ_DISASSOCIATE)
-		event_del(r->linkdel);
-}
-
-/* The station took the request: the daemon keeps (or drops) it, and the
- * ack goes now when the result is already known, else when it is. */
-static void setlink_accepted(struct setlink *s)
-{
-	struct nl_front *f = s->f;
-	struct nlf_rec *r = s->r;
-
-	list_unlink(f, r);
-	list_push_head(f, r);
-	if (s->p->request == NLP_REQ_DISASSOCIATE) {
-		if (f->ops->drop)
-			f->ops->drop(f->ctx, s->u, s->p->uuid);
-	} else if (f->ops->keep) {
-		f->ops->keep(f->ctx, s->u, &s->req, s->p->request, s->m->pid, s->m->seq);
-	}
-	if (!r->latest.pending) {
-		f->cnt.acks_settled++;
-		setlink_answer(s, 0);
-		return;
-	}
-	hold_ack(f, r, s->src, s->raw);
-}
-
-/* Hands the request to the station with the record claimed for it. */
-static void setlink_submit(struct setlink *s)
-{
-	struct nlf_latest saved;
-	bool created = false;
-	char us[37];
-	int rc;
-
-	if (!s->r) {
-		s->r = rec_new(s->f, s->ifindex, uplink_ifname(s->u), s->p->uuid);
-		if (!s->r) {
-			setlink_answer(s, -ENOMEM);
-			return;
-		}
-		created = true;
-	}
-	saved = s->r->latest;
-	setlink_claim(s);
-	nlp_uuid_format(s->p->uuid, us);
-	log_debug(TAG, "%s %s on %s from port %u (EVB %s)", vdp_mode_name(s->req.mode), us, s->r->ifname,
-		  s->m->pid, uplink_converged(s->u) ? "converged" : "not converged: queued");
-	rc = vdp_station_request(s->st, &s->req);
-	if (rc < 0) {
-		log_info(TAG, "%s %s on %s refused: %s", vdp_mode_name(s->req.mode), us, s->r->ifname,
-			 strerror(-rc));
-		/* a refused request leaves the earlier result alone (the
-		 * requester's pid and seq stay the new ones) */
-		if (created)
-			rec_free(s->f, s->r);
-		else
-			s->r->latest = saved;
-		setlink_refuse(s, rc);
-		return;
-	}
-	setlink_accepted(s);
-}
-
-static void do_setlink(struct nl_front *f, const struct nlp_msg *m, const uint8_t *raw, size_t rawlen,
-		       const struct sockaddr_nl *src)
-{
-	struct setlink s = { .f = f, .m = m, .p = &m->port, .raw = raw, .rawlen = rawlen, .src = src };
-	uint8_t fmt = VDP_FILTER_MAC_VID;
-	int rc;
-
-	if (!setlink_target(&s))
-		return;
-	if ((s.nf = to_filters(m, s.fl, &fmt)) < 0) {
-		setlink_refuse(&s, -EINVAL);
-		return;
-	}
-	if (s.p->request == NLP_REQ_DISASSOCIATE && (!s.v || s.v->state == VDP_ST_END)) {
-		setlink_deassoc_noop(&s);
-		return;
-	}
-	if ((rc = setlink_policy(&s)) < 0) {
-		setlink_refuse(&s, rc);
-		return;
-	}
-	if (setlink_build_request(&s, fmt) < 0) {
-		setlink_refuse(&s, -EINVAL);
-		return;
-	}
-	setlink_submit(&s);
-}
-
-int nl_front_restore(struct nl_front *f, struct uplink *u, const struct vdp_request *req, uint8_t op,
-		     uint32_t pid, uint32_t seq)
-{
-	if (!f)
-		return 0;
-	if (req->vsiid_fmt != VDP_VSIID_UUID || op == NLP_REQ_DISASSOCIATE || op > NLP_REQ_DISASSOCIATE ||
-	    (req->filter_fmt != VDP_FILTER_MAC_VID && req->filter_fmt != VDP_FILTER_VID) ||
-	    req->n_filters > NLP_MAX_FILTERS)
-		return -EINVAL;
-	int ifindex = uplink_ifindex(u);
-	struct nlf_rec *r = rec_find(f, ifindex, req->vsiid);
-	if (!r && !(r = rec_new(f, ifindex, uplink_ifname(u), req->vsiid)))
-		return -ENOMEM;
-	r->latest.op = op;
-	r->latest.mgr_id = req->mgrid[0];
-	r->latest.type_id = req->type_id;
-	r->latest.type_version = req->type_version;
-	r->latest.filter_fmt = req->filter_fmt;
-	r->latest.n_filters = req->n_filters;
-	memcpy(r->latest.filters, req->filters, (size_t)req->n_filters * sizeof(r->latest.filters[0]));
-	/* What the requester last read: its request succeeded.  The station
-	 * re-sends it now, inside the bridge's keep-alive window; if that
-	 * fails, confirmed makes the loss an unsolicited DISASSOCIATE to
-	 * pid, as libvirt expects from lldpad. */
-	r->latest.pending = false;
-	r->response = 0;
-	r->confirmed = true;
-	r->latest.reported = true;
-	r->done_ms = r->reported_ms = nlf_now_ms();
-	r->has_requester = true;
-	r->req_pid = pid;
-	r->req_seq = seq;
-	return 0;
-}
-
-/* ---- status */
-
-struct entries {
-	struct nlp_vsi_status *v;
-	struct nlf_rec **rec;	/* NULL for VSIs we were not asked for */
-	size_t n, cap;
-};
-
-static int entries_add(struct entries *e, const uint8_t *uuid, bool has, uint16_t resp, struct nlf_rec *r)
-{
-	if (e->n == e->cap) {
-		size_t nc = e->cap ? e->cap * 2 : 64;
-		struct nlp_vsi_status *nv = realloc(e->v, nc * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		e->v = nv;
-		struct nlf_rec **nr = realloc(e->rec, nc * sizeof(*nr));
-		if (!nr)
-			return -ENOMEM;
-		e->rec = nr;
-		e->cap = nc;
-	}
-	memcpy(e->v[e->n].uuid, uuid, NLP_UUID_LEN);
-	e->v[e->n].has_response = has;
-	e->v[e->n].response = resp;
-	e->rec[e->n] = r;
-	e->n++;
-	return 0;
-}
-
-static void sweep(struct nl_front *f);
-
-static int send_part(struct nl_front *f, const struct sockaddr_nl *to, const uint8_t *b, size_t n)
-{
-	if (sendto(f->fd, b, n, MSG_DONTWAIT, (const struct sockaddr *)to, sizeof(*to)) < 0) {
-		f->cnt.status_send_errors++;
-		log_debug(TAG, "status part to port %u lost: %s", to->nl_pid, strerror(errno));
-		return -1;
-	}
-	f->cnt.status_parts++;
-	return 0;
-}
-
-static void do_getlink(struct nl_front *f, const struct nlp_msg *m, const uint8_t *raw, size_t rawlen,
-		       const struct sockaddr_nl *src)
-{
-	struct uplink *u;
-	struct vdp_station *st = nlf_station_of(f, m->ifindex, m->has_ifname ? m->ifname : NULL, &u);
-	int ifindex = u ? uplink_ifindex(u) : m->ifindex;
-	struct entries e = { 0 };
-	uint64_t now = nlf_now_ms();
-
-	/* our records first, latest request first: libvirt reads only the
-	 * first message, and the VSI it polls for is a recent one */
-	for (struct nlf_rec *r = f->head; r; r = r->next)
-		if (r->ifindex == ifindex && entries_add(&e, r->uuid, !r->latest.pending, r->response, r) < 0)
-			goto nomem;
-	if (!u && e.n == 0) {
-		f->cnt.no_device++;
-		send_ack(f, src, raw, rawlen, -ENODEV);
-		return;
-	}
-	/* then the uplink's other VSIs (vdpctl, registry) */
-	for (struct vsi *v = st ? vdp_station_first(st) : NULL; v; v = vdp_station_next(st, v)) {
-		if (v->vsiid_fmt != VDP_VSIID_UUID || rec_find(f, ifindex, v->vsiid))
-			continue;
-		bool has = v->state == VDP_ST_END || v->mode_cur != VDP_MODE_NONE;
-		uint16_t resp = v->state == VDP_ST_END ? end_code(v) : 0;
-		if (entries_add(&e, v->vsiid, has, resp, NULL) < 0)
-			goto nomem;
-	}
-
-	f->cnt.status_msgs++;
-	size_t cap = f->cfg.part_max;
-	uint8_t *b = malloc(cap);
-	if (!b)
-		goto nomem;
-	struct wbuf w;
-	struct nlp_hdr h = { RTM_NEWLINK, 0, m->seq, m->pid };
-	size_t total = 32 + 4;
-	for (size_t i = 0; i < e.n; i++)
-		total += nlp_status_entry_size(&e.v[i]);
-	size_t sent = 0;
-	if (total <= cap) {
-		wbuf_init(&w, b, cap);
-		int k = nlp_build_status(&w, &h, ifindex, e.v, e.n);
-		if (k >= 0 && send_part(f, src, b, w.len) == 0)
-			sent = (size_t)k;
-	} else {
-		h.flags = NLM_F_MULTI;
-		bool ok = true;
-		while (ok && sent < e.n) {
-			wbuf_init(&w, b, cap);
-			int k = nlp_build_status(&w, &h, ifindex, e.v + sent, e.n - sent);
-			if (k <= 0 || send_part(f, src, b, w.len) < 0)
-				ok = false;
-			else
-				sent += (size_t)k;
-		}
-		wbuf_init(&w, b, cap);
-		nlp_build_done(&w, &h);
-		if (ok)
-			send_part(f, src, b, w.len);
-	}
-	free(b);
-	f->cnt.status_entries += sent;
-	for (size_t i = 0; i < sent; i++) {
-		struct nlf_rec *r = e.rec[i];
-		if (r && !r->latest.pending && !r->latest.reported) {
-			r->latest.reported = true;
-			r->reported_ms = now;
-		}
-	}
-	free(e.v);
-	free(e.rec);
-	sweep(f);
-	return;
-nomem:
-	free(e.v);
-	free(e.rec);
-	send_ack(f, src, raw, rawlen, -ENOMEM);
-}
-
-/* Finished records (no association, result known) go once read and
- * linger_ms passed, or unread after unread_max_ms; the engine's ended VSI
- * goes with them. */
-static void sweep(struct nl_front *f)
-{
-	uint64_t now = nlf_now_ms();
-	struct nlf_rec *r, *nx;
-
-	for (r = f->head; r; r = nx) {
-		nx = r->next;
-		if (r->latest.pending) {
-			/* the uplink went away (reload) with the VSI */
-			struct vdp_station *ps = nlf_station_of(f, r->ifindex, NULL, NULL);
-			if (!ps || !vdp_station_find(ps, VDP_VSIID_UUID, r->uuid)) {
-				r->confirmed = false;
-				settle(r, r->latest.op == NLP_REQ_DISASSOCIATE ? 0 : RESP_ERROR);
-			}
-		}
-		if (r->latest.pending || r->confirmed || r->acks)
-			continue;
-		bool read_done = r->latest.reported && now - r->reported_ms >= f->cfg.linger_ms;
-		if (!read_done && now - r->done_ms < f->cfg.unread_max_ms)
-			continue;
-		struct vdp_station *st = nlf_station_of(f, r->ifindex, NULL, NULL);
-		struct vsi *v = st ? vdp_station_find(st, VDP_VSIID_UUID, r->uuid) : NULL;
-		if (v && v->state == VDP_ST_END)
-			vdp_station_forget(st, v);
-		f->cnt.records_freed++;
-		rec_free(f, r);
-	}
-}
-
-static void sweep_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	sweep(arg);
 }
 
 /* ---- receiving */
@@ -895,7 +409,7 @@ static void handle_datagram(struct nl_front *f, const uint8_t *b, size_t n, cons
 		if (rc == NLP_E_SHORT_HDR || rc == NLP_E_MSG_LEN) {
 			/* framing lost: answer once, drop the rest */
 			f->cnt.malformed[-rc]++;
-			send_ack(f, src, b + off, n - off, nlp_errno(rc));
+			nlf_send_ack(f, src, b + off, n - off, nlp_errno(rc));
 			return;
 		}
 		if (m.type < NLMSG_MIN_TYPE) {
@@ -903,21 +417,21 @@ static void handle_datagram(struct nl_front *f, const uint8_t *b, size_t n, cons
 			 * daemons cannot ping-pong errors */
 			f->cnt.other_type++;
 		} else if (!allowed) {
-			send_ack(f, src, b + off, m.len, -EPERM);
+			nlf_send_ack(f, src, b + off, m.len, -EPERM);
 		} else if (m.type != RTM_SETLINK && m.type != RTM_GETLINK) {
 			f->cnt.other_type++;
 			f->cnt.malformed[-NLP_E_MSG_TYPE]++;
-			send_ack(f, src, b + off, m.len, nlp_errno(NLP_E_MSG_TYPE));
+			nlf_send_ack(f, src, b + off, m.len, nlp_errno(NLP_E_MSG_TYPE));
 		} else if (rc < 0) {
 			f->cnt.malformed[-rc]++;
 			log_info(TAG, "malformed message from port %u: %s", src->nl_pid, nlp_strerror(rc));
-			send_ack(f, src, b + off, m.len, nlp_errno(rc));
+			nlf_send_ack(f, src, b + off, m.len, nlp_errno(rc));
 		} else if (m.type == RTM_SETLINK) {
 			f->cnt.setlink++;
-			do_setlink(f, &m, b + off, m.len, src);
+			nlf_setlink(f, &m, b + off, m.len, src);
 		} else {
 			f->cnt.getlink++;
-			do_getlink(f, &m, b + off, m.len, src);
+			nlf_getlink(f, &m, b + off, m.len, src);
 		}
 		off += (m.len + 3u) & ~(size_t)3u;
 	}
@@ -1067,7 +581,7 @@ struct nl_front *nl_front_new(struct event_base *base, const struct nl_front_con
 	}
 	f->ev_rx = event_new(base, f->fd, EV_READ | EV_PERSIST, rx_cb, f);
 	f->ev_link = event_new(base, f->link_fd, EV_READ | EV_PERSIST, nlf_link_cb, f);
-	f->ev_sweep = event_new(base, -1, EV_PERSIST, sweep_cb, f);
+	f->ev_sweep = event_new(base, -1, EV_PERSIST, nlf_sweep_cb, f);
 	if (!f->ev_rx || !f->ev_link || !f->ev_sweep) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -1089,7 +603,7 @@ void nl_front_free(struct nl_front *f)
 	if (!f)
 		return;
 	while (f->head)
-		rec_free(f, f->head);
+		nlf_rec_free(f, f->head);
 	if (f->ev_rx)
 		event_free(f->ev_rx);
 	if (f->ev_link)
