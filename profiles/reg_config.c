@@ -114,7 +114,8 @@ int reg_config_load_setting(struct reg *reg, const config_setting_t *setting, st
 		const config_setting_t *m = config_setting_get_elem(setting, (unsigned)i);
 		const char *name = config_setting_name(m);
 
-		if (strcmp(name, "policy") && strcmp(name, "state_dir") && !reg_kind_by_plural(name))
+		if (strcmp(name, "policy") && strcmp(name, "state_dir") &&
+		    !reg_kind_by_plural(name))
 			return cfail(err, m, "registry: unknown setting \"%s\"", config_setting_name(m));
 	}
 	if (config_setting_lookup_string(setting, "policy", &s)) {

@@ -248,7 +248,9 @@ static json_t *change(void *ctx, json_t *args, struct ctl_error *err, enum reg_k
 		return ctl_fail(err, EINVAL, "%s", e.msg);
 	if ((r = (set ? k->set : k->add)(rc->reg, &ent, &e)) < 0)
 		return ctl_fail(err, -r, "%s", e.msg);
-	return saved(rc, k->to_json(k->get(rc->reg, json_string_value(json_object_get(args, k->key)))), err);
+	return saved(rc,
+		     k->to_json(k->get(rc->reg, json_string_value(json_object_get(args, k->key)))),
+		     err);
 }
 
 static json_t *del(void *ctx, json_t *args, struct ctl_error *err, enum reg_kind kind)

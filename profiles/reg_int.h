@@ -9,23 +9,23 @@
 
 /* A binding is indexed twice: by interface-id and by (uplink, MAC). */
 struct bnode {
-	struct reg_binding b;	/* first: public pointers are to b */
+	struct reg_binding b; /* first: public pointers are to b */
 	char mackey[IFNAMSIZ + 18];
 };
 
 struct reg {
 	const struct reg_ops *ops;
 	void *ctx;
-	struct reg_map profiles;	/* name -> reg_profile */
-	struct reg_map uplinks;		/* dev -> reg_uplink */
-	struct reg_map networks;	/* name -> reg_network */
-	struct reg_map net_uuids;	/* uuid -> reg_network */
-	struct reg_map ports;		/* uuid -> reg_port */
-	struct reg_map port_used;	/* port uuid -> reg_attachment */
-	struct reg_map attachments;	/* iface-id -> reg_attachment */
-	struct reg_map bindings;	/* iface-id -> bnode */
-	struct reg_map bind_macs;	/* "uplink/mac" -> bnode */
-	struct reg_map vsis;		/* iface-id -> reg_vsi (last reported) */
+	struct reg_map profiles; /* name -> reg_profile */
+	struct reg_map uplinks; /* dev -> reg_uplink */
+	struct reg_map networks; /* name -> reg_network */
+	struct reg_map net_uuids; /* uuid -> reg_network */
+	struct reg_map ports; /* uuid -> reg_port */
+	struct reg_map port_used; /* port uuid -> reg_attachment */
+	struct reg_map attachments; /* iface-id -> reg_attachment */
+	struct reg_map bindings; /* iface-id -> bnode */
+	struct reg_map bind_macs; /* "uplink/mac" -> bnode */
+	struct reg_map vsis; /* iface-id -> reg_vsi (last reported) */
 	enum reg_policy policy;
 	uint64_t generation;
 	reg_change_fn on_change;

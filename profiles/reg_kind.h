@@ -13,9 +13,9 @@
 
 struct reg_kind_ops {
 	enum reg_kind kind;
-	const char *plural;	/* "profiles": the state file's array, vdpd.conf's registry.<plural> */
-	const char *name;	/* "profile": the journal's "kind"; how messages name one */
-	const char *key;	/* "name": the field that names an entry (a control-socket argument) */
+	const char *plural; /* "profiles": the state file's array, vdpd.conf's registry.<plural> */
+	const char *name; /* "profile": the journal's "kind"; how messages name one */
+	const char *key; /* "name": the field that names an entry (a control-socket argument) */
 	/* reg_json.h's strict parser and shape */
 	int (*from_json)(json_t *j, void *out, struct reg_err *err);
 	json_t *(*to_json)(const void *entry);
@@ -26,7 +26,8 @@ struct reg_kind_ops {
 	enum reg_origin (*origin_of)(const void *entry);
 	/* registry.h's mutators */
 	int (*add)(struct reg *reg, const void *entry, struct reg_err *err);
-	int (*set)(struct reg *reg, const void *entry, struct reg_err *err);	/* NULL: no in-place change */
+	int (*set)(struct reg *reg, const void *entry,
+		   struct reg_err *err); /* NULL: no in-place change */
 	/* A journal's put over an existing entry replays the mutation that
 	 * made it: set for profiles, uplinks and networks, a move for
 	 * attachments, the completion of dev for bindings; NULL: ports are

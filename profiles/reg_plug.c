@@ -24,8 +24,9 @@ static int physnet_meets(const struct reg *reg, const char *iface_id, const char
 
 	if (u && n && strcmp(u->physnet, n->physnet))
 		return reg_fail(err, -EINVAL,
-			    "interface %s: uplink %s reaches physical network '%s' but network '%s' is on '%s'",
-			    iface_id, uplink, u->physnet, n->name, n->physnet);
+				"interface %s: uplink %s reaches physical network '%s' but network "
+				"'%s' is on '%s'",
+				iface_id, uplink, u->physnet, n->name, n->physnet);
 	return 0;
 }
 
@@ -38,24 +39,25 @@ int reg_attach(struct reg *reg, const struct reg_attachment *a, struct reg_err *
 	int rc;
 
 	if (reg_uuid_canon(a->iface_id, id) < 0)
-		return reg_fail(err, -EINVAL, "interface-id '%.*s' is not a UUID", REG_UUID_STRLEN + 1,
-			    a->iface_id);
+		return reg_fail(err, -EINVAL, "interface-id '%.*s' is not a UUID",
+				REG_UUID_STRLEN + 1, a->iface_id);
 	if (!(n = reg_network_get(reg, a->network)))
-		return reg_fail(err, -ENOENT, "interface %s: network '%.*s' does not exist", id, REG_NAME_MAX,
-			    a->network);
+		return reg_fail(err, -ENOENT, "interface %s: network '%.*s' does not exist", id,
+				REG_NAME_MAX, a->network);
 	if (a->port[0]) {
 		const struct reg_port *p = reg_port_get(reg, a->port);
 
 		if (!p)
-			return reg_fail(err, -ENOENT, "interface %s: port '%.*s' does not exist", id,
-				    REG_UUID_STRLEN + 1, a->port);
+			return reg_fail(err, -ENOENT, "interface %s: port '%.*s' does not exist",
+					id, REG_UUID_STRLEN + 1, a->port);
 		if (strcmp(p->network, n->name))
-			return reg_fail(err, -EINVAL, "interface %s: port %s is on network '%s', not '%s'", id,
-				    p->uuid, p->network, n->name);
+			return reg_fail(err, -EINVAL,
+					"interface %s: port %s is on network '%s', not '%s'", id,
+					p->uuid, p->network, n->name);
 		user = reg_map_get(&reg->port_used, p->uuid);
 		if (user && strcmp(user->iface_id, id))
-			return reg_fail(err, -EBUSY, "port %s is already used by interface %s", p->uuid,
-				    user->iface_id);
+			return reg_fail(err, -EBUSY, "port %s is already used by interface %s",
+					p->uuid, user->iface_id);
 		memcpy(port, p->uuid, sizeof(port));
 	}
 	bn = reg_map_get(&reg->bindings, id);
@@ -126,23 +128,27 @@ int reg_bind(struct reg *reg, const struct reg_binding *b, struct reg_err *err)
 	int rc;
 
 	if (reg_uuid_canon(b->iface_id, id) < 0)
-		return reg_fail(err, -EINVAL, "interface-id '%.*s' is not a UUID", REG_UUID_STRLEN + 1,
-			    b->iface_id);
+		return reg_fail(err, -EINVAL, "interface-id '%.*s' is not a UUID",
+				REG_UUID_STRLEN + 1, b->iface_id);
 	/* dev may be unknown: libvirt's port-created hook runs before the
 	 * macvtap exists; the qemu start hook fills it in later. */
 	if (b->dev[0] && !reg_ifname_valid(b->dev))
-		return reg_fail(err, -EINVAL, "interface %s: device name '%.*s' invalid", id, IFNAMSIZ, b->dev);
+		return reg_fail(err, -EINVAL, "interface %s: device name '%.*s' invalid", id,
+				IFNAMSIZ, b->dev);
 	reg_mac_format(b->mac, mac);
 	if (!mac_usable(b->mac))
-		return reg_fail(err, -EINVAL, "interface %s: MAC %s is zero or a group address", id, mac);
+		return reg_fail(err, -EINVAL, "interface %s: MAC %s is zero or a group address", id,
+				mac);
 	if (!reg_map_get(&reg->uplinks, b->uplink))
-		return reg_fail(err, -ENOENT, "interface %s: uplink '%.*s' is not a registered host uplink", id,
-			    IFNAMSIZ, b->uplink);
+		return reg_fail(err, -ENOENT,
+				"interface %s: uplink '%.*s' is not a registered host uplink", id,
+				IFNAMSIZ, b->uplink);
 	reg_mac_key(key, sizeof(key), b->uplink, b->mac);
 	other = reg_map_get(&reg->bind_macs, key);
 	if (other && strcmp(other->b.iface_id, id))
-		return reg_fail(err, -EEXIST, "interface %s: MAC %s on %s is already bound to interface %s", id,
-			    mac, b->uplink, other->b.iface_id);
+		return reg_fail(err, -EEXIST,
+				"interface %s: MAC %s on %s is already bound to interface %s", id,
+				mac, b->uplink, other->b.iface_id);
 	cur = reg_map_get(&reg->bindings, id);
 	if (cur) {
 		if ((!strcmp(cur->b.dev, b->dev) || !cur->b.dev[0] || !b->dev[0]) &&
@@ -154,11 +160,15 @@ int reg_bind(struct reg *reg, const struct reg_binding *b, struct reg_err *err)
 			return 0;
 		}
 		reg_mac_format(cur->b.mac, mac);
-		return reg_fail(err, -EEXIST, "interface %s is already bound to %s (mac %s, uplink %s); unbind it first",
-			    id, cur->b.dev[0] ? cur->b.dev : "-", mac, cur->b.uplink);
+		return reg_fail(
+			err, -EEXIST,
+			"interface %s is already bound to %s (mac %s, uplink %s); unbind it first",
+			id, cur->b.dev[0] ? cur->b.dev : "-", mac, cur->b.uplink);
 	}
 	a = reg_map_get(&reg->attachments, id);
-	if (a && (rc = physnet_meets(reg, id, b->uplink, reg_map_get(&reg->networks, a->network), err)) < 0)
+	if (a &&
+	    (rc = physnet_meets(reg, id, b->uplink, reg_map_get(&reg->networks, a->network), err)) <
+		    0)
 		return rc;
 	cur = calloc(1, sizeof(*cur));
 	if (!cur)

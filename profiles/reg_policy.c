@@ -29,8 +29,10 @@ int reg_check_request(struct reg *reg, const char *ifname, const uint8_t mac[6],
 		if (bn) {
 			reg_mac_format(bn->b.mac, bm);
 			if (strcmp(bn->b.uplink, ifname) || memcmp(bn->b.mac, mac, 6))
-				return reg_fail(why, -EACCES, "instance %s is bound to mac %s on %s, request has mac %s on %s",
-					    id, bm, bn->b.uplink, m, ifname);
+				return reg_fail(why, -EACCES,
+						"instance %s is bound to mac %s on %s, request has "
+						"mac %s on %s",
+						id, bm, bn->b.uplink, m, ifname);
 			return 0;
 		} else {
 			struct reg_binding b = { .origin = REG_ORIGIN_LEARNED };
@@ -57,22 +59,29 @@ int reg_check_request(struct reg *reg, const char *ifname, const uint8_t mac[6],
 	if (!bn)
 		return reg_fail(why, -EACCES, "instance %s has no edge binding", id);
 	if (!(v = reg_map_get(&reg->vsis, id)))
-		return reg_fail(why, -EACCES, "instance %s: binding and attachment do not meet", id);
+		return reg_fail(why, -EACCES, "instance %s: binding and attachment do not meet",
+				id);
 	reg_mac_format(v->mac, bm);
 	if (strcmp(v->uplink, ifname))
-		return reg_fail(why, -EACCES, "instance %s: request on %s, bound on uplink %s", id, ifname, v->uplink);
+		return reg_fail(why, -EACCES, "instance %s: request on %s, bound on uplink %s", id,
+				ifname, v->uplink);
 	if (memcmp(v->mac, mac, 6))
-		return reg_fail(why, -EACCES, "instance %s: request mac %s, bound mac %s", id, m, bm);
+		return reg_fail(why, -EACCES, "instance %s: request mac %s, bound mac %s", id, m,
+				bm);
 	/* VID 0 asks the bridge to choose (802.1Qbg 41.2.9, null VID). */
 	if (vlan && vlan != v->vlan)
-		return reg_fail(why, -EACCES, "instance %s: request vlan %u, network '%s' has vlan %u", id, vlan,
-			    v->network, v->vlan);
+		return reg_fail(why, -EACCES,
+				"instance %s: request vlan %u, network '%s' has vlan %u", id, vlan,
+				v->network, v->vlan);
 	if (v->type != REG_VPORT_QBG)
-		return reg_fail(why, -EACCES, "instance %s: profile '%s' is 802.1Qbh, request is 802.1Qbg", id,
-			    v->profile);
+		return reg_fail(why, -EACCES,
+				"instance %s: profile '%s' is 802.1Qbh, request is 802.1Qbg", id,
+				v->profile);
 	if (v->mgrid != mgrid || v->typeid != typeid || v->typeidver != typeidver)
 		return reg_fail(why, -EACCES,
-			    "instance %s: request managerid %u typeid %u version %u, profile '%s' has %u/%u/%u", id,
-			    mgrid, typeid, typeidver, v->profile, v->mgrid, v->typeid, v->typeidver);
+				"instance %s: request managerid %u typeid %u version %u, profile "
+				"'%s' has %u/%u/%u",
+				id, mgrid, typeid, typeidver, v->profile, v->mgrid, v->typeid,
+				v->typeidver);
 	return 0;
 }

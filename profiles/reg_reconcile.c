@@ -85,7 +85,7 @@ static void add_keys(const struct reg_map *m, struct reg_map *keys)
 void reg_reconcile(struct reg *reg)
 {
 	struct reg_map keys;
-	char (*ids)[REG_UUID_STRLEN + 1];
+	char(*ids)[REG_UUID_STRLEN + 1];
 	size_t k = 0;
 
 	/* Snapshot the interface-ids first: reg_reconcile_one() changes vsis. */
@@ -108,10 +108,14 @@ void reg_reconcile(struct reg *reg)
 void reg_replace(struct reg *dst, struct reg *src)
 {
 	struct reg_map *pairs[][2] = {
-		{ &dst->profiles, &src->profiles }, { &dst->uplinks, &src->uplinks },
-		{ &dst->networks, &src->networks }, { &dst->net_uuids, &src->net_uuids },
-		{ &dst->ports, &src->ports },	    { &dst->port_used, &src->port_used },
-		{ &dst->attachments, &src->attachments }, { &dst->bindings, &src->bindings },
+		{ &dst->profiles, &src->profiles },
+		{ &dst->uplinks, &src->uplinks },
+		{ &dst->networks, &src->networks },
+		{ &dst->net_uuids, &src->net_uuids },
+		{ &dst->ports, &src->ports },
+		{ &dst->port_used, &src->port_used },
+		{ &dst->attachments, &src->attachments },
+		{ &dst->bindings, &src->bindings },
 		{ &dst->bind_macs, &src->bind_macs },
 	};
 

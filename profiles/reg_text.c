@@ -120,17 +120,25 @@ struct enum_text {
 };
 
 static const struct enum_text vports[] = {
-	{ REG_VPORT_QBG, "802.1Qbg" }, { REG_VPORT_QBH, "802.1Qbh" },
-	{ REG_VPORT_QBG, "qbg" },      { REG_VPORT_QBH, "qbh" },
+	{ REG_VPORT_QBG, "802.1Qbg" },
+	{ REG_VPORT_QBH, "802.1Qbh" },
+	{ REG_VPORT_QBG, "qbg" },
+	{ REG_VPORT_QBH, "qbh" },
 };
 static const struct enum_text modes[] = {
-	{ REG_MODE_VEPA, "vepa" }, { REG_MODE_PRIVATE, "private" }, { REG_MODE_PASSTHROUGH, "passthrough" },
+	{ REG_MODE_VEPA, "vepa" },
+	{ REG_MODE_PRIVATE, "private" },
+	{ REG_MODE_PASSTHROUGH, "passthrough" },
 };
 static const struct enum_text origins[] = {
-	{ REG_ORIGIN_RUNTIME, "runtime" }, { REG_ORIGIN_CONFIG, "config" }, { REG_ORIGIN_LEARNED, "learned" },
+	{ REG_ORIGIN_RUNTIME, "runtime" },
+	{ REG_ORIGIN_CONFIG, "config" },
+	{ REG_ORIGIN_LEARNED, "learned" },
 };
 static const struct enum_text policies[] = {
-	{ REG_POLICY_OFF, "off" }, { REG_POLICY_LEARN, "learn" }, { REG_POLICY_ENFORCE, "enforce" },
+	{ REG_POLICY_OFF, "off" },
+	{ REG_POLICY_LEARN, "learn" },
+	{ REG_POLICY_ENFORCE, "enforce" },
 };
 
 static const char *text_of(const struct enum_text *t, size_t n, int v)
@@ -151,22 +159,22 @@ static int value_of(const struct enum_text *t, size_t n, const char *s, bool noc
 }
 
 /* reg_<e>_name() and reg_<e>_parse() of registry.h over one table. */
-#define ENUM_TEXT(e, type, tab, nocase)								\
-	const char *reg_##e##_name(type v)							\
-	{											\
-		return text_of(tab, sizeof(tab) / sizeof(tab[0]), (int)v);			\
-	}											\
-	int reg_##e##_parse(const char *s, type *out)						\
-	{											\
-		int v = value_of(tab, sizeof(tab) / sizeof(tab[0]), s, nocase);			\
-												\
-		if (v < 0)									\
-			return -EINVAL;								\
-		*out = (type)v;									\
-		return 0;									\
+#define ENUM_TEXT(e, type, tab, nocase) \
+	const char *reg_##e##_name(type v) \
+	{ \
+		return text_of(tab, sizeof(tab) / sizeof(tab[0]), (int)v); \
+	} \
+	int reg_##e##_parse(const char *s, type *out) \
+	{ \
+		int v = value_of(tab, sizeof(tab) / sizeof(tab[0]), s, nocase); \
+\
+		if (v < 0) \
+			return -EINVAL; \
+		*out = (type)v; \
+		return 0; \
 	}
 
-ENUM_TEXT(vport, enum reg_vport, vports, true)	/* qbg, 802.1Qbg, qbh, 802.1Qbh in any case */
+ENUM_TEXT(vport, enum reg_vport, vports, true) /* qbg, 802.1Qbg, qbh, 802.1Qbh in any case */
 ENUM_TEXT(mode, enum reg_mode, modes, false)
 ENUM_TEXT(origin, enum reg_origin, origins, false)
 ENUM_TEXT(policy, enum reg_policy, policies, false)

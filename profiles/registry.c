@@ -98,7 +98,7 @@ void reg_changed(struct reg *reg, enum reg_kind kind, const char *key, const voi
  * key, copied first: key points into the entry. */
 static void removed(struct reg *reg, enum reg_kind kind, void *entry, const char *key)
 {
-	char copy[REG_NAME_MAX];	/* the longest key: names (UUIDs 36, devices 15) */
+	char copy[REG_NAME_MAX]; /* the longest key: names (UUIDs 36, devices 15) */
 
 	snprintf(copy, sizeof(copy), "%s", key);
 	free(entry);
@@ -323,7 +323,7 @@ int reg_profile_del(struct reg *reg, const char *name, struct reg_err *err)
 	if (rc)
 		return rc;
 	reg_map_del(&reg->profiles, name);
-	removed(reg, REG_KIND_PROFILE, p, p->name);	/* name may point into p */
+	removed(reg, REG_KIND_PROFILE, p, p->name); /* name may point into p */
 	return 0;
 }
 
@@ -549,7 +549,8 @@ int reg_network_del(struct reg *reg, const char *key, struct reg_err *err)
 	if (n->uuid[0])
 		reg_map_del(&reg->net_uuids, n->uuid);
 	reg_map_del(&reg->networks, n->name);
-	removed(reg, REG_KIND_NETWORK, n, n->name);	/* key may be the UUID: the journal names the network */
+	removed(reg, REG_KIND_NETWORK, n,
+		n->name); /* key may be the UUID: the journal names the network */
 	return 0;
 }
 
@@ -598,4 +599,3 @@ int reg_port_del(struct reg *reg, const char *uuid, struct reg_err *err)
 	removed(reg, REG_KIND_PORT, p, p->uuid);
 	return 0;
 }
-

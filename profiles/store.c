@@ -100,15 +100,18 @@ int reg_store_save_gen(const struct reg *reg, const char *path, uint64_t gen, st
 	/* The state dir itself (/var/lib/vdpd) is created when missing; its
 	 * parent must exist. */
 	if (mkdir(dirname(dir), 0755) < 0 && errno != EEXIST) {
-		rc = reg_store_fail(err, -errno, path, "cannot create directory %s: %s", dir, strerror(errno));
+		rc = reg_store_fail(err, -errno, path, "cannot create directory %s: %s", dir,
+				    strerror(errno));
 		goto out;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		rc = reg_store_fail(err, -errno, path, "cannot create %s: %s", tmp, strerror(errno));
+		rc = reg_store_fail(err, -errno, path, "cannot create %s: %s", tmp,
+				    strerror(errno));
 		goto out;
 	}
-	if ((rc = reg_store_write(fd, text, strlen(text), -1)) < 0 || (rc = reg_store_write(fd, "\n", 1, -1)) < 0) {
+	if ((rc = reg_store_write(fd, text, strlen(text), -1)) < 0 ||
+	    (rc = reg_store_write(fd, "\n", 1, -1)) < 0) {
 		reg_store_fail(err, rc, path, "write %s: %s", tmp, strerror(-rc));
 		goto unlink;
 	}
@@ -129,7 +132,8 @@ int reg_store_save_gen(const struct reg *reg, const char *path, uint64_t gen, st
 	/* Make the rename itself durable. */
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || fsync(dfd) < 0) {
-		rc = reg_store_fail(err, -errno, path, "fsync directory %s: %s", dir, strerror(errno));
+		rc = reg_store_fail(err, -errno, path, "fsync directory %s: %s", dir,
+				    strerror(errno));
 		if (dfd >= 0)
 			close(dfd);
 		goto out;
@@ -159,7 +163,8 @@ int reg_store_read_file(const char *path, size_t max, char **buf, size_t *len, s
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
 		close(fd);
-		return reg_store_fail(err, -EINVAL, path, "not a regular file of at most %zu bytes", max);
+		return reg_store_fail(err, -EINVAL, path, "not a regular file of at most %zu bytes",
+				      max);
 	}
 	*buf = malloc((size_t)st.st_size + 1);
 	if (!*buf) {
@@ -196,19 +201,22 @@ static int load_entries(struct reg *reg, json_t *doc, const char *path, const ch
 		size_t idx;
 
 		if (!json_is_array(arr)) {
-			reg_store_fail(err, rc, path, "\"%s\" missing or not an array%s", k->plural, tail);
+			reg_store_fail(err, rc, path, "\"%s\" missing or not an array%s", k->plural,
+				       tail);
 			goto out;
 		}
 		json_array_foreach(arr, idx, item) {
 			const void *have;
 
 			if (k->from_json(item, &ent, &e) < 0) {
-				reg_store_fail(err, rc, path, "%s[%zu]: %s%s", k->plural, idx, e.msg, tail);
+				reg_store_fail(err, rc, path, "%s[%zu]: %s%s", k->plural, idx,
+					       e.msg, tail);
 				goto out;
 			}
 			if (k->origin_of(&ent) == REG_ORIGIN_CONFIG) {
-				reg_store_fail(err, rc, path, "%s[%zu]: origin \"config\" is never stored%s", k->plural,
-				      idx, tail);
+				reg_store_fail(err, rc, path,
+					       "%s[%zu]: origin \"config\" is never stored%s",
+					       k->plural, idx, tail);
 				goto out;
 			}
 			have = k->get(reg, k->key_of(&ent));
@@ -220,7 +228,8 @@ static int load_entries(struct reg *reg, json_t *doc, const char *path, const ch
 			/* -EINVAL whatever the reason: -ENOENT would read as
 			 * "no state file" to the caller. */
 			if (k->add(reg, &ent, &e) < 0) {
-				reg_store_fail(err, rc, path, "%s[%zu]: %s%s", k->plural, idx, e.msg, tail);
+				reg_store_fail(err, rc, path, "%s[%zu]: %s%s", k->plural, idx,
+					       e.msg, tail);
 				goto out;
 			}
 		}
@@ -281,32 +290,39 @@ static int snapshot_check(json_t *doc, const char *path, struct reg_err *err)
 		return reg_store_fail(err, -EINVAL, path, "not a JSON object; refusing it");
 	sumj = json_object_get(doc, "checksum");
 	if (!json_is_string(sumj))
-		return reg_store_fail(err, -EINVAL, path, "no \"checksum\" (damaged or not written by vdpd); refusing it");
+		return reg_store_fail(
+			err, -EINVAL, path,
+			"no \"checksum\" (damaged or not written by vdpd); refusing it");
 	snprintf(want, sizeof(want), "%s", json_string_value(sumj));
 	json_object_del(doc, "checksum");
 	if (doc_crc(doc, &crc) < 0)
 		return reg_store_fail(err, -ENOMEM, path, "out of memory");
 	snprintf(have, sizeof(have), "crc32:%08x", crc);
 	if (strcmp(have, want))
-		return reg_store_fail(err, -EINVAL, path,
-			     "checksum mismatch (file says %s, content gives %s): damaged; refusing it", want, have);
+		return reg_store_fail(
+			err, -EINVAL, path,
+			"checksum mismatch (file says %s, content gives %s): damaged; refusing it",
+			want, have);
 	if (json_unpack_ex(doc, &je, 0, "{s:s, s:I}", "format", &fmt, "version", &ver))
 		return reg_store_fail(err, -EINVAL, path, "%s; refusing it", je.text);
 	if (strcmp(fmt, REG_STORE_FORMAT))
-		return reg_store_fail(err, -EINVAL, path, "format '%s' is not '%s'; refusing it", fmt, REG_STORE_FORMAT);
+		return reg_store_fail(err, -EINVAL, path, "format '%s' is not '%s'; refusing it",
+				      fmt, REG_STORE_FORMAT);
 	if (ver != REG_STORE_VERSION)
-		return reg_store_fail(err, -EINVAL, path, "version %lld, this vdpd reads version %d; refusing it",
-			     (long long)ver, REG_STORE_VERSION);
-	json_object_foreach(doc, key, val) {
+		return reg_store_fail(err, -EINVAL, path,
+				      "version %lld, this vdpd reads version %d; refusing it",
+				      (long long)ver, REG_STORE_VERSION);
+	json_object_foreach (doc, key, val) {
 		if (strcmp(key, "format") && strcmp(key, "version") && strcmp(key, "generation") &&
 		    !reg_kind_by_plural(key))
-			return reg_store_fail(err, -EINVAL, path, "unknown key \"%s\"; refusing it", key);
+			return reg_store_fail(err, -EINVAL, path, "unknown key \"%s\"; refusing it",
+					      key);
 	}
 	return 0;
 }
 
-int reg_store_load_snapshot_buf(struct reg *reg, const char *path, const char *buf, size_t len, uint64_t *gen,
-				unsigned *skipped, struct reg_err *err)
+int reg_store_load_snapshot_buf(struct reg *reg, const char *path, const char *buf, size_t len,
+				uint64_t *gen, unsigned *skipped, struct reg_err *err)
 {
 	json_error_t je;
 	json_t *doc, *g;
@@ -315,18 +331,21 @@ int reg_store_load_snapshot_buf(struct reg *reg, const char *path, const char *b
 	if (skipped)
 		*skipped = 0;
 	if (len == 0)
-		return reg_store_fail(err, -EINVAL, path, "empty file (a partial write?); refusing it");
+		return reg_store_fail(err, -EINVAL, path,
+				      "empty file (a partial write?); refusing it");
 	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
 	if (!doc)
-		return reg_store_fail(err, -EINVAL, path, "line %d column %d: %s (damaged or truncated); refusing it",
-			     je.line, je.column, je.text);
+		return reg_store_fail(err, -EINVAL, path,
+				      "line %d column %d: %s (damaged or truncated); refusing it",
+				      je.line, je.column, je.text);
 	if ((rc = snapshot_check(doc, path, err)) < 0)
 		goto out;
 	/* Written by every vdpd; the journal continues from it. */
 	*gen = 0;
 	g = json_object_get(doc, "generation");
 	if (g && (!json_is_integer(g) || json_integer_value(g) < 0)) {
-		rc = reg_store_fail(err, -EINVAL, path, "\"generation\" is not a non-negative integer; refusing it");
+		rc = reg_store_fail(err, -EINVAL, path,
+				    "\"generation\" is not a non-negative integer; refusing it");
 		goto out;
 	}
 	*gen = g ? (uint64_t)json_integer_value(g) : 0;
@@ -335,4 +354,3 @@ out:
 	json_decref(doc);
 	return rc;
 }
-

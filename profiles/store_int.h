@@ -7,7 +7,7 @@
 
 #include "profiles/registry.h"
 
-#define STORE_MAX_SIZE (64u << 20)	/* refuse absurd files before reading them */
+#define STORE_MAX_SIZE (64u << 20) /* refuse absurd files before reading them */
 
 /* err->msg = "path: " + the message; returns e. */
 int reg_store_fail(struct reg_err *err, int e, const char *path, const char *fmt, ...)

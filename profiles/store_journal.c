@@ -35,7 +35,8 @@ json_t *reg_store_change_json(enum reg_kind rk, const char *key, const void *ent
 	if (!k || !key)
 		return NULL;
 	if (entry)
-		return json_pack("{s:s, s:s, s:o}", "kind", k->name, "op", "put", "entry", k->to_json(entry));
+		return json_pack("{s:s, s:s, s:o}", "kind", k->name, "op", "put", "entry",
+				 k->to_json(entry));
 	return json_pack("{s:s, s:s, s:s}", "kind", k->name, "op", "del", "key", key);
 }
 
@@ -50,8 +51,8 @@ static int apply_change(struct reg *reg, json_t *c, unsigned *skipped, struct re
 	const void *have;
 	int r;
 
-	if (json_unpack_ex(c, &je, JSON_STRICT, "{s:s, s:s, s?o, s?s}", "kind", &kname, "op", &op, "entry", &entry,
-			   "key", &key))
+	if (json_unpack_ex(c, &je, JSON_STRICT, "{s:s, s:s, s?o, s?s}", "kind", &kname, "op", &op,
+			   "entry", &entry, "key", &key))
 		return reg_store_fail(err, -EINVAL, "change", "%s", je.text);
 	if (!(k = reg_kind_by_name(kname)))
 		return reg_store_fail(err, -EINVAL, "change", "kind '%s' unknown", kname);
@@ -59,7 +60,8 @@ static int apply_change(struct reg *reg, json_t *c, unsigned *skipped, struct re
 		if (k->from_json(entry, &ent, &e) < 0)
 			return reg_store_fail(err, -EINVAL, kname, "%s", e.msg);
 		if (k->origin_of(&ent) == REG_ORIGIN_CONFIG)
-			return reg_store_fail(err, -EINVAL, kname, "origin \"config\" is never stored");
+			return reg_store_fail(err, -EINVAL, kname,
+					      "origin \"config\" is never stored");
 		have = k->get(reg, k->key_of(&ent));
 		if (have && k->origin_of(have) == REG_ORIGIN_CONFIG) {
 			if (skipped)
@@ -67,7 +69,9 @@ static int apply_change(struct reg *reg, json_t *c, unsigned *skipped, struct re
 			return 0;
 		}
 		if (have && !k->put_over)
-			return reg_store_fail(err, -EINVAL, kname, "put of an existing %s (never changed in place)", kname);
+			return reg_store_fail(err, -EINVAL, kname,
+					      "put of an existing %s (never changed in place)",
+					      kname);
 		r = have ? k->put_over(reg, &ent, &e) : k->add(reg, &ent, &e);
 		if (r < 0)
 			return reg_store_fail(err, -EINVAL, kname, "%s", e.msg);
@@ -76,7 +80,8 @@ static int apply_change(struct reg *reg, json_t *c, unsigned *skipped, struct re
 	if (!strcmp(op, "del") && key && !entry) {
 		have = k->get(reg, key);
 		if (!have)
-			return reg_store_fail(err, -EINVAL, kname, "delete of '%s', which does not exist", key);
+			return reg_store_fail(err, -EINVAL, kname,
+					      "delete of '%s', which does not exist", key);
 		if (k->origin_of(have) == REG_ORIGIN_CONFIG) {
 			if (skipped)
 				(*skipped)++;
@@ -86,10 +91,12 @@ static int apply_change(struct reg *reg, json_t *c, unsigned *skipped, struct re
 			return reg_store_fail(err, -EINVAL, kname, "%s", e.msg);
 		return 0;
 	}
-	return reg_store_fail(err, -EINVAL, "change", "op must be \"put\" with \"entry\" or \"del\" with \"key\"");
+	return reg_store_fail(err, -EINVAL, "change",
+			      "op must be \"put\" with \"entry\" or \"del\" with \"key\"");
 }
 
-int reg_store_apply(struct reg *reg, const char *payload, size_t len, unsigned *skipped, struct reg_err *err)
+int reg_store_apply(struct reg *reg, const char *payload, size_t len, unsigned *skipped,
+		    struct reg_err *err)
 {
 	json_error_t je;
 	json_t *doc, *changes = NULL, *c;
@@ -100,15 +107,17 @@ int reg_store_apply(struct reg *reg, const char *payload, size_t len, unsigned *
 	doc = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &je);
 	if (!doc)
 		return reg_store_fail(err, -EINVAL, "payload", "column %d: %s", je.column, je.text);
-	if (json_unpack_ex(doc, &je, JSON_STRICT, "{s:o}", "changes", &changes) || !json_is_array(changes) ||
-	    !json_array_size(changes)) {
+	if (json_unpack_ex(doc, &je, JSON_STRICT, "{s:o}", "changes", &changes) ||
+	    !json_is_array(changes) || !json_array_size(changes)) {
 		json_decref(doc);
-		return reg_store_fail(err, -EINVAL, "payload", "not {\"changes\":[...]} with at least one change");
+		return reg_store_fail(err, -EINVAL, "payload",
+				      "not {\"changes\":[...]} with at least one change");
 	}
-	json_array_foreach(changes, i, c) {
+	json_array_foreach (changes, i, c) {
 		if ((rc = apply_change(reg, c, skipped, &e)) < 0) {
 			if (err)
-				snprintf(err->msg, sizeof(err->msg), "change %zu: %.200s", i, e.msg);
+				snprintf(err->msg, sizeof(err->msg), "change %zu: %.200s", i,
+					 e.msg);
 			break;
 		}
 	}
@@ -125,20 +134,25 @@ struct replay {
 	unsigned live, ignored;
 };
 
-static int replay_rec_(struct replay *rp, const struct journal_rec *rec, unsigned idx, struct reg_err *err)
+static int replay_rec_(struct replay *rp, const struct journal_rec *rec, unsigned idx,
+		       struct reg_err *err)
 {
 	struct reg_err e;
 	int rc;
 
 	if (idx > 0 && rec->seq != rp->last + 1)
 		return reg_store_fail(err, -EINVAL, rp->path,
-			     "record %u at offset %zu: generation %llu after %llu: records are missing; refusing it",
-			     idx, rec->off, (unsigned long long)rec->seq, (unsigned long long)rp->last);
+				      "record %u at offset %zu: generation %llu after %llu: "
+				      "records are missing; refusing it",
+				      idx, rec->off, (unsigned long long)rec->seq,
+				      (unsigned long long)rp->last);
 	if (idx == 0 && rec->seq > rp->base + 1)
-		return reg_store_fail(err, -EINVAL, rp->path,
-			     "record 0 at offset %zu: generation %llu, but the snapshot is at generation %llu: records %llu..%llu are missing; refusing it",
-			     rec->off, (unsigned long long)rec->seq, (unsigned long long)rp->base,
-			     (unsigned long long)rp->base + 1, (unsigned long long)rec->seq - 1);
+		return reg_store_fail(
+			err, -EINVAL, rp->path,
+			"record 0 at offset %zu: generation %llu, but the snapshot is at "
+			"generation %llu: records %llu..%llu are missing; refusing it",
+			rec->off, (unsigned long long)rec->seq, (unsigned long long)rp->base,
+			(unsigned long long)rp->base + 1, (unsigned long long)rec->seq - 1);
 	rp->last = rec->seq;
 	if (rec->seq <= rp->base) {
 		/* Already in the snapshot: a compaction died before emptying
@@ -147,13 +161,15 @@ static int replay_rec_(struct replay *rp, const struct journal_rec *rec, unsigne
 		return 0;
 	}
 	if ((rc = reg_store_apply(rp->reg, rec->payload, rec->len, rp->skipped, &e)) < 0)
-		return reg_store_fail(err, -EINVAL, rp->path, "record %u at offset %zu (generation %llu): %s; refusing it", idx,
-			     rec->off, (unsigned long long)rec->seq, e.msg);
+		return reg_store_fail(err, -EINVAL, rp->path,
+				      "record %u at offset %zu (generation %llu): %s; refusing it",
+				      idx, rec->off, (unsigned long long)rec->seq, e.msg);
 	rp->live++;
 	return 0;
 }
 
-static int replay_rec(void *ctx, const struct journal_rec *rec, unsigned idx, char *err, size_t errlen)
+static int replay_rec(void *ctx, const struct journal_rec *rec, unsigned idx, char *err,
+		      size_t errlen)
 {
 	struct reg_err e = { { 0 } };
 	int rc = replay_rec_(ctx, rec, idx, &e);
@@ -163,19 +179,21 @@ static int replay_rec(void *ctx, const struct journal_rec *rec, unsigned idx, ch
 	return rc;
 }
 
-static int replay(struct replay *rp, const char *buf, size_t len, struct journal_scan *res, struct reg_err *err)
+static int replay(struct replay *rp, const char *buf, size_t len, struct journal_scan *res,
+		  struct reg_err *err)
 {
 	int rc;
 
 	rp->last = rp->base;
-	rc = journal_scan(rp->path, REG_JOURNAL_MAGIC, buf, len, replay_rec, rp, res, err->msg, sizeof(err->msg));
+	rc = journal_scan(rp->path, REG_JOURNAL_MAGIC, buf, len, replay_rec, rp, res, err->msg,
+			  sizeof(err->msg));
 	if (rp->last < rp->base)
 		rp->last = rp->base;
 	return rc;
 }
 
-int reg_store_replay_buf(struct reg *reg, const char *path, const char *buf, size_t len, uint64_t base,
-			 uint64_t *last, unsigned *skipped, struct reg_err *err)
+int reg_store_replay_buf(struct reg *reg, const char *path, const char *buf, size_t len,
+			 uint64_t base, uint64_t *last, unsigned *skipped, struct reg_err *err)
 {
 	struct replay rp = { .reg = reg, .path = path, .base = base, .skipped = skipped };
 	struct journal_scan res;
@@ -250,7 +268,8 @@ int reg_store_open(struct reg_store *st, struct reg *reg, const char *path, unsi
 		st->torn = 1;
 		st->jcut = true;
 		snprintf(st->warning, sizeof(st->warning),
-			 "%s: torn last record at offset %zu dropped (%s): a change that was never acknowledged; it is cut off at the next save",
+			 "%s: torn last record at offset %zu dropped (%s): a change that was never "
+			 "acknowledged; it is cut off at the next save",
 			 st->jpath, res.end, res.torn_why);
 	}
 	if (rp.ignored && !rp.live) {
@@ -326,30 +345,35 @@ static int journal_ready(struct reg_store *st, struct reg_err *err)
 			st->jcut = false;
 		}
 		if (st->jfd < 0)
-			return reg_store_fail(err, -errno, st->jpath, "cannot open: %s", strerror(errno));
+			return reg_store_fail(err, -errno, st->jpath, "cannot open: %s",
+					      strerror(errno));
 	}
 	if (fstat(st->jfd, &sb) < 0)
 		return reg_store_fail(err, -errno, st->jpath, "fstat: %s", strerror(errno));
 	if ((uint64_t)sb.st_size != st->jend && !st->jcut)
 		/* Not what we left: someone else wrote it.  Start over from a
 		 * snapshot rather than append after unknown octets. */
-		return reg_store_fail(err, -ESTALE, st->jpath, "size %lld, expected %zu: changed behind vdpd's back",
-			     (long long)sb.st_size, st->jend);
+		return reg_store_fail(err, -ESTALE, st->jpath,
+				      "size %lld, expected %zu: changed behind vdpd's back",
+				      (long long)sb.st_size, st->jend);
 	if (st->jend < REG_JOURNAL_MAGIC_LEN) {
 		st->jend = 0;
 		st->jcut = true;
 	}
 	if (st->jcut && ftruncate(st->jfd, (off_t)st->jend) < 0)
-		return reg_store_fail(err, -errno, st->jpath, "truncate to %zu: %s", st->jend, strerror(errno));
+		return reg_store_fail(err, -errno, st->jpath, "truncate to %zu: %s", st->jend,
+				      strerror(errno));
 	st->jcut = false;
 	if (st->jend == 0) {
-		if ((rc = reg_store_write(st->jfd, REG_JOURNAL_MAGIC, REG_JOURNAL_MAGIC_LEN, 0)) < 0) {
+		if ((rc = reg_store_write(st->jfd, REG_JOURNAL_MAGIC, REG_JOURNAL_MAGIC_LEN, 0)) <
+		    0) {
 			st->jcut = true;
 			return reg_store_fail(err, rc, st->jpath, "write: %s", strerror(-rc));
 		}
 		st->jend = REG_JOURNAL_MAGIC_LEN;
 		if (fdatasync(st->jfd) < 0)
-			return reg_store_fail(err, -errno, st->jpath, "fdatasync: %s", strerror(errno));
+			return reg_store_fail(err, -errno, st->jpath, "fdatasync: %s",
+					      strerror(errno));
 	}
 	/* A new file's name must be durable before a record in it is
 	 * acknowledged. */
@@ -362,7 +386,8 @@ static unsigned bound_of(const struct reg_store *st)
 {
 	if (st->max_records)
 		return st->max_records;
-	return st->snap_entries > REG_JOURNAL_MIN_RECORDS ? (unsigned)st->snap_entries : REG_JOURNAL_MIN_RECORDS;
+	return st->snap_entries > REG_JOURNAL_MIN_RECORDS ? (unsigned)st->snap_entries
+							  : REG_JOURNAL_MIN_RECORDS;
 }
 
 int reg_store_commit(struct reg_store *st, const struct reg *reg, struct reg_err *err)
@@ -444,9 +469,9 @@ int reg_store_compact(struct reg_store *st, const struct reg *reg, struct reg_er
 		if (st->jfd < 0) {
 			st->jend = 0;
 			st->jcut = false;
-			return 0;	/* no journal yet: created on the first append */
+			return 0; /* no journal yet: created on the first append */
 		}
-		st->jcut = true;	/* whatever it holds */
+		st->jcut = true; /* whatever it holds */
 	}
 	if (st->jend < REG_JOURNAL_MAGIC_LEN) {
 		st->jend = 0;

@@ -100,7 +100,8 @@ static int grow(struct nl_front *f)
 	return 0;
 }
 
-struct nlf_rec *nlf_rec_new(struct nl_front *f, int ifindex, const char *ifname, const uint8_t *uuid)
+struct nlf_rec *nlf_rec_new(struct nl_front *f, int ifindex, const char *ifname,
+			    const uint8_t *uuid)
 {
 	if (f->n >= f->mask + 1 && grow(f) < 0)
 		return NULL;
@@ -119,7 +120,8 @@ struct nlf_rec *nlf_rec_new(struct nl_front *f, int ifindex, const char *ifname,
 	return r;
 }
 
-void nlf_send_ack(struct nl_front *f, const struct sockaddr_nl *to, const void *req, size_t req_len, int error)
+void nlf_send_ack(struct nl_front *f, const struct sockaddr_nl *to, const void *req, size_t req_len,
+		  int error)
 {
 	uint8_t b[64];
 	struct wbuf w;
@@ -200,11 +202,11 @@ void nlf_settle(struct nlf_rec *r, uint16_t response)
 
 /* The ack of a request whose result is not known yet waits for it, at
  * most ack_delay_ms. */
-void nlf_hold_ack(struct nl_front *f, struct nlf_rec *r, const struct sockaddr_nl *src, const uint8_t *raw)
+void nlf_hold_ack(struct nl_front *f, struct nlf_rec *r, const struct sockaddr_nl *src,
+		  const uint8_t *raw)
 {
 	struct nlf_ack *a = calloc(1, sizeof(*a));
-	if (!a || f->cfg.ack_delay_ms == 0 ||
-	    !(a->timer = evtimer_new(f->base, ack_timer_cb, a))) {
+	if (!a || f->cfg.ack_delay_ms == 0 || !(a->timer = evtimer_new(f->base, ack_timer_cb, a))) {
 		free(a);
 		nlf_send_ack(f, src, raw, 16, 0);
 		return;
@@ -257,14 +259,14 @@ static void send_unsolicited(struct nl_front *f, struct nlf_rec *r)
 	struct wbuf w;
 	struct nlp_setlink s = {
 		.h = { RTM_SETLINK, 0, r->req_seq, f->port },
-		.ifindex = r->ifindex,	/* lldpad's VDP22 sends 0 */
+		.ifindex = r->ifindex, /* lldpad's VDP22 sends 0 */
 		.ifname = r->ifname,
 		.has_vsi_type = true,
 		.mgr_id = r->latest.mgr_id,
 		.type_id = r->latest.type_id,
 		.type_version = r->latest.type_version,
 		.has_port_vf = true,
-		.request = NLP_REQ_DISASSOCIATE,	/* a u8 (lldpad: u16) */
+		.request = NLP_REQ_DISASSOCIATE, /* a u8 (lldpad: u16) */
 	};
 
 	if (!r->has_requester)
@@ -304,7 +306,8 @@ void nl_front_vsi_event(struct nl_front *f, struct uplink *u, struct vsi *v, enu
 	case VDP_EV_PREASSOCIATED:
 		r->confirmed = true;
 		if (r->latest.pending && !older &&
-		    (r->latest.op == NLP_REQ_PREASSOCIATE || r->latest.op == NLP_REQ_PREASSOCIATE_RR))
+		    (r->latest.op == NLP_REQ_PREASSOCIATE ||
+		     r->latest.op == NLP_REQ_PREASSOCIATE_RR))
 			nlf_settle(r, 0);
 		break;
 	case VDP_EV_ASSOCIATED:

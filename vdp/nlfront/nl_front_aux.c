@@ -162,7 +162,8 @@ static void link_event(struct nl_front *f, const struct nlp_link *l)
 		if (!match)
 			continue;
 		if (l->type == RTM_DELLINK) {
-			bool active = r->confirmed || (r->latest.pending && r->latest.op != NLP_REQ_DISASSOCIATE);
+			bool active = r->confirmed ||
+				(r->latest.pending && r->latest.op != NLP_REQ_DISASSOCIATE);
 			if (!active)
 				continue;
 			f->cnt.linkdel_seen++;

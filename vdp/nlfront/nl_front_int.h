@@ -36,9 +36,9 @@ struct nlf_ack {
  * changes before the station has it, and puts back (a struct copy) when
  * the station refuses it. */
 struct nlf_latest {
-	uint8_t op;			/* PORT_REQUEST_* of the latest request */
-	bool pending;			/* the latest request has no result yet */
-	bool reported;			/* result read by a status query */
+	uint8_t op; /* PORT_REQUEST_* of the latest request */
+	bool pending; /* the latest request has no result yet */
+	bool reported; /* result read by a status query */
 	uint8_t mgr_id;
 	uint32_t type_id;
 	uint8_t type_version;
@@ -55,8 +55,8 @@ struct nlf_rec {
 	char ifname[NLP_IFNAMSIZ];
 	uint8_t uuid[NLP_UUID_LEN];
 	struct nlf_latest latest;
-	uint16_t response;		/* its result once !latest.pending */
-	bool confirmed;			/* bridge confirmed, not ended since */
+	uint16_t response; /* its result once !latest.pending */
+	bool confirmed; /* bridge confirmed, not ended since */
 	uint64_t done_ms, reported_ms;
 	bool has_requester;
 	uint32_t req_pid, req_seq;
@@ -83,7 +83,8 @@ struct nl_front {
 /* Records (nl_front.c): one per (uplink, instance UUID) asked for, in a
  * hash table and a recency list (head: the latest request). */
 struct nlf_rec *nlf_rec_find(const struct nl_front *f, int ifindex, const uint8_t *uuid);
-struct nlf_rec *nlf_rec_new(struct nl_front *f, int ifindex, const char *ifname, const uint8_t *uuid);
+struct nlf_rec *nlf_rec_new(struct nl_front *f, int ifindex, const char *ifname,
+			    const uint8_t *uuid);
 void nlf_rec_free(struct nl_front *f, struct nlf_rec *r);
 void nlf_list_unlink(struct nl_front *f, struct nlf_rec *r);
 void nlf_list_push_head(struct nl_front *f, struct nlf_rec *r);
@@ -92,10 +93,12 @@ uint16_t nlf_end_code(const struct vsi *v);
 /* The latest request's result is known: held acks go out. */
 void nlf_settle(struct nlf_rec *r, uint16_t response);
 /* NLMSG_ERROR answering the request req (its first 16 octets echoed). */
-void nlf_send_ack(struct nl_front *f, const struct sockaddr_nl *to, const void *req, size_t req_len, int error);
+void nlf_send_ack(struct nl_front *f, const struct sockaddr_nl *to, const void *req, size_t req_len,
+		  int error);
 /* The ack of r's latest request waits for its result (at most
  * ack_delay_ms), or goes now when it cannot wait. */
-void nlf_hold_ack(struct nl_front *f, struct nlf_rec *r, const struct sockaddr_nl *src, const uint8_t *raw);
+void nlf_hold_ack(struct nl_front *f, struct nlf_rec *r, const struct sockaddr_nl *src,
+		  const uint8_t *raw);
 /* An RTM_SETLINK (nl_setlink.c): answered now, or held until its VSI
  * settles. */
 void nlf_setlink(struct nl_front *f, const struct nlp_msg *m, const uint8_t *raw, size_t rawlen,

@@ -53,7 +53,6 @@ static int to_filters(const struct nlp_msg *m, struct vdp_filter *out, uint8_t *
 	return (int)n;
 }
 
-
 /* One RTM_SETLINK on its way from libvirt to the station. */
 struct setlink {
 	struct nl_front *f;
@@ -65,8 +64,8 @@ struct setlink {
 	struct uplink *u;
 	struct vdp_station *st;
 	int ifindex;
-	struct nlf_rec *r;	/* the record of (ifindex, uuid), NULL when none yet */
-	struct vsi *v;		/* the station's VSI of the uuid, NULL when none */
+	struct nlf_rec *r; /* the record of (ifindex, uuid), NULL when none yet */
+	struct vsi *v; /* the station's VSI of the uuid, NULL when none */
 	struct vdp_filter fl[NLP_MAX_FILTERS];
 	int nf;
 	struct vdp_request req;
@@ -150,9 +149,10 @@ static int setlink_policy(struct setlink *s)
 
 	if (p->request == NLP_REQ_DISASSOCIATE || !s->f->ops->check_request)
 		return 0;
-	return s->f->ops->check_request(s->f->ctx, uplink_ifname(s->u), s->nf ? s->fl[0].mac : no_mac,
-					s->nf ? vdp_vid(s->fl[0].ps_pcp_vid) : 0, p->mgr_id, p->type_id,
-					p->type_version, p->uuid);
+	return s->f->ops->check_request(s->f->ctx, uplink_ifname(s->u),
+					s->nf ? s->fl[0].mac : no_mac,
+					s->nf ? vdp_vid(s->fl[0].ps_pcp_vid) : 0, p->mgr_id,
+					p->type_id, p->type_version, p->uuid);
 }
 
 /* The station's request from the message; a De-Associate by UUID alone
@@ -257,12 +257,13 @@ static void setlink_submit(struct setlink *s)
 	saved = s->r->latest;
 	setlink_claim(s);
 	nlp_uuid_format(s->p->uuid, us);
-	log_debug(TAG, "%s %s on %s from port %u (EVB %s)", vdp_mode_name(s->req.mode), us, s->r->ifname,
-		  s->m->pid, uplink_converged(s->u) ? "converged" : "not converged: queued");
+	log_debug(TAG, "%s %s on %s from port %u (EVB %s)", vdp_mode_name(s->req.mode), us,
+		  s->r->ifname, s->m->pid,
+		  uplink_converged(s->u) ? "converged" : "not converged: queued");
 	rc = vdp_station_request(s->st, &s->req);
 	if (rc < 0) {
-		log_info(TAG, "%s %s on %s refused: %s", vdp_mode_name(s->req.mode), us, s->r->ifname,
-			 strerror(-rc));
+		log_info(TAG, "%s %s on %s refused: %s", vdp_mode_name(s->req.mode), us,
+			 s->r->ifname, strerror(-rc));
 		/* a refused request leaves the earlier result alone (the
 		 * requester's pid and seq stay the new ones) */
 		if (created)
@@ -278,7 +279,9 @@ static void setlink_submit(struct setlink *s)
 void nlf_setlink(struct nl_front *f, const struct nlp_msg *m, const uint8_t *raw, size_t rawlen,
 		 const struct sockaddr_nl *src)
 {
-	struct setlink s = { .f = f, .m = m, .p = &m->port, .raw = raw, .rawlen = rawlen, .src = src };
+	struct setlink s = {
+		.f = f, .m = m, .p = &m->port, .raw = raw, .rawlen = rawlen, .src = src
+	};
 	uint8_t fmt = VDP_FILTER_MAC_VID;
 	int rc;
 
@@ -303,12 +306,13 @@ void nlf_setlink(struct nl_front *f, const struct nlp_msg *m, const uint8_t *raw
 	setlink_submit(&s);
 }
 
-int nl_front_restore(struct nl_front *f, struct uplink *u, const struct vdp_request *req, uint8_t op,
-		     uint32_t pid, uint32_t seq)
+int nl_front_restore(struct nl_front *f, struct uplink *u, const struct vdp_request *req,
+		     uint8_t op, uint32_t pid, uint32_t seq)
 {
 	if (!f)
 		return 0;
-	if (req->vsiid_fmt != VDP_VSIID_UUID || op == NLP_REQ_DISASSOCIATE || op > NLP_REQ_DISASSOCIATE ||
+	if (req->vsiid_fmt != VDP_VSIID_UUID || op == NLP_REQ_DISASSOCIATE ||
+	    op > NLP_REQ_DISASSOCIATE ||
 	    (req->filter_fmt != VDP_FILTER_MAC_VID && req->filter_fmt != VDP_FILTER_VID) ||
 	    req->n_filters > NLP_MAX_FILTERS)
 		return -EINVAL;
@@ -322,7 +326,8 @@ int nl_front_restore(struct nl_front *f, struct uplink *u, const struct vdp_requ
 	r->latest.type_version = req->type_version;
 	r->latest.filter_fmt = req->filter_fmt;
 	r->latest.n_filters = req->n_filters;
-	memcpy(r->latest.filters, req->filters, (size_t)req->n_filters * sizeof(r->latest.filters[0]));
+	memcpy(r->latest.filters, req->filters,
+	       (size_t)req->n_filters * sizeof(r->latest.filters[0]));
 	/* What the requester last read: its request succeeded.  The station
 	 * re-sends it now, inside the bridge's keep-alive window; if that
 	 * fails, confirmed makes the loss an unsolicited DISASSOCIATE to

@@ -18,11 +18,12 @@
 
 struct entries {
 	struct nlp_vsi_status *v;
-	struct nlf_rec **rec;	/* NULL for VSIs we were not asked for */
+	struct nlf_rec **rec; /* NULL for VSIs we were not asked for */
 	size_t n, cap;
 };
 
-static int entries_add(struct entries *e, const uint8_t *uuid, bool has, uint16_t resp, struct nlf_rec *r)
+static int entries_add(struct entries *e, const uint8_t *uuid, bool has, uint16_t resp,
+		       struct nlf_rec *r)
 {
 	if (e->n == e->cap) {
 		size_t nc = e->cap ? e->cap * 2 : 64;
@@ -59,7 +60,8 @@ void nlf_getlink(struct nl_front *f, const struct nlp_msg *m, const uint8_t *raw
 		 const struct sockaddr_nl *src)
 {
 	struct uplink *u;
-	struct vdp_station *st = nlf_station_of(f, m->ifindex, m->has_ifname ? m->ifname : NULL, &u);
+	struct vdp_station *st =
+		nlf_station_of(f, m->ifindex, m->has_ifname ? m->ifname : NULL, &u);
 	int ifindex = u ? uplink_ifindex(u) : m->ifindex;
 	struct entries e = { 0 };
 	uint64_t now = nlf_now_ms();
@@ -67,7 +69,8 @@ void nlf_getlink(struct nl_front *f, const struct nlp_msg *m, const uint8_t *raw
 	/* our records first, latest request first: libvirt reads only the
 	 * first message, and the VSI it polls for is a recent one */
 	for (struct nlf_rec *r = f->head; r; r = r->next)
-		if (r->ifindex == ifindex && entries_add(&e, r->uuid, !r->latest.pending, r->response, r) < 0)
+		if (r->ifindex == ifindex &&
+		    entries_add(&e, r->uuid, !r->latest.pending, r->response, r) < 0)
 			goto nomem;
 	if (!u && e.n == 0) {
 		f->cnt.no_device++;
@@ -150,7 +153,8 @@ void nlf_sweep(struct nl_front *f)
 			struct vdp_station *ps = nlf_station_of(f, r->ifindex, NULL, NULL);
 			if (!ps || !vdp_station_find(ps, VDP_VSIID_UUID, r->uuid)) {
 				r->confirmed = false;
-				nlf_settle(r, r->latest.op == NLP_REQ_DISASSOCIATE ? 0 : RESP_ERROR);
+				nlf_settle(r,
+					   r->latest.op == NLP_REQ_DISASSOCIATE ? 0 : RESP_ERROR);
 			}
 		}
 		if (r->latest.pending || r->confirmed || r->acks)

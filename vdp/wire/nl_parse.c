@@ -14,7 +14,7 @@
 #include "vdp/wire/vdp_text.h"
 
 #define HDRLEN 16		/* struct nlmsghdr */
-#define IFILEN 16		/* struct ifinfomsg */
+#define IFILEN 16 /* struct ifinfomsg */
 #define NEST_MAX 0xFFFFu
 
 static const char *const errs[NLP_NERR] = {
@@ -154,7 +154,8 @@ static int vfinfo_entry(void *ctx, const uint8_t *pl, size_t n)
 static const struct nla_rule vfinfo_list_rules[] = {
 	[IFLA_VF_INFO] = NLA_ANY(vfinfo_entry),
 };
-static const struct nla_policy vfinfo_list_policy = NLA_POLICY(vfinfo_list_rules, NLP_E_VFINFO_CHILD);
+static const struct nla_policy vfinfo_list_policy =
+	NLA_POLICY(vfinfo_list_rules, NLP_E_VFINFO_CHILD);
 
 /* ---- IFLA_VF_PORT / IFLA_PORT_SELF: one port */
 
@@ -240,7 +241,8 @@ static int port_response(void *ctx, const uint8_t *pl, size_t n)
 static const struct nla_rule port_rules[] = {
 	[IFLA_PORT_VF] = NLA_EXACT(4, NLP_E_PORT_VF_LEN, port_vf),
 	[IFLA_PORT_PROFILE] = NLA_MAX(NLP_PROFILE_MAX, NLP_E_PROFILE_LEN, port_profile),
-	[IFLA_PORT_VSI_TYPE] = NLA_EXACT(sizeof(struct ifla_port_vsi), NLP_E_VSI_TYPE_LEN, port_vsi_type),
+	[IFLA_PORT_VSI_TYPE] =
+		NLA_EXACT(sizeof(struct ifla_port_vsi), NLP_E_VSI_TYPE_LEN, port_vsi_type),
 	[IFLA_PORT_INSTANCE_UUID] = NLA_EXACT(NLP_UUID_LEN, NLP_E_UUID_LEN, port_uuid),
 	[IFLA_PORT_HOST_UUID] = NLA_MAX(NLP_UUID_LEN, NLP_E_HOST_UUID_LEN, port_host_uuid),
 	[IFLA_PORT_REQUEST] = NLA_RANGE(1, 4, NLP_E_REQUEST_LEN, port_request),
@@ -273,7 +275,8 @@ static int request_vf_port(void *ctx, const uint8_t *pl, size_t n)
 static const struct nla_rule request_ports_rules[] = {
 	[IFLA_VF_PORT] = NLA_ANY(request_vf_port),
 };
-static const struct nla_policy request_ports_policy = NLA_POLICY(request_ports_rules, NLP_E_VF_PORTS_CHILD);
+static const struct nla_policy request_ports_policy =
+	NLA_POLICY(request_ports_rules, NLP_E_VF_PORTS_CHILD);
 
 static int request_ifname(void *ctx, const uint8_t *pl, size_t n)
 {
@@ -636,7 +639,8 @@ static int reply_vf_port(void *ctx, const uint8_t *pl, size_t n)
 static const struct nla_rule reply_ports_rules[] = {
 	[IFLA_VF_PORT] = NLA_ANY(reply_vf_port),
 };
-static const struct nla_policy reply_ports_policy = NLA_POLICY(reply_ports_rules, NLP_E_VF_PORTS_CHILD);
+static const struct nla_policy reply_ports_policy =
+	NLA_POLICY(reply_ports_rules, NLP_E_VF_PORTS_CHILD);
 
 static int reply_vf_ports(void *ctx, const uint8_t *pl, size_t n)
 {

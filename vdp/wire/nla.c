@@ -24,7 +24,7 @@ static int nla_next(struct nla_it *it, uint16_t *type, const uint8_t **pl, size_
 	*pl = it->p + NLAHDR;
 	*pl_len = len - NLAHDR;
 	size_t step = ALIGN4(len);
-	if (step > it->left)	/* last attribute may lack its padding */
+	if (step > it->left) /* last attribute may lack its padding */
 		step = it->left;
 	it->p += step;
 	it->left -= step;

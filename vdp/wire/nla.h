@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define NLAHDR 4				/* struct nlattr */
+#define NLAHDR 4 /* struct nlattr */
 #define ALIGN4(x) (((x) + 3u) & ~(size_t)3u)
 
 /* Host-order fields at any alignment. */
@@ -44,23 +44,26 @@ static inline uint32_t nla_u32(const uint8_t *p)
 typedef int (*nla_take_fn)(void *ctx, const uint8_t *pl, size_t n);
 
 struct nla_rule {
-	uint16_t min, max;	/* payload octets accepted */
-	int8_t len_err;		/* outside [min, max]: this code, or 0 to pass over it */
-	nla_take_fn take;	/* NULL: an attribute the table does not know */
+	uint16_t min, max; /* payload octets accepted */
+	int8_t len_err; /* outside [min, max]: this code, or 0 to pass over it */
+	nla_take_fn take; /* NULL: an attribute the table does not know */
 };
 
 struct nla_policy {
-	const struct nla_rule *rules;	/* indexed by attribute type */
+	const struct nla_rule *rules; /* indexed by attribute type */
 	size_t n;
-	int8_t unknown;		/* code for an unknown attribute, or 0 to pass over it */
+	int8_t unknown; /* code for an unknown attribute, or 0 to pass over it */
 };
 
+/* One line each (clang-format would spread each over four). */
+/* clang-format off */
 #define NLA_ANY(fn) { 0, UINT16_MAX, 0, fn }
 #define NLA_EXACT(len, err, fn) { len, len, err, fn }
 #define NLA_MIN(len, err, fn) { len, UINT16_MAX, err, fn }
 #define NLA_MAX(len, err, fn) { 0, len, err, fn }
 #define NLA_RANGE(lo, hi, err, fn) { lo, hi, err, fn }
 #define NLA_POLICY(rules, unknown) { rules, sizeof(rules) / sizeof(rules[0]), unknown }
+/* clang-format on */
 
 /* Walks the attributes of [p, p+n) under pol, handing each to its rule's
  * take with ctx: 0 at a clean end, or the first error. */
