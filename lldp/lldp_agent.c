@@ -187,11 +187,11 @@ void lldp_agent_set_evb(struct lldp_agent *a, const struct evb_config *evb)
 static bool same_peer(const struct lldp_agent *a, const struct lldpdu *du, const uint8_t src[6])
 {
 	return a->has_peer && memcmp(a->peer_mac, src, 6) == 0 &&
-	       a->peer_chassis_subtype == du->chassis_subtype &&
-	       a->peer_chassis_len == du->chassis_len &&
-	       memcmp(a->peer_chassis, du->chassis_id, du->chassis_len) == 0 &&
-	       a->peer_port_subtype == du->port_subtype && a->peer_port_len == du->port_len &&
-	       memcmp(a->peer_port, du->port_id, du->port_len) == 0;
+		a->peer_chassis_subtype == du->chassis_subtype &&
+		a->peer_chassis_len == du->chassis_len &&
+		memcmp(a->peer_chassis, du->chassis_id, du->chassis_len) == 0 &&
+		a->peer_port_subtype == du->port_subtype && a->peer_port_len == du->port_len &&
+		memcmp(a->peer_port, du->port_id, du->port_len) == 0;
 }
 
 static void log_other_peer(struct lldp_agent *a, const struct lldpdu *du, const uint8_t src[6])
@@ -202,7 +202,8 @@ static void log_other_peer(struct lldp_agent *a, const struct lldpdu *du, const 
 	if (a->other_logged)
 		return;
 	a->other_logged = true;
-	log_notice("lldp", "%s: LLDPDU from another neighbour (source %02x:%02x:%02x:%02x:%02x:%02x, "
+	log_notice("lldp",
+		   "%s: LLDPDU from another neighbour (source %02x:%02x:%02x:%02x:%02x:%02x, "
 		   "chassis ID subtype %u length %u) ignored: the current neighbour's TTL runs "
 		   "%llu s more (logged once per neighbour, counted in rx_drop_peer)",
 		   a->cfg.ifname, src[0], src[1], src[2], src[3], src[4], src[5],

@@ -27,9 +27,9 @@
 #include "vdp/base/vclock.h"
 
 enum lldp_agent_event {
-	LLDP_EV_NEW_PEER,	/* a neighbour where there was none */
-	LLDP_EV_PEER_GONE,	/* aged out (TTL) or shutdown LLDPDU (TTL 0) */
-	LLDP_EV_EVB_CHANGED,	/* operative EVB values changed (a->evb.oper) */
+	LLDP_EV_NEW_PEER, /* a neighbour where there was none */
+	LLDP_EV_PEER_GONE, /* aged out (TTL) or shutdown LLDPDU (TTL 0) */
+	LLDP_EV_EVB_CHANGED, /* operative EVB values changed (a->evb.oper) */
 };
 
 struct lldp_agent_ops {
@@ -54,8 +54,8 @@ struct lldp_agent_counters {
 	uint64_t rx_bad;
 	uint64_t ageouts;
 	uint64_t new_peers;
-	uint64_t rx_drop_dst;	/* not sent to cfg.dst */
-	uint64_t rx_drop_peer;	/* another neighbour while the current one's TTL runs */
+	uint64_t rx_drop_dst; /* not sent to cfg.dst */
+	uint64_t rx_drop_peer; /* another neighbour while the current one's TTL runs */
 };
 
 struct lldp_agent {
@@ -73,8 +73,8 @@ struct lldp_agent {
 	uint8_t peer_chassis[LLDP_ID_MAX];
 	uint8_t peer_port_subtype, peer_port_len;
 	uint8_t peer_port[LLDP_ID_MAX];
-	uint8_t peer_mac[6];	/* source MAC of its LLDPDUs */
-	bool other_logged;	/* a second neighbour was logged for this one */
+	uint8_t peer_mac[6]; /* source MAC of its LLDPDUs */
+	bool other_logged; /* a second neighbour was logged for this one */
 	uint16_t peer_ttl;
 	uint64_t peer_expiry_us;
 	struct lldp_agent_counters cnt;

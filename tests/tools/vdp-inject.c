@@ -71,18 +71,26 @@ static void build_lldp(struct wbuf *w, char **av, int ac)
 	memcpy(du.port_id, "intruder", 8);
 	du.ttl = 120;
 	du.has_evb = true;
-	du.evb = (struct evb_tlv){ .bgid = true, .rrcap = true, .r = 3,
+	du.evb = (struct evb_tlv){ .bgid = true,
+				   .rrcap = true,
+				   .r = 3,
 				   .rte = (uint8_t)(ac > 1 ? uint_arg(av[1], 31) : 20),
-				   .evb_mode = EVB_MODE_BRIDGE, .rwd = 20, .rka = 20 };
+				   .evb_mode = EVB_MODE_BRIDGE,
+				   .rwd = 20,
+				   .rka = 20 };
 	if (lldp_encode(w, &du) != CODEC_OK)
 		die("%s", "lldp: encoding failed");
 }
 
 static void build_deassoc(struct wbuf *w, char **av, int ac)
 {
-	struct ecp_hdr h = { .version = ECP_VERSION, .op = ECP_OP_REQUEST, .subtype = ECP_SUBTYPE_VDP };
-	struct vdp_assoc a = { .type = VDP_TLV_DEASSOC, .vsiid_fmt = VDP_VSIID_UUID,
-			       .filter_fmt = VDP_FILTER_MAC_VID, .n_filters = 1 };
+	struct ecp_hdr h = { .version = ECP_VERSION,
+			     .op = ECP_OP_REQUEST,
+			     .subtype = ECP_SUBTYPE_VDP };
+	struct vdp_assoc a = { .type = VDP_TLV_DEASSOC,
+			       .vsiid_fmt = VDP_VSIID_UUID,
+			       .filter_fmt = VDP_FILTER_MAC_VID,
+			       .n_filters = 1 };
 	struct vdp_filter f = { 0 };
 	uint8_t mgrid[VDP_MGRID_LEN];
 

@@ -60,6 +60,9 @@ int sockwire_filter(void *ctx, int fd, const uint8_t group[6])
 }
 
 const struct port_ops sockwire_ops = {
-	.open = sw_open, .recv = sockwire_recv, .send = sockwire_send, .close = sw_close,
+	.open = sw_open,
+	.recv = sockwire_recv,
+	.send = sockwire_send,
+	.close = sw_close,
 	.filter = sockwire_filter,
 };

@@ -368,8 +368,8 @@ static void test_rx_admission(void **state)
 	struct env *e = env_new(1000);
 	static const uint8_t foreign[6] = { 0x02, 0, 0, 0xaa, 0xbb, 0xcc };
 	/* A request, seq 0x0010, VDP, from the neighbour to the group. */
-	uint8_t f[60] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02,
-			  0x89, 0x40, 0x10, 0x01, 0x00, 0x10, 0x0a, 0x10 };
+	uint8_t f[60] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,
+			  0x00, 0x02, 0x89, 0x40, 0x10, 0x01, 0x00, 0x10, 0x0a, 0x10 };
 	uint8_t g[60];
 
 	/* To broadcast, to our MAC, to the Nearest Bridge address. */
@@ -432,7 +432,7 @@ static void test_group_address(void **state)
 	assert_int_equal(ecp_tx(&e->ecp, ECP_SUBTYPE_VDP, payload, sizeof(payload)), 0);
 	assert_memory_equal(e->frames[0], eth_nearest_bridge, 6);
 	n = build(buf, 1, ECP_OP_ACK, ECP_SUBTYPE_VDP, e->ecp.seq, NULL, 0);
-	ecp_rx(&e->ecp, buf, n);	/* to 01-80-C2-00-00-00: not ours now */
+	ecp_rx(&e->ecp, buf, n); /* to 01-80-C2-00-00-00: not ours now */
 	assert_int_equal(e->ecp.cnt.rx_drop_dst, 1);
 	assert_int_equal(e->ndone, 0);
 	memcpy(buf, eth_nearest_bridge, 6);

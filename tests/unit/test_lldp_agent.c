@@ -199,8 +199,10 @@ static void test_peer_change_and_shutdown(void **state)
 	assert_int_equal(e->a.cnt.new_peers, 2);
 	assert_int_equal(e->a.peer_chassis[5], 3);
 	/* Garbage to the group address is counted as bad. */
-	lldp_agent_rx(&e->a, (const uint8_t *)"\x01\x80\xc2\x00\x00\x00\x02\x00\x00\x00\x00\x02"
-				    "\x88\xccshort", 19);
+	lldp_agent_rx(&e->a,
+		      (const uint8_t *)"\x01\x80\xc2\x00\x00\x00\x02\x00\x00\x00\x00\x02"
+				       "\x88\xccshort",
+		      19);
 	assert_int_equal(e->a.cnt.rx_bad, 1);
 	assert_int_equal(e->a.cnt.rx_drop_dst, 0);
 	lldp_agent_disable(&e->a);
@@ -235,7 +237,8 @@ static void test_second_chassis_waits_for_ttl(void **state)
 	for (p = log; (p = strstr(p, "another neighbour")) != NULL; p++)
 		lines++;
 	assert_int_equal(lines, 1);
-	assert_non_null(strstr(log, "eth4: LLDPDU from another neighbour (source 02:00:00:aa:bb:cc"));
+	assert_non_null(
+		strstr(log, "eth4: LLDPDU from another neighbour (source 02:00:00:aa:bb:cc"));
 	assert_non_null(strstr(log, "100 s more"));
 	assert_int_equal(e->a.cnt.rx_drop_peer, 4);
 	assert_int_equal(e->a.cnt.rx_frames, 1);
@@ -284,8 +287,8 @@ static void test_drop_not_to_group(void **state)
 	struct aenv *e = aenv_new();
 	static const uint8_t ucast[6] = { 2, 0, 0, 0, 0, 1 };
 	/* What the port's kernel filter passes of an LLDPDU to broadcast. */
-	static const uint8_t hdr_only[14] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-					      0x02, 0x00, 0x00, 0xaa, 0xbb, 0xcc, 0x88, 0xcc };
+	static const uint8_t hdr_only[14] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02,
+					      0x00, 0x00, 0xaa, 0xbb, 0xcc, 0x88, 0xcc };
 
 	lldp_agent_enable(&e->a);
 	peer_frame_to(e, bcast, foreign_mac, 0xcc, 120, 20);

@@ -106,7 +106,8 @@ static int setup(void **state)
 	memset(&fx, 0, sizeof(fx));
 	fx.pp.peer = -1;
 	fx.base = event_base_new();
-	fx.p = port_open(fx.base, "sp0", eth_nearest_customer_bridge, &sp_ops, &fx.pp, on_rx, &fx.seen);
+	fx.p = port_open(fx.base, "sp0", eth_nearest_customer_bridge, &sp_ops, &fx.pp, on_rx,
+			 &fx.seen);
 	if (!fx.p)
 		return -1;
 	*state = &fx;
@@ -270,11 +271,11 @@ static void test_tap_intercepts_both_directions(void **state)
  * SEQPACKET socketpair as it runs on an AF_PACKET socket: exact bytes in,
  * exact bytes out. */
 static const uint8_t lldp_to_ncb[60] = {
-	0x01, 0x80, 0xc2, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0xaa, 0xbb, 0xcc, 0x88, 0xcc,
-	0x02, 0x07, 0x04, 0x02, 0x00, 0x00, 0xaa, 0xbb, 0xcc,	/* chassis ID, MAC */
-	0x04, 0x04, 0x05, 's', 'w', '1',			/* port ID, ifname */
-	0x06, 0x02, 0x00, 0x78,					/* TTL 120 */
-	0x00, 0x00,						/* End */
+	0x01, 0x80, 0xc2, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0xaa, 0xbb, 0xcc,
+	0x88, 0xcc, 0x02, 0x07, 0x04, 0x02, 0x00, 0x00, 0xaa, 0xbb, 0xcc, /* chassis ID, MAC */
+	0x04, 0x04, 0x05, 's',  'w',  '1', /* port ID, ifname */
+	0x06, 0x02, 0x00, 0x78, /* TTL 120 */
+	0x00, 0x00, /* End */
 };
 
 /* Sends frame with its first 6 octets replaced by dst (and its ethertype by
@@ -314,7 +315,8 @@ static void test_kernel_filter(void **state)
 	/* To the group: whole. */
 	assert_int_equal(through(sv[1], sv[0], eth_nearest_customer_bridge, 0, out), 60);
 	assert_memory_equal(out, lldp_to_ncb, 60);
-	assert_int_equal(through(sv[1], sv[0], eth_nearest_customer_bridge, ETHERTYPE_ECP, out), 60);
+	assert_int_equal(through(sv[1], sv[0], eth_nearest_customer_bridge, ETHERTYPE_ECP, out),
+			 60);
 	assert_int_equal(out[12], 0x89);
 	assert_int_equal(out[13], 0x40);
 	/* LLDP or ECP to anywhere else: the 14-octet header alone. */
@@ -326,8 +328,12 @@ static void test_kernel_filter(void **state)
 	assert_int_equal(through(sv[1], sv[0], eth_nearest_bridge, 0, out), 14);
 	assert_int_equal(through(sv[1], sv[0], eth_nearest_nontpmr_bridge, ETHERTYPE_ECP, out), 14);
 	/* One octet off in either half of the address. */
-	assert_int_equal(through(sv[1], sv[0], (const uint8_t[]){ 0x01, 0x80, 0xc2, 0x01, 0, 0 }, 0, out), 14);
-	assert_int_equal(through(sv[1], sv[0], (const uint8_t[]){ 0x01, 0x80, 0xc2, 0, 0, 0x01 }, 0, out), 14);
+	assert_int_equal(
+		through(sv[1], sv[0], (const uint8_t[]){ 0x01, 0x80, 0xc2, 0x01, 0, 0 }, 0, out),
+		14);
+	assert_int_equal(
+		through(sv[1], sv[0], (const uint8_t[]){ 0x01, 0x80, 0xc2, 0, 0, 0x01 }, 0, out),
+		14);
 	/* Other ethertypes, to the group or not, and VLAN tags: nothing. */
 	assert_int_equal(through(sv[1], sv[0], eth_nearest_customer_bridge, 0x0800, out), 0);
 	assert_int_equal(through(sv[1], sv[0], eth_nearest_customer_bridge, 0x8100, out), 0);
@@ -351,7 +357,10 @@ static void test_kernel_filter(void **state)
 static void test_port_filter_op(void **state)
 {
 	static const struct port_ops ops = {
-		.open = sp_open, .recv = sockwire_recv, .send = sockwire_send, .close = sp_close,
+		.open = sp_open,
+		.recv = sockwire_recv,
+		.send = sockwire_send,
+		.close = sp_close,
 		.filter = sockwire_filter,
 	};
 	struct event_base *base = event_base_new();
@@ -390,7 +399,8 @@ static void test_open_failure_reports_errno(void **state)
 	p = port_open(base, "no-such-if-xyz", eth_nearest_customer_bridge, NULL, NULL, on_rx, NULL);
 	assert_null(p);
 	assert_true(errno == ENODEV || errno == EPERM || errno == EACCES);
-	p = port_open(base, "this-name-is-far-too-long-for-ifnamsiz", eth_nearest_customer_bridge, NULL, NULL, on_rx, NULL);
+	p = port_open(base, "this-name-is-far-too-long-for-ifnamsiz", eth_nearest_customer_bridge,
+		      NULL, NULL, on_rx, NULL);
 	assert_null(p);
 	assert_int_equal(errno, ENAMETOOLONG);
 	event_base_free(base);
@@ -401,9 +411,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_info, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receive_filters_and_counts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_burst_larger_than_one_callback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_burst_larger_than_one_callback, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_send_and_error_counted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tap_intercepts_both_directions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tap_intercepts_both_directions, setup,
+						teardown),
 		cmocka_unit_test(test_open_failure_reports_errno),
 		cmocka_unit_test(test_kernel_filter),
 		cmocka_unit_test(test_port_filter_op),

@@ -353,8 +353,12 @@ static size_t deassoc_frame(struct fx *fx, uint8_t *buf, const uint8_t src[6], u
 {
 	static const uint8_t mgrid[16];
 	struct tf_tlv t = {
-		.type = VDP_TLV_DEASSOC, .type_id = 10, .type_version = 1,
-		.vsiid_fmt = VDP_VSIID_UUID, .filter_fmt = VDP_FILTER_MAC_VID, .n = 1,
+		.type = VDP_TLV_DEASSOC,
+		.type_id = 10,
+		.type_version = 1,
+		.vsiid_fmt = VDP_VSIID_UUID,
+		.filter_fmt = VDP_FILTER_MAC_VID,
+		.n = 1,
 	};
 
 	(void)fx;
@@ -398,8 +402,10 @@ static void test_ecp_admission(void **state)
 	assert_int_equal(vdp_station_find(st, VDP_VSIID_UUID, uuid1)->mode_cur, VDP_MODE_ASSOC);
 
 	j = uplink_status_json(fx->st);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "ecp"), "rx_drop_src")), 1);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "ecp"), "rx_drop_dst")), 2);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(j, "ecp"), "rx_drop_src")), 1);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(j, "ecp"), "rx_drop_dst")), 2);
 	assert_string_equal(json_string_value(json_object_get(j, "group")), "01:80:c2:00:00:00");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "peer"), "mac")),
 			    "02:00:00:00:00:b1");

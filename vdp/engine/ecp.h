@@ -72,8 +72,8 @@ struct ecp_counters {
 	uint64_t rx_ack_stale;		/* acks for nothing or another seq (ignored) */
 	uint64_t rx_bad;		/* dropped: bad version/op/subtype/ethertype/short */
 	uint64_t rx_disabled;		/* dropped while disabled */
-	uint64_t rx_drop_dst;		/* dropped: not sent to the EVB group address */
-	uint64_t rx_drop_src;		/* dropped: not from the EVB neighbour */
+	uint64_t rx_drop_dst; /* dropped: not sent to the EVB group address */
+	uint64_t rx_drop_src; /* dropped: not from the EVB neighbour */
 };
 
 struct ecp {
@@ -82,8 +82,8 @@ struct ecp {
 	struct vclock *clock;
 	struct vtimer *ack_timer;
 	uint8_t src[6];
-	uint8_t dst[6];		/* EVB group address, ours and the peer's */
-	uint8_t peer[6];	/* MAC of the EVB neighbour */
+	uint8_t dst[6]; /* EVB group address, ours and the peer's */
+	uint8_t peer[6]; /* MAC of the EVB neighbour */
 	bool has_peer;
 	size_t mtu;
 	uint8_t max_retries;	/* R */

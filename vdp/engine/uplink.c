@@ -325,7 +325,8 @@ struct uplink *uplink_new(struct event_base *base, struct vclock *clock, const c
 	u->evb_cfg = params->evb;
 	u->evb_cfg.role = (uint8_t)role;
 
-	u->port = port_open(base, ifname, params->lldp.dst, params->port_ops, params->port_ctx, port_rx_cb, u);
+	u->port = port_open(base, ifname, params->lldp.dst, params->port_ops, params->port_ctx,
+			    port_rx_cb, u);
 	if (!u->port) {
 		err = errno;
 		free(u);
@@ -557,24 +558,25 @@ json_t *uplink_ecp_json(const struct ecp *e)
 {
 	const struct ecp_counters *c = &e->cnt;
 
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "tx_ecpdu", (json_int_t)c->tx_ecpdu, "tx_retrans", (json_int_t)c->tx_retrans,
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "tx_ecpdu",
+			 (json_int_t)c->tx_ecpdu, "tx_retrans", (json_int_t)c->tx_retrans,
 			 "tx_errors", (json_int_t)c->tx_errors, "tx_acks", (json_int_t)c->tx_acks,
 			 "rx_ecpdu", (json_int_t)c->rx_ecpdu, "rx_dup", (json_int_t)c->rx_dup,
-			 "rx_acks", (json_int_t)c->rx_acks, "rx_ack_stale", (json_int_t)c->rx_ack_stale,
-			 "rx_bad", (json_int_t)c->rx_bad, "rx_disabled", (json_int_t)c->rx_disabled,
-			 "rx_drop_dst", (json_int_t)c->rx_drop_dst, "rx_drop_src", (json_int_t)c->rx_drop_src);
+			 "rx_acks", (json_int_t)c->rx_acks, "rx_ack_stale",
+			 (json_int_t)c->rx_ack_stale, "rx_bad", (json_int_t)c->rx_bad,
+			 "rx_disabled", (json_int_t)c->rx_disabled, "rx_drop_dst",
+			 (json_int_t)c->rx_drop_dst, "rx_drop_src", (json_int_t)c->rx_drop_src);
 }
 
 json_t *uplink_lldp_json(const struct lldp_agent *a)
 {
 	const struct lldp_agent_counters *lc = &a->cnt;
 
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "tx_frames", (json_int_t)lc->tx_frames, "rx_frames", (json_int_t)lc->rx_frames,
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "tx_frames",
+			 (json_int_t)lc->tx_frames, "rx_frames", (json_int_t)lc->rx_frames,
 			 "rx_bad", (json_int_t)lc->rx_bad, "ageouts", (json_int_t)lc->ageouts,
-			 "new_peers", (json_int_t)lc->new_peers, "rx_drop_dst", (json_int_t)lc->rx_drop_dst,
-			 "rx_drop_peer", (json_int_t)lc->rx_drop_peer);
+			 "new_peers", (json_int_t)lc->new_peers, "rx_drop_dst",
+			 (json_int_t)lc->rx_drop_dst, "rx_drop_peer", (json_int_t)lc->rx_drop_peer);
 }
 
 static json_t *port_json(const struct port_stats *s)
@@ -618,17 +620,17 @@ json_t *uplink_status_json(struct uplink *u)
 				 "ttl", a->peer_ttl);
 	else
 		peer = json_null();
-	o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o}",
-		      "ifname", pi->ifname, "ifindex", pi->ifindex, "mac", uplink_mac_str(pi->mac, mac),
-		      "role", uplink_role_name(u->role), "link", u->link_up ? "up" : "down",
-		      "mtu", (int)pi->mtu, "evb", evb, "peer", peer,
-		      "port", port_json(port_stats(u->port)),
-		      "ecp", uplink_ecp_json(&u->ecp),
-		      "lldp", uplink_lldp_json(a));
+	o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o}", "ifname",
+		      pi->ifname, "ifindex", pi->ifindex, "mac", uplink_mac_str(pi->mac, mac),
+		      "role", uplink_role_name(u->role), "link", u->link_up ? "up" : "down", "mtu",
+		      (int)pi->mtu, "evb", evb, "peer", peer, "port",
+		      port_json(port_stats(u->port)), "ecp", uplink_ecp_json(&u->ecp), "lldp",
+		      uplink_lldp_json(a));
 	if (o && a->has_peer)
 		json_object_set_new(json_object_get(o, "peer"), "mac",
 				    json_string(uplink_mac_str(a->peer_mac, mac)));
 	if (o)
-		json_object_set_new(o, "group", json_string(uplink_mac_str(port_group(u->port), mac)));
+		json_object_set_new(o, "group",
+				    json_string(uplink_mac_str(port_group(u->port), mac)));
 	return o;
 }

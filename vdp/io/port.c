@@ -87,10 +87,11 @@ enum { BPF_HDR = 9, BPF_DROP = 10 };
 int port_filter_attach(int fd, const uint8_t group[6])
 {
 	const uint32_t hi = (uint32_t)group[0] << 24 | (uint32_t)group[1] << 16 |
-			    (uint32_t)group[2] << 8 | group[3];
+		(uint32_t)group[2] << 8 | group[3];
 	const uint32_t lo = (uint32_t)group[4] << 8 | group[5];
 	struct sock_filter prog[] = {
-		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT)),
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+				 (uint32_t)(SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT)),
 		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, BPF_DROP - 2),
 		/* 2 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
 		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_LLDP, 1, 0),
@@ -276,8 +277,7 @@ static void port_read_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 struct port *port_open(struct event_base *base, const char *ifname, const uint8_t group[6],
-		       const struct port_ops *ops, void *ops_ctx,
-		       port_rx_fn rx, void *arg)
+		       const struct port_ops *ops, void *ops_ctx, port_rx_fn rx, void *arg)
 {
 	struct port *p;
 	int fd, err;

@@ -88,8 +88,7 @@ struct port_tap {
  * address group, sets the kernel filter (ops->filter) and adds a read event
  * to base.  Returns NULL with errno set on failure. */
 struct port *port_open(struct event_base *base, const char *ifname, const uint8_t group[6],
-		       const struct port_ops *ops, void *ops_ctx,
-		       port_rx_fn rx, void *arg);
+		       const struct port_ops *ops, void *ops_ctx, port_rx_fn rx, void *arg);
 void port_close(struct port *p);
 
 /* Sends a frame (through the tap when one is set).  Returns 0 or -errno;
