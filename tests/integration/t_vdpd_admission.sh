@@ -67,6 +67,9 @@ grep -q '\["eth0","02:00:00:00:00:02","p0","02:00:00:00:00:02",true\]' "$T_DIR/b
 grep -q "\[\"$UUID1\",\"assoc\",\"assoc\"\]" "$T_DIR/before.txt" ||
 	fail "VSI before the intruder: $(cat "$T_DIR/before.txt")"
 pass "neighbour, EVB and two associated VSIs recorded"
+adm_json up vdpctl -j uplink show
+assert_eq "$(adm_get "$up" '.[0].group')" 01:80:c2:00:00:00 "group address admitted on eth0"
+assert_eq "$(adm_get "$up" '.[0].peer.mac')" $ADM_BR "the neighbour's MAC (ECP is taken from it alone)"
 
 # stat FILTER: one value from vdpctl -j stats (null when absent or on an empty answer).
 stat() { local j; j=$(vdpctl -j stats) && [ -n "$j" ] && printf '%s' "$j" | jq -r "$1"; }

@@ -188,6 +188,9 @@ static json_t *uplink_json(struct vdpd_uplink *du)
 		      "evb", evb, "peer", peer,
 		      "vsis", vsi_counts(du->u ? uplink_station(du->u) : NULL),
 		      "config", cfg_json(&du->cfg));
+	/* Added last: the group address LLDP and ECP are admitted to. */
+	if (o && status)
+		json_object_set(o, "group", json_object_get(status, "group"));
 	json_decref(status);
 	return o;
 }
