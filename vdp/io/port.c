@@ -82,7 +82,7 @@ out:
 /* The admission filter (see port.h).  EVB runs untagged on the uplink
  * (S-channels are not handled).  Loads are big-endian: the group address is
  * compared as its first four and last two octets. */
-enum { BPF_HDR = 9, BPF_DROP = 10 };
+enum { RET_HEADER = 9, RET_DROP = 10 };
 
 int port_filter_attach(int fd, const uint8_t group[6])
 {
@@ -92,12 +92,12 @@ int port_filter_attach(int fd, const uint8_t group[6])
 	struct sock_filter prog[] = {
 		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 				 (uint32_t)(SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT)),
-		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, BPF_DROP - 2),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, RET_DROP - 2),
 		/* 2 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
 		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_LLDP, 1, 0),
-		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ECP, 0, BPF_DROP - 5),
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ECP, 0, RET_DROP - 5),
 		/* 5 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
-		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, hi, 0, BPF_HDR - 7),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, hi, 0, RET_HEADER - 7),
 		/* 7 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4),
 		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, lo, 2, 0),
 		/* 9: another destination: the header alone, to be counted */
