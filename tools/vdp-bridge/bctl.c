@@ -270,6 +270,7 @@ static json_t *cmd_counters_reset(void *ctx, json_t *args, struct ctl_error *err
 		struct uplink *u = vbr_port_uplink(b->ports[i]);
 
 		memset(&uplink_ecp(u)->cnt, 0, sizeof(uplink_ecp(u)->cnt));
+		memset(&uplink_agent(u)->cnt, 0, sizeof(uplink_agent(u)->cnt));
 		memset(&uplink_bridge(u)->cnt, 0, sizeof(uplink_bridge(u)->cnt));
 	}
 	return json_null();
