@@ -57,6 +57,11 @@ golden usage_dup_filter_field vsi add uplink eth0 filter mac 52:54:00:00:00:01 m
 golden help_vsi vsi help
 golden help_monitor monitor help
 golden no_daemon -s /nonexistent/vdpd.sock uplink show
+# A batch pipelines its vsi add/del lines: output, errors and the line
+# named as failed stay in line order, and without -force nothing after the
+# failing line is reported.
+golden batch_stop -b - <"$G/batch.in"
+golden batch_force -b - -force <"$G/batch.in"
 
 # JSON lists are arrays whatever their length.
 for c in "uplink show" "neighbor show" "vsi show"; do

@@ -50,9 +50,18 @@ json_t *vctl_call(const char *cmd, json_t *args)
 {
 	json_t *res = NULL;
 	char *err = NULL;
-	int rc = vctl.fd >= 0 ? ctl_call_fd(vctl.fd, cmd, args, &res, &err, vctl.timeout_ms)
-			      : ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
+	int rc;
 
+	/* In a batch, the earlier lines' replies first (their output comes
+	 * first); a failure among them (no -force) stops the batch before
+	 * this line. */
+	if (vctl.batch) {
+		vctl_pipe_drain();
+		if (vctl_pipe_stopped())
+			return NULL;
+	}
+	rc = vctl.fd >= 0 ? ctl_call_fd(vctl.fd, cmd, args, &res, &err, vctl.timeout_ms)
+			  : ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
 	if (rc < 0) {
 		fprintf(stderr, "Error: %s\n", err ? err : strerror(-rc));
 		free(err);
@@ -177,15 +186,16 @@ static int split_line(char *line, char **words, int max)
 
 /* -b FILE: one command per line over one control connection (as
  * iproute2's ip -b), so a thousand requests cost one process and one
- * connection.  Stops at the first failing line unless -force; the exit
- * status is that of the last failure (0 if none). */
+ * connection, pipelined where a line allows (tools/vdpctl/pipeline.c).
+ * Stops at the first failing line unless -force; the exit status is that
+ * of the last failure (0 if none). */
 static int batch(const char *file, bool force)
 {
 	FILE *fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "re");
 	char *line = NULL, *err = NULL;
 	size_t cap = 0;
 	unsigned lineno = 0;
-	int rc = EXIT_OK;
+	int rc;
 
 	if (!fp) {
 		fprintf(stderr, "Error: cannot open batch file \"%s\": %s\n", file, strerror(errno));
@@ -200,7 +210,8 @@ static int batch(const char *file, bool force)
 		return EXIT_FAIL;
 	}
 	vctl.batch = true;
-	while (getline(&line, &cap, fp) >= 0) {
+	vctl_pipe_begin(file, force);
+	while (!vctl_pipe_stopped() && getline(&line, &cap, fp) >= 0) {
 		char *words[256];
 		int n, lrc;
 
@@ -208,6 +219,14 @@ static int batch(const char *file, bool force)
 		n = split_line(line, words, (int)(sizeof(words) / sizeof(words[0])) - 1);
 		if (n == 0)
 			continue;
+		vctl_pipe_line(lineno);
+		/* Lines that may go out pipelined (vsi add/del) aside, the
+		 * earlier lines' replies come first. */
+		if (n < 2 || strcmp(words[0], "vsi") || (strcmp(words[1], "add") && strcmp(words[1], "del") && strcmp(words[1], "delete"))) {
+			vctl_pipe_drain();
+			if (vctl_pipe_stopped())
+				break;
+		}
 		if (n < 0) {
 			fprintf(stderr, "Error: unbalanced quote or too many words\n");
 			lrc = EXIT_USAGE;
@@ -216,13 +235,12 @@ static int batch(const char *file, bool force)
 			lrc = run_object(n, words);
 		}
 		fflush(stdout);
-		if (lrc != EXIT_OK) {
-			fprintf(stderr, "Command failed %s:%u\n", file, lineno);
-			rc = lrc;
-			if (!force)
-				break;
-		}
+		/* Not run at all when an earlier line's failure came first. */
+		if (lrc != EXIT_OK && !vctl_pipe_stopped())
+			vctl_pipe_line_failed(lrc);
 	}
+	vctl_pipe_drain();
+	rc = vctl_pipe_rc();
 	free(line);
 	close(vctl.fd);
 	vctl.fd = -1;

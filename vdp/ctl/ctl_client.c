@@ -154,25 +154,10 @@ static int set_err(char **err, int rc, const char *fmt, ...)
 	return rc;
 }
 
-int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err, int timeout_ms)
+/* A failed send or receive as the caller reports it. */
+static int transport_err(char **err, int rc, int timeout_ms)
 {
-	int64_t deadline = ctl_deadline(timeout_ms);
-	json_t *req, *rep = NULL, *jv;
-	int rc;
-
-	*result = NULL;
-	if (err)
-		*err = NULL;
-	req = json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
-	if (!req)
-		return set_err(err, -EINVAL, "cannot build request for \"%s\"", cmd);
-	rc = ctl_send_msg(fd, req, deadline);
-	json_decref(req);
-	if (rc == 0)
-		rc = ctl_recv_msg(fd, &rep, deadline);
 	switch (rc) {
-	case 0:
-		break;
 	case -ETIMEDOUT:
 		return set_err(err, rc, "no reply from daemon within %d ms", timeout_ms);
 	case -EPIPE:
@@ -183,6 +168,38 @@ int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **e
 	default:
 		return set_err(err, rc, "control socket: %s", strerror(-rc));
 	}
+}
+
+int ctl_send_request(int fd, const char *cmd, json_t *args, bool if_ok, char **err, int timeout_ms)
+{
+	json_t *req;
+	int rc;
+
+	if (err)
+		*err = NULL;
+	req = json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
+	if (!req)
+		return set_err(err, -EINVAL, "cannot build request for \"%s\"", cmd);
+	if (if_ok)
+		json_object_set_new(req, "if_ok", json_true());
+	rc = ctl_send_msg(fd, req, ctl_deadline(timeout_ms));
+	json_decref(req);
+	return rc < 0 ? transport_err(err, rc, timeout_ms) : 0;
+}
+
+int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *lost)
+{
+	json_t *rep = NULL, *jv;
+	int rc;
+
+	*result = NULL;
+	if (err)
+		*err = NULL;
+	rc = ctl_recv_msg(fd, &rep, ctl_deadline(timeout_ms));
+	if (lost)
+		*lost = rc < 0;
+	if (rc < 0)
+		return transport_err(err, rc, timeout_ms);
 	jv = json_object_get(rep, "version");
 	if (!json_is_integer(jv) || json_integer_value(jv) != CTL_VERSION) {
 		rc = set_err(err, -EPROTO, "daemon speaks control protocol version %lld, this client %d",
@@ -202,6 +219,15 @@ int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **e
 	}
 	json_decref(rep);
 	return rc;
+}
+
+int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err, int timeout_ms)
+{
+	int rc;
+
+	*result = NULL;
+	rc = ctl_send_request(fd, cmd, args, false, err, timeout_ms);
+	return rc < 0 ? rc : ctl_recv_result(fd, result, err, timeout_ms, NULL);
 }
 
 int ctl_connect(const char *path, char **err)
