@@ -142,6 +142,11 @@ int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **e
  * from a daemon's error reply. */
 int ctl_send_request(int fd, const char *cmd, json_t *args, bool if_ok, char **err, int timeout_ms);
 int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *lost);
+/* The request ctl_send_request sends, as a malloc'd frame of *len octets
+ * (length prefix included), to be sent with others in one write; NULL if
+ * it cannot be built or exceeds the cap.  ctl_send_bytes writes it. */
+uint8_t *ctl_request_frame(const char *cmd, json_t *args, bool if_ok, size_t *len);
+int ctl_send_bytes(int fd, const void *buf, size_t len, int timeout_ms);
 
 /* Framing helpers, blocking with a deadline (ms since CLOCK_MONOTONIC epoch
  * as returned by ctl_deadline()).  0 or -errno; -EBADMSG for bad JSON,

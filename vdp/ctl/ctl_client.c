@@ -85,12 +85,33 @@ static int read_all(int fd, uint8_t *p, size_t n, int64_t deadline)
 	return 0;
 }
 
+/* One buffer, one write: a request is one socket buffer, not two (the
+ * kernel charges each a few hundred octets of overhead, which bounds how
+ * many a pipelining client has on the way). */
+static uint8_t *frame_of(const void *payload, size_t len)
+{
+	uint8_t *f = malloc(4 + len);
+
+	if (!f)
+		return NULL;
+	f[0] = (uint8_t)(len >> 24);
+	f[1] = (uint8_t)(len >> 16);
+	f[2] = (uint8_t)(len >> 8);
+	f[3] = (uint8_t)len;
+	memcpy(f + 4, payload, len);
+	return f;
+}
+
 int ctl_send_frame(int fd, const void *payload, size_t len, int64_t deadline)
 {
-	uint8_t hdr[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len };
-	int rc = write_all(fd, hdr, 4, deadline);
+	uint8_t *f = frame_of(payload, len);
+	int rc;
 
-	return rc < 0 ? rc : write_all(fd, payload, len, deadline);
+	if (!f)
+		return -ENOMEM;
+	rc = write_all(fd, f, 4 + len, deadline);
+	free(f);
+	return rc;
 }
 
 int ctl_send_msg(int fd, json_t *msg, int64_t deadline)
@@ -105,6 +126,11 @@ int ctl_send_msg(int fd, json_t *msg, int64_t deadline)
 	rc = n > CTL_MAX_FRAME ? -EMSGSIZE : ctl_send_frame(fd, s, n, deadline);
 	free(s);
 	return rc;
+}
+
+int ctl_send_bytes(int fd, const void *buf, size_t len, int timeout_ms)
+{
+	return write_all(fd, buf, len, ctl_deadline(timeout_ms));
 }
 
 int ctl_recv_msg(int fd, json_t **msg, int64_t deadline)
@@ -170,20 +196,39 @@ static int transport_err(char **err, int rc, int timeout_ms)
 	}
 }
 
+uint8_t *ctl_request_frame(const char *cmd, json_t *args, bool if_ok, size_t *len)
+{
+	json_t *req = json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
+	uint8_t *f = NULL;
+	char *s;
+
+	if (!req)
+		return NULL;
+	if (if_ok)
+		json_object_set_new(req, "if_ok", json_true());
+	s = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (s && strlen(s) <= CTL_MAX_FRAME) {
+		*len = 4 + strlen(s);
+		f = frame_of(s, *len - 4);
+	}
+	free(s);
+	return f;
+}
+
 int ctl_send_request(int fd, const char *cmd, json_t *args, bool if_ok, char **err, int timeout_ms)
 {
-	json_t *req;
+	size_t len;
+	uint8_t *f;
 	int rc;
 
 	if (err)
 		*err = NULL;
-	req = json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
-	if (!req)
+	f = ctl_request_frame(cmd, args, if_ok, &len);
+	if (!f)
 		return set_err(err, -EINVAL, "cannot build request for \"%s\"", cmd);
-	if (if_ok)
-		json_object_set_new(req, "if_ok", json_true());
-	rc = ctl_send_msg(fd, req, ctl_deadline(timeout_ms));
-	json_decref(req);
+	rc = write_all(fd, f, len, ctl_deadline(timeout_ms));
+	free(f);
 	return rc < 0 ? transport_err(err, rc, timeout_ms) : 0;
 }
 
