@@ -1,17 +1,18 @@
 /* The VDP station state machine, one per VSI (IEEE 802.1Qbg-2012 41.5.5),
- * in the hostapd shape: the standard's states (enum vdp_station_state) and
- * their names; one entry function per state (its entry actions); one step
- * function that checks the global conditions first and then, in a switch
- * on the current state, decides the next state from the VSI's inputs
- * (vsi->sm_in, recorded by the event handlers in vdp_station.c) and
- * variables; a driver, vdp_station_sm_run(), that steps until stable.
- * Every change of state is checked against the transition table
+ * on the driver of sm.h: the standard's states (enum vdp_station_state)
+ * and their names; one entry function per state (its entry actions); one
+ * step function that checks the global conditions first and then, in a
+ * switch on the current state, decides the next state from the VSI's
+ * inputs (vsi->sm_in.sta, recorded by the event handlers in
+ * vdp_station.c) and variables; vdp_station_sm_run() steps it until
+ * stable.  Every change of state is checked against the transition table
  * station_next[] (vdp_station_enter()). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vdp/base/log.h"
+#include "vdp/engine/sm.h"
 #include "vdp/engine/vdp_station_int.h"
 #include "vdp/wire/vdp_text.h"
 
@@ -134,7 +135,7 @@ const char *vdp_event_name(enum vdp_event ev)
 #define ST(s) (1u << VDP_ST_##s)
 #define ST_WAIT_NEXT (ST(PREASSOC_NEW) | ST(ASSOC_NEW) | ST(WAIT_SYSCMD) | \
 		      ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END))
-static const uint16_t station_next[256] = {
+static const uint16_t station_next[SM_ROWS] = {
 	[VDP_ST_INIT] = ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
 	[VDP_ST_STATION_PROC] = ST(STATION_PROCWAIT) | ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
 	[VDP_ST_STATION_PROCWAIT] = ST_WAIT_NEXT,
@@ -149,14 +150,24 @@ static const uint16_t station_next[256] = {
 	[VDP_ST_TXMIT_DEAWAIT] = ST_WAIT_NEXT,
 	[VDP_ST_END] = ST(INIT),
 };
-#undef ST
 #undef ST_WAIT_NEXT
 _Static_assert(VDP_ST_INIT == 0, "vsi_alloc() zeroes: a new VSI is in INIT");
-_Static_assert(VDP_ST_END < 16, "station_next[] holds one bit per state");
+_Static_assert(VDP_ST_END < SM_MAX_STATES, "station_next[] holds one bit per state");
+
+static const struct sm_desc station_sm = {
+	.name = "station",
+	.clause = "802.1Qbg 41.5.5",
+	.next = station_next,
+	/* left unconditionally (UCT in the standard's figure) */
+	.uct = ST(PREASSOC_NEW) | ST(ASSOC_NEW) | ST(ASSOC_COMPL),
+	.n_states = VDP_ST_END + 1,
+	.state_name = vdp_station_state_name,
+};
+#undef ST
 
 bool vdp_station_transition_legal(uint8_t from, uint8_t to)
 {
-	return to <= VDP_ST_END && (station_next[from] >> to) & 1;
+	return sm_legal(&station_sm, from, to);
 }
 
 /* 41.5.5.9 (lldpad's reading): the bridge may take resourceWaitDelay, and
@@ -180,9 +191,9 @@ uint64_t vdp_station_keepalive_us(const struct vdp_station *st)
  * the ack, when the next ECPDU (of other VSIs) is in flight. */
 void vdp_station_inflight_drop(struct vdp_station *st, struct vsi *v)
 {
-	if (!(v->flags2 & VSI_F2_ECPDU))
+	if (!v->in_ecpdu)
 		return;
-	v->flags2 &= (uint8_t)~VSI_F2_ECPDU;
+	v->in_ecpdu = false;
 	vdp_station_inflight_replace(st, v, NULL);
 }
 
@@ -207,10 +218,10 @@ static inline void report(struct vsi *v, enum vdp_event ev)
 static void __attribute__((noinline)) report_now(struct vdp_station *st, struct vsi *v)
 {
 	uint8_t ev = v->sm_ev;
-	bool vid = v->flags2 & VSI_F2_EV_VID;
+	bool vid = v->ev_vid;
 
 	v->sm_ev = 0;
-	v->flags2 &= (uint8_t)~VSI_F2_EV_VID;
+	v->ev_vid = false;
 	if (!st->ops || !st->ops->vsi_event)
 		return;
 	if (vid)
@@ -221,7 +232,7 @@ static void __attribute__((noinline)) report_now(struct vdp_station *st, struct 
 
 static inline void flush_events(struct vdp_station *st, struct vsi *v)
 {
-	if (v->sm_ev || (v->flags2 & VSI_F2_EV_VID))
+	if (v->sm_ev || v->ev_vid)
 		report_now(st, v);
 }
 
@@ -271,7 +282,7 @@ static void end_entry(struct vdp_station *st, struct vsi *v)
 	vsi_fifo_remove(&st->pending, v);
 	vdp_station_inflight_drop(st, v);
 	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_DIRTY | VSI_F_KA);
-	v->flags2 &= (uint8_t)~VSI_F2_RESYNC;
+	v->resync = false;
 	v->mode_cur = VDP_MODE_NONE;
 	vsi_rec_drop(v);
 }
@@ -284,16 +295,13 @@ static void end_entry(struct vdp_station *st, struct vsi *v)
 static void __attribute__((noinline, cold))
 reset(struct vdp_station *st, struct vsi *v, uint8_t from, const char *what)
 {
-	char id[VDP_TXT_VSIID_LEN];
-
 	st->cnt.illegal_transitions++;
-	vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
-	log_err("vdp", "VSI %s: %s (802.1Qbg 41.5.5), VSI ended", id, what);
+	sm_vsi_fault(&station_sm, v, what, "VSI ended");
 	v->state = VDP_ST_END;
 	if (st->on_transition)
 		st->on_transition(st->ctx, v, from, v->state);
 	v->reason = VDP_END_INTERNAL;
-	v->flags2 &= (uint8_t)~VSI_F2_EV_VID;
+	v->ev_vid = false;
 	report(v, VDP_EV_FAILED);
 	end_entry(st, v);
 }
@@ -301,10 +309,9 @@ reset(struct vdp_station *st, struct vsi *v, uint8_t from, const char *what)
 static void __attribute__((noinline, cold))
 illegal(struct vdp_station *st, struct vsi *v, uint8_t from, uint8_t to)
 {
-	char what[96];
+	char what[SM_FAULT_LEN];
 
-	snprintf(what, sizeof(what), "illegal station transition %s -> %s",
-		 vdp_station_state_name(from), vdp_station_state_name(to));
+	sm_fault_illegal(&station_sm, from, to, what, sizeof(what));
 	reset(st, v, from, what);
 }
 
@@ -314,7 +321,7 @@ enter(struct vdp_station *st, struct vsi *v, enum vdp_station_state to)
 {
 	uint8_t from = v->state;
 
-	if (__builtin_expect(!((station_next[from] >> to) & 1), 0)) {
+	if (__builtin_expect(!sm_allows(&station_sm, from, to), 0)) {
 		illegal(st, v, from, (uint8_t)to);
 		return false;
 	}
@@ -328,7 +335,7 @@ bool vdp_station_enter(struct vdp_station *st, struct vsi *v, enum vdp_station_s
 {
 	bool ok;
 
-	if (to > VDP_ST_END) {
+	if (to >= station_sm.n_states) {
 		illegal(st, v, v->state, (uint8_t)to);
 		ok = false;
 	} else {
@@ -439,7 +446,7 @@ static void superseded(struct vdp_station *st, struct vsi *v, const uint8_t *mgr
 	vtimer_cancel(st->clock, v->timer);
 	vdp_station_inflight_drop(st, v);
 	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY);
-	v->flags2 &= (uint8_t)~VSI_F2_RESYNC;
+	v->resync = false;
 	if (!(a->status & VDP_STATUS_REASON)) {
 		v->mode_cur = a->type == VDP_MODE_DEASSOC ? VDP_MODE_NONE : a->type;
 		vsi_rec_drop(v);
@@ -469,12 +476,12 @@ static void evaluate(struct vdp_station *st, struct vsi *v, const struct vdp_ass
 	vtimer_cancel(st->clock, v->timer);
 	vdp_station_inflight_drop(st, v);
 	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY | VSI_F_HARD);
-	v->flags2 &= (uint8_t)~VSI_F2_RESYNC;
+	v->resync = false;
 	v->status = a->status;
 	if (a->status & VDP_STATUS_HARD)
 		v->flags |= VSI_F_HARD;
 	if (dirty)
-		v->sm_in |= VSI_IN_LOCAL_CHANGE;
+		v->sm_in.sta.localChange = true;
 
 	if (a->status & VDP_STATUS_REASON) {
 		/* 41.2.x Keep: the bridge kept the state that existed before
@@ -503,7 +510,7 @@ static void evaluate(struct vdp_station *st, struct vsi *v, const struct vdp_ass
 	if (a->type == VDP_MODE_DEASSOC) {
 		if (dirty && v->mode_req != VDP_MODE_DEASSOC) {
 			/* A new request came while de-associating. */
-			v->sm_in &= (uint16_t)~VSI_IN_LOCAL_CHANGE;
+			v->sm_in.sta.localChange = false;
 			v->mode_cur = VDP_MODE_NONE;
 			report(v, VDP_EV_DEASSOCIATED);
 			send_current(st, v);
@@ -515,7 +522,7 @@ static void evaluate(struct vdp_station *st, struct vsi *v, const struct vdp_ass
 
 	v->mode_cur = a->type;
 	if ((v->flags & VSI_F_VID0) && !dirty && adopt_vids(st, v, a))
-		v->flags2 |= VSI_F2_EV_VID;
+		v->ev_vid = true;
 	if (ka && prev == a->type)
 		report(v, VDP_EV_KEEPALIVE_OK);
 	else
@@ -546,42 +553,38 @@ static void rx_response(struct vdp_station *st, struct vsi *v)
 
 /* ---- the step function and its driver */
 
-/* The states left unconditionally (UCT in the standard's figure). */
-#define VDP_ST_UCT ((1u << VDP_ST_PREASSOC_NEW) | (1u << VDP_ST_ASSOC_NEW) | (1u << VDP_ST_ASSOC_COMPL))
+#define IN(v) (&(v)->sm_in.sta)
 
-static inline bool take(struct vsi *v, uint16_t in)
+static inline bool global_input(const struct vdp_station_in *in)
 {
-	if (!(v->sm_in & in))
-		return false;
-	v->sm_in &= (uint16_t)~in;
-	return true;
+	return in->begin | in->portDown | in->resend | in->rxDeassoc;
 }
 
 /* The global conditions, checked before the current state's (any state). */
 static bool __attribute__((noinline)) step_global(struct vdp_station *st, struct vsi *v)
 {
-	if (take(v, VSI_IN_BEGIN)) {
+	if (SM_TAKE(IN(v)->begin)) {
 		/* An ended VSI requested again (lldpad refuses: -ENODEV). */
 		go(st, v, VDP_ST_INIT);
 		return true;
 	}
-	if (take(v, VSI_IN_PORT_DOWN)) {
+	if (SM_TAKE(IN(v)->portDown)) {
 		/* Every state stays: the desired mode survives the link. */
 		vtimer_cancel(st->clock, v->timer);
 		v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY);
 		return true;
 	}
-	if (take(v, VSI_IN_RESEND)) {
+	if (SM_TAKE(IN(v)->resend)) {
 		/* Link up / new peer: whatever was in flight is gone. */
 		if (v->state == VDP_ST_END)
 			return true;
 		v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY);
-		v->flags2 |= VSI_F2_RESYNC;
+		v->resync = true;
 		send_current(st, v);
 		return true;
 	}
-	if (take(v, VSI_IN_RX_DEASSOC)) {
-		if ((v->flags2 & VSI_F2_RESYNC) && (v->flags & (VSI_F_INFLIGHT | VSI_F_QUEUED))) {
+	if (SM_TAKE(IN(v)->rxDeassoc)) {
+		if (v->resync && (v->flags & (VSI_F_INFLIGHT | VSI_F_QUEUED))) {
 			/* Our re-request after a link up / new peer has not
 			 * been answered: the bridge sent this before it saw
 			 * it (its toutKeepAlive ran out while our link was
@@ -611,11 +614,11 @@ static bool __attribute__((noinline)) step_global(struct vdp_station *st, struct
  * step may apply), false once nothing applies (stable). */
 static inline bool step(struct vdp_station *st, struct vsi *v)
 {
-	if (__builtin_expect(v->sm_in & VSI_IN_GLOBAL, 0))
+	if (__builtin_expect(global_input(IN(v)), 0))
 		return step_global(st, v);
 	switch ((enum vdp_station_state)v->state) {
 	case VDP_ST_INIT:
-		if (take(v, VSI_IN_LOCAL_CHANGE)) {
+		if (SM_TAKE(IN(v)->localChange)) {
 			send_current(st, v);
 			return true;
 		}
@@ -623,7 +626,7 @@ static inline bool step(struct vdp_station *st, struct vsi *v)
 	case VDP_ST_STATION_PROC:
 	case VDP_ST_TXMIT_KA:
 	case VDP_ST_TXMIT_DEASSOC:
-		if (take(v, VSI_IN_TXMIT)) {
+		if (SM_TAKE(IN(v)->txmit)) {
 			/* An illegal transition ends v here; its TLV still
 			 * leaves and its answer is stale. */
 			bool ka = v->state == VDP_ST_TXMIT_KA;
@@ -632,11 +635,11 @@ static inline bool step(struct vdp_station *st, struct vsi *v)
 				st->cnt.ka_tx++;
 			return true;
 		}
-		if (take(v, VSI_IN_TOO_BIG)) {
+		if (SM_TAKE(IN(v)->tooBig)) {
 			end(st, v, VDP_END_TOO_BIG, VDP_EV_FAILED);
 			return true;
 		}
-		if (take(v, VSI_IN_LOCAL_CHANGE)) {
+		if (SM_TAKE(IN(v)->localChange)) {
 			send_current(st, v);	/* the newer request, same place */
 			return true;
 		}
@@ -644,23 +647,23 @@ static inline bool step(struct vdp_station *st, struct vsi *v)
 	case VDP_ST_STATION_PROCWAIT:
 	case VDP_ST_TXMIT_KAWAIT:
 	case VDP_ST_TXMIT_DEAWAIT:
-		if (take(v, VSI_IN_RX_RESP)) {
+		if (SM_TAKE(IN(v)->rxResp)) {
 			rx_response(st, v);
 			return true;
 		}
-		if (take(v, VSI_IN_TX_ERROR)) {
+		if (SM_TAKE(IN(v)->ecpError)) {
 			/* 41.5.5: a transmission error ends the VSI. */
 			st->cnt.tx_errors++;
 			end(st, v, VDP_END_TX_ERROR, VDP_EV_FAILED);
 			return true;
 		}
-		if (take(v, VSI_IN_TIMER)) {
+		if (SM_TAKE(IN(v)->timeout)) {
 			/* Response wait expired: the VSI ends (41.5.5). */
 			st->cnt.timeouts++;
 			end(st, v, VDP_END_TIMEOUT, VDP_EV_FAILED);
 			return true;
 		}
-		if (take(v, VSI_IN_LOCAL_CHANGE)) {
+		if (SM_TAKE(IN(v)->localChange)) {
 			if (v->flags & VSI_F_INFLIGHT)
 				/* Sent once the response to the previous
 				 * request is in (lldpad: -EBUSY). */
@@ -680,12 +683,12 @@ static inline bool step(struct vdp_station *st, struct vsi *v)
 		go(st, v, VDP_ST_WAIT_SYSCMD);
 		return true;
 	case VDP_ST_WAIT_SYSCMD:
-		if (take(v, VSI_IN_TIMER)) {
+		if (SM_TAKE(IN(v)->timeout)) {
 			/* reinitKeepAlive: send the current request again. */
 			go(st, v, VDP_ST_TXMIT_KA);
 			return true;
 		}
-		if (take(v, VSI_IN_LOCAL_CHANGE)) {
+		if (SM_TAKE(IN(v)->localChange)) {
 			send_current(st, v);
 			return true;
 		}
@@ -696,26 +699,28 @@ static inline bool step(struct vdp_station *st, struct vsi *v)
 	return false;		/* a state out of range: nothing applies */
 }
 
+/* step() for the driver: another step may apply unless v is stable. */
+static enum sm_step step_sm(void *m, void *o)
+{
+	struct vsi *v = o;
+
+	if (!step(m, v) || sm_settled(&station_sm, v->state, v->sm_in.any != 0))
+		return SM_STABLE;
+	return SM_AGAIN;
+}
+
 uint8_t vdp_station_sm_run(struct vdp_station *st, struct vsi *v)
 {
-	unsigned n = 0;
+	unsigned n = sm_run(st->step_cap, step_sm, st, v);
 	uint8_t s;
 
-	while (step(st, v)) {
-		/* Stable without another step: no input left and not in a
-		 * state with an unconditional exit. */
-		if (!v->sm_in && !((VDP_ST_UCT >> v->state) & 1))
-			break;
-		if (__builtin_expect(++n >= st->step_cap, 0)) {
-			char what[96];
+	if (__builtin_expect(n != 0, 0)) {
+		char what[SM_FAULT_LEN];
 
-			snprintf(what, sizeof(what), "station machine not stable after %u steps, in %s",
-				 n, vdp_station_state_name(v->state));
-			reset(st, v, v->state, what);
-			break;
-		}
+		sm_fault_cap(&station_sm, n, v->state, what, sizeof(what));
+		reset(st, v, v->state, what);
 	}
-	v->sm_in = 0;
+	v->sm_in.any = 0;
 	s = v->state;
 	flush_events(st, v);
 	return s;

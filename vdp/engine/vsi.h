@@ -59,13 +59,47 @@ struct vsi_fent {
 #define VSI_F_HARD	0x40	/* last response carried the hard-error bit */
 #define VSI_F_INDEXED	0x80	/* filters are in the (MAC, VID) index */
 
-/* vsi->flags2 */
-#define VSI_F2_RESYNC	0x01	/* station: re-sent after link up / new peer,
-				 * not answered yet */
-#define VSI_F2_EV_VID	0x02	/* station: report VDP_EV_VID_ASSIGNED (before
-				 * sm_ev) once the machine is stable */
-#define VSI_F2_ECPDU	0x04	/* station: in the ECPDU ECP is carrying
-				 * (st->inflight[]) */
+/* The inputs of a VSI's machine not yet consumed (vsi->sm_in), named
+ * after the standard's variables and the events that stand for them; the
+ * event handlers set them, the step that acts on one clears it
+ * (SM_TAKE, vdp/engine/sm.h). */
+struct vdp_station_in {			/* 41.5.5, vdp_station_sm.c */
+	/* global conditions, checked in every state before the state's own */
+	bool begin:1;			/* BEGIN: an ended VSI is requested again */
+	bool portDown:1;		/* link down: stop the timer, forget the
+					 * request in flight, keep the state */
+	bool resend:1;			/* link up / new peer: re-send the
+					 * current request */
+	bool rxDeassoc:1;		/* unsolicited De-Associate from the bridge */
+	/* inputs of single states */
+	bool localChange:1;		/* localChange: a new local request
+					 * (vsi->mode_req, hints, filters) */
+	bool txmit:1;			/* the queued TLV was handed to ECP */
+	bool tooBig:1;			/* the queued TLV does not fit an ECPDU */
+	bool ecpError:1;		/* ECP gave up on the ECPDU carrying it */
+	bool rxResp:1;			/* a response (st->rx_tlv, st->rx_mgrid) */
+	bool timeout:1;			/* the VSI's timer expired: the response
+					 * wait, or reinitKeepAlive in WAIT_SYSCMD */
+};
+
+struct vdp_bridge_in {			/* 41.5.6, vdp_bridge_sm.c */
+	/* global conditions */
+	bool deassocCmd:1;		/* vdp_bridge_deassoc(): bridge-initiated */
+	bool rxDeassoc:1;		/* a De-Associate from the station */
+	/* inputs of single states */
+	bool rxCmd:1;			/* a (Pre-)Associate from the station (br->rx) */
+	bool resourceResult:1;		/* the admit decision (br->adm) */
+	bool timeout:1;			/* resourceWaitDelay (PROCESS), toutKeepAlive */
+	bool txmit:1;			/* the queued reply was handed to ECP */
+	bool tooBig:1;			/* the queued reply does not fit an ECPDU */
+};
+
+union vsi_in {
+	struct vdp_station_in sta;
+	struct vdp_bridge_in br;
+	uint16_t any;			/* all of them: 0 = none left */
+};
+_Static_assert(sizeof(union vsi_in) == sizeof(uint16_t), "the inputs take two octets");
 
 struct vsi {
 	struct vsi *id_next;		/* (fmt, VSIID) hash chain */
@@ -93,13 +127,18 @@ struct vsi {
 	uint8_t resp_type;		/* bridge: TLV type of the queued reply */
 	uint8_t reason;			/* role-specific end/failure reason */
 	uint8_t mode_sent;		/* station: mode of the TLV in flight */
-	uint8_t flags2;			/* VSI_F2_* */
+	/* station only */
+	bool resync:1;			/* re-sent after link up / new peer, not
+					 * answered yet */
+	bool ev_vid:1;			/* report VDP_EV_VID_ASSIGNED (before sm_ev)
+					 * once the machine is stable */
+	bool in_ecpdu:1;		/* in the ECPDU ECP is carrying
+					 * (st->inflight[]) */
 	uint8_t sm_ev;			/* station: event to report once the machine
 					 * is stable (enum vdp_event + 1, 0 = none) */
 	uint16_t n_filters;
 	uint16_t cap_filters;		/* entries allocated */
-	uint16_t sm_in;			/* station: machine inputs not yet consumed
-					 * (VSI_IN_*, vdp_station_int.h) */
+	union vsi_in sm_in;		/* machine inputs not yet consumed */
 	struct vsi_fent filters[];
 };
 
