@@ -101,9 +101,4 @@ void sm_fault_cap(const struct sm_desc *d, unsigned n, uint8_t state, char *buf,
 /* Room for either text. */
 #define SM_FAULT_LEN 96
 
-struct vsi;
-/* The log line of a VSI machine's fault: "VSI <id>: <what> (<clause>),
- * <outcome>", at error level. */
-void sm_vsi_fault(const struct sm_desc *d, const struct vsi *v, const char *what, const char *outcome);
-
 #endif

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vdp/engine/sm.h"
+#include "vdp/engine/sm_vsi.h"
 #include "vdp/engine/vdp_bridge_int.h"
 
 #define IN(v) (&(v)->sm_in.br)
@@ -256,53 +256,31 @@ static void deassociated_entry(struct vdp_bridge *br, struct vsi *v)
 
 /* ---- checked transitions */
 
-/* The machine went wrong (a bug here, not the station's doing): log it,
- * count it and de-associate the VSI as a toutKeepAlive expiry would, so
- * the station and the owner hear that it is gone. */
-static void __attribute__((noinline, cold))
-reset(struct vdp_bridge *br, struct vsi *v, uint8_t from, const char *what)
+/* The machine went wrong (a bug here, not the station's doing): logged,
+ * the VSI in DEASSOCIATED (sm_vsi_fault()); here: count it and
+ * de-associate the VSI as a toutKeepAlive expiry would, so the station
+ * and the owner hear that it is gone. */
+static void __attribute__((noinline, cold)) reset(void *m, struct vsi *v)
 {
+	struct vdp_bridge *br = m;
+
 	br->cnt.illegal_transitions++;
-	sm_vsi_fault(&bridge_sm, v, what, "VSI de-associated");
-	v->state = VDP_BR_DEASSOCIATED;
-	if (br->on_transition)
-		br->on_transition(br->ctx, v, from, v->state);
 	deassociated_entry(br, v);
 	emit(br, v, VDP_BR_EV_DEASSOC_SENT);
 }
 
-static void __attribute__((noinline, cold))
-illegal(struct vdp_bridge *br, struct vsi *v, uint8_t from, uint8_t to)
-{
-	char what[SM_FAULT_LEN];
+static const struct sm_vsi bridge_vsi_sm = {
+	.desc = &bridge_sm,
+	.safe = VDP_BR_DEASSOCIATED,
+	.outcome = "VSI de-associated",
+	.reset = reset,
+};
 
-	sm_fault_illegal(&bridge_sm, from, to, what, sizeof(what));
-	reset(br, v, from, what);
-}
-
-/* vdp_bridge_enter(), inlined into the machine (to is a constant there). */
-static inline __attribute__((always_inline)) bool
-enter(struct vdp_bridge *br, struct vsi *v, enum vdp_bridge_state to)
-{
-	uint8_t from = v->state;
-
-	if (__builtin_expect(!sm_allows(&bridge_sm, from, to), 0)) {
-		illegal(br, v, from, (uint8_t)to);
-		return false;
-	}
-	v->state = (uint8_t)to;
-	if (__builtin_expect(br->on_transition != NULL, 0))
-		br->on_transition(br->ctx, v, from, v->state);
-	return true;
-}
+#define HOOK(br) ((struct sm_vsi_hook){ (br)->on_transition, (br)->ctx })
 
 bool vdp_bridge_enter(struct vdp_bridge *br, struct vsi *v, enum vdp_bridge_state to)
 {
-	if (to >= bridge_sm.n_states) {
-		illegal(br, v, v->state, (uint8_t)to);
-		return false;
-	}
-	return enter(br, v, to);
+	return sm_vsi_enter_any(&bridge_vsi_sm, br, v, to, HOOK(br));
 }
 
 /* SM_ENTER: the checked transition, then the new state's entry actions
@@ -310,7 +288,7 @@ bool vdp_bridge_enter(struct vdp_bridge *br, struct vsi *v, enum vdp_bridge_stat
 static inline __attribute__((always_inline)) bool
 go(struct vdp_bridge *br, struct vsi *v, enum vdp_bridge_state to)
 {
-	if (!enter(br, v, to))
+	if (!sm_vsi_enter(&bridge_vsi_sm, br, v, to, HOOK(br)))
 		return false;
 	switch (to) {
 	case VDP_BR_INIT:
@@ -339,26 +317,6 @@ go(struct vdp_bridge *br, struct vsi *v, enum vdp_bridge_state to)
 	case VDP_BR_END:
 		vsi_remove(br, v);	/* the reply left: the record is freed */
 		break;
-	}
-	return true;
-}
-
-/* Same request as the confirmed one?  A VID 0 in the request matches the
- * VID the bridge assigned. */
-static bool same_request(const struct vsi *v, const uint8_t *mgrid, const struct vdp_assoc *a)
-{
-	if (a->type != v->mode_cur || memcmp(v->mgrid, mgrid, VDP_MGRID_LEN) != 0 ||
-	    v->type_id != a->type_id || v->type_version != a->type_version ||
-	    v->filter_fmt != a->filter_fmt || v->n_filters != a->n_filters)
-		return false;
-	for (uint16_t i = 0; i < a->n_filters; i++) {
-		struct vdp_filter f;
-		const struct vdp_filter *o = &v->filters[i].f;
-		vdp_filter_get(a, i, &f);
-		if (f.group_id != o->group_id || memcmp(f.mac, o->mac, 6) != 0)
-			return false;
-		if (vdp_vid(f.ps_pcp_vid) != 0 && vdp_vid(f.ps_pcp_vid) != vdp_vid(o->ps_pcp_vid))
-			return false;
 	}
 	return true;
 }
@@ -464,8 +422,9 @@ static bool __attribute__((noinline)) step_global(struct vdp_bridge *br, struct 
 /* One step of *vp's machine: true if it consumed an input or changed the
  * state, false once nothing applies.  *vp may change: a request with more
  * filters re-allocates the record; END frees it (*vp = NULL). */
-static bool step(struct vdp_bridge *br, struct vsi **vp)
+static bool step(void *m, struct vsi **vp)
 {
+	struct vdp_bridge *br = m;
 	struct vsi *v = *vp;
 
 	if (__builtin_expect(global_input(IN(v)), 0) && step_global(br, v))
@@ -527,7 +486,10 @@ static bool step(struct vdp_bridge *br, struct vsi **vp)
 			return true;
 		}
 		if (SM_TAKE(IN(v)->rxCmd)) {
-			if (same_request(v, br->rx.mgrid, br->rx.a)) {
+			/* The confirmed request again (a VID 0 in it
+			 * matches the VID assigned): a keep-alive. */
+			if (br->rx.a->type == v->mode_cur &&
+			    vsi_keys_match(v, br->rx.mgrid, br->rx.a, VSI_VID0_IN_TLV)) {
 				br->cnt.keepalives++;
 				go(br, v, VDP_BR_ALIVE);
 				return true;
@@ -552,27 +514,7 @@ static bool step(struct vdp_bridge *br, struct vsi **vp)
 	return false;		/* a state out of range: nothing applies */
 }
 
-/* step() for the driver (o: the struct vsi ** of run). */
-static enum sm_step step_sm(void *m, void *o)
-{
-	struct vsi **vp = o;
-
-	if (!step(m, vp) || sm_settled(&bridge_sm, (*vp)->state, (*vp)->sm_in.any != 0))
-		return SM_STABLE;
-	return SM_AGAIN;
-}
-
 struct vsi *vdp_bridge_sm_run(struct vdp_bridge *br, struct vsi *v)
 {
-	unsigned n = sm_run(br->step_cap, step_sm, br, &v);
-
-	if (__builtin_expect(n != 0, 0)) {
-		char what[SM_FAULT_LEN];
-
-		sm_fault_cap(&bridge_sm, n, v->state, what, sizeof(what));
-		reset(br, v, v->state, what);
-	}
-	if (v)
-		v->sm_in.any = 0;
-	return v;
+	return sm_vsi_run(&bridge_vsi_sm, br->step_cap, step, br, v, HOOK(br));
 }

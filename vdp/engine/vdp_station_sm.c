@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "vdp/base/log.h"
-#include "vdp/engine/sm.h"
+#include "vdp/engine/sm_vsi.h"
 #include "vdp/engine/vdp_station_int.h"
 #include "vdp/wire/vdp_text.h"
 
@@ -289,58 +289,34 @@ static void end_entry(struct vdp_station *st, struct vsi *v)
 
 /* ---- checked transitions */
 
-/* The machine went wrong (a bug here, not the peer's doing): log it, count
- * it and end the VSI (no timer, nothing queued, the requester told), the
- * one state every other state may reach.  Only the failure is reported. */
-static void __attribute__((noinline, cold))
-reset(struct vdp_station *st, struct vsi *v, uint8_t from, const char *what)
+/* The machine went wrong (a bug here, not the peer's doing): logged, the
+ * VSI in END (sm_vsi_fault()), the one state every other state may reach;
+ * here: count it and end the VSI (no timer, nothing queued, the requester
+ * told).  Only the failure is reported. */
+static void __attribute__((noinline, cold)) reset(void *m, struct vsi *v)
 {
+	struct vdp_station *st = m;
+
 	st->cnt.illegal_transitions++;
-	sm_vsi_fault(&station_sm, v, what, "VSI ended");
-	v->state = VDP_ST_END;
-	if (st->on_transition)
-		st->on_transition(st->ctx, v, from, v->state);
 	v->reason = VDP_END_INTERNAL;
 	v->ev_vid = false;
 	report(v, VDP_EV_FAILED);
 	end_entry(st, v);
 }
 
-static void __attribute__((noinline, cold))
-illegal(struct vdp_station *st, struct vsi *v, uint8_t from, uint8_t to)
-{
-	char what[SM_FAULT_LEN];
+static const struct sm_vsi station_vsi_sm = {
+	.desc = &station_sm,
+	.safe = VDP_ST_END,
+	.outcome = "VSI ended",
+	.reset = reset,
+};
 
-	sm_fault_illegal(&station_sm, from, to, what, sizeof(what));
-	reset(st, v, from, what);
-}
-
-/* vdp_station_enter(), inlined into the machine (to is a constant there). */
-static inline __attribute__((always_inline)) bool
-enter(struct vdp_station *st, struct vsi *v, enum vdp_station_state to)
-{
-	uint8_t from = v->state;
-
-	if (__builtin_expect(!sm_allows(&station_sm, from, to), 0)) {
-		illegal(st, v, from, (uint8_t)to);
-		return false;
-	}
-	v->state = (uint8_t)to;
-	if (__builtin_expect(st->on_transition != NULL, 0))
-		st->on_transition(st->ctx, v, from, v->state);
-	return true;
-}
+#define HOOK(st) ((struct sm_vsi_hook){ (st)->on_transition, (st)->ctx })
 
 bool vdp_station_enter(struct vdp_station *st, struct vsi *v, enum vdp_station_state to)
 {
-	bool ok;
+	bool ok = sm_vsi_enter_any(&station_vsi_sm, st, v, to, HOOK(st));
 
-	if (to >= station_sm.n_states) {
-		illegal(st, v, v->state, (uint8_t)to);
-		ok = false;
-	} else {
-		ok = enter(st, v, to);
-	}
 	flush_events(st, v);	/* the failure of an illegal one */
 	return ok;
 }
@@ -350,7 +326,7 @@ bool vdp_station_enter(struct vdp_station *st, struct vsi *v, enum vdp_station_s
 static inline __attribute__((always_inline)) bool
 go(struct vdp_station *st, struct vsi *v, enum vdp_station_state to)
 {
-	if (!enter(st, v, to))
+	if (!sm_vsi_enter(&station_vsi_sm, st, v, to, HOOK(st)))
 		return false;
 	switch (to) {
 	case VDP_ST_INIT:
@@ -396,26 +372,6 @@ static inline void end(struct vdp_station *st, struct vsi *v, enum vdp_end_reaso
 
 /* ---- response evaluation (the standard's STATION_PROCWAIT_2,
  * TXMIT_KAWAIT_2 and TXMIT_DEAWAIT_2) */
-
-/* Keys of a response must be those of the request (41.2.x): manager ID,
- * type, filter format and count; VIDs may differ where we sent 0. */
-static bool response_matches(const struct vsi *v, const uint8_t *mgrid, const struct vdp_assoc *a)
-{
-	if (memcmp(v->mgrid, mgrid, VDP_MGRID_LEN) != 0 || v->type_id != a->type_id ||
-	    v->type_version != a->type_version || v->filter_fmt != a->filter_fmt ||
-	    v->n_filters != a->n_filters)
-		return false;
-	for (uint16_t i = 0; i < a->n_filters; i++) {
-		struct vdp_filter f;
-		const struct vdp_filter *o = &v->filters[i].f;
-		vdp_filter_get(a, i, &f);
-		if (f.group_id != o->group_id || memcmp(f.mac, o->mac, 6) != 0)
-			return false;
-		if (vdp_vid(o->ps_pcp_vid) != 0 && vdp_vid(f.ps_pcp_vid) != vdp_vid(o->ps_pcp_vid))
-			return false;
-	}
-	return true;
-}
 
 /* The bridge chose the VID (we sent VID 0): adopt its filter values. */
 static bool adopt_vids(struct vdp_station *st, struct vsi *v, const struct vdp_assoc *a)
@@ -538,7 +494,9 @@ static void rx_response(struct vdp_station *st, struct vsi *v)
 {
 	const struct vdp_assoc *a = st->rx_tlv;
 
-	if (!response_matches(v, st->rx_mgrid, a)) {
+	/* Keys of a response must be those of the request (41.2.x); VIDs may
+	 * differ where we sent 0. */
+	if (!vsi_keys_match(v, st->rx_mgrid, a, VSI_VID0_IN_VSI)) {
 		if (v->flags & VSI_F_DIRTY) {
 			st->cnt.responses++;
 			superseded(st, v, st->rx_mgrid, a);
@@ -699,28 +657,16 @@ static inline bool step(struct vdp_station *st, struct vsi *v)
 	return false;		/* a state out of range: nothing applies */
 }
 
-/* step() for the driver: another step may apply unless v is stable. */
-static enum sm_step step_sm(void *m, void *o)
+static bool step_vp(void *m, struct vsi **vp)
 {
-	struct vsi *v = o;
-
-	if (!step(m, v) || sm_settled(&station_sm, v->state, v->sm_in.any != 0))
-		return SM_STABLE;
-	return SM_AGAIN;
+	return step(m, *vp);
 }
 
 uint8_t vdp_station_sm_run(struct vdp_station *st, struct vsi *v)
 {
-	unsigned n = sm_run(st->step_cap, step_sm, st, v);
 	uint8_t s;
 
-	if (__builtin_expect(n != 0, 0)) {
-		char what[SM_FAULT_LEN];
-
-		sm_fault_cap(&station_sm, n, v->state, what, sizeof(what));
-		reset(st, v, v->state, what);
-	}
-	v->sm_in.any = 0;
+	sm_vsi_run(&station_vsi_sm, st->step_cap, step_vp, st, v, HOOK(st));	/* v stays */
 	s = v->state;
 	flush_events(st, v);
 	return s;

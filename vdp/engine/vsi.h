@@ -172,6 +172,15 @@ struct vsi_rec *vsi_rec_from_assoc(const uint8_t mgrid[VDP_MGRID_LEN], const str
 void vsi_rec_restore(struct vsi_table *t, struct vsi *v, const struct vsi_rec *r);
 /* Frees v->saved. */
 void vsi_rec_drop(struct vsi *v);
+/* True if the association TLV a (manager ID mgrid) names v's request:
+ * manager ID, type ID and version, filter format and count, each filter's
+ * group ID and MAC; a VID 0 on the side wild says (VSI_VID0_IN_VSI: v's
+ * own, e.g. a station's request whose VID the bridge chooses;
+ * VSI_VID0_IN_TLV: a's, a keep-alive of a VID the bridge assigned)
+ * matches any VID.  The mode is the caller's to compare. */
+enum vsi_vid0 { VSI_VID0_IN_VSI, VSI_VID0_IN_TLV };
+bool vsi_keys_match(const struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN], const struct vdp_assoc *a,
+		    enum vsi_vid0 wild);
 /* Copies the filters out as a plain array (for the encoder). */
 void vsi_get_filters(const struct vsi *v, struct vdp_filter *out);
 /* True if filters equal (format, count, every entry). */
