@@ -419,6 +419,32 @@ static bool __attribute__((noinline)) step_global(struct vdp_bridge *br, struct 
 	return false;
 }
 
+/* The step of PROCESS: the admit decision, resourceWaitDelay's expiry, a
+ * repeated request. */
+static bool step_process(struct vdp_bridge *br, struct vsi *v)
+{
+	if (SM_TAKE(IN(v)->resourceResult)) {
+		decide(br, v);
+		return true;
+	}
+	if (SM_TAKE(IN(v)->timeout)) {
+		/* resourceWaitDelay expired without an answer: keep
+		 * an association, otherwise de-associate. */
+		br->cnt.resource_timeouts++;
+		if (v->mode_cur == VDP_MODE_ASSOC) {
+			br->cnt.refused++;
+			v->status = VDP_STATUS_RESPONSE | VDP_STATUS_KEEP | VDP_R_UNABLE_TO_CONTACT_MANAGER;
+			if (go(br, v, VDP_BR_KEEP))
+				emit(br, v, VDP_BR_EV_KEPT);
+		} else if (go(br, v, VDP_BR_DEASSOCIATED)) {
+			emit(br, v, VDP_BR_EV_REFUSED);
+		}
+		return true;
+	}
+	/* A repeated request while deciding: the answer comes. */
+	return SM_TAKE(IN(v)->rxCmd);
+}
+
 /* One step of *vp's machine: true if it consumed an input or changed the
  * state, false once nothing applies.  *vp may change: a request with more
  * filters re-allocates the record; END frees it (*vp = NULL). */
@@ -445,31 +471,11 @@ static bool step(void *m, struct vsi **vp)
 			*vp = NULL;
 			return false;
 		}
-		if (SM_TAKE(IN(v)->rxCmd)) {
+		if (SM_TAKE(IN(v)->rxCmd))
 			return process_request(br, vp);
-		}
 		return false;
 	case VDP_BR_PROCESS:
-		if (SM_TAKE(IN(v)->resourceResult)) {
-			decide(br, v);
-			return true;
-		}
-		if (SM_TAKE(IN(v)->timeout)) {
-			/* resourceWaitDelay expired without an answer: keep
-			 * an association, otherwise de-associate. */
-			br->cnt.resource_timeouts++;
-			if (v->mode_cur == VDP_MODE_ASSOC) {
-				br->cnt.refused++;
-				v->status = VDP_STATUS_RESPONSE | VDP_STATUS_KEEP | VDP_R_UNABLE_TO_CONTACT_MANAGER;
-				if (go(br, v, VDP_BR_KEEP))
-					emit(br, v, VDP_BR_EV_KEPT);
-			} else if (go(br, v, VDP_BR_DEASSOCIATED)) {
-				emit(br, v, VDP_BR_EV_REFUSED);
-			}
-			return true;
-		}
-		/* A repeated request while deciding: the answer comes. */
-		return SM_TAKE(IN(v)->rxCmd);
+		return step_process(br, v);
 	case VDP_BR_SEND:
 		if (go(br, v, VDP_BR_WAITCMD))
 			emit(br, v, VDP_BR_EV_ADMITTED);

@@ -568,6 +568,39 @@ static bool __attribute__((noinline)) step_global(struct vdp_station *st, struct
 	return false;
 }
 
+/* The step of the waiting states (STATION_PROCWAIT, TXMIT_KAWAIT,
+ * TXMIT_DEAWAIT): the response (41.5.5.9), an ECP error, the response
+ * wait's expiry, or a newer local request. */
+static inline bool step_wait(struct vdp_station *st, struct vsi *v)
+{
+	if (SM_TAKE(IN(v)->rxResp)) {
+		rx_response(st, v);
+		return true;
+	}
+	if (SM_TAKE(IN(v)->ecpError)) {
+		/* 41.5.5: a transmission error ends the VSI. */
+		st->cnt.tx_errors++;
+		end(st, v, VDP_END_TX_ERROR, VDP_EV_FAILED);
+		return true;
+	}
+	if (SM_TAKE(IN(v)->timeout)) {
+		/* Response wait expired: the VSI ends (41.5.5). */
+		st->cnt.timeouts++;
+		end(st, v, VDP_END_TIMEOUT, VDP_EV_FAILED);
+		return true;
+	}
+	if (SM_TAKE(IN(v)->localChange)) {
+		if (v->flags & VSI_F_INFLIGHT)
+			/* Sent once the response to the previous
+			 * request is in (lldpad: -EBUSY). */
+			v->flags |= VSI_F_DIRTY;
+		else
+			send_current(st, v);	/* link down: nothing in flight */
+		return true;
+	}
+	return false;
+}
+
 /* One step: true if it consumed an input or changed the state (another
  * step may apply), false once nothing applies (stable). */
 static inline bool step(struct vdp_station *st, struct vsi *v)
@@ -605,32 +638,7 @@ static inline bool step(struct vdp_station *st, struct vsi *v)
 	case VDP_ST_STATION_PROCWAIT:
 	case VDP_ST_TXMIT_KAWAIT:
 	case VDP_ST_TXMIT_DEAWAIT:
-		if (SM_TAKE(IN(v)->rxResp)) {
-			rx_response(st, v);
-			return true;
-		}
-		if (SM_TAKE(IN(v)->ecpError)) {
-			/* 41.5.5: a transmission error ends the VSI. */
-			st->cnt.tx_errors++;
-			end(st, v, VDP_END_TX_ERROR, VDP_EV_FAILED);
-			return true;
-		}
-		if (SM_TAKE(IN(v)->timeout)) {
-			/* Response wait expired: the VSI ends (41.5.5). */
-			st->cnt.timeouts++;
-			end(st, v, VDP_END_TIMEOUT, VDP_EV_FAILED);
-			return true;
-		}
-		if (SM_TAKE(IN(v)->localChange)) {
-			if (v->flags & VSI_F_INFLIGHT)
-				/* Sent once the response to the previous
-				 * request is in (lldpad: -EBUSY). */
-				v->flags |= VSI_F_DIRTY;
-			else
-				send_current(st, v);	/* link down: nothing in flight */
-			return true;
-		}
-		return false;
+		return step_wait(st, v);
 	case VDP_ST_PREASSOC_NEW:
 		go(st, v, VDP_ST_WAIT_SYSCMD);
 		return true;
