@@ -22,6 +22,7 @@ struct sm_spec {
 
 /* seen: n_states x n_states counts of the transitions made (row-major).
  * Fails the test with the first mismatch; returns the legal count. */
-size_t sm_check_table(const struct sm_spec *m, const struct sm_row *rows, size_t n_rows, const uint32_t *seen);
+size_t sm_check_table(const struct sm_spec *m, const struct sm_row *rows, size_t n_rows,
+		      const uint32_t *seen);
 
 #endif

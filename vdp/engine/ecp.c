@@ -195,7 +195,7 @@ static void tx_go(struct ecp *e, enum ecp_tx_state to)
 		transmit_ecpdu(e);
 		break;
 	case ECP_TX_ERROR:
-		e->cnt.tx_errors++;	/* countErrors */
+		e->cnt.tx_errors++; /* countErrors */
 		break;
 	}
 }
@@ -269,7 +269,7 @@ static void tx_run(struct ecp *e)
 
 		sm_fault_cap(&ecp_tx_sm, n, e->tx_state, what, sizeof(what));
 		fault(e, &ecp_tx_sm, what);
-		tx_run(e);	/* the restart: 3 steps, cannot loop */
+		tx_run(e); /* the restart: 3 steps, cannot loop */
 	}
 }
 

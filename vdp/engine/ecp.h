@@ -47,15 +47,15 @@ enum ecp_rx_state {
 /* The transmit machine's inputs not yet consumed (43.3.7's variables and
  * the events that stand for them). */
 struct ecp_tx_in {
-	bool begin:1;			/* the port was enabled: initTransmit */
-	bool txRequest:1;		/* the upper layer handed over an ULPDU */
-	bool ackReceived:1;		/* the ack of the outstanding ECPDU */
-	bool ackTimerExpired:1;		/* ackTimer ran out without it */
+	bool begin : 1; /* the port was enabled: initTransmit */
+	bool txRequest : 1; /* the upper layer handed over an ULPDU */
+	bool ackReceived : 1; /* the ack of the outstanding ECPDU */
+	bool ackTimerExpired : 1; /* ackTimer ran out without it */
 };
 
 union ecp_tx_inputs {
 	struct ecp_tx_in in;
-	uint8_t any;			/* 0 = none left */
+	uint8_t any; /* 0 = none left */
 };
 
 struct ecp_ops {
@@ -84,7 +84,7 @@ struct ecp_counters {
 	uint64_t rx_ack_stale;		/* acks for nothing or another seq (ignored) */
 	uint64_t rx_bad;		/* dropped: bad version/op/subtype/ethertype/short */
 	uint64_t rx_disabled;		/* dropped while disabled */
-	uint64_t illegal_transitions;	/* a bug of ours: logged, machine restarted */
+	uint64_t illegal_transitions; /* a bug of ours: logged, machine restarted */
 };
 
 struct ecp {
@@ -98,14 +98,14 @@ struct ecp {
 	uint8_t rte;
 	bool enabled;
 
-	uint8_t tx_state;	/* enum ecp_tx_state */
+	uint8_t tx_state; /* enum ecp_tx_state */
 	union ecp_tx_inputs tx_in;
 	uint16_t seq;		/* sequence number of the current/last ECPDU */
 	uint8_t retries;	/* transmissions of the current ECPDU */
 	size_t frame_len;
 	uint8_t frame[ECP_FRAME_MAX];
 
-	uint8_t rx_state;	/* enum ecp_rx_state */
+	uint8_t rx_state; /* enum ecp_rx_state */
 	uint16_t last_seq;	/* lastSeq: last delivered sequence number */
 
 	struct ecp_counters cnt;

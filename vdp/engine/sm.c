@@ -9,8 +9,8 @@
 void __attribute__((cold))
 sm_fault_illegal(const struct sm_desc *d, uint8_t from, uint8_t to, char *buf, size_t len)
 {
-	snprintf(buf, len, "illegal %s transition %s -> %s", d->name,
-		 d->state_name(from), d->state_name(to));
+	snprintf(buf, len, "illegal %s transition %s -> %s", d->name, d->state_name(from),
+		 d->state_name(to));
 }
 
 void __attribute__((cold))
@@ -34,9 +34,8 @@ sm_vsi_fault(const struct sm_vsi *k, void *m, struct vsi *v, uint8_t from, const
 	k->reset(m, v);
 }
 
-void __attribute__((noinline, cold))
-sm_vsi_illegal(const struct sm_vsi *k, void *m, struct vsi *v, uint8_t from, unsigned to,
-	       struct sm_vsi_hook h)
+void __attribute__((noinline, cold)) sm_vsi_illegal(const struct sm_vsi *k, void *m, struct vsi *v,
+						    uint8_t from, unsigned to, struct sm_vsi_hook h)
 {
 	char what[SM_FAULT_LEN];
 

@@ -40,10 +40,10 @@
 #define SM_MAX_STATES 16
 
 struct sm_desc {
-	const char *name;		/* "station": log lines */
-	const char *clause;		/* "802.1Qbg 41.5.5" */
-	const uint16_t *next;		/* [SM_ROWS] legal transitions */
-	uint16_t uct;			/* states left unconditionally (UCT) */
+	const char *name; /* "station": log lines */
+	const char *clause; /* "802.1Qbg 41.5.5" */
+	const uint16_t *next; /* [SM_ROWS] legal transitions */
+	uint16_t uct; /* states left unconditionally (UCT) */
 	uint8_t n_states;
 	const char *(*state_name)(uint8_t s);
 };
@@ -72,9 +72,10 @@ static inline bool sm_settled(const struct sm_desc *d, uint8_t state, bool input
 
 /* What a step returns to the driver. */
 enum sm_step {
-	SM_STABLE,	/* nothing applied, or nothing more will */
-	SM_AGAIN,	/* an input was consumed or the state changed, and
-			 * another step may apply */
+	SM_STABLE, /* nothing applied, or nothing more will */
+	/* an input was consumed or the state changed, and another step may
+	 * apply */
+	SM_AGAIN,
 };
 
 /* The driver: steps until stable, at most cap steps.  step(m, o) is the
@@ -82,8 +83,9 @@ enum sm_step {
  * VSI record: pass a pointer to the pointer then).  Returns 0 once
  * stable, or the number of steps taken when the cap was hit: the machine
  * did not settle, which is a bug the caller logs and resets. */
-static inline __attribute__((always_inline)) unsigned
-sm_run(unsigned cap, enum sm_step (*step)(void *m, void *o), void *m, void *o)
+static inline __attribute__((always_inline)) unsigned sm_run(unsigned cap,
+							     enum sm_step (*step)(void *m, void *o),
+							     void *m, void *o)
 {
 	for (unsigned n = 1; step(m, o) == SM_AGAIN; n++)
 		if (__builtin_expect(n >= cap, 0))

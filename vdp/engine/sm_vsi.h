@@ -25,14 +25,14 @@ typedef bool sm_vsi_step_fn(void *m, struct vsi **vp);
 /* What the enter and run below need of a role, constant per role. */
 struct sm_vsi {
 	const struct sm_desc *desc;
-	uint8_t safe;			/* the state a fault puts a VSI in */
-	const char *outcome;		/* its words in the log line */
+	uint8_t safe; /* the state a fault puts a VSI in */
+	const char *outcome; /* its words in the log line */
 	sm_vsi_reset_fn *reset;
 };
 
 /* The instance of a role: where its transitions are reported. */
 struct sm_vsi_hook {
-	sm_vsi_hook_fn *fn;		/* NULL: none */
+	sm_vsi_hook_fn *fn; /* NULL: none */
 	void *ctx;
 };
 
@@ -43,8 +43,9 @@ void sm_vsi_cap(const struct sm_vsi *k, void *m, struct vsi *v, unsigned n, stru
 /* The checked transition (SM_ENTER without the entry actions): false if
  * the table forbids it, v reset instead.  Inlined where to is a
  * constant: one load and a bit test. */
-static inline __attribute__((always_inline)) bool
-sm_vsi_enter(const struct sm_vsi *k, void *m, struct vsi *v, unsigned to, struct sm_vsi_hook h)
+static inline __attribute__((always_inline)) bool sm_vsi_enter(const struct sm_vsi *k, void *m,
+							       struct vsi *v, unsigned to,
+							       struct sm_vsi_hook h)
 {
 	uint8_t from = v->state;
 
@@ -59,8 +60,8 @@ sm_vsi_enter(const struct sm_vsi *k, void *m, struct vsi *v, unsigned to, struct
 }
 
 /* The same for a target given by a caller (range-checked). */
-static inline bool
-sm_vsi_enter_any(const struct sm_vsi *k, void *m, struct vsi *v, unsigned to, struct sm_vsi_hook h)
+static inline bool sm_vsi_enter_any(const struct sm_vsi *k, void *m, struct vsi *v, unsigned to,
+				    struct sm_vsi_hook h)
 {
 	if (to >= k->desc->n_states) {
 		sm_vsi_illegal(k, m, v, v->state, to, h);
@@ -81,8 +82,7 @@ static inline __attribute__((always_inline)) enum sm_step sm_vsi_step(void *c, v
 	struct sm_vsi_run *r = c;
 
 	(void)o;
-	if (!r->step(r->m, &r->v) ||
-	    sm_settled(r->k->desc, r->v->state, r->v->sm_in.any != 0))
+	if (!r->step(r->m, &r->v) || sm_settled(r->k->desc, r->v->state, r->v->sm_in.any != 0))
 		return SM_STABLE;
 	return SM_AGAIN;
 }
@@ -90,9 +90,11 @@ static inline __attribute__((always_inline)) enum sm_step sm_vsi_step(void *c, v
 /* Steps v's machine until stable, at most cap steps (more is a fault),
  * then clears the inputs the states had no use for.  Returns v, its
  * replacement, or NULL once the machine freed it. */
-static inline __attribute__((always_inline)) struct vsi *
-sm_vsi_run(const struct sm_vsi *k, unsigned cap, sm_vsi_step_fn *step, void *m, struct vsi *v,
-	   struct sm_vsi_hook h)
+static inline __attribute__((always_inline)) struct vsi *sm_vsi_run(const struct sm_vsi *k,
+								    unsigned cap,
+								    sm_vsi_step_fn *step, void *m,
+								    struct vsi *v,
+								    struct sm_vsi_hook h)
 {
 	struct sm_vsi_run r = { k, step, m, v };
 	unsigned n = sm_run(cap, sm_vsi_step, &r, NULL);

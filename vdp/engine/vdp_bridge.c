@@ -67,7 +67,7 @@ struct vsi *vdp_bridge_vsi_for(struct vdp_bridge *br, struct vsi *v, const struc
 	v->timer = vtimer_new(br->clock, vsi_timer_cb, v);
 	if (!v->timer || vsi_table_add(&br->tab, v) < 0) {
 		if (user)
-			vdp_bridge_emit(br, v, VDP_BR_EV_REMOVED);	/* the owner frees its data */
+			vdp_bridge_emit(br, v, VDP_BR_EV_REMOVED); /* the owner frees its data */
 		vdp_bridge_vsi_free(br, v);
 		return NULL;
 	}
@@ -280,7 +280,7 @@ void vdp_bridge_kick(struct vdp_bridge *br)
 		br->cnt.tlv_tx += (uint64_t)n;
 		br->n_inflight = (size_t)n;
 		for (int i = 0; i < n; i++)
-			run(br, out[i], txmit);	/* the reply is encoded */
+			run(br, out[i], txmit); /* the reply is encoded */
 		if (ecp_tx(br->ecp, ECP_SUBTYPE_VDP, buf, w.len) < 0) {
 			br->cnt.tx_errors += (uint64_t)n;
 			br->n_inflight = 0;
@@ -298,4 +298,3 @@ void vdp_bridge_tx_done(struct vdp_bridge *br, bool acked)
 	br->n_inflight = 0;
 	vdp_bridge_kick(br);
 }
-

@@ -36,7 +36,8 @@ static inline void vdp_bridge_emit(struct vdp_bridge *br, struct vsi *v, enum vd
 /* Not on its way out (a De-Associate queued, or freed). */
 static inline bool vdp_bridge_active(const struct vsi *v)
 {
-	return v->state != VDP_BR_DEASSOC && v->state != VDP_BR_DEASSOCIATED && v->state != VDP_BR_END;
+	return v->state != VDP_BR_DEASSOC && v->state != VDP_BR_DEASSOCIATED &&
+		v->state != VDP_BR_END;
 }
 
 #endif

@@ -111,7 +111,7 @@ static const struct sm_desc bridge_sm = {
 	.name = "bridge",
 	.clause = "802.1Qbg 41.5.6",
 	.next = bridge_next,
-	.uct = BR(SEND) | BR(ALIVE),	/* left unconditionally */
+	.uct = BR(SEND) | BR(ALIVE), /* left unconditionally */
 	.n_states = VDP_BR_END + 1,
 	.state_name = vdp_bridge_state_name,
 };
@@ -186,7 +186,8 @@ static void process_entry(struct vdp_bridge *br, struct vsi *v)
 	uint8_t status = 0;
 	int rc;
 
-	rc = br->ops->admit(br->ctx, v, br->rx.mgrid, br->rx.a, br->rx.f, br->rx.a->n_filters, &status);
+	rc = br->ops->admit(br->ctx, v, br->rx.mgrid, br->rx.a, br->rx.f, br->rx.a->n_filters,
+			    &status);
 	if (rc == VDP_ADMIT_DEFER) {
 		vtimer_arm(br->clock, v->timer, vdp_bridge_resource_wait_us(br));
 		return;
@@ -203,7 +204,7 @@ static void send_entry(struct vdp_bridge *br, struct vsi *v)
 {
 	if (br->adm.f && br->adm.n == v->n_filters)
 		vdp_bridge_set_filters(br, v, v->filter_fmt, br->adm.f, br->adm.n);
-	vsi_rec_drop(v);	/* the request is the confirmed record now */
+	vsi_rec_drop(v); /* the request is the confirmed record now */
 	v->mode_cur = v->mode_req;
 	br->cnt.admitted++;
 	reply(br, v, v->mode_cur, VDP_STATUS_RESPONSE, false);
@@ -248,7 +249,7 @@ static void deassoc_entry(struct vdp_bridge *br, struct vsi *v)
 static void deassociated_entry(struct vdp_bridge *br, struct vsi *v)
 {
 	vtimer_cancel(br->clock, v->timer);
-	restore(br, v);		/* it names what was associated */
+	restore(br, v); /* it names what was associated */
 	v->mode_cur = VDP_MODE_NONE;
 	br->cnt.bridge_deassoc++;
 	reply(br, v, VDP_TLV_DEASSOC, 0, true);
@@ -285,8 +286,8 @@ bool vdp_bridge_enter(struct vdp_bridge *br, struct vsi *v, enum vdp_bridge_stat
 
 /* SM_ENTER: the checked transition, then the new state's entry actions
  * (END's frees v).  false: illegal, v de-associated instead. */
-static inline __attribute__((always_inline)) bool
-go(struct vdp_bridge *br, struct vsi *v, enum vdp_bridge_state to)
+static inline __attribute__((always_inline)) bool go(struct vdp_bridge *br, struct vsi *v,
+						     enum vdp_bridge_state to)
 {
 	if (!sm_vsi_enter(&bridge_vsi_sm, br, v, to, HOOK(br)))
 		return false;
@@ -315,7 +316,7 @@ go(struct vdp_bridge *br, struct vsi *v, enum vdp_bridge_state to)
 		deassociated_entry(br, v);
 		break;
 	case VDP_BR_END:
-		vsi_remove(br, v);	/* the reply left: the record is freed */
+		vsi_remove(br, v); /* the reply left: the record is freed */
 		break;
 	}
 	return true;
@@ -376,11 +377,12 @@ static void decide(struct vdp_bridge *br, struct vsi *v)
 
 	vtimer_cancel(br->clock, v->timer);
 	if (!reason) {
-		go(br, v, VDP_BR_SEND);		/* then WAITCMD */
+		go(br, v, VDP_BR_SEND); /* then WAITCMD */
 		return;
 	}
 	br->cnt.refused++;
-	v->status = (uint8_t)(VDP_STATUS_RESPONSE | (status & (VDP_STATUS_KEEP | VDP_STATUS_HARD)) | reason);
+	v->status = (uint8_t)(VDP_STATUS_RESPONSE | (status & (VDP_STATUS_KEEP | VDP_STATUS_HARD)) |
+			      reason);
 	if ((v->status & VDP_STATUS_KEEP) && v->mode_cur != VDP_MODE_NONE) {
 		/* KEEP: the state before the request stays. */
 		if (go(br, v, VDP_BR_KEEP))
@@ -433,7 +435,8 @@ static bool step_process(struct vdp_bridge *br, struct vsi *v)
 		br->cnt.resource_timeouts++;
 		if (v->mode_cur == VDP_MODE_ASSOC) {
 			br->cnt.refused++;
-			v->status = VDP_STATUS_RESPONSE | VDP_STATUS_KEEP | VDP_R_UNABLE_TO_CONTACT_MANAGER;
+			v->status = VDP_STATUS_RESPONSE | VDP_STATUS_KEEP |
+				VDP_R_UNABLE_TO_CONTACT_MANAGER;
 			if (go(br, v, VDP_BR_KEEP))
 				emit(br, v, VDP_BR_EV_KEPT);
 		} else if (go(br, v, VDP_BR_DEASSOCIATED)) {
@@ -462,7 +465,7 @@ static bool step(void *m, struct vsi **vp)
 		if ((v->flags & VSI_F_REMOVE) && SM_TAKE(IN(v)->txmit)) {
 			if (!go(br, v, VDP_BR_END))
 				return true;
-			*vp = NULL;	/* freed */
+			*vp = NULL; /* freed */
 			return false;
 		}
 		if ((v->flags & VSI_F_REMOVE) && SM_TAKE(IN(v)->tooBig)) {
@@ -508,8 +511,8 @@ static bool step(void *m, struct vsi **vp)
 		 * or never left (ECP busy all along: the timer), or the
 		 * station asks again before it left: WAITCMD first, where a
 		 * timer or a request is then handled. */
-		if (SM_TAKE(IN(v)->txmit) || SM_TAKE(IN(v)->tooBig) ||
-		    IN(v)->timeout || IN(v)->rxCmd) {
+		if (SM_TAKE(IN(v)->txmit) || SM_TAKE(IN(v)->tooBig) || IN(v)->timeout ||
+		    IN(v)->rxCmd) {
 			go(br, v, VDP_BR_WAITCMD);
 			return true;
 		}
@@ -517,7 +520,7 @@ static bool step(void *m, struct vsi **vp)
 	case VDP_BR_END:
 		return false;
 	}
-	return false;		/* a state out of range: nothing applies */
+	return false; /* a state out of range: nothing applies */
 }
 
 struct vsi *vdp_bridge_sm_run(struct vdp_bridge *br, struct vsi *v)

@@ -137,14 +137,15 @@ const char *vdp_event_name(enum vdp_event ev)
 		      ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END))
 static const uint16_t station_next[SM_ROWS] = {
 	[VDP_ST_INIT] = ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
-	[VDP_ST_STATION_PROC] = ST(STATION_PROCWAIT) | ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
+	[VDP_ST_STATION_PROC] =
+		ST(STATION_PROCWAIT) | ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
 	[VDP_ST_STATION_PROCWAIT] = ST_WAIT_NEXT,
 	[VDP_ST_PREASSOC_NEW] = ST(WAIT_SYSCMD),
 	[VDP_ST_ASSOC_NEW] = ST(ASSOC_COMPL),
 	[VDP_ST_ASSOC_COMPL] = ST(WAIT_SYSCMD),
 	[VDP_ST_WAIT_SYSCMD] = ST(TXMIT_KA) | ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
 	[VDP_ST_TXMIT_KA] = ST(TXMIT_KAWAIT) | ST(TXMIT_DEAWAIT) | ST(STATION_PROC) |
-			    ST(TXMIT_DEASSOC) | ST(END),
+		ST(TXMIT_DEASSOC) | ST(END),
 	[VDP_ST_TXMIT_KAWAIT] = ST_WAIT_NEXT,
 	[VDP_ST_TXMIT_DEASSOC] = ST(TXMIT_DEAWAIT) | ST(TXMIT_DEASSOC) | ST(STATION_PROC) | ST(END),
 	[VDP_ST_TXMIT_DEAWAIT] = ST_WAIT_NEXT,
@@ -595,7 +596,7 @@ static inline bool step_wait(struct vdp_station *st, struct vsi *v)
 			 * request is in (lldpad: -EBUSY). */
 			v->flags |= VSI_F_DIRTY;
 		else
-			send_current(st, v);	/* link down: nothing in flight */
+			send_current(st, v); /* link down: nothing in flight */
 		return true;
 	}
 	return false;
@@ -674,7 +675,7 @@ uint8_t vdp_station_sm_run(struct vdp_station *st, struct vsi *v)
 {
 	uint8_t s;
 
-	sm_vsi_run(&station_vsi_sm, st->step_cap, step_vp, st, v, HOOK(st));	/* v stays */
+	sm_vsi_run(&station_vsi_sm, st->step_cap, step_vp, st, v, HOOK(st)); /* v stays */
 	s = v->state;
 	flush_events(st, v);
 	return s;

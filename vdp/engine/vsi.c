@@ -376,8 +376,8 @@ void vsi_fifo_remove(struct vsi_fifo *q, struct vsi *v)
 		fifo_unlink(q, prev, v);
 }
 
-bool vsi_keys_match(const struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN], const struct vdp_assoc *a,
-		    enum vsi_vid0 wild)
+bool vsi_keys_match(const struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN],
+		    const struct vdp_assoc *a, enum vsi_vid0 wild)
 {
 	if (memcmp(v->mgrid, mgrid, VDP_MGRID_LEN) != 0 || v->type_id != a->type_id ||
 	    v->type_version != a->type_version || v->filter_fmt != a->filter_fmt ||

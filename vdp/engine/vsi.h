@@ -63,41 +63,41 @@ struct vsi_fent {
  * after the standard's variables and the events that stand for them; the
  * event handlers set them, the step that acts on one clears it
  * (SM_TAKE, vdp/engine/sm.h). */
-struct vdp_station_in {			/* 41.5.5, vdp_station_sm.c */
+struct vdp_station_in { /* 41.5.5, vdp_station_sm.c */
 	/* global conditions, checked in every state before the state's own */
-	bool begin:1;			/* BEGIN: an ended VSI is requested again */
-	bool portDown:1;		/* link down: stop the timer, forget the
-					 * request in flight, keep the state */
-	bool resend:1;			/* link up / new peer: re-send the
-					 * current request */
-	bool rxDeassoc:1;		/* unsolicited De-Associate from the bridge */
+	bool begin : 1; /* BEGIN: an ended VSI is requested again */
+	/* link down: stop the timer, forget the request in flight, keep
+	 * the state */
+	bool portDown : 1;
+	bool resend : 1; /* link up / new peer: re-send the current request */
+	bool rxDeassoc : 1; /* unsolicited De-Associate from the bridge */
 	/* inputs of single states */
-	bool localChange:1;		/* localChange: a new local request
-					 * (vsi->mode_req, hints, filters) */
-	bool txmit:1;			/* the queued TLV was handed to ECP */
-	bool tooBig:1;			/* the queued TLV does not fit an ECPDU */
-	bool ecpError:1;		/* ECP gave up on the ECPDU carrying it */
-	bool rxResp:1;			/* a response (st->rx_tlv, st->rx_mgrid) */
-	bool timeout:1;			/* the VSI's timer expired: the response
-					 * wait, or reinitKeepAlive in WAIT_SYSCMD */
+	bool localChange : 1; /* a new local request (mode_req, hints, filters) */
+	bool txmit : 1; /* the queued TLV was handed to ECP */
+	bool tooBig : 1; /* the queued TLV does not fit an ECPDU */
+	bool ecpError : 1; /* ECP gave up on the ECPDU carrying it */
+	bool rxResp : 1; /* a response (st->rx_tlv, st->rx_mgrid) */
+	/* the VSI's timer expired: the response wait, or reinitKeepAlive
+	 * in WAIT_SYSCMD */
+	bool timeout : 1;
 };
 
-struct vdp_bridge_in {			/* 41.5.6, vdp_bridge_sm.c */
+struct vdp_bridge_in { /* 41.5.6, vdp_bridge_sm.c */
 	/* global conditions */
-	bool deassocCmd:1;		/* vdp_bridge_deassoc(): bridge-initiated */
-	bool rxDeassoc:1;		/* a De-Associate from the station */
+	bool deassocCmd : 1; /* vdp_bridge_deassoc(): bridge-initiated */
+	bool rxDeassoc : 1; /* a De-Associate from the station */
 	/* inputs of single states */
-	bool rxCmd:1;			/* a (Pre-)Associate from the station (br->rx) */
-	bool resourceResult:1;		/* the admit decision (br->adm) */
-	bool timeout:1;			/* resourceWaitDelay (PROCESS), toutKeepAlive */
-	bool txmit:1;			/* the queued reply was handed to ECP */
-	bool tooBig:1;			/* the queued reply does not fit an ECPDU */
+	bool rxCmd : 1; /* a (Pre-)Associate from the station (br->rx) */
+	bool resourceResult : 1; /* the admit decision (br->adm) */
+	bool timeout : 1; /* resourceWaitDelay (PROCESS), toutKeepAlive */
+	bool txmit : 1; /* the queued reply was handed to ECP */
+	bool tooBig : 1; /* the queued reply does not fit an ECPDU */
 };
 
 union vsi_in {
 	struct vdp_station_in sta;
 	struct vdp_bridge_in br;
-	uint16_t any;			/* all of them: 0 = none left */
+	uint16_t any; /* all of them: 0 = none left */
 };
 _Static_assert(sizeof(union vsi_in) == sizeof(uint16_t), "the inputs take two octets");
 
@@ -128,17 +128,15 @@ struct vsi {
 	uint8_t reason;			/* role-specific end/failure reason */
 	uint8_t mode_sent;		/* station: mode of the TLV in flight */
 	/* station only */
-	bool resync:1;			/* re-sent after link up / new peer, not
-					 * answered yet */
-	bool ev_vid:1;			/* report VDP_EV_VID_ASSIGNED (before sm_ev)
-					 * once the machine is stable */
-	bool in_ecpdu:1;		/* in the ECPDU ECP is carrying
-					 * (st->inflight[]) */
+	bool resync : 1; /* re-sent after link up / new peer, not answered yet */
+	/* report VDP_EV_VID_ASSIGNED (before sm_ev) once the machine is stable */
+	bool ev_vid : 1;
+	bool in_ecpdu : 1; /* in the ECPDU ECP is carrying (st->inflight[]) */
 	uint8_t sm_ev;			/* station: event to report once the machine
 					 * is stable (enum vdp_event + 1, 0 = none) */
 	uint16_t n_filters;
 	uint16_t cap_filters;		/* entries allocated */
-	union vsi_in sm_in;		/* machine inputs not yet consumed */
+	union vsi_in sm_in; /* machine inputs not yet consumed */
 	struct vsi_fent filters[];
 };
 
@@ -179,8 +177,8 @@ void vsi_rec_drop(struct vsi *v);
  * VSI_VID0_IN_TLV: a's, a keep-alive of a VID the bridge assigned)
  * matches any VID.  The mode is the caller's to compare. */
 enum vsi_vid0 { VSI_VID0_IN_VSI, VSI_VID0_IN_TLV };
-bool vsi_keys_match(const struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN], const struct vdp_assoc *a,
-		    enum vsi_vid0 wild);
+bool vsi_keys_match(const struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN],
+		    const struct vdp_assoc *a, enum vsi_vid0 wild);
 /* Copies the filters out as a plain array (for the encoder). */
 void vsi_get_filters(const struct vsi *v, struct vdp_filter *out);
 /* True if filters equal (format, count, every entry). */
