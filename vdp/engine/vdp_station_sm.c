@@ -246,6 +246,8 @@ static void init_entry(struct vsi *v)
 	v->reason = VDP_END_NONE;
 	v->status = 0;
 	v->flags &= (uint8_t)(VSI_F_INDEXED);
+	v->change_held = false;
+	v->keepalive = false;
 }
 
 /* STATION_PROC, TXMIT_KA, TXMIT_DEASSOC: the current request waits in the
@@ -254,9 +256,9 @@ static inline void queued_entry(struct vdp_station *st, struct vsi *v, enum vdp_
 {
 	vtimer_cancel(st->clock, v->timer);
 	if (s == VDP_ST_TXMIT_KA)
-		v->flags |= VSI_F_KA;
+		v->keepalive = true;
 	else
-		v->flags &= (uint8_t)~VSI_F_KA;
+		v->keepalive = false;
 	vsi_fifo_push(&st->pending, v);
 }
 
@@ -282,7 +284,9 @@ static void end_entry(struct vdp_station *st, struct vsi *v)
 	vtimer_cancel(st->clock, v->timer);
 	vsi_fifo_remove(&st->pending, v);
 	vdp_station_inflight_drop(st, v);
-	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_DIRTY | VSI_F_KA);
+	v->flags &= (uint8_t)~VSI_F_INFLIGHT;
+	v->change_held = false;
+	v->keepalive = false;
 	v->resync = false;
 	v->mode_cur = VDP_MODE_NONE;
 	vsi_rec_drop(v);
@@ -402,7 +406,9 @@ static void superseded(struct vdp_station *st, struct vsi *v, const uint8_t *mgr
 {
 	vtimer_cancel(st->clock, v->timer);
 	vdp_station_inflight_drop(st, v);
-	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY);
+	v->flags &= (uint8_t)~VSI_F_INFLIGHT;
+	v->change_held = false;
+	v->keepalive = false;
 	v->resync = false;
 	if (!(a->status & VDP_STATUS_REASON)) {
 		v->mode_cur = a->type == VDP_MODE_DEASSOC ? VDP_MODE_NONE : a->type;
@@ -423,16 +429,18 @@ static void superseded(struct vdp_station *st, struct vsi *v, const uint8_t *mgr
 }
 
 /* The response to the request in flight.  A local request that came
- * meanwhile (VSI_F_DIRTY) becomes localChange again, for the state this
+ * meanwhile (vsi->change_held) becomes localChange again, for the state this
  * leads to. */
 static void evaluate(struct vdp_station *st, struct vsi *v, const struct vdp_assoc *a)
 {
-	bool ka = v->flags & VSI_F_KA, dirty = v->flags & VSI_F_DIRTY;
+	bool ka = v->keepalive, dirty = v->change_held;
 	uint8_t prev = v->mode_cur;
 
 	vtimer_cancel(st->clock, v->timer);
 	vdp_station_inflight_drop(st, v);
-	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY | VSI_F_HARD);
+	v->flags &= (uint8_t) ~(VSI_F_INFLIGHT | VSI_F_HARD);
+	v->change_held = false;
+	v->keepalive = false;
 	v->resync = false;
 	v->status = a->status;
 	if (a->status & VDP_STATUS_HARD)
@@ -498,7 +506,7 @@ static void rx_response(struct vdp_station *st, struct vsi *v)
 	/* Keys of a response must be those of the request (41.2.x); VIDs may
 	 * differ where we sent 0. */
 	if (!vsi_keys_match(v, st->rx_mgrid, a, VSI_VID0_IN_VSI)) {
-		if (v->flags & VSI_F_DIRTY) {
+		if (v->change_held) {
 			st->cnt.responses++;
 			superseded(st, v, st->rx_mgrid, a);
 			return;
@@ -530,14 +538,18 @@ static bool __attribute__((noinline)) step_global(struct vdp_station *st, struct
 	if (SM_TAKE(IN(v)->portDown)) {
 		/* Every state stays: the desired mode survives the link. */
 		vtimer_cancel(st->clock, v->timer);
-		v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY);
+		v->flags &= (uint8_t)~VSI_F_INFLIGHT;
+		v->change_held = false;
+		v->keepalive = false;
 		return true;
 	}
 	if (SM_TAKE(IN(v)->resend)) {
 		/* Link up / new peer: whatever was in flight is gone. */
 		if (v->state == VDP_ST_END)
 			return true;
-		v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY);
+		v->flags &= (uint8_t)~VSI_F_INFLIGHT;
+		v->change_held = false;
+		v->keepalive = false;
 		v->resync = true;
 		send_current(st, v);
 		return true;
@@ -594,7 +606,7 @@ static inline bool step_wait(struct vdp_station *st, struct vsi *v)
 		if (v->flags & VSI_F_INFLIGHT)
 			/* Sent once the response to the previous
 			 * request is in (lldpad: -EBUSY). */
-			v->flags |= VSI_F_DIRTY;
+			v->change_held = true;
 		else
 			send_current(st, v); /* link down: nothing in flight */
 		return true;

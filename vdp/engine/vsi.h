@@ -52,9 +52,9 @@ struct vsi_fent {
 /* Per-VSI flags (both roles). */
 #define VSI_F_QUEUED	0x01	/* in the role's pending FIFO */
 #define VSI_F_INFLIGHT	0x02	/* station: request sent, response awaited */
-#define VSI_F_DIRTY	0x04	/* station: new local request while in flight */
+/* 0x04: free (was the held localChange, now vsi->change_held) */
 #define VSI_F_VID0	0x08	/* station: a VID 0 was sent, adopt returned VIDs */
-#define VSI_F_KA	0x10	/* station: the request in flight is a keep-alive */
+/* 0x10: free (was the keep-alive flag, now vsi->keepalive) */
 #define VSI_F_REMOVE	0x20	/* bridge: free once the queued TLV is sent */
 #define VSI_F_HARD	0x40	/* last response carried the hard-error bit */
 #define VSI_F_INDEXED	0x80	/* filters are in the (MAC, VID) index */
@@ -132,6 +132,10 @@ struct vsi {
 	/* report VDP_EV_VID_ASSIGNED (before sm_ev) once the machine is stable */
 	bool ev_vid : 1;
 	bool in_ecpdu : 1; /* in the ECPDU ECP is carrying (st->inflight[]) */
+	/* localChange held while a request is in flight: sent once its
+	 * response is in */
+	bool change_held : 1;
+	bool keepalive : 1; /* the request queued or in flight is a keep-alive */
 	uint8_t sm_ev;			/* station: event to report once the machine
 					 * is stable (enum vdp_event + 1, 0 = none) */
 	uint16_t n_filters;
