@@ -468,9 +468,12 @@ json_t *reg_ctl_resolve(void *ctx, json_t *args, struct ctl_error *err)
 	j = reg_resolution_to_json(&r);
 	const struct qbh_result *q = qbh_last(id);
 	if (j && q)
-		/* what the NIC driver answered to the last 802.1Qbh request */
-		json_object_set_new(j, "qbh", json_pack("{s:s, s:i, s:s?}", "result", q->msg, "errno", -q->error,
-							"response", q->has_response ? qbh_response_name(q->response) : NULL));
+		/* where the last 802.1Qbh request stands and what the adapter
+		 * answered; state "failed" is an error */
+		json_object_set_new(j, "qbh", json_pack("{s:s, s:s, s:i, s:s?, s:i}", "state", qbh_state_name(q->state),
+							"result", q->msg, "errno", -q->error, "response",
+							q->has_response ? qbh_response_name(q->response) : NULL,
+							"polls", (int)q->polls));
 	if (json_is_true(json_object_get(args, "xml"))) {
 		char *xml = reg_resolution_xml(&r);
 

@@ -168,7 +168,7 @@ static const struct bad bads[] = {
 	{ "global = { foo = 1; };",
 	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, mgrid, resp_wait_max_ms, intents_file)" },
 	{ "\nuplink = ();",
-	  "bad.conf:2: unknown setting \"uplink\" (known: global, uplinks)" },
+	  "bad.conf:2: unknown setting \"uplink\" (known: global, qbh, uplinks)" },
 	/* Syntax errors come from libconfig with the line. */
 	{ "uplinks = ( { name = ; } );",
 	  "bad.conf:1: syntax error" },
