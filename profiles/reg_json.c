@@ -41,11 +41,15 @@ static int unpack_fail(json_error_t *je, const char *what, struct reg_err *err)
 json_t *reg_profile_to_json(const struct reg_profile *p)
 {
 	switch (p->type) {
-	case REG_VPORT_QBG:
-		return json_pack("{s:s, s:s, s:i, s:I, s:i, s:i, s:i, s:s}", "name", p->name, "type",
-				 reg_vport_name(p->type), "mgrid", p->mgrid, "typeid", (json_int_t)p->typeid,
-				 "typeidver", p->typeidver, "filter_fmt", p->filter_fmt, "vlan", p->vlan,
-				 "origin", reg_origin_name(p->origin));
+	case REG_VPORT_QBG: {
+		json_t *j = json_pack("{s:s, s:s, s:i, s:I, s:i, s:i, s:i, s:s}", "name", p->name, "type",
+				      reg_vport_name(p->type), "mgrid", p->mgrid, "typeid", (json_int_t)p->typeid,
+				      "typeidver", p->typeidver, "filter_fmt", p->filter_fmt, "vlan", p->vlan,
+				      "origin", reg_origin_name(p->origin));
+		if (j && p->profileid[0])
+			json_object_set_new(j, "profileid", json_string(p->profileid));
+		return j;
+	}
 	case REG_VPORT_QBH:
 		return json_pack("{s:s, s:s, s:s, s:i, s:s}", "name", p->name, "type", reg_vport_name(p->type),
 				 "profileid", p->profileid, "vlan", p->vlan, "origin", reg_origin_name(p->origin));
@@ -81,19 +85,25 @@ int reg_profile_from_json(json_t *j, struct reg_profile *p, struct reg_err *err)
 
 json_t *reg_uplink_to_json(const struct reg_uplink *u)
 {
-	return json_pack("{s:s, s:s, s:s, s:s}", "dev", u->dev, "physnet", u->physnet, "mode",
-			 reg_mode_name(u->mode), "origin", reg_origin_name(u->origin));
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "dev", u->dev, "physnet", u->physnet, "mode",
+			      reg_mode_name(u->mode), "origin", reg_origin_name(u->origin));
+
+	if (j && u->vport)
+		json_object_set_new(j, "vport", json_string(reg_vport_name(u->vport)));
+	return j;
 }
 
 int reg_uplink_from_json(json_t *j, struct reg_uplink *u, struct reg_err *err)
 {
-	const char *dev, *pn, *mode = "vepa", *org = NULL;
+	const char *dev, *pn, *mode = "vepa", *org = NULL, *vport = NULL;
 	json_error_t je;
 
 	memset(u, 0, sizeof(*u));
-	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:s, s?s, s?s}", "dev", &dev, "physnet", &pn, "mode",
-			   &mode, "origin", &org))
+	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:s, s?s, s?s, s?s}", "dev", &dev, "physnet", &pn, "mode",
+			   &mode, "vport", &vport, "origin", &org))
 		return unpack_fail(&je, "uplink", err);
+	if (vport && reg_vport_parse(vport, &u->vport) < 0)
+		return reg_fail(err, -EINVAL, "uplink %s: \"vport\" '%s' is not 802.1Qbg or 802.1Qbh", dev, vport);
 	if (reg_mode_parse(mode, &u->mode) < 0)
 		return reg_fail(err, -EINVAL, "uplink %s: \"mode\" '%s' is not vepa, private or passthrough", dev, mode);
 	if (cpy(u->dev, sizeof(u->dev), dev, "dev", err) ||

@@ -2,7 +2,7 @@
  *
  *	vdpctl profile add NAME qbg mgrid M typeid T typeidver V [ vlan N ] [ filter F ]
  *	vdpctl profile add NAME qbh profileid P [ vlan N ]
- *	vdpctl physnet add PHYSNET dev DEV [ mode vepa|private|passthrough ]
+ *	vdpctl physnet add PHYSNET dev DEV [ mode vepa|private|passthrough ] [ vport 802.1Qbg|802.1Qbh ]
  *	vdpctl network add NAME physnet P profile X [ vlan N ] [ uuid U ]
  *	vdpctl port add UUID network NAME
  *	vdpctl attach IFACE-ID network NAME [ port UUID ]    (again: move)
@@ -34,9 +34,11 @@ void reg_cmds_usage(void)
 {
 	fprintf(stderr,
 		"       vdpctl profile { add | set } NAME qbg mgrid M typeid T typeidver V [ vlan N ] [ filter F ]\n"
+		"                [ profileid P ]\n"
 		"       vdpctl profile { add | set } NAME qbh profileid P [ vlan N ]\n"
 		"       vdpctl profile { del NAME | show [ NAME ] }\n"
 		"       vdpctl physnet { add | set } PHYSNET dev DEV [ mode { vepa | private | passthrough } ]\n"
+		"                [ vport { 802.1Qbg | 802.1Qbh } ]\n"
 		"       vdpctl physnet { del dev DEV | show [ dev DEV ] }\n"
 		"       vdpctl network { add | set } NAME physnet P profile X [ vlan N ] [ uuid UUID ]\n"
 		"       vdpctl network { del NAME | show [ NAME ] }\n"
@@ -182,7 +184,8 @@ int do_profile(int argc, char **argv)
 	static const struct keydef qbg[] = {
 		{ "mgrid", "mgrid", V_NUM }, { "managerid", "mgrid", V_NUM }, { "typeid", "typeid", V_NUM },
 		{ "typeidver", "typeidver", V_NUM }, { "typeidversion", "typeidver", V_NUM },
-		{ "vlan", "vlan", V_NUM }, { "filter", "filter_fmt", V_NUM }, { NULL, NULL, V_STR },
+		{ "vlan", "vlan", V_NUM }, { "filter", "filter_fmt", V_NUM }, { "profileid", "profileid", V_STR },
+		{ NULL, NULL, V_STR },
 	};
 	static const struct keydef qbh[] = {
 		{ "profileid", "profileid", V_STR }, { "vlan", "vlan", V_NUM }, { NULL, NULL, V_STR },
@@ -237,7 +240,8 @@ usage:
 
 int do_physnet(int argc, char **argv)
 {
-	static const struct keydef defs[] = { { "dev", "dev", V_STR }, { "mode", "mode", V_STR }, { NULL, NULL, V_STR } };
+	static const struct keydef defs[] = { { "dev", "dev", V_STR }, { "mode", "mode", V_STR }, { "vport", "vport", V_STR },
+					      { NULL, NULL, V_STR } };
 	static const struct keydef devonly[] = { { "dev", "dev", V_STR }, { NULL, NULL, V_STR } };
 	json_t *args = json_object();
 	int rc;
