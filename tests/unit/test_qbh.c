@@ -23,7 +23,7 @@
 #include <net/if.h>
 
 #include "profiles/reg_ctl.h"
-#include "vdp/daemon/reg_vdpd.h"
+#include "vdp/daemon/realize.h"
 #include "profiles/registry.h"
 #include "vdp/base/codec.h"
 #include "vdp/ctl/ctl.h"
@@ -953,13 +953,13 @@ static struct vdpd *start_vdpd(struct fakeclock *fc, struct enic_model *em, cons
 	d->opts.qbh_ctx = em;
 	d->opts.sysfs = sysdir;
 	d->clock = fakeclock_vclock(fc);
-	assert_int_equal(vdpd_reg_start(d), 0);
+	assert_int_equal(realize_start(d), 0);
 	return d;
 }
 
 static void stop_vdpd(struct vdpd *d)
 {
-	vdpd_reg_stop(d);
+	realize_stop(d);
 	free((char *)d->opts.config);
 	free(d);
 }
@@ -999,7 +999,7 @@ static void test_registry_realizes_qbh(void **state)
 		;
 
 	json_t *args = json_pack("{s:s}", "iface_id", id);
-	json_t *j = reg_ctl_resolve(d, args, &cerr);
+	json_t *j = reg_ctl_resolve(&d->reg, args, &cerr);
 	assert_non_null(j);
 	json_t *q = json_object_get(j, "qbh");
 	assert_non_null(q);
