@@ -89,7 +89,7 @@ static int parse_network(xmlNodePtr root, const char *net, enum reg_hook_op op, 
 			 struct reg_err *err)
 {
 	xmlNodePtr port = child(root, "networkport"), vp, par, plug;
-	char id[64], portuuid[64], mac[32], ptype[32], dev[64];
+	char id[64], portuuid[64], mac[32], ptype[32], dev[64], vm[64];
 	struct reg_hook_action a = { .op = op };
 	int rc;
 
@@ -103,6 +103,7 @@ static int parse_network(xmlNodePtr root, const char *net, enum reg_hook_op op, 
 	text(child(port, "uuid"), portuuid, sizeof(portuuid));
 	attr(child(port, "mac"), "address", mac, sizeof(mac));
 	plug = child(port, "plug");
+	text(child(child(port, "owner"), "uuid"), vm, sizeof(vm));
 	attr(plug, "type", ptype, sizeof(ptype));
 	attr(plug, "dev", dev, sizeof(dev));
 	snprintf(a.what, sizeof(a.what), "network %s port %s", net, portuuid[0] ? portuuid : "?");
@@ -116,6 +117,9 @@ static int parse_network(xmlNodePtr root, const char *net, enum reg_hook_op op, 
 	}
 	if ((rc = fill_ids(&a, id[0] ? id : portuuid, mac, err)) < 0)
 		return rc;
+	/* the domain's UUID: libvirt's 802.1Qbh instance UUID */
+	if (vm[0] && reg_uuid_canon(vm, a.b.vm_uuid) < 0)
+		a.b.vm_uuid[0] = 0;
 	uplink_of(dev, a.b.uplink, sizeof(a.b.uplink));
 	if (op == REG_HOOK_BIND && !a.b.uplink[0])
 		return reg_fail(err, -EINVAL, "%s: <plug> names no device", a.what);
@@ -126,9 +130,11 @@ static int parse_domain(xmlNodePtr root, const char *dom, enum reg_hook_op op, s
 			struct reg_err *err)
 {
 	xmlNodePtr devs = child(root, "devices");
+	char vm[64];
 
 	if (strcmp((const char *)root->name, "domain"))
 		return reg_fail(err, -EINVAL, "qemu hook: root element is <%s>, expected <domain>", root->name);
+	text(child(root, "uuid"), vm, sizeof(vm));
 	for (xmlNodePtr ifc = devs ? devs->children : NULL; ifc; ifc = ifc->next) {
 		char type[32], id[80], alias[80], mac[32], src[64], tgt[64];
 		struct reg_hook_action a = { .op = op };
@@ -157,6 +163,9 @@ static int parse_domain(xmlNodePtr root, const char *dom, enum reg_hook_op op, s
 		}
 		if ((rc = fill_ids(&a, id, mac, err)) < 0)
 			return rc;
+		/* libvirt sends the domain UUID as the 802.1Qbh instance */
+		if (vm[0] && reg_uuid_canon(vm, a.b.vm_uuid) < 0)
+			a.b.vm_uuid[0] = 0;
 		attr(child(ifc, "source"), "dev", src, sizeof(src));
 		attr(child(ifc, "target"), "dev", tgt, sizeof(tgt));
 		uplink_of(src, a.b.uplink, sizeof(a.b.uplink));

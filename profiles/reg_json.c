@@ -192,19 +192,24 @@ json_t *reg_binding_to_json(const struct reg_binding *b)
 	char mac[18];
 
 	reg_mac_format(b->mac, mac);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "iface_id", b->iface_id, "dev", b->dev, "mac", mac, "uplink",
-			 b->uplink, "origin", reg_origin_name(b->origin));
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "iface_id", b->iface_id, "dev", b->dev, "mac", mac,
+			      "uplink", b->uplink, "origin", reg_origin_name(b->origin));
+	if (j && b->vm_uuid[0])
+		json_object_set_new(j, "vm_uuid", json_string(b->vm_uuid));
+	return j;
 }
 
 int reg_binding_from_json(json_t *j, struct reg_binding *b, struct reg_err *err)
 {
-	const char *id, *dev = "", *mac, *up, *org = NULL;
+	const char *id, *dev = "", *mac, *up, *org = NULL, *vm = NULL;
 	json_error_t je;
 
 	memset(b, 0, sizeof(*b));
-	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s?s, s:s, s:s, s?s}", "iface_id", &id, "dev", &dev, "mac",
-			   &mac, "uplink", &up, "origin", &org))
+	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s?s, s:s, s:s, s?s, s?s}", "iface_id", &id, "dev", &dev, "mac",
+			   &mac, "uplink", &up, "vm_uuid", &vm, "origin", &org))
 		return unpack_fail(&je, "binding", err);
+	if (vm && vm[0] && reg_uuid_canon(vm, b->vm_uuid) < 0)
+		return reg_fail(err, -EINVAL, "binding %s: \"vm_uuid\" '%s' is not a UUID", id, vm);
 	if (reg_mac_parse(mac, b->mac) < 0)
 		return reg_fail(err, -EINVAL, "binding %s: \"mac\" '%s' is not aa:bb:cc:dd:ee:ff", id, mac);
 	if (cpy(b->iface_id, sizeof(b->iface_id), id, "iface_id", err) || cpy(b->dev, sizeof(b->dev), dev, "dev", err) ||

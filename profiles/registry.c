@@ -465,6 +465,7 @@ static bool compute_vsi(const struct reg *reg, const char *iface_id, struct reg_
 	v->typeidver = p->typeidver;
 	v->filter_fmt = p->filter_fmt;
 	memcpy(v->profileid, p->profileid, sizeof(v->profileid));
+	memcpy(v->vm_uuid, bn->b.vm_uuid, sizeof(v->vm_uuid));
 	return true;
 }
 
@@ -1108,8 +1109,11 @@ int reg_bind(struct reg *reg, const struct reg_binding *b, struct reg_err *err)
 	if (cur) {
 		if ((!strcmp(cur->b.dev, b->dev) || !cur->b.dev[0] || !b->dev[0]) &&
 		    !memcmp(cur->b.mac, b->mac, 6) && !strcmp(cur->b.uplink, b->uplink)) {
-			if (!cur->b.dev[0] && b->dev[0]) {
-				memcpy(cur->b.dev, b->dev, sizeof(cur->b.dev));
+			if ((!cur->b.dev[0] && b->dev[0]) || (!cur->b.vm_uuid[0] && b->vm_uuid[0])) {
+				if (!cur->b.dev[0])
+					memcpy(cur->b.dev, b->dev, sizeof(cur->b.dev));
+				if (!cur->b.vm_uuid[0])
+					memcpy(cur->b.vm_uuid, b->vm_uuid, sizeof(cur->b.vm_uuid));
 				changed(reg, REG_KIND_BINDING, id, &cur->b);
 				reconcile_one(reg, id);
 			}

@@ -117,6 +117,7 @@ struct reg_binding {
 	char dev[IFNAMSIZ];		/* macvtap0 or the VF netdev; "" while unknown */
 	uint8_t mac[6];
 	char uplink[IFNAMSIZ];
+	char vm_uuid[REG_UUID_STRLEN + 1];	/* the domain's UUID, "" while unknown (802.1Qbh instance) */
 	enum reg_origin origin;
 };
 
@@ -147,6 +148,7 @@ struct reg_vsi {
 	uint8_t typeidver;
 	uint8_t filter_fmt;
 	char profileid[REG_QBH_PROFILEID_MAX + 1];
+	char vm_uuid[REG_UUID_STRLEN + 1];	/* the binding's, "" when unknown */
 };
 
 /* vsi_desired(ctx, NULL, new): associate new.

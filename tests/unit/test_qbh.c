@@ -989,12 +989,17 @@ static void test_registry_realizes_qbh(void **state)
 	snprintf(a.iface_id, sizeof(a.iface_id), "%s", id);
 	snprintf(b.iface_id, sizeof(b.iface_id), "%s", id);
 	snprintf(b.uplink, sizeof(b.uplink), "eth4");
+	snprintf(b.vm_uuid, sizeof(b.vm_uuid), "66666666-2222-3333-4444-555555555555");
 	assert_int_equal(reg_attach(d->reg.reg, &a, &err), 0);
 	assert_int_equal(em.setlinks, 0);	/* no binding yet: no VSI */
 	assert_int_equal(reg_bind(d->reg.reg, &b, &err), 0);
 	assert_int_equal(em.setlinks, 1);
 	assert_int_equal(em.last_error, 0);
 	assert_memory_equal(em.dev[0].self.host, host, 16);	/* the SMBIOS UUID */
+	/* the instance is the domain's UUID, as libvirt sends it */
+	static const uint8_t vm[16] = { 0x66, 0x66, 0x66, 0x66, 0x22, 0x22, 0x33, 0x33,
+					0x44, 0x44, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55 };
+	assert_memory_equal(em.dev[0].self.inst, vm, 16);
 	while (fakeclock_run_next(&fc))
 		;
 

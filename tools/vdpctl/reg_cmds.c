@@ -7,7 +7,7 @@
  *	vdpctl port add UUID network NAME
  *	vdpctl attach IFACE-ID network NAME [ port UUID ]    (again: move)
  *	vdpctl detach IFACE-ID
- *	vdpctl bind IFACE-ID [ dev MACVTAP ] mac M uplink U
+ *	vdpctl bind IFACE-ID [ dev MACVTAP ] mac M uplink U [ vm DOMAIN-UUID ]
  *	vdpctl unbind IFACE-ID
  *	vdpctl resolve IFACE-ID [ --xml ]
  *	vdpctl export libvirt-network NAME
@@ -45,7 +45,7 @@ void reg_cmds_usage(void)
 		"       vdpctl port { add UUID network NAME | del UUID | show [ UUID ] }\n"
 		"       vdpctl attach IFACE-ID network NAME [ port UUID ]   |   vdpctl attach show [ IFACE-ID ]\n"
 		"       vdpctl detach IFACE-ID\n"
-		"       vdpctl bind IFACE-ID [ dev DEV ] mac MAC uplink IFNAME   |   vdpctl bind show [ IFACE-ID ]\n"
+		"       vdpctl bind IFACE-ID [ dev DEV ] mac MAC uplink IFNAME [ vm UUID ]   |   vdpctl bind show [ IFACE-ID ]\n"
 		"       vdpctl unbind IFACE-ID\n"
 		"       vdpctl resolve IFACE-ID [ --xml ]\n"
 		"       vdpctl export libvirt-network NAME\n"
@@ -371,7 +371,8 @@ static int do_detach(int argc, char **argv)
 static int do_bind(int argc, char **argv)
 {
 	static const struct keydef defs[] = { { "dev", "dev", V_STR }, { "mac", "mac", V_STR },
-					      { "uplink", "uplink", V_STR }, { NULL, NULL, V_STR } };
+					      { "uplink", "uplink", V_STR }, { "vm", "vm_uuid", V_STR },
+					      { NULL, NULL, V_STR } };
 
 	return plug(argc, argv, defs, "bind", "bind.show");
 }
@@ -573,6 +574,8 @@ static int do_hook(int argc, char **argv)
 		if (a->op == REG_HOOK_BIND) {
 			args = json_pack("{s:s, s:s, s:s, s:s}", "iface_id", a->b.iface_id, "dev", a->b.dev, "mac", mac,
 					 "uplink", a->b.uplink);
+			if (args && a->b.vm_uuid[0])
+				json_object_set_new(args, "vm_uuid", json_string(a->b.vm_uuid));
 			r = ctl_call(vctl.socket, "bind", args, &out, &msg, vctl.timeout_ms);
 		} else {
 			args = json_pack("{s:s}", "iface_id", a->b.iface_id);

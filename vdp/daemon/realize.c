@@ -30,7 +30,11 @@ static int request_qbh(struct vdpd *d, const struct reg_vsi *v, uint8_t mode)
 		rc = qbh_disassociate(d->qbh, v->iface_id);
 		return rc == -ENOENT ? 0 : rc;
 	}
-	memcpy(q.instance, v->instance, 16);
+	/* libvirt's instance UUID is the domain's (one per VM, all its
+	 * interfaces); the interface-id when the domain is unknown or
+	 * qbh.instance_uuid = "interface-id" */
+	if (d->cfg.qbh.instance_is_iface_id || !v->vm_uuid[0] || reg_uuid_parse(v->vm_uuid, q.instance) < 0)
+		memcpy(q.instance, v->instance, 16);
 	return qbh_associate(d->qbh, &q);
 }
 
