@@ -1014,6 +1014,13 @@ static void test_registry_realizes_qbh(void **state)
 			    "eth4 (driver enic): 802.1Qbh associate of profile finance: success");
 	json_decref(j);
 	json_decref(args);
+	/* registry.show has it with the desired VSI */
+	j = reg_ctl_registry_show(&d->reg, NULL, &cerr);
+	assert_non_null(j);
+	json_t *v0 = json_array_get(json_object_get(j, "vsis"), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(v0, "qbh"), "state")), "done");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(v0, "qbh"), "polls")), 3);
+	json_decref(j);
 
 	assert_int_equal(reg_detach(d->reg.reg, id, &err), 0);
 	assert_int_equal(em.setlinks, 2);

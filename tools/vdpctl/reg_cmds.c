@@ -427,8 +427,11 @@ static int do_resolve(int argc, char **argv)
 		if (vctl_bool(res, "bound"))
 			printf("    bound mac %s dev %s\n", vctl_str(res, "mac"),
 			       vctl_str(res, "dev")[0] ? vctl_str(res, "dev") : "-");
-		if (json_object_get(res, "qbh"))
-			printf("    802.1Qbh: %s\n", vctl_str(json_object_get(res, "qbh"), "result"));
+		if (json_object_get(res, "qbh")) {
+			json_t *q = json_object_get(res, "qbh");
+			printf("    802.1Qbh %s after %lld polls: %s\n", vctl_str(q, "state"), vctl_int(q, "polls"),
+			       vctl_str(q, "result"));
+		}
 	}
 	json_decref(res);
 	return EXIT_OK;
