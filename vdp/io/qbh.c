@@ -334,6 +334,9 @@ static bool read_replies(struct sess *s)
 		memset(&rep, 0, sizeof(rep));
 		if (nlp_parse_reply(q->buf, (size_t)n, &rep) < 0 || ((const struct nlmsghdr *)q->buf)->nlmsg_seq != s->seq)
 			continue;	/* not ours, or not for this step */
+		/* an errno the kernel could send: 0 or -1..-4095 */
+		if (rep.type == NLMSG_ERROR && (rep.error > 0 || rep.error < -4095))
+			rep.error = -EPROTO;
 		if (s->ph == PH_ACK) {
 			if (rep.type == NLMSG_ERROR)
 				on_ack(s, rep.error);
