@@ -187,12 +187,21 @@ static void ln(const char *target, const char *fmt, const char *arg)
 		abort();
 }
 
+static void remove_sysdir(void)
+{
+	char cmd[96];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sysdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "fuzz_qbh: %s not removed\n", sysdir);
+}
+
 /* eth4: a PORT_SELF port; vf2: VF 2 of pf0 */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
 	snprintf(sysdir, sizeof(sysdir), "/tmp/fuzz_qbh.%d", (int)getpid());
+	atexit(remove_sysdir);
 	mk("%s/class/net/%s", "eth4");
 	mk("%s/class/net/%s", "pf0");
 	mk("%s/class/net/%s", "vf2");
