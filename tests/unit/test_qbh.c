@@ -934,6 +934,7 @@ static void test_kernel_veth_eopnotsupp(void **state)
 static const uint8_t *script[4];
 static size_t script_len[4], script_n, script_at;
 static uint32_t script_seq;
+static unsigned script_setlinks, script_sent;
 
 static int s_open(void *ctx)
 {
@@ -947,6 +948,8 @@ static int s_send(void *ctx, int fd, const void *msg, size_t len)
 	(void)fd;
 	assert_true(len >= 16);
 	memcpy(&script_seq, (const uint8_t *)msg + 8, 4);
+	script_sent++;
+	script_setlinks += ((const uint8_t *)msg)[4] == RTM_SETLINK;
 	return 0;
 }
 
@@ -1005,6 +1008,34 @@ static void test_bad_ack_errno(void **state)
 	assert_int_equal(r->state, QBH_ST_FAILED);
 	assert_int_equal(r->error, -EPROTO);
 	assert_non_null(strstr(r->msg, "failed: Protocol error"));
+	qbh_free(q);
+	fakeclock_destroy(&fc);
+}
+
+/* A kernel that never answers: the session gives up at the deadline,
+ * having waited on the clock (never in a loop), and sends nothing it would
+ * have to take back: no SETLINK went out, so no DISASSOCIATE either. */
+static void test_silent_kernel_deadline(void **state)
+{
+	(void)state;
+	struct fakeclock fc;
+	struct qbh_cfg c = { .sysfs = sysdir, .deadline_us = 1000000 };
+	struct qbh_vsi v = { .key = "vsi-silent", .dev = "", .uplink = "eth4", .profile = "finance" };
+
+	script_n = script_at = 0;
+	script_setlinks = script_sent = 0;
+	fakeclock_init(&fc, 0);
+	struct qbh *q = qbh_new(fakeclock_vclock(&fc), &script_ops, NULL, &c);
+	assert_int_equal(qbh_associate(q, &v), 0);
+	assert_int_equal(script_sent, 1);	/* the probe */
+	assert_int_equal(qbh_last("vsi-silent")->state, QBH_ST_POLLING);
+	fakeclock_advance(&fc, 999999);
+	assert_int_equal(qbh_last("vsi-silent")->state, QBH_ST_POLLING);
+	fakeclock_advance(&fc, 1);
+	assert_int_equal(qbh_last("vsi-silent")->state, QBH_ST_FAILED);
+	assert_int_equal(qbh_last("vsi-silent")->error, -ETIMEDOUT);
+	assert_int_equal(script_setlinks, 0);
+	assert_int_equal(fakeclock_armed(&fc), 0);
 	qbh_free(q);
 	fakeclock_destroy(&fc);
 }
@@ -1150,6 +1181,7 @@ int main(void)
 		cmocka_unit_test(test_start_adopts_existing),
 		cmocka_unit_test(test_migration_preassociate_rr),
 		cmocka_unit_test(test_bad_ack_errno),
+		cmocka_unit_test(test_silent_kernel_deadline),
 		cmocka_unit_test(test_registry_realizes_qbh),
 		cmocka_unit_test(test_kernel_veth_eopnotsupp),
 	};

@@ -40,6 +40,7 @@ struct sess {
 	uint8_t instance[16];
 	uint8_t request;
 	enum phase ph;
+	bool acked;			/* the kernel took this request: a deadline takes it back */
 	int fd;
 	uint32_t seq;
 	uint64_t started;
@@ -310,6 +311,7 @@ static void on_ack(struct sess *s, int error)
 		return;
 	}
 	counters.acked++;
+	s->acked = true;
 	/* like libvirt: the first status query right away */
 	s->ph = PH_STATUS;
 	s->res.state = QBH_ST_POLLING;
@@ -379,7 +381,7 @@ static void on_timer(void *arg)
 	if (s->ph == PH_END)
 		return;
 	if (vclock_now(q->clock) - s->started >= q->cfg.deadline_us) {
-		bool take_back = s->request != QBH_DISASSOCIATE;
+		bool take_back = s->request != QBH_DISASSOCIATE && s->acked;
 		counters.timeouts++;
 		finish(s, QBH_ST_FAILED, -ETIMEDOUT);
 		if (take_back)
@@ -403,6 +405,7 @@ static void begin(struct sess *s, uint8_t request, bool probe)
 
 	vtimer_cancel(s->q->clock, s->timer);
 	s->request = request;
+	s->acked = false;
 	s->started = vclock_now(s->q->clock);
 	memset(&s->res, 0, sizeof(s->res));
 	s->res.request = request;
