@@ -456,8 +456,9 @@ json_t *reg_ctl_bind_show(void *ctx, json_t *args, struct ctl_error *err)
  * state "failed" is an error. */
 static json_t *qbh_json(const struct qbh_result *q)
 {
-	return json_pack("{s:s, s:s, s:i, s:s?, s:i}", "state", qbh_state_name(q->state), "result", q->msg, "errno",
-			 -q->error, "response", q->has_response ? qbh_response_name(q->response) : NULL, "polls",
+	return json_pack("{s:s, s:s, s:i, s:s?, s:i}", "state", qbh_state_name(q->state), "result",
+			 q->msg, "errno", -q->error, "response",
+			 q->has_response ? qbh_response_name(q->response) : NULL, "polls",
 			 (int)q->polls);
 }
 
@@ -525,7 +526,8 @@ json_t *reg_ctl_registry_show(void *ctx, json_t *args, struct ctl_error *err)
 	v = reg_vsis(rc->reg, &n);
 	for (size_t i = 0; i < n; i++) {
 		json_t *vj = reg_vsi_to_json(v[i]);
-		const struct qbh_result *q = v[i]->type == REG_VPORT_QBH ? qbh_last(v[i]->iface_id) : NULL;
+		const struct qbh_result *q =
+			v[i]->type == REG_VPORT_QBH ? qbh_last(v[i]->iface_id) : NULL;
 
 		if (vj && q)
 			json_object_set_new(vj, "qbh", qbh_json(q));

@@ -42,10 +42,11 @@ json_t *reg_profile_to_json(const struct reg_profile *p)
 {
 	switch (p->type) {
 	case REG_VPORT_QBG: {
-		json_t *j = json_pack("{s:s, s:s, s:i, s:I, s:i, s:i, s:i, s:s}", "name", p->name, "type",
-				      reg_vport_name(p->type), "mgrid", p->mgrid, "typeid", (json_int_t)p->typeid,
-				      "typeidver", p->typeidver, "filter_fmt", p->filter_fmt, "vlan", p->vlan,
-				      "origin", reg_origin_name(p->origin));
+		json_t *j = json_pack("{s:s, s:s, s:i, s:I, s:i, s:i, s:i, s:s}", "name", p->name,
+				      "type", reg_vport_name(p->type), "mgrid", p->mgrid, "typeid",
+				      (json_int_t)p->typeid, "typeidver", p->typeidver,
+				      "filter_fmt", p->filter_fmt, "vlan", p->vlan, "origin",
+				      reg_origin_name(p->origin));
 		if (j && p->profileid[0])
 			json_object_set_new(j, "profileid", json_string(p->profileid));
 		return j;
@@ -99,11 +100,13 @@ int reg_uplink_from_json(json_t *j, struct reg_uplink *u, struct reg_err *err)
 	json_error_t je;
 
 	memset(u, 0, sizeof(*u));
-	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:s, s?s, s?s, s?s}", "dev", &dev, "physnet", &pn, "mode",
-			   &mode, "vport", &vport, "origin", &org))
+	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:s, s?s, s?s, s?s}", "dev", &dev, "physnet",
+			   &pn, "mode", &mode, "vport", &vport, "origin", &org))
 		return unpack_fail(&je, "uplink", err);
 	if (vport && reg_vport_parse(vport, &u->vport) < 0)
-		return reg_fail(err, -EINVAL, "uplink %s: \"vport\" '%s' is not 802.1Qbg or 802.1Qbh", dev, vport);
+		return reg_fail(err, -EINVAL,
+				"uplink %s: \"vport\" '%s' is not 802.1Qbg or 802.1Qbh", dev,
+				vport);
 	if (reg_mode_parse(mode, &u->mode) < 0)
 		return reg_fail(err, -EINVAL, "uplink %s: \"mode\" '%s' is not vepa, private or passthrough", dev, mode);
 	if (cpy(u->dev, sizeof(u->dev), dev, "dev", err) ||
@@ -192,8 +195,9 @@ json_t *reg_binding_to_json(const struct reg_binding *b)
 	char mac[18];
 
 	reg_mac_format(b->mac, mac);
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "iface_id", b->iface_id, "dev", b->dev, "mac", mac,
-			      "uplink", b->uplink, "origin", reg_origin_name(b->origin));
+	json_t *j =
+		json_pack("{s:s, s:s, s:s, s:s, s:s}", "iface_id", b->iface_id, "dev", b->dev,
+			  "mac", mac, "uplink", b->uplink, "origin", reg_origin_name(b->origin));
 	if (j && b->vm_uuid[0])
 		json_object_set_new(j, "vm_uuid", json_string(b->vm_uuid));
 	return j;
@@ -205,8 +209,8 @@ int reg_binding_from_json(json_t *j, struct reg_binding *b, struct reg_err *err)
 	json_error_t je;
 
 	memset(b, 0, sizeof(*b));
-	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s?s, s:s, s:s, s?s, s?s}", "iface_id", &id, "dev", &dev, "mac",
-			   &mac, "uplink", &up, "vm_uuid", &vm, "origin", &org))
+	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s?s, s:s, s:s, s?s, s?s}", "iface_id", &id,
+			   "dev", &dev, "mac", &mac, "uplink", &up, "vm_uuid", &vm, "origin", &org))
 		return unpack_fail(&je, "binding", err);
 	if (vm && vm[0] && reg_uuid_canon(vm, b->vm_uuid) < 0)
 		return reg_fail(err, -EINVAL, "binding %s: \"vm_uuid\" '%s' is not a UUID", id, vm);

@@ -564,12 +564,15 @@ static int check_config_origin(const char *what, const char *name, enum reg_orig
 static int profileid_check(const struct reg_profile *p, size_t pl, struct reg_err *err)
 {
 	if (pl == 0 || pl > REG_QBH_PROFILEID_MAX)
-		return reg_fail(err, -EINVAL, "profile '%s': 802.1Qbh profileid must be 1..%d characters", p->name,
-			    REG_QBH_PROFILEID_MAX);
+		return reg_fail(err, -EINVAL,
+				"profile '%s': 802.1Qbh profileid must be 1..%d characters",
+				p->name, REG_QBH_PROFILEID_MAX);
 	for (size_t i = 0; i < pl; i++)
 		if (!isgraph((unsigned char)p->profileid[i]))
-			return reg_fail(err, -EINVAL, "profile '%s': profileid has a non-printable or space character",
-				    p->name);
+			return reg_fail(
+				err, -EINVAL,
+				"profile '%s': profileid has a non-printable or space character",
+				p->name);
 	return 0;
 }
 
@@ -695,7 +698,8 @@ static int validate_uplink(const struct reg_uplink *u, struct reg_err *err)
 		return reg_fail(err, -EINVAL, "uplink %s: physical network name '%.*s' invalid", u->dev,
 			    REG_NAME_MAX, u->physnet);
 	if (u->vport && u->vport != REG_VPORT_QBG && u->vport != REG_VPORT_QBH)
-		return reg_fail(err, -EINVAL, "uplink %s: vport must be 802.1Qbg or 802.1Qbh", u->dev);
+		return reg_fail(err, -EINVAL, "uplink %s: vport must be 802.1Qbg or 802.1Qbh",
+				u->dev);
 	switch (u->mode) {
 	case REG_MODE_VEPA:
 	case REG_MODE_PRIVATE:
@@ -1109,7 +1113,8 @@ int reg_bind(struct reg *reg, const struct reg_binding *b, struct reg_err *err)
 	if (cur) {
 		if ((!strcmp(cur->b.dev, b->dev) || !cur->b.dev[0] || !b->dev[0]) &&
 		    !memcmp(cur->b.mac, b->mac, 6) && !strcmp(cur->b.uplink, b->uplink)) {
-			if ((!cur->b.dev[0] && b->dev[0]) || (!cur->b.vm_uuid[0] && b->vm_uuid[0])) {
+			if ((!cur->b.dev[0] && b->dev[0]) ||
+			    (!cur->b.vm_uuid[0] && b->vm_uuid[0])) {
 				if (!cur->b.dev[0])
 					memcpy(cur->b.dev, b->dev, sizeof(cur->b.dev));
 				if (!cur->b.vm_uuid[0])

@@ -84,7 +84,7 @@ struct reg_uplink {
 	char dev[IFNAMSIZ];		/* eth4 */
 	char physnet[REG_NAME_MAX];	/* physical network it reaches */
 	enum reg_mode mode;
-	enum reg_vport vport;		/* 0: each profile's type; else the kind this uplink speaks */
+	enum reg_vport vport; /* 0: each profile's type; else the kind this uplink speaks */
 	enum reg_origin origin;
 };
 
@@ -117,7 +117,8 @@ struct reg_binding {
 	char dev[IFNAMSIZ];		/* macvtap0 or the VF netdev; "" while unknown */
 	uint8_t mac[6];
 	char uplink[IFNAMSIZ];
-	char vm_uuid[REG_UUID_STRLEN + 1];	/* the domain's UUID, "" while unknown (802.1Qbh instance) */
+	/* the domain's UUID, "" while unknown (the 802.1Qbh instance) */
+	char vm_uuid[REG_UUID_STRLEN + 1];
 	enum reg_origin origin;
 };
 
@@ -148,7 +149,7 @@ struct reg_vsi {
 	uint8_t typeidver;
 	uint8_t filter_fmt;
 	char profileid[REG_QBH_PROFILEID_MAX + 1];
-	char vm_uuid[REG_UUID_STRLEN + 1];	/* the binding's, "" when unknown */
+	char vm_uuid[REG_UUID_STRLEN + 1]; /* the binding's, "" when unknown */
 };
 
 /* vsi_desired(ctx, NULL, new): associate new.

@@ -63,7 +63,7 @@ static void c_arm(struct vclock *c, struct vtimer *t, uint64_t d)
 			timers[i] = t;
 			return;
 		}
-	abort();	/* more live timers than sessions could have */
+	abort(); /* more live timers than sessions could have */
 }
 
 static void c_cancel(struct vclock *c, struct vtimer *t)
@@ -123,7 +123,7 @@ static int k_send(void *ctx, int fd, const void *msg, size_t len)
 	(void)ctx;
 	(void)fd;
 	if (len < 16)
-		abort();	/* the backend builds whole messages */
+		abort(); /* the backend builds whole messages */
 	memcpy(&last_seq, (const uint8_t *)msg + 8, 4);
 	return 0;
 }
@@ -238,7 +238,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		;
 	const struct qbh_result *r = qbh_last("k");
 	if (!r || (r->state == QBH_ST_DONE && r->error))
-		abort();	/* a result is always there; done means no error */
+		abort(); /* a result is always there; done means no error */
 	if (data[0] & 4) {
 		qbh_disassociate(q, "k");
 		for (int i = 0; i < 64 && fire_next(); i++)
@@ -246,6 +246,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	qbh_free(q);
 	if (open_fds != 0)
-		abort();	/* every socket closed */
+		abort(); /* every socket closed */
 	return 0;
 }

@@ -12,10 +12,10 @@
 #include "tests/unit/enic_model.h"
 
 #define A4(n) (((n) + 3u) & ~3u)
-#define TYPE(t) ((t) & NLA_TYPE_MASK)
+#define TYPE(t) ((t)&NLA_TYPE_MASK)
 
 struct attr {
-	const uint8_t *p;	/* payload */
+	const uint8_t *p; /* payload */
 	size_t n;
 	bool present;
 };
@@ -62,7 +62,8 @@ void enic_model_fini(struct enic_model *m)
 	m->nq = 0;
 }
 
-struct enic_dev *enic_model_add(struct enic_model *m, const char *name, int ifindex, bool dynamic, int num_vfs)
+struct enic_dev *enic_model_add(struct enic_model *m, const char *name, int ifindex, bool dynamic,
+				int num_vfs)
 {
 	struct enic_dev *d = &m->dev[m->n_dev++];
 
@@ -98,8 +99,8 @@ struct enic_pp *enic_model_pp(struct enic_dev *d, int vf)
 	return vf < 0 ? &d->self : vf < ENIC_MAX_VFS ? &d->vf[vf] : NULL;
 }
 
-void enic_model_preset(struct enic_dev *d, int vf, const char *profile, const uint8_t inst[16], uint8_t request,
-		       uint16_t response)
+void enic_model_preset(struct enic_dev *d, int vf, const char *profile, const uint8_t inst[16],
+		       uint8_t request, uint16_t response)
 {
 	struct enic_pp *pp = enic_model_pp(d, vf);
 
@@ -118,7 +119,7 @@ void enic_model_preset(struct enic_dev *d, int vf, const char *profile, const ui
 static void queue(struct enic_model *m, int fd, const void *data, size_t len)
 {
 	if (m->nq == ENIC_MAX_QUEUED)
-		return;	/* a full socket buffer drops, as the kernel would */
+		return; /* a full socket buffer drops, as the kernel would */
 	m->q[m->nq].fd = fd;
 	m->q[m->nq].len = len;
 	m->q[m->nq].data = malloc(len);
@@ -235,11 +236,13 @@ static int port_policy(const struct attr *port)
 {
 	if (port[IFLA_PORT_VF].present && port[IFLA_PORT_VF].n < 4)
 		return -ERANGE;
-	if (port[IFLA_PORT_PROFILE].present && (port[IFLA_PORT_PROFILE].n < 1 || port[IFLA_PORT_PROFILE].n > 40))
+	if (port[IFLA_PORT_PROFILE].present &&
+	    (port[IFLA_PORT_PROFILE].n < 1 || port[IFLA_PORT_PROFILE].n > 40))
 		return -ERANGE;
 	if (port[IFLA_PORT_INSTANCE_UUID].present && port[IFLA_PORT_INSTANCE_UUID].n > 16)
 		return -ERANGE;
-	if (port[IFLA_PORT_HOST_UUID].present && (port[IFLA_PORT_HOST_UUID].n < 1 || port[IFLA_PORT_HOST_UUID].n > 16))
+	if (port[IFLA_PORT_HOST_UUID].present &&
+	    (port[IFLA_PORT_HOST_UUID].n < 1 || port[IFLA_PORT_HOST_UUID].n > 16))
 		return -ERANGE;
 	if (port[IFLA_PORT_REQUEST].present && port[IFLA_PORT_REQUEST].n < 1)
 		return -ERANGE;
@@ -264,7 +267,7 @@ static int vfinfo(struct enic_model *m, struct enic_dev *d, const struct attr *l
 				return -ERANGE;
 			uint32_t idx = rd32(vf[IFLA_VF_MAC].p);
 			if (idx >= INT_MAX)
-				return -EINVAL;	/* do_setvfinfo */
+				return -EINVAL; /* do_setvfinfo */
 			if (!d->port_ops)
 				return -EOPNOTSUPP;
 			if (valid_pp_vf(d, (int)idx))
@@ -293,7 +296,8 @@ static int setlink(struct enic_model *m, struct enic_dev *d, const struct attr *
 			uint16_t len = rd16(p), t = TYPE(rd16(p + 2));
 			if (len < 4 || len > n || t != IFLA_VF_PORT)
 				return -EINVAL;
-			if (parse(p + 4, len - 4u, port, IFLA_PORT_MAX) < 0 || (rc = port_policy(port)) < 0)
+			if (parse(p + 4, len - 4u, port, IFLA_PORT_MAX) < 0 ||
+			    (rc = port_policy(port)) < 0)
 				return rc < 0 ? rc : -EINVAL;
 			if (!port[IFLA_PORT_VF].present)
 				return -EOPNOTSUPP;
@@ -343,7 +347,7 @@ static void put(struct out *o, uint16_t type, const void *data, size_t n)
 static size_t nest(struct out *o, uint16_t type)
 {
 	size_t at = o->len;
-	put(o, type, NULL, 0);	/* no NLA_F_NESTED: the kernel uses nla_nest_start_noflag here */
+	put(o, type, NULL, 0); /* no NLA_F_NESTED: the kernel uses nla_nest_start_noflag here */
 	return at;
 }
 
@@ -379,7 +383,8 @@ static int get_port(struct enic_dev *d, int vf, struct out *o)
 	return 0;
 }
 
-static void getlink(struct enic_model *m, int fd, const struct nlmsghdr *req, struct enic_dev *d, uint32_t mask)
+static void getlink(struct enic_model *m, int fd, const struct nlmsghdr *req, struct enic_dev *d,
+		    uint32_t mask)
 {
 	struct out o = { 0 };
 	struct nlmsghdr h = { 0 };
@@ -395,7 +400,7 @@ static void getlink(struct enic_model *m, int fd, const struct nlmsghdr *req, st
 	if (d->port_ops && (mask & RTEXT_FILTER_VF)) {
 		size_t at = nest(&o, IFLA_PORT_SELF), mark = o.len;
 		if (get_port(d, -1, &o) < 0 && o.len == mark)
-			o.len = at;	/* nest cancelled */
+			o.len = at; /* nest cancelled */
 		else
 			nest_end(&o, at);
 		if (d->num_vfs > 0) {
@@ -462,7 +467,10 @@ static int m_send(void *ctx, int fd, const void *msg, size_t len)
 		if (!d)
 			ack(m, fd, &h, -ENODEV);
 		else
-			getlink(m, fd, &h, d, tb[IFLA_EXT_MASK].present && tb[IFLA_EXT_MASK].n >= 4 ? rd32(tb[IFLA_EXT_MASK].p) : 0);
+			getlink(m, fd, &h, d,
+				tb[IFLA_EXT_MASK].present && tb[IFLA_EXT_MASK].n >= 4
+					? rd32(tb[IFLA_EXT_MASK].p)
+					: 0);
 	} else {
 		ack(m, fd, &h, -EOPNOTSUPP);
 	}

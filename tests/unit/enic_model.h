@@ -32,37 +32,37 @@
 #define ENIC_MAX_QUEUED 32
 
 struct enic_pp {
-	bool applied;		/* ENIC_PORT_REQUEST_APPLIED */
+	bool applied; /* ENIC_PORT_REQUEST_APPLIED */
 	uint8_t request;
 	bool set_name, set_inst, set_host;
-	char name[40];		/* as received: 40 octets */
+	char name[40]; /* as received: 40 octets */
 	uint8_t inst[16], host[16];
-	uint8_t mac[6];		/* registered with the switch */
+	uint8_t mac[6]; /* registered with the switch */
 	unsigned inprogress_left;
 	uint16_t final;
-	unsigned requests;	/* set_vf_port calls that reached the port */
+	unsigned requests; /* set_vf_port calls that reached the port */
 };
 
 struct enic_dev {
 	char name[16];
 	int ifindex;
-	bool port_ops;		/* ndo_set/get_vf_port (false: e.g. a veth) */
-	bool dynamic;		/* a dynamic vNIC: PORT_SELF allowed */
-	int num_vfs;		/* SR-IOV enabled when > 0 */
-	uint8_t mac[6];		/* the netdev's address */
+	bool port_ops; /* ndo_set/get_vf_port (false: e.g. a veth) */
+	bool dynamic; /* a dynamic vNIC: PORT_SELF allowed */
+	int num_vfs; /* SR-IOV enabled when > 0 */
+	uint8_t mac[6]; /* the netdev's address */
 	struct enic_pp self, vf[ENIC_MAX_VFS];
 };
 
 struct enic_model {
 	struct enic_dev dev[ENIC_MAX_DEVS];
 	size_t n_dev;
-	unsigned inprogress_polls;	/* INPROGRESS answers before the final one */
-	bool never_done;		/* INPROGRESS for ever */
-	char invalid_profile[40];	/* this profile ends in INVALID */
+	unsigned inprogress_polls; /* INPROGRESS answers before the final one */
+	bool never_done; /* INPROGRESS for ever */
+	char invalid_profile[40]; /* this profile ends in INVALID */
 	/* seen */
 	unsigned setlinks, getlinks, opens, open_fds;
-	int last_error;			/* of the last SETLINK */
-	size_t last_profile_len;	/* nla_len of the last IFLA_PORT_PROFILE */
+	int last_error; /* of the last SETLINK */
+	size_t last_profile_len; /* nla_len of the last IFLA_PORT_PROFILE */
 	bool last_had_vf_mac;
 	/* datagrams waiting to be read */
 	struct {
@@ -78,12 +78,13 @@ extern const struct qbh_nl_ops enic_model_ops;
 
 void enic_model_init(struct enic_model *m);
 void enic_model_fini(struct enic_model *m);
-struct enic_dev *enic_model_add(struct enic_model *m, const char *name, int ifindex, bool dynamic, int num_vfs);
+struct enic_dev *enic_model_add(struct enic_model *m, const char *name, int ifindex, bool dynamic,
+				int num_vfs);
 struct enic_dev *enic_model_dev(struct enic_model *m, const char *name);
 /* The port of (dev, vf), vf < 0 for PORT_SELF. */
 struct enic_pp *enic_model_pp(struct enic_dev *d, int vf);
 /* A port already associated (by an earlier run, or another VM). */
-void enic_model_preset(struct enic_dev *d, int vf, const char *profile, const uint8_t inst[16], uint8_t request,
-		       uint16_t response);
+void enic_model_preset(struct enic_dev *d, int vf, const char *profile, const uint8_t inst[16],
+		       uint8_t request, uint16_t response);
 
 #endif

@@ -13,7 +13,7 @@
 #include "vdp/wire/vdp_text.h"
 
 /* Top-level groups read by other modules; anything else is a typo. */
-static const char *const foreign_groups[] = { "profiles", "networks", "ports", "attachments",
+static const char *const foreign_groups[] = { "profiles", "networks", "ports",   "attachments",
 					      "bindings", "registry", "netlink", NULL };
 
 struct ld {
@@ -304,22 +304,31 @@ static int load_qbh(struct ld *ld, const config_setting_t *g, struct cfg_qbh *q)
 			else if (rc == 0 && vdp_txt_uuid_parse(str, q->host_uuid) == 0)
 				q->host_from = CFG_QBH_HOST_GIVEN;
 			else if (rc == 0)
-				rc = fail(ld, s, "host_uuid \"%s\" is not \"smbios\", \"none\" or a UUID", str);
+				rc = fail(ld, s,
+					  "host_uuid \"%s\" is not \"smbios\", \"none\" or a UUID",
+					  str);
 		} else if (strcmp(n, "instance_uuid") == 0) {
 			rc = get_string(ld, s, "instance_uuid", &str);
 			if (rc == 0 && strcmp(str, "domain") && strcmp(str, "interface-id"))
-				rc = fail(ld, s, "instance_uuid \"%s\" is not \"domain\" or \"interface-id\"", str);
+				rc = fail(ld, s,
+					  "instance_uuid \"%s\" is not \"domain\" or "
+					  "\"interface-id\"",
+					  str);
 			if (rc == 0)
 				q->instance_is_iface_id = strcmp(str, "interface-id") == 0;
 		} else {
-			rc = fail(ld, s, "unknown setting \"%s\" in qbh (known: timeout_ms, poll_ms, host_uuid, "
-				  "instance_uuid)", n);
+			rc = fail(ld, s,
+				  "unknown setting \"%s\" in qbh (known: timeout_ms, poll_ms, "
+				  "host_uuid, "
+				  "instance_uuid)",
+				  n);
 		}
 		if (rc < 0)
 			return -1;
 	}
 	if (q->poll_ms && q->timeout_ms && q->poll_ms > q->timeout_ms)
-		return fail(ld, g, "qbh: poll_ms %u is longer than timeout_ms %u", q->poll_ms, q->timeout_ms);
+		return fail(ld, g, "qbh: poll_ms %u is longer than timeout_ms %u", q->poll_ms,
+			    q->timeout_ms);
 	return 0;
 }
 
@@ -338,12 +347,14 @@ static int load_root(struct ld *ld, config_t *lc, struct vdpd_config *cfg)
 	for (int i = 0; i < config_setting_length(root); i++) {
 		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
 		const char *n = config_setting_name(s);
-		bool known = strcmp(n, "global") == 0 || strcmp(n, "uplinks") == 0 || strcmp(n, "qbh") == 0;
+		bool known = strcmp(n, "global") == 0 || strcmp(n, "uplinks") == 0 ||
+			strcmp(n, "qbh") == 0;
 
 		for (const char *const *f = foreign_groups; !known && *f; f++)
 			known = strcmp(n, *f) == 0;
 		if (!known)
-			return fail(ld, s, "unknown setting \"%s\" (known: global, qbh, uplinks)", n);
+			return fail(ld, s, "unknown setting \"%s\" (known: global, qbh, uplinks)",
+				    n);
 	}
 	list = config_setting_get_member(root, "uplinks");
 	if (!list)

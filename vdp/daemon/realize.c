@@ -21,7 +21,9 @@
  * (vdp/io/qbh.h); the outcome arrives later and is kept per interface id. */
 static int request_qbh(struct vdpd *d, const struct reg_vsi *v, uint8_t mode)
 {
-	struct qbh_vsi q = { .key = v->iface_id, .dev = v->dev, .uplink = v->uplink, .profile = v->profileid };
+	struct qbh_vsi q = {
+		.key = v->iface_id, .dev = v->dev, .uplink = v->uplink, .profile = v->profileid
+	};
 	int rc;
 
 	if (!d->qbh)
@@ -33,7 +35,8 @@ static int request_qbh(struct vdpd *d, const struct reg_vsi *v, uint8_t mode)
 	/* libvirt's instance UUID is the domain's (one per VM, all its
 	 * interfaces); the interface-id when the domain is unknown or
 	 * qbh.instance_uuid = "interface-id" */
-	if (d->cfg.qbh.instance_is_iface_id || !v->vm_uuid[0] || reg_uuid_parse(v->vm_uuid, q.instance) < 0)
+	if (d->cfg.qbh.instance_is_iface_id || !v->vm_uuid[0] ||
+	    reg_uuid_parse(v->vm_uuid, q.instance) < 0)
 		memcpy(q.instance, v->instance, 16);
 	return qbh_associate(d->qbh, &q);
 }
@@ -73,8 +76,9 @@ static void realize_vsi(void *ctx, const struct reg_vsi *old, const struct reg_v
 	 * same port keeps enic's MAC, another port is disassociated there) */
 	bool qbh_move = old && cur && old->type == REG_VPORT_QBH && cur->type == REG_VPORT_QBH;
 
-	if (old && !qbh_move && (!cur || strcmp(old->uplink, cur->uplink) || cur->type != REG_VPORT_QBG ||
-				 old->type != REG_VPORT_QBG)) {
+	if (old && !qbh_move &&
+	    (!cur || strcmp(old->uplink, cur->uplink) || cur->type != REG_VPORT_QBG ||
+	     old->type != REG_VPORT_QBG)) {
 		log_info("reg", "%s: de-associate (network %s, profile %s)", old->iface_id, old->network,
 			 old->profile);
 		request_vsi(d, old, VDP_MODE_DEASSOC);
@@ -106,12 +110,14 @@ static int qbh_start(struct vdpd *d)
 		int rc = qbh_host_uuid(d->opts.sysfs, qc.host_uuid);
 		qc.has_host_uuid = rc == 0;
 		if (rc < 0)
-			log_notice("qbh", "no SMBIOS system UUID (%s/class/dmi/id/product_uuid: %s): 802.1Qbh requests "
+			log_notice("qbh",
+				   "no SMBIOS system UUID (%s/class/dmi/id/product_uuid: %s): "
+				   "802.1Qbh requests "
 				   "go without a host UUID; set qbh.host_uuid to give one",
 				   d->opts.sysfs ? d->opts.sysfs : "/sys", strerror(-rc));
 	}
 	if (!d->clock)
-		return 0;	/* no event loop (vdpd -t): nothing is sent */
+		return 0; /* no event loop (vdpd -t): nothing is sent */
 	d->qbh = qbh_new(d->clock, d->opts.qbh_ops, d->opts.qbh_ctx, &qc);
 	return d->qbh ? 0 : -ENOMEM;
 }

@@ -101,7 +101,7 @@ struct vdpd {
 	uint64_t started_us;		/* vclock time at start */
 	struct vdpd_counters cnt;
 	struct reg_ctl reg;		/* port-profile registry (profiles/reg_ctl.h) */
-	struct qbh *qbh;		/* 802.1Qbh backend (vdp/io/qbh.h) */
+	struct qbh *qbh; /* 802.1Qbh backend (vdp/io/qbh.h) */
 };
 
 /* Building blocks (used by vdpd_main() and by tests). */

@@ -31,7 +31,7 @@ struct sess {
 	struct qbh *q;
 	struct sess *next;
 	char key[QBH_KEY_MAX];
-	bool cleanup;			/* DISASSOCIATE after a move or a deadline: not remembered */
+	bool cleanup; /* DISASSOCIATE after a move or a deadline: not remembered */
 	char dev[32], driver[32];
 	char target[16];
 	int ifindex;
@@ -40,7 +40,7 @@ struct sess {
 	uint8_t instance[16];
 	uint8_t request;
 	enum phase ph;
-	bool acked;			/* the kernel took this request: a deadline takes it back */
+	bool acked; /* the kernel took this request: a deadline takes it back */
 	int fd;
 	uint32_t seq;
 	uint64_t started;
@@ -94,7 +94,9 @@ const char *qbh_state_name(enum qbh_state st)
 
 static const char *req_name(uint8_t r)
 {
-	return r == QBH_ASSOCIATE ? "associate" : r == QBH_DISASSOCIATE ? "disassociate" : "preassociate-rr";
+	return r == QBH_ASSOCIATE       ? "associate"
+		: r == QBH_DISASSOCIATE ? "disassociate"
+					: "preassociate-rr";
 }
 
 /* "eth4 (driver enic)" or "enp1s0v2 (VF 2 of enp1s0, driver enic)" */
@@ -103,7 +105,8 @@ static void where(const struct sess *s, char *out, size_t len)
 	const char *drv = s->driver[0] ? s->driver : "unknown";
 
 	if (s->vf >= 0)
-		snprintf(out, len, "%s (VF %d of %s, driver %s)", s->dev, (int)s->vf, s->target, drv);
+		snprintf(out, len, "%s (VF %d of %s, driver %s)", s->dev, (int)s->vf, s->target,
+			 drv);
 	else
 		snprintf(out, len, "%s (driver %s)", s->dev, drv);
 }
@@ -112,11 +115,13 @@ static void where(const struct sess *s, char *out, size_t len)
 static const char *why(const struct sess *s, int error)
 {
 	if (error == -EOPNOTSUPP)
-		return s->vf < 0 ? "no port profiles on the device itself (no ndo_set_vf_port, "
-				   "or enic: PORT_SELF only on a dynamic vNIC)"
-				 : "no port profiles for VFs (no ndo_set_vf_port, or enic: SR-IOV off)";
+		return s->vf < 0
+			? "no port profiles on the device itself (no ndo_set_vf_port, "
+			  "or enic: PORT_SELF only on a dynamic vNIC)"
+			: "no port profiles for VFs (no ndo_set_vf_port, or enic: SR-IOV off)";
 	if (error == -EINVAL)
-		return "request refused (enic: VF index not below num_vfs, or an attribute of the wrong length)";
+		return "request refused (enic: VF index not below num_vfs, or an attribute of the "
+		       "wrong length)";
 	if (error == -ETIMEDOUT)
 		return "no final answer from the adapter before the deadline";
 	return "";
@@ -139,19 +144,21 @@ static void finish(struct sess *s, enum qbh_state st, int error)
 	where(s, w, sizeof(w));
 	if (st == QBH_ST_DONE) {
 		counters.success++;
-		snprintf(r->msg, sizeof(r->msg), "%s: 802.1Qbh %s of profile %s: success", w, req_name(s->request),
-			 s->profile[0] ? s->profile : "-");
+		snprintf(r->msg, sizeof(r->msg), "%s: 802.1Qbh %s of profile %s: success", w,
+			 req_name(s->request), s->profile[0] ? s->profile : "-");
 		log_info("qbh", "%s: %s", s->key, r->msg);
 	} else {
 		counters.errors++;
 		counters.unsupported += error == -EOPNOTSUPP;
 		if (error)
-			snprintf(r->msg, sizeof(r->msg), "%s: 802.1Qbh %s of profile %s failed: %s%s%s", w,
-				 req_name(s->request), s->profile[0] ? s->profile : "-", strerror(-error),
-				 reason[0] ? ": " : "", reason);
+			snprintf(r->msg, sizeof(r->msg),
+				 "%s: 802.1Qbh %s of profile %s failed: %s%s%s", w,
+				 req_name(s->request), s->profile[0] ? s->profile : "-",
+				 strerror(-error), reason[0] ? ": " : "", reason);
 		else
-			snprintf(r->msg, sizeof(r->msg), "%s: 802.1Qbh %s of profile %s failed: adapter answered %s",
-				 w, req_name(s->request), s->profile[0] ? s->profile : "-",
+			snprintf(r->msg, sizeof(r->msg),
+				 "%s: 802.1Qbh %s of profile %s failed: adapter answered %s", w,
+				 req_name(s->request), s->profile[0] ? s->profile : "-",
 				 qbh_response_name(r->response));
 		log_err("qbh", "%s: %s", s->key, r->msg);
 	}
@@ -207,8 +214,12 @@ static int send_getlink(struct sess *s)
 static int send_setlink(struct sess *s)
 {
 	struct qbh_req r = {
-		.dev = s->dev, .target = s->target, .ifindex = s->ifindex, .vf = s->vf,
-		.profile = s->profile, .request = s->request,
+		.dev = s->dev,
+		.target = s->target,
+		.ifindex = s->ifindex,
+		.vf = s->vf,
+		.profile = s->profile,
+		.request = s->request,
 		.has_host_uuid = s->q->cfg.has_host_uuid,
 	};
 	uint8_t out[256];
@@ -250,9 +261,10 @@ static const struct nlp_port *find_port(const struct sess *s, const uint8_t *m, 
 
 static bool same_association(const struct sess *s, const struct nlp_port *p)
 {
-	return p->has_request && p->request == s->request && p->has_response && p->response == QBH_RESP_SUCCESS &&
-	       p->has_profile && !strncmp(p->profile, s->profile, QBH_PROFILE_LEN) && p->has_uuid &&
-	       !memcmp(p->uuid, s->instance, 16);
+	return p->has_request && p->request == s->request && p->has_response &&
+		p->response == QBH_RESP_SUCCESS && p->has_profile &&
+		!strncmp(p->profile, s->profile, QBH_PROFILE_LEN) && p->has_uuid &&
+		!memcmp(p->uuid, s->instance, 16);
 }
 
 static void step(struct sess *s);
@@ -271,7 +283,8 @@ static void on_status(struct sess *s, const uint8_t *m, size_t len)
 			s->res.has_response = true;
 			s->res.response = QBH_RESP_SUCCESS;
 			finish(s, QBH_ST_DONE, 0);
-			snprintf(s->res.msg + strlen(s->res.msg), sizeof(s->res.msg) - strlen(s->res.msg),
+			snprintf(s->res.msg + strlen(s->res.msg),
+				 sizeof(s->res.msg) - strlen(s->res.msg),
 				 " (already on the adapter, not re-sent)");
 			if (!s->cleanup)
 				remember(s->key, &s->res);
@@ -327,15 +340,17 @@ static bool read_replies(struct sess *s)
 	struct qbh *q = s->q;
 	ssize_t n;
 
-	while (s->ph != PH_END && s->ph != PH_SLEEP && (n = q->ops->recv(q->ctx, s->fd, &q->buf, &q->cap)) != -EAGAIN) {
+	while (s->ph != PH_END && s->ph != PH_SLEEP &&
+	       (n = q->ops->recv(q->ctx, s->fd, &q->buf, &q->cap)) != -EAGAIN) {
 		if (n < 0) {
 			finish(s, QBH_ST_FAILED, (int)n);
 			return true;
 		}
 		struct nlp_status_reply rep;
 		memset(&rep, 0, sizeof(rep));
-		if (nlp_parse_reply(q->buf, (size_t)n, &rep) < 0 || ((const struct nlmsghdr *)q->buf)->nlmsg_seq != s->seq)
-			continue;	/* not ours, or not for this step */
+		if (nlp_parse_reply(q->buf, (size_t)n, &rep) < 0 ||
+		    ((const struct nlmsghdr *)q->buf)->nlmsg_seq != s->seq)
+			continue; /* not ours, or not for this step */
 		/* an errno the kernel could send: 0 or -1..-4095 */
 		if (rep.type == NLMSG_ERROR && (rep.error > 0 || rep.error < -4095))
 			rep.error = -EPROTO;
@@ -410,8 +425,8 @@ static void begin(struct sess *s, uint8_t request, bool probe)
 	memset(&s->res, 0, sizeof(s->res));
 	s->res.request = request;
 	s->res.state = QBH_ST_POLLING;
-	snprintf(s->res.msg, sizeof(s->res.msg), "%s: 802.1Qbh %s of profile %s sent", s->dev, req_name(request),
-		 s->profile[0] ? s->profile : "-");
+	snprintf(s->res.msg, sizeof(s->res.msg), "%s: 802.1Qbh %s of profile %s sent", s->dev,
+		 req_name(request), s->profile[0] ? s->profile : "-");
 	if (!s->cleanup)
 		remember(s->key, &s->res);
 	if (probe) {
@@ -426,7 +441,8 @@ static void begin(struct sess *s, uint8_t request, bool probe)
 		step(s);
 }
 
-struct qbh *qbh_new(struct vclock *clock, const struct qbh_nl_ops *ops, void *ops_ctx, const struct qbh_cfg *cfg)
+struct qbh *qbh_new(struct vclock *clock, const struct qbh_nl_ops *ops, void *ops_ctx,
+		    const struct qbh_cfg *cfg)
 {
 	struct qbh *q = calloc(1, sizeof(*q));
 
@@ -476,7 +492,8 @@ static struct sess *find(struct qbh *q, const char *key)
 }
 
 /* A refusal before anything is sent: counted and remembered. */
-static int refuse(const char *key, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(const char *key, int error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int refuse(const char *key, int error, const char *fmt, ...)
 {
 	struct qbh_result r;
@@ -504,13 +521,16 @@ static int resolve(struct qbh *q, const struct qbh_vsi *v, struct sess *s)
 	int rc;
 
 	if (!dev || !dev[0])
-		return refuse(v->key, -ENODEV, "no device bound and no uplink: nothing to send 802.1Qbh to");
+		return refuse(v->key, -ENODEV,
+			      "no device bound and no uplink: nothing to send 802.1Qbh to");
 	snprintf(s->dev, sizeof(s->dev), "%s", dev);
 	qbh_driver(sys, dev, s->driver, sizeof(s->driver));
 	rc = qbh_target(sys, dev, s->target, &s->vf);
 	if (rc < 0)
-		return refuse(v->key, rc, "%s: no network device and no SR-IOV VF of that name (a VF bound to "
-				"vfio has no netdev: bind it by PCI address): 802.1Qbh needs one", dev);
+		return refuse(v->key, rc,
+			      "%s: no network device and no SR-IOV VF of that name (a VF bound to "
+			      "vfio has no netdev: bind it by PCI address): 802.1Qbh needs one",
+			      dev);
 	if (s->vf < 0 && dev != v->uplink && v->uplink && v->uplink[0]) {
 		/* a macvtap: its port is the lower device, libvirt's <source dev> */
 		snprintf(s->dev, sizeof(s->dev), "%s", v->uplink);
@@ -593,13 +613,15 @@ int qbh_associate(struct qbh *q, const struct qbh_vsi *v)
 	if ((h = self_holder(q, &want, v->key))) {
 		char w[128];
 		where(&want, w, sizeof(w));
-		return refuse(v->key, -EBUSY, "%s: 802.1Qbh refused: the device itself (PORT_SELF) carries one port "
-			      "profile and VSI %s holds it (profile %s); give each VSI its own VF", w, h->key,
-			      h->profile);
+		return refuse(
+			v->key, -EBUSY,
+			"%s: 802.1Qbh refused: the device itself (PORT_SELF) carries one port "
+			"profile and VSI %s holds it (profile %s); give each VSI its own VF",
+			w, h->key, h->profile);
 	}
 	if (s && s->request == request && same_port(s, &want) && !strcmp(s->profile, v->profile) &&
 	    !memcmp(s->instance, v->instance, 16) && s->res.state != QBH_ST_FAILED)
-		return 0;	/* unchanged: sent already, done or in progress */
+		return 0; /* unchanged: sent already, done or in progress */
 	if (s && !same_port(s, &want) && s->request != QBH_DISASSOCIATE)
 		start_cleanup(q, s);
 	bool probe = !s;

@@ -29,13 +29,13 @@
 
 struct vclock;
 
-#define QBH_SELF_VF (-1)	/* PORT_SELF_VF */
+#define QBH_SELF_VF (-1) /* PORT_SELF_VF */
 #define QBH_MSG_MAX 400
-#define QBH_PROFILE_LEN 40	/* PORT_PROFILE_MAX: enic wants exactly 40 octets */
-#define QBH_PROFILE_MAX 39	/* characters, so that a NUL fits */
+#define QBH_PROFILE_LEN 40 /* PORT_PROFILE_MAX: enic wants exactly 40 octets */
+#define QBH_PROFILE_MAX 39 /* characters, so that a NUL fits */
 #define QBH_KEY_MAX 40
-#define QBH_POLL_US 125000ULL		/* libvirt's STATUS_POLL_INTERVAL_MS */
-#define QBH_DEADLINE_US 10000000ULL	/* libvirt: 80 polls of 125 ms */
+#define QBH_POLL_US 125000ULL /* libvirt's STATUS_POLL_INTERVAL_MS */
+#define QBH_DEADLINE_US 10000000ULL /* libvirt: 80 polls of 125 ms */
 
 /* PORT_PROFILE_RESPONSE_* of if_link.h */
 enum qbh_response {
@@ -49,52 +49,52 @@ enum qbh_response {
 
 /* PORT_REQUEST_* of if_link.h (PREASSOCIATE is refused by enic) */
 enum qbh_request {
-	QBH_PREASSOCIATE_RR = 1,	/* migration: reserve, associate later */
+	QBH_PREASSOCIATE_RR = 1, /* migration: reserve, associate later */
 	QBH_ASSOCIATE = 2,
 	QBH_DISASSOCIATE = 3,
 };
 
 /* One RTM_SETLINK, as sent. */
 struct qbh_req {
-	const char *dev;	/* the bound device, for messages */
-	const char *target;	/* device addressed: dev itself or its PF */
-	int ifindex;		/* of target */
-	int32_t vf;		/* QBH_SELF_VF or the VF index on target */
-	const char *profile;	/* profile id, 1..39 characters */
-	uint8_t instance[16];	/* IFLA_PORT_INSTANCE_UUID */
+	const char *dev; /* the bound device, for messages */
+	const char *target; /* device addressed: dev itself or its PF */
+	int ifindex; /* of target */
+	int32_t vf; /* QBH_SELF_VF or the VF index on target */
+	const char *profile; /* profile id, 1..39 characters */
+	uint8_t instance[16]; /* IFLA_PORT_INSTANCE_UUID */
 	bool has_host_uuid;
 	uint8_t host_uuid[16];
-	uint8_t request;	/* enum qbh_request */
+	uint8_t request; /* enum qbh_request */
 };
 
 /* Where a session stands; final states are DONE and FAILED. */
 enum qbh_state {
 	QBH_ST_IDLE = 0,
-	QBH_ST_POLLING,		/* acked, asking the adapter */
-	QBH_ST_DONE,		/* the adapter said SUCCESS */
-	QBH_ST_FAILED,		/* refused, error response, or deadline */
+	QBH_ST_POLLING, /* acked, asking the adapter */
+	QBH_ST_DONE, /* the adapter said SUCCESS */
+	QBH_ST_FAILED, /* refused, error response, or deadline */
 };
 
 struct qbh_result {
 	enum qbh_state state;
-	uint8_t request;	/* what was asked */
-	int error;		/* 0, or -errno (kernel's ack, our I/O, -ETIMEDOUT) */
-	bool has_response;	/* the driver reported a PORT_PROFILE_RESPONSE_* */
+	uint8_t request; /* what was asked */
+	int error; /* 0, or -errno (kernel's ack, our I/O, -ETIMEDOUT) */
+	bool has_response; /* the driver reported a PORT_PROFILE_RESPONSE_* */
 	uint16_t response;
-	unsigned polls;		/* GETLINKs sent */
-	char msg[QBH_MSG_MAX];	/* one line for logs and vdpctl */
+	unsigned polls; /* GETLINKs sent */
+	char msg[QBH_MSG_MAX]; /* one line for logs and vdpctl */
 };
 
 struct qbh_counters {
-	uint64_t requests;	/* SETLINKs sent */
-	uint64_t acked;		/* kernel acks with error 0 */
-	uint64_t polls;		/* GETLINKs sent */
-	uint64_t success;	/* final SUCCESS */
-	uint64_t errors;	/* final failures of any kind */
-	uint64_t unsupported;	/* -EOPNOTSUPP among them */
-	uint64_t timeouts;	/* deadlines (DISASSOCIATE sent after an association) */
-	uint64_t refused;	/* not sent: no device, PORT_SELF taken, bad profile */
-	uint64_t adopted;	/* at start the adapter already had it: not re-sent */
+	uint64_t requests; /* SETLINKs sent */
+	uint64_t acked; /* kernel acks with error 0 */
+	uint64_t polls; /* GETLINKs sent */
+	uint64_t success; /* final SUCCESS */
+	uint64_t errors; /* final failures of any kind */
+	uint64_t unsupported; /* -EOPNOTSUPP among them */
+	uint64_t timeouts; /* deadlines (DISASSOCIATE sent after an association) */
+	uint64_t refused; /* not sent: no device, PORT_SELF taken, bad profile */
+	uint64_t adopted; /* at start the adapter already had it: not re-sent */
 };
 
 /* The kernel's side, replaceable by tests.  The default (qbh_nl_kernel)
@@ -115,26 +115,27 @@ struct qbh_nl_ops {
 extern const struct qbh_nl_ops qbh_nl_kernel;
 
 struct qbh_cfg {
-	const char *sysfs;	/* root of sysfs, NULL = "/sys" */
-	uint64_t poll_us;	/* 0 = QBH_POLL_US */
-	uint64_t deadline_us;	/* 0 = QBH_DEADLINE_US */
-	bool has_host_uuid;	/* else left out of requests */
+	const char *sysfs; /* root of sysfs, NULL = "/sys" */
+	uint64_t poll_us; /* 0 = QBH_POLL_US */
+	uint64_t deadline_us; /* 0 = QBH_DEADLINE_US */
+	bool has_host_uuid; /* else left out of requests */
 	uint8_t host_uuid[16];
 };
 
 /* What the registry wants for one VSI. */
 struct qbh_vsi {
-	const char *key;	/* interface id: one session per key */
-	const char *dev;	/* bound device: VF netdev, PCI address of a VF, macvtap, or "" */
-	const char *uplink;	/* libvirt's <source dev> */
+	const char *key; /* interface id: one session per key */
+	const char *dev; /* bound device: VF netdev, PCI address of a VF, macvtap, or "" */
+	const char *uplink; /* libvirt's <source dev> */
 	const char *profile;
 	uint8_t instance[16];
-	bool migrate;		/* PREASSOCIATE_RR instead of ASSOCIATE */
+	bool migrate; /* PREASSOCIATE_RR instead of ASSOCIATE */
 };
 
 struct qbh;
 
-struct qbh *qbh_new(struct vclock *clock, const struct qbh_nl_ops *ops, void *ops_ctx, const struct qbh_cfg *cfg);
+struct qbh *qbh_new(struct vclock *clock, const struct qbh_nl_ops *ops, void *ops_ctx,
+		    const struct qbh_cfg *cfg);
 /* Ends every session without sending anything (a restart must leave the
  * adapter as it is). */
 void qbh_free(struct qbh *q);

@@ -94,7 +94,7 @@ static int vf_of(const char *fn, const char *pci_name, char pf[16], int32_t *vf)
 			continue;
 		snprintf(path, sizeof(path), "%s/physfn/net", fn);
 		if (first_entry(path, pf) < 0)
-			return -ENODEV;	/* the PF has no netdev to address */
+			return -ENODEV; /* the PF has no netdev to address */
 		*vf = i;
 		return 0;
 	}
@@ -103,7 +103,8 @@ static int vf_of(const char *fn, const char *pci_name, char pf[16], int32_t *vf)
 
 static bool name_ok(const char *dev)
 {
-	return dev[0] && strlen(dev) < 16 && !strchr(dev, '/') && strcmp(dev, ".") && strcmp(dev, "..");
+	return dev[0] && strlen(dev) < 16 && !strchr(dev, '/') && strcmp(dev, ".") &&
+		strcmp(dev, "..");
 }
 
 int qbh_target(const char *sysfs, const char *dev, char pf[16], int32_t *vf)
