@@ -200,18 +200,27 @@ json_t *reg_binding_to_json(const struct reg_binding *b)
 			  "mac", mac, "uplink", b->uplink, "origin", reg_origin_name(b->origin));
 	if (j && b->vm_uuid[0])
 		json_object_set_new(j, "vm_uuid", json_string(b->vm_uuid));
+	if (j && b->migrating > 0)
+		json_object_set_new(j, "migrating", json_true());
 	return j;
 }
 
 int reg_binding_from_json(json_t *j, struct reg_binding *b, struct reg_err *err)
 {
 	const char *id, *dev = "", *mac, *up, *org = NULL, *vm = NULL;
+	json_t *mig = NULL;
 	json_error_t je;
 
 	memset(b, 0, sizeof(*b));
-	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s?s, s:s, s:s, s?s, s?s}", "iface_id", &id,
-			   "dev", &dev, "mac", &mac, "uplink", &up, "vm_uuid", &vm, "origin", &org))
+	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s?s, s:s, s:s, s?s, s?o, s?s}", "iface_id",
+			   &id, "dev", &dev, "mac", &mac, "uplink", &up, "vm_uuid", &vm,
+			   "migrating", &mig, "origin", &org))
 		return unpack_fail(&je, "binding", err);
+	if (mig && !json_is_boolean(mig))
+		return reg_fail(err, -EINVAL, "binding %s: \"migrating\" must be true or false",
+				id);
+	/* absent: keep what a binding has (a new one: not migrating) */
+	b->migrating = mig ? json_is_true(mig) : -1;
 	if (vm && vm[0] && reg_uuid_canon(vm, b->vm_uuid) < 0)
 		return reg_fail(err, -EINVAL, "binding %s: \"vm_uuid\" '%s' is not a UUID", id, vm);
 	if (reg_mac_parse(mac, b->mac) < 0)

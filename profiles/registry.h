@@ -119,6 +119,10 @@ struct reg_binding {
 	char uplink[IFNAMSIZ];
 	/* the domain's UUID, "" while unknown (the 802.1Qbh instance) */
 	char vm_uuid[REG_UUID_STRLEN + 1];
+	/* 1: the VM is migrating in, not running here yet (802.1Qbh:
+	 * PREASSOCIATE_RR until it is 0 again); a bind request with -1 keeps
+	 * the current value */
+	int8_t migrating;
 	enum reg_origin origin;
 };
 
@@ -150,6 +154,7 @@ struct reg_vsi {
 	uint8_t filter_fmt;
 	char profileid[REG_QBH_PROFILEID_MAX + 1];
 	char vm_uuid[REG_UUID_STRLEN + 1]; /* the binding's, "" when unknown */
+	bool migrating; /* 802.1Qbh only: the binding's */
 };
 
 /* vsi_desired(ctx, NULL, new): associate new.

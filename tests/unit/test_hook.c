@@ -196,8 +196,25 @@ static void test_qemu_start_and_stop(void **state)
 	assert_int_equal(res.acts[1].op, REG_HOOK_UNBIND);
 	reg_hook_result_free(&res);
 
+	/* the destination of a migration: "migrate" binds with migrating set
+	 * (802.1Qbh PREASSOCIATE_RR), "started" clears it, the others keep it */
+	assert_int_equal(parse("qemu", "vm1", "migrate", "begin", domain_xml, &res, &err), 0);
+	assert_int_equal(res.n, 2);
+	assert_int_equal(res.acts[0].op, REG_HOOK_BIND);
+	assert_int_equal(res.acts[0].b.migrating, 1);
+	assert_int_equal(res.acts[1].b.migrating, 1);
+	reg_hook_result_free(&res);
+	assert_int_equal(parse("qemu", "vm1", "prepare", "begin", domain_xml, &res, &err), 0);
+	assert_int_equal(res.acts[0].b.migrating, -1);
+	reg_hook_result_free(&res);
 	assert_int_equal(parse("qemu", "vm1", "started", "begin", domain_xml, &res, &err), 0);
-	assert_int_equal(res.n, 0);
+	assert_int_equal(res.n, 2);
+	assert_int_equal(res.acts[0].op, REG_HOOK_BIND);
+	assert_int_equal(res.acts[0].b.migrating, 0);
+	reg_hook_result_free(&res);
+	assert_int_equal(parse("network", "qbgnet", "port-created", "begin", port_created, &res, &err), 0);
+	assert_int_equal(res.acts[0].b.migrating, -1);
+	reg_hook_result_free(&res);
 }
 
 static void test_bad_input_fails(void **state)

@@ -1141,6 +1141,59 @@ static void test_registry_realizes_qbh(void **state)
 	enic_model_fini(&em);
 }
 
+/* A VM migrating in: the hooks' "migrate" binds it with migrating set ->
+ * PREASSOCIATE_RR; "prepare"/"start" keep it; "started" clears it ->
+ * ASSOCIATE, which enic takes without disassociating (same profile, UUIDs,
+ * MAC). */
+static void test_registry_migration_qbh(void **state)
+{
+	(void)state;
+	const char *id = "0b3c9e2a-1111-4d4d-8e8e-000000000002";
+	struct reg_err err;
+	struct fakeclock fc;
+	struct enic_model em;
+
+	fakeclock_init(&fc, 0);
+	model_init(&em);
+	struct vdpd *d = start_vdpd(&fc, &em,
+				    "registry = {\n"
+				    "  profiles = ( { name = \"fin\"; type = \"802.1Qbh\"; profileid = \"finance\"; } );\n"
+				    "  uplinks = ( { dev = \"eth4\"; physnet = \"dc\"; } );\n"
+				    "  networks = ( { name = \"net-a\"; physnet = \"dc\"; profile = \"fin\"; } );\n"
+				    "};\n");
+	struct reg_attachment a = { .network = "net-a" };
+	struct reg_binding b = { .mac = { 0x52, 0x54, 0, 0, 0, 2 }, .migrating = 1 };
+	snprintf(a.iface_id, sizeof(a.iface_id), "%s", id);
+	snprintf(b.iface_id, sizeof(b.iface_id), "%s", id);
+	snprintf(b.uplink, sizeof(b.uplink), "eth4");
+	assert_int_equal(reg_attach(d->reg.reg, &a, &err), 0);
+	assert_int_equal(reg_bind(d->reg.reg, &b, &err), 0);
+	while (fakeclock_run_next(&fc))
+		;
+	assert_int_equal(em.setlinks, 1);
+	assert_int_equal(em.dev[0].self.request, PORT_REQUEST_PREASSOCIATE_RR);
+	assert_int_equal(qbh_last(id)->state, QBH_ST_DONE);
+	assert_int_equal(qbh_last(id)->request, QBH_PREASSOCIATE_RR);
+	/* prepare/start: migrating not given, nothing changes */
+	b.migrating = -1;
+	snprintf(b.dev, sizeof(b.dev), "macvtap9");
+	assert_int_equal(reg_bind(d->reg.reg, &b, &err), 0);
+	assert_int_equal(reg_binding_get(d->reg.reg, id)->migrating, 1);
+	/* started: the VM runs here */
+	b.migrating = 0;
+	assert_int_equal(reg_bind(d->reg.reg, &b, &err), 0);
+	while (fakeclock_run_next(&fc))
+		;
+	assert_int_equal(reg_binding_get(d->reg.reg, id)->migrating, 0);
+	assert_int_equal(em.setlinks, 2);
+	assert_int_equal(em.dev[0].self.request, PORT_REQUEST_ASSOCIATE);
+	assert_int_equal(qbh_last(id)->state, QBH_ST_DONE);
+	assert_int_equal(qbh_last(id)->request, QBH_ASSOCIATE);
+	stop_vdpd(d);
+	fakeclock_destroy(&fc);
+	enic_model_fini(&em);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -1183,6 +1236,7 @@ int main(void)
 		cmocka_unit_test(test_bad_ack_errno),
 		cmocka_unit_test(test_silent_kernel_deadline),
 		cmocka_unit_test(test_registry_realizes_qbh),
+		cmocka_unit_test(test_registry_migration_qbh),
 		cmocka_unit_test(test_kernel_veth_eopnotsupp),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -579,6 +579,8 @@ static int do_hook(int argc, char **argv)
 					 "uplink", a->b.uplink);
 			if (args && a->b.vm_uuid[0])
 				json_object_set_new(args, "vm_uuid", json_string(a->b.vm_uuid));
+			if (args && a->b.migrating >= 0)
+				json_object_set_new(args, "migrating", json_boolean(a->b.migrating));
 			r = ctl_call(vctl.socket, "bind", args, &out, &msg, vctl.timeout_ms);
 		} else {
 			args = json_pack("{s:s}", "iface_id", a->b.iface_id);

@@ -21,9 +21,12 @@
  * (vdp/io/qbh.h); the outcome arrives later and is kept per interface id. */
 static int request_qbh(struct vdpd *d, const struct reg_vsi *v, uint8_t mode)
 {
-	struct qbh_vsi q = {
-		.key = v->iface_id, .dev = v->dev, .uplink = v->uplink, .profile = v->profileid
-	};
+	/* migrating in: PREASSOCIATE_RR, ASSOCIATE once the VM runs here */
+	struct qbh_vsi q = { .key = v->iface_id,
+			     .dev = v->dev,
+			     .uplink = v->uplink,
+			     .profile = v->profileid,
+			     .migrate = v->migrating };
 	int rc;
 
 	if (!d->qbh)
