@@ -140,7 +140,7 @@ json_t *reg_ctl_status_json(const struct reg_ctl *rc)
 
 	if (j && rc->state_path[0])
 		json_object_set_new(j, "journal",
-				    json_pack("{s:s, s:I, s:I, s:i, s:I, s:I, s:I, s:i, s:s}", "file", st->jpath,
+				    json_pack("{s:s, s:I, s:I, s:i, s:I, s:I, s:I, s:i, s:s, s:I, s:I, s:I}", "file", st->jpath,
 					      "generation", (json_int_t)st->seq, "records", (json_int_t)st->records,
 					      "compact_at", (int)(st->max_records ? st->max_records :
 								   st->snap_entries > REG_JOURNAL_MIN_RECORDS ?
@@ -148,7 +148,9 @@ json_t *reg_ctl_status_json(const struct reg_ctl *rc)
 					      "appends", (json_int_t)st->appends, "compactions",
 					      (json_int_t)st->compactions, "compaction_errors",
 					      (json_int_t)st->compaction_errors, "torn_records", st->torn,
-					      "warning", st->warning));
+					      "warning", st->warning, "write_errors", (json_int_t)st->write_errors,
+					      "sync_errors", (json_int_t)st->sync_errors, "rewrites",
+					      (json_int_t)st->rewrites));
 	return j;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vdp/store/fsops.h"
 #include "vdp/store/journal.h"
 #include "profiles/reg_json.h"
 #include "profiles/store.h"
@@ -48,22 +49,6 @@ static int doc_crc(json_t *doc, uint32_t *crc)
 	return 0;
 }
 
-static int write_all(int fd, const char *s, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, s, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		s += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int reg_store_save(const struct reg *reg, const char *path, struct reg_err *err)
 {
 	return reg_store_save_gen(reg, path, reg_generation(reg), err);
@@ -71,14 +56,13 @@ int reg_store_save(const struct reg *reg, const char *path, struct reg_err *err)
 
 int reg_store_save_gen(const struct reg *reg, const char *path, uint64_t gen, struct reg_err *err)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX], sum[32];
+	char dir[PATH_MAX], sum[32], why[sizeof(err->msg)];
 	json_t *doc;
-	char *text = NULL;
+	char *text = NULL, *nl;
 	uint32_t crc;
-	int fd = -1, dfd, rc;
+	int rc;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp) ||
-	    snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+	if (store_dir_of(path, dir, sizeof(dir)) < 0)
 		return sfail(err, -ENAMETOOLONG, path, "path too long");
 	doc = reg_to_json(reg, false);
 	if (!doc)
@@ -94,53 +78,22 @@ int reg_store_save_gen(const struct reg *reg, const char *path, uint64_t gen, st
 	json_object_set_new(doc, "checksum", json_string(sum));
 	text = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(doc);
-	if (!text)
+	nl = text ? realloc(text, strlen(text) + 2) : NULL;
+	if (!nl) {
+		free(text);
 		return sfail(err, -ENOMEM, path, "out of memory");
+	}
+	text = strcat(nl, "\n");
 
 	/* The state dir itself (/var/lib/vdpd) is created when missing; its
 	 * parent must exist. */
-	if (mkdir(dirname(dir), 0755) < 0 && errno != EEXIST) {
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		rc = sfail(err, -errno, path, "cannot create directory %s: %s", dir, strerror(errno));
 		goto out;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = sfail(err, -errno, path, "cannot create %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if ((rc = write_all(fd, text, strlen(text))) < 0 || (rc = write_all(fd, "\n", 1)) < 0) {
-		sfail(err, rc, path, "write %s: %s", tmp, strerror(-rc));
-		goto unlink;
-	}
-	if (fsync(fd) < 0) {
-		rc = sfail(err, -errno, path, "fsync %s: %s", tmp, strerror(errno));
-		goto unlink;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		rc = sfail(err, -errno, path, "close %s: %s", tmp, strerror(errno));
-		goto unlink;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		rc = sfail(err, -errno, path, "rename from %s: %s", tmp, strerror(errno));
-		goto unlink;
-	}
-	/* Make the rename itself durable. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) < 0) {
-		rc = sfail(err, -errno, path, "fsync directory %s: %s", dir, strerror(errno));
-		if (dfd >= 0)
-			close(dfd);
-		goto out;
-	}
-	close(dfd);
-	rc = 0;
-	goto out;
-unlink:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
+	rc = store_replace_file(path, text, strlen(text), why, sizeof(why));
+	if (rc < 0)
+		sfail(err, rc, path, "%s", why);
 out:
 	free(text);
 	return rc;
@@ -729,54 +682,24 @@ static void drop_pending(struct reg_store *st)
 	st->noted = 0;
 }
 
-static int fsync_dir_of(const char *path)
-{
-	char dir[PATH_MAX];
-	int dfd, rc = 0;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) < 0)
-		rc = -errno;
-	if (dfd >= 0)
-		close(dfd);
-	return rc;
-}
-
-static int pwrite_all(int fd, const char *s, size_t len, off_t off)
-{
-	while (len) {
-		ssize_t w = pwrite(fd, s, len, off);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		s += w;
-		len -= (size_t)w;
-		off += w;
-	}
-	return 0;
-}
-
 /* Opens (creating) the journal and makes it end at jend with a header. */
 static int journal_ready(struct reg_store *st, struct reg_err *err)
 {
 	struct stat sb;
-	bool created = false;
 	int rc;
 
 	if (st->jfd < 0) {
-		st->jfd = open(st->jpath, O_RDWR | O_CLOEXEC);
+		st->jfd = store_ops->open(st->jpath, O_RDWR | O_CLOEXEC, 0);
 		if (st->jfd < 0 && errno == ENOENT) {
-			st->jfd = open(st->jpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-			created = true;
+			st->jfd = store_ops->open(st->jpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+			st->jdir = true;	/* its name is not durable yet */
 			st->jend = 0;
 			st->jcut = false;
 		}
-		if (st->jfd < 0)
+		if (st->jfd < 0) {
+			st->write_errors++;
 			return sfail(err, -errno, st->jpath, "cannot open: %s", strerror(errno));
+		}
 	}
 	if (fstat(st->jfd, &sb) < 0)
 		return sfail(err, -errno, st->jpath, "fstat: %s", strerror(errno));
@@ -789,22 +712,32 @@ static int journal_ready(struct reg_store *st, struct reg_err *err)
 		st->jend = 0;
 		st->jcut = true;
 	}
-	if (st->jcut && ftruncate(st->jfd, (off_t)st->jend) < 0)
+	if (st->jcut && store_ops->ftruncate(st->jfd, (off_t)st->jend) < 0) {
+		st->write_errors++;
 		return sfail(err, -errno, st->jpath, "truncate to %zu: %s", st->jend, strerror(errno));
+	}
 	st->jcut = false;
 	if (st->jend == 0) {
-		if ((rc = pwrite_all(st->jfd, REG_JOURNAL_MAGIC, REG_JOURNAL_MAGIC_LEN, 0)) < 0) {
+		if ((rc = store_pwrite_all(st->jfd, REG_JOURNAL_MAGIC, REG_JOURNAL_MAGIC_LEN, 0)) < 0) {
 			st->jcut = true;
+			st->write_errors++;
 			return sfail(err, rc, st->jpath, "write: %s", strerror(-rc));
 		}
 		st->jend = REG_JOURNAL_MAGIC_LEN;
-		if (fdatasync(st->jfd) < 0)
+		if (store_ops->fdatasync(st->jfd) < 0) {
+			st->jcut = true;
+			st->jend = 0;
+			st->sync_errors++;
 			return sfail(err, -errno, st->jpath, "fdatasync: %s", strerror(errno));
+		}
 	}
 	/* A new file's name must be durable before a record in it is
-	 * acknowledged. */
-	if (created && (rc = fsync_dir_of(st->jpath)) < 0)
+	 * acknowledged; after a failure, tried again on the next append. */
+	if (st->jdir && (rc = store_sync_dir(st->jpath)) < 0) {
+		st->sync_errors++;
 		return sfail(err, rc, st->jpath, "fsync directory: %s", strerror(-rc));
+	}
+	st->jdir = false;
 	return 0;
 }
 
@@ -836,10 +769,14 @@ int reg_store_commit(struct reg_store *st, const struct reg *reg, struct reg_err
 		return sfail(err, -ENOMEM, st->jpath, "out of memory");
 	}
 	rc = journal_ready(st, err);
-	if (rc == 0 && (rc = pwrite_all(st->jfd, rec, rlen, (off_t)st->jend)) < 0)
+	if (rc == 0 && (rc = store_pwrite_all(st->jfd, rec, rlen, (off_t)st->jend)) < 0) {
+		st->write_errors++;
 		sfail(err, rc, st->jpath, "write: %s", strerror(-rc));
-	if (rc == 0 && fdatasync(st->jfd) < 0)
+	}
+	if (rc == 0 && store_ops->fdatasync(st->jfd) < 0) {
+		st->sync_errors++;
 		rc = sfail(err, -errno, st->jpath, "fdatasync: %s", strerror(errno));
+	}
 	free(rec);
 	if (rc == -ESTALE) {
 		/* Nothing written: the snapshot takes the change. */
@@ -848,10 +785,12 @@ int reg_store_commit(struct reg_store *st, const struct reg *reg, struct reg_err
 		return reg_store_compact(st, reg, err);
 	}
 	if (rc < 0) {
-		/* Maybe half written: cut it, and let a snapshot carry the
-		 * change (the record may or may not be on disk). */
+		/* Maybe half written, maybe written and lost by a failed sync:
+		 * cut it, and let a snapshot carry the change (the next
+		 * commit writes it; dirty stays set). */
 		st->jcut = true;
 		st->compact = true;
+		st->rewrites++;
 		drop_pending(st);
 		return rc;
 	}
@@ -890,7 +829,7 @@ int reg_store_compact(struct reg_store *st, const struct reg *reg, struct reg_er
 	 * nothing: the old records are ignored and cut before the next
 	 * append. */
 	if (st->jfd < 0) {
-		st->jfd = open(st->jpath, O_RDWR | O_CLOEXEC);
+		st->jfd = store_ops->open(st->jpath, O_RDWR | O_CLOEXEC, 0);
 		if (st->jfd < 0) {
 			st->jend = 0;
 			st->jcut = false;
@@ -904,7 +843,7 @@ int reg_store_compact(struct reg_store *st, const struct reg *reg, struct reg_er
 		return 0;
 	}
 	st->jend = REG_JOURNAL_MAGIC_LEN;
-	if (ftruncate(st->jfd, (off_t)st->jend) < 0 || fdatasync(st->jfd) < 0)
+	if (store_ops->ftruncate(st->jfd, (off_t)st->jend) < 0 || store_ops->fdatasync(st->jfd) < 0)
 		st->jcut = true;
 	else
 		st->jcut = false;

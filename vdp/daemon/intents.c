@@ -36,6 +36,7 @@
 
 #include <event2/event.h>
 
+#include "vdp/store/fsops.h"
 #include "vdp/store/jlog.h"
 #include "vdp/base/log.h"
 #include "vdp/nlfront/nl_front.h"
@@ -82,62 +83,30 @@ static void write_succeeded(struct vdpd *d)
 	d->intents_failing = 0;
 }
 
-/* The rename itself must reach the disk too, or a power loss right after
- * it may bring back the old file. */
-static void sync_dir(const char *path)
-{
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	int fd;
-
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (fsync(fd) < 0)
-		log_debug("vsi", "fsync %s: %s", dir, strerror(errno));
-	close(fd);
-}
-
 static int save(struct vdpd *d)
 {
-	char tmp[4096];
 	json_t *doc, *list = json_array(), *v;
 	const char *k;
-	int fd, rc = 0;
-	char *text;
-	size_t n;
+	char *text, *nl, err[512];
+	int rc;
 
 	json_object_foreach(d->intents, k, v)
 		json_array_append(list, v);
 	doc = json_pack("{s:i, s:o}", "version", 1, "vsis", list);
 	text = doc ? json_dumps(doc, JSON_INDENT(1)) : NULL;
 	json_decref(doc);
-	if (!text)
+	nl = text ? realloc(text, strlen(text) + 2) : NULL;
+	if (!nl) {
+		free(text);
 		return -ENOMEM;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->opts.intents);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = -errno;
-	} else {
-		n = strlen(text);
-		if (write(fd, text, n) != (ssize_t)n || write(fd, "\n", 1) != 1 || fsync(fd) < 0)
-			rc = -errno ? -errno : -EIO;
-		if (close(fd) < 0 && !rc)
-			rc = -errno;
-		if (!rc && rename(tmp, d->opts.intents) < 0)
-			rc = -errno;
-		if (rc)
-			unlink(tmp);
-		else
-			sync_dir(d->opts.intents);
 	}
+	text = strcat(nl, "\n");
+	/* Counted as saved only once it and its directory entry are synced. */
+	rc = store_replace_file(d->opts.intents, text, strlen(text), err, sizeof(err));
 	free(text);
 	if (rc) {
-		write_failed(d, "saving %s: %s", d->opts.intents, strerror(-rc));
+		d->intents_snapshot_errors++;
+		write_failed(d, "saving %s: %s", d->opts.intents, err);
 	} else {
 		d->intents_saves++;
 	}
@@ -461,11 +430,13 @@ json_t *vdpd_intents_stats_json(const struct vdpd *d)
 {
 	const struct jlog *j = &d->intents_log;
 
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "file",
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "file",
 			 persistent(d) ? d->opts.intents : "", "vsis",
 			 (json_int_t)(d->intents ? json_object_size(d->intents) : 0), "saves",
 			 (json_int_t)d->intents_saves, "save_errors", (json_int_t)d->intents_save_errors,
+			 "snapshot_errors", (json_int_t)d->intents_snapshot_errors,
 			 "failing", (json_int_t)d->intents_failing, "journal", "records", (json_int_t)j->records,
 			 "appends", (json_int_t)j->appends, "flushes", (json_int_t)j->flushes, "torn",
-			 (json_int_t)j->torn);
+			 (json_int_t)j->torn, "write_errors", (json_int_t)j->write_errors, "sync_errors",
+			 (json_int_t)j->sync_errors, "rewrites", (json_int_t)j->rewrites);
 }

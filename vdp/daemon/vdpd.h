@@ -92,6 +92,7 @@ struct vdpd {
 	struct jlog intents_log;	/* FILE.journal: changes since the snapshot */
 	bool intents_compact;		/* a change missed the journal: snapshot next */
 	uint64_t intents_saves, intents_save_errors;
+	uint64_t intents_snapshot_errors;	/* of which snapshot (not journal) writes */
 	uint64_t intents_failing;	/* failed writes since the last good one */
 	int pid_fd;
 	bool log_from_cli;
