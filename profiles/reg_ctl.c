@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vdp/store/lock.h"
 #include "profiles/reg_ctl.h"
 #include "profiles/reg_json.h"
 #include "profiles/resolve.h"
@@ -23,6 +24,7 @@ int reg_ctl_open(struct reg_ctl *rc, const char *config_path, const char *state_
 
 	memset(rc, 0, sizeof(*rc));
 	rc->store.jfd = -1;
+	rc->lock_fd = -1;
 	rc->reg = reg_new(ops, ops_ctx);
 	/* Loaded without ops: a journal replays changes one by one, and
 	 * only the final desired VSIs may reach the daemon (no Associate of
@@ -49,6 +51,9 @@ int reg_ctl_open(struct reg_ctl *rc, const char *config_path, const char *state_
 		strcpy(rc->state_path, dir);
 		strcat(rc->state_path, "/" REG_STATE_FILE);
 	}
+	/* Ours alone for as long as we run (vdp/store/lock.h). */
+	if (rc->state_path[0] && (r = rc->lock_fd = store_lock(rc->state_path, err->msg, sizeof(err->msg))) < 0)
+		goto fail_load;
 	if (rc->state_path[0]) {
 		r = reg_store_open(&rc->store, load, rc->state_path, &rc->shadowed, err);
 		if (r < 0 && r != -ENOENT) {
@@ -69,6 +74,8 @@ int reg_ctl_open(struct reg_ctl *rc, const char *config_path, const char *state_
 fail_load:
 	reg_free(load);
 fail:
+	store_unlock(rc->lock_fd);
+	rc->lock_fd = -1;
 	reg_free(rc->reg);
 	rc->reg = NULL;
 	return r;
@@ -83,6 +90,8 @@ void reg_ctl_close(struct reg_ctl *rc)
 		log_err("reg", "registry: compaction at shutdown failed (the journal still holds every change): %s",
 			err.msg);
 	reg_store_close(&rc->store);
+	store_unlock(rc->lock_fd);
+	rc->lock_fd = -1;
 	reg_free(rc->reg);
 	rc->reg = NULL;
 }

@@ -38,6 +38,7 @@
 
 #include "vdp/store/fsops.h"
 #include "vdp/store/jlog.h"
+#include "vdp/store/lock.h"
 #include "vdp/base/log.h"
 #include "vdp/wire/vdp_text.h"
 #include "vdp/daemon/ctl_cmds.h"
@@ -59,6 +60,7 @@ struct intents {
 	uint64_t saves, save_errors;
 	uint64_t snapshot_errors;	/* of which snapshot (not journal) writes */
 	uint64_t failing;	/* failed writes since the last good one */
+	int lock_fd;		/* path.lock held (vdp/store/lock.h), -1 */
 };
 
 static void key_of(char *buf, size_t len, const char *uplink, uint8_t fmt, const uint8_t id[VDP_VSIID_LEN])
@@ -294,6 +296,24 @@ static int load(struct intents *in, struct event_base *base)
 	return 0;
 }
 
+/* One daemon per intents file: a second one would overwrite the first's
+ * acknowledged intents with its own at its next snapshot. */
+static int lock_file(struct intents *in)
+{
+	char err[512];
+	int fd;
+
+	if (!persistent(in))
+		return 0;
+	fd = store_lock(in->path, err, sizeof(err));
+	if (fd < 0) {
+		log_err("vsi", "%s%s", err, fd == -EBUSY ? ": another vdpd keeps its VSI intents there" : "");
+		return fd;
+	}
+	in->lock_fd = fd;
+	return 0;
+}
+
 int intents_open(struct intents **out, struct event_base *base, const char *path)
 {
 	struct intents *in = calloc(1, sizeof(*in));
@@ -302,11 +322,14 @@ int intents_open(struct intents **out, struct event_base *base, const char *path
 	*out = NULL;
 	if (!in)
 		return -ENOMEM;
+	in->lock_fd = -1;
 	if (path && *path && !(in->path = strdup(path))) {
 		free(in);
 		return -ENOMEM;
 	}
-	rc = load(in, base);
+	rc = lock_file(in);
+	if (rc == 0)
+		rc = load(in, base);
 	if (rc < 0) {
 		intents_close(in);
 		return rc;
@@ -328,6 +351,7 @@ void intents_close(struct intents *in)
 		in->ev_save = NULL;
 	}
 	json_decref(in->map);
+	store_unlock(in->lock_fd);
 	free(in->path);
 	free(in);
 }

@@ -19,6 +19,8 @@
 
 #include "profiles/registry.h"
 #include "vdp/base/log.h"
+#include "vdp/store/lock.h"
+#include "vdp/daemon/paths.h"
 #include "vdp/daemon/process.h"
 #include "vdp/daemon/realize.h"
 #include "vdp/daemon/vdpd.h"
@@ -419,6 +421,10 @@ int vdpd_main(int argc, char **argv)
 	return 1;
 #endif
 	signal(SIGPIPE, SIG_IGN);
+	if (vdpd_paths_absolute(&opts) < 0) {
+		cfg_free(&cfg);
+		return 1;
+	}
 	make_parent(opts.socket);
 	make_parent(opts.pidfile);
 	make_parent(opts.intents);
@@ -441,6 +447,7 @@ int vdpd_main(int argc, char **argv)
 	}
 	if (pid_fd >= 0 && vdpd_pidfile_write(pid_fd) < 0)
 		log_warn(NULL, "cannot write pid file %s", opts.pidfile);
+	store_locks_repid();	/* the state locks' owner is the detached child */
 	log_notice(NULL, "vdpd %s started: %zu uplinks, control socket %s", VDP_VERSION,
 		   d.n_uplinks, opts.socket);
 	vdpd_sd_notify("READY=1");
