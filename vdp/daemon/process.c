@@ -21,6 +21,7 @@
 #include "vdp/base/log.h"
 #include "vdp/store/lock.h"
 #include "vdp/daemon/paths.h"
+#include "vdp/daemon/privs.h"
 #include "vdp/daemon/process.h"
 #include "vdp/daemon/realize.h"
 #include "vdp/daemon/vdpd.h"
@@ -405,6 +406,7 @@ int vdpd_main(int argc, char **argv)
 	struct vdpd_opts opts;
 	struct vdpd_config cfg;
 	struct vdpd d;
+	char user[sizeof(cfg.user)];
 	int rc, pid_fd, ready_fd;
 
 	rc = parse_opts(argc, argv, &opts);
@@ -420,6 +422,13 @@ int vdpd_main(int argc, char **argv)
 	fprintf(stderr, "vdpd: built for fuzzing; refusing to run\n");
 	return 1;
 #endif
+	/* Fail here, before any file is created or the terminal is left,
+	 * naming what is missing (not later as "uplink: not started"). */
+	if (vdpd_privs_require() < 0) {
+		cfg_free(&cfg);
+		return 1;
+	}
+	snprintf(user, sizeof(user), "%s", cfg.user);	/* cfg moves into d */
 	signal(SIGPIPE, SIG_IGN);
 	if (vdpd_paths_absolute(&opts) < 0) {
 		cfg_free(&cfg);
@@ -437,6 +446,11 @@ int vdpd_main(int argc, char **argv)
 	d.pid_fd = pid_fd;
 	if (rc < 0) {
 		cfg_free(&cfg);
+		vdpd_fini(&d);
+		return 1;
+	}
+	/* No frame has been read yet: the loop has not run. */
+	if (vdpd_privs_drop(user) < 0) {
 		vdpd_fini(&d);
 		return 1;
 	}
