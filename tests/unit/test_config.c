@@ -165,8 +165,12 @@ static const struct bad bads[] = {
 	  "bad.conf:1: intents_file must be an absolute path of at most 255 characters, or \"\" to keep no VSI intents" },
 	{ "global = { intents_file = 1; };",
 	  "bad.conf:1: intents_file must be a string, not a number" },
+	{ "global = { user = 1; };",
+	  "bad.conf:1: user must be a string, not a number" },
+	{ "global = { user = \"u234567890123456789012345678901234567890123456789012345678901234\"; };",
+	  "bad.conf:1: user name longer than 63 characters" },
 	{ "global = { foo = 1; };",
-	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, mgrid, resp_wait_max_ms, intents_file)" },
+	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, mgrid, resp_wait_max_ms, intents_file, user)" },
 	{ "\nuplink = ();",
 	  "bad.conf:2: unknown setting \"uplink\" (known: global, uplinks)" },
 	/* Syntax errors come from libconfig with the line. */
