@@ -3,10 +3,13 @@
  * shapes (reg_json.c), apply one change, save, and answer with the entry
  * as it now is. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "vdp/store/fsops.h"
 #include "vdp/store/lock.h"
 #include "profiles/reg_ctl.h"
 #include "profiles/reg_json.h"
@@ -52,9 +55,18 @@ int reg_ctl_open(struct reg_ctl *rc, const char *config_path, const char *state_
 		strcpy(rc->state_path, dir);
 		strcat(rc->state_path, "/" REG_STATE_FILE);
 	}
-	/* Ours alone for as long as we run (vdp/store/lock.h). */
-	if (rc->state_path[0] && (r = rc->lock_fd = store_lock(rc->state_path, err->msg, sizeof(err->msg))) < 0)
-		goto fail_load;
+	/* Ours alone for as long as we run (vdp/store/lock.h); the state
+	 * dir is created when missing, as the first save would. */
+	if (rc->state_path[0]) {
+		char dir[PATH_MAX];
+
+		if (store_dir_of(rc->state_path, dir, sizeof(dir)) == 0 && mkdir(dir, 0755) < 0 &&
+		    errno != EEXIST)
+			log_debug("reg", "cannot create %s: %s", dir, strerror(errno));
+		r = rc->lock_fd = store_lock(rc->state_path, err->msg, sizeof(err->msg));
+		if (r < 0)
+			goto fail_load;
+	}
 	if (rc->state_path[0]) {
 		r = reg_store_open(&rc->store, load, rc->state_path, &rc->shadowed, err);
 		if (r < 0 && r != -ENOENT) {

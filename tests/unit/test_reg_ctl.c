@@ -225,6 +225,23 @@ static void test_second_daemon_refused(void **state)
 	assert_int_equal(reg_ctl_open(&f->rc, NULL, f->path, &ops, f, &err), 0);
 }
 
+/* The state dir is created when missing (one level) before its lock is
+ * taken: /var/lib/vdpd on a first start. */
+static void test_state_dir_created(void **state)
+{
+	struct fx *f = *state;
+	struct reg_ctl other;
+	struct reg_err err;
+	char path[200], lock[220];
+
+	snprintf(path, sizeof(path), "%s/new/registry.json", f->dir);
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	if (reg_ctl_open(&other, NULL, path, &ops, f, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(access(lock, F_OK), 0);
+	reg_ctl_close(&other);
+}
+
 static void test_journal_and_torn_tail(void **state)
 {
 	struct fx *f = *state;
@@ -373,6 +390,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refused_state_fails_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_and_torn_tail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_daemon_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_dir_created, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_reload, setup, teardown),
 	};
