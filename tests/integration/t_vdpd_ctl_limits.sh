@@ -63,9 +63,18 @@ wait_for 5 "vdpd answers on its socket" vdpctl uplink show
 converged() { [ "$(vdpctl -j uplink show | jq -r '.[0].converged')" = true ]; }
 wait_for 10 "EVB negotiated on eth0" converged
 
+# A batch (vdpctl -b) keeps one connection open between its lines.
+mkfifo "$T_DIR/batch.fifo"
+exec 7<>"$T_DIR/batch.fifo"
+bg host batch.log "$T_BUILD/vdpctl" -j -s "$SOCK" -t 3000 -b "$T_DIR/batch.fifo" 7>&-
+BATCH=$BG_PID
+batch_answers() { [ "$(grep -c '"connections"' "$T_DIR/batch.log")" -ge "$1" ]; }
+echo stats >&7
+wait_for 5 "the batch's first answer" batch_answers 1
+
 # ---- the flood -------------------------------------------------------------------
 FLOOD=$T_DIR/flood.status
-bg host flood.log "$T_BUILD/tests/ctl_flood" "$SOCK" 990 10 "$FLOOD"
+bg host flood.log "$T_BUILD/tests/ctl_flood" "$SOCK" 990 10 "$FLOOD" 7>&-
 FLOOD_PID=$BG_PID
 diag_add "cat '$FLOOD'; '$T_BUILD/vdpctl' -s '$SOCK' -j stats | jq .ctl"
 status() { grep -o "$1=[^ ]*" "$FLOOD" 2>/dev/null | cut -d= -f2; }
@@ -92,6 +101,17 @@ within2s "network hook port-created" sh -c "'$T_ROOT/tools/hooks/network' qbgnet
 assert_eq "$(vdpctl -j bind show | jq -r ".[] | select(.iface_id == \"$PORT_IID\") | .mac")" 52:54:00:dd:ee:ff \
 	"the hook's binding is there"
 assert_eq "$(vdpctl -j vsi show id $UUID1 | jq -r '.[0].state')" assoc "the VSI is associated"
+
+# The batch's connection was the quietest: evicted to make room.  Its next
+# line reconnects (the server's last word said the request was not read).
+ev=$(vdpctl -j stats | jq .ctl.evicted)
+[ "$ev" -ge 1 ] || fail "nothing evicted yet: $ev"
+echo stats >&7
+wait_for 5 "the batch's second answer, after its connection was evicted" batch_answers 2
+grep -q "Error" "$T_DIR/batch.log" && fail "batch: $(grep Error "$T_DIR/batch.log")"
+pass "vdpctl -b: its evicted connection replaced, the next line answered"
+exec 7>&-
+wait_for 5 "the batch ends at EOF" bash -c "! kill -0 $BATCH 2>/dev/null"
 
 # ---- the slow writers: one deadline per frame ---------------------------------------
 writers_gone() { [ "$(status writers_open)" = 0 ]; }

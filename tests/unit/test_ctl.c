@@ -925,6 +925,7 @@ static void test_idle_timeout(void **state)
 	advance_ms(f, 1);
 	r = read_last_word(f, f->fd);
 	assert_error_reply(r, ETIMEDOUT, "idle for 30000 ms");
+	assert_true(json_is_true(json_object_get(r, "unread")));
 	json_decref(r);
 	advance_ms(f, 10 * CTL_IDLE_TIMEOUT_MS);
 	ctl_server_get_stats(f->srv, &st);
@@ -994,6 +995,7 @@ static void test_cap_busy_then_evict(void **state)
 	r = read_last_word(f, over);
 	assert_error_reply(r, EBUSY, "busy: 64 clients");
 	assert_int_equal(json_integer_value(json_object_get(r, "busy")), CTL_MAX_CLIENTS);
+	assert_true(json_is_true(json_object_get(r, "unread")));
 	json_decref(r);
 	close(over);
 	ctl_server_get_stats(f->srv, &st);
@@ -1077,7 +1079,7 @@ static void test_call_reads_busy_answer(void **state)
 	json_t *res = NULL;
 	char *err = NULL;
 	static const char busy[] = "{\"version\":1,\"ok\":false,\"error\":\"busy: 64 clients\","
-				   "\"errno\":16,\"busy\":64}";
+				   "\"errno\":16,\"unread\":true,\"busy\":64}";
 
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
@@ -1087,6 +1089,50 @@ static void test_call_reads_busy_answer(void **state)
 	assert_non_null(strstr(err, "busy: 64 clients"));
 	free(err);
 	close(sv[1]);
+}
+
+/* A connection kept for several calls (vdpctl -b) that the server closed
+ * while it was idle: ctl_call_conn reads the "unread" last word, connects
+ * again and the call succeeds. */
+static void test_call_conn_reconnects(void **state)
+{
+	struct fx *f = *state;
+	struct ctl_server_stats st;
+	int status = -1;
+	pid_t pid;
+
+	advance_ms(f, CTL_IDLE_TIMEOUT_MS);
+	assert_int_equal(n_clients(f), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		json_t *res = NULL, *args = json_pack("{s:i}", "k", 9);
+		char *err = NULL;
+		int fd = f->fd, old = f->fd;
+		int rc = ctl_call_conn(&fd, f->path, "test.echo", args, &res, &err, 2000);
+
+		if (rc != 0)
+			_exit(10);
+		if (json_integer_value(json_object_get(res, "k")) != 9)
+			_exit(11);
+		_exit(fd >= 0 && fd != old ? 0 : 12);
+	}
+	int64_t deadline = ctl_deadline(5000);
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (ctl_deadline(0) > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			fail_msg("client process did not finish");
+		}
+		event_base_loop(f->base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	ctl_server_get_stats(f->srv, &st);
+	assert_int_equal(st.idle_closed, 1);
+	assert_int_equal(st.connections, 2);
+	assert_int_equal(st.ok, 1);
 }
 
 int main(void)
@@ -1122,6 +1168,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cap_busy_then_evict, setup_fake, teardown),
 		cmocka_unit_test_setup_teardown(test_subscribers_capped_apart, setup_fake, teardown),
 		cmocka_unit_test_setup_teardown(test_call_reads_busy_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_call_conn_reconnects, setup_fake, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

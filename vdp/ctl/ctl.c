@@ -189,7 +189,7 @@ static uint64_t ms_us(unsigned ms)
 	return (uint64_t)ms * 1000u;
 }
 
-/* One frame {"version":1,"ok":false,"error":text,"errno":e[,"busy":n]}
+/* One frame {"version":1,"ok":false,"error":text,"errno":e,"unread":true[,"busy":n]}
  * written straight to a socket whose bufferevent output is empty (or that
  * has none yet), without waiting: the last word before a close.  A client
  * that does not read loses it, which costs the server nothing. */
@@ -201,6 +201,10 @@ static void farewell(int fd, int errnum, unsigned busy, const char *text)
 	size_t n;
 	uint8_t *buf;
 
+	/* "unread": whatever the client sent on this connection was not
+	 * acted on, so it may send it again on a new one. */
+	if (r)
+		json_object_set_new(r, "unread", json_true());
 	if (r && busy)
 		json_object_set_new(r, "busy", json_integer(busy));
 	s = r ? json_dumps(r, JSON_COMPACT) : NULL;

@@ -9,6 +9,9 @@
  *   event:   {"version":1, "event":"vsi", "data":{...}}   (after "subscribe")
  *   reply:   {"version":1, "ok":true,  "result":<any>, "id":<echoed>}
  *            {"version":1, "ok":false, "error":"text", "errno":N, "id":<echoed>}
+ *   last word before the server closes a connection (busy, evicted, idle,
+ *   frame deadline): {"version":1, "ok":false, "error":"text", "errno":N,
+ *            "unread":true[, "busy":N]}
  *
  * JSON instead of a struct-walking marshaller so that vdpctl and vdpd from
  * different builds still understand each other (lldpd #703); a request with
@@ -146,6 +149,12 @@ json_t *ctl_server_stats_json(const struct ctl_server *srv);
  * "timed out after 5000 ms", ...).  err may be NULL. */
 int ctl_call(const char *path, const char *cmd, json_t *args, json_t **result, char **err,
 	     int timeout_ms);
+/* Several calls on one connection (*fd, -1 to connect to path first):
+ * when the server closed it without reading the request (idle, evicted,
+ * busy: the answer says "unread"), reconnects to path and sends it again,
+ * until timeout_ms.  *fd is the connection to use next (-1 if none). */
+int ctl_call_conn(int *fd, const char *path, const char *cmd, json_t *args, json_t **result,
+		  char **err, int timeout_ms);
 /* Connected non-blocking fd, or -errno with *err set. */
 int ctl_connect(const char *path, char **err);
 /* Same over an already connected fd (kept open), for several calls on one

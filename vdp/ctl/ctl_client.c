@@ -154,17 +154,18 @@ static int set_err(char **err, int rc, const char *fmt, ...)
 	return rc;
 }
 
-/* One call; *busy tells a "busy" answer (request not read) from a handler
+/* One call; *retry tells an answer that says the request was not read
+ * ("unread": busy, evicted, idle; the server closed) from a handler
  * that failed with EBUSY. */
 static int call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err,
-		   int timeout_ms, bool *busy)
+		   int timeout_ms, bool *retry)
 {
 	int64_t deadline = ctl_deadline(timeout_ms);
 	json_t *req, *rep = NULL, *jv;
 	int rc;
 
 	*result = NULL;
-	*busy = false;
+	*retry = false;
 	if (err)
 		*err = NULL;
 	req = json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
@@ -208,7 +209,7 @@ static int call_fd(int fd, const char *cmd, json_t *args, json_t **result, char 
 
 		if (e <= 0 || e > 4095)
 			e = EIO;
-		*busy = e == EBUSY && json_is_integer(json_object_get(rep, "busy"));
+		*retry = json_is_true(json_object_get(rep, "unread"));
 		rc = set_err(err, -(int)e, "%s", text ? text : "unspecified error");
 	}
 	json_decref(rep);
@@ -217,9 +218,9 @@ static int call_fd(int fd, const char *cmd, json_t *args, json_t **result, char 
 
 int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err, int timeout_ms)
 {
-	bool busy;
+	bool retry;
 
-	return call_fd(fd, cmd, args, result, err, timeout_ms, &busy);
+	return call_fd(fd, cmd, args, result, err, timeout_ms, &retry);
 }
 
 int ctl_connect(const char *path, char **err)
@@ -245,26 +246,27 @@ int ctl_connect(const char *path, char **err)
 	return fd;
 }
 
-int ctl_call(const char *path, const char *cmd, json_t *args, json_t **result, char **err,
-	     int timeout_ms)
+int ctl_call_conn(int *fd, const char *path, const char *cmd, json_t *args, json_t **result,
+		  char **err, int timeout_ms)
 {
 	int64_t deadline = ctl_deadline(timeout_ms);
 	int64_t left = timeout_ms, pause_ms = 20;
-	bool busy;
-	int fd, rc;
+	bool retry;
+	int rc;
 
 	/* A server at its connection cap frees a slot as soon as one of its
-	 * connections has been quiet CTL_EVICT_QUIET_MS: try again until then. */
+	 * connections has been quiet CTL_EVICT_QUIET_MS: try again until then.
+	 * A connection the server closed (idle, evicted) is replaced. */
 	for (;;) {
 		*result = NULL;
-		fd = ctl_connect(path, err);
-		if (fd < 0)
-			return fd;
-		rc = call_fd(fd, cmd, args, result, err, (int)left, &busy);
-		close(fd);
+		if (*fd < 0 && (*fd = ctl_connect(path, err)) < 0)
+			return *fd;
+		rc = call_fd(*fd, cmd, args, result, err, (int)left, &retry);
 		left = deadline - ctl_deadline(0);
-		if (!busy || left <= pause_ms)
+		if (!retry || left <= pause_ms)
 			return rc;
+		close(*fd);
+		*fd = -1;
 		if (err) {
 			free(*err);
 			*err = NULL;
@@ -274,4 +276,15 @@ int ctl_call(const char *path, const char *cmd, json_t *args, json_t **result, c
 		if (pause_ms < 200)
 			pause_ms *= 2;
 	}
+}
+
+int ctl_call(const char *path, const char *cmd, json_t *args, json_t **result, char **err,
+	     int timeout_ms)
+{
+	int fd = -1;
+	int rc = ctl_call_conn(&fd, path, cmd, args, result, err, timeout_ms);
+
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
