@@ -55,6 +55,14 @@ present() { [ "$("$T_BUILD/vdpctl" -s "$T_DIR/vdpd.sock" -j uplink show | jq -r 
 wait_for 5 "uplink eth1 opened after the capabilities were dropped" present
 pass "eth1 opened with only CAP_NET_RAW and CAP_NET_ADMIN left"
 stop "$VDPD"
+# vdp-bridge alike.
+bg host bridge.log "$T_BUILD/vdp-bridge" -F -i eth2 -s "$T_DIR/bridge.sock"
+VBR=$BG_PID
+wait_for 5 "vdp-bridge answers" "$T_BUILD/vdp-bridge" -s "$T_DIR/bridge.sock" uplink show
+bpid=$(pgrep -f "vdp-bridge -F -i eth2 -s $T_DIR/bridge.sock" | tail -1)
+assert_eq "$(capline "$bpid" CapEff)" $KEPT "CapEff of vdp-bridge (pid $bpid)"
+assert_eq "$(capline "$bpid" CapBnd)" $KEPT "CapBnd of vdp-bridge"
+stop "$VBR"
 
 # ---- global.user: as nobody, still saving -------------------------------------------------
 U=$T_DIR/u
