@@ -92,7 +92,7 @@ static bool on_readable(struct conn *c, int64_t now)
 		c->len += (size_t)r;
 		while (c->len >= 4) {
 			size_t n = (size_t)c->buf[0] << 24 | (size_t)c->buf[1] << 16 |
-				   (size_t)c->buf[2] << 8 | c->buf[3];
+				(size_t)c->buf[2] << 8 | c->buf[3];
 
 			if (n > sizeof(c->buf) - 4) {
 				other++;
@@ -131,9 +131,11 @@ static void write_status(const char *file, unsigned opened, struct conn *cs, uns
 	fp = fopen(tmp, "w");
 	if (!fp)
 		return;
-	fprintf(fp, "opened=%u open=%u writers_open=%u busy=%u evicted=%u frame_timeout=%u idle=%u "
-		"other=%u writer_closed_max_ms=%lld busy_text=\"%s\"\n", opened, open_n, wr, busy, evicted,
-		frame_timeout, idle, other, (long long)writer_max_ms, busy_text);
+	fprintf(fp,
+		"opened=%u open=%u writers_open=%u busy=%u evicted=%u frame_timeout=%u idle=%u "
+		"other=%u writer_closed_max_ms=%lld busy_text=\"%s\"\n",
+		opened, open_n, wr, busy, evicted, frame_timeout, idle, other,
+		(long long)writer_max_ms, busy_text);
 	fclose(fp);
 	rename(tmp, file);
 }
@@ -189,7 +191,8 @@ int main(int argc, char **argv)
 		}
 		if (poll(pfd, n, 100) > 0)
 			for (unsigned i = 0; i < n; i++)
-				if (cs[i].fd >= 0 && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				if (cs[i].fd >= 0 &&
+				    (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 					on_readable(&cs[i], ctl_deadline(0));
 		if (now - last_status >= 200) {
 			write_status(argv[4], opened, cs, n);

@@ -58,7 +58,7 @@ static bool failing(enum op op)
 		return false;
 	if (fz.partial && !fz.partial_done) {
 		fz.partial_done = true;
-		fz.seen--;	/* the call after the short write fails */
+		fz.seen--; /* the call after the short write fails */
 		return false;
 	}
 	disarm();
@@ -110,8 +110,13 @@ static int f_rename(const char *a, const char *b)
 }
 
 static const struct store_ops faulty = {
-	.open = f_open, .write = f_write, .pwrite = f_pwrite, .ftruncate = f_ftruncate,
-	.fsync = f_fsync, .fdatasync = f_fdatasync, .rename = f_rename,
+	.open = f_open,
+	.write = f_write,
+	.pwrite = f_pwrite,
+	.ftruncate = f_ftruncate,
+	.fsync = f_fsync,
+	.fdatasync = f_fdatasync,
+	.rename = f_rename,
 };
 
 struct fx {
@@ -225,7 +230,7 @@ static void test_jlog_write_fails(void **state)
 	assert_int_equal(f->j.flushes, 0);
 	assert_int_equal(jlog_flush(&f->j), 0);
 	assert_int_equal(f->j.flushes, 1);
-	assert_int_equal(f->j.rewrites, 0);	/* nothing had reached the file */
+	assert_int_equal(f->j.rewrites, 0); /* nothing had reached the file */
 	assert_replays(f, 1);
 }
 
@@ -284,7 +289,7 @@ static void test_jlog_truncate_fails(void **state)
 	arm(OP_FTRUNCATE, 1, EIO, 0);
 	assert_int_equal(jlog_flush(&f->j), -EIO);
 	assert_int_equal(f->j.write_errors, 1);
-	assert_int_equal(fz.calls[OP_FDATASYNC], 1);	/* never synced what it could not cut */
+	assert_int_equal(fz.calls[OP_FDATASYNC], 1); /* never synced what it could not cut */
 	assert_int_equal(jlog_flush(&f->j), 0);
 	assert_replays(f, 1);
 }
@@ -350,7 +355,8 @@ static unsigned files_in(const char *dir)
 	return n;
 }
 
-static void replace_fails_at(struct fx *f, enum op op, unsigned at, const char *step, const char *left)
+static void replace_fails_at(struct fx *f, enum op op, unsigned at, const char *step,
+			     const char *left)
 {
 	char err[512];
 
@@ -360,7 +366,7 @@ static void replace_fails_at(struct fx *f, enum op op, unsigned at, const char *
 	if (!strstr(err, step))
 		fail_msg("error \"%s\" does not name the step \"%s\"", err, step);
 	assert_content(f->path, left);
-	assert_int_equal(files_in(f->dir), 1);	/* no temporary left */
+	assert_int_equal(files_in(f->dir), 1); /* no temporary left */
 	/* The next attempt writes it. */
 	assert_int_equal(store_replace_file(f->path, "new\n", 4, err, sizeof(err)), 0);
 	assert_content(f->path, "new\n");
@@ -401,8 +407,9 @@ static void test_relative_path(void **state)
 static void add_profile(struct reg *reg, const char *name)
 {
 	struct reg_err err;
-	struct reg_profile p = { .type = REG_VPORT_QBG, .mgrid = 11, .typeid = 7, .typeidver = 2,
-				 .filter_fmt = 2 };
+	struct reg_profile p = {
+		.type = REG_VPORT_QBG, .mgrid = 11, .typeid = 7, .typeidver = 2, .filter_fmt = 2
+	};
 
 	snprintf(p.name, sizeof(p.name), "%s", name);
 
@@ -441,7 +448,7 @@ static void registry_append_fails_at(struct fx *f, enum op op, unsigned at)
 	assert_int_equal(reg_store_open(&st, reg, f->path, NULL, &err), -ENOENT);
 	reg_set_change_hook(reg, reg_store_note, &st);
 	add_profile(reg, "p1");
-	assert_int_equal(reg_store_commit(&st, reg, &err), 0);	/* the first save: a snapshot */
+	assert_int_equal(reg_store_commit(&st, reg, &err), 0); /* the first save: a snapshot */
 	add_profile(reg, "p2");
 	arm(op, at, EIO, 0);
 	assert_true(reg_store_commit(&st, reg, &err) < 0);
@@ -462,12 +469,12 @@ static void test_registry_append_fails(void **state)
 {
 	struct fx *f = *state;
 
-	registry_append_fails_at(f, OP_OPEN, 1);	/* opening the journal */
-	registry_append_fails_at(f, OP_PWRITE, 1);	/* its header */
-	registry_append_fails_at(f, OP_FDATASYNC, 1);	/* the header's sync */
-	registry_append_fails_at(f, OP_OPEN, 3);	/* the directory, for the new name */
-	registry_append_fails_at(f, OP_PWRITE, 2);	/* the record */
-	registry_append_fails_at(f, OP_FDATASYNC, 2);	/* the record's sync */
+	registry_append_fails_at(f, OP_OPEN, 1); /* opening the journal */
+	registry_append_fails_at(f, OP_PWRITE, 1); /* its header */
+	registry_append_fails_at(f, OP_FDATASYNC, 1); /* the header's sync */
+	registry_append_fails_at(f, OP_OPEN, 3); /* the directory, for the new name */
+	registry_append_fails_at(f, OP_PWRITE, 2); /* the record */
+	registry_append_fails_at(f, OP_FDATASYNC, 2); /* the record's sync */
 }
 
 /* A relative state path: saves succeed (they failed with "fsync

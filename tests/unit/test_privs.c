@@ -20,7 +20,7 @@
 
 #include "vdp/io/privs.h"
 
-#define KEPT 0x3000ull	/* CAP_NET_ADMIN (12) | CAP_NET_RAW (13) */
+#define KEPT 0x3000ull /* CAP_NET_ADMIN (12) | CAP_NET_RAW (13) */
 
 static unsigned long long cap_line(const char *name)
 {

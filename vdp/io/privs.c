@@ -21,12 +21,13 @@ int privs_check(const char *prog, char *err, size_t errlen)
 	admin = capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN);
 	if (raw && admin)
 		return 0;
-	snprintf(err, errlen,
-		 "%s: missing capabilit%s %s%s%s: needed to send and receive LLDP/ECP frames "
-		 "(CAP_NET_RAW) and to configure links over netlink (CAP_NET_ADMIN); run it as root "
-		 "or give it both (systemd: AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN)",
-		 prog, raw || admin ? "y" : "ies", raw ? "" : "CAP_NET_RAW", raw || admin ? "" : " and ",
-		 admin ? "" : "CAP_NET_ADMIN");
+	snprintf(
+		err, errlen,
+		"%s: missing capabilit%s %s%s%s: needed to send and receive LLDP/ECP frames "
+		"(CAP_NET_RAW) and to configure links over netlink (CAP_NET_ADMIN); run it as root "
+		"or give it both (systemd: AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN)",
+		prog, raw || admin ? "y" : "ies", raw ? "" : "CAP_NET_RAW",
+		raw || admin ? "" : " and ", admin ? "" : "CAP_NET_ADMIN");
 	return -EPERM;
 }
 
@@ -54,18 +55,19 @@ int privs_drop(const char *user, char *err, size_t errlen)
 	if (capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP))
 		what = CAPNG_SELECT_BOTH;
 	capng_clear(what);
-	capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET, CAP_NET_RAW,
-		      CAP_NET_ADMIN, -1);
+	capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+		      CAP_NET_RAW, CAP_NET_ADMIN, -1);
 	if (what == CAPNG_SELECT_BOTH && (rc = capng_apply(CAPNG_SELECT_BOUNDS)) < 0) {
-		snprintf(err, errlen, "cannot shrink the capability bounding set: libcap-ng error %d", rc);
+		snprintf(err, errlen,
+			 "cannot shrink the capability bounding set: libcap-ng error %d", rc);
 		return -EPERM;
 	}
 	if (pw) {
 		/* Applies the two capabilities once the ids are changed. */
 		rc = capng_change_id((int)pw->pw_uid, (int)pw->pw_gid, CAPNG_DROP_SUPP_GRP);
 		if (rc < 0) {
-			snprintf(err, errlen, "cannot become user %s (uid %ld): libcap-ng error %d", user,
-				 (long)pw->pw_uid, rc);
+			snprintf(err, errlen, "cannot become user %s (uid %ld): libcap-ng error %d",
+				 user, (long)pw->pw_uid, rc);
 			return -EPERM;
 		}
 	} else if ((rc = capng_apply(CAPNG_SELECT_CAPS)) < 0) {

@@ -60,9 +60,11 @@ int store_lock(const char *file, char *err, size_t errlen)
 		if (rc == -EBUSY) {
 			pid = read_pid(fd);
 			if (pid > 0)
-				snprintf(err, errlen, "%s is in use by pid %ld (lock %s)", file, pid, path);
+				snprintf(err, errlen, "%s is in use by pid %ld (lock %s)", file,
+					 pid, path);
 			else
-				snprintf(err, errlen, "%s is in use by an unknown pid (lock %s)", file, path);
+				snprintf(err, errlen, "%s is in use by an unknown pid (lock %s)",
+					 file, path);
 		} else {
 			snprintf(err, errlen, "cannot lock %s: %s", path, strerror(-rc));
 		}
