@@ -50,8 +50,10 @@ json_t *vctl_call(const char *cmd, json_t *args)
 {
 	json_t *res = NULL;
 	char *err = NULL;
-	int rc = vctl.fd >= 0 ? ctl_call_fd(vctl.fd, cmd, args, &res, &err, vctl.timeout_ms)
-			      : ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
+	/* A batch keeps one connection; the daemon may close it between two
+	 * lines (idle, or evicted when full): ctl_call_conn reconnects. */
+	int rc = vctl.batch ? ctl_call_conn(&vctl.fd, vctl.socket, cmd, args, &res, &err, vctl.timeout_ms)
+			    : ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
 
 	if (rc < 0) {
 		fprintf(stderr, "Error: %s\n", err ? err : strerror(-rc));
@@ -224,7 +226,8 @@ static int batch(const char *file, bool force)
 		}
 	}
 	free(line);
-	close(vctl.fd);
+	if (vctl.fd >= 0)
+		close(vctl.fd);
 	vctl.fd = -1;
 	if (fp != stdin)
 		fclose(fp);

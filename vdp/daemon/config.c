@@ -271,9 +271,15 @@ static int load_global(struct ld *ld, const config_setting_t *g, struct vdpd_con
 				snprintf(cfg->intents_file, sizeof(cfg->intents_file), "%s", str);
 				cfg->intents_file_set = true;
 			}
+		} else if (strcmp(n, "user") == 0) {
+			rc = get_string(ld, s, "user", &str);
+			if (rc == 0 && strlen(str) >= sizeof(cfg->user))
+				rc = fail(ld, s, "user name longer than %zu characters", sizeof(cfg->user) - 1);
+			if (rc == 0)
+				snprintf(cfg->user, sizeof(cfg->user), "%s", str);
 		} else {
 			rc = fail(ld, s, "unknown setting \"%s\" in global (known: log_level, mgrid, "
-				  "resp_wait_max_ms, intents_file)", n);
+				  "resp_wait_max_ms, intents_file, user)", n);
 		}
 		if (rc < 0)
 			return -1;

@@ -57,6 +57,7 @@ struct vdpd_config {
 	uint8_t mgrid[VDP_MGRID_LEN];	/* global default manager ID */
 	bool intents_file_set;		/* global.intents_file given ("" = keep none) */
 	char intents_file[256];		/* read at start only (vdpd -i overrides) */
+	char user[64];			/* global.user: run as this user ("" = stay) */
 	struct cfg_qbh qbh;
 	size_t n_uplinks;
 	struct cfg_uplink *uplinks;
