@@ -58,6 +58,18 @@ golden help_vsi vsi help
 golden help_monitor monitor help
 golden no_daemon -s /nonexistent/vdpd.sock uplink show
 
+# One grammar: the same golden output through options after the object,
+# abbreviated keywords and the old spellings.
+golden vsi_show_json vsi show -j
+golden neighbor_show_json neighbor show -p --json
+golden vsi_show_id v sh i a1412857-60f7-4ce1-e95a-2164943f53dd
+golden uplink_show upl
+golden neighbor_show neighbour show
+golden stats sta sh upl eth0
+golden usage_ambiguous p show
+golden usage_ambiguous_key vsi add uplink eth0 f
+golden usage_unknown_verb vsi frob
+
 # JSON lists are arrays whatever their length.
 for c in "uplink show" "neighbor show" "vsi show"; do
 	t=$("$T_BUILD/vdpctl" -s "$SOCK" -j $c | jq -r type)

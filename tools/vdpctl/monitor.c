@@ -11,9 +11,7 @@
 
 static void monitor_help(void)
 {
-	fprintf(stderr,
-		"Usage: vdpctl monitor [ TOPIC ]...\n"
-		"where  TOPIC := { vsi | uplink | link | config }   (default: all)\n");
+	vctl_help();
 }
 
 static void print_event(json_t *m)

@@ -6,17 +6,17 @@
 
 static void uplink_help(void)
 {
-	fprintf(stderr, "Usage: vdpctl uplink show [ uplink IFNAME ]\n");
+	vctl_help();
 }
 
 static void neighbor_help(void)
 {
-	fprintf(stderr, "Usage: vdpctl neighbor show [ uplink IFNAME ]\n");
+	vctl_help();
 }
 
 static void stats_help(void)
 {
-	fprintf(stderr, "Usage: vdpctl stats [ uplink IFNAME ]\n");
+	vctl_help();
 }
 
 /* [ uplink IFNAME ] into args; -1 on a usage error. */

@@ -20,6 +20,8 @@ struct vctl {
 	const char *object;	/* the OBJECT word, for messages */
 	int fd;			/* batch: the one control connection, else -1 */
 	bool batch;		/* -b: vsi add/del do not wait by default */
+	bool no_wait;		/* --no-wait: changes return once vdpd queued them */
+	bool timestamp;		/* monitor -t */
 };
 
 extern struct vctl vctl;
@@ -33,19 +35,15 @@ void vctl_print_json(json_t *j);
 int vctl_what_is(const char *word, void (*help)(void));
 int vctl_need_arg(int argc, const char *key, void (*help)(void));
 bool vctl_is_help(const char *w);
-
-/* One OBJECT word and its handler (ARGS after the word); tables end with
- * a NULL name. */
-struct vctl_object {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-};
+/* The help of the object being run (vctl.object), from the keyword table. */
+void vctl_help(void);
 
 int do_uplink(int argc, char **argv);
 int do_neighbor(int argc, char **argv);
 int do_vsi(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_monitor(int argc, char **argv);
+int do_config(int argc, char **argv);
 
 /* Text helpers. */
 const char *vctl_str(json_t *o, const char *key);

@@ -17,24 +17,7 @@
 
 static void vsi_help(void)
 {
-	fprintf(stderr,
-		"Usage: vdpctl vsi show [ uplink IFNAME ] [ id VSIID ]\n"
-		"       vdpctl vsi add uplink IFNAME mode MODE VSI mgrid MGRID typeid N typeidver N\n"
-		"                      FILTER [ FILTER ]... [ format FFORMAT ] [ hints HINTS ]\n"
-		"                      [ wait SECS | nowait ]\n"
-		"       vdpctl vsi del uplink IFNAME VSI [ wait SECS | nowait ]\n"
-		"       vdpctl vsi wait [ uplink IFNAME ] [ timeout SECS ]\n"
-		"where  MODE := { assoc | preassoc | preassoc-rr | deassoc }\n"
-		"       VSI := { uuid UUID | vsiid-format { ipv4 | ipv6 | mac | local | uuid } vsiid VSIID }\n"
-		"       MGRID := { 0..255 | UUID | NAME (1-15 letters, digits, '-', '_', '.') }\n"
-		"       FILTER := filter [ mac MAC ] [ vid VID ] [ pcp PCP ] [ group GROUPID ]\n"
-		"       FFORMAT := { vid | mac-vid | group-vid | group-mac-vid }\n"
-		"       HINTS := { none | migrate-to | migrate-from }\n"
-		"VID 0 asks the bridge to choose the VLAN.  Without format, it follows from the\n"
-		"filter fields given.  add and del wait %d s for the bridge unless told otherwise\n"
-		"(in a batch, -b, they do not).  wait: until no VSI awaits the bridge (default %d s).\n"
-		"\"add ... mode deassoc\" (vdptool's spelling) is \"del\".\n",
-		DEFAULT_WAIT_S, WAIT_ALL_S);
+	vctl_help();
 }
 
 static const char *const vsi_keys[] = { "uplink", "mode", "uuid", "mgrid", "typeid", "typeidver",
@@ -71,7 +54,7 @@ static int parse_args(int argc, char **argv, const char *const *allowed, bool fi
 
 	p->args = json_object();
 	/* a batch queues its requests and ends with "vsi wait" */
-	p->wait_s = vctl.batch ? 0 : DEFAULT_WAIT_S;
+	p->wait_s = vctl.batch || vctl.no_wait ? 0 : DEFAULT_WAIT_S;
 	while (argc > 0) {
 		const char *w = argv[0];
 
@@ -465,20 +448,14 @@ static int vsi_wait(int argc, char **argv)
 	return pending || failed ? EXIT_FAIL : EXIT_OK;
 }
 
+/* argv[0] is the verb, canonical (grammar.c). */
 int do_vsi(int argc, char **argv)
 {
-	if (argc < 1 || strcmp(argv[0], "show") == 0 || strcmp(argv[0], "list") == 0)
-		return vsi_show(argc > 0 ? argc - 1 : 0, argv + (argc > 0));
 	if (strcmp(argv[0], "add") == 0)
 		return vsi_add_del(argc - 1, argv + 1, false);
-	if (strcmp(argv[0], "del") == 0 || strcmp(argv[0], "delete") == 0)
+	if (strcmp(argv[0], "del") == 0)
 		return vsi_add_del(argc - 1, argv + 1, true);
 	if (strcmp(argv[0], "wait") == 0)
 		return vsi_wait(argc - 1, argv + 1);
-	if (vctl_is_help(argv[0])) {
-		vsi_help();
-		return EXIT_OK;
-	}
-	vctl_what_is(argv[0], vsi_help);
-	return EXIT_USAGE;
+	return vsi_show(argc - 1, argv + 1);
 }
