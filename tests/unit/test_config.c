@@ -166,9 +166,12 @@ static const struct bad bads[] = {
 	{ "global = { intents_file = 1; };",
 	  "bad.conf:1: intents_file must be a string, not a number" },
 	{ "global = { foo = 1; };",
-	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, mgrid, resp_wait_max_ms, intents_file)" },
+	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, log_target, mgrid, resp_wait_max_ms, intents_file)" },
 	{ "\nuplink = ();",
-	  "bad.conf:2: unknown setting \"uplink\" (known: global, uplinks)" },
+	  "bad.conf:2: unknown setting \"uplink\" (known: global, uplinks, profiles, networks, ports, "
+	  "attachments, bindings, registry, qbh, netlink)" },
+	{ "global = { log_target = \"file\"; };",
+	  "bad.conf:1: log_target \"file\" is not one of auto, syslog, stderr, journal" },
 	/* Syntax errors come from libconfig with the line. */
 	{ "uplinks = ( { name = ; } );",
 	  "bad.conf:1: syntax error" },

@@ -298,17 +298,32 @@ static int one_id(int argc, char **argv, const char *cmd)
 	return run(cmd, args, "iface_id");
 }
 
-/* attachment add and binding add: "IFACE-ID KEY VALUE...". */
+/* attachment add and binding add: "IFACE-ID KEY VALUE...", then what
+ * the switch makes of it (outcome.c). */
 static int plug(int argc, char **argv, const struct keydef *defs, const char *cmd)
 {
-	json_t *args;
+	json_t *args, *res;
+	int rc;
 
 	if (argc < 1 || vctl_is_help(argv[0])) {
 		vctl_help();
 		return argc < 1 ? EXIT_USAGE : EXIT_OK;
 	}
 	args = json_pack("{s:s}", "iface_id", argv[0]);
-	return put_and_run(argc - 1, argv + 1, defs, args, cmd, "iface_id");
+	rc = put_pairs(argc - 1, argv + 1, defs, args);
+	if (rc) {
+		json_decref(args);
+		return rc > 0 ? EXIT_OK : EXIT_USAGE;
+	}
+	res = vctl_call(cmd, args);
+	json_decref(args);
+	if (!res)
+		return EXIT_FAIL;
+	if (!vctl.json)
+		print_entry(res, "iface_id");
+	rc = vctl_registry_outcome(vctl_str(res, "iface_id")[0] ? vctl_str(res, "iface_id") : argv[0], res);
+	json_decref(res);
+	return rc;
 }
 
 int do_attachment(int argc, char **argv)

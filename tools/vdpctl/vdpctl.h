@@ -45,6 +45,17 @@ int do_stats(int argc, char **argv);
 int do_monitor(int argc, char **argv);
 int do_config(int argc, char **argv);
 
+/* A request's answer as vsi.show tells it (vsi.c). */
+enum vctl_outcome { PENDING, DONE, FAILED, GONE };
+enum vctl_outcome vctl_vsi_judge(json_t *v, bool del);
+void vctl_print_vsi(json_t *v);
+/* The one-line error of a FAILED outcome, to stderr. */
+void vctl_vsi_failure(json_t *v, const char *what);
+long long vctl_now_ms(void);
+/* attachment add, binding add: what the switch answers (outcome.c);
+ * change is vdpd's reply to the change, printed with the outcome. */
+int vctl_registry_outcome(const char *iface_id, json_t *change);
+
 /* Text helpers. */
 const char *vctl_str(json_t *o, const char *key);
 long long vctl_int(json_t *o, const char *key);

@@ -138,7 +138,7 @@ usage:
 	return -1;
 }
 
-static void print_vsi(json_t *v)
+void vctl_print_vsi(json_t *v)
 {
 	json_t *f;
 	size_t i;
@@ -192,7 +192,7 @@ static int vsi_show(int argc, char **argv)
 		n = json_array_size(res);
 		json_array_foreach(res, i, v) {
 			if (!vctl.json)
-				print_vsi(v);
+				vctl_print_vsi(v);
 			json_array_append(all, v);
 		}
 		json_decref(res);
@@ -206,7 +206,7 @@ static int vsi_show(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static long long now_ms(void)
+long long vctl_now_ms(void)
 {
 	struct timespec ts;
 
@@ -214,9 +214,7 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-enum outcome { PENDING, DONE, FAILED, GONE };
-
-static enum outcome judge(json_t *v, bool del)
+enum vctl_outcome vctl_vsi_judge(json_t *v, bool del)
 {
 	const char *sm = vctl_str(v, "sm_state");
 	bool ended = strcmp(sm, "END") == 0;
@@ -242,13 +240,13 @@ static enum outcome judge(json_t *v, bool del)
 
 /* Polls vsi.show until the request is answered.  Returns the last VSI
  * seen (or NULL when it is gone) and the outcome. */
-static enum outcome wait_for(json_t *args, int wait_s, bool del, json_t **last)
+static enum vctl_outcome wait_for(json_t *args, int wait_s, bool del, json_t **last)
 {
 	json_t *q = json_pack("{s:O, s:O}", "uplink", json_object_get(args, "uplink"), "id",
 			      json_object_get(args, "vsiid") ? json_object_get(args, "vsiid")
 							     : json_object_get(args, "uuid"));
-	long long deadline = now_ms() + wait_s * 1000LL;
-	enum outcome o = PENDING;
+	long long deadline = vctl_now_ms() + wait_s * 1000LL;
+	enum vctl_outcome o = PENDING;
 
 	for (;;) {
 		json_t *res = vctl_call("vsi.show", q);
@@ -258,8 +256,8 @@ static enum outcome wait_for(json_t *args, int wait_s, bool del, json_t **last)
 		json_decref(*last);
 		*last = json_incref(json_array_get(res, 0));
 		json_decref(res);
-		o = judge(*last, del);
-		if (o != PENDING || now_ms() >= deadline)
+		o = vctl_vsi_judge(*last, del);
+		if (o != PENDING || vctl_now_ms() >= deadline)
 			break;
 		usleep(50000);
 	}
@@ -267,12 +265,30 @@ static enum outcome wait_for(json_t *args, int wait_s, bool del, json_t **last)
 	return o;
 }
 
-static int finish(json_t *v, enum outcome o, bool del, int wait_s)
+/* "Error: WHAT failed: REASON[, status TEXT]": the status only when the
+ * bridge answered with one (an ECP error has none, not "success"). */
+void vctl_vsi_failure(json_t *v, const char *what)
+{
+	const char *end = v ? vctl_str(v, "end_reason") : "VSI vanished";
+	bool answered = v && (vctl_int(v, "status") & 0x0f);
+
+	if (!strcmp(end, "none") || !*end)
+		end = answered ? "refused by the bridge" : "no answer";
+	if (v && answered && strcmp(vctl_str(v, "sm_state"), "END") != 0)
+		fprintf(stderr, "Error: %s refused by the bridge: %s (kept: state %s)\n", what,
+			vctl_str(v, "status_text"), vctl_str(v, "state"));
+	else if (answered)
+		fprintf(stderr, "Error: %s failed: %s, status %s\n", what, end, vctl_str(v, "status_text"));
+	else
+		fprintf(stderr, "Error: %s failed: %s\n", what, end);
+}
+
+static int finish(json_t *v, enum vctl_outcome o, bool del, int wait_s)
 {
 	if (vctl.json) {
 		vctl_print_json(v ? v : json_null());
 	} else if (v) {
-		print_vsi(v);
+		vctl_print_vsi(v);
 	}
 	/* The VSI first, then what went wrong, also when both go to a pipe. */
 	fflush(stdout);
@@ -288,8 +304,7 @@ static int finish(json_t *v, enum outcome o, bool del, int wait_s)
 		fprintf(stderr, "Error: no answer from the bridge within %d s (request stays queued)\n", wait_s);
 		return EXIT_FAIL;
 	case FAILED:
-		fprintf(stderr, "Error: %s failed: %s, status %s\n", del ? "de-association" : "request",
-			v ? vctl_str(v, "end_reason") : "VSI vanished", v ? vctl_str(v, "status_text") : "-");
+		vctl_vsi_failure(v, del ? "de-association" : "request");
 		return EXIT_FAIL;
 	}
 	return EXIT_FAIL;
@@ -302,7 +317,7 @@ static int vsi_add_del(int argc, char **argv, bool del)
 	static const char *const del_keys[] = { "uplink", "uuid", "vsiid", "vsiid-format", "wait", NULL };
 	struct parsed p;
 	json_t *res, *last = NULL;
-	enum outcome o;
+	enum vctl_outcome o;
 	int rc;
 
 	if ((rc = parse_args(argc, argv, del ? del_keys : add_keys, !del, &p)) != 0)
@@ -392,7 +407,7 @@ static int vsi_wait(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	deadline = now_ms() + timeout_s * 1000LL;
+	deadline = vctl_now_ms() + timeout_s * 1000LL;
 	for (;;) {
 		size_t n;
 
@@ -410,7 +425,7 @@ static int vsi_wait(int argc, char **argv)
 			}
 			n = json_array_size(res);
 			json_array_foreach(res, i, v) {
-				switch (judge(v, strcmp(vctl_str(v, "mode"), "deassoc") == 0)) {
+				switch (vctl_vsi_judge(v, strcmp(vctl_str(v, "mode"), "deassoc") == 0)) {
 				case PENDING:
 					pending++;
 					break;
@@ -426,7 +441,7 @@ static int vsi_wait(int argc, char **argv)
 			total += n;
 			json_decref(res);
 		} while (n > 0);
-		if (!pending || now_ms() >= deadline)
+		if (!pending || vctl_now_ms() >= deadline)
 			break;
 		usleep(100000);
 	}

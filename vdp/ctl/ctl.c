@@ -51,7 +51,7 @@ struct ctl_server {
 
 /* Topics a client may subscribe to; an unknown one is an error so typos
  * do not silently subscribe to nothing. */
-static const char *const topics[] = { "vsi", "uplink", "link", "config", NULL };
+static const char *const topics[] = { "vsi", "uplink", "link", "config", "registry", NULL };
 
 static int topic_bit(const char *t)
 {
@@ -160,7 +160,7 @@ static json_t *builtin_subscribe(struct ctl_client *c, json_t *args, struct ctl_
 		int b = json_is_string(t) ? topic_bit(json_string_value(t)) : 0;
 
 		if (!b)
-			return ctl_fail(err, EINVAL, "unknown topic %s (known: vsi, uplink, link, config)",
+			return ctl_fail(err, EINVAL, "unknown topic %s (known: vsi, uplink, link, config, registry)",
 					json_is_string(t) ? json_string_value(t) : "(not a string)");
 		bits |= (unsigned)b;
 	}
