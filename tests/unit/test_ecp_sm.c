@@ -77,6 +77,7 @@ static struct env *env_new(uint64_t start)
 
 	fakeclock_init(&e->fc, start);
 	assert_int_equal(ecp_init(&e->ecp, &ops, e, fakeclock_vclock(&e->fc), our_mac, 1500), 0);
+	ecp_set_peer(&e->ecp, peer_mac);
 	ecp_enable(&e->ecp);
 	return e;
 }
@@ -359,6 +360,87 @@ static void test_rx_bad_dropped(void **state)
 	env_free(e);
 }
 
+/* Admission: an ECPDU is taken only when sent to the EVB group address and
+ * from the EVB neighbour; nothing else is acked, delivered or decoded. */
+static void test_rx_admission(void **state)
+{
+	(void)state;
+	struct env *e = env_new(1000);
+	static const uint8_t foreign[6] = { 0x02, 0, 0, 0xaa, 0xbb, 0xcc };
+	/* A request, seq 0x0010, VDP, from the neighbour to the group. */
+	uint8_t f[60] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,
+			  0x00, 0x02, 0x89, 0x40, 0x10, 0x01, 0x00, 0x10, 0x0a, 0x10 };
+	uint8_t g[60];
+
+	/* To broadcast, to our MAC, to the Nearest Bridge address. */
+	memcpy(g, f, 60);
+	memset(g, 0xff, 6);
+	ecp_rx(&e->ecp, g, 60);
+	memcpy(g, our_mac, 6);
+	ecp_rx(&e->ecp, g, 60);
+	memcpy(g, eth_nearest_bridge, 6);
+	ecp_rx(&e->ecp, g, 60);
+	/* The header alone, as the kernel filter passes it. */
+	memset(g, 0xff, 6);
+	ecp_rx(&e->ecp, g, 14);
+	assert_int_equal(e->ecp.cnt.rx_drop_dst, 4);
+	/* From another MAC to the group. */
+	memcpy(g, f, 60);
+	memcpy(g + 6, foreign, 6);
+	ecp_rx(&e->ecp, g, 60);
+	assert_int_equal(e->ecp.cnt.rx_drop_src, 1);
+	assert_int_equal(e->ecp.cnt.rx_bad, 0);
+	assert_int_equal(e->ecp.cnt.tx_acks, 0);
+	assert_int_equal(e->ndel, 0);
+	assert_int_equal(e->nf, 0);
+
+	/* The neighbour's: acked and delivered. */
+	ecp_rx(&e->ecp, f, 60);
+	assert_int_equal(e->ecp.cnt.rx_ecpdu, 1);
+	assert_int_equal(e->ndel, 1);
+	assert_int_equal(e->nf, 1);
+
+	/* Without a neighbour nothing is taken; disabled, a frame to another
+	 * destination still counts as such. */
+	ecp_set_peer(&e->ecp, NULL);
+	f[17] = 0x11;
+	ecp_rx(&e->ecp, f, 60);
+	assert_int_equal(e->ecp.cnt.rx_drop_src, 2);
+	ecp_set_peer(&e->ecp, foreign);
+	ecp_rx(&e->ecp, f, 60);
+	assert_int_equal(e->ecp.cnt.rx_drop_src, 3);
+	ecp_disable(&e->ecp);
+	memset(g, 0xff, 6);
+	ecp_rx(&e->ecp, g, 14);
+	ecp_rx(&e->ecp, f, 60);
+	assert_int_equal(e->ecp.cnt.rx_drop_dst, 5);
+	assert_int_equal(e->ecp.cnt.rx_disabled, 1);
+	assert_int_equal(e->ndel, 1);
+	env_free(e);
+}
+
+/* The group address is the uplink's: frames leave to it and only frames to
+ * it are taken. */
+static void test_group_address(void **state)
+{
+	(void)state;
+	struct env *e = env_new(1000);
+	uint8_t buf[ECP_FRAME_MAX];
+	size_t n;
+
+	memcpy(e->ecp.dst, eth_nearest_bridge, 6);
+	assert_int_equal(ecp_tx(&e->ecp, ECP_SUBTYPE_VDP, payload, sizeof(payload)), 0);
+	assert_memory_equal(e->frames[0], eth_nearest_bridge, 6);
+	n = build(buf, 1, ECP_OP_ACK, ECP_SUBTYPE_VDP, e->ecp.seq, NULL, 0);
+	ecp_rx(&e->ecp, buf, n); /* to 01-80-C2-00-00-00: not ours now */
+	assert_int_equal(e->ecp.cnt.rx_drop_dst, 1);
+	assert_int_equal(e->ndone, 0);
+	memcpy(buf, eth_nearest_bridge, 6);
+	ecp_rx(&e->ecp, buf, n);
+	assert_int_equal(e->nacked, 1);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +453,8 @@ int main(void)
 		cmocka_unit_test(test_rx_ack_and_duplicate),
 		cmocka_unit_test(test_rx_first_after_enable_is_new),
 		cmocka_unit_test(test_rx_bad_dropped),
+		cmocka_unit_test(test_rx_admission),
+		cmocka_unit_test(test_group_address),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -124,6 +124,7 @@ int ecp_init(struct ecp *e, const struct ecp_ops *ops, void *ctx,
 	e->ctx = ctx;
 	e->clock = clock;
 	memcpy(e->src, src_mac, 6);
+	memcpy(e->dst, eth_nearest_customer_bridge, 6);
 	if (mtu > ECP_MAX_MTU)
 		mtu = ECP_MAX_MTU;
 	if (mtu < 64)
@@ -142,6 +143,13 @@ void ecp_free(struct ecp *e)
 	vtimer_free(e->clock, e->ack_timer);
 	e->ack_timer = NULL;
 	e->enabled = false;
+}
+
+void ecp_set_peer(struct ecp *e, const uint8_t mac[6])
+{
+	e->has_peer = mac != NULL;
+	if (mac)
+		memcpy(e->peer, mac, 6);
 }
 
 void ecp_set_params(struct ecp *e, uint8_t max_retries, uint8_t rte)
@@ -180,7 +188,7 @@ int ecp_tx(struct ecp *e, uint16_t subtype, const uint8_t *ulpdu, size_t len)
 		return -EMSGSIZE;
 	h.seq = e->seq;
 	wbuf_init(&w, e->frame, sizeof(e->frame));
-	eth_encode(&w, eth_nearest_customer_bridge, e->src, ETHERTYPE_ECP);
+	eth_encode(&w, e->dst, e->src, ETHERTYPE_ECP);
 	if (ecp_encode_hdr(&w, &h) != CODEC_OK)
 		return -EINVAL;
 	if (len)
@@ -202,7 +210,7 @@ static void send_ack(struct ecp *e, const struct ecp_hdr *req)
 	struct wbuf w;
 
 	wbuf_init(&w, buf, sizeof(buf));
-	eth_encode(&w, eth_nearest_customer_bridge, e->src, ETHERTYPE_ECP);
+	eth_encode(&w, e->dst, e->src, ETHERTYPE_ECP);
 	ecp_encode_hdr(&w, &h);
 	eth_pad(&w);
 	e->cnt.tx_acks++;
@@ -252,8 +260,18 @@ void ecp_rx(struct ecp *e, const uint8_t *frame, size_t len)
 	const uint8_t *pl, *ulpdu;
 	size_t pl_len, ulpdu_len;
 
+	/* The kernel passes only the header of a frame to another
+	 * destination. */
+	if (len < ETH_HDR_LEN || memcmp(frame, e->dst, 6) != 0) {
+		e->cnt.rx_drop_dst++;
+		return;
+	}
 	if (!e->enabled) {
 		e->cnt.rx_disabled++;
+		return;
+	}
+	if (!e->has_peer || memcmp(frame + 6, e->peer, 6) != 0) {
+		e->cnt.rx_drop_src++;
 		return;
 	}
 	if (eth_decode(frame, len, &eh, &pl, &pl_len) != CODEC_OK ||

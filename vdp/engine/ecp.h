@@ -13,7 +13,13 @@
  * Sequence numbers: 0 is skipped (as lldpad does); the first sequence number
  * after ecp_enable() is derived from the clock rather than fixed at 1, so a
  * restarted station does not collide with the lastSeq a bridge kept from the
- * previous run (its first ECPDU would be acked as a duplicate and lost). */
+ * previous run (its first ECPDU would be acked as a duplicate and lost).
+ *
+ * Admission, before anything is decoded: an ECPDU must be sent to the EVB
+ * group address (dst; default Nearest Customer Bridge) and, once enabled,
+ * come from the EVB neighbour that negotiated (ecp_set_peer); anything else
+ * is dropped without an ack and counted by reason.  Without a peer nothing
+ * is taken. */
 #ifndef VDP_ECP_SM_H
 #define VDP_ECP_SM_H
 
@@ -45,7 +51,7 @@ enum ecp_rx_state {
 };
 
 struct ecp_ops {
-	/* A complete Ethernet frame (DA 01-80-C2-00-00-00, ethertype 0x8940,
+	/* A complete Ethernet frame (DA e->dst, ethertype 0x8940,
 	 * padded to 60 octets). */
 	void (*send)(void *ctx, const uint8_t *frame, size_t len);
 	/* A new (non-duplicate) ECPDU's ULPDU.  May call ecp_tx(). */
@@ -66,6 +72,8 @@ struct ecp_counters {
 	uint64_t rx_ack_stale;		/* acks for nothing or another seq (ignored) */
 	uint64_t rx_bad;		/* dropped: bad version/op/subtype/ethertype/short */
 	uint64_t rx_disabled;		/* dropped while disabled */
+	uint64_t rx_drop_dst; /* dropped: not sent to the EVB group address */
+	uint64_t rx_drop_src; /* dropped: not from the EVB neighbour */
 };
 
 struct ecp {
@@ -74,6 +82,9 @@ struct ecp {
 	struct vclock *clock;
 	struct vtimer *ack_timer;
 	uint8_t src[6];
+	uint8_t dst[6]; /* EVB group address, ours and the peer's */
+	uint8_t peer[6]; /* MAC of the EVB neighbour */
+	bool has_peer;
 	size_t mtu;
 	uint8_t max_retries;	/* R */
 	uint8_t rte;
@@ -96,6 +107,8 @@ struct ecp {
 int ecp_init(struct ecp *e, const struct ecp_ops *ops, void *ctx,
 	     struct vclock *clock, const uint8_t src_mac[6], size_t mtu);
 void ecp_free(struct ecp *e);
+/* The EVB neighbour's MAC (NULL: none, nothing is taken). */
+void ecp_set_peer(struct ecp *e, const uint8_t mac[6]);
 /* Operative R and RTE (from EVB); applies to the next (re)transmission. */
 void ecp_set_params(struct ecp *e, uint8_t max_retries, uint8_t rte);
 /* Port enabled / disabled (link, EVB).  Disable drops the outstanding
