@@ -55,7 +55,8 @@ static void test_auto(void **state)
 	/* ... but a foreground vdpd only when stderr is the journal's stream. */
 	assert_int_equal(log_target_auto(true, sock), LOG_TO_STDERR);
 	assert_int_equal(fstat(STDERR_FILENO, &st), 0);
-	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
 	setenv("JOURNAL_STREAM", js, 1);
 	assert_int_equal(log_target_auto(true, sock), LOG_TO_JOURNAL);
 	setenv("JOURNAL_STREAM", "1:2", 1);

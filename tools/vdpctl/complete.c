@@ -24,10 +24,11 @@ static void offer(const char *w)
 static const struct {
 	const char *kind, *cmd, *field;
 } daemon_names[] = {
-	{ "uplink", "uplink.show", "name" },   { "vsi", "vsi.show", "vsiid" }, { "vsiid", "vsi.show", "vsiid" },
-	{ "profile", "profile.show", "name" }, { "network", "network.show", "name" },
-	{ "physnet", "physnet.show", "physnet" }, { "port", "port.show", "uuid" },
-	{ "iface", "attach.show", "iface_id" }, { "bound", "bind.show", "iface_id" },
+	{ "uplink", "uplink.show", "name" },   { "vsi", "vsi.show", "vsiid" },
+	{ "vsiid", "vsi.show", "vsiid" },      { "profile", "profile.show", "name" },
+	{ "network", "network.show", "name" }, { "physnet", "physnet.show", "physnet" },
+	{ "port", "port.show", "uuid" },       { "iface", "attach.show", "iface_id" },
+	{ "bound", "bind.show", "iface_id" },
 };
 
 static void offer_daemon(const char *kind)
@@ -41,7 +42,7 @@ static void offer_daemon(const char *kind)
 		args = json_object();
 		res = vctl_call(daemon_names[i].cmd, args);
 		json_decref(args);
-		json_array_foreach(res, k, e)
+		json_array_foreach (res, k, e)
 			offer(vctl_str(e, daemon_names[i].field));
 		json_decref(res);
 	}
@@ -96,9 +97,10 @@ static void offer_keys(const struct vctl_verb *v)
 		offer(k->word);
 }
 
-static const char *const global_opts[] = { "-j", "--json", "-p", "--pretty", "-s", "--socket", "-t",
-					   "--timeout", "--no-wait", "-V", "--version", "-h", "--help",
-					   "-b", "-batch", "-force", NULL };
+static const char *const global_opts[] = {
+	"-j", "--json",    "-p", "--pretty", "-s", "--socket", "-t",     "--timeout", "--no-wait",
+	"-V", "--version", "-h", "--help",   "-b", "-batch",   "-force", NULL
+};
 
 /* Global options before the object; returns the index of the object word
  * (n when the last word is still an option or its argument). */
@@ -108,9 +110,12 @@ static int skip_globals(int n, char **w, bool *file_arg)
 
 	*file_arg = false;
 	for (; i < n - 1 && w[i][0] == '-'; i++) {
-		bool sock = !strcmp(w[i], "-s") || !strcmp(w[i], "--socket") || !strcmp(w[i], "-socket");
-		bool batch = !strcmp(w[i], "-b") || !strcmp(w[i], "-batch") || !strcmp(w[i], "--batch");
-		bool tmo = !strcmp(w[i], "-t") || !strcmp(w[i], "--timeout") || !strcmp(w[i], "-timeout");
+		bool sock = !strcmp(w[i], "-s") || !strcmp(w[i], "--socket") ||
+			!strcmp(w[i], "-socket");
+		bool batch =
+			!strcmp(w[i], "-b") || !strcmp(w[i], "-batch") || !strcmp(w[i], "--batch");
+		bool tmo = !strcmp(w[i], "-t") || !strcmp(w[i], "--timeout") ||
+			!strcmp(w[i], "-timeout");
 
 		if (!sock && !batch && !tmo)
 			continue;

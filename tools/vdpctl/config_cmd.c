@@ -11,13 +11,14 @@ static void print_config(json_t *c)
 	json_t *u;
 	size_t i;
 
-	printf("config %s log-target %s log-level %s\n", vctl_str(c, "file"), vctl_str(c, "log_target"),
-	       vctl_str(c, "log_level"));
-	printf("    reloads %lld (errors %lld)", vctl_int(c, "reloads"), vctl_int(c, "reload_errors"));
+	printf("config %s log-target %s log-level %s\n", vctl_str(c, "file"),
+	       vctl_str(c, "log_target"), vctl_str(c, "log_level"));
+	printf("    reloads %lld (errors %lld)", vctl_int(c, "reloads"),
+	       vctl_int(c, "reload_errors"));
 	if (*vctl_str(c, "last_reload_error"))
 		printf(", last error: %s", vctl_str(c, "last_reload_error"));
 	printf("\n");
-	json_array_foreach(json_object_get(c, "uplinks"), i, u)
+	json_array_foreach (json_object_get(c, "uplinks"), i, u)
 		printf("    uplink %s mgrid %s\n", vctl_str(u, "name"), vctl_str(u, "mgrid"));
 }
 
@@ -37,7 +38,8 @@ int do_config(int argc, char **argv)
 	if (vctl.json)
 		vctl_print_json(res);
 	else if (reload)
-		printf("reloaded %s: %lld uplinks\n", vctl_str(res, "config"), vctl_int(res, "uplinks"));
+		printf("reloaded %s: %lld uplinks\n", vctl_str(res, "config"),
+		       vctl_int(res, "uplinks"));
 	else
 		print_config(res);
 	json_decref(res);

@@ -19,18 +19,37 @@ static const struct vctl_verb v_show_uplink[] = {
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
-static const struct vctl_key k_vsi_show[] = { { "uplink", "@uplink" }, { "id", "@vsiid" }, { NULL, NULL } };
+static const struct vctl_key k_vsi_show[] = { { "uplink", "@uplink" },
+					      { "id", "@vsiid" },
+					      { NULL, NULL } };
 static const struct vctl_key k_vsi_add[] = {
-	{ "uplink", "@uplink" }, { "mode", MODES }, { "uuid", "@uuid" }, { "vsiid-format", "ipv4 ipv6 mac local uuid" },
-	{ "vsiid", "" }, { "mgrid", "" }, { "typeid", "" }, { "typeidver", "" }, { "filter", NULL },
-	{ "mac", "" }, { "vid", "" }, { "pcp", "" }, { "group", "" }, { "format", FFORMATS },
-	{ "hints", "none migrate-to migrate-from" }, { "wait", "" }, { "nowait", NULL }, { NULL, NULL },
+	{ "uplink", "@uplink" },
+	{ "mode", MODES },
+	{ "uuid", "@uuid" },
+	{ "vsiid-format", "ipv4 ipv6 mac local uuid" },
+	{ "vsiid", "" },
+	{ "mgrid", "" },
+	{ "typeid", "" },
+	{ "typeidver", "" },
+	{ "filter", NULL },
+	{ "mac", "" },
+	{ "vid", "" },
+	{ "pcp", "" },
+	{ "group", "" },
+	{ "format", FFORMATS },
+	{ "hints", "none migrate-to migrate-from" },
+	{ "wait", "" },
+	{ "nowait", NULL },
+	{ NULL, NULL },
 };
 static const struct vctl_key k_vsi_del[] = {
 	{ "uplink", "@uplink" }, { "uuid", "@vsi" }, { "vsiid-format", "ipv4 ipv6 mac local uuid" },
-	{ "vsiid", "@vsiid" }, { "wait", "" }, { "nowait", NULL }, { NULL, NULL },
+	{ "vsiid", "@vsiid" },   { "wait", "" },     { "nowait", NULL },
+	{ NULL, NULL },
 };
-static const struct vctl_key k_vsi_wait[] = { { "uplink", "@uplink" }, { "timeout", "" }, { NULL, NULL } };
+static const struct vctl_key k_vsi_wait[] = { { "uplink", "@uplink" },
+					      { "timeout", "" },
+					      { NULL, NULL } };
 
 static const struct vctl_verb v_vsi[] = {
 	{ "show", "show [ uplink IFNAME ] [ id VSIID ]", NULL, NULL, k_vsi_show },
@@ -46,20 +65,23 @@ static const struct vctl_verb v_vsi[] = {
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
-static const struct vctl_key k_monitor[] = { { "vsi", NULL }, { "uplink", NULL }, { "link", NULL },
-					     { "config", NULL }, { "registry", NULL }, { NULL, NULL } };
+static const struct vctl_key k_monitor[] = { { "vsi", NULL },      { "uplink", NULL },
+					     { "link", NULL },     { "config", NULL },
+					     { "registry", NULL }, { NULL, NULL } };
 static const struct vctl_verb v_monitor[] = {
 	{ NULL, "[ -t ] [ TOPIC ]...", NULL, NULL, k_monitor },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 static const struct vctl_key k_profile[] = {
-	{ "mgrid", "" }, { "typeid", "" }, { "typeidver", "" }, { "vlan", "" }, { "filter", FFORMATS },
-	{ "profileid", "" }, { "managerid", "" }, { "typeidversion", "" }, { NULL, NULL },
+	{ "mgrid", "" },     { "typeid", "" },        { "typeidver", "" },
+	{ "vlan", "" },      { "filter", FFORMATS },  { "profileid", "" },
+	{ "managerid", "" }, { "typeidversion", "" }, { NULL, NULL },
 };
 static const struct vctl_verb v_profile[] = {
-	{ "add", "{ add | set } NAME qbg mgrid MGRID typeid T typeidver V [ vlan N ] [ filter FFORMAT ]\n"
-		 "       vdpctl profile { add | set } NAME qbh profileid P [ vlan N ]",
+	{ "add",
+	  "{ add | set } NAME qbg mgrid MGRID typeid T typeidver V [ vlan N ] [ filter FFORMAT ]\n"
+	  "       vdpctl profile { add | set } NAME qbh profileid P [ vlan N ]",
 	  NULL, "|qbg qbh", k_profile },
 	{ "set", NULL, NULL, "|qbg qbh", k_profile },
 	{ "del", "del NAME", NULL, "@profile", NULL },
@@ -67,22 +89,27 @@ static const struct vctl_verb v_profile[] = {
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
-static const struct vctl_key k_physnet[] = { { "dev", "@ifname" }, { "mode", "vepa private passthrough" },
+static const struct vctl_key k_physnet[] = { { "dev", "@ifname" },
+					     { "mode", "vepa private passthrough" },
 					     { NULL, NULL } };
 static const struct vctl_key k_dev[] = { { "dev", "@ifname" }, { NULL, NULL } };
 static const struct vctl_verb v_physnet[] = {
-	{ "add", "{ add | set } PHYSNET dev DEV [ mode { vepa | private | passthrough } ]", NULL, "",
-	  k_physnet },
+	{ "add", "{ add | set } PHYSNET dev DEV [ mode { vepa | private | passthrough } ]", NULL,
+	  "", k_physnet },
 	{ "set", NULL, NULL, "", k_physnet },
 	{ "del", "del dev DEV", NULL, NULL, k_dev },
 	{ "show", "show [ dev DEV ]", NULL, NULL, k_dev },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
-static const struct vctl_key k_network[] = { { "physnet", "@physnet" }, { "profile", "@profile" },
-					     { "vlan", "" }, { "uuid", "@uuid" }, { NULL, NULL } };
+static const struct vctl_key k_network[] = { { "physnet", "@physnet" },
+					     { "profile", "@profile" },
+					     { "vlan", "" },
+					     { "uuid", "@uuid" },
+					     { NULL, NULL } };
 static const struct vctl_verb v_network[] = {
-	{ "add", "{ add | set } NAME physnet P profile X [ vlan N ] [ uuid UUID ]", NULL, "", k_network },
+	{ "add", "{ add | set } NAME physnet P profile X [ vlan N ] [ uuid UUID ]", NULL, "",
+	  k_network },
 	{ "set", NULL, NULL, "@network", k_network },
 	{ "del", "del NAME", NULL, "@network", NULL },
 	{ "show", "show [ NAME ]", NULL, "@network", NULL },
@@ -97,17 +124,20 @@ static const struct vctl_verb v_port[] = {
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
-static const struct vctl_key k_attachment[] = { { "network", "@network" }, { "port", "@port" },
+static const struct vctl_key k_attachment[] = { { "network", "@network" },
+						{ "port", "@port" },
 						{ NULL, NULL } };
 static const struct vctl_verb v_attachment[] = {
-	{ "add", "add IFACE-ID network NAME [ port UUID ]   (again: move)", NULL, "@iface", k_attachment },
+	{ "add", "add IFACE-ID network NAME [ port UUID ]   (again: move)", NULL, "@iface",
+	  k_attachment },
 	{ "del", "del IFACE-ID", NULL, "@iface", NULL },
 	{ "show", "show [ IFACE-ID ]", NULL, "@iface", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
-static const struct vctl_key k_binding[] = { { "dev", "@ifname" }, { "mac", "" }, { "uplink", "@ifname" },
-					     { NULL, NULL } };
+static const struct vctl_key k_binding[] = {
+	{ "dev", "@ifname" }, { "mac", "" }, { "uplink", "@ifname" }, { NULL, NULL }
+};
 static const struct vctl_verb v_binding[] = {
 	{ "add", "add IFACE-ID [ dev DEV ] mac MAC uplink IFNAME", NULL, "@iface", k_binding },
 	{ "del", "del IFACE-ID", NULL, "@bound", NULL },
@@ -121,7 +151,8 @@ static const struct vctl_verb v_registry[] = {
 	{ "resolve", "resolve IFACE-ID [ xml ]", NULL, "@iface", k_xml },
 	{ "export", "export libvirt-network NAME", NULL, "libvirt-network|@network", NULL },
 	{ "policy", "policy { off | learn | enforce }", NULL, "off learn enforce", NULL },
-	{ "hook", "hook { network | qemu } NAME OPERATION SUB-OP EXTRA   (libvirt hook XML on stdin)", NULL,
+	{ "hook",
+	  "hook { network | qemu } NAME OPERATION SUB-OP EXTRA   (libvirt hook XML on stdin)", NULL,
 	  "network qemu", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
@@ -137,7 +168,8 @@ const struct vctl_obj vctl_objects[] = {
 	{ "neighbor", do_neighbor, v_show_uplink, "show", NULL },
 	{ "vsi", do_vsi, v_vsi, "show",
 	  "where  MODE := { assoc | preassoc | preassoc-rr | deassoc }\n"
-	  "       VSI := { uuid UUID | vsiid-format { ipv4 | ipv6 | mac | local | uuid } vsiid VSIID }\n"
+	  "       VSI := { uuid UUID | vsiid-format { ipv4 | ipv6 | mac | local | uuid } vsiid "
+	  "VSIID }\n"
 	  "       MGRID := { 0..255 | UUID | NAME (1-15 letters, digits, '-', '_', '.') }\n"
 	  "       FILTER := filter [ mac MAC ] [ vid VID ] [ pcp PCP ] [ group GROUPID ]\n"
 	  "       FFORMAT := { vid | mac-vid | group-vid | group-mac-vid }\n"
@@ -151,7 +183,8 @@ const struct vctl_obj vctl_objects[] = {
 	  "where  TOPIC := { vsi | uplink | link | config | registry }   (default: all)\n"
 	  "       -t: each event with its time\n" },
 	{ "profile", do_profile, v_profile, NULL,
-	  "where  MGRID := { 0..255 }   (libvirt's one-octet managerid; the same rule as vsi's mgrid)\n"
+	  "where  MGRID := { 0..255 }   (libvirt's one-octet managerid; the same rule as vsi's "
+	  "mgrid)\n"
 	  "       FFORMAT := { vid | mac-vid | group-vid | group-mac-vid }\n" },
 	{ "physnet", do_physnet, v_physnet, NULL, NULL },
 	{ "network", do_network, v_network, NULL, NULL },
@@ -167,9 +200,14 @@ const struct vctl_obj vctl_objects[] = {
 
 /* The spellings before the noun-verb grammar; kept for one release. */
 const struct vctl_alias vctl_aliases[] = {
-	{ "attach", "attachment", "add" },   { "detach", "attachment", "del" }, { "bind", "binding", "add" },
-	{ "unbind", "binding", "del" },	     { "resolve", "registry", "resolve" },
-	{ "export", "registry", "export" },  { "hook", "registry", "hook" },	  { "neighbour", "neighbor", NULL },
+	{ "attach", "attachment", "add" },
+	{ "detach", "attachment", "del" },
+	{ "bind", "binding", "add" },
+	{ "unbind", "binding", "del" },
+	{ "resolve", "registry", "resolve" },
+	{ "export", "registry", "export" },
+	{ "hook", "registry", "hook" },
+	{ "neighbour", "neighbor", NULL },
 	{ NULL, NULL, NULL },
 };
 
@@ -203,20 +241,23 @@ void vctl_usage(FILE *out)
 	char buf[64];
 	int col;
 
-	fprintf(out, "Usage: vdpctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
-		     "       vdpctl [ OPTIONS ] help\n"
-		     "       vdpctl [ OPTIONS ] -b | -batch FILENAME [ -force ]\n"
-		     "where  OBJECT := {");
+	fprintf(out,
+		"Usage: vdpctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
+		"       vdpctl [ OPTIONS ] help\n"
+		"       vdpctl [ OPTIONS ] -b | -batch FILENAME [ -force ]\n"
+		"where  OBJECT := {");
 	col = 17;
 	for (const struct vctl_obj *o = vctl_objects; o->name; o++) {
 		snprintf(buf, sizeof(buf), "%s%s", o->name, o[1].name ? " |" : " }");
 		col = wrap(out, col, 17, buf);
 	}
-	fprintf(out, "\n"
-		     "       OPTIONS := { -j | --json | -p | --pretty | -s | --socket PATH |\n"
-		     "                    -t | --timeout MS | --no-wait | -V | --version | -h | --help }\n"
-		     "Options may also follow the object (vdpctl vsi show -j); there -t of monitor\n"
-		     "asks for timestamps.  Keywords may be abbreviated while unambiguous.\n\n");
+	fprintf(out,
+		"\n"
+		"       OPTIONS := { -j | --json | -p | --pretty | -s | --socket PATH |\n"
+		"                    -t | --timeout MS | --no-wait | -V | --version | -h | --help "
+		"}\n"
+		"Options may also follow the object (vdpctl vsi show -j); there -t of monitor\n"
+		"asks for timestamps.  Keywords may be abbreviated while unambiguous.\n\n");
 	for (const struct vctl_obj *o = vctl_objects; o->name; o++)
 		for (const struct vctl_verb *v = o->verbs; VCTL_VERB_LIVE(v); v++)
 			if (v->usage)

@@ -18,9 +18,9 @@ struct vctl_key {
 };
 
 struct vctl_verb {
-	const char *name;	/* NULL: the object takes no verb word (monitor) */
-	const char *usage;	/* after "vdpctl OBJECT "; NULL: a hidden spelling */
-	const char *alias_of;	/* hidden spelling of this verb */
+	const char *name; /* NULL: the object takes no verb word (monitor) */
+	const char *usage; /* after "vdpctl OBJECT "; NULL: a hidden spelling */
+	const char *alias_of; /* hidden spelling of this verb */
 	/* Positional words before the keywords, one value spec each
 	 * (as in struct vctl_key), separated by '|'. */
 	const char *pos;
@@ -29,10 +29,10 @@ struct vctl_verb {
 
 struct vctl_obj {
 	const char *name;
-	int (*fn)(int argc, char **argv);	/* argv[0]: the verb, if the object has verbs */
-	const struct vctl_verb *verbs;		/* ends with usage and name NULL */
-	const char *dflt;			/* verb when none is given */
-	const char *where;			/* help lines after the usage lines */
+	int (*fn)(int argc, char **argv); /* argv[0]: the verb, if the object has verbs */
+	const struct vctl_verb *verbs; /* ends with usage and name NULL */
+	const char *dflt; /* verb when none is given */
+	const char *where; /* help lines after the usage lines */
 };
 
 /* An old spelling: "attach ..." is "attachment add ...".  verb NULL:

@@ -58,9 +58,10 @@ static void print_event(json_t *m)
 	} else if (strcmp(ev, "link") == 0) {
 		printf("[link] %s %s\n", vctl_str(d, "ifname"), vctl_bool(d, "up") ? "up" : "down");
 	} else if (strcmp(ev, "registry") == 0) {
-		printf("[registry] %s %s on %s: network %s profile %s vlan %lld, %s\n", vctl_str(d, "iface_id"),
-		       vctl_str(d, "event"), vctl_str(d, "uplink"), vctl_str(d, "network"), vctl_str(d, "profile"),
-		       vctl_int(d, "vlan"), vctl_str(d, "result"));
+		printf("[registry] %s %s on %s: network %s profile %s vlan %lld, %s\n",
+		       vctl_str(d, "iface_id"), vctl_str(d, "event"), vctl_str(d, "uplink"),
+		       vctl_str(d, "network"), vctl_str(d, "profile"), vctl_int(d, "vlan"),
+		       vctl_str(d, "result"));
 	} else if (strcmp(ev, "config") == 0) {
 		printf("[config] %s, %lld uplinks\n", vctl_str(d, "event"), vctl_int(d, "uplinks"));
 	} else {
@@ -80,8 +81,9 @@ int do_monitor(int argc, char **argv)
 			json_decref(topics);
 			return EXIT_OK;
 		}
-		if (strcmp(argv[i], "vsi") && strcmp(argv[i], "uplink") && strcmp(argv[i], "link") &&
-		    strcmp(argv[i], "config") && strcmp(argv[i], "registry")) {
+		if (strcmp(argv[i], "vsi") && strcmp(argv[i], "uplink") &&
+		    strcmp(argv[i], "link") && strcmp(argv[i], "config") &&
+		    strcmp(argv[i], "registry")) {
 			vctl_what_is(argv[i], monitor_help);
 			json_decref(topics);
 			return EXIT_USAGE;

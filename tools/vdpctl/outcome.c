@@ -13,9 +13,9 @@
 #define OUTCOME_WAIT_S 10
 
 struct told {
-	const char *outcome;	/* associated, refused, pending, requested, timeout, 802.1Qbh */
+	const char *outcome; /* associated, refused, pending, requested, timeout, 802.1Qbh */
 	char reason[256];
-	json_t *vsi;		/* the station's VSI when there is one */
+	json_t *vsi; /* the station's VSI when there is one */
 };
 
 static json_t *call1(const char *cmd, json_t *args)
@@ -35,31 +35,43 @@ static bool not_yet(const char *id, struct told *t, char *uplink, size_t len)
 	t->outcome = "pending";
 	r = call1("resolve", json_pack("{s:s, s:b}", "iface_id", id, "xml", 0));
 	if (!r) {
-		snprintf(t->reason, sizeof(t->reason), "not attached to a network: the switch is asked once it is");
+		snprintf(t->reason, sizeof(t->reason),
+			 "not attached to a network: the switch is asked once it is");
 		return true;
 	}
 	snprintf(uplink, len, "%s", vctl_str(r, "uplink"));
 	if (!vctl_bool(r, "bound")) {
-		snprintf(t->reason, sizeof(t->reason), "not bound: the switch is asked once %s is bound "
-			 "(binding add %s mac MAC uplink IFNAME)", id, id);
+		snprintf(t->reason, sizeof(t->reason),
+			 "not bound: the switch is asked once %s is bound "
+			 "(binding add %s mac MAC uplink IFNAME)",
+			 id, id);
 	} else if (strcmp(vctl_str(json_object_get(r, "virtualport"), "type"), "802.1Qbg") != 0) {
 		t->outcome = "802.1Qbh";
 		snprintf(t->reason, sizeof(t->reason), "%s",
 			 json_object_get(r, "qbh") ? vctl_str(json_object_get(r, "qbh"), "result")
 						   : "no answer from the NIC driver");
-	} else if (!(u = json_array_get(ups = call1("uplink.show", json_pack("{s:s}", "uplink", uplink)), 0))) {
-		snprintf(t->reason, sizeof(t->reason), "uplink %s is not one of vdpd's uplinks (vdpd.conf "
-			 "uplinks): the association waits for it", uplink);
+	} else if (!(u = json_array_get(
+			     ups = call1("uplink.show", json_pack("{s:s}", "uplink", uplink)),
+			     0))) {
+		snprintf(t->reason, sizeof(t->reason),
+			 "uplink %s is not one of vdpd's uplinks (vdpd.conf "
+			 "uplinks): the association waits for it",
+			 uplink);
 	} else {
 		if (!vctl_bool(u, "present"))
-			snprintf(t->reason, sizeof(t->reason), "uplink %s is absent (%s): the association waits "
-				 "for it", uplink, vctl_str(u, "reason"));
+			snprintf(t->reason, sizeof(t->reason),
+				 "uplink %s is absent (%s): the association waits "
+				 "for it",
+				 uplink, vctl_str(u, "reason"));
 		else if (strcmp(vctl_str(u, "link"), "up") != 0)
-			snprintf(t->reason, sizeof(t->reason), "uplink %s is %s: the association waits for it",
-				 uplink, vctl_str(u, "link"));
+			snprintf(t->reason, sizeof(t->reason),
+				 "uplink %s is %s: the association waits for it", uplink,
+				 vctl_str(u, "link"));
 		else if (!vctl_bool(u, "converged"))
-			snprintf(t->reason, sizeof(t->reason), "EVB is not negotiated on %s yet: the association "
-				 "waits for the switch", uplink);
+			snprintf(t->reason, sizeof(t->reason),
+				 "EVB is not negotiated on %s yet: the association "
+				 "waits for the switch",
+				 uplink);
 		else
 			waits = false;
 	}
@@ -75,11 +87,13 @@ static void ask_switch(const char *id, const char *uplink, struct told *t)
 
 	if (vctl.no_wait) {
 		t->outcome = "requested";
-		snprintf(t->reason, sizeof(t->reason), "association requested on %s (not waiting)", uplink);
+		snprintf(t->reason, sizeof(t->reason), "association requested on %s (not waiting)",
+			 uplink);
 		return;
 	}
 	for (;;) {
-		json_t *res = call1("vsi.show", json_pack("{s:s, s:s}", "uplink", uplink, "id", id));
+		json_t *res =
+			call1("vsi.show", json_pack("{s:s, s:s}", "uplink", uplink, "id", id));
 
 		if (!res)
 			break;
@@ -95,10 +109,13 @@ static void ask_switch(const char *id, const char *uplink, struct told *t)
 	if (o == DONE)
 		snprintf(t->reason, sizeof(t->reason), "associated on %s", uplink);
 	else if (o == PENDING)
-		snprintf(t->reason, sizeof(t->reason), "no answer from the switch within %d s (the request "
-			 "stays queued)", OUTCOME_WAIT_S);
+		snprintf(t->reason, sizeof(t->reason),
+			 "no answer from the switch within %d s (the request "
+			 "stays queued)",
+			 OUTCOME_WAIT_S);
 	else
-		snprintf(t->reason, sizeof(t->reason), "%s", t->vsi ? vctl_str(t->vsi, "status_text") : "VSI vanished");
+		snprintf(t->reason, sizeof(t->reason), "%s",
+			 t->vsi ? vctl_str(t->vsi, "status_text") : "VSI vanished");
 }
 
 int vctl_registry_outcome(const char *id, json_t *change)
@@ -111,8 +128,8 @@ int vctl_registry_outcome(const char *id, json_t *change)
 		ask_switch(id, uplink, &t);
 	failed = !strcmp(t.outcome, "refused") || !strcmp(t.outcome, "timeout");
 	if (vctl.json) {
-		json_t *o = json_pack("{s:O, s:s, s:s, s:O?}", "registry", change, "outcome", t.outcome, "reason",
-				      t.reason, "vsi", t.vsi);
+		json_t *o = json_pack("{s:O, s:s, s:s, s:O?}", "registry", change, "outcome",
+				      t.outcome, "reason", t.reason, "vsi", t.vsi);
 
 		vctl_print_json(o);
 		json_decref(o);

@@ -102,7 +102,8 @@ static char *canon_uuid(const char *spec, char *w, char **keep, int *nkeep)
 	char *c;
 
 	for (const char *const *k = kinds; spec && *k; k++)
-		if (strcmp(spec, *k) == 0 && vdp_txt_uuid_parse(w, u) == 0 && (c = malloc(VDP_TXT_UUID_LEN))) {
+		if (strcmp(spec, *k) == 0 && vdp_txt_uuid_parse(w, u) == 0 &&
+		    (c = malloc(VDP_TXT_UUID_LEN))) {
 			vdp_txt_uuid_format(u, c);
 			keep[(*nkeep)++] = c;
 			return c;
@@ -130,20 +131,21 @@ static const struct {
 	const char *word;
 	enum vctl_opt opt;
 } after_opts[] = {
-	{ "-j", OPT_JSON },	      { "-json", OPT_JSON },	      { "--json", OPT_JSON },
-	{ "-p", OPT_PRETTY },	      { "-pretty", OPT_PRETTY },      { "--pretty", OPT_PRETTY },
-	{ "-s", OPT_SOCKET },	      { "-socket", OPT_SOCKET },      { "--socket", OPT_SOCKET },
-	{ "-timeout", OPT_TIMEOUT },  { "--timeout", OPT_TIMEOUT },   { "-t", OPT_T },
-	{ "-timestamp", OPT_STAMP },  { "--timestamp", OPT_STAMP },   { "-ts", OPT_STAMP },
-	{ "--no-wait", OPT_NOWAIT },  { "-no-wait", OPT_NOWAIT },     { "-h", OPT_HELP },
-	{ "-help", OPT_HELP },	      { "--help", OPT_HELP },
+	{ "-j", OPT_JSON },          { "-json", OPT_JSON },        { "--json", OPT_JSON },
+	{ "-p", OPT_PRETTY },        { "-pretty", OPT_PRETTY },    { "--pretty", OPT_PRETTY },
+	{ "-s", OPT_SOCKET },        { "-socket", OPT_SOCKET },    { "--socket", OPT_SOCKET },
+	{ "-timeout", OPT_TIMEOUT }, { "--timeout", OPT_TIMEOUT }, { "-t", OPT_T },
+	{ "-timestamp", OPT_STAMP }, { "--timestamp", OPT_STAMP }, { "-ts", OPT_STAMP },
+	{ "--no-wait", OPT_NOWAIT }, { "-no-wait", OPT_NOWAIT },   { "-h", OPT_HELP },
+	{ "-help", OPT_HELP },       { "--help", OPT_HELP },
 };
 
 enum vctl_opt vctl_opt_lookup(const char *w, bool monitor)
 {
 	for (size_t i = 0; i < sizeof(after_opts) / sizeof(after_opts[0]); i++)
 		if (strcmp(after_opts[i].word, w) == 0)
-			return after_opts[i].opt == OPT_T ? (monitor ? OPT_STAMP : OPT_TIMEOUT) : after_opts[i].opt;
+			return after_opts[i].opt == OPT_T ? (monitor ? OPT_STAMP : OPT_TIMEOUT)
+							  : after_opts[i].opt;
 	return OPT_NONE;
 }
 
@@ -186,7 +188,8 @@ static int take_option(int argc, char **argv, enum vctl_opt opt, bool *help)
 		}
 		vctl.timeout_ms = (int)strtol(argv[1], &end, 10);
 		if (*end || vctl.timeout_ms <= 0) {
-			fprintf(stderr, "Error: timeout \"%s\" is not a number of milliseconds\n", argv[1]);
+			fprintf(stderr, "Error: timeout \"%s\" is not a number of milliseconds\n",
+				argv[1]);
 			return -1;
 		}
 		return 2;
@@ -195,8 +198,8 @@ static int take_option(int argc, char **argv, enum vctl_opt opt, bool *help)
 	}
 }
 
-static const struct vctl_verb *pick_verb(const struct vctl_obj *o, const struct vctl_alias *al, char **w,
-					 int n, int *used)
+static const struct vctl_verb *pick_verb(const struct vctl_obj *o, const struct vctl_alias *al,
+					 char **w, int n, int *used)
 {
 	const struct vctl_verb *v;
 	bool ambig;
@@ -223,10 +226,11 @@ static const struct vctl_verb *pick_verb(const struct vctl_obj *o, const struct 
 		return v;
 	}
 	/* "stats uplink eth0": the default verb's keyword. */
-	if (!ambig && o->dflt && (v = vctl_verb_named(o, o->dflt)) && vctl_key_lookup(v->keys, w[0], &ambig))
+	if (!ambig && o->dflt && (v = vctl_verb_named(o, o->dflt)) &&
+	    vctl_key_lookup(v->keys, w[0], &ambig))
 		return v;
-	fprintf(stderr, "Command \"%s\" is %s, try \"vdpctl %s help\".\n", w[0], ambig ? "ambiguous" : "unknown",
-		o->name);
+	fprintf(stderr, "Command \"%s\" is %s, try \"vdpctl %s help\".\n", w[0],
+		ambig ? "ambiguous" : "unknown", o->name);
 	return NULL;
 }
 
@@ -264,7 +268,8 @@ int vctl_dispatch(int argc, char **argv)
 	if (!rest || !w || !keep)
 		goto out;
 	for (int i = 1; i < argc;) {
-		int k = take_option(argc - i, argv + i, vctl_opt_lookup(argv[i], o->fn == do_monitor), &help);
+		int k = take_option(argc - i, argv + i,
+				    vctl_opt_lookup(argv[i], o->fn == do_monitor), &help);
 
 		if (k < 0)
 			goto out;
@@ -286,13 +291,15 @@ int vctl_dispatch(int argc, char **argv)
 		const struct vctl_key *k;
 
 		if (j - used < npos) {
-			w[n++] = canon_uuid(vctl_pos_spec(v, j - used, spec, sizeof(spec)), rest[j], keep, &nkeep);
+			w[n++] = canon_uuid(vctl_pos_spec(v, j - used, spec, sizeof(spec)), rest[j],
+					    keep, &nkeep);
 			continue;
 		}
 		if (!v->keys || !(k = vctl_key_lookup(v->keys, rest[j], &ambig))) {
 			if (v->keys && ambig) {
-				fprintf(stderr, "Keyword \"%s\" is ambiguous, try \"vdpctl %s help\".\n", rest[j],
-					o->name);
+				fprintf(stderr,
+					"Keyword \"%s\" is ambiguous, try \"vdpctl %s help\".\n",
+					rest[j], o->name);
 				goto out;
 			}
 			w[n++] = rest[j];

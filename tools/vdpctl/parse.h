@@ -8,7 +8,17 @@
 
 #include "tools/vdpctl/grammar.h"
 
-enum vctl_opt { OPT_NONE, OPT_JSON, OPT_PRETTY, OPT_SOCKET, OPT_TIMEOUT, OPT_T, OPT_STAMP, OPT_NOWAIT, OPT_HELP };
+enum vctl_opt {
+	OPT_NONE,
+	OPT_JSON,
+	OPT_PRETTY,
+	OPT_SOCKET,
+	OPT_TIMEOUT,
+	OPT_T,
+	OPT_STAMP,
+	OPT_NOWAIT,
+	OPT_HELP
+};
 
 /* Exact name, an old spelling (*alias set), or the one object w is a
  * prefix of; NULL with *ambig when several. */

@@ -321,7 +321,8 @@ static int plug(int argc, char **argv, const struct keydef *defs, const char *cm
 		return EXIT_FAIL;
 	if (!vctl.json)
 		print_entry(res, "iface_id");
-	rc = vctl_registry_outcome(vctl_str(res, "iface_id")[0] ? vctl_str(res, "iface_id") : argv[0], res);
+	rc = vctl_registry_outcome(
+		vctl_str(res, "iface_id")[0] ? vctl_str(res, "iface_id") : argv[0], res);
 	json_decref(res);
 	return rc;
 }

@@ -20,8 +20,8 @@ struct vctl {
 	const char *object;	/* the OBJECT word, for messages */
 	int fd;			/* batch: the one control connection, else -1 */
 	bool batch;		/* -b: vsi add/del do not wait by default */
-	bool no_wait;		/* --no-wait: changes return once vdpd queued them */
-	bool timestamp;		/* monitor -t */
+	bool no_wait; /* --no-wait: changes return once vdpd queued them */
+	bool timestamp; /* monitor -t */
 };
 
 extern struct vctl vctl;

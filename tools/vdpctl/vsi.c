@@ -278,7 +278,8 @@ void vctl_vsi_failure(json_t *v, const char *what)
 		fprintf(stderr, "Error: %s refused by the bridge: %s (kept: state %s)\n", what,
 			vctl_str(v, "status_text"), vctl_str(v, "state"));
 	else if (answered)
-		fprintf(stderr, "Error: %s failed: %s, status %s\n", what, end, vctl_str(v, "status_text"));
+		fprintf(stderr, "Error: %s failed: %s, status %s\n", what, end,
+			vctl_str(v, "status_text"));
 	else
 		fprintf(stderr, "Error: %s failed: %s\n", what, end);
 }
@@ -425,7 +426,8 @@ static int vsi_wait(int argc, char **argv)
 			}
 			n = json_array_size(res);
 			json_array_foreach(res, i, v) {
-				switch (vctl_vsi_judge(v, strcmp(vctl_str(v, "mode"), "deassoc") == 0)) {
+				switch (vctl_vsi_judge(
+					v, strcmp(vctl_str(v, "mode"), "deassoc") == 0)) {
 				case PENDING:
 					pending++;
 					break;
