@@ -42,9 +42,8 @@ static bool not_yet(const char *id, struct told *t, char *uplink, size_t len)
 	snprintf(uplink, len, "%s", vctl_str(r, "uplink"));
 	if (!vctl_bool(r, "bound")) {
 		snprintf(t->reason, sizeof(t->reason),
-			 "not bound: the switch is asked once %s is bound "
-			 "(binding add %s mac MAC uplink IFNAME)",
-			 id, id);
+			 "not bound yet: the switch is asked once it is "
+			 "(binding add IFACE-ID mac MAC uplink IFNAME)");
 	} else if (strcmp(vctl_str(json_object_get(r, "virtualport"), "type"), "802.1Qbg") != 0) {
 		t->outcome = "802.1Qbh";
 		snprintf(t->reason, sizeof(t->reason), "%s",
@@ -87,8 +86,8 @@ static void ask_switch(const char *id, const char *uplink, struct told *t)
 
 	if (vctl.no_wait) {
 		t->outcome = "requested";
-		snprintf(t->reason, sizeof(t->reason), "association requested on %s (not waiting)",
-			 uplink);
+		snprintf(t->reason, sizeof(t->reason),
+			 "on %s (not waiting for the switch's answer)", uplink);
 		return;
 	}
 	for (;;) {
@@ -107,7 +106,7 @@ static void ask_switch(const char *id, const char *uplink, struct told *t)
 	}
 	t->outcome = o == DONE ? "associated" : o == PENDING ? "timeout" : "refused";
 	if (o == DONE)
-		snprintf(t->reason, sizeof(t->reason), "associated on %s", uplink);
+		snprintf(t->reason, sizeof(t->reason), "on %s", uplink);
 	else if (o == PENDING)
 		snprintf(t->reason, sizeof(t->reason),
 			 "no answer from the switch within %d s (the request "
@@ -137,7 +136,8 @@ int vctl_registry_outcome(const char *id, json_t *change)
 		if (t.vsi && failed)
 			vctl_print_vsi(t.vsi);
 		if (!failed)
-			printf("%s: %s\n", t.outcome, t.reason);
+			printf("%s%s%s\n", t.outcome,
+			       t.vsi || !strcmp(t.outcome, "requested") ? " " : ": ", t.reason);
 	}
 	fflush(stdout);
 	if (failed && !strcmp(t.outcome, "refused"))
