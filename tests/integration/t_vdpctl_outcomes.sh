@@ -103,6 +103,13 @@ assert_eq "$(vdpctl registry resolve $VM2HEX | head -1)" "$(vdpctl resolve $VM2 
 	"registry resolve = resolve, 32-hex = dashed"
 pass "old spellings, abbreviations, options after the object, one UUID rule"
 
+# mgrid: vsi's rule in profile too, narrowed to libvirt's one octet
+vdpctl profile add hexed qbg mgrid 0x0b typeid 7 typeidver 1 >/dev/null || fail "profile with mgrid 0x0b"
+assert_eq "$(vdpctl -j profile show hexed | jq '.[0].mgrid // .mgrid')" 11 "profile mgrid 0x0b"
+run p1 profile add named qbg mgrid blabla typeid 7 typeidver 1
+assert_eq "$RC" 2 "profile mgrid given as a name"
+grep -q "a profile's mgrid is libvirt's one-octet managerid, 0..255" "$T_DIR/p1.err" || fail "$(cat "$T_DIR/p1.err")"
+
 # ---- a refused move: exit 1 with the bridge's reason; Keep: still the old type ------
 refused0=$(vdpctl -j stats | jq '[.uplinks[].vdp.requests_refused] | add')
 run m1 attachment add $VM1 network C

@@ -7,12 +7,14 @@
  * 0x0b is hex) and sent as JSON numbers; vdpd validates everything else
  * and names the field in its error. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "profiles/hook.h"
+#include "vdp/wire/vdp_text.h"
 #include "vdp/ctl/ctl.h"
 #include "tools/vdpctl/reg_cmds.h"
 #include "tools/vdpctl/vdpctl.h"
@@ -21,13 +23,38 @@
 
 /* ---- argument parsing: KEY VALUE pairs into a JSON object ---- */
 
-enum vt { V_STR, V_NUM };
+enum vt { V_STR, V_NUM, V_MGRID };
 
 struct keydef {
 	const char *word;	/* on the command line */
 	const char *key;	/* in JSON */
 	enum vt type;
 };
+
+/* mgrid: vsi's rule (vdp_txt_mgrid_parse); a profile's is libvirt's
+ * one-octet managerid, so only its 0..255 form fits. */
+static int put_mgrid(json_t *args, const char *key, const char *w)
+{
+	uint8_t m[VDP_MGRID_LEN];
+
+	if (vdp_txt_mgrid_parse(w, m) < 0) {
+		fprintf(stderr,
+			"Error: mgrid \"%s\" is not a number 0..255, a UUID or a name of up to 15 "
+			"letters and digits\n",
+			w);
+		return -1;
+	}
+	for (int i = 1; i < VDP_MGRID_LEN; i++)
+		if (m[i]) {
+			fprintf(stderr,
+				"Error: mgrid \"%s\": a profile's mgrid is libvirt's one-octet "
+				"managerid, 0..255\n",
+				w);
+			return -1;
+		}
+	json_object_set_new(args, key, json_integer(m[0]));
+	return 0;
+}
 
 static int put_pairs(int argc, char **argv, const struct keydef *defs, json_t *args)
 {
@@ -48,7 +75,10 @@ static int put_pairs(int argc, char **argv, const struct keydef *defs, json_t *a
 			fprintf(stderr, "Error: duplicate \"%s\".\n", argv[0]);
 			return -1;
 		}
-		if (d->type == V_NUM) {
+		if (d->type == V_MGRID) {
+			if (put_mgrid(args, d->key, argv[1]) < 0)
+				return -1;
+		} else if (d->type == V_NUM) {
 			char *end;
 			unsigned long long v;
 
@@ -142,9 +172,10 @@ static int run_keyed(int argc, char **argv, json_t *args, const char *cmd, const
 int do_profile(int argc, char **argv)
 {
 	static const struct keydef qbg[] = {
-		{ "mgrid", "mgrid", V_NUM }, { "managerid", "mgrid", V_NUM }, { "typeid", "typeid", V_NUM },
-		{ "typeidver", "typeidver", V_NUM }, { "typeidversion", "typeidver", V_NUM },
-		{ "vlan", "vlan", V_NUM }, { "filter", "filter_fmt", V_NUM }, { NULL, NULL, V_STR },
+		{ "mgrid", "mgrid", V_MGRID },           { "managerid", "mgrid", V_MGRID },
+		{ "typeid", "typeid", V_NUM },           { "typeidver", "typeidver", V_NUM },
+		{ "typeidversion", "typeidver", V_NUM }, { "vlan", "vlan", V_NUM },
+		{ "filter", "filter_fmt", V_NUM },       { NULL, NULL, V_STR },
 	};
 	static const struct keydef qbh[] = {
 		{ "profileid", "profileid", V_STR }, { "vlan", "vlan", V_NUM }, { NULL, NULL, V_STR },

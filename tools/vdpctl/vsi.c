@@ -161,10 +161,14 @@ void vctl_print_vsi(json_t *v)
 			printf(" pcp %lld", vctl_int(f, "pcp"));
 		printf("\n");
 	}
-	if ((vctl_int(v, "status") & 0x0f) || strcmp(vctl_str(v, "sm_state"), "END") == 0)
+	/* A status only when the bridge answered with one: an ECP error or
+	 * a timeout has no answer, whatever the last one said. */
+	if (vctl_int(v, "status") & 0x0f)
 		printf("    status 0x%02llx %s%s%s\n", vctl_int(v, "status"), vctl_str(v, "status_text"),
 		       strcmp(vctl_str(v, "end_reason"), "none") ? ", ended: " : "",
 		       strcmp(vctl_str(v, "end_reason"), "none") ? vctl_str(v, "end_reason") : "");
+	else if (strcmp(vctl_str(v, "sm_state"), "END") == 0)
+		printf("    ended: %s\n", vctl_str(v, "end_reason"));
 }
 
 static int vsi_show(int argc, char **argv)
