@@ -141,8 +141,10 @@ static const struct bad bads[] = {
 	  "bad.conf:1: lldp.tx_hold = 101 is out of range 1..100" },
 	{ "uplinks = ( { name = \"eth0\"; lldp = 3; } );",
 	  "bad.conf:1: lldp must be a group { ... }, not a number" },
-	{ "uplinks = ( { evb = { r = 1; }; } );", "bad.conf:1: uplink has no name" },
-	{ "uplinks = ( { name = \"\"; } );", "bad.conf:1: \"\" is not a valid interface name" },
+	{ "uplinks = ( { evb = { r = 1; }; } );",
+	  "bad.conf:1: uplink has no name" },
+	{ "uplinks = ( { name = \"\"; } );",
+	  "bad.conf:1: \"\" is not a valid interface name" },
 	{ "uplinks = ( { name = \"a-very-long-ifname\"; } );",
 	  "bad.conf:1: \"a-very-long-ifname\" is not a valid interface name" },
 	{ "uplinks = ( { name = \"eth0\"; },\n\n { name = \"eth0\"; } );",
@@ -150,8 +152,7 @@ static const struct bad bads[] = {
 	{ "uplinks = ( { name = \"eth0\"; mgrid = 256; } );",
 	  "bad.conf:1: mgrid = 256 is out of range 0..255" },
 	{ "uplinks = ( { name = \"eth0\"; mgrid = \"this-is-too-long-x\"; } );",
-	  "bad.conf:1: mgrid \"this-is-too-long-x\" is not a number 0..255, a UUID or a name of up "
-	  "to 15 letters, digits, '-', '_', '.'" },
+	  "bad.conf:1: mgrid \"this-is-too-long-x\" is not a number 0..255, a UUID or a name of up to 15 letters, digits, '-', '_', '.'" },
 	{ "uplinks = ( { name = \"eth0\"; speed = 10; } );",
 	  "bad.conf:1: unknown setting \"speed\" in an uplink (known: name, evb, lldp, mgrid)" },
 	{ "uplinks = { name = \"eth0\"; };",
@@ -161,22 +162,21 @@ static const struct bad bads[] = {
 	{ "global = { log_level = \"chatty\"; };",
 	  "bad.conf:1: log_level \"chatty\" is not one of error, warning, notice, info, debug" },
 	{ "global = { intents_file = \"vsis.json\"; };",
-	  "bad.conf:1: intents_file must be an absolute path of at most 255 characters, or \"\" to "
-	  "keep no VSI intents" },
+	  "bad.conf:1: intents_file must be an absolute path of at most 255 characters, or \"\" to keep no VSI intents" },
 	{ "global = { intents_file = 1; };",
 	  "bad.conf:1: intents_file must be a string, not a number" },
 	{ "global = { foo = 1; };",
-	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, log_target, mgrid, "
-	  "resp_wait_max_ms, intents_file)" },
+	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, log_target, mgrid, resp_wait_max_ms, intents_file)" },
 	{ "\nuplink = ();",
-	  "bad.conf:2: unknown setting \"uplink\" (known: global, uplinks, profiles, networks, "
-	  "ports, "
+	  "bad.conf:2: unknown setting \"uplink\" (known: global, uplinks, profiles, networks, ports, "
 	  "attachments, bindings, registry, qbh, netlink)" },
 	{ "global = { log_target = \"file\"; };",
 	  "bad.conf:1: log_target \"file\" is not one of auto, syslog, stderr, journal" },
 	/* Syntax errors come from libconfig with the line. */
-	{ "uplinks = ( { name = ; } );", "bad.conf:1: syntax error" },
-	{ "global = {\n log_level = = 1;\n};", "bad.conf:2: syntax error" },
+	{ "uplinks = ( { name = ; } );",
+	  "bad.conf:1: syntax error" },
+	{ "global = {\n log_level = = 1;\n};",
+	  "bad.conf:2: syntax error" },
 };
 
 static void test_bad(void **state)

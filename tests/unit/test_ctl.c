@@ -605,7 +605,7 @@ static void test_add_cmds_own_ctx(void **state)
 
 	r = rpc_raw(f, "{\"version\":1,\"cmd\":\"help\"}");
 	list = json_object_get(r, "result");
-	assert_int_equal(json_array_size(list), 7); /* 4 + 1 + help + subscribe */
+	assert_int_equal(json_array_size(list), 7);	/* 4 + 1 + help + subscribe */
 	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 3), "cmd")),
 			    "test.big");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 4), "cmd")),
@@ -805,8 +805,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handler_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_cmd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_mismatch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_json_keeps_connection, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_json_keeps_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zero_length_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize_frame_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_byte_by_byte_and_pipelined, setup, teardown),

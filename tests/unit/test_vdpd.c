@@ -859,8 +859,8 @@ static void test_command_tables_own_ctx(void **state)
 	assert_non_null(ctl_server_find_cmd(f->d.ctl, "profile.add", &ctx));
 	assert_ptr_equal(ctx, &f->d.reg);
 	r = call_ok(f, "profile.add",
-		    json_pack("{s:s, s:s, s:i, s:i, s:i}", "name", "p1", "type", "qbg", "mgrid", 1,
-			      "typeid", 7, "typeidver", 1));
+		    json_pack("{s:s, s:s, s:i, s:i, s:i}", "name", "p1", "type", "qbg", "mgrid", 1, "typeid", 7,
+			      "typeidver", 1));
 	json_decref(r);
 	r = call_ok(f, "profile.show", json_pack("{s:s}", "name", "p1"));
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(r, 0), "typeid")), 7);
@@ -879,12 +879,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_link_down_up_reassociates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_rename_and_recreate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vsi_show_paging, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_intents_survive_restart, setup_intents,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_intents_replayed_when_interface_returns, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_intents_bad_file_refused, setup_intents,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_intents_survive_restart, setup_intents, teardown),
+		cmocka_unit_test_setup_teardown(test_intents_replayed_when_interface_returns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_intents_bad_file_refused, setup_intents, teardown),
 		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sd_notify_and_pidfile, setup, teardown),
 	};
