@@ -76,7 +76,19 @@ assert_eq "$RC" 0 "binding on an uplink vdpd does not run"
 assert_eq "$(jq -r .outcome "$T_DIR/b3.out")" pending "-j outcome of a binding on eth9"
 jq -r .reason "$T_DIR/b3.out" | grep -q "uplink eth9 is not one of vdpd's uplinks" ||
 	fail "reason: $(cat "$T_DIR/b3.out")"
+[ -s "$T_DIR/b3.err" ] && fail "an accepted binding printed an error: $(cat "$T_DIR/b3.err")"
 pass "binding on eth9: $(jq -r .reason "$T_DIR/b3.out")"
+
+# vsi add on an uplink whose link is down: said, not a 10 s timeout
+nsx host ip link set eth0 down
+wait_for 5 "eth0 down in vdpd" sh -c "\"$T_BUILD/vdpctl\" -s \"$SOCK\" -j uplink show | jq -e '.[0].link != \"up\"' >/dev/null"
+run v1 vsi add uplink eth0 mode assoc uuid $VM3 typeid 5 typeidver 4 filter mac 52:54:00:00:00:33 vid 10
+assert_eq "$RC" 0 "vsi add while eth0 is down"
+grep -q "^pending: uplink eth0 is down: the association waits for it" "$T_DIR/v1.out" || fail "$(cat "$T_DIR/v1.out" "$T_DIR/v1.err")"
+pass "vsi add, link down: $(tail -1 "$T_DIR/v1.out")"
+vdpctl vsi del uplink eth0 uuid $VM3 nowait >/dev/null || fail "vsi del of the pending VSI"
+nsx host ip link set eth0 up
+wait_for 15 "EVB negotiated again" converged
 
 # ---- the switch's answer: associated ------------------------------------------------
 run b1 binding add $VM1 mac 52:54:00:00:00:01 uplink eth0

@@ -40,7 +40,7 @@ static void offer_daemon(const char *kind)
 		if (strcmp(daemon_names[i].kind, kind))
 			continue;
 		args = json_object();
-		res = vctl_call(daemon_names[i].cmd, args);
+		res = vctl_call_quiet(daemon_names[i].cmd, args);
 		json_decref(args);
 		json_array_foreach (res, k, e)
 			offer(vctl_str(e, daemon_names[i].field));

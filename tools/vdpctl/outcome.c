@@ -26,14 +26,49 @@ static json_t *call1(const char *cmd, json_t *args)
 	return res;
 }
 
+bool vctl_uplink_waits(const char *uplink, const char *what, char *why, size_t len)
+{
+	json_t *args = json_pack("{s:s}", "uplink", uplink);
+	json_t *ups = vctl_call_quiet("uplink.show", args), *u = json_array_get(ups, 0);
+	bool waits = true;
+
+	json_decref(args);
+	if (!u)
+		snprintf(why, len,
+			 "uplink %s is not one of vdpd's uplinks (vdpd.conf uplinks): the %s "
+			 "waits for it",
+			 uplink, what);
+	else if (!vctl_bool(u, "present"))
+		snprintf(why, len, "uplink %s is absent (%s): the %s waits for it", uplink,
+			 vctl_str(u, "reason"), what);
+	else if (strcmp(vctl_str(u, "link"), "up") != 0)
+		snprintf(why, len, "uplink %s is %s: the %s waits for it", uplink,
+			 vctl_str(u, "link"), what);
+	else if (!vctl_bool(u, "converged"))
+		snprintf(why, len, "EVB is not negotiated on %s yet: the %s waits for the switch",
+			 uplink, what);
+	else
+		waits = false;
+	json_decref(ups);
+	return waits;
+}
+
+static json_t *call1q(const char *cmd, json_t *args)
+{
+	json_t *res = vctl_call_quiet(cmd, args);
+
+	json_decref(args);
+	return res;
+}
+
 /* Why the switch cannot be asked yet; false when it can. */
 static bool not_yet(const char *id, struct told *t, char *uplink, size_t len)
 {
-	json_t *r, *ups = NULL, *u;
+	json_t *r;
 	bool waits = true;
 
 	t->outcome = "pending";
-	r = call1("resolve", json_pack("{s:s, s:b}", "iface_id", id, "xml", 0));
+	r = call1q("resolve", json_pack("{s:s, s:b}", "iface_id", id, "xml", 0));
 	if (!r) {
 		snprintf(t->reason, sizeof(t->reason),
 			 "not attached to a network: the switch is asked once it is");
@@ -49,32 +84,9 @@ static bool not_yet(const char *id, struct told *t, char *uplink, size_t len)
 		snprintf(t->reason, sizeof(t->reason), "%s",
 			 json_object_get(r, "qbh") ? vctl_str(json_object_get(r, "qbh"), "result")
 						   : "no answer from the NIC driver");
-	} else if (!(u = json_array_get(
-			     ups = call1("uplink.show", json_pack("{s:s}", "uplink", uplink)),
-			     0))) {
-		snprintf(t->reason, sizeof(t->reason),
-			 "uplink %s is not one of vdpd's uplinks (vdpd.conf "
-			 "uplinks): the association waits for it",
-			 uplink);
 	} else {
-		if (!vctl_bool(u, "present"))
-			snprintf(t->reason, sizeof(t->reason),
-				 "uplink %s is absent (%s): the association waits "
-				 "for it",
-				 uplink, vctl_str(u, "reason"));
-		else if (strcmp(vctl_str(u, "link"), "up") != 0)
-			snprintf(t->reason, sizeof(t->reason),
-				 "uplink %s is %s: the association waits for it", uplink,
-				 vctl_str(u, "link"));
-		else if (!vctl_bool(u, "converged"))
-			snprintf(t->reason, sizeof(t->reason),
-				 "EVB is not negotiated on %s yet: the association "
-				 "waits for the switch",
-				 uplink);
-		else
-			waits = false;
+		waits = vctl_uplink_waits(uplink, "association", t->reason, sizeof(t->reason));
 	}
-	json_decref(ups);
 	json_decref(r);
 	return waits;
 }

@@ -26,6 +26,17 @@ static void usage(void)
 	vctl_usage(stderr);
 }
 
+json_t *vctl_call_quiet(const char *cmd, json_t *args)
+{
+	json_t *res = NULL;
+	char *err = NULL;
+	int rc = vctl.fd >= 0 ? ctl_call_fd(vctl.fd, cmd, args, &res, &err, vctl.timeout_ms)
+			      : ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
+
+	free(err);
+	return rc < 0 ? NULL : res;
+}
+
 json_t *vctl_call(const char *cmd, json_t *args)
 {
 	json_t *res = NULL;

@@ -28,6 +28,8 @@ extern struct vctl vctl;
 
 /* Calls the daemon; on failure prints "Error: ..." and returns NULL. */
 json_t *vctl_call(const char *cmd, json_t *args);
+/* The same, silent: for questions whose "no" is an answer. */
+json_t *vctl_call_quiet(const char *cmd, json_t *args);
 /* Prints a result in JSON mode (compact or pretty) followed by a newline. */
 void vctl_print_json(json_t *j);
 
@@ -52,6 +54,9 @@ void vctl_print_vsi(json_t *v);
 /* The one-line error of a FAILED outcome, to stderr. */
 void vctl_vsi_failure(json_t *v, const char *what);
 long long vctl_now_ms(void);
+/* Why a request on uplink cannot reach the switch yet (not vdpd's,
+ * absent, down, EVB not negotiated), into why; false when it can. */
+bool vctl_uplink_waits(const char *uplink, const char *what, char *why, size_t len);
 /* attachment add, binding add: what the switch answers (outcome.c);
  * change is vdpd's reply to the change, printed with the outcome. */
 int vctl_registry_outcome(const char *iface_id, json_t *change);

@@ -368,6 +368,22 @@ static int vsi_add_del(int argc, char **argv, bool del)
 		json_decref(p.args);
 		return rc;
 	}
+	/* Queued, but the switch cannot be asked yet: said, not timed out. */
+	char why[256];
+
+	if (vctl_uplink_waits(json_string_value(json_object_get(p.args, "uplink")),
+			      del ? "de-association" : "association", why, sizeof(why))) {
+		if (vctl.json) {
+			json_object_set_new(res, "outcome", json_string("pending"));
+			json_object_set_new(res, "reason", json_string(why));
+		}
+		rc = finish(res, PENDING, del, 0);
+		if (!vctl.json)
+			printf("pending: %s\n", why);
+		json_decref(res);
+		json_decref(p.args);
+		return rc;
+	}
 	json_decref(res);
 	o = wait_for(p.args, p.wait_s, del, &last);
 	rc = finish(last, o, del, p.wait_s);
