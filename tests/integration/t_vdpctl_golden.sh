@@ -69,6 +69,9 @@ golden stats sta sh upl eth0
 golden usage_ambiguous p show
 golden usage_ambiguous_key vsi add uplink eth0 f
 golden usage_unknown_verb vsi frob
+# in a batch, options after a line's object hold for that line only
+printf 'neighbor show -j\nneighbor show\n' >"$T_DIR/batch"
+golden batch_line_options -b "$T_DIR/batch"
 
 # Refusals told without contradiction (tests/golden/vdpctl/canned_refusals.json):
 # an ECP error has no bridge status ("status success" was printed), a

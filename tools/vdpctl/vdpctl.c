@@ -183,8 +183,12 @@ static int batch(const char *file, bool force)
 			fprintf(stderr, "Error: unbalanced quote or too many words\n");
 			lrc = EXIT_USAGE;
 		} else {
+			/* Options after a line's object are that line's. */
+			struct vctl saved = vctl;
+
 			words[n] = NULL;
 			lrc = run_object(n, words);
+			vctl = saved;
 		}
 		fflush(stdout);
 		if (lrc != EXIT_OK) {
