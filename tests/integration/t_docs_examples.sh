@@ -20,6 +20,8 @@ ns_add host
 ns_add br
 veth_add host eth4 br p4 02:00:00:00:04:01 02:00:00:00:04:02
 veth_add host eth5 br p5 02:00:00:00:05:01 02:00:00:00:05:02
+# the VM NIC registry.md binds (what libvirt creates for <interface type='direct'>)
+macvtap_add host eth4 macvtap0 52:54:00:00:00:01
 cat >"$T_DIR/bridge.conf" <<CONF
 interfaces = [ "p4", "p5" ];
 vdp = { types = ( { name = "web"; type_id = 1193047; version = 2; } ); };

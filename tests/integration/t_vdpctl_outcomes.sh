@@ -148,7 +148,7 @@ echo 'registy = { policy = "off"; };' >>"$T_DIR/vdpd.conf"
 line=$(wc -l <"$T_DIR/vdpd.conf")
 run r1 config reload
 assert_eq "$RC" 1 "exit code of a reload with a typo"
-grep -q "$T_DIR/vdpd.conf:$line: unknown setting \"registy\" (known: global, uplinks, .*registry.*netlink)" \
+grep -q "$T_DIR/vdpd.conf:$line: unknown setting \"registy\" (known: global, .*uplinks, .*registry.*netlink)" \
 	"$T_DIR/r1.err" || fail "reload error: $(cat "$T_DIR/r1.err")"
 vdpctl stats | grep -q "last reload refused: $T_DIR/vdpd.conf:$line: unknown setting \"registy\"" ||
 	fail "stats: $(vdpctl stats | head -3)"

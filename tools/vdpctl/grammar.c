@@ -81,6 +81,7 @@ static const struct vctl_key k_profile[] = {
 static const struct vctl_verb v_profile[] = {
 	{ "add",
 	  "{ add | set } NAME qbg mgrid MGRID typeid T typeidver V [ vlan N ] [ filter FFORMAT ]\n"
+	  "                [ profileid P ]\n"
 	  "       vdpctl profile { add | set } NAME qbh profileid P [ vlan N ]",
 	  NULL, "|qbg qbh", k_profile },
 	{ "set", NULL, NULL, "|qbg qbh", k_profile },
@@ -90,11 +91,13 @@ static const struct vctl_verb v_profile[] = {
 };
 
 static const struct vctl_key k_physnet[] = { { "dev", "@ifname" },
+					     { "vport", "802.1Qbg 802.1Qbh" },
 					     { "mode", "vepa private passthrough" },
 					     { NULL, NULL } };
 static const struct vctl_key k_dev[] = { { "dev", "@ifname" }, { NULL, NULL } };
 static const struct vctl_verb v_physnet[] = {
-	{ "add", "{ add | set } PHYSNET dev DEV [ mode { vepa | private | passthrough } ]", NULL,
+	{ "add", "{ add | set } PHYSNET dev DEV [ mode { vepa | private | passthrough } ]\n"
+	  "                [ vport { 802.1Qbg | 802.1Qbh } ]", NULL,
 	  "", k_physnet },
 	{ "set", NULL, NULL, "", k_physnet },
 	{ "del", "del dev DEV", NULL, NULL, k_dev },
@@ -136,10 +139,10 @@ static const struct vctl_verb v_attachment[] = {
 };
 
 static const struct vctl_key k_binding[] = {
-	{ "dev", "@ifname" }, { "mac", "" }, { "uplink", "@ifname" }, { NULL, NULL }
+	{ "dev", "@ifname" }, { "mac", "" }, { "uplink", "@ifname" }, { "vm", "@uuid" }, { NULL, NULL }
 };
 static const struct vctl_verb v_binding[] = {
-	{ "add", "add IFACE-ID [ dev DEV ] mac MAC uplink IFNAME", NULL, "@iface", k_binding },
+	{ "add", "add IFACE-ID [ dev DEV ] mac MAC uplink IFNAME [ vm UUID ]", NULL, "@iface", k_binding },
 	{ "del", "del IFACE-ID", NULL, "@bound", NULL },
 	{ "show", "show [ IFACE-ID ]", NULL, "@bound", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },

@@ -175,7 +175,8 @@ int do_profile(int argc, char **argv)
 		{ "mgrid", "mgrid", V_MGRID },           { "managerid", "mgrid", V_MGRID },
 		{ "typeid", "typeid", V_NUM },           { "typeidver", "typeidver", V_NUM },
 		{ "typeidversion", "typeidver", V_NUM }, { "vlan", "vlan", V_NUM },
-		{ "filter", "filter_fmt", V_NUM },       { NULL, NULL, V_STR },
+		{ "filter", "filter_fmt", V_NUM },       { "profileid", "profileid", V_STR },
+		{ NULL, NULL, V_STR },
 	};
 	static const struct keydef qbh[] = {
 		{ "profileid", "profileid", V_STR }, { "vlan", "vlan", V_NUM }, { NULL, NULL, V_STR },
@@ -230,7 +231,8 @@ usage:
 
 int do_physnet(int argc, char **argv)
 {
-	static const struct keydef defs[] = { { "dev", "dev", V_STR }, { "mode", "mode", V_STR }, { NULL, NULL, V_STR } };
+	static const struct keydef defs[] = { { "dev", "dev", V_STR }, { "mode", "mode", V_STR }, { "vport", "vport", V_STR },
+					      { NULL, NULL, V_STR } };
 	static const struct keydef devonly[] = { { "dev", "dev", V_STR }, { NULL, NULL, V_STR } };
 	json_t *args = json_object();
 	int rc;
@@ -373,7 +375,8 @@ int do_attachment(int argc, char **argv)
 int do_binding(int argc, char **argv)
 {
 	static const struct keydef defs[] = { { "dev", "dev", V_STR }, { "mac", "mac", V_STR },
-					      { "uplink", "uplink", V_STR }, { NULL, NULL, V_STR } };
+					      { "uplink", "uplink", V_STR }, { "vm", "vm_uuid", V_STR },
+					      { NULL, NULL, V_STR } };
 
 	if (argc >= 1 && verb_is(argv[0], "del"))
 		return one_id(argc - 1, argv + 1, "unbind");
@@ -427,8 +430,11 @@ static int registry_resolve(int argc, char **argv)
 		if (vctl_bool(res, "bound"))
 			printf("    bound mac %s dev %s\n", vctl_str(res, "mac"),
 			       vctl_str(res, "dev")[0] ? vctl_str(res, "dev") : "-");
-		if (json_object_get(res, "qbh"))
-			printf("    802.1Qbh: %s\n", vctl_str(json_object_get(res, "qbh"), "result"));
+		if (json_object_get(res, "qbh")) {
+			json_t *q = json_object_get(res, "qbh");
+			printf("    802.1Qbh %s after %lld polls: %s\n", vctl_str(q, "state"), vctl_int(q, "polls"),
+			       vctl_str(q, "result"));
+		}
 	}
 	json_decref(res);
 	return EXIT_OK;
@@ -565,6 +571,10 @@ static int registry_hook(int argc, char **argv)
 		if (a->op == REG_HOOK_BIND) {
 			args = json_pack("{s:s, s:s, s:s, s:s}", "iface_id", a->b.iface_id, "dev", a->b.dev, "mac", mac,
 					 "uplink", a->b.uplink);
+			if (args && a->b.vm_uuid[0])
+				json_object_set_new(args, "vm_uuid", json_string(a->b.vm_uuid));
+			if (args && a->b.migrating >= 0)
+				json_object_set_new(args, "migrating", json_boolean(a->b.migrating));
 			r = ctl_call(vctl.socket, "bind", args, &out, &msg, vctl.timeout_ms);
 		} else {
 			args = json_pack("{s:s}", "iface_id", a->b.iface_id);
