@@ -96,9 +96,10 @@ static const struct vctl_key k_physnet[] = { { "dev", "@ifname" },
 					     { NULL, NULL } };
 static const struct vctl_key k_dev[] = { { "dev", "@ifname" }, { NULL, NULL } };
 static const struct vctl_verb v_physnet[] = {
-	{ "add", "{ add | set } PHYSNET dev DEV [ mode { vepa | private | passthrough } ]\n"
-	  "                [ vport { 802.1Qbg | 802.1Qbh } ]", NULL,
-	  "", k_physnet },
+	{ "add",
+	  "{ add | set } PHYSNET dev DEV [ mode { vepa | private | passthrough } ]\n"
+	  "                [ vport { 802.1Qbg | 802.1Qbh } ]",
+	  NULL, "", k_physnet },
 	{ "set", NULL, NULL, "", k_physnet },
 	{ "del", "del dev DEV", NULL, NULL, k_dev },
 	{ "show", "show [ dev DEV ]", NULL, NULL, k_dev },
@@ -138,11 +139,14 @@ static const struct vctl_verb v_attachment[] = {
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
-static const struct vctl_key k_binding[] = {
-	{ "dev", "@ifname" }, { "mac", "" }, { "uplink", "@ifname" }, { "vm", "@uuid" }, { NULL, NULL }
-};
+static const struct vctl_key k_binding[] = { { "dev", "@ifname" },
+					     { "mac", "" },
+					     { "uplink", "@ifname" },
+					     { "vm", "@uuid" },
+					     { NULL, NULL } };
 static const struct vctl_verb v_binding[] = {
-	{ "add", "add IFACE-ID [ dev DEV ] mac MAC uplink IFNAME [ vm UUID ]", NULL, "@iface", k_binding },
+	{ "add", "add IFACE-ID [ dev DEV ] mac MAC uplink IFNAME [ vm UUID ]", NULL, "@iface",
+	  k_binding },
 	{ "del", "del IFACE-ID", NULL, "@bound", NULL },
 	{ "show", "show [ IFACE-ID ]", NULL, "@bound", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },

@@ -172,10 +172,14 @@ static int run_keyed(int argc, char **argv, json_t *args, const char *cmd, const
 int do_profile(int argc, char **argv)
 {
 	static const struct keydef qbg[] = {
-		{ "mgrid", "mgrid", V_MGRID },           { "managerid", "mgrid", V_MGRID },
-		{ "typeid", "typeid", V_NUM },           { "typeidver", "typeidver", V_NUM },
-		{ "typeidversion", "typeidver", V_NUM }, { "vlan", "vlan", V_NUM },
-		{ "filter", "filter_fmt", V_NUM },       { "profileid", "profileid", V_STR },
+		{ "mgrid", "mgrid", V_MGRID },
+		{ "managerid", "mgrid", V_MGRID },
+		{ "typeid", "typeid", V_NUM },
+		{ "typeidver", "typeidver", V_NUM },
+		{ "typeidversion", "typeidver", V_NUM },
+		{ "vlan", "vlan", V_NUM },
+		{ "filter", "filter_fmt", V_NUM },
+		{ "profileid", "profileid", V_STR },
 		{ NULL, NULL, V_STR },
 	};
 	static const struct keydef qbh[] = {
@@ -231,7 +235,9 @@ usage:
 
 int do_physnet(int argc, char **argv)
 {
-	static const struct keydef defs[] = { { "dev", "dev", V_STR }, { "mode", "mode", V_STR }, { "vport", "vport", V_STR },
+	static const struct keydef defs[] = { { "dev", "dev", V_STR },
+					      { "mode", "mode", V_STR },
+					      { "vport", "vport", V_STR },
 					      { NULL, NULL, V_STR } };
 	static const struct keydef devonly[] = { { "dev", "dev", V_STR }, { NULL, NULL, V_STR } };
 	json_t *args = json_object();
@@ -374,8 +380,10 @@ int do_attachment(int argc, char **argv)
 
 int do_binding(int argc, char **argv)
 {
-	static const struct keydef defs[] = { { "dev", "dev", V_STR }, { "mac", "mac", V_STR },
-					      { "uplink", "uplink", V_STR }, { "vm", "vm_uuid", V_STR },
+	static const struct keydef defs[] = { { "dev", "dev", V_STR },
+					      { "mac", "mac", V_STR },
+					      { "uplink", "uplink", V_STR },
+					      { "vm", "vm_uuid", V_STR },
 					      { NULL, NULL, V_STR } };
 
 	if (argc >= 1 && verb_is(argv[0], "del"))
@@ -432,8 +440,8 @@ static int registry_resolve(int argc, char **argv)
 			       vctl_str(res, "dev")[0] ? vctl_str(res, "dev") : "-");
 		if (json_object_get(res, "qbh")) {
 			json_t *q = json_object_get(res, "qbh");
-			printf("    802.1Qbh %s after %lld polls: %s\n", vctl_str(q, "state"), vctl_int(q, "polls"),
-			       vctl_str(q, "result"));
+			printf("    802.1Qbh %s after %lld polls: %s\n", vctl_str(q, "state"),
+			       vctl_int(q, "polls"), vctl_str(q, "result"));
 		}
 	}
 	json_decref(res);
@@ -574,7 +582,8 @@ static int registry_hook(int argc, char **argv)
 			if (args && a->b.vm_uuid[0])
 				json_object_set_new(args, "vm_uuid", json_string(a->b.vm_uuid));
 			if (args && a->b.migrating >= 0)
-				json_object_set_new(args, "migrating", json_boolean(a->b.migrating));
+				json_object_set_new(args, "migrating",
+						    json_boolean(a->b.migrating));
 			r = ctl_call(vctl.socket, "bind", args, &out, &msg, vctl.timeout_ms);
 		} else {
 			args = json_pack("{s:s}", "iface_id", a->b.iface_id);
