@@ -95,6 +95,7 @@ unit-asan:
 # higher one (the table is in tests/lint/layers.sh).
 lint: all
 	@tests/lint/layers.sh $(BUILD)
+	@tests/lint/docs.sh
 
 # Lines changed since .clang-format was last changed must match it
 # (format-check); `make format` rewrites them.

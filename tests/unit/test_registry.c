@@ -144,6 +144,11 @@ static void test_text_helpers(void **state)
 	assert_int_equal(reg_uuid_parse("0b3c9e2a-1111-4d4d-8e8e-00000000000", u), -EINVAL);
 	assert_int_equal(reg_uuid_parse("0b3c9e2a11114d4d8e8e000000000001xxxx", u), -EINVAL);
 	assert_int_equal(reg_uuid_parse("0b3c9e2a-1111-4d4d-8e8e-00000000000g", u), -EINVAL);
+	/* The one UUID rule (vdp_txt_uuid_parse), as vsi show takes it: 32
+	 * hex digits with or without the dashes. */
+	assert_int_equal(reg_uuid_canon("0b3c9e2a11114d4d8e8e000000000001", s), 0);
+	assert_string_equal(s, VM1);
+	assert_int_equal(reg_uuid_parse(NULL, u), -EINVAL);
 	assert_int_equal(reg_mac_parse("52:54:00:AB:cd:01", m), 0);
 	reg_mac_format(m, ms);
 	assert_string_equal(ms, "52:54:00:ab:cd:01");
