@@ -89,7 +89,7 @@ pass "type 6 removed: $B de-associated by the bridge, $A kept ($(ka_of "$A") kee
 
 # ---- 2. broken file ---------------------------------------------------------------
 printf 'interfaces = [ "p0" ];\nevb = { rka = 14; };\nvdp = { types = ( { type_id = 5; vlan = 4095; } ); };\n' >"$CONF"
-before=$(vbr -j config show)
+answer before vbr -j config show
 hup
 wait_for 5 "reload error counted" reload_is reload_errors 1
 err=$(vbr_counter .reload.last_error)

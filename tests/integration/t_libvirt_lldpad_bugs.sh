@@ -116,7 +116,7 @@ grep -q "VSI $U4: vid-assigned" "$T_DIR/vdpd.log" || fail "I: the bridge did not
 vid=$(bridgectl -j vsi show | jq -r ".[] | select(.vsiid == \"$U4\") | .filters[0].vid")
 assert_eq "$vid" $TYPEVLAN "I: bridge-chosen VLAN"
 nlc_vm $U4 $M4 disassociate >"$T_DIR/i.out" 2>&1 || fail "I: $(tail -2 "$T_DIR/i.out")"
-gone4() { [ -z "$(bridge_mode $U4)" ]; }
+gone4() { bridge_gone $U4; }
 wait_for 5 "I: bridge removed the VSI" gone4
 pass "I: DISASSOCIATE with VID 0 after the bridge chose VLAN $vid: $(grep '^RESULT' "$T_DIR/i.out") (lldpad: -EINVAL)"
 

@@ -63,7 +63,7 @@ pass "wrong type refused"
 vdpctl registry policy learn >/dev/null || fail "policy learn"
 nlc_vm $U2 $M2 associate >"$T_DIR/l1.out" 2>&1 || fail "learn: $(tail -3 "$T_DIR/l1.out")"
 grep -q '^RESULT ok$' "$T_DIR/l1.out" || fail "learn result: $(tail -3 "$T_DIR/l1.out")"
-b=$(vdpctl -j bind show $U2)
+answer b vdpctl -j bind show $U2
 assert_eq "$(json_get "$b" '.[0].origin')" learned "binding learned"
 assert_eq "$(json_get "$b" '.[0].mac')" $M2 "learned MAC"
 assert_eq "$(json_get "$b" '.[0].uplink')" eth0 "learned uplink"

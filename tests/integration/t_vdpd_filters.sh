@@ -14,7 +14,7 @@ require_cmd ip jq "$T_BUILD/vdpd" "$T_BUILD/vdpctl" "$T_BUILD/vdp-bridge"
 SOCK=$T_DIR/vdpd.sock
 vdpctl() { "$T_BUILD/vdpctl" -s "$SOCK" "$@"; }
 # vsi_field UUID JQ: one field of vdpd's record of a VSI
-vsi_field() { vdpctl -j vsi show id "$1" | jq -er ".[0] | $2"; }
+vsi_field() { json_q ".[0] | $2" vdpctl -j vsi show id "$1"; }
 
 ns_add host
 ns_add br
@@ -39,9 +39,9 @@ wait_for 5 "vdp-bridge EVB converged on p0" vbr_converged p0
 pass "EVB negotiated after ${WAITED_MS} ms"
 
 # Group IDs are in use only if the bridge says BGID and the station SGID.
-nb=$(vdpctl -j neighbor show)
+answer nb vdpctl -j neighbor show
 assert_eq "$(json_get "$nb" '.[0].evb.bgid')" true "bridge's BGID as vdpd received it"
-up=$(vbr -j uplink show port p0)
+answer up vbr -j uplink show port p0
 diag_add "'$T_BUILD/vdpctl' -s '$SOCK' -j neighbor show"
 diag_add "'$T_BUILD/vdpctl' -s '$SOCK' -j vsi show"
 sgid=$(printf '%s' "$up" | jq -r '.. | objects | select(has("sgid")) | .sgid' | head -1)

@@ -59,7 +59,7 @@ wait_for 5 "vdpd sees eth0 up" linkstate up
 wait_for 10 "bridge lists $N associated after the flap" br_all
 wait_for 5 "vdpd shows $N associated after the flap" st_all
 pass "$N re-associated at both ends $(ms_to_s $(($(now_ms) - t0))) s after link up"
-stats=$(vdpctl -j stats)
+answer stats vdpctl -j stats
 stale=$(printf '%s' "$stats" | grep -o '"bridge_deassoc_stale": *[0-9]*' | grep -o '[0-9]*$' | head -1)
 ended=$(printf '%s' "$stats" | grep -o '"bridge_deassoc": *[0-9]*' | grep -o '[0-9]*$' | head -1)
 assert_eq "$ended" 0 "VSIs ended by a bridge De-Associate at vdpd"

@@ -13,7 +13,7 @@ require_cmd ip jq "$T_BUILD/vdpd" "$T_BUILD/vdpctl" "$T_BUILD/vdp-bridge"
 
 SOCK=$T_DIR/vdpd.sock
 vdpctl() { "$T_BUILD/vdpctl" -s "$SOCK" "$@"; }
-vsi_field() { vdpctl -j vsi show id "$1" | jq -er ".[0] | $2"; }
+vsi_field() { json_q ".[0] | $2" vdpctl -j vsi show id "$1"; }
 U=44444444-0000-4000-8000-000000000001
 
 ns_add host

@@ -24,7 +24,7 @@ st_gone() { ! vdp_listed st eth0 ${U}001 assoc; }
 wait_for 5 "lldpad drops the deferred VSI" st_gone
 dt=$(($(now_ms) - t0))
 vbr_no_vsi ${U}001 || fail "bridge still lists the deferred VSI"
-c=$(vbr -j counters show)
+answer c vbr -j counters show
 assert_eq "$(json_get "$c" '.ports[0].bridge.resource_timeouts')" 1 "resourceWaitDelay expiries"
 pass "deferred VSI ended by the bridge's De-Associate (lldpad clean after $dt ms)"
 vbr fault clear >/dev/null

@@ -23,7 +23,7 @@ for d in 100 300; do
 	vdp_req st eth0 assoc mgr1 4711 3 ${U}$d 0-02:00:00:00:03:0${d:0:1} || fail "assoc with delay $d: $VDP_OUT"
 	lat=$(($(now_ms) - t0))
 	[ $lat -ge $d ] || fail "confirmed in $lat ms with a $d ms delay"
-	c=$(vbr -j counters show)
+	answer c vbr -j counters show
 	pass "tx-delay $d: confirmed in $lat ms (delayed frames $(json_get "$c" .fault.tx.delayed), duplicates seen $(json_get "$c" '.ports[0].ecp.rx_dup'))"
 	[ "$(json_get "$c" .fault.tx.delayed)" -gt 0 ] || fail "no delayed frame counted"
 done

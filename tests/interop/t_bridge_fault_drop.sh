@@ -57,7 +57,7 @@ for i in 3 4 5; do
 		fail "assoc $i with 30 % drops: $VDP_OUT"
 	pass "VSI $i associated despite 30 % drops ($(($(now_ms) - t0)) ms)"
 done
-c=$(vbr -j counters show)
+answer c vbr -j counters show
 drops=$(json_get "$c" '.fault.rx.dropped + .fault.tx.dropped')
 [ "$drops" -gt 0 ] || fail "no frame dropped at 30 %"
 pass "$drops frames dropped, $(json_get "$c" '.ports[0].ecp.tx_retrans') bridge retransmissions, $(json_get "$c" '.ports[0].ecp.rx_dup') duplicates"

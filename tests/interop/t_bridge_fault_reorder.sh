@@ -22,7 +22,7 @@ done
 k0=$(vbr_vsi ${U}001 .keepalives)
 more() { [ "$(vbr_vsi ${U}001 .keepalives)" -ge $((k0 + 4)) ]; }
 wait_for 5 "keep-alives continue under reordering" more
-c=$(vbr -j counters show)
+answer c vbr -j counters show
 [ "$(json_get "$c" .fault.tx.reordered)" -gt 0 ] || fail "nothing reordered"
 pass "$(json_get "$c" .fault.tx.reordered) frames reordered, $(json_get "$c" '.ports[0].ecp.rx_dup') duplicates, VSIs: $(vbr_j length vsi show)"
 for i in 1 2 3; do vdp_listed st eth0 ${U}00$i assoc || fail "lldpad lost VSI $i"; done

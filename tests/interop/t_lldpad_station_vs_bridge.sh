@@ -35,7 +35,7 @@ info "EVB converged $(ms_to_s $(($(now_ms) - t0))) s after lldpad start"
 # ---- EVB as each end sees it --------------------------------------------------
 st=$(lldpad_evb st eth0 | evb_parse)
 nb=$(lldpad_evb st eth0 -n | evb_parse)
-up=$(vbr -j uplink show port p0)
+answer up vbr -j uplink show port p0
 info "lldpad sends:         $st"
 info "lldpad received:      $nb"
 info "vdp-bridge oper:      $(json_get "$up" '.[0].evb.oper' | tr -d ' \n')"
