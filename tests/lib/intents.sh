@@ -8,6 +8,11 @@
 #   wait_converged        EVB converged on eth0
 #   add_line N            the vsi add arguments of VSI N (uuid_of N, mac_of_vsi N)
 #   bridge_has N          the bridge holds N associated VSIs
+#   bridge_forget         the bridge forgets every VSI (fault "restart") and
+#                         answers that it holds none: while vdpd is down, so
+#                         "bridge holds N after the restart" can only come
+#                         from the restarted vdpd's requests (the bridge's
+#                         toutKeepAlive outlives kill -9 + restart)
 
 require_root
 require_cmd ip jq "$T_BUILD/vdpd" "$T_BUILD/vdpctl" "$T_BUILD/vdp-bridge"
@@ -23,6 +28,12 @@ mac_of_vsi() { printf '52:54:00:%02x:%02x:%02x' $(($1 >> 16 & 255)) $(($1 >> 8 &
 add_line() { echo "vsi add uplink eth0 mode assoc uuid $(uuid_of "$1") typeid 5 typeidver 4 filter mac $(mac_of_vsi "$1") vid 10"; }
 bridge_assoc() { json_q '[.[] | select(.mode == "assoc")] | length' bridgectl -j vsi show; }
 bridge_has() { [ "$(bridge_assoc)" = "$1" ]; }
+bridge_forget()
+{
+	bridgectl restart >/dev/null || fail "bridge restart (forget every VSI)"
+	answer __j bridgectl -j vsi show
+	assert_eq "$(json_get "$__j" length)" 0 "bridge holds no VSI while vdpd is down"
+}
 
 intents_pair()
 {
