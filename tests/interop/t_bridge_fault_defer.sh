@@ -18,7 +18,8 @@ vdp_req st eth0 assoc mgr1 4711 3 ${U}001 0-02:00:00:00:02:01 && fail "deferred 
 lat=$(($(now_ms) - t0))
 info "vdptool ($lat ms): $(printf '%s' "$VDP_OUT" | tr -d '\t' | tr '\n' ' ')"
 printf '%s\n' "$VDP_OUT" | grep -qx '[[:space:]]*mode = deassoc' || fail "no De-Associate answer: $VDP_OUT"
-[ $lat -ge 600 ] && [ $lat -le 2500 ] || fail "answer after $lat ms, expected resourceWaitDelay 655 ms"
+# resourceWaitDelay's length is pinned by test_vdp_bridge (fake clock); that
+# it decided here is the resource_timeouts counter below.
 pass "answer is a De-Associate after $lat ms (resourceWaitDelay 655 ms)"
 st_gone() { ! vdp_listed st eth0 ${U}001 assoc; }
 wait_for 5 "lldpad drops the deferred VSI" st_gone
