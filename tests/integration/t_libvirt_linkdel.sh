@@ -17,7 +17,7 @@ nlf_config "linkdel_grace_ms = $GRACE;"
 nlf_start_vdpd
 nlf_start_bridge
 nlf_wait_converged
-stat() { vdpctl -j stats | jq -r ".netlink.counters.$1"; }
+stat() { json_q ".netlink.counters.$1" vdpctl -j stats; }
 
 macvtap_add host eth0 mvt1 $M1
 macvtap_add host eth0 mvt2 $M2

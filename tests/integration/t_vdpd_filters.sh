@@ -121,7 +121,7 @@ assert_eq "$(vbr_vsi $U .mode)" assoc "bridge keeps the association"
 [ "$(vbr_counter .vdp.keep)" -ge 1 ] || fail "bridge keep counter"
 # The association lives on: keep-alives continue to be answered (rules decide new
 # requests only).  Two more keep-alives at the bridge prove it.
-ka0=$(vbr_vsi $U .keepalives)
+ka0=$(vbr_vsi $U .keepalives) || fail "no answer from the bridge for ka0"
 more_ka() { [ "$(vbr_vsi $U .keepalives)" -ge $((ka0 + 2)) ]; }
 wait_for 5 "two keep-alives after the kept refusal" more_ka
 assert_eq "$(vsi_field $U .state)" assoc "vdpd still associated after keep-alives"

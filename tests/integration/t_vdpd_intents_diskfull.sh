@@ -12,8 +12,19 @@ INTENTS=$DISK/vsis.json
 require_cmd dd mount
 
 add() { vdpctl $(add_line "$1"); }
-stat_of() { vdpctl -j stats | jq -r ".intents.$1"; }
-in_intents() { [ "$(intents_now "$INTENTS" | jq --arg u "$(uuid_of "$1")" 'any(.vsis[]; .vsiid == $u)')" = true ]; }
+stat_of() { json_val ".intents.$1" vdpctl -j stats; }
+# in_intents N: true/false from the intents a restart would load; an
+# unreadable file is a failure, not "not there"
+in_intents()
+{
+	local r
+	r=$(intents_now "$INTENTS" | jq --arg u "$(uuid_of "$1")" 'any(.vsis[]; .vsiid == $u)')
+	case $r in
+	true) return 0 ;;
+	false) return 1 ;;
+	*) fail_test "intents of $INTENTS unreadable: '$r'" ;;
+	esac
+}
 
 tmpfs_add "$DISK" 512k
 intents_pair

@@ -43,7 +43,7 @@ measure()
 	local rka=$1 want_us=$((10 * (1 << $1))) ka0 f=$T_DIR/ka$1.pcap
 	assert_eq "$(vdpctl -j neighbor show | jq -r '.[0].negotiated.rka')" "$rka" "negotiated RKA"
 	capture br p0 "$f" ether proto 0x8940
-	ka0=$(vbr_vsi $U .keepalives)
+	ka0=$(vbr_vsi $U .keepalives) || fail "no answer from the bridge for ka0"
 	more() { [ "$(vbr_vsi $U .keepalives)" -ge $((ka0 + N + 2)) ]; }
 	wait_for $((N * want_us / 1000000 + 10)) "$((N + 2)) keep-alives at RKA $rka" more
 	capture_stop

@@ -62,7 +62,7 @@ wait_for 10 "vdpd shows $N associated" bash -c "[ \"\$('$T_BUILD/vdpctl' -s '$SO
 pass "vdpd: $N associated"
 
 # ---- keep alive for SECS ---------------------------------------------------------
-ka0=$(vbr_counter '.ports[0].bridge.keepalives')
+ka0=$(vbr_counter '.ports[0].bridge.keepalives') || fail "no answer from the bridge for ka0"
 t1=$(now_ms)
 end=$((t1 + SECS * 1000))
 # A control query may time out on a loaded machine: only a number that is

@@ -29,7 +29,7 @@ for d in 100 300; do
 done
 [ "$(json_get "$c" '.ports[0].ecp.rx_dup')" -gt 0 ] || fail "300 ms > ackTimer 164 ms, but no retransmission seen"
 pass "300 ms delay exceeds the station's ackTimer: retransmissions arrive as duplicates"
-k0=$(vbr_vsi ${U}001 .keepalives)
+k0=$(vbr_vsi ${U}001 .keepalives) || fail "no answer from the bridge for k0"
 more() { [ "$(vbr_vsi ${U}001 .keepalives)" -ge $((k0 + 4)) ]; }
 wait_for 5 "keep-alives continue under delay" more
 vdp_listed st eth0 ${U}001 assoc || fail "lldpad lost the VSI under delay"

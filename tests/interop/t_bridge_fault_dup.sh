@@ -26,7 +26,7 @@ vdp_listed st eth0 ${U}001 assoc || fail "lldpad does not list the VSI"
 
 vbr fault clear >/dev/null
 vbr fault set rx-dup 100 >/dev/null || fail "fault set rx-dup 100"
-k0=$(vbr_vsi ${U}001 .keepalives)
+k0=$(vbr_vsi ${U}001 .keepalives) || fail "no answer from the bridge for k0"
 more() { [ "$(vbr_vsi ${U}001 .keepalives)" -ge $((k0 + 5)) ]; }
 vbr counters reset >/dev/null
 wait_for 5 "5 keep-alives under rx-dup" more

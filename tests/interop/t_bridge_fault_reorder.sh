@@ -19,7 +19,7 @@ for i in 1 2 3; do
 	vdp_req st eth0 assoc mgr1 4711 3 ${U}00$i 0-02:00:00:00:02:0$i || fail "assoc $i with reordering: $VDP_OUT"
 	pass "VSI $i confirmed with reordering in $(($(now_ms) - t0)) ms"
 done
-k0=$(vbr_vsi ${U}001 .keepalives)
+k0=$(vbr_vsi ${U}001 .keepalives) || fail "no answer from the bridge for k0"
 more() { [ "$(vbr_vsi ${U}001 .keepalives)" -ge $((k0 + 4)) ]; }
 wait_for 5 "keep-alives continue under reordering" more
 answer c vbr -j counters show

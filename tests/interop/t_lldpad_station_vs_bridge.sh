@@ -78,7 +78,7 @@ assert_eq "$(json_get "$v" '.filters[0].vid')" 10 "bridge VSI VLAN"
 ka0=$(json_get "$v" .keepalives)
 enough_ka() { [ "$(vbr_vsi $U1 .keepalives)" -ge $((ka0 + 12)) ]; }
 wait_for 15 "12 keep-alives counted by vdp-bridge" enough_ka
-age=$(vbr_vsi $U1 .last_keepalive_age_ms)
+age=$(vbr_vsi $U1 .last_keepalive_age_ms) || fail "no answer from the bridge for age"
 pass "vdp-bridge counts keep-alives (last one $age ms ago)"
 capture_stop
 tshark -r "$T_DIR/ecp.pcap" -Y "eth.src == $ST_MAC && ecp.op == 0 && vdp21.tlvtype == 3" \

@@ -13,9 +13,10 @@
 #   - Relative log/capture file names are placed in $T_DIR.
 #   - JSON from a daemon (one rule for every test): an empty or unparsable
 #     answer is a failure that names the command, never a value.  Read
-#     answers with `answer VAR cmd...` (fails the test) or `json_q FILTER
-#     cmd...` (returns 2, for wait_for predicates); `json_get` refuses empty
-#     or invalid text.  "Gone" is asserted only against a daemon that
+#     answers with `answer VAR cmd...` (fails the test), `json_val FILTER
+#     cmd...` (a value in $(...); fails the test) or `json_q FILTER cmd...`
+#     (returns 2, for wait_for predicates); `json_get` refuses empty or
+#     invalid text.  "Gone" is asserted only against a daemon that
 #     answered: `json_none FILTER cmd...` is true only if cmd answered with
 #     JSON and FILTER selects nothing.  Never `[ -z "$(cmd | jq ...)" ]` and
 #     never rely on `jq -e`: Debian's jq 1.6 exits 0 on empty input.
@@ -317,6 +318,18 @@ json_q()
 		return 2
 	fi
 	printf '%s' "$out" | jq -r "$f"
+}
+
+# json_val FILTER cmd...: jq -r FILTER on cmd's answer, for a value taken
+# with $(...) and compared (also with ""): no JSON answer fails the test
+# (fail_test), so an unreachable daemon never reads as "empty".
+json_val()
+{
+	local out rc=0
+	out=$(json_q "$@") || rc=$?
+	[ $rc = 2 ] && fail_test "no JSON answer from '${*:2}'"
+	[ $rc = 0 ] || fail_test "jq '$1' failed ($rc) on the answer of '${*:2}'"
+	printf '%s\n' "$out"
 }
 
 # json_none FILTER cmd...: true only if cmd answered with JSON and FILTER
