@@ -705,10 +705,12 @@ static void test_config_load(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_associate_answer_waits_for_result, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_associate_answer_waits_for_result, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_refused_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconfigure, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unsolicited_on_bridge_deassoc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsolicited_on_bridge_deassoc, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_restore_after_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queued_before_evb, setup_nobridge, teardown),

@@ -378,7 +378,8 @@ static void test_binding_device_name(void **state)
 	assert_non_null(strstr(err.msg, "device name 'a/b' invalid"));
 	assert_int_equal(do_bind(f->reg, VM1, "x:y", "52:54:00:00:00:01", "eth4", &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "device name 'x:y' invalid"));
-	assert_int_equal(do_bind(f->reg, VM1, "mac vtap", "52:54:00:00:00:01", "eth4", &err), -EINVAL);
+	assert_int_equal(do_bind(f->reg, VM1, "mac vtap", "52:54:00:00:00:01", "eth4", &err),
+			 -EINVAL);
 	/* 16 octets fill dev[IFNAMSIZ] with no room for the terminator */
 	snprintf(b.iface_id, sizeof(b.iface_id), "%s", VM1);
 	memcpy(b.dev, "macvtap012345678", IFNAMSIZ);
@@ -388,7 +389,8 @@ static void test_binding_device_name(void **state)
 	assert_non_null(strstr(err.msg, "device name 'macvtap012345678' invalid"));
 	assert_null(reg_binding_get(f->reg, VM1));
 	/* 15 octets and an unknown device ("") are fine */
-	assert_int_equal(do_bind(f->reg, VM1, "macvtap01234567", "52:54:00:00:00:01", "eth4", &err), 0);
+	assert_int_equal(do_bind(f->reg, VM1, "macvtap01234567", "52:54:00:00:00:01", "eth4", &err),
+			 0);
 	assert_int_equal(do_bind(f->reg, VM2, "", "52:54:00:00:00:02", "eth4", &err), 0);
 }
 

@@ -367,7 +367,8 @@ static int run_dump(struct nlv_op *op, unsigned expect_ok, int timeout_ms)
 			break;
 		usleep(250000);
 	} while ((int)(now_ms() - t0) < timeout_ms);
-	printf("dump: entries=%u ok=%u in_progress=%u failed=%u parts=%u first_part=%u uuid_ok=%d uuid_pos=%u\n",
+	printf("dump: entries=%u ok=%u in_progress=%u failed=%u parts=%u first_part=%u uuid_ok=%d "
+	       "uuid_pos=%u\n",
 	       e, ok, ip, f, parts, first, found, pos);
 	if (expect_ok && ok < expect_ok) {
 		printf("RESULT timeout: %u of %u ok\n", ok, expect_ok);
