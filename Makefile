@@ -149,8 +149,11 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: deps fuzz-build
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
+# In-process benchmarks, then the daemons on the wire beside lldpad
+# (tests/bench/wire.sh, needs root; its sizes are environment variables).
 bench: $(BENCH_BINS) $(PROGS)
 	@tests/bench/run.sh $(BENCH_BINS)
+	@if [ "$$(id -u)" = 0 ]; then tests/bench/wire.sh; else echo "bench: wire benchmarks skipped (need root)"; fi
 
 # The demo installs and builds only what it needs (no test tools).
 demo:
