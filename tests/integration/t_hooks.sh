@@ -17,7 +17,7 @@ VM1=0b3c9e2a-1111-4d4d-8e8e-000000000001
 export VDPCTL=$T_BUILD/vdpctl VDPD_SOCKET=$SOCK
 
 vdpctl() { "$T_BUILD/vdpctl" -s "$SOCK" "$@"; }
-bound() { vdpctl -j bind show | jq -r ".[] | select(.iface_id == \"$1\") | .$2"; }
+bound() { json_val ".[] | select(.iface_id == \"$1\") | .$2" vdpctl -j bind show; }
 
 ns_add host
 cat >"$T_DIR/vdpd.conf" <<CONF
@@ -135,6 +135,9 @@ assert_eq "$(bound $VM1 dev)" macvtap7 "start fills in the macvtap"
 assert_eq "$(vdpctl -j registry show | jq -r '.vsis[0].iface_id')" $VM1 "bound + attached = desired VSI"
 domain_xml "" | "$HOOKS/qemu" vm1 migrate begin - >"$T_DIR/migrate.out" || fail "migrate hook failed"
 [ ! -s "$T_DIR/migrate.out" ] || fail "migrate hook printed XML (it is a filter)"
+assert_eq "$(vdpctl -j bind show $VM1 | jq -r '.[0].migrating')" true "migrate marks the binding migrating"
+domain_xml "<target dev='macvtap7'/>" | "$HOOKS/qemu" vm1 started begin - || fail "started hook failed"
+assert_eq "$(vdpctl -j bind show $VM1 | jq -r '.[0].migrating')" null "started clears migrating"
 domain_xml "<target dev='macvtap7'/>" | "$HOOKS/qemu" vm1 stopped end - || fail "stopped hook failed"
 assert_eq "$(bound $VM1 dev)" "" "stopped removed the binding"
 assert_eq "$(vdpctl -j registry show | jq '.vsis | length')" 0 "no desired VSI after stop"

@@ -29,6 +29,7 @@ struct pipe_req {
 	vctl_done_fn done;
 	void *ctx;
 	unsigned line;
+	bool json, pretty;	/* the line's output options (a line may set its own) */
 };
 
 static struct {
@@ -111,8 +112,15 @@ static void take_one(void)
 	if (ctl_recv_result(vctl.fd, &res, &err, vctl.timeout_ms, &lost) == 0) {
 		/* After a failing line (no -force): canceled by vdpd, or run
 		 * by one that does not know "if_ok"; not reported either way. */
-		if (!pl.stopped)
+		if (!pl.stopped) {
+			bool json = vctl.json, pretty = vctl.pretty;
+
+			vctl.json = r.json;
+			vctl.pretty = r.pretty;
 			rc = r.done(res, r.ctx);
+			vctl.json = json;
+			vctl.pretty = pretty;
+		}
 		json_decref(res);
 	} else if (!pl.stopped) {
 		fprintf(stderr, "Error: %s\n", err ? err : "control socket");
@@ -191,7 +199,7 @@ int vctl_call_then(const char *cmd, json_t *args, vctl_done_fn done, void *ctx)
 		pl.out_len += len;
 	}
 	free(f);
-	pl.q[(pl.head + pl.count) % PIPE_WINDOW] = (struct pipe_req){ done, ctx, pl.line };
+	pl.q[(pl.head + pl.count) % PIPE_WINDOW] = (struct pipe_req){ done, ctx, pl.line, vctl.json, vctl.pretty };
 	pl.count++;
 	return EXIT_OK;
 }

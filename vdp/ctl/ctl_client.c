@@ -114,6 +114,11 @@ int ctl_send_frame(int fd, const void *payload, size_t len, int64_t deadline)
 	return rc;
 }
 
+int ctl_send_bytes(int fd, const void *buf, size_t len, int timeout_ms)
+{
+	return write_all(fd, buf, len, ctl_deadline(timeout_ms));
+}
+
 int ctl_send_msg(int fd, json_t *msg, int64_t deadline)
 {
 	char *s = json_dumps(msg, JSON_COMPACT);
@@ -126,11 +131,6 @@ int ctl_send_msg(int fd, json_t *msg, int64_t deadline)
 	rc = n > CTL_MAX_FRAME ? -EMSGSIZE : ctl_send_frame(fd, s, n, deadline);
 	free(s);
 	return rc;
-}
-
-int ctl_send_bytes(int fd, const void *buf, size_t len, int timeout_ms)
-{
-	return write_all(fd, buf, len, ctl_deadline(timeout_ms));
 }
 
 int ctl_recv_msg(int fd, json_t **msg, int64_t deadline)
@@ -179,6 +179,77 @@ static int set_err(char **err, int rc, const char *fmt, ...)
 	}
 	return rc;
 }
+
+/* One call; *retry tells an answer that says the request was not read
+ * ("unread": busy, evicted, idle; the server closed) from a handler
+ * that failed with EBUSY. */
+static int call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err,
+		   int timeout_ms, bool *retry)
+{
+	int64_t deadline = ctl_deadline(timeout_ms);
+	json_t *req, *rep = NULL, *jv;
+	int rc;
+
+	*result = NULL;
+	*retry = false;
+	if (err)
+		*err = NULL;
+	req = json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
+	if (!req)
+		return set_err(err, -EINVAL, "cannot build request for \"%s\"", cmd);
+	rc = ctl_send_msg(fd, req, deadline);
+	json_decref(req);
+	/* A server that refused the connection wrote why before closing;
+	 * the answer is still in our receive buffer. */
+	if (rc == 0 || rc == -EPIPE || rc == -ECONNRESET) {
+		int rrc = ctl_recv_msg(fd, &rep, deadline);
+
+		if (rc == 0 || rrc == 0)
+			rc = rrc;
+	}
+	switch (rc) {
+	case 0:
+		break;
+	case -ETIMEDOUT:
+		return set_err(err, rc, "no reply from daemon within %d ms", timeout_ms);
+	case -EPIPE:
+	case -ECONNRESET:
+		return set_err(err, -ECONNRESET, "daemon closed the connection");
+	case -EBADMSG:
+		return set_err(err, rc, "malformed reply from daemon");
+	default:
+		return set_err(err, rc, "control socket: %s", strerror(-rc));
+	}
+	jv = json_object_get(rep, "version");
+	if (!json_is_integer(jv) || json_integer_value(jv) != CTL_VERSION) {
+		rc = set_err(err, -EPROTO, "daemon speaks control protocol version %lld, this client %d",
+			     json_is_integer(jv) ? (long long)json_integer_value(jv) : -1LL, CTL_VERSION);
+	} else if (json_is_true(json_object_get(rep, "ok"))) {
+		*result = json_incref(json_object_get(rep, "result"));
+		if (!*result)
+			*result = json_null();
+		rc = 0;
+	} else {
+		const char *text = json_string_value(json_object_get(rep, "error"));
+		json_int_t e = json_integer_value(json_object_get(rep, "errno"));
+
+		if (e <= 0 || e > 4095)
+			e = EIO;
+		*retry = json_is_true(json_object_get(rep, "unread"));
+		rc = set_err(err, -(int)e, "%s", text ? text : "unspecified error");
+	}
+	json_decref(rep);
+	return rc;
+}
+
+int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err, int timeout_ms)
+{
+	bool retry;
+
+	return call_fd(fd, cmd, args, result, err, timeout_ms, &retry);
+}
+
+/* ---- pipelining (vdpctl -b): requests sent ahead, replies taken later ---- */
 
 /* A failed send or receive as the caller reports it. */
 static int transport_err(char **err, int rc, int timeout_ms)
@@ -260,19 +331,13 @@ int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *l
 
 		if (e <= 0 || e > 4095)
 			e = EIO;
+		/* Not read by the server (busy, evicted): the stream is over. */
+		if (lost && json_is_true(json_object_get(rep, "unread")))
+			*lost = true;
 		rc = set_err(err, -(int)e, "%s", text ? text : "unspecified error");
 	}
 	json_decref(rep);
 	return rc;
-}
-
-int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err, int timeout_ms)
-{
-	int rc;
-
-	*result = NULL;
-	rc = ctl_send_request(fd, cmd, args, false, err, timeout_ms);
-	return rc < 0 ? rc : ctl_recv_result(fd, result, err, timeout_ms, NULL);
 }
 
 int ctl_connect(const char *path, char **err)
@@ -298,16 +363,45 @@ int ctl_connect(const char *path, char **err)
 	return fd;
 }
 
+int ctl_call_conn(int *fd, const char *path, const char *cmd, json_t *args, json_t **result,
+		  char **err, int timeout_ms)
+{
+	int64_t deadline = ctl_deadline(timeout_ms);
+	int64_t left = timeout_ms, pause_ms = 20;
+	bool retry;
+	int rc;
+
+	/* A server at its connection cap frees a slot as soon as one of its
+	 * connections has been quiet CTL_EVICT_QUIET_MS: try again until then.
+	 * A connection the server closed (idle, evicted) is replaced. */
+	for (;;) {
+		*result = NULL;
+		if (*fd < 0 && (*fd = ctl_connect(path, err)) < 0)
+			return *fd;
+		rc = call_fd(*fd, cmd, args, result, err, (int)left, &retry);
+		left = deadline - ctl_deadline(0);
+		if (!retry || left <= pause_ms)
+			return rc;
+		close(*fd);
+		*fd = -1;
+		if (err) {
+			free(*err);
+			*err = NULL;
+		}
+		poll(NULL, 0, (int)pause_ms);
+		left -= pause_ms;
+		if (pause_ms < 200)
+			pause_ms *= 2;
+	}
+}
+
 int ctl_call(const char *path, const char *cmd, json_t *args, json_t **result, char **err,
 	     int timeout_ms)
 {
-	int fd, rc;
+	int fd = -1;
+	int rc = ctl_call_conn(&fd, path, cmd, args, result, err, timeout_ms);
 
-	*result = NULL;
-	fd = ctl_connect(path, err);
-	if (fd < 0)
-		return fd;
-	rc = ctl_call_fd(fd, cmd, args, result, err, timeout_ms);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
