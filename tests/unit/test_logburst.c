@@ -55,7 +55,7 @@ static void test_burst_one_line(void **state)
 	fakeclock_init(&fc, 1000);
 	b = log_bursts_new(fakeclock_vclock(&fc), "vdp");
 	logcap_begin(&lc);
-	written = burst(b, &fc, "eth4", 4096, 200);	/* 0.82 s */
+	written = burst(b, &fc, "eth4", 4096, 200); /* 0.82 s */
 	fakeclock_advance(&fc, LOG_BURST_WINDOW_US);
 	logcap_end(&lc, out, sizeof(out));
 	assert_int_equal(written, LOG_BURST_SINGLES);
@@ -109,8 +109,8 @@ static void test_long_burst_and_levels(void **state)
 	fakeclock_init(&fc, 1000);
 	b = log_bursts_new(fakeclock_vclock(&fc), "vdp");
 	logcap_begin(&lc);
-	written = burst(b, &fc, "eth0", 5000, 1000);	/* 5 s */
-	log_bursts_free(b);	/* writes what is held back */
+	written = burst(b, &fc, "eth0", 5000, 1000); /* 5 s */
+	log_bursts_free(b); /* writes what is held back */
 	logcap_end(&lc, out, sizeof(out));
 	assert_int_equal(written, LOG_BURST_SINGLES);
 	assert_int_equal(count(out, "VSIs in"), 5);

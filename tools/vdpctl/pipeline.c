@@ -29,19 +29,19 @@ struct pipe_req {
 	vctl_done_fn done;
 	void *ctx;
 	unsigned line;
-	bool json, pretty;	/* the line's output options (a line may set its own) */
+	bool json, pretty; /* the line's output options (a line may set its own) */
 };
 
 static struct {
 	struct pipe_req q[PIPE_WINDOW];
-	unsigned head, count;	/* oldest outstanding; how many */
+	unsigned head, count; /* oldest outstanding; how many */
 	const char *file;
-	unsigned line;		/* of the line being run */
+	unsigned line; /* of the line being run */
 	bool force;
-	bool stopped;		/* a line failed without -force: no more lines */
-	bool broken;		/* the connection failed: no more replies */
-	int rc;			/* exit status of the last failed line */
-	uint8_t out[PIPE_CHUNK];	/* requests not written yet */
+	bool stopped; /* a line failed without -force: no more lines */
+	bool broken; /* the connection failed: no more replies */
+	int rc; /* exit status of the last failed line */
+	uint8_t out[PIPE_CHUNK]; /* requests not written yet */
 	size_t out_len;
 } pl;
 
@@ -199,7 +199,8 @@ int vctl_call_then(const char *cmd, json_t *args, vctl_done_fn done, void *ctx)
 		pl.out_len += len;
 	}
 	free(f);
-	pl.q[(pl.head + pl.count) % PIPE_WINDOW] = (struct pipe_req){ done, ctx, pl.line, vctl.json, vctl.pretty };
+	pl.q[(pl.head + pl.count) % PIPE_WINDOW] =
+		(struct pipe_req){ done, ctx, pl.line, vctl.json, vctl.pretty };
 	pl.count++;
 	return EXIT_OK;
 }

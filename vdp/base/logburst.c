@@ -9,14 +9,14 @@
 #include "vdp/base/log.h"
 #include "vdp/base/vclock.h"
 
-#define MAX_GROUPS 64	/* beyond: lines are written, never held */
+#define MAX_GROUPS 64 /* beyond: lines are written, never held */
 
 struct burst {
 	char subject[IF_NAMESIZE];
-	const char *what;	/* NULL: slot free */
-	uint64_t start_us;	/* window opened at; 0: none open */
+	const char *what; /* NULL: slot free */
+	uint64_t start_us; /* window opened at; 0: none open */
 	uint64_t first_us, last_us;
-	uint64_t quiet_from_us;	/* singles allowed again from then */
+	uint64_t quiet_from_us; /* singles allowed again from then */
 	unsigned shown, held;
 };
 
@@ -51,9 +51,10 @@ struct log_bursts *log_bursts_new(struct vclock *clk, const char *tag)
 static void close_window(struct log_bursts *b, struct burst *g, uint64_t now)
 {
 	if (g->held) {
-		log_info(b->tag, "%s: %s: %u VSIs in %.1f s (%u logged singly; log level debug logs each)",
-			 g->subject, g->what, g->shown + g->held, (double)(g->last_us - g->first_us) / 1e6,
-			 g->shown);
+		log_info(b->tag,
+			 "%s: %s: %u VSIs in %.1f s (%u logged singly; log level debug logs each)",
+			 g->subject, g->what, g->shown + g->held,
+			 (double)(g->last_us - g->first_us) / 1e6, g->shown);
 		g->quiet_from_us = now + LOG_BURST_WINDOW_US;
 	}
 	g->start_us = 0;

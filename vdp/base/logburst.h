@@ -20,7 +20,7 @@ struct vclock;
 struct log_bursts;
 
 #define LOG_BURST_WINDOW_US 1000000
-#define LOG_BURST_SINGLES 8	/* lines written singly per window */
+#define LOG_BURST_SINGLES 8 /* lines written singly per window */
 
 /* tag: the subsystem of the aggregate lines ("vdp").  NULL on ENOMEM. */
 struct log_bursts *log_bursts_new(struct vclock *clk, const char *tag);
