@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "vdp/ctl/ctl.h"
 
@@ -66,6 +68,19 @@ static void flush_out(void)
 			fprintf(stderr, "Error: control socket: %s\n", strerror(-rc));
 		pl.broken = true;
 	}
+}
+
+void vctl_pipe_input_wait(FILE *fp)
+{
+	struct pollfd p = { .fd = fileno(fp), .events = POLLIN };
+	struct stat st;
+
+	/* A file never keeps us waiting; a pipe or terminal may, and the
+	 * daemon closes a connection that stays idle: not with requests
+	 * of ours unanswered on it. */
+	if (!pl.count || (fstat(p.fd, &st) == 0 && S_ISREG(st.st_mode)) || poll(&p, 1, 0) > 0)
+		return;
+	vctl_pipe_drain();
 }
 
 void vctl_pipe_line(unsigned line)
@@ -152,6 +167,24 @@ static void make_room(void)
 		take_one();
 }
 
+/* Nothing is on the way, yet the connection has something to read: the
+ * daemon closed it (idle, or evicted when at its cap; it writes why first).
+ * A new one, as ctl_call_conn() does between two plain lines.  0 or -1. */
+static int reconnect_if_closed(void)
+{
+	char *err = NULL;
+
+	if (pl.count || pl.out_len || !reply_ready())
+		return 0;
+	close(vctl.fd);
+	vctl.fd = ctl_connect(vctl.socket, &err);
+	if (vctl.fd >= 0)
+		return 0;
+	fprintf(stderr, "Error: %s\n", err ? err : strerror(-vctl.fd));
+	free(err);
+	return -1;
+}
+
 void vctl_pipe_drain(void)
 {
 	while (pl.count > 0)
@@ -184,6 +217,8 @@ int vctl_call_then(const char *cmd, json_t *args, vctl_done_fn done, void *ctx)
 		make_room();
 	if (pl.stopped)
 		return EXIT_OK;
+	if (reconnect_if_closed() < 0)
+		return EXIT_FAIL;
 	f = ctl_request_frame(cmd, args, !pl.force, &len);
 	if (!f) {
 		fprintf(stderr, "Error: cannot build request for \"%s\"\n", cmd);

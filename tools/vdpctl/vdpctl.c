@@ -184,10 +184,13 @@ static int batch(const char *file, bool force)
 	}
 	vctl.batch = true;
 	vctl_pipe_begin(file, force);
-	while (!vctl_pipe_stopped() && getline(&line, &cap, fp) >= 0) {
+	while (!vctl_pipe_stopped()) {
 		char *words[256];
 		int n, lrc;
 
+		vctl_pipe_input_wait(fp);
+		if (getline(&line, &cap, fp) < 0)
+			break;
 		lineno++;
 		n = split_line(line, words, (int)(sizeof(words) / sizeof(words[0])) - 1);
 		if (n == 0)

@@ -5,6 +5,7 @@
 #define VDPCTL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <jansson.h>
 
 /* Exit codes (documented in vdpctl(8)). */
@@ -42,6 +43,9 @@ int vctl_call_then(const char *cmd, json_t *args, vctl_done_fn done, void *ctx);
  * exit status of the last failed line, 0 if none.  Failed lines are
  * reported as "Command failed FILE:LINE". */
 void vctl_pipe_begin(const char *file, bool force);
+/* Before reading the next line from fp: if that may wait (a pipe with
+ * nothing in it), take every reply first. */
+void vctl_pipe_input_wait(FILE *fp);
 void vctl_pipe_line(unsigned line);
 void vctl_pipe_line_failed(int rc);
 void vctl_pipe_drain(void);
