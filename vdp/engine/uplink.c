@@ -83,6 +83,13 @@ static int br_admit(void *ctx, struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN]
 	return VDP_ADMIT_DONE;
 }
 
+static bool br_recheck(void *ctx, const struct vsi *v)
+{
+	struct uplink *u = ctx;
+
+	return u->ops && u->ops->recheck && u->ops->recheck(u->ctx, u, v);
+}
+
 static void br_vsi_event(void *ctx, struct vsi *v, enum vdp_bridge_event ev)
 {
 	struct uplink *u = ctx;
@@ -93,6 +100,7 @@ static void br_vsi_event(void *ctx, struct vsi *v, enum vdp_bridge_event ev)
 
 static const struct vdp_bridge_ops br_ops = {
 	.admit = br_admit,
+	.recheck = br_recheck,
 	.vsi_event = br_vsi_event,
 };
 

@@ -380,7 +380,9 @@ static bool active(const struct vsi *v)
 }
 
 /* Same request as the confirmed one?  A VID 0 in the request matches the
- * VID the bridge assigned. */
+ * VID the bridge assigned, a request without priority (PS clear) the
+ * priority the bridge set; a priority asked for (PS set) must be the one
+ * confirmed, else the request is a change (802.1Qbg-2012 41.2.9). */
 static bool same_request(const struct vsi *v, const uint8_t *mgrid, const struct vdp_assoc *a)
 {
 	if (a->type != v->mode_cur || memcmp(v->mgrid, mgrid, VDP_MGRID_LEN) != 0 ||
@@ -395,8 +397,19 @@ static bool same_request(const struct vsi *v, const uint8_t *mgrid, const struct
 			return false;
 		if (vdp_vid(f.ps_pcp_vid) != 0 && vdp_vid(f.ps_pcp_vid) != vdp_vid(o->ps_pcp_vid))
 			return false;
+		if (vdp_ps(f.ps_pcp_vid) && (f.ps_pcp_vid & (VDP_PS | VDP_PCP_MASK)) !=
+						    (o->ps_pcp_vid & (VDP_PS | VDP_PCP_MASK)))
+			return false;
 	}
 	return true;
+}
+
+/* A keep-alive is answered without a new decision unless the owner asks
+ * for one (ops->recheck): a VSI manager may revoke a profile from a
+ * running VSI by refusing its keep-alive, with Keep or without (41.2.4). */
+static bool keepalive_decided(struct vdp_bridge *br, const struct vsi *v)
+{
+	return br->ops && br->ops->recheck && br->ops->recheck(br->ctx, v);
 }
 
 static void vsi_timer_cb(void *arg);
@@ -606,7 +619,7 @@ static bool step(struct vdp_bridge *br, struct vsi **vp)
 			return true;
 		}
 		if (take(v, BR_IN_RX_REQ)) {
-			if (same_request(v, br->rx.mgrid, br->rx.a)) {
+			if (same_request(v, br->rx.mgrid, br->rx.a) && !keepalive_decided(br, v)) {
 				br->cnt.keepalives++;
 				go(br, v, VDP_BR_ALIVE);
 				return true;

@@ -390,44 +390,80 @@ static inline void end(struct vdp_station *st, struct vsi *v, enum vdp_end_reaso
 /* ---- response evaluation (the standard's STATION_PROCWAIT_2,
  * TXMIT_KAWAIT_2 and TXMIT_DEAWAIT_2) */
 
-/* Keys of a response must be those of the request (41.2.x): manager ID,
- * type, filter format and count; VIDs may differ where we sent 0. */
-static bool response_matches(const struct vsi *v, const uint8_t *mgrid, const struct vdp_assoc *a)
+/* One filter entry of a response against the entry asked for.  MAC and
+ * group ID must be those asked for; the VID too unless we sent the null
+ * VID 0 (the bridge chooses it).  The priority (802.1Qbg-2012 41.2.9, PS
+ * "PCP significant"): with PS clear we asked for no priority and the
+ * bridge may set one; with PS set the PCP is part of the request and an
+ * answer with another priority, or none, is not an answer to it. */
+static bool entry_answers(const struct vdp_filter *o, const struct vdp_filter *f, bool *pcp_only)
 {
+	if (f->group_id != o->group_id || memcmp(f->mac, o->mac, 6) != 0)
+		return false;
+	if (vdp_vid(o->ps_pcp_vid) != 0 && vdp_vid(f->ps_pcp_vid) != vdp_vid(o->ps_pcp_vid))
+		return false;
+	if (vdp_ps(o->ps_pcp_vid) &&
+	    (f->ps_pcp_vid & (VDP_PS | VDP_PCP_MASK)) != (o->ps_pcp_vid & (VDP_PS | VDP_PCP_MASK))) {
+		*pcp_only = true;
+		return false;
+	}
+	return true;
+}
+
+/* Keys of a response must be those of the request (41.2.x): manager ID,
+ * type, filter format and count, and each entry (entry_answers()).
+ * *pcp_only: the keys match but a priority we asked for was not given. */
+static bool response_matches(const struct vsi *v, const uint8_t *mgrid, const struct vdp_assoc *a,
+			     bool *pcp_only)
+{
+	bool pcp = false;
+
+	*pcp_only = false;
 	if (memcmp(v->mgrid, mgrid, VDP_MGRID_LEN) != 0 || v->type_id != a->type_id ||
 	    v->type_version != a->type_version || v->filter_fmt != a->filter_fmt ||
 	    v->n_filters != a->n_filters)
 		return false;
 	for (uint16_t i = 0; i < a->n_filters; i++) {
 		struct vdp_filter f;
-		const struct vdp_filter *o = &v->filters[i].f;
 		vdp_filter_get(a, i, &f);
-		if (f.group_id != o->group_id || memcmp(f.mac, o->mac, 6) != 0)
-			return false;
-		if (vdp_vid(o->ps_pcp_vid) != 0 && vdp_vid(f.ps_pcp_vid) != vdp_vid(o->ps_pcp_vid))
-			return false;
+		if (!entry_answers(&v->filters[i].f, &f, &pcp))
+			return (*pcp_only = pcp), false;
 	}
 	return true;
 }
 
-/* The bridge chose the VID (we sent VID 0): adopt its filter values. */
-static bool adopt_vids(struct vdp_station *st, struct vsi *v, const struct vdp_assoc *a)
+/* What the bridge filled in: a VID where we sent VID 0, a priority (PS,
+ * PCP) where we asked for none (41.2.9).  The VSI takes them, so later
+ * keep-alives carry what the bridge confirmed.  true if anything changed. */
+static uint16_t adopted_word(uint16_t o, uint16_t r)
 {
-	bool changed = false;
+	if (vdp_vid(o) == 0 && vdp_vid(r) != 0)
+		o = (uint16_t)((o & ~VDP_VID_MASK) | vdp_vid(r));
+	if (!vdp_ps(o) && vdp_ps(r))
+		o = (uint16_t)((o & VDP_VID_MASK) | (r & (VDP_PS | VDP_PCP_MASK)));
+	return o;
+}
 
-	vsi_table_unindex_filters(&st->tab, v);
-	for (uint16_t i = 0; i < a->n_filters; i++) {
-		struct vdp_filter f;
-		struct vdp_filter *o = &v->filters[i].f;
+static bool adopt_filter_values(struct vdp_station *st, struct vsi *v, const struct vdp_assoc *a)
+{
+	struct vdp_filter f;
+	uint16_t i;
+
+	v->flags &= (uint8_t)~VSI_F_VID0;
+	for (i = 0; i < a->n_filters; i++) {
 		vdp_filter_get(a, i, &f);
-		if (vdp_vid(o->ps_pcp_vid) == 0 && vdp_vid(f.ps_pcp_vid) != 0) {
-			o->ps_pcp_vid = f.ps_pcp_vid;
-			changed = true;
-		}
+		if (adopted_word(v->filters[i].f.ps_pcp_vid, f.ps_pcp_vid) != v->filters[i].f.ps_pcp_vid)
+			break;
+	}
+	if (i == a->n_filters)
+		return false;	/* the common case: nothing filled in */
+	vsi_table_unindex_filters(&st->tab, v);
+	for (i = 0; i < a->n_filters; i++) {
+		vdp_filter_get(a, i, &f);
+		v->filters[i].f.ps_pcp_vid = adopted_word(v->filters[i].f.ps_pcp_vid, f.ps_pcp_vid);
 	}
 	vsi_table_index_filters(&st->tab, v);
-	v->flags &= (uint8_t)~VSI_F_VID0;
-	return changed;
+	return true;
 }
 
 /* A response to the request the newest local request (other type or
@@ -514,7 +550,7 @@ static void evaluate(struct vdp_station *st, struct vsi *v, const struct vdp_ass
 	}
 
 	v->mode_cur = a->type;
-	if ((v->flags & VSI_F_VID0) && !dirty && adopt_vids(st, v, a))
+	if (!dirty && adopt_filter_values(st, v, a))
 		v->flags2 |= VSI_F2_EV_VID;
 	if (ka && prev == a->type)
 		report(v, VDP_EV_KEEPALIVE_OK);
@@ -525,19 +561,31 @@ static void evaluate(struct vdp_station *st, struct vsi *v, const struct vdp_ass
 	go(st, v, a->type == VDP_MODE_ASSOC ? VDP_ST_ASSOC_NEW : VDP_ST_PREASSOC_NEW);
 }
 
+static void __attribute__((cold)) log_pcp_refused(const struct vsi *v)
+{
+	char id[VDP_TXT_VSIID_LEN];
+
+	vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
+	log_warn("vdp", "VSI %s: response refused: the bridge answered with another priority (PCP) "
+		 "than the one asked for (802.1Qbg 41.2.9)", id);
+}
+
 /* A response for a VSI in flight: its own (evaluate), the answer to a
  * request a newer one replaced, or not ours (other keys: ignored). */
 static void rx_response(struct vdp_station *st, struct vsi *v)
 {
 	const struct vdp_assoc *a = st->rx_tlv;
+	bool pcp_only;
 
-	if (!response_matches(v, st->rx_mgrid, a)) {
+	if (!response_matches(v, st->rx_mgrid, a, &pcp_only)) {
 		if (v->flags & VSI_F_DIRTY) {
 			st->cnt.responses++;
 			superseded(st, v, st->rx_mgrid, a);
 			return;
 		}
 		st->cnt.resp_mismatch++;
+		if (pcp_only)
+			log_pcp_refused(v);
 		return;
 	}
 	st->cnt.responses++;
