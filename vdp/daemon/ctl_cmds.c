@@ -93,11 +93,16 @@ static struct vdpd_uplink *need_uplink(struct vdpd *d, json_t *args, bool requir
 
 /* ---- JSON of state ---- */
 
-static json_t *filter_json(uint8_t fmt, const struct vdp_filter *f)
+/* vid_assigned / pcp_assigned: the bridge filled in the VID (we asked
+ * for VID 0) or set a priority (we asked for none), 802.1Qbg 41.2.9. */
+static json_t *filter_json(uint8_t fmt, const struct vsi_fent *fe)
 {
+	const struct vdp_filter *f = &fe->f;
 	char mac[VDP_TXT_MAC_LEN];
-	json_t *o = json_pack("{s:i, s:i, s:b}", "vid", vdp_vid(f->ps_pcp_vid), "pcp",
-			      vdp_pcp(f->ps_pcp_vid), "ps", vdp_ps(f->ps_pcp_vid));
+	json_t *o = json_pack("{s:i, s:i, s:b, s:b, s:b}", "vid", vdp_vid(f->ps_pcp_vid), "pcp",
+			      vdp_pcp(f->ps_pcp_vid), "ps", vdp_ps(f->ps_pcp_vid), "vid_assigned",
+			      vdp_vid(fe->asked) == 0 && vdp_vid(f->ps_pcp_vid) != 0, "pcp_assigned",
+			      !vdp_ps(fe->asked) && vdp_ps(f->ps_pcp_vid));
 
 	if (fmt == VDP_FILTER_MAC_VID || fmt == VDP_FILTER_GROUP_MAC_VID) {
 		vdp_txt_mac_format(f->mac, mac);
@@ -116,7 +121,7 @@ json_t *vdpd_vsi_json(const struct vdpd_uplink *du, const struct vsi *v)
 	vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
 	vdp_txt_mgrid_format(v->mgrid, mgr);
 	for (uint16_t i = 0; i < v->n_filters; i++)
-		json_array_append_new(filters, filter_json(v->filter_fmt, &v->filters[i].f));
+		json_array_append_new(filters, filter_json(v->filter_fmt, &v->filters[i]));
 	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:o, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:b}",
 			 "uplink", du->cfg.name,
 			 "vsiid_format", vdp_txt_vsiid_fmt_name(v->vsiid_fmt),

@@ -66,6 +66,7 @@ void vsi_set_filters(struct vsi *v, uint8_t filter_fmt, const struct vdp_filter 
 	for (uint16_t i = 0; i < n; i++) {
 		v->filters[i].f = f[i];
 		v->filters[i].idx = i;
+		v->filters[i].asked = f[i].ps_pcp_vid;
 		v->filters[i].mac_next = NULL;
 	}
 }

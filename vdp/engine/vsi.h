@@ -46,6 +46,8 @@ struct vsi_rec {
 struct vsi_fent {
 	struct vdp_filter f;
 	uint16_t idx;			/* position in vsi->filters[] */
+	uint16_t asked;			/* station: PS/PCP/VID as requested (f has
+					 * what the bridge filled in, 41.2.9) */
 	struct vsi_fent *mac_next;
 };
 
