@@ -256,12 +256,13 @@ static json_t *cmd_neighbor_show(void *ctx, json_t *args, struct ctl_error *err)
 }
 
 /* Budget of one vsi.show reply, well under CTL_MAX_FRAME; a VSI's JSON is
- * about 400 octets plus 70 per filter entry. */
+ * about 400 octets plus 110 per filter entry (with the vid_assigned and
+ * pcp_assigned flags). */
 #define VSI_SHOW_BUDGET (768u << 10)
 
 static size_t vsi_json_estimate(const struct vsi *v)
 {
-	return 400 + 70 * (size_t)v->n_filters;
+	return 400 + 110 * (size_t)v->n_filters;
 }
 
 /* vsi.show args: uplink, id (any VSIID format, looked up in O(1)), and for
