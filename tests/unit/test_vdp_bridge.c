@@ -689,7 +689,8 @@ static void bscen_busy(void)
 
 static void test_transition_table(void **state)
 {
-	static const struct sm_desc m = { "bridge", NBR, vdp_bridge_transition_legal, vdp_bridge_state_name };
+	static const struct sm_spec m = { "bridge", NBR, vdp_bridge_transition_legal,
+					  vdp_bridge_state_name };
 
 	(void)state;
 

@@ -1327,7 +1327,8 @@ static void scen_init_leftover(void)
 
 static void test_transition_table(void **state)
 {
-	static const struct sm_desc m = { "station", NST, vdp_station_transition_legal, vdp_station_state_name };
+	static const struct sm_spec m = { "station", NST, vdp_station_transition_legal,
+					  vdp_station_state_name };
 
 	(void)state;
 

@@ -50,6 +50,20 @@ enum ecp_rx_state {
 	ECP_RX_WAIT2,		/* steady state (RX_REC_ECPDU/NEW/SEND_ACK are transient) */
 };
 
+/* The transmit machine's inputs not yet consumed (43.3.7's variables and
+ * the events that stand for them). */
+struct ecp_tx_in {
+	bool begin : 1; /* the port was enabled: initTransmit */
+	bool txRequest : 1; /* the upper layer handed over an ULPDU */
+	bool ackReceived : 1; /* the ack of the outstanding ECPDU */
+	bool ackTimerExpired : 1; /* ackTimer ran out without it */
+};
+
+union ecp_tx_inputs {
+	struct ecp_tx_in in;
+	uint8_t any; /* 0 = none left */
+};
+
 struct ecp_ops {
 	/* A complete Ethernet frame (DA e->dst, ethertype 0x8940,
 	 * padded to 60 octets). */
@@ -59,6 +73,10 @@ struct ecp_ops {
 	/* The outstanding ECPDU was acked (true) or given up (false).  ECP is
 	 * idle again when this is called; it may call ecp_tx(). */
 	void (*tx_done)(void *ctx, bool acked);
+	/* Optional: every state change of the transmit (tx true) or receive
+	 * machine, after it took effect; for tracing and the transition-table
+	 * tests.  Must not call back into ECP. */
+	void (*transition)(void *ctx, bool tx, uint8_t from, uint8_t to);
 };
 
 struct ecp_counters {
@@ -74,6 +92,7 @@ struct ecp_counters {
 	uint64_t rx_disabled;		/* dropped while disabled */
 	uint64_t rx_drop_dst; /* dropped: not sent to the EVB group address */
 	uint64_t rx_drop_src; /* dropped: not from the EVB neighbour */
+	uint64_t illegal_transitions; /* a bug of ours: logged, machine restarted */
 };
 
 struct ecp {
@@ -90,13 +109,14 @@ struct ecp {
 	uint8_t rte;
 	bool enabled;
 
-	enum ecp_tx_state tx_state;
+	uint8_t tx_state; /* enum ecp_tx_state */
+	union ecp_tx_inputs tx_in;
 	uint16_t seq;		/* sequence number of the current/last ECPDU */
 	uint8_t retries;	/* transmissions of the current ECPDU */
 	size_t frame_len;
 	uint8_t frame[ECP_FRAME_MAX];
 
-	enum ecp_rx_state rx_state;
+	uint8_t rx_state; /* enum ecp_rx_state */
 	uint16_t last_seq;	/* lastSeq: last delivered sequence number */
 
 	struct ecp_counters cnt;
@@ -127,7 +147,10 @@ void ecp_rx(struct ecp *e, const uint8_t *frame, size_t len);
 /* ackTimer in microseconds for the current RTE. */
 uint64_t ecp_ack_timeout_us(const struct ecp *e);
 
-const char *ecp_tx_state_name(enum ecp_tx_state s);
-const char *ecp_rx_state_name(enum ecp_rx_state s);
+const char *ecp_tx_state_name(uint8_t s);
+const char *ecp_rx_state_name(uint8_t s);
+/* The transition tables (ecp.c, docs/engine.md), for the unit tests. */
+bool ecp_tx_transition_legal(uint8_t from, uint8_t to);
+bool ecp_rx_transition_legal(uint8_t from, uint8_t to);
 
 #endif
