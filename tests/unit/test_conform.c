@@ -5,6 +5,7 @@
  * confirmed and pre-association with resource reservation.  Station and
  * bridge engines back to back on one fake clock; every frame on the wire
  * is kept, and the TLVs that matter are checked octet by octet. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,9 @@
 
 #include "tests/unit/engine_frames.h"
 #include "tests/unit/fakeclock.h"
+#include "tools/vdp-bridge/typedb.h"
+#include "lldp/evb.h"
+#include "lldp/lldp.h"
 #include "vdp/engine/vdp_bridge.h"
 #include "vdp/engine/vdp_station.h"
 
@@ -38,6 +42,7 @@ struct pair {
 	uint16_t vlan;			/* answer for VID 0 */
 	uint8_t status;			/* answer */
 	bool recheck;			/* decide keep-alives again */
+	bool cut;			/* frames to the bridge are lost */
 	size_t n_admit;
 	enum vdp_event ev[MAXEV];
 	size_t nev;
@@ -170,6 +175,8 @@ static void pump(struct pair *p)
 {
 	while (p->delivered < p->wire.n) {
 		size_t i = p->delivered++;
+		if (p->cut && p->to_bridge[i])
+			continue;
 		ecp_rx(p->to_bridge[i] ? &p->b_ecp : &p->s_ecp, p->wire.f[i].buf, p->wire.f[i].len);
 	}
 }
@@ -188,11 +195,13 @@ static void run_for(struct pair *p, uint64_t us)
 	pump(p);
 }
 
+static uint8_t req_fmt = VDP_FILTER_MAC_VID;
+
 static int request_n(struct pair *p, uint32_t i, uint8_t mode, const struct vdp_filter *f, uint16_t n)
 {
 	struct vdp_request r = {
 		.mode = mode, .type_id = 5, .type_version = 4, .vsiid_fmt = VDP_VSIID_UUID,
-		.filter_fmt = VDP_FILTER_MAC_VID, .n_filters = n, .filters = f,
+		.filter_fmt = req_fmt, .n_filters = n, .filters = f,
 	};
 	int rc;
 
@@ -471,6 +480,157 @@ static void test_several_vid0_replaced(void **state)
 	pair_free(p);
 }
 
+
+/* Station: VID 0 next to another VID is refused locally, nothing sent;
+ * a De-Associate is never refused for it. */
+static void test_vid0_mixed_refused(void **state)
+{
+	(void)state;
+	struct pair *p = pair_new();
+	struct vdp_filter f[2] = { { .ps_pcp_vid = 0 }, { .ps_pcp_vid = 10 } };
+	uint64_t tx = p->st.cnt.ecpdu_tx;
+
+	tf_mac(80, f[0].mac);
+	tf_mac(81, f[1].mac);
+	assert_int_equal(request_n(p, 11, VDP_MODE_ASSOC, f, 2), -EINVAL);
+	assert_non_null(strstr(vdp_station_request_check(&p->st, &(struct vdp_request){
+		.mode = VDP_MODE_ASSOC, .filter_fmt = VDP_FILTER_MAC_VID, .n_filters = 2, .filters = f }),
+		"VID 0"));
+	assert_null(st_vsi(p, 11));
+	assert_int_equal(p->st.cnt.ecpdu_tx, tx);
+	assert_int_equal(p->wire.n, 0);
+	pair_free(p);
+}
+
+/* Bridge type database: the same cases as the bridge's VSI manager sees
+ * them (a station not checking them, e.g. lldpad's vdptool). */
+static void test_typedb_mixed_and_repeated(void **state)
+{
+	(void)state;
+	struct typedb db;
+	struct typedb_type t;
+	struct vdp_filter f[2];
+	struct vdp_assoc a = { .type = VDP_TLV_ASSOC, .type_id = 5, .type_version = 4,
+			       .filter_fmt = VDP_FILTER_MAC_VID, .n_filters = 2 };
+	struct typedb_req r = { .mgrid = mgrid, .req = &a, .filters = f, .n = 2, .is_new = true };
+	const char *why;
+
+	typedb_init(&db);
+	typedb_type_init(&t);
+	t.type_id = 5;
+	t.any_version = t.any_mgrid = true;
+	t.vlan = 10;
+	t.n_vlans = 1;
+	t.vlans[0] = 11;
+	assert_int_equal(typedb_add(&db, &t), 0);
+	/* VID 0 and VID 11: refused, 5 */
+	memset(f, 0, sizeof(f));
+	tf_mac(1, f[0].mac);
+	tf_mac(2, f[1].mac);
+	f[1].ps_pcp_vid = 11;
+	assert_int_equal(typedb_decide(&db, &r, &why), VDP_R_INVALID_VID_GROUP_MAC);
+	assert_string_equal(why, "VID 0 mixed with other VIDs");
+	/* same MAC, VID 0 and VID 10 (= the type VLAN): one filter twice */
+	tf_mac(1, f[1].mac);
+	f[1].ps_pcp_vid = 10;
+	f[0].ps_pcp_vid = 10;
+	assert_int_equal(typedb_decide(&db, &r, &why), VDP_R_INVALID_VID_GROUP_MAC);
+	assert_string_equal(why, "two filter entries name the same MAC/group and VID");
+	f[0].ps_pcp_vid = 0;
+	f[1].ps_pcp_vid = 0;
+	assert_int_equal(typedb_decide(&db, &r, &why), VDP_R_INVALID_VID_GROUP_MAC);
+	/* same MAC on two VLANs: admitted */
+	f[0].ps_pcp_vid = 10;
+	f[1].ps_pcp_vid = 11;
+	assert_int_equal(typedb_decide(&db, &r, &why), VDP_R_SUCCESS);
+	/* a change of an associated VSI: the same refusal with Keep */
+	r.is_new = false;
+	f[1].ps_pcp_vid = 0;
+	assert_int_equal(typedb_decide(&db, &r, &why), VDP_STATUS_KEEP | VDP_R_INVALID_VID_GROUP_MAC);
+	typedb_free(&db);
+}
+
+/* ---- 5. group-ID filters and the EVB group-ID negotiation, station side */
+
+static void test_group_filters_need_gid(void **state)
+{
+	(void)state;
+	struct pair *p = pair_new();
+	struct vdp_filter f[2] = { { .group_id = 0x01020304 }, { .group_id = 0x01020305 } };
+	const uint8_t *t;
+	size_t len;
+
+	tf_mac(90, f[0].mac);
+	tf_mac(91, f[1].mac);
+	req_fmt = VDP_FILTER_GROUP_MAC_VID;
+	/* EVB said no group IDs: refused, nothing sent */
+	vdp_station_set_gid(&p->st, false);
+	assert_int_equal(request_n(p, 12, VDP_MODE_ASSOC, f, 2), -EOPNOTSUPP);
+	assert_null(st_vsi(p, 12));
+	assert_int_equal(p->wire.n, 0);
+	/* negotiated: sent, both VID 0 entries replaced by the bridge */
+	vdp_station_set_gid(&p->st, true);
+	p->vlan = 20;
+	assert_int_equal(request_n(p, 12, VDP_MODE_ASSOC, f, 2), 0);
+	assert_int_equal(st_vsi(p, 12)->mode_cur, VDP_MODE_ASSOC);
+	t = last_tlv(p, false, &len);
+	assert_non_null(t);
+	assert_int_equal(len, 2 + 25 + 2 * 12);
+	static const uint8_t e0[12] = { 0x01, 0x02, 0x03, 0x04, 0x52, 0x54, 0, 0, 0, 90, 0x00, 0x14 };
+	static const uint8_t e1[12] = { 0x01, 0x02, 0x03, 0x05, 0x52, 0x54, 0, 0, 0, 91, 0x00, 0x14 };
+	assert_int_equal(t[24], VDP_FILTER_GROUP_MAC_VID);
+	assert_memory_equal(t + 27, e0, 12);
+	assert_memory_equal(t + 39, e1, 12);
+	assert_int_equal(vdp_vid(st_vsi(p, 12)->filters[1].f.ps_pcp_vid), 20);
+	req_fmt = VDP_FILTER_MAC_VID;
+	pair_free(p);
+}
+
+/* ---- 4. EVB values raised by the bridge reach ECP and VDP */
+
+/* The bridge's EVB TLV (R 5, RTE 12, RWD 14, RKA 14, RR): the operative
+ * values are the larger ones; with them in ECP a lost ECPDU is sent
+ * 1 + 5 times, 40.96 ms apart, the same octets each time, then the VSI
+ * ends with an ECP error. */
+static void test_evb_raised_r_rte(void **state)
+{
+	(void)state;
+	static const uint8_t bridge_tlv[] = { 0xfe, 0x09, 0x00, 0x80, 0xc2, 0x0d, 0x03, 0x00, 0xac, 0x4e, 0x0e };
+	struct pair *p = pair_new();
+	struct evb_config c;
+	struct evb e;
+	struct evb_tlv peer;
+	size_t first, n = 0;
+
+	evb_config_default(&c, EVB_MODE_STATION);
+	c.rwd = c.rka = 14;
+	evb_init(&e, &c);
+	assert_int_equal(evb_info_decode(bridge_tlv + 2, sizeof(bridge_tlv) - 2, &peer), CODEC_OK);
+	assert_true(evb_rx(&e, &peer));
+	assert_int_equal(e.oper.r, 5);
+	assert_int_equal(e.oper.rte, 12);
+	/* what the uplink does with them (uplink_apply_oper) */
+	ecp_set_params(&p->s_ecp, e.oper.r, e.oper.rte);
+	vdp_station_set_params(&p->st, e.oper.r, e.oper.rte, e.oper.rwd, e.oper.rka);
+	vdp_station_set_gid(&p->st, e.oper.gid);
+	p->cut = true;
+	first = p->wire.n;
+	assert_int_equal(request(p, 13, VDP_MODE_ASSOC, 100), 0);
+	run_for(p, 1000000);
+	for (size_t i = first; i < p->wire.n; i++) {
+		if (!p->to_bridge[i])
+			continue;
+		assert_int_equal(p->wire.f[i].len, p->wire.f[first].len);
+		assert_memory_equal(p->wire.f[i].buf, p->wire.f[first].buf, p->wire.f[first].len);
+		assert_int_equal(p->wire.f[i].time - p->wire.f[first].time, n * 40960);
+		n++;
+	}
+	assert_int_equal(n, 6);
+	assert_int_equal(p->s_ecp.cnt.tx_retrans, 5);
+	assert_int_equal(st_vsi(p, 13)->reason, VDP_END_TX_ERROR);
+	pair_free(p);
+}
+
 /* ---- 6. repeated identical requests while confirmed; PREASSOC_RR */
 
 /* ASSOC, ASSOC again: sent again (localChange in WAIT_SYSCMD, 41.5.5),
@@ -554,6 +714,10 @@ int main(void)
 		cmocka_unit_test(test_keepalive_refused_without_keep),
 		cmocka_unit_test(test_keepalive_refused_with_keep),
 		cmocka_unit_test(test_several_vid0_replaced),
+		cmocka_unit_test(test_vid0_mixed_refused),
+		cmocka_unit_test(test_typedb_mixed_and_repeated),
+		cmocka_unit_test(test_group_filters_need_gid),
+		cmocka_unit_test(test_evb_raised_r_rte),
 		cmocka_unit_test(test_assoc_twice),
 		cmocka_unit_test(test_preassoc_twice),
 		cmocka_unit_test(test_preassoc_rr_flow),

@@ -552,6 +552,8 @@ static json_t *cmd_vsi_add(void *ctx, json_t *args, struct ctl_error *err)
 		return ctl_fail(err, ENETDOWN, "uplink %s is not running (%s)", du->cfg.name, du->absent_why);
 	st = uplink_station(du->u);
 	rc = vdp_station_request(st, &req);
+	if (rc < 0 && vdp_station_request_check(st, &req))
+		return ctl_fail(err, -rc, "%s", vdp_station_request_check(st, &req));
 	switch (rc) {
 	case 0:
 		break;

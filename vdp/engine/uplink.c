@@ -174,6 +174,7 @@ static void uplink_apply_oper(struct uplink *u)
 	switch (u->role) {
 	case UPLINK_STATION:
 		vdp_station_set_params(&u->st, o->r, o->rte, o->rwd, o->rka);
+		vdp_station_set_gid(&u->st, o->gid);
 		break;
 	case UPLINK_BRIDGE:
 		vdp_bridge_set_params(&u->br, o->r, o->rte, o->rwd, o->rka);
