@@ -619,6 +619,15 @@ json_t *uplink_status_json(struct uplink *u)
 							   "rwd", u->oper.rwd, "rka", u->oper.rka,
 							   "rr", u->oper.rr, "gid", u->oper.gid));
 		json_object_set_new(evb, "ack_timeout_us", json_integer((json_int_t)ecp_ack_timeout_us(&u->ecp)));
+		/* what ECP and VDP use now, not what was negotiated: a
+		 * test can see an EVB change reach them */
+		json_object_set_new(evb, "ecp_max_retries", json_integer(u->ecp.max_retries));
+		if (u->role == UPLINK_STATION) {
+			json_object_set_new(evb, "resp_wait_us",
+					    json_integer((json_int_t)vdp_station_resp_wait_us(&u->st)));
+			json_object_set_new(evb, "keepalive_us",
+					    json_integer((json_int_t)vdp_station_keepalive_us(&u->st)));
+		}
 	} else {
 		json_object_set_new(evb, "oper", json_null());
 	}
