@@ -406,6 +406,16 @@ json_t *reg_ctl_bind_show(void *ctx, json_t *args, struct ctl_error *err)
 
 /* ---- resolve, export, the whole registry ---- */
 
+/* Where the last 802.1Qbh request stands and what the adapter answered;
+ * state "failed" is an error. */
+static json_t *qbh_json(const struct qbh_result *q)
+{
+	return json_pack("{s:s, s:s, s:i, s:s?, s:i}", "state", qbh_state_name(q->state), "result",
+			 q->msg, "errno", -q->error, "response",
+			 q->has_response ? qbh_response_name(q->response) : NULL, "polls",
+			 (int)q->polls);
+}
+
 json_t *reg_ctl_resolve(void *ctx, json_t *args, struct ctl_error *err)
 {
 	struct reg_ctl *rc = need(ctx, err);
@@ -422,9 +432,7 @@ json_t *reg_ctl_resolve(void *ctx, json_t *args, struct ctl_error *err)
 	j = reg_resolution_to_json(&r);
 	const struct qbh_result *q = qbh_last(id);
 	if (j && q)
-		/* what the NIC driver answered to the last 802.1Qbh request */
-		json_object_set_new(j, "qbh", json_pack("{s:s, s:i, s:s?}", "result", q->msg, "errno", -q->error,
-							"response", q->has_response ? qbh_response_name(q->response) : NULL));
+		json_object_set_new(j, "qbh", qbh_json(q));
 	if (json_is_true(json_object_get(args, "xml"))) {
 		char *xml = reg_resolution_xml(&r);
 
@@ -470,8 +478,15 @@ json_t *reg_ctl_registry_show(void *ctx, json_t *args, struct ctl_error *err)
 	j = reg_to_json(rc->reg, true);
 	arr = json_array();
 	v = reg_vsis(rc->reg, &n);
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, reg_vsi_to_json(v[i]));
+	for (size_t i = 0; i < n; i++) {
+		json_t *vj = reg_vsi_to_json(v[i]);
+		const struct qbh_result *q =
+			v[i]->type == REG_VPORT_QBH ? qbh_last(v[i]->iface_id) : NULL;
+
+		if (vj && q)
+			json_object_set_new(vj, "qbh", qbh_json(q));
+		json_array_append_new(arr, vj);
+	}
 	free(v);
 	json_object_set_new(j, "vsis", arr);
 	json_object_set_new(j, "status", reg_ctl_status_json(rc));

@@ -2,12 +2,12 @@
  *
  *	vdpctl profile add NAME qbg mgrid M typeid T typeidver V [ vlan N ] [ filter F ]
  *	vdpctl profile add NAME qbh profileid P [ vlan N ]
- *	vdpctl physnet add PHYSNET dev DEV [ mode vepa|private|passthrough ]
+ *	vdpctl physnet add PHYSNET dev DEV [ mode vepa|private|passthrough ] [ vport 802.1Qbg|802.1Qbh ]
  *	vdpctl network add NAME physnet P profile X [ vlan N ] [ uuid U ]
  *	vdpctl port add UUID network NAME
  *	vdpctl attach IFACE-ID network NAME [ port UUID ]    (again: move)
  *	vdpctl detach IFACE-ID
- *	vdpctl bind IFACE-ID [ dev MACVTAP ] mac M uplink U
+ *	vdpctl bind IFACE-ID [ dev MACVTAP ] mac M uplink U [ vm DOMAIN-UUID ]
  *	vdpctl unbind IFACE-ID
  *	vdpctl resolve IFACE-ID [ --xml ]
  *	vdpctl export libvirt-network NAME
@@ -34,16 +34,18 @@ void reg_cmds_usage(void)
 {
 	fprintf(stderr,
 		"       vdpctl profile { add | set } NAME qbg mgrid M typeid T typeidver V [ vlan N ] [ filter F ]\n"
+		"                [ profileid P ]\n"
 		"       vdpctl profile { add | set } NAME qbh profileid P [ vlan N ]\n"
 		"       vdpctl profile { del NAME | show [ NAME ] }\n"
 		"       vdpctl physnet { add | set } PHYSNET dev DEV [ mode { vepa | private | passthrough } ]\n"
+		"                [ vport { 802.1Qbg | 802.1Qbh } ]\n"
 		"       vdpctl physnet { del dev DEV | show [ dev DEV ] }\n"
 		"       vdpctl network { add | set } NAME physnet P profile X [ vlan N ] [ uuid UUID ]\n"
 		"       vdpctl network { del NAME | show [ NAME ] }\n"
 		"       vdpctl port { add UUID network NAME | del UUID | show [ UUID ] }\n"
 		"       vdpctl attach IFACE-ID network NAME [ port UUID ]   |   vdpctl attach show [ IFACE-ID ]\n"
 		"       vdpctl detach IFACE-ID\n"
-		"       vdpctl bind IFACE-ID [ dev DEV ] mac MAC uplink IFNAME   |   vdpctl bind show [ IFACE-ID ]\n"
+		"       vdpctl bind IFACE-ID [ dev DEV ] mac MAC uplink IFNAME [ vm UUID ]   |   vdpctl bind show [ IFACE-ID ]\n"
 		"       vdpctl unbind IFACE-ID\n"
 		"       vdpctl resolve IFACE-ID [ --xml ]\n"
 		"       vdpctl export libvirt-network NAME\n"
@@ -182,7 +184,8 @@ static int do_profile(int argc, char **argv)
 	static const struct keydef qbg[] = {
 		{ "mgrid", "mgrid", V_NUM }, { "managerid", "mgrid", V_NUM }, { "typeid", "typeid", V_NUM },
 		{ "typeidver", "typeidver", V_NUM }, { "typeidversion", "typeidver", V_NUM },
-		{ "vlan", "vlan", V_NUM }, { "filter", "filter_fmt", V_NUM }, { NULL, NULL, V_STR },
+		{ "vlan", "vlan", V_NUM }, { "filter", "filter_fmt", V_NUM }, { "profileid", "profileid", V_STR },
+		{ NULL, NULL, V_STR },
 	};
 	static const struct keydef qbh[] = {
 		{ "profileid", "profileid", V_STR }, { "vlan", "vlan", V_NUM }, { NULL, NULL, V_STR },
@@ -237,7 +240,8 @@ usage:
 
 static int do_physnet(int argc, char **argv)
 {
-	static const struct keydef defs[] = { { "dev", "dev", V_STR }, { "mode", "mode", V_STR }, { NULL, NULL, V_STR } };
+	static const struct keydef defs[] = { { "dev", "dev", V_STR }, { "mode", "mode", V_STR }, { "vport", "vport", V_STR },
+					      { NULL, NULL, V_STR } };
 	static const struct keydef devonly[] = { { "dev", "dev", V_STR }, { NULL, NULL, V_STR } };
 	json_t *args = json_object();
 	int rc;
@@ -367,7 +371,8 @@ static int do_detach(int argc, char **argv)
 static int do_bind(int argc, char **argv)
 {
 	static const struct keydef defs[] = { { "dev", "dev", V_STR }, { "mac", "mac", V_STR },
-					      { "uplink", "uplink", V_STR }, { NULL, NULL, V_STR } };
+					      { "uplink", "uplink", V_STR }, { "vm", "vm_uuid", V_STR },
+					      { NULL, NULL, V_STR } };
 
 	return plug(argc, argv, defs, "bind", "bind.show");
 }
@@ -422,8 +427,11 @@ static int do_resolve(int argc, char **argv)
 		if (vctl_bool(res, "bound"))
 			printf("    bound mac %s dev %s\n", vctl_str(res, "mac"),
 			       vctl_str(res, "dev")[0] ? vctl_str(res, "dev") : "-");
-		if (json_object_get(res, "qbh"))
-			printf("    802.1Qbh: %s\n", vctl_str(json_object_get(res, "qbh"), "result"));
+		if (json_object_get(res, "qbh")) {
+			json_t *q = json_object_get(res, "qbh");
+			printf("    802.1Qbh %s after %lld polls: %s\n", vctl_str(q, "state"), vctl_int(q, "polls"),
+			       vctl_str(q, "result"));
+		}
 	}
 	json_decref(res);
 	return EXIT_OK;
@@ -569,6 +577,10 @@ static int do_hook(int argc, char **argv)
 		if (a->op == REG_HOOK_BIND) {
 			args = json_pack("{s:s, s:s, s:s, s:s}", "iface_id", a->b.iface_id, "dev", a->b.dev, "mac", mac,
 					 "uplink", a->b.uplink);
+			if (args && a->b.vm_uuid[0])
+				json_object_set_new(args, "vm_uuid", json_string(a->b.vm_uuid));
+			if (args && a->b.migrating >= 0)
+				json_object_set_new(args, "migrating", json_boolean(a->b.migrating));
 			r = ctl_call(vctl.socket, "bind", args, &out, &msg, vctl.timeout_ms);
 		} else {
 			args = json_pack("{s:s}", "iface_id", a->b.iface_id);

@@ -13,8 +13,8 @@
 #include "vdp/wire/vdp_text.h"
 
 /* Top-level groups read by other modules; anything else is a typo. */
-static const char *const foreign_groups[] = { "profiles", "networks", "ports", "attachments",
-					      "bindings", "registry", "qbh", "netlink", NULL };
+static const char *const foreign_groups[] = { "profiles", "networks", "ports",   "attachments",
+					      "bindings", "registry", "netlink", NULL };
 
 struct ld {
 	const char *name;	/* file name for messages */
@@ -281,6 +281,57 @@ static int load_global(struct ld *ld, const config_setting_t *g, struct vdpd_con
 	return 0;
 }
 
+static int load_qbh(struct ld *ld, const config_setting_t *g, struct cfg_qbh *q)
+{
+	if (need_group(ld, g, "qbh") < 0)
+		return -1;
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *n = config_setting_name(s);
+		const char *str = NULL;
+		int rc;
+
+		if (strcmp(n, "timeout_ms") == 0) {
+			rc = get_uint(ld, s, "timeout_ms", 100, 600000, &q->timeout_ms);
+		} else if (strcmp(n, "poll_ms") == 0) {
+			rc = get_uint(ld, s, "poll_ms", 10, 10000, &q->poll_ms);
+		} else if (strcmp(n, "host_uuid") == 0) {
+			rc = get_string(ld, s, "host_uuid", &str);
+			if (rc == 0 && strcmp(str, "smbios") == 0)
+				q->host_from = CFG_QBH_HOST_SMBIOS;
+			else if (rc == 0 && strcmp(str, "none") == 0)
+				q->host_from = CFG_QBH_HOST_NONE;
+			else if (rc == 0 && vdp_txt_uuid_parse(str, q->host_uuid) == 0)
+				q->host_from = CFG_QBH_HOST_GIVEN;
+			else if (rc == 0)
+				rc = fail(ld, s,
+					  "host_uuid \"%s\" is not \"smbios\", \"none\" or a UUID",
+					  str);
+		} else if (strcmp(n, "instance_uuid") == 0) {
+			rc = get_string(ld, s, "instance_uuid", &str);
+			if (rc == 0 && strcmp(str, "domain") && strcmp(str, "interface-id"))
+				rc = fail(ld, s,
+					  "instance_uuid \"%s\" is not \"domain\" or "
+					  "\"interface-id\"",
+					  str);
+			if (rc == 0)
+				q->instance_is_iface_id = strcmp(str, "interface-id") == 0;
+		} else {
+			rc = fail(ld, s,
+				  "unknown setting \"%s\" in qbh (known: timeout_ms, poll_ms, "
+				  "host_uuid, "
+				  "instance_uuid)",
+				  n);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	if (q->poll_ms && q->timeout_ms && q->poll_ms > q->timeout_ms)
+		return fail(ld, g, "qbh: poll_ms %u is longer than timeout_ms %u", q->poll_ms,
+			    q->timeout_ms);
+	return 0;
+}
+
 static int load_root(struct ld *ld, config_t *lc, struct vdpd_config *cfg)
 {
 	const config_setting_t *root = config_root_setting(lc);
@@ -290,15 +341,20 @@ static int load_root(struct ld *ld, config_t *lc, struct vdpd_config *cfg)
 	g = config_setting_get_member(root, "global");
 	if (g && load_global(ld, g, cfg) < 0)
 		return -1;
+	g = config_setting_get_member(root, "qbh");
+	if (g && load_qbh(ld, g, &cfg->qbh) < 0)
+		return -1;
 	for (int i = 0; i < config_setting_length(root); i++) {
 		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
 		const char *n = config_setting_name(s);
-		bool known = strcmp(n, "global") == 0 || strcmp(n, "uplinks") == 0;
+		bool known = strcmp(n, "global") == 0 || strcmp(n, "uplinks") == 0 ||
+			strcmp(n, "qbh") == 0;
 
 		for (const char *const *f = foreign_groups; !known && *f; f++)
 			known = strcmp(n, *f) == 0;
 		if (!known)
-			return fail(ld, s, "unknown setting \"%s\" (known: global, uplinks)", n);
+			return fail(ld, s, "unknown setting \"%s\" (known: global, qbh, uplinks)",
+				    n);
 	}
 	list = config_setting_get_member(root, "uplinks");
 	if (!list)

@@ -35,12 +35,29 @@ struct cfg_uplink {
 	int line;			/* where it was defined */
 };
 
+/* qbh = { timeout_ms; poll_ms; host_uuid; instance_uuid; }: the 802.1Qbh
+ * backend (vdp/io/qbh.h), read at start. */
+enum cfg_qbh_host {
+	CFG_QBH_HOST_SMBIOS = 0, /* /sys/class/dmi/id/product_uuid, as libvirt */
+	CFG_QBH_HOST_NONE, /* leave IFLA_PORT_HOST_UUID out */
+	CFG_QBH_HOST_GIVEN, /* host_uuid = "<uuid>" */
+};
+
+struct cfg_qbh {
+	uint32_t timeout_ms; /* 0: 10000, libvirt's 80 polls of 125 ms */
+	uint32_t poll_ms; /* 0: 125 */
+	enum cfg_qbh_host host_from;
+	uint8_t host_uuid[16];
+	bool instance_is_iface_id; /* instance_uuid = "interface-id"; default "domain" */
+};
+
 struct vdpd_config {
 	int log_level;			/* LOG_*; -1 when not set in the file */
 	uint32_t resp_wait_max_ms;	/* cap of VDP's response wait; 0 = none */
 	uint8_t mgrid[VDP_MGRID_LEN];	/* global default manager ID */
 	bool intents_file_set;		/* global.intents_file given ("" = keep none) */
 	char intents_file[256];		/* read at start only (vdpd -i overrides) */
+	struct cfg_qbh qbh;
 	size_t n_uplinks;
 	struct cfg_uplink *uplinks;
 };

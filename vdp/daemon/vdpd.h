@@ -37,6 +37,8 @@ struct ctl_server;
 struct intents;
 struct linkmon;
 struct nl_front;
+struct qbh;
+struct qbh_nl_ops;
 
 struct vdpd_opts {
 	const char *config;
@@ -55,6 +57,11 @@ struct vdpd_opts {
 	void *port_ctx;
 	bool assume_link_up;
 	bool no_linkmon;
+	/* 802.1Qbh: the kernel's side (NULL: the real netlink) and the
+	 * sysfs root (NULL: /sys) */
+	const struct qbh_nl_ops *qbh_ops;
+	void *qbh_ctx;
+	const char *sysfs;
 };
 
 /* One configured uplink.  u is NULL while the interface does not exist
@@ -94,6 +101,7 @@ struct vdpd {
 	uint64_t started_us;		/* vclock time at start */
 	struct vdpd_counters cnt;
 	struct reg_ctl reg;		/* port-profile registry (profiles/reg_ctl.h) */
+	struct qbh *qbh; /* 802.1Qbh backend (vdp/io/qbh.h) */
 };
 
 /* Building blocks (used by vdpd_main() and by tests). */
