@@ -9,7 +9,9 @@
 #     times and then given up: the retry count in use is the raised one;
 #  3. vdpd's reflective-relay request is switched off by reload (SIGHUP):
 #     the bridge sees RRREQ 0 and turns RRCTR off; both ends' operative RR
-#     is off.
+#     is off;
+#  4. vdpd asks for RR again, then the bridge switches RRCAP off by reload:
+#     RRCTR and the operative RR go off at vdpd.
 . "$(dirname "$0")/../lib/netns.sh"
 . "$T_ROOT/tests/lib/vdpbridge.sh"
 . "$T_ROOT/tests/lib/conform.sh"
@@ -106,4 +108,15 @@ jset f '[.. | objects | select(has("oper"))][0].oper.rr | tostring' vbr -j uplin
 assert_eq "$f" false "bridge's operative RR off"
 jset n '.daemon.reloads' vdpctl -j stats
 assert_eq "$n" 1 "vdpd counted one reload"
+
+# ---- 4. the bridge switches reflective relay off -----------------------------------
+vdpd_conf true
+kill -HUP "$VDPD" || fail "SIGHUP to vdpd"
+rr_on() { [ "$(vdpctl -j uplink show | jq -r '.[0].evb.oper.rr')" = true ]; }
+wait_for 5 "RR on again after vdpd's RRREQ 1" rr_on
+sed -i 's/rrcap = true/rrcap = false/' "$CONF"
+vbr config reload >/dev/null || fail "config reload (rrcap false)"
+wait_for 5 "vdpd's operative RR off after the bridge's RRCAP 0" rr_off
+jset f '.[0].evb | "\(.rrcap) \(.rrctr)"' vdpctl -j neighbor show
+assert_eq "$f" "false false" "the bridge's TLV as vdpd received it: RRCAP 0, RRCTR 0"
 done_ok

@@ -9,7 +9,9 @@
 #  4. the same MAC on two VLANs: associated with both entries;
 #  5. group IDs switched on by reload (SIGHUP): vdpd's SGID reaches the
 #     bridge, group IDs are in use at both ends, and a GroupID/MAC/VID
-#     request with two VID-0 entries is associated, each VID replaced.
+#     request with two VID-0 entries is associated, each VID replaced;
+#  6. the bridge switches group IDs off by reload: out of use at vdpd, a
+#     new group-ID request is refused locally.
 . "$(dirname "$0")/../lib/netns.sh"
 . "$T_ROOT/tests/lib/vdpbridge.sh"
 . "$T_ROOT/tests/lib/conform.sh"
@@ -92,4 +94,14 @@ jset f '[.[0].filters[] | "\(.group)/\(.mac)/\(.vid)/\(.vid_assigned)"] | join("
 assert_eq "$f" "7/52:54:00:00:08:07/10/true 8/52:54:00:00:08:08/10/true" "vdpd: group entries, each VID 0 replaced"
 jset f '[.filters[] | "\(.group)/\(.vid)"] | join(" ")' vbr_vsi ${U}05
 assert_eq "$f" "7/10 8/10" "bridge record: groups 7 and 8 on VLAN 10"
+
+# ---- 6. the bridge switches group IDs off ------------------------------------------------
+sed -i 's/bgid = true/bgid = false/' "$T_DIR/bridge.conf"
+vbr config reload >/dev/null || fail "config reload (bgid false)"
+gid_off() { [ "$(vdpctl -j uplink show | jq -r '.[0].evb.oper.gid')" = false ]; }
+wait_for 5 "group IDs out of use at vdpd after the bridge's BGID 0" gid_off
+add 06 filter mac 52:54:00:00:08:09 vid 10 group 9 format group-mac-vid
+[ "$rc" != 0 ] || fail "group format accepted after the bridge switched group IDs off"
+grep -q "group IDs were not negotiated" "$T_DIR/add.out" || fail "reason: $(cat "$T_DIR/add.out")"
+pass "refused by vdpd once the bridge dropped BGID"
 done_ok
