@@ -48,7 +48,6 @@ struct pair {
 	size_t nev;
 };
 
-static struct pair *cur;
 
 static void s_send(void *ctx, const uint8_t *f, size_t len)
 {
@@ -130,6 +129,9 @@ static bool recheck(void *ctx, const struct vsi *v)
 static const struct vdp_station_ops st_ops = { st_event };
 static const struct vdp_bridge_ops br_ops = { .admit = admit, .recheck = recheck };
 
+/* Filter format of request_n(); every test starts with MAC/VID. */
+static uint8_t req_fmt = VDP_FILTER_MAC_VID;
+
 static struct pair *pair_new(void)
 {
 	struct pair *p = calloc(1, sizeof(*p));
@@ -140,6 +142,7 @@ static struct pair *pair_new(void)
 	c = fakeclock_vclock(&p->fc);
 	p->pcp = -1;
 	p->vlan = 100;
+	req_fmt = VDP_FILTER_MAC_VID;
 	assert_int_equal(ecp_init(&p->s_ecp, &s_ecp_ops, p, c, s_mac, 1500), 0);
 	assert_int_equal(ecp_init(&p->b_ecp, &b_ecp_ops, p, c, b_mac, 1500), 0);
 	assert_int_equal(vdp_station_init(&p->st, &st_ops, p, c, &p->s_ecp), 0);
@@ -153,7 +156,6 @@ static struct pair *pair_new(void)
 	ecp_set_params(&p->b_ecp, 3, 8);
 	vdp_station_set_params(&p->st, 3, 8, 14, 14);
 	vdp_bridge_set_params(&p->br, 3, 8, 14, 14);
-	cur = p;
 	return p;
 }
 
@@ -194,8 +196,6 @@ static void run_for(struct pair *p, uint64_t us)
 	fakeclock_advance(&p->fc, end - p->fc.now);
 	pump(p);
 }
-
-static uint8_t req_fmt = VDP_FILTER_MAC_VID;
 
 static int request_n(struct pair *p, uint32_t i, uint8_t mode, const struct vdp_filter *f, uint16_t n)
 {
