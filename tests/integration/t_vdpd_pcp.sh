@@ -22,16 +22,19 @@ U1=55555555-0000-4000-8000-000000000001
 U2=55555555-0000-4000-8000-000000000002
 U3=55555555-0000-4000-8000-000000000003
 
+# RWD 10: vdpd's response wait (1.5 x (2^10 + 7 x 2^8) x 10 us = 42 ms) runs
+# out well before the bridge's toutKeepAlive for the VSI it thinks it
+# associated in step 2 (1.5 x (2^14 + 7 x 2^8) x 10 us = 272 ms).
 ns_add host
 ns_add br
 veth_add host eth0 br p0 02:00:00:00:05:01 02:00:00:00:05:02
 cat >"$T_DIR/vdpd.conf" <<CONF
 global = { resp_wait_max_ms = 1000; };
-uplinks = ( { name = "eth0"; evb = { rte = 8; rka = 14; rwd = 14; }; lldp = { tx_interval = 2; }; } );
+uplinks = ( { name = "eth0"; evb = { rte = 8; rka = 14; rwd = 10; }; lldp = { tx_interval = 2; }; } );
 CONF
 "$T_BUILD/vdpd" -t -f "$T_DIR/vdpd.conf" >/dev/null || fail "vdpd -t rejects the config"
 vbr_start br 'interfaces = [ "p0" ];
-evb = { rka = 14; rte = 8; rwd = 14; };
+evb = { rka = 14; rte = 8; rwd = 10; };
 vdp = { types = (
 	{ name = "prio"; type_id = 5; version = 4; vlan = 100; pcp = 3; },
 	{ name = "plain"; type_id = 6; version = 1; vlan = 200; }
