@@ -54,6 +54,10 @@ jset f '.[0].filters[0] | "\(.vid) \(.ps) \(.pcp) \(.vid_assigned) \(.pcp_assign
 assert_eq "$f" "100 true 3 true true" "vdpd: VID, PS, PCP as the bridge set them, both marked assigned"
 jset f '.filters[0] | "\(.vid) \(.ps) \(.pcp)"' vbr_vsi $U1
 assert_eq "$f" "100 true 3" "bridge record: VID 100, PS 1, PCP 3"
+vdpctl vsi show id $U1 >"$T_DIR/show1.txt" || fail "vsi show U1"
+grep -q "mac 52:54:00:00:05:01 vid 100 (by bridge) pcp 3 (by bridge)" "$T_DIR/show1.txt" ||
+	fail "vsi show text: $(cat "$T_DIR/show1.txt")"
+pass "vsi show: $(grep filter "$T_DIR/show1.txt" | sed 's/^ *//')"
 ev=$(monitor_event $U1 vid-assigned)
 [ -n "$ev" ] || fail "monitor: no vid-assigned event for U1: $(tail -3 "$T_DIR/monitor.log")"
 assert_eq "$(json_get "$ev" '.data.vsi.filters[0].pcp')" 3 "monitor: the event carries PCP 3"
