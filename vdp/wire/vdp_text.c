@@ -169,10 +169,20 @@ int vdp_txt_mac_parse(const char *s, uint8_t out[6])
 	return 0;
 }
 
+/* By hand for the same reason as vdp_txt_uuid_format(): one per filter in
+ * every VSI object vdpd writes. */
 void vdp_txt_mac_format(const uint8_t m[6], char out[VDP_TXT_MAC_LEN])
 {
-	snprintf(out, VDP_TXT_MAC_LEN, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
-		 m[4], m[5]);
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+
+	for (int i = 0; i < 6; i++) {
+		if (i)
+			*o++ = ':';
+		*o++ = hex[m[i] >> 4];
+		*o++ = hex[m[i] & 15];
+	}
+	*o = 0;
 }
 
 static int lookup(const char *const *names, size_t n, const char *s)
