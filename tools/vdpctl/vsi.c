@@ -47,10 +47,70 @@ struct parsed {
 	int wait_s;
 };
 
+/* mac|vid|pcp|group VALUE into the current filter entry ("filter" may be
+ * left out before the first).  Returns the words taken, or -1. */
+static int filter_word(int argc, char **argv, json_t *list, json_t **cur)
+{
+	const char *w = argv[0];
+
+	if (vctl_need_arg(argc, w, vsi_help) < 0)
+		return -1;
+	if (!*cur) {
+		*cur = json_object();
+		json_array_append_new(list, *cur);
+	}
+	if (json_object_get(*cur, w)) {
+		fprintf(stderr, "Error: duplicate \"%s\" in one filter; start the next with \"filter\".\n", w);
+		return -1;
+	}
+	json_object_set_new(*cur, w, json_string(argv[1]));
+	return 2;
+}
+
+/* wait SECONDS.  Returns the words taken, or -1. */
+static int wait_word(int argc, char **argv, struct parsed *p)
+{
+	char *end;
+
+	if (vctl_need_arg(argc, argv[0], vsi_help) < 0)
+		return -1;
+	p->wait_s = (int)strtol(argv[1], &end, 10);
+	if (*end || p->wait_s < 0 || p->wait_s > 3600) {
+		fprintf(stderr, "Error: argument \"%s\" is wrong: wait takes 0..3600 seconds\n", argv[1]);
+		return -1;
+	}
+	return 2;
+}
+
+/* KEY VALUE of the VSI itself.  Returns the words taken, or -1. */
+static int key_word(int argc, char **argv, const char *const *allowed, struct parsed *p)
+{
+	const char *w = argv[0];
+
+	if (!is_key(w, allowed) || !is_key(w, vsi_keys)) {
+		vctl_what_is(w, vsi_help);
+		return -1;
+	}
+	if (vctl_need_arg(argc, w, vsi_help) < 0)
+		return -1;
+	if (json_object_get(p->args, json_key(w))) {
+		fprintf(stderr, "Error: duplicate \"%s\": %s is the second value.\n", w, argv[1]);
+		return -1;
+	}
+	json_object_set_new(p->args, json_key(w), json_string(argv[1]));
+	return 2;
+}
+
+static bool is_filter_word(const char *w)
+{
+	return !strcmp(w, "mac") || !strcmp(w, "vid") || !strcmp(w, "pcp") || !strcmp(w, "group");
+}
+
 static int parse_args(int argc, char **argv, const char *const *allowed, bool filters,
 		      struct parsed *p)
 {
 	json_t *list = json_array(), *cur = NULL;
+	int n = 0;
 
 	p->args = json_object();
 	/* a batch queues its requests and ends with "vsi wait" */
@@ -67,75 +127,34 @@ static int parse_args(int argc, char **argv, const char *const *allowed, bool fi
 		}
 		if (strcmp(w, "nowait") == 0 && is_key("wait", allowed)) {
 			p->wait_s = 0;
-			argc--;
-			argv++;
-			continue;
-		}
-		if (filters && strcmp(w, "filter") == 0) {
+			n = 1;
+		} else if (filters && strcmp(w, "filter") == 0) {
 			cur = json_object();
 			json_array_append_new(list, cur);
-			argc--;
-			argv++;
-			continue;
+			n = 1;
+		} else if (filters && is_filter_word(w)) {
+			n = filter_word(argc, argv, list, &cur);
+		} else if (strcmp(w, "wait") == 0 && is_key("wait", allowed)) {
+			n = wait_word(argc, argv, p);
+		} else {
+			n = key_word(argc, argv, allowed, p);
 		}
-		if (filters && (strcmp(w, "mac") == 0 || strcmp(w, "vid") == 0 ||
-				strcmp(w, "pcp") == 0 || strcmp(w, "group") == 0)) {
-			if (vctl_need_arg(argc, w, vsi_help) < 0)
-				goto usage;
-			if (!cur) {
-				/* "filter" may be left out before the first entry. */
-				cur = json_object();
-				json_array_append_new(list, cur);
-			}
-			if (json_object_get(cur, w)) {
-				fprintf(stderr, "Error: duplicate \"%s\" in one filter; start the next with "
-					"\"filter\".\n", w);
-				goto usage;
-			}
-			json_object_set_new(cur, w, json_string(argv[1]));
-			argc -= 2;
-			argv += 2;
-			continue;
-		}
-		if (strcmp(w, "wait") == 0 && is_key("wait", allowed)) {
-			char *end;
-
-			if (vctl_need_arg(argc, w, vsi_help) < 0)
-				goto usage;
-			p->wait_s = (int)strtol(argv[1], &end, 10);
-			if (*end || p->wait_s < 0 || p->wait_s > 3600) {
-				fprintf(stderr, "Error: argument \"%s\" is wrong: wait takes 0..3600 seconds\n",
-					argv[1]);
-				goto usage;
-			}
-			argc -= 2;
-			argv += 2;
-			continue;
-		}
-		if (!is_key(w, allowed) || !is_key(w, vsi_keys)) {
-			vctl_what_is(w, vsi_help);
-			goto usage;
-		}
-		if (vctl_need_arg(argc, w, vsi_help) < 0)
-			goto usage;
-		if (json_object_get(p->args, json_key(w))) {
-			fprintf(stderr, "Error: duplicate \"%s\": %s is the second value.\n", w, argv[1]);
-			goto usage;
-		}
-		json_object_set_new(p->args, json_key(w), json_string(argv[1]));
-		argc -= 2;
-		argv += 2;
+		if (n < 0)
+			break;
+		argc -= n;
+		argv += n;
+	}
+	if (n < 0) {
+		json_decref(list);
+		json_decref(p->args);
+		p->args = NULL;
+		return -1;
 	}
 	if (filters)
 		json_object_set_new(p->args, "filters", list);
 	else
 		json_decref(list);
 	return 0;
-usage:
-	json_decref(list);
-	json_decref(p->args);
-	p->args = NULL;
-	return -1;
 }
 
 void vctl_print_vsi(json_t *v)
