@@ -417,95 +417,108 @@ static int vsi_add_del(int argc, char **argv, bool del)
 
 /* vsi wait: until every VSI (of the uplink) has its answer.  Pages
  * through vsi.show like show; the end of a batch of "add ... " lines. */
-static int vsi_wait(int argc, char **argv)
+struct wait_counts {
+	size_t total, done, failed, pending;
+};
+
+/* "uplink IF" and "timeout S" of vsi wait: -1 to go on, else the exit code. */
+static int wait_args(int argc, char **argv, json_t *args, int *timeout_s)
 {
-	json_t *args = json_object();
-	int timeout_s = WAIT_ALL_S;
-	long long deadline;
 	char *end;
-	size_t total = 0, done = 0, failed = 0, pending = 0;
 
 	for (; argc > 0; argc -= 2, argv += 2) {
 		if (vctl_is_help(argv[0])) {
 			vsi_help();
-			json_decref(args);
 			return EXIT_OK;
 		}
-		if (vctl_need_arg(argc, argv[0], vsi_help) < 0) {
-			json_decref(args);
+		if (vctl_need_arg(argc, argv[0], vsi_help) < 0)
 			return EXIT_USAGE;
-		}
 		if (strcmp(argv[0], "uplink") == 0) {
 			json_object_set_new(args, "uplink", json_string(argv[1]));
 		} else if (strcmp(argv[0], "timeout") == 0) {
-			timeout_s = (int)strtol(argv[1], &end, 10);
-			if (*end || timeout_s < 0 || timeout_s > 3600) {
+			*timeout_s = (int)strtol(argv[1], &end, 10);
+			if (*end || *timeout_s < 0 || *timeout_s > 3600) {
 				fprintf(stderr, "Error: argument \"%s\" is wrong: timeout takes 0..3600 seconds\n",
 					argv[1]);
-				json_decref(args);
 				return EXIT_USAGE;
 			}
 		} else {
 			vctl_what_is(argv[0], vsi_help);
-			json_decref(args);
 			return EXIT_USAGE;
 		}
 	}
-	deadline = vctl_now_ms() + timeout_s * 1000LL;
-	for (;;) {
-		size_t n;
+	return -1;
+}
 
-		total = done = failed = pending = 0;
-		do {
-			json_t *res, *v;
-			size_t i;
+/* One pass over every VSI, a page of 1,000 at a time. */
+static int wait_count(json_t *args, struct wait_counts *c)
+{
+	size_t n;
 
-			json_object_set_new(args, "offset", json_integer((json_int_t)total));
-			json_object_set_new(args, "limit", json_integer(1000));
-			res = vctl_call("vsi.show", args);
-			if (!res) {
-				json_decref(args);
-				return EXIT_FAIL;
+	memset(c, 0, sizeof(*c));
+	do {
+		json_t *res, *v;
+		size_t i;
+
+		json_object_set_new(args, "offset", json_integer((json_int_t)c->total));
+		json_object_set_new(args, "limit", json_integer(1000));
+		res = vctl_call("vsi.show", args);
+		if (!res)
+			return -1;
+		n = json_array_size(res);
+		json_array_foreach(res, i, v) {
+			switch (vctl_vsi_judge(v, strcmp(vctl_str(v, "mode"), "deassoc") == 0)) {
+			case PENDING:
+				c->pending++;
+				break;
+			case DONE:
+			case GONE:
+				c->done++;
+				break;
+			case FAILED:
+				c->failed++;
+				break;
 			}
-			n = json_array_size(res);
-			json_array_foreach(res, i, v) {
-				switch (vctl_vsi_judge(
-					v, strcmp(vctl_str(v, "mode"), "deassoc") == 0)) {
-				case PENDING:
-					pending++;
-					break;
-				case DONE:
-				case GONE:
-					done++;
-					break;
-				case FAILED:
-					failed++;
-					break;
-				}
-			}
-			total += n;
-			json_decref(res);
-		} while (n > 0);
-		if (!pending || vctl_now_ms() >= deadline)
-			break;
-		usleep(100000);
+		}
+		c->total += n;
+		json_decref(res);
+	} while (n > 0);
+	return 0;
+}
+
+static int vsi_wait(int argc, char **argv)
+{
+	json_t *args = json_object();
+	int timeout_s = WAIT_ALL_S, rc = wait_args(argc, argv, args, &timeout_s);
+	struct wait_counts c;
+	long long deadline;
+
+	if (rc >= 0) {
+		json_decref(args);
+		return rc;
 	}
+	deadline = vctl_now_ms() + timeout_s * 1000LL;
+	while ((rc = wait_count(args, &c)) == 0 && c.pending && vctl_now_ms() < deadline)
+		usleep(100000);
 	json_decref(args);
+	if (rc < 0)
+		return EXIT_FAIL;
 	if (vctl.json) {
-		json_t *o = json_pack("{s:I, s:I, s:I, s:I}", "vsis", (json_int_t)total, "done", (json_int_t)done,
-				      "failed", (json_int_t)failed, "pending", (json_int_t)pending);
+		json_t *o = json_pack("{s:I, s:I, s:I, s:I}", "vsis", (json_int_t)c.total, "done",
+				      (json_int_t)c.done, "failed", (json_int_t)c.failed, "pending",
+				      (json_int_t)c.pending);
 
 		vctl_print_json(o);
 		json_decref(o);
 	} else {
-		printf("%zu VSIs: %zu answered, %zu failed, %zu pending\n", total, done, failed, pending);
+		printf("%zu VSIs: %zu answered, %zu failed, %zu pending\n", c.total, c.done, c.failed, c.pending);
 	}
 	fflush(stdout);
-	if (pending)
-		fprintf(stderr, "Error: %zu VSIs still without an answer after %d s\n", pending, timeout_s);
-	else if (failed)
-		fprintf(stderr, "Error: %zu VSIs failed\n", failed);
-	return pending || failed ? EXIT_FAIL : EXIT_OK;
+	if (c.pending)
+		fprintf(stderr, "Error: %zu VSIs still without an answer after %d s\n", c.pending, timeout_s);
+	else if (c.failed)
+		fprintf(stderr, "Error: %zu VSIs failed\n", c.failed);
+	return c.pending || c.failed ? EXIT_FAIL : EXIT_OK;
 }
 
 /* argv[0] is the verb, canonical (grammar.c). */
