@@ -83,106 +83,113 @@ static int set_dir(json_t *args, const char *dir, const char *key, json_t *v)
 	return 0;
 }
 
+/* "rule T defer" or "rule T reason N [keep] [hard] [keepalive]" from argv[*i]
+ * (the type id, v, is already taken), appended to *rules. */
+static int parse_rule(int argc, char **argv, int *i, const char *v, json_t **rules)
+{
+	uint32_t u, reason;
+	json_t *r;
+
+	if (vdp_txt_uint(v, 0xFFFFFF, &u) < 0)
+		return usage_err("rule: \"%s\" is not a VSI type ID", v);
+	if (!*rules)
+		*rules = json_array();
+	if (*i + 1 < argc && !strcmp(argv[*i + 1], "defer")) {
+		++*i;
+		json_array_append_new(*rules, json_pack("{s:i, s:b}", "type_id", (int)u, "defer", true));
+		return 0;
+	}
+	if (*i + 2 >= argc || strcmp(argv[*i + 1], "reason") || vdp_txt_uint(argv[*i + 2], 15, &reason) < 0)
+		return usage_err("rule %s: \"reason N\" (0..15) must follow", v);
+	*i += 2;
+	r = json_pack("{s:i, s:i, s:b, s:b}", "type_id", (int)u, "reason", (int)reason, "keep", false, "hard",
+		      false);
+	while (*i + 1 < argc && (!strcmp(argv[*i + 1], "keep") || !strcmp(argv[*i + 1], "hard") ||
+				 !strcmp(argv[*i + 1], "keepalive"))) {
+		json_object_set_new(r, argv[*i + 1], json_true());
+		++*i;
+	}
+	json_array_append_new(*rules, r);
+	return 0;
+}
+
+/* args.rx.key / args.tx.key = jv: one direction when dir says so, else both. */
+static void set_dirs(json_t *args, const char *dir, const char *key, json_t *jv)
+{
+	if (dir)
+		set_dir(args, dir, key, jv);
+	else {
+		set_dir(args, "rx", key, jv);
+		set_dir(args, "tx", key, jv);
+	}
+	json_decref(jv);
+}
+
+/* One "KEY VALUE" of fault set (argv[*i] is the key, v its value). */
+static int fault_kv(json_t *args, int argc, char **argv, int *i, const char *v, json_t **rules)
+{
+	const char *k = argv[*i - 1], *dir = NULL;
+	uint32_t u;
+	double d;
+
+	if (!strcmp(k, "seed")) {
+		if (vdp_txt_uint(v, 0x7fffffff, &u) < 0)
+			return usage_err("seed: \"%s\" is not a number", v);
+		json_object_set_new(args, "seed", json_integer(u));
+		return 0;
+	}
+	if (!strcmp(k, "noack") || !strcmp(k, "lldp")) {
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return usage_err("expected on or off, not \"%s\"", v);
+		json_object_set_new(args, k, json_boolean(!strcmp(v, "on")));
+		return 0;
+	}
+	if (!strcmp(k, "rule"))
+		return parse_rule(argc, argv, i, v, rules);
+	if (!strncmp(k, "rx-", 3) || !strncmp(k, "tx-", 3)) {
+		dir = k[0] == 'r' ? "rx" : "tx";
+		k += 3;
+	}
+	if (!strcmp(k, "drop") || !strcmp(k, "dup") || !strcmp(k, "reorder")) {
+		if (parse_pct(v, &d) < 0)
+			return usage_err("\"%s\" is not a percentage (0..100)", v);
+		set_dirs(args, dir, k, json_real(d));
+		return 0;
+	}
+	if (!strcmp(k, "delay")) {
+		if (vdp_txt_uint(v, FAULT_MAX_DELAY_MS, &u) < 0)
+			return usage_err("delay: \"%s\" is not a number of ms", v);
+		set_dirs(args, dir, "delay_ms", json_integer(u));
+		return 0;
+	}
+	return usage_err("What is \"%s\"?", argv[*i - 1]);
+}
+
 static int fault_set_args(json_t *args, int argc, char **argv)
 {
 	json_t *rules = NULL;
+	int rc = 0;
 
-	for (int i = 0; i < argc; i++) {
+	for (int i = 0; i < argc && !rc; i++) {
 		const char *k = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		const char *dir = NULL, *key = NULL;
-		uint32_t u;
-		double d;
 
-		if (!strcmp(k, "reseed")) {
+		if (!strcmp(k, "reseed"))
 			json_object_set_new(args, "reseed", json_true());
-			continue;
-		}
-		if (!strcmp(k, "norules")) {
+		else if (!strcmp(k, "norules")) {
 			if (!rules)
 				rules = json_array();
-			continue;
+		} else if (i + 1 >= argc)
+			rc = usage_err("\"%s\" needs a value", k);
+		else {
+			i++;
+			rc = fault_kv(args, argc, argv, &i, argv[i], &rules);
 		}
-		if (!v)
-			return usage_err("\"%s\" needs a value", k);
-		i++;
-		if (!strcmp(k, "seed")) {
-			if (vdp_txt_uint(v, 0x7fffffff, &u) < 0)
-				return usage_err("seed: \"%s\" is not a number", v);
-			json_object_set_new(args, "seed", json_integer(u));
-			continue;
-		}
-		if (!strcmp(k, "noack") || !strcmp(k, "lldp")) {
-			if (strcmp(v, "on") && strcmp(v, "off"))
-				return usage_err("expected on or off, not \"%s\"", v);
-			json_object_set_new(args, k, json_boolean(!strcmp(v, "on")));
-			continue;
-		}
-		if (!strcmp(k, "rule")) {
-			json_t *r;
-			uint32_t reason;
-
-			if (vdp_txt_uint(v, 0xFFFFFF, &u) < 0)
-				return usage_err("rule: \"%s\" is not a VSI type ID", v);
-			if (i + 1 < argc && !strcmp(argv[i + 1], "defer")) {
-				i++;
-				if (!rules)
-					rules = json_array();
-				json_array_append_new(rules, json_pack("{s:i, s:b}", "type_id", (int)u, "defer", true));
-				continue;
-			}
-			if (i + 2 >= argc || strcmp(argv[i + 1], "reason") ||
-			    vdp_txt_uint(argv[i + 2], 15, &reason) < 0)
-				return usage_err("rule %s: \"reason N\" (0..15) must follow", v);
-			i += 2;
-			r = json_pack("{s:i, s:i, s:b, s:b}", "type_id", (int)u, "reason", (int)reason,
-				      "keep", false, "hard", false);
-			while (i + 1 < argc && (!strcmp(argv[i + 1], "keep") || !strcmp(argv[i + 1], "hard") ||
-						!strcmp(argv[i + 1], "keepalive"))) {
-				json_object_set_new(r, argv[i + 1], json_true());
-				i++;
-			}
-			if (!rules)
-				rules = json_array();
-			json_array_append_new(rules, r);
-			continue;
-		}
-		if (!strncmp(k, "rx-", 3) || !strncmp(k, "tx-", 3)) {
-			dir = k[0] == 'r' ? "rx" : "tx";
-			k += 3;
-		}
-		if (!strcmp(k, "drop") || !strcmp(k, "dup") || !strcmp(k, "reorder")) {
-			if (parse_pct(v, &d) < 0)
-				return usage_err("\"%s\" is not a percentage (0..100)", v);
-			key = k;
-			json_t *jv = json_real(d);
-			if (dir)
-				set_dir(args, dir, key, jv);
-			else {
-				set_dir(args, "rx", key, jv);
-				set_dir(args, "tx", key, jv);
-			}
-			json_decref(jv);
-			continue;
-		}
-		if (!strcmp(k, "delay")) {
-			if (vdp_txt_uint(v, FAULT_MAX_DELAY_MS, &u) < 0)
-				return usage_err("delay: \"%s\" is not a number of ms", v);
-			json_t *jv = json_integer(u);
-			if (dir)
-				set_dir(args, dir, "delay_ms", jv);
-			else {
-				set_dir(args, "rx", "delay_ms", jv);
-				set_dir(args, "tx", "delay_ms", jv);
-			}
-			json_decref(jv);
-			continue;
-		}
-		return usage_err("What is \"%s\"?", argv[i - 1]);
 	}
-	if (rules)
+	if (rules && !rc)
 		json_object_set_new(args, "rules", rules);
-	return 0;
+	else
+		json_decref(rules);
+	return rc;
 }
 
 /* ---- plain-text output ---- */
