@@ -25,6 +25,7 @@
 #include <event2/listener.h>
 
 #include "vdp/base/vclock.h"
+#include "vdp/io/vclock_event.h"
 
 /* Each client has one timer for whichever of its deadlines comes first:
  *   write: queued output not drained CTL_WRITE_TIMEOUT_MS after it was
@@ -53,7 +54,7 @@ struct ctl_server {
 	struct event_base *base;
 	struct evconnlistener *lst;
 	struct vclock *clock;
-	struct vclock evclock;	/* the default clock, over base */
+	struct vclock *evclock;	/* the default clock (vclock_event over base), owned */
 	char *path;
 	struct ctl_table {
 		const struct ctl_cmd *cmds;
@@ -65,88 +66,6 @@ struct ctl_server {
 	TAILQ_HEAD(, ctl_client) clients;
 	struct ctl_server_stats st;
 	unsigned n_subscribers;
-};
-
-/* ---- default clock: libevent timers (the daemons pass their own vclock
- * only to share one; tests pass a fake one) ---- */
-
-struct ev_vtimer {
-	struct event *ev;
-	vtimer_cb cb;
-	void *arg;
-};
-
-static uint64_t ev_now_us(struct vclock *c)
-{
-	struct timespec ts;
-
-	(void)c;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static void ev_fire(evutil_socket_t fd, short what, void *arg)
-{
-	struct ev_vtimer *t = arg;
-
-	(void)fd;
-	(void)what;
-	t->cb(t->arg);	/* last: may free t */
-}
-
-static struct vtimer *ev_timer_new(struct vclock *c, vtimer_cb cb, void *arg)
-{
-	struct ev_vtimer *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return NULL;
-	t->cb = cb;
-	t->arg = arg;
-	t->ev = evtimer_new((struct event_base *)c->priv, ev_fire, t);
-	if (!t->ev) {
-		free(t);
-		return NULL;
-	}
-	return (struct vtimer *)t;
-}
-
-static void ev_timer_arm(struct vclock *c, struct vtimer *vt, uint64_t delay_us)
-{
-	struct ev_vtimer *t = (struct ev_vtimer *)vt;
-	struct timeval tv = { (time_t)(delay_us / 1000000u), (suseconds_t)(delay_us % 1000000u) };
-
-	(void)c;
-	evtimer_add(t->ev, &tv);
-}
-
-static void ev_timer_cancel(struct vclock *c, struct vtimer *vt)
-{
-	(void)c;
-	evtimer_del(((struct ev_vtimer *)vt)->ev);
-}
-
-static void ev_timer_free(struct vclock *c, struct vtimer *vt)
-{
-	struct ev_vtimer *t = (struct ev_vtimer *)vt;
-
-	(void)c;
-	event_free(t->ev);
-	free(t);
-}
-
-static bool ev_timer_pending(struct vclock *c, const struct vtimer *vt)
-{
-	(void)c;
-	return evtimer_pending(((const struct ev_vtimer *)vt)->ev, NULL);
-}
-
-static const struct vclock_ops ev_clock_ops = {
-	.now_us = ev_now_us,
-	.timer_new = ev_timer_new,
-	.timer_arm = ev_timer_arm,
-	.timer_cancel = ev_timer_cancel,
-	.timer_free = ev_timer_free,
-	.timer_pending = ev_timer_pending,
 };
 
 /* Topics a client may subscribe to; an unknown one is an error so typos
@@ -669,7 +588,7 @@ int ctl_server_add_cmds(struct ctl_server *srv, const struct ctl_cmd *cmds, void
 
 void ctl_server_set_clock(struct ctl_server *srv, struct vclock *clock)
 {
-	srv->clock = clock ? clock : &srv->evclock;
+	srv->clock = clock ? clock : srv->evclock;
 }
 
 static void client_write_cb(struct bufferevent *bev, void *arg)
@@ -849,9 +768,13 @@ struct ctl_server *ctl_server_new(struct event_base *base, const char *path, mod
 	if (!srv)
 		return NULL;
 	srv->base = base;
-	srv->evclock.ops = &ev_clock_ops;
-	srv->evclock.priv = base;
-	srv->clock = &srv->evclock;
+	srv->evclock = vclock_event_new(base);
+	if (!srv->evclock) {
+		free(srv);
+		errno = ENOMEM;
+		return NULL;
+	}
+	srv->clock = srv->evclock;
 	if (cmds)
 		ctl_server_add_cmds(srv, cmds, ctx);
 	TAILQ_INIT(&srv->clients);
@@ -878,6 +801,7 @@ fail_fd:
 fail:
 	rc = errno;
 	free(srv->path);
+	vclock_event_free(srv->evclock);
 	free(srv);
 	errno = rc;
 	return NULL;
@@ -894,6 +818,7 @@ void ctl_server_free(struct ctl_server *srv)
 	evconnlistener_free(srv->lst);
 	unlink(srv->path);
 	free(srv->path);
+	vclock_event_free(srv->evclock);
 	free(srv);
 }
 
