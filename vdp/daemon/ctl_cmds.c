@@ -606,7 +606,7 @@ static json_t *cmd_vsi_del(void *ctx, json_t *args, struct ctl_error *err)
 
 static json_t *station_counters_json(const struct vdp_station_counters *c)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "requests", (json_int_t)c->requests, "requests_refused", (json_int_t)c->requests_refused,
 			 "ecpdu_tx", (json_int_t)c->ecpdu_tx, "tlv_tx", (json_int_t)c->tlv_tx,
 			 "ka_tx", (json_int_t)c->ka_tx, "responses", (json_int_t)c->responses,
@@ -615,7 +615,8 @@ static json_t *station_counters_json(const struct vdp_station_counters *c)
 			 "tx_errors", (json_int_t)c->tx_errors, "bridge_deassoc", (json_int_t)c->bridge_deassoc,
 			 "bridge_deassoc_stale", (json_int_t)c->bridge_deassoc_stale,
 			 "rx_bad", (json_int_t)c->rx_bad, "rx_ignored", (json_int_t)c->rx_ignored,
-			 "illegal_transitions", (json_int_t)c->illegal_transitions);
+			 "illegal_transitions", (json_int_t)c->illegal_transitions,
+			 "ka_resent", (json_int_t)c->ka_resent);
 }
 
 static json_t *cmd_stats(void *ctx, json_t *args, struct ctl_error *err)

@@ -113,6 +113,9 @@ const char *vdp_event_name(enum vdp_event ev)
  *                   up), END (response-wait expiry, ECP error, error
  *                   without Keep, De-Associate confirmed, bridge
  *                   De-Associate)
+ *                   TXMIT_KAWAIT also -> TXMIT_KA (keep-alive lost or not
+ *                   answered while the bridge's toutKeepAlive can still be
+ *                   met: sent again at once, vdp_station_ka.c)
  * PREASSOC_NEW   -> WAIT_SYSCMD
  * ASSOC_NEW      -> ASSOC_COMPL
  * ASSOC_COMPL    -> WAIT_SYSCMD
@@ -144,7 +147,7 @@ static const uint16_t station_next[256] = {
 	[VDP_ST_WAIT_SYSCMD] = ST(TXMIT_KA) | ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
 	[VDP_ST_TXMIT_KA] = ST(TXMIT_KAWAIT) | ST(TXMIT_DEAWAIT) | ST(STATION_PROC) |
 			    ST(TXMIT_DEASSOC) | ST(END),
-	[VDP_ST_TXMIT_KAWAIT] = ST_WAIT_NEXT,
+	[VDP_ST_TXMIT_KAWAIT] = ST_WAIT_NEXT | ST(TXMIT_KA),
 	[VDP_ST_TXMIT_DEASSOC] = ST(TXMIT_DEAWAIT) | ST(TXMIT_DEASSOC) | ST(STATION_PROC) | ST(END),
 	[VDP_ST_TXMIT_DEAWAIT] = ST_WAIT_NEXT,
 	[VDP_ST_END] = ST(INIT),
@@ -241,25 +244,31 @@ static void init_entry(struct vsi *v)
 static inline void queued_entry(struct vdp_station *st, struct vsi *v, enum vdp_station_state s)
 {
 	vtimer_cancel(st->clock, v->timer);
-	if (s == VDP_ST_TXMIT_KA)
+	if (s == VDP_ST_TXMIT_KA) {
+		/* Keep-alives of established VSIs go before new work: the
+		 * bridge's toutKeepAlive does not wait for a burst. */
 		v->flags |= VSI_F_KA;
-	else
-		v->flags &= (uint8_t)~VSI_F_KA;
+		vsi_fifo_push_prio(&st->pending, v);
+		return;
+	}
+	v->flags &= (uint8_t)~VSI_F_KA;
 	vsi_fifo_push(&st->pending, v);
 }
 
 /* STATION_PROCWAIT, TXMIT_KAWAIT, TXMIT_DEAWAIT: handed to ECP, the
  * response wait (41.5.5.9) runs from now. */
-static inline void wait_entry(struct vdp_station *st, struct vsi *v)
+static inline void wait_entry(struct vdp_station *st, struct vsi *v, enum vdp_station_state s)
 {
 	v->mode_sent = v->mode_req;
 	v->flags |= VSI_F_INFLIGHT;
-	vtimer_arm(st->clock, v->timer, vdp_station_resp_wait_us(st));
+	vtimer_arm(st->clock, v->timer, s == VDP_ST_TXMIT_KAWAIT ? vdp_station_ka_wait_us(st, v)
+								 : vdp_station_resp_wait_us(st));
 }
 
 /* WAIT_SYSCMD: reinitKeepAlive runs from the last confirmed response. */
 static inline void wait_syscmd_entry(struct vdp_station *st, struct vsi *v)
 {
+	vdp_station_ka_armed(st, v);
 	vtimer_arm(st->clock, v->timer, vdp_station_keepalive_us(st));
 }
 
@@ -271,7 +280,7 @@ static void end_entry(struct vdp_station *st, struct vsi *v)
 	vsi_fifo_remove(&st->pending, v);
 	vdp_station_inflight_drop(st, v);
 	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_DIRTY | VSI_F_KA);
-	v->flags2 &= (uint8_t)~VSI_F2_RESYNC;
+	v->flags2 &= (uint8_t)~(VSI_F2_RESYNC | VSI_F2_KA_DUE);
 	v->mode_cur = VDP_MODE_NONE;
 	vsi_rec_drop(v);
 }
@@ -357,7 +366,7 @@ go(struct vdp_station *st, struct vsi *v, enum vdp_station_state to)
 	case VDP_ST_STATION_PROCWAIT:
 	case VDP_ST_TXMIT_KAWAIT:
 	case VDP_ST_TXMIT_DEAWAIT:
-		wait_entry(st, v);
+		wait_entry(st, v, to);
 		break;
 	case VDP_ST_PREASSOC_NEW:
 	case VDP_ST_ASSOC_NEW:
@@ -544,6 +553,19 @@ static void rx_response(struct vdp_station *st, struct vsi *v)
 	evaluate(st, v, a);
 }
 
+/* A keep-alive lost (ECP gave up) or unanswered: sent again at once while
+ * the bridge's toutKeepAlive can still be met (vdp_station_ka.c). */
+static bool ka_resend(struct vdp_station *st, struct vsi *v)
+{
+	if (v->state != VDP_ST_TXMIT_KAWAIT || !vdp_station_ka_can_resend(st, v))
+		return false;
+	vdp_station_inflight_drop(st, v);
+	v->flags &= (uint8_t)~VSI_F_INFLIGHT;
+	st->cnt.ka_resent++;
+	go(st, v, VDP_ST_TXMIT_KA);
+	return true;
+}
+
 /* ---- the step function and its driver */
 
 /* The states left unconditionally (UCT in the standard's figure). */
@@ -651,13 +673,15 @@ static inline bool step(struct vdp_station *st, struct vsi *v)
 		if (take(v, VSI_IN_TX_ERROR)) {
 			/* 41.5.5: a transmission error ends the VSI. */
 			st->cnt.tx_errors++;
-			end(st, v, VDP_END_TX_ERROR, VDP_EV_FAILED);
+			if (!ka_resend(st, v))
+				end(st, v, VDP_END_TX_ERROR, VDP_EV_FAILED);
 			return true;
 		}
 		if (take(v, VSI_IN_TIMER)) {
 			/* Response wait expired: the VSI ends (41.5.5). */
 			st->cnt.timeouts++;
-			end(st, v, VDP_END_TIMEOUT, VDP_EV_FAILED);
+			if (!ka_resend(st, v))
+				end(st, v, VDP_END_TIMEOUT, VDP_EV_FAILED);
 			return true;
 		}
 		if (take(v, VSI_IN_LOCAL_CHANGE)) {

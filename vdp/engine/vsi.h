@@ -66,6 +66,8 @@ struct vsi_fent {
 				 * sm_ev) once the machine is stable */
 #define VSI_F2_ECPDU	0x04	/* station: in the ECPDU ECP is carrying
 				 * (st->inflight[]) */
+#define VSI_F2_KA_DUE	0x08	/* station: vsi->ka_due_ms is set (the
+				 * bridge's toutKeepAlive, estimated) */
 
 struct vsi {
 	struct vsi *id_next;		/* (fmt, VSIID) hash chain */
@@ -100,12 +102,18 @@ struct vsi {
 	uint16_t cap_filters;		/* entries allocated */
 	uint16_t sm_in;			/* station: machine inputs not yet consumed
 					 * (VSI_IN_*, vdp_station_int.h) */
+	uint32_t ka_due_ms;		/* station: a keep-alive must reach the bridge
+					 * before this (vclock ms, wraps; VSI_F2_KA_DUE) */
 	struct vsi_fent filters[];
 };
 
+/* A FIFO with a priority prefix: head .. prio_tail were pushed with
+ * vsi_fifo_push_prio() (keep-alives: they go before new work), in their
+ * own FIFO order. */
 struct vsi_fifo {
 	struct vsi *head;
 	struct vsi *tail;
+	struct vsi *prio_tail;		/* last of the priority prefix, or NULL */
 	size_t n;
 };
 
@@ -159,6 +167,8 @@ struct vsi *vsi_table_next(const struct vsi_table *t, const struct vsi *v);
 /* Pending FIFO (VSI_F_QUEUED tracks membership). */
 void vsi_fifo_push(struct vsi_fifo *q, struct vsi *v);
 struct vsi *vsi_fifo_pop(struct vsi_fifo *q);
+/* Behind the other priority VSIs, before every VSI pushed plainly. */
+void vsi_fifo_push_prio(struct vsi_fifo *q, struct vsi *v);
 /* O(n): only on removal of a queued VSI. */
 void vsi_fifo_remove(struct vsi_fifo *q, struct vsi *v);
 
