@@ -166,7 +166,7 @@ static const struct bad bads[] = {
 	{ "global = { intents_file = 1; };",
 	  "bad.conf:1: intents_file must be a string, not a number" },
 	{ "global = { foo = 1; };",
-	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, mgrid, resp_wait_max_ms, intents_file)" },
+	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, mgrid, resp_wait_max_ms, retry_initial_ms, retry_max_ms, intents_file)" },
 	{ "\nuplink = ();",
 	  "bad.conf:2: unknown setting \"uplink\" (known: global, uplinks)" },
 	/* Syntax errors come from libconfig with the line. */

@@ -155,6 +155,21 @@ usage:
 	return -1;
 }
 
+/* The reconciler's state of a VSI vdpd heals itself (absent or null
+ * otherwise). */
+static void print_retry(json_t *r)
+{
+	if (!json_is_object(r))
+		return;
+	printf("    retry %s, %lld attempts", vctl_str(r, "state"), vctl_int(r, "attempts"));
+	if (vctl_int(r, "next_try_ms") >= 0)
+		printf(", next in %lld ms", vctl_int(r, "next_try_ms"));
+	printf(", last end: %s", vctl_str(r, "last_end"));
+	if (vctl_int(r, "last_status") & 0x0f)
+		printf(" (status 0x%02llx %s)", vctl_int(r, "last_status"), vctl_str(r, "last_status_text"));
+	printf("\n");
+}
+
 static void print_vsi(json_t *v)
 {
 	json_t *f;
@@ -182,6 +197,7 @@ static void print_vsi(json_t *v)
 		printf("    status 0x%02llx %s%s%s\n", vctl_int(v, "status"), vctl_str(v, "status_text"),
 		       strcmp(vctl_str(v, "end_reason"), "none") ? ", ended: " : "",
 		       strcmp(vctl_str(v, "end_reason"), "none") ? vctl_str(v, "end_reason") : "");
+	print_retry(json_object_get(v, "retry"));
 }
 
 static int vsi_show(int argc, char **argv)

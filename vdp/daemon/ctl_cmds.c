@@ -19,6 +19,8 @@
 #include "vdp/io/qbh.h"
 #include "vdp/wire/vdp_text.h"
 #include "vdp/daemon/vdpd.h"
+#include "vdp/daemon/reconcile.h"
+#include "vdp/daemon/reconcile_vdpd.h"
 
 /* ---- argument helpers ---- */
 
@@ -116,7 +118,7 @@ json_t *vdpd_vsi_json(const struct vdpd_uplink *du, const struct vsi *v)
 	vdp_txt_mgrid_format(v->mgrid, mgr);
 	for (uint16_t i = 0; i < v->n_filters; i++)
 		json_array_append_new(filters, filter_json(v->filter_fmt, &v->filters[i].f));
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:o, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:b}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:o, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:b, s:o}",
 			 "uplink", du->cfg.name,
 			 "vsiid_format", vdp_txt_vsiid_fmt_name(v->vsiid_fmt),
 			 "vsiid", id,
@@ -133,7 +135,8 @@ json_t *vdpd_vsi_json(const struct vdpd_uplink *du, const struct vsi *v)
 			 "status_text", v->status & VDP_STATUS_REASON ?
 				 vdp_reason_name(v->status & VDP_STATUS_REASON) : "success",
 			 "end_reason", vdp_end_reason_name(v->reason),
-			 "in_flight", (v->flags & VSI_F_INFLIGHT) != 0);
+			 "in_flight", (v->flags & VSI_F_INFLIGHT) != 0,
+			 "retry", vdpd_reconcile_vsi_json(du->rc, du->cfg.name, v));
 }
 
 static json_t *vsi_counts(struct vdp_station *st)
@@ -666,6 +669,8 @@ static json_t *cmd_stats(void *ctx, json_t *args, struct ctl_error *err)
 	json_decref(lm);
 	if (r)
 		json_object_set_new(r, "intents", vdpd_intents_stats_json(d));
+	if (r && d->rc)
+		json_object_set_new(r, "reconcile", reconcile_stats_json(d->rc));
 	if (r && d->nl)
 		json_object_set_new(r, "netlink", nl_front_json(d->nl));
 	if (r) {

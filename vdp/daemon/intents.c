@@ -374,6 +374,16 @@ bool vdpd_intent_drop(struct vdpd *d, const char *uplink, uint8_t vsiid_fmt,
 	return true;
 }
 
+json_t *vdpd_intent_get(struct vdpd *d, const char *uplink, uint8_t vsiid_fmt, const uint8_t vsiid[VDP_VSIID_LEN])
+{
+	char key[128];
+
+	if (!d->intents)
+		return NULL;
+	key_of(key, sizeof(key), uplink, vsiid_fmt, vsiid);
+	return json_object_get(d->intents, key);
+}
+
 /* Without this a restart would ask again for what the bridge refused and,
  * with nothing confirmed yet to keep (41.2.4), lose the VSI.  The
  * requester (netlink member) stays. */

@@ -3,6 +3,8 @@
 #include "vdp/daemon/vdpd.h"
 #include "vdp/nlfront/nl_front.h"
 #include "vdp/daemon/reg_vdpd.h"
+#include "vdp/daemon/reconcile.h"
+#include "vdp/daemon/reconcile_vdpd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -191,6 +193,8 @@ static void up_event(void *ctx, struct uplink *u, enum uplink_event ev)
 	switch (ev) {
 	case UPLINK_EV_CONVERGED:
 	case UPLINK_EV_EVB_CHANGED:
+		/* the station re-sends what it has; what ended is tried now */
+		vdpd_reconcile_uplink_up(d, u);
 		o = uplink_oper(u);
 		log_notice("evb", "%s: %s: R %u RTE %u RWD %u RKA %u%s%s", uplink_ifname(u),
 			   ev == UPLINK_EV_CONVERGED ? "negotiated" : "renegotiated", o->r, o->rte,
@@ -258,6 +262,9 @@ static void up_vsi_event(void *ctx, struct uplink *u, struct vsi *v, enum vdp_ev
 
 	if ((unsigned)ev < sizeof(d->cnt.vsi_events) / sizeof(d->cnt.vsi_events[0]))
 		d->cnt.vsi_events[ev]++;
+	/* first: it asks whether the VSI is still desired (the intent of a
+	 * refused one is dropped below) */
+	vdpd_reconcile_vsi_event(d, u, v, ev);
 	nl_front_vsi_event(d->nl, u, v, ev);
 	vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
 	switch (ev) {
@@ -281,10 +288,12 @@ static void up_vsi_event(void *ctx, struct uplink *u, struct vsi *v, enum vdp_ev
 			vdp_reason_name(v->status & VDP_STATUS_REASON));
 	else
 		log_msg(lvl, "vdp", "%s: VSI %s: %s", uplink_ifname(u), id, vdp_event_name(ev));
-	/* The bridge said no: that intent is settled (it stays shown as
-	 * failed until deleted).  Timeouts and transmission errors keep it:
-	 * the bridge may answer after a restart. */
-	if (ev == VDP_EV_FAILED && v->reason == VDP_END_REJECTED)
+	/* The bridge said no for good: that intent is settled (it stays
+	 * shown as failed until deleted).  Timeouts, transmission errors and
+	 * refusals the bridge may lift (reasons 2 and 3 without the hard
+	 * bit) keep it: the reconciler asks again. */
+	if (ev == VDP_EV_FAILED && v->reason == VDP_END_REJECTED &&
+	    reconcile_verdict(v->reason, v->status) != RC_RETRY)
 		vdpd_intent_drop(d, uplink_ifname(u), v->vsiid_fmt, v->vsiid);
 	if (ev == VDP_EV_KEPT)
 		vdpd_intent_kept(d, uplink_ifname(u), v);
@@ -443,6 +452,7 @@ static int add_uplink(struct vdpd *d, const struct cfg_uplink *c)
 	if (!du)
 		return -ENOMEM;
 	du->cfg = *c;
+	du->rc = d->rc;
 	d->uplinks[d->n_uplinks++] = du;
 	uplink_start(d, du);
 	return 0;
@@ -503,6 +513,7 @@ void vdpd_apply_config(struct vdpd *d, struct vdpd_config *cfg)
 	d->cfg = *cfg;
 	cfg_init(cfg);
 	apply_log_level(d);
+	vdpd_reconcile_config(d);
 	/* New ones. */
 	for (i = 0; i < d->cfg.n_uplinks; i++)
 		if (!vdpd_find_uplink(d, d->cfg.uplinks[i].name)) {
@@ -623,6 +634,8 @@ int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *
 	d->cfg = *cfg;
 	cfg_init(cfg);
 	apply_log_level(d);
+	if (vdpd_reconcile_start(d) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < d->cfg.n_uplinks; i++)
 		if (add_uplink(d, &d->cfg.uplinks[i]) < 0)
 			return -ENOMEM;
@@ -644,6 +657,7 @@ void vdpd_fini(struct vdpd *d)
 	free(d->uplinks);
 	d->uplinks = NULL;
 	d->n_uplinks = 0;
+	vdpd_reconcile_stop(d);
 	linkmon_free(d->lm);
 	ctl_server_free(d->ctl);
 	for (size_t i = 0; i < sizeof(d->ev_sig) / sizeof(d->ev_sig[0]); i++)

@@ -35,6 +35,7 @@ struct vclock;
 struct ctl_server;
 struct linkmon;
 struct nl_front;
+struct reconcile;
 
 struct vdpd_opts {
 	const char *config;
@@ -63,6 +64,7 @@ struct vdpd_uplink {
 	int ifindex;			/* last known, 0 when absent */
 	char absent_why[96];		/* why u is NULL */
 	uint64_t link_events;		/* up/down seen by the link monitor */
+	struct reconcile *rc;		/* the daemon's reconciler (retry state in vsi.show) */
 };
 
 struct vdpd_counters {
@@ -98,6 +100,7 @@ struct vdpd {
 	uint64_t started_us;		/* vclock time at start */
 	struct vdpd_counters cnt;
 	struct reg_ctl reg;		/* port-profile registry (profiles/reg_ctl.h) */
+	struct reconcile *rc;		/* heals desired VSIs (vdp/daemon/reconcile.h) */
 };
 
 int vdpd_main(int argc, char **argv);
@@ -129,6 +132,8 @@ void vdpd_intent_put_netlink(struct vdpd *d, const char *uplink, const struct vd
 /* True if there was one. */
 bool vdpd_intent_drop(struct vdpd *d, const char *uplink, uint8_t vsiid_fmt,
 		      const uint8_t vsiid[VDP_VSIID_LEN]);
+/* The stored vsi.add arguments of a VSI (borrowed), or NULL. */
+json_t *vdpd_intent_get(struct vdpd *d, const char *uplink, uint8_t vsiid_fmt, const uint8_t vsiid[VDP_VSIID_LEN]);
 /* The bridge refused a change with Keep: the station went back to what it
  * had confirmed (v), and so does the stored intent. */
 void vdpd_intent_kept(struct vdpd *d, const char *uplink, const struct vsi *v);
