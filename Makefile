@@ -42,7 +42,7 @@ UNIT_HELPERS := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/bench_*.c))
 
-.PHONY: all deps lint unit unit-asan integration check check-libvirt fuzz fuzz-build bench demo install clean
+.PHONY: all deps lint format format-check unit unit-asan integration check check-libvirt fuzz fuzz-build bench demo install clean
 all: $(LIB) $(PROGS) $(UNIT_BINS)
 
 # Header dependencies come from the compiler (-MMD), one .d beside each .o.
@@ -95,6 +95,13 @@ unit-asan:
 # higher one (the table is in tests/lint/layers.sh).
 lint: all
 	@tests/lint/layers.sh $(BUILD)
+
+# Lines changed since .clang-format was last changed must match it
+# (format-check); `make format` rewrites them.
+format-check:
+	@tests/lint/format.sh
+format:
+	@tests/lint/format.sh --fix
 
 integration: $(PROGS)
 	@tests/integration/run.sh

@@ -2,7 +2,7 @@
 # Installs what vdpd needs to build and test, when it is missing.  A no-op on
 # a machine that has everything; non-interactive otherwise.
 set -e
-PKGS="gcc make pkg-config clang libclang-rt-14-dev libevent-dev libnl-3-dev libnl-route-3-dev
+PKGS="gcc make pkg-config clang clang-format libclang-rt-14-dev libevent-dev libnl-3-dev libnl-route-3-dev
 libconfig-dev libcmocka-dev libjansson-dev libxml2-dev iproute2 nftables tshark tcpdump lldpad
 libvirt-clients kmod jq iputils-ping python3 procps util-linux"
 missing=""
