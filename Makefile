@@ -42,7 +42,7 @@ UNIT_HELPERS := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/bench_*.c))
 
-.PHONY: all deps lint format format-check unit unit-asan integration check check-libvirt fuzz fuzz-build bench demo install clean
+.PHONY: all deps lint format format-check unit unit-asan integration check check-libvirt fuzz fuzz-build bench demo install uninstall deb clean
 all: $(LIB) $(PROGS) $(UNIT_BINS)
 
 # Header dependencies come from the compiler (-MMD), one .d beside each .o.
@@ -147,14 +147,68 @@ bench: $(BENCH_BINS) $(PROGS)
 demo: deps all
 	@tools/demo.sh
 
+# Installation directories (GNU names).  sysconfdir stays /etc for every
+# PREFIX: the unit's ConfigurationDirectory and vdpd's defaults look there.
 PREFIX ?= /usr/local
+sbindir ?= $(PREFIX)/sbin
+datadir ?= $(PREFIX)/share
+mandir ?= $(datadir)/man
+libexecdir ?= $(PREFIX)/lib/vdpd
+sysconfdir ?= /etc
+unitdir ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+DAEMONS := $(BUILD)/vdpd $(BUILD)/vdpctl $(BUILD)/vdp-bridge
+# Test clients go to $(libexecdir), not on PATH.
+TEST_CLIENTS := $(BUILD)/vdp-nlclient
+# What the templated files say where things are installed.
+SUBST = sed -e 's|/usr/local/sbin/|$(sbindir)/|g' -e 's|$$(PREFIX)|$(PREFIX)|g' \
+	-e 's|@sysconfdir@|$(sysconfdir)|g'
+INSTALLED_MAN8 := $(notdir $(wildcard docs/man/*.8))
+INSTALLED_MAN5 := $(notdir $(wildcard docs/man/*.5))
+
 install: $(PROGS)
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5
-	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/sbin/
-	-install -m 644 docs/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	-install -m 644 docs/man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
-	install -m 644 tools/vdpctl/vdpctl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/vdpctl
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(libexecdir) $(DESTDIR)$(mandir)/man8 \
+		$(DESTDIR)$(mandir)/man5 $(DESTDIR)$(datadir)/bash-completion/completions \
+		$(DESTDIR)$(datadir)/doc/vdpd $(DESTDIR)$(unitdir) $(DESTDIR)$(sysconfdir)/vdpd \
+		$(DESTDIR)$(sysconfdir)/libvirt/hooks/network.d $(DESTDIR)$(sysconfdir)/libvirt/hooks/qemu.d
+	install -m 755 $(DAEMONS) $(DESTDIR)$(sbindir)/
+	install -m 755 $(TEST_CLIENTS) $(DESTDIR)$(libexecdir)/
+	for m in $(INSTALLED_MAN8); do $(SUBST) docs/man/$$m > $(DESTDIR)$(mandir)/man8/$$m; done
+	for m in $(INSTALLED_MAN5); do $(SUBST) docs/man/$$m > $(DESTDIR)$(mandir)/man5/$$m; done
+	install -m 644 tools/vdpctl/vdpctl.bash $(DESTDIR)$(datadir)/bash-completion/completions/vdpctl
+	$(SUBST) docs/vdpd.service > $(DESTDIR)$(unitdir)/vdpd.service
+	install -m 644 docs/vdpd.conf.example $(DESTDIR)$(datadir)/doc/vdpd/vdpd.conf.example
+	@# An operator's configuration is never overwritten.
+	[ -e $(DESTDIR)$(sysconfdir)/vdpd/vdpd.conf ] || \
+		install -m 644 docs/vdpd.conf.example $(DESTDIR)$(sysconfdir)/vdpd/vdpd.conf
+	@# libvirt (>= 6.5) runs every script in hooks/<driver>.d/: ours sits
+	@# beside the operator's own hooks instead of replacing them.
+	$(SUBST) tools/hooks/network > $(DESTDIR)$(sysconfdir)/libvirt/hooks/network.d/vdpd
+	$(SUBST) tools/hooks/qemu > $(DESTDIR)$(sysconfdir)/libvirt/hooks/qemu.d/vdpd
+	chmod 755 $(DESTDIR)$(sysconfdir)/libvirt/hooks/network.d/vdpd $(DESTDIR)$(sysconfdir)/libvirt/hooks/qemu.d/vdpd
+
+# Removes what install put there; vdpd.conf only when it is still the
+# example (an edited configuration stays).
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(sbindir)/,$(notdir $(DAEMONS))) \
+		$(addprefix $(DESTDIR)$(libexecdir)/,$(notdir $(TEST_CLIENTS))) \
+		$(addprefix $(DESTDIR)$(mandir)/man8/,$(INSTALLED_MAN8)) \
+		$(addprefix $(DESTDIR)$(mandir)/man5/,$(INSTALLED_MAN5)) \
+		$(DESTDIR)$(datadir)/bash-completion/completions/vdpctl \
+		$(DESTDIR)$(unitdir)/vdpd.service \
+		$(DESTDIR)$(sysconfdir)/libvirt/hooks/network.d/vdpd \
+		$(DESTDIR)$(sysconfdir)/libvirt/hooks/qemu.d/vdpd
+	! cmp -s docs/vdpd.conf.example $(DESTDIR)$(sysconfdir)/vdpd/vdpd.conf || \
+		rm -f $(DESTDIR)$(sysconfdir)/vdpd/vdpd.conf
+	rm -f $(DESTDIR)$(datadir)/doc/vdpd/vdpd.conf.example
+	@# Only the directories that are vdpd's own, and only when empty.
+	-rmdir $(DESTDIR)$(libexecdir) $(DESTDIR)$(datadir)/doc/vdpd $(DESTDIR)$(sysconfdir)/vdpd \
+		$(DESTDIR)$(sysconfdir)/libvirt/hooks/network.d $(DESTDIR)$(sysconfdir)/libvirt/hooks/qemu.d \
+		2>/dev/null
+
+# A Debian package from the tree (dpkg-deb; the control files are in
+# tools/debian/).  Prints the path of the .deb.
+deb: $(PROGS)
+	@tools/debian/build.sh $(BUILD)
 
 clean:
 	rm -rf build

@@ -4,7 +4,7 @@
 set -e
 PKGS="gcc make pkg-config clang clang-format libclang-rt-14-dev libevent-dev libnl-3-dev libnl-route-3-dev
 libconfig-dev libcmocka-dev libjansson-dev libxml2-dev iproute2 nftables tshark tcpdump lldpad
-libvirt-clients kmod jq iputils-ping python3 procps util-linux"
+libvirt-clients kmod jq iputils-ping python3 procps util-linux lintian"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
