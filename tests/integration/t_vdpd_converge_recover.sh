@@ -17,6 +17,10 @@ require_cmd ip jq "$T_BUILD/vdpd" "$T_BUILD/vdpctl" "$T_BUILD/vdp-bridge"
 
 N=1024
 SECS=${CONVERGE_SECS:-20}
+# A request whose answer and the bridge's De-Associate were both lost ends
+# only when its response wait runs out (default cap 8 s): with 60 % loss a
+# few such requests are out when the loss stops.  A 2 s cap bounds them.
+CV_RESP_WAIT_MS=2000
 converge_setup $N
 
 # ---- 60 % loss for SECS, then none -------------------------------------------------

@@ -39,8 +39,8 @@ converge_setup()
 	ns_add host
 	ns_add br
 	veth_add host eth0 br p0 02:00:00:00:07:01 02:00:00:00:07:02
-	printf 'uplinks = ( { name = "eth0"; evb = { rte = 10; rka = 16; }; lldp = { tx_interval = 2; }; } );\n' \
-		>"$T_DIR/vdpd.conf"
+	printf 'global = { resp_wait_max_ms = %d; };\nuplinks = ( { name = "eth0"; evb = { rte = 10; rka = 16; }; lldp = { tx_interval = 2; }; } );\n' \
+		"${CV_RESP_WAIT_MS:-8000}" >"$T_DIR/vdpd.conf"
 	vbr_start br 'interfaces = [ "p0" ];
 evb = { rka = 10; rte = 8; };
 vdp = { max_vsis = 0; types = ( { name = "web"; type_id = 5; version = 4; vlan = 10; } ); };
