@@ -106,10 +106,12 @@ format:
 integration: $(PROGS)
 	@tests/integration/run.sh
 
-# The one test command: dependencies, -Werror build, unit tests twice (plain
-# and under ASan+UBSan), integration tests in network namespaces, summary.
+# The one test command: dependencies, -Werror build, the layers (lint),
+# unit tests twice (plain and under ASan+UBSan), integration tests in network
+# namespaces, summary.
 check: deps
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory unit 2>&1 | tee $(BUILD)/unit.log
 	@$(MAKE) --no-print-directory unit-asan 2>&1 | tee $(BUILD)/unit-asan.log
 	@$(MAKE) --no-print-directory integration 2>&1 | tee $(BUILD)/integration.log
@@ -144,7 +146,10 @@ fuzz: deps fuzz-build
 bench: $(BENCH_BINS) $(PROGS)
 	@tests/bench/run.sh $(BENCH_BINS)
 
-demo: deps all
+# The demo installs and builds only what it needs (no test tools).
+demo:
+	@tools/deps.sh demo
+	@$(MAKE) -s --no-print-directory $(PROGS)
 	@tools/demo.sh
 
 # Installation directories (GNU names).  sysconfdir stays /etc for every

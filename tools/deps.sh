@@ -1,10 +1,21 @@
 #!/bin/sh
-# Installs what vdpd needs to build and test, when it is missing.  A no-op on
-# a machine that has everything; non-interactive otherwise.
+# Installs what vdpd needs when it is missing: `deps.sh` everything to build
+# and test, `deps.sh demo` only what `make demo` needs.  A no-op on a machine
+# that has everything; non-interactive otherwise.
 set -e
-PKGS="gcc make pkg-config clang clang-format libclang-rt-14-dev libevent-dev libnl-3-dev libnl-route-3-dev
-libconfig-dev libcmocka-dev libjansson-dev libxml2-dev iproute2 nftables tshark tcpdump lldpad
-libvirt-clients kmod jq iputils-ping python3 procps util-linux lintian"
+# To build the programs.
+BUILD="gcc make pkg-config libevent-dev libnl-3-dev libnl-route-3-dev libconfig-dev libjansson-dev
+libxml2-dev"
+# To run them in network namespaces (the demo and the integration tests).
+RUN="iproute2 nftables jq iputils-ping procps util-linux"
+# To test: unit tests, fuzzers, lints, peers and decoders of other projects.
+TEST="clang clang-format libclang-rt-14-dev libcmocka-dev tshark tcpdump lldpad libvirt-clients kmod
+python3 lintian"
+case "${1-}" in
+demo) PKGS="$BUILD $RUN" ;;
+"") PKGS="$BUILD $RUN $TEST" ;;
+*) echo "usage: tools/deps.sh [demo]" >&2; exit 2 ;;
+esac
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -2,7 +2,8 @@
 # tests/lint/layers.sh: the layers may only point down.  Each folder below
 # has the list of folders it may use; a project #include or a linked symbol
 # (nm: undefined in one object, defined in another) that reaches any other
-# folder is an error.  Run by `make check` after the build.
+# folder is an error, and so is naming the daemon's struct vdpd outside
+# vdp/daemon.  Run by `make check` after the build.
 #
 # usage: tests/lint/layers.sh [BUILD_DIR]
 set -u
@@ -60,6 +61,11 @@ done < <(git grep -n -o -E '^#include "[^"]+"' -- 'vdp/*' 'lldp/*' 'profiles/*' 
 if [ -d "$BUILD/obj" ]; then
 	declare -A DEF=()
 	objs=$(cd "$BUILD/obj" && find vdp lldp profiles tools -name '*.o' 2>/dev/null | sort)
+	# objects of sources that are gone (renamed, split) are left over from
+	# an earlier build: not part of the program any more
+	live=""
+	for o in $objs; do [ -f "${o%.o}.c" ] && live="$live $o"; done
+	objs=$live
 	for o in $objs; do
 		while read -r sym; do DEF[$sym]=${o%.o}.c; done < <(nm -g --defined-only "$BUILD/obj/$o" | awk '$2 ~ /[TDBR]/ {print $3}')
 	done
@@ -78,5 +84,12 @@ if [ -d "$BUILD/obj" ]; then
 else
 	echo "layers: $BUILD/obj missing; build first (symbol check skipped)"; bad=1
 fi
+# 3. The daemon is the only place that knows all components: no other
+# folder names its struct (a forward declaration is a dependency too).
+while IFS= read -r hit; do
+	echo "layers: $hit (only vdp/daemon may name struct vdpd)"
+	bad=1
+done < <(git grep -n -E 'struct vdpd([^_a-zA-Z0-9]|$)' -- 'vdp/*' 'lldp/*' 'profiles/*' 'tools/*.c' 'tools/*.h' \
+	':!vdp/daemon/*')
 [ $bad = 0 ] && echo "== layers: ok (includes and symbols point down)"
 exit $bad

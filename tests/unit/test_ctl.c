@@ -438,7 +438,7 @@ static void test_before_reply_hook(void **state)
 	struct fx *f = *state;
 	json_t *r;
 
-	ctl_server_set_before_reply(f->srv, before_reply);
+	ctl_server_set_before_reply(f->srv, before_reply, f);
 	echo3_in_one_write(f);
 	assert_int_equal(f->hooks, 1);
 	assert_int_equal(f->calls_at_hook, 3);
@@ -551,6 +551,65 @@ static void test_builtin_help(void **state)
 	assert_int_equal(json_array_size(list), 6);	/* 4 + help + subscribe */
 	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "cmd")),
 			    "test.echo");
+	json_decref(r);
+}
+
+/* A second table with its own context: its handlers get that context, the
+ * first table's keep theirs, help lists both in the order added, and a
+ * table naming a command already served is refused whole. */
+static int other_calls;
+
+static json_t *h_other(void *ctx, json_t *args, struct ctl_error *err)
+{
+	(void)args;
+	(void)err;
+	(*(int *)ctx)++;
+	return json_string("other");
+}
+
+static void test_add_cmds_own_ctx(void **state)
+{
+	static const struct ctl_cmd more[] = {
+		{ "other.x", h_other, "count in other_calls" },
+		{ NULL, NULL, NULL },
+	};
+	static const struct ctl_cmd clash[] = {
+		{ "other.y", h_other, "" },
+		{ "test.echo", h_other, "" },
+		{ NULL, NULL, NULL },
+	};
+	static const struct ctl_cmd builtin[] = { { "help", h_other, "" }, { NULL, NULL, NULL } };
+	struct fx *f = *state;
+	void *ctx = NULL;
+	json_t *r, *list;
+
+	other_calls = 0;
+	assert_int_equal(ctl_server_add_cmds(f->srv, more, &other_calls), 0);
+	assert_int_equal(ctl_server_add_cmds(f->srv, clash, &other_calls), -EEXIST);
+	assert_int_equal(ctl_server_add_cmds(f->srv, builtin, &other_calls), -EEXIST);
+	assert_null(ctl_server_find_cmd(f->srv, "other.y", NULL));
+	assert_ptr_equal(ctl_server_find_cmd(f->srv, "other.x", &ctx), &more[0]);
+	assert_ptr_equal(ctx, &other_calls);
+	assert_ptr_equal(ctl_server_find_cmd(f->srv, "test.echo", &ctx), &cmds[0]);
+	assert_ptr_equal(ctx, f);
+
+	r = rpc_raw(f, "{\"version\":1,\"cmd\":\"other.x\"}");
+	assert_string_equal(json_string_value(json_object_get(r, "result")), "other");
+	json_decref(r);
+	assert_int_equal(other_calls, 1);
+	r = rpc_raw(f, "{\"version\":1,\"cmd\":\"test.echo\",\"args\":{\"a\":1}}");
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	assert_int_equal(f->calls, 1);
+	assert_int_equal(other_calls, 1);
+
+	r = rpc_raw(f, "{\"version\":1,\"cmd\":\"help\"}");
+	list = json_object_get(r, "result");
+	assert_int_equal(json_array_size(list), 7);	/* 4 + 1 + help + subscribe */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 3), "cmd")),
+			    "test.big");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 4), "cmd")),
+			    "other.x");
 	json_decref(r);
 }
 
@@ -756,6 +815,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_large_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_over_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_builtin_help, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_cmds_own_ctx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_subscribe_and_publish, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_call_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_call_over_path, setup, teardown),

@@ -21,7 +21,7 @@
 #include <net/if.h>
 
 #include "profiles/reg_ctl.h"
-#include "vdp/daemon/reg_vdpd.h"
+#include "vdp/daemon/realize.h"
 #include "profiles/registry.h"
 #include "vdp/base/codec.h"
 #include "vdp/ctl/ctl.h"
@@ -345,7 +345,7 @@ static void test_registry_realizes_qbh(void **state)
 	assert_non_null(d);
 	d->opts.config = conf;
 	d->opts.state_file = NULL;	/* not persisted */
-	assert_int_equal(vdpd_reg_start(d), 0);
+	assert_int_equal(realize_start(d), 0);
 	struct qbh_counters c0 = *qbh_counters();
 
 	struct reg_attachment a = { .network = "net-a" };
@@ -362,7 +362,7 @@ static void test_registry_realizes_qbh(void **state)
 	assert_int_equal(qbh_counters()->unsupported - c0.unsupported, 1);
 
 	json_t *args = json_pack("{s:s}", "iface_id", id);
-	json_t *j = reg_ctl_resolve(d, args, &cerr);
+	json_t *j = reg_ctl_resolve(&d->reg, args, &cerr);
 	assert_non_null(j);
 	json_t *q = json_object_get(j, "qbh");
 	assert_non_null(q);
@@ -377,7 +377,7 @@ static void test_registry_realizes_qbh(void **state)
 	assert_int_equal(reg_detach(d->reg.reg, id, &err), 0);
 	assert_int_equal(qbh_counters()->requests - c0.requests, 2);
 	assert_int_equal(qbh_counters()->unsupported - c0.unsupported, 2);
-	vdpd_reg_stop(d);
+	realize_stop(d);
 	free(d);
 }
 

@@ -1,6 +1,6 @@
-/* Registry control commands (REG_CTL_CMDS) called as the control socket
- * calls them: JSON arguments in, JSON result or errno+text out, and every
- * change saved to the state file. */
+/* Registry control commands (reg_ctl_cmds, ctx the struct reg_ctl) called
+ * as the control socket calls them: JSON arguments in, JSON result or
+ * errno+text out, and every change saved to the state file. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,19 +16,11 @@
 
 #define VM1 "0b3c9e2a-1111-4d4d-8e8e-000000000001"
 
-static const struct ctl_cmd cmds[] = { REG_CTL_CMDS, { NULL, NULL, NULL } };
-
 struct fx {
 	struct reg_ctl rc;
 	char dir[64], path[128];
 	unsigned assoc, deassoc;
 };
-
-
-struct reg_ctl *reg_ctl_of(void *ctx)
-{
-	return &((struct fx *)ctx)->rc;
-}
 
 static void vsi_desired(void *ctx, const struct reg_vsi *old, const struct reg_vsi *cur)
 {
@@ -46,10 +38,10 @@ static json_t *call(struct fx *f, const char *name, const char *args_json, struc
 
 	assert_non_null(args);
 	memset(err, 0, sizeof(*err));
-	for (const struct ctl_cmd *c = cmds; c->name; c++) {
+	for (const struct ctl_cmd *c = reg_ctl_cmds; c->name; c++) {
 		if (strcmp(c->name, name))
 			continue;
-		res = c->fn(f, args, err);
+		res = c->fn(&f->rc, args, err);
 		json_decref(args);
 		return res;
 	}

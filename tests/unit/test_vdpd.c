@@ -19,6 +19,7 @@
 #include "vdp/ctl/ctl.h"
 #include "vdp/base/log.h"
 #include "vdp/wire/vdp_text.h"
+#include "vdp/daemon/process.h"
 #include "vdp/daemon/vdpd.h"
 
 #include "tests/unit/sockwire.h"
@@ -156,16 +157,17 @@ static int teardown(void **state)
 static json_t *call(struct fx *f, const char *cmd, json_t *args, struct ctl_error *err)
 {
 	json_t *empty = NULL, *r;
+	void *ctx;
+	const struct ctl_cmd *c = ctl_server_find_cmd(f->d.ctl, cmd, &ctx);
 
 	memset(err, 0, sizeof(*err));
 	if (!args)
 		args = empty = json_object();
-	for (const struct ctl_cmd *c = vdpd_ctl_cmds; c->name; c++)
-		if (strcmp(c->name, cmd) == 0) {
-			r = c->fn(&f->d, args, err);
-			json_decref(empty);
-			return r;
-		}
+	if (c) {
+		r = c->fn(ctx, args, err);
+		json_decref(empty);
+		return r;
+	}
 	fail_msg("no command %s", cmd);
 	return NULL;
 }
@@ -844,10 +846,32 @@ static void test_sd_notify_and_pidfile(void **state)
 	unlink(npath);
 }
 
+/* Each component's commands are served with that component's context: the
+ * daemon's with the daemon, the registry's with its struct reg_ctl. */
+static void test_command_tables_own_ctx(void **state)
+{
+	struct fx *f = *state;
+	void *ctx = NULL;
+	json_t *r;
+
+	assert_non_null(ctl_server_find_cmd(f->d.ctl, "vsi.show", &ctx));
+	assert_ptr_equal(ctx, &f->d);
+	assert_non_null(ctl_server_find_cmd(f->d.ctl, "profile.add", &ctx));
+	assert_ptr_equal(ctx, &f->d.reg);
+	r = call_ok(f, "profile.add",
+		    json_pack("{s:s, s:s, s:i, s:i, s:i}", "name", "p1", "type", "qbg", "mgrid", 1, "typeid", 7,
+			      "typeidver", 1));
+	json_decref(r);
+	r = call_ok(f, "profile.show", json_pack("{s:s}", "name", "p1"));
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(r, 0), "typeid")), 7);
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_negotiation_and_show, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_command_tables_own_ctx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_associate_and_deassociate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vsi_add_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_formats, setup, teardown),

@@ -177,7 +177,7 @@ static int run_keyed(int argc, char **argv, json_t *args, const char *cmd, const
 
 /* ---- profile ---- */
 
-int do_profile(int argc, char **argv)
+static int do_profile(int argc, char **argv)
 {
 	static const struct keydef qbg[] = {
 		{ "mgrid", "mgrid", V_NUM }, { "managerid", "mgrid", V_NUM }, { "typeid", "typeid", V_NUM },
@@ -235,7 +235,7 @@ usage:
 
 /* ---- physnet (host uplink -> physical network) ---- */
 
-int do_physnet(int argc, char **argv)
+static int do_physnet(int argc, char **argv)
 {
 	static const struct keydef defs[] = { { "dev", "dev", V_STR }, { "mode", "mode", V_STR }, { NULL, NULL, V_STR } };
 	static const struct keydef devonly[] = { { "dev", "dev", V_STR }, { NULL, NULL, V_STR } };
@@ -270,7 +270,7 @@ int do_physnet(int argc, char **argv)
 
 /* ---- network ---- */
 
-int do_network(int argc, char **argv)
+static int do_network(int argc, char **argv)
 {
 	static const struct keydef defs[] = {
 		{ "physnet", "physnet", V_STR }, { "profile", "profile", V_STR }, { "vlan", "vlan", V_NUM },
@@ -299,7 +299,7 @@ int do_network(int argc, char **argv)
 
 /* ---- port ---- */
 
-int do_port(int argc, char **argv)
+static int do_port(int argc, char **argv)
 {
 	static const struct keydef defs[] = { { "network", "network", V_STR }, { NULL, NULL, V_STR } };
 	json_t *args = json_object();
@@ -351,7 +351,7 @@ static int plug(int argc, char **argv, const struct keydef *defs, const char *cm
 	return put_and_run(argc - 1, argv + 1, defs, args, cmd, "iface_id");
 }
 
-int do_attach(int argc, char **argv)
+static int do_attach(int argc, char **argv)
 {
 	static const struct keydef defs[] = { { "network", "network", V_STR }, { "port", "port", V_STR },
 					      { NULL, NULL, V_STR } };
@@ -359,12 +359,12 @@ int do_attach(int argc, char **argv)
 	return plug(argc, argv, defs, "attach", "attach.show");
 }
 
-int do_detach(int argc, char **argv)
+static int do_detach(int argc, char **argv)
 {
 	return one_id(argc, argv, "detach");
 }
 
-int do_bind(int argc, char **argv)
+static int do_bind(int argc, char **argv)
 {
 	static const struct keydef defs[] = { { "dev", "dev", V_STR }, { "mac", "mac", V_STR },
 					      { "uplink", "uplink", V_STR }, { NULL, NULL, V_STR } };
@@ -372,14 +372,14 @@ int do_bind(int argc, char **argv)
 	return plug(argc, argv, defs, "bind", "bind.show");
 }
 
-int do_unbind(int argc, char **argv)
+static int do_unbind(int argc, char **argv)
 {
 	return one_id(argc, argv, "unbind");
 }
 
 /* ---- resolve / export ---- */
 
-int do_resolve(int argc, char **argv)
+static int do_resolve(int argc, char **argv)
 {
 	bool xml = false;
 	const char *id = NULL;
@@ -429,7 +429,7 @@ int do_resolve(int argc, char **argv)
 	return EXIT_OK;
 }
 
-int do_export(int argc, char **argv)
+static int do_export(int argc, char **argv)
 {
 	json_t *res;
 
@@ -450,7 +450,7 @@ int do_export(int argc, char **argv)
 
 /* ---- registry ---- */
 
-int do_registry(int argc, char **argv)
+static int do_registry(int argc, char **argv)
 {
 	json_t *res;
 
@@ -533,7 +533,7 @@ static char *read_stdin(size_t *len)
 /* libvirt puts a failing hook's stderr into its error message, and aborts
  * a "begin" operation on a non-zero exit: every failure here is one clear
  * line and exit 1. */
-int do_hook(int argc, char **argv)
+static int do_hook(int argc, char **argv)
 {
 	struct reg_hook_result res;
 	struct reg_err err;
@@ -591,3 +591,13 @@ int do_hook(int argc, char **argv)
 	reg_hook_result_free(&res);
 	return rc;
 }
+
+const struct vctl_object reg_vdpctl_objects[] = {
+	{ "profile", do_profile }, { "physnet", do_physnet },
+	{ "network", do_network }, { "port", do_port },
+	{ "attach", do_attach }, { "detach", do_detach },
+	{ "bind", do_bind }, { "unbind", do_unbind },
+	{ "resolve", do_resolve }, { "export", do_export },
+	{ "hook", do_hook }, { "registry", do_registry },
+	{ NULL, NULL },
+};

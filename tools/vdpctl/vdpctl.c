@@ -111,26 +111,27 @@ bool vctl_bool(json_t *o, const char *key)
 	return json_is_true(json_object_get(o, key));
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-} objects[] = {
+static const struct vctl_object objects[] = {
 	{ "uplink", do_uplink },
 	{ "neighbor", do_neighbor },
 	{ "neighbour", do_neighbor },
 	{ "vsi", do_vsi },
 	{ "stats", do_stats },
 	{ "monitor", do_monitor },
-	REG_VDPCTL_OBJECTS,
+	{ NULL, NULL },
 };
+
+/* The station's objects, then the registry's (tools/vdpctl/reg_cmds.c). */
+static const struct vctl_object *const object_tables[] = { objects, reg_vdpctl_objects };
 
 static int run_object(int argc, char **argv)
 {
-	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
-		if (strcmp(objects[i].name, argv[0]) == 0) {
-			vctl.object = objects[i].name;
-			return objects[i].fn(argc - 1, argv + 1);
-		}
+	for (size_t t = 0; t < sizeof(object_tables) / sizeof(object_tables[0]); t++)
+		for (const struct vctl_object *o = object_tables[t]; o->name; o++)
+			if (strcmp(o->name, argv[0]) == 0) {
+				vctl.object = o->name;
+				return o->fn(argc - 1, argv + 1);
+			}
 	fprintf(stderr, "Object \"%s\" is unknown, try \"vdpctl help\".\n", argv[0]);
 	return EXIT_USAGE;
 }
@@ -230,6 +231,8 @@ static int batch(const char *file, bool force)
 	return rc;
 }
 
+/* Over 80 lines: the option table and one getopt case per option, read
+ * best as one list. */
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {

@@ -34,6 +34,13 @@ int vctl_what_is(const char *word, void (*help)(void));
 int vctl_need_arg(int argc, const char *key, void (*help)(void));
 bool vctl_is_help(const char *w);
 
+/* One OBJECT word and its handler (ARGS after the word); tables end with
+ * a NULL name. */
+struct vctl_object {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
 int do_uplink(int argc, char **argv);
 int do_neighbor(int argc, char **argv);
 int do_vsi(int argc, char **argv);

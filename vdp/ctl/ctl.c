@@ -1,6 +1,8 @@
-/* Control socket: length-prefixed JSON messages over a unix stream socket.
- * See ctl.h for the protocol. */
+/* Control socket, the daemon side: length-prefixed JSON messages over a
+ * unix stream socket, served on libevent.  See ctl.h for the protocol; the
+ * client side is ctl_client.c. */
 #include "vdp/ctl/ctl.h"
+#include "vdp/ctl/ctl_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,9 +37,13 @@ struct ctl_server {
 	struct event_base *base;
 	struct evconnlistener *lst;
 	char *path;
-	const struct ctl_cmd *cmds;
-	void *ctx;
+	struct ctl_table {
+		const struct ctl_cmd *cmds;
+		void *ctx;
+	} tables[CTL_MAX_TABLES];	/* in the order added: "help" lists them so */
+	size_t n_tables;
 	void (*before_reply)(void *ctx);
+	void *before_reply_ctx;
 	TAILQ_HEAD(, ctl_client) clients;
 	struct ctl_server_stats st;
 	unsigned n_subscribers;
@@ -130,9 +136,10 @@ static json_t *builtin_help(struct ctl_server *srv)
 {
 	json_t *a = json_array();
 
-	for (const struct ctl_cmd *k = srv->cmds; k && k->name; k++)
-		json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", k->name, "help",
-						   k->help ? k->help : ""));
+	for (size_t t = 0; t < srv->n_tables; t++)
+		for (const struct ctl_cmd *k = srv->tables[t].cmds; k->name; k++)
+			json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", k->name, "help",
+							   k->help ? k->help : ""));
 	json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", "help", "help",
 					   "list the commands this daemon serves"));
 	json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", "subscribe", "help",
@@ -164,13 +171,61 @@ static json_t *builtin_subscribe(struct ctl_client *c, json_t *args, struct ctl_
 	return json_pack("{s:b}", "subscribed", 1);
 }
 
+/* A well-formed request: the built-ins, else the command's handler, and
+ * its reply. */
+static void run_cmd(struct ctl_client *c, json_t *id, const char *cmd, json_t *args)
+{
+	struct ctl_server *srv = c->srv;
+	struct ctl_error err = { 0 };
+	json_t *res, *r;
+
+	if (strcmp(cmd, "help") == 0) {
+		res = builtin_help(srv);
+	} else if (strcmp(cmd, "subscribe") == 0) {
+		res = builtin_subscribe(c, args, &err);
+	} else {
+		void *ctx;
+		const struct ctl_cmd *k = ctl_server_find_cmd(srv, cmd, &ctx);
+
+		if (!k) {
+			srv->st.unknown_cmd++;
+			client_reply_err(c, id, EOPNOTSUPP, "unknown command \"%s\"", cmd);
+			return;
+		}
+		res = k->fn(ctx, args, &err);
+	}
+	if (!res) {
+		if (!err.errnum)
+			ctl_fail(&err, EIO, "internal error in \"%s\"", cmd);
+		client_reply_err(c, id, err.errnum, "%s", err.msg);
+		return;
+	}
+	r = json_pack("{s:i, s:b, s:o}", "version", CTL_VERSION, "ok", 1, "result", res);
+	if (r && id)
+		json_object_set(r, "id", id);
+	if (r) {
+		char *text = json_dumps(r, JSON_COMPACT);
+		size_t n = text ? strlen(text) : 0;
+
+		json_decref(r);
+		/* The cap holds both ways: a client would refuse it. */
+		if (n > CTL_MAX_FRAME) {
+			free(text);
+			client_reply_err(c, id, EMSGSIZE, "reply of %zu bytes exceeds the limit of %u; "
+					 "ask for less (e.g. offset/limit)", n, CTL_MAX_FRAME);
+			return;
+		}
+		srv->st.ok++;
+		client_send_text(c, text);
+	}
+}
+
 static void dispatch(struct ctl_client *c, const uint8_t *buf, size_t len)
 {
 	struct ctl_server *srv = c->srv;
 	json_error_t jerr;
-	json_t *req, *id, *jv, *jcmd, *args, *res, *r;
+	json_t *req, *id, *jv, *jcmd, *args;
 	const char *cmd;
-	struct ctl_error err = { 0 };
 
 	req = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!req) {
@@ -217,47 +272,7 @@ static void dispatch(struct ctl_client *c, const uint8_t *buf, size_t len)
 		json_object_set_new(req, "args", args);
 	}
 
-	if (strcmp(cmd, "help") == 0) {
-		res = builtin_help(srv);
-	} else if (strcmp(cmd, "subscribe") == 0) {
-		res = builtin_subscribe(c, args, &err);
-	} else {
-		const struct ctl_cmd *k;
-
-		for (k = srv->cmds; k && k->name; k++)
-			if (strcmp(k->name, cmd) == 0)
-				break;
-		if (!k || !k->name) {
-			srv->st.unknown_cmd++;
-			client_reply_err(c, id, EOPNOTSUPP, "unknown command \"%s\"", cmd);
-			goto out;
-		}
-		res = k->fn(srv->ctx, args, &err);
-	}
-	if (!res) {
-		if (!err.errnum)
-			ctl_fail(&err, EIO, "internal error in \"%s\"", cmd);
-		client_reply_err(c, id, err.errnum, "%s", err.msg);
-		goto out;
-	}
-	r = json_pack("{s:i, s:b, s:o}", "version", CTL_VERSION, "ok", 1, "result", res);
-	if (r && id)
-		json_object_set(r, "id", id);
-	if (r) {
-		char *text = json_dumps(r, JSON_COMPACT);
-		size_t n = text ? strlen(text) : 0;
-
-		json_decref(r);
-		/* The cap holds both ways: a client would refuse it. */
-		if (n > CTL_MAX_FRAME) {
-			free(text);
-			client_reply_err(c, id, EMSGSIZE, "reply of %zu bytes exceeds the limit of %u; "
-					 "ask for less (e.g. offset/limit)", n, CTL_MAX_FRAME);
-			goto out;
-		}
-		srv->st.ok++;
-		client_send_text(c, text);
-	}
+	run_cmd(c, id, cmd, args);
 out:
 	json_decref(req);
 }
@@ -322,7 +337,7 @@ static void client_read_cb(struct bufferevent *bev, void *arg)
 	/* The replies are only queued: libevent writes them in a later pass,
 	 * after this. */
 	if (srv->st.requests != before && srv->before_reply)
-		srv->before_reply(srv->ctx);
+		srv->before_reply(srv->before_reply_ctx);
 	if (!reading)
 		return;
 	if (c->closing) {
@@ -340,9 +355,38 @@ static void client_read_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
-void ctl_server_set_before_reply(struct ctl_server *srv, void (*fn)(void *ctx))
+void ctl_server_set_before_reply(struct ctl_server *srv, void (*fn)(void *ctx), void *ctx)
 {
 	srv->before_reply = fn;
+	srv->before_reply_ctx = ctx;
+}
+
+const struct ctl_cmd *ctl_server_find_cmd(const struct ctl_server *srv, const char *name,
+					   void **ctx)
+{
+	for (size_t t = 0; t < srv->n_tables; t++)
+		for (const struct ctl_cmd *k = srv->tables[t].cmds; k->name; k++)
+			if (strcmp(k->name, name) == 0) {
+				if (ctx)
+					*ctx = srv->tables[t].ctx;
+				return k;
+			}
+	return NULL;
+}
+
+int ctl_server_add_cmds(struct ctl_server *srv, const struct ctl_cmd *cmds, void *ctx)
+{
+	/* One name, one handler: a clash is a wiring mistake, refused whole. */
+	for (const struct ctl_cmd *k = cmds; k->name; k++)
+		if (ctl_server_find_cmd(srv, k->name, NULL) || !strcmp(k->name, "help") ||
+		    !strcmp(k->name, "subscribe"))
+			return -EEXIST;
+	if (srv->n_tables == CTL_MAX_TABLES)
+		return -ENOSPC;
+	srv->tables[srv->n_tables].cmds = cmds;
+	srv->tables[srv->n_tables].ctx = ctx;
+	srv->n_tables++;
+	return 0;
 }
 
 static void client_write_cb(struct bufferevent *bev, void *arg)
@@ -419,7 +463,7 @@ static void accept_cb(struct evconnlistener *lst, evutil_socket_t fd, struct soc
 	ctl_server_adopt(arg, fd);
 }
 
-static int sun_fill(struct sockaddr_un *sun, const char *path)
+int ctl_sun_fill(struct sockaddr_un *sun, const char *path)
 {
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
@@ -460,7 +504,7 @@ struct ctl_server *ctl_server_new(struct event_base *base, const char *path, mod
 	mode_t old;
 	int fd, rc;
 
-	rc = sun_fill(&sun, path);
+	rc = ctl_sun_fill(&sun, path);
 	if (rc == 0)
 		rc = clear_stale(&sun);
 	if (rc < 0) {
@@ -471,8 +515,8 @@ struct ctl_server *ctl_server_new(struct event_base *base, const char *path, mod
 	if (!srv)
 		return NULL;
 	srv->base = base;
-	srv->cmds = cmds;
-	srv->ctx = ctx;
+	if (cmds)
+		ctl_server_add_cmds(srv, cmds, ctx);
 	TAILQ_INIT(&srv->clients);
 	srv->path = strdup(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -580,232 +624,4 @@ json_t *ctl_server_stats_json(const struct ctl_server *srv)
 			 "bad_json", (json_int_t)s->bad_json, "bad_version", (json_int_t)s->bad_version,
 			 "unknown_cmd", (json_int_t)s->unknown_cmd, "clients", (int)s->clients,
 			 "events", (json_int_t)s->events, "slow_dropped", (json_int_t)s->slow_dropped);
-}
-
-/* ---- client ---- */
-
-int64_t ctl_deadline(int timeout_ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + timeout_ms;
-}
-
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-	struct pollfd pfd = { .fd = fd, .events = events };
-	int64_t left;
-	int rc;
-
-	for (;;) {
-		left = deadline - ctl_deadline(0);
-		if (left <= 0)
-			return -ETIMEDOUT;
-		rc = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
-		if (rc > 0)
-			return 0;
-		if (rc < 0 && errno != EINTR)
-			return -errno;
-	}
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n, int64_t deadline)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-			return -errno;
-		int rc = wait_fd(fd, POLLOUT, deadline);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-static int read_all(int fd, uint8_t *p, size_t n, int64_t deadline)
-{
-	while (n > 0) {
-		ssize_t r = recv(fd, p, n, MSG_DONTWAIT);
-
-		if (r > 0) {
-			p += r;
-			n -= (size_t)r;
-			continue;
-		}
-		if (r == 0)
-			return -ECONNRESET;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return -errno;
-		int rc = wait_fd(fd, POLLIN, deadline);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-int ctl_send_frame(int fd, const void *payload, size_t len, int64_t deadline)
-{
-	uint8_t hdr[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len };
-	int rc = write_all(fd, hdr, 4, deadline);
-
-	return rc < 0 ? rc : write_all(fd, payload, len, deadline);
-}
-
-int ctl_send_msg(int fd, json_t *msg, int64_t deadline)
-{
-	char *s = json_dumps(msg, JSON_COMPACT);
-	size_t n;
-	int rc;
-
-	if (!s)
-		return -ENOMEM;
-	n = strlen(s);
-	rc = n > CTL_MAX_FRAME ? -EMSGSIZE : ctl_send_frame(fd, s, n, deadline);
-	free(s);
-	return rc;
-}
-
-int ctl_recv_msg(int fd, json_t **msg, int64_t deadline)
-{
-	uint8_t hdr[4];
-	uint32_t n;
-	uint8_t *buf;
-	int rc;
-
-	*msg = NULL;
-	rc = read_all(fd, hdr, 4, deadline);
-	if (rc < 0)
-		return rc;
-	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
-	if (n == 0)
-		return -EBADMSG;
-	if (n > CTL_MAX_FRAME)
-		return -EMSGSIZE;
-	buf = malloc(n);
-	if (!buf)
-		return -ENOMEM;
-	rc = read_all(fd, buf, n, deadline);
-	if (rc == 0) {
-		*msg = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, NULL);
-		if (!*msg || !json_is_object(*msg)) {
-			json_decref(*msg);
-			*msg = NULL;
-			rc = -EBADMSG;
-		}
-	}
-	free(buf);
-	return rc;
-}
-
-static int set_err(char **err, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int set_err(char **err, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		if (vasprintf(err, fmt, ap) < 0)
-			*err = NULL;
-		va_end(ap);
-	}
-	return rc;
-}
-
-int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err, int timeout_ms)
-{
-	int64_t deadline = ctl_deadline(timeout_ms);
-	json_t *req, *rep = NULL, *jv;
-	int rc;
-
-	*result = NULL;
-	if (err)
-		*err = NULL;
-	req = json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
-	if (!req)
-		return set_err(err, -EINVAL, "cannot build request for \"%s\"", cmd);
-	rc = ctl_send_msg(fd, req, deadline);
-	json_decref(req);
-	if (rc == 0)
-		rc = ctl_recv_msg(fd, &rep, deadline);
-	switch (rc) {
-	case 0:
-		break;
-	case -ETIMEDOUT:
-		return set_err(err, rc, "no reply from daemon within %d ms", timeout_ms);
-	case -EPIPE:
-	case -ECONNRESET:
-		return set_err(err, -ECONNRESET, "daemon closed the connection");
-	case -EBADMSG:
-		return set_err(err, rc, "malformed reply from daemon");
-	default:
-		return set_err(err, rc, "control socket: %s", strerror(-rc));
-	}
-	jv = json_object_get(rep, "version");
-	if (!json_is_integer(jv) || json_integer_value(jv) != CTL_VERSION) {
-		rc = set_err(err, -EPROTO, "daemon speaks control protocol version %lld, this client %d",
-			     json_is_integer(jv) ? (long long)json_integer_value(jv) : -1LL, CTL_VERSION);
-	} else if (json_is_true(json_object_get(rep, "ok"))) {
-		*result = json_incref(json_object_get(rep, "result"));
-		if (!*result)
-			*result = json_null();
-		rc = 0;
-	} else {
-		const char *text = json_string_value(json_object_get(rep, "error"));
-		json_int_t e = json_integer_value(json_object_get(rep, "errno"));
-
-		if (e <= 0 || e > 4095)
-			e = EIO;
-		rc = set_err(err, -(int)e, "%s", text ? text : "unspecified error");
-	}
-	json_decref(rep);
-	return rc;
-}
-
-int ctl_connect(const char *path, char **err)
-{
-	struct sockaddr_un sun;
-	int fd, rc;
-
-	if (err)
-		*err = NULL;
-	if (sun_fill(&sun, path) < 0)
-		return set_err(err, -ENAMETOOLONG, "socket path too long: %s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return set_err(err, -errno, "socket: %s", strerror(errno));
-	/* connect() on a unix socket completes or fails at once, except
-	 * EAGAIN when the backlog is full. */
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		rc = -errno;
-		close(fd);
-		return set_err(err, rc, "cannot connect to %s: %s (is vdpd running?)", path,
-			       strerror(-rc));
-	}
-	return fd;
-}
-
-int ctl_call(const char *path, const char *cmd, json_t *args, json_t **result, char **err,
-	     int timeout_ms)
-{
-	int fd, rc;
-
-	*result = NULL;
-	fd = ctl_connect(path, err);
-	if (fd < 0)
-		return fd;
-	rc = ctl_call_fd(fd, cmd, args, result, err, timeout_ms);
-	close(fd);
-	return rc;
 }

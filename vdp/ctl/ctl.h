@@ -32,6 +32,7 @@
 #define CTL_MAX_FRAME (1u << 20)	/* 1 MiB, hard cap on one message */
 #define CTL_MAX_CLIENTS 64
 #define CTL_PARTIAL_TIMEOUT_MS 10000	/* a started frame must complete within this */
+#define CTL_MAX_TABLES 8		/* command tables one server serves */
 
 struct event_base;
 struct ctl_server;
@@ -74,14 +75,25 @@ struct ctl_server_stats {
 };
 
 /* Binds path (unlinking a stale socket left by a dead daemon, refusing with
- * EADDRINUSE when a live one answers), chmods it to mode and listens.  cmds
- * is borrowed and must outlive the server.  Returns NULL with errno set. */
+ * EADDRINUSE when a live one answers), chmods it to mode and listens, serving
+ * cmds with ctx (as ctl_server_add_cmds; cmds may be NULL: none yet).
+ * Returns NULL with errno set. */
 struct ctl_server *ctl_server_new(struct event_base *base, const char *path, mode_t mode,
 				  const struct ctl_cmd *cmds, void *ctx);
+/* Serves one more command table; its handlers get ctx.  Each component
+ * brings its own table and context, the program that knows them all adds
+ * them (vdpd: vdp/daemon/vdpd.c).  The table is borrowed and must outlive
+ * the server; "help" lists the tables in the order they were added.
+ * 0, -EEXIST when a name is taken already (nothing added), -ENOSPC after
+ * CTL_MAX_TABLES. */
+int ctl_server_add_cmds(struct ctl_server *srv, const struct ctl_cmd *cmds, void *ctx);
+/* The command called name and its table's ctx (ctx may be NULL), or NULL. */
+const struct ctl_cmd *ctl_server_find_cmd(const struct ctl_server *srv, const char *name,
+					   void **ctx);
 /* fn(ctx) runs after each batch of requests read from a client and before
  * their replies are written: the write-ahead point for state that a reply
  * acknowledges (vdpd saves its VSI intents there). */
-void ctl_server_set_before_reply(struct ctl_server *srv, void (*fn)(void *ctx));
+void ctl_server_set_before_reply(struct ctl_server *srv, void (*fn)(void *ctx), void *ctx);
 /* Closes every client, the listener, and unlinks the socket path. */
 void ctl_server_free(struct ctl_server *srv);
 /* Serves an already connected stream fd (tests: one end of a socketpair).

@@ -1,4 +1,4 @@
-/* vdpd's control-socket commands.  Every handler validates its arguments
+/* vdpd's own control-socket commands (see ctl_cmds.h).  Every handler validates its arguments
  * completely before it changes anything, and answers with the state that
  * resulted; outcomes that take a round trip to the bridge (association) are
  * read back later with vsi.show.
@@ -11,14 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vdp/nlfront/nl_front.h"
-#include "profiles/reg_ctl.h"
-#include "vdp/ctl/ctl.h"
-#include "vdp/io/linkmon.h"
 #include "vdp/base/log.h"
-#include "vdp/io/qbh.h"
-#include "vdp/wire/vdp_text.h"
+#include "vdp/ctl/ctl.h"
+#include "vdp/daemon/ctl_cmds.h"
+#include "vdp/daemon/intents.h"
 #include "vdp/daemon/vdpd.h"
+#include "vdp/io/linkmon.h"
+#include "vdp/io/qbh.h"
+#include "vdp/nlfront/nl_front.h"
+#include "vdp/wire/vdp_text.h"
 #include "vdp/daemon/reconcile.h"
 #include "vdp/daemon/reconcile_vdpd.h"
 
@@ -347,6 +348,56 @@ static int parse_vsiid(json_t *args, uint8_t *fmt, uint8_t id[VDP_VSIID_LEN], st
 	return 0;
 }
 
+/* Filter entry i (1-based in messages) of format fmt into out[i]; out[0..i)
+ * are the entries before it, which it may not repeat. */
+static int parse_filter(json_t *e, uint8_t fmt, struct vdp_filter *out, size_t i,
+			struct ctl_error *err)
+{
+	bool need_mac = fmt == VDP_FILTER_MAC_VID || fmt == VDP_FILTER_GROUP_MAC_VID;
+	bool need_group = fmt == VDP_FILTER_GROUP_VID || fmt == VDP_FILTER_GROUP_MAC_VID;
+	struct vdp_filter *f = &out[i];
+	bool bad = false;
+	const char *mac = arg_str(e, "mac", &bad);
+	uint32_t vid = 0, pcp = 0, group = 0;
+	bool has_vid, has_pcp, has_group;
+
+	memset(f, 0, sizeof(*f));
+	if (bad)
+		return ctl_fail(err, EINVAL, "filter %zu: mac must be a string", i + 1), -1;
+	if (arg_uint(e, "vid", 4095, &vid, &has_vid, err) < 0 ||
+	    arg_uint(e, "pcp", 7, &pcp, &has_pcp, err) < 0 ||
+	    arg_uint(e, "group", 0xffffffffu, &group, &has_group, err) < 0)
+		return -1;
+	/* VID 4095 is reserved (802.1Q 9.6); 0 asks the bridge to
+	 * choose (41.2.7). */
+	if (vid == 4095)
+		return ctl_fail(err, EINVAL, "filter %zu: VLAN ID 4095 is reserved", i + 1), -1;
+	if (need_mac && !mac)
+		return ctl_fail(err, EINVAL, "filter %zu: format %s needs a mac", i + 1,
+				vdp_txt_filter_fmt_name(fmt)), -1;
+	if (!need_mac && mac)
+		return ctl_fail(err, EINVAL, "filter %zu: format %s takes no mac", i + 1,
+				vdp_txt_filter_fmt_name(fmt)), -1;
+	if (need_group && (!has_group || group == 0))
+		return ctl_fail(err, EINVAL, "filter %zu: format %s needs a group ID 1..4294967295",
+				i + 1, vdp_txt_filter_fmt_name(fmt)), -1;
+	if (!need_group && has_group)
+		return ctl_fail(err, EINVAL, "filter %zu: format %s takes no group", i + 1,
+				vdp_txt_filter_fmt_name(fmt)), -1;
+	if (mac && vdp_txt_mac_parse(mac, f->mac) < 0)
+		return ctl_fail(err, EINVAL, "filter %zu: \"%s\" is not a MAC address", i + 1, mac), -1;
+	if (mac && (f->mac[0] & 1))
+		return ctl_fail(err, EINVAL, "filter %zu: %s is a multicast MAC", i + 1, mac), -1;
+	f->group_id = group;
+	/* PS: the PCP is significant only when one was given. */
+	f->ps_pcp_vid = (uint16_t)(vid | (has_pcp ? VDP_PS | pcp << VDP_PCP_SHIFT : 0));
+	for (size_t j = 0; need_mac && j < i; j++)
+		if (memcmp(out[j].mac, f->mac, 6) == 0 &&
+		    vdp_vid(out[j].ps_pcp_vid) == vid && out[j].group_id == group)
+			return ctl_fail(err, EINVAL, "filter %zu repeats filter %zu", i + 1, j + 1), -1;
+	return 0;
+}
+
 static int parse_filters(json_t *args, struct vdp_request *req, struct vdp_filter *out, size_t cap,
 			 struct ctl_error *err)
 {
@@ -386,56 +437,14 @@ static int parse_filters(json_t *args, struct vdp_request *req, struct vdp_filte
 	if (n > max)
 		return ctl_fail(err, EINVAL, "%zu filter entries; format %s allows at most %zu in one VSI TLV",
 				n, vdp_txt_filter_fmt_name((uint8_t)fmt), max), -1;
-	bool need_mac = fmt == VDP_FILTER_MAC_VID || fmt == VDP_FILTER_GROUP_MAC_VID;
-	bool need_group = fmt == VDP_FILTER_GROUP_VID || fmt == VDP_FILTER_GROUP_MAC_VID;
-	for (size_t i = 0; i < n; i++) {
-		json_t *e = json_array_get(list, i);
-		struct vdp_filter *f = &out[i];
-		const char *mac = arg_str(e, "mac", &bad);
-		uint32_t vid = 0, pcp = 0, group = 0;
-		bool has_vid, has_pcp, has_group;
-
-		memset(f, 0, sizeof(*f));
-		if (bad)
-			return ctl_fail(err, EINVAL, "filter %zu: mac must be a string", i + 1), -1;
-		if (arg_uint(e, "vid", 4095, &vid, &has_vid, err) < 0 ||
-		    arg_uint(e, "pcp", 7, &pcp, &has_pcp, err) < 0 ||
-		    arg_uint(e, "group", 0xffffffffu, &group, &has_group, err) < 0)
+	for (size_t i = 0; i < n; i++)
+		if (parse_filter(json_array_get(list, i), (uint8_t)fmt, out, i, err) < 0)
 			return -1;
-		/* VID 4095 is reserved (802.1Q 9.6); 0 asks the bridge to
-		 * choose (41.2.7). */
-		if (vid == 4095)
-			return ctl_fail(err, EINVAL, "filter %zu: VLAN ID 4095 is reserved", i + 1), -1;
-		if (need_mac && !mac)
-			return ctl_fail(err, EINVAL, "filter %zu: format %s needs a mac", i + 1,
-					vdp_txt_filter_fmt_name((uint8_t)fmt)), -1;
-		if (!need_mac && mac)
-			return ctl_fail(err, EINVAL, "filter %zu: format %s takes no mac", i + 1,
-					vdp_txt_filter_fmt_name((uint8_t)fmt)), -1;
-		if (need_group && (!has_group || group == 0))
-			return ctl_fail(err, EINVAL, "filter %zu: format %s needs a group ID 1..4294967295",
-					i + 1, vdp_txt_filter_fmt_name((uint8_t)fmt)), -1;
-		if (!need_group && has_group)
-			return ctl_fail(err, EINVAL, "filter %zu: format %s takes no group", i + 1,
-					vdp_txt_filter_fmt_name((uint8_t)fmt)), -1;
-		if (mac && vdp_txt_mac_parse(mac, f->mac) < 0)
-			return ctl_fail(err, EINVAL, "filter %zu: \"%s\" is not a MAC address", i + 1, mac), -1;
-		if (mac && (f->mac[0] & 1))
-			return ctl_fail(err, EINVAL, "filter %zu: %s is a multicast MAC", i + 1, mac), -1;
-		f->group_id = group;
-		/* PS: the PCP is significant only when one was given. */
-		f->ps_pcp_vid = (uint16_t)(vid | (has_pcp ? VDP_PS | pcp << VDP_PCP_SHIFT : 0));
-		for (size_t j = 0; need_mac && j < i; j++)
-			if (memcmp(out[j].mac, f->mac, 6) == 0 &&
-			    vdp_vid(out[j].ps_pcp_vid) == vid && out[j].group_id == group)
-				return ctl_fail(err, EINVAL, "filter %zu repeats filter %zu", i + 1, j + 1), -1;
-	}
 	req->filter_fmt = (uint8_t)fmt;
 	req->n_filters = (uint16_t)n;
 	req->filters = out;
 	return 0;
 }
-
 
 int vdpd_vsi_request_parse(struct vdpd *d, json_t *args, struct vdpd_uplink **dup,
 			   struct vdp_request *req, struct vdp_filter *filters, struct ctl_error *err)
@@ -550,7 +559,7 @@ static json_t *cmd_vsi_add(void *ctx, json_t *args, struct ctl_error *err)
 	}
 	d->cnt.ctl_vsi_add++;
 	/* The operator's intent outlives this process and the interface. */
-	vdpd_intent_put(d, du->cfg.name, &req);
+	intents_put(d->intents, du->cfg.name, &req);
 	v = vdp_station_find(st, req.vsiid_fmt, req.vsiid);
 	log_info("ctl", "%s: %s requested by control socket", du->cfg.name, vdp_txt_mode_name(req.mode));
 	return v ? vdpd_vsi_json(du, v) : json_object();
@@ -574,7 +583,7 @@ static json_t *cmd_vsi_del(void *ctx, json_t *args, struct ctl_error *err)
 	if (parse_vsiid(args, &req.vsiid_fmt, req.vsiid, err) < 0)
 		return NULL;
 	/* Whatever the bridge answers, the operator no longer wants it. */
-	bool had = vdpd_intent_drop(d, du->cfg.name, req.vsiid_fmt, req.vsiid);
+	bool had = intents_drop(d->intents, du->cfg.name, req.vsiid_fmt, req.vsiid);
 	vdp_txt_vsiid_format(req.vsiid_fmt, req.vsiid, id);
 	st = du->u ? uplink_station(du->u) : NULL;
 	v = st ? vdp_station_find(st, req.vsiid_fmt, req.vsiid) : NULL;
@@ -668,7 +677,7 @@ static json_t *cmd_stats(void *ctx, json_t *args, struct ctl_error *err)
 		"uplinks", ups);
 	json_decref(lm);
 	if (r)
-		json_object_set_new(r, "intents", vdpd_intents_stats_json(d));
+		json_object_set_new(r, "intents", intents_stats_json(d->intents));
 	if (r && d->rc)
 		json_object_set_new(r, "reconcile", reconcile_stats_json(d->rc));
 	if (r && d->nl)
@@ -728,6 +737,5 @@ const struct ctl_cmd vdpd_ctl_cmds[] = {
 	{ "stats", cmd_stats, "counters: daemon, control socket, link monitor, per uplink VDP/ECP/LLDP/port" },
 	{ "link.events", cmd_link_events, "the last link events seen by the link monitor" },
 	{ "config.reload", cmd_reload, "re-read the configuration file (as SIGHUP), reporting errors" },
-	REG_CTL_CMDS,
 	{ NULL, NULL, NULL },
 };

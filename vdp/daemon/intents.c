@@ -38,15 +38,26 @@
 
 #include "vdp/store/jlog.h"
 #include "vdp/base/log.h"
-#include "vdp/nlfront/nl_front.h"
 #include "vdp/wire/vdp_text.h"
-#include "vdp/daemon/vdpd.h"
+#include "vdp/daemon/ctl_cmds.h"
+#include "vdp/daemon/intents.h"
 
 #define SAVE_RETRY_MS 1000
 /* The snapshot is rewritten once the journal has more records than this
  * and than twice the entries: amortised, a change costs O(1) writes. */
 #define JOURNAL_MIN_RECORDS 1024
 #define INTENTS_JOURNAL_MAGIC "vdpd-intents-journal 1\n"
+
+struct intents {
+	char *path;		/* the snapshot FILE; NULL = not kept */
+	json_t *map;		/* key "uplink|fmt|vsiid" -> vsi.add args */
+	struct event *ev_save;	/* save at the end of the pass / retry */
+	bool dirty;		/* changed since the last good flush */
+	struct jlog log;	/* FILE.journal: changes since the snapshot */
+	bool compact;		/* a change missed the journal: snapshot next */
+	uint64_t saves, save_errors;
+	uint64_t failing;	/* failed writes since the last good one */
+};
 
 static void key_of(char *buf, size_t len, const char *uplink, uint8_t fmt, const uint8_t id[VDP_VSIID_LEN])
 {
@@ -56,30 +67,31 @@ static void key_of(char *buf, size_t len, const char *uplink, uint8_t fmt, const
 		snprintf(buf + n, len - (size_t)n, "%02x", id[i]);
 }
 
-static bool persistent(const struct vdpd *d)
+static bool persistent(const struct intents *in)
 {
-	return d->opts.intents && *d->opts.intents;
+	return in->path != NULL;
 }
 
 /* A full or failing disk stays so for a while and the write is retried
  * every second: the first failure is an error, the repeats are debug
  * messages, and the recovery is announced with their number. */
-static void __attribute__((format(printf, 2, 3))) write_failed(struct vdpd *d, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3)))
+write_failed(struct intents *in, const char *fmt, ...)
 {
 	va_list ap;
 
-	d->intents_save_errors++;
+	in->save_errors++;
 	va_start(ap, fmt);
-	log_vmsg(d->intents_failing++ ? LOG_DEBUG : LOG_ERR, "vsi", fmt, ap);
+	log_vmsg(in->failing++ ? LOG_DEBUG : LOG_ERR, "vsi", fmt, ap);
 	va_end(ap);
 }
 
-static void write_succeeded(struct vdpd *d)
+static void write_succeeded(struct intents *in)
 {
-	if (d->intents_failing)
-		log_notice("vsi", "%s written again, after %llu failed attempts", d->opts.intents,
-			   (unsigned long long)d->intents_failing);
-	d->intents_failing = 0;
+	if (in->failing)
+		log_notice("vsi", "%s written again, after %llu failed attempts", in->path,
+			   (unsigned long long)in->failing);
+	in->failing = 0;
 }
 
 /* The rename itself must reach the disk too, or a power loss right after
@@ -102,7 +114,7 @@ static void sync_dir(const char *path)
 	close(fd);
 }
 
-static int save(struct vdpd *d)
+static int save(struct intents *in)
 {
 	char tmp[4096];
 	json_t *doc, *list = json_array(), *v;
@@ -111,14 +123,14 @@ static int save(struct vdpd *d)
 	char *text;
 	size_t n;
 
-	json_object_foreach(d->intents, k, v)
+	json_object_foreach(in->map, k, v)
 		json_array_append(list, v);
 	doc = json_pack("{s:i, s:o}", "version", 1, "vsis", list);
 	text = doc ? json_dumps(doc, JSON_INDENT(1)) : NULL;
 	json_decref(doc);
 	if (!text)
 		return -ENOMEM;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->opts.intents);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", in->path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rc = -errno;
@@ -128,82 +140,83 @@ static int save(struct vdpd *d)
 			rc = -errno ? -errno : -EIO;
 		if (close(fd) < 0 && !rc)
 			rc = -errno;
-		if (!rc && rename(tmp, d->opts.intents) < 0)
+		if (!rc && rename(tmp, in->path) < 0)
 			rc = -errno;
 		if (rc)
 			unlink(tmp);
 		else
-			sync_dir(d->opts.intents);
+			sync_dir(in->path);
 	}
 	free(text);
 	if (rc) {
-		write_failed(d, "saving %s: %s", d->opts.intents, strerror(-rc));
+		write_failed(in, "saving %s: %s", in->path, strerror(-rc));
 	} else {
-		d->intents_saves++;
+		in->saves++;
 	}
 	return rc;
 }
 
 /* Snapshot now, then an empty journal. */
-static int compact(struct vdpd *d)
+static int compact(struct intents *in)
 {
-	int rc = save(d);
+	int rc = save(in);
 
-	if (rc == 0 && (rc = jlog_reset(&d->intents_log)) < 0)
-		write_failed(d, "emptying %s: %s", d->intents_log.path, strerror(-rc));
+	if (rc == 0 && (rc = jlog_reset(&in->log)) < 0)
+		write_failed(in, "emptying %s: %s", in->log.path, strerror(-rc));
 	if (rc == 0)
-		d->intents_compact = false;
+		in->compact = false;
 	return rc;
 }
 
-void vdpd_intents_flush(struct vdpd *d)
+void intents_flush(struct intents *in)
 {
 	static const struct timeval retry = { SAVE_RETRY_MS / 1000, (SAVE_RETRY_MS % 1000) * 1000 };
-	size_t n = json_object_size(d->intents);
+	size_t n;
 	int rc;
 
-	if (!d->intents_dirty)
+	if (!in || !in->dirty)
 		return;
-	if (d->intents_compact ||
-	    (d->intents_log.records > JOURNAL_MIN_RECORDS && d->intents_log.records > 2 * n)) {
-		rc = compact(d);
-	} else if ((rc = jlog_flush(&d->intents_log)) < 0) {
-		write_failed(d, "writing %s: %s", d->intents_log.path, strerror(-rc));
+	n = json_object_size(in->map);
+	if (in->compact ||
+	    (in->log.records > JOURNAL_MIN_RECORDS && in->log.records > 2 * n)) {
+		rc = compact(in);
+	} else if ((rc = jlog_flush(&in->log)) < 0) {
+		write_failed(in, "writing %s: %s", in->log.path, strerror(-rc));
 	}
 	if (rc < 0) {
 		/* Still dirty: the next change, reply or the retry tries again. */
-		event_add(d->ev_intents, &retry);
+		event_add(in->ev_save, &retry);
 		return;
 	}
-	write_succeeded(d);
-	d->intents_dirty = false;
-	event_del(d->ev_intents);
+	write_succeeded(in);
+	in->dirty = false;
+	event_del(in->ev_save);
 }
 
 static void save_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	vdpd_intents_flush(arg);
+	intents_flush(arg);
 }
 
 /* rec: {"put":ARGS} or {"del":KEY}, queued for the next flush. */
-static void changed(struct vdpd *d, json_t *rec)
+static void changed(struct intents *in, json_t *rec)
 {
-	if (!persistent(d) || !d->ev_intents) {
+	if (!persistent(in) || !in->ev_save) {
 		json_decref(rec);
 		return;
 	}
-	if (jlog_append(&d->intents_log, rec) < 0) {
+	if (jlog_append(&in->log, rec) < 0) {
 		/* No memory for the line: the snapshot will carry it. */
-		d->intents_save_errors++;
-		d->intents_compact = true;
+		in->save_errors++;
+		in->compact = true;
 	}
-	if (d->intents_dirty)
+	if (in->dirty)
 		return;
-	d->intents_dirty = true;
+	in->dirty = true;
 	/* Runs in this loop pass, after the callback that changed it. */
-	event_active(d->ev_intents, EV_TIMEOUT, 1);
+	event_active(in->ev_save, EV_TIMEOUT, 1);
 }
 
 /* The key of a stored vsi.add argument set; -1 if it has none. */
@@ -225,7 +238,7 @@ static int key_of_args(json_t *v, char key[128])
  * removes one: both name it as the snapshot does. */
 static int replay_record(void *ctx, json_t *rec, char *err, size_t errlen)
 {
-	struct vdpd *d = ctx;
+	struct intents *in = ctx;
 	json_t *put = json_object_get(rec, "put"), *del = json_object_get(rec, "del");
 	char key[128];
 
@@ -238,55 +251,56 @@ static int replay_record(void *ctx, json_t *rec, char *err, size_t errlen)
 		return -1;
 	}
 	if (put)
-		json_object_set(d->intents, key, put);
+		json_object_set(in->map, key, put);
 	else
-		json_object_del(d->intents, key);
+		json_object_del(in->map, key);
 	return 0;
 }
 
-static int open_journal(struct vdpd *d)
+static int open_journal(struct intents *in)
 {
 	char path[4200], err[512];
 	int rc;
 
-	snprintf(path, sizeof(path), "%s.journal", d->opts.intents);
-	rc = jlog_open(&d->intents_log, path, INTENTS_JOURNAL_MAGIC, replay_record, d, err, sizeof(err));
+	snprintf(path, sizeof(path), "%s.journal", in->path);
+	rc = jlog_open(&in->log, path, INTENTS_JOURNAL_MAGIC, replay_record, in, err, sizeof(err));
 	if (rc < 0) {
 		/* Refuse to start rather than lose what we cannot read. */
 		log_err("vsi", "%s", err);
 		return rc;
 	}
-	if (d->intents_log.records || d->intents_log.torn) {
-		log_info("vsi", "%s: %zu changes replayed%s", path, d->intents_log.records,
-			 d->intents_log.torn ? ", an incomplete last one dropped" : "");
-		if ((rc = compact(d)) < 0)
+	if (in->log.records || in->log.torn) {
+		log_info("vsi", "%s: %zu changes replayed%s", path, in->log.records,
+			 in->log.torn ? ", an incomplete last one dropped" : "");
+		if ((rc = compact(in)) < 0)
 			return rc;
 	}
 	return 0;
 }
 
-int vdpd_intents_open(struct vdpd *d)
+/* Loads the snapshot, then replays the journal over it. */
+static int load(struct intents *in, struct event_base *base)
 {
 	json_error_t jerr;
 	json_t *doc, *list, *v;
 	size_t i;
 
-	d->intents = json_object();
-	if (!d->intents)
+	in->map = json_object();
+	if (!in->map)
 		return -ENOMEM;
-	if (!persistent(d))
+	if (!persistent(in))
 		return 0;
-	d->intents_log.fd = -1;
-	d->ev_intents = evtimer_new(d->base, save_cb, d);
-	if (!d->ev_intents)
+	in->log.fd = -1;
+	in->ev_save = evtimer_new(base, save_cb, in);
+	if (!in->ev_save)
 		return -ENOMEM;
-	if (access(d->opts.intents, F_OK) < 0 && errno == ENOENT)
-		return open_journal(d);
-	doc = json_load_file(d->opts.intents, JSON_REJECT_DUPLICATES, &jerr);
+	if (access(in->path, F_OK) < 0 && errno == ENOENT)
+		return open_journal(in);
+	doc = json_load_file(in->path, JSON_REJECT_DUPLICATES, &jerr);
 	list = json_object_get(doc, "vsis");
 	if (!doc || json_integer_value(json_object_get(doc, "version")) != 1 || !json_is_array(list)) {
 		/* Refuse to start rather than overwrite what we cannot read. */
-		log_err("vsi", "%s:%d: %s", d->opts.intents, doc ? 1 : jerr.line,
+		log_err("vsi", "%s:%d: %s", in->path, doc ? 1 : jerr.line,
 			doc ? "not a version 1 intents file ({\"version\":1,\"vsis\":[...]})" : jerr.text);
 		json_decref(doc);
 		return -EINVAL;
@@ -298,53 +312,78 @@ int vdpd_intents_open(struct vdpd *d)
 		 * uplink may not even be configured now: kept for later). */
 		if (key_of_args(v, key) < 0) {
 			log_warn("vsi", "%s: entry %zu ignored: no uplink, vsiid_format or vsiid",
-				 d->opts.intents, i + 1);
+				 in->path, i + 1);
 			continue;
 		}
-		json_object_set(d->intents, key, v);
+		json_object_set(in->map, key, v);
 	}
 	json_decref(doc);
-	if (open_journal(d) < 0)
+	if (open_journal(in) < 0)
 		return -EINVAL;
-	log_info("vsi", "%s: %zu VSI intents loaded", d->opts.intents, json_object_size(d->intents));
+	log_info("vsi", "%s: %zu VSI intents loaded", in->path, json_object_size(in->map));
 	return 0;
 }
 
-void vdpd_intents_close(struct vdpd *d)
+int intents_open(struct intents **out, struct event_base *base, const char *path)
 {
-	if (d->ev_intents) {
-		/* A clean stop leaves the snapshot alone. */
-		if (d->intents_log.fd >= 0 && (d->intents_dirty || d->intents_log.records))
-			compact(d);
-		jlog_close(&d->intents_log);
-		event_free(d->ev_intents);
-		d->ev_intents = NULL;
+	struct intents *in = calloc(1, sizeof(*in));
+	int rc;
+
+	*out = NULL;
+	if (!in)
+		return -ENOMEM;
+	if (path && *path && !(in->path = strdup(path))) {
+		free(in);
+		return -ENOMEM;
 	}
-	json_decref(d->intents);
-	d->intents = NULL;
+	rc = load(in, base);
+	if (rc < 0) {
+		intents_close(in);
+		return rc;
+	}
+	*out = in;
+	return 0;
 }
 
-void vdpd_intent_put(struct vdpd *d, const char *uplink, const struct vdp_request *req)
+void intents_close(struct intents *in)
+{
+	if (!in)
+		return;
+	if (in->ev_save) {
+		/* A clean stop leaves the snapshot alone. */
+		if (in->log.fd >= 0 && (in->dirty || in->log.records))
+			compact(in);
+		jlog_close(&in->log);
+		event_free(in->ev_save);
+		in->ev_save = NULL;
+	}
+	json_decref(in->map);
+	free(in->path);
+	free(in);
+}
+
+void intents_put(struct intents *in, const char *uplink, const struct vdp_request *req)
 {
 	char key[128];
 	json_t *args;
 
-	if (!d->intents)
+	if (!in)
 		return;
 	key_of(key, sizeof(key), uplink, req->vsiid_fmt, req->vsiid);
 	args = vdpd_request_json(uplink, req);
 	if (!args)
 		return;
-	json_object_set_new(d->intents, key, args);
-	changed(d, json_pack("{s:O}", "put", args));
+	json_object_set_new(in->map, key, args);
+	changed(in, json_pack("{s:O}", "put", args));
 }
 
-void vdpd_intent_put_netlink(struct vdpd *d, const char *uplink, const struct vdp_request *req, json_t *nl)
+void intents_put_netlink(struct intents *in, const char *uplink, const struct vdp_request *req,
+			 json_t *nl)
 {
 	char key[128];
 	json_t *args;
 
-	if (!d->intents || !nl) {
+	if (!in || !nl) {
 		json_decref(nl);
 		return;
 	}
@@ -354,40 +393,41 @@ void vdpd_intent_put_netlink(struct vdpd *d, const char *uplink, const struct vd
 		json_decref(args);
 		return;
 	}
-	json_object_set_new(d->intents, key, args);
-	changed(d, json_pack("{s:O}", "put", args));
+	json_object_set_new(in->map, key, args);
+	changed(in, json_pack("{s:O}", "put", args));
 }
 
-bool vdpd_intent_drop(struct vdpd *d, const char *uplink, uint8_t vsiid_fmt,
+bool intents_drop(struct intents *in, const char *uplink, uint8_t vsiid_fmt,
 		      const uint8_t vsiid[VDP_VSIID_LEN])
 {
 	char key[128], id[VDP_TXT_VSIID_LEN];
 
-	if (!d->intents)
+	if (!in)
 		return false;
 	key_of(key, sizeof(key), uplink, vsiid_fmt, vsiid);
-	if (json_object_del(d->intents, key) < 0)
+	if (json_object_del(in->map, key) < 0)
 		return false;
 	vdp_txt_vsiid_format(vsiid_fmt, vsiid, id);
-	changed(d, json_pack("{s:{s:s, s:s, s:s}}", "del", "uplink", uplink, "vsiid_format",
+	changed(in, json_pack("{s:{s:s, s:s, s:s}}", "del", "uplink", uplink, "vsiid_format",
 			     vdp_txt_vsiid_fmt_name(vsiid_fmt), "vsiid", id));
 	return true;
 }
 
-json_t *vdpd_intent_get(struct vdpd *d, const char *uplink, uint8_t vsiid_fmt, const uint8_t vsiid[VDP_VSIID_LEN])
+json_t *intents_get(struct intents *in, const char *uplink, uint8_t vsiid_fmt,
+		    const uint8_t vsiid[VDP_VSIID_LEN])
 {
 	char key[128];
 
-	if (!d->intents)
+	if (!in)
 		return NULL;
 	key_of(key, sizeof(key), uplink, vsiid_fmt, vsiid);
-	return json_object_get(d->intents, key);
+	return json_object_get(in->map, key);
 }
 
 /* Without this a restart would ask again for what the bridge refused and,
  * with nothing confirmed yet to keep (41.2.4), lose the VSI.  The
  * requester (netlink member) stays. */
-void vdpd_intent_kept(struct vdpd *d, const char *uplink, const struct vsi *v)
+void intents_kept(struct intents *in, const char *uplink, const struct vsi *v)
 {
 	struct vdp_filter filters[VDPD_MAX_FILTERS];
 	struct vdp_request req = {
@@ -403,10 +443,10 @@ void vdpd_intent_kept(struct vdpd *d, const char *uplink, const struct vsi *v)
 	json_t *old, *args;
 	char key[128];
 
-	if (!d->intents || v->n_filters > VDPD_MAX_FILTERS)
+	if (!in || v->n_filters > VDPD_MAX_FILTERS)
 		return;
 	key_of(key, sizeof(key), uplink, v->vsiid_fmt, v->vsiid);
-	old = json_object_get(d->intents, key);
+	old = json_object_get(in->map, key);
 	if (!old)
 		return;
 	memcpy(req.mgrid, v->mgrid, VDP_MGRID_LEN);
@@ -422,60 +462,36 @@ void vdpd_intent_kept(struct vdpd *d, const char *uplink, const struct vsi *v)
 		json_decref(args);
 		return;
 	}
-	json_object_set_new(d->intents, key, args);
-	changed(d, json_pack("{s:O}", "put", args));
+	json_object_set_new(in->map, key, args);
+	changed(in, json_pack("{s:O}", "put", args));
 }
 
-void vdpd_intents_uplink_started(struct vdpd *d, struct vdpd_uplink *du)
+void intents_foreach(struct intents *in, const char *uplink, void (*fn)(void *ctx, json_t *args),
+		     void *ctx)
 {
 	const char *k;
 	json_t *v;
-	size_t n = 0, n_nl = 0;
 
-	if (!d->intents || !du->u)
+	if (!in)
 		return;
-	json_object_foreach(d->intents, k, v) {
-		struct vdp_filter filters[VDPD_MAX_FILTERS];
-		struct vdp_request req;
-		struct vdpd_uplink *got;
-		struct ctl_error err = { 0 };
-		int rc;
-
-		if (strcmp(json_string_value(json_object_get(v, "uplink")) ?: "", du->cfg.name) != 0)
-			continue;
-		if (vdpd_vsi_request_parse(d, v, &got, &req, filters, &err) < 0) {
-			log_warn("vsi", "%s: stored VSI not requested: %s", du->cfg.name, err.msg);
-			continue;
-		}
-		/* All in one go: the station packs them into few ECPDUs,
-		 * sent once EVB is negotiated, within the bridge's
-		 * keep-alive window (802.1Qbg 41.5.5.11 toutKeepAlive). */
-		rc = vdp_station_request(uplink_station(du->u), &req);
-		if (rc < 0) {
-			log_warn("vsi", "%s: stored VSI %s refused: %s", du->cfg.name,
-				 json_string_value(json_object_get(v, "vsiid")), strerror(-rc));
-			continue;
-		}
-		n++;
-		if (json_object_get(v, "netlink")) {
-			vdpd_nl_restore(d, du->u, &req, json_object_get(v, "netlink"));
-			n_nl++;
-		}
-	}
-	if (n)
-		log_notice("vsi", "%s: %zu stored VSIs requested again (%zu for netlink requesters)",
-			   du->cfg.name, n, n_nl);
+	json_object_foreach(in->map, k, v)
+		if (strcmp(json_string_value(json_object_get(v, "uplink")) ?: "", uplink) == 0)
+			fn(ctx, v);
 }
 
-json_t *vdpd_intents_stats_json(const struct vdpd *d)
+json_t *intents_stats_json(const struct intents *in)
 {
-	const struct jlog *j = &d->intents_log;
+	static const struct intents none;
+	const struct jlog *j;
 
+	if (!in)
+		in = &none;
+	j = &in->log;
 	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "file",
-			 persistent(d) ? d->opts.intents : "", "vsis",
-			 (json_int_t)(d->intents ? json_object_size(d->intents) : 0), "saves",
-			 (json_int_t)d->intents_saves, "save_errors", (json_int_t)d->intents_save_errors,
-			 "failing", (json_int_t)d->intents_failing, "journal", "records", (json_int_t)j->records,
+			 persistent(in) ? in->path : "", "vsis",
+			 (json_int_t)(in->map ? json_object_size(in->map) : 0), "saves",
+			 (json_int_t)in->saves, "save_errors", (json_int_t)in->save_errors,
+			 "failing", (json_int_t)in->failing, "journal", "records", (json_int_t)j->records,
 			 "appends", (json_int_t)j->appends, "flushes", (json_int_t)j->flushes, "torn",
 			 (json_int_t)j->torn);
 }

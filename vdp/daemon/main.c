@@ -1,5 +1,5 @@
-/* vdpd: everything lives in the daemon library (vdp/daemon/vdpd.c). */
-#include "vdp/daemon/vdpd.h"
+/* vdpd: everything lives in the daemon library (vdp/daemon/process.c). */
+#include "vdp/daemon/process.h"
 
 int main(int argc, char **argv)
 {

@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "vdp/base/log.h"
-#include "vdp/nlfront/nl_front.h"
+#include "vdp/daemon/intents.h"
+#include "vdp/daemon/nl_vdpd.h"
+#include "vdp/daemon/realize.h"
 #include "vdp/daemon/vdpd.h"
-#include "vdp/daemon/reg_vdpd.h"
+#include "vdp/nlfront/nl_front.h"
 
 static struct uplink *find_uplink(void *ctx, int ifindex, const char *ifname)
 {
@@ -28,7 +30,7 @@ static struct uplink *find_uplink(void *ctx, int ifindex, const char *ifname)
 static int check_request(void *ctx, const char *ifname, const uint8_t mac[6], uint16_t vlan, uint8_t mgrid,
 			 uint32_t typeid, uint8_t typeidver, const uint8_t uuid[16])
 {
-	return vdpd_reg_check_request(ctx, ifname, mac, vlan, mgrid, typeid, typeidver, uuid);
+	return realize_check_request(ctx, ifname, mac, vlan, mgrid, typeid, typeidver, uuid);
 }
 
 static const char *const req_names[] = {
@@ -49,7 +51,7 @@ static void keep(void *ctx, struct uplink *u, const struct vdp_request *req, uin
 
 	if (op >= NLP_REQ_DISASSOCIATE)
 		return;
-	vdpd_intent_put_netlink(d, uplink_ifname(u), req,
+	intents_put_netlink(d->intents, uplink_ifname(u), req,
 				json_pack("{s:I, s:I, s:s, s:i, s:s}", "port", (json_int_t)pid, "seq",
 					  (json_int_t)seq, "request", req_names[op], "ifindex",
 					  uplink_ifindex(u), "ifname", uplink_ifname(u)));
@@ -57,13 +59,17 @@ static void keep(void *ctx, struct uplink *u, const struct vdp_request *req, uin
 
 static void drop(void *ctx, struct uplink *u, const uint8_t uuid[16])
 {
+	struct vdpd *d = ctx;
+
 	if (u)
-		vdpd_intent_drop(ctx, uplink_ifname(u), VDP_VSIID_UUID, uuid);
+		intents_drop(d->intents, uplink_ifname(u), VDP_VSIID_UUID, uuid);
 }
 
 static void before_ack(void *ctx)
 {
-	vdpd_intents_flush(ctx);
+	struct vdpd *d = ctx;
+
+	intents_flush(d->intents);
 }
 
 static const struct nl_front_ops vdpd_nl_ops = {

@@ -9,6 +9,8 @@
 
 #include "profiles/resolve.h"
 #include "vdp/base/log.h"
+#include "vdp/daemon/ctl_cmds.h"
+#include "vdp/daemon/intents.h"
 #include "vdp/daemon/reconcile.h"
 #include "vdp/daemon/reconcile_vdpd.h"
 #include "vdp/daemon/vdpd.h"
@@ -37,7 +39,7 @@ static int desired(void *ctx, const char *uplink, uint8_t fmt, const uint8_t vsi
 		   struct vdp_request *req, struct vdp_filter *filters)
 {
 	struct vdpd *d = ctx;
-	json_t *args = vdpd_intent_get(d, uplink, fmt, vsiid);
+	json_t *args = intents_get(d->intents, uplink, fmt, vsiid);
 	struct vdpd_uplink *du;
 	struct ctl_error err = { 0 };
 

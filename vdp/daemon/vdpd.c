@@ -1,151 +1,44 @@
-/* vdpd: process life (options, pid file, signals, systemd notification)
- * and the set of uplinks.  See vdpd.h. */
-#include "vdp/daemon/vdpd.h"
-#include "vdp/nlfront/nl_front.h"
-#include "vdp/daemon/reg_vdpd.h"
-#include "vdp/daemon/reconcile.h"
-#include "vdp/daemon/reconcile_vdpd.h"
-
+/* vdpd: the wiring of the components (see vdpd.h).  The daemon is the only
+ * place that knows them all: it owns the uplinks, the control server with
+ * each component's command table, the link monitor, the netlink front
+ * (nl_vdpd.c), the VSI intents (intents.c) and the registry with its
+ * realizer (realize.c), and passes events between them.  Process life
+ * (options, pid file, detach, signals) is process.c. */
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
+#include <net/if.h>
 
 #include <event2/event.h>
 
-#include "vdp/ctl/ctl.h"
-#include "vdp/io/linkmon.h"
 #include "vdp/base/log.h"
+#include "vdp/ctl/ctl.h"
+#include "vdp/daemon/ctl_cmds.h"
+#include "vdp/daemon/intents.h"
+#include "vdp/daemon/nl_vdpd.h"
+#include "vdp/daemon/process.h"
+#include "vdp/daemon/realize.h"
+#include "vdp/daemon/reconcile.h"
+#include "vdp/daemon/reconcile_vdpd.h"
+#include "vdp/daemon/vdpd.h"
+#include "vdp/io/linkmon.h"
 #include "vdp/io/vclock_event.h"
 #include "vdp/wire/vdp_text.h"
 
-#ifndef VDP_VERSION
-#define VDP_VERSION "0.1"
-#endif
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: vdpd [OPTIONS]\n"
-		"IEEE 802.1Qbg VDP station daemon.\n"
-		"\n"
-		"  -f, --config FILE      configuration (default " CFG_DEFAULT_PATH ")\n"
-		"  -s, --socket PATH      control socket (default " VDPD_DEFAULT_SOCKET ")\n"
-		"  -p, --pidfile PATH     pid file (default " VDPD_DEFAULT_PIDFILE "; \"\" for none)\n"
-		"  -S, --state FILE       registry state (default from vdpd.conf, else /var/lib/vdpd/registry.json)\n"
-		"  -i, --intents FILE     keep the requested VSIs (vdpctl, libvirt) in FILE across\n"
-		"                         restarts (default global.intents_file, else\n"
-		"                         " VDPD_DEFAULT_INTENTS "; \"\" for none)\n"
-		"  -F, --foreground       do not detach; log to stderr\n"
-		"  -d, --debug[=LEVEL]    log level: error, warning, notice, info, debug (default debug)\n"
-		"  -t, --check-config     parse the configuration, report, exit 0 (valid) or 1\n"
-		"  -V, --version          print the version and exit\n"
-		"  -h, --help             print this help and exit\n"
-		"\n"
-		"Signals: SIGHUP reloads the configuration; SIGTERM and SIGINT stop without\n"
-		"de-associating any VSI.  See vdpd(8), vdpd.conf(5), vdpctl(8).\n");
-}
-
-/* ---- systemd notification and pid file ---- */
-
-int vdpd_sd_notify(const char *msg)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	socklen_t len;
-	int fd, rc = 0;
-
-	if (!path || !*path)
-		return 0;
-	/* "/path" or "@abstract"; sun_path need not be NUL-terminated. */
-	if ((path[0] != '/' && path[0] != '@') || strlen(path) > sizeof(sun.sun_path))
-		return -EINVAL;
-	memcpy(sun.sun_path, path, strlen(path));
-	if (path[0] == '@')
-		sun.sun_path[0] = 0;
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sun, len) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-int vdpd_pidfile_open(const char *path, pid_t *other)
-{
-	char buf[32];
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	/* The lock, not the file's existence, tells a live daemon: a pid
-	 * file left by a crash is simply taken over. */
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int err = errno;
-
-		*other = 0;
-		n = pread(fd, buf, sizeof(buf) - 1, 0);
-		if (n > 0) {
-			buf[n] = 0;
-			*other = (pid_t)atoi(buf);
-		}
-		close(fd);
-		return err == EWOULDBLOCK ? -EEXIST : -err;
-	}
-	return fd;
-}
-
-/* /run/vdpd may not exist when vdpd is started by hand (systemd creates it
- * through RuntimeDirectory=): create the last directory level only. */
-static void make_parent(const char *path)
-{
-	char dir[PATH_MAX];
-	char *slash;
-
-	if (!path || !*path || strlen(path) >= sizeof(dir))
-		return;
-	strcpy(dir, path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return;
-	*slash = 0;
-	if (mkdir(dir, 0755) == 0)
-		log_info(NULL, "created %s", dir);
-}
-
-int vdpd_pidfile_write(int fd)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
-		return -errno;
-	return 0;
-}
-
 /* ---- status ---- */
 
-/* STATUS= counts every VSI, so it is sent at most once a second: a burst
- * of thousands of associations must not cost a full scan per event. */
 /* What a control reply acknowledges is on disk before the reply leaves. */
 static void before_reply(void *ctx)
 {
-	vdpd_intents_flush(ctx);
+	struct vdpd *d = ctx;
+
+	intents_flush(d->intents);
 }
 
+/* STATUS= counts every VSI, so it is sent at most once a second: a burst
+ * of thousands of associations must not cost a full scan per event. */
 static void status_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct vdpd *d = arg;
@@ -172,6 +65,11 @@ static void status_cb(evutil_socket_t fd, short what, void *arg)
 	snprintf(msg, sizeof(msg), "STATUS=%zu VSIs associated, %zu other, %zu of %zu uplinks negotiated",
 		 assoc, other, up, d->n_uplinks);
 	vdpd_sd_notify(msg);
+}
+
+void vdpd_status_now(struct vdpd *d)
+{
+	status_cb(-1, 0, d);
 }
 
 static void update_status(struct vdpd *d)
@@ -294,9 +192,9 @@ static void up_vsi_event(void *ctx, struct uplink *u, struct vsi *v, enum vdp_ev
 	 * bit) keep it: the reconciler asks again. */
 	if (ev == VDP_EV_FAILED && v->reason == VDP_END_REJECTED &&
 	    reconcile_verdict(v->reason, v->status) != RC_RETRY)
-		vdpd_intent_drop(d, uplink_ifname(u), v->vsiid_fmt, v->vsiid);
+		intents_drop(d->intents, uplink_ifname(u), v->vsiid_fmt, v->vsiid);
 	if (ev == VDP_EV_KEPT)
-		vdpd_intent_kept(d, uplink_ifname(u), v);
+		intents_kept(d->intents, uplink_ifname(u), v);
 	if (ev == VDP_EV_DEASSOCIATED) {
 		struct forget_req *r = calloc(1, sizeof(*r));
 
@@ -341,6 +239,55 @@ static void uplink_params_from_cfg(const struct vdpd *d, const struct cfg_uplink
 		p->link = UPLINK_LINK_UP;
 }
 
+struct replay {
+	struct vdpd *d;
+	struct vdpd_uplink *du;
+	size_t n, n_nl;
+};
+
+/* One stored intent of an uplink that (re)started: requested again through
+ * vsi.add's validation, and its netlink requester served again. */
+static void replay_intent(void *ctx, json_t *v)
+{
+	struct replay *r = ctx;
+	struct vdp_filter filters[VDPD_MAX_FILTERS];
+	struct vdp_request req;
+	struct vdpd_uplink *got;
+	struct ctl_error err = { 0 };
+	int rc;
+
+	if (vdpd_vsi_request_parse(r->d, v, &got, &req, filters, &err) < 0) {
+		log_warn("vsi", "%s: stored VSI not requested: %s", r->du->cfg.name, err.msg);
+		return;
+	}
+	/* All in one go: the station packs them into few ECPDUs, sent once
+	 * EVB is negotiated, within the bridge's keep-alive window
+	 * (802.1Qbg 41.5.5.11 toutKeepAlive). */
+	rc = vdp_station_request(uplink_station(r->du->u), &req);
+	if (rc < 0) {
+		log_warn("vsi", "%s: stored VSI %s refused: %s", r->du->cfg.name,
+			 json_string_value(json_object_get(v, "vsiid")), strerror(-rc));
+		return;
+	}
+	r->n++;
+	if (json_object_get(v, "netlink")) {
+		vdpd_nl_restore(r->d, r->du->u, &req, json_object_get(v, "netlink"));
+		r->n_nl++;
+	}
+}
+
+static void replay_intents(struct vdpd *d, struct vdpd_uplink *du)
+{
+	struct replay r = { .d = d, .du = du };
+
+	if (!d->intents || !du->u)
+		return;
+	intents_foreach(d->intents, du->cfg.name, replay_intent, &r);
+	if (r.n)
+		log_notice("vsi", "%s: %zu stored VSIs requested again (%zu for netlink requesters)",
+			   du->cfg.name, r.n, r.n_nl);
+}
+
 static void uplink_start(struct vdpd *d, struct vdpd_uplink *du)
 {
 	struct uplink_params p;
@@ -364,9 +311,9 @@ static void uplink_start(struct vdpd *d, struct vdpd_uplink *du)
 	vdp_station_set_resp_wait_max(uplink_station(du->u), (uint64_t)d->cfg.resp_wait_max_ms * 1000);
 	log_info("uplink", "%s: started (ifindex %d, link %s)", du->cfg.name, du->ifindex,
 		 uplink_link_up(du->u) ? "up" : "down");
-	vdpd_intents_uplink_started(d, du);
+	replay_intents(d, du);
 	publish_uplink(d, du->cfg.name, "started", "");
-	vdpd_reg_uplink_started(d, du);
+	realize_uplink_started(d, du);
 }
 
 static void uplink_stop(struct vdpd *d, struct vdpd_uplink *du, const char *why)
@@ -551,7 +498,7 @@ int vdpd_reload(struct vdpd *d)
 	}
 	struct reg_reload rl;
 
-	if (vdpd_reg_reload_prepare(d, &rl) < 0) {
+	if (realize_reload_prepare(d, &rl) < 0) {
 		d->cnt.reload_errors++;
 		log_err("cfg", "reload refused, configuration unchanged: registry group");
 		cfg_free(&cfg);
@@ -561,37 +508,15 @@ int vdpd_reload(struct vdpd *d)
 	log_notice("cfg", "reloading %s", d->opts.config);
 	vdpd_apply_config(d, &cfg);
 	vdpd_nl_reload(d, &nlc);
-	vdpd_reg_reload_commit(d, &rl);
+	realize_reload_commit(d, &rl);
 	vdpd_sd_notify("READY=1");
 	return 0;
-}
-
-/* ---- signals ---- */
-
-static void sig_cb(evutil_socket_t sig, short what, void *arg)
-{
-	struct vdpd *d = arg;
-
-	(void)what;
-	switch (sig) {
-	case SIGHUP:
-		vdpd_reload(d);
-		break;
-	case SIGTERM:
-	case SIGINT:
-		log_notice(NULL, "%s: stopping; VSIs stay associated until their keep-alive "
-			   "runs out", strsignal((int)sig));
-		vdpd_sd_notify("STOPPING=1");
-		event_base_loopbreak(d->base);
-		break;
-	}
 }
 
 /* ---- life cycle ---- */
 
 int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *cfg)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	int rc;
 
 	memset(d, 0, sizeof(*d));
@@ -606,16 +531,13 @@ int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *
 		return -ENOMEM;
 	}
 	d->started_us = vclock_now(d->clock);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		d->ev_sig[i] = evsignal_new(d->base, sigs[i], sig_cb, d);
-		if (!d->ev_sig[i] || event_add(d->ev_sig[i], NULL) < 0)
-			return -ENOMEM;
-	}
+	if (vdpd_signals_add(d) < 0)
+		return -ENOMEM;
 	/* before any libnl socket, so that our pid is free as a netlink port */
 	if (vdpd_nl_start(d) < 0)
 		return -EPERM;
 	d->ev_status = evtimer_new(d->base, status_cb, d);
-	d->ctl = ctl_server_new(d->base, opts->socket, VDPD_SOCKET_MODE, vdpd_ctl_cmds, d);
+	d->ctl = ctl_server_new(d->base, opts->socket, VDPD_SOCKET_MODE, NULL, NULL);
 	if (!d->ctl) {
 		int err = errno;
 
@@ -623,12 +545,19 @@ int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *
 			err == EADDRINUSE ? " (another vdpd is serving it)" : "");
 		return -err;
 	}
-	ctl_server_set_before_reply(d->ctl, before_reply);
+	/* Each component's commands with its own context; "help" lists
+	 * them in this order. */
+	if (ctl_server_add_cmds(d->ctl, vdpd_ctl_cmds, d) < 0 ||
+	    ctl_server_add_cmds(d->ctl, reg_ctl_cmds, &d->reg) < 0) {
+		log_err("ctl", "control commands: two components serve the same command");
+		return -EEXIST;
+	}
+	ctl_server_set_before_reply(d->ctl, before_reply, d);
 	d->lm = opts->no_linkmon ? NULL : linkmon_new(d->base, &vdpd_linkmon_ops, d);
 	if (!d->lm && !opts->no_linkmon)
 		log_warn("link", "no link monitor (%s): link changes will not be followed",
 			 strerror(errno));
-	rc = vdpd_intents_open(d);
+	rc = intents_open(&d->intents, d->base, d->opts.intents);
 	if (rc < 0)
 		return rc;
 	d->cfg = *cfg;
@@ -639,15 +568,16 @@ int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *
 	for (size_t i = 0; i < d->cfg.n_uplinks; i++)
 		if (add_uplink(d, &d->cfg.uplinks[i]) < 0)
 			return -ENOMEM;
-	if (vdpd_reg_start(d) < 0)
+	if (realize_start(d) < 0)
 		return -EINVAL;
 	return 0;
 }
 
 void vdpd_fini(struct vdpd *d)
 {
-	vdpd_intents_close(d);
-	vdpd_reg_stop(d);
+	intents_close(d->intents);
+	d->intents = NULL;
+	realize_stop(d);
 	vdpd_nl_stop(d);
 	for (size_t i = 0; i < d->n_uplinks; i++) {
 		/* Not uplink_stop(): a stop keeps VSIs on the bridge by design. */
@@ -676,255 +606,3 @@ void vdpd_fini(struct vdpd *d)
 	}
 }
 
-/* Like daemon(3), except that the parent waits until the child reports
- * that it is serving (one byte on the returned fd) and exits 0 only then,
- * so whoever started vdpd may use the socket and the pid file at once; it
- * exits 1 if the child dies first.  Returns the fd in the child. */
-static int detach(void)
-{
-	int p[2], fd;
-	pid_t pid;
-	char c;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		int err = errno;
-
-		close(p[0]);
-		close(p[1]);
-		return -err;
-	}
-	if (pid > 0) {
-		ssize_t n;
-
-		close(p[1]);
-		c = 1;
-		do
-			n = read(p[0], &c, 1);
-		while (n < 0 && errno == EINTR);
-		_exit(n == 1 && c == 0 ? 0 : 1);
-	}
-	close(p[0]);
-	setsid();
-	if (chdir("/") < 0)
-		log_debug(NULL, "chdir /: %s", strerror(errno));
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-	return p[1];
-}
-
-static int parse_opts(int argc, char **argv, struct vdpd_opts *o)
-{
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'f' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "pidfile", required_argument, NULL, 'p' },
-		{ "state", required_argument, NULL, 'S' },
-		{ "intents", required_argument, NULL, 'i' },
-		{ "foreground", no_argument, NULL, 'F' },
-		{ "debug", optional_argument, NULL, 'd' },
-		{ "check-config", no_argument, NULL, 't' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	o->config = CFG_DEFAULT_PATH;
-	o->socket = VDPD_DEFAULT_SOCKET;
-	o->pidfile = VDPD_DEFAULT_PIDFILE;
-	o->foreground = false;
-	o->debug = -1;
-	o->check_only = false;
-	o->state_file = "";
-	/* NULL: global.intents_file, else VDPD_DEFAULT_INTENTS (vdpd_main);
-	 * tests pass their own file (tests/lib/netns.sh VDPD_INTENTS). */
-	o->intents = NULL;
-	o->port_ops = NULL;
-	o->port_ctx = NULL;
-	o->assume_link_up = false;
-	o->no_linkmon = false;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:s:p:S:i:Fd::tVh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			o->config = optarg;
-			break;
-		case 's':
-			o->socket = optarg;
-			break;
-		case 'p':
-			o->pidfile = optarg;
-			break;
-		case 'S':
-			o->state_file = optarg;
-			break;
-		case 'i':
-			o->intents = optarg;
-			break;
-		case 'F':
-			o->foreground = true;
-			break;
-		case 'd':
-			o->debug = optarg ? log_level_parse(optarg) : LOG_DEBUG;
-			if (o->debug < 0) {
-				fprintf(stderr, "vdpd: log level \"%s\" is not one of error, warning, "
-					"notice, info, debug\n", optarg);
-				return 2;
-			}
-			break;
-		case 't':
-			o->check_only = true;
-			break;
-		case 'V':
-			printf("vdpd %s\n", VDP_VERSION);
-			return 0;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case ':':
-			fprintf(stderr, "vdpd: option %s needs an argument\n", argv[optind - 1]);
-			return 2;
-		default:
-			fprintf(stderr, "vdpd: unknown option %s; try vdpd --help\n", argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "vdpd: unexpected argument \"%s\"; try vdpd --help\n", argv[optind]);
-		return 2;
-	}
-	return -1;
-}
-
-int vdpd_main(int argc, char **argv)
-{
-	struct vdpd_opts opts;
-	struct vdpd_config cfg;
-	struct vdpd d;
-	char err[512];
-	int rc;
-
-	rc = parse_opts(argc, argv, &opts);
-	if (rc >= 0)
-		return rc;
-	log_init("vdpd", LOG_TO_STDERR, opts.debug >= 0 ? opts.debug : LOG_INFO);
-	if (cfg_load_file(opts.config, &cfg, err, sizeof(err)) < 0) {
-		/* A missing default file is no error: no uplinks until a
-		 * reload adds some.  A missing explicit file is. */
-		if (opts.check_only || strcmp(opts.config, CFG_DEFAULT_PATH) != 0 ||
-		    access(opts.config, F_OK) == 0) {
-			fprintf(stderr, "vdpd: %s\n", err);
-			return 1;
-		}
-		cfg_init(&cfg);
-		log_notice("cfg", "%s not found; starting with no uplinks", opts.config);
-	}
-	/* On by default (DESIGN: nothing lost): without the file a restart
-	 * would forget every VSI and the bridge would time them out. */
-	static char intents_path[sizeof(cfg.intents_file)];
-
-	if (!opts.intents) {
-		/* a copy: cfg moves into the daemon and is cleared */
-		snprintf(intents_path, sizeof(intents_path), "%s",
-			 cfg.intents_file_set ? cfg.intents_file : VDPD_DEFAULT_INTENTS);
-		opts.intents = intents_path;
-	}
-	if (opts.check_only) {
-		struct nl_front_config nc;
-		struct reg_err rerr;
-
-		if (nl_front_config_load(opts.config, &nc, err, sizeof(err)) < 0) {
-			fprintf(stderr, "vdpd: %s\n", err);
-			cfg_free(&cfg);
-			return 1;
-		}
-		if (vdpd_reg_check_config(opts.config, &rerr) < 0) {
-			fprintf(stderr, "vdpd: %s\n", rerr.msg);
-			cfg_free(&cfg);
-			return 1;
-		}
-		printf("%s: OK, %zu uplink%s", opts.config, cfg.n_uplinks, cfg.n_uplinks == 1 ? "" : "s");
-		for (size_t i = 0; i < cfg.n_uplinks; i++)
-			printf("%s%s", i ? ", " : ": ", cfg.uplinks[i].name);
-		printf("\n");
-		cfg_free(&cfg);
-		return 0;
-	}
-#ifdef VDP_FUZZING
-	fprintf(stderr, "vdpd: built for fuzzing; refusing to run\n");
-	return 1;
-#endif
-	signal(SIGPIPE, SIG_IGN);
-
-	int pid_fd = -1;
-	make_parent(opts.socket);
-	make_parent(opts.pidfile);
-	make_parent(opts.intents);
-	if (opts.pidfile && *opts.pidfile) {
-		pid_t other = 0;
-
-		pid_fd = vdpd_pidfile_open(opts.pidfile, &other);
-		if (pid_fd == -EEXIST) {
-			fprintf(stderr, "vdpd: already running (pid %ld holds %s)\n", (long)other, opts.pidfile);
-			cfg_free(&cfg);
-			return 1;
-		}
-		if (pid_fd < 0) {
-			fprintf(stderr, "vdpd: pid file %s: %s\n", opts.pidfile, strerror(-pid_fd));
-			cfg_free(&cfg);
-			return 1;
-		}
-	}
-	rc = vdpd_init(&d, &opts, &cfg);
-	d.pid_fd = pid_fd;
-	if (rc < 0) {
-		cfg_free(&cfg);
-		vdpd_fini(&d);
-		return 1;
-	}
-	/* Under systemd (NOTIFY_SOCKET) never fork; otherwise detach unless
-	 * asked not to.  Everything that can fail has been done, so errors
-	 * reached the terminal. */
-	int ready_fd = -1;
-	if (!opts.foreground && !getenv("NOTIFY_SOCKET")) {
-		ready_fd = detach();
-		if (ready_fd < 0) {
-			log_err(NULL, "cannot detach: %s", strerror(-ready_fd));
-			vdpd_fini(&d);
-			return 1;
-		}
-		if (event_reinit(d.base) < 0)
-			log_err(NULL, "event_reinit failed");
-		if (nl_front_after_fork(d.nl, err, sizeof(err)) < 0)
-			log_err("nl", "%s", err);
-	}
-	if (!opts.foreground)
-		log_init("vdpd", LOG_TO_SYSLOG, log_get_level());
-	if (pid_fd >= 0 && vdpd_pidfile_write(pid_fd) < 0)
-		log_warn(NULL, "cannot write pid file %s", opts.pidfile);
-	log_notice(NULL, "vdpd %s started: %zu uplinks, control socket %s", VDP_VERSION,
-		   d.n_uplinks, opts.socket);
-	vdpd_sd_notify("READY=1");
-	if (ready_fd >= 0) {
-		/* The parent exits 0 now: the socket is served, the pid
-		 * file is written. */
-		if (write(ready_fd, "", 1) != 1)
-			log_warn(NULL, "parent gone before the start completed");
-		close(ready_fd);
-	}
-	status_cb(-1, 0, &d);
-	event_base_dispatch(d.base);
-	vdpd_fini(&d);
-	log_notice(NULL, "stopped");
-	return 0;
-}

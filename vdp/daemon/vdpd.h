@@ -1,9 +1,12 @@
 /* vdpd, the station-role daemon, as a library: vdp/daemon/main.c only calls
- * vdpd_main(), tests drive the pieces directly.
+ * vdpd_main() (vdp/daemon/process.c: options, pid file, detach, signals),
+ * tests drive the pieces directly.  This file and vdpd.c wire the
+ * components; only vdp/daemon knows struct vdpd.
  *
- * One event loop holds: the control socket (vdp/ctl/ctl.h, commands in
- * vdp/daemon/ctl_cmds.c), the link monitor (vdp/io/linkmon.h), one uplink per
- * configured interface (vdp/engine/uplink.h), and the signals:
+ * One event loop holds: the control socket (vdp/ctl/ctl.h, commands of
+ * vdp/daemon/ctl_cmds.h and profiles/reg_ctl.h), the link monitor
+ * (vdp/io/linkmon.h), one uplink per configured interface
+ * (vdp/engine/uplink.h), and the signals:
  *   SIGTERM/SIGINT  stop: uplinks are freed without sending VDP, so a
  *                   restart within the keep-alive window de-associates no VM;
  *   SIGHUP          reload vdpd.conf: parse fully first, then add/remove
@@ -21,18 +24,17 @@
 #include "profiles/reg_ctl.h"
 #include "vdp/daemon/config.h"
 #include "vdp/ctl/ctl.h"
-#include "vdp/store/jlog.h"
 #include "vdp/engine/uplink.h"
 
 #define VDPD_DEFAULT_PIDFILE "/run/vdpd/vdpd.pid"
 #define VDPD_SOCKET_MODE 0660
 #define VDPD_DEFAULT_INTENTS "/var/lib/vdpd/vsis.json"
-#define VDPD_MAX_FILTERS 243	/* format vid: (511 - 25) / 2 entries in one VSI TLV */
 
 struct event;
 struct event_base;
 struct vclock;
 struct ctl_server;
+struct intents;
 struct linkmon;
 struct nl_front;
 struct reconcile;
@@ -47,7 +49,7 @@ struct vdpd_opts {
 	const char *intents;		/* VSI intents file (vdp/daemon/intents.c): NULL or
 					 * "" = not kept; vdpd_main() resolves -i,
 					 * global.intents_file and the default */
-	const char *state_file;		/* registry state: NULL none, "" config/default (vdp/daemon/reg_vdpd.h) */
+	const char *state_file;		/* registry state: NULL none, "" config/default (realize.h) */
 	/* Test seams (unit tests run the daemon over socketpairs): the
 	 * uplinks' port implementation, links taken as up, no netlink. */
 	const struct port_ops *port_ops;
@@ -88,13 +90,7 @@ struct vdpd {
 	struct vdpd_uplink **uplinks;
 	struct event *ev_sig[4];
 	struct event *ev_status;	/* rate limit of STATUS= */
-	json_t *intents;		/* key "uplink|fmt|vsiid" -> vsi.add args */
-	struct event *ev_intents;	/* save at the end of the pass / retry */
-	bool intents_dirty;		/* changed since the last good flush */
-	struct jlog intents_log;	/* FILE.journal: changes since the snapshot */
-	bool intents_compact;		/* a change missed the journal: snapshot next */
-	uint64_t intents_saves, intents_save_errors;
-	uint64_t intents_failing;	/* failed writes since the last good one */
+	struct intents *intents;	/* VSI intents (vdp/daemon/intents.h) */
 	int pid_fd;
 	bool log_from_cli;
 	uint64_t started_us;		/* vclock time at start */
@@ -103,59 +99,18 @@ struct vdpd {
 	struct reconcile *rc;		/* heals desired VSIs (vdp/daemon/reconcile.h) */
 };
 
-int vdpd_main(int argc, char **argv);
-
-/* Building blocks (used by vdpd_main and by tests). */
+/* Building blocks (used by vdpd_main() and by tests). */
 int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *cfg);
 void vdpd_fini(struct vdpd *d);
 /* Applies a new configuration (takes ownership of cfg's contents). */
 void vdpd_apply_config(struct vdpd *d, struct vdpd_config *cfg);
 int vdpd_reload(struct vdpd *d);
 
+/* systemd STATUS= now (later ones are rate-limited to one a second). */
+void vdpd_status_now(struct vdpd *d);
+
 struct vdpd_uplink *vdpd_find_uplink(struct vdpd *d, const char *name);
 /* The link monitor's report about one interface. */
 void vdpd_link_event(struct vdpd *d, const char *ifname, int ifindex, bool exists, bool up);
-
-/* VSI intents (vdp/daemon/intents.c): what vsi.add or a netlink requester asked
- * for, kept until vsi.del / DISASSOCIATE, re-requested when the uplink
- * (re)starts and, with a file (default VDPD_DEFAULT_INTENTS), across
- * restarts.  The file is rewritten at most every 200 ms and at a clean
- * stop. */
-int vdpd_intents_open(struct vdpd *d);
-void vdpd_intents_close(struct vdpd *d);
-/* Saves now if anything changed: before a reply acknowledges a change. */
-void vdpd_intents_flush(struct vdpd *d);
-void vdpd_intent_put(struct vdpd *d, const char *uplink, const struct vdp_request *req);
-/* The same for a request of the netlink front; nl ({"port":..,...},
- * taken) says who asked (vdp/daemon/nl_vdpd.c). */
-void vdpd_intent_put_netlink(struct vdpd *d, const char *uplink, const struct vdp_request *req, json_t *nl);
-/* True if there was one. */
-bool vdpd_intent_drop(struct vdpd *d, const char *uplink, uint8_t vsiid_fmt,
-		      const uint8_t vsiid[VDP_VSIID_LEN]);
-/* The stored vsi.add arguments of a VSI (borrowed), or NULL. */
-json_t *vdpd_intent_get(struct vdpd *d, const char *uplink, uint8_t vsiid_fmt, const uint8_t vsiid[VDP_VSIID_LEN]);
-/* The bridge refused a change with Keep: the station went back to what it
- * had confirmed (v), and so does the stored intent. */
-void vdpd_intent_kept(struct vdpd *d, const char *uplink, const struct vsi *v);
-void vdpd_intents_uplink_started(struct vdpd *d, struct vdpd_uplink *du);
-json_t *vdpd_intents_stats_json(const struct vdpd *d);
-
-/* Control commands (vdp/daemon/ctl_cmds.c). */
-/* vsi.add's argument parsing, shared with the intents: fills *du, req
- * (req->filters = filters, VDPD_MAX_FILTERS entries).  0 or -1 with err. */
-int vdpd_vsi_request_parse(struct vdpd *d, json_t *args, struct vdpd_uplink **du,
-			   struct vdp_request *req, struct vdp_filter *filters, struct ctl_error *err);
-/* The canonical vsi.add arguments for a request. */
-json_t *vdpd_request_json(const char *uplink, const struct vdp_request *req);
-extern const struct ctl_cmd vdpd_ctl_cmds[];
-json_t *vdpd_vsi_json(const struct vdpd_uplink *du, const struct vsi *v);
-
-/* systemd notification (no libsystemd): "READY=1", "STATUS=...".  0, or
- * -errno; nothing is sent when NOTIFY_SOCKET is unset (returns 0). */
-int vdpd_sd_notify(const char *msg);
-/* Pid file: created and locked for the life of the process.  Returns the
- * fd, or -EEXIST with *other set when a live process holds it. */
-int vdpd_pidfile_open(const char *path, pid_t *other);
-int vdpd_pidfile_write(int fd);
 
 #endif

@@ -1,6 +1,8 @@
 /* The lldpad-compatible netlink front: records, requests, status, the
  * request socket and life cycle (see nl_front.h and docs/libvirt.md; the
- * edges are in nl_front_aux.c). */
+ * configuration is nl_front_config.c, the lldpad pid file
+ * nl_front_pidfile.c, the link-deletion watch nl_front_linkdel.c, the JSON
+ * view nl_front_json.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -60,7 +60,7 @@ struct nl_front_ops {
 	/* The station uplink for ifindex (> 0) or else ifname; NULL if none. */
 	struct uplink *(*find_uplink)(void *ctx, int ifindex, const char *ifname);
 	/* Optional: may refuse a (pre-)association before it reaches the
-	 * station (the registry's policy, vdp/daemon/reg_vdpd.h).  0, or
+	 * station (the registry's policy, vdp/daemon/realize.h).  0, or
 	 * -errno answered to libvirt as is (counted in refused). */
 	int (*check_request)(void *ctx, const char *ifname, const uint8_t mac[6], uint16_t vlan,
 			     uint8_t mgrid, uint32_t typeid, uint8_t typeidver, const uint8_t uuid[16]);
@@ -134,17 +134,5 @@ const struct nl_front_counters *nl_front_counters(const struct nl_front *f);
 size_t nl_front_records(const struct nl_front *f);
 /* {"port":N,"pidfile":..,"records":N,"counters":{...}} */
 json_t *nl_front_json(const struct nl_front *f);
-
-/* vdpd glue (vdp/daemon/nl_vdpd.c): reads the "netlink" group of the daemon's
- * configuration and starts the front when lldpad_compat is true.  0 also
- * when disabled (d->nl stays NULL); -1 after logging why it cannot start. */
-struct vdpd;
-int vdpd_nl_start(struct vdpd *d);
-void vdpd_nl_stop(struct vdpd *d);
-/* SIGHUP: c from nl_front_config_load() of the new file. */
-void vdpd_nl_reload(struct vdpd *d, const struct nl_front_config *c);
-/* A stored netlink intent requested again on u: nl is its "netlink"
- * object (port, seq, request); the front serves its requester again. */
-void vdpd_nl_restore(struct vdpd *d, struct uplink *u, const struct vdp_request *req, json_t *nl);
 
 #endif

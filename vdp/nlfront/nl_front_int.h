@@ -1,6 +1,7 @@
 /* Internals of the netlink front shared by vdp/nlfront/nl_front.c (records,
- * requests, status, life cycle) and vdp/nlfront/nl_front_aux.c (configuration,
- * pid file, link-deletion watch, JSON).  Not for other modules. */
+ * requests, status, life cycle), nl_front_linkdel.c (link-deletion watch),
+ * nl_front_pidfile.c (lldpad pid file) and nl_front_json.c (JSON view).
+ * Not for other modules. */
 #ifndef VDP_NL_FRONT_INT_H
 #define VDP_NL_FRONT_INT_H
 

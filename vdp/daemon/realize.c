@@ -1,21 +1,21 @@
-/* Registry -> VDP station requests in vdpd (see reg_vdpd.h). */
+/* The registry's realizer: what the registry wants (desired VSIs, see
+ * profiles/registry.h reg_ops) becomes VDP station requests on the uplink
+ * each names, or 802.1Qbh requests to the NIC driver (see realize.h).
+ * An edge binding (reg_bind) or any other change goes reconcile_one ->
+ * ops->vsi_desired = realize_vsi() here -> request_vsi() ->
+ * vdp_station_request(). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "vdp/daemon/reg_vdpd.h"
+#include "vdp/daemon/realize.h"
 #include "profiles/resolve.h"
 #include "vdp/base/log.h"
 #include "vdp/io/qbh.h"
 #include "vdp/engine/uplink.h"
 #include "vdp/daemon/vdpd.h"
-
-struct reg_ctl *reg_ctl_of(void *ctx)
-{
-	return &((struct vdpd *)ctx)->reg;
-}
 
 /* 802.1Qbh: the profile id goes to the NIC driver through the kernel
  * (vdp/io/qbh.h): an SR-IOV VF's PF, else the uplink (the <source dev>). */
@@ -38,7 +38,7 @@ static int request_qbh(const struct reg_vsi *v, uint8_t mode)
 	return rc;
 }
 
-static int request(struct vdpd *d, const struct reg_vsi *v, uint8_t mode)
+static int request_vsi(struct vdpd *d, const struct reg_vsi *v, uint8_t mode)
 {
 	struct vdpd_uplink *du = vdpd_find_uplink(d, v->uplink);
 	struct vdp_request req;
@@ -48,7 +48,7 @@ static int request(struct vdpd *d, const struct reg_vsi *v, uint8_t mode)
 	if (v->type != REG_VPORT_QBG)
 		return request_qbh(v, mode);
 	if (!du || !du->u) {
-		/* Requested again by vdpd_reg_uplink_started(). */
+		/* Requested again by realize_uplink_started(). */
 		log_notice("reg", "%s: uplink %s is not running; %s waits for it", v->iface_id, v->uplink,
 			   mode == VDP_MODE_DEASSOC ? "de-association" : "association");
 		return -ENETDOWN;
@@ -66,7 +66,7 @@ static int request(struct vdpd *d, const struct reg_vsi *v, uint8_t mode)
  * associated VSI may be re-associated with changed parameters); on
  * another uplink, or when the VSI goes away, the old one is
  * de-associated. */
-static void vsi_desired(void *ctx, const struct reg_vsi *old, const struct reg_vsi *cur)
+static void realize_vsi(void *ctx, const struct reg_vsi *old, const struct reg_vsi *cur)
 {
 	struct vdpd *d = ctx;
 
@@ -74,25 +74,25 @@ static void vsi_desired(void *ctx, const struct reg_vsi *old, const struct reg_v
 		    old->type != REG_VPORT_QBG)) {
 		log_info("reg", "%s: de-associate (network %s, profile %s)", old->iface_id, old->network,
 			 old->profile);
-		request(d, old, VDP_MODE_DEASSOC);
+		request_vsi(d, old, VDP_MODE_DEASSOC);
 	}
 	if (cur) {
 		log_info("reg", "%s: associate on %s (network %s, profile %s, vlan %u)", cur->iface_id, cur->uplink,
 			 cur->network, cur->profile, cur->vlan);
-		request(d, cur, VDP_MODE_ASSOC);
+		request_vsi(d, cur, VDP_MODE_ASSOC);
 	}
 }
 
-static const struct reg_ops vdpd_reg_ops = { .vsi_desired = vsi_desired };
+static const struct reg_ops realize_ops = { .vsi_desired = realize_vsi };
 
-int vdpd_reg_start(struct vdpd *d)
+int realize_start(struct vdpd *d)
 {
 	const char *cfg = d->opts.config && access(d->opts.config, R_OK) == 0 ? d->opts.config : NULL;
 	const char *state = d->opts.state_file;
 	struct reg_err err;
 	int rc;
 
-	rc = reg_ctl_open(&d->reg, cfg, state ? (state[0] ? state : NULL) : "", &vdpd_reg_ops, d, &err);
+	rc = reg_ctl_open(&d->reg, cfg, state ? (state[0] ? state : NULL) : "", &realize_ops, d, &err);
 	if (rc < 0) {
 		log_err("reg", "registry: %s", err.msg);
 		return rc;
@@ -103,13 +103,13 @@ int vdpd_reg_start(struct vdpd *d)
 	return 0;
 }
 
-void vdpd_reg_stop(struct vdpd *d)
+void realize_stop(struct vdpd *d)
 {
 	/* Nothing is de-associated: a restart must leave every VM as it is. */
 	reg_ctl_close(&d->reg);
 }
 
-void vdpd_reg_uplink_started(struct vdpd *d, struct vdpd_uplink *du)
+void realize_uplink_started(struct vdpd *d, struct vdpd_uplink *du)
 {
 	const struct reg_vsi **v;
 	size_t n;
@@ -121,11 +121,11 @@ void vdpd_reg_uplink_started(struct vdpd *d, struct vdpd_uplink *du)
 		/* an 802.1Qbh VSI does not depend on the VDP uplink, and a
 		 * repeated ASSOCIATE would make the adapter re-associate */
 		if (!strcmp(v[i]->uplink, du->cfg.name) && v[i]->type == REG_VPORT_QBG)
-			request(d, v[i], VDP_MODE_ASSOC);
+			request_vsi(d, v[i], VDP_MODE_ASSOC);
 	free(v);
 }
 
-int vdpd_reg_check_request(struct vdpd *d, const char *ifname, const uint8_t mac[6], uint16_t vlan,
+int realize_check_request(struct vdpd *d, const char *ifname, const uint8_t mac[6], uint16_t vlan,
 			   uint8_t mgrid, uint32_t typeid, uint8_t typeidver, const uint8_t uuid[16])
 {
 	struct reg_err why, err;
@@ -146,7 +146,7 @@ int vdpd_reg_check_request(struct vdpd *d, const char *ifname, const uint8_t mac
 	return 0;
 }
 
-int vdpd_reg_reload_prepare(struct vdpd *d, struct reg_reload *rl)
+int realize_reload_prepare(struct vdpd *d, struct reg_reload *rl)
 {
 	const char *cfg = d->opts.config && access(d->opts.config, R_OK) == 0 ? d->opts.config : NULL;
 	struct reg_err err;
@@ -161,7 +161,7 @@ int vdpd_reg_reload_prepare(struct vdpd *d, struct reg_reload *rl)
 	return rc;
 }
 
-void vdpd_reg_reload_commit(struct vdpd *d, struct reg_reload *rl)
+void realize_reload_commit(struct vdpd *d, struct reg_reload *rl)
 {
 	struct reg_err err;
 
@@ -173,7 +173,7 @@ void vdpd_reg_reload_commit(struct vdpd *d, struct reg_reload *rl)
 		log_info("reg", "registry reloaded: policy %s", reg_policy_name(reg_get_policy(d->reg.reg)));
 }
 
-int vdpd_reg_check_config(const char *path, struct reg_err *err)
+int realize_check_config(const char *path, struct reg_err *err)
 {
 	struct reg *reg = reg_new(NULL, NULL);
 	struct reg_config cfg;

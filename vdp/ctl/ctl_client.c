@@ -1,0 +1,242 @@
+/* Control socket, the client side: blocking calls with a deadline (vdpctl,
+ * test tools) and the framing helpers.  See ctl.h. */
+#include "vdp/ctl/ctl.h"
+#include "vdp/ctl/ctl_int.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+int64_t ctl_deadline(int timeout_ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + timeout_ms;
+}
+
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int64_t left;
+	int rc;
+
+	for (;;) {
+		left = deadline - ctl_deadline(0);
+		if (left <= 0)
+			return -ETIMEDOUT;
+		rc = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		if (rc > 0)
+			return 0;
+		if (rc < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n, int64_t deadline)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		int rc = wait_fd(fd, POLLOUT, deadline);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int read_all(int fd, uint8_t *p, size_t n, int64_t deadline)
+{
+	while (n > 0) {
+		ssize_t r = recv(fd, p, n, MSG_DONTWAIT);
+
+		if (r > 0) {
+			p += r;
+			n -= (size_t)r;
+			continue;
+		}
+		if (r == 0)
+			return -ECONNRESET;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		int rc = wait_fd(fd, POLLIN, deadline);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int ctl_send_frame(int fd, const void *payload, size_t len, int64_t deadline)
+{
+	uint8_t hdr[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len };
+	int rc = write_all(fd, hdr, 4, deadline);
+
+	return rc < 0 ? rc : write_all(fd, payload, len, deadline);
+}
+
+int ctl_send_msg(int fd, json_t *msg, int64_t deadline)
+{
+	char *s = json_dumps(msg, JSON_COMPACT);
+	size_t n;
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	n = strlen(s);
+	rc = n > CTL_MAX_FRAME ? -EMSGSIZE : ctl_send_frame(fd, s, n, deadline);
+	free(s);
+	return rc;
+}
+
+int ctl_recv_msg(int fd, json_t **msg, int64_t deadline)
+{
+	uint8_t hdr[4];
+	uint32_t n;
+	uint8_t *buf;
+	int rc;
+
+	*msg = NULL;
+	rc = read_all(fd, hdr, 4, deadline);
+	if (rc < 0)
+		return rc;
+	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+	if (n == 0)
+		return -EBADMSG;
+	if (n > CTL_MAX_FRAME)
+		return -EMSGSIZE;
+	buf = malloc(n);
+	if (!buf)
+		return -ENOMEM;
+	rc = read_all(fd, buf, n, deadline);
+	if (rc == 0) {
+		*msg = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, NULL);
+		if (!*msg || !json_is_object(*msg)) {
+			json_decref(*msg);
+			*msg = NULL;
+			rc = -EBADMSG;
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+static int set_err(char **err, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int set_err(char **err, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		if (vasprintf(err, fmt, ap) < 0)
+			*err = NULL;
+		va_end(ap);
+	}
+	return rc;
+}
+
+int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err, int timeout_ms)
+{
+	int64_t deadline = ctl_deadline(timeout_ms);
+	json_t *req, *rep = NULL, *jv;
+	int rc;
+
+	*result = NULL;
+	if (err)
+		*err = NULL;
+	req = json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
+	if (!req)
+		return set_err(err, -EINVAL, "cannot build request for \"%s\"", cmd);
+	rc = ctl_send_msg(fd, req, deadline);
+	json_decref(req);
+	if (rc == 0)
+		rc = ctl_recv_msg(fd, &rep, deadline);
+	switch (rc) {
+	case 0:
+		break;
+	case -ETIMEDOUT:
+		return set_err(err, rc, "no reply from daemon within %d ms", timeout_ms);
+	case -EPIPE:
+	case -ECONNRESET:
+		return set_err(err, -ECONNRESET, "daemon closed the connection");
+	case -EBADMSG:
+		return set_err(err, rc, "malformed reply from daemon");
+	default:
+		return set_err(err, rc, "control socket: %s", strerror(-rc));
+	}
+	jv = json_object_get(rep, "version");
+	if (!json_is_integer(jv) || json_integer_value(jv) != CTL_VERSION) {
+		rc = set_err(err, -EPROTO, "daemon speaks control protocol version %lld, this client %d",
+			     json_is_integer(jv) ? (long long)json_integer_value(jv) : -1LL, CTL_VERSION);
+	} else if (json_is_true(json_object_get(rep, "ok"))) {
+		*result = json_incref(json_object_get(rep, "result"));
+		if (!*result)
+			*result = json_null();
+		rc = 0;
+	} else {
+		const char *text = json_string_value(json_object_get(rep, "error"));
+		json_int_t e = json_integer_value(json_object_get(rep, "errno"));
+
+		if (e <= 0 || e > 4095)
+			e = EIO;
+		rc = set_err(err, -(int)e, "%s", text ? text : "unspecified error");
+	}
+	json_decref(rep);
+	return rc;
+}
+
+int ctl_connect(const char *path, char **err)
+{
+	struct sockaddr_un sun;
+	int fd, rc;
+
+	if (err)
+		*err = NULL;
+	if (ctl_sun_fill(&sun, path) < 0)
+		return set_err(err, -ENAMETOOLONG, "socket path too long: %s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return set_err(err, -errno, "socket: %s", strerror(errno));
+	/* connect() on a unix socket completes or fails at once, except
+	 * EAGAIN when the backlog is full. */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		rc = -errno;
+		close(fd);
+		return set_err(err, rc, "cannot connect to %s: %s (is vdpd running?)", path,
+			       strerror(-rc));
+	}
+	return fd;
+}
+
+int ctl_call(const char *path, const char *cmd, json_t *args, json_t **result, char **err,
+	     int timeout_ms)
+{
+	int fd, rc;
+
+	*result = NULL;
+	fd = ctl_connect(path, err);
+	if (fd < 0)
+		return fd;
+	rc = ctl_call_fd(fd, cmd, args, result, err, timeout_ms);
+	close(fd);
+	return rc;
+}
