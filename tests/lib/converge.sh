@@ -32,6 +32,14 @@ br_timeouts() { vbr_j '.ports[0].bridge.timeouts' counters show; }
 st_assoc() { vdpctl -j uplink show | jq -er '.[0].vsis.associated'; }
 br_has() { local a; a=$(cnum_or_empty br_assoc); [ -n "$a" ] && [ "$a" -ge "$1" ]; }
 
+# cv_start_vdpd: vdpd in "host" (VDPD is its pid), intents in $T_DIR.
+cv_start_vdpd()
+{
+	bg host vdpd.log "$T_BUILD/vdpd" -F -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/state.json" \
+		-i "$T_DIR/vsis.json"
+	VDPD=$BG_PID
+}
+
 # converge_setup N: namespaces, both daemons, EVB, N VSIs associated.
 converge_setup()
 {
@@ -39,18 +47,17 @@ converge_setup()
 	ns_add host
 	ns_add br
 	veth_add host eth0 br p0 02:00:00:00:07:01 02:00:00:00:07:02
-	printf 'global = { resp_wait_max_ms = %d; };\nuplinks = ( { name = "eth0"; evb = { rte = 10; rka = 16; }; lldp = { tx_interval = 2; }; } );\n' \
-		"${CV_RESP_WAIT_MS:-8000}" >"$T_DIR/vdpd.conf"
+	printf 'global = { resp_wait_max_ms = %d; };\nuplinks = ( { name = "eth0"; evb = { rte = %d; rka = %d; }; lldp = { tx_interval = 2; }; } );\n' \
+		"${CV_RESP_WAIT_MS:-8000}" "${CV_RTE:-10}" "${CV_RKA:-16}" >"$T_DIR/vdpd.conf"
 	vbr_start br 'interfaces = [ "p0" ];
 evb = { rka = 10; rte = 8; };
 vdp = { max_vsis = 0; types = ( { name = "web"; type_id = 5; version = 4; vlan = 10; } ); };
 fault = { seed = 11; };'
-	bg host vdpd.log "$T_BUILD/vdpd" -F -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/state.json" \
-		"${VDPD_INTENTS[@]}"
+	cv_start_vdpd
 	wait_for 5 "vdpd answers on its socket" vdpctl uplink show
 	converged() { [ "$(vdpctl -j uplink show | jq -r '.[0].converged')" = true ]; }
 	wait_for 10 "EVB negotiated on eth0" converged
-	assert_eq "$(vdpctl -j neighbor show | jq -r '.[0].negotiated | "\(.r) \(.rte) \(.rka)"')" "3 10 16" \
+	assert_eq "$(vdpctl -j neighbor show | jq -r '.[0].negotiated | "\(.r) \(.rte) \(.rka)"')" "3 ${CV_RTE:-10} ${CV_RKA:-16}" \
 		"negotiated R RTE RKA"
 	diag_add "'$T_BUILD/vdpctl' -s '$SOCK' -j stats | jq -c '.reconcile, .uplinks[0].vdp, .uplinks[0].vsis'"
 	for ((i = 1; i <= n; i++)); do

@@ -584,6 +584,9 @@ static json_t *cmd_vsi_del(void *ctx, json_t *args, struct ctl_error *err)
 		return NULL;
 	/* Whatever the bridge answers, the operator no longer wants it. */
 	bool had = intents_drop(d->intents, du->cfg.name, req.vsiid_fmt, req.vsiid);
+	/* nor is it healed any more (a given-up entry would stay for show) */
+	if (d->rc)
+		reconcile_forget(d->rc, du->cfg.name, req.vsiid_fmt, req.vsiid);
 	vdp_txt_vsiid_format(req.vsiid_fmt, req.vsiid, id);
 	st = du->u ? uplink_station(du->u) : NULL;
 	v = st ? vdp_station_find(st, req.vsiid_fmt, req.vsiid) : NULL;
