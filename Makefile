@@ -144,10 +144,12 @@ fuzz: deps fuzz-build
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 # Not part of check: 4,096 VSIs through 5 + 3 x 2 minutes of faults, a
-# bridge restart and a vdpd kill -9; prints the table of docs/reliability.md
-# (also build/soak.md).
+# bridge restart and a vdpd kill -9, then the 20 % scenario with Debian's
+# lldpad and with vdpd as the station; prints the tables of
+# docs/reliability.md (also build/soak.md, build/soak-lldpad.md).
 soak: $(PROGS)
-	@IT_TIMEOUT=3600 timeout -k 10 3600 bash tests/soak/soak_converge.sh
+	@timeout -k 10 3600 bash tests/soak/soak_converge.sh
+	@timeout -k 10 900 bash tests/soak/soak_lldpad.sh
 
 bench: $(BENCH_BINS) $(PROGS)
 	@tests/bench/run.sh $(BENCH_BINS)
