@@ -151,8 +151,11 @@ soak: $(PROGS)
 	@timeout -k 10 3600 bash tests/soak/soak_converge.sh
 	@timeout -k 10 900 bash tests/soak/soak_lldpad.sh
 
+# In-process benchmarks, then the daemons on the wire beside lldpad
+# (tests/bench/wire.sh, needs root; its sizes are environment variables).
 bench: $(BENCH_BINS) $(PROGS)
 	@tests/bench/run.sh $(BENCH_BINS)
+	@if [ "$$(id -u)" = 0 ]; then tests/bench/wire.sh; else echo "bench: wire benchmarks skipped (need root)"; fi
 
 # The demo installs and builds only what it needs (no test tools).
 demo:

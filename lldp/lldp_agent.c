@@ -6,6 +6,7 @@
 
 #include "lldp/lldp_agent.h"
 #include "vdp/base/eth.h"
+#include "vdp/base/log.h"
 
 void lldp_agent_config_default(struct lldp_agent_config *c)
 {
@@ -183,13 +184,44 @@ void lldp_agent_set_evb(struct lldp_agent *a, const struct evb_config *evb)
 	}
 }
 
-static bool same_peer(const struct lldp_agent *a, const struct lldpdu *du)
+static bool same_peer(const struct lldp_agent *a, const struct lldpdu *du, const uint8_t src[6])
 {
-	return a->has_peer && a->peer_chassis_subtype == du->chassis_subtype &&
-	       a->peer_chassis_len == du->chassis_len &&
-	       memcmp(a->peer_chassis, du->chassis_id, du->chassis_len) == 0 &&
-	       a->peer_port_subtype == du->port_subtype && a->peer_port_len == du->port_len &&
-	       memcmp(a->peer_port, du->port_id, du->port_len) == 0;
+	return a->has_peer && memcmp(a->peer_mac, src, 6) == 0 &&
+		a->peer_chassis_subtype == du->chassis_subtype &&
+		a->peer_chassis_len == du->chassis_len &&
+		memcmp(a->peer_chassis, du->chassis_id, du->chassis_len) == 0 &&
+		a->peer_port_subtype == du->port_subtype && a->peer_port_len == du->port_len &&
+		memcmp(a->peer_port, du->port_id, du->port_len) == 0;
+}
+
+static void log_other_peer(struct lldp_agent *a, const struct lldpdu *du, const uint8_t src[6])
+{
+	uint64_t now = vclock_now(a->clock);
+	uint64_t left = a->peer_expiry_us > now ? (a->peer_expiry_us - now + 999999) / 1000000 : 0;
+
+	if (a->other_logged)
+		return;
+	a->other_logged = true;
+	log_notice("lldp",
+		   "%s: LLDPDU from another neighbour (source %02x:%02x:%02x:%02x:%02x:%02x, "
+		   "chassis ID subtype %u length %u) ignored: the current neighbour's TTL runs "
+		   "%llu s more (logged once per neighbour, counted in rx_drop_peer)",
+		   a->cfg.ifname, src[0], src[1], src[2], src[3], src[4], src[5],
+		   du->chassis_subtype, du->chassis_len, (unsigned long long)left);
+}
+
+static void take_peer(struct lldp_agent *a, const struct lldpdu *du, const uint8_t src[6])
+{
+	if (!a->has_peer)
+		a->other_logged = false;
+	a->has_peer = true;
+	memcpy(a->peer_mac, src, 6);
+	a->peer_chassis_subtype = du->chassis_subtype;
+	a->peer_chassis_len = du->chassis_len;
+	memcpy(a->peer_chassis, du->chassis_id, du->chassis_len);
+	a->peer_port_subtype = du->port_subtype;
+	a->peer_port_len = du->port_len;
+	memcpy(a->peer_port, du->port_id, du->port_len);
 }
 
 void lldp_agent_rx(struct lldp_agent *a, const uint8_t *frame, size_t len)
@@ -202,28 +234,33 @@ void lldp_agent_rx(struct lldp_agent *a, const uint8_t *frame, size_t len)
 
 	if (!a->enabled)
 		return;
+	/* Before decoding: the kernel passes only the header of a frame to
+	 * another destination. */
+	if (len < ETH_HDR_LEN || memcmp(frame, a->cfg.dst, 6) != 0) {
+		a->cnt.rx_drop_dst++;
+		return;
+	}
 	if (eth_decode(frame, len, &eh, &pl, &pl_len) != CODEC_OK ||
 	    eh.ethertype != ETHERTYPE_LLDP || lldp_decode(pl, pl_len, &du) != CODEC_OK) {
 		a->cnt.rx_bad++;
 		return;
 	}
+	is_new = !same_peer(a, &du, eh.src);
+	if (is_new && a->has_peer) {
+		/* The neighbour holds the port until its TTL runs out or it
+		 * shuts down (its own TTL 0 LLDPDU). */
+		a->cnt.rx_drop_peer++;
+		log_other_peer(a, &du, eh.src);
+		return;
+	}
 	a->cnt.rx_frames++;
-	is_new = !same_peer(a, &du);
 	if (du.ttl == 0) {
 		/* Shutdown LLDPDU: forget the neighbour now. */
 		if (!is_new)
 			peer_gone(a);
 		return;
 	}
-	if (is_new && a->has_peer)
-		peer_gone(a);	/* a different neighbour replaced the old one */
-	a->has_peer = true;
-	a->peer_chassis_subtype = du.chassis_subtype;
-	a->peer_chassis_len = du.chassis_len;
-	memcpy(a->peer_chassis, du.chassis_id, du.chassis_len);
-	a->peer_port_subtype = du.port_subtype;
-	a->peer_port_len = du.port_len;
-	memcpy(a->peer_port, du.port_id, du.port_len);
+	take_peer(a, &du, eh.src);
 	a->peer_ttl = du.ttl;
 	a->peer_expiry_us = vclock_now(a->clock) + (uint64_t)du.ttl * 1000000;
 	vtimer_arm(a->clock, a->age_timer, (uint64_t)du.ttl * 1000000);

@@ -7,8 +7,14 @@
  *   (EVB TLV after negotiation, config) the next frame leaves at once and
  *   txFastInit (4) frames follow at msgFastTx (1 s).
  *   TTL = min(65535, msgTxInterval x msgTxHold + 1) (802.1AB-2009 txTTL).
- *   A neighbour is forgotten when its TTL runs out, at once for TTL 0.
- *   A different chassis/port ID than the known neighbour is a new peer. */
+ *   A neighbour is forgotten when its TTL runs out, at once for TTL 0;
+ *   then the next one heard is a new peer.
+ *
+ * Admission: only LLDPDUs sent to cfg.dst (the EVB group address) are
+ * read.  The neighbour is its chassis ID, port ID and source MAC; while its
+ * TTL runs an LLDPDU from any other neighbour is dropped (counted, logged
+ * once per neighbour), so a second chassis on the segment cannot take over
+ * EVB.  It is taken once the current neighbour ages out or shuts down. */
 #ifndef LLDP_LLDP_AGENT_H
 #define LLDP_LLDP_AGENT_H
 
@@ -21,9 +27,9 @@
 #include "vdp/base/vclock.h"
 
 enum lldp_agent_event {
-	LLDP_EV_NEW_PEER,	/* first neighbour or chassis/port ID changed */
-	LLDP_EV_PEER_GONE,	/* aged out (TTL) or shutdown LLDPDU (TTL 0) */
-	LLDP_EV_EVB_CHANGED,	/* operative EVB values changed (a->evb.oper) */
+	LLDP_EV_NEW_PEER, /* a neighbour where there was none */
+	LLDP_EV_PEER_GONE, /* aged out (TTL) or shutdown LLDPDU (TTL 0) */
+	LLDP_EV_EVB_CHANGED, /* operative EVB values changed (a->evb.oper) */
 };
 
 struct lldp_agent_ops {
@@ -48,6 +54,8 @@ struct lldp_agent_counters {
 	uint64_t rx_bad;
 	uint64_t ageouts;
 	uint64_t new_peers;
+	uint64_t rx_drop_dst; /* not sent to cfg.dst */
+	uint64_t rx_drop_peer; /* another neighbour while the current one's TTL runs */
 };
 
 struct lldp_agent {
@@ -65,6 +73,8 @@ struct lldp_agent {
 	uint8_t peer_chassis[LLDP_ID_MAX];
 	uint8_t peer_port_subtype, peer_port_len;
 	uint8_t peer_port[LLDP_ID_MAX];
+	uint8_t peer_mac[6]; /* source MAC of its LLDPDUs */
+	bool other_logged; /* a second neighbour was logged for this one */
 	uint16_t peer_ttl;
 	uint64_t peer_expiry_us;
 	struct lldp_agent_counters cnt;

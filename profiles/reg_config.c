@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "profiles/reg_config.h"
-#include "profiles/reg_json.h"
+#include "profiles/reg_kind.h"
 
 static int cfail(struct reg_err *err, const config_setting_t *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -63,15 +63,14 @@ static json_t *group_to_json(const config_setting_t *g, const char *where, struc
 	return j;
 }
 
-typedef int (*from_fn)(json_t *j, void *out, struct reg_err *err);
-typedef int (*add_fn)(struct reg *reg, const void *entry, struct reg_err *err);
-
-/* Every entry of registry.<key> with origin "config"; an "origin" key
+/* Every entry of registry.<plural> with origin "config"; an "origin" key
  * written in the file is refused (from_json alone would accept it). */
-static int load_list(struct reg *reg, const config_setting_t *setting, const char *key, from_fn from, add_fn add,
-		     void *ent, struct reg_err *err)
+static int load_list(struct reg *reg, const config_setting_t *setting, const struct reg_kind_ops *k,
+		     struct reg_err *err)
 {
+	const char *key = k->plural;
 	const config_setting_t *list = config_setting_get_member(setting, key);
+	union reg_entry ent;
 	struct reg_err e;
 
 	if (!list)
@@ -92,9 +91,9 @@ static int load_list(struct reg *reg, const config_setting_t *setting, const cha
 			return cfail(err, g, "%s: \"origin\" is not a configuration key", where);
 		}
 		json_object_set_new(j, "origin", json_string("config"));
-		rc = from(j, ent, &e);
+		rc = k->from_json(j, &ent, &e);
 		json_decref(j);
-		if (rc < 0 || add(reg, ent, &e) < 0)
+		if (rc < 0 || k->add(reg, &ent, &e) < 0)
 			return cfail(err, g, "%s: %s", where, e.msg);
 	}
 	return 0;
@@ -103,9 +102,6 @@ static int load_list(struct reg *reg, const config_setting_t *setting, const cha
 int reg_config_load_setting(struct reg *reg, const config_setting_t *setting, struct reg_config *out,
 			    struct reg_err *err)
 {
-	static const char *const known[] = { "policy", "state_dir", "profiles", "uplinks", "networks",
-					      "ports", "attachments", "bindings", NULL };
-	union reg_entry ent;
 	const char *s;
 	int rc;
 
@@ -116,11 +112,10 @@ int reg_config_load_setting(struct reg *reg, const config_setting_t *setting, st
 		return cfail(err, setting, "registry must be a group { ... }");
 	for (int i = 0; i < config_setting_length(setting); i++) {
 		const config_setting_t *m = config_setting_get_elem(setting, (unsigned)i);
-		bool ok = false;
+		const char *name = config_setting_name(m);
 
-		for (int k = 0; known[k]; k++)
-			ok |= !strcmp(config_setting_name(m), known[k]);
-		if (!ok)
+		if (strcmp(name, "policy") && strcmp(name, "state_dir") &&
+		    !reg_kind_by_plural(name))
 			return cfail(err, m, "registry: unknown setting \"%s\"", config_setting_name(m));
 	}
 	if (config_setting_lookup_string(setting, "policy", &s)) {
@@ -136,18 +131,9 @@ int reg_config_load_setting(struct reg *reg, const config_setting_t *setting, st
 				     "registry.state_dir must be an absolute path");
 		snprintf(out->state_dir, sizeof(out->state_dir), "%s", s);
 	}
-	if ((rc = load_list(reg, setting, "profiles", (from_fn)reg_profile_from_json, (add_fn)reg_profile_add, &ent,
-			    err)) < 0 ||
-	    (rc = load_list(reg, setting, "uplinks", (from_fn)reg_uplink_from_json, (add_fn)reg_uplink_add, &ent,
-			    err)) < 0 ||
-	    (rc = load_list(reg, setting, "networks", (from_fn)reg_network_from_json, (add_fn)reg_network_add, &ent,
-			    err)) < 0 ||
-	    (rc = load_list(reg, setting, "ports", (from_fn)reg_port_from_json, (add_fn)reg_port_add, &ent, err)) < 0 ||
-	    (rc = load_list(reg, setting, "bindings", (from_fn)reg_binding_from_json, (add_fn)reg_bind, &ent,
-			    err)) < 0 ||
-	    (rc = load_list(reg, setting, "attachments", (from_fn)reg_attachment_from_json, (add_fn)reg_attach, &ent,
-			    err)) < 0)
-		return rc;
+	for (size_t i = 0; i < REG_NKINDS; i++)
+		if ((rc = load_list(reg, setting, &reg_kinds[i], err)) < 0)
+			return rc;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "profiles/reg_ctl.h"
 #include "profiles/reg_json.h"
+#include "profiles/reg_kind.h"
 #include "profiles/resolve.h"
 #include "profiles/store.h"
 #include "vdp/base/log.h"
@@ -232,222 +233,175 @@ static int runtime_only(json_t *args, struct ctl_error *err)
 	return 0;
 }
 
-typedef int (*from_fn)(json_t *j, void *out, struct reg_err *err);
-typedef int (*apply_fn)(struct reg *reg, const void *e, struct reg_err *err);
-typedef json_t *(*to_fn)(const void *e);
-typedef const void *(*get_fn)(const struct reg *reg, const char *key);
-
-static json_t *change(void *ctx, json_t *args, struct ctl_error *err, from_fn from, apply_fn apply, void *ent,
-		      get_fn get, to_fn to, const char *keyfield)
+/* add and set: the entry from the arguments, applied, answered as it now is. */
+static json_t *change(void *ctx, json_t *args, struct ctl_error *err, enum reg_kind kind, bool set)
 {
+	const struct reg_kind_ops *k = &reg_kinds[kind];
 	struct reg_ctl *rc = need(ctx, err);
+	union reg_entry ent;
 	struct reg_err e;
 	int r;
 
 	if (!rc || runtime_only(args, err) < 0)
 		return NULL;
-	if (from(args, ent, &e) < 0)
+	if (k->from_json(args, &ent, &e) < 0)
 		return ctl_fail(err, EINVAL, "%s", e.msg);
-	if ((r = apply(rc->reg, ent, &e)) < 0)
+	if ((r = (set ? k->set : k->add)(rc->reg, &ent, &e)) < 0)
 		return ctl_fail(err, -r, "%s", e.msg);
-	return saved(rc, to(get(rc->reg, json_string_value(json_object_get(args, keyfield)))), err);
+	return saved(rc,
+		     k->to_json(k->get(rc->reg, json_string_value(json_object_get(args, k->key)))),
+		     err);
 }
 
-static json_t *del(void *ctx, json_t *args, struct ctl_error *err, const char *keyfield,
-		   int (*fn)(struct reg *reg, const char *key, struct reg_err *e))
+static json_t *del(void *ctx, json_t *args, struct ctl_error *err, enum reg_kind kind)
 {
+	const struct reg_kind_ops *k = &reg_kinds[kind];
 	struct reg_ctl *rc = need(ctx, err);
 	const char *key;
 	struct reg_err e;
 	int r;
 
-	if (!rc || !(key = key_arg(args, keyfield, err)))
+	if (!rc || !(key = key_arg(args, k->key, err)))
 		return NULL;
-	if ((r = fn(rc->reg, key, &e)) < 0)
+	if ((r = k->del(rc->reg, key, &e)) < 0)
 		return ctl_fail(err, -r, "%s", e.msg);
 	return saved(rc, json_null(), err);
 }
 
 /* Without the key: every entry (array); with it: that one or ENOENT. */
-static json_t *show(void *ctx, json_t *args, struct ctl_error *err, const char *keyfield, const char *what,
-		    const void **(*snap)(const struct reg *reg, size_t *n), get_fn get, to_fn to)
+static json_t *show(void *ctx, json_t *args, struct ctl_error *err, enum reg_kind kind)
 {
+	const struct reg_kind_ops *k = &reg_kinds[kind];
 	struct reg_ctl *rc = need(ctx, err);
 	const char *key;
+	const void *e;
 	json_t *arr;
-	const void **v;
-	size_t n;
 
 	if (!rc)
 		return NULL;
-	key = json_string_value(json_object_get(args, keyfield));
-	if (key) {
-		const void *e = get(rc->reg, key);
-
-		if (!e)
-			return ctl_fail(err, ENOENT, "%s '%s' does not exist", what, key);
-		arr = json_array();
-		json_array_append_new(arr, to(e));
-		return arr;
-	}
+	key = json_string_value(json_object_get(args, k->key));
+	if (!key)
+		return k->list_json(rc->reg, true);
+	if (!(e = k->get(rc->reg, key)))
+		return ctl_fail(err, ENOENT, "%s '%s' does not exist", k->name, key);
 	arr = json_array();
-	v = snap(rc->reg, &n);
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, to(v[i]));
-	free(v);
+	json_array_append_new(arr, k->to_json(e));
 	return arr;
 }
-
-#define SNAP(f) ((const void **(*)(const struct reg *, size_t *))(f))
-#define GET(f) ((get_fn)(f))
-#define TO(f) ((to_fn)(f))
-#define FROM(f) ((from_fn)(f))
-#define APPLY(f) ((apply_fn)(f))
 
 /* ---- profiles ---- */
 
 json_t *reg_ctl_profile_add(void *ctx, json_t *args, struct ctl_error *err)
 {
-	struct reg_profile p;
-
-	return change(ctx, args, err, FROM(reg_profile_from_json), APPLY(reg_profile_add), &p,
-		      GET(reg_profile_get), TO(reg_profile_to_json), "name");
+	return change(ctx, args, err, REG_KIND_PROFILE, false);
 }
 
 json_t *reg_ctl_profile_set(void *ctx, json_t *args, struct ctl_error *err)
 {
-	struct reg_profile p;
-
-	return change(ctx, args, err, FROM(reg_profile_from_json), APPLY(reg_profile_set), &p,
-		      GET(reg_profile_get), TO(reg_profile_to_json), "name");
+	return change(ctx, args, err, REG_KIND_PROFILE, true);
 }
 
 json_t *reg_ctl_profile_del(void *ctx, json_t *args, struct ctl_error *err)
 {
-	return del(ctx, args, err, "name", reg_profile_del);
+	return del(ctx, args, err, REG_KIND_PROFILE);
 }
 
 json_t *reg_ctl_profile_show(void *ctx, json_t *args, struct ctl_error *err)
 {
-	return show(ctx, args, err, "name", "profile", SNAP(reg_profiles), GET(reg_profile_get),
-		    TO(reg_profile_to_json));
+	return show(ctx, args, err, REG_KIND_PROFILE);
 }
 
 /* ---- host uplinks (physnet mapping) ---- */
 
 json_t *reg_ctl_physnet_add(void *ctx, json_t *args, struct ctl_error *err)
 {
-	struct reg_uplink u;
-
-	return change(ctx, args, err, FROM(reg_uplink_from_json), APPLY(reg_uplink_add), &u, GET(reg_uplink_get),
-		      TO(reg_uplink_to_json), "dev");
+	return change(ctx, args, err, REG_KIND_UPLINK, false);
 }
 
 json_t *reg_ctl_physnet_set(void *ctx, json_t *args, struct ctl_error *err)
 {
-	struct reg_uplink u;
-
-	return change(ctx, args, err, FROM(reg_uplink_from_json), APPLY(reg_uplink_set), &u, GET(reg_uplink_get),
-		      TO(reg_uplink_to_json), "dev");
+	return change(ctx, args, err, REG_KIND_UPLINK, true);
 }
 
 json_t *reg_ctl_physnet_del(void *ctx, json_t *args, struct ctl_error *err)
 {
-	return del(ctx, args, err, "dev", reg_uplink_del);
+	return del(ctx, args, err, REG_KIND_UPLINK);
 }
 
 json_t *reg_ctl_physnet_show(void *ctx, json_t *args, struct ctl_error *err)
 {
-	return show(ctx, args, err, "dev", "uplink", SNAP(reg_uplinks), GET(reg_uplink_get), TO(reg_uplink_to_json));
+	return show(ctx, args, err, REG_KIND_UPLINK);
 }
 
 /* ---- networks ---- */
 
 json_t *reg_ctl_network_add(void *ctx, json_t *args, struct ctl_error *err)
 {
-	struct reg_network n;
-
-	return change(ctx, args, err, FROM(reg_network_from_json), APPLY(reg_network_add), &n,
-		      GET(reg_network_get), TO(reg_network_to_json), "name");
+	return change(ctx, args, err, REG_KIND_NETWORK, false);
 }
 
 json_t *reg_ctl_network_set(void *ctx, json_t *args, struct ctl_error *err)
 {
-	struct reg_network n;
-
-	return change(ctx, args, err, FROM(reg_network_from_json), APPLY(reg_network_set), &n,
-		      GET(reg_network_get), TO(reg_network_to_json), "name");
+	return change(ctx, args, err, REG_KIND_NETWORK, true);
 }
 
 json_t *reg_ctl_network_del(void *ctx, json_t *args, struct ctl_error *err)
 {
-	return del(ctx, args, err, "name", reg_network_del);
+	return del(ctx, args, err, REG_KIND_NETWORK);
 }
 
 json_t *reg_ctl_network_show(void *ctx, json_t *args, struct ctl_error *err)
 {
-	return show(ctx, args, err, "name", "network", SNAP(reg_networks), GET(reg_network_get),
-		    TO(reg_network_to_json));
+	return show(ctx, args, err, REG_KIND_NETWORK);
 }
 
 /* ---- ports ---- */
 
 json_t *reg_ctl_port_add(void *ctx, json_t *args, struct ctl_error *err)
 {
-	struct reg_port p;
-
-	return change(ctx, args, err, FROM(reg_port_from_json), APPLY(reg_port_add), &p, GET(reg_port_get),
-		      TO(reg_port_to_json), "uuid");
+	return change(ctx, args, err, REG_KIND_PORT, false);
 }
 
 json_t *reg_ctl_port_del(void *ctx, json_t *args, struct ctl_error *err)
 {
-	return del(ctx, args, err, "uuid", reg_port_del);
+	return del(ctx, args, err, REG_KIND_PORT);
 }
 
 json_t *reg_ctl_port_show(void *ctx, json_t *args, struct ctl_error *err)
 {
-	return show(ctx, args, err, "uuid", "port", SNAP(reg_ports), GET(reg_port_get), TO(reg_port_to_json));
+	return show(ctx, args, err, REG_KIND_PORT);
 }
 
 /* ---- attachments and bindings ---- */
 
 json_t *reg_ctl_attach(void *ctx, json_t *args, struct ctl_error *err)
 {
-	struct reg_attachment a;
-
-	return change(ctx, args, err, FROM(reg_attachment_from_json), APPLY(reg_attach), &a,
-		      GET(reg_attachment_get), TO(reg_attachment_to_json), "iface_id");
+	return change(ctx, args, err, REG_KIND_ATTACHMENT, false);
 }
 
 json_t *reg_ctl_detach(void *ctx, json_t *args, struct ctl_error *err)
 {
-	return del(ctx, args, err, "iface_id", reg_detach);
+	return del(ctx, args, err, REG_KIND_ATTACHMENT);
 }
 
 json_t *reg_ctl_attach_show(void *ctx, json_t *args, struct ctl_error *err)
 {
-	return show(ctx, args, err, "iface_id", "attachment", SNAP(reg_attachments), GET(reg_attachment_get),
-		    TO(reg_attachment_to_json));
+	return show(ctx, args, err, REG_KIND_ATTACHMENT);
 }
 
 json_t *reg_ctl_bind(void *ctx, json_t *args, struct ctl_error *err)
 {
-	struct reg_binding b;
-
-	return change(ctx, args, err, FROM(reg_binding_from_json), APPLY(reg_bind), &b, GET(reg_binding_get),
-		      TO(reg_binding_to_json), "iface_id");
+	return change(ctx, args, err, REG_KIND_BINDING, false);
 }
 
 json_t *reg_ctl_unbind(void *ctx, json_t *args, struct ctl_error *err)
 {
-	return del(ctx, args, err, "iface_id", reg_unbind);
+	return del(ctx, args, err, REG_KIND_BINDING);
 }
 
 json_t *reg_ctl_bind_show(void *ctx, json_t *args, struct ctl_error *err)
 {
-	return show(ctx, args, err, "iface_id", "binding", SNAP(reg_bindings), GET(reg_binding_get),
-		    TO(reg_binding_to_json));
+	return show(ctx, args, err, REG_KIND_BINDING);
 }
 
 /* ---- resolve, export, the whole registry ---- */

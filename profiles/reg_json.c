@@ -227,30 +227,3 @@ json_t *reg_vsi_to_json(const struct reg_vsi *v)
 	}
 	return j;
 }
-
-#define ADD_ARRAY(key, snap, type, conv)						\
-	do {									\
-		size_t n_;							\
-		const type **v_ = snap(reg, &n_);				\
-		json_t *a_ = json_array();					\
-		for (size_t i_ = 0; i_ < n_; i_++)				\
-			if (with_config || v_[i_]->origin != REG_ORIGIN_CONFIG)	\
-				json_array_append_new(a_, conv(v_[i_]));	\
-		free(v_);							\
-		json_object_set_new(j, key, a_);				\
-	} while (0)
-
-json_t *reg_to_json(const struct reg *reg, bool with_config)
-{
-	json_t *j = json_object();
-
-	if (!j)
-		return NULL;
-	ADD_ARRAY("profiles", reg_profiles, struct reg_profile, reg_profile_to_json);
-	ADD_ARRAY("uplinks", reg_uplinks, struct reg_uplink, reg_uplink_to_json);
-	ADD_ARRAY("networks", reg_networks, struct reg_network, reg_network_to_json);
-	ADD_ARRAY("ports", reg_ports, struct reg_port, reg_port_to_json);
-	ADD_ARRAY("attachments", reg_attachments, struct reg_attachment, reg_attachment_to_json);
-	ADD_ARRAY("bindings", reg_bindings, struct reg_binding, reg_binding_to_json);
-	return j;
-}

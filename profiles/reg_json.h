@@ -38,7 +38,8 @@ int reg_binding_from_json(json_t *j, struct reg_binding *b, struct reg_err *err)
 
 /* The whole registry: {"profiles":[...],"uplinks":[...],"networks":[...],
  * "ports":[...],"attachments":[...],"bindings":[...]}; entries from the
- * config file only when with_config. */
+ * config file only when with_config.  Written with the kind table
+ * (reg_kind.c). */
 json_t *reg_to_json(const struct reg *reg, bool with_config);
 
 #endif

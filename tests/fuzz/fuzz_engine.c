@@ -232,6 +232,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c = fakeclock_vclock(&z.fc);
 	ecp_init(&z.s_ecp, &s_ops, &z, c, s_mac, 200);	/* small MTU: packing limits */
 	ecp_init(&z.b_ecp, &b_ops, &z, c, b_mac, 200);
+	ecp_set_peer(&z.s_ecp, b_mac);
+	ecp_set_peer(&z.b_ecp, s_mac);
 	ecp_enable(&z.s_ecp);
 	ecp_enable(&z.b_ecp);
 	vdp_station_init(&z.st, &st_ops, &z, c, &z.s_ecp);

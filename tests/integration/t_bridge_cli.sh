@@ -103,7 +103,8 @@ pass "defer rule: resourceWaitDelay ran out, VSI de-associated"
 
 # ---- counters reset, clean stop ------------------------------------------------
 br counters reset >/dev/null || fail "counters reset"
-assert_eq "$(brj '.vdp.admit_calls + .ports[0].ecp.rx_ecpdu' counters show)" 0 "counters zeroed"
+assert_eq "$(brj '.vdp.admit_calls + .ports[0].ecp.rx_ecpdu + .ports[0].lldp.new_peers' counters show)" 0 \
+	"counters zeroed (VDP, ECP, LLDP)"
 stop "$BRPID" 5
 [ -e "$BSOCK" ] && fail "control socket left behind"
 pass "stopped; socket removed"

@@ -123,5 +123,10 @@ n=$(tshark -r "$T_DIR/ecp2.pcap" -Y "eth.src == $ST_MAC && ecp.op == 0 && vdp21.
 e=$(tshark -r "$T_DIR/ecp2.pcap" -Y "eth.src == $BR_MAC && ecp.op == 0 && vdp21.vsitypeid == 99" \
 	-T fields -e vdp21.tlvtype -e vdp21.assoc.error 2>/dev/null | sort -u | tr '\t\n' ' ')
 assert_eq "$e" "5,4 0x04 " "bridge answer for type 99 on the wire (manager ID TLV + De-Associate TLV, error)"
+# Wire admission lets every frame of lldpad's EVB agent and ECP through.
+c=$(vbr -j counters show)
+[ -n "$c" ] || fail "vdp-bridge counters show: empty answer"
+assert_eq "$(printf '%s' "$c" | jq -c '.ports[0] | [.ecp.rx_drop_dst, .ecp.rx_drop_src, .lldp.rx_drop_peer]')" \
+	"[0,0,0]" "vdp-bridge: lldpad's ECPDUs and LLDPDUs refused (to another address, from another MAC, another neighbour)"
 
 done_ok

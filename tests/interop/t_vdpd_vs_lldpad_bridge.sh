@@ -92,5 +92,10 @@ else
 fi
 assert_eq "$(vdpctl -j uplink show | jq -r '.[0].vsis.associated')" $((N - 1)) "vdpd: the others stay associated"
 assert_eq "$(vdpctl -j vsi show id "$U1")" "[]" "vdpd did not resurrect the deleted VSI"
+# Wire admission lets every frame of lldpad's EVB agent and ECP through.
+st=$(vdpctl -j stats)
+[ -n "$st" ] || fail "vdpctl stats: empty answer"
+assert_eq "$(printf '%s' "$st" | jq -c '.uplinks[0] | [.ecp.rx_drop_dst, .ecp.rx_drop_src, .lldp.rx_drop_peer]')" \
+	"[0,0,0]" "vdpd: lldpad's ECPDUs and LLDPDUs refused (to another address, from another MAC, another neighbour)"
 capture_stop
 done_ok

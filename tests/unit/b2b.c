@@ -117,6 +117,8 @@ int b2b_init(struct b2b *b)
 	    (rc = vdp_station_init(&b->st, &st_ops, b, c, &b->s_ecp)) < 0 ||
 	    (rc = vdp_bridge_init(&b->br, &br_ops, b, c, &b->b_ecp)) < 0)
 		return rc;
+	ecp_set_peer(&b->s_ecp, b_mac);
+	ecp_set_peer(&b->b_ecp, s_mac);
 	ecp_enable(&b->s_ecp);
 	ecp_enable(&b->b_ecp);
 	return 0;

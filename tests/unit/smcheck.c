@@ -7,7 +7,8 @@
 
 #include "tests/unit/smcheck.h"
 
-size_t sm_check_table(const struct sm_desc *m, const struct sm_row *rows, size_t n_rows, const uint32_t *seen)
+size_t sm_check_table(const struct sm_spec *m, const struct sm_row *rows, size_t n_rows,
+		      const uint32_t *seen)
 {
 	size_t n = m->n_states, n_legal = 0, n_seen = 0;
 	bool *row = calloc(n * n, sizeof(*row));

@@ -13,7 +13,7 @@ struct sm_row {
 	const char *how;	/* which test scenario makes it */
 };
 
-struct sm_desc {
+struct sm_spec {
 	const char *machine;	/* "station", "bridge" */
 	uint8_t n_states;
 	bool (*legal)(uint8_t from, uint8_t to);
@@ -22,6 +22,7 @@ struct sm_desc {
 
 /* seen: n_states x n_states counts of the transitions made (row-major).
  * Fails the test with the first mismatch; returns the legal count. */
-size_t sm_check_table(const struct sm_desc *m, const struct sm_row *rows, size_t n_rows, const uint32_t *seen);
+size_t sm_check_table(const struct sm_spec *m, const struct sm_row *rows, size_t n_rows,
+		      const uint32_t *seen);
 
 #endif

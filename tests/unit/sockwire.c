@@ -51,6 +51,18 @@ static void sw_close(void *ctx, int fd)
 	close(fd);
 }
 
+/* The production kernel filter: a SEQPACKET socket runs a socket filter
+ * on every message it receives, as AF_PACKET does on every frame. */
+int sockwire_filter(void *ctx, int fd, const uint8_t group[6])
+{
+	(void)ctx;
+	return port_filter_attach(fd, group);
+}
+
 const struct port_ops sockwire_ops = {
-	.open = sw_open, .recv = sockwire_recv, .send = sockwire_send, .close = sw_close,
+	.open = sw_open,
+	.recv = sockwire_recv,
+	.send = sockwire_send,
+	.close = sw_close,
+	.filter = sockwire_filter,
 };

@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include "tests/unit/fakeclock.h"
+#include "tests/unit/logcap.h"
+#include "tests/unit/smcheck.h"
 #include "vdp/engine/ecp.h"
 
 #define MAXF 64
@@ -28,7 +30,13 @@ struct env {
 	const uint8_t *next_ulpdu;
 	size_t next_len;
 	int next_rc;
+	uint64_t expect_illegal; /* checked by env_free() */
 };
+
+#define NTX (ECP_TX_ERROR + 1)
+#define NRX (ECP_RX_WAIT2 + 1)
+/* Transitions made by every test (ops->transition), for the table test. */
+static uint32_t tx_seen[NTX][NTX], rx_seen[NRX][NRX];
 
 static const uint8_t our_mac[6] = { 0x02, 0, 0, 0, 0, 1 };
 static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 2 };
@@ -69,7 +77,16 @@ static void f_tx_done(void *ctx, bool acked)
 	}
 }
 
-static const struct ecp_ops ops = { f_send, f_deliver, f_tx_done };
+static void f_transition(void *ctx, bool tx, uint8_t from, uint8_t to)
+{
+	(void)ctx;
+	if (tx && from < NTX && to < NTX)
+		tx_seen[from][to]++;
+	else if (!tx && from < NRX && to < NRX)
+		rx_seen[from][to]++;
+}
+
+static const struct ecp_ops ops = { f_send, f_deliver, f_tx_done, f_transition };
 
 static struct env *env_new(uint64_t start)
 {
@@ -77,12 +94,15 @@ static struct env *env_new(uint64_t start)
 
 	fakeclock_init(&e->fc, start);
 	assert_int_equal(ecp_init(&e->ecp, &ops, e, fakeclock_vclock(&e->fc), our_mac, 1500), 0);
+	ecp_set_peer(&e->ecp, peer_mac);
 	ecp_enable(&e->ecp);
 	return e;
 }
 
+/* Also the check that no test made an illegal transition. */
 static void env_free(struct env *e)
 {
+	assert_int_equal(e->ecp.cnt.illegal_transitions, e->expect_illegal);
 	ecp_free(&e->ecp);
 	fakeclock_destroy(&e->fc);
 	free(e);
@@ -359,6 +379,187 @@ static void test_rx_bad_dropped(void **state)
 	env_free(e);
 }
 
+/* Every legal transition of both machines (the tables in ecp.c), each
+ * reached through the public calls by the tests run before this one (it
+ * runs last) and by the steps here; none made that is not listed. */
+static const struct sm_row tx_rows[] = {
+	{ ECP_TX_INIT, ECP_TX_INIT, "ecp_enable(): initTransmit" },
+	{ ECP_TX_INIT, ECP_TX_WAIT_FORREQ, "then at once" },
+	{ ECP_TX_WAIT_FORREQ, ECP_TX_WAIT_ONDATA, "then at once" },
+	{ ECP_TX_WAIT_ONDATA, ECP_TX_TXMIT_ECPDU, "ecp_tx()" },
+	{ ECP_TX_TXMIT_ECPDU, ECP_TX_WAIT_FORREQ, "the ack" },
+	{ ECP_TX_TXMIT_ECPDU, ECP_TX_TXMIT_ECPDU, "ackTimer, retries <= maxRetries" },
+	{ ECP_TX_TXMIT_ECPDU, ECP_TX_ERROR, "ackTimer, retries > maxRetries" },
+	{ ECP_TX_ERROR, ECP_TX_WAIT_FORREQ, "then at once" },
+};
+
+static const struct sm_row rx_rows[] = {
+	{ ECP_RX_WAIT, ECP_RX_FIRST, "the first ECPDU after enable" },
+	{ ECP_RX_FIRST, ECP_RX_WAIT2, "it is new" },
+	{ ECP_RX_WAIT2, ECP_RX_WAIT2, "the next new one" },
+};
+
+static const char *tx_name(uint8_t s)
+{
+	return ecp_tx_state_name(s);
+}
+
+static const char *rx_name(uint8_t s)
+{
+	return ecp_rx_state_name(s);
+}
+
+static void test_transition_table(void **state)
+{
+	static const struct sm_spec tx = { "ECP transmit", NTX, ecp_tx_transition_legal, tx_name };
+	static const struct sm_spec rx = { "ECP receive", NRX, ecp_rx_transition_legal, rx_name };
+	struct env *e = env_new(9000);
+	struct ecp_hdr h;
+	const uint8_t *u;
+
+	(void)state;
+	/* Sent, retransmitted once, acked; received twice. */
+	assert_int_equal(ecp_tx(&e->ecp, ECP_SUBTYPE_VDP, payload, sizeof(payload)), 0);
+	fakeclock_advance(&e->fc, ecp_ack_timeout_us(&e->ecp));
+	assert_int_equal(e->nf, 2);
+	frame_decode(e, 1, &h, &u);
+	inject(e, 1, ECP_OP_ACK, ECP_SUBTYPE_VDP, h.seq, NULL, 0);
+	assert_int_equal(e->nacked, 1);
+	inject(e, 1, ECP_OP_REQUEST, ECP_SUBTYPE_VDP, 40, payload, sizeof(payload));
+	inject(e, 1, ECP_OP_REQUEST, ECP_SUBTYPE_VDP, 41, payload, sizeof(payload));
+	assert_int_equal(e->ndel, 2);
+	/* Given up. */
+	assert_int_equal(ecp_tx(&e->ecp, ECP_SUBTYPE_VDP, payload, sizeof(payload)), 0);
+	fakeclock_advance(&e->fc, 10 * ecp_ack_timeout_us(&e->ecp));
+	assert_int_equal(e->ecp.cnt.tx_errors, 1);
+	env_free(e);
+
+	sm_check_table(&tx, tx_rows, sizeof(tx_rows) / sizeof(tx_rows[0]), &tx_seen[0][0]);
+	sm_check_table(&rx, rx_rows, sizeof(rx_rows) / sizeof(rx_rows[0]), &rx_seen[0][0]);
+	assert_false(ecp_tx_transition_legal(NTX, ECP_TX_INIT));
+	assert_false(ecp_tx_transition_legal(ECP_TX_WAIT_ONDATA, NTX));
+	assert_false(ecp_rx_transition_legal(0xff, ECP_RX_WAIT2));
+}
+
+/* An illegal transition (here from a corrupt state value) is logged with
+ * both state names, counted, and never aborts: the transmit machine
+ * restarts as on a port enable, the receive path drops the ECPDU. */
+static void test_illegal_transition(void **state)
+{
+	struct env *e = env_new(9000);
+	char log[2048];
+	struct logcap c;
+
+	(void)state;
+	ecp_disable(&e->ecp);
+	e->ecp.tx_state = 9;
+	logcap_begin(&c);
+	ecp_enable(&e->ecp);
+	logcap_end(&c, log, sizeof(log));
+	if (!strstr(log, "illegal ECP transmit transition ? -> TX_INIT (802.1Qbg 43.3)") ||
+	    !strstr(log, "machine restarted"))
+		fail_msg("log: %s", log);
+	assert_int_equal(e->ecp.cnt.illegal_transitions, 1);
+	assert_true(ecp_tx_idle(&e->ecp));
+	assert_int_equal(ecp_tx(&e->ecp, ECP_SUBTYPE_VDP, payload, sizeof(payload)), 0);
+	assert_int_equal(e->nf, 1);
+
+	inject(e, 1, ECP_OP_REQUEST, ECP_SUBTYPE_VDP, 7, payload, sizeof(payload));
+	assert_int_equal(e->ndel, 1);
+	e->ecp.rx_state = 0x7f;
+	logcap_begin(&c);
+	inject(e, 1, ECP_OP_REQUEST, ECP_SUBTYPE_VDP, 8, payload, sizeof(payload));
+	logcap_end(&c, log, sizeof(log));
+	if (!strstr(log, "illegal ECP receive transition ? -> RX_WAIT2"))
+		fail_msg("log: %s", log);
+	assert_int_equal(e->ecp.cnt.illegal_transitions, 2);
+	assert_int_equal(e->ndel, 1); /* dropped */
+	assert_int_equal(e->nf, 2); /* ack of seq 7 only */
+	e->expect_illegal = 2;
+	env_free(e);
+}
+
+/* Admission: an ECPDU is taken only when sent to the EVB group address and
+ * from the EVB neighbour; nothing else is acked, delivered or decoded. */
+static void test_rx_admission(void **state)
+{
+	(void)state;
+	struct env *e = env_new(1000);
+	static const uint8_t foreign[6] = { 0x02, 0, 0, 0xaa, 0xbb, 0xcc };
+	/* A request, seq 0x0010, VDP, from the neighbour to the group. */
+	uint8_t f[60] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,
+			  0x00, 0x02, 0x89, 0x40, 0x10, 0x01, 0x00, 0x10, 0x0a, 0x10 };
+	uint8_t g[60];
+
+	/* To broadcast, to our MAC, to the Nearest Bridge address. */
+	memcpy(g, f, 60);
+	memset(g, 0xff, 6);
+	ecp_rx(&e->ecp, g, 60);
+	memcpy(g, our_mac, 6);
+	ecp_rx(&e->ecp, g, 60);
+	memcpy(g, eth_nearest_bridge, 6);
+	ecp_rx(&e->ecp, g, 60);
+	/* The header alone, as the kernel filter passes it. */
+	memset(g, 0xff, 6);
+	ecp_rx(&e->ecp, g, 14);
+	assert_int_equal(e->ecp.cnt.rx_drop_dst, 4);
+	/* From another MAC to the group. */
+	memcpy(g, f, 60);
+	memcpy(g + 6, foreign, 6);
+	ecp_rx(&e->ecp, g, 60);
+	assert_int_equal(e->ecp.cnt.rx_drop_src, 1);
+	assert_int_equal(e->ecp.cnt.rx_bad, 0);
+	assert_int_equal(e->ecp.cnt.tx_acks, 0);
+	assert_int_equal(e->ndel, 0);
+	assert_int_equal(e->nf, 0);
+
+	/* The neighbour's: acked and delivered. */
+	ecp_rx(&e->ecp, f, 60);
+	assert_int_equal(e->ecp.cnt.rx_ecpdu, 1);
+	assert_int_equal(e->ndel, 1);
+	assert_int_equal(e->nf, 1);
+
+	/* Without a neighbour nothing is taken; disabled, a frame to another
+	 * destination still counts as such. */
+	ecp_set_peer(&e->ecp, NULL);
+	f[17] = 0x11;
+	ecp_rx(&e->ecp, f, 60);
+	assert_int_equal(e->ecp.cnt.rx_drop_src, 2);
+	ecp_set_peer(&e->ecp, foreign);
+	ecp_rx(&e->ecp, f, 60);
+	assert_int_equal(e->ecp.cnt.rx_drop_src, 3);
+	ecp_disable(&e->ecp);
+	memset(g, 0xff, 6);
+	ecp_rx(&e->ecp, g, 14);
+	ecp_rx(&e->ecp, f, 60);
+	assert_int_equal(e->ecp.cnt.rx_drop_dst, 5);
+	assert_int_equal(e->ecp.cnt.rx_disabled, 1);
+	assert_int_equal(e->ndel, 1);
+	env_free(e);
+}
+
+/* The group address is the uplink's: frames leave to it and only frames to
+ * it are taken. */
+static void test_group_address(void **state)
+{
+	(void)state;
+	struct env *e = env_new(1000);
+	uint8_t buf[ECP_FRAME_MAX];
+	size_t n;
+
+	memcpy(e->ecp.dst, eth_nearest_bridge, 6);
+	assert_int_equal(ecp_tx(&e->ecp, ECP_SUBTYPE_VDP, payload, sizeof(payload)), 0);
+	assert_memory_equal(e->frames[0], eth_nearest_bridge, 6);
+	n = build(buf, 1, ECP_OP_ACK, ECP_SUBTYPE_VDP, e->ecp.seq, NULL, 0);
+	ecp_rx(&e->ecp, buf, n); /* to 01-80-C2-00-00-00: not ours now */
+	assert_int_equal(e->ecp.cnt.rx_drop_dst, 1);
+	assert_int_equal(e->ndone, 0);
+	memcpy(buf, eth_nearest_bridge, 6);
+	ecp_rx(&e->ecp, buf, n);
+	assert_int_equal(e->nacked, 1);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +572,10 @@ int main(void)
 		cmocka_unit_test(test_rx_ack_and_duplicate),
 		cmocka_unit_test(test_rx_first_after_enable_is_new),
 		cmocka_unit_test(test_rx_bad_dropped),
+		cmocka_unit_test(test_rx_admission),
+		cmocka_unit_test(test_group_address),
+		cmocka_unit_test(test_illegal_transition),
+		cmocka_unit_test(test_transition_table), /* last: counts all */
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,7 +106,8 @@ static int setup(void **state)
 	memset(&fx, 0, sizeof(fx));
 	fx.pp.peer = -1;
 	fx.base = event_base_new();
-	fx.p = port_open(fx.base, "sp0", &sp_ops, &fx.pp, on_rx, &fx.seen);
+	fx.p = port_open(fx.base, "sp0", eth_nearest_customer_bridge, &sp_ops, &fx.pp, on_rx,
+			 &fx.seen);
 	if (!fx.p)
 		return -1;
 	*state = &fx;
@@ -266,6 +267,128 @@ static void test_tap_intercepts_both_directions(void **state)
 	assert_int_equal(t.tx_seen, 2);
 }
 
+/* The kernel admission filter (port_filter_attach), run by the kernel on a
+ * SEQPACKET socketpair as it runs on an AF_PACKET socket: exact bytes in,
+ * exact bytes out. */
+static const uint8_t lldp_to_ncb[60] = {
+	0x01, 0x80, 0xc2, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0xaa, 0xbb, 0xcc,
+	0x88, 0xcc, 0x02, 0x07, 0x04, 0x02, 0x00, 0x00, 0xaa, 0xbb, 0xcc, /* chassis ID, MAC */
+	0x04, 0x04, 0x05, 's',  'w',  '1', /* port ID, ifname */
+	0x06, 0x02, 0x00, 0x78, /* TTL 120 */
+	0x00, 0x00, /* End */
+};
+
+/* Sends frame with its first 6 octets replaced by dst (and its ethertype by
+ * et when et != 0) on w, reads what came through on r: length, or 0 when
+ * the kernel dropped it. */
+static size_t through(int w, int r, const uint8_t dst[6], uint16_t et, uint8_t *out)
+{
+	uint8_t f[60];
+	ssize_t n;
+
+	memcpy(f, lldp_to_ncb, sizeof(f));
+	memcpy(f, dst, 6);
+	if (et) {
+		f[12] = (uint8_t)(et >> 8);
+		f[13] = (uint8_t)et;
+	}
+	assert_int_equal(send(w, f, sizeof(f), MSG_DONTWAIT), (ssize_t)sizeof(f));
+	n = recv(r, out, 128, MSG_DONTWAIT);
+	if (n < 0) {
+		assert_int_equal(errno, EAGAIN);
+		return 0;
+	}
+	return (size_t)n;
+}
+
+static void test_kernel_filter(void **state)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t ucast[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+	uint8_t out[128];
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(port_filter_attach(sv[0], eth_nearest_customer_bridge), 0);
+
+	/* To the group: whole. */
+	assert_int_equal(through(sv[1], sv[0], eth_nearest_customer_bridge, 0, out), 60);
+	assert_memory_equal(out, lldp_to_ncb, 60);
+	assert_int_equal(through(sv[1], sv[0], eth_nearest_customer_bridge, ETHERTYPE_ECP, out),
+			 60);
+	assert_int_equal(out[12], 0x89);
+	assert_int_equal(out[13], 0x40);
+	/* LLDP or ECP to anywhere else: the 14-octet header alone. */
+	assert_int_equal(through(sv[1], sv[0], bcast, 0, out), 14);
+	assert_memory_equal(out, bcast, 6);
+	assert_memory_equal(out + 6, lldp_to_ncb + 6, 8);
+	assert_int_equal(through(sv[1], sv[0], ucast, ETHERTYPE_ECP, out), 14);
+	assert_memory_equal(out, ucast, 6);
+	assert_int_equal(through(sv[1], sv[0], eth_nearest_bridge, 0, out), 14);
+	assert_int_equal(through(sv[1], sv[0], eth_nearest_nontpmr_bridge, ETHERTYPE_ECP, out), 14);
+	/* One octet off in either half of the address. */
+	assert_int_equal(
+		through(sv[1], sv[0], (const uint8_t[]){ 0x01, 0x80, 0xc2, 0x01, 0, 0 }, 0, out),
+		14);
+	assert_int_equal(
+		through(sv[1], sv[0], (const uint8_t[]){ 0x01, 0x80, 0xc2, 0, 0, 0x01 }, 0, out),
+		14);
+	/* Other ethertypes, to the group or not, and VLAN tags: nothing. */
+	assert_int_equal(through(sv[1], sv[0], eth_nearest_customer_bridge, 0x0800, out), 0);
+	assert_int_equal(through(sv[1], sv[0], eth_nearest_customer_bridge, 0x8100, out), 0);
+	assert_int_equal(through(sv[1], sv[0], bcast, 0x0806, out), 0);
+	/* A runt never reaches the ethertype: nothing. */
+	assert_int_equal(send(sv[1], lldp_to_ncb, 12, 0), 12);
+	assert_int_equal(recv(sv[0], out, sizeof(out), MSG_DONTWAIT), -1);
+
+	/* A port for the Nearest Bridge address: the other way round. */
+	assert_int_equal(port_filter_attach(sv[0], eth_nearest_bridge), 0);
+	assert_int_equal(through(sv[1], sv[0], eth_nearest_bridge, 0, out), 60);
+	assert_memory_equal(out, eth_nearest_bridge, 6);
+	assert_memory_equal(out + 6, lldp_to_ncb + 6, 54);
+	assert_int_equal(through(sv[1], sv[0], eth_nearest_customer_bridge, 0, out), 14);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* Through the port: the header of a frame to another destination reaches
+ * the user (who counts the drop), the port does not filter itself. */
+static void test_port_filter_op(void **state)
+{
+	static const struct port_ops ops = {
+		.open = sp_open,
+		.recv = sockwire_recv,
+		.send = sockwire_send,
+		.close = sp_close,
+		.filter = sockwire_filter,
+	};
+	struct event_base *base = event_base_new();
+	struct pair pp = { .peer = -1 };
+	struct seen seen = { 0 };
+	uint8_t f[60];
+	struct port *p;
+
+	(void)state;
+	p = port_open(base, "sp1", eth_nearest_customer_bridge, &ops, &pp, on_rx, &seen);
+	assert_non_null(p);
+	assert_memory_equal(port_group(p), eth_nearest_customer_bridge, 6);
+	memcpy(f, lldp_to_ncb, sizeof(f));
+	assert_int_equal(send(pp.peer, f, sizeof(f), 0), 60);
+	memset(f, 0xff, 6);
+	assert_int_equal(send(pp.peer, f, sizeof(f), 0), 60);
+	f[12] = 0x08;
+	f[13] = 0x00;
+	assert_int_equal(send(pp.peer, f, sizeof(f), 0), 60);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.len[0], 60);
+	assert_int_equal(seen.len[1], 14);
+	assert_int_equal(port_stats(p)->rx_other, 0);
+	port_close(p);
+	event_base_free(base);
+}
+
 static void test_open_failure_reports_errno(void **state)
 {
 	struct event_base *base = event_base_new();
@@ -273,10 +396,11 @@ static void test_open_failure_reports_errno(void **state)
 
 	(void)state;
 	/* The real AF_PACKET ops on a name that cannot exist. */
-	p = port_open(base, "no-such-if-xyz", NULL, NULL, on_rx, NULL);
+	p = port_open(base, "no-such-if-xyz", eth_nearest_customer_bridge, NULL, NULL, on_rx, NULL);
 	assert_null(p);
 	assert_true(errno == ENODEV || errno == EPERM || errno == EACCES);
-	p = port_open(base, "this-name-is-far-too-long-for-ifnamsiz", NULL, NULL, on_rx, NULL);
+	p = port_open(base, "this-name-is-far-too-long-for-ifnamsiz", eth_nearest_customer_bridge,
+		      NULL, NULL, on_rx, NULL);
 	assert_null(p);
 	assert_int_equal(errno, ENAMETOOLONG);
 	event_base_free(base);
@@ -287,10 +411,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_info, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receive_filters_and_counts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_burst_larger_than_one_callback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_burst_larger_than_one_callback, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_send_and_error_counted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tap_intercepts_both_directions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tap_intercepts_both_directions, setup,
+						teardown),
 		cmocka_unit_test(test_open_failure_reports_errno),
+		cmocka_unit_test(test_kernel_filter),
+		cmocka_unit_test(test_port_filter_op),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,9 @@
  * uplink joined by a socketpair (the port seam), on a real libevent loop
  * with the libevent vclock.  Covers EVB-gated start, association with a
  * bridge-chosen VID, link down/up re-association, bridge restart recovery
- * through keep-alives, and the counters/status hooks. */
+ * through keep-alives, the counters/status hooks, and admission: ECPDUs
+ * only to the group address and from the EVB neighbour, through the port's
+ * kernel filter on the socketpair. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 #include "vdp/engine/uplink.h"
 #include "vdp/io/vclock_event.h"
 
+#include "tests/unit/engine_frames.h"
 #include "tests/unit/sockwire.h"
 
 static const uint8_t vm_mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
@@ -35,6 +38,7 @@ struct fx {
 	uint16_t admit_vid_seen;
 	int pdus_r[2], pdus_t[2];
 	int link_events;
+	int bridge_deassoc;
 };
 
 static void on_event(void *ctx, struct uplink *u, enum uplink_event ev)
@@ -56,6 +60,8 @@ static void on_vsi(void *ctx, struct uplink *u, struct vsi *v, enum vdp_event ev
 	(void)v;
 	if (ev == VDP_EV_ASSOCIATED)
 		fx->associated++;
+	if (ev == VDP_EV_BRIDGE_DEASSOC)
+		fx->bridge_deassoc++;
 }
 
 static int on_admit(void *ctx, struct uplink *u, struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN],
@@ -273,8 +279,10 @@ static void test_evb_change_and_new_peer_reassociate(void **state)
 {
 	struct fx *fx = *state;
 	struct vdp_station *st = uplink_station(fx->st);
+	struct lldp_agent *a;
 	struct evb_config c;
 	uint64_t before;
+	int assoc_before;
 
 	assert_int_equal(request(fx, VDP_MODE_ASSOC), 0);
 	assert_true(run_until(fx, &fx->associated, 1));
@@ -296,20 +304,118 @@ static void test_evb_change_and_new_peer_reassociate(void **state)
 	assert_int_equal(vdp_station_keepalive_us(st), 655360);
 	assert_true(st->cnt.tlv_tx > before);
 
-	/* Another bridge (chassis ID changes) with the same operative values:
-	 * re-associated well before the 655 ms keep-alive would re-send.
-	 * (BGID alone changes what the bridge sends, so its LLDPDU leaves at
-	 * once, but not the operative values: the station has no SGID.) */
+	/* Another chassis (and source MAC) while the bridge's TTL runs:
+	 * ignored and counted, the neighbour and EVB stay.  (BGID alone
+	 * changes what the bridge sends, so its LLDPDU leaves at once, but
+	 * not the operative values: the station has no SGID.) */
 	run_for_ms(fx, 20);
-	before = st->cnt.tlv_tx;
-	uplink_agent(fx->br)->cfg.mac[5] ^= 0x40;
+	a = uplink_agent(fx->br);
+	a->cfg.mac[5] ^= 0x40;
 	c.gid = true;
 	uplink_set_evb(fx->br, &c);
+	run_for_ms(fx, 100);
+	assert_true(uplink_agent(fx->st)->cnt.rx_drop_peer >= 1);
+	assert_int_equal(uplink_agent(fx->st)->cnt.new_peers, 1);
+	assert_int_equal(uplink_agent(fx->st)->peer_mac[5], 0xb1);
+
+	/* Once the old bridge shut down (TTL 0), the new one is the
+	 * neighbour: re-associated well before the 655 ms keep-alive would
+	 * re-send, and its ECPDUs (from its MAC) are taken. */
+	a->cfg.mac[5] ^= 0x40;
+	lldp_agent_shutdown(a);
+	run_for_ms(fx, 20);
+	assert_false(uplink_agent(fx->st)->has_peer);
+	a->cfg.mac[5] ^= 0x40;
+	memcpy(uplink_ecp(fx->br)->src, a->cfg.mac, 6);
+	before = st->cnt.tlv_tx;
+	assoc_before = fx->associated;
+	lldp_agent_enable(a);
 	run_for_ms(fx, 100);
 	assert_int_equal(uplink_oper(fx->st)->rka, 16);
 	assert_false(uplink_oper(fx->st)->gid);
 	assert_true(st->cnt.tlv_tx > before);
-	assert_true(uplink_agent(fx->st)->cnt.new_peers >= 2);
+	assert_int_equal(uplink_agent(fx->st)->cnt.new_peers, 2);
+	assert_int_equal(uplink_agent(fx->st)->peer_mac[5], 0xb1 ^ 0x40);
+	assert_true(fx->associated > assoc_before);
+	assert_int_equal(uplink_ecp(fx->st)->cnt.rx_drop_src, 0);
+}
+
+/* Writes a frame on the bridge's end of the wire: the station's port reads
+ * it through its kernel filter. */
+static void inject(struct fx *fx, const uint8_t *frame, size_t len)
+{
+	assert_int_equal(send(fx->wire.sv[1], frame, len, MSG_DONTWAIT), (ssize_t)len);
+	run_for_ms(fx, 30);
+}
+
+/* A De-Associate for the associated VSI, as the bridge would send it. */
+static size_t deassoc_frame(struct fx *fx, uint8_t *buf, const uint8_t src[6], uint16_t seq)
+{
+	static const uint8_t mgrid[16];
+	struct tf_tlv t = {
+		.type = VDP_TLV_DEASSOC,
+		.type_id = 10,
+		.type_version = 1,
+		.vsiid_fmt = VDP_VSIID_UUID,
+		.filter_fmt = VDP_FILTER_MAC_VID,
+		.n = 1,
+	};
+
+	(void)fx;
+	memcpy(t.vsiid, uuid1, 16);
+	memcpy(t.f[0].mac, vm_mac, 6);
+	t.f[0].ps_pcp_vid = 100;
+	return tf_build_vdp(buf, src, seq, mgrid, &t, 1);
+}
+
+static void test_ecp_admission(void **state)
+{
+	struct fx *fx = *state;
+	static const uint8_t foreign[6] = { 0x02, 0, 0, 0xaa, 0xbb, 0xcc };
+	static const uint8_t bridge[6] = { 0x02, 0, 0, 0, 0, 0xb1 };
+	static const uint8_t station[6] = { 0x02, 0, 0, 0, 0, 0x51 };
+	const struct ecp_counters *c = &uplink_ecp(fx->st)->cnt;
+	struct vdp_station *st = uplink_station(fx->st);
+	uint16_t seq = (uint16_t)(uplink_ecp(fx->br)->seq + 1000);
+	uint8_t buf[ECP_FRAME_MAX];
+	size_t n;
+	json_t *j;
+
+	assert_int_equal(request(fx, VDP_MODE_ASSOC), 0);
+	assert_true(run_until(fx, &fx->associated, 1));
+
+	/* (b) From a foreign MAC to the group address: not the neighbour. */
+	n = deassoc_frame(fx, buf, foreign, seq);
+	inject(fx, buf, n);
+	assert_int_equal(c->rx_drop_src, 1);
+	/* (c) From the bridge's MAC, to broadcast and to our own MAC: the
+	 * kernel filter passes the header alone; dropped before decoding. */
+	n = deassoc_frame(fx, buf, bridge, seq);
+	memset(buf, 0xff, 6);
+	inject(fx, buf, n);
+	memcpy(buf, station, 6);
+	inject(fx, buf, n);
+	assert_int_equal(c->rx_drop_dst, 2);
+	assert_int_equal(c->rx_bad, 0);
+	assert_int_equal(fx->bridge_deassoc, 0);
+	assert_int_equal(st->cnt.bridge_deassoc, 0);
+	assert_int_equal(vdp_station_find(st, VDP_VSIID_UUID, uuid1)->mode_cur, VDP_MODE_ASSOC);
+
+	j = uplink_status_json(fx->st);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(j, "ecp"), "rx_drop_src")), 1);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(j, "ecp"), "rx_drop_dst")), 2);
+	assert_string_equal(json_string_value(json_object_get(j, "group")), "01:80:c2:00:00:00");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "peer"), "mac")),
+			    "02:00:00:00:00:b1");
+	json_decref(j);
+
+	/* The same ECPDU from the bridge's MAC to the group is taken: the
+	 * frames above were refused for their addresses alone. */
+	n = deassoc_frame(fx, buf, bridge, seq);
+	inject(fx, buf, n);
+	assert_int_equal(fx->bridge_deassoc, 1);
 }
 
 int main(void)
@@ -321,6 +427,7 @@ int main(void)
 		T(test_link_down_pauses_link_up_reassociates),
 		T(test_bridge_restart_recovered_by_keepalive),
 		T(test_evb_change_and_new_peer_reassociate),
+		T(test_ecp_admission),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,6 +104,7 @@ static struct benv *benv_new(void)
 
 	fakeclock_init(&e->fc, 1000000);
 	assert_int_equal(ecp_init(&e->ecp, &b_ecp_ops, e, fakeclock_vclock(&e->fc), br_mac, 1500), 0);
+	ecp_set_peer(&e->ecp, st_mac);
 	ecp_enable(&e->ecp);
 	assert_int_equal(vdp_bridge_init(&e->br, &b_ops, e, fakeclock_vclock(&e->fc), &e->ecp), 0);
 	e->type_vlan = 100;
@@ -688,7 +689,8 @@ static void bscen_busy(void)
 
 static void test_transition_table(void **state)
 {
-	static const struct sm_desc m = { "bridge", NBR, vdp_bridge_transition_legal, vdp_bridge_state_name };
+	static const struct sm_spec m = { "bridge", NBR, vdp_bridge_transition_legal,
+					  vdp_bridge_state_name };
 
 	(void)state;
 

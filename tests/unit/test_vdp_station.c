@@ -100,6 +100,7 @@ static struct senv *senv_new(void)
 
 	fakeclock_init(&e->fc, 1000000);
 	assert_int_equal(ecp_init(&e->ecp, &s_ecp_ops, e, fakeclock_vclock(&e->fc), st_mac, 1500), 0);
+	ecp_set_peer(&e->ecp, br_mac);
 	ecp_enable(&e->ecp);
 	assert_int_equal(vdp_station_init(&e->st, &s_ops, e, fakeclock_vclock(&e->fc), &e->ecp), 0);
 	return e;
@@ -1398,7 +1399,8 @@ static void test_ka_lost_resent(void **state)
 
 static void test_transition_table(void **state)
 {
-	static const struct sm_desc m = { "station", NST, vdp_station_transition_legal, vdp_station_state_name };
+	static const struct sm_spec m = { "station", NST, vdp_station_transition_legal,
+					  vdp_station_state_name };
 
 	(void)state;
 

@@ -247,9 +247,11 @@ static json_t *cmd_counters_show(void *ctx, json_t *args, struct ctl_error *err)
 	for (size_t i = 0; i < b->n_ports; i++) {
 		struct uplink *u = vbr_port_uplink(b->ports[i]);
 
-		json_array_append_new(ports, json_pack("{s:s, s:o, s:o}", "port", uplink_ifname(u),
-						       "ecp", uplink_ecp_json(uplink_ecp(u)),
-						       "bridge", bridge_counters_json(&uplink_bridge(u)->cnt)));
+		json_array_append_new(ports,
+				      json_pack("{s:s, s:o, s:o, s:o}", "port", uplink_ifname(u),
+						"ecp", uplink_ecp_json(uplink_ecp(u)), "lldp",
+						uplink_lldp_json(uplink_agent(u)), "bridge",
+						bridge_counters_json(&uplink_bridge(u)->cnt)));
 	}
 	return json_pack("{s:o, s:o, s:o, s:o}", "vdp", vdp_counters_json(&b->cnt), "ports", ports,
 			 "fault", fault_counters_json(&b->fault), "reload", reload_json(b));
@@ -268,6 +270,7 @@ static json_t *cmd_counters_reset(void *ctx, json_t *args, struct ctl_error *err
 		struct uplink *u = vbr_port_uplink(b->ports[i]);
 
 		memset(&uplink_ecp(u)->cnt, 0, sizeof(uplink_ecp(u)->cnt));
+		memset(&uplink_agent(u)->cnt, 0, sizeof(uplink_agent(u)->cnt));
 		memset(&uplink_bridge(u)->cnt, 0, sizeof(uplink_bridge(u)->cnt));
 	}
 	return json_null();

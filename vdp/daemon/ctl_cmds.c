@@ -192,6 +192,9 @@ static json_t *uplink_json(struct vdpd_uplink *du)
 		      "evb", evb, "peer", peer,
 		      "vsis", vsi_counts(du->u ? uplink_station(du->u) : NULL),
 		      "config", cfg_json(&du->cfg));
+	/* Added last: the group address LLDP and ECP are admitted to. */
+	if (o && status)
+		json_object_set(o, "group", json_object_get(status, "group"));
 	json_decref(status);
 	return o;
 }
@@ -235,14 +238,16 @@ static json_t *cmd_neighbor_show(void *ctx, json_t *args, struct ctl_error *err)
 		evb = json_object_get(st, "evb");
 		/* Only uplinks with a neighbour: the list is what was heard. */
 		if (json_is_object(peer))
-			json_array_append_new(a, json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:b}",
-							   "uplink", du->cfg.name,
-							   "chassis_id", json_object_get(peer, "chassis_id"),
-							   "port_id", json_object_get(peer, "port_id"),
-							   "ttl", json_object_get(peer, "ttl"),
-							   "evb", json_object_get(evb, "peer_tlv"),
-							   "negotiated", json_object_get(evb, "oper"),
-							   "converged", uplink_converged(du->u)));
+			json_array_append_new(a,
+					      json_pack("{s:s, s:O, s:O, s:O?, s:O, s:O, s:O, s:b}",
+							"uplink", du->cfg.name, "chassis_id",
+							json_object_get(peer, "chassis_id"),
+							"port_id", json_object_get(peer, "port_id"),
+							"mac", json_object_get(peer, "mac"), "ttl",
+							json_object_get(peer, "ttl"), "evb",
+							json_object_get(evb, "peer_tlv"),
+							"negotiated", json_object_get(evb, "oper"),
+							"converged", uplink_converged(du->u)));
 		json_decref(st);
 	}
 	return a;

@@ -1,7 +1,7 @@
 /* The registry's realizer: what the registry wants (desired VSIs, see
  * profiles/registry.h reg_ops) becomes VDP station requests on the uplink
  * each names, or 802.1Qbh requests to the NIC driver (see realize.h).
- * An edge binding (reg_bind) or any other change goes reconcile_one ->
+ * An edge binding (reg_bind) or any other change goes reg_reconcile_one ->
  * ops->vsi_desired = realize_vsi() here -> request_vsi() ->
  * vdp_station_request(). */
 #include <errno.h>

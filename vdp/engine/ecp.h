@@ -13,7 +13,13 @@
  * Sequence numbers: 0 is skipped (as lldpad does); the first sequence number
  * after ecp_enable() is derived from the clock rather than fixed at 1, so a
  * restarted station does not collide with the lastSeq a bridge kept from the
- * previous run (its first ECPDU would be acked as a duplicate and lost). */
+ * previous run (its first ECPDU would be acked as a duplicate and lost).
+ *
+ * Admission, before anything is decoded: an ECPDU must be sent to the EVB
+ * group address (dst; default Nearest Customer Bridge) and, once enabled,
+ * come from the EVB neighbour that negotiated (ecp_set_peer); anything else
+ * is dropped without an ack and counted by reason.  Without a peer nothing
+ * is taken. */
 #ifndef VDP_ECP_SM_H
 #define VDP_ECP_SM_H
 
@@ -44,8 +50,22 @@ enum ecp_rx_state {
 	ECP_RX_WAIT2,		/* steady state (RX_REC_ECPDU/NEW/SEND_ACK are transient) */
 };
 
+/* The transmit machine's inputs not yet consumed (43.3.7's variables and
+ * the events that stand for them). */
+struct ecp_tx_in {
+	bool begin : 1; /* the port was enabled: initTransmit */
+	bool txRequest : 1; /* the upper layer handed over an ULPDU */
+	bool ackReceived : 1; /* the ack of the outstanding ECPDU */
+	bool ackTimerExpired : 1; /* ackTimer ran out without it */
+};
+
+union ecp_tx_inputs {
+	struct ecp_tx_in in;
+	uint8_t any; /* 0 = none left */
+};
+
 struct ecp_ops {
-	/* A complete Ethernet frame (DA 01-80-C2-00-00-00, ethertype 0x8940,
+	/* A complete Ethernet frame (DA e->dst, ethertype 0x8940,
 	 * padded to 60 octets). */
 	void (*send)(void *ctx, const uint8_t *frame, size_t len);
 	/* A new (non-duplicate) ECPDU's ULPDU.  May call ecp_tx(). */
@@ -53,6 +73,10 @@ struct ecp_ops {
 	/* The outstanding ECPDU was acked (true) or given up (false).  ECP is
 	 * idle again when this is called; it may call ecp_tx(). */
 	void (*tx_done)(void *ctx, bool acked);
+	/* Optional: every state change of the transmit (tx true) or receive
+	 * machine, after it took effect; for tracing and the transition-table
+	 * tests.  Must not call back into ECP. */
+	void (*transition)(void *ctx, bool tx, uint8_t from, uint8_t to);
 };
 
 struct ecp_counters {
@@ -66,6 +90,9 @@ struct ecp_counters {
 	uint64_t rx_ack_stale;		/* acks for nothing or another seq (ignored) */
 	uint64_t rx_bad;		/* dropped: bad version/op/subtype/ethertype/short */
 	uint64_t rx_disabled;		/* dropped while disabled */
+	uint64_t rx_drop_dst; /* dropped: not sent to the EVB group address */
+	uint64_t rx_drop_src; /* dropped: not from the EVB neighbour */
+	uint64_t illegal_transitions; /* a bug of ours: logged, machine restarted */
 };
 
 struct ecp {
@@ -74,18 +101,22 @@ struct ecp {
 	struct vclock *clock;
 	struct vtimer *ack_timer;
 	uint8_t src[6];
+	uint8_t dst[6]; /* EVB group address, ours and the peer's */
+	uint8_t peer[6]; /* MAC of the EVB neighbour */
+	bool has_peer;
 	size_t mtu;
 	uint8_t max_retries;	/* R */
 	uint8_t rte;
 	bool enabled;
 
-	enum ecp_tx_state tx_state;
+	uint8_t tx_state; /* enum ecp_tx_state */
+	union ecp_tx_inputs tx_in;
 	uint16_t seq;		/* sequence number of the current/last ECPDU */
 	uint8_t retries;	/* transmissions of the current ECPDU */
 	size_t frame_len;
 	uint8_t frame[ECP_FRAME_MAX];
 
-	enum ecp_rx_state rx_state;
+	uint8_t rx_state; /* enum ecp_rx_state */
 	uint16_t last_seq;	/* lastSeq: last delivered sequence number */
 
 	struct ecp_counters cnt;
@@ -96,6 +127,8 @@ struct ecp {
 int ecp_init(struct ecp *e, const struct ecp_ops *ops, void *ctx,
 	     struct vclock *clock, const uint8_t src_mac[6], size_t mtu);
 void ecp_free(struct ecp *e);
+/* The EVB neighbour's MAC (NULL: none, nothing is taken). */
+void ecp_set_peer(struct ecp *e, const uint8_t mac[6]);
 /* Operative R and RTE (from EVB); applies to the next (re)transmission. */
 void ecp_set_params(struct ecp *e, uint8_t max_retries, uint8_t rte);
 /* Port enabled / disabled (link, EVB).  Disable drops the outstanding
@@ -114,7 +147,10 @@ void ecp_rx(struct ecp *e, const uint8_t *frame, size_t len);
 /* ackTimer in microseconds for the current RTE. */
 uint64_t ecp_ack_timeout_us(const struct ecp *e);
 
-const char *ecp_tx_state_name(enum ecp_tx_state s);
-const char *ecp_rx_state_name(enum ecp_rx_state s);
+const char *ecp_tx_state_name(uint8_t s);
+const char *ecp_rx_state_name(uint8_t s);
+/* The transition tables (ecp.c, docs/engine.md), for the unit tests. */
+bool ecp_tx_transition_legal(uint8_t from, uint8_t to);
+bool ecp_rx_transition_legal(uint8_t from, uint8_t to);
 
 #endif

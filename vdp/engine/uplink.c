@@ -186,6 +186,10 @@ static void uplink_evb_update(struct uplink *u)
 
 	if (!u->link_up || !e->converged)
 		return;	/* convergence is only lost with the link (see uplink.h) */
+	/* ECP is taken from the neighbour whose EVB TLV made these values,
+	 * and stays with it when its LLDPDUs stop until another one
+	 * negotiates. */
+	ecp_set_peer(&u->ecp, u->agent.peer_mac);
 	if (!u->converged) {
 		u->oper = e->oper;
 		u->converged = true;
@@ -321,7 +325,8 @@ struct uplink *uplink_new(struct event_base *base, struct vclock *clock, const c
 	u->evb_cfg = params->evb;
 	u->evb_cfg.role = (uint8_t)role;
 
-	u->port = port_open(base, ifname, params->port_ops, params->port_ctx, port_rx_cb, u);
+	u->port = port_open(base, ifname, params->lldp.dst, params->port_ops, params->port_ctx,
+			    port_rx_cb, u);
 	if (!u->port) {
 		err = errno;
 		free(u);
@@ -344,6 +349,7 @@ struct uplink *uplink_new(struct event_base *base, struct vclock *clock, const c
 	if (err < 0)
 		goto fail;
 	u->ecp_ready = true;
+	memcpy(u->ecp.dst, u->lldp_cfg.dst, 6);
 	switch (role) {
 	case UPLINK_STATION:
 		err = vdp_station_init(&u->st, &st_ops, u, clock, &u->ecp);
@@ -416,6 +422,7 @@ void uplink_set_link(struct uplink *u, bool up)
 		u->resync = false;
 		lldp_agent_disable(&u->agent);
 		ecp_disable(&u->ecp);
+		ecp_set_peer(&u->ecp, NULL);
 		u->tx_seq_valid = false;
 		if (u->role == UPLINK_STATION)
 			vdp_station_pause(&u->st);
@@ -551,12 +558,25 @@ json_t *uplink_ecp_json(const struct ecp *e)
 {
 	const struct ecp_counters *c = &e->cnt;
 
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "tx_ecpdu", (json_int_t)c->tx_ecpdu, "tx_retrans", (json_int_t)c->tx_retrans,
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "tx_ecpdu",
+			 (json_int_t)c->tx_ecpdu, "tx_retrans", (json_int_t)c->tx_retrans,
 			 "tx_errors", (json_int_t)c->tx_errors, "tx_acks", (json_int_t)c->tx_acks,
 			 "rx_ecpdu", (json_int_t)c->rx_ecpdu, "rx_dup", (json_int_t)c->rx_dup,
-			 "rx_acks", (json_int_t)c->rx_acks, "rx_ack_stale", (json_int_t)c->rx_ack_stale,
-			 "rx_bad", (json_int_t)c->rx_bad, "rx_disabled", (json_int_t)c->rx_disabled);
+			 "rx_acks", (json_int_t)c->rx_acks, "rx_ack_stale",
+			 (json_int_t)c->rx_ack_stale, "rx_bad", (json_int_t)c->rx_bad,
+			 "rx_disabled", (json_int_t)c->rx_disabled, "rx_drop_dst",
+			 (json_int_t)c->rx_drop_dst, "rx_drop_src", (json_int_t)c->rx_drop_src);
+}
+
+json_t *uplink_lldp_json(const struct lldp_agent *a)
+{
+	const struct lldp_agent_counters *lc = &a->cnt;
+
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "tx_frames",
+			 (json_int_t)lc->tx_frames, "rx_frames", (json_int_t)lc->rx_frames,
+			 "rx_bad", (json_int_t)lc->rx_bad, "ageouts", (json_int_t)lc->ageouts,
+			 "new_peers", (json_int_t)lc->new_peers, "rx_drop_dst",
+			 (json_int_t)lc->rx_drop_dst, "rx_drop_peer", (json_int_t)lc->rx_drop_peer);
 }
 
 static json_t *port_json(const struct port_stats *s)
@@ -573,7 +593,6 @@ json_t *uplink_status_json(struct uplink *u)
 {
 	const struct port_info *pi = port_info(u->port);
 	const struct lldp_agent *a = &u->agent;
-	const struct lldp_agent_counters *lc = &a->cnt;
 	char mac[18];
 	json_t *o, *evb, *peer;
 
@@ -601,15 +620,17 @@ json_t *uplink_status_json(struct uplink *u)
 				 "ttl", a->peer_ttl);
 	else
 		peer = json_null();
-	o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o}",
-		      "ifname", pi->ifname, "ifindex", pi->ifindex, "mac", uplink_mac_str(pi->mac, mac),
-		      "role", uplink_role_name(u->role), "link", u->link_up ? "up" : "down",
-		      "mtu", (int)pi->mtu, "evb", evb, "peer", peer,
-		      "port", port_json(port_stats(u->port)),
-		      "ecp", uplink_ecp_json(&u->ecp),
-		      "lldp", json_pack("{s:I, s:I, s:I, s:I, s:I}",
-					"tx_frames", (json_int_t)lc->tx_frames, "rx_frames", (json_int_t)lc->rx_frames,
-					"rx_bad", (json_int_t)lc->rx_bad, "ageouts", (json_int_t)lc->ageouts,
-					"new_peers", (json_int_t)lc->new_peers));
+	o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o}", "ifname",
+		      pi->ifname, "ifindex", pi->ifindex, "mac", uplink_mac_str(pi->mac, mac),
+		      "role", uplink_role_name(u->role), "link", u->link_up ? "up" : "down", "mtu",
+		      (int)pi->mtu, "evb", evb, "peer", peer, "port",
+		      port_json(port_stats(u->port)), "ecp", uplink_ecp_json(&u->ecp), "lldp",
+		      uplink_lldp_json(a));
+	if (o && a->has_peer)
+		json_object_set_new(json_object_get(o, "peer"), "mac",
+				    json_string(uplink_mac_str(a->peer_mac, mac)));
+	if (o)
+		json_object_set_new(o, "group",
+				    json_string(uplink_mac_str(port_group(u->port), mac)));
 	return o;
 }

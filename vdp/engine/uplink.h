@@ -12,11 +12,15 @@
  *  - Link down: LLDP and ECP stop, the station pauses (every VSI keeps its
  *    desired state).  Link up: LLDP restarts, EVB negotiates again, and on
  *    convergence the station re-sends every VSI's current request.
- *  - A new peer (another chassis/port ID) or changed operative EVB values
- *    after convergence: the station re-associates every VSI, since the new
+ *  - A new peer (another neighbour, once the previous one aged out or
+ *    shut down: see lldp_agent.h) or changed operative EVB values after
+ *    convergence: the station re-associates every VSI, since the new
  *    bridge knows none of them (41.5.5: the station owns the state).
  *  - The bridge role forgets nothing on link events; its keep-alive
  *    timeout (toutKeepAlive) ends VSIs whose station went away.
+ *  - Admission: the port, the LLDP agent and ECP take only frames sent to
+ *    the uplink's EVB group address (params->lldp.dst), ECP only from the
+ *    source MAC of the LLDP neighbour that negotiated EVB.
  *
  * The uplink owns its port, agent, ECP and VDP instance.  Callbacks run from
  * the event loop; none of them may free the uplink. */
@@ -127,10 +131,13 @@ void uplink_bridge_restart(struct uplink *u);
 
 /* Status of the uplink as a JSON object (new reference): ifname, ifindex,
  * mac, role, link, evb (converged, local, peer, operative values), peer
- * (chassis/port id), port/ECP/LLDP counters. */
+ * (chassis/port id, source MAC), group (the EVB group address the uplink
+ * admits), port/ECP/LLDP counters. */
 json_t *uplink_status_json(struct uplink *u);
 /* ECP counters alone, as a JSON object. */
 json_t *uplink_ecp_json(const struct ecp *e);
+/* LLDP agent counters alone, as a JSON object. */
+json_t *uplink_lldp_json(const struct lldp_agent *a);
 
 const char *uplink_role_name(enum uplink_role r);
 const char *uplink_event_name(enum uplink_event ev);

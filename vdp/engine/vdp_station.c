@@ -15,11 +15,9 @@
 #define VSI_MAX_FILTERS ((VDP_TLV_MAX_INFO - VDP_ASSOC_FIXED) / 2)
 #define RX_MAX_TLVS 128
 
-static inline uint8_t run(struct vdp_station *st, struct vsi *v, uint16_t in)
-{
-	v->sm_in |= in;
-	return vdp_station_sm_run(st, v);
-}
+/* Records an input of v (a member of struct vdp_station_in) and runs v's
+ * machine; the state it settled in. */
+#define run(st, v, input) ((v)->sm_in.sta.input = true, vdp_station_sm_run((st), (v)))
 
 /* The VSI's one timer: the response wait while a request is out, else
  * reinitKeepAlive (41.5.5); the machine tells which. */
@@ -28,7 +26,7 @@ static void vsi_timer_cb(void *arg)
 	struct vsi *v = arg;
 	struct vdp_station *st = v->owner;
 
-	run(st, v, VSI_IN_TIMER);
+	run(st, v, timeout);
 	vdp_station_kick(st);	/* a keep-alive just queued (or queued again) */
 }
 
@@ -144,7 +142,7 @@ static struct vsi *grow(struct vdp_station *st, struct vsi *v, uint16_t n)
 	nv->timer = t;
 	nv->id_next = nv->q_next = NULL;
 	nv->flags &= (uint8_t)~(VSI_F_INDEXED | VSI_F_QUEUED);
-	if (v->flags2 & VSI_F2_ECPDU)
+	if (v->in_ecpdu)
 		vdp_station_inflight_replace(st, v, nv);
 	vtimer_free(st->clock, v->timer);
 	free(v);
@@ -205,7 +203,7 @@ int vdp_station_request(struct vdp_station *st, const struct vdp_request *req)
 		fresh = true;		/* in INIT (BEGIN): vsi_alloc() zeroes */
 	} else if (v->state == VDP_ST_END) {
 		/* An ended VSI may be requested again (lldpad: -ENODEV). */
-		if (run(st, v, VSI_IN_BEGIN) != VDP_ST_INIT)
+		if (run(st, v, begin) != VDP_ST_INIT)
 			return -EIO;
 	}
 
@@ -245,7 +243,7 @@ int vdp_station_request(struct vdp_station *st, const struct vdp_request *req)
 	v->hints = req->hints;
 	st->cnt.requests++;
 
-	run(st, v, VSI_IN_LOCAL_CHANGE);
+	run(st, v, localChange);
 	vdp_station_kick(st);
 	return 0;
 }
@@ -267,18 +265,18 @@ void vdp_station_kick(struct vdp_station *st)
 		n = vsi_fifo_pack(&st->pending, &w, fill_request, st, st->inflight,
 				  sizeof(st->inflight) / sizeof(st->inflight[0]));
 		if (n < 0) {
-			run(st, st->inflight[0], VSI_IN_TOO_BIG);
+			run(st, st->inflight[0], tooBig);
 			continue;
 		}
 		if (n == 0)
 			return;
 		st->n_inflight = (size_t)n;
 		for (int i = 0; i < n; i++)
-			st->inflight[i]->flags2 |= VSI_F2_ECPDU;
+			st->inflight[i]->in_ecpdu = true;
 		/* The response wait starts at the hand-over. */
 		for (int i = 0; i < n; i++)
 			if (st->inflight[i])
-				run(st, st->inflight[i], VSI_IN_TXMIT);
+				run(st, st->inflight[i], txmit);
 		st->cnt.ecpdu_tx++;
 		st->cnt.tlv_tx += (uint64_t)n;
 		rc = ecp_tx(st->ecp, ECP_SUBTYPE_VDP, buf, w.len);
@@ -298,7 +296,7 @@ void vdp_station_tx_done(struct vdp_station *st, bool acked)
 	if (acked) {
 		for (size_t i = 0; i < done.n; i++)
 			if (st->inflight[i])
-				st->inflight[i]->flags2 &= (uint8_t)~VSI_F2_ECPDU;
+				st->inflight[i]->in_ecpdu = false;
 		st->n_inflight = 0;
 		vdp_station_kick(st);
 		return;
@@ -314,9 +312,9 @@ void vdp_station_tx_done(struct vdp_station *st, bool acked)
 		vsis[i] = NULL;
 		if (!v)
 			continue;
-		v->flags2 &= (uint8_t)~VSI_F2_ECPDU;
+		v->in_ecpdu = false;
 		if (v->flags & VSI_F_INFLIGHT)
-			run(st, v, VSI_IN_TX_ERROR);
+			run(st, v, ecpError);
 	}
 	st->done = done.outer;
 	vdp_station_kick(st);
@@ -350,7 +348,7 @@ void vdp_station_rx(struct vdp_station *st, const uint8_t *ulpdu, size_t len)
 				st->cnt.resp_unknown++;
 				continue;
 			}
-			run(st, v, VSI_IN_RX_DEASSOC);
+			run(st, v, rxDeassoc);
 			continue;
 		}
 		if (!v) {
@@ -365,7 +363,7 @@ void vdp_station_rx(struct vdp_station *st, const uint8_t *ulpdu, size_t len)
 		}
 		st->rx_tlv = a;
 		st->rx_mgrid = pdu.mgrid;
-		run(st, v, VSI_IN_RX_RESP);
+		run(st, v, rxResp);
 	}
 	st->rx_tlv = NULL;
 	st->rx_mgrid = NULL;
@@ -381,10 +379,10 @@ void vdp_station_pause(struct vdp_station *st)
 		;
 	for (size_t i = 0; i < st->n_inflight; i++)
 		if (st->inflight[i])
-			st->inflight[i]->flags2 &= (uint8_t)~VSI_F2_ECPDU;
+			st->inflight[i]->in_ecpdu = false;
 	st->n_inflight = 0;
 	for (v = vsi_table_first(&st->tab); v; v = vsi_table_next(&st->tab, v))
-		run(st, v, VSI_IN_PORT_DOWN);
+		run(st, v, portDown);
 }
 
 void vdp_station_reassociate_all(struct vdp_station *st)
@@ -395,7 +393,7 @@ void vdp_station_reassociate_all(struct vdp_station *st)
 	for (v = vsi_table_first(&st->tab); v; v = n) {
 		n = vsi_table_next(&st->tab, v);
 		if (v->state != VDP_ST_END)
-			run(st, v, VSI_IN_RESEND);
+			run(st, v, resend);
 	}
 	vdp_station_kick(st);
 }

@@ -2,8 +2,9 @@
  * requests, ECP glue, timer, link) share with the per-VSI state machine
  * (vdp_station_sm.c, 802.1Qbg-2012 41.5.5).  Not for other modules.
  *
- * A handler records what happened as an input of the VSI (vsi->sm_in) and
- * calls vdp_station_sm_run(), which steps the machine until it is stable.
+ * A handler records what happened as an input of the VSI (vsi->sm_in.sta,
+ * struct vdp_station_in in vsi.h) and calls vdp_station_sm_run(), which
+ * steps the machine until it is stable (the driver in sm.h).
  * Every input is consumed by the step that acts on it; one that the
  * current state has no use for (a timer in a queued state) is dropped when
  * the machine is stable. */
@@ -11,24 +12,6 @@
 #define VDP_VDP_STATION_INT_H
 
 #include "vdp/engine/vdp_station.h"
-
-/* Global conditions, checked in every state before the state's own. */
-#define VSI_IN_BEGIN		0x0001	/* BEGIN: an ended VSI is requested again */
-#define VSI_IN_PORT_DOWN	0x0002	/* link down: stop timer, forget the
-					 * request in flight, keep the state */
-#define VSI_IN_RESEND		0x0004	/* link up / new peer: re-send the
-					 * current request */
-#define VSI_IN_RX_DEASSOC	0x0008	/* unsolicited De-Associate from the bridge */
-#define VSI_IN_GLOBAL		0x000f
-/* Inputs of single states. */
-#define VSI_IN_LOCAL_CHANGE	0x0010	/* localChange: a new local request
-					 * (vsi->mode_req, hints, filters) */
-#define VSI_IN_TXMIT		0x0020	/* the queued TLV was handed to ECP */
-#define VSI_IN_TOO_BIG		0x0040	/* the queued TLV does not fit an ECPDU */
-#define VSI_IN_TX_ERROR		0x0080	/* ECP gave up on the ECPDU carrying it */
-#define VSI_IN_RX_RESP		0x0100	/* a response (st->rx_tlv, st->rx_mgrid) */
-#define VSI_IN_TIMER		0x0200	/* the VSI's timer expired: response
-					 * wait, or reinitKeepAlive in WAIT_SYSCMD */
 
 /* Keep-alives on a lossy wire (vdp_station_ka.c). */
 /* WAIT_SYSCMD entered: the bridge's toutKeepAlive for v runs (estimated). */

@@ -32,7 +32,7 @@ void vdp_station_ka_armed(struct vdp_station *st, struct vsi *v)
 	uint64_t due = vdp_station_tout_ka_us(st) - vdp_station_ecp_budget_us(st);
 
 	v->ka_due_ms = now_ms(st) + (uint32_t)(due / 1000);
-	v->flags2 |= VSI_F2_KA_DUE;
+	v->ka_due_set = true;
 }
 
 /* Milliseconds left until the bridge's deadline; negative when past. */
@@ -43,7 +43,7 @@ static int64_t ka_left_ms(const struct vdp_station *st, const struct vsi *v)
 
 bool vdp_station_ka_can_resend(const struct vdp_station *st, const struct vsi *v)
 {
-	if (!(v->flags2 & VSI_F2_KA_DUE) || (v->flags & VSI_F_DIRTY))
+	if (!v->ka_due_set || v->change_held)
 		return false;
 	return ka_left_ms(st, v) * 1000 >= (int64_t)vdp_station_ecp_budget_us(st);
 }
@@ -58,7 +58,7 @@ uint64_t vdp_station_ka_wait_us(const struct vdp_station *st, const struct vsi *
 	int64_t left = ka_left_ms(st, v) * 1000;
 	uint64_t half = left > 0 ? (uint64_t)left / 2 : 0;
 
-	if (!(v->flags2 & VSI_F2_KA_DUE))
+	if (!v->ka_due_set)
 		return w;
 	if (half < min)
 		half = min;

@@ -1,17 +1,18 @@
 /* The VDP station state machine, one per VSI (IEEE 802.1Qbg-2012 41.5.5),
- * in the hostapd shape: the standard's states (enum vdp_station_state) and
- * their names; one entry function per state (its entry actions); one step
- * function that checks the global conditions first and then, in a switch
- * on the current state, decides the next state from the VSI's inputs
- * (vsi->sm_in, recorded by the event handlers in vdp_station.c) and
- * variables; a driver, vdp_station_sm_run(), that steps until stable.
- * Every change of state is checked against the transition table
+ * on the driver of sm.h: the standard's states (enum vdp_station_state)
+ * and their names; one entry function per state (its entry actions); one
+ * step function that checks the global conditions first and then, in a
+ * switch on the current state, decides the next state from the VSI's
+ * inputs (vsi->sm_in.sta, recorded by the event handlers in
+ * vdp_station.c) and variables; vdp_station_sm_run() steps it until
+ * stable.  Every change of state is checked against the transition table
  * station_next[] (vdp_station_enter()). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vdp/base/log.h"
+#include "vdp/engine/sm_vsi.h"
 #include "vdp/engine/vdp_station_int.h"
 #include "vdp/wire/vdp_text.h"
 
@@ -137,29 +138,40 @@ const char *vdp_event_name(enum vdp_event ev)
 #define ST(s) (1u << VDP_ST_##s)
 #define ST_WAIT_NEXT (ST(PREASSOC_NEW) | ST(ASSOC_NEW) | ST(WAIT_SYSCMD) | \
 		      ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END))
-static const uint16_t station_next[256] = {
+static const uint16_t station_next[SM_ROWS] = {
 	[VDP_ST_INIT] = ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
-	[VDP_ST_STATION_PROC] = ST(STATION_PROCWAIT) | ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
+	[VDP_ST_STATION_PROC] =
+		ST(STATION_PROCWAIT) | ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
 	[VDP_ST_STATION_PROCWAIT] = ST_WAIT_NEXT,
 	[VDP_ST_PREASSOC_NEW] = ST(WAIT_SYSCMD),
 	[VDP_ST_ASSOC_NEW] = ST(ASSOC_COMPL),
 	[VDP_ST_ASSOC_COMPL] = ST(WAIT_SYSCMD),
 	[VDP_ST_WAIT_SYSCMD] = ST(TXMIT_KA) | ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
 	[VDP_ST_TXMIT_KA] = ST(TXMIT_KAWAIT) | ST(TXMIT_DEAWAIT) | ST(STATION_PROC) |
-			    ST(TXMIT_DEASSOC) | ST(END),
+		ST(TXMIT_DEASSOC) | ST(END),
 	[VDP_ST_TXMIT_KAWAIT] = ST_WAIT_NEXT | ST(TXMIT_KA),
 	[VDP_ST_TXMIT_DEASSOC] = ST(TXMIT_DEAWAIT) | ST(TXMIT_DEASSOC) | ST(STATION_PROC) | ST(END),
 	[VDP_ST_TXMIT_DEAWAIT] = ST_WAIT_NEXT,
 	[VDP_ST_END] = ST(INIT),
 };
-#undef ST
 #undef ST_WAIT_NEXT
 _Static_assert(VDP_ST_INIT == 0, "vsi_alloc() zeroes: a new VSI is in INIT");
-_Static_assert(VDP_ST_END < 16, "station_next[] holds one bit per state");
+_Static_assert(VDP_ST_END < SM_MAX_STATES, "station_next[] holds one bit per state");
+
+static const struct sm_desc station_sm = {
+	.name = "station",
+	.clause = "802.1Qbg 41.5.5",
+	.next = station_next,
+	/* left unconditionally (UCT in the standard's figure) */
+	.uct = ST(PREASSOC_NEW) | ST(ASSOC_NEW) | ST(ASSOC_COMPL),
+	.n_states = VDP_ST_END + 1,
+	.state_name = vdp_station_state_name,
+};
+#undef ST
 
 bool vdp_station_transition_legal(uint8_t from, uint8_t to)
 {
-	return to <= VDP_ST_END && (station_next[from] >> to) & 1;
+	return sm_legal(&station_sm, from, to);
 }
 
 /* 41.5.5.9 (lldpad's reading): the bridge may take resourceWaitDelay, and
@@ -183,9 +195,9 @@ uint64_t vdp_station_keepalive_us(const struct vdp_station *st)
  * the ack, when the next ECPDU (of other VSIs) is in flight. */
 void vdp_station_inflight_drop(struct vdp_station *st, struct vsi *v)
 {
-	if (!(v->flags2 & VSI_F2_ECPDU))
+	if (!v->in_ecpdu)
 		return;
-	v->flags2 &= (uint8_t)~VSI_F2_ECPDU;
+	v->in_ecpdu = false;
 	vdp_station_inflight_replace(st, v, NULL);
 }
 
@@ -210,10 +222,10 @@ static inline void report(struct vsi *v, enum vdp_event ev)
 static void __attribute__((noinline)) report_now(struct vdp_station *st, struct vsi *v)
 {
 	uint8_t ev = v->sm_ev;
-	bool vid = v->flags2 & VSI_F2_EV_VID;
+	bool vid = v->ev_vid;
 
 	v->sm_ev = 0;
-	v->flags2 &= (uint8_t)~VSI_F2_EV_VID;
+	v->ev_vid = false;
 	if (!st->ops || !st->ops->vsi_event)
 		return;
 	if (vid)
@@ -224,7 +236,7 @@ static void __attribute__((noinline)) report_now(struct vdp_station *st, struct 
 
 static inline void flush_events(struct vdp_station *st, struct vsi *v)
 {
-	if (v->sm_ev || (v->flags2 & VSI_F2_EV_VID))
+	if (v->sm_ev || v->ev_vid)
 		report_now(st, v);
 }
 
@@ -237,6 +249,8 @@ static void init_entry(struct vsi *v)
 	v->reason = VDP_END_NONE;
 	v->status = 0;
 	v->flags &= (uint8_t)(VSI_F_INDEXED);
+	v->change_held = false;
+	v->keepalive = false;
 }
 
 /* STATION_PROC, TXMIT_KA, TXMIT_DEASSOC: the current request waits in the
@@ -244,15 +258,13 @@ static void init_entry(struct vsi *v)
 static inline void queued_entry(struct vdp_station *st, struct vsi *v, enum vdp_station_state s)
 {
 	vtimer_cancel(st->clock, v->timer);
-	if (s == VDP_ST_TXMIT_KA) {
+	v->keepalive = s == VDP_ST_TXMIT_KA;
+	if (v->keepalive)
 		/* Keep-alives of established VSIs go before new work: the
 		 * bridge's toutKeepAlive does not wait for a burst. */
-		v->flags |= VSI_F_KA;
 		vsi_fifo_push_prio(&st->pending, v);
-		return;
-	}
-	v->flags &= (uint8_t)~VSI_F_KA;
-	vsi_fifo_push(&st->pending, v);
+	else
+		vsi_fifo_push(&st->pending, v);
 }
 
 /* STATION_PROCWAIT, TXMIT_KAWAIT, TXMIT_DEAWAIT: handed to ECP, the
@@ -279,70 +291,45 @@ static void end_entry(struct vdp_station *st, struct vsi *v)
 	vtimer_cancel(st->clock, v->timer);
 	vsi_fifo_remove(&st->pending, v);
 	vdp_station_inflight_drop(st, v);
-	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_DIRTY | VSI_F_KA);
-	v->flags2 &= (uint8_t)~(VSI_F2_RESYNC | VSI_F2_KA_DUE);
+	v->flags &= (uint8_t)~VSI_F_INFLIGHT;
+	v->change_held = false;
+	v->keepalive = false;
+	v->resync = false;
+	v->ka_due_set = false;
 	v->mode_cur = VDP_MODE_NONE;
 	vsi_rec_drop(v);
 }
 
 /* ---- checked transitions */
 
-/* The machine went wrong (a bug here, not the peer's doing): log it, count
- * it and end the VSI (no timer, nothing queued, the requester told), the
- * one state every other state may reach.  Only the failure is reported. */
-static void __attribute__((noinline, cold))
-reset(struct vdp_station *st, struct vsi *v, uint8_t from, const char *what)
+/* The machine went wrong (a bug here, not the peer's doing): logged, the
+ * VSI in END (sm_vsi_fault()), the one state every other state may reach;
+ * here: count it and end the VSI (no timer, nothing queued, the requester
+ * told).  Only the failure is reported. */
+static void __attribute__((noinline, cold)) reset(void *m, struct vsi *v)
 {
-	char id[VDP_TXT_VSIID_LEN];
+	struct vdp_station *st = m;
 
 	st->cnt.illegal_transitions++;
-	vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
-	log_err("vdp", "VSI %s: %s (802.1Qbg 41.5.5), VSI ended", id, what);
-	v->state = VDP_ST_END;
-	if (st->on_transition)
-		st->on_transition(st->ctx, v, from, v->state);
 	v->reason = VDP_END_INTERNAL;
-	v->flags2 &= (uint8_t)~VSI_F2_EV_VID;
+	v->ev_vid = false;
 	report(v, VDP_EV_FAILED);
 	end_entry(st, v);
 }
 
-static void __attribute__((noinline, cold))
-illegal(struct vdp_station *st, struct vsi *v, uint8_t from, uint8_t to)
-{
-	char what[96];
+static const struct sm_vsi station_vsi_sm = {
+	.desc = &station_sm,
+	.safe = VDP_ST_END,
+	.outcome = "VSI ended",
+	.reset = reset,
+};
 
-	snprintf(what, sizeof(what), "illegal station transition %s -> %s",
-		 vdp_station_state_name(from), vdp_station_state_name(to));
-	reset(st, v, from, what);
-}
-
-/* vdp_station_enter(), inlined into the machine (to is a constant there). */
-static inline __attribute__((always_inline)) bool
-enter(struct vdp_station *st, struct vsi *v, enum vdp_station_state to)
-{
-	uint8_t from = v->state;
-
-	if (__builtin_expect(!((station_next[from] >> to) & 1), 0)) {
-		illegal(st, v, from, (uint8_t)to);
-		return false;
-	}
-	v->state = (uint8_t)to;
-	if (__builtin_expect(st->on_transition != NULL, 0))
-		st->on_transition(st->ctx, v, from, v->state);
-	return true;
-}
+#define HOOK(st) ((struct sm_vsi_hook){ (st)->on_transition, (st)->ctx })
 
 bool vdp_station_enter(struct vdp_station *st, struct vsi *v, enum vdp_station_state to)
 {
-	bool ok;
+	bool ok = sm_vsi_enter_any(&station_vsi_sm, st, v, to, HOOK(st));
 
-	if (to > VDP_ST_END) {
-		illegal(st, v, v->state, (uint8_t)to);
-		ok = false;
-	} else {
-		ok = enter(st, v, to);
-	}
 	flush_events(st, v);	/* the failure of an illegal one */
 	return ok;
 }
@@ -352,7 +339,7 @@ bool vdp_station_enter(struct vdp_station *st, struct vsi *v, enum vdp_station_s
 static inline __attribute__((always_inline)) bool
 go(struct vdp_station *st, struct vsi *v, enum vdp_station_state to)
 {
-	if (!enter(st, v, to))
+	if (!sm_vsi_enter(&station_vsi_sm, st, v, to, HOOK(st)))
 		return false;
 	switch (to) {
 	case VDP_ST_INIT:
@@ -399,26 +386,6 @@ static inline void end(struct vdp_station *st, struct vsi *v, enum vdp_end_reaso
 /* ---- response evaluation (the standard's STATION_PROCWAIT_2,
  * TXMIT_KAWAIT_2 and TXMIT_DEAWAIT_2) */
 
-/* Keys of a response must be those of the request (41.2.x): manager ID,
- * type, filter format and count; VIDs may differ where we sent 0. */
-static bool response_matches(const struct vsi *v, const uint8_t *mgrid, const struct vdp_assoc *a)
-{
-	if (memcmp(v->mgrid, mgrid, VDP_MGRID_LEN) != 0 || v->type_id != a->type_id ||
-	    v->type_version != a->type_version || v->filter_fmt != a->filter_fmt ||
-	    v->n_filters != a->n_filters)
-		return false;
-	for (uint16_t i = 0; i < a->n_filters; i++) {
-		struct vdp_filter f;
-		const struct vdp_filter *o = &v->filters[i].f;
-		vdp_filter_get(a, i, &f);
-		if (f.group_id != o->group_id || memcmp(f.mac, o->mac, 6) != 0)
-			return false;
-		if (vdp_vid(o->ps_pcp_vid) != 0 && vdp_vid(f.ps_pcp_vid) != vdp_vid(o->ps_pcp_vid))
-			return false;
-	}
-	return true;
-}
-
 /* The bridge chose the VID (we sent VID 0): adopt its filter values. */
 static bool adopt_vids(struct vdp_station *st, struct vsi *v, const struct vdp_assoc *a)
 {
@@ -447,8 +414,10 @@ static void superseded(struct vdp_station *st, struct vsi *v, const uint8_t *mgr
 {
 	vtimer_cancel(st->clock, v->timer);
 	vdp_station_inflight_drop(st, v);
-	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY);
-	v->flags2 &= (uint8_t)~VSI_F2_RESYNC;
+	v->flags &= (uint8_t)~VSI_F_INFLIGHT;
+	v->change_held = false;
+	v->keepalive = false;
+	v->resync = false;
 	if (!(a->status & VDP_STATUS_REASON)) {
 		v->mode_cur = a->type == VDP_MODE_DEASSOC ? VDP_MODE_NONE : a->type;
 		vsi_rec_drop(v);
@@ -468,22 +437,24 @@ static void superseded(struct vdp_station *st, struct vsi *v, const uint8_t *mgr
 }
 
 /* The response to the request in flight.  A local request that came
- * meanwhile (VSI_F_DIRTY) becomes localChange again, for the state this
+ * meanwhile (vsi->change_held) becomes localChange again, for the state this
  * leads to. */
 static void evaluate(struct vdp_station *st, struct vsi *v, const struct vdp_assoc *a)
 {
-	bool ka = v->flags & VSI_F_KA, dirty = v->flags & VSI_F_DIRTY;
+	bool ka = v->keepalive, dirty = v->change_held;
 	uint8_t prev = v->mode_cur;
 
 	vtimer_cancel(st->clock, v->timer);
 	vdp_station_inflight_drop(st, v);
-	v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY | VSI_F_HARD);
-	v->flags2 &= (uint8_t)~VSI_F2_RESYNC;
+	v->flags &= (uint8_t) ~(VSI_F_INFLIGHT | VSI_F_HARD);
+	v->change_held = false;
+	v->keepalive = false;
+	v->resync = false;
 	v->status = a->status;
 	if (a->status & VDP_STATUS_HARD)
 		v->flags |= VSI_F_HARD;
 	if (dirty)
-		v->sm_in |= VSI_IN_LOCAL_CHANGE;
+		v->sm_in.sta.localChange = true;
 
 	if (a->status & VDP_STATUS_REASON) {
 		/* 41.2.x Keep: the bridge kept the state that existed before
@@ -512,7 +483,7 @@ static void evaluate(struct vdp_station *st, struct vsi *v, const struct vdp_ass
 	if (a->type == VDP_MODE_DEASSOC) {
 		if (dirty && v->mode_req != VDP_MODE_DEASSOC) {
 			/* A new request came while de-associating. */
-			v->sm_in &= (uint16_t)~VSI_IN_LOCAL_CHANGE;
+			v->sm_in.sta.localChange = false;
 			v->mode_cur = VDP_MODE_NONE;
 			report(v, VDP_EV_DEASSOCIATED);
 			send_current(st, v);
@@ -524,7 +495,7 @@ static void evaluate(struct vdp_station *st, struct vsi *v, const struct vdp_ass
 
 	v->mode_cur = a->type;
 	if ((v->flags & VSI_F_VID0) && !dirty && adopt_vids(st, v, a))
-		v->flags2 |= VSI_F2_EV_VID;
+		v->ev_vid = true;
 	if (ka && prev == a->type)
 		report(v, VDP_EV_KEEPALIVE_OK);
 	else
@@ -540,8 +511,10 @@ static void rx_response(struct vdp_station *st, struct vsi *v)
 {
 	const struct vdp_assoc *a = st->rx_tlv;
 
-	if (!response_matches(v, st->rx_mgrid, a)) {
-		if (v->flags & VSI_F_DIRTY) {
+	/* Keys of a response must be those of the request (41.2.x); VIDs may
+	 * differ where we sent 0. */
+	if (!vsi_keys_match(v, st->rx_mgrid, a, VSI_VID0_IN_VSI)) {
+		if (v->change_held) {
 			st->cnt.responses++;
 			superseded(st, v, st->rx_mgrid, a);
 			return;
@@ -553,57 +526,44 @@ static void rx_response(struct vdp_station *st, struct vsi *v)
 	evaluate(st, v, a);
 }
 
-/* A keep-alive lost (ECP gave up) or unanswered: sent again at once while
- * the bridge's toutKeepAlive can still be met (vdp_station_ka.c). */
-static bool ka_resend(struct vdp_station *st, struct vsi *v)
-{
-	if (v->state != VDP_ST_TXMIT_KAWAIT || !vdp_station_ka_can_resend(st, v))
-		return false;
-	vdp_station_inflight_drop(st, v);
-	v->flags &= (uint8_t)~VSI_F_INFLIGHT;
-	st->cnt.ka_resent++;
-	go(st, v, VDP_ST_TXMIT_KA);
-	return true;
-}
-
 /* ---- the step function and its driver */
 
-/* The states left unconditionally (UCT in the standard's figure). */
-#define VDP_ST_UCT ((1u << VDP_ST_PREASSOC_NEW) | (1u << VDP_ST_ASSOC_NEW) | (1u << VDP_ST_ASSOC_COMPL))
+#define IN(v) (&(v)->sm_in.sta)
 
-static inline bool take(struct vsi *v, uint16_t in)
+static inline bool global_input(const struct vdp_station_in *in)
 {
-	if (!(v->sm_in & in))
-		return false;
-	v->sm_in &= (uint16_t)~in;
-	return true;
+	return in->begin | in->portDown | in->resend | in->rxDeassoc;
 }
 
 /* The global conditions, checked before the current state's (any state). */
 static bool __attribute__((noinline)) step_global(struct vdp_station *st, struct vsi *v)
 {
-	if (take(v, VSI_IN_BEGIN)) {
+	if (SM_TAKE(IN(v)->begin)) {
 		/* An ended VSI requested again (lldpad refuses: -ENODEV). */
 		go(st, v, VDP_ST_INIT);
 		return true;
 	}
-	if (take(v, VSI_IN_PORT_DOWN)) {
+	if (SM_TAKE(IN(v)->portDown)) {
 		/* Every state stays: the desired mode survives the link. */
 		vtimer_cancel(st->clock, v->timer);
-		v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY);
+		v->flags &= (uint8_t)~VSI_F_INFLIGHT;
+		v->change_held = false;
+		v->keepalive = false;
 		return true;
 	}
-	if (take(v, VSI_IN_RESEND)) {
+	if (SM_TAKE(IN(v)->resend)) {
 		/* Link up / new peer: whatever was in flight is gone. */
 		if (v->state == VDP_ST_END)
 			return true;
-		v->flags &= (uint8_t)~(VSI_F_INFLIGHT | VSI_F_KA | VSI_F_DIRTY);
-		v->flags2 |= VSI_F2_RESYNC;
+		v->flags &= (uint8_t)~VSI_F_INFLIGHT;
+		v->change_held = false;
+		v->keepalive = false;
+		v->resync = true;
 		send_current(st, v);
 		return true;
 	}
-	if (take(v, VSI_IN_RX_DEASSOC)) {
-		if ((v->flags2 & VSI_F2_RESYNC) && (v->flags & (VSI_F_INFLIGHT | VSI_F_QUEUED))) {
+	if (SM_TAKE(IN(v)->rxDeassoc)) {
+		if (v->resync && (v->flags & (VSI_F_INFLIGHT | VSI_F_QUEUED))) {
 			/* Our re-request after a link up / new peer has not
 			 * been answered: the bridge sent this before it saw
 			 * it (its toutKeepAlive ran out while our link was
@@ -629,15 +589,63 @@ static bool __attribute__((noinline)) step_global(struct vdp_station *st, struct
 	return false;
 }
 
+/* A keep-alive lost (ECP gave up) or unanswered: sent again at once while
+ * the bridge's toutKeepAlive can still be met (vdp_station_ka.c). */
+static bool ka_resend(struct vdp_station *st, struct vsi *v)
+{
+	if (v->state != VDP_ST_TXMIT_KAWAIT || !vdp_station_ka_can_resend(st, v))
+		return false;
+	vdp_station_inflight_drop(st, v);
+	v->flags &= (uint8_t)~VSI_F_INFLIGHT;
+	st->cnt.ka_resent++;
+	go(st, v, VDP_ST_TXMIT_KA);
+	return true;
+}
+
+/* The step of the waiting states (STATION_PROCWAIT, TXMIT_KAWAIT,
+ * TXMIT_DEAWAIT): the response (41.5.5.9), an ECP error, the response
+ * wait's expiry, or a newer local request. */
+static inline bool step_wait(struct vdp_station *st, struct vsi *v)
+{
+	if (SM_TAKE(IN(v)->rxResp)) {
+		rx_response(st, v);
+		return true;
+	}
+	if (SM_TAKE(IN(v)->ecpError)) {
+		/* 41.5.5: a transmission error ends the VSI. */
+		st->cnt.tx_errors++;
+		if (!ka_resend(st, v))
+			end(st, v, VDP_END_TX_ERROR, VDP_EV_FAILED);
+		return true;
+	}
+	if (SM_TAKE(IN(v)->timeout)) {
+		/* Response wait expired: the VSI ends (41.5.5). */
+		st->cnt.timeouts++;
+		if (!ka_resend(st, v))
+			end(st, v, VDP_END_TIMEOUT, VDP_EV_FAILED);
+		return true;
+	}
+	if (SM_TAKE(IN(v)->localChange)) {
+		if (v->flags & VSI_F_INFLIGHT)
+			/* Sent once the response to the previous
+			 * request is in (lldpad: -EBUSY). */
+			v->change_held = true;
+		else
+			send_current(st, v); /* link down: nothing in flight */
+		return true;
+	}
+	return false;
+}
+
 /* One step: true if it consumed an input or changed the state (another
  * step may apply), false once nothing applies (stable). */
 static inline bool step(struct vdp_station *st, struct vsi *v)
 {
-	if (__builtin_expect(v->sm_in & VSI_IN_GLOBAL, 0))
+	if (__builtin_expect(global_input(IN(v)), 0))
 		return step_global(st, v);
 	switch ((enum vdp_station_state)v->state) {
 	case VDP_ST_INIT:
-		if (take(v, VSI_IN_LOCAL_CHANGE)) {
+		if (SM_TAKE(IN(v)->localChange)) {
 			send_current(st, v);
 			return true;
 		}
@@ -645,7 +653,7 @@ static inline bool step(struct vdp_station *st, struct vsi *v)
 	case VDP_ST_STATION_PROC:
 	case VDP_ST_TXMIT_KA:
 	case VDP_ST_TXMIT_DEASSOC:
-		if (take(v, VSI_IN_TXMIT)) {
+		if (SM_TAKE(IN(v)->txmit)) {
 			/* An illegal transition ends v here; its TLV still
 			 * leaves and its answer is stale. */
 			bool ka = v->state == VDP_ST_TXMIT_KA;
@@ -654,11 +662,11 @@ static inline bool step(struct vdp_station *st, struct vsi *v)
 				st->cnt.ka_tx++;
 			return true;
 		}
-		if (take(v, VSI_IN_TOO_BIG)) {
+		if (SM_TAKE(IN(v)->tooBig)) {
 			end(st, v, VDP_END_TOO_BIG, VDP_EV_FAILED);
 			return true;
 		}
-		if (take(v, VSI_IN_LOCAL_CHANGE)) {
+		if (SM_TAKE(IN(v)->localChange)) {
 			send_current(st, v);	/* the newer request, same place */
 			return true;
 		}
@@ -666,34 +674,7 @@ static inline bool step(struct vdp_station *st, struct vsi *v)
 	case VDP_ST_STATION_PROCWAIT:
 	case VDP_ST_TXMIT_KAWAIT:
 	case VDP_ST_TXMIT_DEAWAIT:
-		if (take(v, VSI_IN_RX_RESP)) {
-			rx_response(st, v);
-			return true;
-		}
-		if (take(v, VSI_IN_TX_ERROR)) {
-			/* 41.5.5: a transmission error ends the VSI. */
-			st->cnt.tx_errors++;
-			if (!ka_resend(st, v))
-				end(st, v, VDP_END_TX_ERROR, VDP_EV_FAILED);
-			return true;
-		}
-		if (take(v, VSI_IN_TIMER)) {
-			/* Response wait expired: the VSI ends (41.5.5). */
-			st->cnt.timeouts++;
-			if (!ka_resend(st, v))
-				end(st, v, VDP_END_TIMEOUT, VDP_EV_FAILED);
-			return true;
-		}
-		if (take(v, VSI_IN_LOCAL_CHANGE)) {
-			if (v->flags & VSI_F_INFLIGHT)
-				/* Sent once the response to the previous
-				 * request is in (lldpad: -EBUSY). */
-				v->flags |= VSI_F_DIRTY;
-			else
-				send_current(st, v);	/* link down: nothing in flight */
-			return true;
-		}
-		return false;
+		return step_wait(st, v);
 	case VDP_ST_PREASSOC_NEW:
 		go(st, v, VDP_ST_WAIT_SYSCMD);
 		return true;
@@ -704,12 +685,12 @@ static inline bool step(struct vdp_station *st, struct vsi *v)
 		go(st, v, VDP_ST_WAIT_SYSCMD);
 		return true;
 	case VDP_ST_WAIT_SYSCMD:
-		if (take(v, VSI_IN_TIMER)) {
+		if (SM_TAKE(IN(v)->timeout)) {
 			/* reinitKeepAlive: send the current request again. */
 			go(st, v, VDP_ST_TXMIT_KA);
 			return true;
 		}
-		if (take(v, VSI_IN_LOCAL_CHANGE)) {
+		if (SM_TAKE(IN(v)->localChange)) {
 			send_current(st, v);
 			return true;
 		}
@@ -720,26 +701,16 @@ static inline bool step(struct vdp_station *st, struct vsi *v)
 	return false;		/* a state out of range: nothing applies */
 }
 
+static bool step_vp(void *m, struct vsi **vp)
+{
+	return step(m, *vp);
+}
+
 uint8_t vdp_station_sm_run(struct vdp_station *st, struct vsi *v)
 {
-	unsigned n = 0;
 	uint8_t s;
 
-	while (step(st, v)) {
-		/* Stable without another step: no input left and not in a
-		 * state with an unconditional exit. */
-		if (!v->sm_in && !((VDP_ST_UCT >> v->state) & 1))
-			break;
-		if (__builtin_expect(++n >= st->step_cap, 0)) {
-			char what[96];
-
-			snprintf(what, sizeof(what), "station machine not stable after %u steps, in %s",
-				 n, vdp_station_state_name(v->state));
-			reset(st, v, v->state, what);
-			break;
-		}
-	}
-	v->sm_in = 0;
+	sm_vsi_run(&station_vsi_sm, st->step_cap, step_vp, st, v, HOOK(st)); /* v stays */
 	s = v->state;
 	flush_events(st, v);
 	return s;

@@ -52,22 +52,54 @@ struct vsi_fent {
 /* Per-VSI flags (both roles). */
 #define VSI_F_QUEUED	0x01	/* in the role's pending FIFO */
 #define VSI_F_INFLIGHT	0x02	/* station: request sent, response awaited */
-#define VSI_F_DIRTY	0x04	/* station: new local request while in flight */
+/* 0x04: free (was the held localChange, now vsi->change_held) */
 #define VSI_F_VID0	0x08	/* station: a VID 0 was sent, adopt returned VIDs */
-#define VSI_F_KA	0x10	/* station: the request in flight is a keep-alive */
+/* 0x10: free (was the keep-alive flag, now vsi->keepalive) */
 #define VSI_F_REMOVE	0x20	/* bridge: free once the queued TLV is sent */
 #define VSI_F_HARD	0x40	/* last response carried the hard-error bit */
 #define VSI_F_INDEXED	0x80	/* filters are in the (MAC, VID) index */
 
-/* vsi->flags2 */
-#define VSI_F2_RESYNC	0x01	/* station: re-sent after link up / new peer,
-				 * not answered yet */
-#define VSI_F2_EV_VID	0x02	/* station: report VDP_EV_VID_ASSIGNED (before
-				 * sm_ev) once the machine is stable */
-#define VSI_F2_ECPDU	0x04	/* station: in the ECPDU ECP is carrying
-				 * (st->inflight[]) */
-#define VSI_F2_KA_DUE	0x08	/* station: vsi->ka_due_ms is set (the
-				 * bridge's toutKeepAlive, estimated) */
+/* The inputs of a VSI's machine not yet consumed (vsi->sm_in), named
+ * after the standard's variables and the events that stand for them; the
+ * event handlers set them, the step that acts on one clears it
+ * (SM_TAKE, vdp/engine/sm.h). */
+struct vdp_station_in { /* 41.5.5, vdp_station_sm.c */
+	/* global conditions, checked in every state before the state's own */
+	bool begin : 1; /* BEGIN: an ended VSI is requested again */
+	/* link down: stop the timer, forget the request in flight, keep
+	 * the state */
+	bool portDown : 1;
+	bool resend : 1; /* link up / new peer: re-send the current request */
+	bool rxDeassoc : 1; /* unsolicited De-Associate from the bridge */
+	/* inputs of single states */
+	bool localChange : 1; /* a new local request (mode_req, hints, filters) */
+	bool txmit : 1; /* the queued TLV was handed to ECP */
+	bool tooBig : 1; /* the queued TLV does not fit an ECPDU */
+	bool ecpError : 1; /* ECP gave up on the ECPDU carrying it */
+	bool rxResp : 1; /* a response (st->rx_tlv, st->rx_mgrid) */
+	/* the VSI's timer expired: the response wait, or reinitKeepAlive
+	 * in WAIT_SYSCMD */
+	bool timeout : 1;
+};
+
+struct vdp_bridge_in { /* 41.5.6, vdp_bridge_sm.c */
+	/* global conditions */
+	bool deassocCmd : 1; /* vdp_bridge_deassoc(): bridge-initiated */
+	bool rxDeassoc : 1; /* a De-Associate from the station */
+	/* inputs of single states */
+	bool rxCmd : 1; /* a (Pre-)Associate from the station (br->rx) */
+	bool resourceResult : 1; /* the admit decision (br->adm) */
+	bool timeout : 1; /* resourceWaitDelay (PROCESS), toutKeepAlive */
+	bool txmit : 1; /* the queued reply was handed to ECP */
+	bool tooBig : 1; /* the queued reply does not fit an ECPDU */
+};
+
+union vsi_in {
+	struct vdp_station_in sta;
+	struct vdp_bridge_in br;
+	uint16_t any; /* all of them: 0 = none left */
+};
+_Static_assert(sizeof(union vsi_in) == sizeof(uint16_t), "the inputs take two octets");
 
 struct vsi {
 	struct vsi *id_next;		/* (fmt, VSIID) hash chain */
@@ -95,15 +127,23 @@ struct vsi {
 	uint8_t resp_type;		/* bridge: TLV type of the queued reply */
 	uint8_t reason;			/* role-specific end/failure reason */
 	uint8_t mode_sent;		/* station: mode of the TLV in flight */
-	uint8_t flags2;			/* VSI_F2_* */
+	/* station only */
+	bool resync : 1; /* re-sent after link up / new peer, not answered yet */
+	/* report VDP_EV_VID_ASSIGNED (before sm_ev) once the machine is stable */
+	bool ev_vid : 1;
+	bool in_ecpdu : 1; /* in the ECPDU ECP is carrying (st->inflight[]) */
+	/* localChange held while a request is in flight: sent once its
+	 * response is in */
+	bool change_held : 1;
+	bool keepalive : 1; /* the request queued or in flight is a keep-alive */
+	bool ka_due_set : 1; /* ka_due_ms holds the bridge's toutKeepAlive (estimated) */
 	uint8_t sm_ev;			/* station: event to report once the machine
 					 * is stable (enum vdp_event + 1, 0 = none) */
 	uint16_t n_filters;
 	uint16_t cap_filters;		/* entries allocated */
-	uint16_t sm_in;			/* station: machine inputs not yet consumed
-					 * (VSI_IN_*, vdp_station_int.h) */
+	union vsi_in sm_in; /* machine inputs not yet consumed */
 	uint32_t ka_due_ms;		/* station: a keep-alive must reach the bridge
-					 * before this (vclock ms, wraps; VSI_F2_KA_DUE) */
+					 * before this (vclock ms, wraps; ka_due_set) */
 	struct vsi_fent filters[];
 };
 
@@ -141,6 +181,15 @@ struct vsi_rec *vsi_rec_from_assoc(const uint8_t mgrid[VDP_MGRID_LEN], const str
 void vsi_rec_restore(struct vsi_table *t, struct vsi *v, const struct vsi_rec *r);
 /* Frees v->saved. */
 void vsi_rec_drop(struct vsi *v);
+/* True if the association TLV a (manager ID mgrid) names v's request:
+ * manager ID, type ID and version, filter format and count, each filter's
+ * group ID and MAC; a VID 0 on the side wild says (VSI_VID0_IN_VSI: v's
+ * own, e.g. a station's request whose VID the bridge chooses;
+ * VSI_VID0_IN_TLV: a's, a keep-alive of a VID the bridge assigned)
+ * matches any VID.  The mode is the caller's to compare. */
+enum vsi_vid0 { VSI_VID0_IN_VSI, VSI_VID0_IN_TLV };
+bool vsi_keys_match(const struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN],
+		    const struct vdp_assoc *a, enum vsi_vid0 wild);
 /* Copies the filters out as a plain array (for the encoder). */
 void vsi_get_filters(const struct vsi *v, struct vdp_filter *out);
 /* True if filters equal (format, count, every entry). */

@@ -28,6 +28,7 @@
 
 struct port {
 	struct port_info info;
+	uint8_t group[6];
 	const struct port_ops *ops;
 	void *ops_ctx;
 	int fd;
@@ -78,26 +79,46 @@ out:
 	return err;
 }
 
-/* Accept untagged LLDP and ECP frames only; everything else stays in the
- * kernel.  EVB runs untagged on the uplink (S-channels are not handled). */
-static struct sock_filter port_bpf[] = {
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT)),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 4),
-	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_LLDP, 1, 0),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ECP, 0, 1),
-	BPF_STMT(BPF_RET | BPF_K, PORT_MAX_FRAME),
-	BPF_STMT(BPF_RET | BPF_K, 0),
-};
+/* The admission filter (see port.h).  EVB runs untagged on the uplink
+ * (S-channels are not handled).  Loads are big-endian: the group address is
+ * compared as its first four and last two octets. */
+enum { RET_HEADER = 9, RET_DROP = 10 };
+
+int port_filter_attach(int fd, const uint8_t group[6])
+{
+	const uint32_t hi = (uint32_t)group[0] << 24 | (uint32_t)group[1] << 16 |
+		(uint32_t)group[2] << 8 | group[3];
+	const uint32_t lo = (uint32_t)group[4] << 8 | group[5];
+	struct sock_filter prog[] = {
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+				 (uint32_t)(SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT)),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, RET_DROP - 2),
+		/* 2 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_LLDP, 1, 0),
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ECP, 0, RET_DROP - 5),
+		/* 5 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, hi, 0, RET_HEADER - 7),
+		/* 7 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4),
+		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, lo, 2, 0),
+		/* 9: another destination: the header alone, to be counted */
+		BPF_STMT(BPF_RET | BPF_K, ETH_HDR_LEN),
+		/* 10: not ours at all */
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		/* 11: sent to the group */
+		BPF_STMT(BPF_RET | BPF_K, PORT_MAX_FRAME),
+	};
+	struct sock_fprog fp = { .len = sizeof(prog) / sizeof(prog[0]), .filter = prog };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) < 0)
+		return -errno;
+	return 0;
+}
 
 static int packet_open(void *ctx, const char *ifname, struct port_info *info)
 {
-	static const uint8_t *const groups[] = {
-		eth_nearest_customer_bridge,	/* ECP for VDP, EVB LLDP agent */
-		eth_nearest_nontpmr_bridge,	/* CDCP, PE-CSP */
-		eth_nearest_bridge,		/* plain LLDP */
-	};
-	struct sock_fprog prog = { .len = sizeof(port_bpf) / sizeof(port_bpf[0]), .filter = port_bpf };
+	/* Nothing passes until packet_filter() knows the group. */
+	static struct sock_filter none[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+	struct sock_fprog prog = { .len = 1, .filter = none };
 	struct sockaddr_ll sll;
 	int fd, one = 1, prio = TC_PRIO_CONTROL, rcv = PORT_RCVBUF;
 	int err;
@@ -127,22 +148,36 @@ static int packet_open(void *ctx, const char *ifname, struct port_info *info)
 	sll.sll_ifindex = info->ifindex;
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
 		goto fail;
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		struct packet_mreq mr;
-
-		memset(&mr, 0, sizeof(mr));
-		mr.mr_ifindex = info->ifindex;
-		mr.mr_type = PACKET_MR_MULTICAST;
-		mr.mr_alen = 6;
-		memcpy(mr.mr_address, groups[i], 6);
-		if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
-			goto fail;
-	}
 	return fd;
 fail:
 	err = -errno;
 	close(fd);
 	return err;
+}
+
+/* The admission filter, and the group address on the NIC's multicast list
+ * (the other reserved groups are not served, so not joined). */
+static int packet_filter(void *ctx, int fd, const uint8_t group[6])
+{
+	struct sockaddr_ll sll;
+	socklen_t sl = sizeof(sll);
+	struct packet_mreq mr;
+	int err;
+
+	(void)ctx;
+	err = port_filter_attach(fd, group);
+	if (err < 0)
+		return err;
+	if (getsockname(fd, (struct sockaddr *)&sll, &sl) < 0)
+		return -errno;
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = sll.sll_ifindex;
+	mr.mr_type = PACKET_MR_MULTICAST;
+	mr.mr_alen = 6;
+	memcpy(mr.mr_address, group, 6);
+	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+		return -errno;
+	return 0;
 }
 
 static int packet_refresh(void *ctx, int fd, struct port_info *info)
@@ -190,6 +225,7 @@ const struct port_ops port_ops_packet = {
 	.recv = packet_recv,
 	.send = packet_send,
 	.close = packet_close,
+	.filter = packet_filter,
 };
 
 /* ---- port ---- */
@@ -240,12 +276,11 @@ static void port_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-struct port *port_open(struct event_base *base, const char *ifname,
-		       const struct port_ops *ops, void *ops_ctx,
-		       port_rx_fn rx, void *arg)
+struct port *port_open(struct event_base *base, const char *ifname, const uint8_t group[6],
+		       const struct port_ops *ops, void *ops_ctx, port_rx_fn rx, void *arg)
 {
 	struct port *p;
-	int fd;
+	int fd, err;
 
 	if (!ops)
 		ops = &port_ops_packet;
@@ -263,6 +298,13 @@ struct port *port_open(struct event_base *base, const char *ifname,
 		return NULL;
 	}
 	p->fd = fd;
+	memcpy(p->group, group, 6);
+	if (ops->filter && (err = ops->filter(ops_ctx, fd, group)) < 0) {
+		ops->close(ops_ctx, fd);
+		free(p);
+		errno = -err;
+		return NULL;
+	}
 	p->ev = event_new(base, fd, EV_READ | EV_PERSIST, port_read_cb, p);
 	if (!p->ev || event_add(p->ev, NULL) < 0) {
 		if (p->ev)
@@ -340,4 +382,9 @@ const struct port_stats *port_stats(const struct port *p)
 const char *port_name(const struct port *p)
 {
 	return p->info.ifname;
+}
+
+const uint8_t *port_group(const struct port *p)
+{
+	return p->group;
 }

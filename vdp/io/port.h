@@ -9,7 +9,14 @@
  *
  * A tap (port_set_tap) may sit between the port and its user in both
  * directions; vdp-bridge uses it to inject faults.  The tap forwards with
- * port_send_raw() and port_deliver(). */
+ * port_send_raw() and port_deliver().
+ *
+ * Admission: a port serves one EVB group address (the uplink's LLDP and ECP
+ * destination).  The kernel filter passes untagged LLDP and ECP frames sent
+ * to it whole; of an LLDP or ECP frame sent anywhere else (unicast,
+ * broadcast, another group) it passes only the 14-octet Ethernet header, so
+ * the agents above can count the drop by reason while no octet of its
+ * payload reaches a decoder.  Everything else stays in the kernel. */
 #ifndef VDP_PORT_H
 #define VDP_PORT_H
 
@@ -57,6 +64,10 @@ struct port_ops {
 	/* Sends one whole frame (destination MAC first).  Length or -errno. */
 	ssize_t (*send)(void *ctx, int fd, const uint8_t *frame, size_t len);
 	void (*close)(void *ctx, int fd);
+	/* Optional: admit, in the kernel, only what the port serves for the
+	 * EVB group address (see above; port_filter_attach() does it for
+	 * any socket).  0 or -errno. */
+	int (*filter)(void *ctx, int fd, const uint8_t group[6]);
 };
 
 extern const struct port_ops port_ops_packet;
@@ -73,11 +84,11 @@ struct port_tap {
 	void (*rx)(void *arg, struct port *p, uint16_t ethertype, const uint8_t *frame, size_t len);
 };
 
-/* Opens ifname through ops (NULL: port_ops_packet) and adds a read event to
- * base.  Returns NULL with errno set on failure. */
-struct port *port_open(struct event_base *base, const char *ifname,
-		       const struct port_ops *ops, void *ops_ctx,
-		       port_rx_fn rx, void *arg);
+/* Opens ifname through ops (NULL: port_ops_packet) for the EVB group
+ * address group, sets the kernel filter (ops->filter) and adds a read event
+ * to base.  Returns NULL with errno set on failure. */
+struct port *port_open(struct event_base *base, const char *ifname, const uint8_t group[6],
+		       const struct port_ops *ops, void *ops_ctx, port_rx_fn rx, void *arg);
 void port_close(struct port *p);
 
 /* Sends a frame (through the tap when one is set).  Returns 0 or -errno;
@@ -94,6 +105,12 @@ int port_refresh(struct port *p);
 const struct port_info *port_info(const struct port *p);
 const struct port_stats *port_stats(const struct port *p);
 const char *port_name(const struct port *p);
+const uint8_t *port_group(const struct port *p);
+
+/* Attaches the admission filter for group (classic BPF, see above) to a
+ * socket: an AF_PACKET one, or in tests any socket whose messages are
+ * Ethernet frames.  0 or -errno. */
+int port_filter_attach(int fd, const uint8_t group[6]);
 
 /* The AF_PACKET helpers behind port_ops_packet, for code that needs only
  * an interface lookup. */

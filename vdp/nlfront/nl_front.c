@@ -1,8 +1,8 @@
-/* The lldpad-compatible netlink front: records, requests, status, the
- * request socket and life cycle (see nl_front.h and docs/libvirt.md; the
- * configuration is nl_front_config.c, the lldpad pid file
- * nl_front_pidfile.c, the link-deletion watch nl_front_linkdel.c, the JSON
- * view nl_front_json.c). */
+/* The lldpad-compatible netlink front: records, status, the request socket
+ * and life cycle (see nl_front.h and docs/libvirt.md; RTM_SETLINK requests
+ * are nl_setlink.c, status queries nl_status.c, the configuration
+ * nl_front_config.c, the lldpad pid file nl_front_pidfile.c, the
+ * link-deletion watch nl_front_linkdel.c, the JSON view nl_front_json.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +47,7 @@ static size_t rec_hash(const struct nl_front *f, int ifindex, const uint8_t *uui
 	return (size_t)(h ^ (h >> 29)) & f->mask;
 }
 
-static struct nlf_rec *rec_find(const struct nl_front *f, int ifindex, const uint8_t *uuid)
+struct nlf_rec *nlf_rec_find(const struct nl_front *f, int ifindex, const uint8_t *uuid)
 {
 	struct nlf_rec *r = f->bkt[rec_hash(f, ifindex, uuid)];
 	while (r && (r->ifindex != ifindex || memcmp(r->uuid, uuid, NLP_UUID_LEN)))
@@ -55,7 +55,7 @@ static struct nlf_rec *rec_find(const struct nl_front *f, int ifindex, const uin
 	return r;
 }
 
-static void list_unlink(struct nl_front *f, struct nlf_rec *r)
+void nlf_list_unlink(struct nl_front *f, struct nlf_rec *r)
 {
 	if (r->prev)
 		r->prev->next = r->next;
@@ -68,7 +68,7 @@ static void list_unlink(struct nl_front *f, struct nlf_rec *r)
 	r->prev = r->next = NULL;
 }
 
-static void list_push_head(struct nl_front *f, struct nlf_rec *r)
+void nlf_list_push_head(struct nl_front *f, struct nlf_rec *r)
 {
 	r->prev = NULL;
 	r->next = f->head;
@@ -102,7 +102,8 @@ static int grow(struct nl_front *f)
 	return 0;
 }
 
-static struct nlf_rec *rec_new(struct nl_front *f, int ifindex, const char *ifname, const uint8_t *uuid)
+struct nlf_rec *nlf_rec_new(struct nl_front *f, int ifindex, const char *ifname,
+			    const uint8_t *uuid)
 {
 	if (f->n >= f->mask + 1 && grow(f) < 0)
 		return NULL;
@@ -116,12 +117,13 @@ static struct nlf_rec *rec_new(struct nl_front *f, int ifindex, const char *ifna
 	size_t h = rec_hash(f, ifindex, uuid);
 	r->hnext = f->bkt[h];
 	f->bkt[h] = r;
-	list_push_head(f, r);
+	nlf_list_push_head(f, r);
 	f->n++;
 	return r;
 }
 
-static void send_ack(struct nl_front *f, const struct sockaddr_nl *to, const void *req, size_t req_len, int error)
+void nlf_send_ack(struct nl_front *f, const struct sockaddr_nl *to, const void *req, size_t req_len,
+		  int error)
 {
 	uint8_t b[64];
 	struct wbuf w;
@@ -155,7 +157,7 @@ static void ack_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	a->f->cnt.acks_bounded++;
-	send_ack(a->f, &a->to, a->hdr, sizeof(a->hdr), 0);
+	nlf_send_ack(a->f, &a->to, a->hdr, sizeof(a->hdr), 0);
 	ack_release(a);
 }
 
@@ -167,12 +169,12 @@ static void flush_acks(struct nlf_rec *r, bool settled)
 			r->f->cnt.acks_settled++;
 		else
 			r->f->cnt.acks_bounded++;
-		send_ack(r->f, &a->to, a->hdr, sizeof(a->hdr), 0);
+		nlf_send_ack(r->f, &a->to, a->hdr, sizeof(a->hdr), 0);
 		ack_release(a);
 	}
 }
 
-static void rec_free(struct nl_front *f, struct nlf_rec *r)
+void nlf_rec_free(struct nl_front *f, struct nlf_rec *r)
 {
 	flush_acks(r, false);
 	if (r->linkdel)
@@ -182,22 +184,43 @@ static void rec_free(struct nl_front *f, struct nlf_rec *r)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = r->hnext;
-	list_unlink(f, r);
+	nlf_list_unlink(f, r);
 	f->n--;
 	free(r);
 }
 
-static void settle(struct nlf_rec *r, uint16_t response)
+void nlf_settle(struct nlf_rec *r, uint16_t response)
 {
-	r->pending = false;
+	r->latest.pending = false;
 	r->response = response;
 	r->done_ms = nlf_now_ms();
-	r->reported = false;
+	r->latest.reported = false;
 	if (response == 0)
 		r->f->cnt.results_ok++;
 	else
 		r->f->cnt.results_failed++;
 	flush_acks(r, true);
+}
+
+/* The ack of a request whose result is not known yet waits for it, at
+ * most ack_delay_ms. */
+void nlf_hold_ack(struct nl_front *f, struct nlf_rec *r, const struct sockaddr_nl *src,
+		  const uint8_t *raw)
+{
+	struct nlf_ack *a = calloc(1, sizeof(*a));
+	if (!a || f->cfg.ack_delay_ms == 0 || !(a->timer = evtimer_new(f->base, ack_timer_cb, a))) {
+		free(a);
+		nlf_send_ack(f, src, raw, 16, 0);
+		return;
+	}
+	a->f = f;
+	a->rec = r;
+	a->to = *src;
+	memcpy(a->hdr, raw, 16);
+	a->next = r->acks;
+	r->acks = a;
+	struct timeval tv = nlf_tv_ms(f->cfg.ack_delay_ms);
+	evtimer_add(a->timer, &tv);
 }
 
 /* ---- the engine's VSI */
@@ -212,7 +235,7 @@ struct vdp_station *nlf_station_of(struct nl_front *f, int ifindex, const char *
 
 /* The result a status query shows for an ended VSI: the bridge's reason
  * when it gave one, else PORT_PROFILE_RESPONSE_ERROR (no answer). */
-static uint16_t end_code(const struct vsi *v)
+uint16_t nlf_end_code(const struct vsi *v)
 {
 	uint8_t reason = v->status & VDP_STATUS_REASON;
 	switch ((enum vdp_end_reason)v->reason) {
@@ -238,24 +261,24 @@ static void send_unsolicited(struct nl_front *f, struct nlf_rec *r)
 	struct wbuf w;
 	struct nlp_setlink s = {
 		.h = { RTM_SETLINK, 0, r->req_seq, f->port },
-		.ifindex = r->ifindex,	/* lldpad's VDP22 sends 0 */
+		.ifindex = r->ifindex, /* lldpad's VDP22 sends 0 */
 		.ifname = r->ifname,
 		.has_vsi_type = true,
-		.mgr_id = r->mgr_id,
-		.type_id = r->type_id,
-		.type_version = r->type_version,
+		.mgr_id = r->latest.mgr_id,
+		.type_id = r->latest.type_id,
+		.type_version = r->latest.type_version,
 		.has_port_vf = true,
-		.request = NLP_REQ_DISASSOCIATE,	/* a u8 (lldpad: u16) */
+		.request = NLP_REQ_DISASSOCIATE, /* a u8 (lldpad: u16) */
 	};
 
 	if (!r->has_requester)
 		return;
 	memcpy(s.uuid, r->uuid, NLP_UUID_LEN);
-	if (r->n_filters && r->filter_fmt == VDP_FILTER_MAC_VID) {
+	if (r->latest.n_filters && r->latest.filter_fmt == VDP_FILTER_MAC_VID) {
 		s.has_filter = true;
-		memcpy(s.mac, r->filters[0].mac, 6);
-		s.vlan = vdp_vid(r->filters[0].ps_pcp_vid);
-		s.qos = vdp_pcp(r->filters[0].ps_pcp_vid);
+		memcpy(s.mac, r->latest.filters[0].mac, 6);
+		s.vlan = vdp_vid(r->latest.filters[0].ps_pcp_vid);
+		s.qos = vdp_pcp(r->latest.filters[0].ps_pcp_vid);
 	}
 	wbuf_init(&w, b, sizeof(b));
 	if (nlp_build_setlink(&w, &s) < 0)
@@ -274,7 +297,7 @@ void nl_front_vsi_event(struct nl_front *f, struct uplink *u, struct vsi *v, enu
 {
 	if (!f || v->vsiid_fmt != VDP_VSIID_UUID)
 		return;
-	struct nlf_rec *r = rec_find(f, uplink_ifindex(u), v->vsiid);
+	struct nlf_rec *r = nlf_rec_find(f, uplink_ifindex(u), v->vsiid);
 	if (!r)
 		return;
 	/* queued again: the event answers an older request of this VSI */
@@ -284,19 +307,20 @@ void nl_front_vsi_event(struct nl_front *f, struct uplink *u, struct vsi *v, enu
 	switch (ev) {
 	case VDP_EV_PREASSOCIATED:
 		r->confirmed = true;
-		if (r->pending && !older &&
-		    (r->op == NLP_REQ_PREASSOCIATE || r->op == NLP_REQ_PREASSOCIATE_RR))
-			settle(r, 0);
+		if (r->latest.pending && !older &&
+		    (r->latest.op == NLP_REQ_PREASSOCIATE ||
+		     r->latest.op == NLP_REQ_PREASSOCIATE_RR))
+			nlf_settle(r, 0);
 		break;
 	case VDP_EV_ASSOCIATED:
 		r->confirmed = true;
-		if (r->pending && !older && r->op == NLP_REQ_ASSOCIATE)
-			settle(r, 0);
+		if (r->latest.pending && !older && r->latest.op == NLP_REQ_ASSOCIATE)
+			nlf_settle(r, 0);
 		break;
 	case VDP_EV_DEASSOCIATED:
 		r->confirmed = false;
-		if (r->pending && r->op == NLP_REQ_DISASSOCIATE)
-			settle(r, 0);
+		if (r->latest.pending && r->latest.op == NLP_REQ_DISASSOCIATE)
+			nlf_settle(r, 0);
 		break;
 	case VDP_EV_FAILED:
 	case VDP_EV_BRIDGE_DEASSOC:
@@ -305,458 +329,27 @@ void nl_front_vsi_event(struct nl_front *f, struct uplink *u, struct vsi *v, enu
 		 * message) and decides; nothing to request after a restart */
 		if (v->state == VDP_ST_END && f->ops->drop)
 			f->ops->drop(f->ctx, u, v->vsiid);
-		if (r->pending) {
-			settle(r, end_code(v));
+		if (r->latest.pending) {
+			nlf_settle(r, nlf_end_code(v));
 		} else {
 			/* no request of ours is waiting: the association is
 			 * lost (bridge De-Associate, keep-alive failed) */
-			r->response = end_code(v);
+			r->response = nlf_end_code(v);
 			r->done_ms = nlf_now_ms();
-			r->reported = false;
+			r->latest.reported = false;
 			if (was)
 				send_unsolicited(f, r);
 		}
 		break;
 	case VDP_EV_KEPT:
 		/* refused with keep: the earlier state stays */
-		if (r->pending && !older)
-			settle(r, v->status & VDP_STATUS_REASON);
+		if (r->latest.pending && !older)
+			nlf_settle(r, v->status & VDP_STATUS_REASON);
 		break;
 	case VDP_EV_KEEPALIVE_OK:
 	case VDP_EV_VID_ASSIGNED:
 		break;
 	}
-}
-
-/* ---- requests */
-
-static uint8_t op_mode(uint8_t op)
-{
-	switch ((enum nlp_request_op)op) {
-	case NLP_REQ_PREASSOCIATE:
-		return VDP_MODE_PREASSOC;
-	case NLP_REQ_PREASSOCIATE_RR:
-		return VDP_MODE_PREASSOC_RR;
-	case NLP_REQ_ASSOCIATE:
-		return VDP_MODE_ASSOC;
-	case NLP_REQ_DISASSOCIATE:
-		return VDP_MODE_DEASSOC;
-	}
-	return VDP_MODE_NONE;
-}
-
-/* libvirt's MAC/VLAN pairs as VDP filter entries: MAC/VID (format 2) when
- * MACs are given, VID (format 1) for VLANs alone. */
-static int to_filters(const struct nlp_msg *m, struct vdp_filter *out, uint8_t *fmt)
-{
-	unsigned macs = 0;
-	for (unsigned i = 0; i < m->n_filters; i++)
-		macs += m->filters[i].has_mac;
-	if (macs && macs != m->n_filters)
-		return -EINVAL;
-	*fmt = macs ? VDP_FILTER_MAC_VID : VDP_FILTER_VID;
-	unsigned n = 0;
-	for (unsigned i = 0; i < m->n_filters; i++) {
-		const struct nlp_filter *pf = &m->filters[i];
-		if (!pf->has_mac && !pf->has_vlan)
-			continue;
-		memset(&out[n], 0, sizeof(out[n]));
-		if (pf->has_mac)
-			memcpy(out[n].mac, pf->mac, 6);
-		out[n].ps_pcp_vid = (uint16_t)((pf->vlan & VDP_VID_MASK) |
-					       (pf->qos ? VDP_PS | pf->qos << VDP_PCP_SHIFT : 0));
-		n++;
-	}
-	return (int)n;
-}
-
-static void hold_ack(struct nl_front *f, struct nlf_rec *r, const struct sockaddr_nl *src, const uint8_t *raw)
-{
-	struct nlf_ack *a = calloc(1, sizeof(*a));
-	if (!a || f->cfg.ack_delay_ms == 0 ||
-	    !(a->timer = evtimer_new(f->base, ack_timer_cb, a))) {
-		free(a);
-		send_ack(f, src, raw, 16, 0);
-		return;
-	}
-	a->f = f;
-	a->rec = r;
-	a->to = *src;
-	memcpy(a->hdr, raw, 16);
-	a->next = r->acks;
-	r->acks = a;
-	struct timeval tv = nlf_tv_ms(f->cfg.ack_delay_ms);
-	evtimer_add(a->timer, &tv);
-}
-
-static void do_setlink(struct nl_front *f, const struct nlp_msg *m, const uint8_t *raw, size_t rawlen,
-		       const struct sockaddr_nl *src)
-{
-	int rc = nlp_check_setlink(m);
-	if (rc < 0) {
-		f->cnt.malformed[-rc]++;
-		log_info(TAG, "request from port %u refused: %s", src->nl_pid, nlp_strerror(rc));
-		send_ack(f, src, raw, rawlen, nlp_errno(rc));
-		return;
-	}
-	const struct nlp_port *p = &m->port;
-	f->cnt.req_op[p->request]++;
-	struct uplink *u;
-	struct vdp_station *st = nlf_station_of(f, m->ifindex, m->has_ifname ? m->ifname : NULL, &u);
-	if (!u) {
-		f->cnt.no_device++;
-		send_ack(f, src, raw, rawlen, -ENODEV);
-		return;
-	}
-	if (!st) {
-		f->cnt.not_station++;
-		send_ack(f, src, raw, rawlen, -EOPNOTSUPP);
-		return;
-	}
-	int ifindex = uplink_ifindex(u);
-	struct nlf_rec *r = rec_find(f, ifindex, p->uuid);
-	struct vsi *v = vdp_station_find(st, VDP_VSIID_UUID, p->uuid);
-
-	struct vdp_filter fl[NLP_MAX_FILTERS];
-	uint8_t fmt = VDP_FILTER_MAC_VID;
-	int nf = to_filters(m, fl, &fmt);
-	if (nf < 0) {
-		f->cnt.refused++;
-		send_ack(f, src, raw, rawlen, -EINVAL);
-		return;
-	}
-
-	if (p->request == NLP_REQ_DISASSOCIATE && (!v || v->state == VDP_ST_END)) {
-		/* Nothing associated: the requested state holds already.
-		 * (lldpad answers -ENODEV/-EINVAL here, and a VSI that timed
-		 * out could never be de-associated.) */
-		if (!r && !(r = rec_new(f, ifindex, uplink_ifname(u), p->uuid))) {
-			send_ack(f, src, raw, rawlen, -ENOMEM);
-			return;
-		}
-		list_unlink(f, r);
-		list_push_head(f, r);
-		r->op = p->request;
-		r->has_requester = true;
-		r->req_pid = m->pid;
-		r->req_seq = m->seq;
-		r->confirmed = false;
-		r->pending = true;
-		settle(r, 0);
-		f->cnt.deassoc_noop++;
-		if (f->ops->drop)
-			f->ops->drop(f->ctx, u, p->uuid);
-		send_ack(f, src, raw, rawlen, 0);
-		return;
-	}
-
-	if (p->request != NLP_REQ_DISASSOCIATE && f->ops->check_request) {
-		static const uint8_t no_mac[6];
-		int prc = f->ops->check_request(f->ctx, uplink_ifname(u), nf ? fl[0].mac : no_mac,
-						nf ? vdp_vid(fl[0].ps_pcp_vid) : 0, p->mgr_id, p->type_id,
-						p->type_version, p->uuid);
-		if (prc < 0) {
-			f->cnt.refused++;
-			send_ack(f, src, raw, rawlen, prc);
-			return;
-		}
-	}
-
-	struct vdp_request req = {
-		.mode = op_mode(p->request),
-		.type_id = p->type_id,
-		.type_version = p->type_version,
-		.vsiid_fmt = VDP_VSIID_UUID,
-		.filter_fmt = fmt,
-		.n_filters = (uint16_t)nf,
-		.filters = fl,
-	};
-	/* the netlink manager id is one octet: octet 0 of the 16 */
-	req.mgrid[0] = p->mgr_id;
-	memcpy(req.vsiid, p->uuid, NLP_UUID_LEN);
-	if (nf == 0 && p->request == NLP_REQ_DISASSOCIATE) {
-		/* De-Associate by UUID alone: repeat what was associated */
-		struct vdp_filter all[VDP_TLV_MAX_INFO / 8];
-		if (v->n_filters > sizeof(all) / sizeof(all[0])) {
-			f->cnt.refused++;
-			send_ack(f, src, raw, rawlen, -EINVAL);
-			return;
-		}
-		vsi_get_filters(v, all);
-		nf = v->n_filters < NLP_MAX_FILTERS ? v->n_filters : NLP_MAX_FILTERS;
-		memcpy(fl, all, (size_t)nf * sizeof(fl[0]));
-		req.filter_fmt = v->filter_fmt;
-		req.n_filters = (uint16_t)nf;
-		memcpy(req.mgrid, v->mgrid, VDP_MGRID_LEN);
-		req.type_id = v->type_id;
-		req.type_version = v->type_version;
-	}
-
-	bool created = false;
-	struct nlf_rec saved;
-	if (!r) {
-		r = rec_new(f, ifindex, uplink_ifname(u), p->uuid);
-		if (!r) {
-			send_ack(f, src, raw, rawlen, -ENOMEM);
-			return;
-		}
-		created = true;
-	}
-	saved = *r;
-	/* the status from now on belongs to this request */
-	r->op = p->request;
-	r->pending = true;
-	r->reported = false;
-	r->has_requester = true;
-	r->req_pid = m->pid;
-	r->req_seq = m->seq;
-	if (p->request != NLP_REQ_DISASSOCIATE || !r->n_filters) {
-		r->mgr_id = req.mgrid[0];
-		r->type_id = req.type_id;
-		r->type_version = req.type_version;
-		r->filter_fmt = req.filter_fmt;
-		r->n_filters = req.n_filters;
-		memcpy(r->filters, fl, (size_t)nf * sizeof(fl[0]));
-	}
-	if (r->linkdel && p->request != NLP_REQ_DISASSOCIATE)
-		event_del(r->linkdel);
-
-	char us[37];
-	nlp_uuid_format(p->uuid, us);
-	log_debug(TAG, "%s %s on %s from port %u (EVB %s)", vdp_mode_name(req.mode), us, r->ifname,
-		  m->pid, uplink_converged(u) ? "converged" : "not converged: queued");
-	rc = vdp_station_request(st, &req);
-	if (rc < 0) {
-		f->cnt.refused++;
-		log_info(TAG, "%s %s on %s refused: %s", vdp_mode_name(req.mode), us, r->ifname, strerror(-rc));
-		if (created) {
-			rec_free(f, r);
-		} else {
-			/* a refused request leaves the earlier result alone */
-			r->op = saved.op;
-			r->pending = saved.pending;
-			r->reported = saved.reported;
-			r->mgr_id = saved.mgr_id;
-			r->type_id = saved.type_id;
-			r->type_version = saved.type_version;
-			r->filter_fmt = saved.filter_fmt;
-			r->n_filters = saved.n_filters;
-			memcpy(r->filters, saved.filters, sizeof(r->filters));
-		}
-		send_ack(f, src, raw, rawlen, rc);
-		return;
-	}
-	list_unlink(f, r);
-	list_push_head(f, r);
-	if (p->request == NLP_REQ_DISASSOCIATE) {
-		if (f->ops->drop)
-			f->ops->drop(f->ctx, u, p->uuid);
-	} else if (f->ops->keep) {
-		f->ops->keep(f->ctx, u, &req, p->request, m->pid, m->seq);
-	}
-	if (!r->pending) {
-		f->cnt.acks_settled++;
-		send_ack(f, src, raw, rawlen, 0);
-		return;
-	}
-	hold_ack(f, r, src, raw);
-}
-
-int nl_front_restore(struct nl_front *f, struct uplink *u, const struct vdp_request *req, uint8_t op,
-		     uint32_t pid, uint32_t seq)
-{
-	if (!f)
-		return 0;
-	if (req->vsiid_fmt != VDP_VSIID_UUID || op == NLP_REQ_DISASSOCIATE || op > NLP_REQ_DISASSOCIATE ||
-	    (req->filter_fmt != VDP_FILTER_MAC_VID && req->filter_fmt != VDP_FILTER_VID) ||
-	    req->n_filters > NLP_MAX_FILTERS)
-		return -EINVAL;
-	int ifindex = uplink_ifindex(u);
-	struct nlf_rec *r = rec_find(f, ifindex, req->vsiid);
-	if (!r && !(r = rec_new(f, ifindex, uplink_ifname(u), req->vsiid)))
-		return -ENOMEM;
-	r->op = op;
-	r->mgr_id = req->mgrid[0];
-	r->type_id = req->type_id;
-	r->type_version = req->type_version;
-	r->filter_fmt = req->filter_fmt;
-	r->n_filters = req->n_filters;
-	memcpy(r->filters, req->filters, (size_t)req->n_filters * sizeof(r->filters[0]));
-	/* What the requester last read: its request succeeded.  The station
-	 * re-sends it now, inside the bridge's keep-alive window; if that
-	 * fails, confirmed makes the loss an unsolicited DISASSOCIATE to
-	 * pid, as libvirt expects from lldpad. */
-	r->pending = false;
-	r->response = 0;
-	r->confirmed = true;
-	r->reported = true;
-	r->done_ms = r->reported_ms = nlf_now_ms();
-	r->has_requester = true;
-	r->req_pid = pid;
-	r->req_seq = seq;
-	return 0;
-}
-
-/* ---- status */
-
-struct entries {
-	struct nlp_vsi_status *v;
-	struct nlf_rec **rec;	/* NULL for VSIs we were not asked for */
-	size_t n, cap;
-};
-
-static int entries_add(struct entries *e, const uint8_t *uuid, bool has, uint16_t resp, struct nlf_rec *r)
-{
-	if (e->n == e->cap) {
-		size_t nc = e->cap ? e->cap * 2 : 64;
-		struct nlp_vsi_status *nv = realloc(e->v, nc * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		e->v = nv;
-		struct nlf_rec **nr = realloc(e->rec, nc * sizeof(*nr));
-		if (!nr)
-			return -ENOMEM;
-		e->rec = nr;
-		e->cap = nc;
-	}
-	memcpy(e->v[e->n].uuid, uuid, NLP_UUID_LEN);
-	e->v[e->n].has_response = has;
-	e->v[e->n].response = resp;
-	e->rec[e->n] = r;
-	e->n++;
-	return 0;
-}
-
-static void sweep(struct nl_front *f);
-
-static int send_part(struct nl_front *f, const struct sockaddr_nl *to, const uint8_t *b, size_t n)
-{
-	if (sendto(f->fd, b, n, MSG_DONTWAIT, (const struct sockaddr *)to, sizeof(*to)) < 0) {
-		f->cnt.status_send_errors++;
-		log_debug(TAG, "status part to port %u lost: %s", to->nl_pid, strerror(errno));
-		return -1;
-	}
-	f->cnt.status_parts++;
-	return 0;
-}
-
-static void do_getlink(struct nl_front *f, const struct nlp_msg *m, const uint8_t *raw, size_t rawlen,
-		       const struct sockaddr_nl *src)
-{
-	struct uplink *u;
-	struct vdp_station *st = nlf_station_of(f, m->ifindex, m->has_ifname ? m->ifname : NULL, &u);
-	int ifindex = u ? uplink_ifindex(u) : m->ifindex;
-	struct entries e = { 0 };
-	uint64_t now = nlf_now_ms();
-
-	/* our records first, latest request first: libvirt reads only the
-	 * first message, and the VSI it polls for is a recent one */
-	for (struct nlf_rec *r = f->head; r; r = r->next)
-		if (r->ifindex == ifindex && entries_add(&e, r->uuid, !r->pending, r->response, r) < 0)
-			goto nomem;
-	if (!u && e.n == 0) {
-		f->cnt.no_device++;
-		send_ack(f, src, raw, rawlen, -ENODEV);
-		return;
-	}
-	/* then the uplink's other VSIs (vdpctl, registry) */
-	for (struct vsi *v = st ? vdp_station_first(st) : NULL; v; v = vdp_station_next(st, v)) {
-		if (v->vsiid_fmt != VDP_VSIID_UUID || rec_find(f, ifindex, v->vsiid))
-			continue;
-		bool has = v->state == VDP_ST_END || v->mode_cur != VDP_MODE_NONE;
-		uint16_t resp = v->state == VDP_ST_END ? end_code(v) : 0;
-		if (entries_add(&e, v->vsiid, has, resp, NULL) < 0)
-			goto nomem;
-	}
-
-	f->cnt.status_msgs++;
-	size_t cap = f->cfg.part_max;
-	uint8_t *b = malloc(cap);
-	if (!b)
-		goto nomem;
-	struct wbuf w;
-	struct nlp_hdr h = { RTM_NEWLINK, 0, m->seq, m->pid };
-	size_t total = 32 + 4;
-	for (size_t i = 0; i < e.n; i++)
-		total += nlp_status_entry_size(&e.v[i]);
-	size_t sent = 0;
-	if (total <= cap) {
-		wbuf_init(&w, b, cap);
-		int k = nlp_build_status(&w, &h, ifindex, e.v, e.n);
-		if (k >= 0 && send_part(f, src, b, w.len) == 0)
-			sent = (size_t)k;
-	} else {
-		h.flags = NLM_F_MULTI;
-		bool ok = true;
-		while (ok && sent < e.n) {
-			wbuf_init(&w, b, cap);
-			int k = nlp_build_status(&w, &h, ifindex, e.v + sent, e.n - sent);
-			if (k <= 0 || send_part(f, src, b, w.len) < 0)
-				ok = false;
-			else
-				sent += (size_t)k;
-		}
-		wbuf_init(&w, b, cap);
-		nlp_build_done(&w, &h);
-		if (ok)
-			send_part(f, src, b, w.len);
-	}
-	free(b);
-	f->cnt.status_entries += sent;
-	for (size_t i = 0; i < sent; i++) {
-		struct nlf_rec *r = e.rec[i];
-		if (r && !r->pending && !r->reported) {
-			r->reported = true;
-			r->reported_ms = now;
-		}
-	}
-	free(e.v);
-	free(e.rec);
-	sweep(f);
-	return;
-nomem:
-	free(e.v);
-	free(e.rec);
-	send_ack(f, src, raw, rawlen, -ENOMEM);
-}
-
-/* Finished records (no association, result known) go once read and
- * linger_ms passed, or unread after unread_max_ms; the engine's ended VSI
- * goes with them. */
-static void sweep(struct nl_front *f)
-{
-	uint64_t now = nlf_now_ms();
-	struct nlf_rec *r, *nx;
-
-	for (r = f->head; r; r = nx) {
-		nx = r->next;
-		if (r->pending) {
-			/* the uplink went away (reload) with the VSI */
-			struct vdp_station *ps = nlf_station_of(f, r->ifindex, NULL, NULL);
-			if (!ps || !vdp_station_find(ps, VDP_VSIID_UUID, r->uuid)) {
-				r->confirmed = false;
-				settle(r, r->op == NLP_REQ_DISASSOCIATE ? 0 : RESP_ERROR);
-			}
-		}
-		if (r->pending || r->confirmed || r->acks)
-			continue;
-		bool read_done = r->reported && now - r->reported_ms >= f->cfg.linger_ms;
-		if (!read_done && now - r->done_ms < f->cfg.unread_max_ms)
-			continue;
-		struct vdp_station *st = nlf_station_of(f, r->ifindex, NULL, NULL);
-		struct vsi *v = st ? vdp_station_find(st, VDP_VSIID_UUID, r->uuid) : NULL;
-		if (v && v->state == VDP_ST_END)
-			vdp_station_forget(st, v);
-		f->cnt.records_freed++;
-		rec_free(f, r);
-	}
-}
-
-static void sweep_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	sweep(arg);
 }
 
 /* ---- receiving */
@@ -821,7 +414,7 @@ static void handle_datagram(struct nl_front *f, const uint8_t *b, size_t n, cons
 		if (rc == NLP_E_SHORT_HDR || rc == NLP_E_MSG_LEN) {
 			/* framing lost: answer once, drop the rest */
 			f->cnt.malformed[-rc]++;
-			send_ack(f, src, b + off, n - off, nlp_errno(rc));
+			nlf_send_ack(f, src, b + off, n - off, nlp_errno(rc));
 			return;
 		}
 		if (m.type < NLMSG_MIN_TYPE) {
@@ -829,21 +422,21 @@ static void handle_datagram(struct nl_front *f, const uint8_t *b, size_t n, cons
 			 * daemons cannot ping-pong errors */
 			f->cnt.other_type++;
 		} else if (!allowed) {
-			send_ack(f, src, b + off, m.len, -EPERM);
+			nlf_send_ack(f, src, b + off, m.len, -EPERM);
 		} else if (m.type != RTM_SETLINK && m.type != RTM_GETLINK) {
 			f->cnt.other_type++;
 			f->cnt.malformed[-NLP_E_MSG_TYPE]++;
-			send_ack(f, src, b + off, m.len, nlp_errno(NLP_E_MSG_TYPE));
+			nlf_send_ack(f, src, b + off, m.len, nlp_errno(NLP_E_MSG_TYPE));
 		} else if (rc < 0) {
 			f->cnt.malformed[-rc]++;
 			log_info(TAG, "malformed message from port %u: %s", src->nl_pid, nlp_strerror(rc));
-			send_ack(f, src, b + off, m.len, nlp_errno(rc));
+			nlf_send_ack(f, src, b + off, m.len, nlp_errno(rc));
 		} else if (m.type == RTM_SETLINK) {
 			f->cnt.setlink++;
-			do_setlink(f, &m, b + off, m.len, src);
+			nlf_setlink(f, &m, b + off, m.len, src);
 		} else {
 			f->cnt.getlink++;
-			do_getlink(f, &m, b + off, m.len, src);
+			nlf_getlink(f, &m, b + off, m.len, src);
 		}
 		off += (m.len + 3u) & ~(size_t)3u;
 	}
@@ -993,7 +586,7 @@ struct nl_front *nl_front_new(struct event_base *base, const struct nl_front_con
 	}
 	f->ev_rx = event_new(base, f->fd, EV_READ | EV_PERSIST, rx_cb, f);
 	f->ev_link = event_new(base, f->link_fd, EV_READ | EV_PERSIST, nlf_link_cb, f);
-	f->ev_sweep = event_new(base, -1, EV_PERSIST, sweep_cb, f);
+	f->ev_sweep = event_new(base, -1, EV_PERSIST, nlf_sweep_cb, f);
 	if (!f->ev_rx || !f->ev_link || !f->ev_sweep) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -1015,7 +608,7 @@ void nl_front_free(struct nl_front *f)
 	if (!f)
 		return;
 	while (f->head)
-		rec_free(f, f->head);
+		nlf_rec_free(f, f->head);
 	if (f->ev_rx)
 		event_free(f->ev_rx);
 	if (f->ev_link)

@@ -22,31 +22,31 @@ static void linkdel_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 
-	if (!r->confirmed && !(r->pending && r->op != NLP_REQ_DISASSOCIATE))
+	if (!r->confirmed && !(r->latest.pending && r->latest.op != NLP_REQ_DISASSOCIATE))
 		return;
 	struct uplink *u;
 	struct vdp_station *st = nlf_station_of(f, r->ifindex, r->ifname, &u);
-	if (!st || !r->n_filters)
+	if (!st || !r->latest.n_filters)
 		return;
 	struct vdp_request req = {
 		.mode = VDP_MODE_DEASSOC,
-		.type_id = r->type_id,
-		.type_version = r->type_version,
+		.type_id = r->latest.type_id,
+		.type_version = r->latest.type_version,
 		.vsiid_fmt = VDP_VSIID_UUID,
-		.filter_fmt = r->filter_fmt,
-		.n_filters = r->n_filters,
-		.filters = r->filters,
+		.filter_fmt = r->latest.filter_fmt,
+		.n_filters = r->latest.n_filters,
+		.filters = r->latest.filters,
 	};
-	req.mgrid[0] = r->mgr_id;
+	req.mgrid[0] = r->latest.mgr_id;
 	memcpy(req.vsiid, r->uuid, NLP_UUID_LEN);
-	uint8_t op = r->op;
-	bool pend = r->pending;
-	r->op = NLP_REQ_DISASSOCIATE;
-	r->pending = true;
-	r->reported = false;
+	uint8_t op = r->latest.op;
+	bool pend = r->latest.pending;
+	r->latest.op = NLP_REQ_DISASSOCIATE;
+	r->latest.pending = true;
+	r->latest.reported = false;
 	if (vdp_station_request(st, &req) < 0) {
-		r->op = op;
-		r->pending = pend;
+		r->latest.op = op;
+		r->latest.pending = pend;
 		return;
 	}
 	f->cnt.linkdel_deassoc++;
@@ -60,15 +60,15 @@ static void link_event(struct nl_front *f, const struct nlp_link *l)
 	if (!l->has_mac || !l->link || (strcmp(l->kind, "macvtap") && strcmp(l->kind, "macvlan")))
 		return;
 	for (struct nlf_rec *r = f->head; r; r = r->next) {
-		if (r->ifindex != l->link || r->filter_fmt != VDP_FILTER_MAC_VID)
+		if (r->ifindex != l->link || r->latest.filter_fmt != VDP_FILTER_MAC_VID)
 			continue;
 		bool match = false;
-		for (unsigned i = 0; i < r->n_filters && !match; i++)
-			match = memcmp(r->filters[i].mac, l->mac, 6) == 0;
+		for (unsigned i = 0; i < r->latest.n_filters && !match; i++)
+			match = memcmp(r->latest.filters[i].mac, l->mac, 6) == 0;
 		if (!match)
 			continue;
 		if (l->type == RTM_DELLINK) {
-			bool active = r->confirmed || (r->pending && r->op != NLP_REQ_DISASSOCIATE);
+			bool active = r->confirmed || (r->latest.pending && r->latest.op != NLP_REQ_DISASSOCIATE);
 			if (!active)
 				continue;
 			f->cnt.linkdel_seen++;

@@ -10,12 +10,11 @@
 
 #include "vdp/base/codec.h"
 #include "vdp/wire/nl_parse.h"
+#include "vdp/wire/nla.h"
 #include "vdp/wire/vdp_text.h"
 
 #define HDRLEN 16		/* struct nlmsghdr */
-#define IFILEN 16		/* struct ifinfomsg */
-#define NLAHDR 4
-#define ALIGN4(x) (((x) + 3u) & ~(size_t)3u)
+#define IFILEN 16 /* struct ifinfomsg */
 #define NEST_MAX 0xFFFFu
 
 static const char *const errs[NLP_NERR] = {
@@ -80,47 +79,6 @@ int nlp_errno(int err)
 	}
 }
 
-static uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, 2);
-	return v;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
-/* Attribute iterator over [p, p+len). */
-struct nla_it {
-	const uint8_t *p;
-	size_t left;
-};
-
-/* Next attribute: 1 and type/payload set, 0 at a clean end, or an error. */
-static int nla_next(struct nla_it *it, uint16_t *type, const uint8_t **pl, size_t *pl_len)
-{
-	if (it->left == 0)
-		return 0;
-	if (it->left < NLAHDR)
-		return NLP_E_TRAILING;
-	uint16_t len = rd16(it->p);
-	if (len < NLAHDR || len > it->left)
-		return NLP_E_ATTR_LEN;
-	*type = rd16(it->p + 2) & NLA_TYPE_MASK;
-	*pl = it->p + NLAHDR;
-	*pl_len = len - NLAHDR;
-	size_t step = ALIGN4(len);
-	if (step > it->left)	/* last attribute may lack its padding */
-		step = it->left;
-	it->p += step;
-	it->left -= step;
-	return 1;
-}
-
 static int parse_ifname(const uint8_t *pl, size_t n, char out[NLP_IFNAMSIZ])
 {
 	size_t l = 0;
@@ -140,165 +98,252 @@ static int parse_ifname(const uint8_t *pl, size_t n, char out[NLP_IFNAMSIZ])
 	return NLP_OK;
 }
 
-static int parse_vf_info(const uint8_t *p, size_t n, struct nlp_filter *f)
+/* ---- IFLA_VF_INFO: one filter */
+
+static int vf_mac(void *ctx, const uint8_t *pl, size_t n)
 {
-	struct nla_it it = { p, n };
-	uint16_t t;
-	const uint8_t *pl;
-	size_t pn;
+	struct nlp_filter *f = ctx;
+
+	(void)n;
+	f->has_mac = true;
+	f->mac_vf = nla_u32(pl);
+	memcpy(f->mac, pl + 4, 6);
+	return NLP_OK;
+}
+
+static int vf_vlan(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_filter *f = ctx;
+	uint32_t vlan = nla_u32(pl + 4), qos = nla_u32(pl + 8);
+
+	(void)n;
+	f->has_vlan = true;
+	f->vlan_vf = nla_u32(pl);
+	if (vlan > 4094)
+		return NLP_E_VLAN_RANGE;
+	if (qos > 7)
+		return NLP_E_QOS_RANGE;
+	f->vlan = (uint16_t)vlan;
+	f->qos = (uint8_t)qos;
+	return NLP_OK;
+}
+
+/* Other VF settings mean nothing to VDP. */
+static const struct nla_rule vf_info_rules[] = {
+	[IFLA_VF_MAC] = NLA_MIN(sizeof(struct ifla_vf_mac), NLP_E_VF_MAC_LEN, vf_mac),
+	[IFLA_VF_VLAN] = NLA_MIN(sizeof(struct ifla_vf_vlan), NLP_E_VF_VLAN_LEN, vf_vlan),
+};
+static const struct nla_policy vf_info_policy = NLA_POLICY(vf_info_rules, NLP_OK);
+
+static int vfinfo_entry(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_msg *m = ctx;
+	struct nlp_filter *f;
 	int r;
 
+	if (m->n_filters >= NLP_MAX_FILTERS)
+		return NLP_E_TOO_MANY_FILTERS;
+	f = &m->filters[m->n_filters];
 	memset(f, 0, sizeof(*f));
-	while ((r = nla_next(&it, &t, &pl, &pn)) == 1) {
-		switch (t) {
-		case IFLA_VF_MAC:
-			if (pn < sizeof(struct ifla_vf_mac))
-				return NLP_E_VF_MAC_LEN;
-			f->has_mac = true;
-			f->mac_vf = rd32(pl);
-			memcpy(f->mac, pl + 4, 6);
-			break;
-		case IFLA_VF_VLAN:
-			if (pn < sizeof(struct ifla_vf_vlan))
-				return NLP_E_VF_VLAN_LEN;
-			f->has_vlan = true;
-			f->vlan_vf = rd32(pl);
-			uint32_t vlan = rd32(pl + 4), qos = rd32(pl + 8);
-			if (vlan > 4094)
-				return NLP_E_VLAN_RANGE;
-			if (qos > 7)
-				return NLP_E_QOS_RANGE;
-			f->vlan = (uint16_t)vlan;
-			f->qos = (uint8_t)qos;
-			break;
-		default:
-			break;	/* other VF settings mean nothing to VDP */
-		}
-	}
-	return r;
+	if ((r = nla_walk(pl, n, &vf_info_policy, f)) < 0)
+		return r;
+	m->n_filters++;
+	return NLP_OK;
 }
 
-static int parse_vfinfo_list(const uint8_t *p, size_t n, struct nlp_msg *m)
+static const struct nla_rule vfinfo_list_rules[] = {
+	[IFLA_VF_INFO] = NLA_ANY(vfinfo_entry),
+};
+static const struct nla_policy vfinfo_list_policy =
+	NLA_POLICY(vfinfo_list_rules, NLP_E_VFINFO_CHILD);
+
+/* ---- IFLA_VF_PORT / IFLA_PORT_SELF: one port */
+
+static int port_vf(void *ctx, const uint8_t *pl, size_t n)
 {
-	struct nla_it it = { p, n };
-	uint16_t t;
-	const uint8_t *pl;
-	size_t pn;
-	int r;
+	struct nlp_port *port = ctx;
 
-	m->has_vfinfo = true;
-	while ((r = nla_next(&it, &t, &pl, &pn)) == 1) {
-		if (t != IFLA_VF_INFO)
-			return NLP_E_VFINFO_CHILD;
-		if (m->n_filters >= NLP_MAX_FILTERS)
-			return NLP_E_TOO_MANY_FILTERS;
-		r = parse_vf_info(pl, pn, &m->filters[m->n_filters]);
-		if (r < 0)
-			return r;
-		m->n_filters++;
-	}
-	return r;
+	(void)n;
+	port->has_vf = true;
+	port->vf = nla_u32(pl);
+	return NLP_OK;
 }
+
+static int port_profile(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_port *port = ctx;
+
+	port->has_profile = true;
+	memcpy(port->profile, pl, n);
+	port->profile[n] = 0;
+	return NLP_OK;
+}
+
+/* struct ifla_port_vsi: the 24-bit type id is stored least significant
+ * octet first by libvirt and lldpad */
+static int port_vsi_type(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_port *port = ctx;
+
+	(void)n;
+	port->has_vsi_type = true;
+	port->mgr_id = pl[0];
+	port->type_id = (uint32_t)pl[1] | (uint32_t)pl[2] << 8 | (uint32_t)pl[3] << 16;
+	port->type_version = pl[4];
+	return NLP_OK;
+}
+
+static int port_uuid(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_port *port = ctx;
+
+	(void)n;
+	port->has_uuid = true;
+	memcpy(port->uuid, pl, NLP_UUID_LEN);
+	return NLP_OK;
+}
+
+static int port_host_uuid(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_port *port = ctx;
+
+	(void)pl;
+	(void)n;
+	port->has_host_uuid = true;
+	return NLP_OK;
+}
+
+static int port_request(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_port *port = ctx;
+
+	(void)n;
+	if (pl[0] > NLP_REQ_DISASSOCIATE)
+		return NLP_E_REQUEST_RANGE;
+	port->has_request = true;
+	port->request = pl[0];
+	return NLP_OK;
+}
+
+static int port_response(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_port *port = ctx;
+
+	(void)n;
+	port->has_response = true;
+	port->response = nla_u16(pl);
+	return NLP_OK;
+}
+
+/* IFLA_PORT_REQUEST is a u8; up to 4 octets are accepted because lldpad's
+ * own unsolicited message writes it as a u16 (first octet is the value on
+ * little-endian hosts). */
+static const struct nla_rule port_rules[] = {
+	[IFLA_PORT_VF] = NLA_EXACT(4, NLP_E_PORT_VF_LEN, port_vf),
+	[IFLA_PORT_PROFILE] = NLA_MAX(NLP_PROFILE_MAX, NLP_E_PROFILE_LEN, port_profile),
+	[IFLA_PORT_VSI_TYPE] =
+		NLA_EXACT(sizeof(struct ifla_port_vsi), NLP_E_VSI_TYPE_LEN, port_vsi_type),
+	[IFLA_PORT_INSTANCE_UUID] = NLA_EXACT(NLP_UUID_LEN, NLP_E_UUID_LEN, port_uuid),
+	[IFLA_PORT_HOST_UUID] = NLA_MAX(NLP_UUID_LEN, NLP_E_HOST_UUID_LEN, port_host_uuid),
+	[IFLA_PORT_REQUEST] = NLA_RANGE(1, 4, NLP_E_REQUEST_LEN, port_request),
+	[IFLA_PORT_RESPONSE] = NLA_EXACT(2, NLP_E_RESPONSE_LEN, port_response),
+};
+static const struct nla_policy port_policy = NLA_POLICY(port_rules, NLP_OK);
 
 static int parse_port(const uint8_t *p, size_t n, struct nlp_port *port)
 {
-	struct nla_it it = { p, n };
-	uint16_t t;
-	const uint8_t *pl;
-	size_t pn;
-	int r;
-
 	memset(port, 0, sizeof(*port));
-	while ((r = nla_next(&it, &t, &pl, &pn)) == 1) {
-		switch (t) {
-		case IFLA_PORT_VF:
-			if (pn != 4)
-				return NLP_E_PORT_VF_LEN;
-			port->has_vf = true;
-			port->vf = rd32(pl);
-			break;
-		case IFLA_PORT_PROFILE:
-			if (pn > NLP_PROFILE_MAX)
-				return NLP_E_PROFILE_LEN;
-			port->has_profile = true;
-			memcpy(port->profile, pl, pn);
-			port->profile[pn] = 0;
-			break;
-		case IFLA_PORT_VSI_TYPE:
-			if (pn != sizeof(struct ifla_port_vsi))
-				return NLP_E_VSI_TYPE_LEN;
-			/* struct ifla_port_vsi: the 24-bit type id is stored
-			 * least significant octet first by libvirt and lldpad */
-			port->has_vsi_type = true;
-			port->mgr_id = pl[0];
-			port->type_id = (uint32_t)pl[1] | (uint32_t)pl[2] << 8 | (uint32_t)pl[3] << 16;
-			port->type_version = pl[4];
-			break;
-		case IFLA_PORT_INSTANCE_UUID:
-			if (pn != NLP_UUID_LEN)
-				return NLP_E_UUID_LEN;
-			port->has_uuid = true;
-			memcpy(port->uuid, pl, NLP_UUID_LEN);
-			break;
-		case IFLA_PORT_HOST_UUID:
-			if (pn > NLP_UUID_LEN)
-				return NLP_E_HOST_UUID_LEN;
-			port->has_host_uuid = true;
-			break;
-		case IFLA_PORT_REQUEST:
-			/* a u8; up to 4 octets accepted because lldpad's own
-			 * unsolicited message writes it as a u16 (first octet
-			 * is the value on little-endian hosts) */
-			if (pn < 1 || pn > 4)
-				return NLP_E_REQUEST_LEN;
-			if (pl[0] > NLP_REQ_DISASSOCIATE)
-				return NLP_E_REQUEST_RANGE;
-			port->has_request = true;
-			port->request = pl[0];
-			break;
-		case IFLA_PORT_RESPONSE:
-			if (pn != 2)
-				return NLP_E_RESPONSE_LEN;
-			port->has_response = true;
-			port->response = rd16(pl);
-			break;
-		default:
-			break;
-		}
-	}
-	return r;
+	return nla_walk(p, n, &port_policy, port);
 }
 
-static int parse_vf_ports(const uint8_t *p, size_t n, struct nlp_msg *m)
+/* ---- RTM_SETLINK / RTM_GETLINK */
+
+/* One port per request, from IFLA_VF_PORTS or IFLA_PORT_SELF. */
+static int request_vf_port(void *ctx, const uint8_t *pl, size_t n)
 {
-	struct nla_it it = { p, n };
-	uint16_t t;
-	const uint8_t *pl;
-	size_t pn;
+	struct nlp_msg *m = ctx;
 	int r;
 
-	while ((r = nla_next(&it, &t, &pl, &pn)) == 1) {
-		if (t != IFLA_VF_PORT)
-			return NLP_E_VF_PORTS_CHILD;
-		if (m->n_ports > 0)
-			return NLP_E_MULTI_PORT;
-		r = parse_port(pl, pn, &m->port);
-		if (r < 0)
-			return r;
-		m->n_ports++;
-	}
-	return r;
+	if (m->n_ports > 0)
+		return NLP_E_MULTI_PORT;
+	if ((r = parse_port(pl, n, &m->port)) < 0)
+		return r;
+	m->n_ports++;
+	return NLP_OK;
 }
+
+static const struct nla_rule request_ports_rules[] = {
+	[IFLA_VF_PORT] = NLA_ANY(request_vf_port),
+};
+static const struct nla_policy request_ports_policy =
+	NLA_POLICY(request_ports_rules, NLP_E_VF_PORTS_CHILD);
+
+static int request_ifname(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_msg *m = ctx;
+	int r;
+
+	if ((r = parse_ifname(pl, n, m->ifname)) < 0)
+		return r;
+	m->has_ifname = true;
+	return NLP_OK;
+}
+
+static int request_ext_mask(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_msg *m = ctx;
+
+	(void)n;
+	m->has_ext_mask = true;
+	m->ext_mask = nla_u32(pl);
+	return NLP_OK;
+}
+
+static int request_vfinfo_list(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_msg *m = ctx;
+
+	m->has_vfinfo = true;
+	return nla_walk(pl, n, &vfinfo_list_policy, m);
+}
+
+static int request_vf_ports(void *ctx, const uint8_t *pl, size_t n)
+{
+	return nla_walk(pl, n, &request_ports_policy, ctx);
+}
+
+static int request_port_self(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_msg *m = ctx;
+	int r;
+
+	if (m->n_ports > 0)
+		return NLP_E_MULTI_PORT;
+	if ((r = parse_port(pl, n, &m->port)) < 0)
+		return r;
+	m->n_ports = 1;
+	m->port_self = true;
+	return NLP_OK;
+}
+
+static const struct nla_rule request_rules[] = {
+	[IFLA_IFNAME] = NLA_ANY(request_ifname),
+	[IFLA_EXT_MASK] = NLA_EXACT(4, NLP_E_EXT_MASK_LEN, request_ext_mask),
+	[IFLA_VFINFO_LIST] = NLA_ANY(request_vfinfo_list),
+	[IFLA_VF_PORTS] = NLA_ANY(request_vf_ports),
+	[IFLA_PORT_SELF] = NLA_ANY(request_port_self),
+};
+static const struct nla_policy request_policy = NLA_POLICY(request_rules, NLP_OK);
 
 static int parse_hdr(const uint8_t *b, size_t len, struct nlp_msg *m)
 {
 	if (len < HDRLEN)
 		return NLP_E_SHORT_HDR;
-	m->len = rd32(b);
-	m->type = rd16(b + 4);
-	m->flags = rd16(b + 6);
-	m->seq = rd32(b + 8);
-	m->pid = rd32(b + 12);
+	m->len = nla_u32(b);
+	m->type = nla_u16(b + 4);
+	m->flags = nla_u16(b + 6);
+	m->seq = nla_u32(b + 8);
+	m->pid = nla_u32(b + 12);
 	if (m->len < HDRLEN || m->len > len)
 		return NLP_E_MSG_LEN;
 	return NLP_OK;
@@ -316,46 +361,8 @@ int nlp_parse(const void *buf, size_t len, struct nlp_msg *m)
 		return NLP_E_MSG_TYPE;
 	if (m->len < HDRLEN + IFILEN)
 		return NLP_E_SHORT_IFINFO;
-	m->ifindex = (int32_t)rd32(b + HDRLEN + 4);
-
-	struct nla_it it = { b + HDRLEN + IFILEN, m->len - HDRLEN - IFILEN };
-	uint16_t t;
-	const uint8_t *pl;
-	size_t pn;
-	while ((r = nla_next(&it, &t, &pl, &pn)) == 1) {
-		switch (t) {
-		case IFLA_IFNAME:
-			if ((r = parse_ifname(pl, pn, m->ifname)) < 0)
-				return r;
-			m->has_ifname = true;
-			break;
-		case IFLA_EXT_MASK:
-			if (pn != 4)
-				return NLP_E_EXT_MASK_LEN;
-			m->has_ext_mask = true;
-			m->ext_mask = rd32(pl);
-			break;
-		case IFLA_VFINFO_LIST:
-			if ((r = parse_vfinfo_list(pl, pn, m)) < 0)
-				return r;
-			break;
-		case IFLA_VF_PORTS:
-			if ((r = parse_vf_ports(pl, pn, m)) < 0)
-				return r;
-			break;
-		case IFLA_PORT_SELF:
-			if (m->n_ports > 0)
-				return NLP_E_MULTI_PORT;
-			if ((r = parse_port(pl, pn, &m->port)) < 0)
-				return r;
-			m->n_ports = 1;
-			m->port_self = true;
-			break;
-		default:
-			break;
-		}
-	}
-	return r;
+	m->ifindex = (int32_t)nla_u32(b + HDRLEN + 4);
+	return nla_walk(b + HDRLEN + IFILEN, m->len - HDRLEN - IFILEN, &request_policy, m);
 }
 
 static bool mac_ok(const uint8_t mac[6])
@@ -615,26 +622,47 @@ int nlp_build_done(struct wbuf *w, const struct nlp_hdr *h)
 
 /* ---- client side */
 
-static int reply_ports(const uint8_t *p, size_t n, struct nlp_status_reply *r)
+static int reply_vf_port(void *ctx, const uint8_t *pl, size_t n)
 {
-	struct nla_it it = { p, n };
-	uint16_t t;
-	const uint8_t *pl;
-	size_t pn;
+	struct nlp_status_reply *r = ctx;
+	struct nlp_port port;
 	int rc;
 
-	while ((rc = nla_next(&it, &t, &pl, &pn)) == 1) {
-		if (t != IFLA_VF_PORT)
-			return NLP_E_VF_PORTS_CHILD;
-		struct nlp_port port;
-		if ((rc = parse_port(pl, pn, &port)) < 0)
-			return rc;
-		if (r->n_kept < r->cap)
-			r->ports[r->n_kept++] = port;
-		r->n++;
-	}
-	return rc;
+	if ((rc = parse_port(pl, n, &port)) < 0)
+		return rc;
+	if (r->n_kept < r->cap)
+		r->ports[r->n_kept++] = port;
+	r->n++;
+	return NLP_OK;
 }
+
+static const struct nla_rule reply_ports_rules[] = {
+	[IFLA_VF_PORT] = NLA_ANY(reply_vf_port),
+};
+static const struct nla_policy reply_ports_policy =
+	NLA_POLICY(reply_ports_rules, NLP_E_VF_PORTS_CHILD);
+
+static int reply_vf_ports(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_status_reply *r = ctx;
+
+	r->has_vf_ports = true;
+	return nla_walk(pl, n, &reply_ports_policy, r);
+}
+
+static int reply_port_self(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_status_reply *r = ctx;
+
+	r->has_port_self = true;
+	return parse_port(pl, n, &r->self);
+}
+
+static const struct nla_rule reply_rules[] = {
+	[IFLA_VF_PORTS] = NLA_ANY(reply_vf_ports),
+	[IFLA_PORT_SELF] = NLA_ANY(reply_port_self),
+};
+static const struct nla_policy reply_policy = NLA_POLICY(reply_rules, NLP_OK);
 
 int nlp_parse_reply(const void *buf, size_t len, struct nlp_status_reply *r)
 {
@@ -655,7 +683,7 @@ int nlp_parse_reply(const void *buf, size_t len, struct nlp_status_reply *r)
 	if (h.type == NLMSG_ERROR) {
 		if (h.len < HDRLEN + 4)
 			return NLP_E_MSG_LEN;
-		r->error = (int32_t)rd32(b + HDRLEN);
+		r->error = (int32_t)nla_u32(b + HDRLEN);
 		return NLP_OK;
 	}
 	if (h.type != NLMSG_DONE && h.type != RTM_NEWLINK)
@@ -665,26 +693,68 @@ int nlp_parse_reply(const void *buf, size_t len, struct nlp_status_reply *r)
 			return NLP_OK;	/* a bare end of a multi-part dump */
 		return NLP_E_SHORT_IFINFO;
 	}
-	r->ifindex = (int32_t)rd32(b + HDRLEN + 4);
-	struct nla_it it = { b + HDRLEN + IFILEN, h.len - HDRLEN - IFILEN };
-	uint16_t t;
-	const uint8_t *pl;
-	size_t pn;
-	while ((rc = nla_next(&it, &t, &pl, &pn)) == 1) {
-		if (t == IFLA_PORT_SELF) {
-			r->has_port_self = true;
-			if ((rc = parse_port(pl, pn, &r->self)) < 0)
-				return rc;
-			continue;
-		}
-		if (t != IFLA_VF_PORTS)
-			continue;
-		r->has_vf_ports = true;
-		if ((rc = reply_ports(pl, pn, r)) < 0)
-			return rc;
-	}
-	return rc;
+	r->ifindex = (int32_t)nla_u32(b + HDRLEN + 4);
+	return nla_walk(b + HDRLEN + IFILEN, h.len - HDRLEN - IFILEN, &reply_policy, r);
 }
+
+/* ---- link notifications */
+
+static int link_kind(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_link *l = ctx;
+	size_t k = 0;
+
+	while (k < n && k < sizeof(l->kind) - 1 && pl[k])
+		k++;
+	memcpy(l->kind, pl, k);
+	l->kind[k] = 0;
+	return NLP_OK;
+}
+
+static const struct nla_rule linkinfo_rules[] = {
+	[IFLA_INFO_KIND] = NLA_ANY(link_kind),
+};
+static const struct nla_policy linkinfo_policy = NLA_POLICY(linkinfo_rules, NLP_OK);
+
+static int link_address(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_link *l = ctx;
+
+	(void)n;
+	l->has_mac = true;
+	memcpy(l->mac, pl, 6);
+	return NLP_OK;
+}
+
+static int link_lower(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_link *l = ctx;
+
+	(void)n;
+	l->link = (int32_t)nla_u32(pl);
+	return NLP_OK;
+}
+
+static int link_ifname(void *ctx, const uint8_t *pl, size_t n)
+{
+	struct nlp_link *l = ctx;
+
+	return parse_ifname(pl, n, l->ifname);
+}
+
+static int link_info(void *ctx, const uint8_t *pl, size_t n)
+{
+	return nla_walk(pl, n, &linkinfo_policy, ctx);
+}
+
+/* An IFLA_ADDRESS other than 6 octets (not Ethernet) is passed over. */
+static const struct nla_rule link_rules[] = {
+	[IFLA_ADDRESS] = NLA_EXACT(6, NLP_OK, link_address),
+	[IFLA_LINK] = NLA_EXACT(4, NLP_E_ATTR_LEN, link_lower),
+	[IFLA_IFNAME] = NLA_ANY(link_ifname),
+	[IFLA_LINKINFO] = NLA_ANY(link_info),
+};
+static const struct nla_policy link_policy = NLA_POLICY(link_rules, NLP_OK);
 
 int nlp_parse_link(const void *buf, size_t len, struct nlp_link *l)
 {
@@ -701,51 +771,8 @@ int nlp_parse_link(const void *buf, size_t len, struct nlp_link *l)
 		return NLP_E_MSG_TYPE;
 	if (h.len < HDRLEN + IFILEN)
 		return NLP_E_SHORT_IFINFO;
-	l->ifindex = (int32_t)rd32(b + HDRLEN + 4);
-	struct nla_it it = { b + HDRLEN + IFILEN, h.len - HDRLEN - IFILEN };
-	uint16_t t;
-	const uint8_t *pl;
-	size_t pn;
-	while ((rc = nla_next(&it, &t, &pl, &pn)) == 1) {
-		switch (t) {
-		case IFLA_ADDRESS:
-			if (pn == 6) {
-				l->has_mac = true;
-				memcpy(l->mac, pl, 6);
-			}
-			break;
-		case IFLA_LINK:
-			if (pn != 4)
-				return NLP_E_ATTR_LEN;
-			l->link = (int32_t)rd32(pl);
-			break;
-		case IFLA_IFNAME:
-			if (parse_ifname(pl, pn, l->ifname) < 0)
-				return NLP_E_IFNAME;
-			break;
-		case IFLA_LINKINFO: {
-			struct nla_it in = { pl, pn };
-			uint16_t t2;
-			const uint8_t *p2;
-			size_t n2;
-			while ((rc = nla_next(&in, &t2, &p2, &n2)) == 1) {
-				if (t2 != IFLA_INFO_KIND)
-					continue;
-				size_t k = 0;
-				while (k < n2 && k < sizeof(l->kind) - 1 && p2[k])
-					k++;
-				memcpy(l->kind, p2, k);
-				l->kind[k] = 0;
-			}
-			if (rc < 0)
-				return rc;
-			break;
-		}
-		default:
-			break;
-		}
-	}
-	return rc;
+	l->ifindex = (int32_t)nla_u32(b + HDRLEN + 4);
+	return nla_walk(b + HDRLEN + IFILEN, h.len - HDRLEN - IFILEN, &link_policy, l);
 }
 
 void nlp_uuid_format(const uint8_t u[NLP_UUID_LEN], char out[37])

@@ -1,0 +1,310 @@
+#!/bin/bash
+# tests/bench/wire.sh: the daemons on the wire, vdpd beside Debian's lldpad,
+# in network namespaces (station in "host" on eth0, vdp-bridge in "br" on
+# p0, one veth; R 3, RTE 8, RKA 20 unless a row says otherwise).  Prints one
+# table: figure, vdpd, lldpad, ratio.  Figures, not verdicts: a run on a
+# loaded machine is slower; compare runs on the same machine.
+#
+#   1  associations through the libvirt netlink protocol (vdp-nlclient sends
+#      what libvirt 9.0 sends): N requests, W outstanding; and 8 clients at
+#      once.  Time from the first request until the bridge holds all N.
+#   2  libvirt-paced single requests (status polled at once, then every
+#      125 ms as libvirt does): share answered on the first poll, p50/p99.
+#   3  BATCH VSIs through one `vdpctl -b` (default log level, intents on):
+#      VSI/s, CPU µs per VSI of vdpd and of vdp-bridge.
+#   4  keep-alive steady state (KA_SECS each): CPU share of both daemons,
+#      ECPDUs/s, spurious de-associations (bridge keep-alive timeouts).
+#   5  RSS per VSI at BATCH VSIs.
+#   6  re-association of BATCH VSIs after a link flap.
+#
+# Environment: BENCH_N (1000), BENCH_N2 (10000), BENCH_BATCH (65536),
+# BENCH_KA (4096), KA_SECS (120), BENCH_SINGLE (20), BENCH_LLDPAD=0 skips
+# lldpad, BENCH_SCENARIOS="1 2 356 4" picks scenarios.  Needs root.
+T_NAME=bench_wire
+. "$(dirname "$0")/../lib/netns.sh"
+. "$(dirname "$0")/../lib/lldpad.sh"
+
+require_root
+require_cmd ip jq "$T_BUILD/vdpd" "$T_BUILD/vdpctl" "$T_BUILD/vdp-bridge" "$T_BUILD/vdp-nlclient"
+pass() { :; }
+
+N1=${BENCH_N:-1000}
+N2=${BENCH_N2:-10000}
+BATCH=${BENCH_BATCH:-65536}
+KA_N=${BENCH_KA:-4096}
+KA_SECS=${KA_SECS:-120}
+SINGLE=${BENCH_SINGLE:-20}
+WINDOW=80
+LLDPAD_OK=1
+if [ "${BENCH_LLDPAD:-1}" = 0 ] || ! command -v lldpad >/dev/null; then
+	LLDPAD_OK=0
+	echo "note: lldpad not installed (make deps) or BENCH_LLDPAD=0: its column is empty"
+fi
+MGR=11 TYPEID=1193047 TYPEVER=2
+SOCK=$T_DIR/vdpd.sock BSOCK=$T_DIR/bridge.sock PIDF=$T_DIR/lldpad.pid
+HZ=$(getconf CLK_TCK)
+
+declare -a ROWS
+row() { ROWS+=("$(printf '%s\t%s\t%s\t%s' "$1" "$2" "$3" "$4")"); }
+ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b }'; }
+
+vdpctl() { "$T_BUILD/vdpctl" -s "$SOCK" "$@"; }
+bridgectl() { "$T_BUILD/vdp-bridge" -s "$BSOCK" "$@"; }
+bridge_assoc() { json_get "$(bridgectl -j status)" .vsis_associated; }
+# until LIM CMD...: like wait_for, but a deadline is a figure, not a failure.
+until_ok()
+{
+	local lim=$1 t0
+	shift
+	t0=$(now_ms)
+	while ! "$@" >/dev/null 2>&1; do
+		[ $(($(now_ms) - t0)) -ge $((lim * 1000)) ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+has_at_least() { local n; n=$(bridge_assoc) && [ "$n" -ge "$1" ]; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+uuid_n() { printf '%08x-0000-4000-8000-%012x' "$1" "$2"; }
+mac_n() { printf '52:54:%02x:%02x:%02x:%02x' "$1" $(($2 >> 16 & 255)) $(($2 >> 8 & 255)) $(($2 & 255)); }
+
+# setup: fresh namespaces and vdp-bridge (no debug log).
+setup()
+{
+	cleanup_bench
+	ns_add host
+	ns_add br
+	veth_add host eth0 br p0 02:00:00:00:be:01 02:00:00:00:be:02
+	cat >"$T_DIR/bridge.conf" <<CONF
+interfaces = [ "p0" ];
+evb = { r = 3; rte = 8; rka = 20; };
+vdp = { types = ( { name = "libvirt"; type_id = $TYPEID; version = $TYPEVER; vlan = 100; },
+	{ name = "bench"; type_id = 5; version = 4; } ); };
+CONF
+	bg br bridge.log "$T_BUILD/vdp-bridge" -F -f "$T_DIR/bridge.conf" -s "$BSOCK"
+	BR_PID=$BG_PID
+	wait_for 5 "vdp-bridge answers" bridgectl status
+}
+
+cleanup_bench()
+{
+	local p n
+	for p in "${T_PIDS[@]}"; do stop "$p" 3; done
+	T_PIDS=() T_PIDLOG=()
+	for n in "${T_NS[@]}"; do ip netns del "$(nsname "$n")" 2>/dev/null; done
+	T_NS=()
+}
+
+start_vdpd()	# EXTRA_CONF [vdpd args...]
+{
+	local extra=$1
+	shift
+	cat >"$T_DIR/vdpd.conf" <<CONF
+uplinks = ( { name = "eth0"; evb = { r = 3; rte = 8; rka = 20; }; lldp = { tx_interval = 1; }; } );
+$extra
+CONF
+	bg host vdpd.log "$T_BUILD/vdpd" -F -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/registry.json" "$@"
+	ST_PID=$BG_PID
+	wait_for 5 "vdpd answers" vdpctl uplink show
+	conv() { [ "$(json_get "$(vdpctl -j uplink show)" '.[0].converged')" = true ]; }
+	wait_for 10 "EVB converged" conv
+}
+
+start_lldpad()
+{
+	lldpad_start host eth0 station ecpretries=3 ecprte=8 vdprka=20 vdprwd=20
+	lldpad_wait_evb host eth0 bridge
+	ST_PID=${LLDPAD_PID[host]}
+	local p
+	for p in $(ip netns pids "$(nsname host)"); do
+		[ "$(cat /proc/$p/comm 2>/dev/null)" = lldpad ] && { ST_PID=$p; echo "$p" >"$PIDF"; }
+	done
+}
+
+nlc() { nsx host "$T_BUILD/vdp-nlclient" -p "$PIDF" -i eth0 -M $MGR -T $TYPEID -v $TYPEVER "$@"; }
+
+# ---- 1: netlink associations --------------------------------------------------
+
+# assoc_rate N CLIENTS: VSI/s until the bridge holds N (prints "rate failed").
+assoc_rate()
+{
+	local n=$1 clients=$2 per c t0 ms got pids=()
+	per=$((n / clients))
+	t0=$(now_ms)
+	for c in $(seq 1 "$clients"); do
+		nlc -m "$(mac_n $c 0)" -u "$(uuid_n $c 0)" -n $per -w $((WINDOW / clients > 0 ? WINDOW / clients : 1)) \
+			associate >"$T_DIR/many.$c" 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	until_ok $((30 + n / 20)) has_at_least "$n"
+	ms=$(($(now_ms) - t0))
+	got=$(bridge_assoc)
+	awk -v n="$got" -v ms="$ms" -v f=$((n - got)) 'BEGIN { printf "%.0f %d\n", n * 1000 / (ms ? ms : 1), f }'
+}
+
+scenario1()
+{
+	local who n c r v=() l=()
+	for who in vdpd lldpad; do
+		[ $who = lldpad ] && [ $LLDPAD_OK = 0 ] && continue
+		for n in $N1 $N2; do
+			for c in 1 8; do
+				setup
+				if [ $who = vdpd ]; then
+					start_vdpd "netlink = { lldpad_compat = true; pidfile = \"$PIDF\"; };" -i ""
+				else
+					start_lldpad
+				fi
+				r=$(assoc_rate $n $c)
+				echo "  1: $who, $n VSIs, $c client(s): ${r% *} VSI/s, ${r#* } not associated" >&2
+				if [ $who = vdpd ]; then v+=("$r"); else l+=("$r"); fi
+			done
+		done
+	done
+	local i=0
+	for n in $N1 $N2; do
+		for c in 1 8; do
+			local vr=${v[$i]% *} vf=${v[$i]#* } lr= lf=
+			[ -n "${l[$i]}" ] && lr=${l[$i]% *} lf=${l[$i]#* }
+			row "1 netlink: $n assoc, $c client(s), $WINDOW out (VSI/s; not associated)" \
+				"$vr; $vf" "${lr:+$lr; $lf}" "$(ratio "$vr" "$lr")"
+			i=$((i + 1))
+		done
+	done
+}
+
+# ---- 2: libvirt-paced single requests -----------------------------------------
+
+single_stats()	# prints "first-poll-share p50 p99"
+{
+	local i out ms polls first=0 all=()
+	for i in $(seq 1 "$SINGLE"); do
+		out=$(nlc -m "$(mac_n 200 $i)" -u "$(uuid_n 200 $i)" associate 2>&1)
+		polls=$(printf '%s\n' "$out" | sed -n 's/^status: ok after \([0-9]*\) polls, \([0-9]*\) ms/\1/p')
+		ms=$(printf '%s\n' "$out" | sed -n 's/^status: ok after \([0-9]*\) polls, \([0-9]*\) ms/\2/p')
+		[ -n "$polls" ] || { all+=(99999); continue; }
+		[ "$polls" = 1 ] && first=$((first + 1))
+		all+=("$ms")
+	done
+	printf '%s\n' "${all[@]}" | sort -n | awk -v f=$first -v n="$SINGLE" '
+		{ v[NR] = $1 }
+		END { p50 = int((NR + 1) / 2); p99 = int(NR * 0.99); if (p99 < 1) p99 = 1
+		      printf "%d/%d %d %d\n", f, n, v[p50], v[p99] }'
+}
+
+scenario2()
+{
+	local v l=
+	setup
+	start_vdpd "netlink = { lldpad_compat = true; pidfile = \"$PIDF\"; };" -i ""
+	v=$(single_stats)
+	if [ $LLDPAD_OK = 1 ]; then
+		setup
+		start_lldpad
+		l=$(single_stats)
+	fi
+	echo "  2: vdpd $v; lldpad $l" >&2
+	set -- $v
+	local l1= l2= l3=
+	[ -n "$l" ] && { read -r l1 l2 l3 <<<"$l"; }
+	row "2 libvirt-paced: answered on the first poll" "$1" "$l1" ""
+	row "2 libvirt-paced: p50 / p99 ms to success" "$2 / $3" "${l2:+$l2 / $l3}" "$(ratio "$l2" "$2")"
+}
+
+# ---- 3, 5, 6: one vdpctl -b batch ---------------------------------------------
+
+batch_file()	# N FILE
+{
+	awk -v n="$1" 'BEGIN {
+		for (i = 0; i < n; i++)
+			printf "vsi add uplink eth0 mode assoc uuid %08x-0000-4000-8000-%012x typeid 5 typeidver 4 filter mac 52:54:%02x:%02x:%02x:%02x vid 10\n",
+				7, i, 7, int(i / 65536) % 256, int(i / 256) % 256, i % 256
+	}' >"$2"
+}
+
+scenario356()
+{
+	local c0 b0 t0 ms c1 b1 rss0 rss1
+	setup
+	start_vdpd "" -i "$T_DIR/vsis.json"
+	batch_file "$BATCH" "$T_DIR/batch"
+	rss0=$(rss_kb "$ST_PID")
+	c0=$(cpu_ticks "$ST_PID") b0=$(cpu_ticks "$BR_PID") t0=$(now_ms)
+	vdpctl -b "$T_DIR/batch" >"$T_DIR/batch.out" 2>&1 || echo "  3: vdpctl -b: $(tail -2 "$T_DIR/batch.out")" >&2
+	until_ok 600 has_at_least "$BATCH"
+	ms=$(($(now_ms) - t0))
+	c1=$(cpu_ticks "$ST_PID") b1=$(cpu_ticks "$BR_PID")
+	local got
+	got=$(bridge_assoc)
+	echo "  3: $got of $BATCH associated in $ms ms" >&2
+	row "3 vdpctl -b: $BATCH VSIs (VSI/s)" "$(awk -v n="$got" -v ms="$ms" 'BEGIN { printf "%.0f", n * 1000 / ms }')" "n/a" ""
+	row "3 vdpctl -b: CPU µs per VSI, vdpd / vdp-bridge" \
+		"$(awk -v c=$((c1 - c0)) -v b=$((b1 - b0)) -v n="$BATCH" -v hz="$HZ" \
+			'BEGIN { printf "%.0f / %.0f", c * 1e6 / hz / n, b * 1e6 / hz / n }')" "n/a" ""
+	rss1=$(rss_kb "$ST_PID")
+	row "5 vdpd RSS per VSI at $BATCH (bytes)" "$(( (rss1 - rss0) * 1024 / BATCH ))" "n/a" ""
+
+	# 6: flap the uplink; vdpd sends every VSI again: time until each has
+	# been associated once more (the daemon's "associated" events).
+	local r0
+	st() { json_get "$(vdpctl -j stats)" "$1"; }
+	r0=$(st '.daemon.vsi_events.associated')
+	linkis() { [ "$(json_get "$(vdpctl -j uplink show)" '.[0].link')" = "$1" ]; }
+	ip -n "$(nsname host)" link set eth0 down
+	until_ok 10 linkis down
+	t0=$(now_ms)
+	ip -n "$(nsname host)" link set eth0 up
+	resent() { local r; r=$(st '.daemon.vsi_events.associated') && [ $((r - r0)) -ge "$BATCH" ] &&
+		[ "$(st '.uplinks[0].vsis.associated')" = "$BATCH" ] && [ "$(st '.uplinks[0].vsis.pending')" = 0 ]; }
+	if until_ok ${BENCH_FLAP_MAX:-300} resent; then
+		row "6 re-association of $BATCH after a link flap (s)" "$(ms_to_s $(($(now_ms) - t0)))" "n/a" ""
+	else
+		echo "  6: associated events $r0 before, $(st .daemon.vsi_events.associated) after" >&2
+		row "6 re-association of $BATCH after a link flap (s)" "not all in 300 s" "n/a" ""
+	fi
+}
+
+# ---- 4: keep-alive steady state -----------------------------------------------
+
+steady()	# N: "cpu% vdpd, cpu% bridge, ECPDU/s, timeouts"
+{
+	local n=$1 c0 b0 e0 to0 t0 ms c1 b1 e1 to1 cnt
+	batch_file "$n" "$T_DIR/ka"
+	vdpctl -b "$T_DIR/ka" >/dev/null 2>&1
+	until_ok 300 has_at_least "$n"
+	cnt=$(bridgectl -j counters show)
+	c0=$(cpu_ticks "$ST_PID") b0=$(cpu_ticks "$BR_PID") t0=$(now_ms)
+	e0=$(json_get "$cnt" '.ports[0].ecp.rx_ecpdu') to0=$(json_get "$cnt" '.ports[0].bridge.timeouts')
+	sleep "$KA_SECS"	# the measuring interval itself, not a wait for a condition
+	cnt=$(bridgectl -j counters show)
+	ms=$(($(now_ms) - t0))
+	c1=$(cpu_ticks "$ST_PID") b1=$(cpu_ticks "$BR_PID")
+	e1=$(json_get "$cnt" '.ports[0].ecp.rx_ecpdu') to1=$(json_get "$cnt" '.ports[0].bridge.timeouts')
+	awk -v c=$((c1 - c0)) -v b=$((b1 - b0)) -v e=$((e1 - e0)) -v ms="$ms" -v hz="$HZ" -v t=$((to1 - to0)) \
+		'BEGIN { printf "%.1f%% / %.1f%%, %.0f ECPDU/s, %d timeouts\n", c * 100000 / hz / ms, b * 100000 / hz / ms, e * 1000 / ms, t }'
+}
+
+scenario4()
+{
+	local n r l=
+	for n in $KA_N $BATCH; do
+		setup
+		start_vdpd "" -i ""
+		r=$(steady "$n")
+		echo "  4: $n VSIs: $r" >&2
+		row "4 keep-alive, $n VSIs, RKA 20: CPU vdpd / bridge, rx ECPDU/s, timeouts" "$r" "n/a" ""
+	done
+}
+
+t_start=$(now_ms)
+echo "== wire benchmarks (this machine: $(nproc) cores, $(uname -r)); progress on stderr"
+for s in ${BENCH_SCENARIOS:-1 2 356 4}; do scenario$s; done
+cleanup_bench
+printf '\n| figure | vdpd | lldpad | ratio |\n| --- | --- | --- | --- |\n'
+for r in "${ROWS[@]}"; do
+	IFS=$'\t' read -r a b c d <<<"$r"
+	printf '| %s | %s | %s | %s |\n' "$a" "$b" "${c:-—}" "${d:-—}"
+done
+echo "== wire benchmarks done in $(ms_to_s $(($(now_ms) - t_start))) s"
