@@ -17,8 +17,8 @@
 struct fake {
 	struct fakeclock fc;
 	struct reconcile rc;
-	bool ours;			/* desired() answers 1 */
-	int req_rc;			/* what request() returns */
+	bool ours; /* desired() answers 1 */
+	int req_rc; /* what request() returns */
 	unsigned n_req;
 	uint64_t req_at[64];
 	unsigned n_ev;
@@ -62,7 +62,7 @@ static void f_event(void *ctx, const struct rc_entry *e, const char *what)
 
 static const struct reconcile_ops f_ops = { f_desired, f_request, f_event };
 
-#define BUDGET 40960	/* (R+1) x ackTimer at R 3, RTE 10 */
+#define BUDGET 40960 /* (R+1) x ackTimer at R 3, RTE 10 */
 
 static struct fake *fake_new(void)
 {
@@ -100,8 +100,9 @@ static void end_of(struct fake *f, uint8_t id, uint8_t reason, uint8_t status)
 {
 	struct vsi *v = mkvsi(id, reason, status);
 
-	reconcile_vsi_event(&f->rc, "eth0", v,
-			    reason == VDP_END_BRIDGE_DEASSOC ? VDP_EV_BRIDGE_DEASSOC : VDP_EV_FAILED, BUDGET);
+	reconcile_vsi_event(
+		&f->rc, "eth0", v,
+		reason == VDP_END_BRIDGE_DEASSOC ? VDP_EV_BRIDGE_DEASSOC : VDP_EV_FAILED, BUDGET);
 	free(v);
 }
 
@@ -123,15 +124,20 @@ static const struct rc_entry *entry(struct fake *f, uint8_t id)
 
 static void test_verdicts(void **state)
 {
-	static const struct { uint8_t reason, status; enum rc_verdict want; } t[] = {
+	static const struct {
+		uint8_t reason, status;
+		enum rc_verdict want;
+	} t[] = {
 		{ VDP_END_TIMEOUT, 0, RC_RETRY },
 		{ VDP_END_TX_ERROR, 0, RC_RETRY },
 		{ VDP_END_BRIDGE_DEASSOC, 0, RC_RETRY },
 		{ VDP_END_INTERNAL, 0, RC_RETRY },
 		{ VDP_END_REJECTED, 0x40 | VDP_R_INSUFFICIENT_RESOURCES, RC_RETRY },
 		{ VDP_END_REJECTED, 0x40 | VDP_R_UNABLE_TO_CONTACT_MANAGER, RC_RETRY },
-		{ VDP_END_REJECTED, 0x40 | VDP_STATUS_HARD | VDP_R_INSUFFICIENT_RESOURCES, RC_GIVE_UP },
-		{ VDP_END_REJECTED, 0x40 | VDP_STATUS_HARD | VDP_R_UNABLE_TO_CONTACT_MANAGER, RC_GIVE_UP },
+		{ VDP_END_REJECTED, 0x40 | VDP_STATUS_HARD | VDP_R_INSUFFICIENT_RESOURCES,
+		  RC_GIVE_UP },
+		{ VDP_END_REJECTED, 0x40 | VDP_STATUS_HARD | VDP_R_UNABLE_TO_CONTACT_MANAGER,
+		  RC_GIVE_UP },
 		{ VDP_END_REJECTED, 0x40 | VDP_R_INVALID_FORMAT, RC_GIVE_UP },
 		{ VDP_END_REJECTED, 0x40 | VDP_R_OTHER_FAILURE, RC_GIVE_UP },
 		{ VDP_END_REJECTED, 0x40 | VDP_R_INVALID_VID_GROUP_MAC, RC_GIVE_UP },
@@ -172,7 +178,7 @@ static void test_backoff_schedule(void **state)
 		assert_int_equal(entry(f, 1)->state, RC_TRYING);
 		assert_int_equal(entry(f, 1)->attempts, n);
 		at = f->fc.now;
-		end_of(f, 1, VDP_END_TX_ERROR, 0);	/* the retry failed too */
+		end_of(f, 1, VDP_END_TX_ERROR, 0); /* the retry failed too */
 	}
 	assert_int_equal(f->rc.cnt.retries, 10);
 	/* configured start */
@@ -185,7 +191,10 @@ static void test_backoff_schedule(void **state)
  * not (nothing even an hour later). */
 static void test_end_reasons(void **state)
 {
-	static const struct { uint8_t reason, status; bool retried; } t[] = {
+	static const struct {
+		uint8_t reason, status;
+		bool retried;
+	} t[] = {
 		{ VDP_END_TIMEOUT, 0, true },
 		{ VDP_END_TX_ERROR, 0, true },
 		{ VDP_END_BRIDGE_DEASSOC, 0, true },
@@ -250,7 +259,7 @@ static void test_heal_once(void **state)
 
 	(void)state;
 	end_of(f, 4, VDP_END_BRIDGE_DEASSOC, 0);
-	end_of(f, 4, VDP_END_BRIDGE_DEASSOC, 0);	/* a second report: same entry */
+	end_of(f, 4, VDP_END_BRIDGE_DEASSOC, 0); /* a second report: same entry */
 	assert_int_equal(f->rc.n, 1);
 	fakeclock_advance(&f->fc, BUDGET);
 	assert_int_equal(f->n_req, 1);
@@ -314,12 +323,9 @@ static void test_pull_forward(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_verdicts),
-		cmocka_unit_test(test_backoff_schedule),
-		cmocka_unit_test(test_end_reasons),
-		cmocka_unit_test(test_not_ours),
-		cmocka_unit_test(test_heal_once),
-		cmocka_unit_test(test_pull_forward),
+		cmocka_unit_test(test_verdicts),    cmocka_unit_test(test_backoff_schedule),
+		cmocka_unit_test(test_end_reasons), cmocka_unit_test(test_not_ours),
+		cmocka_unit_test(test_heal_once),   cmocka_unit_test(test_pull_forward),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,8 @@ static uint64_t rng_next(struct reconcile *rc)
 	return rc->rng * 0x2545F4914F6CDD1DULL;
 }
 
-void reconcile_init(struct reconcile *rc, struct vclock *clock, const struct reconcile_ops *ops, void *ctx)
+void reconcile_init(struct reconcile *rc, struct vclock *clock, const struct reconcile_ops *ops,
+		    void *ctx)
 {
 	memset(rc, 0, sizeof(*rc));
 	rc->clock = clock;
@@ -120,7 +121,8 @@ static struct rc_entry **slot(const struct reconcile *rc, const char *uplink, ui
 	struct rc_entry *const *p = &rc->bkt[hash(uplink, fmt, id)];
 
 	for (; *p; p = &(*p)->next)
-		if ((*p)->fmt == fmt && !memcmp((*p)->vsiid, id, VDP_VSIID_LEN) && !strcmp((*p)->uplink, uplink))
+		if ((*p)->fmt == fmt && !memcmp((*p)->vsiid, id, VDP_VSIID_LEN) &&
+		    !strcmp((*p)->uplink, uplink))
 			break;
 	return (struct rc_entry **)p;
 }
@@ -140,7 +142,8 @@ static void drop(struct reconcile *rc, struct rc_entry *e)
 	entry_free(rc, e);
 }
 
-void reconcile_forget(struct reconcile *rc, const char *uplink, uint8_t fmt, const uint8_t vsiid[VDP_VSIID_LEN])
+void reconcile_forget(struct reconcile *rc, const char *uplink, uint8_t fmt,
+		      const uint8_t vsiid[VDP_VSIID_LEN])
 {
 	struct rc_entry *e = *slot(rc, uplink, fmt, vsiid);
 
@@ -170,12 +173,12 @@ static void try_now(void *arg)
 	int r;
 
 	if (rc->ops->desired(rc->ctx, e->uplink, e->fmt, e->vsiid, &req, filters) <= 0) {
-		drop(rc, e);	/* deleted meanwhile, or no longer ours */
+		drop(rc, e); /* deleted meanwhile, or no longer ours */
 		return;
 	}
 	r = rc->ops->request(rc->ctx, e->uplink, &req);
 	if (r > 0) {
-		drop(rc, e);	/* alive again by other means (link up, re-added) */
+		drop(rc, e); /* alive again by other means (link up, re-added) */
 		return;
 	}
 	e->attempts++;
@@ -298,8 +301,8 @@ void reconcile_uplink_up(struct reconcile *rc, const char *uplink, uint64_t ecp_
 	pull(rc, uplink, ecp_budget_us, true);
 }
 
-void reconcile_vsi_event(struct reconcile *rc, const char *uplink, const struct vsi *v, enum vdp_event ev,
-			 uint64_t ecp_budget_us)
+void reconcile_vsi_event(struct reconcile *rc, const char *uplink, const struct vsi *v,
+			 enum vdp_event ev, uint64_t ecp_budget_us)
 {
 	struct rc_entry *e;
 
@@ -347,12 +350,16 @@ const char *reconcile_state_name(uint8_t s)
 json_t *reconcile_entry_json(const struct reconcile *rc, const struct rc_entry *e)
 {
 	uint64_t now = vclock_now(rc->clock);
-	json_int_t next = e->state == RC_WAITING ? (json_int_t)((e->next_us > now ? e->next_us - now : 0) / 1000) : -1;
+	json_int_t next = e->state == RC_WAITING
+		? (json_int_t)((e->next_us > now ? e->next_us - now : 0) / 1000)
+		: -1;
 
-	return json_pack("{s:s, s:I, s:I, s:s, s:i, s:s}", "state", reconcile_state_name(e->state),
-			 "attempts", (json_int_t)e->attempts, "next_try_ms", next, "last_end",
-			 vdp_end_reason_name(e->reason), "last_status", (int)e->status, "last_status_text",
-			 e->status & VDP_STATUS_REASON ? vdp_reason_name(e->status & VDP_STATUS_REASON) : "success");
+	return json_pack(
+		"{s:s, s:I, s:I, s:s, s:i, s:s}", "state", reconcile_state_name(e->state),
+		"attempts", (json_int_t)e->attempts, "next_try_ms", next, "last_end",
+		vdp_end_reason_name(e->reason), "last_status", (int)e->status, "last_status_text",
+		e->status & VDP_STATUS_REASON ? vdp_reason_name(e->status & VDP_STATUS_REASON)
+					      : "success");
 }
 
 json_t *reconcile_stats_json(const struct reconcile *rc)
@@ -363,10 +370,11 @@ json_t *reconcile_stats_json(const struct reconcile *rc)
 		for (const struct rc_entry *e = rc->bkt[i]; e; e = e->next)
 			if (e->state < 3)
 				st[e->state]++;
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "reassociations",
-			 (json_int_t)rc->cnt.reassociations, "retries", (json_int_t)rc->cnt.retries, "given_up",
-			 (json_int_t)rc->cnt.given_up, "pulled_forward", (json_int_t)rc->cnt.pulled, "waiting",
-			 (json_int_t)st[RC_WAITING], "trying", (json_int_t)st[RC_TRYING], "gave_up_now",
-			 (json_int_t)st[RC_GAVE_UP], "initial_ms", (json_int_t)(rc->initial_us / 1000), "max_ms",
-			 (json_int_t)(rc->max_us / 1000));
+	return json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "reassociations",
+		(json_int_t)rc->cnt.reassociations, "retries", (json_int_t)rc->cnt.retries,
+		"given_up", (json_int_t)rc->cnt.given_up, "pulled_forward",
+		(json_int_t)rc->cnt.pulled, "waiting", (json_int_t)st[RC_WAITING], "trying",
+		(json_int_t)st[RC_TRYING], "gave_up_now", (json_int_t)st[RC_GAVE_UP], "initial_ms",
+		(json_int_t)(rc->initial_us / 1000), "max_ms", (json_int_t)(rc->max_us / 1000));
 }

@@ -37,38 +37,39 @@
 #define RC_MAX_FILTERS 243
 
 enum rc_verdict {
-	RC_OPERATOR,		/* an end that was asked for: nothing to heal */
-	RC_RETRY,		/* transport or a refusal that may be lifted */
-	RC_GIVE_UP,		/* hard refusal, format error, other reasons */
+	RC_OPERATOR, /* an end that was asked for: nothing to heal */
+	RC_RETRY, /* transport or a refusal that may be lifted */
+	RC_GIVE_UP, /* hard refusal, format error, other reasons */
 };
 
 enum rc_state {
-	RC_WAITING,		/* next try armed */
-	RC_TRYING,		/* request sent, its outcome awaited */
-	RC_GAVE_UP,		/* final refusal: kept for show until healed/forgotten */
+	RC_WAITING, /* next try armed */
+	RC_TRYING, /* request sent, its outcome awaited */
+	RC_GAVE_UP, /* final refusal: kept for show until healed/forgotten */
 };
 
 struct rc_entry {
-	struct rc_entry *next;		/* hash chain */
+	struct rc_entry *next; /* hash chain */
 	struct reconcile *rc;
 	struct vtimer *timer;
 	char uplink[IF_NAMESIZE];
 	uint8_t fmt;
 	uint8_t vsiid[VDP_VSIID_LEN];
-	uint8_t state;			/* enum rc_state */
-	uint8_t reason;			/* last end (enum vdp_end_reason) */
-	uint8_t status;			/* its status octet (refusals) */
-	uint32_t attempts;		/* retries sent since the last success */
-	uint64_t next_us;		/* vclock time of the next try (WAITING) */
-	uint64_t base_us;		/* first delay for this VSI */
+	uint8_t state; /* enum rc_state */
+	uint8_t reason; /* last end (enum vdp_end_reason) */
+	uint8_t status; /* its status octet (refusals) */
+	uint32_t attempts; /* retries sent since the last success */
+	uint64_t next_us; /* vclock time of the next try (WAITING) */
+	uint64_t base_us; /* first delay for this VSI */
 };
 
 struct reconcile_ops {
 	/* The desired request of the VSI if vdpd itself holds one (filters:
 	 * RC_MAX_FILTERS entries): 1, or 0 when it is not ours (libvirt's,
 	 * deleted). */
-	int (*desired)(void *ctx, const char *uplink, uint8_t fmt, const uint8_t vsiid[VDP_VSIID_LEN],
-		       struct vdp_request *req, struct vdp_filter *filters);
+	int (*desired)(void *ctx, const char *uplink, uint8_t fmt,
+		       const uint8_t vsiid[VDP_VSIID_LEN], struct vdp_request *req,
+		       struct vdp_filter *filters);
 	/* Request it again: 0 sent, 1 nothing to do (the VSI is alive or
 	 * already on its way), -errno (e.g. -ENETDOWN: try later). */
 	int (*request)(void *ctx, const char *uplink, const struct vdp_request *req);
@@ -77,10 +78,10 @@ struct reconcile_ops {
 };
 
 struct reconcile_counters {
-	uint64_t reassociations;	/* VSIs healed (confirmed after a retry) */
-	uint64_t retries;		/* requests sent by the reconciler */
-	uint64_t given_up;		/* final refusals of desired VSIs */
-	uint64_t pulled;		/* retries pulled forward by a live bridge */
+	uint64_t reassociations; /* VSIs healed (confirmed after a retry) */
+	uint64_t retries; /* requests sent by the reconciler */
+	uint64_t given_up; /* final refusals of desired VSIs */
+	uint64_t pulled; /* retries pulled forward by a live bridge */
 };
 
 #define RC_BUCKETS 1024
@@ -89,17 +90,21 @@ struct reconcile {
 	const struct reconcile_ops *ops;
 	void *ctx;
 	struct vclock *clock;
-	uint64_t initial_us;		/* 0 = the uplink's ECP budget */
+	uint64_t initial_us; /* 0 = the uplink's ECP budget */
 	uint64_t max_us;
 	uint64_t rng;
 	size_t n;
 	struct rc_entry *bkt[RC_BUCKETS];
 	/* last pull per uplink: a few uplinks, a short list */
-	struct rc_pull { char uplink[IF_NAMESIZE]; uint64_t at; } pulls[16];
+	struct rc_pull {
+		char uplink[IF_NAMESIZE];
+		uint64_t at;
+	} pulls[16];
 	struct reconcile_counters cnt;
 };
 
-void reconcile_init(struct reconcile *rc, struct vclock *clock, const struct reconcile_ops *ops, void *ctx);
+void reconcile_init(struct reconcile *rc, struct vclock *clock, const struct reconcile_ops *ops,
+		    void *ctx);
 void reconcile_fini(struct reconcile *rc);
 void reconcile_set_params(struct reconcile *rc, uint64_t initial_us, uint64_t max_us);
 void reconcile_seed(struct reconcile *rc, uint64_t seed);
@@ -112,12 +117,13 @@ uint64_t reconcile_backoff_us(const struct reconcile *rc, uint64_t base_us, uint
 /* A station event of VSI v on uplink (ecp_budget_us: that uplink's
  * (R+1) x ackTimer).  Call before anything else acts on the event (the
  * intent of a refused VSI is still there). */
-void reconcile_vsi_event(struct reconcile *rc, const char *uplink, const struct vsi *v, enum vdp_event ev,
-			 uint64_t ecp_budget_us);
+void reconcile_vsi_event(struct reconcile *rc, const char *uplink, const struct vsi *v,
+			 enum vdp_event ev, uint64_t ecp_budget_us);
 /* EVB converged on uplink (link up, new peer): waiting VSIs are tried now. */
 void reconcile_uplink_up(struct reconcile *rc, const char *uplink, uint64_t ecp_budget_us);
 /* The VSI is no longer wanted (deleted): its retry state goes. */
-void reconcile_forget(struct reconcile *rc, const char *uplink, uint8_t fmt, const uint8_t vsiid[VDP_VSIID_LEN]);
+void reconcile_forget(struct reconcile *rc, const char *uplink, uint8_t fmt,
+		      const uint8_t vsiid[VDP_VSIID_LEN]);
 
 const struct rc_entry *reconcile_find(const struct reconcile *rc, const char *uplink, uint8_t fmt,
 				      const uint8_t vsiid[VDP_VSIID_LEN]);

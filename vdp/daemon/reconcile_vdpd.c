@@ -16,8 +16,9 @@
 #include "vdp/daemon/vdpd.h"
 #include "vdp/wire/vdp_text.h"
 
-static int from_registry(struct vdpd *d, const char *uplink, uint8_t fmt, const uint8_t vsiid[VDP_VSIID_LEN],
-			 struct vdp_request *req, struct vdp_filter *filters)
+static int from_registry(struct vdpd *d, const char *uplink, uint8_t fmt,
+			 const uint8_t vsiid[VDP_VSIID_LEN], struct vdp_request *req,
+			 struct vdp_filter *filters)
 {
 	const struct reg_vsi **v;
 	size_t n;
@@ -77,10 +78,12 @@ static void event(void *ctx, const struct rc_entry *e, const char *what)
 
 	vdp_txt_vsiid_format(e->fmt, e->vsiid, id);
 	if (!strcmp(what, "given-up"))
-		log_warn("vsi", "%s: VSI %s: not asked for again: %s (status 0x%02x %s)", e->uplink, id,
-			 vdp_end_reason_name(e->reason), e->status, vdp_reason_name(e->status & VDP_STATUS_REASON));
+		log_warn("vsi", "%s: VSI %s: not asked for again: %s (status 0x%02x %s)", e->uplink,
+			 id, vdp_end_reason_name(e->reason), e->status,
+			 vdp_reason_name(e->status & VDP_STATUS_REASON));
 	else if (!strcmp(what, "healed"))
-		log_info("vsi", "%s: VSI %s: associated again after %u retries", e->uplink, id, e->attempts);
+		log_info("vsi", "%s: VSI %s: associated again after %u retries", e->uplink, id,
+			 e->attempts);
 	else
 		log_debug("vsi", "%s: VSI %s: %s (attempt %u)", e->uplink, id, what, e->attempts);
 	if (!v || !ctl_server_wants(d->ctl, "vsi"))
@@ -90,7 +93,9 @@ static void event(void *ctx, const struct rc_entry *e, const char *what)
 	/* vdpd_vsi_json() shows the entry as it is; "healed" drops it next */
 	if (j && !json_object_get(j, "retry"))
 		json_object_set_new(j, "retry", reconcile_entry_json(d->rc, e));
-	ctl_server_publish(d->ctl, "vsi", json_pack("{s:s, s:s, s:o}", "uplink", e->uplink, "event", what, "vsi", j));
+	ctl_server_publish(
+		d->ctl, "vsi",
+		json_pack("{s:s, s:s, s:o}", "uplink", e->uplink, "event", what, "vsi", j));
 }
 
 static const struct reconcile_ops vdpd_rc_ops = {
@@ -128,13 +133,15 @@ void vdpd_reconcile_config(struct vdpd *d)
 void vdpd_reconcile_vsi_event(struct vdpd *d, struct uplink *u, struct vsi *v, enum vdp_event ev)
 {
 	if (d->rc)
-		reconcile_vsi_event(d->rc, uplink_ifname(u), v, ev, vdp_station_ecp_budget_us(uplink_station(u)));
+		reconcile_vsi_event(d->rc, uplink_ifname(u), v, ev,
+				    vdp_station_ecp_budget_us(uplink_station(u)));
 }
 
 void vdpd_reconcile_uplink_up(struct vdpd *d, struct uplink *u)
 {
 	if (d->rc)
-		reconcile_uplink_up(d->rc, uplink_ifname(u), vdp_station_ecp_budget_us(uplink_station(u)));
+		reconcile_uplink_up(d->rc, uplink_ifname(u),
+				    vdp_station_ecp_budget_us(uplink_station(u)));
 }
 
 json_t *vdpd_reconcile_vsi_json(const struct reconcile *rc, const char *uplink, const struct vsi *v)

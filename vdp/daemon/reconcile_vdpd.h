@@ -19,6 +19,7 @@ void vdpd_reconcile_vsi_event(struct vdpd *d, struct uplink *u, struct vsi *v, e
 /* EVB converged on u. */
 void vdpd_reconcile_uplink_up(struct vdpd *d, struct uplink *u);
 /* The VSI's retry state for vsi.show, or JSON null. */
-json_t *vdpd_reconcile_vsi_json(const struct reconcile *rc, const char *uplink, const struct vsi *v);
+json_t *vdpd_reconcile_vsi_json(const struct reconcile *rc, const char *uplink,
+				const struct vsi *v);
 
 #endif
