@@ -10,7 +10,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 BUILD ?= build
 CC ?= cc
-PKGS := libevent libnl-3.0 libnl-route-3.0 libconfig jansson libxml-2.0
+PKGS := libevent libnl-3.0 libnl-route-3.0 libconfig jansson libxml-2.0 libcap-ng
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -95,6 +95,7 @@ unit-asan:
 # higher one (the table is in tests/lint/layers.sh).
 lint: all
 	@tests/lint/layers.sh $(BUILD)
+	@tests/lint/docs.sh
 
 # Lines changed since .clang-format was last changed must match it
 # (format-check); `make format` rewrites them.

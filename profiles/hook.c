@@ -89,8 +89,8 @@ static int parse_network(xmlNodePtr root, const char *net, enum reg_hook_op op, 
 			 struct reg_err *err)
 {
 	xmlNodePtr port = child(root, "networkport"), vp, par, plug;
-	char id[64], portuuid[64], mac[32], ptype[32], dev[64];
-	struct reg_hook_action a = { .op = op };
+	char id[64], portuuid[64], mac[32], ptype[32], dev[64], vm[64];
+	struct reg_hook_action a = { .op = op, .b.migrating = -1 };
 	int rc;
 
 	if (strcmp((const char *)root->name, "hookData"))
@@ -103,6 +103,7 @@ static int parse_network(xmlNodePtr root, const char *net, enum reg_hook_op op, 
 	text(child(port, "uuid"), portuuid, sizeof(portuuid));
 	attr(child(port, "mac"), "address", mac, sizeof(mac));
 	plug = child(port, "plug");
+	text(child(child(port, "owner"), "uuid"), vm, sizeof(vm));
 	attr(plug, "type", ptype, sizeof(ptype));
 	attr(plug, "dev", dev, sizeof(dev));
 	snprintf(a.what, sizeof(a.what), "network %s port %s", net, portuuid[0] ? portuuid : "?");
@@ -116,22 +117,27 @@ static int parse_network(xmlNodePtr root, const char *net, enum reg_hook_op op, 
 	}
 	if ((rc = fill_ids(&a, id[0] ? id : portuuid, mac, err)) < 0)
 		return rc;
+	/* the domain's UUID: libvirt's 802.1Qbh instance UUID */
+	if (vm[0] && reg_uuid_canon(vm, a.b.vm_uuid) < 0)
+		a.b.vm_uuid[0] = 0;
 	uplink_of(dev, a.b.uplink, sizeof(a.b.uplink));
 	if (op == REG_HOOK_BIND && !a.b.uplink[0])
 		return reg_fail(err, -EINVAL, "%s: <plug> names no device", a.what);
 	return push(res, &a) < 0 ? reg_fail(err, -EINVAL, "out of memory") : 0;
 }
 
-static int parse_domain(xmlNodePtr root, const char *dom, enum reg_hook_op op, struct reg_hook_result *res,
-			struct reg_err *err)
+static int parse_domain(xmlNodePtr root, const char *dom, enum reg_hook_op op, int8_t migrating,
+			struct reg_hook_result *res, struct reg_err *err)
 {
 	xmlNodePtr devs = child(root, "devices");
+	char vm[64];
 
 	if (strcmp((const char *)root->name, "domain"))
 		return reg_fail(err, -EINVAL, "qemu hook: root element is <%s>, expected <domain>", root->name);
+	text(child(root, "uuid"), vm, sizeof(vm));
 	for (xmlNodePtr ifc = devs ? devs->children : NULL; ifc; ifc = ifc->next) {
 		char type[32], id[80], alias[80], mac[32], src[64], tgt[64];
-		struct reg_hook_action a = { .op = op };
+		struct reg_hook_action a = { .op = op, .b.migrating = migrating };
 		xmlNodePtr vp;
 		int rc;
 
@@ -157,6 +163,9 @@ static int parse_domain(xmlNodePtr root, const char *dom, enum reg_hook_op op, s
 		}
 		if ((rc = fill_ids(&a, id, mac, err)) < 0)
 			return rc;
+		/* libvirt sends the domain UUID as the 802.1Qbh instance */
+		if (vm[0] && reg_uuid_canon(vm, a.b.vm_uuid) < 0)
+			a.b.vm_uuid[0] = 0;
 		attr(child(ifc, "source"), "dev", src, sizeof(src));
 		attr(child(ifc, "target"), "dev", tgt, sizeof(tgt));
 		uplink_of(src, a.b.uplink, sizeof(a.b.uplink));
@@ -182,6 +191,7 @@ int reg_hook_parse(const char *object, int argc, char *const argv[], const char 
 		   struct reg_hook_result *res, struct reg_err *err)
 {
 	static const char *const qemu_bind[] = { "prepare", "start", "reconnect", "attach", NULL };
+	int8_t migrating = -1;
 	static const char *const qemu_unbind[] = { "stopped", "release", NULL };
 	enum reg_hook_op op = 0;
 	bool network;
@@ -203,10 +213,18 @@ int reg_hook_parse(const char *object, int argc, char *const argv[], const char 
 		else if (!strcmp(argv[1], "port-deleted"))
 			op = REG_HOOK_UNBIND;
 	} else {
-		if (is(argv[1], qemu_bind))
+		if (is(argv[1], qemu_bind)) {
 			op = REG_HOOK_BIND;
-		else if (is(argv[1], qemu_unbind))
+		} else if (!strcmp(argv[1], "migrate") || !strcmp(argv[1], "started")) {
+			/* on the destination of a migration "migrate" comes
+			 * first and "started" when the VM runs here: 802.1Qbh
+			 * reserves the port (PREASSOCIATE_RR) in between, as
+			 * libvirt does */
+			op = REG_HOOK_BIND;
+			migrating = !strcmp(argv[1], "migrate");
+		} else if (is(argv[1], qemu_unbind)) {
 			op = REG_HOOK_UNBIND;
+		}
 	}
 	if (!op)
 		return 0;
@@ -227,7 +245,7 @@ int reg_hook_parse(const char *object, int argc, char *const argv[], const char 
 	if (network)
 		rc = parse_network(xmlDocGetRootElement(doc), argv[0], op, res, err);
 	else
-		rc = parse_domain(xmlDocGetRootElement(doc), argv[0], op, res, err);
+		rc = parse_domain(xmlDocGetRootElement(doc), argv[0], op, migrating, res, err);
 	xmlFreeDoc(doc);
 	if (rc < 0)
 		reg_hook_result_free(res);

@@ -3,10 +3,14 @@
  * shapes (reg_json.c), apply one change, save, and answer with the entry
  * as it now is. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "vdp/store/fsops.h"
+#include "vdp/store/lock.h"
 #include "profiles/reg_ctl.h"
 #include "profiles/reg_json.h"
 #include "profiles/reg_kind.h"
@@ -24,6 +28,7 @@ int reg_ctl_open(struct reg_ctl *rc, const char *config_path, const char *state_
 
 	memset(rc, 0, sizeof(*rc));
 	rc->store.jfd = -1;
+	rc->lock_fd = -1;
 	rc->reg = reg_new(ops, ops_ctx);
 	/* Loaded without ops: a journal replays changes one by one, and
 	 * only the final desired VSIs may reach the daemon (no Associate of
@@ -50,6 +55,18 @@ int reg_ctl_open(struct reg_ctl *rc, const char *config_path, const char *state_
 		strcpy(rc->state_path, dir);
 		strcat(rc->state_path, "/" REG_STATE_FILE);
 	}
+	/* Ours alone for as long as we run (vdp/store/lock.h); the state
+	 * dir is created when missing, as the first save would. */
+	if (rc->state_path[0]) {
+		char dir[PATH_MAX];
+
+		if (store_dir_of(rc->state_path, dir, sizeof(dir)) == 0 && mkdir(dir, 0755) < 0 &&
+		    errno != EEXIST)
+			log_debug("reg", "cannot create %s: %s", dir, strerror(errno));
+		r = rc->lock_fd = store_lock(rc->state_path, err->msg, sizeof(err->msg));
+		if (r < 0)
+			goto fail_load;
+	}
 	if (rc->state_path[0]) {
 		r = reg_store_open(&rc->store, load, rc->state_path, &rc->shadowed, err);
 		if (r < 0 && r != -ENOENT) {
@@ -70,6 +87,8 @@ int reg_ctl_open(struct reg_ctl *rc, const char *config_path, const char *state_
 fail_load:
 	reg_free(load);
 fail:
+	store_unlock(rc->lock_fd);
+	rc->lock_fd = -1;
 	reg_free(rc->reg);
 	rc->reg = NULL;
 	return r;
@@ -84,6 +103,8 @@ void reg_ctl_close(struct reg_ctl *rc)
 		log_err("reg", "registry: compaction at shutdown failed (the journal still holds every change): %s",
 			err.msg);
 	reg_store_close(&rc->store);
+	store_unlock(rc->lock_fd);
+	rc->lock_fd = -1;
 	reg_free(rc->reg);
 	rc->reg = NULL;
 }
@@ -141,7 +162,7 @@ json_t *reg_ctl_status_json(const struct reg_ctl *rc)
 
 	if (j && rc->state_path[0])
 		json_object_set_new(j, "journal",
-				    json_pack("{s:s, s:I, s:I, s:i, s:I, s:I, s:I, s:i, s:s}", "file", st->jpath,
+				    json_pack("{s:s, s:I, s:I, s:i, s:I, s:I, s:I, s:i, s:s, s:I, s:I, s:I}", "file", st->jpath,
 					      "generation", (json_int_t)st->seq, "records", (json_int_t)st->records,
 					      "compact_at", (int)(st->max_records ? st->max_records :
 								   st->snap_entries > REG_JOURNAL_MIN_RECORDS ?
@@ -149,7 +170,9 @@ json_t *reg_ctl_status_json(const struct reg_ctl *rc)
 					      "appends", (json_int_t)st->appends, "compactions",
 					      (json_int_t)st->compactions, "compaction_errors",
 					      (json_int_t)st->compaction_errors, "torn_records", st->torn,
-					      "warning", st->warning));
+					      "warning", st->warning, "write_errors", (json_int_t)st->write_errors,
+					      "sync_errors", (json_int_t)st->sync_errors, "rewrites",
+					      (json_int_t)st->rewrites));
 	return j;
 }
 
@@ -406,6 +429,16 @@ json_t *reg_ctl_bind_show(void *ctx, json_t *args, struct ctl_error *err)
 
 /* ---- resolve, export, the whole registry ---- */
 
+/* Where the last 802.1Qbh request stands and what the adapter answered;
+ * state "failed" is an error. */
+static json_t *qbh_json(const struct qbh_result *q)
+{
+	return json_pack("{s:s, s:s, s:i, s:s?, s:i}", "state", qbh_state_name(q->state), "result",
+			 q->msg, "errno", -q->error, "response",
+			 q->has_response ? qbh_response_name(q->response) : NULL, "polls",
+			 (int)q->polls);
+}
+
 json_t *reg_ctl_resolve(void *ctx, json_t *args, struct ctl_error *err)
 {
 	struct reg_ctl *rc = need(ctx, err);
@@ -422,9 +455,7 @@ json_t *reg_ctl_resolve(void *ctx, json_t *args, struct ctl_error *err)
 	j = reg_resolution_to_json(&r);
 	const struct qbh_result *q = qbh_last(id);
 	if (j && q)
-		/* what the NIC driver answered to the last 802.1Qbh request */
-		json_object_set_new(j, "qbh", json_pack("{s:s, s:i, s:s?}", "result", q->msg, "errno", -q->error,
-							"response", q->has_response ? qbh_response_name(q->response) : NULL));
+		json_object_set_new(j, "qbh", qbh_json(q));
 	if (json_is_true(json_object_get(args, "xml"))) {
 		char *xml = reg_resolution_xml(&r);
 
@@ -470,8 +501,15 @@ json_t *reg_ctl_registry_show(void *ctx, json_t *args, struct ctl_error *err)
 	j = reg_to_json(rc->reg, true);
 	arr = json_array();
 	v = reg_vsis(rc->reg, &n);
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, reg_vsi_to_json(v[i]));
+	for (size_t i = 0; i < n; i++) {
+		json_t *vj = reg_vsi_to_json(v[i]);
+		const struct qbh_result *q =
+			v[i]->type == REG_VPORT_QBH ? qbh_last(v[i]->iface_id) : NULL;
+
+		if (vj && q)
+			json_object_set_new(vj, "qbh", qbh_json(q));
+		json_array_append_new(arr, vj);
+	}
 	free(v);
 	json_object_set_new(j, "vsis", arr);
 	json_object_set_new(j, "status", reg_ctl_status_json(rc));

@@ -41,11 +41,16 @@ static int unpack_fail(json_error_t *je, const char *what, struct reg_err *err)
 json_t *reg_profile_to_json(const struct reg_profile *p)
 {
 	switch (p->type) {
-	case REG_VPORT_QBG:
-		return json_pack("{s:s, s:s, s:i, s:I, s:i, s:i, s:i, s:s}", "name", p->name, "type",
-				 reg_vport_name(p->type), "mgrid", p->mgrid, "typeid", (json_int_t)p->typeid,
-				 "typeidver", p->typeidver, "filter_fmt", p->filter_fmt, "vlan", p->vlan,
-				 "origin", reg_origin_name(p->origin));
+	case REG_VPORT_QBG: {
+		json_t *j = json_pack("{s:s, s:s, s:i, s:I, s:i, s:i, s:i, s:s}", "name", p->name,
+				      "type", reg_vport_name(p->type), "mgrid", p->mgrid, "typeid",
+				      (json_int_t)p->typeid, "typeidver", p->typeidver,
+				      "filter_fmt", p->filter_fmt, "vlan", p->vlan, "origin",
+				      reg_origin_name(p->origin));
+		if (j && p->profileid[0])
+			json_object_set_new(j, "profileid", json_string(p->profileid));
+		return j;
+	}
 	case REG_VPORT_QBH:
 		return json_pack("{s:s, s:s, s:s, s:i, s:s}", "name", p->name, "type", reg_vport_name(p->type),
 				 "profileid", p->profileid, "vlan", p->vlan, "origin", reg_origin_name(p->origin));
@@ -81,19 +86,27 @@ int reg_profile_from_json(json_t *j, struct reg_profile *p, struct reg_err *err)
 
 json_t *reg_uplink_to_json(const struct reg_uplink *u)
 {
-	return json_pack("{s:s, s:s, s:s, s:s}", "dev", u->dev, "physnet", u->physnet, "mode",
-			 reg_mode_name(u->mode), "origin", reg_origin_name(u->origin));
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "dev", u->dev, "physnet", u->physnet, "mode",
+			      reg_mode_name(u->mode), "origin", reg_origin_name(u->origin));
+
+	if (j && u->vport)
+		json_object_set_new(j, "vport", json_string(reg_vport_name(u->vport)));
+	return j;
 }
 
 int reg_uplink_from_json(json_t *j, struct reg_uplink *u, struct reg_err *err)
 {
-	const char *dev, *pn, *mode = "vepa", *org = NULL;
+	const char *dev, *pn, *mode = "vepa", *org = NULL, *vport = NULL;
 	json_error_t je;
 
 	memset(u, 0, sizeof(*u));
-	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:s, s?s, s?s}", "dev", &dev, "physnet", &pn, "mode",
-			   &mode, "origin", &org))
+	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:s, s?s, s?s, s?s}", "dev", &dev, "physnet",
+			   &pn, "mode", &mode, "vport", &vport, "origin", &org))
 		return unpack_fail(&je, "uplink", err);
+	if (vport && reg_vport_parse(vport, &u->vport) < 0)
+		return reg_fail(err, -EINVAL,
+				"uplink %s: \"vport\" '%s' is not 802.1Qbg or 802.1Qbh", dev,
+				vport);
 	if (reg_mode_parse(mode, &u->mode) < 0)
 		return reg_fail(err, -EINVAL, "uplink %s: \"mode\" '%s' is not vepa, private or passthrough", dev, mode);
 	if (cpy(u->dev, sizeof(u->dev), dev, "dev", err) ||
@@ -182,19 +195,34 @@ json_t *reg_binding_to_json(const struct reg_binding *b)
 	char mac[18];
 
 	reg_mac_format(b->mac, mac);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "iface_id", b->iface_id, "dev", b->dev, "mac", mac, "uplink",
-			 b->uplink, "origin", reg_origin_name(b->origin));
+	json_t *j =
+		json_pack("{s:s, s:s, s:s, s:s, s:s}", "iface_id", b->iface_id, "dev", b->dev,
+			  "mac", mac, "uplink", b->uplink, "origin", reg_origin_name(b->origin));
+	if (j && b->vm_uuid[0])
+		json_object_set_new(j, "vm_uuid", json_string(b->vm_uuid));
+	if (j && b->migrating > 0)
+		json_object_set_new(j, "migrating", json_true());
+	return j;
 }
 
 int reg_binding_from_json(json_t *j, struct reg_binding *b, struct reg_err *err)
 {
-	const char *id, *dev = "", *mac, *up, *org = NULL;
+	const char *id, *dev = "", *mac, *up, *org = NULL, *vm = NULL;
+	json_t *mig = NULL;
 	json_error_t je;
 
 	memset(b, 0, sizeof(*b));
-	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s?s, s:s, s:s, s?s}", "iface_id", &id, "dev", &dev, "mac",
-			   &mac, "uplink", &up, "origin", &org))
+	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s?s, s:s, s:s, s?s, s?o, s?s}", "iface_id",
+			   &id, "dev", &dev, "mac", &mac, "uplink", &up, "vm_uuid", &vm,
+			   "migrating", &mig, "origin", &org))
 		return unpack_fail(&je, "binding", err);
+	if (mig && !json_is_boolean(mig))
+		return reg_fail(err, -EINVAL, "binding %s: \"migrating\" must be true or false",
+				id);
+	/* absent: keep what a binding has (a new one: not migrating) */
+	b->migrating = mig ? json_is_true(mig) : -1;
+	if (vm && vm[0] && reg_uuid_canon(vm, b->vm_uuid) < 0)
+		return reg_fail(err, -EINVAL, "binding %s: \"vm_uuid\" '%s' is not a UUID", id, vm);
 	if (reg_mac_parse(mac, b->mac) < 0)
 		return reg_fail(err, -EINVAL, "binding %s: \"mac\" '%s' is not aa:bb:cc:dd:ee:ff", id, mac);
 	if (cpy(b->iface_id, sizeof(b->iface_id), id, "iface_id", err) || cpy(b->dev, sizeof(b->dev), dev, "dev", err) ||

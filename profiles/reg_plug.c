@@ -153,8 +153,17 @@ int reg_bind(struct reg *reg, const struct reg_binding *b, struct reg_err *err)
 	if (cur) {
 		if ((!strcmp(cur->b.dev, b->dev) || !cur->b.dev[0] || !b->dev[0]) &&
 		    !memcmp(cur->b.mac, b->mac, 6) && !strcmp(cur->b.uplink, b->uplink)) {
-			if (!cur->b.dev[0] && b->dev[0]) {
-				memcpy(cur->b.dev, b->dev, sizeof(cur->b.dev));
+			bool mig =
+				b->migrating >= 0 && (b->migrating > 0) != (cur->b.migrating > 0);
+
+			if ((!cur->b.dev[0] && b->dev[0]) ||
+			    (!cur->b.vm_uuid[0] && b->vm_uuid[0]) || mig) {
+				if (!cur->b.dev[0])
+					memcpy(cur->b.dev, b->dev, sizeof(cur->b.dev));
+				if (!cur->b.vm_uuid[0])
+					memcpy(cur->b.vm_uuid, b->vm_uuid, sizeof(cur->b.vm_uuid));
+				if (mig)
+					cur->b.migrating = b->migrating > 0;
 				plug_changed(reg, REG_KIND_BINDING, id, &cur->b);
 			}
 			return 0;
@@ -174,6 +183,7 @@ int reg_bind(struct reg *reg, const struct reg_binding *b, struct reg_err *err)
 	if (!cur)
 		return reg_fail(err, -ENOMEM, "out of memory");
 	cur->b = *b;
+	cur->b.migrating = b->migrating > 0;
 	memcpy(cur->b.iface_id, id, sizeof(id));
 	memcpy(cur->mackey, key, sizeof(key));
 	if (reg_map_put(&reg->bindings, cur->b.iface_id, cur) < 0) {

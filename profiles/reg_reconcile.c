@@ -37,12 +37,15 @@ static bool compute_vsi(const struct reg *reg, const char *iface_id, struct reg_
 	v->vlan = n->vlan ? n->vlan : p->vlan;
 	memcpy(v->network, n->name, sizeof(v->network));
 	memcpy(v->profile, p->name, sizeof(v->profile));
-	v->type = p->type;
+	v->type = reg_vport_for(p, u);
 	v->mgrid = p->mgrid;
 	v->typeid = p->typeid;
 	v->typeidver = p->typeidver;
 	v->filter_fmt = p->filter_fmt;
 	memcpy(v->profileid, p->profileid, sizeof(v->profileid));
+	memcpy(v->vm_uuid, bn->b.vm_uuid, sizeof(v->vm_uuid));
+	/* 802.1Qbg re-associates nothing when a migration ends */
+	v->migrating = v->type == REG_VPORT_QBH && bn->b.migrating > 0;
 	return true;
 }
 

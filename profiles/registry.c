@@ -225,6 +225,28 @@ int reg_check_origin(const char *what, const char *name, enum reg_origin have, e
 	return 0;
 }
 
+static int profileid_check(const struct reg_profile *p, size_t pl, struct reg_err *err)
+{
+	if (pl == 0 || pl > REG_QBH_PROFILEID_MAX)
+		return reg_fail(err, -EINVAL,
+				"profile '%s': 802.1Qbh profileid must be 1..%d characters",
+				p->name, REG_QBH_PROFILEID_MAX);
+	for (size_t i = 0; i < pl; i++)
+		if (!isgraph((unsigned char)p->profileid[i]))
+			return reg_fail(
+				err, -EINVAL,
+				"profile '%s': profileid has a non-printable or space character",
+				p->name);
+	return 0;
+}
+
+enum reg_vport reg_vport_for(const struct reg_profile *p, const struct reg_uplink *u)
+{
+	if (u && u->vport == REG_VPORT_QBH && p->profileid[0])
+		return REG_VPORT_QBH;
+	return p->type;
+}
+
 static int validate_profile(const struct reg_profile *p, struct reg_profile *out, struct reg_err *err)
 {
 	size_t pl;
@@ -239,8 +261,9 @@ static int validate_profile(const struct reg_profile *p, struct reg_profile *out
 	*out = *p;
 	switch (p->type) {
 	case REG_VPORT_QBG:
-		if (pl)
-			return reg_fail(err, -EINVAL, "profile '%s': profileid is an 802.1Qbh parameter", p->name);
+		/* a profileid too: the same name on 802.1Qbh uplinks */
+		if (pl && profileid_check(p, pl, err) < 0)
+			return -EINVAL;
 		if (p->typeid > 0xffffff)
 			return reg_fail(err, -EINVAL, "profile '%s': typeid %u out of range (24 bits, <= 16777215)",
 				    p->name, p->typeid);
@@ -251,13 +274,8 @@ static int validate_profile(const struct reg_profile *p, struct reg_profile *out
 				    p->name, p->filter_fmt);
 		return 0;
 	case REG_VPORT_QBH:
-		if (pl == 0 || pl > REG_QBH_PROFILEID_MAX)
-			return reg_fail(err, -EINVAL, "profile '%s': 802.1Qbh profileid must be 1..%d characters",
-				    p->name, REG_QBH_PROFILEID_MAX);
-		for (size_t i = 0; i < pl; i++)
-			if (!isgraph((unsigned char)p->profileid[i]))
-				return reg_fail(err, -EINVAL, "profile '%s': profileid has a non-printable or space character",
-					    p->name);
+		if (profileid_check(p, pl, err) < 0)
+			return -EINVAL;
 		if (p->mgrid || p->typeid || p->typeidver || p->filter_fmt)
 			return reg_fail(err, -EINVAL, "profile '%s': managerid/typeid/typeidversion/filter are 802.1Qbg parameters",
 				    p->name);
@@ -336,6 +354,9 @@ static int validate_uplink(const struct reg_uplink *u, struct reg_err *err)
 	if (!reg_name_valid(u->physnet))
 		return reg_fail(err, -EINVAL, "uplink %s: physical network name '%.*s' invalid", u->dev,
 			    REG_NAME_MAX, u->physnet);
+	if (u->vport && u->vport != REG_VPORT_QBG && u->vport != REG_VPORT_QBH)
+		return reg_fail(err, -EINVAL, "uplink %s: vport must be 802.1Qbg or 802.1Qbh",
+				u->dev);
 	switch (u->mode) {
 	case REG_MODE_VEPA:
 	case REG_MODE_PRIVATE:

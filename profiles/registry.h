@@ -62,6 +62,10 @@ struct reg_err {
 /* The message into err (when err is not NULL); returns e. */
 int reg_fail(struct reg_err *err, int e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* A profile's type is its identity where the uplink does not choose; an
+ * 802.1Qbg profile may also carry an 802.1Qbh profileid, so that one name
+ * ("enterprise-xyz") is a VSI type on a VEPA uplink and a port profile on
+ * a port-extender (Cisco VIC) uplink: reg_vport_for(). */
 struct reg_profile {
 	char name[REG_NAME_MAX];
 	enum reg_vport type;
@@ -80,6 +84,7 @@ struct reg_uplink {
 	char dev[IFNAMSIZ];		/* eth4 */
 	char physnet[REG_NAME_MAX];	/* physical network it reaches */
 	enum reg_mode mode;
+	enum reg_vport vport; /* 0: each profile's type; else the kind this uplink speaks */
 	enum reg_origin origin;
 };
 
@@ -112,6 +117,12 @@ struct reg_binding {
 	char dev[IFNAMSIZ];		/* macvtap0 or the VF netdev; "" while unknown */
 	uint8_t mac[6];
 	char uplink[IFNAMSIZ];
+	/* the domain's UUID, "" while unknown (the 802.1Qbh instance) */
+	char vm_uuid[REG_UUID_STRLEN + 1];
+	/* 1: the VM is migrating in, not running here yet (802.1Qbh:
+	 * PREASSOCIATE_RR until it is 0 again); a bind request with -1 keeps
+	 * the current value */
+	int8_t migrating;
 	enum reg_origin origin;
 };
 
@@ -142,6 +153,8 @@ struct reg_vsi {
 	uint8_t typeidver;
 	uint8_t filter_fmt;
 	char profileid[REG_QBH_PROFILEID_MAX + 1];
+	char vm_uuid[REG_UUID_STRLEN + 1]; /* the binding's, "" when unknown */
+	bool migrating; /* 802.1Qbh only: the binding's */
 };
 
 /* vsi_desired(ctx, NULL, new): associate new.
@@ -263,6 +276,9 @@ int reg_check_request(struct reg *reg, const char *ifname, const uint8_t mac[6],
 		      struct reg_err *why);
 
 /* Text helpers (parse: 0 or -EINVAL). */
+/* What profile p becomes on uplink u: the uplink's kind when p has that
+ * identity (an 802.1Qbh uplink and a profileid), else p's type. */
+enum reg_vport reg_vport_for(const struct reg_profile *p, const struct reg_uplink *u);
 const char *reg_vport_name(enum reg_vport t);	/* "802.1Qbg" / "802.1Qbh" */
 int reg_vport_parse(const char *s, enum reg_vport *t);	/* qbg, 802.1Qbg, qbh, 802.1Qbh */
 const char *reg_mode_name(enum reg_mode m);	/* vepa / private / passthrough */

@@ -65,7 +65,8 @@ int reg_resolve(const struct reg *reg, const char *iface_id, struct reg_resoluti
 	snprintf(r->uplink, sizeof(r->uplink), "%s", u->dev);
 	r->mode = u->mode;
 	r->vlan = n->vlan ? n->vlan : p->vlan;
-	if (p->type == REG_VPORT_QBG && r->vlan)
+	r->type = reg_vport_for(p, u);
+	if (r->type == REG_VPORT_QBG && r->vlan)
 		snprintf(r->source_dev, sizeof(r->source_dev), "%s.%u", u->dev, r->vlan);
 	else
 		snprintf(r->source_dev, sizeof(r->source_dev), "%s", u->dev);
@@ -74,7 +75,6 @@ int reg_resolve(const struct reg *reg, const char *iface_id, struct reg_resoluti
 		memcpy(r->mac, b->mac, 6);
 		snprintf(r->dev, sizeof(r->dev), "%s", b->dev);
 	}
-	r->type = p->type;
 	r->mgrid = p->mgrid;
 	r->typeid = p->typeid;
 	r->typeidver = p->typeidver;

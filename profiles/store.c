@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vdp/store/fsops.h"
 #include "vdp/store/journal.h"
 #include "profiles/reg_json.h"
 #include "profiles/reg_kind.h"
@@ -49,7 +50,7 @@ static int doc_crc(json_t *doc, uint32_t *crc)
 int reg_store_write(int fd, const char *s, size_t len, off_t off)
 {
 	while (len) {
-		ssize_t w = off < 0 ? write(fd, s, len) : pwrite(fd, s, len, off);
+		ssize_t w = off < 0 ? store_ops->write(fd, s, len) : store_ops->pwrite(fd, s, len, off);
 
 		if (w < 0) {
 			if (errno == EINTR)
@@ -71,14 +72,13 @@ int reg_store_save(const struct reg *reg, const char *path, struct reg_err *err)
 
 int reg_store_save_gen(const struct reg *reg, const char *path, uint64_t gen, struct reg_err *err)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX], sum[32];
+	char dir[PATH_MAX], sum[32], why[sizeof(err->msg)];
 	json_t *doc;
-	char *text = NULL;
+	char *text = NULL, *nl;
 	uint32_t crc;
-	int fd = -1, dfd, rc;
+	int rc;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp) ||
-	    snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+	if (store_dir_of(path, dir, sizeof(dir)) < 0)
 		return reg_store_fail(err, -ENAMETOOLONG, path, "path too long");
 	doc = reg_to_json(reg, false);
 	if (!doc)
@@ -94,57 +94,22 @@ int reg_store_save_gen(const struct reg *reg, const char *path, uint64_t gen, st
 	json_object_set_new(doc, "checksum", json_string(sum));
 	text = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(doc);
-	if (!text)
+	nl = text ? realloc(text, strlen(text) + 2) : NULL;
+	if (!nl) {
+		free(text);
 		return reg_store_fail(err, -ENOMEM, path, "out of memory");
+	}
+	text = strcat(nl, "\n");
 
 	/* The state dir itself (/var/lib/vdpd) is created when missing; its
 	 * parent must exist. */
-	if (mkdir(dirname(dir), 0755) < 0 && errno != EEXIST) {
-		rc = reg_store_fail(err, -errno, path, "cannot create directory %s: %s", dir,
-				    strerror(errno));
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		rc = reg_store_fail(err, -errno, path, "cannot create directory %s: %s", dir, strerror(errno));
 		goto out;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = reg_store_fail(err, -errno, path, "cannot create %s: %s", tmp,
-				    strerror(errno));
-		goto out;
-	}
-	if ((rc = reg_store_write(fd, text, strlen(text), -1)) < 0 ||
-	    (rc = reg_store_write(fd, "\n", 1, -1)) < 0) {
-		reg_store_fail(err, rc, path, "write %s: %s", tmp, strerror(-rc));
-		goto unlink;
-	}
-	if (fsync(fd) < 0) {
-		rc = reg_store_fail(err, -errno, path, "fsync %s: %s", tmp, strerror(errno));
-		goto unlink;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		rc = reg_store_fail(err, -errno, path, "close %s: %s", tmp, strerror(errno));
-		goto unlink;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		rc = reg_store_fail(err, -errno, path, "rename from %s: %s", tmp, strerror(errno));
-		goto unlink;
-	}
-	/* Make the rename itself durable. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) < 0) {
-		rc = reg_store_fail(err, -errno, path, "fsync directory %s: %s", dir,
-				    strerror(errno));
-		if (dfd >= 0)
-			close(dfd);
-		goto out;
-	}
-	close(dfd);
-	rc = 0;
-	goto out;
-unlink:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
+	rc = store_replace_file(path, text, strlen(text), why, sizeof(why));
+	if (rc < 0)
+		reg_store_fail(err, rc, path, "%s", why);
 out:
 	free(text);
 	return rc;

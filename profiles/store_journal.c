@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vdp/store/fsops.h"
 #include "vdp/store/journal.h"
 #include "profiles/reg_json.h"
 #include "profiles/reg_kind.h"
@@ -315,70 +316,62 @@ static void drop_pending(struct reg_store *st)
 	st->noted = 0;
 }
 
-static int fsync_dir_of(const char *path)
-{
-	char dir[PATH_MAX];
-	int dfd, rc = 0;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) < 0)
-		rc = -errno;
-	if (dfd >= 0)
-		close(dfd);
-	return rc;
-}
-
 /* Opens (creating) the journal and makes it end at jend with a header. */
 static int journal_ready(struct reg_store *st, struct reg_err *err)
 {
 	struct stat sb;
-	bool created = false;
 	int rc;
 
 	if (st->jfd < 0) {
-		st->jfd = open(st->jpath, O_RDWR | O_CLOEXEC);
+		st->jfd = store_ops->open(st->jpath, O_RDWR | O_CLOEXEC, 0);
 		if (st->jfd < 0 && errno == ENOENT) {
-			st->jfd = open(st->jpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-			created = true;
+			st->jfd = store_ops->open(st->jpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+			st->jdir = true;	/* its name is not durable yet */
 			st->jend = 0;
 			st->jcut = false;
 		}
-		if (st->jfd < 0)
-			return reg_store_fail(err, -errno, st->jpath, "cannot open: %s",
-					      strerror(errno));
+		if (st->jfd < 0) {
+			st->write_errors++;
+			return reg_store_fail(err, -errno, st->jpath, "cannot open: %s", strerror(errno));
+		}
 	}
 	if (fstat(st->jfd, &sb) < 0)
 		return reg_store_fail(err, -errno, st->jpath, "fstat: %s", strerror(errno));
 	if ((uint64_t)sb.st_size != st->jend && !st->jcut)
 		/* Not what we left: someone else wrote it.  Start over from a
 		 * snapshot rather than append after unknown octets. */
-		return reg_store_fail(err, -ESTALE, st->jpath,
-				      "size %lld, expected %zu: changed behind vdpd's back",
-				      (long long)sb.st_size, st->jend);
+		return reg_store_fail(err, -ESTALE, st->jpath, "size %lld, expected %zu: changed behind vdpd's back",
+			     (long long)sb.st_size, st->jend);
 	if (st->jend < REG_JOURNAL_MAGIC_LEN) {
 		st->jend = 0;
 		st->jcut = true;
 	}
-	if (st->jcut && ftruncate(st->jfd, (off_t)st->jend) < 0)
-		return reg_store_fail(err, -errno, st->jpath, "truncate to %zu: %s", st->jend,
-				      strerror(errno));
+	if (st->jcut && store_ops->ftruncate(st->jfd, (off_t)st->jend) < 0) {
+		st->write_errors++;
+		return reg_store_fail(err, -errno, st->jpath, "truncate to %zu: %s", st->jend, strerror(errno));
+	}
 	st->jcut = false;
 	if (st->jend == 0) {
-		if ((rc = reg_store_write(st->jfd, REG_JOURNAL_MAGIC, REG_JOURNAL_MAGIC_LEN, 0)) <
-		    0) {
+		if ((rc = reg_store_write(st->jfd, REG_JOURNAL_MAGIC, REG_JOURNAL_MAGIC_LEN, 0)) < 0) {
 			st->jcut = true;
+			st->write_errors++;
 			return reg_store_fail(err, rc, st->jpath, "write: %s", strerror(-rc));
 		}
 		st->jend = REG_JOURNAL_MAGIC_LEN;
-		if (fdatasync(st->jfd) < 0)
-			return reg_store_fail(err, -errno, st->jpath, "fdatasync: %s",
-					      strerror(errno));
+		if (store_ops->fdatasync(st->jfd) < 0) {
+			st->jcut = true;
+			st->jend = 0;
+			st->sync_errors++;
+			return reg_store_fail(err, -errno, st->jpath, "fdatasync: %s", strerror(errno));
+		}
 	}
 	/* A new file's name must be durable before a record in it is
-	 * acknowledged. */
-	if (created && (rc = fsync_dir_of(st->jpath)) < 0)
+	 * acknowledged; after a failure, tried again on the next append. */
+	if (st->jdir && (rc = store_sync_dir(st->jpath)) < 0) {
+		st->sync_errors++;
 		return reg_store_fail(err, rc, st->jpath, "fsync directory: %s", strerror(-rc));
+	}
+	st->jdir = false;
 	return 0;
 }
 
@@ -411,10 +404,14 @@ int reg_store_commit(struct reg_store *st, const struct reg *reg, struct reg_err
 		return reg_store_fail(err, -ENOMEM, st->jpath, "out of memory");
 	}
 	rc = journal_ready(st, err);
-	if (rc == 0 && (rc = reg_store_write(st->jfd, rec, rlen, (off_t)st->jend)) < 0)
+	if (rc == 0 && (rc = reg_store_write(st->jfd, rec, rlen, (off_t)st->jend)) < 0) {
+		st->write_errors++;
 		reg_store_fail(err, rc, st->jpath, "write: %s", strerror(-rc));
-	if (rc == 0 && fdatasync(st->jfd) < 0)
+	}
+	if (rc == 0 && store_ops->fdatasync(st->jfd) < 0) {
+		st->sync_errors++;
 		rc = reg_store_fail(err, -errno, st->jpath, "fdatasync: %s", strerror(errno));
+	}
 	free(rec);
 	if (rc == -ESTALE) {
 		/* Nothing written: the snapshot takes the change. */
@@ -423,10 +420,12 @@ int reg_store_commit(struct reg_store *st, const struct reg *reg, struct reg_err
 		return reg_store_compact(st, reg, err);
 	}
 	if (rc < 0) {
-		/* Maybe half written: cut it, and let a snapshot carry the
-		 * change (the record may or may not be on disk). */
+		/* Maybe half written, maybe written and lost by a failed sync:
+		 * cut it, and let a snapshot carry the change (the next
+		 * commit writes it; dirty stays set). */
 		st->jcut = true;
 		st->compact = true;
+		st->rewrites++;
 		drop_pending(st);
 		return rc;
 	}
@@ -465,13 +464,13 @@ int reg_store_compact(struct reg_store *st, const struct reg *reg, struct reg_er
 	 * nothing: the old records are ignored and cut before the next
 	 * append. */
 	if (st->jfd < 0) {
-		st->jfd = open(st->jpath, O_RDWR | O_CLOEXEC);
+		st->jfd = store_ops->open(st->jpath, O_RDWR | O_CLOEXEC, 0);
 		if (st->jfd < 0) {
 			st->jend = 0;
 			st->jcut = false;
-			return 0; /* no journal yet: created on the first append */
+			return 0;	/* no journal yet: created on the first append */
 		}
-		st->jcut = true; /* whatever it holds */
+		st->jcut = true;	/* whatever it holds */
 	}
 	if (st->jend < REG_JOURNAL_MAGIC_LEN) {
 		st->jend = 0;
@@ -479,7 +478,7 @@ int reg_store_compact(struct reg_store *st, const struct reg *reg, struct reg_er
 		return 0;
 	}
 	st->jend = REG_JOURNAL_MAGIC_LEN;
-	if (ftruncate(st->jfd, (off_t)st->jend) < 0 || fdatasync(st->jfd) < 0)
+	if (store_ops->ftruncate(st->jfd, (off_t)st->jend) < 0 || store_ops->fdatasync(st->jfd) < 0)
 		st->jcut = true;
 	else
 		st->jcut = false;

@@ -5,7 +5,7 @@
 set -e
 # To build the programs.
 BUILD="gcc make pkg-config libevent-dev libnl-3-dev libnl-route-3-dev libconfig-dev libjansson-dev
-libxml2-dev"
+libxml2-dev libcap-ng-dev"
 # To run them in network namespaces (the demo and the integration tests).
 RUN="iproute2 nftables jq iputils-ping procps util-linux"
 # To test: unit tests, fuzzers, lints, peers and decoders of other projects.

@@ -165,16 +165,63 @@ static const struct bad bads[] = {
 	  "bad.conf:1: intents_file must be an absolute path of at most 255 characters, or \"\" to keep no VSI intents" },
 	{ "global = { intents_file = 1; };",
 	  "bad.conf:1: intents_file must be a string, not a number" },
+	{ "global = { user = 1; };",
+	  "bad.conf:1: user must be a string, not a number" },
+	{ "global = { user = \"u234567890123456789012345678901234567890123456789012345678901234\"; };",
+	  "bad.conf:1: user name longer than 63 characters" },
 	{ "global = { foo = 1; };",
-	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, mgrid, resp_wait_max_ms, retry_initial_ms, retry_max_ms, intents_file)" },
+	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, log_target, mgrid, resp_wait_max_ms, retry_initial_ms, retry_max_ms, intents_file, user)" },
+	{ "qbh = { timeout_ms = 50; };",
+	  "bad.conf:1: timeout_ms = 50 is out of range 100..600000" },
+	{ "qbh = { host_uuid = \"machine-id\"; };",
+	  "bad.conf:1: host_uuid \"machine-id\" is not \"smbios\", \"none\" or a UUID" },
+	{ "qbh = { instance_uuid = \"vm\"; };",
+	  "bad.conf:1: instance_uuid \"vm\" is not \"domain\" or \"interface-id\"" },
+	{ "qbh = { poll = 1; };",
+	  "bad.conf:1: unknown setting \"poll\" in qbh (known: timeout_ms, poll_ms, host_uuid, instance_uuid)" },
+	{ "qbh = { timeout_ms = 1000; poll_ms = 2000; };",
+	  "bad.conf:1: qbh: poll_ms 2000 is longer than timeout_ms 1000" },
 	{ "\nuplink = ();",
-	  "bad.conf:2: unknown setting \"uplink\" (known: global, uplinks)" },
+	  "bad.conf:2: unknown setting \"uplink\" (known: global, qbh, uplinks, profiles, networks, "
+	  "ports, attachments, bindings, registry, netlink)" },
+	{ "global = { log_target = \"file\"; };",
+	  "bad.conf:1: log_target \"file\" is not one of auto, syslog, stderr, journal" },
 	/* Syntax errors come from libconfig with the line. */
 	{ "uplinks = ( { name = ; } );",
 	  "bad.conf:1: syntax error" },
 	{ "global = {\n log_level = = 1;\n};",
 	  "bad.conf:2: syntax error" },
 };
+
+/* The 802.1Qbh group: defaults are zero (the backend's 10 s / 125 ms,
+ * SMBIOS host UUID, domain instance UUID). */
+static void test_qbh_group(void **state)
+{
+	(void)state;
+	struct vdpd_config c;
+	char err[256];
+	static const uint8_t u[16] = { 0xa1, 0xa2, 0xa3, 0xa4, 0xb1, 0xb2, 0xc1, 0xc2,
+				       0xd1, 0xd2, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6 };
+
+	assert_int_equal(cfg_load_string("", "q.conf", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.qbh.timeout_ms, 0);
+	assert_int_equal(c.qbh.host_from, CFG_QBH_HOST_SMBIOS);
+	assert_false(c.qbh.instance_is_iface_id);
+	cfg_free(&c);
+	assert_int_equal(cfg_load_string("qbh = { timeout_ms = 2000; poll_ms = 250; "
+					 "host_uuid = \"a1a2a3a4-b1b2-c1c2-d1d2-e1e2e3e4e5e6\"; "
+					 "instance_uuid = \"interface-id\"; };",
+					 "q.conf", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.qbh.timeout_ms, 2000);
+	assert_int_equal(c.qbh.poll_ms, 250);
+	assert_int_equal(c.qbh.host_from, CFG_QBH_HOST_GIVEN);
+	assert_memory_equal(c.qbh.host_uuid, u, 16);
+	assert_true(c.qbh.instance_is_iface_id);
+	cfg_free(&c);
+	assert_int_equal(cfg_load_string("qbh = { host_uuid = \"none\"; };", "q.conf", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.qbh.host_from, CFG_QBH_HOST_NONE);
+	cfg_free(&c);
+}
 
 static void test_bad(void **state)
 {
@@ -241,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_empty_and_defaults),
 		cmocka_unit_test(test_changed),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_qbh_group),
 		cmocka_unit_test(test_file_and_include),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -118,6 +118,7 @@ static void test_network_port_created(void **state)
 	assert_string_equal(mac, "52:54:00:dd:ee:ff");
 	assert_string_equal(res.acts[0].b.uplink, "bqbg0");
 	assert_string_equal(res.acts[0].b.dev, "");
+	assert_string_equal(res.acts[0].b.vm_uuid, "66666666-2222-3333-4444-555555555555");	/* <owner> */
 	assert_non_null(strstr(res.acts[0].what, "network qbgnet port 254a240b"));
 	reg_hook_result_free(&res);
 
@@ -182,6 +183,9 @@ static void test_qemu_start_and_stop(void **state)
 	assert_string_equal(res.acts[1].b.iface_id, "0b3c9e2a-1111-4d4d-8e8e-000000000002");
 	assert_string_equal(res.acts[1].b.uplink, "eth5");
 	assert_string_equal(res.acts[1].b.dev, "");
+	/* the domain's UUID: what libvirt sends as the 802.1Qbh instance */
+	assert_string_equal(res.acts[0].b.vm_uuid, "66666666-2222-3333-4444-555555555555");
+	assert_string_equal(res.acts[1].b.vm_uuid, "66666666-2222-3333-4444-555555555555");
 	/* type='network' is left to the network hook, with a note. */
 	assert_non_null(strstr(res.notes, "type 'network' left to the network hook"));
 	reg_hook_result_free(&res);
@@ -192,8 +196,25 @@ static void test_qemu_start_and_stop(void **state)
 	assert_int_equal(res.acts[1].op, REG_HOOK_UNBIND);
 	reg_hook_result_free(&res);
 
+	/* the destination of a migration: "migrate" binds with migrating set
+	 * (802.1Qbh PREASSOCIATE_RR), "started" clears it, the others keep it */
+	assert_int_equal(parse("qemu", "vm1", "migrate", "begin", domain_xml, &res, &err), 0);
+	assert_int_equal(res.n, 2);
+	assert_int_equal(res.acts[0].op, REG_HOOK_BIND);
+	assert_int_equal(res.acts[0].b.migrating, 1);
+	assert_int_equal(res.acts[1].b.migrating, 1);
+	reg_hook_result_free(&res);
+	assert_int_equal(parse("qemu", "vm1", "prepare", "begin", domain_xml, &res, &err), 0);
+	assert_int_equal(res.acts[0].b.migrating, -1);
+	reg_hook_result_free(&res);
 	assert_int_equal(parse("qemu", "vm1", "started", "begin", domain_xml, &res, &err), 0);
-	assert_int_equal(res.n, 0);
+	assert_int_equal(res.n, 2);
+	assert_int_equal(res.acts[0].op, REG_HOOK_BIND);
+	assert_int_equal(res.acts[0].b.migrating, 0);
+	reg_hook_result_free(&res);
+	assert_int_equal(parse("network", "qbgnet", "port-created", "begin", port_created, &res, &err), 0);
+	assert_int_equal(res.acts[0].b.migrating, -1);
+	reg_hook_result_free(&res);
 }
 
 static void test_bad_input_fails(void **state)

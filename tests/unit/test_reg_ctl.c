@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vdp/store/lock.h"
 #include "profiles/reg_ctl.h"
 #include "profiles/store.h"
 
@@ -57,6 +58,15 @@ static void ok(struct fx *f, const char *name, const char *args)
 	if (!r)
 		fail_msg("%s %s: %d %s", name, args, err.errnum, err.msg);
 	json_decref(r);
+}
+
+/* The daemon that had f->rc open is gone, as after kill -9: the kernel
+ * drops its state lock with its last fd.  (A second daemon on the same
+ * state while the first runs is refused: test_second_daemon_refused.) */
+static void died(struct fx *f)
+{
+	store_unlock(f->rc.lock_fd);
+	f->rc.lock_fd = -1;
 }
 
 static int setup(void **state)
@@ -127,6 +137,7 @@ static void test_commands_and_persistence(void **state)
 	json_decref(r);
 
 	/* A restart reads the same registry back and reports the VSI. */
+	died(f);
 	assert_int_equal(reg_ctl_open(&again, NULL, f->path, &ops, f, &rerr), 0);
 	assert_int_equal(f->assoc, 3);
 	assert_int_equal(reg_vsi_get(again.reg, VM1)->typeid, 200);
@@ -187,6 +198,7 @@ static void test_refused_state_fails_open(void **state)
 	fseek(fp, 20, SEEK_SET);
 	fputc('#', fp);
 	fclose(fp);
+	died(f);
 	assert_int_equal(reg_ctl_open(&again, NULL, f->path, &ops, f, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, f->path));
 	assert_null(again.reg);
@@ -194,6 +206,42 @@ static void test_refused_state_fails_open(void **state)
 
 /* Changes go to the journal; a crash mid-append leaves a torn last record
  * that the next open drops with a warning (and counts), keeping the rest. */
+/* Two daemons on one state file: the second is refused, naming the file
+ * and the holder's pid, and the first keeps it. */
+static void test_second_daemon_refused(void **state)
+{
+	struct fx *f = *state;
+	struct reg_ctl again;
+	struct reg_err err;
+	char want[512];
+
+	assert_int_equal(reg_ctl_open(&again, NULL, f->path, &ops, f, &err), -EBUSY);
+	snprintf(want, sizeof(want), "%s is in use by pid %ld (lock %s.lock)", f->path, (long)getpid(),
+		 f->path);
+	assert_string_equal(err.msg, want);
+	assert_null(again.reg);
+	/* Released with the first: the next one gets it. */
+	reg_ctl_close(&f->rc);
+	assert_int_equal(reg_ctl_open(&f->rc, NULL, f->path, &ops, f, &err), 0);
+}
+
+/* The state dir is created when missing (one level) before its lock is
+ * taken: /var/lib/vdpd on a first start. */
+static void test_state_dir_created(void **state)
+{
+	struct fx *f = *state;
+	struct reg_ctl other;
+	struct reg_err err;
+	char path[200], lock[220];
+
+	snprintf(path, sizeof(path), "%s/new/registry.json", f->dir);
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	if (reg_ctl_open(&other, NULL, path, &ops, f, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(access(lock, F_OK), 0);
+	reg_ctl_close(&other);
+}
+
 static void test_journal_and_torn_tail(void **state)
 {
 	struct fx *f = *state;
@@ -216,6 +264,7 @@ static void test_journal_and_torn_tail(void **state)
 	fclose(fp);
 	/* The bind (last record) loses its last 20 octets. */
 	assert_int_equal(truncate(jpath, len - 20), 0);
+	died(f);
 	assert_int_equal(reg_ctl_open(&again, NULL, f->path, &ops, f, &err), 0);
 	assert_non_null(reg_attachment_get(again.reg, VM1));
 	assert_null(reg_binding_get(again.reg, VM1));
@@ -280,6 +329,7 @@ static void test_config_reload(void **state)
 
 	snprintf(conf, sizeof(conf), "%s/vdpd.conf", f->dir);
 	write_conf(conf, "web", "policy = \"enforce\";");
+	died(f);
 	assert_int_equal(reg_ctl_open(&rc, conf, f->path, &ops, f, &err), 0);
 	assert_int_equal(reg_get_policy(rc.reg), REG_POLICY_ENFORCE);
 	{
@@ -339,6 +389,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_save_failure_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_state_fails_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_and_torn_tail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_daemon_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_dir_created, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_reload, setup, teardown),
 	};

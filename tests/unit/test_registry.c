@@ -144,6 +144,11 @@ static void test_text_helpers(void **state)
 	assert_int_equal(reg_uuid_parse("0b3c9e2a-1111-4d4d-8e8e-00000000000", u), -EINVAL);
 	assert_int_equal(reg_uuid_parse("0b3c9e2a11114d4d8e8e000000000001xxxx", u), -EINVAL);
 	assert_int_equal(reg_uuid_parse("0b3c9e2a-1111-4d4d-8e8e-00000000000g", u), -EINVAL);
+	/* The one UUID rule (vdp_txt_uuid_parse), as vsi show takes it: 32
+	 * hex digits with or without the dashes. */
+	assert_int_equal(reg_uuid_canon("0b3c9e2a11114d4d8e8e000000000001", s), 0);
+	assert_string_equal(s, VM1);
+	assert_int_equal(reg_uuid_parse(NULL, u), -EINVAL);
 	assert_int_equal(reg_mac_parse("52:54:00:AB:cd:01", m), 0);
 	reg_mac_format(m, ms);
 	assert_string_equal(ms, "52:54:00:ab:cd:01");
@@ -170,9 +175,10 @@ static void test_profile_validation(void **state)
 	assert_int_equal(reg_profile_add(f->reg, &p, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "vlan 4095"));
 	p.vlan = 0;
-	strcpy(p.profileid, "x");
+	/* an 802.1Qbg profile may carry an 802.1Qbh profileid too, checked as one */
+	strcpy(p.profileid, "x y");
 	assert_int_equal(reg_profile_add(f->reg, &p, &err), -EINVAL);
-	assert_non_null(strstr(err.msg, "802.1Qbh parameter"));
+	assert_non_null(strstr(err.msg, "profileid has a non-printable or space character"));
 	p.profileid[0] = 0;
 	assert_int_equal(reg_profile_add(f->reg, &p, &err), 0);
 	got = reg_profile_get(f->reg, "too-big");

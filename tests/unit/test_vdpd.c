@@ -22,6 +22,10 @@
 #include "vdp/daemon/process.h"
 #include "vdp/daemon/vdpd.h"
 
+#include "profiles/reg_ctl.h"
+#include "profiles/registry.h"
+#include "vdp/io/qbh.h"
+#include "tests/unit/enic_model.h"
 #include "tests/unit/sockwire.h"
 
 #define UUID1 "a1412857-60f7-4ce1-e95a-2164943f53dd"
@@ -136,6 +140,12 @@ static int setup_common(void **state, bool intents)
 	assert_non_null(f->br);
 	*state = f;
 	return 0;
+}
+
+static void model_init_vic(struct enic_model *em)
+{
+	enic_model_init(em);
+	enic_model_add(em, "eth4", 14, true, 0);	/* a dynamic vNIC */
 }
 
 static int teardown(void **state)
@@ -805,6 +815,92 @@ static void test_stats(void **state)
 	assert_int_equal(err.errnum, ENOTSUP);
 }
 
+/* One registry profile, two kinds: "enterprise-xyz" is an 802.1Qbg VSI
+ * type on uplink st0 (associated at the bridge over the wire) and an
+ * 802.1Qbh port profile on eth4, an 802.1Qbh uplink (a VIC: the kernel +
+ * enic model).  resolve --xml gives each its <virtualport>. */
+static void test_registry_one_profile_qbg_and_qbh(void **state)
+{
+	struct fx *f = *state;
+	static struct enic_model em;	/* outlives the test: teardown stops the daemon */
+	char sys[128], cmd[400];
+	uint8_t id[16];
+	struct reg_err err;
+	struct ctl_error cerr;
+
+	model_init_vic(&em);
+	snprintf(sys, sizeof(sys), "%s/sys", f->dir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/class/net/eth4 %s/class/net/macvtap9", sys, sys);
+	assert_int_equal(system(cmd), 0);
+	write_conf(f, "global = { mgrid = \"blabla\"; };\n"
+		      "uplinks = ( { name = \"st0\"; evb = { rte = 8; rka = 14; }; } );\n"
+		      "qbh = { host_uuid = \"a1a2a3a4-b1b2-c1c2-d1d2-e1e2e3e4e5e6\"; };\n"
+		      "registry = {\n"
+		      "  profiles = ( { name = \"enterprise-xyz\"; type = \"802.1Qbg\"; mgrid = 11; typeid = 1193047;\n"
+		      "                 typeidver = 2; profileid = \"enterprise-xyz\"; } );\n"
+		      "  uplinks = ( { dev = \"st0\"; physnet = \"dc\"; },\n"
+		      "              { dev = \"eth4\"; physnet = \"dc\"; vport = \"802.1Qbh\"; } );\n"
+		      "  networks = ( { name = \"tenant-a\"; physnet = \"dc\"; profile = \"enterprise-xyz\"; } );\n"
+		      "};\n");
+	f->d.opts.qbh_ops = &enic_model_ops;
+	f->d.opts.qbh_ctx = &em;
+	f->d.opts.sysfs = sys;
+	restart(f);
+	assert_true(wait_converged(f, 3000));
+
+	const char *ids[2] = { UUID1, UUID2 };
+	const char *ups[2] = { "st0", "eth4" };
+	const char *devs[2] = { "macvtap0", "macvtap9" };
+	for (int i = 0; i < 2; i++) {
+		struct reg_attachment a = { .network = "tenant-a" };
+		struct reg_binding b = { .mac = { 0x52, 0x54, 0, 0, 0, (uint8_t)(1 + i) } };
+		snprintf(a.iface_id, sizeof(a.iface_id), "%s", ids[i]);
+		snprintf(b.iface_id, sizeof(b.iface_id), "%s", ids[i]);
+		snprintf(b.uplink, sizeof(b.uplink), "%s", ups[i]);
+		snprintf(b.dev, sizeof(b.dev), "%s", devs[i]);
+		assert_int_equal(reg_attach(f->d.reg.reg, &a, &err), 0);
+		assert_int_equal(reg_bind(f->d.reg.reg, &b, &err), 0);
+	}
+	/* 802.1Qbg at the bridge */
+	assert_true(wait_vsi(f, UUID1, "state", "assoc", 3000));
+	assert_int_equal(vdp_txt_uuid_parse(UUID1, id), 0);
+	struct vsi *bv = vdp_bridge_find(uplink_bridge(f->br), VDP_VSIID_UUID, id);
+	assert_non_null(bv);
+	assert_int_equal(bv->mode_cur, VDP_MODE_ASSOC);
+	assert_int_equal(bv->type_id, 1193047);
+	/* 802.1Qbh at the adapter, polled to success on the event loop */
+	int64_t end = ctl_deadline(3000);
+	while ((!qbh_last(UUID2) || qbh_last(UUID2)->state != QBH_ST_DONE) && ctl_deadline(0) < end) {
+		event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+		usleep(200);
+	}
+	assert_non_null(qbh_last(UUID2));
+	assert_int_equal(qbh_last(UUID2)->state, QBH_ST_DONE);
+	assert_string_equal(em.dev[0].self.name, "enterprise-xyz");
+	assert_int_equal(em.dev[0].self.request, 2);
+	assert_int_equal(vdp_txt_uuid_parse(UUID2, id), 0);
+	assert_null(vdp_bridge_find(uplink_bridge(f->br), VDP_VSIID_UUID, id));
+
+	/* resolve --xml: the matching <virtualport> for each */
+	const char *want[2] = { "<virtualport type=\"802.1Qbg\">\n    <parameters managerid=\"11\" typeid=\"1193047\" "
+				"typeidversion=\"2\" instanceid=\"" UUID1 "\"/>",
+				"<virtualport type=\"802.1Qbh\">\n    <parameters profileid=\"enterprise-xyz\"/>" };
+	for (int i = 0; i < 2; i++) {
+		json_t *args = json_pack("{s:s, s:b}", "iface_id", ids[i], "xml", 1);
+		json_t *j = reg_ctl_resolve(&f->d.reg, args, &cerr);
+		assert_non_null(j);
+		const char *xml = json_string_value(json_object_get(j, "xml"));
+		assert_non_null(xml);
+		if (!strstr(xml, want[i]))
+			fail_msg("resolve %s: no %s in\n%s", ids[i], want[i], xml);
+		json_decref(j);
+		json_decref(args);
+	}
+	enic_model_fini(&em);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", sys);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_sd_notify_and_pidfile(void **state)
 {
 	struct fx *f = *state;
@@ -884,6 +980,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_intents_bad_file_refused, setup_intents, teardown),
 		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sd_notify_and_pidfile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_one_profile_qbg_and_qbh, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 
 #include <event2/event.h>
 
+#include "vdp/io/privs.h"
 #include "vdp/ctl/ctl.h"
 #include "vdp/io/linkmon.h"
 #include "vdp/base/log.h"
@@ -141,6 +142,7 @@ static int run(struct vbr *b, bool foreground)
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	const char *dports[VBR_MAX_IFACES];
 	size_t n_dports = 0;
+	char err[512];
 	int rc = 1;
 
 	if (!foreground && daemon(0, 0) < 0) {
@@ -188,6 +190,12 @@ static int run(struct vbr *b, bool foreground)
 	b->ctl = ctl_server_new(b->base, b->conf.ctl_path, 0660, vbr_ctl_cmds, b);
 	if (!b->ctl) {
 		log_err("ctl", "%s: %s", b->conf.ctl_path, strerror(errno));
+		goto out;
+	}
+	/* Before the loop reads the first frame: only the two capabilities
+	 * the ports need (vdp/io/privs.h). */
+	if (privs_drop(NULL, err, sizeof(err)) < 0) {
+		log_err("main", "%s", err);
 		goto out;
 	}
 	log_notice("main", "ready: %zu port(s), control socket %s", b->n_ports, b->conf.ctl_path);
@@ -332,6 +340,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vdp-bridge: no interface: use -i IFACE or interfaces = [ ... ] in the config\n");
 		vbr_conf_free(&B.conf);
 		return 2;
+	}
+	if (privs_check("vdp-bridge", err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		vbr_conf_free(&B.conf);
+		return 1;
 	}
 	log_init("vdp-bridge", foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG,
 		 debug ? LOG_DEBUG : B.conf.log_level >= 0 ? B.conf.log_level : LOG_INFO);

@@ -24,10 +24,25 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "vdp/base/vclock.h"
+
+/* Each client has one timer for whichever of its deadlines comes first:
+ *   write: queued output not drained CTL_WRITE_TIMEOUT_MS after it was
+ *          queued (also while reading is paused behind it);
+ *   frame: a frame not complete CTL_PARTIAL_TIMEOUT_MS after its first
+ *          byte, however the bytes trickle in;
+ *   idle:  a request connection with no input, no output, for
+ *          CTL_IDLE_TIMEOUT_MS (subscribers idle by design). */
 struct ctl_client {
 	TAILQ_ENTRY(ctl_client) link;
 	struct ctl_server *srv;
 	struct bufferevent *bev;
+	struct vtimer *timer;
+	uint64_t last_us;	/* last byte read or output drained */
+	uint64_t frame_us;	/* first byte of the frame being read */
+	uint64_t out_us;	/* output queued while the buffer was empty */
+	bool in_frame;		/* frame_us valid: a partial frame is buffered */
+	bool out_pending;	/* out_us valid: output not drained yet */
 	bool closing;		/* flush the output, then free */
 	bool subscribed;	/* sent "subscribe": receives events */
 	unsigned topics;	/* bit per srv->topics[] entry; 0 = all */
@@ -36,6 +51,8 @@ struct ctl_client {
 struct ctl_server {
 	struct event_base *base;
 	struct evconnlistener *lst;
+	struct vclock *clock;
+	struct vclock evclock;	/* the default clock, over base */
 	char *path;
 	struct ctl_table {
 		const struct ctl_cmd *cmds;
@@ -49,9 +66,91 @@ struct ctl_server {
 	unsigned n_subscribers;
 };
 
+/* ---- default clock: libevent timers (the daemons pass their own vclock
+ * only to share one; tests pass a fake one) ---- */
+
+struct ev_vtimer {
+	struct event *ev;
+	vtimer_cb cb;
+	void *arg;
+};
+
+static uint64_t ev_now_us(struct vclock *c)
+{
+	struct timespec ts;
+
+	(void)c;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void ev_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct ev_vtimer *t = arg;
+
+	(void)fd;
+	(void)what;
+	t->cb(t->arg);	/* last: may free t */
+}
+
+static struct vtimer *ev_timer_new(struct vclock *c, vtimer_cb cb, void *arg)
+{
+	struct ev_vtimer *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->cb = cb;
+	t->arg = arg;
+	t->ev = evtimer_new((struct event_base *)c->priv, ev_fire, t);
+	if (!t->ev) {
+		free(t);
+		return NULL;
+	}
+	return (struct vtimer *)t;
+}
+
+static void ev_timer_arm(struct vclock *c, struct vtimer *vt, uint64_t delay_us)
+{
+	struct ev_vtimer *t = (struct ev_vtimer *)vt;
+	struct timeval tv = { (time_t)(delay_us / 1000000u), (suseconds_t)(delay_us % 1000000u) };
+
+	(void)c;
+	evtimer_add(t->ev, &tv);
+}
+
+static void ev_timer_cancel(struct vclock *c, struct vtimer *vt)
+{
+	(void)c;
+	evtimer_del(((struct ev_vtimer *)vt)->ev);
+}
+
+static void ev_timer_free(struct vclock *c, struct vtimer *vt)
+{
+	struct ev_vtimer *t = (struct ev_vtimer *)vt;
+
+	(void)c;
+	event_free(t->ev);
+	free(t);
+}
+
+static bool ev_timer_pending(struct vclock *c, const struct vtimer *vt)
+{
+	(void)c;
+	return evtimer_pending(((const struct ev_vtimer *)vt)->ev, NULL);
+}
+
+static const struct vclock_ops ev_clock_ops = {
+	.now_us = ev_now_us,
+	.timer_new = ev_timer_new,
+	.timer_arm = ev_timer_arm,
+	.timer_cancel = ev_timer_cancel,
+	.timer_free = ev_timer_free,
+	.timer_pending = ev_timer_pending,
+};
+
 /* Topics a client may subscribe to; an unknown one is an error so typos
  * do not silently subscribe to nothing. */
-static const char *const topics[] = { "vsi", "uplink", "link", "config", NULL };
+static const char *const topics[] = { "vsi", "uplink", "link", "config", "registry", NULL };
 
 static int topic_bit(const char *t)
 {
@@ -80,8 +179,133 @@ static void client_free(struct ctl_client *c)
 	c->srv->st.clients--;
 	if (c->subscribed)
 		c->srv->n_subscribers--;
+	vtimer_free(c->srv->clock, c->timer);
 	bufferevent_free(c->bev);
 	free(c);
+}
+
+static uint64_t ms_us(unsigned ms)
+{
+	return (uint64_t)ms * 1000u;
+}
+
+/* One frame {"version":1,"ok":false,"error":text,"errno":e,"unread":true[,"busy":n]}
+ * written straight to a socket whose bufferevent output is empty (or that
+ * has none yet), without waiting: the last word before a close.  A client
+ * that does not read loses it, which costs the server nothing. */
+static void farewell(int fd, int errnum, unsigned busy, const char *text)
+{
+	json_t *r = json_pack("{s:i, s:b, s:s, s:i}", "version", CTL_VERSION, "ok", 0, "error", text,
+			      "errno", errnum);
+	char *s;
+	size_t n;
+	uint8_t *buf;
+
+	/* "unread": whatever the client sent on this connection was not
+	 * acted on, so it may send it again on a new one. */
+	if (r)
+		json_object_set_new(r, "unread", json_true());
+	if (r && busy)
+		json_object_set_new(r, "busy", json_integer(busy));
+	s = r ? json_dumps(r, JSON_COMPACT) : NULL;
+	json_decref(r);
+	n = s ? strlen(s) : 0;
+	buf = s ? malloc(n + 4) : NULL;
+	if (buf) {
+		buf[0] = (uint8_t)(n >> 24);
+		buf[1] = (uint8_t)(n >> 16);
+		buf[2] = (uint8_t)(n >> 8);
+		buf[3] = (uint8_t)n;
+		memcpy(buf + 4, s, n);
+		if (send(fd, buf, n + 4, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+			/* nothing to do: the connection goes anyway */
+		}
+	}
+	free(buf);
+	free(s);
+}
+
+/* Closes c after telling it why, when its output is empty (otherwise the
+ * text would land inside a half-sent reply). */
+static void client_drop(struct ctl_client *c, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void client_drop(struct ctl_client *c, int errnum, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		va_start(ap, fmt);
+		vsnprintf(text, sizeof(text), fmt, ap);
+		va_end(ap);
+		farewell(bufferevent_getfd(c->bev), errnum, 0, text);
+	}
+	client_free(c);
+}
+
+static bool client_reading(const struct ctl_client *c)
+{
+	return !c->closing && (bufferevent_get_enabled(c->bev) & EV_READ);
+}
+
+static bool client_idle(const struct ctl_client *c)
+{
+	return !c->subscribed && !c->closing && !c->in_frame && !c->out_pending &&
+	       evbuffer_get_length(bufferevent_get_input(c->bev)) == 0;
+}
+
+/* Arms c's timer for its earliest deadline. */
+static void client_arm(struct ctl_client *c)
+{
+	struct vclock *clk = c->srv->clock;
+	uint64_t now = vclock_now(clk), due = UINT64_MAX;
+
+	if (c->out_pending)
+		due = c->out_us + ms_us(CTL_WRITE_TIMEOUT_MS);
+	if (c->in_frame && client_reading(c) && c->frame_us + ms_us(CTL_PARTIAL_TIMEOUT_MS) < due)
+		due = c->frame_us + ms_us(CTL_PARTIAL_TIMEOUT_MS);
+	if (client_idle(c) && c->last_us + ms_us(CTL_IDLE_TIMEOUT_MS) < due)
+		due = c->last_us + ms_us(CTL_IDLE_TIMEOUT_MS);
+	if (due == UINT64_MAX)
+		vtimer_cancel(clk, c->timer);
+	else
+		vtimer_arm(clk, c->timer, due > now ? due - now : 0);
+}
+
+static void client_timer_cb(void *arg)
+{
+	struct ctl_client *c = arg;
+	struct ctl_server *srv = c->srv;
+	uint64_t now = vclock_now(srv->clock);
+
+	if (c->out_pending && now >= c->out_us + ms_us(CTL_WRITE_TIMEOUT_MS)) {
+		/* Its output is stuck, so no last word either. */
+		srv->st.write_timeout++;
+		client_free(c);
+	} else if (c->in_frame && client_reading(c) &&
+		   now >= c->frame_us + ms_us(CTL_PARTIAL_TIMEOUT_MS)) {
+		srv->st.frame_timeout++;
+		srv->st.bad_frame++;
+		client_drop(c, ETIMEDOUT, "message not complete %u ms after its first byte; closing",
+			    CTL_PARTIAL_TIMEOUT_MS);
+	} else if (client_idle(c) && now >= c->last_us + ms_us(CTL_IDLE_TIMEOUT_MS)) {
+		srv->st.idle_closed++;
+		client_drop(c, ETIMEDOUT, "idle for %u ms; closing", CTL_IDLE_TIMEOUT_MS);
+	} else {
+		client_arm(c);
+	}
+}
+
+/* Marks output queued: the write deadline runs from the first byte queued
+ * into an empty buffer until the buffer drains (client_write_cb). */
+static void client_out_queued(struct ctl_client *c)
+{
+	if (!c->out_pending) {
+		c->out_pending = true;
+		c->out_us = vclock_now(c->srv->clock);
+		client_arm(c);
+	}
 }
 
 static void client_send_text(struct ctl_client *c, char *s)
@@ -101,6 +325,7 @@ static void client_send_text(struct ctl_client *c, char *s)
 	evbuffer_add(bufferevent_get_output(c->bev), hdr, 4);
 	evbuffer_add(bufferevent_get_output(c->bev), s, n);
 	free(s);
+	client_out_queued(c);
 }
 
 static void client_send(struct ctl_client *c, json_t *msg)
@@ -160,9 +385,15 @@ static json_t *builtin_subscribe(struct ctl_client *c, json_t *args, struct ctl_
 		int b = json_is_string(t) ? topic_bit(json_string_value(t)) : 0;
 
 		if (!b)
-			return ctl_fail(err, EINVAL, "unknown topic %s (known: vsi, uplink, link, config)",
+			return ctl_fail(err, EINVAL, "unknown topic %s (known: vsi, uplink, link, config, registry)",
 					json_is_string(t) ? json_string_value(t) : "(not a string)");
 		bits |= (unsigned)b;
+	}
+	/* Subscribers have their own cap: they stay connected by design and
+	 * must not use up the request connections (nor the other way). */
+	if (!c->subscribed && c->srv->n_subscribers >= CTL_MAX_SUBSCRIBERS) {
+		c->srv->st.sub_rejected++;
+		return ctl_fail(err, EBUSY, "busy: %u subscribers", CTL_MAX_SUBSCRIBERS);
 	}
 	if (!c->subscribed)
 		c->srv->n_subscribers++;
@@ -290,7 +521,7 @@ static bool client_read_batch(struct ctl_client *c)
 		uint8_t *p;
 
 		/* Stop reading while the client does not read its replies;
-		 * client_write_cb resumes. */
+		 * client_write_cb resumes, the write deadline ends it. */
 		if (evbuffer_get_length(out) > CTL_MAX_FRAME) {
 			bufferevent_disable(bev, EV_READ);
 			return false;
@@ -300,6 +531,7 @@ static bool client_read_batch(struct ctl_client *c)
 		if (n == 0) {
 			/* Framing still intact: answer and keep going. */
 			evbuffer_drain(in, 4);
+			c->in_frame = false;
 			c->srv->st.requests++;
 			c->srv->st.bad_frame++;
 			client_reply_err(c, NULL, EBADMSG, "empty message (length 0)");
@@ -318,6 +550,7 @@ static bool client_read_batch(struct ctl_client *c)
 			break;
 		evbuffer_drain(in, 4);
 		p = evbuffer_pullup(in, n);
+		c->in_frame = false;
 		c->srv->st.requests++;
 		if (p)
 			dispatch(c, p, n);
@@ -332,27 +565,33 @@ static void client_read_cb(struct bufferevent *bev, void *arg)
 	struct ctl_server *srv = c->srv;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	uint64_t before = srv->st.requests;
-	bool reading = client_read_batch(c);
+	bool reading;
 
+	c->last_us = vclock_now(srv->clock);
+	reading = client_read_batch(c);
 	/* The replies are only queued: libevent writes them in a later pass,
 	 * after this. */
 	if (srv->st.requests != before && srv->before_reply)
 		srv->before_reply(srv->before_reply_ctx);
-	if (!reading)
+	if (!reading) {
+		client_arm(c);
 		return;
+	}
 	if (c->closing) {
 		bufferevent_disable(bev, EV_READ);
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 			client_free(c);
+		else
+			client_arm(c);
 		return;
 	}
-	/* A started frame must finish in time, an idle connection may stay. */
-	if (evbuffer_get_length(in) > 0) {
-		struct timeval tv = { CTL_PARTIAL_TIMEOUT_MS / 1000, (CTL_PARTIAL_TIMEOUT_MS % 1000) * 1000 };
-		bufferevent_set_timeouts(bev, &tv, NULL);
-	} else {
-		bufferevent_set_timeouts(bev, NULL, NULL);
+	/* The frame deadline runs from the frame's first byte: bytes that
+	 * trickle in do not move it. */
+	if (evbuffer_get_length(in) > 0 && !c->in_frame) {
+		c->in_frame = true;
+		c->frame_us = c->last_us;
 	}
+	client_arm(c);
 }
 
 void ctl_server_set_before_reply(struct ctl_server *srv, void (*fn)(void *ctx), void *ctx)
@@ -389,6 +628,11 @@ int ctl_server_add_cmds(struct ctl_server *srv, const struct ctl_cmd *cmds, void
 	return 0;
 }
 
+void ctl_server_set_clock(struct ctl_server *srv, struct vclock *clock)
+{
+	srv->clock = clock ? clock : &srv->evclock;
+}
+
 static void client_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct ctl_client *c = arg;
@@ -398,18 +642,20 @@ static void client_write_cb(struct bufferevent *bev, void *arg)
 		client_free(c);
 		return;
 	}
+	c->out_pending = false;
+	c->last_us = vclock_now(c->srv->clock);
 	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
 		bufferevent_enable(bev, EV_READ);
 		client_read_cb(bev, c);
+		return;
 	}
+	client_arm(c);
 }
 
 static void client_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct ctl_client *c = arg;
 
-	if (what & BEV_EVENT_TIMEOUT)
-		c->srv->st.bad_frame++;
 	/* A client may half-close after its last request (shutdown, or
 	 * `socat` with stdin at EOF): its replies still go out, then the
 	 * connection is freed by client_write_cb. */
@@ -417,40 +663,89 @@ static void client_event_cb(struct bufferevent *bev, short what, void *arg)
 	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
 		c->closing = true;
 		bufferevent_disable(bev, EV_READ);
+		client_arm(c);
 		return;
 	}
-	/* Error, timeout, or EOF with nothing to send: done. */
+	/* Error, or EOF with nothing to send: done. */
 	client_free(c);
+}
+
+/* At the cap: the request connection quiet for longest, if that is at
+ * least CTL_EVICT_QUIET_MS.  Subscribers and closing ones are not
+ * candidates.  An idle attacker's connections are quiet; a tool in the
+ * middle of a call is not, it has just written its request. */
+static struct ctl_client *evict_candidate(struct ctl_server *srv)
+{
+	uint64_t now = vclock_now(srv->clock);
+	struct ctl_client *c, *best = NULL;
+
+	TAILQ_FOREACH(c, &srv->clients, link) {
+		if (c->subscribed || c->closing)
+			continue;
+		if (!best || c->last_us < best->last_us)
+			best = c;
+	}
+	if (best && now - best->last_us >= ms_us(CTL_EVICT_QUIET_MS))
+		return best;
+	return NULL;
+}
+
+/* 0 when there is room (made if need be), -EBUSY after answering fd. */
+static int admit(struct ctl_server *srv, int fd)
+{
+	struct ctl_client *victim;
+	char text[64];
+
+	if (srv->st.clients - srv->n_subscribers < CTL_MAX_CLIENTS)
+		return 0;
+	victim = evict_candidate(srv);
+	if (victim) {
+		srv->st.evicted++;
+		client_drop(victim, EBUSY, "closed to make room: quiet for %llu ms while all %u "
+			    "connections were taken",
+			    (unsigned long long)((vclock_now(srv->clock) - victim->last_us) / 1000u),
+			    CTL_MAX_CLIENTS);
+		return 0;
+	}
+	srv->st.rejected++;
+	snprintf(text, sizeof(text), "busy: %u clients", CTL_MAX_CLIENTS);
+	farewell(fd, EBUSY, CTL_MAX_CLIENTS, text);
+	return -EBUSY;
 }
 
 int ctl_server_adopt(struct ctl_server *srv, int fd)
 {
 	struct ctl_client *c;
+	int rc;
 
-	if (srv->st.clients >= CTL_MAX_CLIENTS) {
-		srv->st.rejected++;
-		close(fd);
-		return -EMFILE;
-	}
 	evutil_make_socket_nonblocking(fd);
 	evutil_make_socket_closeonexec(fd);
+	rc = admit(srv, fd);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
 		return -ENOMEM;
 	}
 	c->srv = srv;
-	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->timer = vtimer_new(srv->clock, client_timer_cb, c);
+	c->bev = c->timer ? bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE) : NULL;
 	if (!c->bev) {
+		vtimer_free(srv->clock, c->timer);
 		close(fd);
 		free(c);
 		return -ENOMEM;
 	}
+	c->last_us = vclock_now(srv->clock);
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb, client_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&srv->clients, c, link);
 	srv->st.clients++;
 	srv->st.connections++;
+	client_arm(c);
 	return 0;
 }
 
@@ -515,6 +810,9 @@ struct ctl_server *ctl_server_new(struct event_base *base, const char *path, mod
 	if (!srv)
 		return NULL;
 	srv->base = base;
+	srv->evclock.ops = &ev_clock_ops;
+	srv->evclock.priv = base;
+	srv->clock = &srv->evclock;
 	if (cmds)
 		ctl_server_add_cmds(srv, cmds, ctx);
 	TAILQ_INIT(&srv->clients);
@@ -528,7 +826,7 @@ struct ctl_server *ctl_server_new(struct event_base *base, const char *path, mod
 	umask(old);
 	if (rc < 0 || chmod(path, mode) < 0)
 		goto fail_fd;
-	srv->lst = evconnlistener_new(base, accept_cb, srv, LEV_OPT_CLOSE_ON_FREE, 16, fd);
+	srv->lst = evconnlistener_new(base, accept_cb, srv, LEV_OPT_CLOSE_ON_FREE, 128, fd);
 	if (!srv->lst) {
 		unlink(path);
 		goto fail_fd;
@@ -611,17 +909,29 @@ void ctl_server_publish(struct ctl_server *srv, const char *topic, json_t *data)
 void ctl_server_get_stats(const struct ctl_server *srv, struct ctl_server_stats *st)
 {
 	*st = srv->st;
+	st->subscribers = srv->n_subscribers;
 }
 
 json_t *ctl_server_stats_json(const struct ctl_server *srv)
 {
 	const struct ctl_server_stats *s = &srv->st;
 
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I}",
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I}",
 			 "connections", (json_int_t)s->connections, "rejected", (json_int_t)s->rejected,
 			 "requests", (json_int_t)s->requests, "ok", (json_int_t)s->ok,
 			 "errors", (json_int_t)s->errors, "bad_frame", (json_int_t)s->bad_frame,
 			 "bad_json", (json_int_t)s->bad_json, "bad_version", (json_int_t)s->bad_version,
 			 "unknown_cmd", (json_int_t)s->unknown_cmd, "clients", (int)s->clients,
 			 "events", (json_int_t)s->events, "slow_dropped", (json_int_t)s->slow_dropped);
+
+	if (o && json_object_update_new(o, json_pack("{s:I, s:I, s:I, s:I, s:I, s:i}",
+			 "evicted", (json_int_t)s->evicted, "idle_closed", (json_int_t)s->idle_closed,
+			 "frame_timeout", (json_int_t)s->frame_timeout,
+			 "write_timeout", (json_int_t)s->write_timeout,
+			 "sub_rejected", (json_int_t)s->sub_rejected,
+			 "subscribers", (int)srv->n_subscribers)) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
 }

@@ -9,6 +9,9 @@
  *   event:   {"version":1, "event":"vsi", "data":{...}}   (after "subscribe")
  *   reply:   {"version":1, "ok":true,  "result":<any>, "id":<echoed>}
  *            {"version":1, "ok":false, "error":"text", "errno":N, "id":<echoed>}
+ *   last word before the server closes a connection (busy, evicted, idle,
+ *   frame deadline): {"version":1, "ok":false, "error":"text", "errno":N,
+ *            "unread":true[, "busy":N]}
  *
  * JSON instead of a struct-walking marshaller so that vdpctl and vdpd from
  * different builds still understand each other (lldpd #703); a request with
@@ -30,12 +33,20 @@
 #define VDPD_DEFAULT_SOCKET "/run/vdpd/vdpd.sock"
 #define CTL_VERSION 1
 #define CTL_MAX_FRAME (1u << 20)	/* 1 MiB, hard cap on one message */
-#define CTL_MAX_CLIENTS 64
-#define CTL_PARTIAL_TIMEOUT_MS 10000	/* a started frame must complete within this */
+/* Limits; docs/security.md says what happens at each. */
+#define CTL_MAX_CLIENTS 64		/* request connections (not subscribers) */
+#define CTL_MAX_SUBSCRIBERS 16		/* connections that sent "subscribe" */
+#define CTL_PARTIAL_TIMEOUT_MS 10000	/* a started frame must complete within this,
+					 * counted from its first byte */
+#define CTL_IDLE_TIMEOUT_MS 30000	/* a request connection with nothing to do */
+#define CTL_WRITE_TIMEOUT_MS 10000	/* queued output must drain within this */
+#define CTL_EVICT_QUIET_MS 1000		/* at the cap, a request connection quiet this
+					 * long gives its slot to a new one */
 #define CTL_MAX_TABLES 8		/* command tables one server serves */
 
 struct event_base;
 struct ctl_server;
+struct vclock;
 
 /* A handler's error: errno-style number plus operator-facing text. */
 struct ctl_error {
@@ -61,7 +72,14 @@ struct ctl_cmd {
 
 struct ctl_server_stats {
 	uint64_t connections;	/* accepted since start */
-	uint64_t rejected;	/* closed at accept: CTL_MAX_CLIENTS reached */
+	uint64_t rejected;	/* answered "busy" and closed at accept: CTL_MAX_CLIENTS
+				 * request connections, none quiet enough to evict */
+	uint64_t evicted;	/* closed to make room: quiet for CTL_EVICT_QUIET_MS at the cap */
+	uint64_t idle_closed;	/* request connections closed after CTL_IDLE_TIMEOUT_MS */
+	uint64_t frame_timeout;	/* frames not complete CTL_PARTIAL_TIMEOUT_MS after their
+				 * first byte (also counted in bad_frame) */
+	uint64_t write_timeout;	/* clients closed for not reading their output in time */
+	uint64_t sub_rejected;	/* "subscribe" refused: CTL_MAX_SUBSCRIBERS reached */
 	uint64_t requests;	/* complete frames received */
 	uint64_t ok;		/* replies with ok:true */
 	uint64_t errors;	/* replies with ok:false (any reason) */
@@ -72,6 +90,7 @@ struct ctl_server_stats {
 	uint64_t events;	/* event frames queued to subscribers */
 	uint64_t slow_dropped;	/* subscribers dropped for not reading */
 	unsigned clients;	/* connected now */
+	unsigned subscribers;	/* of which subscribed */
 };
 
 /* Binds path (unlinking a stale socket left by a dead daemon, refusing with
@@ -94,10 +113,18 @@ const struct ctl_cmd *ctl_server_find_cmd(const struct ctl_server *srv, const ch
  * their replies are written: the write-ahead point for state that a reply
  * acknowledges (vdpd saves its VSI intents there). */
 void ctl_server_set_before_reply(struct ctl_server *srv, void (*fn)(void *ctx), void *ctx);
+/* The clock for the connection deadlines (idle, frame, write).  Without
+ * one the server uses the event base's own; tests give a fake clock.  Set
+ * it before the first client connects; it must outlive the server. */
+void ctl_server_set_clock(struct ctl_server *srv, struct vclock *clock);
 /* Closes every client, the listener, and unlinks the socket path. */
 void ctl_server_free(struct ctl_server *srv);
 /* Serves an already connected stream fd (tests: one end of a socketpair).
- * Takes ownership of fd.  0 or -errno. */
+ * Takes ownership of fd.  0 or -errno.  At CTL_MAX_CLIENTS request
+ * connections the one quiet longest (at least CTL_EVICT_QUIET_MS) is told
+ * why and closed to make room; when none is, fd is answered
+ * {"ok":false,"error":"busy: N clients","errno":EBUSY,"busy":N}, closed,
+ * and -EBUSY returned. */
 int ctl_server_adopt(struct ctl_server *srv, int fd);
 void ctl_server_get_stats(const struct ctl_server *srv, struct ctl_server_stats *st);
 
@@ -112,7 +139,9 @@ void ctl_server_publish(struct ctl_server *srv, const char *topic, json_t *data)
 json_t *ctl_server_stats_json(const struct ctl_server *srv);
 
 /* Client side.  Connects to path, sends {cmd, args} (args borrowed, NULL for
- * none), waits at most timeout_ms for the reply.
+ * none), waits at most timeout_ms for the reply.  A "busy" answer (the
+ * server at its connection cap, request not read) is retried with a short
+ * back-off until timeout_ms; then -EBUSY.
  * Returns 0 with *result (new reference) on ok:true.  On failure returns a
  * negative errno and sets *err to a malloc'd message the caller frees:
  * the daemon's errno and text for ok:false, or a local description
@@ -120,6 +149,12 @@ json_t *ctl_server_stats_json(const struct ctl_server *srv);
  * "timed out after 5000 ms", ...).  err may be NULL. */
 int ctl_call(const char *path, const char *cmd, json_t *args, json_t **result, char **err,
 	     int timeout_ms);
+/* Several calls on one connection (*fd, -1 to connect to path first):
+ * when the server closed it without reading the request (idle, evicted,
+ * busy: the answer says "unread"), reconnects to path and sends it again,
+ * until timeout_ms.  *fd is the connection to use next (-1 if none). */
+int ctl_call_conn(int *fd, const char *path, const char *cmd, json_t *args, json_t **result,
+		  char **err, int timeout_ms);
 /* Connected non-blocking fd, or -errno with *err set. */
 int ctl_connect(const char *path, char **err);
 /* Same over an already connected fd (kept open), for several calls on one

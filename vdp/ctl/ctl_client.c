@@ -154,13 +154,18 @@ static int set_err(char **err, int rc, const char *fmt, ...)
 	return rc;
 }
 
-int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err, int timeout_ms)
+/* One call; *retry tells an answer that says the request was not read
+ * ("unread": busy, evicted, idle; the server closed) from a handler
+ * that failed with EBUSY. */
+static int call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err,
+		   int timeout_ms, bool *retry)
 {
 	int64_t deadline = ctl_deadline(timeout_ms);
 	json_t *req, *rep = NULL, *jv;
 	int rc;
 
 	*result = NULL;
+	*retry = false;
 	if (err)
 		*err = NULL;
 	req = json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
@@ -168,8 +173,14 @@ int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **e
 		return set_err(err, -EINVAL, "cannot build request for \"%s\"", cmd);
 	rc = ctl_send_msg(fd, req, deadline);
 	json_decref(req);
-	if (rc == 0)
-		rc = ctl_recv_msg(fd, &rep, deadline);
+	/* A server that refused the connection wrote why before closing;
+	 * the answer is still in our receive buffer. */
+	if (rc == 0 || rc == -EPIPE || rc == -ECONNRESET) {
+		int rrc = ctl_recv_msg(fd, &rep, deadline);
+
+		if (rc == 0 || rrc == 0)
+			rc = rrc;
+	}
 	switch (rc) {
 	case 0:
 		break;
@@ -198,10 +209,18 @@ int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **e
 
 		if (e <= 0 || e > 4095)
 			e = EIO;
+		*retry = json_is_true(json_object_get(rep, "unread"));
 		rc = set_err(err, -(int)e, "%s", text ? text : "unspecified error");
 	}
 	json_decref(rep);
 	return rc;
+}
+
+int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err, int timeout_ms)
+{
+	bool retry;
+
+	return call_fd(fd, cmd, args, result, err, timeout_ms, &retry);
 }
 
 int ctl_connect(const char *path, char **err)
@@ -227,16 +246,45 @@ int ctl_connect(const char *path, char **err)
 	return fd;
 }
 
+int ctl_call_conn(int *fd, const char *path, const char *cmd, json_t *args, json_t **result,
+		  char **err, int timeout_ms)
+{
+	int64_t deadline = ctl_deadline(timeout_ms);
+	int64_t left = timeout_ms, pause_ms = 20;
+	bool retry;
+	int rc;
+
+	/* A server at its connection cap frees a slot as soon as one of its
+	 * connections has been quiet CTL_EVICT_QUIET_MS: try again until then.
+	 * A connection the server closed (idle, evicted) is replaced. */
+	for (;;) {
+		*result = NULL;
+		if (*fd < 0 && (*fd = ctl_connect(path, err)) < 0)
+			return *fd;
+		rc = call_fd(*fd, cmd, args, result, err, (int)left, &retry);
+		left = deadline - ctl_deadline(0);
+		if (!retry || left <= pause_ms)
+			return rc;
+		close(*fd);
+		*fd = -1;
+		if (err) {
+			free(*err);
+			*err = NULL;
+		}
+		poll(NULL, 0, (int)pause_ms);
+		left -= pause_ms;
+		if (pause_ms < 200)
+			pause_ms *= 2;
+	}
+}
+
 int ctl_call(const char *path, const char *cmd, json_t *args, json_t **result, char **err,
 	     int timeout_ms)
 {
-	int fd, rc;
+	int fd = -1;
+	int rc = ctl_call_conn(&fd, path, cmd, args, result, err, timeout_ms);
 
-	*result = NULL;
-	fd = ctl_connect(path, err);
-	if (fd < 0)
-		return fd;
-	rc = ctl_call_fd(fd, cmd, args, result, err, timeout_ms);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }

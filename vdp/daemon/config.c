@@ -13,8 +13,8 @@
 #include "vdp/wire/vdp_text.h"
 
 /* Top-level groups read by other modules; anything else is a typo. */
-static const char *const foreign_groups[] = { "profiles", "networks", "ports", "attachments",
-					      "bindings", "registry", "qbh", "netlink", NULL };
+static const char *const foreign_groups[] = { "profiles", "networks", "ports",   "attachments",
+					      "bindings", "registry", "netlink", NULL };
 
 struct ld {
 	const char *name;	/* file name for messages */
@@ -257,6 +257,10 @@ static int load_global(struct ld *ld, const config_setting_t *g, struct vdpd_con
 			rc = get_string(ld, s, "log_level", &str);
 			if (rc == 0 && (cfg->log_level = log_level_parse(str)) < 0)
 				rc = fail(ld, s, "log_level \"%s\" is not one of error, warning, notice, info, debug", str);
+		} else if (strcmp(n, "log_target") == 0) {
+			rc = get_string(ld, s, "log_target", &str);
+			if (rc == 0 && (cfg->log_target = log_target_parse(str)) < 0)
+				rc = fail(ld, s, "log_target \"%s\" is not one of auto, syslog, stderr, journal", str);
 		} else if (strcmp(n, "mgrid") == 0) {
 			rc = get_mgrid(ld, s, cfg->mgrid);
 		} else if (strcmp(n, "resp_wait_max_ms") == 0) {
@@ -275,13 +279,70 @@ static int load_global(struct ld *ld, const config_setting_t *g, struct vdpd_con
 				snprintf(cfg->intents_file, sizeof(cfg->intents_file), "%s", str);
 				cfg->intents_file_set = true;
 			}
+		} else if (strcmp(n, "user") == 0) {
+			rc = get_string(ld, s, "user", &str);
+			if (rc == 0 && strlen(str) >= sizeof(cfg->user))
+				rc = fail(ld, s, "user name longer than %zu characters", sizeof(cfg->user) - 1);
+			if (rc == 0)
+				snprintf(cfg->user, sizeof(cfg->user), "%s", str);
 		} else {
-			rc = fail(ld, s, "unknown setting \"%s\" in global (known: log_level, mgrid, "
-				  "resp_wait_max_ms, retry_initial_ms, retry_max_ms, intents_file)", n);
+			rc = fail(ld, s, "unknown setting \"%s\" in global (known: log_level, log_target, "
+				  "mgrid, resp_wait_max_ms, retry_initial_ms, retry_max_ms, intents_file, user)", n);
 		}
 		if (rc < 0)
 			return -1;
 	}
+	return 0;
+}
+
+static int load_qbh(struct ld *ld, const config_setting_t *g, struct cfg_qbh *q)
+{
+	if (need_group(ld, g, "qbh") < 0)
+		return -1;
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *n = config_setting_name(s);
+		const char *str = NULL;
+		int rc;
+
+		if (strcmp(n, "timeout_ms") == 0) {
+			rc = get_uint(ld, s, "timeout_ms", 100, 600000, &q->timeout_ms);
+		} else if (strcmp(n, "poll_ms") == 0) {
+			rc = get_uint(ld, s, "poll_ms", 10, 10000, &q->poll_ms);
+		} else if (strcmp(n, "host_uuid") == 0) {
+			rc = get_string(ld, s, "host_uuid", &str);
+			if (rc == 0 && strcmp(str, "smbios") == 0)
+				q->host_from = CFG_QBH_HOST_SMBIOS;
+			else if (rc == 0 && strcmp(str, "none") == 0)
+				q->host_from = CFG_QBH_HOST_NONE;
+			else if (rc == 0 && vdp_txt_uuid_parse(str, q->host_uuid) == 0)
+				q->host_from = CFG_QBH_HOST_GIVEN;
+			else if (rc == 0)
+				rc = fail(ld, s,
+					  "host_uuid \"%s\" is not \"smbios\", \"none\" or a UUID",
+					  str);
+		} else if (strcmp(n, "instance_uuid") == 0) {
+			rc = get_string(ld, s, "instance_uuid", &str);
+			if (rc == 0 && strcmp(str, "domain") && strcmp(str, "interface-id"))
+				rc = fail(ld, s,
+					  "instance_uuid \"%s\" is not \"domain\" or "
+					  "\"interface-id\"",
+					  str);
+			if (rc == 0)
+				q->instance_is_iface_id = strcmp(str, "interface-id") == 0;
+		} else {
+			rc = fail(ld, s,
+				  "unknown setting \"%s\" in qbh (known: timeout_ms, poll_ms, "
+				  "host_uuid, "
+				  "instance_uuid)",
+				  n);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	if (q->poll_ms && q->timeout_ms && q->poll_ms > q->timeout_ms)
+		return fail(ld, g, "qbh: poll_ms %u is longer than timeout_ms %u", q->poll_ms,
+			    q->timeout_ms);
 	return 0;
 }
 
@@ -294,15 +355,25 @@ static int load_root(struct ld *ld, config_t *lc, struct vdpd_config *cfg)
 	g = config_setting_get_member(root, "global");
 	if (g && load_global(ld, g, cfg) < 0)
 		return -1;
+	g = config_setting_get_member(root, "qbh");
+	if (g && load_qbh(ld, g, &cfg->qbh) < 0)
+		return -1;
 	for (int i = 0; i < config_setting_length(root); i++) {
 		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
 		const char *n = config_setting_name(s);
-		bool known = strcmp(n, "global") == 0 || strcmp(n, "uplinks") == 0;
+		bool known = strcmp(n, "global") == 0 || strcmp(n, "uplinks") == 0 ||
+			strcmp(n, "qbh") == 0;
 
 		for (const char *const *f = foreign_groups; !known && *f; f++)
 			known = strcmp(n, *f) == 0;
-		if (!known)
-			return fail(ld, s, "unknown setting \"%s\" (known: global, uplinks)", n);
+		if (!known) {
+			char known_list[256];
+			size_t len = (size_t)snprintf(known_list, sizeof(known_list), "global, qbh, uplinks");
+
+			for (const char *const *f = foreign_groups; *f && len < sizeof(known_list); f++)
+				len += (size_t)snprintf(known_list + len, sizeof(known_list) - len, ", %s", *f);
+			return fail(ld, s, "unknown setting \"%s\" (known: %s)", n, known_list);
+		}
 	}
 	list = config_setting_get_member(root, "uplinks");
 	if (!list)
@@ -336,6 +407,7 @@ void cfg_init(struct vdpd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->log_level = -1;
+	cfg->log_target = LOG_TO_AUTO;
 	cfg->resp_wait_max_ms = 8000;
 	cfg->retry_initial_ms = 0;
 	cfg->retry_max_ms = 60000;

@@ -35,8 +35,25 @@ struct cfg_uplink {
 	int line;			/* where it was defined */
 };
 
+/* qbh = { timeout_ms; poll_ms; host_uuid; instance_uuid; }: the 802.1Qbh
+ * backend (vdp/io/qbh.h), read at start. */
+enum cfg_qbh_host {
+	CFG_QBH_HOST_SMBIOS = 0, /* /sys/class/dmi/id/product_uuid, as libvirt */
+	CFG_QBH_HOST_NONE, /* leave IFLA_PORT_HOST_UUID out */
+	CFG_QBH_HOST_GIVEN, /* host_uuid = "<uuid>" */
+};
+
+struct cfg_qbh {
+	uint32_t timeout_ms; /* 0: 10000, libvirt's 80 polls of 125 ms */
+	uint32_t poll_ms; /* 0: 125 */
+	enum cfg_qbh_host host_from;
+	uint8_t host_uuid[16];
+	bool instance_is_iface_id; /* instance_uuid = "interface-id"; default "domain" */
+};
+
 struct vdpd_config {
 	int log_level;			/* LOG_*; -1 when not set in the file */
+	int log_target;			/* enum log_target; LOG_TO_AUTO when not set */
 	uint32_t resp_wait_max_ms;	/* cap of VDP's response wait; 0 = none */
 	uint32_t retry_initial_ms;	/* reconciler: first retry delay; 0 = one ECP
 					 * exchange, (R+1) x ackTimer */
@@ -44,6 +61,8 @@ struct vdpd_config {
 	uint8_t mgrid[VDP_MGRID_LEN];	/* global default manager ID */
 	bool intents_file_set;		/* global.intents_file given ("" = keep none) */
 	char intents_file[256];		/* read at start only (vdpd -i overrides) */
+	char user[64];			/* global.user: run as this user ("" = stay) */
+	struct cfg_qbh qbh;
 	size_t n_uplinks;
 	struct cfg_uplink *uplinks;
 };

@@ -36,7 +36,9 @@
 
 #include <event2/event.h>
 
+#include "vdp/store/fsops.h"
 #include "vdp/store/jlog.h"
+#include "vdp/store/lock.h"
 #include "vdp/base/log.h"
 #include "vdp/wire/vdp_text.h"
 #include "vdp/daemon/ctl_cmds.h"
@@ -56,7 +58,9 @@ struct intents {
 	struct jlog log;	/* FILE.journal: changes since the snapshot */
 	bool compact;		/* a change missed the journal: snapshot next */
 	uint64_t saves, save_errors;
+	uint64_t snapshot_errors;	/* of which snapshot (not journal) writes */
 	uint64_t failing;	/* failed writes since the last good one */
+	int lock_fd;		/* path.lock held (vdp/store/lock.h), -1 */
 };
 
 static void key_of(char *buf, size_t len, const char *uplink, uint8_t fmt, const uint8_t id[VDP_VSIID_LEN])
@@ -94,62 +98,30 @@ static void write_succeeded(struct intents *in)
 	in->failing = 0;
 }
 
-/* The rename itself must reach the disk too, or a power loss right after
- * it may bring back the old file. */
-static void sync_dir(const char *path)
-{
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	int fd;
-
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (fsync(fd) < 0)
-		log_debug("vsi", "fsync %s: %s", dir, strerror(errno));
-	close(fd);
-}
-
 static int save(struct intents *in)
 {
-	char tmp[4096];
 	json_t *doc, *list = json_array(), *v;
 	const char *k;
-	int fd, rc = 0;
-	char *text;
-	size_t n;
+	char *text, *nl, err[512];
+	int rc;
 
 	json_object_foreach(in->map, k, v)
 		json_array_append(list, v);
 	doc = json_pack("{s:i, s:o}", "version", 1, "vsis", list);
 	text = doc ? json_dumps(doc, JSON_INDENT(1)) : NULL;
 	json_decref(doc);
-	if (!text)
+	nl = text ? realloc(text, strlen(text) + 2) : NULL;
+	if (!nl) {
+		free(text);
 		return -ENOMEM;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", in->path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = -errno;
-	} else {
-		n = strlen(text);
-		if (write(fd, text, n) != (ssize_t)n || write(fd, "\n", 1) != 1 || fsync(fd) < 0)
-			rc = -errno ? -errno : -EIO;
-		if (close(fd) < 0 && !rc)
-			rc = -errno;
-		if (!rc && rename(tmp, in->path) < 0)
-			rc = -errno;
-		if (rc)
-			unlink(tmp);
-		else
-			sync_dir(in->path);
 	}
+	text = strcat(nl, "\n");
+	/* Counted as saved only once it and its directory entry are synced. */
+	rc = store_replace_file(in->path, text, strlen(text), err, sizeof(err));
 	free(text);
 	if (rc) {
-		write_failed(in, "saving %s: %s", in->path, strerror(-rc));
+		in->snapshot_errors++;
+		write_failed(in, "saving %s: %s", in->path, err);
 	} else {
 		in->saves++;
 	}
@@ -324,6 +296,24 @@ static int load(struct intents *in, struct event_base *base)
 	return 0;
 }
 
+/* One daemon per intents file: a second one would overwrite the first's
+ * acknowledged intents with its own at its next snapshot. */
+static int lock_file(struct intents *in)
+{
+	char err[512];
+	int fd;
+
+	if (!persistent(in))
+		return 0;
+	fd = store_lock(in->path, err, sizeof(err));
+	if (fd < 0) {
+		log_err("vsi", "%s%s", err, fd == -EBUSY ? ": another vdpd keeps its VSI intents there" : "");
+		return fd;
+	}
+	in->lock_fd = fd;
+	return 0;
+}
+
 int intents_open(struct intents **out, struct event_base *base, const char *path)
 {
 	struct intents *in = calloc(1, sizeof(*in));
@@ -332,11 +322,14 @@ int intents_open(struct intents **out, struct event_base *base, const char *path
 	*out = NULL;
 	if (!in)
 		return -ENOMEM;
+	in->lock_fd = -1;
 	if (path && *path && !(in->path = strdup(path))) {
 		free(in);
 		return -ENOMEM;
 	}
-	rc = load(in, base);
+	rc = lock_file(in);
+	if (rc == 0)
+		rc = load(in, base);
 	if (rc < 0) {
 		intents_close(in);
 		return rc;
@@ -358,6 +351,7 @@ void intents_close(struct intents *in)
 		in->ev_save = NULL;
 	}
 	json_decref(in->map);
+	store_unlock(in->lock_fd);
 	free(in->path);
 	free(in);
 }
@@ -487,11 +481,13 @@ json_t *intents_stats_json(const struct intents *in)
 	if (!in)
 		in = &none;
 	j = &in->log;
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "file",
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "file",
 			 persistent(in) ? in->path : "", "vsis",
 			 (json_int_t)(in->map ? json_object_size(in->map) : 0), "saves",
 			 (json_int_t)in->saves, "save_errors", (json_int_t)in->save_errors,
+			 "snapshot_errors", (json_int_t)in->snapshot_errors,
 			 "failing", (json_int_t)in->failing, "journal", "records", (json_int_t)j->records,
 			 "appends", (json_int_t)j->appends, "flushes", (json_int_t)j->flushes, "torn",
-			 (json_int_t)j->torn);
+			 (json_int_t)j->torn, "write_errors", (json_int_t)j->write_errors, "sync_errors",
+			 (json_int_t)j->sync_errors, "rewrites", (json_int_t)j->rewrites);
 }

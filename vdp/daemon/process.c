@@ -19,6 +19,9 @@
 
 #include "profiles/registry.h"
 #include "vdp/base/log.h"
+#include "vdp/store/lock.h"
+#include "vdp/daemon/paths.h"
+#include "vdp/daemon/privs.h"
 #include "vdp/daemon/process.h"
 #include "vdp/daemon/realize.h"
 #include "vdp/daemon/vdpd.h"
@@ -393,8 +396,7 @@ static int go_background(struct vdpd *d)
 		if (nl_front_after_fork(d->nl, err, sizeof(err)) < 0)
 			log_err("nl", "%s", err);
 	}
-	if (!d->opts.foreground)
-		log_init("vdpd", LOG_TO_SYSLOG, log_get_level());
+	vdpd_log_start(d);
 	return ready_fd;
 }
 
@@ -403,6 +405,7 @@ int vdpd_main(int argc, char **argv)
 	struct vdpd_opts opts;
 	struct vdpd_config cfg;
 	struct vdpd d;
+	char user[sizeof(cfg.user)];
 	int rc, pid_fd, ready_fd;
 
 	rc = parse_opts(argc, argv, &opts);
@@ -418,7 +421,18 @@ int vdpd_main(int argc, char **argv)
 	fprintf(stderr, "vdpd: built for fuzzing; refusing to run\n");
 	return 1;
 #endif
+	/* Fail here, before any file is created or the terminal is left,
+	 * naming what is missing (not later as "uplink: not started"). */
+	if (vdpd_privs_require() < 0) {
+		cfg_free(&cfg);
+		return 1;
+	}
+	snprintf(user, sizeof(user), "%s", cfg.user);	/* cfg moves into d */
 	signal(SIGPIPE, SIG_IGN);
+	if (vdpd_paths_absolute(&opts) < 0) {
+		cfg_free(&cfg);
+		return 1;
+	}
 	make_parent(opts.socket);
 	make_parent(opts.pidfile);
 	make_parent(opts.intents);
@@ -434,6 +448,11 @@ int vdpd_main(int argc, char **argv)
 		vdpd_fini(&d);
 		return 1;
 	}
+	/* No frame has been read yet: the loop has not run. */
+	if (vdpd_privs_drop(user) < 0) {
+		vdpd_fini(&d);
+		return 1;
+	}
 	ready_fd = go_background(&d);
 	if (ready_fd == -2) {
 		vdpd_fini(&d);
@@ -441,6 +460,7 @@ int vdpd_main(int argc, char **argv)
 	}
 	if (pid_fd >= 0 && vdpd_pidfile_write(pid_fd) < 0)
 		log_warn(NULL, "cannot write pid file %s", opts.pidfile);
+	store_locks_repid();	/* the state locks' owner is the detached child */
 	log_notice(NULL, "vdpd %s started: %zu uplinks, control socket %s", VDP_VERSION,
 		   d.n_uplinks, opts.socket);
 	vdpd_sd_notify("READY=1");

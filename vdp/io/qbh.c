@@ -1,24 +1,66 @@
-/* 802.1Qbh backend: port profile requests to the NIC driver through
- * rtnetlink (see qbh.h). */
-#include <dirent.h>
+/* 802.1Qbh backend: one session per VSI on the event loop (see qbh.h).
+ *
+ * A session sends one request and follows it to the end:
+ *   PROBE   (first association of a key only) GETLINK: when the adapter
+ *           already reports this association, adopt it and send nothing;
+ *   ACK     SETLINK sent, waiting for the kernel's NLMSG_ERROR;
+ *   STATUS  GETLINK sent, waiting for RTM_NEWLINK;
+ *   SLEEP   in progress; the timer sends the next GETLINK.
+ * Replies are read with the socket non-blocking; when one is not queued
+ * yet the timer looks again.  Past the deadline the session fails and an
+ * association is taken back with DISASSOCIATE (a session of its own whose
+ * result is only logged). */
 #include <errno.h>
-#include <limits.h>
+#include <stdarg.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "vdp/base/codec.h"
+#include "vdp/base/log.h"
+#include "vdp/base/vclock.h"
 #include "vdp/wire/nl_parse.h"
 #include "vdp/io/qbh.h"
-#include "vdp/wire/vdp_text.h"
+
+enum phase { PH_END, PH_PROBE, PH_ACK, PH_STATUS, PH_SLEEP };
+
+struct sess {
+	struct qbh *q;
+	struct sess *next;
+	char key[QBH_KEY_MAX];
+	bool cleanup; /* DISASSOCIATE after a move or a deadline: not remembered */
+	char dev[32], driver[32];
+	char target[16];
+	int ifindex;
+	int32_t vf;
+	char profile[QBH_PROFILE_LEN];
+	uint8_t instance[16];
+	uint8_t request;
+	enum phase ph;
+	bool acked; /* the kernel took this request: a deadline takes it back */
+	int fd;
+	uint32_t seq;
+	uint64_t started;
+	struct vtimer *timer;
+	struct qbh_result res;
+};
+
+struct qbh {
+	struct vclock *clock;
+	const struct qbh_nl_ops *ops;
+	void *ctx;
+	struct qbh_cfg cfg;
+	uint32_t seq;
+	struct sess *sessions;
+	uint8_t *buf;
+	size_t cap;
+};
 
 static struct qbh_counters counters;
+static void remember(const char *key, const struct qbh_result *res);
 
 const struct qbh_counters *qbh_counters(void)
 {
@@ -44,291 +86,598 @@ const char *qbh_response_name(uint16_t response)
 	return "unknown";
 }
 
-int qbh_build_setlink(struct wbuf *w, uint32_t seq, uint32_t pid, const struct qbh_req *r)
+const char *qbh_state_name(enum qbh_state st)
 {
-	struct nlp_qbh_setlink s;
-
-	memset(&s, 0, sizeof(s));
-	s.h.type = RTM_SETLINK;
-	s.h.flags = NLM_F_REQUEST | NLM_F_ACK;
-	s.h.seq = seq;
-	s.h.pid = pid;
-	s.ifindex = r->ifindex;
-	s.vf = r->vf < 0 ? NLP_PORT_SELF_VF : (uint32_t)r->vf;
-	if (r->associate) {
-		/* IFLA_PORT_PROFILE is an NLA_STRING of at most PORT_PROFILE_MAX
-		 * (40) octets including the NUL (reference B.2). */
-		if (!r->profile || !r->profile[0] || strlen(r->profile) >= NLP_PROFILE_MAX)
-			return -EINVAL;
-		s.profile = r->profile;
-		s.uuid = r->instance;
-		s.host_uuid = r->has_host_uuid ? r->host_uuid : NULL;
-		s.request = NLP_REQ_ASSOCIATE;
-	} else {
-		s.request = NLP_REQ_DISASSOCIATE;
-	}
-	return nlp_build_qbh_setlink(w, &s);
+	static const char *const n[] = { "idle", "polling", "done", "failed" };
+	return (unsigned)st < 4 ? n[st] : "?";
 }
 
-/* The PF's netdev name: the entry of <pf device>/net/. */
-static int pf_name(const char *netdir, char pf[16])
+static const char *req_name(uint8_t r)
 {
-	DIR *d = opendir(netdir);
-	struct dirent *e;
-	int rc = -ENODEV;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || strlen(e->d_name) >= 16)
-			continue;
-		snprintf(pf, 16, "%s", e->d_name);
-		rc = 0;
-		break;
-	}
-	closedir(d);
-	return rc;
+	return r == QBH_ASSOCIATE       ? "associate"
+		: r == QBH_DISASSOCIATE ? "disassociate"
+					: "preassociate-rr";
 }
 
-static const char *base(const char *p)
+/* "eth4 (driver enic)" or "enp1s0v2 (VF 2 of enp1s0, driver enic)" */
+static void where(const struct sess *s, char *out, size_t len)
 {
-	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
-}
+	const char *drv = s->driver[0] ? s->driver : "unknown";
 
-int qbh_target(const char *sysfs, const char *dev, char pf[16], int32_t *vf)
-{
-	char path[PATH_MAX], mine[PATH_MAX], l[PATH_MAX];
-	const char *root = sysfs ? sysfs : "/sys/class/net";
-	ssize_t n;
-
-	if (!dev[0] || strlen(dev) >= 16 || strchr(dev, '/'))
-		return -EINVAL;
-	snprintf(pf, 16, "%s", dev);
-	*vf = QBH_SELF_VF;
-	/* An SR-IOV VF has device/physfn (its PF's PCI device); the PF lists
-	 * its VFs as virtfnN links.  libvirt addresses the PF with vf = N
-	 * (reference A.1.2). */
-	snprintf(path, sizeof(path), "%s/%s/device/physfn", root, dev);
-	if (access(path, F_OK) != 0)
-		return 0;
-	snprintf(path, sizeof(path), "%s/%s/device", root, dev);
-	if ((n = readlink(path, mine, sizeof(mine) - 1)) < 0)
-		return -errno;
-	mine[n] = 0;
-	for (int i = 0; i < 65536; i++) {
-		snprintf(path, sizeof(path), "%s/%s/device/physfn/virtfn%d", root, dev, i);
-		if ((n = readlink(path, l, sizeof(l) - 1)) < 0)
-			break;
-		l[n] = 0;
-		if (strcmp(base(l), base(mine)))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/device/physfn/net", root, dev);
-		if (pf_name(path, pf) < 0)
-			return -ENODEV;
-		*vf = i;
-		return 0;
-	}
-	return -ENODEV;
-}
-
-int qbh_host_uuid(const char *path, uint8_t out[16])
-{
-	char buf[64];
-	FILE *f = fopen(path ? path : "/etc/machine-id", "re");
-	size_t n;
-
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	/* machine-id(5): 32 lower-case hex digits and a newline */
-	if (n > 32 && buf[32] == '\n')
-		buf[32] = 0;
-	return vdp_txt_hex16_parse(buf, out);
-}
-
-static void describe(const struct qbh_req *r, struct qbh_result *res)
-{
-	const char *op = r->associate ? "associate" : "disassociate";
-	char where[48] = "";
-
-	if (r->vf >= 0)
-		snprintf(where, sizeof(where), " (VF %d of %s)", (int)r->vf, r->target);
-	if (res->error == -EOPNOTSUPP)
-		/* do_setlink: no ndo_set_vf_port (B.2), or a driver refusing
-		 * PORT_SELF on a static vNIC (B.3) */
-		snprintf(res->msg, sizeof(res->msg), "%s%s does not support port profiles (802.1Qbh): %s", r->dev,
-			 where, strerror(-res->error));
-	else if (res->error)
-		snprintf(res->msg, sizeof(res->msg), "%s%s: 802.1Qbh %s of profile %s failed: %s", r->dev, where, op,
-			 r->profile ? r->profile : "-", strerror(-res->error));
-	else if (res->has_response)
-		snprintf(res->msg, sizeof(res->msg), "%s%s: 802.1Qbh %s of profile %s: %s", r->dev, where, op,
-			 r->profile ? r->profile : "-", qbh_response_name(res->response));
+	if (s->vf >= 0)
+		snprintf(out, len, "%s (VF %d of %s, driver %s)", s->dev, (int)s->vf, s->target,
+			 drv);
 	else
-		snprintf(res->msg, sizeof(res->msg), "%s%s: 802.1Qbh %s of profile %s accepted by the driver (no status reported)",
-			 r->dev, where, op, r->profile ? r->profile : "-");
+		snprintf(out, len, "%s (driver %s)", s->dev, drv);
 }
 
-/* Reads the next whole message addressed to seq (the kernel answers in
- * sendmsg() context, so it is queued already: never blocks).  Returns the
- * length, or -errno. */
-static ssize_t recv_reply(int fd, uint32_t seq, uint8_t **buf)
+/* Why the kernel or driver said no, in the terms of rtnetlink and enic. */
+static const char *why(const struct sess *s, int error)
 {
-	for (int tries = 0; tries < 16; tries++) {
-		ssize_t n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
-		if (n < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		uint8_t *b = realloc(*buf, (size_t)n ? (size_t)n : 1);
-		if (!b)
-			return -ENOMEM;
-		*buf = b;
-		n = recv(fd, b, (size_t)n, MSG_DONTWAIT);
-		if (n < 0)
-			return -errno;
-		if ((size_t)n >= sizeof(struct nlmsghdr) && ((struct nlmsghdr *)b)->nlmsg_seq == seq)
-			return n;
-	}
-	return -EPROTO;
+	if (error == -EOPNOTSUPP)
+		return s->vf < 0
+			? "no port profiles on the device itself (no ndo_set_vf_port, "
+			  "or enic: PORT_SELF only on a dynamic vNIC)"
+			: "no port profiles for VFs (no ndo_set_vf_port, or enic: SR-IOV off)";
+	if (error == -EINVAL)
+		return "request refused (enic: VF index not below num_vfs, or an attribute of the "
+		       "wrong length)";
+	if (error == -ETIMEDOUT)
+		return "no final answer from the adapter before the deadline";
+	return "";
 }
 
-int qbh_apply(const struct qbh_req *r, struct qbh_result *res)
+static void finish(struct sess *s, enum qbh_state st, int error)
 {
-	static uint32_t seq_next = 1;
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	uint8_t out[256], *in = NULL;
-	struct wbuf w;
-	struct nlp_status_reply rep;
-	uint32_t seq = seq_next++;
-	ssize_t n;
-	int fd, rc;
+	struct qbh_result *r = &s->res;
+	char w[128];
+	const char *reason = why(s, error);
 
-	memset(res, 0, sizeof(res[0]));
-	counters.requests++;
-	wbuf_init(&w, out, sizeof(out));
-	rc = qbh_build_setlink(&w, seq, 0, r);
-	if (rc < 0) {
-		res->error = rc == CODEC_E_NO_SPACE ? -EMSGSIZE : rc;
-		goto done;
+	s->ph = PH_END;
+	vtimer_cancel(s->q->clock, s->timer);
+	if (s->fd >= 0) {
+		s->q->ops->close(s->q->ctx, s->fd);
+		s->fd = -1;
 	}
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0) {
-		res->error = -errno;
-		goto done;
+	r->state = st;
+	r->error = error;
+	where(s, w, sizeof(w));
+	if (st == QBH_ST_DONE) {
+		counters.success++;
+		snprintf(r->msg, sizeof(r->msg), "%s: 802.1Qbh %s of profile %s: success", w,
+			 req_name(s->request), s->profile[0] ? s->profile : "-");
+		log_info("qbh", "%s: %s", s->key, r->msg);
+	} else {
+		counters.errors++;
+		counters.unsupported += error == -EOPNOTSUPP;
+		if (error)
+			snprintf(r->msg, sizeof(r->msg),
+				 "%s: 802.1Qbh %s of profile %s failed: %s%s%s", w,
+				 req_name(s->request), s->profile[0] ? s->profile : "-",
+				 strerror(-error), reason[0] ? ": " : "", reason);
+		else
+			snprintf(r->msg, sizeof(r->msg),
+				 "%s: 802.1Qbh %s of profile %s failed: adapter answered %s", w,
+				 req_name(s->request), s->profile[0] ? s->profile : "-",
+				 qbh_response_name(r->response));
+		log_err("qbh", "%s: %s", s->key, r->msg);
 	}
-	if (sendto(fd, out, w.len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
-		res->error = -errno;
-		goto out;
-	}
-	/* the ack: NLMSG_ERROR, error 0 or -errno (A.2 step 2) */
-	memset(&rep, 0, sizeof(rep));
-	if ((n = recv_reply(fd, seq, &in)) < 0) {
-		res->error = (int)n;
-		goto out;
-	}
-	if (nlp_parse_reply(in, (size_t)n, &rep) < 0 || rep.type != NLMSG_ERROR) {
-		res->error = -EPROTO;
-		goto out;
-	}
-	res->error = rep.error;
-	if (res->error)
-		goto out;
-	counters.acked++;
-	/* the driver's view: IFLA_PORT_SELF or our IFLA_VF_PORT entry */
-	seq = seq_next++;
-	struct nlp_hdr gh = { RTM_GETLINK, NLM_F_REQUEST, seq, 0 };
-	wbuf_init(&w, out, sizeof(out));
-	if (nlp_build_getlink(&w, &gh, r->ifindex) < 0 ||
-	    sendto(fd, out, w.len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
-		goto out;
-	if ((n = recv_reply(fd, seq, &in)) < 0)
-		goto out;
-	struct nlp_port ports[64];
-	memset(&rep, 0, sizeof(rep));
-	rep.ports = ports;
-	rep.cap = 64;
-	if (nlp_parse_reply(in, (size_t)n, &rep) < 0 || rep.type != RTM_NEWLINK)
-		goto out;
-	if (r->vf < 0 && rep.has_port_self && rep.self.has_response) {
-		res->has_response = true;
-		res->response = rep.self.response;
-	}
-	for (size_t i = 0; r->vf >= 0 && i < rep.n_kept; i++)
-		if (ports[i].has_vf && ports[i].vf == (uint32_t)r->vf && ports[i].has_response) {
-			res->has_response = true;
-			res->response = ports[i].response;
+	if (!s->cleanup)
+		remember(s->key, r);
+}
+
+static void sess_free(struct sess *s)
+{
+	struct sess **pp;
+
+	for (pp = &s->q->sessions; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
 		}
-out:
-	close(fd);
-done:
-	free(in);
-	if (res->error) {
-		counters.errors++;
-		if (res->error == -EOPNOTSUPP)
-			counters.unsupported++;
-	}
-	describe(r, res);
-	return res->error;
+	if (s->fd >= 0)
+		s->q->ops->close(s->q->ctx, s->fd);
+	vtimer_free(s->q->clock, s->timer);
+	free(s);
 }
 
-int qbh_apply_dev(const char *dev, const char *uplink, const char *profile, const uint8_t instance[16],
-		  bool associate, struct qbh_result *res)
+static int send_msg(struct sess *s, const uint8_t *m, size_t len)
 {
-	struct qbh_req r;
-	char pf[16] = "";
-	int rc = 0;
+	struct qbh *q = s->q;
+	int rc;
 
-	memset(&r, 0, sizeof(r));
-	r.profile = profile;
-	r.associate = associate;
-	memcpy(r.instance, instance, 16);
-	r.vf = QBH_SELF_VF;
-	if (dev && dev[0])
-		rc = qbh_target(NULL, dev, pf, &r.vf);
-	if (rc == 0 && r.vf == QBH_SELF_VF && uplink && uplink[0])
-		/* a macvtap's port is its lower device (libvirt's linkdev,
-		 * the <source dev>) */
-		snprintf(pf, sizeof(pf), "%s", uplink);
-	r.dev = r.vf >= 0 ? dev : pf;
-	r.target = pf;
-	if (rc == 0 && !pf[0])
-		rc = -ENODEV;
-	if (rc == 0) {
-		r.ifindex = (int)if_nametoindex(pf);
-		if (!r.ifindex)
-			rc = -errno;
-	}
-	if (rc < 0) {
-		memset(res, 0, sizeof(res[0]));
-		counters.requests++;
-		counters.errors++;
-		res->error = rc;
-		snprintf(res->msg, sizeof(res->msg), "%s: no device for 802.1Qbh %s: %s", pf[0] ? pf : dev,
-			 associate ? "associate" : "disassociate", strerror(-rc));
+	if (s->fd < 0 && (s->fd = q->ops->open(q->ctx)) < 0) {
+		rc = s->fd;
+		s->fd = -1;
 		return rc;
 	}
-	/* without a machine-id the host UUID is left out (enic sends the
-	 * adapter only what it was given, B.3) */
-	r.has_host_uuid = qbh_host_uuid(NULL, r.host_uuid) == 0;
-	return qbh_apply(&r, res);
+	return q->ops->send(q->ctx, s->fd, m, len);
 }
 
-/* The last result per VSI, for vdpctl (attach.show) */
+static int send_getlink(struct sess *s)
+{
+	uint8_t out[64];
+	struct wbuf w;
+
+	s->seq = ++s->q->seq;
+	struct nlp_hdr h = { RTM_GETLINK, NLM_F_REQUEST, s->seq, 0 };
+	wbuf_init(&w, out, sizeof(out));
+	if (nlp_build_getlink(&w, &h, s->ifindex) < 0)
+		return -EMSGSIZE;
+	if (s->ph != PH_PROBE) {
+		s->res.polls++;
+		counters.polls++;
+	}
+	return send_msg(s, out, w.len);
+}
+
+static int send_setlink(struct sess *s)
+{
+	struct qbh_req r = {
+		.dev = s->dev,
+		.target = s->target,
+		.ifindex = s->ifindex,
+		.vf = s->vf,
+		.profile = s->profile,
+		.request = s->request,
+		.has_host_uuid = s->q->cfg.has_host_uuid,
+	};
+	uint8_t out[256];
+	struct wbuf w;
+	int rc;
+
+	memcpy(r.instance, s->instance, 16);
+	memcpy(r.host_uuid, s->q->cfg.host_uuid, 16);
+	s->seq = ++s->q->seq;
+	wbuf_init(&w, out, sizeof(out));
+	if ((rc = qbh_build_setlink(&w, s->seq, 0, &r)) < 0)
+		return rc == CODEC_E_NO_SPACE ? -EMSGSIZE : rc;
+	counters.requests++;
+	s->ph = PH_ACK;
+	return send_msg(s, out, w.len);
+}
+
+/* This session's entry of a status reply, or NULL.  Every entry is looked
+ * at: a PF with many VFs answers with one IFLA_VF_PORT each. */
+static const struct nlp_port *find_port(const struct sess *s, const uint8_t *m, size_t len,
+					struct nlp_status_reply *rep, struct nlp_port **ports)
+{
+	memset(rep, 0, sizeof(*rep));
+	if (nlp_parse_reply(m, len, rep) < 0 || rep->type != RTM_NEWLINK)
+		return NULL;
+	if (s->vf < 0)
+		return rep->has_port_self ? &rep->self : NULL;
+	if (!rep->n || !(*ports = calloc(rep->n, sizeof(**ports))))
+		return NULL;
+	rep->ports = *ports;
+	rep->cap = rep->n;
+	if (nlp_parse_reply(m, len, rep) < 0)
+		return NULL;
+	for (size_t i = 0; i < rep->n_kept; i++)
+		if (rep->ports[i].has_vf && rep->ports[i].vf == (uint32_t)s->vf)
+			return &rep->ports[i];
+	return NULL;
+}
+
+static bool same_association(const struct sess *s, const struct nlp_port *p)
+{
+	return p->has_request && p->request == s->request && p->has_response &&
+		p->response == QBH_RESP_SUCCESS && p->has_profile &&
+		!strncmp(p->profile, s->profile, QBH_PROFILE_LEN) && p->has_uuid &&
+		!memcmp(p->uuid, s->instance, 16);
+}
+
+static void step(struct sess *s);
+
+static void on_status(struct sess *s, const uint8_t *m, size_t len)
+{
+	struct nlp_status_reply rep;
+	struct nlp_port *ports = NULL;
+	const struct nlp_port *p = find_port(s, m, len, &rep, &ports);
+
+	if (s->ph == PH_PROBE) {
+		bool same = p && same_association(s, p);
+		free(ports);
+		if (same) {
+			counters.adopted++;
+			s->res.has_response = true;
+			s->res.response = QBH_RESP_SUCCESS;
+			finish(s, QBH_ST_DONE, 0);
+			snprintf(s->res.msg + strlen(s->res.msg),
+				 sizeof(s->res.msg) - strlen(s->res.msg),
+				 " (already on the adapter, not re-sent)");
+			if (!s->cleanup)
+				remember(s->key, &s->res);
+			return;
+		}
+		int rc = send_setlink(s);
+		if (rc < 0)
+			finish(s, QBH_ST_FAILED, rc);
+		else
+			step(s);
+		return;
+	}
+	bool answered = p && p->has_response;
+	if (answered) {
+		s->res.has_response = true;
+		s->res.response = p->response;
+	}
+	free(ports);
+	if (!answered || s->res.response == QBH_RESP_INPROGRESS) {
+		/* enic: INPROGRESS until the firmware is done; an entry
+		 * appears once the request is applied */
+		s->ph = PH_SLEEP;
+		vtimer_arm(s->q->clock, s->timer, s->q->cfg.poll_us);
+		if (!s->cleanup)
+			remember(s->key, &s->res);
+		return;
+	}
+	finish(s, s->res.response == QBH_RESP_SUCCESS ? QBH_ST_DONE : QBH_ST_FAILED, 0);
+}
+
+static void on_ack(struct sess *s, int error)
+{
+	int rc;
+
+	if (error) {
+		finish(s, QBH_ST_FAILED, error);
+		return;
+	}
+	counters.acked++;
+	s->acked = true;
+	/* like libvirt: the first status query right away */
+	s->ph = PH_STATUS;
+	s->res.state = QBH_ST_POLLING;
+	if ((rc = send_getlink(s)) < 0)
+		finish(s, QBH_ST_FAILED, rc);
+	else if (!s->cleanup)
+		remember(s->key, &s->res);
+}
+
+/* Reads what is queued; true when a message of ours was handled. */
+static bool read_replies(struct sess *s)
+{
+	struct qbh *q = s->q;
+	ssize_t n;
+
+	while (s->ph != PH_END && s->ph != PH_SLEEP &&
+	       (n = q->ops->recv(q->ctx, s->fd, &q->buf, &q->cap)) != -EAGAIN) {
+		if (n < 0) {
+			finish(s, QBH_ST_FAILED, (int)n);
+			return true;
+		}
+		struct nlp_status_reply rep;
+		memset(&rep, 0, sizeof(rep));
+		if (nlp_parse_reply(q->buf, (size_t)n, &rep) < 0 ||
+		    ((const struct nlmsghdr *)q->buf)->nlmsg_seq != s->seq)
+			continue; /* not ours, or not for this step */
+		/* an errno the kernel could send: 0 or -1..-4095 */
+		if (rep.type == NLMSG_ERROR && (rep.error > 0 || rep.error < -4095))
+			rep.error = -EPROTO;
+		if (s->ph == PH_ACK) {
+			if (rep.type == NLMSG_ERROR)
+				on_ack(s, rep.error);
+		} else if (rep.type == NLMSG_ERROR && rep.error) {
+			if (s->ph == PH_PROBE) {
+				int rc = send_setlink(s);
+				if (rc < 0)
+					finish(s, QBH_ST_FAILED, rc);
+			} else {
+				finish(s, QBH_ST_FAILED, rep.error);
+			}
+		} else {
+			on_status(s, q->buf, (size_t)n);
+		}
+		return true;
+	}
+	return false;
+}
+
+static void step(struct sess *s)
+{
+	if (s->fd < 0 || s->ph == PH_END)
+		return;
+	while (read_replies(s))
+		;
+	/* nothing queued yet: look again at the next tick */
+	if (s->ph != PH_END && s->ph != PH_SLEEP)
+		vtimer_arm(s->q->clock, s->timer, s->q->cfg.poll_us);
+}
+
+static void begin(struct sess *s, uint8_t request, bool probe);
+static void start_cleanup(struct qbh *q, const struct sess *old);
+
+static void on_timer(void *arg)
+{
+	struct sess *s = arg;
+	struct qbh *q = s->q;
+	int rc;
+
+	if (s->ph == PH_END)
+		return;
+	if (vclock_now(q->clock) - s->started >= q->cfg.deadline_us) {
+		bool take_back = s->request != QBH_DISASSOCIATE && s->acked;
+		counters.timeouts++;
+		finish(s, QBH_ST_FAILED, -ETIMEDOUT);
+		if (take_back)
+			/* libvirt: an association that timed out is undone */
+			start_cleanup(q, s);
+		return;
+	}
+	if (s->ph == PH_SLEEP) {
+		s->ph = PH_STATUS;
+		if ((rc = send_getlink(s)) < 0) {
+			finish(s, QBH_ST_FAILED, rc);
+			return;
+		}
+	}
+	step(s);
+}
+
+static void begin(struct sess *s, uint8_t request, bool probe)
+{
+	int rc;
+
+	vtimer_cancel(s->q->clock, s->timer);
+	s->request = request;
+	s->acked = false;
+	s->started = vclock_now(s->q->clock);
+	memset(&s->res, 0, sizeof(s->res));
+	s->res.request = request;
+	s->res.state = QBH_ST_POLLING;
+	snprintf(s->res.msg, sizeof(s->res.msg), "%s: 802.1Qbh %s of profile %s sent", s->dev,
+		 req_name(request), s->profile[0] ? s->profile : "-");
+	if (!s->cleanup)
+		remember(s->key, &s->res);
+	if (probe) {
+		s->ph = PH_PROBE;
+		rc = send_getlink(s);
+	} else {
+		rc = send_setlink(s);
+	}
+	if (rc < 0)
+		finish(s, QBH_ST_FAILED, rc);
+	else
+		step(s);
+}
+
+struct qbh *qbh_new(struct vclock *clock, const struct qbh_nl_ops *ops, void *ops_ctx,
+		    const struct qbh_cfg *cfg)
+{
+	struct qbh *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return NULL;
+	q->clock = clock;
+	q->ops = ops ? ops : &qbh_nl_kernel;
+	q->ctx = ops_ctx;
+	if (cfg)
+		q->cfg = *cfg;
+	if (!q->cfg.poll_us)
+		q->cfg.poll_us = QBH_POLL_US;
+	if (!q->cfg.deadline_us)
+		q->cfg.deadline_us = QBH_DEADLINE_US;
+	return q;
+}
+
+void qbh_free(struct qbh *q)
+{
+	if (!q)
+		return;
+	while (q->sessions)
+		sess_free(q->sessions);
+	free(q->buf);
+	free(q);
+}
+
+/* Finished DISASSOCIATEs are forgotten here, never from inside their own
+ * callbacks. */
+static void gc(struct qbh *q)
+{
+	struct sess *s = q->sessions, *n;
+
+	for (; s; s = n) {
+		n = s->next;
+		if (s->ph == PH_END && (s->cleanup || s->request == QBH_DISASSOCIATE))
+			sess_free(s);
+	}
+}
+
+static struct sess *find(struct qbh *q, const char *key)
+{
+	for (struct sess *s = q->sessions; s; s = s->next)
+		if (!s->cleanup && !strcmp(s->key, key))
+			return s;
+	return NULL;
+}
+
+/* A refusal before anything is sent: counted and remembered. */
+static int refuse(const char *key, int error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int refuse(const char *key, int error, const char *fmt, ...)
+{
+	struct qbh_result r;
+	va_list ap;
+
+	memset(&r, 0, sizeof(r));
+	r.state = QBH_ST_FAILED;
+	r.error = error;
+	va_start(ap, fmt);
+	vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
+	va_end(ap);
+	counters.refused++;
+	counters.errors++;
+	log_err("qbh", "%s: %s", key, r.msg);
+	remember(key, &r);
+	return error;
+}
+
+/* The port of v: a VF bound to the VSI (netdev or PCI address) through its
+ * PF, else the uplink (a VF uplink through its PF too). */
+static int resolve(struct qbh *q, const struct qbh_vsi *v, struct sess *s)
+{
+	const char *sys = q->cfg.sysfs;
+	const char *dev = v->dev && v->dev[0] ? v->dev : v->uplink;
+	int rc;
+
+	if (!dev || !dev[0])
+		return refuse(v->key, -ENODEV,
+			      "no device bound and no uplink: nothing to send 802.1Qbh to");
+	snprintf(s->dev, sizeof(s->dev), "%s", dev);
+	qbh_driver(sys, dev, s->driver, sizeof(s->driver));
+	rc = qbh_target(sys, dev, s->target, &s->vf);
+	if (rc < 0)
+		return refuse(v->key, rc,
+			      "%s: no network device and no SR-IOV VF of that name (a VF bound to "
+			      "vfio has no netdev: bind it by PCI address): 802.1Qbh needs one",
+			      dev);
+	if (s->vf < 0 && dev != v->uplink && v->uplink && v->uplink[0]) {
+		/* a macvtap: its port is the lower device, libvirt's <source dev> */
+		snprintf(s->dev, sizeof(s->dev), "%s", v->uplink);
+		qbh_driver(sys, v->uplink, s->driver, sizeof(s->driver));
+		if ((rc = qbh_target(sys, v->uplink, s->target, &s->vf)) < 0)
+			return refuse(v->key, rc, "%s: no such uplink for 802.1Qbh", v->uplink);
+	}
+	if (s->vf >= 0 && !s->driver[0])
+		qbh_driver(sys, s->target, s->driver, sizeof(s->driver));
+	if ((s->ifindex = q->ops->ifindex(q->ctx, s->target)) < 0)
+		return refuse(v->key, s->ifindex, "%s: no ifindex for 802.1Qbh: %s", s->target,
+			      strerror(-s->ifindex));
+	return 0;
+}
+
+static struct sess *new_sess(struct qbh *q, const char *key)
+{
+	struct sess *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->q = q;
+	s->fd = -1;
+	snprintf(s->key, sizeof(s->key), "%s", key);
+	if (!(s->timer = vtimer_new(q->clock, on_timer, s))) {
+		free(s);
+		return NULL;
+	}
+	s->next = q->sessions;
+	q->sessions = s;
+	return s;
+}
+
+static bool same_port(const struct sess *a, const struct sess *b)
+{
+	return a->vf == b->vf && !strcmp(a->target, b->target);
+}
+
+/* enic keeps one profile per PORT_SELF: a second VSI would overwrite the
+ * first, and either one's DISASSOCIATE would remove it for both. */
+static const struct sess *self_holder(struct qbh *q, const struct sess *want, const char *key)
+{
+	for (struct sess *s = q->sessions; s; s = s->next)
+		if (!s->cleanup && strcmp(s->key, key) && same_port(s, want) && s->vf < 0 &&
+		    s->request != QBH_DISASSOCIATE && s->res.state != QBH_ST_FAILED)
+			return s;
+	return NULL;
+}
+
+static void start_cleanup(struct qbh *q, const struct sess *old)
+{
+	struct sess *d = new_sess(q, old->key);
+
+	if (!d)
+		return;
+	d->cleanup = true;
+	memcpy(d->dev, old->dev, sizeof(d->dev));
+	memcpy(d->driver, old->driver, sizeof(d->driver));
+	memcpy(d->target, old->target, sizeof(d->target));
+	d->ifindex = old->ifindex;
+	d->vf = old->vf;
+	begin(d, QBH_DISASSOCIATE, false);
+}
+
+int qbh_associate(struct qbh *q, const struct qbh_vsi *v)
+{
+	struct sess want, *s = find(q, v->key);
+	const struct sess *h;
+	uint8_t request = v->migrate ? QBH_PREASSOCIATE_RR : QBH_ASSOCIATE;
+	int rc;
+
+	gc(q);
+	s = find(q, v->key);
+	memset(&want, 0, sizeof(want));
+	if (!v->profile || !v->profile[0] || strlen(v->profile) > QBH_PROFILE_MAX)
+		return refuse(v->key, -EINVAL, "802.1Qbh profile id '%s' is not 1..%d characters",
+			      v->profile ? v->profile : "", QBH_PROFILE_MAX);
+	if ((rc = resolve(q, v, &want)) < 0)
+		return rc;
+	if ((h = self_holder(q, &want, v->key))) {
+		char w[128];
+		where(&want, w, sizeof(w));
+		return refuse(
+			v->key, -EBUSY,
+			"%s: 802.1Qbh refused: the device itself (PORT_SELF) carries one port "
+			"profile and VSI %s holds it (profile %s); give each VSI its own VF",
+			w, h->key, h->profile);
+	}
+	if (s && s->request == request && same_port(s, &want) && !strcmp(s->profile, v->profile) &&
+	    !memcmp(s->instance, v->instance, 16) && s->res.state != QBH_ST_FAILED)
+		return 0; /* unchanged: sent already, done or in progress */
+	if (s && !same_port(s, &want) && s->request != QBH_DISASSOCIATE)
+		start_cleanup(q, s);
+	bool probe = !s;
+	if (!s && !(s = new_sess(q, v->key)))
+		return refuse(v->key, -ENOMEM, "out of memory");
+	/* same port: one ASSOCIATE with the new profile.  enic undoes the old
+	 * association itself and keeps the MAC; an explicit DISASSOCIATE
+	 * would zero it and the next ASSOCIATE would register a random one */
+	memcpy(s->dev, want.dev, sizeof(s->dev));
+	memcpy(s->driver, want.driver, sizeof(s->driver));
+	memcpy(s->target, want.target, sizeof(s->target));
+	s->ifindex = want.ifindex;
+	s->vf = want.vf;
+	snprintf(s->profile, sizeof(s->profile), "%s", v->profile);
+	memcpy(s->instance, v->instance, 16);
+	if (s->fd >= 0) {
+		q->ops->close(q->ctx, s->fd);
+		s->fd = -1;
+	}
+	begin(s, request, probe);
+	return 0;
+}
+
+int qbh_disassociate(struct qbh *q, const char *key)
+{
+	struct sess *s;
+
+	gc(q);
+	if (!(s = find(q, key)))
+		return -ENOENT;
+	if (s->request == QBH_DISASSOCIATE)
+		return 0;
+	if (s->fd >= 0) {
+		q->ops->close(q->ctx, s->fd);
+		s->fd = -1;
+	}
+	/* the profile stays in the messages; DISASSOCIATE carries none */
+	s->cleanup = false;
+	begin(s, QBH_DISASSOCIATE, false);
+	return 0;
+}
+
+/* The last result per VSI, for vdpctl */
 #define QBH_LAST_MAX 256
 static struct {
-	char iface_id[40];
+	char key[QBH_KEY_MAX];
 	struct qbh_result res;
 } last[QBH_LAST_MAX];
 static size_t n_last, next_evict;
 
-void qbh_remember(const char *iface_id, const struct qbh_result *res)
+static void remember(const char *key, const struct qbh_result *res)
 {
 	size_t i;
 
 	for (i = 0; i < n_last; i++)
-		if (!strcmp(last[i].iface_id, iface_id))
+		if (!strcmp(last[i].key, key))
 			break;
 	if (i == n_last) {
 		if (n_last < QBH_LAST_MAX) {
@@ -338,14 +687,14 @@ void qbh_remember(const char *iface_id, const struct qbh_result *res)
 			next_evict = (next_evict + 1) % QBH_LAST_MAX;
 		}
 	}
-	snprintf(last[i].iface_id, sizeof(last[i].iface_id), "%s", iface_id);
+	snprintf(last[i].key, sizeof(last[i].key), "%s", key);
 	last[i].res = *res;
 }
 
-const struct qbh_result *qbh_last(const char *iface_id)
+const struct qbh_result *qbh_last(const char *key)
 {
 	for (size_t i = 0; i < n_last; i++)
-		if (!strcmp(last[i].iface_id, iface_id))
+		if (!strcmp(last[i].key, key))
 			return &last[i].res;
 	return NULL;
 }

@@ -1,26 +1,41 @@
-/* 802.1Qbh backend: a port profile is applied by the NIC (an enic-like
- * adapter whose firmware talks to the port extender), not by VDP.  The
- * host hands the profile id, the VSI's instance UUID and the host UUID to
+/* 802.1Qbh backend: a port profile is applied by the NIC (a Cisco VIC,
+ * driver enic, whose firmware talks to the port extender), not by VDP.
+ * The host hands the profile id, an instance UUID and the host UUID to
  * the driver through the kernel: RTM_SETLINK with IFLA_PORT_SELF (the
  * device itself) or IFLA_VF_PORTS/IFLA_VF_PORT (an SR-IOV VF of a PF),
- * reaching ndo_set_vf_port (shared reference A.1.2, B.2, B.3).
+ * reaching ndo_set_vf_port.  docs/registry.md, "802.1Qbh", lists the
+ * kernel and driver behaviour this follows.
  *
- * One exchange with the kernel (nl_pid 0) per call: rtnetlink handles the
- * request inside sendmsg(), so the NLMSG_ERROR ack is already queued when
- * we read it; the call does not wait on the adapter.  After a good ack one
- * RTM_GETLINK (RTEXT_FILTER_VF) reads the driver's PORT_PROFILE_RESPONSE_*;
- * IN-PROGRESS is reported as such, not polled for. */
+ * The kernel runs the driver inside sendmsg() and queues its ack; the
+ * adapter's answer comes later and only when asked: RTM_GETLINK with
+ * RTEXT_FILTER_VF shows PORT_PROFILE_RESPONSE_* (INPROGRESS first).  So
+ * every request is a session on the event loop: SETLINK, ack, then a
+ * GETLINK every poll interval until a final response or the deadline
+ * (libvirt: every 125 ms, 80 times).  A deadline on an association sends
+ * DISASSOCIATE, as libvirt does.  Nothing blocks: the socket is
+ * non-blocking and waiting is a vclock timer.
+ *
+ * All netlink I/O goes through struct qbh_nl_ops, so unit tests run the
+ * whole backend against a model of the kernel and enic. */
 #ifndef VDP_QBH_H
 #define VDP_QBH_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "vdp/base/cursor.h"
 
-#define QBH_SELF_VF (-1)	/* PORT_SELF_VF */
-#define QBH_MSG_MAX 200
+struct vclock;
+
+#define QBH_SELF_VF (-1) /* PORT_SELF_VF */
+#define QBH_MSG_MAX 400
+#define QBH_PROFILE_LEN 40 /* PORT_PROFILE_MAX: enic wants exactly 40 octets */
+#define QBH_PROFILE_MAX 39 /* characters, so that a NUL fits */
+#define QBH_KEY_MAX 40
+#define QBH_POLL_US 125000ULL /* libvirt's STATUS_POLL_INTERVAL_MS */
+#define QBH_DEADLINE_US 10000000ULL /* libvirt: 80 polls of 125 ms */
 
 /* PORT_PROFILE_RESPONSE_* of if_link.h */
 enum qbh_response {
@@ -32,59 +47,137 @@ enum qbh_response {
 	QBH_RESP_ERROR = 0x105,
 };
 
+/* PORT_REQUEST_* of if_link.h (PREASSOCIATE is refused by enic) */
+enum qbh_request {
+	QBH_PREASSOCIATE_RR = 1, /* migration: reserve, associate later */
+	QBH_ASSOCIATE = 2,
+	QBH_DISASSOCIATE = 3,
+};
+
+/* One RTM_SETLINK, as sent. */
 struct qbh_req {
-	const char *dev;	/* the bound device, for messages */
-	const char *target;	/* device addressed: dev itself or its PF */
-	int ifindex;		/* of target */
-	int32_t vf;		/* QBH_SELF_VF or the VF index on target */
-	const char *profile;	/* profile id, 1..39 characters */
-	uint8_t instance[16];	/* IFLA_PORT_INSTANCE_UUID: the interface id */
+	const char *dev; /* the bound device, for messages */
+	const char *target; /* device addressed: dev itself or its PF */
+	int ifindex; /* of target */
+	int32_t vf; /* QBH_SELF_VF or the VF index on target */
+	const char *profile; /* profile id, 1..39 characters */
+	uint8_t instance[16]; /* IFLA_PORT_INSTANCE_UUID */
 	bool has_host_uuid;
 	uint8_t host_uuid[16];
-	bool associate;		/* PORT_REQUEST_ASSOCIATE, else _DISASSOCIATE */
+	uint8_t request; /* enum qbh_request */
+};
+
+/* Where a session stands; final states are DONE and FAILED. */
+enum qbh_state {
+	QBH_ST_IDLE = 0,
+	QBH_ST_POLLING, /* acked, asking the adapter */
+	QBH_ST_DONE, /* the adapter said SUCCESS */
+	QBH_ST_FAILED, /* refused, error response, or deadline */
 };
 
 struct qbh_result {
-	int error;		/* 0, or -errno of the kernel's ack / of our I/O */
-	bool has_response;	/* the driver reported a PORT_PROFILE_RESPONSE_* */
+	enum qbh_state state;
+	uint8_t request; /* what was asked */
+	int error; /* 0, or -errno (kernel's ack, our I/O, -ETIMEDOUT) */
+	bool has_response; /* the driver reported a PORT_PROFILE_RESPONSE_* */
 	uint16_t response;
-	char msg[QBH_MSG_MAX];	/* one line for logs and vdpctl */
+	unsigned polls; /* GETLINKs sent */
+	char msg[QBH_MSG_MAX]; /* one line for logs and vdpctl */
 };
 
 struct qbh_counters {
-	uint64_t requests, acked, errors, unsupported;
+	uint64_t requests; /* SETLINKs sent */
+	uint64_t acked; /* kernel acks with error 0 */
+	uint64_t polls; /* GETLINKs sent */
+	uint64_t success; /* final SUCCESS */
+	uint64_t errors; /* final failures of any kind */
+	uint64_t unsupported; /* -EOPNOTSUPP among them */
+	uint64_t timeouts; /* deadlines (DISASSOCIATE sent after an association) */
+	uint64_t refused; /* not sent: no device, PORT_SELF taken, bad profile */
+	uint64_t adopted; /* at start the adapter already had it: not re-sent */
 };
 
-/* The RTM_SETLINK message (flags REQUEST|ACK, nl_pid 0). Associate: profile,
- * instance UUID, host UUID (when known), request; disassociate: only the
- * request (and IFLA_PORT_VF), as libvirt sends it.  NLP_OK, CODEC_E_NO_SPACE,
- * or -EINVAL for a profile id of 40 characters or more. */
+/* The kernel's side, replaceable by tests.  The default (qbh_nl_kernel)
+ * is a non-blocking NETLINK_ROUTE socket. */
+struct qbh_nl_ops {
+	/* A socket to the kernel (nl_pid 0).  fd or -errno. */
+	int (*open)(void *ctx);
+	/* One whole message.  0 or -errno. */
+	int (*send)(void *ctx, int fd, const void *msg, size_t len);
+	/* The next datagram into *buf (grown with realloc, *cap its size).
+	 * Length, -EAGAIN when none is queued, or -errno. */
+	ssize_t (*recv)(void *ctx, int fd, uint8_t **buf, size_t *cap);
+	void (*close)(void *ctx, int fd);
+	/* ifindex of a netdev, or -errno. */
+	int (*ifindex)(void *ctx, const char *name);
+};
+
+extern const struct qbh_nl_ops qbh_nl_kernel;
+
+struct qbh_cfg {
+	const char *sysfs; /* root of sysfs, NULL = "/sys" */
+	uint64_t poll_us; /* 0 = QBH_POLL_US */
+	uint64_t deadline_us; /* 0 = QBH_DEADLINE_US */
+	bool has_host_uuid; /* else left out of requests */
+	uint8_t host_uuid[16];
+};
+
+/* What the registry wants for one VSI. */
+struct qbh_vsi {
+	const char *key; /* interface id: one session per key */
+	const char *dev; /* bound device: VF netdev, PCI address of a VF, macvtap, or "" */
+	const char *uplink; /* libvirt's <source dev> */
+	const char *profile;
+	uint8_t instance[16];
+	bool migrate; /* PREASSOCIATE_RR instead of ASSOCIATE */
+};
+
+struct qbh;
+
+struct qbh *qbh_new(struct vclock *clock, const struct qbh_nl_ops *ops, void *ops_ctx,
+		    const struct qbh_cfg *cfg);
+/* Ends every session without sending anything (a restart must leave the
+ * adapter as it is). */
+void qbh_free(struct qbh *q);
+
+/* Associates v (or moves it: the same port gets one ASSOCIATE with the new
+ * profile, which keeps enic's MAC; another port gets DISASSOCIATE on the
+ * old one first).  Unchanged and already associated: nothing is sent; a
+ * first request for a key that the adapter already reports with the same
+ * profile and instance is adopted without a re-send.  0 when started (the
+ * outcome comes later through qbh_last()), or -errno when refused at once
+ * (no such device, PORT_SELF already holding another VSI's profile). */
+int qbh_associate(struct qbh *q, const struct qbh_vsi *v);
+/* DISASSOCIATE of key's port.  0, or -ENOENT when nothing is known. */
+int qbh_disassociate(struct qbh *q, const char *key);
+/* The current result of key (updated as the session proceeds); NULL if
+ * none. */
+const struct qbh_result *qbh_last(const char *key);
+const struct qbh_counters *qbh_counters(void);
+const char *qbh_response_name(uint16_t response);
+const char *qbh_state_name(enum qbh_state st);
+
+/* ---- building blocks (tests and tools) */
+
+/* The RTM_SETLINK message (flags REQUEST|ACK, nl_pid 0).  (Pre)associate:
+ * profile NUL-padded to 40 octets, instance UUID, host UUID (when known),
+ * request; disassociate: only the request (and IFLA_PORT_VF).  Never
+ * IFLA_VFINFO_LIST.  NLP_OK, CODEC_E_NO_SPACE, or -EINVAL for a profile
+ * id that is empty or longer than 39 characters. */
 int qbh_build_setlink(struct wbuf *w, uint32_t seq, uint32_t pid, const struct qbh_req *r);
 
-/* Which device to address for dev: its PF and VF index when dev is an SR-IOV
- * VF (sysfs device/physfn), else dev itself with QBH_SELF_VF.  sysfs: root
- * of /sys/class/net (NULL: the real one).  0 or -errno. */
+/* The port to address for dev: its PF and VF index when dev is an SR-IOV
+ * VF (class/net/<dev>/device/physfn), or a VF given by PCI address
+ * (bus/pci/devices/<addr>/physfn, e.g. bound to vfio), else dev itself
+ * with QBH_SELF_VF.  sysfs: root of sysfs (NULL: "/sys").  0 or -errno:
+ * -ENODEV when dev is neither a netdev nor a VF's PCI address. */
 int qbh_target(const char *sysfs, const char *dev, char pf[16], int32_t *vf);
+/* The driver bound to netdev dev ("enic"), "" if unknown. */
+void qbh_driver(const char *sysfs, const char *dev, char *out, size_t len);
 
-/* The host UUID from a machine-id file (32 hex digits; NULL =
- * /etc/machine-id).  0 or -errno. */
-int qbh_host_uuid(const char *path, uint8_t out[16]);
-
-/* Sends r to the kernel and fills res (res->msg always set).  Returns
- * res->error. */
-int qbh_apply(const struct qbh_req *r, struct qbh_result *res);
-
-/* Resolves the port and applies: an SR-IOV VF dev -> its PF with vf = N;
- * anything else (a macvtap, or no dev) -> uplink, libvirt's <source dev>,
- * with PORT_SELF.  Host UUID from /etc/machine-id (left out if unreadable). */
-int qbh_apply_dev(const char *dev, const char *uplink, const char *profile, const uint8_t instance[16],
-		  bool associate, struct qbh_result *res);
-
-/* The last result per VSI (interface id), kept for vdpctl; NULL if none. */
-void qbh_remember(const char *iface_id, const struct qbh_result *res);
-const struct qbh_result *qbh_last(const char *iface_id);
-
-const char *qbh_response_name(uint16_t response);
-const struct qbh_counters *qbh_counters(void);
+/* The host UUID as libvirt takes it by default: SMBIOS system UUID,
+ * <sysfs>/class/dmi/id/product_uuid; a UUID of one repeated digit (all
+ * zero, all F) is refused as libvirt does.  0 or -errno. */
+int qbh_host_uuid(const char *sysfs, uint8_t out[16]);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <sys/socket.h>
 
@@ -354,8 +355,29 @@ void nl_front_vsi_event(struct nl_front *f, struct uplink *u, struct vsi *v, enu
 
 /* ---- receiving */
 
+static bool same_file_text(const char *a, const char *b)
+{
+	char ta[512], tb[512];
+	ssize_t na = -1, nb = -1;
+	int fd;
+
+	if ((fd = open(a, O_RDONLY | O_CLOEXEC)) >= 0) {
+		na = read(fd, ta, sizeof(ta));
+		close(fd);
+	}
+	if ((fd = open(b, O_RDONLY | O_CLOEXEC)) >= 0) {
+		nb = read(fd, tb, sizeof(tb));
+		close(fd);
+	}
+	return na > 0 && na == nb && memcmp(ta, tb, (size_t)na) == 0;
+}
+
 /* CapEff counts only in our user namespace: a process in a child user
- * namespace may show every capability there and hold none over us. */
+ * namespace may show every capability there and hold none over us.
+ * Reading another user's /proc/PID/ns/user needs CAP_SYS_PTRACE, which
+ * vdpd drops (docs/security.md); then the sender's uid and gid maps must
+ * be ours: a child namespace can only map more than its creator's own id
+ * when the creator had CAP_SETUID/CAP_SETGID over us. */
 static bool same_userns(pid_t pid)
 {
 	char path[64], a[64], b[64];
@@ -363,7 +385,13 @@ static bool same_userns(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 	na = readlink(path, a, sizeof(a) - 1);
 	nb = readlink("/proc/self/ns/user", b, sizeof(b) - 1);
-	return na > 0 && na == nb && memcmp(a, b, (size_t)na) == 0;
+	if (na > 0 && nb > 0)
+		return na == nb && memcmp(a, b, (size_t)na) == 0;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	if (!same_file_text(path, "/proc/self/uid_map"))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	return same_file_text(path, "/proc/self/gid_map");
 }
 
 static bool has_net_admin(pid_t pid)

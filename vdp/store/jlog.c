@@ -12,6 +12,7 @@
 
 #include "vdp/store/jlog.h"
 #include "vdp/store/journal.h"
+#include "vdp/store/fsops.h"
 #include "vdp/base/log.h"
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -120,7 +121,7 @@ int jlog_open(struct jlog *j, const char *path, const char *magic, jlog_apply_fn
 
 	memset(j, 0, sizeof(*j));
 	j->magic = magic;
-	j->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	j->fd = store_ops->open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (j->fd < 0)
 		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
 	j->path = strdup(path);
@@ -132,9 +133,11 @@ int jlog_open(struct jlog *j, const char *path, const char *magic, jlog_apply_fn
 	}
 	rc = jlog_replay(path, magic, buf, len, &good, &j->records, &torn, &j->seq, apply, ctx, err, errlen);
 	j->torn = torn;
-	if (rc == 0 && good < len && (ftruncate(j->fd, (off_t)good) < 0 || fsync(j->fd) < 0))
+	if (rc == 0 && good < len &&
+	    (store_ops->ftruncate(j->fd, (off_t)good) < 0 || store_ops->fsync(j->fd) < 0))
 		rc = fail(err, errlen, -errno, "%s: cutting the incomplete record off: %s", path, strerror(errno));
 	j->size = good;
+	j->synced = good;
 out:
 	free(buf);
 	if (rc < 0)
@@ -155,7 +158,7 @@ int jlog_append(struct jlog *j, json_t *rec)
 	if (!r)
 		return -ENOMEM;
 	/* An empty file starts with the magic line. */
-	if (j->size == 0 && evbuffer_get_length(j->pending) == 0 &&
+	if (j->synced == 0 && evbuffer_get_length(j->pending) == 0 &&
 	    evbuffer_add(j->pending, j->magic, strlen(j->magic)) < 0)
 		goto out;
 	if (evbuffer_add(j->pending, r, n) < 0)
@@ -171,18 +174,43 @@ out:
 
 int jlog_flush(struct jlog *j)
 {
-	if (evbuffer_get_length(j->pending) == 0)
+	size_t n = evbuffer_get_length(j->pending), done = 0;
+	const uint8_t *p;
+
+	if (n == 0)
 		return 0;
-	while (evbuffer_get_length(j->pending) > 0) {
-		int n = evbuffer_write(j->pending, j->fd);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		j->size += (size_t)n;
+	/* Octets past the last sync: a failed write or sync left them, in
+	 * the file or not.  Cut them and write them again. */
+	if (j->cut || j->size != j->synced) {
+		if (store_ops->ftruncate(j->fd, (off_t)j->synced) < 0) {
+			j->write_errors++;
+			return -errno;
+		}
+		j->size = j->synced;
+		j->cut = false;
+		j->rewrites++;
 	}
-	if (fdatasync(j->fd) < 0)
+	p = evbuffer_pullup(j->pending, -1);
+	if (!p)
+		return -ENOMEM;
+	while (done < n) {
+		ssize_t w = store_ops->write(j->fd, p + done, n - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			j->write_errors++;
+			return w < 0 ? -errno : -EIO;
+		}
+		done += (size_t)w;
+		j->size += (size_t)w;
+	}
+	if (store_ops->fdatasync(j->fd) < 0) {
+		j->sync_errors++;
 		return -errno;
+	}
+	evbuffer_drain(j->pending, n);
+	j->synced = j->size;
 	j->flushes++;
 	return 0;
 }
@@ -191,9 +219,20 @@ int jlog_reset(struct jlog *j)
 {
 	evbuffer_drain(j->pending, evbuffer_get_length(j->pending));
 	j->records = 0;
-	if (ftruncate(j->fd, 0) < 0 || fsync(j->fd) < 0)
+	/* Whatever happens below, the next record starts a new file. */
+	j->synced = 0;
+	if (store_ops->ftruncate(j->fd, 0) < 0) {
+		j->write_errors++;
+		j->cut = true;
 		return -errno;
+	}
 	j->size = 0;
+	if (store_ops->fsync(j->fd) < 0) {
+		j->sync_errors++;
+		j->cut = true;
+		return -errno;
+	}
+	j->cut = false;
 	return 0;
 }
 

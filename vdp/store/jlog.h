@@ -25,11 +25,17 @@ struct jlog {
 	int fd;
 	char *path;
 	const char *magic;		/* static, e.g. "vdpd-intents-journal 1\n" */
-	struct evbuffer *pending;	/* records not yet written */
+	struct evbuffer *pending;	/* records not yet synced, kept until they are */
 	uint64_t seq;			/* of the last record */
 	size_t size;			/* octets in the file */
+	size_t synced;			/* of which known to be on disk */
+	bool cut;			/* cut the file to synced before the next write */
 	size_t records;			/* in the file and pending */
 	uint64_t appends, flushes, torn;
+	uint64_t write_errors;		/* failed writes, truncations */
+	uint64_t sync_errors;		/* failed fdatasync/fsync */
+	uint64_t rewrites;		/* flushes that wrote again what a failed one
+					 * may have lost */
 };
 
 /* Takes one record (borrowed): 0, or -1 with err filled. */
@@ -48,11 +54,15 @@ int jlog_replay(const char *name, const char *magic, const char *buf, size_t len
 		bool *torn, uint64_t *last_seq, jlog_apply_fn apply, void *ctx, char *err, size_t errlen);
 /* Queues rec (steals the reference).  0 or -ENOMEM. */
 int jlog_append(struct jlog *j, json_t *rec);
-/* Writes what is queued and syncs it.  0 or -errno (the records stay
- * queued for the next try). */
+/* Writes what is queued and syncs it: 0 only once fdatasync succeeded.
+ * On -errno the records stay queued, and the next flush cuts the file back
+ * to what was last synced and writes them again: after a failed fdatasync
+ * the kernel may have dropped the written pages, so "written" octets are
+ * not trusted until a sync said so. */
 int jlog_flush(struct jlog *j);
 /* Empties the journal, queued records included: the snapshot now holds
- * everything.  0 or -errno. */
+ * everything.  0 or -errno (the file may keep old records, which the
+ * snapshot already holds; the next flush cuts them). */
 int jlog_reset(struct jlog *j);
 void jlog_close(struct jlog *j);
 

@@ -554,8 +554,14 @@ int nlp_build_qbh_setlink(struct wbuf *w, const struct nlp_qbh_setlink *s)
 		p = nest_start(w, IFLA_VF_PORT);
 		put_attr(w, IFLA_PORT_VF, &s->vf, 4);
 	}
-	if (s->profile)
-		put_attr(w, IFLA_PORT_PROFILE, s->profile, strlen(s->profile) + 1);
+	if (s->profile) {
+		/* enic takes exactly PORT_PROFILE_MAX octets (a shorter
+		 * attribute is -EINVAL since 2024); rtnetlink only caps it */
+		char name[NLP_PROFILE_MAX] = { 0 };
+		size_t n = strnlen(s->profile, NLP_PROFILE_MAX - 1);
+		memcpy(name, s->profile, n);
+		put_attr(w, IFLA_PORT_PROFILE, name, NLP_PROFILE_MAX);
+	}
 	if (s->uuid)
 		put_attr(w, IFLA_PORT_INSTANCE_UUID, s->uuid, NLP_UUID_LEN);
 	if (s->host_uuid)

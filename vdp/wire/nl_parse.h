@@ -168,12 +168,14 @@ struct nlp_setlink {
 };
 int nlp_build_setlink(struct wbuf *w, const struct nlp_setlink *s);
 
-/* An 802.1Qbh request for the kernel (NIC driver's ndo_set_vf_port), as
- * libvirt's virNetDevVPortProfileOp8021Qbh lays it out (reference A.1.2)
- * but without IFLA_VFINFO_LIST (the kernel rejects IFLA_VF_MAC with
- * vf = PORT_SELF_VF, B.2).  vf == NLP_PORT_SELF_VF: IFLA_PORT_SELF nest;
- * else IFLA_VF_PORTS{IFLA_VF_PORT{IFLA_PORT_VF = vf, ...}}.  profile
- * (strlen+1 octets), instance and host UUID are put when non-NULL. */
+/* An 802.1Qbh request for the kernel (NIC driver's ndo_set_vf_port), laid
+ * out as libvirt's but without IFLA_VFINFO_LIST (rtnetlink refuses
+ * IFLA_VF_MAC with vf = PORT_SELF_VF) and with the profile NUL-padded to
+ * NLP_PROFILE_MAX (40) octets, the length enic requires (libvirt sends
+ * strlen+1).  vf == NLP_PORT_SELF_VF: IFLA_PORT_SELF nest; else
+ * IFLA_VF_PORTS{IFLA_VF_PORT{IFLA_PORT_VF = vf, ...}}.  profile (at most
+ * 39 characters are used), instance and host UUID are put when
+ * non-NULL. */
 struct nlp_qbh_setlink {
 	struct nlp_hdr h;
 	int32_t ifindex;

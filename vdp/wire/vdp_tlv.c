@@ -81,11 +81,89 @@ static int decode_assoc(struct cursor *info, uint16_t tlen, uint8_t type, struct
 	return CODEC_OK;
 }
 
+/* What vdp_decode() has taken so far. */
+struct decode_state {
+	struct vdp_pdu *pdu;
+	size_t n;
+	bool have_mgrid, have_assoc;
+	bool too_many;		/* more TLVs than pdu->cap: refused after the whole PDU is checked */
+};
+
+static int decode_mgrid_tlv(struct decode_state *s, struct cursor *info, uint16_t tlen)
+{
+	if (s->have_mgrid)
+		return CODEC_E_MGRID_REPEATED;
+	if (tlen != VDP_MGRID_LEN)
+		return CODEC_E_BAD_LENGTH;
+	cur_bytes(info, s->pdu->mgrid, VDP_MGRID_LEN);
+	s->have_mgrid = true;
+	return CODEC_OK;
+}
+
+/* The slot for the next TLV, or NULL when the caller's array is full. */
+static struct vdp_tlv *next_slot(struct decode_state *s, uint8_t type)
+{
+	if (s->n >= s->pdu->cap) {
+		s->too_many = true;
+		return NULL;
+	}
+	s->pdu->tlvs[s->n].type = type;
+	return &s->pdu->tlvs[s->n++];
+}
+
+static int decode_assoc_tlv(struct decode_state *s, struct cursor *info, uint16_t tlen, uint8_t type)
+{
+	struct vdp_assoc tmp;
+	struct vdp_tlv *t;
+	int rc = decode_assoc(info, tlen, type, &tmp);
+
+	if (rc != CODEC_OK)
+		return rc;
+	s->have_assoc = true;
+	if ((t = next_slot(s, type)))
+		t->assoc = tmp;
+	return CODEC_OK;
+}
+
+static int decode_org_tlv(struct decode_state *s, struct cursor *info, uint16_t tlen, uint8_t type)
+{
+	struct vdp_tlv *t;
+
+	if (tlen < 3)
+		return CODEC_E_BAD_LENGTH;
+	if (!(t = next_slot(s, type)))
+		return CODEC_OK;
+	memset(&t->org, 0, sizeof(t->org));
+	cur_bytes(info, t->org.oui, 3);
+	t->org.len = (uint16_t)(tlen - 3);
+	t->org.data = info->p;
+	return CODEC_OK;
+}
+
+static int decode_tlv(struct decode_state *s, struct cursor *info, uint16_t tlen, uint8_t type)
+{
+	/* 41.2.1: one VSI Manager ID TLV, and it comes first. */
+	if (!s->have_mgrid && type != VDP_TLV_MGRID)
+		return CODEC_E_MGRID_MISSING;
+	switch (type) {
+	case VDP_TLV_MGRID:
+		return decode_mgrid_tlv(s, info, tlen);
+	case VDP_TLV_PREASSOC:
+	case VDP_TLV_PREASSOC_RR:
+	case VDP_TLV_ASSOC:
+	case VDP_TLV_DEASSOC:
+		return decode_assoc_tlv(s, info, tlen, type);
+	case VDP_TLV_ORG:
+		return decode_org_tlv(s, info, tlen, type);
+	default:
+		return CODEC_OK;	/* unknown type: skipped */
+	}
+}
+
 int vdp_decode(const uint8_t *buf, size_t len, struct vdp_pdu *pdu)
 {
+	struct decode_state s = { .pdu = pdu };
 	struct cursor c, info;
-	bool have_mgrid = false, have_assoc = false, too_many = false;
-	size_t n = 0;
 	int rc = CODEC_OK;
 
 	pdu->n_tlvs = 0;
@@ -104,81 +182,25 @@ int vdp_decode(const uint8_t *buf, size_t len, struct vdp_pdu *pdu)
 		uint16_t tlen = hdr & 0x1FF;
 
 		if (hdr == 0)
-			break;		/* End TLV or padding */
+			break; /* End TLV or padding */
 		if (!cur_sub(&c, tlen, &info)) {
 			rc = CODEC_E_BAD_LENGTH;
 			break;
 		}
-		/* 41.2.1: one VSI Manager ID TLV, and it comes first. */
-		if (!have_mgrid && type != VDP_TLV_MGRID) {
-			rc = CODEC_E_MGRID_MISSING;
-			break;
-		}
-		switch (type) {
-		case VDP_TLV_MGRID:
-			if (have_mgrid) {
-				rc = CODEC_E_MGRID_REPEATED;
-				break;
-			}
-			if (tlen != VDP_MGRID_LEN) {
-				rc = CODEC_E_BAD_LENGTH;
-				break;
-			}
-			cur_bytes(&info, pdu->mgrid, VDP_MGRID_LEN);
-			have_mgrid = true;
-			break;
-		case VDP_TLV_PREASSOC:
-		case VDP_TLV_PREASSOC_RR:
-		case VDP_TLV_ASSOC:
-		case VDP_TLV_DEASSOC: {
-			struct vdp_assoc tmp;
-
-			rc = decode_assoc(&info, tlen, type, &tmp);
-			if (rc != CODEC_OK)
-				break;
-			have_assoc = true;
-			if (n >= pdu->cap) {
-				too_many = true;
-				break;
-			}
-			pdu->tlvs[n].type = type;
-			pdu->tlvs[n].assoc = tmp;
-			n++;
-			break;
-		}
-		case VDP_TLV_ORG:
-			if (tlen < 3) {
-				rc = CODEC_E_BAD_LENGTH;
-				break;
-			}
-			if (n >= pdu->cap) {
-				too_many = true;
-				break;
-			}
-			pdu->tlvs[n].type = type;
-			memset(&pdu->tlvs[n].org, 0, sizeof(pdu->tlvs[n].org));
-			cur_bytes(&info, pdu->tlvs[n].org.oui, 3);
-			pdu->tlvs[n].org.len = (uint16_t)(tlen - 3);
-			pdu->tlvs[n].org.data = info.p;
-			n++;
-			break;
-		default:
-			break;		/* unknown type: skipped */
-		}
-		if (rc != CODEC_OK)
+		if ((rc = decode_tlv(&s, &info, tlen, type)) != CODEC_OK)
 			break;
 	}
-	if (rc == CODEC_OK && !have_mgrid)
+	if (rc == CODEC_OK && !s.have_mgrid)
 		rc = CODEC_E_MGRID_MISSING;
-	if (rc == CODEC_OK && !have_assoc)
+	if (rc == CODEC_OK && !s.have_assoc)
 		rc = CODEC_E_NO_ASSOC;
-	if (rc == CODEC_OK && too_many)
+	if (rc == CODEC_OK && s.too_many)
 		rc = CODEC_E_TOO_MANY;
 	if (rc != CODEC_OK) {
 		memset(pdu->mgrid, 0, sizeof(pdu->mgrid));
 		return rc;
 	}
-	pdu->n_tlvs = n;
+	pdu->n_tlvs = s.n;
 	return CODEC_OK;
 }
 
