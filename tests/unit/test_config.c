@@ -170,7 +170,7 @@ static const struct bad bads[] = {
 	{ "global = { user = \"u234567890123456789012345678901234567890123456789012345678901234\"; };",
 	  "bad.conf:1: user name longer than 63 characters" },
 	{ "global = { foo = 1; };",
-	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, log_target, mgrid, resp_wait_max_ms, intents_file, user)" },
+	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, log_target, mgrid, resp_wait_max_ms, retry_initial_ms, retry_max_ms, intents_file, user)" },
 	{ "qbh = { timeout_ms = 50; };",
 	  "bad.conf:1: timeout_ms = 50 is out of range 100..600000" },
 	{ "qbh = { host_uuid = \"machine-id\"; };",

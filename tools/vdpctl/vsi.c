@@ -157,6 +157,21 @@ static int parse_args(int argc, char **argv, const char *const *allowed, bool fi
 	return 0;
 }
 
+/* The reconciler's state of a VSI vdpd heals itself (absent or null
+ * otherwise). */
+static void print_retry(json_t *r)
+{
+	if (!json_is_object(r))
+		return;
+	printf("    retry %s, %lld attempts", vctl_str(r, "state"), vctl_int(r, "attempts"));
+	if (vctl_int(r, "next_try_ms") >= 0)
+		printf(", next in %lld ms", vctl_int(r, "next_try_ms"));
+	printf(", last end: %s", vctl_str(r, "last_end"));
+	if (vctl_int(r, "last_status") & 0x0f)
+		printf(" (status 0x%02llx %s)", vctl_int(r, "last_status"), vctl_str(r, "last_status_text"));
+	printf("\n");
+}
+
 void vctl_print_vsi(json_t *v)
 {
 	json_t *f;
@@ -192,6 +207,7 @@ void vctl_print_vsi(json_t *v)
 		       strcmp(vctl_str(v, "end_reason"), "none") ? vctl_str(v, "end_reason") : "");
 	else if (strcmp(vctl_str(v, "sm_state"), "END") == 0)
 		printf("    ended: %s\n", vctl_str(v, "end_reason"));
+	print_retry(json_object_get(v, "retry"));
 }
 
 static int vsi_show(int argc, char **argv)

@@ -265,6 +265,10 @@ static int load_global(struct ld *ld, const config_setting_t *g, struct vdpd_con
 			rc = get_mgrid(ld, s, cfg->mgrid);
 		} else if (strcmp(n, "resp_wait_max_ms") == 0) {
 			rc = get_uint(ld, s, "resp_wait_max_ms", 0, 3600000, &cfg->resp_wait_max_ms);
+		} else if (strcmp(n, "retry_initial_ms") == 0) {
+			rc = get_uint(ld, s, "retry_initial_ms", 0, 3600000, &cfg->retry_initial_ms);
+		} else if (strcmp(n, "retry_max_ms") == 0) {
+			rc = get_uint(ld, s, "retry_max_ms", 1, 86400000, &cfg->retry_max_ms);
 		} else if (strcmp(n, "intents_file") == 0) {
 			rc = get_string(ld, s, "intents_file", &str);
 			if (rc == 0 && (strlen(str) >= sizeof(cfg->intents_file) || (*str && *str != '/')))
@@ -283,7 +287,7 @@ static int load_global(struct ld *ld, const config_setting_t *g, struct vdpd_con
 				snprintf(cfg->user, sizeof(cfg->user), "%s", str);
 		} else {
 			rc = fail(ld, s, "unknown setting \"%s\" in global (known: log_level, log_target, "
-				  "mgrid, resp_wait_max_ms, intents_file, user)", n);
+				  "mgrid, resp_wait_max_ms, retry_initial_ms, retry_max_ms, intents_file, user)", n);
 		}
 		if (rc < 0)
 			return -1;
@@ -405,6 +409,8 @@ void cfg_init(struct vdpd_config *cfg)
 	cfg->log_level = -1;
 	cfg->log_target = LOG_TO_AUTO;
 	cfg->resp_wait_max_ms = 8000;
+	cfg->retry_initial_ms = 0;
+	cfg->retry_max_ms = 60000;
 }
 
 void cfg_free(struct vdpd_config *cfg)

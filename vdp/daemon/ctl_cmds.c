@@ -21,6 +21,8 @@
 #include "vdp/io/qbh.h"
 #include "vdp/nlfront/nl_front.h"
 #include "vdp/wire/vdp_text.h"
+#include "vdp/daemon/reconcile.h"
+#include "vdp/daemon/reconcile_vdpd.h"
 
 /* ---- argument helpers ---- */
 
@@ -123,7 +125,7 @@ json_t *vdpd_vsi_json(const struct vdpd_uplink *du, const struct vsi *v)
 	vdp_txt_mgrid_format(v->mgrid, mgr);
 	for (uint16_t i = 0; i < v->n_filters; i++)
 		json_array_append_new(filters, filter_json(v->filter_fmt, &v->filters[i]));
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:o, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:b}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:o, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:b, s:o}",
 			 "uplink", du->cfg.name,
 			 "vsiid_format", vdp_txt_vsiid_fmt_name(v->vsiid_fmt),
 			 "vsiid", id,
@@ -140,7 +142,8 @@ json_t *vdpd_vsi_json(const struct vdpd_uplink *du, const struct vsi *v)
 			 "status_text", v->status & VDP_STATUS_REASON ?
 				 vdp_reason_name(v->status & VDP_STATUS_REASON) : "success",
 			 "end_reason", vdp_end_reason_name(v->reason),
-			 "in_flight", (v->flags & VSI_F_INFLIGHT) != 0);
+			 "in_flight", (v->flags & VSI_F_INFLIGHT) != 0,
+			 "retry", vdpd_reconcile_vsi_json(du->rc, du->cfg.name, v));
 }
 
 static json_t *vsi_counts(struct vdp_station *st)
@@ -596,6 +599,9 @@ static json_t *cmd_vsi_del(void *ctx, json_t *args, struct ctl_error *err)
 		return NULL;
 	/* Whatever the bridge answers, the operator no longer wants it. */
 	bool had = intents_drop(d->intents, du->cfg.name, req.vsiid_fmt, req.vsiid);
+	/* nor is it healed any more (a given-up entry would stay for show) */
+	if (d->rc)
+		reconcile_forget(d->rc, du->cfg.name, req.vsiid_fmt, req.vsiid);
 	vdp_txt_vsiid_format(req.vsiid_fmt, req.vsiid, id);
 	st = du->u ? uplink_station(du->u) : NULL;
 	v = st ? vdp_station_find(st, req.vsiid_fmt, req.vsiid) : NULL;
@@ -631,7 +637,7 @@ static json_t *cmd_vsi_del(void *ctx, json_t *args, struct ctl_error *err)
 
 static json_t *station_counters_json(const struct vdp_station_counters *c)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "requests", (json_int_t)c->requests, "requests_refused", (json_int_t)c->requests_refused,
 			 "ecpdu_tx", (json_int_t)c->ecpdu_tx, "tlv_tx", (json_int_t)c->tlv_tx,
 			 "ka_tx", (json_int_t)c->ka_tx, "responses", (json_int_t)c->responses,
@@ -640,7 +646,8 @@ static json_t *station_counters_json(const struct vdp_station_counters *c)
 			 "tx_errors", (json_int_t)c->tx_errors, "bridge_deassoc", (json_int_t)c->bridge_deassoc,
 			 "bridge_deassoc_stale", (json_int_t)c->bridge_deassoc_stale,
 			 "rx_bad", (json_int_t)c->rx_bad, "rx_ignored", (json_int_t)c->rx_ignored,
-			 "illegal_transitions", (json_int_t)c->illegal_transitions);
+			 "illegal_transitions", (json_int_t)c->illegal_transitions,
+			 "ka_resent", (json_int_t)c->ka_resent);
 }
 
 static json_t *cmd_stats(void *ctx, json_t *args, struct ctl_error *err)
@@ -692,6 +699,8 @@ static json_t *cmd_stats(void *ctx, json_t *args, struct ctl_error *err)
 		json_object_set_new(json_object_get(r, "daemon"), "last_reload_error", json_string(d->reload_error));
 	if (r)
 		json_object_set_new(r, "intents", intents_stats_json(d->intents));
+	if (r && d->rc)
+		json_object_set_new(r, "reconcile", reconcile_stats_json(d->rc));
 	if (r && d->nl)
 		json_object_set_new(r, "netlink", nl_front_json(d->nl));
 	if (r) {

@@ -413,6 +413,17 @@ bool intents_drop(struct intents *in, const char *uplink, uint8_t vsiid_fmt,
 	return true;
 }
 
+json_t *intents_get(struct intents *in, const char *uplink, uint8_t vsiid_fmt,
+		    const uint8_t vsiid[VDP_VSIID_LEN])
+{
+	char key[128];
+
+	if (!in)
+		return NULL;
+	key_of(key, sizeof(key), uplink, vsiid_fmt, vsiid);
+	return json_object_get(in->map, key);
+}
+
 /* Without this a restart would ask again for what the bridge refused and,
  * with nothing confirmed yet to keep (41.2.4), lose the VSI.  The
  * requester (netlink member) stays. */

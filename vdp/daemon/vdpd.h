@@ -38,6 +38,7 @@ struct intents;
 struct log_bursts;
 struct linkmon;
 struct nl_front;
+struct reconcile;
 struct qbh;
 struct qbh_nl_ops;
 
@@ -73,6 +74,7 @@ struct vdpd_uplink {
 	int ifindex;			/* last known, 0 when absent */
 	char absent_why[96];		/* why u is NULL */
 	uint64_t link_events;		/* up/down seen by the link monitor */
+	struct reconcile *rc;		/* the daemon's reconciler (retry state in vsi.show) */
 };
 
 struct vdpd_counters {
@@ -105,6 +107,7 @@ struct vdpd {
 	struct vdpd_counters cnt;
 	char reload_error[512];		/* the last reload's refusal, FILE:LINE first; "" after a good one */
 	struct reg_ctl reg;		/* port-profile registry (profiles/reg_ctl.h) */
+	struct reconcile *rc;		/* heals desired VSIs (vdp/daemon/reconcile.h) */
 	struct qbh *qbh; /* 802.1Qbh backend (vdp/io/qbh.h) */
 };
 

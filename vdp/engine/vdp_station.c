@@ -25,11 +25,9 @@ static void vsi_timer_cb(void *arg)
 {
 	struct vsi *v = arg;
 	struct vdp_station *st = v->owner;
-	bool ka = v->state == VDP_ST_WAIT_SYSCMD;
 
 	run(st, v, timeout);
-	if (ka)
-		vdp_station_kick(st);	/* the keep-alive just queued */
+	vdp_station_kick(st);	/* a keep-alive just queued (or queued again) */
 }
 
 int vdp_station_init(struct vdp_station *st, const struct vdp_station_ops *ops, void *ctx,

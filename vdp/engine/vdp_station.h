@@ -123,6 +123,8 @@ struct vdp_station_counters {
 	uint64_t rx_ignored;		/* request TLVs other than De-Associate, org TLVs */
 	uint64_t illegal_transitions;	/* refused by vdp_station_enter(), or a run
 					 * past step_cap: VSI ended */
+	uint64_t ka_resent;		/* keep-alives sent again at once after a loss
+					 * (ECP gave up, or no answer) */
 };
 
 struct vdp_ecpdu_done {
@@ -182,6 +184,10 @@ void vdp_station_set_params(struct vdp_station *st, uint8_t r, uint8_t rte, uint
 void vdp_station_set_resp_wait_max(struct vdp_station *st, uint64_t us);
 uint64_t vdp_station_resp_wait_us(const struct vdp_station *st);
 uint64_t vdp_station_keepalive_us(const struct vdp_station *st);
+/* The bridge's toutKeepAlive, 1.5 x (10us x 2^RKA + (2R+1) x 10us x 2^RTE),
+ * and one ECP exchange with all retransmissions, (R+1) x ackTimer. */
+uint64_t vdp_station_tout_ka_us(const struct vdp_station *st);
+uint64_t vdp_station_ecp_budget_us(const struct vdp_station *st);
 
 /* Why the station refuses req without sending anything (NULL: it does
  * not): VID 0 mixed with other VIDs; a group-ID format while group IDs
