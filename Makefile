@@ -113,6 +113,7 @@ integration: $(PROGS)
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory unit 2>&1 | tee $(BUILD)/unit.log
 	@$(MAKE) --no-print-directory unit-asan 2>&1 | tee $(BUILD)/unit-asan.log
 	@$(MAKE) --no-print-directory integration 2>&1 | tee $(BUILD)/integration.log

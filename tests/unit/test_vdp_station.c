@@ -1119,7 +1119,8 @@ static void scen_timeouts(void)
 	/* An unanswered keep-alive goes again (TXMIT_KAWAIT -> TXMIT_KA)
 	 * while one more ECP exchange fits before the bridge's
 	 * toutKeepAlive, then the VSI ends as before. */
-	uint64_t due = e->fc.now + vdp_station_tout_ka_us(&e->st) - vdp_station_ecp_budget_us(&e->st);
+	uint64_t due =
+		e->fc.now + vdp_station_tout_ka_us(&e->st) - vdp_station_ecp_budget_us(&e->st);
 	fakeclock_advance(&e->fc, vdp_station_keepalive_us(&e->st));
 	assert_state(e, 2, S(TXMIT_KAWAIT));
 	ack_last(e);
@@ -1386,7 +1387,7 @@ static void test_ka_lost_resent(void **state)
 	uint8_t id[16];
 	tf_vsiid(42, id);
 	assert_memory_equal(d->tlvs[2].assoc.vsiid, id, 16);
-	assert_int_equal(e->nev, 2);	/* nothing reported: still associated */
+	assert_int_equal(e->nev, 2); /* nothing reported: still associated */
 	/* Lost again and again: sent again while an exchange still fits. */
 	while (find(e, 40)->state != S(END)) {
 		uint64_t before = e->st.cnt.ka_resent;

@@ -137,22 +137,22 @@ static void test_fifo_prio(void **state)
 	vsi_fifo_push(&q, v[4]);
 	assert_int_equal(q.n, 5);
 	assert_ptr_equal(vsi_fifo_pop(&q), v[2]);
-	vsi_fifo_remove(&q, v[3]);	/* the last of the prefix */
+	vsi_fifo_remove(&q, v[3]); /* the last of the prefix */
 	assert_null(q.prio_tail);
-	vsi_fifo_push_prio(&q, v[5]);	/* prefix empty again: at the head */
+	vsi_fifo_push_prio(&q, v[5]); /* prefix empty again: at the head */
 	assert_ptr_equal(q.head, v[5]);
 	vsi_fifo_push_prio(&q, v[3]);
 	assert_ptr_equal(vsi_fifo_pop(&q), v[5]);
 	assert_ptr_equal(vsi_fifo_pop(&q), v[3]);
 	assert_ptr_equal(vsi_fifo_pop(&q), v[0]);
 	assert_ptr_equal(vsi_fifo_pop(&q), v[1]);
-	vsi_fifo_push_prio(&q, v[2]);	/* only v[4] left: in front of it, tail stays */
+	vsi_fifo_push_prio(&q, v[2]); /* only v[4] left: in front of it, tail stays */
 	assert_ptr_equal(q.tail, v[4]);
 	assert_ptr_equal(vsi_fifo_pop(&q), v[2]);
 	assert_ptr_equal(vsi_fifo_pop(&q), v[4]);
 	assert_null(vsi_fifo_pop(&q));
 	assert_null(q.tail);
-	vsi_fifo_push_prio(&q, v[1]);	/* empty queue: head and tail */
+	vsi_fifo_push_prio(&q, v[1]); /* empty queue: head and tail */
 	assert_ptr_equal(q.tail, v[1]);
 	assert_ptr_equal(vsi_fifo_pop(&q), v[1]);
 	for (int i = 0; i < 6; i++)

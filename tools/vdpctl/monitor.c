@@ -49,7 +49,8 @@ static void print_event(json_t *m)
 		if (json_is_object(json_object_get(v, "retry"))) {
 			json_t *r = json_object_get(v, "retry");
 
-			printf(", retry %s, %lld attempts", vctl_str(r, "state"), vctl_int(r, "attempts"));
+			printf(", retry %s, %lld attempts", vctl_str(r, "state"),
+			       vctl_int(r, "attempts"));
 			if (vctl_int(r, "next_try_ms") >= 0)
 				printf(", next in %lld ms", vctl_int(r, "next_try_ms"));
 		}

@@ -183,14 +183,17 @@ static void up_vsi_event(void *ctx, struct uplink *u, struct vsi *v, enum vdp_ev
 	/* The VSI ID is formatted only for a line that is written: a
 	 * keep-alive at info level, or a burst of associations, costs none. */
 	if (lvl <= log_get_level() &&
-	    (lvl != LOG_INFO || log_burst_admit(d->vsi_log, uplink_ifname(u), vdp_event_name(ev)))) {
+	    (lvl != LOG_INFO ||
+	     log_burst_admit(d->vsi_log, uplink_ifname(u), vdp_event_name(ev)))) {
 		vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
 		if (ev == VDP_EV_FAILED || ev == VDP_EV_KEPT)
-			log_msg(lvl, "vdp", "%s: VSI %s: %s (%s, status 0x%02x %s)", uplink_ifname(u), id,
-				vdp_event_name(ev), vdp_end_reason_name(v->reason), v->status,
+			log_msg(lvl, "vdp", "%s: VSI %s: %s (%s, status 0x%02x %s)",
+				uplink_ifname(u), id, vdp_event_name(ev),
+				vdp_end_reason_name(v->reason), v->status,
 				vdp_reason_name(v->status & VDP_STATUS_REASON));
 		else
-			log_msg(lvl, "vdp", "%s: VSI %s: %s", uplink_ifname(u), id, vdp_event_name(ev));
+			log_msg(lvl, "vdp", "%s: VSI %s: %s", uplink_ifname(u), id,
+				vdp_event_name(ev));
 	}
 	/* The bridge said no for good: that intent is settled (it stays
 	 * shown as failed until deleted).  Timeouts, transmission errors and
@@ -290,7 +293,8 @@ static void replay_intents(struct vdpd *d, struct vdpd_uplink *du)
 		return;
 	intents_foreach(d->intents, du->cfg.name, replay_intent, &r);
 	if (r.n)
-		log_notice("vsi", "%s: %zu stored VSIs requested again (%zu for netlink requesters)",
+		log_notice("vsi",
+			   "%s: %zu stored VSIs requested again (%zu for netlink requesters)",
 			   du->cfg.name, r.n, r.n_nl);
 }
 
@@ -628,4 +632,3 @@ void vdpd_fini(struct vdpd *d)
 		close(d->pid_fd);
 	}
 }
-

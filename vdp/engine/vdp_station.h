@@ -105,7 +105,7 @@ struct vdp_station_ops {
 
 struct vdp_station_counters {
 	uint64_t requests;		/* accepted local requests */
-	uint64_t requests_refused;	/* refused here (EINVAL / ENOENT / ...) or by the
+	uint64_t requests_refused; /* refused here (EINVAL / ENOENT / ...) or by the
 					 * bridge (an error response, Keep or not) */
 	uint64_t ecpdu_tx;		/* ULPDUs handed to ECP */
 	uint64_t tlv_tx;		/* association TLVs sent (incl. keep-alives) */
@@ -123,7 +123,7 @@ struct vdp_station_counters {
 	uint64_t rx_ignored;		/* request TLVs other than De-Associate, org TLVs */
 	uint64_t illegal_transitions;	/* refused by vdp_station_enter(), or a run
 					 * past step_cap: VSI ended */
-	uint64_t ka_resent;		/* keep-alives sent again at once after a loss
+	uint64_t ka_resent; /* keep-alives sent again at once after a loss
 					 * (ECP gave up, or no answer) */
 };
 
@@ -160,7 +160,7 @@ struct vdp_station {
 	/* Steps one run of a VSI's machine may take (VDP_STATION_STEP_CAP;
 	 * the unit tests lower it to see a cap hit). */
 	unsigned step_cap;
-	int8_t gid;			/* group IDs in use (EVB): -1 not known yet */
+	int8_t gid; /* group IDs in use (EVB): -1 not known yet */
 	struct vdp_station_counters cnt;
 };
 
@@ -195,7 +195,10 @@ uint64_t vdp_station_ecp_budget_us(const struct vdp_station *st);
  * -EOPNOTSUPP. */
 const char *vdp_station_request_check(const struct vdp_station *st, const struct vdp_request *req);
 /* Whether EVB negotiated group IDs (BGID && SGID); the uplink tells. */
-static inline void vdp_station_set_gid(struct vdp_station *st, bool gid) { st->gid = gid; }
+static inline void vdp_station_set_gid(struct vdp_station *st, bool gid)
+{
+	st->gid = gid;
+}
 
 /* A VSI's address may change when a request brings more filters than it
  * had room for (vsi->user is kept): keep VSIIDs, not pointers, across

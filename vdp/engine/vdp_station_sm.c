@@ -273,8 +273,9 @@ static inline void wait_entry(struct vdp_station *st, struct vsi *v, enum vdp_st
 {
 	v->mode_sent = v->mode_req;
 	v->flags |= VSI_F_INFLIGHT;
-	vtimer_arm(st->clock, v->timer, s == VDP_ST_TXMIT_KAWAIT ? vdp_station_ka_wait_us(st, v)
-								 : vdp_station_resp_wait_us(st));
+	vtimer_arm(st->clock, v->timer,
+		   s == VDP_ST_TXMIT_KAWAIT ? vdp_station_ka_wait_us(st, v)
+					    : vdp_station_resp_wait_us(st));
 }
 
 /* WAIT_SYSCMD: reinitKeepAlive runs from the last confirmed response. */
@@ -407,11 +408,12 @@ static bool adopt_filter_values(struct vdp_station *st, struct vsi *v, const str
 	v->flags &= (uint8_t)~VSI_F_VID0;
 	for (i = 0; i < a->n_filters; i++) {
 		vdp_filter_get(a, i, &f);
-		if (adopted_word(v->filters[i].f.ps_pcp_vid, f.ps_pcp_vid) != v->filters[i].f.ps_pcp_vid)
+		if (adopted_word(v->filters[i].f.ps_pcp_vid, f.ps_pcp_vid) !=
+		    v->filters[i].f.ps_pcp_vid)
 			break;
 	}
 	if (i == a->n_filters)
-		return false;	/* the common case: nothing filled in */
+		return false; /* the common case: nothing filled in */
 	vsi_table_unindex_filters(&st->tab, v);
 	for (i = 0; i < a->n_filters; i++) {
 		vdp_filter_get(a, i, &f);
@@ -532,8 +534,10 @@ static void __attribute__((cold)) log_pcp_refused(const struct vsi *v, const str
 		vdp_filter_get(a, i, &f);
 		if (!vsi_pcp_answers(v->filters[i].f.ps_pcp_vid, f.ps_pcp_vid)) {
 			vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
-			log_warn("vdp", "VSI %s: response refused: the bridge answered with another "
-				 "priority (PCP) than the one asked for (802.1Qbg 41.2.9)", id);
+			log_warn("vdp",
+				 "VSI %s: response refused: the bridge answered with another "
+				 "priority (PCP) than the one asked for (802.1Qbg 41.2.9)",
+				 id);
 			return;
 		}
 	}

@@ -378,7 +378,7 @@ static void fifo_unlink(struct vsi_fifo *q, struct vsi *prev, struct vsi *v)
 	if (q->tail == v)
 		q->tail = prev;
 	if (q->prio_tail == v)
-		q->prio_tail = prev;	/* the prefix ends earlier (or is empty) */
+		q->prio_tail = prev; /* the prefix ends earlier (or is empty) */
 	v->q_next = NULL;
 	v->flags &= (uint8_t)~VSI_F_QUEUED;
 	q->n--;
@@ -401,7 +401,8 @@ void vsi_fifo_remove(struct vsi_fifo *q, struct vsi *v)
  * for one (PS set) is answered only with that very priority. */
 bool vsi_pcp_answers(uint16_t asked, uint16_t given)
 {
-	return !vdp_ps(asked) || (asked & (VDP_PS | VDP_PCP_MASK)) == (given & (VDP_PS | VDP_PCP_MASK));
+	return !vdp_ps(asked) ||
+		(asked & (VDP_PS | VDP_PCP_MASK)) == (given & (VDP_PS | VDP_PCP_MASK));
 }
 
 bool vsi_keys_match(const struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN],

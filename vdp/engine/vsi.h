@@ -46,7 +46,7 @@ struct vsi_rec {
 struct vsi_fent {
 	struct vdp_filter f;
 	uint16_t idx;			/* position in vsi->filters[] */
-	uint16_t asked;			/* station: PS/PCP/VID as requested (f has
+	uint16_t asked; /* station: PS/PCP/VID as requested (f has
 					 * what the bridge filled in, 41.2.9) */
 	struct vsi_fent *mac_next;
 };
@@ -144,7 +144,7 @@ struct vsi {
 	uint16_t n_filters;
 	uint16_t cap_filters;		/* entries allocated */
 	union vsi_in sm_in; /* machine inputs not yet consumed */
-	uint32_t ka_due_ms;		/* station: a keep-alive must reach the bridge
+	uint32_t ka_due_ms; /* station: a keep-alive must reach the bridge
 					 * before this (vclock ms, wraps; ka_due_set) */
 	struct vsi_fent filters[];
 };
@@ -155,7 +155,7 @@ struct vsi {
 struct vsi_fifo {
 	struct vsi *head;
 	struct vsi *tail;
-	struct vsi *prio_tail;		/* last of the priority prefix, or NULL */
+	struct vsi *prio_tail; /* last of the priority prefix, or NULL */
 	size_t n;
 };
 
