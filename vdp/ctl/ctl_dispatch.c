@@ -25,7 +25,6 @@ static int topic_bit(const char *t)
 	return 0;
 }
 
-
 json_t *ctl_fail(struct ctl_error *err, int errnum, const char *fmt, ...)
 {
 	va_list ap;
@@ -46,11 +45,13 @@ static json_t *builtin_help(struct ctl_server *srv)
 			json_array_append_new(a,
 					      json_pack("{s:s, s:s}", "cmd", k->name, "help",
 							k->help ? k->help : ""));
-	json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", "help", "help",
-					   "list the commands this daemon serves"));
-	json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", "subscribe", "help",
-					   "receive events on this connection; args: topics "
-					   "[vsi, uplink, link, config] (default all)"));
+	json_array_append_new(a,
+			      json_pack("{s:s, s:s}", "cmd", "help", "help",
+					"list the commands this daemon serves"));
+	json_array_append_new(a,
+			      json_pack("{s:s, s:s}", "cmd", "subscribe", "help",
+					"receive events on this connection; args: topics "
+					"[vsi, uplink, link, config] (default all)"));
 	return a;
 }
 
@@ -62,7 +63,7 @@ static json_t *builtin_subscribe(struct ctl_client *c, json_t *args, struct ctl_
 
 	if (list && !json_is_array(list))
 		return ctl_fail(err, EINVAL, "topics must be an array of strings");
-	json_array_foreach(list, i, t) {
+	json_array_foreach (list, i, t) {
 		int b = json_is_string(t) ? topic_bit(json_string_value(t)) : 0;
 
 		if (!b)
@@ -126,9 +127,9 @@ static void run_cmd(struct ctl_client *c, json_t *id, const char *cmd, json_t *a
 		if (n > CTL_MAX_FRAME) {
 			free(text);
 			ctl_srv_reply_err(c, id, EMSGSIZE,
-					 "reply of %zu bytes exceeds the limit of %u; "
-					 "ask for less (e.g. offset/limit)",
-					 n, CTL_MAX_FRAME);
+					  "reply of %zu bytes exceeds the limit of %u; "
+					  "ask for less (e.g. offset/limit)",
+					  n, CTL_MAX_FRAME);
 			return;
 		}
 		srv->st.ok++;
@@ -147,7 +148,7 @@ void ctl_srv_dispatch(struct ctl_client *c, const uint8_t *buf, size_t len)
 	if (!req) {
 		srv->st.bad_json++;
 		ctl_srv_reply_err(c, NULL, EBADMSG, "malformed JSON at byte %d: %s", jerr.position,
-				 jerr.text);
+				  jerr.text);
 		return;
 	}
 	if (!json_is_object(req)) {
@@ -160,15 +161,17 @@ void ctl_srv_dispatch(struct ctl_client *c, const uint8_t *buf, size_t len)
 	jv = json_object_get(req, "version");
 	if (!json_is_integer(jv)) {
 		srv->st.bad_version++;
-		ctl_srv_reply_err(c, id, EPROTO, "request has no integer \"version\" (this daemon speaks %d)",
-				 CTL_VERSION);
+		ctl_srv_reply_err(c, id, EPROTO,
+				  "request has no integer \"version\" (this daemon speaks %d)",
+				  CTL_VERSION);
 		goto out;
 	}
 	if (json_integer_value(jv) != CTL_VERSION) {
 		srv->st.bad_version++;
-		ctl_srv_reply_err(c, id, EPROTO,
-				 "control protocol version %lld not supported (this daemon speaks %d)",
-				 (long long)json_integer_value(jv), CTL_VERSION);
+		ctl_srv_reply_err(
+			c, id, EPROTO,
+			"control protocol version %lld not supported (this daemon speaks %d)",
+			(long long)json_integer_value(jv), CTL_VERSION);
 		goto out;
 	}
 	jcmd = json_object_get(req, "cmd");
@@ -190,9 +193,9 @@ void ctl_srv_dispatch(struct ctl_client *c, const uint8_t *buf, size_t len)
 	if (json_is_true(json_object_get(req, "if_ok")) && c->failed) {
 		srv->st.canceled++;
 		ctl_srv_reply_err(c, id, ECANCELED,
-				 "\"%s\" not run: an earlier request on this "
-				 "connection failed",
-				 cmd);
+				  "\"%s\" not run: an earlier request on this "
+				  "connection failed",
+				  cmd);
 		goto out;
 	}
 
@@ -243,8 +246,8 @@ bool ctl_server_wants(const struct ctl_server *srv, const char *topic)
 	if (!srv || !srv->n_subscribers || !b)
 		return false;
 	TAILQ_FOREACH(c, &srv->clients, link)
-		if (c->subscribed && !c->closing && (!c->topics || (c->topics & (unsigned)b)))
-			return true;
+	if (c->subscribed && !c->closing && (!c->topics || (c->topics & (unsigned)b)))
+		return true;
 	return false;
 }
 

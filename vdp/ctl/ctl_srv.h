@@ -34,9 +34,9 @@ struct ctl_client {
 	uint64_t out_us; /* output queued while the buffer was empty */
 	bool in_frame; /* frame_us valid: a partial frame is buffered */
 	bool out_pending; /* out_us valid: output not drained yet */
-	bool closing;		/* flush the output, then free */
-	bool subscribed;	/* sent "subscribe": receives events */
-	unsigned topics;	/* bit per srv->topics[] entry; 0 = all */
+	bool closing; /* flush the output, then free */
+	bool subscribed; /* sent "subscribe": receives events */
+	unsigned topics; /* bit per srv->topics[] entry; 0 = all */
 	bool failed; /* an error reply went out: "if_ok" requests are refused */
 };
 
@@ -57,7 +57,6 @@ struct ctl_server {
 	struct ctl_server_stats st;
 	unsigned n_subscribers;
 };
-
 
 /* Closes and frees c now, its output unsent. */
 void ctl_srv_client_free(struct ctl_client *c);
