@@ -95,6 +95,7 @@ unit-asan:
 # higher one (the table is in tests/lint/layers.sh).
 lint: all
 	@tests/lint/layers.sh $(BUILD)
+	@tests/lint/docs.sh
 
 # Lines changed since .clang-format was last changed must match it
 # (format-check); `make format` rewrites them.
@@ -117,6 +118,12 @@ check: deps
 	@$(MAKE) --no-print-directory integration 2>&1 | tee $(BUILD)/integration.log
 	@echo "== summary"; grep -h '^== .*passed' $(BUILD)/unit.log $(BUILD)/unit-asan.log $(BUILD)/integration.log
 	@! grep -qh '^== .* [1-9][0-9]* failed' $(BUILD)/unit.log $(BUILD)/unit-asan.log $(BUILD)/integration.log
+	@# A skipped test proved nothing: named here, and a failure unless ALLOW_SKIP=1.
+	@if grep -qh '^== .* [1-9][0-9]* skipped' $(BUILD)/unit.log $(BUILD)/unit-asan.log $(BUILD)/integration.log; then \
+		echo "== skipped:"; grep -h 'SKIPPED\|^skip ' $(BUILD)/unit.log $(BUILD)/unit-asan.log $(BUILD)/integration.log; \
+		if [ "$(ALLOW_SKIP)" = 1 ]; then echo "== skips accepted (ALLOW_SKIP=1)"; \
+		else echo "== FAIL: tests were skipped (run as root, or ALLOW_SKIP=1 to accept)"; exit 1; fi; \
+	fi
 
 # Optional, not part of check (heavy): an unmodified libvirtd + QEMU (TCG)
 # against vdpd in namespaces; installs libvirt-daemon and qemu-system-x86.

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "profiles/reg_int.h"
+#include "vdp/wire/vdp_text.h"
 
 /* ---- text helpers ---- */
 
@@ -44,28 +45,11 @@ static int hexval(int c)
 	return -1;
 }
 
+/* The one UUID rule of every command (vdp/wire/vdp_text.h): 32 hex
+ * digits, dashes anywhere optional. */
 int reg_uuid_parse(const char *in, uint8_t out[16])
 {
-	size_t k = 0;
-
-	if (!in || strlen(in) != REG_UUID_STRLEN)
-		return -EINVAL;
-	for (size_t i = 0; i < REG_UUID_STRLEN;) {
-		int hi, lo;
-
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (in[i++] != '-')
-				return -EINVAL;
-			continue;
-		}
-		hi = hexval(in[i]);
-		lo = hexval(in[i + 1]);
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[k++] = (uint8_t)(hi << 4 | lo);
-		i += 2;
-	}
-	return 0;
+	return in ? vdp_txt_uuid_parse(in, out) : -EINVAL;
 }
 
 /* By hand, not snprintf: every lookup by interface-id canonicalises. */

@@ -62,9 +62,9 @@ grep -q "\[\"$UUID1\",\"assoc\"\]" "$T_DIR/before.txt" ||
 	fail "bridge's VSI before the intruder: $(cat "$T_DIR/before.txt")"
 pass "bridge: neighbour vdpd, EVB converged, VSI associated"
 
-# ctr FILTER: one value from the bridge's counters show -j (null when absent
-# or on an empty answer).
-ctr() { local j; j=$(bridgectl -j counters show) && [ -n "$j" ] && printf '%s' "$j" | jq -r "$1"; }
+# ctr FILTER: one value from the bridge's counters show -j (json_q: status
+# 2, no value, without a JSON answer).
+ctr() { json_q "$1" bridgectl -j counters show; }
 ctr_is() { [ "$(ctr "$1")" = "$2" ]; }
 adm_json c0 bridgectl -j counters show
 for k in lldp.rx_drop_dst lldp.rx_drop_peer ecp.rx_drop_dst ecp.rx_drop_src; do

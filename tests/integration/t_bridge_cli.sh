@@ -16,7 +16,8 @@ U=8f0e4d2c-1b3a-4c5d-9e6f-0a1b2c3d4e
 
 vdpctl() { "$T_BUILD/vdpctl" -s "$SOCK" "$@"; }
 br() { "$VBR" -s "$BSOCK" "$@"; }
-brj() { local f=$1; shift; br -j "$@" | jq -er "$f"; }
+brj() { local f=$1; shift; json_q "$f" br -j "$@"; }
+brt() { [ "$(brj "$@")" = true ]; }	# a predicate: FILTER is true on the answer
 
 # ---- configuration check ----------------------------------------------------
 printf 'interfaces = [ "p0" ];\nvdp = {\n  types = ( { type_id = 5; vlan = 4095; } );\n};\n' >"$T_DIR/bad.conf"
@@ -58,7 +59,7 @@ bg br bridge.log "$VBR" -F -d -f "$T_DIR/bridge.conf" -s "$BSOCK" --seed 11
 BRPID=$BG_PID
 bg host vdpd.log "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "$T_DIR/vdpd.pid" -S "$T_DIR/state.json" "${VDPD_INTENTS[@]}"
 wait_for 5 "vdp-bridge answers status" br status
-wait_for 5 "EVB converged at the bridge" brj '.ports_converged == 1' status
+wait_for 5 "EVB converged at the bridge" brt '.ports_converged == 1' status
 wait_for 5 "vdpd answers" vdpctl uplink show
 diag_add "$VBR -s $BSOCK -j vsi show"
 diag_add "$VBR -s $BSOCK -j counters show"
@@ -83,22 +84,22 @@ br vsi deassoc "${U}99" >/dev/null 2>&1
 assert_eq "$?" 1 "client exit code, unknown VSI"
 
 # Keep-alives every 10us*2^14 = 164 ms reach the bridge.
-wait_for 5 "keep-alives counted for VSI 01" brj ".[] | select(.vsiid == \"${U}01\") | .keepalives >= 3" vsi show
+wait_for 5 "keep-alives counted for VSI 01" brt ".[] | select(.vsiid == \"${U}01\") | .keepalives >= 3" vsi show
 
 # ---- restart: the bridge forgets, vdpd's next keep-alive re-creates ---------
 calls=$(brj '.vdp.admit_calls' counters show)
 br restart >/dev/null || fail "restart"
 assert_eq "$(brj '.vdp.restarts' counters show)" 1 "restart counted"
-wait_for 5 "both VSIs back after the restart" brj '[.[] | select(.mode == "assoc")] | length == 2' vsi show
+wait_for 5 "both VSIs back after the restart" brt '[.[] | select(.mode == "assoc")] | length == 2' vsi show
 [ "$(brj '.vdp.admit_calls' counters show)" -ge $((calls + 2)) ] || fail "restart: no new admit decisions"
 pass "restart recovered through keep-alives with new admit decisions"
 
 # ---- defer: no answer, resourceWaitDelay (10us*2^17 = 1.3 s) de-associates ---
 br vsi flush >/dev/null || fail "flush"
-wait_for 5 "vdpd sees the flush" sh -c "! '$T_BUILD/vdpctl' -s '$SOCK' -j vsi show | jq -e '.[] | select(.state == \"assoc\")' >/dev/null"
+wait_for 5 "vdpd sees the flush" json_none '.[] | select(.state == "assoc")' "$T_BUILD/vdpctl" -s "$SOCK" -j vsi show
 add 04 199 nowait || fail "assoc request 04"
-wait_for 5 "resource wait expired at the bridge" brj '.ports[0].bridge.resource_timeouts == 1' counters show
-wait_for 5 "unsolicited De-Associate sent" brj '.vdp.unsolicited_deassoc >= 3' counters show
+wait_for 5 "resource wait expired at the bridge" brt '.ports[0].bridge.resource_timeouts == 1' counters show
+wait_for 5 "unsolicited De-Associate sent" brt '.vdp.unsolicited_deassoc >= 3' counters show
 pass "defer rule: resourceWaitDelay ran out, VSI de-associated"
 
 # ---- counters reset, clean stop ------------------------------------------------

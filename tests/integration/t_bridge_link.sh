@@ -47,13 +47,13 @@ port_link() { [ "$(vbr_j '.ports[0].link' status)" = "$1" ]; }
 not_converged() { [ "$(vbr_j '.ports[0].converged' status)" = false ]; }
 
 # ---- 1. link down / up ----------------------------------------------------------
-changes=$(vbr_j '.linkmon.changes' status)
+changes=$(vbr_j '.linkmon.changes' status) || fail "no answer from the bridge for changes"
 ip -n "$(nsname br)" link set p0 down || fail "p0 down"
 wait_for 5 "bridge port p0 link down" port_link down
 not_converged || fail "p0 still converged with its link down"
 [ "$(vbr_j '.linkmon.changes' status)" -gt "$changes" ] || fail "no link change counted"
 pass "link down: port paused (link down, EVB not converged) in $(ms_to_s "$WAITED_MS") s"
-tx=$(vbr_j '.[0].lldp.tx_frames' uplink show)
+tx=$(vbr_j '.[0].lldp.tx_frames' uplink show) || fail "no answer from the bridge for tx"
 ip -n "$(nsname br)" link set p0 up || fail "p0 up"
 wait_for 5 "bridge port p0 link up" port_link up
 wait_for 10 "EVB converged again after link up" vbr_converged p0
@@ -66,14 +66,14 @@ BRNS=$(nsname br)
 # MTU changes: one RTM_NEWLINK each, nothing for the kernel's link watch.
 ip -n "$BRNS" link add fa type veth peer name fb || fail "veth fa/fb"
 for i in $(seq 1 8000); do echo "link set fa mtu $((1000 + i % 500))"; done >"$T_DIR/flood"
-resyncs=$(vbr_j '.linkmon.resyncs' status)
+resyncs=$(vbr_j '.linkmon.resyncs' status) || fail "no answer from the bridge for resyncs"
 kill -STOP "$VBR_PID" || fail "SIGSTOP vdp-bridge"
 ip -n "$BRNS" -b "$T_DIR/flood" >/dev/null || { kill -CONT "$VBR_PID"; fail "flood of link events"; }
 # This event finds a full receive buffer: only the re-read can show it.
 ip -n "$BRNS" link set p0 down || { kill -CONT "$VBR_PID"; fail "p0 down"; }
 kill -CONT "$VBR_PID"
 wait_for 20 "link monitor resynchronised after the overrun" \
-	vbr_j ".linkmon.resyncs > $resyncs" status
+	vbr_true ".linkmon.resyncs > $resyncs" status
 wait_for 5 "p0 link down learnt from the re-read" port_link down
 grep -q 'link: resync p0 (ifindex [0-9]*) down' "$T_DIR/bridge.log" ||
 	fail "p0 was not reported down by the re-read"

@@ -69,7 +69,7 @@ assert_eq "$(vbr_counter '.reload | "\(.reloads) \(.reload_errors) \(.vsis_dropp
 	"reload counters before any reload"
 
 # ---- 1. type 6 removed -----------------------------------------------------------
-unsol=$(vbr_counter .vdp.unsolicited_deassoc)
+unsol=$(vbr_counter .vdp.unsolicited_deassoc) || fail "no answer from the bridge for unsol"
 bridge_conf "$T5" >"$CONF"
 hup
 wait_for 5 "reload applied" reload_is reloads 1
@@ -89,10 +89,10 @@ pass "type 6 removed: $B de-associated by the bridge, $A kept ($(ka_of "$A") kee
 
 # ---- 2. broken file ---------------------------------------------------------------
 printf 'interfaces = [ "p0" ];\nevb = { rka = 14; };\nvdp = { types = ( { type_id = 5; vlan = 4095; } ); };\n' >"$CONF"
-before=$(vbr -j config show)
+answer before vbr -j config show
 hup
 wait_for 5 "reload error counted" reload_is reload_errors 1
-err=$(vbr_counter .reload.last_error)
+err=$(vbr_counter .reload.last_error) || fail "no answer from the bridge for err"
 [[ $err == "$CONF:3: VLAN ID 4095 is out of range 1..4094" ]] || fail "last_error: $err"
 grep -q "reload refused: $CONF:3: VLAN ID 4095" "$T_DIR/bridge.log" || fail "refusal not logged with FILE:LINE"
 assert_eq "$(vbr -j config show)" "$before" "configuration in effect unchanged"

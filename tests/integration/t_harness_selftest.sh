@@ -2,8 +2,10 @@
 # Exercises tests/lib/netns.sh: two VEPA "VMs" (macvlan) on one uplink whose
 # far end is a Linux bridge port in a bridge namespace; they reach each other
 # only when the bridge reflects frames (hairpin).  Then runs sub-tests that
-# fail on purpose (fail, set -e error, wait_for timeout, SIGTERM) and checks
-# that each one removed its namespaces, processes and scratch directory.
+# fail on purpose (fail, set -e error, wait_for timeout, SIGTERM, json_get of
+# an empty answer inside $(...), answer of a silent daemon) and checks that
+# each one removed its namespaces, processes and scratch directory.  And the
+# JSON rule: an empty answer is never "gone" (json_none/json_q status 2).
 . "$(dirname "$0")/../lib/netns.sh"
 
 # ---- sub-test body (runs in a child bash with its own T_PREFIX) ----------
@@ -28,6 +30,8 @@ if [ "$1" = --child ]; then
 	error) set -e; false; echo "not reached" ;;
 	timeout) wait_for 1 "something that never happens" false ;;
 	term) wait_for 60 "SIGTERM from the parent" false ;;
+	jsonget) v=$(json_get "" .vsis); echo "not reached: '$v'" ;;
+	silent) answer v true; echo "not reached: '$v'" ;;
 	esac
 	exit 0
 fi
@@ -74,7 +78,22 @@ wait_for 5 "private-mount process started" grep -q made "$T_DIR/private.log"
 pass "bg -m has private /run and /dev/shm"
 
 # ---- 3. sub-tests that fail leave nothing behind -----------------------------
-for mode in fail error timeout term; do
+# ---- 2b. the JSON rule: no answer is never a value, never "gone" -------------
+silent() { :; }
+none() { echo '[]'; }
+some() { echo '[{"vsiid":"x"}]'; }
+rc=0; json_none '.[]' silent 2>/dev/null || rc=$?
+assert_eq "$rc" 2 "json_none on an empty answer"
+rc=0; json_none '.[]' false 2>/dev/null || rc=$?
+assert_eq "$rc" 2 "json_none on a failed command"
+rc=0; json_none '.[] | select(.vsiid == "x")' some >/dev/null || rc=$?
+assert_eq "$rc" 1 "json_none on an answer that holds it"
+json_none '.[]' none || fail "json_none on an answer without it"
+rc=0; json_q '.[0]' silent 2>"$T_DIR/q.err" || rc=$?
+assert_eq "$rc" 2 "json_q on an empty answer"
+grep -q 'no JSON answer from silent' "$T_DIR/q.err" || fail "json_q does not name the command: $(cat "$T_DIR/q.err")"
+
+for mode in fail error timeout term jsonget silent; do
 	info=$T_DIR/child-$mode.info
 	cpfx=vt$$c${mode:0:2}-
 	: >"$info"
@@ -102,5 +121,10 @@ grep -q 'timeout after 1s waiting for: something that never happens' "$T_DIR/chi
 	fail "wait_for timeout message missing"
 grep -q -- '---- diagnostics' "$T_DIR/child-timeout.log" || fail "diagnostics missing on timeout"
 pass "wait_for timeout prints its description and diagnostics"
+grep -q "FAIL json_get '.vsis': input is empty or not JSON" "$T_DIR/child-jsonget.log" ||
+	fail "json_get message missing: $(tail -3 "$T_DIR/child-jsonget.log")"
+grep -q 'not reached' "$T_DIR/child-jsonget.log" "$T_DIR/child-silent.log" && fail "a sub-test went on after an empty answer"
+grep -q "answer of 'true' is not JSON" "$T_DIR/child-silent.log" || fail "answer message missing"
+pass "an empty answer ends the test, also from inside \$(...), naming the command"
 
 done_ok

@@ -17,7 +17,7 @@ VM1=0b3c9e2a-1111-4d4d-8e8e-000000000001
 export VDPCTL=$T_BUILD/vdpctl VDPD_SOCKET=$SOCK
 
 vdpctl() { "$T_BUILD/vdpctl" -s "$SOCK" "$@"; }
-bound() { vdpctl -j bind show | jq -r ".[] | select(.iface_id == \"$1\") | .$2"; }
+bound() { json_val ".[] | select(.iface_id == \"$1\") | .$2" vdpctl -j bind show; }
 
 ns_add host
 cat >"$T_DIR/vdpd.conf" <<CONF

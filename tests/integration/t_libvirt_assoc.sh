@@ -23,7 +23,7 @@ grep -q '^RESULT ok$' "$T_DIR/a1.out" || fail "associate result: $(tail -3 "$T_D
 grep -q '^status: ok after 1 polls' "$T_DIR/a1.out" || fail "not final on the first poll: $(grep -E '^(poll|status)' "$T_DIR/a1.out")"
 pass "associate: $(grep '^setlink answered' "$T_DIR/a1.out"), $(grep '^status:' "$T_DIR/a1.out")"
 assert_eq "$(bridge_mode $U1)" assoc "bridge has the VSI associated"
-v=$(vdpctl -j vsi show id $U1)
+answer v vdpctl -j vsi show id $U1
 assert_eq "$(json_get "$v" '.[0].typeidver')" $TYPEVER "VSI type version from IFLA_PORT_VSI_TYPE"
 assert_eq "$(json_get "$v" '.[0].typeid')" $TYPEID "VSI type id from IFLA_PORT_VSI_TYPE"
 assert_eq "$(json_get "$v" '.[0].filters[0].mac')" $M1 "filter MAC from IFLA_VF_MAC"
@@ -44,7 +44,7 @@ pass "status lists both VSIs: $(head -1 "$T_DIR/d1.out")"
 # ---- de-associate ------------------------------------------------------------------
 nlc_vm $U1 $M1 disassociate >"$T_DIR/d.out" 2>&1 || fail "disassociate: $(cat "$T_DIR/d.out")"
 grep -q '^RESULT ok$' "$T_DIR/d.out" || fail "disassociate result: $(tail -2 "$T_DIR/d.out")"
-gone() { [ -z "$(bridge_mode $U1)" ]; }
+gone() { bridge_gone $U1; }
 wait_for 5 "bridge removed the VSI" gone
 pass "de-associated; bridge forgot it after ${WAITED_MS} ms"
 # its result was read: after the linger the entry goes, the other stays

@@ -15,7 +15,7 @@ NLS=$T_BUILD/tests/nl_send
 
 nlf_setup
 ifx=$(nsx host cat /sys/class/net/eth0/ifindex)
-stat() { vdpctl -j stats | jq -r ".netlink.counters.$1"; }
+stat() { json_q ".netlink.counters.$1" vdpctl -j stats; }
 
 # ---- the bridge refuses the VSI type ---------------------------------------------
 rc=0

@@ -17,7 +17,7 @@ nlf_config "linkdel_grace_ms = $GRACE;"
 nlf_start_vdpd
 nlf_start_bridge
 nlf_wait_converged
-stat() { vdpctl -j stats | jq -r ".netlink.counters.$1"; }
+stat() { json_q ".netlink.counters.$1" vdpctl -j stats; }
 
 macvtap_add host eth0 mvt1 $M1
 macvtap_add host eth0 mvt2 $M2
@@ -28,7 +28,7 @@ assert_eq "$(bridge_mode $U1)" assoc "VSI 1 associated"
 # ---- deleted and not coming back -----------------------------------------------------
 t0=$(now_ms)
 nsx host ip link del mvt1
-gone() { [ -z "$(bridge_mode $U1)" ]; }
+gone() { bridge_gone $U1; }
 wait_for 10 "VSI 1 de-associated after the macvtap was deleted" gone
 el=$(($(now_ms) - t0))
 [ $el -ge $GRACE ] || fail "de-associated after $el ms, before the $GRACE ms grace"

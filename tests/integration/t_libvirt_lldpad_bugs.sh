@@ -62,11 +62,14 @@ t0=$(now_ms)
 rc=0
 nlc_vm $U2 $M2 associate >"$T_DIR/b1.out" 2>&1 || rc=$?
 el=$(($(now_ms) - t0))
-assert_eq "$rc" 1 "C: failure (not timeout, exit 2) reported to libvirt"
+# In time means inside libvirt's own window, counted as libvirt counts it
+# (80 status polls 125 ms apart, done by the client): past it the client
+# gives up itself and exits 2.  The response wait that produces the error is
+# pinned with a fake clock in test_vdp_station.
+assert_eq "$rc" 1 "C: failure (not the client's own timeout, exit 2) reported to libvirt"
 grep -q "^RESULT error: error 261 during port-profile setlink on interface eth0" "$T_DIR/b1.out" ||
 	fail "C: $(tail -2 "$T_DIR/b1.out")"
-[ $el -lt 10000 ] || fail "C: took $el ms, beyond libvirt's window"
-pass "C: no answer from the bridge reported as an error after $(ms_to_s $el) s (< 10 s)"
+pass "C: no answer from the bridge reported as an error within libvirt's polls ($(ms_to_s $el) s)"
 nlc_vm $U2 $M2 disassociate >"$T_DIR/b2.out" 2>&1 || fail "B: de-associate of a timed-out VSI: $(tail -2 "$T_DIR/b2.out")"
 pass "B: de-associate of the timed-out VSI: $(grep '^RESULT' "$T_DIR/b2.out") (lldpad: -ENODEV)"
 bridgectl fault clear >/dev/null
@@ -101,8 +104,15 @@ bridgectl fault set rx-delay 300 >/dev/null || fail "fault set delay"
 bg host f1.out "$T_BUILD/vdp-nlclient" -p "$PIDF" -i eth0 -m $M1 -M $MGR -T $TYPEID -v $TYPEVER -u $U1 -s disassociate
 wait_for 5 "F: de-associate reached vdpd" grep -q "nl: deassoc $U1 on eth0" "$T_DIR/vdpd.log"
 nlc_vm $U1 $M1 associate >"$T_DIR/f2.out" 2>&1 || fail "F: second request refused: $(tail -2 "$T_DIR/f2.out")"
-grep -q "VSI $U1: deassociated" "$T_DIR/vdpd.log" || fail "F: the de-associate was not in flight"
-pass "F: associate while the de-associate was in flight: $(grep '^RESULT' "$T_DIR/f2.out") (lldpad: -EBUSY)"
+# In flight means: in vdpd's log, after the de-associate arrived, the
+# associate arrived before the de-associate's answer (VSI ... deassociated).
+wait_for 5 "F: the de-associate answered" grep -q "VSI $U1: deassociated" "$T_DIR/vdpd.log"
+r=$(grep -n "nl: deassoc $U1 on eth0" "$T_DIR/vdpd.log" | tail -1 | cut -d: -f1)
+a=$(tail -n +"$r" "$T_DIR/vdpd.log" | grep -n -m1 "nl: assoc $U1 on eth0" | cut -d: -f1)
+d=$(tail -n +"$r" "$T_DIR/vdpd.log" | grep -n -m1 "VSI $U1: deassociated" | cut -d: -f1)
+[ -n "$a" ] || fail "F: the associate is not in vdpd's log after the de-associate"
+[ "$a" -lt "$d" ] || fail "F: the de-associate was answered (log line $((r + d - 1))) before the associate arrived (line $((r + a - 1))): not in flight"
+pass "F: associate while the de-associate was in flight (log lines $((r + a - 1)) < $((r + d - 1))): $(grep '^RESULT' "$T_DIR/f2.out") (lldpad: -EBUSY)"
 bridgectl fault clear >/dev/null
 on() { [ "$(bridge_mode $U1)" = assoc ]; }
 wait_for 5 "F: final state associated" on
@@ -116,7 +126,7 @@ grep -q "VSI $U4: vid-assigned" "$T_DIR/vdpd.log" || fail "I: the bridge did not
 vid=$(bridgectl -j vsi show | jq -r ".[] | select(.vsiid == \"$U4\") | .filters[0].vid")
 assert_eq "$vid" $TYPEVLAN "I: bridge-chosen VLAN"
 nlc_vm $U4 $M4 disassociate >"$T_DIR/i.out" 2>&1 || fail "I: $(tail -2 "$T_DIR/i.out")"
-gone4() { [ -z "$(bridge_mode $U4)" ]; }
+gone4() { bridge_gone $U4; }
 wait_for 5 "I: bridge removed the VSI" gone4
 pass "I: DISASSOCIATE with VID 0 after the bridge chose VLAN $vid: $(grep '^RESULT' "$T_DIR/i.out") (lldpad: -EINVAL)"
 

@@ -40,9 +40,9 @@ nlc_vm $U2 $M2 associate >"$T_DIR/c2.out" 2>&1 || fail "associate U2: $(cat "$T_
 assert_eq "$(bridge_mode $U1) $(bridge_mode $U2)" "assoc assoc" "bridge has both VSIs"
 
 # The intents file names each VSI with its requester.
-saved() { jq -e --arg u "$1" --argjson p "$2" \
+saved() { [ "$(jq --arg u "$1" --argjson p "$2" \
 	'[.vsis[] | select(.vsiid == $u and .netlink.port == $p and .netlink.request == "associate"
-	  and .netlink.ifname == "eth0" and .mode == "assoc")] | length == 1' <<<"$(intents_now "$INTENTS")" >/dev/null 2>&1; }
+	  and .netlink.ifname == "eth0" and .mode == "assoc")] | length == 1' <<<"$(intents_now "$INTENTS")" 2>&1)" = true ]; }
 wait_for 5 "U1 kept with port $PORT1" saved $U1 "$PORT1"
 assert_eq "$(intents_now "$INTENTS" | jq '.vsis | length')" 2 "VSIs in $INTENTS"
 assert_eq "$(intents_now "$INTENTS" | jq -r --arg u $U1 '.vsis[] | select(.vsiid == $u) | .filters[0].mac')" $M1 "U1's MAC kept"

@@ -1,8 +1,10 @@
 #!/bin/bash
 # 4,096 VSIs on one uplink through the netlink front: all associated, all in
 # one status dump (multi-part: RTM_NEWLINK|NLM_F_MULTI parts + NLMSG_DONE;
-# lldpad stops at ~92 per 4 KiB reply), and a libvirt-style poll for a new
-# VSI still finds its result in the first message it reads.
+# lldpad stops at ~92 per 4 KiB reply), the VSI requested last first in the
+# dump (also an existing one requested again: it moves to the front), and a
+# libvirt-style poll for a new VSI still finds its result in the first
+# message it reads.
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/nlfront.sh"
 
@@ -24,10 +26,19 @@ echo "$line" | grep -q "entries=$N ok=$N in_progress=0 failed=0 " || fail "dump:
 parts=$(echo "$line" | sed 's/.*parts=\([0-9]*\).*/\1/')
 [ "$parts" -gt 1 ] || fail "expected a multi-part dump: $line"
 echo "$line" | grep -q "uuid_ok=1" || fail "latest VSI not reported ok: $line"
+assert_eq "$(echo "$line" | sed -n 's/.* uuid_pos=\([0-9]*\).*/\1/p')" 1 "position of the last VSI requested in the dump"
 pass "all $N VSIs in one status dump after $(ms_to_s $(($(now_ms) - t0))) s: $line"
-on_bridge=$(bridgectl -j status | jq .vsis_associated)
-assert_eq "$on_bridge" $N "VSIs associated on the bridge"
-assert_eq "$(vdpctl -j stats | jq .netlink.counters.status_send_errors)" 0 "status parts lost to a reader with room"
+answer __j bridgectl -j status
+assert_eq "$(json_get "$__j" .vsis_associated)" $N "VSIs associated on the bridge"
+answer __j vdpctl -j stats
+assert_eq "$(json_get "$__j" .netlink.counters.status_send_errors)" 0 "status parts lost to a reader with room"
+
+# an existing VSI requested again (the first one, last in the dump) leads it
+nlc_vm $BASE 52:54:00:00:00:00 associate >"$T_DIR/again.out" 2>&1 || fail "VSI 1 again: $(tail -3 "$T_DIR/again.out")"
+nlc -i eth0 -u $BASE -t 60 -e $N dump >"$T_DIR/dump2.out" 2>&1 || fail "dump: $(cat "$T_DIR/dump2.out")"
+line=$(grep '^dump:' "$T_DIR/dump2.out")
+echo "$line" | grep -q "entries=$N ok=$N " || fail "dump after the repeat: $line"
+assert_eq "$(echo "$line" | sed -n 's/.* uuid_pos=\([0-9]*\).*/\1/p')" 1 "position of VSI 1 after it was requested again"
 
 # libvirt reads one datagram per poll: a new VSI's result is in it
 U=$(printf '00000000-0000-4000-8000-%012x' $N)
@@ -36,7 +47,8 @@ grep -q '^status: ok after 1 polls' "$T_DIR/one.out" || fail "$(cat "$T_DIR/one.
 pass "VSI $((N + 1)) with libvirt's polling: $(grep '^status:' "$T_DIR/one.out")"
 # (libvirt's socket has 128 KiB and reads one datagram: the parts after
 #  the first may find it full or closed; they are counted, not retried)
-s=$(vdpctl -j stats | jq -c '.netlink.counters | {status_msgs, status_parts, status_entries, status_send_errors, acks_settled, acks_bounded}')
+answer __j vdpctl -j stats
+s=$(json_get "$__j" '.netlink.counters | {status_msgs, status_parts, status_entries, status_send_errors, acks_settled, acks_bounded} | tojson')
 pass "front counters: $s"
 
 done_ok

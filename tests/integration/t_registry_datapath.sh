@@ -67,10 +67,10 @@ dp_synced() { [ "$(bridgectl -j datapath show | jq -r .synced)" = true ]; }
 wait_for 5 "vdp-bridge data path ready" dp_synced
 assert_eq "$(dp_hairpin br p0)" on "hairpin on p0 (set by vdp-bridge)"
 
-bridge_vsi() { bridgectl -j vsi show | jq -r "[.[] | select(.vsiid == \"$1\")] | .[0].$2 // empty"; }
+bridge_vsi() { json_q "[.[] | select(.vsiid == \"$1\")] | .[0].$2 // empty" bridgectl -j vsi show; }
 at_bridge() { [ "$(bridge_vsi "$1" mode)" = assoc ] && [ "$(bridge_vsi "$1" type_id)" = "$2" ] &&
 	[ "$(bridge_vsi "$1" filters[0].vid)" = "$3" ]; }
-gone_from_bridge() { [ -z "$(bridge_vsi "$1" mode)" ]; }
+gone_from_bridge() { json_none ".[] | select(.vsiid == \"$1\")" bridgectl -j vsi show; }
 # endpoints_are "MAC VID" ...: the kernel's vsi_ep set, sorted by MAC.
 endpoints_are() { [ "$(dp_endpoints br | tr '\n' ,)" = "$(printf '%s,' "$@")" ]; }
 # ping_fails VMNS IP: one echo with no answer within 1 s.
@@ -89,7 +89,7 @@ wait_for 10 "VM3 on B at the bridge" at_bridge $VM3 6 20
 wait_for 5 "vsi_ep = vm1/10 vm2/10 vm3/20" endpoints_are "$M1 10" "$M2 10" "$M3 20"
 pass "data path: vm1, vm2 in VLAN 10, vm3 in VLAN 20 (${WAITED_MS} ms after the last association)"
 assert_eq "$(dp_allowed br | tr '\n' ' ')" "$M1 $M2 $M3 " "vsi_macs holds all three"
-dp=$(bridgectl -j datapath show)
+answer dp bridgectl -j datapath show
 assert_eq "$(json_get "$dp" '[.endpoints[] | "\(.mac)/\(.vid)"] | join(" ")')" "$M1/10 $M2/10 $M3/20" \
 	"datapath show: endpoints"
 assert_eq "$(json_get "$dp" '.macs | join(" ")')" "$M1 $M2 $M3" "datapath show: macs"

@@ -37,7 +37,8 @@ assert_eq "$rc" 1 "client exit code for a refused request"
 grep -q "Permission denied" "$T_DIR/e1.out" || fail "refusal seen by libvirt: $(tail -3 "$T_DIR/e1.out")"
 grep -q "refused by policy enforce: instance $U1 is not attached to any network" "$T_DIR/vdpd.log" ||
 	fail "no refusal reason in the log"
-assert_eq "$(bridge_mode $U1)" "" "nothing reached the bridge"
+bridge_gone $U1 || fail "the refused request reached the bridge"
+pass "nothing reached the bridge"
 pass "unattached instance refused: $(grep -m1 'refused by policy' "$T_DIR/vdpd.log" | sed 's/.*reg: //')"
 
 # ---- attached + bound: the registry associates, libvirt's request matches -------------
@@ -63,7 +64,7 @@ pass "wrong type refused"
 vdpctl registry policy learn >/dev/null || fail "policy learn"
 nlc_vm $U2 $M2 associate >"$T_DIR/l1.out" 2>&1 || fail "learn: $(tail -3 "$T_DIR/l1.out")"
 grep -q '^RESULT ok$' "$T_DIR/l1.out" || fail "learn result: $(tail -3 "$T_DIR/l1.out")"
-b=$(vdpctl -j bind show $U2)
+answer b vdpctl -j bind show $U2
 assert_eq "$(json_get "$b" '.[0].origin')" learned "binding learned"
 assert_eq "$(json_get "$b" '.[0].mac')" $M2 "learned MAC"
 assert_eq "$(json_get "$b" '.[0].uplink')" eth0 "learned uplink"

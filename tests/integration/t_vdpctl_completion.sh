@@ -1,9 +1,10 @@
 #!/bin/bash
-# bash completion of vdpctl (tools/vdpctl/vdpctl.bash): objects, verbs and
-# keywords as vdpctl --help lists them, values from the system, and
-# uplinks and VSIs from a running vdpd reached through the -s given on the
-# command line.  Every keyword the completion offers for "vsi add" must be
-# one vdpctl's own help names.
+# bash completion of vdpctl (tools/vdpctl/vdpctl.bash, which asks the
+# hidden "vdpctl complete"): objects, verbs and keywords as vdpctl's help
+# lists them, values from the system, and uplinks and VSIs from a running
+# vdpd reached through the -s given on the command line.  Every object's
+# verbs offered must be the verbs its help names and the reverse, so the
+# keyword table, the help and the completion cannot drift apart.
 . "$(dirname "$0")/../lib/netns.sh"
 
 require_root
@@ -25,7 +26,35 @@ complete_words()
 }
 
 assert_eq "$(complete_words vdpctl v)" "vsi" "object from a prefix"
-assert_eq "$(complete_words vdpctl -j re)" "registry resolve" "objects after an option"
+assert_eq "$(complete_words vdpctl -j re)" "registry" "objects after an option (old spellings not offered)"
+assert_eq "$(complete_words vdpctl profile '')" "add del help set show" "vdpctl profile <TAB>: the verbs"
+assert_eq "$(complete_words vdpctl profile add web '')" "qbg qbh" "profile type"
+assert_eq "$(complete_words vdpctl vsi show -j '')" "id uplink" "keywords after an option"
+assert_eq "$(complete_words vdpctl attach x '')" "network port" "old spelling: attach = attachment add"
+assert_eq "$(complete_words vdpctl registry export '')" "libvirt-network" "registry export"
+assert_eq "$(complete_words vdpctl monitor '')" "config link registry uplink vsi" "monitor topics"
+assert_eq "$(complete_words vdpctl -s '')" "$(compgen -f -- '' | sort | tr '\n' ' ' | sed 's/ $//')" \
+	"socket: file names"
+
+# Each object's verbs: what its help names ("vdpctl OBJ VERB" lines,
+# "{ add | set }" naming two) is what the completion offers, and back.
+objects=$("$T_BUILD/vdpctl" help 2>&1 | sed -n '/OBJECT :=/,/}/p' | tr -d '{}|,' |
+	sed 's/.*OBJECT :=//' | tr -s ' \n' '\n' | grep -v '^$' | sort | tr '\n' ' ' | sed 's/ $//')
+[ -n "$objects" ] || fail "no objects in vdpctl help"
+assert_eq "$(complete_words vdpctl '')" "$(printf '%s\n' $objects help | sort | tr '\n' ' ' | sed 's/ $//')" \
+	"objects offered = objects in vdpctl help"
+for o in $objects; do
+	[ "$o" = monitor ] && continue
+	verbs=$("$T_BUILD/vdpctl" "$o" help 2>&1 | grep -o "vdpctl $o [a-z{][a-z |]*" |
+		sed "s/vdpctl $o //; s/[{}|]/ /g" | awk '{ if ($0 ~ /^ /) { for (i = 1; i <= NF; i++) print $i } else print $1 }' |
+		sort -u | tr '\n' ' ' | sed 's/ $//')
+	[ -n "$verbs" ] || fail "no verbs in vdpctl $o help"
+	assert_eq "$(complete_words vdpctl "$o" '')" "$(printf '%s\n' $verbs help | sort -u | tr '\n' ' ' | sed 's/ $//')" \
+		"verbs of $o: completion = help"
+done
+topics=$("$T_BUILD/vdpctl" monitor help 2>&1 | sed -n 's/.*TOPIC := { \(.*\) }.*/\1/p' | tr -d '|' | tr -s ' ' '\n' |
+	sort | tr '\n' ' ' | sed 's/ $//')
+assert_eq "$(complete_words vdpctl monitor '')" "$topics" "monitor topics: completion = help"
 assert_eq "$(complete_words vdpctl vsi '')" "add del help show wait" "vsi verbs"
 assert_eq "$(complete_words vdpctl physnet add dc mode '')" "passthrough private vepa" "physnet modes"
 assert_eq "$(complete_words vdpctl vsi add uplink eth0 mode '')" "assoc deassoc preassoc preassoc-rr" "VDP modes"

@@ -58,6 +58,36 @@ golden help_vsi vsi help
 golden help_monitor monitor help
 golden no_daemon -s /nonexistent/vdpd.sock uplink show
 
+# One grammar: the same golden output through options after the object,
+# abbreviated keywords and the old spellings.
+golden vsi_show_json vsi show -j
+golden neighbor_show_json neighbor show -p --json
+golden vsi_show_id v sh i a1412857-60f7-4ce1-e95a-2164943f53dd
+golden uplink_show upl
+golden neighbor_show neighbour show
+golden stats sta sh upl eth0
+golden usage_ambiguous p show
+golden usage_ambiguous_key vsi add uplink eth0 f
+golden usage_unknown_verb vsi frob
+# in a batch, options after a line's object hold for that line only
+printf 'neighbor show -j\nneighbor show\n' >"$T_DIR/batch"
+golden batch_line_options -b "$T_DIR/batch"
+
+# Refusals told without contradiction (tests/golden/vdpctl/canned_refusals.json):
+# an ECP error has no bridge status ("status success" was printed), a
+# Keep refusal says what was kept.
+SOCK2=$T_DIR/ctl2.sock
+setsid "$T_BUILD/tests/ctl_replay" "$SOCK2" "$G/canned_refusals.json" >"$T_DIR/replay2.log" 2>&1 </dev/null &
+T_PIDS+=("$!")
+T_PIDLOG+=("$T_DIR/replay2.log")
+wait_for 5 "second ctl_replay listening" test -S "$SOCK2"
+SOCK=$SOCK2
+golden vsi_add_txerror vsi add uplink eth0 mode assoc uuid e0e0e0e0-0000-4000-8000-000000000001 \
+	typeid 5 typeidver 4 filter mac 52:54:00:00:e0:01 vid 10
+golden vsi_add_kept vsi add uplink eth0 mode assoc uuid e0e0e0e0-0000-4000-8000-000000000002 \
+	typeid 5 typeidver 4 filter mac 52:54:00:00:e0:02 vid 10
+SOCK=$T_DIR/ctl.sock
+
 # JSON lists are arrays whatever their length.
 for c in "uplink show" "neighbor show" "vsi show"; do
 	t=$("$T_BUILD/vdpctl" -s "$SOCK" -j $c | jq -r type)

@@ -46,7 +46,7 @@ for u in $UUID1 $UUID2; do
 		filter mac 52:54:00:c7:3e:${u:0:2} vid 10 >"$T_DIR/add.out" 2>&1 ||
 		fail "vsi add $u: $(cat "$T_DIR/add.out")"
 done
-on_bridge() { bridgectl -j vsi show | jq -e "[.[] | select(.mode == \"assoc\")] | length == 2" >/dev/null; }
+on_bridge() { [ "$(json_q '[.[] | select(.mode == "assoc")] | length' bridgectl -j vsi show)" = 2 ]; }
 wait_for 5 "both VSIs associated on the bridge" on_bridge
 
 # What must not change.
@@ -71,8 +71,9 @@ adm_json up vdpctl -j uplink show
 assert_eq "$(adm_get "$up" '.[0].group')" 01:80:c2:00:00:00 "group address admitted on eth0"
 assert_eq "$(adm_get "$up" '.[0].peer.mac')" $ADM_BR "the neighbour's MAC (ECP is taken from it alone)"
 
-# stat FILTER: one value from vdpctl -j stats (null when absent or on an empty answer).
-stat() { local j; j=$(vdpctl -j stats) && [ -n "$j" ] && printf '%s' "$j" | jq -r "$1"; }
+# stat FILTER: one value from vdpctl -j stats (json_q: status 2, no value,
+# without a JSON answer).
+stat() { json_q "$1" vdpctl -j stats; }
 stat_is() { [ "$(stat "$1")" = "$2" ]; }
 adm_json s0 vdpctl -j stats
 for k in lldp.rx_drop_dst lldp.rx_drop_peer ecp.rx_drop_dst ecp.rx_drop_src; do
@@ -109,8 +110,8 @@ adm_json s1 vdpctl -j stats
 assert_eq "$(adm_get "$s1" '.uplinks[0].lldp.new_peers')" 1 "LLDP new peers"
 assert_eq "$(adm_get "$s1" '.uplinks[0].vdp.bridge_deassoc')" 0 "De-Associates taken from the wire"
 assert_eq "$(adm_get "$s1" '.uplinks[0].ecp.rx_bad')" 0 "ECPDUs counted as bad"
-b=$(bridgectl -j vsi show)
-assert_eq "$(printf '%s' "$b" | jq -r "[.[] | select(.mode == \"assoc\")] | length")" 2 "VSIs the bridge holds"
+answer b bridgectl -j vsi show
+assert_eq "$(json_get "$b" '[.[] | select(.mode == "assoc")] | length')" 2 "VSIs the bridge holds"
 
 # The text view names the counters too.
 vdpctl stats >"$T_DIR/stats.txt" || fail "vdpctl stats"

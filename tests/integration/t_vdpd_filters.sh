@@ -14,7 +14,7 @@ require_cmd ip jq "$T_BUILD/vdpd" "$T_BUILD/vdpctl" "$T_BUILD/vdp-bridge"
 SOCK=$T_DIR/vdpd.sock
 vdpctl() { "$T_BUILD/vdpctl" -s "$SOCK" "$@"; }
 # vsi_field UUID JQ: one field of vdpd's record of a VSI
-vsi_field() { vdpctl -j vsi show id "$1" | jq -er ".[0] | $2"; }
+vsi_field() { json_q ".[0] | $2" vdpctl -j vsi show id "$1"; }
 
 ns_add host
 ns_add br
@@ -39,9 +39,9 @@ wait_for 5 "vdp-bridge EVB converged on p0" vbr_converged p0
 pass "EVB negotiated after ${WAITED_MS} ms"
 
 # Group IDs are in use only if the bridge says BGID and the station SGID.
-nb=$(vdpctl -j neighbor show)
+answer nb vdpctl -j neighbor show
 assert_eq "$(json_get "$nb" '.[0].evb.bgid')" true "bridge's BGID as vdpd received it"
-up=$(vbr -j uplink show port p0)
+answer up vbr -j uplink show port p0
 diag_add "'$T_BUILD/vdpctl' -s '$SOCK' -j neighbor show"
 diag_add "'$T_BUILD/vdpctl' -s '$SOCK' -j vsi show"
 sgid=$(printf '%s' "$up" | jq -r '.. | objects | select(has("sgid")) | .sgid' | head -1)
@@ -121,7 +121,7 @@ assert_eq "$(vbr_vsi $U .mode)" assoc "bridge keeps the association"
 [ "$(vbr_counter .vdp.keep)" -ge 1 ] || fail "bridge keep counter"
 # The association lives on: keep-alives continue to be answered (rules decide new
 # requests only).  Two more keep-alives at the bridge prove it.
-ka0=$(vbr_vsi $U .keepalives)
+ka0=$(vbr_vsi $U .keepalives) || fail "no answer from the bridge for ka0"
 more_ka() { [ "$(vbr_vsi $U .keepalives)" -ge $((ka0 + 2)) ]; }
 wait_for 5 "two keep-alives after the kept refusal" more_ka
 assert_eq "$(vsi_field $U .state)" assoc "vdpd still associated after keep-alives"

@@ -1,14 +1,17 @@
 #!/bin/bash
 # Recovery of all associations (802.1Qbg 41.5.5; engine.md "Link down"):
-#  1. uplink flap: the station's veth goes down and up; vdpd keeps every
-#     VSI's desired mode while down and re-associates all after link up
-#     (new requests seen at the bridge, all associated again);
+#  1. uplink flap longer than the bridge's toutKeepAlive: the bridge drops
+#     every VSI while vdpd's link is down; vdpd keeps every VSI's desired
+#     mode and, after link up, sends every request again (re-association):
+#     N more non-keep-alive request TLVs (tlv_tx - ka_tx) leave vdpd, which
+#     keep-alives resuming cannot produce, and all N are associated again
+#     at both ends;
 #  2. vdp-bridge "restart" fault (it forgets every VSI and ECP sequence
-#     state): vdpd's next keep-alives re-create all VSIs within one
-#     keep-alive period;
+#     state): vdpd's next keep-alives re-create all VSIs (the keep-alive
+#     period itself is pinned by test_vdp_station's fake-clock tests);
 #  3. vdp-bridge killed and started again (LLDP shutdown, new process):
 #     all VSIs associated again after EVB converges.
-# Times are measured and printed.
+# Times are measured and printed, not asserted.
 . "$(dirname "$0")/../lib/netns.sh"
 . "$T_ROOT/tests/lib/vdpbridge.sh"
 
@@ -17,13 +20,11 @@ require_cmd ip jq "$T_BUILD/vdpd" "$T_BUILD/vdpctl" "$T_BUILD/vdp-bridge"
 
 SOCK=$T_DIR/vdpd.sock
 N=${FLAP_N:-100}
-# RKA 18: 2.62 s.  The bridge's toutKeepAlive (4.0 s) must outlast the
-# link-down time vdpd sees: the kernel reports carrier-up through linkwatch,
-# up to 1 s late, and with RKA 16 (toutKeepAlive 1.09 s) the bridge's
-# De-Associates of timed-out VSIs can cross vdpd's re-associations: vdpd
-# then ends those VSIs while the bridge admits their new requests (seen:
-# 42 of 100 VSIs "bridge-deassociated" at vdpd, 100 associated at the
-# bridge).
+# RKA 18: keep-alive 2.62 s; the bridge's toutKeepAlive (RTE 10, R 3) is
+# 4.04 s, shorter than the link-down gap below (the gap lasts until the
+# bridge has timed out every VSI).  A long period also keeps keep-alives
+# rare when the bridge is killed in part 3 (one in flight then is lost
+# with the ECPDU, 41.5.5; seen once with RKA 16 on a loaded machine).
 RKA=18
 PERIOD_MS=2621
 vdpctl() { "$T_BUILD/vdpctl" -s "$SOCK" "$@"; }
@@ -42,13 +43,12 @@ CONF
 vbr_start br "$BRCONF"
 bg host vdpd.log "$T_BUILD/vdpd" -F -f "$T_DIR/vdpd.conf" -s "$SOCK" -p "" -S "$T_DIR/state.json" "${VDPD_INTENTS[@]}"
 wait_for 5 "vdpd answers on its socket" vdpctl uplink show
-converged() { [ "$(vdpctl -j uplink show | jq -r '.[0].converged')" = true ]; }
+converged() { [ "$(json_q '.[0].converged' vdpctl -j uplink show)" = true ]; }
 wait_for 10 "EVB negotiated on eth0" converged
 
 br_assoc() { vbr_j .vsis_associated status; }
 br_all() { [ "$(br_assoc)" = $N ]; }
-st_all() { local a; a=$(vdpctl -j uplink show | jq -c '.[0].vsis'); echo "$a"; [ "$(printf '%s' "$a" | jq -r .associated)" = $N ]; }
-br_reqs() { vbr_counter '.ports[0].bridge.requests'; }
+st_all() { local a; a=$(json_q '.[0].vsis | tojson' vdpctl -j uplink show) || return; echo "$a"; [ "$(json_get "$a" .associated)" = $N ]; }
 
 for ((i = 1; i <= N; i++)); do
 	vdpctl vsi add uplink eth0 mode assoc uuid "$(uuid_of $i)" typeid 5 typeidver 4 \
@@ -59,32 +59,43 @@ wait_for 20 "bridge lists $N associated" br_all
 wait_for 5 "vdpd shows $N associated" st_all
 pass "$N VSIs associated"
 
-# ---- 1. uplink flap ------------------------------------------------------------------
-linkstate() { [ "$(vdpctl -j uplink show | jq -r '.[0].link')" = "$1" ]; }
+# ---- 1. uplink flap longer than toutKeepAlive ------------------------------------
+linkstate() { [ "$(json_q '.[0].link' vdpctl -j uplink show)" = "$1" ]; }
+# st_sent: request TLVs vdpd sent that were not keep-alives
+st_sent() { json_q '.uplinks[0].vdp | .tlv_tx - .ka_tx' vdpctl -j stats; }
+br_timeouts() { vbr_counter '.ports[0].bridge.timeouts'; }
+answer __j vbr -j counters show; to0=$(json_get "$__j" '.ports[0].bridge.timeouts')
 ip -n "$(nsname host)" link set eth0 down
 wait_for 5 "vdpd sees eth0 down" linkstate down
-assert_eq "$(vdpctl -j vsi show | jq '[.[] | select(.mode == "assoc")] | length')" $N "desired mode kept while down"
-r0=$(br_reqs)
+answer __j vdpctl -j vsi show
+assert_eq "$(json_get "$__j" '[.[] | select(.mode == "assoc")] | length')" $N "desired mode kept while down"
+answer __j vdpctl -j stats; s0=$(json_get "$__j" '.uplinks[0].vdp | .tlv_tx - .ka_tx')
+# The gap outlasts toutKeepAlive: the bridge de-associates every VSI (an
+# answer with none in mode assoc, not silence; the records wait for their
+# De-Associates to leave once the link is back).
+br_in_assoc() { vbr_j '[.[] | select(.mode == "assoc")] | length' vsi show; }
+all_timed_out() { local t; t=$(br_timeouts) && [ $((t - to0)) -ge $N ] && [ "$(br_in_assoc)" = 0 ]; }
+wait_for 15 "bridge timed out all $N VSIs while the link is down" all_timed_out
+pass "bridge dropped all $N VSIs (toutKeepAlive) while vdpd's link was down"
 t0=$(now_ms)
 ip -n "$(nsname host)" link set eth0 up
 wait_for 5 "vdpd sees eth0 up" linkstate up
-# Re-association: every VSI's request sent again, not just its keep-alive timer.
-resent() { [ $(($(br_reqs) - r0)) -ge $N ]; }
-wait_for 10 "$N requests at the bridge after link up" resent
+# Re-association: every VSI's request sent again, not a keep-alive.
+resent() { local s; s=$(st_sent) && echo "non-keep-alive TLVs since link down: $((s - s0))" && [ $((s - s0)) -ge $N ]; }
+wait_for 10 "$N requests (not keep-alives) from vdpd after link up" resent
+pass "$WAIT_OUT (>= $N)"
 wait_for 10 "bridge lists $N associated after the flap" br_all
 wait_for 5 "vdpd shows $N associated after the flap" st_all
 pass "uplink flap: $N re-associated $(ms_to_s $(($(now_ms) - t0))) s after link up"
-assert_eq "$(vdpctl -j uplink show | jq -r '.[0].vsis.failed')" 0 "no failed VSI after the flap"
+answer __j vdpctl -j uplink show
+assert_eq "$(json_get "$__j" '.[0].vsis.failed')" 0 "no failed VSI after the flap"
 
 # ---- 2. bridge restart fault (state lost) ------------------------------------------
 vbr restart >/dev/null || fail "bridge restart"
 t0=$(now_ms)
 assert_eq "$(vbr_j length vsi show)" 0 "bridge forgot every VSI"
 wait_for 10 "bridge lists $N associated after its restart" br_all
-dt=$(($(now_ms) - t0))
-# Every VSI sends its keep-alive within one period; the poll adds <= 0.1 s.
-[ $dt -le $((PERIOD_MS + 250)) ] || fail "restart recovery took $dt ms, keep-alive period $PERIOD_MS ms"
-pass "bridge restart: $N VSIs back at the bridge in $(ms_to_s $dt) s (keep-alive period $PERIOD_MS ms)"
+pass "bridge restart: $N VSIs back at the bridge in $(ms_to_s $(($(now_ms) - t0))) s (keep-alive period $(ms_to_s $PERIOD_MS) s)"
 st_all >/dev/null || fail "vdpd lost associations over the bridge restart"
 pass "vdpd kept all $N associated"
 
@@ -92,7 +103,7 @@ pass "vdpd kept all $N associated"
 stop "$VBR_PID" 3
 # vdpd keeps EVB "converged" while the link stays up (uplink.h) but drops
 # the neighbour on the shutdown LLDPDU (TTL 0).
-nb_count() { [ "$(vdpctl -j neighbor show | jq length)" = "$1" ]; }
+nb_count() { [ "$(json_q length vdpctl -j neighbor show)" = "$1" ]; }
 wait_for 5 "vdpd forgets the stopped bridge (shutdown LLDPDU)" nb_count 0
 t0=$(now_ms)
 vbr_start br "$BRCONF"

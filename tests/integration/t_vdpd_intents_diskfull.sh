@@ -2,7 +2,9 @@
 # The disk under the VSI intents fills up: a VSI request still goes ahead
 # (answered, associated at the bridge), the failed journal write is logged
 # and counted, and retried every second; once there is room again the
-# intent reaches the journal, and a kill -9 + restart keeps it.
+# intent reaches the journal, and a kill -9 + restart keeps it: the bridge
+# forgets every VSI while vdpd is down and the restarted vdpd associates
+# them all again.
 . "$(dirname "$0")/../lib/netns.sh"
 DISK=$T_DIR/disk
 INTENTS=$DISK/vsis.json
@@ -10,8 +12,19 @@ INTENTS=$DISK/vsis.json
 require_cmd dd mount
 
 add() { vdpctl $(add_line "$1"); }
-stat_of() { vdpctl -j stats | jq -r ".intents.$1"; }
-in_intents() { [ "$(intents_now "$INTENTS" | jq --arg u "$(uuid_of "$1")" 'any(.vsis[]; .vsiid == $u)')" = true ]; }
+stat_of() { json_val ".intents.$1" vdpctl -j stats; }
+# in_intents N: true/false from the intents a restart would load; an
+# unreadable file is a failure, not "not there"
+in_intents()
+{
+	local r
+	r=$(intents_now "$INTENTS" | jq --arg u "$(uuid_of "$1")" 'any(.vsis[]; .vsiid == $u)')
+	case $r in
+	true) return 0 ;;
+	false) return 1 ;;
+	*) fail_test "intents of $INTENTS unreadable: '$r'" ;;
+	esac
+}
 
 tmpfs_add "$DISK" 512k
 intents_pair
@@ -62,6 +75,9 @@ assert_eq "$(stat_of save_errors)" "$e2" "save errors with room again"
 
 kill -9 "$VDPD"
 wait "$VDPD" 2>/dev/null
+# the bridge forgets them while vdpd is down: holding them again below can
+# only come from the restarted vdpd's requests
+bridge_forget
 start_vdpd 1
 assert_eq "$(jq -r '[.vsis[].vsiid] | sort | join(" ")' "$INTENTS")" \
 	"$(for i in $(seq 1 $n); do uuid_of $i; echo; done | sort | paste -sd' ')" "intents after kill -9 and restart"

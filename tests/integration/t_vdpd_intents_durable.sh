@@ -3,7 +3,9 @@
 # intents journal (FILE.journal), so a kill -9 at that very moment loses
 # nothing.  Five rounds of "vsi add, kill -9 at once, restart", then a
 # 300-VSI batch killed the moment vdpctl returns; each restart replays the
-# journal into the snapshot FILE and the bridge gets every VSI again.
+# journal into the snapshot FILE and the bridge gets every VSI again: the
+# bridge is made to forget every VSI while vdpd is down, so only the
+# restarted vdpd's requests can give it them back.
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/intents.sh"
 
@@ -21,6 +23,7 @@ for i in 1 2 3 4 5; do
 	kill -9 "$VDPD"
 	wait "$VDPD" 2>/dev/null
 	assert_eq "$(journal_puts)" 1 "journal records after vsi add $i and an immediate kill -9"
+	bridge_forget
 	start_vdpd "$i"
 	want=$(for j in $(seq 1 "$i"); do uuid_of "$j"; echo; done | sort)
 	assert_eq "$(in_file)" "$want" "snapshot after the restart replayed the journal"
@@ -36,9 +39,10 @@ t0=$(now_ms)
 vdpctl -b "$T_DIR/add.batch" >"$T_DIR/batch.out" 2>"$T_DIR/batch.err" ||
 	fail "vdpctl -b: $(tail -3 "$T_DIR/batch.err")"
 t1=$(now_ms)
-saves_before=$(jq -r '.intents.saves' <<<"$(vdpctl -j stats)")
+answer __j vdpctl -j stats; saves_before=$(json_get "$__j" '.intents.saves')
 kill -9 "$VDPD"
 wait "$VDPD" 2>/dev/null
+bridge_forget
 assert_eq "$(journal_puts)" "$N" "journal records after a $N-VSI batch and kill -9"
 info "batch of $N adds answered in $(ms_to_s $((t1 - t0))) s; snapshot rewrites in this life: $saves_before"
 pass "$N batched adds: all in the journal when vdpctl returned"

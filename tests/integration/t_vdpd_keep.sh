@@ -13,7 +13,7 @@ require_cmd ip jq "$T_BUILD/vdpd" "$T_BUILD/vdpctl" "$T_BUILD/vdp-bridge"
 
 SOCK=$T_DIR/vdpd.sock
 vdpctl() { "$T_BUILD/vdpctl" -s "$SOCK" "$@"; }
-vsi_field() { vdpctl -j vsi show id "$1" | jq -er ".[0] | $2"; }
+vsi_field() { json_q ".[0] | $2" vdpctl -j vsi show id "$1"; }
 U=44444444-0000-4000-8000-000000000001
 
 ns_add host
@@ -44,7 +44,7 @@ assert_eq "$rc" 1 "exit status of a refused change (keep)"
 assert_eq "$(vbr_vsi $U .mode)" assoc "bridge keeps the association"
 assert_eq "$(vbr_vsi $U '.filters[0].vid')" 11 "bridge keeps the previously associated VID"
 # Two keep-alives later nothing has changed at either end.
-ka0=$(vbr_vsi $U .keepalives)
+ka0=$(vbr_vsi $U .keepalives) || fail "no answer from the bridge for ka0"
 more_ka() { [ "$(vbr_vsi $U .keepalives)" -ge $((ka0 + 2)) ]; }
 wait_for 5 "two keep-alives after the kept refusal" more_ka
 assert_eq "$(vbr_vsi $U '.filters[0].vid')" 11 "bridge VID after keep-alives"

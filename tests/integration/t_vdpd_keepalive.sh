@@ -2,9 +2,12 @@
 # vdpd keep-alives (802.1Qbg 41.5.5: the current request sent again
 # reinitKeepAlive = 10 us x 2^RKA after the last confirmed response)
 # measured on the wire at the bridge with tcpdump + tshark, for RKA 15
-# (327.68 ms) and, after a SIGHUP reload, RKA 16 (655.36 ms).  Each
-# interval must be at least the timer and at most the timer plus a small
-# round-trip allowance; the bridge's per-VSI counter must follow.
+# (327.68 ms) and, after a SIGHUP reload, RKA 16 (655.36 ms).  No interval
+# may be shorter than the timer (so the reload took effect: a bound a loaded
+# machine cannot break); how much longer is printed, not asserted (the
+# period itself is pinned with a fake clock by test_vdp_station's
+# test_keepalive_timing); the bridge's per-VSI counter must follow and the
+# bridge never times the VSI out.
 . "$(dirname "$0")/../lib/netns.sh"
 . "$T_ROOT/tests/lib/vdpbridge.sh"
 
@@ -15,7 +18,6 @@ SOCK=$T_DIR/vdpd.sock
 ST_MAC=02:00:00:00:03:01
 U=55555555-0000-4000-8000-000000000001
 N=10		# intervals measured per RKA
-SLACK_US=${KA_SLACK_US:-25000}	# allowed above the timer: exchange + scheduling
 vdpctl() { "$T_BUILD/vdpctl" -s "$SOCK" "$@"; }
 
 ns_add host
@@ -41,7 +43,7 @@ measure()
 	local rka=$1 want_us=$((10 * (1 << $1))) ka0 f=$T_DIR/ka$1.pcap
 	assert_eq "$(vdpctl -j neighbor show | jq -r '.[0].negotiated.rka')" "$rka" "negotiated RKA"
 	capture br p0 "$f" ether proto 0x8940
-	ka0=$(vbr_vsi $U .keepalives)
+	ka0=$(vbr_vsi $U .keepalives) || fail "no answer from the bridge for ka0"
 	more() { [ "$(vbr_vsi $U .keepalives)" -ge $((ka0 + N + 2)) ]; }
 	wait_for $((N * want_us / 1000000 + 10)) "$((N + 2)) keep-alives at RKA $rka" more
 	capture_stop
@@ -49,7 +51,7 @@ measure()
 	tshark -r "$f" -Y "eth.src == $ST_MAC && ecp.op == 0 && vdp21.tlvtype == 3" \
 		-T fields -e frame.time_epoch >"$T_DIR/ka$1.times" 2>/dev/null ||
 		fail "tshark on $f"
-	awk -v want="$want_us" -v slack="$SLACK_US" -v n="$N" '
+	awk -v want="$want_us" -v n="$N" '
 		{ t[NR] = $1 }
 		END {
 			if (NR < n + 1) { printf "only %d keep-alives captured\n", NR; exit 1 }
@@ -60,13 +62,10 @@ measure()
 			}
 			printf "%d intervals: mean %.2f ms, min %.2f ms, max %.2f ms (timer %.2f ms)\n",
 				k, sum / k / 1000, min / 1000, max / 1000, want / 1000
-			if (min < want - 1000 || max > want + slack) exit 1
+			if (min < want - 1000) exit 1
 		}' "$T_DIR/ka$1.times" >"$T_DIR/ka$1.res" || fail "RKA $rka intervals: $(cat "$T_DIR/ka$1.res")"
 	pass "RKA $rka: $(cat "$T_DIR/ka$1.res")"
-	# The bridge's own view: the last keep-alive is younger than one period.
-	age=$(vbr_vsi $U .last_keepalive_age_ms)
-	[ "$age" -le $((want_us / 1000 + SLACK_US / 1000)) ] || fail "bridge last_keepalive_age_ms $age"
-	pass "bridge last keep-alive age $age ms <= period"
+	assert_eq "$(vbr_counter '.ports[0].bridge.timeouts')" 0 "RKA $rka: bridge keep-alive timeouts"
 }
 
 measure 15

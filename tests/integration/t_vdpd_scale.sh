@@ -62,7 +62,7 @@ wait_for 10 "vdpd shows $N associated" bash -c "[ \"\$('$T_BUILD/vdpctl' -s '$SO
 pass "vdpd: $N associated"
 
 # ---- keep alive for SECS ---------------------------------------------------------
-ka0=$(vbr_counter '.ports[0].bridge.keepalives')
+ka0=$(vbr_counter '.ports[0].bridge.keepalives') || fail "no answer from the bridge for ka0"
 t1=$(now_ms)
 end=$((t1 + SECS * 1000))
 # A control query may time out on a loaded machine: only a number that is
@@ -83,8 +83,10 @@ done
 ka=$(($(vbr_counter '.ports[0].bridge.keepalives') - ka0))
 rounds=$((ka / N))
 period_ms=$((10 * (1 << RKA) / 1000))
-min_rounds=$((SECS * 1000 / (period_ms + 50) - 2))
-[ $rounds -ge $min_rounds ] || fail "only $ka keep-alives ($rounds rounds) in $SECS s, expected >= $min_rounds rounds"
+# What keeps every VSI is the absence of timeouts over a window longer than
+# toutKeepAlive (checked every second above); the rate is a figure (make
+# bench), the period is pinned by test_vdp_station's test_keepalive_timing.
+[ $rounds -ge 1 ] || fail "only $ka keep-alives for $N VSIs in $SECS s"
 pass "$SECS s: $ka keep-alives at the bridge ($rounds rounds of $N, period $period_ms ms)"
 assert_eq "$(vbr_counter '.ports[0].bridge.timeouts')" 0 "bridge keep-alive timeouts"
 assert_eq "$(vbr_counter '.vdp.unsolicited_deassoc')" 0 "bridge unsolicited De-Associates"

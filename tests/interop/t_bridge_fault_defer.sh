@@ -18,13 +18,14 @@ vdp_req st eth0 assoc mgr1 4711 3 ${U}001 0-02:00:00:00:02:01 && fail "deferred 
 lat=$(($(now_ms) - t0))
 info "vdptool ($lat ms): $(printf '%s' "$VDP_OUT" | tr -d '\t' | tr '\n' ' ')"
 printf '%s\n' "$VDP_OUT" | grep -qx '[[:space:]]*mode = deassoc' || fail "no De-Associate answer: $VDP_OUT"
-[ $lat -ge 600 ] && [ $lat -le 2500 ] || fail "answer after $lat ms, expected resourceWaitDelay 655 ms"
+# resourceWaitDelay's length is pinned by test_vdp_bridge (fake clock); that
+# it decided here is the resource_timeouts counter below.
 pass "answer is a De-Associate after $lat ms (resourceWaitDelay 655 ms)"
 st_gone() { ! vdp_listed st eth0 ${U}001 assoc; }
 wait_for 5 "lldpad drops the deferred VSI" st_gone
 dt=$(($(now_ms) - t0))
 vbr_no_vsi ${U}001 || fail "bridge still lists the deferred VSI"
-c=$(vbr -j counters show)
+answer c vbr -j counters show
 assert_eq "$(json_get "$c" '.ports[0].bridge.resource_timeouts')" 1 "resourceWaitDelay expiries"
 pass "deferred VSI ended by the bridge's De-Associate (lldpad clean after $dt ms)"
 vbr fault clear >/dev/null

@@ -23,13 +23,13 @@ for d in 100 300; do
 	vdp_req st eth0 assoc mgr1 4711 3 ${U}$d 0-02:00:00:00:03:0${d:0:1} || fail "assoc with delay $d: $VDP_OUT"
 	lat=$(($(now_ms) - t0))
 	[ $lat -ge $d ] || fail "confirmed in $lat ms with a $d ms delay"
-	c=$(vbr -j counters show)
+	answer c vbr -j counters show
 	pass "tx-delay $d: confirmed in $lat ms (delayed frames $(json_get "$c" .fault.tx.delayed), duplicates seen $(json_get "$c" '.ports[0].ecp.rx_dup'))"
 	[ "$(json_get "$c" .fault.tx.delayed)" -gt 0 ] || fail "no delayed frame counted"
 done
 [ "$(json_get "$c" '.ports[0].ecp.rx_dup')" -gt 0 ] || fail "300 ms > ackTimer 164 ms, but no retransmission seen"
 pass "300 ms delay exceeds the station's ackTimer: retransmissions arrive as duplicates"
-k0=$(vbr_vsi ${U}001 .keepalives)
+k0=$(vbr_vsi ${U}001 .keepalives) || fail "no answer from the bridge for k0"
 more() { [ "$(vbr_vsi ${U}001 .keepalives)" -ge $((k0 + 4)) ]; }
 wait_for 5 "keep-alives continue under delay" more
 vdp_listed st eth0 ${U}001 assoc || fail "lldpad lost the VSI under delay"

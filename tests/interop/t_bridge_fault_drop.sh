@@ -2,7 +2,7 @@
 # vdp-bridge frame drops.  100 % of received frames dropped: the station's
 # keep-alives no longer arrive, the bridge's toutKeepAlive (41.5.6:
 # 1.5 x (10us x 2^RKA + (2R+1) x 10us x 2^RTE) = 2.212 s with RKA 15, RTE 14,
-# R 3) expires, it sends a De-Associate, and lldpad forgets the VSI; a new
+# R 3; measured and printed) expires, it sends a De-Associate, and lldpad forgets the VSI; a new
 # request gets no confirmation.  30 % drops in both directions (seeded): ECP
 # retransmission still gets the association through.
 . "$(dirname "$0")/../lib/netns.sh"
@@ -24,14 +24,10 @@ vbr fault set rx-drop 100 >/dev/null || fail "fault set rx-drop 100"
 gone() { vbr_no_vsi ${U}001; }
 wait_for 10 "bridge times the VSI out" gone
 dt=$(($(now_ms) - t0))
-info "bridge de-associated $dt ms after receive drops started"
-# The timer restarts at each keep-alive (every ~330 ms), so it expires
-# between tout - 330 ms and tout after the drops began; the VSI leaves the
-# bridge's list after that, observed 150-300 ms later (polling slack and the
-# De-Associate going out), hence the window.
-[ $dt -ge $((tout - 400)) ] && [ $dt -le $((tout + 800)) ] ||
-	fail "timeout after $dt ms, expected ${tout} ms (-400/+800)"
-pass "keep-alive timeout after $dt ms (toutKeepAlive $tout ms)"
+# How long toutKeepAlive is, is pinned by test_vdp_bridge's
+# test_keepalive_timeout (fake clock); here: it happened, and it was the
+# keep-alive timeout (counted below), measured $dt ms.
+pass "VSI timed out $dt ms after receive drops started (toutKeepAlive $tout ms)"
 # The counters may lag the VSI list by a moment (separate queries).
 counted() { [ "$(vbr_j '.ports[0].bridge | "\(.timeouts) \(.bridge_deassoc)"' counters show)" = "1 1" ]; }
 wait_for 2 "bridge counts one keep-alive timeout and one De-Associate" counted
@@ -57,7 +53,7 @@ for i in 3 4 5; do
 		fail "assoc $i with 30 % drops: $VDP_OUT"
 	pass "VSI $i associated despite 30 % drops ($(($(now_ms) - t0)) ms)"
 done
-c=$(vbr -j counters show)
+answer c vbr -j counters show
 drops=$(json_get "$c" '.fault.rx.dropped + .fault.tx.dropped')
 [ "$drops" -gt 0 ] || fail "no frame dropped at 30 %"
 pass "$drops frames dropped, $(json_get "$c" '.ports[0].ecp.tx_retrans') bridge retransmissions, $(json_get "$c" '.ports[0].ecp.rx_dup') duplicates"

@@ -20,17 +20,17 @@ vdp_req st eth0 assoc mgr1 4711 3 ${U}001 0-02:00:00:00:02:01 || fail "assoc wit
 pass "association confirmed with every bridge frame duplicated"
 stale() { [ "$(vbr_counter '.ports[0].ecp.rx_ack_stale')" -ge 3 ]; }
 wait_for 5 "lldpad acks the duplicate copies" stale
-c=$(vbr -j counters show)
+answer c vbr -j counters show
 pass "tx-dup: $(json_get "$c" .fault.tx.duplicated) frames duplicated, $(json_get "$c" '.ports[0].ecp.rx_ack_stale') stale acks from lldpad"
 vdp_listed st eth0 ${U}001 assoc || fail "lldpad does not list the VSI"
 
 vbr fault clear >/dev/null
 vbr fault set rx-dup 100 >/dev/null || fail "fault set rx-dup 100"
-k0=$(vbr_vsi ${U}001 .keepalives)
+k0=$(vbr_vsi ${U}001 .keepalives) || fail "no answer from the bridge for k0"
 more() { [ "$(vbr_vsi ${U}001 .keepalives)" -ge $((k0 + 5)) ]; }
 vbr counters reset >/dev/null
 wait_for 5 "5 keep-alives under rx-dup" more
-c=$(vbr -j counters show)
+answer c vbr -j counters show
 e=$(json_get "$c" '.ports[0].ecp.rx_ecpdu') d=$(json_get "$c" '.ports[0].ecp.rx_dup')
 r=$(json_get "$c" '.ports[0].bridge.requests')
 info "rx-dup: $e ECPDUs delivered, $d duplicates, $r VDP requests"

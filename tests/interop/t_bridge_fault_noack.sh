@@ -42,7 +42,7 @@ vdp_req st eth0 assoc mgr1 4711 3 ${U}002 0-02:00:00:00:02:02 || fail "assoc aft
 # (up to 3 x 164 ms): count from the second keep-alive on.
 more() { [ "$(vbr_vsi ${U}002 .keepalives)" -ge "$1" ]; }
 wait_for 5 "2 keep-alives after noack off" more 2
-d0=$(vbr_counter '.ports[0].ecp.rx_dup')
+d0=$(vbr_counter '.ports[0].ecp.rx_dup') || fail "no answer from the bridge for d0"
 wait_for 5 "3 more keep-alives" more 5
 assert_eq "$(vbr_counter '.ports[0].ecp.rx_dup')" "$d0" "no more duplicates once acks flow"
 done_ok

@@ -19,10 +19,10 @@ for i in 1 2 3; do
 	vdp_req st eth0 assoc mgr1 4711 3 ${U}00$i 0-02:00:00:00:02:0$i || fail "assoc $i with reordering: $VDP_OUT"
 	pass "VSI $i confirmed with reordering in $(($(now_ms) - t0)) ms"
 done
-k0=$(vbr_vsi ${U}001 .keepalives)
+k0=$(vbr_vsi ${U}001 .keepalives) || fail "no answer from the bridge for k0"
 more() { [ "$(vbr_vsi ${U}001 .keepalives)" -ge $((k0 + 4)) ]; }
 wait_for 5 "keep-alives continue under reordering" more
-c=$(vbr -j counters show)
+answer c vbr -j counters show
 [ "$(json_get "$c" .fault.tx.reordered)" -gt 0 ] || fail "nothing reordered"
 pass "$(json_get "$c" .fault.tx.reordered) frames reordered, $(json_get "$c" '.ports[0].ecp.rx_dup') duplicates, VSIs: $(vbr_j length vsi show)"
 for i in 1 2 3; do vdp_listed st eth0 ${U}00$i assoc || fail "lldpad lost VSI $i"; done

@@ -17,7 +17,7 @@ for i in 1 2 3; do
 done
 assert_eq "$(vbr_j length vsi show)" 3 "bridge VSIs before restart"
 
-a0=$(vbr_counter .vdp.admitted)
+a0=$(vbr_counter .vdp.admitted) || fail "no answer from the bridge for a0"
 t0=$(now_ms)
 vbr restart >/dev/null || fail "restart"
 three() { [ "$(vbr_j length vsi show)" = 3 ]; }
@@ -44,7 +44,7 @@ deassoc_reaches_lldpad()
 {
 	local u=$1 try a0
 	for try in 1 2 3 4 5; do
-		a0=$(vbr_counter .vdp.admitted)
+		a0=$(vbr_counter .vdp.admitted) || fail "no answer from the bridge for a0"
 		vbr vsi deassoc "$u" >/dev/null || fail "vsi deassoc $u"
 		wait_for 5 "lldpad removes $u, or the bridge admits it again" gone_or_readmitted "$u" "$a0"
 		if st_gone "$u"; then
@@ -56,7 +56,8 @@ deassoc_reaches_lldpad()
 	fail "lldpad kept $u after 5 bridge De-Associates"
 }
 
-bd0=$(vbr_counter '.ports[0].bridge.bridge_deassoc') to0=$(vbr_counter '.ports[0].bridge.timeouts')
+bd0=$(vbr_counter '.ports[0].bridge.bridge_deassoc') || fail "no answer from the bridge for bd0"
+to0=$(vbr_counter '.ports[0].bridge.timeouts') || fail "no answer from the bridge for to0"
 deassoc_reaches_lldpad ${U}002
 pass "bridge-initiated De-Associate: lldpad removed VSI 2 in $WAITED_MS ms (De-Associates sent: $DEASSOC_TRIES)"
 wait_for 5 "bridge forgets VSI 2" vbr_no_vsi ${U}002
@@ -76,7 +77,8 @@ assert_eq "$(($(vbr_counter '.ports[0].bridge.bridge_deassoc') - bd0))" \
 vbr vsi flush >/dev/null || fail "vsi flush"
 st_set() { vdp_list st eth0 | awk '$1 == "mode" { m = $3 } $1 == "uuid" && m == "assoc" { print $3 }' | sort | tr '\n' ' '; }
 br_set() { vbr_j '[.[] | select(.mode == "assoc") | .vsiid] | sort | join(" ")' vsi show; }
-agree() { local a b; a=$(st_set) b=$(br_set); echo "lldpad: $a bridge: $b"; [ "${a% }" = "$b" ]; }
+# the bridge must answer: no answer is not "no VSI"
+agree() { local a b; b=$(br_set) || return 1; a=$(st_set); echo "lldpad: $a bridge: $b"; [ "${a% }" = "$b" ]; }
 wait_for 5 "lldpad and vdp-bridge agree on the associated VSIs after flush" agree
 left=$(st_set)
 n=$(printf '%s' "$left" | wc -w)

@@ -48,7 +48,7 @@ assert_eq "$(vbr_counter .vdp.keep)" 1 "keep answers counted"
 
 # The associated VSI of type 4711 (now under a refusing rule) stays: its
 # keep-alives are not re-admitted.
-ka=$(vbr_vsi ${U}000 .keepalives)
+ka=$(vbr_vsi ${U}000 .keepalives) || fail "no answer from the bridge for ka"
 more_ka() { [ "$(vbr_vsi ${U}000 .keepalives)" -ge $((ka + 3)) ]; }
 wait_for 5 "3 more keep-alives for the associated VSI" more_ka
 vdp_listed st eth0 ${U}000 assoc || fail "lldpad lost the associated VSI"

@@ -37,7 +37,7 @@ done
 [ -n "$lp" ] || fail "no lldpad process"
 echo "$lp" >"$T_DIR/lldpad.pid"
 nlc() { local u=$1 m=$2; shift 2; nsx st "$T_BUILD/vdp-nlclient" -p "$T_DIR/lldpad.pid" -i eth0 -m $m -M 11 -T 1193047 -v 2 -u $u "$@"; }
-mode() { vbr -j vsi show | jq -r ".[] | select(.vsiid == \"$1\") | .mode"; }
+mode() { vbr_j ".[] | select(.vsiid == \"$1\") | .mode" vsi show; }
 
 # ---- VLAN given (libvirt with a VLAN device in the chain): both directions work
 nlc $U2 $M2 -V 10 associate >"$T_DIR/a2.out" 2>&1 || fail "associate via lldpad: $(tail -4 "$T_DIR/a2.out")"
@@ -45,7 +45,7 @@ pass "lldpad accepted the client's ASSOCIATE: $(grep '^status:' "$T_DIR/a2.out")
 on2() { [ "$(mode $U2)" = assoc ]; }
 wait_for 5 "bridge has the VSI from lldpad" on2
 nlc $U2 $M2 -V 10 disassociate >"$T_DIR/d2.out" 2>&1 || fail "disassociate via lldpad: $(tail -4 "$T_DIR/d2.out")"
-gone2() { [ -z "$(mode $U2)" ]; }
+gone2() { vbr_no_vsi $U2; }
 wait_for 5 "bridge removed the VSI" gone2
 pass "lldpad accepted the client's DISASSOCIATE: $(grep '^status:' "$T_DIR/d2.out")"
 

@@ -37,7 +37,7 @@ pass "EVB negotiated with lldpad $(ms_to_s $(($(now_ms) - t0))) s after vdpd sta
 diag_add "'$T_BUILD/vdpctl' -s '$SOCK' -j neighbor show"
 diag_add "'$T_BUILD/vdpctl' -s '$SOCK' -j vsi show"
 
-nb=$(vdpctl -j neighbor show)
+answer nb vdpctl -j neighbor show
 info "neighbour: $nb"
 assert_eq "$(json_get "$nb" '.[0].chassis_id')" $BR_MAC "neighbour chassis (lldpad's MAC)"
 assert_eq "$(json_get "$nb" '.[0].evb.mode')" 1 "neighbour EVB mode (1 = bridge)"

@@ -31,21 +31,8 @@ adm_inject()
 		fail "vdp-inject $*: $(tail -1 "$T_DIR/inject.log")"
 }
 
-# adm_json VAR CMD...: CMD's JSON answer into VAR.  A failing command, an
-# empty answer or one that is not a JSON object or array fails the test
-# (jq -e alone lets an empty answer through).
-adm_json()
-{
-	local __var=$1 __out __rc=0
-	shift
-	__out=$("$@" 2>&1) || __rc=$?
-	[ $__rc = 0 ] || fail "$* exited $__rc: $__out"
-	[ -n "$__out" ] || fail "$*: empty answer"
-	printf '%s' "$__out" | jq -e 'type == "object" or type == "array"' >/dev/null 2>&1 ||
-		fail "$*: not a JSON object or array: $__out"
-	printf -v "$__var" '%s' "$__out"
-}
-
-# adm_get JSON FILTER: jq -r FILTER on an answer adm_json checked; a
-# missing value prints "null", which no expected value matches.
-adm_get() { printf '%s' "$1" | jq -r "$2"; }
+# adm_json VAR CMD... / adm_get JSON FILTER: the harness's JSON rule
+# (tests/lib/netns.sh): `answer` (a failing command, an empty answer or one
+# that is not JSON fails the test, naming the command) and `json_get`.
+adm_json() { answer "$@"; }
+adm_get() { json_get "$1" "$2"; }

@@ -8,6 +8,11 @@
 #   wait_converged        EVB converged on eth0
 #   add_line N            the vsi add arguments of VSI N (uuid_of N, mac_of_vsi N)
 #   bridge_has N          the bridge holds N associated VSIs
+#   bridge_forget         the bridge forgets every VSI (fault "restart") and
+#                         answers that it holds none: while vdpd is down, so
+#                         "bridge holds N after the restart" can only come
+#                         from the restarted vdpd's requests (the bridge's
+#                         toutKeepAlive outlives kill -9 + restart)
 
 require_root
 require_cmd ip jq "$T_BUILD/vdpd" "$T_BUILD/vdpctl" "$T_BUILD/vdp-bridge"
@@ -21,8 +26,14 @@ bridgectl() { "$T_BUILD/vdp-bridge" -s "$BSOCK" "$@"; }
 uuid_of() { printf 'd0000000-0000-4000-8000-%012x' "$1"; }
 mac_of_vsi() { printf '52:54:00:%02x:%02x:%02x' $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255)); }
 add_line() { echo "vsi add uplink eth0 mode assoc uuid $(uuid_of "$1") typeid 5 typeidver 4 filter mac $(mac_of_vsi "$1") vid 10"; }
-bridge_assoc() { bridgectl -j vsi show | jq '[.[] | select(.mode == "assoc")] | length'; }
+bridge_assoc() { json_q '[.[] | select(.mode == "assoc")] | length' bridgectl -j vsi show; }
 bridge_has() { [ "$(bridge_assoc)" = "$1" ]; }
+bridge_forget()
+{
+	bridgectl restart >/dev/null || fail "bridge restart (forget every VSI)"
+	answer __j bridgectl -j vsi show
+	assert_eq "$(json_get "$__j" length)" 0 "bridge holds no VSI while vdpd is down"
+}
 
 intents_pair()
 {
@@ -47,5 +58,5 @@ start_vdpd()
 	wait_for 5 "vdpd ($1) answers" vdpctl uplink show
 }
 
-converged() { [ "$(vdpctl -j uplink show | jq -r '.[0].converged')" = true ]; }
+converged() { [ "$(json_q '.[0].converged' vdpctl -j uplink show)" = true ]; }
 wait_converged() { wait_for 10 "EVB converged" converged; }

@@ -11,6 +11,17 @@
 #     their names need not be unique across tests and die with the namespace.
 #   - Readiness is polled with wait_for (deadline + diagnostics), never slept.
 #   - Relative log/capture file names are placed in $T_DIR.
+#   - JSON from a daemon (one rule for every test): an empty or unparsable
+#     answer is a failure that names the command, never a value.  Read
+#     answers with `answer VAR cmd...` (fails the test), `json_val FILTER
+#     cmd...` (a value in $(...); fails the test) or `json_q FILTER cmd...`
+#     (returns 2, for wait_for predicates); `json_get` refuses empty or
+#     invalid text.  "Gone" is asserted only against a daemon that
+#     answered: `json_none FILTER cmd...` is true only if cmd answered with
+#     JSON and FILTER selects nothing.  Never `[ -z "$(cmd | jq ...)" ]` and
+#     never rely on `jq -e`: Debian's jq 1.6 exits 0 on empty input.
+#   - A test that cannot run exits 77 (skip); `make check` fails on skips
+#     unless ALLOW_SKIP=1.
 #
 # Environment: T_KEEP=1 keeps $T_DIR after the run; T_VERBOSE=1 traces commands.
 
@@ -47,6 +58,17 @@ fail()
 	printf 'FAIL %s\n' "$*" >&2
 	diagnostics
 	exit 1
+}
+
+# fail_test MSG: fail, also from inside $(...): there exit would end only the
+# subshell, so the test's own shell (T_MAIN_PID) is signalled (USR1) and ends
+# with status 1 as soon as the command substitution returns.  Not for wait_for
+# predicates (those return non-zero and let the deadline decide).
+T_MAIN_PID=$BASHPID
+fail_test()
+{
+	[ "$BASHPID" != "$T_MAIN_PID" ] && kill -USR1 "$T_MAIN_PID" 2>/dev/null
+	fail "$@"
 }
 
 # skip MSG: the test cannot run here (exit 77 = skip for tests/integration/run.sh).
@@ -263,11 +285,80 @@ wait_for()
 }
 
 # ---- JSON -----------------------------------------------------------------------
+# jq 1.6 (Debian) exits 0 with -e on empty input and prints nothing, so an
+# unreachable daemon would read as "no such VSI".  These functions check
+# that the text is exactly one JSON value before any filter sees it.
 
-# json_get JSON FILTER: jq -r FILTER on JSON text; fails on invalid JSON.
+# json_ok TEXT: TEXT is one JSON value (not empty, parses).
+json_ok() { [ -n "$1" ] && [ "$(printf '%s' "$1" | jq -s length 2>/dev/null)" = 1 ]; }
+
+# answer VAR cmd...: VAR := cmd's answer.  Fails the test, naming cmd, if cmd
+# exits non-zero or its output is empty or not one JSON value.
+answer()
+{
+	local __v=$1 __out __rc=0
+	shift
+	__out=$("$@" 2>"$T_DIR/answer.err") || __rc=$?
+	[ $__rc = 0 ] || fail "no answer from '$*' (exit $__rc): $(head -c 300 "$T_DIR/answer.err")"
+	json_ok "$__out" || fail "answer of '$*' is not JSON: '${__out:0:300}'"
+	printf -v "$__v" '%s' "$__out"
+}
+
+# json_q FILTER cmd...: jq -r FILTER on cmd's answer.  Returns 2 (message on
+# stderr naming cmd) if cmd failed or its answer is empty or not JSON, so a
+# wait_for predicate keeps waiting and its last output names the command;
+# otherwise jq's status.
+json_q()
+{
+	local f=$1 out rc=0
+	shift
+	out=$("$@" 2>"$T_DIR/json_q.err") || rc=$?
+	if [ $rc != 0 ] || ! json_ok "$out"; then
+		printf 'no JSON answer from %s (exit %d): %s\n' "$*" "$rc" "${out:0:300}$(head -c 300 "$T_DIR/json_q.err")" >&2
+		return 2
+	fi
+	printf '%s' "$out" | jq -r "$f"
+}
+
+# json_val FILTER cmd...: jq -r FILTER on cmd's answer, for a value taken
+# with $(...) and compared (also with ""): no JSON answer fails the test
+# (fail_test), so an unreachable daemon never reads as "empty".
+json_val()
+{
+	local out rc=0
+	out=$(json_q "$@") || rc=$?
+	[ $rc = 2 ] && fail_test "no JSON answer from '${*:2}'"
+	[ $rc = 0 ] || fail_test "jq '$1' failed ($rc) on the answer of '${*:2}'"
+	printf '%s\n' "$out"
+}
+
+# json_none FILTER cmd...: true only if cmd answered with JSON and FILTER
+# selects nothing (no output, or only null/false); 1 if it selects something,
+# 2 if cmd did not answer (see json_q).  The one way to assert "gone".
+json_none()
+{
+	local got rc=0
+	got=$(json_q "$@") || rc=$?
+	[ $rc = 2 ] && return 2
+	[ $rc = 0 ] || { printf 'jq failed (%d) on the answer of %s\n' "$rc" "${*:2}" >&2; return 2; }
+	got=$(printf '%s\n' "$got" | grep -v -x 'null\|false\|')
+	[ -z "$got" ] && return 0
+	printf 'still there: %s\n' "${got:0:300}"
+	return 1
+}
+
+# json_get JSON FILTER: jq -r FILTER on JSON text (read with `answer`).  Empty
+# or unparsable text, or a jq error, is a failure, not a value: in the test's
+# own shell it fails the test; inside $(...) it prints FAIL on stderr and
+# signals the test (T_MAIN_PID) to end with a failure.
 json_get()
 {
-	printf '%s' "$1" | jq -er "$2" 2>/dev/null
+	local out
+	if ! json_ok "$1"; then
+		fail_test "json_get '$2': input is empty or not JSON: '${1:0:200}'"
+	fi
+	out=$(printf '%s' "$1" | jq -r "$2" 2>&1) || fail_test "json_get '$2': jq: $out"
+	printf '%s\n' "$out"
 }
 
 # ---- captures -------------------------------------------------------------------
@@ -367,4 +458,5 @@ cleanup()
 
 trap cleanup EXIT
 trap 'exit 130' INT
+trap 'T_FAILED=1; exit 1' USR1
 trap 'exit 143' TERM

@@ -64,7 +64,7 @@ nlf_start_bridge()
 	BRIDGE=$BG_PID
 }
 
-nlf_converged() { [ "$(vdpctl -j uplink show | jq -r '.[0].converged')" = true ]; }
+nlf_converged() { [ "$(json_q '.[0].converged' vdpctl -j uplink show)" = true ]; }
 nlf_wait_converged() { wait_for 15 "EVB negotiated on eth0" nlf_converged; }
 
 # nlf_setup [NETLINK_SETTINGS]: everything up and converged.
@@ -77,5 +77,8 @@ nlf_setup()
 	nlf_wait_converged
 }
 
-# bridge_mode UUID: the VSI's mode on the bridge ("" if unknown)
-bridge_mode() { bridgectl -j vsi show | jq -r ".[] | select(.vsiid == \"$1\") | .mode"; }
+# bridge_mode UUID: the VSI's mode on the bridge ("" if unknown; status 2
+# if the bridge gave no JSON answer)
+bridge_mode() { json_q ".[] | select(.vsiid == \"$1\") | .mode" bridgectl -j vsi show; }
+# bridge_gone UUID: the bridge answered and does not list UUID
+bridge_gone() { json_none ".[] | select(.vsiid == \"$1\")" bridgectl -j vsi show; }

@@ -27,21 +27,28 @@ vbr_start()
 # vbr ARGS...: the vdp-bridge client.
 vbr() { "$VBR_BIN" -s "$VBR_SOCK" "$@"; }
 
-# vbr_j JQFILTER ARGS...: client with -j, jq -r FILTER on the answer.
-vbr_j()
+# vbr_j JQFILTER ARGS...: client with -j, jq -r FILTER on the answer; 2 if
+# the bridge gave no JSON answer (json_q: the command is named on stderr).
+vbr_j() { local f=$1; shift; json_q "$f" vbr -j "$@"; }
+
+# vbr_true JQFILTER ARGS...: FILTER is true on the bridge's answer (a
+# predicate; never true without an answer)
+vbr_true() { [ "$(vbr_j "$@")" = true ]; }
+
+# vbr_vsi VSIID [JQFILTER]: the bridge's record of a VSI; 1 if the bridge
+# answered without it, 2 if it did not answer.
+vbr_vsi()
 {
-	local f=$1 out
-	shift
-	out=$(vbr -j "$@") || return 1
-	printf '%s' "$out" | jq -er "$f"
+	local out
+	out=$(vbr_j "[.[] | select(.vsiid == \"$1\")] | .[0] | ${2:-.} // empty" vsi show) || return
+	[ -n "$out" ] || return 1
+	printf '%s\n' "$out"
 }
 
-# vbr_vsi VSIID [JQFILTER]: the bridge's record of a VSI (fails if absent).
-vbr_vsi() { vbr_j "[.[] | select(.vsiid == \"$1\")] | .[0] | ${2:-.} // empty" vsi show; }
-
-# vbr_has_vsi VSIID MODE / vbr_no_vsi VSIID
+# vbr_has_vsi VSIID MODE / vbr_no_vsi VSIID (true only if the bridge answered
+# and does not list the VSI)
 vbr_has_vsi() { [ "$(vbr_vsi "$1" .mode)" = "$2" ]; }
-vbr_no_vsi() { ! vbr_j ".[] | select(.vsiid == \"$1\")" vsi show >/dev/null; }
+vbr_no_vsi() { json_none ".[] | select(.vsiid == \"$1\")" vbr -j vsi show; }
 
 # vbr_converged PORT: EVB converged on PORT.
 vbr_converged() { [ "$(vbr_j ".ports[] | select(.port == \"$1\") | .converged" status)" = true ]; }

@@ -79,7 +79,7 @@ ASSOC_RE=" : ASSOCIATE: ifname: $LV_DEV .*instanceId: $INST"
 a0=$(lv_log_count "$ASSOC_RE")
 u0=$(nlstat unsolicited_sent)
 s0=$(nlstat setlink) g0=$(nlstat getlink)
-k0=$(vbr_vsi $INST .keepalives)
+k0=$(vbr_vsi $INST .keepalives) || fail "no answer from the bridge for k0"
 vbr vsi deassoc $INST >/dev/null || fail "vdp-bridge vsi deassoc"
 T1=$(now_ms)
 sent() { [ "$(nlstat unsolicited_sent)" -gt "$u0" ]; }
@@ -116,7 +116,7 @@ assert_eq "$(lv_state $DOM)" running "domain still running"
 # reference A.2.7/A.3: the callback's ASSOCIATE is "setlink only": no polls
 assert_eq "$(($(nlstat setlink) - s0))/$(($(nlstat getlink) - g0))" 1/0 "vdpd: SETLINKs / status polls for the re-association"
 # the association lives on: vdpd keeps it alive (RKA 16: every ~0.66 s)
-k1=$(vbr_vsi $INST .keepalives)
+k1=$(vbr_vsi $INST .keepalives) || fail "no answer from the bridge for k1"
 ka() { [ "$(vbr_vsi $INST .keepalives)" -ge $((k1 + 2)) ]; }
 wait_for 10 "two keep-alives for the re-associated VSI" ka
 pass "keep-alives flow again ($k0 before the De-Associate; $k1 -> $(vbr_vsi $INST .keepalives) in ${WAITED_MS} ms)"
@@ -138,7 +138,7 @@ nsx st ip link show "$mvt" >/dev/null 2>&1 && fail "$mvt still exists"
 pass "libvirt removed $mvt"
 
 # ---- 4. a type the bridge refuses: virsh start fails in libvirt's 10 s -------------
-r0=$(vbr_counter .vdp.refused)
+r0=$(vbr_counter .vdp.refused) || fail "no answer from the bridge for r0"
 lv_define $BADDOM $BADUUID "$(lv_qbg_nic $BADMAC $MGR $BADTYPE $TYPEVER $BADINST)"
 lv_start $BADDOM
 [ $LV_RC != 0 ] || fail "virsh start of type $BADTYPE succeeded: $LV_OUT"

@@ -170,7 +170,7 @@ static const struct bad bads[] = {
 	{ "global = { user = \"u234567890123456789012345678901234567890123456789012345678901234\"; };",
 	  "bad.conf:1: user name longer than 63 characters" },
 	{ "global = { foo = 1; };",
-	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, mgrid, resp_wait_max_ms, intents_file, user)" },
+	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, log_target, mgrid, resp_wait_max_ms, intents_file, user)" },
 	{ "qbh = { timeout_ms = 50; };",
 	  "bad.conf:1: timeout_ms = 50 is out of range 100..600000" },
 	{ "qbh = { host_uuid = \"machine-id\"; };",
@@ -182,7 +182,10 @@ static const struct bad bads[] = {
 	{ "qbh = { timeout_ms = 1000; poll_ms = 2000; };",
 	  "bad.conf:1: qbh: poll_ms 2000 is longer than timeout_ms 1000" },
 	{ "\nuplink = ();",
-	  "bad.conf:2: unknown setting \"uplink\" (known: global, qbh, uplinks)" },
+	  "bad.conf:2: unknown setting \"uplink\" (known: global, qbh, uplinks, profiles, networks, "
+	  "ports, attachments, bindings, registry, netlink)" },
+	{ "global = { log_target = \"file\"; };",
+	  "bad.conf:1: log_target \"file\" is not one of auto, syslog, stderr, journal" },
 	/* Syntax errors come from libconfig with the line. */
 	{ "uplinks = ( { name = ; } );",
 	  "bad.conf:1: syntax error" },

@@ -144,6 +144,11 @@ static void test_text_helpers(void **state)
 	assert_int_equal(reg_uuid_parse("0b3c9e2a-1111-4d4d-8e8e-00000000000", u), -EINVAL);
 	assert_int_equal(reg_uuid_parse("0b3c9e2a11114d4d8e8e000000000001xxxx", u), -EINVAL);
 	assert_int_equal(reg_uuid_parse("0b3c9e2a-1111-4d4d-8e8e-00000000000g", u), -EINVAL);
+	/* The one UUID rule (vdp_txt_uuid_parse), as vsi show takes it: 32
+	 * hex digits with or without the dashes. */
+	assert_int_equal(reg_uuid_canon("0b3c9e2a11114d4d8e8e000000000001", s), 0);
+	assert_string_equal(s, VM1);
+	assert_int_equal(reg_uuid_parse(NULL, u), -EINVAL);
 	assert_int_equal(reg_mac_parse("52:54:00:AB:cd:01", m), 0);
 	reg_mac_format(m, ms);
 	assert_string_equal(ms, "52:54:00:ab:cd:01");
@@ -366,6 +371,35 @@ static void test_binding_conflicts(void **state)
 	assert_int_equal(reg_uplink_del(f->reg, "eth4", &err), -EBUSY);
 }
 
+/* The device of a binding is an interface name: 1-15 printable octets,
+ * no '/' (a path) and no ':' (an alias); anything else is refused and
+ * nothing is bound. */
+static void test_binding_device_name(void **state)
+{
+	struct fx *f = *state;
+	struct reg_err err;
+	struct reg_binding b = { 0 };
+
+	assert_int_equal(do_bind(f->reg, VM1, "a/b", "52:54:00:00:00:01", "eth4", &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "device name 'a/b' invalid"));
+	assert_int_equal(do_bind(f->reg, VM1, "x:y", "52:54:00:00:00:01", "eth4", &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "device name 'x:y' invalid"));
+	assert_int_equal(do_bind(f->reg, VM1, "mac vtap", "52:54:00:00:00:01", "eth4", &err),
+			 -EINVAL);
+	/* 16 octets fill dev[IFNAMSIZ] with no room for the terminator */
+	snprintf(b.iface_id, sizeof(b.iface_id), "%s", VM1);
+	memcpy(b.dev, "macvtap012345678", IFNAMSIZ);
+	snprintf(b.uplink, sizeof(b.uplink), "eth4");
+	assert_int_equal(reg_mac_parse("52:54:00:00:00:01", b.mac), 0);
+	assert_int_equal(reg_bind(f->reg, &b, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "device name 'macvtap012345678' invalid"));
+	assert_null(reg_binding_get(f->reg, VM1));
+	/* 15 octets and an unknown device ("") are fine */
+	assert_int_equal(do_bind(f->reg, VM1, "macvtap01234567", "52:54:00:00:00:01", "eth4", &err),
+			 0);
+	assert_int_equal(do_bind(f->reg, VM2, "", "52:54:00:00:00:02", "eth4", &err), 0);
+}
+
 static void test_physnet_mismatch_refused(void **state)
 {
 	struct fx *f = *state;
@@ -566,6 +600,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bind_then_attach_move_detach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unbind_deassociates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_binding_conflicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_binding_device_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_physnet_mismatch_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_profile_change_reassociates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ports, setup, teardown),

@@ -399,6 +399,33 @@ static void test_keepalive_timeout(void **state)
 	benv_free(e);
 }
 
+/* resourceWaitDelay (41.5.6: 10 us x 2^RWD) to the microsecond: a deferred
+ * new VSI is De-Associated exactly then, not one tick sooner. */
+static void test_resource_wait_timing(void **state)
+{
+	(void)state;
+	struct benv *e = benv_new();
+	uint64_t rw;
+	size_t before;
+
+	vdp_bridge_set_params(&e->br, 3, 8, 16, 20);
+	rw = 10ULL << 16;
+	assert_int_equal(vdp_bridge_resource_wait_us(&e->br), rw);
+	e->admit_rc = VDP_ADMIT_DEFER;
+	send1(e, 5, VDP_TLV_ASSOC, 10);
+	before = n_ecpdus(e);
+	fakeclock_advance(&e->fc, rw - 1);
+	assert_int_equal(n_ecpdus(e), before);
+	assert_int_equal(find(e, 5)->state, VDP_BR_PROCESS);
+	fakeclock_advance(&e->fc, 1);
+	assert_int_equal(n_ecpdus(e), before + 1);
+	assert_int_equal(last(e)->tlvs[0].type, VDP_TLV_DEASSOC);
+	assert_null(find(e, 5));
+	assert_int_equal(e->br.cnt.resource_timeouts, 1);
+	ack_last(e);
+	benv_free(e);
+}
+
 static void test_station_deassoc_removes(void **state)
 {
 	(void)state;
@@ -825,6 +852,7 @@ int main(void)
 		cmocka_unit_test(test_keep_restores_confirmed),
 		cmocka_unit_test(test_keepalive_alive),
 		cmocka_unit_test(test_keepalive_timeout),
+		cmocka_unit_test(test_resource_wait_timing),
 		cmocka_unit_test(test_station_deassoc_removes),
 		cmocka_unit_test(test_deferred_admit),
 		cmocka_unit_test(test_bridge_deassoc_api),

@@ -368,8 +368,11 @@ static void test_error_with_keep(void **state)
 	/* A changed request (other VID) refused with keep: still associated. */
 	assert_int_equal(request(e, 5, VDP_MODE_ASSOC, 101), 0);
 	ack_last(e);
+	assert_int_equal(e->st.cnt.requests_refused, 0);
 	respond(e, 5, VDP_STATUS_RESPONSE | VDP_STATUS_KEEP | VDP_R_OTHER_FAILURE);
 	assert_int_equal(last_ev(e), VDP_EV_KEPT);
+	/* The bridge's refusal counts, Keep or not. */
+	assert_int_equal(e->st.cnt.requests_refused, 1);
 	assert_int_equal(v->state, VDP_ST_WAIT_SYSCMD);
 	assert_int_equal(v->mode_cur, VDP_MODE_ASSOC);
 	assert_int_equal(v->mode_req, VDP_MODE_ASSOC);
@@ -379,6 +382,7 @@ static void test_error_with_keep(void **state)
 	ack_last(e);
 	respond(e, 6, VDP_STATUS_RESPONSE | VDP_STATUS_KEEP | VDP_R_OTHER_FAILURE);
 	assert_int_equal(last_ev(e), VDP_EV_FAILED);
+	assert_int_equal(e->st.cnt.requests_refused, 2);
 	assert_int_equal(find(e, 6)->state, VDP_ST_END);
 	senv_free(e);
 }

@@ -279,7 +279,8 @@ static int run_many(struct nlv_op *base, unsigned count, unsigned window)
 
 /* A whole status dump, every part until NLMSG_DONE. */
 static int dump_once(struct nlv_op *op, unsigned *entries, unsigned *ok, unsigned *inprog,
-		     unsigned *failed, unsigned *parts, unsigned *first_part, bool *found_ok)
+		     unsigned *failed, unsigned *parts, unsigned *first_part, bool *found_ok,
+		     unsigned *pos)
 {
 	char text[256];
 	static struct nlp_port ports[8192];
@@ -298,7 +299,7 @@ static int dump_once(struct nlv_op *op, unsigned *entries, unsigned *ok, unsigne
 			close(fd);
 		return -1;
 	}
-	*entries = *ok = *inprog = *failed = *parts = *first_part = 0;
+	*entries = *ok = *inprog = *failed = *parts = *first_part = *pos = 0;
 	*found_ok = false;
 	for (;;) {
 		ssize_t n = recv_reply(fd, 2000);
@@ -326,6 +327,9 @@ static int dump_once(struct nlv_op *op, unsigned *entries, unsigned *ok, unsigne
 			(*parts)++;
 			for (size_t i = 0; i < r.n_kept; i++) {
 				(*entries)++;
+				/* where -u's UUID is in the dump (1 = first) */
+				if (!*pos && !memcmp(ports[i].uuid, op->instance, 16))
+					*pos = *entries;
 				if (!ports[i].has_response || ports[i].response == 0x101)
 					(*inprog)++;
 				else if (ports[i].response == 0 || ports[i].response == 0x100)
@@ -351,11 +355,11 @@ static int dump_once(struct nlv_op *op, unsigned *entries, unsigned *ok, unsigne
 
 static int run_dump(struct nlv_op *op, unsigned expect_ok, int timeout_ms)
 {
-	unsigned e, ok, ip, f, parts, first;
+	unsigned e, ok, ip, f, parts, first, pos;
 	bool found;
 	uint64_t t0 = now_ms();
 	do {
-		if (dump_once(op, &e, &ok, &ip, &f, &parts, &first, &found) < 0) {
+		if (dump_once(op, &e, &ok, &ip, &f, &parts, &first, &found, &pos) < 0) {
 			printf("RESULT error: dump failed\n");
 			return 1;
 		}
@@ -363,8 +367,9 @@ static int run_dump(struct nlv_op *op, unsigned expect_ok, int timeout_ms)
 			break;
 		usleep(250000);
 	} while ((int)(now_ms() - t0) < timeout_ms);
-	printf("dump: entries=%u ok=%u in_progress=%u failed=%u parts=%u first_part=%u uuid_ok=%d\n",
-	       e, ok, ip, f, parts, first, found);
+	printf("dump: entries=%u ok=%u in_progress=%u failed=%u parts=%u first_part=%u uuid_ok=%d "
+	       "uuid_pos=%u\n",
+	       e, ok, ip, f, parts, first, found, pos);
 	if (expect_ok && ok < expect_ok) {
 		printf("RESULT timeout: %u of %u ok\n", ok, expect_ok);
 		return 2;

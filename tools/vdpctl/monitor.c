@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vdp/ctl/ctl.h"
@@ -11,9 +12,26 @@
 
 static void monitor_help(void)
 {
-	fprintf(stderr,
-		"Usage: vdpctl monitor [ TOPIC ]...\n"
-		"where  TOPIC := { vsi | uplink | link | config }   (default: all)\n");
+	vctl_help();
+}
+
+/* -t: the time the event arrived, as ip monitor -t; in -j a "time" member. */
+static void stamp(json_t *m)
+{
+	struct timespec ts;
+	struct tm tm;
+	char when[32], full[64];
+
+	if (!vctl.timestamp)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(full, sizeof(full), "%s.%06d", when, (int)(ts.tv_nsec / 1000) % 1000000);
+	if (vctl.json)
+		json_object_set_new(m, "time", json_string(full));
+	else
+		printf("[%s] ", full);
 }
 
 static void print_event(json_t *m)
@@ -39,6 +57,11 @@ static void print_event(json_t *m)
 		printf("\n");
 	} else if (strcmp(ev, "link") == 0) {
 		printf("[link] %s %s\n", vctl_str(d, "ifname"), vctl_bool(d, "up") ? "up" : "down");
+	} else if (strcmp(ev, "registry") == 0) {
+		printf("[registry] %s %s on %s: network %s profile %s vlan %lld, %s\n",
+		       vctl_str(d, "iface_id"), vctl_str(d, "event"), vctl_str(d, "uplink"),
+		       vctl_str(d, "network"), vctl_str(d, "profile"), vctl_int(d, "vlan"),
+		       vctl_str(d, "result"));
 	} else if (strcmp(ev, "config") == 0) {
 		printf("[config] %s, %lld uplinks\n", vctl_str(d, "event"), vctl_int(d, "uplinks"));
 	} else {
@@ -58,8 +81,9 @@ int do_monitor(int argc, char **argv)
 			json_decref(topics);
 			return EXIT_OK;
 		}
-		if (strcmp(argv[i], "vsi") && strcmp(argv[i], "uplink") && strcmp(argv[i], "link") &&
-		    strcmp(argv[i], "config")) {
+		if (strcmp(argv[i], "vsi") && strcmp(argv[i], "uplink") &&
+		    strcmp(argv[i], "link") && strcmp(argv[i], "config") &&
+		    strcmp(argv[i], "registry")) {
 			vctl_what_is(argv[i], monitor_help);
 			json_decref(topics);
 			return EXIT_USAGE;
@@ -96,6 +120,7 @@ int do_monitor(int argc, char **argv)
 			close(fd);
 			return EXIT_FAIL;
 		}
+		stamp(m);
 		if (vctl.json) {
 			json_object_del(m, "version");
 			vctl_print_json(m);

@@ -1,67 +1,29 @@
 /* vdpctl commands of the port-profile registry (docs/registry.md):
- *
- *	vdpctl profile add NAME qbg mgrid M typeid T typeidver V [ vlan N ] [ filter F ]
- *	vdpctl profile add NAME qbh profileid P [ vlan N ]
- *	vdpctl physnet add PHYSNET dev DEV [ mode vepa|private|passthrough ] [ vport 802.1Qbg|802.1Qbh ]
- *	vdpctl network add NAME physnet P profile X [ vlan N ] [ uuid U ]
- *	vdpctl port add UUID network NAME
- *	vdpctl attach IFACE-ID network NAME [ port UUID ]    (again: move)
- *	vdpctl detach IFACE-ID
- *	vdpctl bind IFACE-ID [ dev MACVTAP ] mac M uplink U [ vm DOMAIN-UUID ]
- *	vdpctl unbind IFACE-ID
- *	vdpctl resolve IFACE-ID [ --xml ]
- *	vdpctl export libvirt-network NAME
- *	vdpctl hook network|qemu NAME OP SUBOP EXTRA    (libvirt XML on stdin)
- *	vdpctl registry show | policy off|learn|enforce
+ * profile, physnet, network, port, attachment, binding and registry; their
+ * words and usage are in the keyword table (grammar.c), which hands the
+ * handlers here the verb first and every keyword spelled in full.
  *
  * Numbers are parsed here like libvirt parses <virtualport> (base 0:
  * 0x0b is hex) and sent as JSON numbers; vdpd validates everything else
  * and names the field in its error. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "profiles/hook.h"
+#include "vdp/wire/vdp_text.h"
 #include "vdp/ctl/ctl.h"
 #include "tools/vdpctl/reg_cmds.h"
 #include "tools/vdpctl/vdpctl.h"
 
 #define HOOK_MAX_XML (16u << 20)
 
-void reg_cmds_usage(void)
-{
-	fprintf(stderr,
-		"       vdpctl profile { add | set } NAME qbg mgrid M typeid T typeidver V [ vlan N ] [ filter F ]\n"
-		"                [ profileid P ]\n"
-		"       vdpctl profile { add | set } NAME qbh profileid P [ vlan N ]\n"
-		"       vdpctl profile { del NAME | show [ NAME ] }\n"
-		"       vdpctl physnet { add | set } PHYSNET dev DEV [ mode { vepa | private | passthrough } ]\n"
-		"                [ vport { 802.1Qbg | 802.1Qbh } ]\n"
-		"       vdpctl physnet { del dev DEV | show [ dev DEV ] }\n"
-		"       vdpctl network { add | set } NAME physnet P profile X [ vlan N ] [ uuid UUID ]\n"
-		"       vdpctl network { del NAME | show [ NAME ] }\n"
-		"       vdpctl port { add UUID network NAME | del UUID | show [ UUID ] }\n"
-		"       vdpctl attach IFACE-ID network NAME [ port UUID ]   |   vdpctl attach show [ IFACE-ID ]\n"
-		"       vdpctl detach IFACE-ID\n"
-		"       vdpctl bind IFACE-ID [ dev DEV ] mac MAC uplink IFNAME [ vm UUID ]   |   vdpctl bind show [ IFACE-ID ]\n"
-		"       vdpctl unbind IFACE-ID\n"
-		"       vdpctl resolve IFACE-ID [ --xml ]\n"
-		"       vdpctl export libvirt-network NAME\n"
-		"       vdpctl hook { network | qemu } NAME OPERATION SUB-OP EXTRA   (libvirt hook XML on stdin)\n"
-		"       vdpctl registry { show | policy { off | learn | enforce } }\n");
-}
-
-static void reg_help(void)
-{
-	fprintf(stderr, "Usage:\n");
-	reg_cmds_usage();
-}
-
 /* ---- argument parsing: KEY VALUE pairs into a JSON object ---- */
 
-enum vt { V_STR, V_NUM };
+enum vt { V_STR, V_NUM, V_MGRID };
 
 struct keydef {
 	const char *word;	/* on the command line */
@@ -69,26 +31,54 @@ struct keydef {
 	enum vt type;
 };
 
+/* mgrid: vsi's rule (vdp_txt_mgrid_parse); a profile's is libvirt's
+ * one-octet managerid, so only its 0..255 form fits. */
+static int put_mgrid(json_t *args, const char *key, const char *w)
+{
+	uint8_t m[VDP_MGRID_LEN];
+
+	if (vdp_txt_mgrid_parse(w, m) < 0) {
+		fprintf(stderr,
+			"Error: mgrid \"%s\" is not a number 0..255, a UUID or a name of up to 15 "
+			"letters and digits\n",
+			w);
+		return -1;
+	}
+	for (int i = 1; i < VDP_MGRID_LEN; i++)
+		if (m[i]) {
+			fprintf(stderr,
+				"Error: mgrid \"%s\": a profile's mgrid is libvirt's one-octet "
+				"managerid, 0..255\n",
+				w);
+			return -1;
+		}
+	json_object_set_new(args, key, json_integer(m[0]));
+	return 0;
+}
+
 static int put_pairs(int argc, char **argv, const struct keydef *defs, json_t *args)
 {
 	while (argc > 0) {
 		const struct keydef *d = defs;
 
 		if (vctl_is_help(argv[0])) {
-			reg_help();
+			vctl_help();
 			return 1;
 		}
 		for (; d->word && strcmp(d->word, argv[0]); d++)
 			;
 		if (!d->word)
-			return vctl_what_is(argv[0], reg_help);
-		if (vctl_need_arg(argc, argv[0], reg_help) < 0)
+			return vctl_what_is(argv[0], vctl_help);
+		if (vctl_need_arg(argc, argv[0], vctl_help) < 0)
 			return -1;
 		if (json_object_get(args, d->key)) {
 			fprintf(stderr, "Error: duplicate \"%s\".\n", argv[0]);
 			return -1;
 		}
-		if (d->type == V_NUM) {
+		if (d->type == V_MGRID) {
+			if (put_mgrid(args, d->key, argv[1]) < 0)
+				return -1;
+		} else if (d->type == V_NUM) {
 			char *end;
 			unsigned long long v;
 
@@ -179,12 +169,17 @@ static int run_keyed(int argc, char **argv, json_t *args, const char *cmd, const
 
 /* ---- profile ---- */
 
-static int do_profile(int argc, char **argv)
+int do_profile(int argc, char **argv)
 {
 	static const struct keydef qbg[] = {
-		{ "mgrid", "mgrid", V_NUM }, { "managerid", "mgrid", V_NUM }, { "typeid", "typeid", V_NUM },
-		{ "typeidver", "typeidver", V_NUM }, { "typeidversion", "typeidver", V_NUM },
-		{ "vlan", "vlan", V_NUM }, { "filter", "filter_fmt", V_NUM }, { "profileid", "profileid", V_STR },
+		{ "mgrid", "mgrid", V_MGRID },
+		{ "managerid", "mgrid", V_MGRID },
+		{ "typeid", "typeid", V_NUM },
+		{ "typeidver", "typeidver", V_NUM },
+		{ "typeidversion", "typeidver", V_NUM },
+		{ "vlan", "vlan", V_NUM },
+		{ "filter", "filter_fmt", V_NUM },
+		{ "profileid", "profileid", V_STR },
 		{ NULL, NULL, V_STR },
 	};
 	static const struct keydef qbh[] = {
@@ -193,7 +188,7 @@ static int do_profile(int argc, char **argv)
 	json_t *args = json_object();
 
 	if (argc < 1 || vctl_is_help(argv[0])) {
-		reg_help();
+		vctl_help();
 		json_decref(args);
 		return argc < 1 ? EXIT_USAGE : EXIT_OK;
 	}
@@ -230,7 +225,7 @@ static int do_profile(int argc, char **argv)
 		fprintf(stderr, "Error: profile type \"%s\" is not qbg or qbh.\n", argv[2]);
 		goto usage;
 	}
-	vctl_what_is(argv[0], reg_help);
+	vctl_what_is(argv[0], vctl_help);
 usage:
 	json_decref(args);
 	return EXIT_USAGE;
@@ -238,16 +233,18 @@ usage:
 
 /* ---- physnet (host uplink -> physical network) ---- */
 
-static int do_physnet(int argc, char **argv)
+int do_physnet(int argc, char **argv)
 {
-	static const struct keydef defs[] = { { "dev", "dev", V_STR }, { "mode", "mode", V_STR }, { "vport", "vport", V_STR },
+	static const struct keydef defs[] = { { "dev", "dev", V_STR },
+					      { "mode", "mode", V_STR },
+					      { "vport", "vport", V_STR },
 					      { NULL, NULL, V_STR } };
 	static const struct keydef devonly[] = { { "dev", "dev", V_STR }, { NULL, NULL, V_STR } };
 	json_t *args = json_object();
 	int rc;
 
 	if (argc < 1 || vctl_is_help(argv[0])) {
-		reg_help();
+		vctl_help();
 		json_decref(args);
 		return argc < 1 ? EXIT_USAGE : EXIT_OK;
 	}
@@ -268,13 +265,13 @@ static int do_physnet(int argc, char **argv)
 				   "dev");
 	}
 	json_decref(args);
-	vctl_what_is(argv[0], reg_help);
+	vctl_what_is(argv[0], vctl_help);
 	return EXIT_USAGE;
 }
 
 /* ---- network ---- */
 
-static int do_network(int argc, char **argv)
+int do_network(int argc, char **argv)
 {
 	static const struct keydef defs[] = {
 		{ "physnet", "physnet", V_STR }, { "profile", "profile", V_STR }, { "vlan", "vlan", V_NUM },
@@ -283,7 +280,7 @@ static int do_network(int argc, char **argv)
 	json_t *args = json_object();
 
 	if (argc < 1 || vctl_is_help(argv[0])) {
-		reg_help();
+		vctl_help();
 		json_decref(args);
 		return argc < 1 ? EXIT_USAGE : EXIT_OK;
 	}
@@ -297,19 +294,19 @@ static int do_network(int argc, char **argv)
 				   "name");
 	}
 	json_decref(args);
-	vctl_what_is(argv[0], reg_help);
+	vctl_what_is(argv[0], vctl_help);
 	return EXIT_USAGE;
 }
 
 /* ---- port ---- */
 
-static int do_port(int argc, char **argv)
+int do_port(int argc, char **argv)
 {
 	static const struct keydef defs[] = { { "network", "network", V_STR }, { NULL, NULL, V_STR } };
 	json_t *args = json_object();
 
 	if (argc < 1 || vctl_is_help(argv[0])) {
-		reg_help();
+		vctl_help();
 		json_decref(args);
 		return argc < 1 ? EXIT_USAGE : EXIT_OK;
 	}
@@ -322,7 +319,7 @@ static int do_port(int argc, char **argv)
 		return put_and_run(argc - 2, argv + 2, defs, args, "port.add", "uuid");
 	}
 	json_decref(args);
-	vctl_what_is(argv[0], reg_help);
+	vctl_what_is(argv[0], vctl_help);
 	return EXIT_USAGE;
 }
 
@@ -333,58 +330,72 @@ static int one_id(int argc, char **argv, const char *cmd)
 	json_t *args;
 
 	if (argc != 1 || vctl_is_help(argv[0])) {
-		reg_help();
+		vctl_help();
 		return argc == 1 ? EXIT_OK : EXIT_USAGE;
 	}
 	args = json_pack("{s:s}", "iface_id", argv[0]);
 	return run(cmd, args, "iface_id");
 }
 
-/* attach and bind: "IFACE-ID KEY VALUE...", or "show [IFACE-ID]". */
-static int plug(int argc, char **argv, const struct keydef *defs, const char *cmd, const char *show)
+/* attachment add and binding add: "IFACE-ID KEY VALUE...", then what
+ * the switch makes of it (outcome.c). */
+static int plug(int argc, char **argv, const struct keydef *defs, const char *cmd)
 {
-	json_t *args;
+	json_t *args, *res;
+	int rc;
 
 	if (argc < 1 || vctl_is_help(argv[0])) {
-		reg_help();
+		vctl_help();
 		return argc < 1 ? EXIT_USAGE : EXIT_OK;
 	}
-	if (verb_is(argv[0], "show"))
-		return run_keyed(argc, argv, json_object(), show, "iface_id");
 	args = json_pack("{s:s}", "iface_id", argv[0]);
-	return put_and_run(argc - 1, argv + 1, defs, args, cmd, "iface_id");
+	rc = put_pairs(argc - 1, argv + 1, defs, args);
+	if (rc) {
+		json_decref(args);
+		return rc > 0 ? EXIT_OK : EXIT_USAGE;
+	}
+	res = vctl_call(cmd, args);
+	json_decref(args);
+	if (!res)
+		return EXIT_FAIL;
+	if (!vctl.json)
+		print_entry(res, "iface_id");
+	rc = vctl_registry_outcome(
+		vctl_str(res, "iface_id")[0] ? vctl_str(res, "iface_id") : argv[0], res);
+	json_decref(res);
+	return rc;
 }
 
-static int do_attach(int argc, char **argv)
+int do_attachment(int argc, char **argv)
 {
 	static const struct keydef defs[] = { { "network", "network", V_STR }, { "port", "port", V_STR },
 					      { NULL, NULL, V_STR } };
 
-	return plug(argc, argv, defs, "attach", "attach.show");
+	if (argc >= 1 && verb_is(argv[0], "del"))
+		return one_id(argc - 1, argv + 1, "detach");
+	if (argc >= 1 && verb_is(argv[0], "show"))
+		return run_keyed(argc, argv, json_object(), "attach.show", "iface_id");
+	return plug(argc - 1, argv + 1, defs, "attach");
 }
 
-static int do_detach(int argc, char **argv)
+int do_binding(int argc, char **argv)
 {
-	return one_id(argc, argv, "detach");
-}
-
-static int do_bind(int argc, char **argv)
-{
-	static const struct keydef defs[] = { { "dev", "dev", V_STR }, { "mac", "mac", V_STR },
-					      { "uplink", "uplink", V_STR }, { "vm", "vm_uuid", V_STR },
+	static const struct keydef defs[] = { { "dev", "dev", V_STR },
+					      { "mac", "mac", V_STR },
+					      { "uplink", "uplink", V_STR },
+					      { "vm", "vm_uuid", V_STR },
 					      { NULL, NULL, V_STR } };
 
-	return plug(argc, argv, defs, "bind", "bind.show");
-}
-
-static int do_unbind(int argc, char **argv)
-{
-	return one_id(argc, argv, "unbind");
+	if (argc >= 1 && verb_is(argv[0], "del"))
+		return one_id(argc - 1, argv + 1, "unbind");
+	if (argc >= 1 && verb_is(argv[0], "show"))
+		return run_keyed(argc, argv, json_object(), "bind.show", "iface_id");
+	return plug(argc - 1, argv + 1, defs, "bind");
 }
 
 /* ---- resolve / export ---- */
 
-static int do_resolve(int argc, char **argv)
+static int registry_resolve(int argc, char **argv)
 {
 	bool xml = false;
 	const char *id = NULL;
@@ -394,15 +405,15 @@ static int do_resolve(int argc, char **argv)
 		if (!strcmp(argv[i], "--xml") || !strcmp(argv[i], "xml"))
 			xml = true;
 		else if (vctl_is_help(argv[i])) {
-			reg_help();
+			vctl_help();
 			return EXIT_OK;
 		} else if (!id)
 			id = argv[i];
 		else
-			return vctl_what_is(argv[i], reg_help), EXIT_USAGE;
+			return vctl_what_is(argv[i], vctl_help), EXIT_USAGE;
 	}
 	if (!id) {
-		reg_help();
+		vctl_help();
 		return EXIT_USAGE;
 	}
 	res = vctl_call("resolve", json_pack("{s:s, s:b}", "iface_id", id, "xml", xml));
@@ -429,20 +440,20 @@ static int do_resolve(int argc, char **argv)
 			       vctl_str(res, "dev")[0] ? vctl_str(res, "dev") : "-");
 		if (json_object_get(res, "qbh")) {
 			json_t *q = json_object_get(res, "qbh");
-			printf("    802.1Qbh %s after %lld polls: %s\n", vctl_str(q, "state"), vctl_int(q, "polls"),
-			       vctl_str(q, "result"));
+			printf("    802.1Qbh %s after %lld polls: %s\n", vctl_str(q, "state"),
+			       vctl_int(q, "polls"), vctl_str(q, "result"));
 		}
 	}
 	json_decref(res);
 	return EXIT_OK;
 }
 
-static int do_export(int argc, char **argv)
+static int registry_export(int argc, char **argv)
 {
 	json_t *res;
 
 	if (argc != 2 || strcmp(argv[0], "libvirt-network")) {
-		fprintf(stderr, "Usage: vdpctl export libvirt-network NAME\n");
+		vctl_help();
 		return argc >= 1 && vctl_is_help(argv[0]) ? EXIT_OK : EXIT_USAGE;
 	}
 	res = vctl_call("export", json_pack("{s:s, s:s}", "format", argv[0], "name", argv[1]));
@@ -458,21 +469,12 @@ static int do_export(int argc, char **argv)
 
 /* ---- registry ---- */
 
-static int do_registry(int argc, char **argv)
+static int registry_show(int argc, char **argv)
 {
 	json_t *res;
 
-	if (argc >= 1 && verb_is(argv[0], "policy")) {
-		if (argc != 2) {
-			reg_help();
-			return EXIT_USAGE;
-		}
-		return run("registry.policy", json_pack("{s:s}", "policy", argv[1]), "policy");
-	}
-	if (argc > 1 || (argc == 1 && !verb_is(argv[0], "show"))) {
-		reg_help();
-		return argc == 1 && vctl_is_help(argv[0]) ? EXIT_OK : EXIT_USAGE;
-	}
+	if (argc > 0)
+		return vctl_what_is(argv[0], vctl_help), EXIT_USAGE;
 	res = vctl_call("registry.show", json_object());
 	if (!res)
 		return EXIT_FAIL;
@@ -541,7 +543,7 @@ static char *read_stdin(size_t *len)
 /* libvirt puts a failing hook's stderr into its error message, and aborts
  * a "begin" operation on a non-zero exit: every failure here is one clear
  * line and exit 1. */
-static int do_hook(int argc, char **argv)
+static int registry_hook(int argc, char **argv)
 {
 	struct reg_hook_result res;
 	struct reg_err err;
@@ -550,7 +552,7 @@ static int do_hook(int argc, char **argv)
 	int rc = EXIT_OK;
 
 	if (argc < 3 || vctl_is_help(argv[0])) {
-		fprintf(stderr, "Usage: vdpctl hook { network | qemu } NAME OPERATION SUB-OP EXTRA < hook-xml\n");
+		vctl_help();
 		return argc >= 1 && vctl_is_help(argv[0]) ? EXIT_OK : EXIT_USAGE;
 	}
 	xml = read_stdin(&len);
@@ -580,7 +582,8 @@ static int do_hook(int argc, char **argv)
 			if (args && a->b.vm_uuid[0])
 				json_object_set_new(args, "vm_uuid", json_string(a->b.vm_uuid));
 			if (args && a->b.migrating >= 0)
-				json_object_set_new(args, "migrating", json_boolean(a->b.migrating));
+				json_object_set_new(args, "migrating",
+						    json_boolean(a->b.migrating));
 			r = ctl_call(vctl.socket, "bind", args, &out, &msg, vctl.timeout_ms);
 		} else {
 			args = json_pack("{s:s}", "iface_id", a->b.iface_id);
@@ -604,12 +607,20 @@ static int do_hook(int argc, char **argv)
 	return rc;
 }
 
-const struct vctl_object reg_vdpctl_objects[] = {
-	{ "profile", do_profile }, { "physnet", do_physnet },
-	{ "network", do_network }, { "port", do_port },
-	{ "attach", do_attach }, { "detach", do_detach },
-	{ "bind", do_bind }, { "unbind", do_unbind },
-	{ "resolve", do_resolve }, { "export", do_export },
-	{ "hook", do_hook }, { "registry", do_registry },
-	{ NULL, NULL },
-};
+int do_registry(int argc, char **argv)
+{
+	if (verb_is(argv[0], "policy")) {
+		if (argc != 2) {
+			vctl_help();
+			return EXIT_USAGE;
+		}
+		return run("registry.policy", json_pack("{s:s}", "policy", argv[1]), "policy");
+	}
+	if (verb_is(argv[0], "resolve"))
+		return registry_resolve(argc - 1, argv + 1);
+	if (verb_is(argv[0], "export"))
+		return registry_export(argc - 1, argv + 1);
+	if (verb_is(argv[0], "hook"))
+		return registry_hook(argc - 1, argv + 1);
+	return registry_show(argc - 1, argv + 1);
+}

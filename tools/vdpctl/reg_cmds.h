@@ -1,13 +1,15 @@
-/* vdpctl objects of the port-profile registry (reg_cmds.c):
- *	profile, physnet, network, port, attach, detach, bind, unbind,
- *	resolve, export, hook, registry.
- * vdpctl.c looks an OBJECT word up in its own table, then in this one. */
+/* vdpctl objects of the port-profile registry (reg_cmds.c): profile,
+ * physnet, network, port, attachment, binding, registry.  Their words are
+ * in the keyword table, grammar.c. */
 #ifndef VDPCTL_REG_CMDS_H
 #define VDPCTL_REG_CMDS_H
 
-#include "tools/vdpctl/vdpctl.h"
-
-extern const struct vctl_object reg_vdpctl_objects[];
-void reg_cmds_usage(void);
+int do_profile(int argc, char **argv);
+int do_physnet(int argc, char **argv);
+int do_network(int argc, char **argv);
+int do_port(int argc, char **argv);
+int do_attachment(int argc, char **argv);
+int do_binding(int argc, char **argv);
+int do_registry(int argc, char **argv);
 
 #endif

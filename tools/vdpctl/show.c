@@ -6,17 +6,17 @@
 
 static void uplink_help(void)
 {
-	fprintf(stderr, "Usage: vdpctl uplink show [ uplink IFNAME ]\n");
+	vctl_help();
 }
 
 static void neighbor_help(void)
 {
-	fprintf(stderr, "Usage: vdpctl neighbor show [ uplink IFNAME ]\n");
+	vctl_help();
 }
 
 static void stats_help(void)
 {
-	fprintf(stderr, "Usage: vdpctl stats [ uplink IFNAME ]\n");
+	vctl_help();
 }
 
 /* [ uplink IFNAME ] into args; -1 on a usage error. */
@@ -206,6 +206,8 @@ int do_stats(int argc, char **argv)
 	printf("vdpd %s, up %lld s, reloads %lld (errors %lld), link events %lld\n",
 	       vctl_str(d, "version"), vctl_int(d, "uptime_s"), vctl_int(d, "reloads"),
 	       vctl_int(d, "reload_errors"), vctl_int(d, "link_events"));
+	if (*vctl_str(d, "last_reload_error"))
+		printf("    last reload refused: %s\n", vctl_str(d, "last_reload_error"));
 	print_counters("vsi events", json_object_get(d, "vsi_events"));
 	print_counters("control socket", json_object_get(res, "ctl"));
 	print_counters("link monitor", json_object_get(res, "linkmon"));

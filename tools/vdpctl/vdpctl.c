@@ -9,8 +9,7 @@
 #include <unistd.h>
 
 #include "vdp/ctl/ctl.h"
-#include "vdp/ctl/ctl.h"
-#include "tools/vdpctl/reg_cmds.h"
+#include "tools/vdpctl/grammar.h"
 
 #ifndef VDP_VERSION
 #define VDP_VERSION "0.1"
@@ -24,26 +23,18 @@ struct vctl vctl = {
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"Usage: vdpctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
-		"       vdpctl [ OPTIONS ] help\n"
-		"       vdpctl [ OPTIONS ] -b | -batch FILENAME [ -force ]\n"
-		"where  OBJECT := { uplink | neighbor | vsi | stats | monitor | profile | physnet | network | port |\n"
-		"                   attach | detach | bind | unbind | resolve | export | hook | registry }\n"
-		"       OPTIONS := { -j | --json | -p | --pretty | -s | --socket PATH |\n"
-		"                    -t | --timeout MS | -V | --version | -h | --help }\n"
-		"\n"
-		"       vdpctl uplink show [ uplink IFNAME ]\n"
-		"       vdpctl neighbor show [ uplink IFNAME ]\n"
-		"       vdpctl vsi show [ uplink IFNAME ] [ id VSIID ]\n"
-		"       vdpctl vsi add uplink IFNAME mode MODE uuid UUID mgrid MGRID typeid N typeidver N\n"
-		"                      FILTER [ FILTER ]... [ format FFORMAT ] [ hints HINTS ]\n"
-		"       vdpctl vsi del uplink IFNAME uuid UUID\n"
-		"       vdpctl vsi wait [ uplink IFNAME ] [ timeout SECS ]\n"
-		"       vdpctl stats [ uplink IFNAME ]\n"
-		"       vdpctl monitor [ vsi | uplink | link | config ]...\n");
-	reg_cmds_usage();
-	fprintf(stderr, "Try \"vdpctl OBJECT help\" for the arguments of one object.\n");
+	vctl_usage(stderr);
+}
+
+json_t *vctl_call_quiet(const char *cmd, json_t *args)
+{
+	json_t *res = NULL;
+	char *err = NULL;
+	int rc = vctl.fd >= 0 ? ctl_call_fd(vctl.fd, cmd, args, &res, &err, vctl.timeout_ms)
+			      : ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
+
+	free(err);
+	return rc < 0 ? NULL : res;
 }
 
 json_t *vctl_call(const char *cmd, json_t *args)
@@ -113,29 +104,9 @@ bool vctl_bool(json_t *o, const char *key)
 	return json_is_true(json_object_get(o, key));
 }
 
-static const struct vctl_object objects[] = {
-	{ "uplink", do_uplink },
-	{ "neighbor", do_neighbor },
-	{ "neighbour", do_neighbor },
-	{ "vsi", do_vsi },
-	{ "stats", do_stats },
-	{ "monitor", do_monitor },
-	{ NULL, NULL },
-};
-
-/* The station's objects, then the registry's (tools/vdpctl/reg_cmds.c). */
-static const struct vctl_object *const object_tables[] = { objects, reg_vdpctl_objects };
-
 static int run_object(int argc, char **argv)
 {
-	for (size_t t = 0; t < sizeof(object_tables) / sizeof(object_tables[0]); t++)
-		for (const struct vctl_object *o = object_tables[t]; o->name; o++)
-			if (strcmp(o->name, argv[0]) == 0) {
-				vctl.object = o->name;
-				return o->fn(argc - 1, argv + 1);
-			}
-	fprintf(stderr, "Object \"%s\" is unknown, try \"vdpctl help\".\n", argv[0]);
-	return EXIT_USAGE;
+	return vctl_dispatch(argc, argv);
 }
 
 /* One batch line into words: blanks separate, "..." and '...' quote, \
@@ -214,8 +185,12 @@ static int batch(const char *file, bool force)
 			fprintf(stderr, "Error: unbalanced quote or too many words\n");
 			lrc = EXIT_USAGE;
 		} else {
+			/* Options after a line's object are that line's. */
+			struct vctl saved = vctl;
+
 			words[n] = NULL;
 			lrc = run_object(n, words);
+			vctl = saved;
 		}
 		fflush(stdout);
 		if (lrc != EXIT_OK) {
@@ -247,6 +222,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "no-wait", no_argument, NULL, 'W' },
+		{ "timestamp", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *batch_file = NULL;
@@ -264,6 +241,12 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			force = true;
+			break;
+		case 'W':
+			vctl.no_wait = true;
+			break;
+		case 'T':
+			vctl.timestamp = true;
 			break;
 		case 'j':
 			vctl.json = true;
@@ -318,5 +301,8 @@ int main(int argc, char **argv)
 		usage();
 		return EXIT_OK;
 	}
+	/* Hidden: the shell completion's question (vdpctl.bash). */
+	if (strcmp(argv[0], "complete") == 0)
+		return vctl_complete(argc - 1, argv + 1);
 	return run_object(argc, argv);
 }

@@ -20,12 +20,16 @@ struct vctl {
 	const char *object;	/* the OBJECT word, for messages */
 	int fd;			/* batch: the one control connection, else -1 */
 	bool batch;		/* -b: vsi add/del do not wait by default */
+	bool no_wait; /* --no-wait: changes return once vdpd queued them */
+	bool timestamp; /* monitor -t */
 };
 
 extern struct vctl vctl;
 
 /* Calls the daemon; on failure prints "Error: ..." and returns NULL. */
 json_t *vctl_call(const char *cmd, json_t *args);
+/* The same, silent: for questions whose "no" is an answer. */
+json_t *vctl_call_quiet(const char *cmd, json_t *args);
 /* Prints a result in JSON mode (compact or pretty) followed by a newline. */
 void vctl_print_json(json_t *j);
 
@@ -33,19 +37,29 @@ void vctl_print_json(json_t *j);
 int vctl_what_is(const char *word, void (*help)(void));
 int vctl_need_arg(int argc, const char *key, void (*help)(void));
 bool vctl_is_help(const char *w);
-
-/* One OBJECT word and its handler (ARGS after the word); tables end with
- * a NULL name. */
-struct vctl_object {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-};
+/* The help of the object being run (vctl.object), from the keyword table. */
+void vctl_help(void);
 
 int do_uplink(int argc, char **argv);
 int do_neighbor(int argc, char **argv);
 int do_vsi(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_monitor(int argc, char **argv);
+int do_config(int argc, char **argv);
+
+/* A request's answer as vsi.show tells it (vsi.c). */
+enum vctl_outcome { PENDING, DONE, FAILED, GONE };
+enum vctl_outcome vctl_vsi_judge(json_t *v, bool del);
+void vctl_print_vsi(json_t *v);
+/* The one-line error of a FAILED outcome, to stderr. */
+void vctl_vsi_failure(json_t *v, const char *what);
+long long vctl_now_ms(void);
+/* Why a request on uplink cannot reach the switch yet (not vdpd's,
+ * absent, down, EVB not negotiated), into why; false when it can. */
+bool vctl_uplink_waits(const char *uplink, const char *what, char *why, size_t len);
+/* attachment add, binding add: what the switch answers (outcome.c);
+ * change is vdpd's reply to the change, printed with the outcome. */
+int vctl_registry_outcome(const char *iface_id, json_t *change);
 
 /* Text helpers. */
 const char *vctl_str(json_t *o, const char *key);

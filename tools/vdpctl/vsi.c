@@ -17,24 +17,7 @@
 
 static void vsi_help(void)
 {
-	fprintf(stderr,
-		"Usage: vdpctl vsi show [ uplink IFNAME ] [ id VSIID ]\n"
-		"       vdpctl vsi add uplink IFNAME mode MODE VSI mgrid MGRID typeid N typeidver N\n"
-		"                      FILTER [ FILTER ]... [ format FFORMAT ] [ hints HINTS ]\n"
-		"                      [ wait SECS | nowait ]\n"
-		"       vdpctl vsi del uplink IFNAME VSI [ wait SECS | nowait ]\n"
-		"       vdpctl vsi wait [ uplink IFNAME ] [ timeout SECS ]\n"
-		"where  MODE := { assoc | preassoc | preassoc-rr | deassoc }\n"
-		"       VSI := { uuid UUID | vsiid-format { ipv4 | ipv6 | mac | local | uuid } vsiid VSIID }\n"
-		"       MGRID := { 0..255 | UUID | NAME (1-15 letters, digits, '-', '_', '.') }\n"
-		"       FILTER := filter [ mac MAC ] [ vid VID ] [ pcp PCP ] [ group GROUPID ]\n"
-		"       FFORMAT := { vid | mac-vid | group-vid | group-mac-vid }\n"
-		"       HINTS := { none | migrate-to | migrate-from }\n"
-		"VID 0 asks the bridge to choose the VLAN.  Without format, it follows from the\n"
-		"filter fields given.  add and del wait %d s for the bridge unless told otherwise\n"
-		"(in a batch, -b, they do not).  wait: until no VSI awaits the bridge (default %d s).\n"
-		"\"add ... mode deassoc\" (vdptool's spelling) is \"del\".\n",
-		DEFAULT_WAIT_S, WAIT_ALL_S);
+	vctl_help();
 }
 
 static const char *const vsi_keys[] = { "uplink", "mode", "uuid", "mgrid", "typeid", "typeidver",
@@ -71,7 +54,7 @@ static int parse_args(int argc, char **argv, const char *const *allowed, bool fi
 
 	p->args = json_object();
 	/* a batch queues its requests and ends with "vsi wait" */
-	p->wait_s = vctl.batch ? 0 : DEFAULT_WAIT_S;
+	p->wait_s = vctl.batch || vctl.no_wait ? 0 : DEFAULT_WAIT_S;
 	while (argc > 0) {
 		const char *w = argv[0];
 
@@ -155,7 +138,7 @@ usage:
 	return -1;
 }
 
-static void print_vsi(json_t *v)
+void vctl_print_vsi(json_t *v)
 {
 	json_t *f;
 	size_t i;
@@ -178,10 +161,14 @@ static void print_vsi(json_t *v)
 			printf(" pcp %lld", vctl_int(f, "pcp"));
 		printf("\n");
 	}
-	if ((vctl_int(v, "status") & 0x0f) || strcmp(vctl_str(v, "sm_state"), "END") == 0)
+	/* A status only when the bridge answered with one: an ECP error or
+	 * a timeout has no answer, whatever the last one said. */
+	if (vctl_int(v, "status") & 0x0f)
 		printf("    status 0x%02llx %s%s%s\n", vctl_int(v, "status"), vctl_str(v, "status_text"),
 		       strcmp(vctl_str(v, "end_reason"), "none") ? ", ended: " : "",
 		       strcmp(vctl_str(v, "end_reason"), "none") ? vctl_str(v, "end_reason") : "");
+	else if (strcmp(vctl_str(v, "sm_state"), "END") == 0)
+		printf("    ended: %s\n", vctl_str(v, "end_reason"));
 }
 
 static int vsi_show(int argc, char **argv)
@@ -209,7 +196,7 @@ static int vsi_show(int argc, char **argv)
 		n = json_array_size(res);
 		json_array_foreach(res, i, v) {
 			if (!vctl.json)
-				print_vsi(v);
+				vctl_print_vsi(v);
 			json_array_append(all, v);
 		}
 		json_decref(res);
@@ -223,7 +210,7 @@ static int vsi_show(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static long long now_ms(void)
+long long vctl_now_ms(void)
 {
 	struct timespec ts;
 
@@ -231,9 +218,7 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-enum outcome { PENDING, DONE, FAILED, GONE };
-
-static enum outcome judge(json_t *v, bool del)
+enum vctl_outcome vctl_vsi_judge(json_t *v, bool del)
 {
 	const char *sm = vctl_str(v, "sm_state");
 	bool ended = strcmp(sm, "END") == 0;
@@ -259,13 +244,13 @@ static enum outcome judge(json_t *v, bool del)
 
 /* Polls vsi.show until the request is answered.  Returns the last VSI
  * seen (or NULL when it is gone) and the outcome. */
-static enum outcome wait_for(json_t *args, int wait_s, bool del, json_t **last)
+static enum vctl_outcome wait_for(json_t *args, int wait_s, bool del, json_t **last)
 {
 	json_t *q = json_pack("{s:O, s:O}", "uplink", json_object_get(args, "uplink"), "id",
 			      json_object_get(args, "vsiid") ? json_object_get(args, "vsiid")
 							     : json_object_get(args, "uuid"));
-	long long deadline = now_ms() + wait_s * 1000LL;
-	enum outcome o = PENDING;
+	long long deadline = vctl_now_ms() + wait_s * 1000LL;
+	enum vctl_outcome o = PENDING;
 
 	for (;;) {
 		json_t *res = vctl_call("vsi.show", q);
@@ -275,8 +260,8 @@ static enum outcome wait_for(json_t *args, int wait_s, bool del, json_t **last)
 		json_decref(*last);
 		*last = json_incref(json_array_get(res, 0));
 		json_decref(res);
-		o = judge(*last, del);
-		if (o != PENDING || now_ms() >= deadline)
+		o = vctl_vsi_judge(*last, del);
+		if (o != PENDING || vctl_now_ms() >= deadline)
 			break;
 		usleep(50000);
 	}
@@ -284,12 +269,31 @@ static enum outcome wait_for(json_t *args, int wait_s, bool del, json_t **last)
 	return o;
 }
 
-static int finish(json_t *v, enum outcome o, bool del, int wait_s)
+/* "Error: WHAT failed: REASON[, status TEXT]": the status only when the
+ * bridge answered with one (an ECP error has none, not "success"). */
+void vctl_vsi_failure(json_t *v, const char *what)
+{
+	const char *end = v ? vctl_str(v, "end_reason") : "VSI vanished";
+	bool answered = v && (vctl_int(v, "status") & 0x0f);
+
+	if (!strcmp(end, "none") || !*end)
+		end = answered ? "refused by the bridge" : "no answer";
+	if (v && answered && strcmp(vctl_str(v, "sm_state"), "END") != 0)
+		fprintf(stderr, "Error: %s refused by the bridge: %s (kept: state %s)\n", what,
+			vctl_str(v, "status_text"), vctl_str(v, "state"));
+	else if (answered)
+		fprintf(stderr, "Error: %s failed: %s, status %s\n", what, end,
+			vctl_str(v, "status_text"));
+	else
+		fprintf(stderr, "Error: %s failed: %s\n", what, end);
+}
+
+static int finish(json_t *v, enum vctl_outcome o, bool del, int wait_s)
 {
 	if (vctl.json) {
 		vctl_print_json(v ? v : json_null());
 	} else if (v) {
-		print_vsi(v);
+		vctl_print_vsi(v);
 	}
 	/* The VSI first, then what went wrong, also when both go to a pipe. */
 	fflush(stdout);
@@ -305,8 +309,7 @@ static int finish(json_t *v, enum outcome o, bool del, int wait_s)
 		fprintf(stderr, "Error: no answer from the bridge within %d s (request stays queued)\n", wait_s);
 		return EXIT_FAIL;
 	case FAILED:
-		fprintf(stderr, "Error: %s failed: %s, status %s\n", del ? "de-association" : "request",
-			v ? vctl_str(v, "end_reason") : "VSI vanished", v ? vctl_str(v, "status_text") : "-");
+		vctl_vsi_failure(v, del ? "de-association" : "request");
 		return EXIT_FAIL;
 	}
 	return EXIT_FAIL;
@@ -319,7 +322,7 @@ static int vsi_add_del(int argc, char **argv, bool del)
 	static const char *const del_keys[] = { "uplink", "uuid", "vsiid", "vsiid-format", "wait", NULL };
 	struct parsed p;
 	json_t *res, *last = NULL;
-	enum outcome o;
+	enum vctl_outcome o;
 	int rc;
 
 	if ((rc = parse_args(argc, argv, del ? del_keys : add_keys, !del, &p)) != 0)
@@ -361,6 +364,22 @@ static int vsi_add_del(int argc, char **argv, bool del)
 	}
 	if (p.wait_s == 0) {
 		rc = finish(res, PENDING, del, 0);
+		json_decref(res);
+		json_decref(p.args);
+		return rc;
+	}
+	/* Queued, but the switch cannot be asked yet: said, not timed out. */
+	char why[256];
+
+	if (vctl_uplink_waits(json_string_value(json_object_get(p.args, "uplink")),
+			      del ? "de-association" : "association", why, sizeof(why))) {
+		if (vctl.json) {
+			json_object_set_new(res, "outcome", json_string("pending"));
+			json_object_set_new(res, "reason", json_string(why));
+		}
+		rc = finish(res, PENDING, del, 0);
+		if (!vctl.json)
+			printf("pending: %s\n", why);
 		json_decref(res);
 		json_decref(p.args);
 		return rc;
@@ -409,7 +428,7 @@ static int vsi_wait(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	deadline = now_ms() + timeout_s * 1000LL;
+	deadline = vctl_now_ms() + timeout_s * 1000LL;
 	for (;;) {
 		size_t n;
 
@@ -427,7 +446,8 @@ static int vsi_wait(int argc, char **argv)
 			}
 			n = json_array_size(res);
 			json_array_foreach(res, i, v) {
-				switch (judge(v, strcmp(vctl_str(v, "mode"), "deassoc") == 0)) {
+				switch (vctl_vsi_judge(
+					v, strcmp(vctl_str(v, "mode"), "deassoc") == 0)) {
 				case PENDING:
 					pending++;
 					break;
@@ -443,7 +463,7 @@ static int vsi_wait(int argc, char **argv)
 			total += n;
 			json_decref(res);
 		} while (n > 0);
-		if (!pending || now_ms() >= deadline)
+		if (!pending || vctl_now_ms() >= deadline)
 			break;
 		usleep(100000);
 	}
@@ -465,20 +485,14 @@ static int vsi_wait(int argc, char **argv)
 	return pending || failed ? EXIT_FAIL : EXIT_OK;
 }
 
+/* argv[0] is the verb, canonical (grammar.c). */
 int do_vsi(int argc, char **argv)
 {
-	if (argc < 1 || strcmp(argv[0], "show") == 0 || strcmp(argv[0], "list") == 0)
-		return vsi_show(argc > 0 ? argc - 1 : 0, argv + (argc > 0));
 	if (strcmp(argv[0], "add") == 0)
 		return vsi_add_del(argc - 1, argv + 1, false);
-	if (strcmp(argv[0], "del") == 0 || strcmp(argv[0], "delete") == 0)
+	if (strcmp(argv[0], "del") == 0)
 		return vsi_add_del(argc - 1, argv + 1, true);
 	if (strcmp(argv[0], "wait") == 0)
 		return vsi_wait(argc - 1, argv + 1);
-	if (vctl_is_help(argv[0])) {
-		vsi_help();
-		return EXIT_OK;
-	}
-	vctl_what_is(argv[0], vsi_help);
-	return EXIT_USAGE;
+	return vsi_show(argc - 1, argv + 1);
 }

@@ -1,4 +1,5 @@
-/* Logging for the daemons: stderr in the foreground, syslog otherwise.
+/* Logging for the daemons: stderr in the foreground, syslog otherwise,
+ * the journal's stderr stream under systemd (log_target_auto).
  * Levels are syslog's; a message above the configured level costs one
  * comparison.  Subsystem tags ("ctl", "link", "cfg") lead the text so logs
  * can be filtered. */
@@ -10,9 +11,21 @@
 #include <syslog.h>
 
 enum log_target {
-	LOG_TO_STDERR,
+	LOG_TO_STDERR,	/* "HH:MM:SS.mmm ident[level] tag: text" */
 	LOG_TO_SYSLOG,
+	LOG_TO_JOURNAL,	/* stderr, "<N>tag: text": journald reads the priority (sd-daemon(3)) */
+	LOG_TO_AUTO,	/* only as a setting: log_target_auto() decides */
 };
+
+/* "auto", "syslog", "stderr", "journal" <-> LOG_TO_*; -1 if unknown. */
+int log_target_parse(const char *s);
+const char *log_target_name(enum log_target t);
+/* Under systemd the journal: stderr is the stream JOURNAL_STREAM names, or
+ * a daemon that did not fork has INVOCATION_ID; else stderr in the
+ * foreground; else syslog when devlog (normally /dev/log) is a socket,
+ * stderr when there is none (the logs would be lost). */
+enum log_target log_target_auto(bool foreground, const char *devlog);
+enum log_target log_get_target(void);
 
 /* ident: program name for syslog and the stderr prefix. */
 void log_init(const char *ident, enum log_target target, int level);

@@ -150,7 +150,7 @@ static const struct vclock_ops ev_clock_ops = {
 
 /* Topics a client may subscribe to; an unknown one is an error so typos
  * do not silently subscribe to nothing. */
-static const char *const topics[] = { "vsi", "uplink", "link", "config", NULL };
+static const char *const topics[] = { "vsi", "uplink", "link", "config", "registry", NULL };
 
 static int topic_bit(const char *t)
 {
@@ -385,7 +385,7 @@ static json_t *builtin_subscribe(struct ctl_client *c, json_t *args, struct ctl_
 		int b = json_is_string(t) ? topic_bit(json_string_value(t)) : 0;
 
 		if (!b)
-			return ctl_fail(err, EINVAL, "unknown topic %s (known: vsi, uplink, link, config)",
+			return ctl_fail(err, EINVAL, "unknown topic %s (known: vsi, uplink, link, config, registry)",
 					json_is_string(t) ? json_string_value(t) : "(not a string)");
 		bits |= (unsigned)b;
 	}

@@ -257,6 +257,10 @@ static int load_global(struct ld *ld, const config_setting_t *g, struct vdpd_con
 			rc = get_string(ld, s, "log_level", &str);
 			if (rc == 0 && (cfg->log_level = log_level_parse(str)) < 0)
 				rc = fail(ld, s, "log_level \"%s\" is not one of error, warning, notice, info, debug", str);
+		} else if (strcmp(n, "log_target") == 0) {
+			rc = get_string(ld, s, "log_target", &str);
+			if (rc == 0 && (cfg->log_target = log_target_parse(str)) < 0)
+				rc = fail(ld, s, "log_target \"%s\" is not one of auto, syslog, stderr, journal", str);
 		} else if (strcmp(n, "mgrid") == 0) {
 			rc = get_mgrid(ld, s, cfg->mgrid);
 		} else if (strcmp(n, "resp_wait_max_ms") == 0) {
@@ -278,8 +282,8 @@ static int load_global(struct ld *ld, const config_setting_t *g, struct vdpd_con
 			if (rc == 0)
 				snprintf(cfg->user, sizeof(cfg->user), "%s", str);
 		} else {
-			rc = fail(ld, s, "unknown setting \"%s\" in global (known: log_level, mgrid, "
-				  "resp_wait_max_ms, intents_file, user)", n);
+			rc = fail(ld, s, "unknown setting \"%s\" in global (known: log_level, log_target, "
+				  "mgrid, resp_wait_max_ms, intents_file, user)", n);
 		}
 		if (rc < 0)
 			return -1;
@@ -358,9 +362,14 @@ static int load_root(struct ld *ld, config_t *lc, struct vdpd_config *cfg)
 
 		for (const char *const *f = foreign_groups; !known && *f; f++)
 			known = strcmp(n, *f) == 0;
-		if (!known)
-			return fail(ld, s, "unknown setting \"%s\" (known: global, qbh, uplinks)",
-				    n);
+		if (!known) {
+			char known_list[256];
+			size_t len = (size_t)snprintf(known_list, sizeof(known_list), "global, qbh, uplinks");
+
+			for (const char *const *f = foreign_groups; *f && len < sizeof(known_list); f++)
+				len += (size_t)snprintf(known_list + len, sizeof(known_list) - len, ", %s", *f);
+			return fail(ld, s, "unknown setting \"%s\" (known: %s)", n, known_list);
+		}
 	}
 	list = config_setting_get_member(root, "uplinks");
 	if (!list)
@@ -394,6 +403,7 @@ void cfg_init(struct vdpd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->log_level = -1;
+	cfg->log_target = LOG_TO_AUTO;
 	cfg->resp_wait_max_ms = 8000;
 }
 

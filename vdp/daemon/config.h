@@ -53,6 +53,7 @@ struct cfg_qbh {
 
 struct vdpd_config {
 	int log_level;			/* LOG_*; -1 when not set in the file */
+	int log_target;			/* enum log_target; LOG_TO_AUTO when not set */
 	uint32_t resp_wait_max_ms;	/* cap of VDP's response wait; 0 = none */
 	uint8_t mgrid[VDP_MGRID_LEN];	/* global default manager ID */
 	bool intents_file_set;		/* global.intents_file given ("" = keep none) */

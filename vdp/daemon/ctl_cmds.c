@@ -678,6 +678,8 @@ static json_t *cmd_stats(void *ctx, json_t *args, struct ctl_error *err)
 		"uplinks", ups);
 	json_decref(lm);
 	if (r)
+		json_object_set_new(json_object_get(r, "daemon"), "last_reload_error", json_string(d->reload_error));
+	if (r)
 		json_object_set_new(r, "intents", intents_stats_json(d->intents));
 	if (r && d->nl)
 		json_object_set_new(r, "netlink", nl_front_json(d->nl));
@@ -709,22 +711,33 @@ static json_t *cmd_link_events(void *ctx, json_t *args, struct ctl_error *err)
 	return r;
 }
 
+/* As SIGHUP: the whole file (uplinks, netlink, registry) or nothing. */
 static json_t *cmd_reload(void *ctx, json_t *args, struct ctl_error *err)
 {
 	struct vdpd *d = ctx;
-	struct vdpd_config cfg;
-	char text[512];
 
 	(void)args;
-	d->cnt.reloads++;
-	if (cfg_load_file(d->opts.config, &cfg, text, sizeof(text)) < 0) {
-		d->cnt.reload_errors++;
-		log_err("cfg", "reload refused, configuration unchanged: %s", text);
-		return ctl_fail(err, EINVAL, "configuration unchanged: %s", text);
-	}
-	log_notice("cfg", "reloading %s (control socket)", d->opts.config);
-	vdpd_apply_config(d, &cfg);
+	if (vdpd_reload(d) < 0)
+		return ctl_fail(err, EINVAL, "configuration unchanged: %s", d->reload_error);
 	return json_pack("{s:s, s:i}", "config", d->opts.config, "uplinks", (int)d->n_uplinks);
+}
+
+static json_t *cmd_config_show(void *ctx, json_t *args, struct ctl_error *err)
+{
+	struct vdpd *d = ctx;
+	json_t *ups = json_array();
+	char mgr[VDP_TXT_MGRID_LEN];
+
+	(void)args;
+	(void)err;
+	for (size_t i = 0; i < d->n_uplinks; i++) {
+		vdp_txt_mgrid_format(d->uplinks[i]->cfg.mgrid, mgr);
+		json_array_append_new(ups, json_pack("{s:s, s:s}", "name", d->uplinks[i]->cfg.name, "mgrid", mgr));
+	}
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:o}", "file", d->opts.config ? d->opts.config : "",
+			 "log_level", log_level_name(log_get_level()), "log_target", log_target_name(log_get_target()),
+			 "reloads", (json_int_t)d->cnt.reloads, "reload_errors", (json_int_t)d->cnt.reload_errors,
+			 "last_reload_error", d->reload_error, "uplinks", ups);
 }
 
 #ifndef VDP_VERSION
@@ -741,5 +754,6 @@ const struct ctl_cmd vdpd_ctl_cmds[] = {
 	{ "stats", cmd_stats, "counters: daemon, control socket, link monitor, per uplink VDP/ECP/LLDP/port" },
 	{ "link.events", cmd_link_events, "the last link events seen by the link monitor" },
 	{ "config.reload", cmd_reload, "re-read the configuration file (as SIGHUP), reporting errors" },
+	{ "config.show", cmd_config_show, "the configuration file, log target and level, reloads and the last reload error" },
 	{ NULL, NULL, NULL },
 };

@@ -396,8 +396,7 @@ static int go_background(struct vdpd *d)
 		if (nl_front_after_fork(d->nl, err, sizeof(err)) < 0)
 			log_err("nl", "%s", err);
 	}
-	if (!d->opts.foreground)
-		log_init("vdpd", LOG_TO_SYSLOG, log_get_level());
+	vdpd_log_start(d);
 	return ready_fd;
 }
 

@@ -13,6 +13,7 @@
 #include "vdp/daemon/realize.h"
 #include "profiles/resolve.h"
 #include "vdp/base/log.h"
+#include "vdp/ctl/ctl.h"
 #include "vdp/io/qbh.h"
 #include "vdp/engine/uplink.h"
 #include "vdp/daemon/vdpd.h"
@@ -67,6 +68,19 @@ static int request_vsi(struct vdpd *d, const struct reg_vsi *v, uint8_t mode)
 	return rc;
 }
 
+/* monitor's "registry" topic: what the registry asked of the switch,
+ * or why it could not ask yet. */
+static void publish(struct vdpd *d, const char *ev, const struct reg_vsi *v, int rc)
+{
+	if (!ctl_server_wants(d->ctl, "registry"))
+		return;
+	ctl_server_publish(d->ctl, "registry",
+			   json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "event", ev, "iface_id", v->iface_id,
+				     "network", v->network, "profile", v->profile, "uplink", v->uplink, "vlan",
+				     (int)v->vlan, "result",
+				     rc == -ENETDOWN ? "waits for the uplink" : rc < 0 ? strerror(-rc) : "requested"));
+}
+
 /* A move keeps the VSIID (= interface-id): on the same uplink one
  * Associate with the new type replaces the old (802.1Qbg 41.5.5, an
  * associated VSI may be re-associated with changed parameters); on
@@ -84,12 +98,12 @@ static void realize_vsi(void *ctx, const struct reg_vsi *old, const struct reg_v
 	     old->type != REG_VPORT_QBG)) {
 		log_info("reg", "%s: de-associate (network %s, profile %s)", old->iface_id, old->network,
 			 old->profile);
-		request_vsi(d, old, VDP_MODE_DEASSOC);
+		publish(d, "de-associate", old, request_vsi(d, old, VDP_MODE_DEASSOC));
 	}
 	if (cur) {
 		log_info("reg", "%s: associate on %s (network %s, profile %s, vlan %u)", cur->iface_id, cur->uplink,
 			 cur->network, cur->profile, cur->vlan);
-		request_vsi(d, cur, VDP_MODE_ASSOC);
+		publish(d, "associate", cur, request_vsi(d, cur, VDP_MODE_ASSOC));
 	}
 }
 
@@ -192,7 +206,7 @@ int realize_check_request(struct vdpd *d, const char *ifname, const uint8_t mac[
 	return 0;
 }
 
-int realize_reload_prepare(struct vdpd *d, struct reg_reload *rl)
+int realize_reload_prepare(struct vdpd *d, struct reg_reload *rl, char *errbuf, size_t errlen)
 {
 	const char *cfg = d->opts.config && access(d->opts.config, R_OK) == 0 ? d->opts.config : NULL;
 	struct reg_err err;
@@ -203,7 +217,7 @@ int realize_reload_prepare(struct vdpd *d, struct reg_reload *rl)
 		return 0;
 	rc = reg_ctl_reload_prepare(&d->reg, cfg, rl, &err);
 	if (rc < 0)
-		log_err("reg", "registry: %s", err.msg);
+		snprintf(errbuf, errlen, "registry: %s", err.msg);
 	return rc;
 }
 

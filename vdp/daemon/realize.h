@@ -21,7 +21,7 @@ void realize_stop(struct vdpd *d);
  * run-time entries (0, or -errno after logging: refuse the whole reload);
  * commit applies it and requests what changed. */
 struct reg_reload;
-int realize_reload_prepare(struct vdpd *d, struct reg_reload *rl);
+int realize_reload_prepare(struct vdpd *d, struct reg_reload *rl, char *err, size_t errlen);
 void realize_reload_commit(struct vdpd *d, struct reg_reload *rl);
 /* vdpd -t: the registry group alone.  0, or -EINVAL with err. */
 struct reg_err;

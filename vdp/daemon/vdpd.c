@@ -399,6 +399,22 @@ static void apply_log_level(struct vdpd *d)
 {
 	if (!d->log_from_cli)
 		log_set_level(d->cfg.log_level >= 0 ? d->cfg.log_level : LOG_INFO);
+	/* The target once the daemon is where it runs (vdpd_log_start). */
+	if (d->log_started && vdpd_log_target(d) != log_get_target())
+		log_init("vdpd", vdpd_log_target(d), log_get_level());
+}
+
+enum log_target vdpd_log_target(const struct vdpd *d)
+{
+	if (d->cfg.log_target != LOG_TO_AUTO)
+		return (enum log_target)d->cfg.log_target;
+	return log_target_auto(d->opts.foreground, "/dev/log");
+}
+
+void vdpd_log_start(struct vdpd *d)
+{
+	d->log_started = true;
+	log_init("vdpd", vdpd_log_target(d), log_get_level());
 }
 
 void vdpd_apply_config(struct vdpd *d, struct vdpd_config *cfg)
@@ -463,37 +479,35 @@ void vdpd_apply_config(struct vdpd *d, struct vdpd_config *cfg)
 	update_status(d);
 }
 
+static int reload_refused(struct vdpd *d, const char *why)
+{
+	d->cnt.reload_errors++;
+	snprintf(d->reload_error, sizeof(d->reload_error), "%s", why);
+	log_err("cfg", "reload refused, configuration unchanged: %s", why);
+	vdpd_sd_notify("READY=1");
+	return -1;
+}
+
 int vdpd_reload(struct vdpd *d)
 {
 	struct vdpd_config cfg;
+	struct nl_front_config nlc;
+	struct reg_reload rl;
 	char err[512];
 
 	d->cnt.reloads++;
 	vdpd_sd_notify("RELOADING=1");
-	if (cfg_load_file(d->opts.config, &cfg, err, sizeof(err)) < 0) {
-		d->cnt.reload_errors++;
-		log_err("cfg", "reload refused, configuration unchanged: %s", err);
-		vdpd_sd_notify("READY=1");
-		return -1;
-	}
-	struct nl_front_config nlc;
-
+	if (cfg_load_file(d->opts.config, &cfg, err, sizeof(err)) < 0)
+		return reload_refused(d, err);
 	if (nl_front_config_load(d->opts.config, &nlc, err, sizeof(err)) < 0) {
-		d->cnt.reload_errors++;
-		log_err("cfg", "reload refused, configuration unchanged: %s", err);
 		cfg_free(&cfg);
-		vdpd_sd_notify("READY=1");
-		return -1;
+		return reload_refused(d, err);
 	}
-	struct reg_reload rl;
-
-	if (realize_reload_prepare(d, &rl) < 0) {
-		d->cnt.reload_errors++;
-		log_err("cfg", "reload refused, configuration unchanged: registry group");
+	if (realize_reload_prepare(d, &rl, err, sizeof(err)) < 0) {
 		cfg_free(&cfg);
-		vdpd_sd_notify("READY=1");
-		return -1;
+		return reload_refused(d, err);
 	}
+	d->reload_error[0] = 0;
 	log_notice("cfg", "reloading %s", d->opts.config);
 	vdpd_apply_config(d, &cfg);
 	vdpd_nl_reload(d, &nlc);

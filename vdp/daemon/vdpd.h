@@ -98,8 +98,10 @@ struct vdpd {
 	struct intents *intents;	/* VSI intents (vdp/daemon/intents.h) */
 	int pid_fd;
 	bool log_from_cli;
+	bool log_started;		/* vdpd_log_start() done: reloads may move the target */
 	uint64_t started_us;		/* vclock time at start */
 	struct vdpd_counters cnt;
+	char reload_error[512];		/* the last reload's refusal, FILE:LINE first; "" after a good one */
 	struct reg_ctl reg;		/* port-profile registry (profiles/reg_ctl.h) */
 	struct qbh *qbh; /* 802.1Qbh backend (vdp/io/qbh.h) */
 };
@@ -109,7 +111,12 @@ int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *
 void vdpd_fini(struct vdpd *d);
 /* Applies a new configuration (takes ownership of cfg's contents). */
 void vdpd_apply_config(struct vdpd *d, struct vdpd_config *cfg);
+/* SIGHUP and config.reload: all or nothing; on -1 d->reload_error says why. */
 int vdpd_reload(struct vdpd *d);
+/* global.log_target, "auto" resolved (log_target_auto on /dev/log). */
+enum log_target vdpd_log_target(const struct vdpd *d);
+/* After detaching: from now on log where vdpd_log_target() says. */
+void vdpd_log_start(struct vdpd *d);
 
 /* systemd STATUS= now (later ones are rate-limited to one a second). */
 void vdpd_status_now(struct vdpd *d);

@@ -105,7 +105,8 @@ struct vdp_station_ops {
 
 struct vdp_station_counters {
 	uint64_t requests;		/* accepted local requests */
-	uint64_t requests_refused;	/* EINVAL / ENOENT / ... */
+	uint64_t requests_refused;	/* refused here (EINVAL / ENOENT / ...) or by the
+					 * bridge (an error response, Keep or not) */
 	uint64_t ecpdu_tx;		/* ULPDUs handed to ECP */
 	uint64_t tlv_tx;		/* association TLVs sent (incl. keep-alives) */
 	uint64_t ka_tx;			/* keep-alive TLVs sent */

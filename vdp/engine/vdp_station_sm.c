@@ -449,6 +449,7 @@ static void evaluate(struct vdp_station *st, struct vsi *v, const struct vdp_ass
 		v->sm_in.sta.localChange = true;
 
 	if (a->status & VDP_STATUS_REASON) {
+		st->cnt.requests_refused++;
 		/* 41.2.x Keep: the bridge kept the state that existed before
 		 * the request.  Without a confirmed state there is nothing
 		 * to keep and the VSI ends like on any other error. */
