@@ -365,6 +365,19 @@ const char *fleet_sync_get(const struct fleet_sync *fs, const char *key, int64_t
 	return e ? e->val : NULL;
 }
 
+void fleet_sync_each(const struct fleet_sync *fs, fleet_each_fn fn, void *ctx)
+{
+	size_t n;
+	void **v = reg_map_sorted(&fs->cache, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct fent *e = v[i];
+
+		fn(ctx, &e->k, e->val);
+	}
+	free(v);
+}
+
 static void on_txn(void *ctx, int err, const char *msg, bool succeeded, int64_t revision)
 {
 	struct write_req *w = ctx;

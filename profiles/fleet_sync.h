@@ -59,6 +59,10 @@ const char *fleet_state_name(enum fleet_state s);
 /* A cached value (NULL when absent) and its mod_revision. */
 const char *fleet_sync_get(const struct fleet_sync *fs, const char *key, int64_t *mod_revision);
 
+/* Every cached key of the schema in key order, with its value text. */
+typedef void (*fleet_each_fn)(void *ctx, const struct fleet_key *k, const char *value);
+void fleet_sync_each(const struct fleet_sync *fs, fleet_each_fn fn, void *ctx);
+
 typedef void (*fleet_write_cb)(void *ctx, int err, const char *msg);
 
 /* Puts entry (a struct reg_<kind> or fleet_status) under its key; create:

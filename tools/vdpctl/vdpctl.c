@@ -30,7 +30,11 @@ json_t *vctl_call_quiet(const char *cmd, json_t *args)
 {
 	json_t *res = NULL;
 	char *err = NULL;
-	int rc = vctl.fd >= 0 ? ctl_call_fd(vctl.fd, cmd, args, &res, &err, vctl.timeout_ms)
+	int rc;
+
+	if (vctl.etcd)
+		return vctl_fleet_call(cmd, args, true);
+	rc = vctl.fd >= 0 ? ctl_call_fd(vctl.fd, cmd, args, &res, &err, vctl.timeout_ms)
 			      : ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
 
 	free(err);
@@ -41,9 +45,13 @@ json_t *vctl_call(const char *cmd, json_t *args)
 {
 	json_t *res = NULL;
 	char *err = NULL;
+	int rc;
+
+	if (vctl.etcd)
+		return vctl_fleet_call(cmd, args, false);
 	/* A batch keeps one connection; the daemon may close it between two
 	 * lines (idle, or evicted when full): ctl_call_conn reconnects. */
-	int rc = vctl.batch ? ctl_call_conn(&vctl.fd, vctl.socket, cmd, args, &res, &err, vctl.timeout_ms)
+	rc = vctl.batch ? ctl_call_conn(&vctl.fd, vctl.socket, cmd, args, &res, &err, vctl.timeout_ms)
 			    : ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
 
 	if (rc < 0) {
@@ -224,6 +232,7 @@ int main(int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "no-wait", no_argument, NULL, 'W' },
 		{ "timestamp", no_argument, NULL, 'T' },
+		{ "etcd", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *batch_file = NULL;
@@ -247,6 +256,10 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			vctl.timestamp = true;
+			break;
+		case 'E':
+			vctl.etcd = optarg;
+			vctl.no_wait = true; /* no local vdpd to ask the switch's answer */
 			break;
 		case 'j':
 			vctl.json = true;

@@ -22,6 +22,7 @@ struct vctl {
 	bool batch;		/* -b: vsi add/del do not wait by default */
 	bool no_wait; /* --no-wait: changes return once vdpd queued them */
 	bool timestamp; /* monitor -t */
+	const char *etcd; /* --etcd ENDPOINTS: the fleet store instead of vdpd (fleet.c) */
 };
 
 extern struct vctl vctl;
@@ -30,6 +31,9 @@ extern struct vctl vctl;
 json_t *vctl_call(const char *cmd, json_t *args);
 /* The same, silent: for questions whose "no" is an answer. */
 json_t *vctl_call_quiet(const char *cmd, json_t *args);
+/* vctl_call against the fleet store (--etcd); args borrowed. */
+json_t *vctl_fleet_call(const char *cmd, json_t *args, bool quiet);
+int do_status(int argc, char **argv);
 /* Prints a result in JSON mode (compact or pretty) followed by a newline. */
 void vctl_print_json(json_t *j);
 
