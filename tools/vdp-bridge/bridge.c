@@ -119,6 +119,17 @@ static int on_admit(void *ctx, struct uplink *u, struct vsi *v, const uint8_t mg
 	return VDP_ADMIT_DONE;
 }
 
+/* A rule marked keepalive also decides the keep-alives of its type, so a
+ * test can revoke a profile from a running VSI (with or without Keep). */
+static bool on_recheck(void *ctx, struct uplink *u, const struct vsi *v)
+{
+	struct vbr_port *p = ctx;
+	const struct fault_rule *rule = fault_rule_find(&p->b->fault, v->type_id);
+
+	(void)u;
+	return rule && rule->keepalive && !rule->defer;
+}
+
 static void on_bridge_event(void *ctx, struct uplink *u, struct vsi *v, enum vdp_bridge_event ev)
 {
 	struct vbr_port *p = ctx;
@@ -236,6 +247,7 @@ static void on_uplink_event(void *ctx, struct uplink *u, enum uplink_event ev)
 static const struct uplink_ops vbr_uplink_ops = {
 	.event = on_uplink_event,
 	.admit = on_admit,
+	.recheck = on_recheck,
 	.bridge_event = on_bridge_event,
 	.vdp_pdu = on_vdp_pdu,
 };

@@ -25,7 +25,7 @@ static void client_usage(FILE *f)
 		"  fault show | fault clear\n"
 		"  fault set [seed N] [reseed] [drop|rx-drop|tx-drop PCT] [dup|rx-dup|tx-dup PCT]\n"
 		"            [reorder|rx-reorder|tx-reorder PCT] [delay|rx-delay|tx-delay MS]\n"
-		"            [noack on|off] [lldp on|off] [rule TYPEID { reason N [keep] [hard] | defer }]... [norules]\n"
+		"            [noack on|off] [lldp on|off] [rule TYPEID { reason N [keep] [hard] [keepalive] | defer }]... [norules]\n"
 		"  fault json '{...}'\n"
 		"  restart\n"
 		"  datapath show\n"
@@ -137,7 +137,8 @@ static int fault_set_args(json_t *args, int argc, char **argv)
 			i += 2;
 			r = json_pack("{s:i, s:i, s:b, s:b}", "type_id", (int)u, "reason", (int)reason,
 				      "keep", false, "hard", false);
-			while (i + 1 < argc && (!strcmp(argv[i + 1], "keep") || !strcmp(argv[i + 1], "hard"))) {
+			while (i + 1 < argc && (!strcmp(argv[i + 1], "keep") || !strcmp(argv[i + 1], "hard") ||
+						!strcmp(argv[i + 1], "keepalive"))) {
 				json_object_set_new(r, argv[i + 1], json_true());
 				i++;
 			}

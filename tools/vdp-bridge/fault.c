@@ -154,9 +154,10 @@ json_t *fault_config_json(const struct fault_config *c)
 	for (size_t i = 0; i < c->n_rules; i++) {
 		const struct fault_rule *r = &c->rules[i];
 
-		json_array_append_new(rules, json_pack("{s:i, s:i, s:b, s:b, s:b}",
+		json_array_append_new(rules, json_pack("{s:i, s:i, s:b, s:b, s:b, s:b}",
 						       "type_id", (int)r->type_id, "reason", r->reason,
-						       "keep", r->keep, "hard", r->hard, "defer", r->defer));
+						       "keep", r->keep, "hard", r->hard, "defer", r->defer,
+						       "keepalive", r->keepalive));
 	}
 	return json_pack("{s:I, s:o, s:o, s:b, s:b, s:i, s:o}",
 			 "seed", (json_int_t)c->seed, "rx", dir_json(&c->dir[FAULT_RX]),
@@ -270,7 +271,8 @@ static int rules_update(struct fault_config *c, json_t *a, char *err, size_t err
 		    get_uint(r, "reason", 15, &reason, err, errlen) ||
 		    get_bool(r, "keep", &fr->keep, err, errlen) ||
 		    get_bool(r, "hard", &fr->hard, err, errlen) ||
-		    get_bool(r, "defer", &fr->defer, err, errlen))
+		    get_bool(r, "defer", &fr->defer, err, errlen) ||
+		    get_bool(r, "keepalive", &fr->keepalive, err, errlen))
 			return -1;
 		fr->type_id = (uint32_t)tid;
 		fr->reason = (uint8_t)reason;

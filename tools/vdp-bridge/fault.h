@@ -34,6 +34,9 @@ struct fault_rule {
 	bool keep;		/* VDP_STATUS_KEEP */
 	bool hard;		/* VDP_STATUS_HARD */
 	bool defer;		/* never answer: resourceWaitDelay runs out */
+	bool keepalive;		/* keep-alives of confirmed VSIs of the type are
+				 * answered by the rule too (a VSI manager
+				 * revoking a profile from a running VSI) */
 };
 
 struct fault_dir_config {
@@ -98,7 +101,7 @@ uint64_t fault_rand(uint64_t *state);
 
 /* JSON: {"seed":N, "rx":{"drop":P,"dup":P,"reorder":P,"delay_ms":N},
  * "tx":{...}, "noack":B, "lldp":B, "reorder_hold_ms":N,
- * "rules":[{"type_id":N,"reason":N,"keep":B,"hard":B,"defer":B}, ...]}.
+ * "rules":[{"type_id":N,"reason":N,"keep":B,"hard":B,"defer":B,"keepalive":B}, ...]}.
  * fault_config_update() applies only the members present in j (rules, when
  * present, replace the whole list); on error c is unchanged and err says
  * which member is wrong. */

@@ -115,6 +115,37 @@ static uint8_t fail(const struct typedb_req *r, uint8_t status, const char **why
 	return status;
 }
 
+/* VID 0 asks the bridge to choose the VSI's VLAN (802.1Qbg-2012 41.2.9);
+ * next to entries naming VIDs it is ambiguous, and refused. */
+static bool filters_mixed_vid0(const struct typedb_req *r)
+{
+	uint16_t zero = 0;
+
+	for (uint16_t i = 0; i < r->n; i++)
+		zero += vdp_vid(r->filters[i].ps_pcp_vid) == 0;
+	return zero && zero != r->n;
+}
+
+/* The same MAC (or group ID) twice is fine on two VLANs; on the same VLAN
+ * (VID 0 counting as the VLAN it will get) the entries are one filter
+ * given twice, which the bridge cannot tell apart in its answer. */
+static bool filters_repeat(const struct typedb_req *r, const struct typedb_type *t)
+{
+	for (uint16_t i = 0; i < r->n; i++)
+		for (uint16_t j = 0; j < i; j++) {
+			const struct vdp_filter *a = &r->filters[i], *b = &r->filters[j];
+			uint16_t va = vdp_vid(a->ps_pcp_vid), vb = vdp_vid(b->ps_pcp_vid);
+
+			if (!va && t)
+				va = t->vlan;
+			if (!vb && t)
+				vb = t->vlan;
+			if (va == vb && a->group_id == b->group_id && !memcmp(a->mac, b->mac, 6))
+				return true;
+		}
+	return false;
+}
+
 uint8_t typedb_decide(const struct typedb *db, const struct typedb_req *r, const char **why)
 {
 	const struct vdp_assoc *a = r->req;
@@ -154,6 +185,11 @@ uint8_t typedb_decide(const struct typedb *db, const struct typedb_req *r, const
 		if (vid != 0 && !vid_admitted(t, vid))
 			return fail(r, VDP_R_INVALID_VID_GROUP_MAC, why, "VID not admitted for the type");
 	}
+
+	if (filters_mixed_vid0(r))
+		return fail(r, VDP_R_INVALID_VID_GROUP_MAC, why, "VID 0 mixed with other VIDs");
+	if (filters_repeat(r, t))
+		return fail(r, VDP_R_INVALID_VID_GROUP_MAC, why, "two filter entries name the same MAC/group and VID");
 
 	if (r->is_new) {
 		if (db->max_vsis && r->n_active >= db->max_vsis)

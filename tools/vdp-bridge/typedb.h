@@ -15,6 +15,8 @@
  *      the type has no VLAN, or a VID the type does not admit:
  *      5 invalid VID, GroupID or MAC.  A VID 0 is answered with the type's
  *      VLAN; a type with a PCP answers with PS=1 and that PCP.
+ *      VID 0 next to entries with other VIDs, or two entries with the
+ *      same MAC, group ID and VID (VID 0 as the type's VLAN): 5 as well.
  *   6. A new VSI beyond max_vsis (all ports) or the type's max_vsis:
  *      2 insufficient resources.
  * A failed change of a VSI that is already associated carries the keep

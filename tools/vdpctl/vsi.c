@@ -157,8 +157,12 @@ void vctl_print_vsi(json_t *v)
 		if (json_object_get(f, "mac"))
 			printf(" mac %s", vctl_str(f, "mac"));
 		printf(" vid %lld", vctl_int(f, "vid"));
+		if (vctl_bool(f, "vid_assigned"))
+			printf(" (by bridge)");
 		if (vctl_bool(f, "ps"))
 			printf(" pcp %lld", vctl_int(f, "pcp"));
+		if (vctl_bool(f, "pcp_assigned"))
+			printf(" (by bridge)");
 		printf("\n");
 	}
 	/* A status only when the bridge answered with one: an ECP error or

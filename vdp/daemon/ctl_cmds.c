@@ -93,11 +93,16 @@ static struct vdpd_uplink *need_uplink(struct vdpd *d, json_t *args, bool requir
 
 /* ---- JSON of state ---- */
 
-static json_t *filter_json(uint8_t fmt, const struct vdp_filter *f)
+/* vid_assigned / pcp_assigned: the bridge filled in the VID (we asked
+ * for VID 0) or set a priority (we asked for none), 802.1Qbg 41.2.9. */
+static json_t *filter_json(uint8_t fmt, const struct vsi_fent *fe)
 {
+	const struct vdp_filter *f = &fe->f;
 	char mac[VDP_TXT_MAC_LEN];
-	json_t *o = json_pack("{s:i, s:i, s:b}", "vid", vdp_vid(f->ps_pcp_vid), "pcp",
-			      vdp_pcp(f->ps_pcp_vid), "ps", vdp_ps(f->ps_pcp_vid));
+	json_t *o = json_pack("{s:i, s:i, s:b, s:b, s:b}", "vid", vdp_vid(f->ps_pcp_vid), "pcp",
+			      vdp_pcp(f->ps_pcp_vid), "ps", vdp_ps(f->ps_pcp_vid), "vid_assigned",
+			      vdp_vid(fe->asked) == 0 && vdp_vid(f->ps_pcp_vid) != 0, "pcp_assigned",
+			      !vdp_ps(fe->asked) && vdp_ps(f->ps_pcp_vid));
 
 	if (fmt == VDP_FILTER_MAC_VID || fmt == VDP_FILTER_GROUP_MAC_VID) {
 		vdp_txt_mac_format(f->mac, mac);
@@ -116,7 +121,7 @@ json_t *vdpd_vsi_json(const struct vdpd_uplink *du, const struct vsi *v)
 	vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
 	vdp_txt_mgrid_format(v->mgrid, mgr);
 	for (uint16_t i = 0; i < v->n_filters; i++)
-		json_array_append_new(filters, filter_json(v->filter_fmt, &v->filters[i].f));
+		json_array_append_new(filters, filter_json(v->filter_fmt, &v->filters[i]));
 	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:o, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:b}",
 			 "uplink", du->cfg.name,
 			 "vsiid_format", vdp_txt_vsiid_fmt_name(v->vsiid_fmt),
@@ -251,12 +256,13 @@ static json_t *cmd_neighbor_show(void *ctx, json_t *args, struct ctl_error *err)
 }
 
 /* Budget of one vsi.show reply, well under CTL_MAX_FRAME; a VSI's JSON is
- * about 400 octets plus 70 per filter entry. */
+ * about 400 octets plus 110 per filter entry (with the vid_assigned and
+ * pcp_assigned flags). */
 #define VSI_SHOW_BUDGET (768u << 10)
 
 static size_t vsi_json_estimate(const struct vsi *v)
 {
-	return 400 + 70 * (size_t)v->n_filters;
+	return 400 + 110 * (size_t)v->n_filters;
 }
 
 /* vsi.show args: uplink, id (any VSIID format, looked up in O(1)), and for
@@ -546,6 +552,8 @@ static json_t *cmd_vsi_add(void *ctx, json_t *args, struct ctl_error *err)
 		return ctl_fail(err, ENETDOWN, "uplink %s is not running (%s)", du->cfg.name, du->absent_why);
 	st = uplink_station(du->u);
 	rc = vdp_station_request(st, &req);
+	if (rc < 0 && vdp_station_request_check(st, &req))
+		return ctl_fail(err, -rc, "%s", vdp_station_request_check(st, &req));
 	switch (rc) {
 	case 0:
 		break;

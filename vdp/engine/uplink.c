@@ -83,6 +83,13 @@ static int br_admit(void *ctx, struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN]
 	return VDP_ADMIT_DONE;
 }
 
+static bool br_recheck(void *ctx, const struct vsi *v)
+{
+	struct uplink *u = ctx;
+
+	return u->ops && u->ops->recheck && u->ops->recheck(u->ctx, u, v);
+}
+
 static void br_vsi_event(void *ctx, struct vsi *v, enum vdp_bridge_event ev)
 {
 	struct uplink *u = ctx;
@@ -93,6 +100,7 @@ static void br_vsi_event(void *ctx, struct vsi *v, enum vdp_bridge_event ev)
 
 static const struct vdp_bridge_ops br_ops = {
 	.admit = br_admit,
+	.recheck = br_recheck,
 	.vsi_event = br_vsi_event,
 };
 
@@ -166,6 +174,7 @@ static void uplink_apply_oper(struct uplink *u)
 	switch (u->role) {
 	case UPLINK_STATION:
 		vdp_station_set_params(&u->st, o->r, o->rte, o->rwd, o->rka);
+		vdp_station_set_gid(&u->st, o->gid);
 		break;
 	case UPLINK_BRIDGE:
 		vdp_bridge_set_params(&u->br, o->r, o->rte, o->rwd, o->rka);
@@ -610,6 +619,15 @@ json_t *uplink_status_json(struct uplink *u)
 							   "rwd", u->oper.rwd, "rka", u->oper.rka,
 							   "rr", u->oper.rr, "gid", u->oper.gid));
 		json_object_set_new(evb, "ack_timeout_us", json_integer((json_int_t)ecp_ack_timeout_us(&u->ecp)));
+		/* what ECP and VDP use now, not what was negotiated: a
+		 * test can see an EVB change reach them */
+		json_object_set_new(evb, "ecp_max_retries", json_integer(u->ecp.max_retries));
+		if (u->role == UPLINK_STATION) {
+			json_object_set_new(evb, "resp_wait_us",
+					    json_integer((json_int_t)vdp_station_resp_wait_us(&u->st)));
+			json_object_set_new(evb, "keepalive_us",
+					    json_integer((json_int_t)vdp_station_keepalive_us(&u->st)));
+		}
 	} else {
 		json_object_set_new(evb, "oper", json_null());
 	}

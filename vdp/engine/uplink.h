@@ -79,6 +79,8 @@ struct uplink_ops {
 	/* Every VDP ULPDU delivered by ECP ('r', duplicates excluded) and
 	 * handed to ECP ('t', first transmission only), for counters. */
 	void (*vdp_pdu)(void *ctx, struct uplink *u, char dir, const uint8_t *ulpdu, size_t len);
+	/* Bridge role: see recheck in struct vdp_bridge_ops. */
+	bool (*recheck)(void *ctx, struct uplink *u, const struct vsi *v);
 };
 
 struct uplink_params {

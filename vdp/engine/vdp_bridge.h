@@ -76,6 +76,10 @@ struct vdp_bridge_ops {
 	 * after it took effect; for tracing and the transition-table tests.
 	 * Must not call back into the bridge. */
 	void (*transition)(void *ctx, const struct vsi *vsi, uint8_t from, uint8_t to);
+	/* Optional: true if a keep-alive of this confirmed VSI is to be
+	 * decided by admit again, like a change (a refusal then revokes the
+	 * VSI, or keeps it with Keep); otherwise it is answered at once. */
+	bool (*recheck)(void *ctx, const struct vsi *vsi);
 };
 
 struct vdp_bridge_counters {

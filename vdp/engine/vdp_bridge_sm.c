@@ -358,6 +358,14 @@ static struct vsi *take_request(struct vdp_bridge *br, struct vsi *v)
 	return v;
 }
 
+/* A keep-alive is answered without a new decision unless the owner asks
+ * for one (ops->recheck): a VSI manager may revoke a profile from a
+ * running VSI by refusing its keep-alive, with Keep or without (41.2.4). */
+static bool keepalive_decided(struct vdp_bridge *br, const struct vsi *v)
+{
+	return br->ops && br->ops->recheck && br->ops->recheck(br->ctx, v);
+}
+
 /* take_request(), then PROCESS with the (maybe re-allocated) record. */
 static bool process_request(struct vdp_bridge *br, struct vsi **vp)
 {
@@ -496,9 +504,12 @@ static bool step(void *m, struct vsi **vp)
 		}
 		if (SM_TAKE(IN(v)->rxCmd)) {
 			/* The confirmed request again (a VID 0 in it
-			 * matches the VID assigned): a keep-alive. */
+			 * matches the VID assigned, no priority the one
+			 * set): a keep-alive, unless the owner decides
+			 * keep-alives again. */
 			if (br->rx.a->type == v->mode_cur &&
-			    vsi_keys_match(v, br->rx.mgrid, br->rx.a, VSI_VID0_IN_TLV)) {
+			    vsi_keys_match(v, br->rx.mgrid, br->rx.a, VSI_VID0_IN_TLV) &&
+			    !keepalive_decided(br, v)) {
 				br->cnt.keepalives++;
 				go(br, v, VDP_BR_ALIVE);
 				return true;

@@ -47,6 +47,7 @@ int vdp_station_init(struct vdp_station *st, const struct vdp_station_ops *ops, 
 	st->rka = VDP_DEFAULT_RKA;
 	st->resp_wait_max_us = VDP_RESP_WAIT_MAX_US;
 	st->step_cap = VDP_STATION_STEP_CAP;
+	st->gid = -1;
 	return vsi_table_init(&st->tab);
 }
 
@@ -120,6 +121,34 @@ static bool request_valid(const struct vdp_request *req)
 	return true;
 }
 
+static bool group_format(uint8_t fmt)
+{
+	return fmt == VDP_FILTER_GROUP_VID || fmt == VDP_FILTER_GROUP_MAC_VID;
+}
+
+/* Filter checks beyond the codec's, for requests other than De-Associate
+ * (one must always be able to release what is there).  The null VID asks
+ * the bridge to choose the VLAN of the VSI (802.1Qbg-2012 41.2.9): some
+ * entries with VIDs and others with VID 0 leave it unclear which VLAN the
+ * bridge may choose, so vdpd refuses such a mix (lldpad allows VID 0 only
+ * as the single entry of a VID filter).  Group-ID formats only when EVB
+ * negotiated group IDs (BGID and SGID); before EVB converged that is not
+ * known and the bridge decides. */
+const char *vdp_station_request_check(const struct vdp_station *st, const struct vdp_request *req)
+{
+	uint16_t zero = 0;
+
+	if (req->mode == VDP_MODE_DEASSOC || !req->filters)
+		return NULL;
+	for (uint16_t i = 0; i < req->n_filters; i++)
+		zero += vdp_vid(req->filters[i].ps_pcp_vid) == 0;
+	if (zero && zero != req->n_filters)
+		return "VID 0 (the bridge chooses) mixed with other VIDs in one request";
+	if (group_format(req->filter_fmt) && st->gid == 0)
+		return "group-ID filter format, but group IDs were not negotiated (EVB BGID and SGID)";
+	return NULL;
+}
+
 /* A VSI whose filters need more room: re-allocate, keeping its place in
  * the table, the queue and the in-flight ECPDU.  The timer is re-created;
  * the only timer worth keeping is a response wait, re-armed in full. */
@@ -173,6 +202,10 @@ int vdp_station_request(struct vdp_station *st, const struct vdp_request *req)
 	if (!request_valid(req)) {
 		st->cnt.requests_refused++;
 		return -EINVAL;
+	}
+	if (vdp_station_request_check(st, req)) {
+		st->cnt.requests_refused++;
+		return group_format(req->filter_fmt) && st->gid == 0 ? -EOPNOTSUPP : -EINVAL;
 	}
 	v = vsi_table_find(&st->tab, req->vsiid_fmt, req->vsiid);
 	if (req->mode == VDP_MODE_DEASSOC) {

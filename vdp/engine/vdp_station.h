@@ -158,6 +158,7 @@ struct vdp_station {
 	/* Steps one run of a VSI's machine may take (VDP_STATION_STEP_CAP;
 	 * the unit tests lower it to see a cap hit). */
 	unsigned step_cap;
+	int8_t gid;			/* group IDs in use (EVB): -1 not known yet */
 	struct vdp_station_counters cnt;
 };
 
@@ -181,6 +182,14 @@ void vdp_station_set_params(struct vdp_station *st, uint8_t r, uint8_t rte, uint
 void vdp_station_set_resp_wait_max(struct vdp_station *st, uint64_t us);
 uint64_t vdp_station_resp_wait_us(const struct vdp_station *st);
 uint64_t vdp_station_keepalive_us(const struct vdp_station *st);
+
+/* Why the station refuses req without sending anything (NULL: it does
+ * not): VID 0 mixed with other VIDs; a group-ID format while group IDs
+ * are not in use.  vdp_station_request() then returns -EINVAL or
+ * -EOPNOTSUPP. */
+const char *vdp_station_request_check(const struct vdp_station *st, const struct vdp_request *req);
+/* Whether EVB negotiated group IDs (BGID && SGID); the uplink tells. */
+static inline void vdp_station_set_gid(struct vdp_station *st, bool gid) { st->gid = gid; }
 
 /* A VSI's address may change when a request brings more filters than it
  * had room for (vsi->user is kept): keep VSIIDs, not pointers, across

@@ -378,24 +378,39 @@ static inline void end(struct vdp_station *st, struct vsi *v, enum vdp_end_reaso
 /* ---- response evaluation (the standard's STATION_PROCWAIT_2,
  * TXMIT_KAWAIT_2 and TXMIT_DEAWAIT_2) */
 
-/* The bridge chose the VID (we sent VID 0): adopt its filter values. */
-static bool adopt_vids(struct vdp_station *st, struct vsi *v, const struct vdp_assoc *a)
+/* What the bridge filled in: a VID where we sent VID 0, a priority (PS,
+ * PCP) where we asked for none (802.1Qbg-2012 41.2.9).  The VSI takes
+ * them, so later keep-alives carry what the bridge confirmed.  true if
+ * anything changed. */
+static uint16_t adopted_word(uint16_t o, uint16_t r)
 {
-	bool changed = false;
+	if (vdp_vid(o) == 0 && vdp_vid(r) != 0)
+		o = (uint16_t)((o & ~VDP_VID_MASK) | vdp_vid(r));
+	if (!vdp_ps(o) && vdp_ps(r))
+		o = (uint16_t)((o & VDP_VID_MASK) | (r & (VDP_PS | VDP_PCP_MASK)));
+	return o;
+}
 
-	vsi_table_unindex_filters(&st->tab, v);
-	for (uint16_t i = 0; i < a->n_filters; i++) {
-		struct vdp_filter f;
-		struct vdp_filter *o = &v->filters[i].f;
+static bool adopt_filter_values(struct vdp_station *st, struct vsi *v, const struct vdp_assoc *a)
+{
+	struct vdp_filter f;
+	uint16_t i;
+
+	v->flags &= (uint8_t)~VSI_F_VID0;
+	for (i = 0; i < a->n_filters; i++) {
 		vdp_filter_get(a, i, &f);
-		if (vdp_vid(o->ps_pcp_vid) == 0 && vdp_vid(f.ps_pcp_vid) != 0) {
-			o->ps_pcp_vid = f.ps_pcp_vid;
-			changed = true;
-		}
+		if (adopted_word(v->filters[i].f.ps_pcp_vid, f.ps_pcp_vid) != v->filters[i].f.ps_pcp_vid)
+			break;
+	}
+	if (i == a->n_filters)
+		return false;	/* the common case: nothing filled in */
+	vsi_table_unindex_filters(&st->tab, v);
+	for (i = 0; i < a->n_filters; i++) {
+		vdp_filter_get(a, i, &f);
+		v->filters[i].f.ps_pcp_vid = adopted_word(v->filters[i].f.ps_pcp_vid, f.ps_pcp_vid);
 	}
 	vsi_table_index_filters(&st->tab, v);
-	v->flags &= (uint8_t)~VSI_F_VID0;
-	return changed;
+	return true;
 }
 
 /* A response to the request the newest local request (other type or
@@ -487,7 +502,7 @@ static void evaluate(struct vdp_station *st, struct vsi *v, const struct vdp_ass
 	}
 
 	v->mode_cur = a->type;
-	if ((v->flags & VSI_F_VID0) && !dirty && adopt_vids(st, v, a))
+	if (!dirty && adopt_filter_values(st, v, a))
 		v->ev_vid = true;
 	if (ka && prev == a->type)
 		report(v, VDP_EV_KEEPALIVE_OK);
@@ -498,6 +513,24 @@ static void evaluate(struct vdp_station *st, struct vsi *v, const struct vdp_ass
 	go(st, v, a->type == VDP_MODE_ASSOC ? VDP_ST_ASSOC_NEW : VDP_ST_PREASSOC_NEW);
 }
 
+/* A response not matching the request: say so if a priority we asked
+ * for was not given (41.2.9), the one mismatch a working bridge makes. */
+static void __attribute__((cold)) log_pcp_refused(const struct vsi *v, const struct vdp_assoc *a)
+{
+	char id[VDP_TXT_VSIID_LEN];
+	struct vdp_filter f;
+
+	for (uint16_t i = 0; i < a->n_filters && i < v->n_filters; i++) {
+		vdp_filter_get(a, i, &f);
+		if (!vsi_pcp_answers(v->filters[i].f.ps_pcp_vid, f.ps_pcp_vid)) {
+			vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
+			log_warn("vdp", "VSI %s: response refused: the bridge answered with another "
+				 "priority (PCP) than the one asked for (802.1Qbg 41.2.9)", id);
+			return;
+		}
+	}
+}
+
 /* A response for a VSI in flight: its own (evaluate), the answer to a
  * request a newer one replaced, or not ours (other keys: ignored). */
 static void rx_response(struct vdp_station *st, struct vsi *v)
@@ -505,7 +538,7 @@ static void rx_response(struct vdp_station *st, struct vsi *v)
 	const struct vdp_assoc *a = st->rx_tlv;
 
 	/* Keys of a response must be those of the request (41.2.x); VIDs may
-	 * differ where we sent 0. */
+	 * differ where we sent 0, the priority where we asked for none. */
 	if (!vsi_keys_match(v, st->rx_mgrid, a, VSI_VID0_IN_VSI)) {
 		if (v->change_held) {
 			st->cnt.responses++;
@@ -513,6 +546,7 @@ static void rx_response(struct vdp_station *st, struct vsi *v)
 			return;
 		}
 		st->cnt.resp_mismatch++;
+		log_pcp_refused(v, a);
 		return;
 	}
 	st->cnt.responses++;

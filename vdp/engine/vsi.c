@@ -66,6 +66,7 @@ void vsi_set_filters(struct vsi *v, uint8_t filter_fmt, const struct vdp_filter 
 	for (uint16_t i = 0; i < n; i++) {
 		v->filters[i].f = f[i];
 		v->filters[i].idx = i;
+		v->filters[i].asked = f[i].ps_pcp_vid;
 		v->filters[i].mac_next = NULL;
 	}
 }
@@ -376,6 +377,14 @@ void vsi_fifo_remove(struct vsi_fifo *q, struct vsi *v)
 		fifo_unlink(q, prev, v);
 }
 
+/* 802.1Qbg-2012 41.2.9, PS = "PCP significant": an entry asking for no
+ * priority (PS clear) leaves the bridge free to set one; an entry asking
+ * for one (PS set) is answered only with that very priority. */
+bool vsi_pcp_answers(uint16_t asked, uint16_t given)
+{
+	return !vdp_ps(asked) || (asked & (VDP_PS | VDP_PCP_MASK)) == (given & (VDP_PS | VDP_PCP_MASK));
+}
+
 bool vsi_keys_match(const struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN],
 		    const struct vdp_assoc *a, enum vsi_vid0 wild)
 {
@@ -393,6 +402,9 @@ bool vsi_keys_match(const struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN],
 			return false;
 		theirs = vdp_vid(f.ps_pcp_vid);
 		if (ours != theirs && (wild == VSI_VID0_IN_VSI ? ours : theirs) != 0)
+			return false;
+		if (!vsi_pcp_answers(wild == VSI_VID0_IN_VSI ? o->ps_pcp_vid : f.ps_pcp_vid,
+				     wild == VSI_VID0_IN_VSI ? f.ps_pcp_vid : o->ps_pcp_vid))
 			return false;
 	}
 	return true;

@@ -46,6 +46,8 @@ struct vsi_rec {
 struct vsi_fent {
 	struct vdp_filter f;
 	uint16_t idx;			/* position in vsi->filters[] */
+	uint16_t asked;			/* station: PS/PCP/VID as requested (f has
+					 * what the bridge filled in, 41.2.9) */
 	struct vsi_fent *mac_next;
 };
 
@@ -179,8 +181,12 @@ void vsi_rec_drop(struct vsi *v);
  * group ID and MAC; a VID 0 on the side wild says (VSI_VID0_IN_VSI: v's
  * own, e.g. a station's request whose VID the bridge chooses;
  * VSI_VID0_IN_TLV: a's, a keep-alive of a VID the bridge assigned)
- * matches any VID.  The mode is the caller's to compare. */
+ * matches any VID.  The mode is the caller's to compare.  The asking
+ * side's priority, if it set PS, must be the other side's (41.2.9). */
 enum vsi_vid0 { VSI_VID0_IN_VSI, VSI_VID0_IN_TLV };
+/* The same side says whose priority was asked for: a PS/PCP asked for
+ * must be answered with that PS/PCP (vsi_pcp_answers()). */
+bool vsi_pcp_answers(uint16_t asked, uint16_t given);
 bool vsi_keys_match(const struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN],
 		    const struct vdp_assoc *a, enum vsi_vid0 wild);
 /* Copies the filters out as a plain array (for the encoder). */
