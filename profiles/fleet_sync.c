@@ -30,6 +30,7 @@ struct fleet_sync {
 	char host[REG_NAME_MAX];
 	struct reg_map cache;
 	struct fleet_stats st;
+	int64_t lease;
 };
 
 struct write_req {
@@ -185,6 +186,16 @@ static void rebuild(struct fleet_sync *fs)
 }
 
 static void on_watch(void *ctx, int err, const char *msg, const struct etcd_event *ev, size_t n);
+
+void fleet_sync_rebuild(struct fleet_sync *fs)
+{
+	rebuild(fs);
+}
+
+void fleet_sync_set_lease(struct fleet_sync *fs, int64_t lease)
+{
+	fs->lease = lease;
+}
 
 static void start_watch(struct fleet_sync *fs)
 {
@@ -384,9 +395,10 @@ static void on_txn(void *ctx, int err, const char *msg, bool succeeded, int64_t 
 	char buf[FLEET_KEY_MAX + 128];
 
 	if (err) {
-		w->fs->st.connected = false;
+		/* the watch, not one failed write, tells whether etcd is there */
 		set_error(w->fs, "%s", msg ? msg : "etcd write failed");
-		w->cb(w->ctx, err, w->fs->st.last_error);
+		if (w->cb)
+			w->cb(w->ctx, err, w->fs->st.last_error);
 	} else if (!succeeded) {
 		w->fs->st.conflicts++;
 		if (w->create)
@@ -395,15 +407,17 @@ static void on_txn(void *ctx, int err, const char *msg, bool succeeded, int64_t 
 			snprintf(buf, sizeof(buf),
 				 "%s was changed by another writer after revision %lld (now %lld): read it again",
 				 w->key, (long long)w->expect, (long long)revision);
-		w->cb(w->ctx, w->create ? -EEXIST : -EAGAIN, buf);
+		if (w->cb)
+			w->cb(w->ctx, w->create ? -EEXIST : -EAGAIN, buf);
 	} else {
-		w->cb(w->ctx, 0, NULL);
+		if (w->cb)
+			w->cb(w->ctx, 0, NULL);
 	}
 	free(w);
 }
 
-static int send_txn(struct fleet_sync *fs, const char *key, const char *val, bool create, fleet_write_cb cb,
-		    void *ctx, struct reg_err *err)
+static int send_txn(struct fleet_sync *fs, const char *key, const char *val, int64_t lease, bool create,
+		    fleet_write_cb cb, void *ctx, struct reg_err *err)
 {
 	struct write_req *w;
 	int64_t mod = 0;
@@ -421,7 +435,7 @@ static int send_txn(struct fleet_sync *fs, const char *key, const char *val, boo
 	}
 	*w = (struct write_req){ .fs = fs, .cb = cb, .ctx = ctx, .create = create, .expect = mod };
 	snprintf(w->key, sizeof(w->key), "%s", key);
-	if (fs->ops->txn(fs->t, key, mod, val, 0, on_txn, w)) {
+	if (fs->ops->txn(fs->t, key, mod, val, lease, on_txn, w)) {
 		free(w);
 		return reg_fail(err, -EIO, "cannot send the write of %s", key);
 	}
@@ -452,7 +466,7 @@ int fleet_sync_put(struct fleet_sync *fs, enum fleet_kind kind, const char *host
 	/* what we write must be what every host can read back */
 	rc = fleet_value_decode(&k, val, strlen(val), &check, err);
 	if (!rc)
-		rc = send_txn(fs, key, val, create, cb, ctx, err);
+		rc = send_txn(fs, key, val, kind == FLEET_STATUS ? fs->lease : 0, create, cb, ctx, err);
 	free(val);
 	return rc;
 }
@@ -469,5 +483,5 @@ int fleet_sync_del(struct fleet_sync *fs, enum fleet_kind kind, const char *host
 		return reg_fail(err, -EINVAL, "%s '%s' makes no valid key", fleet_kind_name(kind), id);
 	if (!fleet_sync_get(fs, key, NULL))
 		return reg_fail(err, -ENOENT, "%s does not exist", key);
-	return send_txn(fs, key, NULL, false, cb, ctx, err);
+	return send_txn(fs, key, NULL, 0, false, cb, ctx, err);
 }

@@ -56,6 +56,12 @@ void fleet_sync_tick(struct fleet_sync *fs);
 const struct fleet_stats *fleet_sync_stats(const struct fleet_sync *fs);
 const char *fleet_state_name(enum fleet_state s);
 
+/* Rebuilds the registry from the cache (a local change the store
+ * refused is undone); only the desired VSIs that differ are reported. */
+void fleet_sync_rebuild(struct fleet_sync *fs);
+/* The lease status keys are put under (0: none). */
+void fleet_sync_set_lease(struct fleet_sync *fs, int64_t lease);
+
 /* A cached value (NULL when absent) and its mod_revision. */
 const char *fleet_sync_get(const struct fleet_sync *fs, const char *key, int64_t *mod_revision);
 

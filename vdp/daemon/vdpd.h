@@ -103,6 +103,7 @@ struct vdpd {
 	struct vdpd_counters cnt;
 	char reload_error[512];		/* the last reload's refusal, FILE:LINE first; "" after a good one */
 	struct reg_ctl reg;		/* port-profile registry (profiles/reg_ctl.h) */
+	struct fleet_vdpd *fleet;	/* registry.backend "etcd" (fleet_vdpd.h), else NULL */
 	struct qbh *qbh; /* 802.1Qbh backend (vdp/io/qbh.h) */
 };
 

@@ -1,0 +1,146 @@
+#!/bin/bash
+# vdpd with registry.backend = "etcd": two hosts (a namespace each with vdpd,
+# its uplink eth0 and a vdp-bridge behind it) and a 3-member etcd cluster in
+# a third namespace, reached over a link from each host.  A controller
+# (vdpctl --etcd, no vdpd) makes the logical attachment; host A's operator
+# binds X through A's own vdpd.
+#   - X associated at A's bridge with net-1's type and VLAN; B's bridge empty;
+#   - the controller moves X to net-2: A re-associates with net-2's type and
+#     VLAN, nobody touching host A;
+#   - status of X: host-a, associated, the VLAN; A's vdpd killed: its status
+#     expires with the lease, the binding stays;
+#   - A's vdpd restarted from its cache while one member is stopped, then
+#     the whole cluster stopped: no de-association at A's bridge, a write on
+#     A fails naming the endpoints; the cluster back: a later move realized.
+. "$(dirname "$0")/../lib/netns.sh"
+. "$(dirname "$0")/../lib/etcd.sh"
+
+require_root
+require_cmd etcd etcdctl jq
+X=0b3c9e2a-1111-4d4d-8e8e-0000000000bb
+MX=52:54:00:00:00:bb
+export VDPCTL_ETCD_PREFIX=/t
+
+ns_add fleet
+etcd_cluster fleet 3
+vc() { nsx fleet "$T_BUILD/vdpctl" -t 8000 --etcd "$ETCD_EPS" "$@"; }
+vc_host() { VDPCTL_ETCD_HOST=$1 vc "${@:2}"; }
+
+# host H (a|b): namespace hostH with eth0 to brH (vdp-bridge on p0) and
+# fl0 to the etcd namespace (10.77.N.0/24)
+host_setup()
+{
+	local h=$1 n=$2
+	ns_add "host$h"
+	ns_add "br$h"
+	veth_add "host$h" eth0 "br$h" p0
+	veth_add "host$h" fl0 fleet "fl$h"
+	ip -n "$(nsname "host$h")" addr add "10.77.$n.2/24" dev fl0 || fail "addr host$h"
+	ip -n "$(nsname fleet)" addr add "10.77.$n.1/24" dev "fl$h" || fail "addr fleet/fl$h"
+	cat >"$T_DIR/bridge$h.conf" <<CONF
+interfaces = [ "p0" ];
+vdp = { types = ( { name = "ent"; type_id = 1193047; version = 2; vlans = [ 100 ]; },
+                  { name = "web"; type_id = 42; version = 1; vlans = [ 200, 300 ]; } ); };
+CONF
+	bg "br$h" "bridge$h.log" "$T_BUILD/vdp-bridge" -F -d -f "$T_DIR/bridge$h.conf" -s "$T_DIR/br$h.sock"
+	cat >"$T_DIR/vdpd$h.conf" <<CONF
+uplinks = ( { name = "eth0"; evb = { rka = 20; }; lldp = { tx_interval = 1; }; } );
+registry = {
+	backend = "etcd";
+	endpoints = [ $(etcd_eps "10.77.$n.1" | sed 's/[^,]*/"&"/g; s/,/, /g') ];
+	prefix = "/t";
+	host = "host-$h";
+};
+CONF
+}
+start_vdpd()
+{
+	bg "host$1" "vdpd$1.$2.log" "$T_BUILD/vdpd" -F -d -f "$T_DIR/vdpd$1.conf" -s "$T_DIR/vdpd$1.sock" \
+		-p "$T_DIR/vdpd$1.pid" -S "$T_DIR/reg$1.json" -i "$T_DIR/vsis$1.json"
+	eval "VDPD_$1=$BG_PID"
+	wait_for 10 "vdpd $1 answers" nsx "host$1" "$T_BUILD/vdpctl" -s "$T_DIR/vdpd$1.sock" uplink show
+}
+vd() { local h=$1; shift; nsx "host$h" "$T_BUILD/vdpctl" -s "$T_DIR/vdpd$h.sock" "$@"; }
+br() { local h=$1; shift; nsx "br$h" "$T_BUILD/vdp-bridge" -s "$T_DIR/br$h.sock" "$@"; }
+# bridge H's VSI X as "mode typeid vid", "none" when it has none
+at_bridge() { json_q "[.[] | select(.vsiid == \"$X\")] | if length == 0 then \"none\" else (.[0] | \"\\(.mode) \\(.type_id) \\(.filters[0].vid)\") end" br "$1" -j vsi show; }
+is() { local want=$1; shift; local got; got=$("$@") || return 2; [ "$got" = "$want" ] || { echo "got: $got"; return 1; }; }
+fleet_connected() { [ "$(json_q .fleet.connected vd "$1" -j registry show)" = "$2" ]; }
+
+host_setup a 1
+host_setup b 2
+start_vdpd a 1
+start_vdpd b 1
+wait_for 20 "vdpd a reads the fleet store" fleet_connected a true
+wait_for 20 "vdpd b reads the fleet store" fleet_connected b true
+answer rs vd a -j registry show
+assert_eq "$(json_get "$rs" .fleet.backend)" etcd "A's registry backend"
+assert_eq "$(json_get "$rs" .fleet.host)" host-a "A's host name"
+pass "two hosts: vdpd on the fleet store ($(json_get "$rs" .fleet.endpoints))"
+
+# ---- the controller's attachment; host A binds X through its own vdpd ------------
+vc profile add enterprise-xyz qbg mgrid 11 typeid 1193047 typeidver 2 >/dev/null || fail "profile add"
+vc profile add web qbg mgrid 11 typeid 42 typeidver 1 >/dev/null || fail "profile add web"
+vc network add net-1 physnet physnet1 profile enterprise-xyz vlan 100 >/dev/null || fail "network add net-1"
+vc network add net-2 physnet physnet1 profile web vlan 200 >/dev/null || fail "network add net-2"
+vc network add net-3 physnet physnet1 profile web vlan 300 >/dev/null || fail "network add net-3"
+vc_host host-a physnet add physnet1 dev eth0 >/dev/null || fail "physnet on host-a"
+vc_host host-b physnet add physnet1 dev eth0 >/dev/null || fail "physnet on host-b"
+vc attachment add $X network net-1 >/dev/null || fail "attachment add"
+wait_for 10 "A has host-a's uplink" is 1 json_q '.uplinks | length' vd a -j registry show
+vd a --no-wait binding add $X mac $MX uplink eth0 >/dev/null || fail "binding add on host A"
+wait_for 20 "X associated at A's bridge with net-1" is "assoc 1193047 100" at_bridge a
+assert_eq "$(at_bridge b)" none "X at B's bridge"
+pass "X attached by the controller, bound on A: associated at A's bridge (typeid 1193047, VLAN 100), not at B's"
+
+# ---- the move, nobody touching host A -----------------------------------------------
+vc attachment add $X network net-2 >/dev/null || fail "move"
+wait_for 20 "X re-associated at A's bridge with net-2" is "assoc 42 200" at_bridge a
+assert_eq "$(at_bridge b)" none "X at B's bridge after the move"
+pass "controller moved X to net-2: A re-associated it (typeid 42, VLAN 200)"
+
+# ---- status under A's lease ---------------------------------------------------------
+st_of() { json_q "$1" vc -j status $X; }
+wait_for 20 "status of X: host-a associated VLAN 200" is "host-a associated 200" \
+	st_of '.status[0] | "\(.host) \(.state) \(.vlan)"'
+pass "status of X from the controller: host-a, associated, VLAN 200"
+stop "$VDPD_a" 0
+wait_for 40 "X's status gone with A's lease" is 0 st_of '.status | length'
+assert_eq "$(st_of '.bindings[0].host')" host-a "binding after A's vdpd died"
+pass "A's vdpd killed: its status expired with the lease, the binding stays"
+
+# ---- A back from its cache, one member stopped, then the whole cluster ------------
+etcd_stop 1
+start_vdpd a 2
+wait_for 20 "vdpd a reads the fleet store again" fleet_connected a true
+wait_for 20 "X associated at A's bridge after the restart" is "assoc 42 200" at_bridge a
+pass "A restarted with member 1 stopped: X associated again"
+etcd_stop 2
+etcd_stop 3
+wait_for 20 "A sees the store gone" fleet_connected a false
+rc=0; vd a --no-wait binding add 0b3c9e2a-1111-4d4d-8e8e-0000000000cc mac 52:54:00:00:00:cc uplink eth0 \
+	>"$T_DIR/down.out" 2>&1 || rc=$?
+assert_eq "$rc" 1 "exit of a write on A with the cluster stopped"
+grep -q "fleet store (etcd $(etcd_eps 10.77.1.1)), unreachable" "$T_DIR/down.out" ||
+	fail "no clear error: $(cat "$T_DIR/down.out")"
+pass "cluster stopped: a registry write on A fails: $(head -1 "$T_DIR/down.out")"
+# 30 s without the store: every look at A's bridge finds X associated
+t_end=$(($(now_ms) + 30000)) looks=0
+while [ "$(now_ms)" -lt $t_end ]; do
+	got=$(at_bridge a) || fail "bridge A did not answer"
+	[ "$got" = "assoc 42 200" ] || fail "X at A's bridge while the cluster is stopped: $got"
+	looks=$((looks + 1))
+	sleep 0.5
+done
+pass "cluster stopped for 30 s: X associated at A's bridge at each of $looks looks"
+answer rs vd a -j registry show
+assert_eq "$(json_get "$rs" '.vsis | length')" 1 "A's desired VSIs while the cluster is stopped"
+pass "cluster stopped: X stays associated at A's bridge, A keeps its registry"
+etcd_start 1; etcd_start 2; etcd_start 3
+for i in 1 2 3; do wait_for 60 "etcd member $i healthy again" etcd_healthy $i; done
+vc attachment add $X network net-3 >/dev/null || fail "move after the cluster returned"
+wait_for 30 "X re-associated at A's bridge with net-3" is "assoc 42 300" at_bridge a
+wait_for 20 "A connected again" fleet_connected a true
+grep -q "de-associate" "$T_DIR/vdpda.2.log" && fail "A de-associated something: $(grep de-associate "$T_DIR/vdpda.2.log" | head -3)"
+pass "cluster back: the later move to net-3 realized at A (VLAN 300), no de-association"
+done_ok
