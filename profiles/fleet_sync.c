@@ -289,6 +289,7 @@ static void on_watch(void *ctx, int err, const char *msg, const struct etcd_even
 {
 	struct fleet_sync *fs = ctx;
 	bool ok = true;
+	int64_t from;
 
 	if (err == -ESTALE) {
 		/* our revision was compacted: read afresh, apply the differences */
@@ -303,8 +304,10 @@ static void on_watch(void *ctx, int err, const char *msg, const struct etcd_even
 		return;
 	}
 	fs->st.connected = true;
+	/* the events of one transaction share its revision */
+	from = fs->st.revision;
 	for (size_t i = 0; i < n; i++) {
-		if (ev[i].kv.mod_revision <= fs->st.revision)
+		if (ev[i].kv.mod_revision <= from)
 			continue; /* already in the read we started from */
 		fs->st.events++;
 		fs->st.revision = ev[i].kv.mod_revision;

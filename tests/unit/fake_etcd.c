@@ -121,6 +121,18 @@ int64_t fake_etcd_put(struct fake_etcd *f, const char *key, const char *val)
 	return f->rev;
 }
 
+int64_t fake_etcd_put_many(struct fake_etcd *f, const char *const *keys, const char *const *vals, int n)
+{
+	for (int i = 0; i < n; i++) {
+		fake_etcd_put(f, keys[i], vals[i]);
+		if (i + 1 < n)
+			f->rev--; /* the next put gets the same revision */
+	}
+	for (int i = f->nhist - n; i < f->nhist; i++)
+		f->hist[i].mod = f->rev;
+	return f->rev;
+}
+
 int64_t fake_etcd_del(struct fake_etcd *f, const char *key)
 {
 	struct fkv *e = find(f, key);

@@ -278,6 +278,29 @@ static void test_out_of_order_and_bad(void **state)
 	assert_int_equal(x->a.deassoc, 0);
 }
 
+/* A controller's transaction of many puts: every event carries the same
+ * revision, and every one is applied. */
+static void test_one_txn_many_puts(void **state)
+{
+	struct fx *x = *state;
+	const char *keys[4] = { "/vdpd/hosts/host-a/bindings/" X, "/vdpd/hosts/host-a/bindings/" Y,
+				"/vdpd/attachments/" X, "/vdpd/attachments/" Y };
+	const char *vals[4] = {
+		"{\"iface_id\":\"" X "\",\"mac\":\"52:54:00:00:00:01\",\"uplink\":\"eth4\"}",
+		"{\"iface_id\":\"" Y "\",\"mac\":\"52:54:00:00:00:02\",\"uplink\":\"eth4\"}",
+		"{\"iface_id\":\"" X "\",\"network\":\"net-1\"}",
+		"{\"iface_id\":\"" Y "\",\"network\":\"net-2\"}",
+	};
+	int64_t rev = fake_etcd_put_many(x->f, keys, vals, 4);
+
+	fake_etcd_run(x->f);
+	assert_int_equal(x->a.assoc, 2);
+	assert_int_equal(fleet_sync_stats(x->a.fs)->events, 4);
+	assert_int_equal(fleet_sync_stats(x->a.fs)->revision, rev);
+	assert_non_null(reg_vsi_get(x->a.reg, X));
+	assert_non_null(reg_vsi_get(x->a.reg, Y));
+}
+
 struct wres {
 	int calls, err;
 	char msg[256];
@@ -345,6 +368,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order_and_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txn_conflict, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_txn_many_puts, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -154,7 +154,9 @@ int do_status(int argc, char **argv)
 	json_t *st;
 
 	if (argc != 1 || vctl_is_help(argv[0])) {
-		vctl_help();
+		fprintf(argc == 1 ? stdout : stderr,
+			"Usage: vdpctl --etcd ENDPOINTS status IFACE-ID\n"
+			"where the interface is attached and bound, and each host's association (the fleet store)\n");
 		return argc == 1 ? EXIT_OK : EXIT_USAGE;
 	}
 	if (!vctl.etcd) {

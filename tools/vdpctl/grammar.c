@@ -65,11 +65,6 @@ static const struct vctl_verb v_vsi[] = {
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
-static const struct vctl_verb v_status[] = {
-	{ NULL, "IFACE-ID", NULL, "", NULL },
-	{ NULL, NULL, NULL, NULL, NULL },
-};
-
 static const struct vctl_key k_monitor[] = { { "vsi", NULL },      { "uplink", NULL },
 					     { "link", NULL },     { "config", NULL },
 					     { "registry", NULL }, { NULL, NULL } };
@@ -207,9 +202,6 @@ const struct vctl_obj vctl_objects[] = {
 	  "add waits for the switch's answer (--no-wait: do not).\n" },
 	{ "registry", do_registry, v_registry, "show", NULL },
 	{ "config", do_config, v_config, NULL, NULL },
-	{ "status", do_status, v_status, NULL,
-	  "where the interface is attached and bound, and each host's association; needs\n"
-	  "--etcd ENDPOINTS (the fleet store)\n" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -317,5 +317,8 @@ int main(int argc, char **argv)
 	/* Hidden: the shell completion's question (vdpctl.bash). */
 	if (strcmp(argv[0], "complete") == 0)
 		return vctl_complete(argc - 1, argv + 1);
+	/* Spelled out only: "sta", "stat" stay stats. */
+	if (strcmp(argv[0], "status") == 0)
+		return do_status(argc - 1, argv + 1);
 	return run_object(argc, argv);
 }
