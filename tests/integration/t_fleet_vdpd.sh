@@ -9,9 +9,11 @@
 #     VLAN, nobody touching host A;
 #   - status of X: host-a, associated, the VLAN; A's vdpd killed: its status
 #     expires with the lease, the binding stays;
-#   - A's vdpd restarted from its cache while one member is stopped, then
-#     the whole cluster stopped: no de-association at A's bridge, a write on
-#     A fails naming the endpoints; the cluster back: a later move realized.
+#   - A's vdpd restarted while one member is stopped, then the whole
+#     cluster stopped for 30 s: no de-association at A's bridge, a write on
+#     A fails naming the endpoints, registry show says so; A restarted with
+#     the cluster still stopped associates X from its cache; the cluster
+#     back: a later move realized.
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/etcd.sh"
 . "$(dirname "$0")/../lib/fleet.sh"
@@ -101,11 +103,21 @@ pass "cluster stopped for 30 s: X associated at A's bridge at each of $looks loo
 answer rs vd a -j registry show
 assert_eq "$(json_get "$rs" '.vsis | length')" 1 "A's desired VSIs while the cluster is stopped"
 pass "cluster stopped: X stays associated at A's bridge, A keeps its registry"
+grep -q "^fleet etcd $(etcd_eps 10.77.1.1) prefix /t host host-a revision [1-9][0-9]* connected no last-error " \
+	<(vd a registry show) || fail "registry show: $(vd a registry show | head -2)"
+pass "vdpctl registry show on A: $(vd a registry show | grep '^fleet' | cut -c1-150)"
+# a restart with the whole cluster stopped: the state file is the cache
+stop "$VDPD_a" 0
+start_vdpd a 3
+station_has_x() { json_q "[.[] | select(.vsiid == \"$X\")][0].state" vd a -j vsi show; }
+wait_for 20 "A's vdpd associated X again from its cache" is assoc station_has_x
+assert_eq "$(at_bridge a)" "assoc 42 200" "X at A's bridge after a restart without etcd"
+pass "A restarted while the cluster is stopped: X associated again from the local cache"
 etcd_start 1; etcd_start 2; etcd_start 3
 for i in 1 2 3; do wait_for 60 "etcd member $i healthy again" etcd_healthy $i; done
 vc attachment add $X network net-3 >/dev/null || fail "move after the cluster returned"
 wait_for 30 "X re-associated at A's bridge with net-3" is "assoc 42 300" at_bridge a
 wait_for 20 "A connected again" fleet_connected a true
-grep -q "de-associate" "$T_DIR/vdpda.2.log" && fail "A de-associated something: $(grep de-associate "$T_DIR/vdpda.2.log" | head -3)"
+grep -q "de-associate" "$T_DIR"/vdpda.[23].log && fail "A de-associated something: $(grep de-associate "$T_DIR"/vdpda.[23].log | head -3)"
 pass "cluster back: the later move to net-3 realized at A (VLAN 300), no de-association"
 done_ok
