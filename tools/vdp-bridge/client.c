@@ -83,106 +83,113 @@ static int set_dir(json_t *args, const char *dir, const char *key, json_t *v)
 	return 0;
 }
 
+/* "rule T defer" or "rule T reason N [keep] [hard] [keepalive]" from argv[*i]
+ * (the type id, v, is already taken), appended to *rules. */
+static int parse_rule(int argc, char **argv, int *i, const char *v, json_t **rules)
+{
+	uint32_t u, reason;
+	json_t *r;
+
+	if (vdp_txt_uint(v, 0xFFFFFF, &u) < 0)
+		return usage_err("rule: \"%s\" is not a VSI type ID", v);
+	if (!*rules)
+		*rules = json_array();
+	if (*i + 1 < argc && !strcmp(argv[*i + 1], "defer")) {
+		++*i;
+		json_array_append_new(*rules, json_pack("{s:i, s:b}", "type_id", (int)u, "defer", true));
+		return 0;
+	}
+	if (*i + 2 >= argc || strcmp(argv[*i + 1], "reason") || vdp_txt_uint(argv[*i + 2], 15, &reason) < 0)
+		return usage_err("rule %s: \"reason N\" (0..15) must follow", v);
+	*i += 2;
+	r = json_pack("{s:i, s:i, s:b, s:b}", "type_id", (int)u, "reason", (int)reason, "keep", false, "hard",
+		      false);
+	while (*i + 1 < argc && (!strcmp(argv[*i + 1], "keep") || !strcmp(argv[*i + 1], "hard") ||
+				 !strcmp(argv[*i + 1], "keepalive"))) {
+		json_object_set_new(r, argv[*i + 1], json_true());
+		++*i;
+	}
+	json_array_append_new(*rules, r);
+	return 0;
+}
+
+/* args.rx.key / args.tx.key = jv: one direction when dir says so, else both. */
+static void set_dirs(json_t *args, const char *dir, const char *key, json_t *jv)
+{
+	if (dir)
+		set_dir(args, dir, key, jv);
+	else {
+		set_dir(args, "rx", key, jv);
+		set_dir(args, "tx", key, jv);
+	}
+	json_decref(jv);
+}
+
+/* One "KEY VALUE" of fault set (argv[*i] is the key, v its value). */
+static int fault_kv(json_t *args, int argc, char **argv, int *i, const char *v, json_t **rules)
+{
+	const char *k = argv[*i - 1], *dir = NULL;
+	uint32_t u;
+	double d;
+
+	if (!strcmp(k, "seed")) {
+		if (vdp_txt_uint(v, 0x7fffffff, &u) < 0)
+			return usage_err("seed: \"%s\" is not a number", v);
+		json_object_set_new(args, "seed", json_integer(u));
+		return 0;
+	}
+	if (!strcmp(k, "noack") || !strcmp(k, "lldp")) {
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return usage_err("expected on or off, not \"%s\"", v);
+		json_object_set_new(args, k, json_boolean(!strcmp(v, "on")));
+		return 0;
+	}
+	if (!strcmp(k, "rule"))
+		return parse_rule(argc, argv, i, v, rules);
+	if (!strncmp(k, "rx-", 3) || !strncmp(k, "tx-", 3)) {
+		dir = k[0] == 'r' ? "rx" : "tx";
+		k += 3;
+	}
+	if (!strcmp(k, "drop") || !strcmp(k, "dup") || !strcmp(k, "reorder")) {
+		if (parse_pct(v, &d) < 0)
+			return usage_err("\"%s\" is not a percentage (0..100)", v);
+		set_dirs(args, dir, k, json_real(d));
+		return 0;
+	}
+	if (!strcmp(k, "delay")) {
+		if (vdp_txt_uint(v, FAULT_MAX_DELAY_MS, &u) < 0)
+			return usage_err("delay: \"%s\" is not a number of ms", v);
+		set_dirs(args, dir, "delay_ms", json_integer(u));
+		return 0;
+	}
+	return usage_err("What is \"%s\"?", argv[*i - 1]);
+}
+
 static int fault_set_args(json_t *args, int argc, char **argv)
 {
 	json_t *rules = NULL;
+	int rc = 0;
 
-	for (int i = 0; i < argc; i++) {
+	for (int i = 0; i < argc && !rc; i++) {
 		const char *k = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		const char *dir = NULL, *key = NULL;
-		uint32_t u;
-		double d;
 
-		if (!strcmp(k, "reseed")) {
+		if (!strcmp(k, "reseed"))
 			json_object_set_new(args, "reseed", json_true());
-			continue;
-		}
-		if (!strcmp(k, "norules")) {
+		else if (!strcmp(k, "norules")) {
 			if (!rules)
 				rules = json_array();
-			continue;
+		} else if (i + 1 >= argc)
+			rc = usage_err("\"%s\" needs a value", k);
+		else {
+			i++;
+			rc = fault_kv(args, argc, argv, &i, argv[i], &rules);
 		}
-		if (!v)
-			return usage_err("\"%s\" needs a value", k);
-		i++;
-		if (!strcmp(k, "seed")) {
-			if (vdp_txt_uint(v, 0x7fffffff, &u) < 0)
-				return usage_err("seed: \"%s\" is not a number", v);
-			json_object_set_new(args, "seed", json_integer(u));
-			continue;
-		}
-		if (!strcmp(k, "noack") || !strcmp(k, "lldp")) {
-			if (strcmp(v, "on") && strcmp(v, "off"))
-				return usage_err("expected on or off, not \"%s\"", v);
-			json_object_set_new(args, k, json_boolean(!strcmp(v, "on")));
-			continue;
-		}
-		if (!strcmp(k, "rule")) {
-			json_t *r;
-			uint32_t reason;
-
-			if (vdp_txt_uint(v, 0xFFFFFF, &u) < 0)
-				return usage_err("rule: \"%s\" is not a VSI type ID", v);
-			if (i + 1 < argc && !strcmp(argv[i + 1], "defer")) {
-				i++;
-				if (!rules)
-					rules = json_array();
-				json_array_append_new(rules, json_pack("{s:i, s:b}", "type_id", (int)u, "defer", true));
-				continue;
-			}
-			if (i + 2 >= argc || strcmp(argv[i + 1], "reason") ||
-			    vdp_txt_uint(argv[i + 2], 15, &reason) < 0)
-				return usage_err("rule %s: \"reason N\" (0..15) must follow", v);
-			i += 2;
-			r = json_pack("{s:i, s:i, s:b, s:b}", "type_id", (int)u, "reason", (int)reason,
-				      "keep", false, "hard", false);
-			while (i + 1 < argc && (!strcmp(argv[i + 1], "keep") || !strcmp(argv[i + 1], "hard") ||
-						!strcmp(argv[i + 1], "keepalive"))) {
-				json_object_set_new(r, argv[i + 1], json_true());
-				i++;
-			}
-			if (!rules)
-				rules = json_array();
-			json_array_append_new(rules, r);
-			continue;
-		}
-		if (!strncmp(k, "rx-", 3) || !strncmp(k, "tx-", 3)) {
-			dir = k[0] == 'r' ? "rx" : "tx";
-			k += 3;
-		}
-		if (!strcmp(k, "drop") || !strcmp(k, "dup") || !strcmp(k, "reorder")) {
-			if (parse_pct(v, &d) < 0)
-				return usage_err("\"%s\" is not a percentage (0..100)", v);
-			key = k;
-			json_t *jv = json_real(d);
-			if (dir)
-				set_dir(args, dir, key, jv);
-			else {
-				set_dir(args, "rx", key, jv);
-				set_dir(args, "tx", key, jv);
-			}
-			json_decref(jv);
-			continue;
-		}
-		if (!strcmp(k, "delay")) {
-			if (vdp_txt_uint(v, FAULT_MAX_DELAY_MS, &u) < 0)
-				return usage_err("delay: \"%s\" is not a number of ms", v);
-			json_t *jv = json_integer(u);
-			if (dir)
-				set_dir(args, dir, "delay_ms", jv);
-			else {
-				set_dir(args, "rx", "delay_ms", jv);
-				set_dir(args, "tx", "delay_ms", jv);
-			}
-			json_decref(jv);
-			continue;
-		}
-		return usage_err("What is \"%s\"?", argv[i - 1]);
 	}
-	if (rules)
+	if (rules && !rc)
 		json_object_set_new(args, "rules", rules);
-	return 0;
+	else
+		json_decref(rules);
+	return rc;
 }
 
 /* ---- plain-text output ---- */
@@ -255,112 +262,109 @@ static void print_status(json_t *s)
 	}
 }
 
-int vbr_client(const char *sock, bool json, bool pretty, int argc, char **argv)
+/* *args becomes the one JSON object in text (or stays {} with a usage error). */
+static int json_object_arg(json_t **args, const char *text, const char *what)
+{
+	json_decref(*args);
+	*args = text ? json_loads(text, 0, NULL) : NULL;
+	if (json_is_object(*args))
+		return 0;
+	json_decref(*args);
+	*args = json_object();
+	return usage_err("%s", what);
+}
+
+/* vsi show|flush|deassoc, uplink show */
+static int vsi_request(const char *obj, const char *verb, int rest, char **rargv, json_t *args,
+		       const char **cmd)
 {
 	static const char *const port_k[] = { "port", NULL }, *const port_j[] = { "port", NULL };
-	static const char *const da_k[] = { "port", "format", NULL }, *const da_j[] = { "port", "vsiid_format", NULL };
+	static const char *const da_k[] = { "port", "format", NULL },
+				 *const da_j[] = { "port", "vsiid_format", NULL };
+
+	if (!strcmp(verb, "show")) {
+		*cmd = !strcmp(obj, "vsi") ? "vsi.show" : "uplink.show";
+		return kv_args(args, rest, rargv, port_k, port_j);
+	}
+	if (!strcmp(obj, "vsi") && !strcmp(verb, "flush")) {
+		*cmd = "vsi.flush";
+		return kv_args(args, rest, rargv, port_k, port_j);
+	}
+	if (!strcmp(obj, "vsi") && !strcmp(verb, "deassoc")) {
+		*cmd = "vsi.deassoc";
+		if (rest < 1)
+			return usage_err("%s: which VSIID?", "vsi deassoc");
+		json_object_set_new(args, "vsiid", json_string(rargv[0]));
+		return kv_args(args, rest - 1, rargv + 1, da_k, da_j);
+	}
+	return usage_err("What is \"%s\"?", verb);
+}
+
+/* fault show|clear|set|json */
+static int fault_request(const char *verb, int rest, char **rargv, json_t **args, const char **cmd)
+{
+	if (!strcmp(verb, "show"))
+		*cmd = "fault.show";
+	else if (!strcmp(verb, "clear"))
+		*cmd = "fault.clear";
+	else if (!strcmp(verb, "set")) {
+		*cmd = "fault.set";
+		return fault_set_args(*args, rest, rargv);
+	} else if (!strcmp(verb, "json")) {
+		*cmd = "fault.set";
+		return json_object_arg(args, rest == 1 ? rargv[0] : NULL, "fault json: one JSON object is expected");
+	} else
+		return usage_err("What is \"%s\"?", verb);
+	return 0;
+}
+
+/* The command line after the options as a control command and its args. */
+static int build_request(int argc, char **argv, const char **cmd, json_t **args)
+{
 	const char *obj = argv[0], *verb = argc > 1 ? argv[1] : "show";
-	const char *cmd = NULL;
-	json_t *args = json_object(), *result = NULL;
-	char *err = NULL;
-	int rc = 0, rest = argc > 2 ? argc - 2 : 0;
+	int rest = argc > 2 ? argc - 2 : 0;
 	char **rargv = argv + 2;
 
-	if (!strcmp(obj, "help") || !strcmp(obj, "-h")) {
-		client_usage(stdout);
-		json_decref(args);
+	if (!strcmp(obj, "status") || !strcmp(obj, "restart")) {
+		*cmd = obj;
+		return argc > 1 ? usage_err("\"%s\" takes no arguments", obj) : 0;
+	}
+	if (!strcmp(obj, "vsi") || !strcmp(obj, "uplink"))
+		return vsi_request(obj, verb, rest, rargv, *args, cmd);
+	if (!strcmp(obj, "counters")) {
+		if (!strcmp(verb, "show"))
+			*cmd = "counters.show";
+		else if (!strcmp(verb, "reset"))
+			*cmd = "counters.reset";
+		else
+			return usage_err("What is \"%s\"?", verb);
 		return 0;
 	}
-	if (!strcmp(obj, "status") || !strcmp(obj, "restart")) {
-		cmd = obj;
-		if (argc > 1)
-			rc = usage_err("\"%s\" takes no arguments", obj);
-	} else if (!strcmp(obj, "vsi") || !strcmp(obj, "uplink")) {
-		if (!strcmp(verb, "show")) {
-			cmd = !strcmp(obj, "vsi") ? "vsi.show" : "uplink.show";
-			rc = kv_args(args, rest, rargv, port_k, port_j);
-		} else if (!strcmp(obj, "vsi") && !strcmp(verb, "flush")) {
-			cmd = "vsi.flush";
-			rc = kv_args(args, rest, rargv, port_k, port_j);
-		} else if (!strcmp(obj, "vsi") && !strcmp(verb, "deassoc")) {
-			cmd = "vsi.deassoc";
-			if (rest < 1)
-				rc = usage_err("%s: which VSIID?", "vsi deassoc");
-			else {
-				json_object_set_new(args, "vsiid", json_string(rargv[0]));
-				rc = kv_args(args, rest - 1, rargv + 1, da_k, da_j);
-			}
-		} else {
-			rc = usage_err("What is \"%s\"?", verb);
-		}
-	} else if (!strcmp(obj, "counters")) {
-		if (!strcmp(verb, "show"))
-			cmd = "counters.show";
-		else if (!strcmp(verb, "reset"))
-			cmd = "counters.reset";
-		else
-			rc = usage_err("What is \"%s\"?", verb);
-	} else if (!strcmp(obj, "fault")) {
-		if (!strcmp(verb, "show")) {
-			cmd = "fault.show";
-		} else if (!strcmp(verb, "clear")) {
-			cmd = "fault.clear";
-		} else if (!strcmp(verb, "set")) {
-			cmd = "fault.set";
-			rc = fault_set_args(args, rest, rargv);
-		} else if (!strcmp(verb, "json")) {
-			cmd = "fault.set";
-			json_decref(args);
-			args = rest == 1 ? json_loads(rargv[0], 0, NULL) : NULL;
-			if (!json_is_object(args)) {
-				json_decref(args);
-				args = json_object();
-				rc = usage_err("%s: one JSON object is expected", "fault json");
-			}
-		} else {
-			rc = usage_err("What is \"%s\"?", verb);
-		}
-	} else if (!strcmp(obj, "config") && !strcmp(verb, "reload")) {
-		cmd = "config.reload";
-		if (argc > 2)
-			rc = usage_err("\"%s\" takes no arguments", "config reload");
-	} else if (!strcmp(obj, "datapath") || !strcmp(obj, "config")) {
-		if (strcmp(verb, "show"))
-			rc = usage_err("What is \"%s\"?", verb);
-		cmd = !strcmp(obj, "datapath") ? "datapath.show" : "config.show";
-	} else if (!strcmp(obj, "call")) {
-		if (argc < 2 || argc > 3) {
-			rc = usage_err("%s", "call COMMAND ['{json}']");
-		} else {
-			cmd = argv[1];
-			if (argc == 3) {
-				json_decref(args);
-				args = json_loads(argv[2], 0, NULL);
-				if (!json_is_object(args)) {
-					json_decref(args);
-					args = json_object();
-					rc = usage_err("%s: arguments must be one JSON object", "call");
-				}
-			}
-		}
-	} else {
-		rc = usage_err("Object \"%s\" is unknown, try \"vdp-bridge help\".", obj);
+	if (!strcmp(obj, "fault"))
+		return fault_request(verb, rest, rargv, args, cmd);
+	if (!strcmp(obj, "config") && !strcmp(verb, "reload")) {
+		*cmd = "config.reload";
+		return argc > 2 ? usage_err("\"%s\" takes no arguments", "config reload") : 0;
 	}
-	if (rc) {
-		json_decref(args);
-		return rc;
+	if (!strcmp(obj, "datapath") || !strcmp(obj, "config")) {
+		*cmd = !strcmp(obj, "datapath") ? "datapath.show" : "config.show";
+		return strcmp(verb, "show") ? usage_err("What is \"%s\"?", verb) : 0;
 	}
+	if (!strcmp(obj, "call")) {
+		if (argc < 2 || argc > 3)
+			return usage_err("%s", "call COMMAND ['{json}']");
+		*cmd = argv[1];
+		return argc == 3 ? json_object_arg(args, argv[2], "call: arguments must be one JSON object") : 0;
+	}
+	return usage_err("Object \"%s\" is unknown, try \"vdp-bridge help\".", obj);
+}
 
-	rc = ctl_call(sock, cmd, args, &result, &err, CLIENT_TIMEOUT_MS);
-	json_decref(args);
-	if (rc < 0) {
-		fprintf(stderr, "vdp-bridge: %s\n", err ? err : strerror(-rc));
-		free(err);
-		return 1;
-	}
+static void print_result(const char *cmd, json_t *result, bool json, bool pretty)
+{
+	char *s;
+
 	if (json) {
-		char *s = json_dumps(result, JSON_ENCODE_ANY | (pretty ? JSON_INDENT(2) : JSON_COMPACT));
-
+		s = json_dumps(result, JSON_ENCODE_ANY | (pretty ? JSON_INDENT(2) : JSON_COMPACT));
 		printf("%s\n", s ? s : "null");
 		free(s);
 	} else if (!strcmp(cmd, "vsi.show")) {
@@ -368,11 +372,37 @@ int vbr_client(const char *sock, bool json, bool pretty, int argc, char **argv)
 	} else if (!strcmp(cmd, "status")) {
 		print_status(result);
 	} else if (!json_is_null(result)) {
-		char *s = json_dumps(result, JSON_ENCODE_ANY | JSON_INDENT(2));
-
+		s = json_dumps(result, JSON_ENCODE_ANY | JSON_INDENT(2));
 		printf("%s\n", s ? s : "");
 		free(s);
 	}
+}
+
+int vbr_client(const char *sock, bool json, bool pretty, int argc, char **argv)
+{
+	const char *cmd = NULL;
+	json_t *args, *result = NULL;
+	char *err = NULL;
+	int rc;
+
+	if (!strcmp(argv[0], "help") || !strcmp(argv[0], "-h")) {
+		client_usage(stdout);
+		return 0;
+	}
+	args = json_object();
+	rc = build_request(argc, argv, &cmd, &args);
+	if (rc) {
+		json_decref(args);
+		return rc;
+	}
+	rc = ctl_call(sock, cmd, args, &result, &err, CLIENT_TIMEOUT_MS);
+	json_decref(args);
+	if (rc < 0) {
+		fprintf(stderr, "vdp-bridge: %s\n", err ? err : strerror(-rc));
+		free(err);
+		return 1;
+	}
+	print_result(cmd, result, json, pretty);
 	json_decref(result);
 	return 0;
 }

@@ -93,10 +93,85 @@ static void set_hairpin(const char *port)
 		close(fd);
 }
 
-/* Writes the script for the next job into a new temporary file. */
-static int write_script(struct datapath *d, enum dp_job job)
+/* The table, its sets and the forward chain (a setup job). */
+static void write_table(FILE *f, const struct datapath *d)
 {
 	const char *t = d->conf.table;
+	bool vl = d->conf.vlan_isolation;
+	char ports[VBR_MAX_IFACES * (IF_NAMESIZE + 4) + 8];
+	size_t o = 0;
+
+	/* Create-then-delete makes the delete safe on a clean start. */
+	fprintf(f, "table bridge %s {}\ndelete table bridge %s\n", t, t);
+	fprintf(f, "table bridge %s {\n\tset vsi_macs { type ether_addr; }\n", t);
+	if (vl)
+		fprintf(f, "\tmap vsi_vlan { type ether_addr : mark; }\n"
+			   "\tset vsi_ep { type ether_addr . mark; }\n");
+	fprintf(f, "\tchain forward {\n\t\ttype filter hook forward priority 0; policy accept;\n");
+	if (d->n_ports) {
+		o += (size_t)snprintf(ports + o, sizeof(ports) - o, "{");
+		for (size_t i = 0; i < d->n_ports && o < sizeof(ports); i++)
+			o += (size_t)snprintf(ports + o, sizeof(ports) - o, "%s \"%s\"", i ? "," : "",
+					      d->ports[i]);
+		if (o < sizeof(ports))
+			snprintf(ports + o, sizeof(ports) - o, " }");
+		fprintf(f, "\t\tiifname %s ether saddr != @vsi_macs counter drop\n", ports);
+		if (vl) {
+			/* The mark carries the sender's VID to the egress
+			 * check; group bit set = broadcast or multicast,
+			 * which any VSI may send. */
+			fprintf(f, "\t\tiifname %s meta mark set ether saddr map @vsi_vlan\n", ports);
+			fprintf(f, "\t\tiifname %s ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 accept\n",
+				ports);
+			fprintf(f, "\t\tiifname %s oifname %s ether daddr . meta mark != @vsi_ep counter drop\n",
+				ports, ports);
+		}
+	}
+	fprintf(f, "\t}\n}\n");
+}
+
+/* The sets' contents: the wanted MACs, and with VLAN isolation their VIDs. */
+static void write_elements(FILE *f, const struct datapath *d)
+{
+	const char *t = d->conf.table;
+	char m[VDP_TXT_MAC_LEN];
+	size_t k = 0;
+
+	fprintf(f, "flush set bridge %s vsi_macs\n", t);
+	if (d->conf.vlan_isolation)
+		fprintf(f, "flush map bridge %s vsi_vlan\nflush set bridge %s vsi_ep\n", t, t);
+	if (!d->n_want)
+		return;
+	fprintf(f, "add element bridge %s vsi_macs {", t);
+	for (size_t i = 0; i < d->n_want; i++) {
+		if (!first_of_mac(d, i))
+			continue;
+		vdp_txt_mac_format(d->want[i].mac, m);
+		fprintf(f, "%s %s", k++ ? "," : "", m);
+	}
+	fprintf(f, " }\n");
+	if (!d->conf.vlan_isolation)
+		return;
+	k = 0;
+	fprintf(f, "add element bridge %s vsi_vlan {", t);
+	for (size_t i = 0; i < d->n_want; i++) {
+		if (!first_of_mac(d, i))
+			continue;
+		vdp_txt_mac_format(d->want[i].mac, m);
+		fprintf(f, "%s %s : %u", k++ ? "," : "", m, d->want[i].vid);
+	}
+	fprintf(f, " }\nadd element bridge %s vsi_ep {", t);
+	for (size_t i = 0; i < d->n_want; i++) {
+		vdp_txt_mac_format(d->want[i].mac, m);
+		fprintf(f, "%s %s . %u", i ? "," : "", m, d->want[i].vid);
+	}
+	fprintf(f, " }\n");
+}
+
+/* Writes the script for the next job into a new temporary file; a setup
+ * continues with the contents, so one run is enough. */
+static int write_script(struct datapath *d, enum dp_job job)
+{
 	FILE *f;
 	int fd;
 
@@ -110,75 +185,9 @@ static int write_script(struct datapath *d, enum dp_job job)
 		unlink(d->script);
 		return -ENOMEM;
 	}
-	if (job == DP_SETUP) {
-		bool vl = d->conf.vlan_isolation;
-
-		/* Create-then-delete makes the delete safe on a clean start. */
-		fprintf(f, "table bridge %s {}\ndelete table bridge %s\n", t, t);
-		fprintf(f, "table bridge %s {\n\tset vsi_macs { type ether_addr; }\n", t);
-		if (vl)
-			fprintf(f, "\tmap vsi_vlan { type ether_addr : mark; }\n"
-				   "\tset vsi_ep { type ether_addr . mark; }\n");
-		fprintf(f, "\tchain forward {\n\t\ttype filter hook forward priority 0; policy accept;\n");
-		if (d->n_ports) {
-			char ports[VBR_MAX_IFACES * (IF_NAMESIZE + 4) + 8];
-			size_t o = 0;
-
-			o += (size_t)snprintf(ports + o, sizeof(ports) - o, "{");
-			for (size_t i = 0; i < d->n_ports && o < sizeof(ports); i++)
-				o += (size_t)snprintf(ports + o, sizeof(ports) - o, "%s \"%s\"",
-						      i ? "," : "", d->ports[i]);
-			if (o < sizeof(ports))
-				snprintf(ports + o, sizeof(ports) - o, " }");
-			fprintf(f, "\t\tiifname %s ether saddr != @vsi_macs counter drop\n", ports);
-			if (vl) {
-				/* The mark carries the sender's VID to the
-				 * egress check; group bit set = broadcast or
-				 * multicast, which any VSI may send. */
-				fprintf(f, "\t\tiifname %s meta mark set ether saddr map @vsi_vlan\n", ports);
-				fprintf(f, "\t\tiifname %s ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 accept\n",
-					ports);
-				fprintf(f, "\t\tiifname %s oifname %s ether daddr . meta mark != @vsi_ep counter drop\n",
-					ports, ports);
-			}
-		}
-		fprintf(f, "\t}\n}\n");
-	}
-	/* Setup continues with the contents, so one run is enough. */
-	fprintf(f, "flush set bridge %s vsi_macs\n", t);
-	if (d->conf.vlan_isolation)
-		fprintf(f, "flush map bridge %s vsi_vlan\nflush set bridge %s vsi_ep\n", t, t);
-	if (d->n_want) {
-		char m[VDP_TXT_MAC_LEN];
-		size_t k = 0;
-
-		fprintf(f, "add element bridge %s vsi_macs {", t);
-		for (size_t i = 0; i < d->n_want; i++) {
-			if (!first_of_mac(d, i))
-				continue;
-			vdp_txt_mac_format(d->want[i].mac, m);
-			fprintf(f, "%s %s", k++ ? "," : "", m);
-		}
-		fprintf(f, " }\n");
-	}
-	if (d->n_want && d->conf.vlan_isolation) {
-		char m[VDP_TXT_MAC_LEN];
-		size_t k = 0;
-
-		fprintf(f, "add element bridge %s vsi_vlan {", t);
-		for (size_t i = 0; i < d->n_want; i++) {
-			if (!first_of_mac(d, i))
-				continue;
-			vdp_txt_mac_format(d->want[i].mac, m);
-			fprintf(f, "%s %s : %u", k++ ? "," : "", m, d->want[i].vid);
-		}
-		fprintf(f, " }\nadd element bridge %s vsi_ep {", t);
-		for (size_t i = 0; i < d->n_want; i++) {
-			vdp_txt_mac_format(d->want[i].mac, m);
-			fprintf(f, "%s %s . %u", i ? "," : "", m, d->want[i].vid);
-		}
-		fprintf(f, " }\n");
-	}
+	if (job == DP_SETUP)
+		write_table(f, d);
+	write_elements(f, d);
 	if (fclose(f) != 0) {
 		unlink(d->script);
 		return -EIO;

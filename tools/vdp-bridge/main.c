@@ -218,7 +218,17 @@ out:
 	return rc;
 }
 
-int main(int argc, char **argv)
+/* What the command line says. */
+struct vbr_opts {
+	const char *conf_path, *sock;
+	char ifaces[VBR_MAX_IFACES][IF_NAMESIZE];
+	size_t n_ifaces;
+	bool debug, foreground, check, json, pretty, have_seed;
+	unsigned long long seed;
+};
+
+/* Returns -1 to go on, else the exit code (--help, --version, a bad option). */
+static int parse_opts(int argc, char **argv, struct vbr_opts *o)
 {
 	enum { OPT_SEED = 256 };
 	static const struct option opts[] = {
@@ -235,57 +245,48 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *conf_path = NULL, *sock = NULL;
-	char ifaces[VBR_MAX_IFACES][IF_NAMESIZE];
-	size_t n_ifaces = 0;
-	bool debug = false, foreground = false, check = false, json = false, pretty = false;
-	bool have_seed = false;
-	unsigned long long seed = 0;
-	char err[512];
-	int c, rc;
+	char *end;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "f:s:i:dFtjpVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			conf_path = optarg;
+			o->conf_path = optarg;
 			break;
 		case 's':
-			sock = optarg;
+			o->sock = optarg;
 			break;
 		case 'i':
-			if (n_ifaces == VBR_MAX_IFACES || !*optarg || strlen(optarg) >= IF_NAMESIZE) {
+			if (o->n_ifaces == VBR_MAX_IFACES || !*optarg || strlen(optarg) >= IF_NAMESIZE) {
 				fprintf(stderr, "vdp-bridge: -i %s: bad interface name or too many\n", optarg);
 				return 2;
 			}
-			snprintf(ifaces[n_ifaces++], IF_NAMESIZE, "%s", optarg);
+			snprintf(o->ifaces[o->n_ifaces++], IF_NAMESIZE, "%s", optarg);
 			break;
 		case 'd':
-			debug = true;
+			o->debug = true;
 			break;
 		case 'F':
-			foreground = true;
+			o->foreground = true;
 			break;
-		case OPT_SEED: {
-			char *end;
-
+		case OPT_SEED:
 			errno = 0;
-			seed = strtoull(optarg, &end, 0);
-			if (errno || end == optarg || *end || seed > (UINT64_MAX >> 1)) {
+			o->seed = strtoull(optarg, &end, 0);
+			if (errno || end == optarg || *end || o->seed > (UINT64_MAX >> 1)) {
 				fprintf(stderr, "vdp-bridge: --seed %s: not a number\n", optarg);
 				return 2;
 			}
-			have_seed = true;
+			o->have_seed = true;
 			break;
-		}
 		case 't':
-			check = true;
+			o->check = true;
 			break;
 		case 'j':
-			json = true;
+			o->json = true;
 			break;
 		case 'p':
-			pretty = true;
-			json = true;
+			o->pretty = true;
+			o->json = true;
 			break;
 		case 'V':
 			printf("vdp-bridge %s\n", VDP_VERSION);
@@ -298,57 +299,78 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	return -1;
+}
 
-	if (optind < argc)
-		return vbr_client(sock ? sock : VBR_DEFAULT_SOCK, json, pretty, argc - optind, argv + optind);
+/* The configuration file, then what the command line overrides. */
+static int load_conf(const struct vbr_opts *o)
+{
+	const char *path = o->conf_path ? o->conf_path : VBR_DEFAULT_CONF;
+	char err[512];
 
 	vbr_conf_init(&B.conf);
 	/* SIGHUP reads the same file (the default one may appear later). */
-	snprintf(B.cli.conf_path, sizeof(B.cli.conf_path), "%s", conf_path ? conf_path : VBR_DEFAULT_CONF);
-	B.cli.ifaces = n_ifaces > 0;
-	B.cli.ctl_path = sock != NULL;
-	B.cli.seed = have_seed;
-	B.cli.debug = debug;
-	if (conf_path || access(VBR_DEFAULT_CONF, F_OK) == 0) {
-		if (vbr_conf_load(&B.conf, conf_path ? conf_path : VBR_DEFAULT_CONF, err, sizeof(err)) < 0) {
-			fprintf(stderr, "vdp-bridge: %s\n", err);
-			vbr_conf_free(&B.conf);
-			return 1;
-		}
+	snprintf(B.cli.conf_path, sizeof(B.cli.conf_path), "%s", path);
+	B.cli.ifaces = o->n_ifaces > 0;
+	B.cli.ctl_path = o->sock != NULL;
+	B.cli.seed = o->have_seed;
+	B.cli.debug = o->debug;
+	if ((o->conf_path || access(VBR_DEFAULT_CONF, F_OK) == 0) &&
+	    vbr_conf_load(&B.conf, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vdp-bridge: %s\n", err);
+		return -1;
 	}
-	if (n_ifaces) {
-		memcpy(B.conf.ifaces, ifaces, sizeof(ifaces));
-		B.conf.n_ifaces = n_ifaces;
+	if (o->n_ifaces) {
+		memcpy(B.conf.ifaces, o->ifaces, sizeof(o->ifaces));
+		B.conf.n_ifaces = o->n_ifaces;
 	}
-	if (sock)
-		snprintf(B.conf.ctl_path, sizeof(B.conf.ctl_path), "%s", sock);
-	if (have_seed)
-		B.conf.fault.seed = seed;
-	if (check) {
-		json_t *j = vbr_conf_json(&B.conf);
-		char *s;
+	if (o->sock)
+		snprintf(B.conf.ctl_path, sizeof(B.conf.ctl_path), "%s", o->sock);
+	if (o->have_seed)
+		B.conf.fault.seed = o->seed;
+	return 0;
+}
 
-		json_object_set_new(j, "fault", fault_config_json(&B.conf.fault));
-		s = json_dumps(j, JSON_INDENT(2));
-		printf("%s\n", s);
-		free(s);
-		json_decref(j);
-		vbr_conf_free(&B.conf);
-		return 0;
-	}
-	if (!B.conf.n_ifaces) {
+/* -t: the configuration as it would run, in JSON. */
+static void print_conf(void)
+{
+	json_t *j = vbr_conf_json(&B.conf);
+	char *s;
+
+	json_object_set_new(j, "fault", fault_config_json(&B.conf.fault));
+	s = json_dumps(j, JSON_INDENT(2));
+	printf("%s\n", s);
+	free(s);
+	json_decref(j);
+}
+
+int main(int argc, char **argv)
+{
+	struct vbr_opts o = { 0 };
+	char err[512];
+	int rc = parse_opts(argc, argv, &o);
+
+	if (rc >= 0)
+		return rc;
+	if (optind < argc)
+		return vbr_client(o.sock ? o.sock : VBR_DEFAULT_SOCK, o.json, o.pretty, argc - optind,
+				  argv + optind);
+	if (load_conf(&o) < 0)
+		rc = 1;
+	else if (o.check) {
+		print_conf();
+		rc = 0;
+	} else if (!B.conf.n_ifaces) {
 		fprintf(stderr, "vdp-bridge: no interface: use -i IFACE or interfaces = [ ... ] in the config\n");
-		vbr_conf_free(&B.conf);
-		return 2;
-	}
-	if (privs_check("vdp-bridge", err, sizeof(err)) < 0) {
+		rc = 2;
+	} else if (privs_check("vdp-bridge", err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
-		vbr_conf_free(&B.conf);
-		return 1;
+		rc = 1;
+	} else {
+		log_init("vdp-bridge", o.foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG,
+			 o.debug ? LOG_DEBUG : B.conf.log_level >= 0 ? B.conf.log_level : LOG_INFO);
+		rc = run(&B, o.foreground);
 	}
-	log_init("vdp-bridge", foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG,
-		 debug ? LOG_DEBUG : B.conf.log_level >= 0 ? B.conf.log_level : LOG_INFO);
-	rc = run(&B, foreground);
 	vbr_conf_free(&B.conf);
 	return rc;
 }

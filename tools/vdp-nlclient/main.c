@@ -455,7 +455,16 @@ static void usage(void)
 	exit(3);
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct nlc_opts {
+	struct nlv_op op;
+	bool setlink_only, have_uuid;
+	unsigned count, window, expect_ok, want_reassoc;
+	int timeout, listen_s;
+	const char *ifname, *cmd;
+};
+
+static void parse_opts(int argc, char **argv, struct nlc_opts *o)
 {
 	static const struct option lo[] = {
 		{ "ifname", 1, 0, 'i' }, { "ifindex", 1, 0, 'x' }, { "mac", 1, 0, 'm' },
@@ -467,81 +476,89 @@ int main(int argc, char **argv)
 		{ "ack-wait", 1, 0, 'a' }, { "bytes", 0, 0, 'b' }, { "verbose", 0, 0, 'D' },
 		{ 0 },
 	};
-	struct nlv_op op = { .mgr_id = 0, .type_version = 0 };
-	bool setlink_only = false, have_uuid = false;
-	unsigned count = 0, window = 64, expect_ok = 0, want_reassoc = 0;
-	int timeout = 10, listen_s = 0, c;
-	const char *ifname = NULL;
+	int c;
 
-	memcpy(op.mac, "\x52\x54\x00\x00\x00\x01", 6);
 	while ((c = getopt_long(argc, argv, "i:x:m:V:M:T:v:u:p:d:sn:w:e:t:l:r:a:bD", lo, NULL)) != -1) {
 		switch (c) {
-		case 'i': ifname = optarg; break;
-		case 'x': op.ifindex = atoi(optarg); break;
-		case 'm': if (parse_mac(optarg, op.mac) < 0) usage(); break;
-		case 'V': op.vlan = (uint16_t)atoi(optarg); break;
-		case 'M': op.mgr_id = (uint8_t)strtoul(optarg, NULL, 0); break;
-		case 'T': op.type_id = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'v': op.type_version = (uint8_t)strtoul(optarg, NULL, 0); break;
-		case 'u': if (!nlp_uuid_parse(optarg, op.instance)) usage(); have_uuid = true; break;
+		case 'i': o->ifname = optarg; break;
+		case 'x': o->op.ifindex = atoi(optarg); break;
+		case 'm': if (parse_mac(optarg, o->op.mac) < 0) usage(); break;
+		case 'V': o->op.vlan = (uint16_t)atoi(optarg); break;
+		case 'M': o->op.mgr_id = (uint8_t)strtoul(optarg, NULL, 0); break;
+		case 'T': o->op.type_id = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'v': o->op.type_version = (uint8_t)strtoul(optarg, NULL, 0); break;
+		case 'u': if (!nlp_uuid_parse(optarg, o->op.instance)) usage(); o->have_uuid = true; break;
 		case 'p': pidfile = optarg; break;
 		case 'd': dst_override = atol(optarg); break;
-		case 's': setlink_only = true; break;
-		case 'n': count = (unsigned)atoi(optarg); break;
-		case 'w': window = (unsigned)atoi(optarg); break;
-		case 'e': expect_ok = (unsigned)atoi(optarg); break;
-		case 't': timeout = atoi(optarg); break;
-		case 'l': listen_s = atoi(optarg); break;
-		case 'r': want_reassoc = (unsigned)atoi(optarg); break;
+		case 's': o->setlink_only = true; break;
+		case 'n': o->count = (unsigned)atoi(optarg); break;
+		case 'w': o->window = (unsigned)atoi(optarg); break;
+		case 'e': o->expect_ok = (unsigned)atoi(optarg); break;
+		case 't': o->timeout = atoi(optarg); break;
+		case 'l': o->listen_s = atoi(optarg); break;
+		case 'r': o->want_reassoc = (unsigned)atoi(optarg); break;
 		case 'a': ack_wait_ms = atoi(optarg); break;
 		case 'b': verbose++; verbose++; break;
 		case 'D': verbose++; break;
 		default: usage();
 		}
 	}
-	if (optind != argc - 1 || window == 0)
+	if (optind != argc - 1 || o->window == 0)
 		usage();
-	const char *cmd = argv[optind];
-	op.ifname = ifname;
-	if (ifname && !op.ifindex)
-		op.ifindex = (int32_t)if_nametoindex(ifname);
-	if (ifname && !op.ifindex) {
-		fprintf(stderr, "no interface %s\n", ifname);
+	o->cmd = argv[optind];
+}
+
+/* associate | disassociate | preassociate | preassociate-rr, as libvirt sends them. */
+static int run_request(struct nlc_opts *o)
+{
+	if (!strcmp(o->cmd, "associate"))
+		o->op.request = NLP_REQ_ASSOCIATE;
+	else if (!strcmp(o->cmd, "disassociate"))
+		o->op.request = NLP_REQ_DISASSOCIATE;
+	else if (!strcmp(o->cmd, "preassociate"))
+		o->op.request = NLP_REQ_PREASSOCIATE;
+	else if (!strcmp(o->cmd, "preassociate-rr"))
+		o->op.request = NLP_REQ_PREASSOCIATE_RR;
+	else
+		usage();
+	if (!o->have_uuid || !o->ifname)
+		usage();
+	return o->count ? run_many(&o->op, o->count, o->window) : run_op(&o->op, o->setlink_only);
+}
+
+int main(int argc, char **argv)
+{
+	struct nlc_opts o = { .window = 64, .timeout = 10 };
+	int evfd, rc;
+
+	memcpy(o.op.mac, "\x52\x54\x00\x00\x00\x01", 6);
+	parse_opts(argc, argv, &o);
+	o.op.ifname = o.ifname;
+	if (o.ifname && !o.op.ifindex)
+		o.op.ifindex = (int32_t)if_nametoindex(o.ifname);
+	if (o.ifname && !o.op.ifindex) {
+		fprintf(stderr, "no interface %s\n", o.ifname);
 		return 3;
 	}
-	op.seq = (uint32_t)time(NULL);
+	o.op.seq = (uint32_t)time(NULL);
 	/* libvirt's event service socket: long-lived, its port is nlmsg_pid */
-	int evfd = nl_socket(&op.event_port, RCVBUF_LIBVIRT, false);
+	evfd = nl_socket(&o.op.event_port, RCVBUF_LIBVIRT, false);
 	if (evfd < 0) {
 		perror("netlink socket");
 		return 3;
 	}
 	if (verbose)
-		printf("event port %u\n", op.event_port);
-
-	int rc;
-	if (!strcmp(cmd, "status") || !strcmp(cmd, "dump")) {
-		rc = run_dump(&op, expect_ok, timeout * 1000);
-	} else if (!strcmp(cmd, "listen")) {
-		rc = run_listen(evfd, &op, listen_s ? listen_s : timeout, want_reassoc);
-		listen_s = 0;
+		printf("event port %u\n", o.op.event_port);
+	if (!strcmp(o.cmd, "status") || !strcmp(o.cmd, "dump")) {
+		rc = run_dump(&o.op, o.expect_ok, o.timeout * 1000);
+	} else if (!strcmp(o.cmd, "listen")) {
+		rc = run_listen(evfd, &o.op, o.listen_s ? o.listen_s : o.timeout, o.want_reassoc);
+		o.listen_s = 0;
 	} else {
-		if (!strcmp(cmd, "associate"))
-			op.request = NLP_REQ_ASSOCIATE;
-		else if (!strcmp(cmd, "disassociate"))
-			op.request = NLP_REQ_DISASSOCIATE;
-		else if (!strcmp(cmd, "preassociate"))
-			op.request = NLP_REQ_PREASSOCIATE;
-		else if (!strcmp(cmd, "preassociate-rr"))
-			op.request = NLP_REQ_PREASSOCIATE_RR;
-		else
-			usage();
-		if (!have_uuid || !ifname)
-			usage();
-		rc = count ? run_many(&op, count, window) : run_op(&op, setlink_only);
+		rc = run_request(&o);
 	}
-	if (listen_s)
-		run_listen(evfd, &op, listen_s, want_reassoc);
+	if (o.listen_s)
+		run_listen(evfd, &o.op, o.listen_s, o.want_reassoc);
 	close(evfd);
 	return rc;
 }

@@ -47,10 +47,70 @@ struct parsed {
 	int wait_s;
 };
 
+/* mac|vid|pcp|group VALUE into the current filter entry ("filter" may be
+ * left out before the first).  Returns the words taken, or -1. */
+static int filter_word(int argc, char **argv, json_t *list, json_t **cur)
+{
+	const char *w = argv[0];
+
+	if (vctl_need_arg(argc, w, vsi_help) < 0)
+		return -1;
+	if (!*cur) {
+		*cur = json_object();
+		json_array_append_new(list, *cur);
+	}
+	if (json_object_get(*cur, w)) {
+		fprintf(stderr, "Error: duplicate \"%s\" in one filter; start the next with \"filter\".\n", w);
+		return -1;
+	}
+	json_object_set_new(*cur, w, json_string(argv[1]));
+	return 2;
+}
+
+/* wait SECONDS.  Returns the words taken, or -1. */
+static int wait_word(int argc, char **argv, struct parsed *p)
+{
+	char *end;
+
+	if (vctl_need_arg(argc, argv[0], vsi_help) < 0)
+		return -1;
+	p->wait_s = (int)strtol(argv[1], &end, 10);
+	if (*end || p->wait_s < 0 || p->wait_s > 3600) {
+		fprintf(stderr, "Error: argument \"%s\" is wrong: wait takes 0..3600 seconds\n", argv[1]);
+		return -1;
+	}
+	return 2;
+}
+
+/* KEY VALUE of the VSI itself.  Returns the words taken, or -1. */
+static int key_word(int argc, char **argv, const char *const *allowed, struct parsed *p)
+{
+	const char *w = argv[0];
+
+	if (!is_key(w, allowed) || !is_key(w, vsi_keys)) {
+		vctl_what_is(w, vsi_help);
+		return -1;
+	}
+	if (vctl_need_arg(argc, w, vsi_help) < 0)
+		return -1;
+	if (json_object_get(p->args, json_key(w))) {
+		fprintf(stderr, "Error: duplicate \"%s\": %s is the second value.\n", w, argv[1]);
+		return -1;
+	}
+	json_object_set_new(p->args, json_key(w), json_string(argv[1]));
+	return 2;
+}
+
+static bool is_filter_word(const char *w)
+{
+	return !strcmp(w, "mac") || !strcmp(w, "vid") || !strcmp(w, "pcp") || !strcmp(w, "group");
+}
+
 static int parse_args(int argc, char **argv, const char *const *allowed, bool filters,
 		      struct parsed *p)
 {
 	json_t *list = json_array(), *cur = NULL;
+	int n = 0;
 
 	p->args = json_object();
 	/* a batch queues its requests and ends with "vsi wait" */
@@ -67,75 +127,34 @@ static int parse_args(int argc, char **argv, const char *const *allowed, bool fi
 		}
 		if (strcmp(w, "nowait") == 0 && is_key("wait", allowed)) {
 			p->wait_s = 0;
-			argc--;
-			argv++;
-			continue;
-		}
-		if (filters && strcmp(w, "filter") == 0) {
+			n = 1;
+		} else if (filters && strcmp(w, "filter") == 0) {
 			cur = json_object();
 			json_array_append_new(list, cur);
-			argc--;
-			argv++;
-			continue;
+			n = 1;
+		} else if (filters && is_filter_word(w)) {
+			n = filter_word(argc, argv, list, &cur);
+		} else if (strcmp(w, "wait") == 0 && is_key("wait", allowed)) {
+			n = wait_word(argc, argv, p);
+		} else {
+			n = key_word(argc, argv, allowed, p);
 		}
-		if (filters && (strcmp(w, "mac") == 0 || strcmp(w, "vid") == 0 ||
-				strcmp(w, "pcp") == 0 || strcmp(w, "group") == 0)) {
-			if (vctl_need_arg(argc, w, vsi_help) < 0)
-				goto usage;
-			if (!cur) {
-				/* "filter" may be left out before the first entry. */
-				cur = json_object();
-				json_array_append_new(list, cur);
-			}
-			if (json_object_get(cur, w)) {
-				fprintf(stderr, "Error: duplicate \"%s\" in one filter; start the next with "
-					"\"filter\".\n", w);
-				goto usage;
-			}
-			json_object_set_new(cur, w, json_string(argv[1]));
-			argc -= 2;
-			argv += 2;
-			continue;
-		}
-		if (strcmp(w, "wait") == 0 && is_key("wait", allowed)) {
-			char *end;
-
-			if (vctl_need_arg(argc, w, vsi_help) < 0)
-				goto usage;
-			p->wait_s = (int)strtol(argv[1], &end, 10);
-			if (*end || p->wait_s < 0 || p->wait_s > 3600) {
-				fprintf(stderr, "Error: argument \"%s\" is wrong: wait takes 0..3600 seconds\n",
-					argv[1]);
-				goto usage;
-			}
-			argc -= 2;
-			argv += 2;
-			continue;
-		}
-		if (!is_key(w, allowed) || !is_key(w, vsi_keys)) {
-			vctl_what_is(w, vsi_help);
-			goto usage;
-		}
-		if (vctl_need_arg(argc, w, vsi_help) < 0)
-			goto usage;
-		if (json_object_get(p->args, json_key(w))) {
-			fprintf(stderr, "Error: duplicate \"%s\": %s is the second value.\n", w, argv[1]);
-			goto usage;
-		}
-		json_object_set_new(p->args, json_key(w), json_string(argv[1]));
-		argc -= 2;
-		argv += 2;
+		if (n < 0)
+			break;
+		argc -= n;
+		argv += n;
+	}
+	if (n < 0) {
+		json_decref(list);
+		json_decref(p->args);
+		p->args = NULL;
+		return -1;
 	}
 	if (filters)
 		json_object_set_new(p->args, "filters", list);
 	else
 		json_decref(list);
 	return 0;
-usage:
-	json_decref(list);
-	json_decref(p->args);
-	p->args = NULL;
-	return -1;
 }
 
 void vctl_print_vsi(json_t *v)
@@ -398,95 +417,108 @@ static int vsi_add_del(int argc, char **argv, bool del)
 
 /* vsi wait: until every VSI (of the uplink) has its answer.  Pages
  * through vsi.show like show; the end of a batch of "add ... " lines. */
-static int vsi_wait(int argc, char **argv)
+struct wait_counts {
+	size_t total, done, failed, pending;
+};
+
+/* "uplink IF" and "timeout S" of vsi wait: -1 to go on, else the exit code. */
+static int wait_args(int argc, char **argv, json_t *args, int *timeout_s)
 {
-	json_t *args = json_object();
-	int timeout_s = WAIT_ALL_S;
-	long long deadline;
 	char *end;
-	size_t total = 0, done = 0, failed = 0, pending = 0;
 
 	for (; argc > 0; argc -= 2, argv += 2) {
 		if (vctl_is_help(argv[0])) {
 			vsi_help();
-			json_decref(args);
 			return EXIT_OK;
 		}
-		if (vctl_need_arg(argc, argv[0], vsi_help) < 0) {
-			json_decref(args);
+		if (vctl_need_arg(argc, argv[0], vsi_help) < 0)
 			return EXIT_USAGE;
-		}
 		if (strcmp(argv[0], "uplink") == 0) {
 			json_object_set_new(args, "uplink", json_string(argv[1]));
 		} else if (strcmp(argv[0], "timeout") == 0) {
-			timeout_s = (int)strtol(argv[1], &end, 10);
-			if (*end || timeout_s < 0 || timeout_s > 3600) {
+			*timeout_s = (int)strtol(argv[1], &end, 10);
+			if (*end || *timeout_s < 0 || *timeout_s > 3600) {
 				fprintf(stderr, "Error: argument \"%s\" is wrong: timeout takes 0..3600 seconds\n",
 					argv[1]);
-				json_decref(args);
 				return EXIT_USAGE;
 			}
 		} else {
 			vctl_what_is(argv[0], vsi_help);
-			json_decref(args);
 			return EXIT_USAGE;
 		}
 	}
-	deadline = vctl_now_ms() + timeout_s * 1000LL;
-	for (;;) {
-		size_t n;
+	return -1;
+}
 
-		total = done = failed = pending = 0;
-		do {
-			json_t *res, *v;
-			size_t i;
+/* One pass over every VSI, a page of 1,000 at a time. */
+static int wait_count(json_t *args, struct wait_counts *c)
+{
+	size_t n;
 
-			json_object_set_new(args, "offset", json_integer((json_int_t)total));
-			json_object_set_new(args, "limit", json_integer(1000));
-			res = vctl_call("vsi.show", args);
-			if (!res) {
-				json_decref(args);
-				return EXIT_FAIL;
+	memset(c, 0, sizeof(*c));
+	do {
+		json_t *res, *v;
+		size_t i;
+
+		json_object_set_new(args, "offset", json_integer((json_int_t)c->total));
+		json_object_set_new(args, "limit", json_integer(1000));
+		res = vctl_call("vsi.show", args);
+		if (!res)
+			return -1;
+		n = json_array_size(res);
+		json_array_foreach(res, i, v) {
+			switch (vctl_vsi_judge(v, strcmp(vctl_str(v, "mode"), "deassoc") == 0)) {
+			case PENDING:
+				c->pending++;
+				break;
+			case DONE:
+			case GONE:
+				c->done++;
+				break;
+			case FAILED:
+				c->failed++;
+				break;
 			}
-			n = json_array_size(res);
-			json_array_foreach(res, i, v) {
-				switch (vctl_vsi_judge(
-					v, strcmp(vctl_str(v, "mode"), "deassoc") == 0)) {
-				case PENDING:
-					pending++;
-					break;
-				case DONE:
-				case GONE:
-					done++;
-					break;
-				case FAILED:
-					failed++;
-					break;
-				}
-			}
-			total += n;
-			json_decref(res);
-		} while (n > 0);
-		if (!pending || vctl_now_ms() >= deadline)
-			break;
-		usleep(100000);
+		}
+		c->total += n;
+		json_decref(res);
+	} while (n > 0);
+	return 0;
+}
+
+static int vsi_wait(int argc, char **argv)
+{
+	json_t *args = json_object();
+	int timeout_s = WAIT_ALL_S, rc = wait_args(argc, argv, args, &timeout_s);
+	struct wait_counts c;
+	long long deadline;
+
+	if (rc >= 0) {
+		json_decref(args);
+		return rc;
 	}
+	deadline = vctl_now_ms() + timeout_s * 1000LL;
+	while ((rc = wait_count(args, &c)) == 0 && c.pending && vctl_now_ms() < deadline)
+		usleep(100000);
 	json_decref(args);
+	if (rc < 0)
+		return EXIT_FAIL;
 	if (vctl.json) {
-		json_t *o = json_pack("{s:I, s:I, s:I, s:I}", "vsis", (json_int_t)total, "done", (json_int_t)done,
-				      "failed", (json_int_t)failed, "pending", (json_int_t)pending);
+		json_t *o = json_pack("{s:I, s:I, s:I, s:I}", "vsis", (json_int_t)c.total, "done",
+				      (json_int_t)c.done, "failed", (json_int_t)c.failed, "pending",
+				      (json_int_t)c.pending);
 
 		vctl_print_json(o);
 		json_decref(o);
 	} else {
-		printf("%zu VSIs: %zu answered, %zu failed, %zu pending\n", total, done, failed, pending);
+		printf("%zu VSIs: %zu answered, %zu failed, %zu pending\n", c.total, c.done, c.failed, c.pending);
 	}
 	fflush(stdout);
-	if (pending)
-		fprintf(stderr, "Error: %zu VSIs still without an answer after %d s\n", pending, timeout_s);
-	else if (failed)
-		fprintf(stderr, "Error: %zu VSIs failed\n", failed);
-	return pending || failed ? EXIT_FAIL : EXIT_OK;
+	if (c.pending)
+		fprintf(stderr, "Error: %zu VSIs still without an answer after %d s\n", c.pending, timeout_s);
+	else if (c.failed)
+		fprintf(stderr, "Error: %zu VSIs failed\n", c.failed);
+	return c.pending || c.failed ? EXIT_FAIL : EXIT_OK;
 }
 
 /* argv[0] is the verb, canonical (grammar.c). */
