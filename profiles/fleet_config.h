@@ -36,7 +36,8 @@ struct fleet_config {
 bool fleet_config_is_setting(const char *name);
 /* From the `registry` group (NULL: defaults, local backend).  0 or -EINVAL
  * with err ("FILE:LINE: ..."). */
-int fleet_config_parse(const config_setting_t *registry, struct fleet_config *out, struct reg_err *err);
+int fleet_config_parse(const config_setting_t *registry, struct fleet_config *out,
+		       struct reg_err *err);
 /* Reads path's `registry` group. */
 int fleet_config_load_file(const char *path, struct fleet_config *out, struct reg_err *err);
 

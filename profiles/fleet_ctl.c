@@ -68,7 +68,8 @@ static void clear_changes(struct fleet_ctl *fc)
 }
 
 struct fleet_ctl *fleet_ctl_open(const struct etcd_ops *ops, void *transport, const char *prefix,
-				 const char *host, fleet_pump_fn pump, void *pump_ctx, struct reg_err *err)
+				 const char *host, fleet_pump_fn pump, void *pump_ctx,
+				 struct reg_err *err)
 {
 	struct fleet_ctl *fc = calloc(1, sizeof(*fc));
 
@@ -140,7 +141,8 @@ static int write_change(struct fleet_ctl *fc, const struct change *c, struct reg
 		return rc;
 	while (!w.done)
 		if (fc->pump(fc->pump_ctx) < 0)
-			return reg_fail(err, -ETIMEDOUT, "no answer from etcd in time for %s %s", k->name, c->key);
+			return reg_fail(err, -ETIMEDOUT, "no answer from etcd in time for %s %s",
+					k->name, c->key);
 	if (w.err)
 		return reg_fail(err, w.err, "%s", w.msg);
 	return 0;
@@ -162,7 +164,8 @@ json_t *fleet_ctl_call(struct fleet_ctl *fc, const char *cmd, json_t *args, stru
 	json_t *res;
 
 	if (!c) {
-		reg_fail(err, -EOPNOTSUPP, "\"%s\" is not a registry command the fleet store serves", cmd);
+		reg_fail(err, -EOPNOTSUPP,
+			 "\"%s\" is not a registry command the fleet store serves", cmd);
 		return NULL;
 	}
 	clear_changes(fc);
@@ -170,7 +173,8 @@ json_t *fleet_ctl_call(struct fleet_ctl *fc, const char *cmd, json_t *args, stru
 	res = c->fn(&rc, args, &cerr);
 	reg_set_change_hook(fc->reg, NULL, NULL);
 	if (!res) {
-		reg_fail(err, cerr.errnum ? -abs(cerr.errnum) : -EINVAL, "%s", cerr.msg[0] ? cerr.msg : "failed");
+		reg_fail(err, cerr.errnum ? -abs(cerr.errnum) : -EINVAL, "%s",
+			 cerr.msg[0] ? cerr.msg : "failed");
 		return NULL;
 	}
 	if (fc->overflow) {
@@ -226,5 +230,6 @@ json_t *fleet_ctl_status(struct fleet_ctl *fc, const char *iface_id, struct reg_
 	fleet_sync_each(fc->fs, status_one, &s);
 	a = reg_attachment_get(fc->reg, id);
 	return json_pack("{s:s, s:o, s:o, s:o}", "iface_id", id, "attachment",
-			 a ? reg_attachment_to_json(a) : json_null(), "bindings", s.bindings, "status", s.status);
+			 a ? reg_attachment_to_json(a) : json_null(), "bindings", s.bindings,
+			 "status", s.status);
 }

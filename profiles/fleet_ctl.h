@@ -22,7 +22,8 @@ struct fleet_ctl;
 /* Reads the prefix; host names this host's keys (uplinks, bindings).
  * NULL with err when the store cannot be read (err names the endpoints). */
 struct fleet_ctl *fleet_ctl_open(const struct etcd_ops *ops, void *transport, const char *prefix,
-				 const char *host, fleet_pump_fn pump, void *pump_ctx, struct reg_err *err);
+				 const char *host, fleet_pump_fn pump, void *pump_ctx,
+				 struct reg_err *err);
 void fleet_ctl_close(struct fleet_ctl *fc);
 
 /* One control command (cmd and args as on vdpd's socket); its result, or

@@ -51,11 +51,14 @@ int fleet_prefix_valid(const char *prefix, struct reg_err *err)
 	size_t n = strlen(prefix);
 
 	if (n < 2 || n > FLEET_PREFIX_MAX - 2 || prefix[0] != '/' || prefix[n - 1] == '/')
-		return reg_fail(err, -EINVAL, "prefix '%s': must be / and 1..%d characters, no trailing /",
+		return reg_fail(err, -EINVAL,
+				"prefix '%s': must be / and 1..%d characters, no trailing /",
 				prefix, FLEET_PREFIX_MAX - 3);
 	for (const char *c = prefix; *c; c++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-", *c))
-			return reg_fail(err, -EINVAL, "prefix '%s': character '%c' not allowed", prefix, *c);
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-",
+			    *c))
+			return reg_fail(err, -EINVAL, "prefix '%s': character '%c' not allowed",
+					prefix, *c);
 	return 0;
 }
 
@@ -114,14 +117,17 @@ int fleet_key_parse(const char *prefix, const char *key, struct fleet_key *k, st
 		return -ENOENT;
 	if (!strcmp(dir, "hosts")) {
 		if (segment(&p, k->host, sizeof(k->host)) <= 0 || !reg_name_valid(k->host))
-			return reg_fail(err, -EINVAL, "key '%s': no valid host name after hosts/", key);
-		if (segment(&p, dir, sizeof(dir)) <= 0 || (k->kind = kind_by_dir(dir, 1)) == FLEET_NKINDS)
+			return reg_fail(err, -EINVAL, "key '%s': no valid host name after hosts/",
+					key);
+		if (segment(&p, dir, sizeof(dir)) <= 0 ||
+		    (k->kind = kind_by_dir(dir, 1)) == FLEET_NKINDS)
 			return -ENOENT;
 	} else if ((k->kind = kind_by_dir(dir, 0)) == FLEET_NKINDS) {
 		return -ENOENT;
 	}
 	if (segment(&p, k->id, sizeof(k->id)) != 0 || !id_valid(k->kind, k->id))
-		return reg_fail(err, -EINVAL, "key '%s': '%s' is not a valid %s key", key, p, kinds[k->kind].dir);
+		return reg_fail(err, -EINVAL, "key '%s': '%s' is not a valid %s key", key, p,
+				kinds[k->kind].dir);
 	return 0;
 }
 
@@ -134,14 +140,16 @@ int fleet_key_format(const char *prefix, const struct fleet_key *k, char *buf, s
 	if (kinds[k->kind].per_host) {
 		if (!reg_name_valid(k->host))
 			return -EINVAL;
-		len = snprintf(buf, n, "%s/hosts/%s/%s/%s", prefix, k->host, kinds[k->kind].dir, k->id);
+		len = snprintf(buf, n, "%s/hosts/%s/%s/%s", prefix, k->host, kinds[k->kind].dir,
+			       k->id);
 	} else {
 		len = snprintf(buf, n, "%s/%s/%s", prefix, kinds[k->kind].dir, k->id);
 	}
 	return len < 0 || (size_t)len >= n ? -EINVAL : len;
 }
 
-int fleet_dir_format(const char *prefix, enum fleet_kind kind, const char *host, char *buf, size_t n)
+int fleet_dir_format(const char *prefix, enum fleet_kind kind, const char *host, char *buf,
+		     size_t n)
 {
 	int len;
 
@@ -159,15 +167,16 @@ int fleet_dir_format(const char *prefix, enum fleet_kind kind, const char *host,
 
 json_t *fleet_status_to_json(const struct fleet_status *s)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I}", "iface_id", s->iface_id, "host", s->host,
-			 "uplink", s->uplink, "state", s->state, "vlan", s->vlan, "reason", s->reason,
-			 "time", (json_int_t)s->time);
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I}", "iface_id", s->iface_id, "host",
+			 s->host, "uplink", s->uplink, "state", s->state, "vlan", s->vlan, "reason",
+			 s->reason, "time", (json_int_t)s->time);
 }
 
 static int copy_field(char *dst, size_t n, const char *src, const char *field, struct reg_err *err)
 {
 	if (strlen(src) >= n)
-		return reg_fail(err, -EINVAL, "status: \"%s\" is longer than %zu characters", field, n - 1);
+		return reg_fail(err, -EINVAL, "status: \"%s\" is longer than %zu characters", field,
+				n - 1);
 	memcpy(dst, src, strlen(src) + 1);
 	return 0;
 }
@@ -180,9 +189,9 @@ int fleet_status_from_json(json_t *j, struct fleet_status *s, struct reg_err *er
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
-	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:s, s:s, s:s, s?I, s?s, s:I}", "iface_id", &id, "host",
-			   &host, "uplink", &uplink, "state", &state, "vlan", &vlan, "reason", &reason, "time",
-			   &t))
+	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:s, s:s, s:s, s?I, s?s, s:I}", "iface_id",
+			   &id, "host", &host, "uplink", &uplink, "state", &state, "vlan", &vlan,
+			   "reason", &reason, "time", &t))
 		return reg_fail(err, -EINVAL, "status: %s", je.text);
 	if (reg_uuid_canon(id, s->iface_id) < 0)
 		return reg_fail(err, -EINVAL, "status: \"iface_id\" '%s' is not a UUID", id);
@@ -192,11 +201,13 @@ int fleet_status_from_json(json_t *j, struct fleet_status *s, struct reg_err *er
 		if (!strcmp(state, states[i]))
 			break;
 	if (i == sizeof(states) / sizeof(states[0]))
-		return reg_fail(err, -EINVAL,
-				"status: \"state\" '%s' is not associated, pending, failed or deassociated", state);
+		return reg_fail(
+			err, -EINVAL,
+			"status: \"state\" '%s' is not associated, pending, failed or deassociated",
+			state);
 	if (vlan < 0 || vlan > REG_VLAN_MAX)
-		return reg_fail(err, -EINVAL, "status: \"vlan\" %lld out of range 0..%d", (long long)vlan,
-				REG_VLAN_MAX);
+		return reg_fail(err, -EINVAL, "status: \"vlan\" %lld out of range 0..%d",
+				(long long)vlan, REG_VLAN_MAX);
 	if (t < 0)
 		return reg_fail(err, -EINVAL, "status: \"time\" %lld is negative", (long long)t);
 	if (copy_field(s->host, sizeof(s->host), host, "host", err) ||
@@ -216,24 +227,27 @@ static int matches_key(const struct fleet_key *k, const union fleet_value *v, st
 
 	if (k->kind == FLEET_STATUS) {
 		if (strcmp(v->s.host, k->host))
-			return reg_fail(err, -EINVAL, "status of %s: \"host\" '%s' is not the key's host '%s'",
+			return reg_fail(err, -EINVAL,
+					"status of %s: \"host\" '%s' is not the key's host '%s'",
 					k->id, v->s.host, k->host);
 		id = v->s.iface_id;
 	} else {
 		const struct reg_kind_ops *ops = reg_kind_of(kinds[k->kind].reg);
 
 		if (ops->origin_of(&v->e) != REG_ORIGIN_RUNTIME)
-			return reg_fail(err, -EINVAL, "%s '%s': \"origin\" must be runtime in the fleet store",
+			return reg_fail(err, -EINVAL,
+					"%s '%s': \"origin\" must be runtime in the fleet store",
 					ops->name, k->id);
 		id = ops->key_of(&v->e);
 	}
 	if (strcmp(id, k->id))
-		return reg_fail(err, -EINVAL, "%s/%s: the value names '%s'", kinds[k->kind].dir, k->id, id);
+		return reg_fail(err, -EINVAL, "%s/%s: the value names '%s'", kinds[k->kind].dir,
+				k->id, id);
 	return 0;
 }
 
-int fleet_value_decode(const struct fleet_key *k, const char *val, size_t len, union fleet_value *out,
-		       struct reg_err *err)
+int fleet_value_decode(const struct fleet_key *k, const char *val, size_t len,
+		       union fleet_value *out, struct reg_err *err)
 {
 	json_error_t je;
 	json_t *j;
@@ -243,7 +257,8 @@ int fleet_value_decode(const struct fleet_key *k, const char *val, size_t len, u
 		return reg_fail(err, -EINVAL, "unknown fleet kind %d", (int)k->kind);
 	j = json_loadb(val, len, JSON_REJECT_DUPLICATES, &je);
 	if (!j)
-		return reg_fail(err, -EINVAL, "%s/%s: not JSON: %s", kinds[k->kind].dir, k->id, je.text);
+		return reg_fail(err, -EINVAL, "%s/%s: not JSON: %s", kinds[k->kind].dir, k->id,
+				je.text);
 	if (k->kind == FLEET_STATUS)
 		rc = fleet_status_from_json(j, &out->s, err);
 	else
@@ -259,7 +274,8 @@ char *fleet_value_encode(enum fleet_kind kind, const void *entry)
 
 	if ((unsigned)kind >= FLEET_NKINDS)
 		return NULL;
-	j = kind == FLEET_STATUS ? fleet_status_to_json(entry) : reg_kind_of(kinds[kind].reg)->to_json(entry);
+	j = kind == FLEET_STATUS ? fleet_status_to_json(entry)
+				 : reg_kind_of(kinds[kind].reg)->to_json(entry);
 	if (!j)
 		return NULL;
 	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);

@@ -80,11 +80,12 @@ int fleet_key_parse(const char *prefix, const char *key, struct fleet_key *k, st
 int fleet_key_format(const char *prefix, const struct fleet_key *k, char *buf, size_t n);
 /* The folder that holds every key of kind (for one host when per host),
  * with a trailing "/": the length, or -EINVAL. */
-int fleet_dir_format(const char *prefix, enum fleet_kind kind, const char *host, char *buf, size_t n);
+int fleet_dir_format(const char *prefix, enum fleet_kind kind, const char *host, char *buf,
+		     size_t n);
 
 /* A value of key k -> *out.  0 or -EINVAL with err naming the key. */
-int fleet_value_decode(const struct fleet_key *k, const char *val, size_t len, union fleet_value *out,
-		       struct reg_err *err);
+int fleet_value_decode(const struct fleet_key *k, const char *val, size_t len,
+		       union fleet_value *out, struct reg_err *err);
 /* Compact JSON text of an entry of kind (a struct reg_<kind> or struct
  * fleet_status), malloc'd; NULL on allocation failure. */
 char *fleet_value_encode(enum fleet_kind kind, const void *entry);

@@ -93,7 +93,8 @@ static bool relevant(const struct fleet_sync *fs, const struct fleet_key *k)
 	return !fleet_kind_per_host(k->kind) || (fs->host[0] && !strcmp(k->host, fs->host));
 }
 
-static void __attribute__((format(printf, 2, 3))) set_error(struct fleet_sync *fs, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3)))
+set_error(struct fleet_sync *fs, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -141,15 +142,14 @@ static struct fent *fent_new(struct fleet_sync *fs, const struct etcd_kv *kv)
 
 /* Adds the entries of one registry kind to dst: dst's config entries
  * from cur first (vdpd.conf stays in force), then the cache's. */
-static void rebuild_kind(struct fleet_sync *fs, struct reg *dst, const struct reg_kind_ops *k, void **ents,
-			 size_t n)
+static void rebuild_kind(struct fleet_sync *fs, struct reg *dst, const struct reg_kind_ops *k,
+			 void **ents, size_t n)
 {
 	json_t *list = k->list_json(fs->reg, true), *j;
 	union reg_entry e;
 	size_t i;
 
-	json_array_foreach(list, i, j)
-	{
+	json_array_foreach (list, i, j) {
 		if (!k->from_json(j, &e, NULL) && k->origin_of(&e) == REG_ORIGIN_CONFIG)
 			(void)k->add(dst, &e, NULL);
 	}
@@ -207,8 +207,8 @@ static void start_watch(struct fleet_sync *fs)
 	fs->st.state = FLEET_WATCHING;
 }
 
-static void on_range(void *ctx, int err, const char *msg, int64_t revision, const struct etcd_kv *kvs,
-		     size_t n)
+static void on_range(void *ctx, int err, const char *msg, int64_t revision,
+		     const struct etcd_kv *kvs, size_t n)
 {
 	struct fleet_sync *fs = ctx;
 
@@ -251,7 +251,8 @@ static bool apply_event(struct fleet_sync *fs, const struct etcd_event *ev)
 	bool was, now, ok = true;
 
 	if (ev->type == ETCD_PUT) {
-		if (old && old->len == ev->kv.value_len && !memcmp(old->val, ev->kv.value, old->len)) {
+		if (old && old->len == ev->kv.value_len &&
+		    !memcmp(old->val, ev->kv.value, old->len)) {
 			old->mod = ev->kv.mod_revision;
 			return true;
 		}
@@ -408,7 +409,8 @@ static void on_txn(void *ctx, int err, const char *msg, bool succeeded, int64_t 
 			snprintf(buf, sizeof(buf), "%s already exists", w->key);
 		else
 			snprintf(buf, sizeof(buf),
-				 "%s was changed by another writer after revision %lld (now %lld): read it again",
+				 "%s was changed by another writer after revision %lld (now %lld): "
+				 "read it again",
 				 w->key, (long long)w->expect, (long long)revision);
 		if (w->cb)
 			w->cb(w->ctx, w->create ? -EEXIST : -EAGAIN, buf);
@@ -419,14 +421,15 @@ static void on_txn(void *ctx, int err, const char *msg, bool succeeded, int64_t 
 	free(w);
 }
 
-static int send_txn(struct fleet_sync *fs, const char *key, const char *val, int64_t lease, bool create,
-		    fleet_write_cb cb, void *ctx, struct reg_err *err)
+static int send_txn(struct fleet_sync *fs, const char *key, const char *val, int64_t lease,
+		    bool create, fleet_write_cb cb, void *ctx, struct reg_err *err)
 {
 	struct write_req *w;
 	int64_t mod = 0;
 
 	if (!fs->st.connected)
-		return reg_fail(err, -ENOTCONN, "the fleet store is unreachable (%s): %s not written",
+		return reg_fail(err, -ENOTCONN,
+				"the fleet store is unreachable (%s): %s not written",
 				fs->st.last_error[0] ? fs->st.last_error : "not read yet", key);
 	w = calloc(1, sizeof(*w));
 	if (!w)
@@ -461,15 +464,16 @@ int fleet_sync_put(struct fleet_sync *fs, enum fleet_kind kind, const char *host
 		 kind == FLEET_STATUS ? ((const struct fleet_status *)entry)->iface_id
 				      : reg_kind_of(fleet_reg_kind(kind))->key_of(entry));
 	if (fleet_key_format(fs->prefix, &k, key, sizeof(key)) < 0)
-		return reg_fail(err, -EINVAL, "%s '%s' (host '%s') makes no valid key", fleet_kind_name(kind), k.id,
-				k.host);
+		return reg_fail(err, -EINVAL, "%s '%s' (host '%s') makes no valid key",
+				fleet_kind_name(kind), k.id, k.host);
 	val = fleet_value_encode(kind, entry);
 	if (!val)
 		return reg_fail(err, -ENOMEM, "out of memory");
 	/* what we write must be what every host can read back */
 	rc = fleet_value_decode(&k, val, strlen(val), &check, err);
 	if (!rc)
-		rc = send_txn(fs, key, val, kind == FLEET_STATUS ? fs->lease : 0, create, cb, ctx, err);
+		rc = send_txn(fs, key, val, kind == FLEET_STATUS ? fs->lease : 0, create, cb, ctx,
+			      err);
 	free(val);
 	return rc;
 }
@@ -483,7 +487,8 @@ int fleet_sync_del(struct fleet_sync *fs, enum fleet_kind kind, const char *host
 	snprintf(k.host, sizeof(k.host), "%s", host && host[0] ? host : fs->host);
 	snprintf(k.id, sizeof(k.id), "%s", id);
 	if (fleet_key_format(fs->prefix, &k, key, sizeof(key)) < 0)
-		return reg_fail(err, -EINVAL, "%s '%s' makes no valid key", fleet_kind_name(kind), id);
+		return reg_fail(err, -EINVAL, "%s '%s' makes no valid key", fleet_kind_name(kind),
+				id);
 	if (!fleet_sync_get(fs, key, NULL))
 		return reg_fail(err, -ENOENT, "%s does not exist", key);
 	return send_txn(fs, key, NULL, 0, false, cb, ctx, err);

@@ -13,7 +13,7 @@
 #     cluster stopped for 30 s: no de-association at A's bridge, a write on
 #     A fails naming the endpoints, registry show says so; A restarted with
 #     the cluster still stopped associates X from its cache; the cluster
-#     back: a later move realized.
+#     back: a later move realized; unbound on A: de-associated, status gone.
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/etcd.sh"
 . "$(dirname "$0")/../lib/fleet.sh"
@@ -120,4 +120,10 @@ wait_for 30 "X re-associated at A's bridge with net-3" is "assoc 42 300" at_brid
 wait_for 20 "A connected again" fleet_connected a true
 grep -q "de-associate" "$T_DIR"/vdpda.[23].log && fail "A de-associated something: $(grep de-associate "$T_DIR"/vdpda.[23].log | head -3)"
 pass "cluster back: the later move to net-3 realized at A (VLAN 300), no de-association"
+wait_for 20 "status of X: host-a associated VLAN 300" is "host-a associated 300" \
+	st_of '.status[0] | "\(.host) \(.state) \(.vlan)"'
+vd a binding del $X >/dev/null || fail "binding del on A"
+wait_for 20 "X de-associated at A's bridge" is none at_bridge a
+wait_for 20 "X's status gone while A runs" is 0 st_of '.status | length'
+pass "unbound on A: de-associated at A's bridge, its status key removed by A (not left to the lease)"
 done_ok

@@ -28,8 +28,8 @@ static void on_vsi(void *ctx, const struct reg_vsi *old, const struct reg_vsi *c
 	json_t *j;
 
 	(void)ctx;
-	j = json_pack("{s:s, s:s, s:s, s:i, s:I}", "event", ev, "iface_id", v->iface_id, "network", v->network,
-		      "vlan", v->vlan, "typeid", (json_int_t)v->typeid);
+	j = json_pack("{s:s, s:s, s:s, s:i, s:I}", "event", ev, "iface_id", v->iface_id, "network",
+		      v->network, "vlan", v->vlan, "typeid", (json_int_t)v->typeid);
 	json_dumpf(j, stdout, JSON_COMPACT);
 	fputc('\n', stdout);
 	fflush(stdout);
@@ -46,10 +46,11 @@ static void write_state(void)
 	json_t *j;
 
 	reg_get_counts(reg, &c);
-	j = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "state", fleet_state_name(st->state),
-		      "connected", st->connected, "revision", (json_int_t)st->revision, "reads",
-		      (json_int_t)st->reads, "resyncs", (json_int_t)st->resyncs, "events", (json_int_t)st->events,
-		      "unapplied", (json_int_t)st->unapplied, "bad_values", (json_int_t)st->bad_values, "vsis",
+	j = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "state",
+		      fleet_state_name(st->state), "connected", st->connected, "revision",
+		      (json_int_t)st->revision, "reads", (json_int_t)st->reads, "resyncs",
+		      (json_int_t)st->resyncs, "events", (json_int_t)st->events, "unapplied",
+		      (json_int_t)st->unapplied, "bad_values", (json_int_t)st->bad_values, "vsis",
 		      (json_int_t)c.vsis, "last_error", st->last_error);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", statefile);
 	if (!json_dump_file(j, tmp, JSON_COMPACT))

@@ -121,7 +121,8 @@ int64_t fake_etcd_put(struct fake_etcd *f, const char *key, const char *val)
 	return f->rev;
 }
 
-int64_t fake_etcd_put_many(struct fake_etcd *f, const char *const *keys, const char *const *vals, int n)
+int64_t fake_etcd_put_many(struct fake_etcd *f, const char *const *keys, const char *const *vals,
+			   int n)
 {
 	for (int i = 0; i < n; i++) {
 		fake_etcd_put(f, keys[i], vals[i]);
@@ -167,13 +168,18 @@ const char *fake_etcd_value(const struct fake_etcd *f, const char *key)
 	return find((struct fake_etcd *)f, key) ? find((struct fake_etcd *)f, key)->val : NULL;
 }
 
-static int enqueue(struct fake_etcd_client *c, enum fq_kind kind, const char *key, const char *val, int64_t rev,
-		   int64_t expect, void *cb, void *ctx)
+static int enqueue(struct fake_etcd_client *c, enum fq_kind kind, const char *key, const char *val,
+		   int64_t rev, int64_t expect, void *cb, void *ctx)
 {
 	if (c->nq == FAKE_MAX_QUEUE)
 		return -ENOBUFS;
-	c->q[c->nq++] = (struct fq){ .kind = kind, .key = strdup(key), .val = val ? strdup(val) : NULL,
-				     .rev = rev, .expect = expect, .cb = cb, .ctx = ctx };
+	c->q[c->nq++] = (struct fq){ .kind = kind,
+				     .key = strdup(key),
+				     .val = val ? strdup(val) : NULL,
+				     .rev = rev,
+				     .expect = expect,
+				     .cb = cb,
+				     .ctx = ctx };
 	return 0;
 }
 
@@ -202,8 +208,8 @@ static void f_watch_cancel(void *t)
 	c->watching = false;
 }
 
-static int f_txn(void *t, const char *key, int64_t expect, const char *value, int64_t lease, etcd_txn_cb cb,
-		 void *ctx)
+static int f_txn(void *t, const char *key, int64_t expect, const char *value, int64_t lease,
+		 etcd_txn_cb cb, void *ctx)
 {
 	(void)lease;
 	return enqueue(t, FQ_TXN, key, value, 0, expect, (void *)cb, ctx);
@@ -246,7 +252,8 @@ static void answer_range(struct fake_etcd *f, struct fq *q)
 	} else {
 		for (int i = 0; i < f->nkv; i++)
 			if (!strncmp(f->kv[i].key, q->key, pl))
-				kvs[n++] = (struct etcd_kv){ .key = f->kv[i].key, .value = f->kv[i].val,
+				kvs[n++] = (struct etcd_kv){ .key = f->kv[i].key,
+							     .value = f->kv[i].val,
 							     .value_len = strlen(f->kv[i].val),
 							     .mod_revision = f->kv[i].mod };
 		qsort(kvs, n, sizeof(*kvs), cmp_kv);
@@ -286,7 +293,8 @@ static int deliver_watch(struct fake_etcd *f, struct fake_etcd_client *c)
 		return 0;
 	if (f->down || c->wnext <= f->compacted) {
 		c->watching = false;
-		c->wcb(c->wctx, f->down ? -ECONNREFUSED : -ESTALE, f->down ? FAKE_DOWN_MSG : "compacted", NULL, 0);
+		c->wcb(c->wctx, f->down ? -ECONNREFUSED : -ESTALE,
+		       f->down ? FAKE_DOWN_MSG : "compacted", NULL, 0);
 		return 1;
 	}
 	ev = calloc((size_t)f->nhist + 1, sizeof(*ev));
@@ -297,7 +305,8 @@ static int deliver_watch(struct fake_etcd *f, struct fake_etcd_client *c)
 		if (h->mod < c->wnext || strncmp(h->key, c->wprefix, pl))
 			continue;
 		ev[n++] = (struct etcd_event){ .type = h->val ? ETCD_PUT : ETCD_DELETE,
-					       .kv = { .key = h->key, .value = h->val ? h->val : "",
+					       .kv = { .key = h->key,
+						       .value = h->val ? h->val : "",
 						       .value_len = h->val ? strlen(h->val) : 0,
 						       .mod_revision = h->mod } };
 	}

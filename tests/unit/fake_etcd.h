@@ -23,7 +23,8 @@ struct fake_etcd_client *fake_etcd_client(struct fake_etcd *f);
 int64_t fake_etcd_put(struct fake_etcd *f, const char *key, const char *val);
 int64_t fake_etcd_del(struct fake_etcd *f, const char *key);
 /* n puts in one transaction: one revision for all. */
-int64_t fake_etcd_put_many(struct fake_etcd *f, const char *const *keys, const char *const *vals, int n);
+int64_t fake_etcd_put_many(struct fake_etcd *f, const char *const *keys, const char *const *vals,
+			   int n);
 /* Forgets the history up to rev: a watch from at or below it ends with -ESTALE. */
 void fake_etcd_compact(struct fake_etcd *f, int64_t rev);
 /* While down every call is answered with -ECONNREFUSED and watches end. */

@@ -11,14 +11,16 @@
 
 #include "vdp/io/etcd_json.h"
 
-#define HDR "\"header\":{\"cluster_id\":\"15118495548433857066\",\"member_id\":\"13668033151171901709\","
+#define HDR \
+	"\"header\":{\"cluster_id\":\"15118495548433857066\",\"member_id\":" \
+	"\"13668033151171901709\","
 
 static void test_b64(void **state)
 {
 	static const struct {
 		const char *in, *out;
-	} c[] = { { "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" }, { "/vdpd/", "L3ZkcGQv" },
-		  { "/vdpd0", "L3ZkcGQw" } };
+	} c[] = { { "", "" },        { "f", "Zg==" },          { "fo", "Zm8=" },
+		  { "foo", "Zm9v" }, { "/vdpd/", "L3ZkcGQv" }, { "/vdpd0", "L3ZkcGQw" } };
 	char buf[64];
 	uint8_t dec[64];
 
@@ -26,7 +28,8 @@ static void test_b64(void **state)
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		etcd_b64_encode(c[i].in, strlen(c[i].in), buf);
 		assert_string_equal(buf, c[i].out);
-		assert_int_equal(etcd_b64_decode(c[i].out, strlen(c[i].out), dec), (long)strlen(c[i].in));
+		assert_int_equal(etcd_b64_decode(c[i].out, strlen(c[i].out), dec),
+				 (long)strlen(c[i].in));
 		assert_memory_equal(dec, c[i].in, strlen(c[i].in));
 	}
 	assert_int_equal(etcd_b64_decode("Zg=", 3, dec), -1);
@@ -45,24 +48,31 @@ static void check_body(char *s, const char *want)
 static void test_bodies(void **state)
 {
 	(void)state;
-	check_body(etcd_body_range("/vdpd/", 0), "{\"key\":\"L3ZkcGQv\",\"range_end\":\"L3ZkcGQw\"}");
+	check_body(etcd_body_range("/vdpd/", 0),
+		   "{\"key\":\"L3ZkcGQv\",\"range_end\":\"L3ZkcGQw\"}");
 	check_body(etcd_body_range("/vdpd/", 7),
 		   "{\"key\":\"L3ZkcGQv\",\"range_end\":\"L3ZkcGQw\",\"revision\":\"7\"}");
 	check_body(etcd_body_watch("/vdpd/", 8),
-		   "{\"create_request\":{\"key\":\"L3ZkcGQv\",\"range_end\":\"L3ZkcGQw\",\"start_revision\":\"8\"}}");
-	check_body(etcd_body_txn("/vdpd/a", 0, "{}", 0),
-		   "{\"compare\":[{\"key\":\"L3ZkcGQvYQ==\",\"target\":\"MOD\",\"result\":\"EQUAL\","
-		   "\"mod_revision\":\"0\"}],\"success\":[{\"request_put\":{\"key\":\"L3ZkcGQvYQ==\","
-		   "\"value\":\"e30=\"}}]}");
-	check_body(etcd_body_txn("/vdpd/a", 12, "{}", 99),
-		   "{\"compare\":[{\"key\":\"L3ZkcGQvYQ==\",\"target\":\"MOD\",\"result\":\"EQUAL\","
-		   "\"mod_revision\":\"12\"}],\"success\":[{\"request_put\":{\"key\":\"L3ZkcGQvYQ==\","
-		   "\"value\":\"e30=\",\"lease\":\"99\"}}]}");
-	check_body(etcd_body_txn("/vdpd/a", 12, NULL, 0),
-		   "{\"compare\":[{\"key\":\"L3ZkcGQvYQ==\",\"target\":\"MOD\",\"result\":\"EQUAL\","
-		   "\"mod_revision\":\"12\"}],\"success\":[{\"request_delete_range\":{\"key\":\"L3ZkcGQvYQ==\"}}]}");
+		   "{\"create_request\":{\"key\":\"L3ZkcGQv\",\"range_end\":\"L3ZkcGQw\",\"start_"
+		   "revision\":\"8\"}}");
+	check_body(
+		etcd_body_txn("/vdpd/a", 0, "{}", 0),
+		"{\"compare\":[{\"key\":\"L3ZkcGQvYQ==\",\"target\":\"MOD\",\"result\":\"EQUAL\","
+		"\"mod_revision\":\"0\"}],\"success\":[{\"request_put\":{\"key\":\"L3ZkcGQvYQ==\","
+		"\"value\":\"e30=\"}}]}");
+	check_body(
+		etcd_body_txn("/vdpd/a", 12, "{}", 99),
+		"{\"compare\":[{\"key\":\"L3ZkcGQvYQ==\",\"target\":\"MOD\",\"result\":\"EQUAL\","
+		"\"mod_revision\":\"12\"}],\"success\":[{\"request_put\":{\"key\":\"L3ZkcGQvYQ==\","
+		"\"value\":\"e30=\",\"lease\":\"99\"}}]}");
+	check_body(
+		etcd_body_txn("/vdpd/a", 12, NULL, 0),
+		"{\"compare\":[{\"key\":\"L3ZkcGQvYQ==\",\"target\":\"MOD\",\"result\":\"EQUAL\","
+		"\"mod_revision\":\"12\"}],\"success\":[{\"request_delete_range\":{\"key\":"
+		"\"L3ZkcGQvYQ==\"}}]}");
 	check_body(etcd_body_lease_grant(10), "{\"TTL\":\"10\"}");
-	check_body(etcd_body_lease_keepalive(4111120506481122058LL), "{\"ID\":\"4111120506481122058\"}");
+	check_body(etcd_body_lease_keepalive(4111120506481122058LL),
+		   "{\"ID\":\"4111120506481122058\"}");
 	check_body(etcd_body_auth("root", "pw"), "{\"name\":\"root\",\"password\":\"pw\"}");
 }
 
@@ -79,8 +89,10 @@ static void test_answers(void **state)
 	struct etcd_answer a;
 
 	(void)state;
-	parse_ok("{" HDR "\"revision\":\"2\",\"raft_term\":\"2\"},\"kvs\":[{\"key\":\"L3ZkcGQvYQ==\","
-		 "\"create_revision\":\"2\",\"mod_revision\":\"2\",\"version\":\"1\",\"value\":\"eyJ4IjoxfQ==\"}],"
+	parse_ok("{" HDR
+		 "\"revision\":\"2\",\"raft_term\":\"2\"},\"kvs\":[{\"key\":\"L3ZkcGQvYQ==\","
+		 "\"create_revision\":\"2\",\"mod_revision\":\"2\",\"version\":\"1\",\"value\":"
+		 "\"eyJ4IjoxfQ==\"}],"
 		 "\"count\":\"1\"}",
 		 &a);
 	assert_int_equal(a.err, 0);
@@ -95,18 +107,24 @@ static void test_answers(void **state)
 	parse_ok("{" HDR "\"revision\":\"2\",\"raft_term\":\"2\"}}", &a);
 	assert_int_equal(a.succeeded, 0);
 	etcd_answer_free(&a);
-	parse_ok("{" HDR "\"revision\":\"3\",\"raft_term\":\"2\"},\"succeeded\":true,\"responses\":[]}", &a);
+	parse_ok("{" HDR
+		 "\"revision\":\"3\",\"raft_term\":\"2\"},\"succeeded\":true,\"responses\":[]}",
+		 &a);
 	assert_int_equal(a.succeeded, 1);
 	assert_int_equal(a.revision, 3);
 	etcd_answer_free(&a);
 	/* watch stream lines */
-	parse_ok("{\"result\":{" HDR "\"revision\":\"2\",\"raft_term\":\"2\"},\"created\":true}}", &a);
+	parse_ok("{\"result\":{" HDR "\"revision\":\"2\",\"raft_term\":\"2\"},\"created\":true}}",
+		 &a);
 	assert_int_equal(a.created, 1);
 	assert_int_equal(a.nevents, 0);
 	etcd_answer_free(&a);
-	parse_ok("{\"result\":{" HDR "\"revision\":\"4\",\"raft_term\":\"2\"},\"events\":[{\"kv\":{\"key\":"
-		 "\"L3ZkcGQvYQ==\",\"create_revision\":\"2\",\"mod_revision\":\"3\",\"version\":\"2\",\"value\":"
-		 "\"e30=\"}},{\"type\":\"DELETE\",\"kv\":{\"key\":\"L3ZkcGQvYQ==\",\"mod_revision\":\"4\"}}]}}",
+	parse_ok("{\"result\":{" HDR
+		 "\"revision\":\"4\",\"raft_term\":\"2\"},\"events\":[{\"kv\":{\"key\":"
+		 "\"L3ZkcGQvYQ==\",\"create_revision\":\"2\",\"mod_revision\":\"3\",\"version\":"
+		 "\"2\",\"value\":"
+		 "\"e30=\"}},{\"type\":\"DELETE\",\"kv\":{\"key\":\"L3ZkcGQvYQ==\",\"mod_"
+		 "revision\":\"4\"}}]}}",
 		 &a);
 	assert_int_equal(a.nevents, 2);
 	assert_int_equal(a.events[0].type, ETCD_PUT);
@@ -116,22 +134,30 @@ static void test_answers(void **state)
 	assert_string_equal(a.events[1].kv.key, "/vdpd/a");
 	assert_int_equal(a.events[1].kv.value_len, 0);
 	etcd_answer_free(&a);
-	parse_ok("{\"result\":{" HDR "\"raft_term\":\"2\"},\"canceled\":true,\"compact_revision\":\"2\"}}", &a);
-	assert_int_equal(a.err, -ESTALE);
-	etcd_answer_free(&a);
-	parse_ok("{\"error\":\"etcdserver: mvcc: required revision has been compacted\",\"message\":"
-		 "\"etcdserver: mvcc: required revision has been compacted\",\"code\":11}",
+	parse_ok("{\"result\":{" HDR
+		 "\"raft_term\":\"2\"},\"canceled\":true,\"compact_revision\":\"2\"}}",
 		 &a);
 	assert_int_equal(a.err, -ESTALE);
+	etcd_answer_free(&a);
+	parse_ok(
+		"{\"error\":\"etcdserver: mvcc: required revision has been compacted\",\"message\":"
+		"\"etcdserver: mvcc: required revision has been compacted\",\"code\":11}",
+		&a);
+	assert_int_equal(a.err, -ESTALE);
 	assert_string_equal(a.msg, "etcdserver: mvcc: required revision has been compacted");
-	parse_ok("{\"error\":\"etcdserver: invalid auth token\",\"message\":\"etcdserver: invalid auth token\","
+	parse_ok("{\"error\":\"etcdserver: invalid auth token\",\"message\":\"etcdserver: invalid "
+		 "auth token\","
 		 "\"code\":16}",
 		 &a);
 	assert_int_equal(a.err, -EACCES);
-	parse_ok("{\"error\":{\"grpc_code\":14,\"http_code\":503,\"message\":\"etcdserver: no leader\"}}", &a);
+	parse_ok("{\"error\":{\"grpc_code\":14,\"http_code\":503,\"message\":\"etcdserver: no "
+		 "leader\"}}",
+		 &a);
 	assert_int_equal(a.err, -EIO);
 	assert_string_equal(a.msg, "etcdserver: no leader");
-	parse_ok("{" HDR "\"revision\":\"2\",\"raft_term\":\"2\"},\"ID\":\"4111120506481122058\",\"TTL\":\"5\"}", &a);
+	parse_ok("{" HDR "\"revision\":\"2\",\"raft_term\":\"2\"},\"ID\":\"4111120506481122058\","
+			 "\"TTL\":\"5\"}",
+		 &a);
 	assert_int_equal(a.id, 4111120506481122058LL);
 	assert_int_equal(a.ttl, 5);
 	etcd_answer_free(&a);

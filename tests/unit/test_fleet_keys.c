@@ -48,7 +48,8 @@ static void test_key_round_trip(void **state)
 		assert_int_equal(k.kind, c[i].kind);
 		assert_string_equal(k.host, c[i].host);
 		assert_string_equal(k.id, c[i].id);
-		assert_int_equal(fleet_key_format("/vdpd", &k, buf, sizeof(buf)), (int)strlen(c[i].key));
+		assert_int_equal(fleet_key_format("/vdpd", &k, buf, sizeof(buf)),
+				 (int)strlen(c[i].key));
 		assert_string_equal(buf, c[i].key);
 	}
 }
@@ -70,12 +71,17 @@ static void test_key_foreign_and_bad(void **state)
 	assert_int_equal(fleet_key_parse("/vdpd", "/vdpd/profiles/a/b", &k, &err), -EINVAL);
 	assert_int_equal(fleet_key_parse("/vdpd", "/vdpd/profiles/bad name", &k, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "not a valid profiles key"));
-	assert_int_equal(fleet_key_parse("/vdpd", "/vdpd/attachments/not-a-uuid", &k, &err), -EINVAL);
+	assert_int_equal(fleet_key_parse("/vdpd", "/vdpd/attachments/not-a-uuid", &k, &err),
+			 -EINVAL);
 	/* interface-ids only canonical (lower case) */
-	assert_int_equal(fleet_key_parse("/vdpd", "/vdpd/attachments/0B3C9E2A-1111-4D4D-8E8E-000000000001", &k, &err),
+	assert_int_equal(fleet_key_parse("/vdpd",
+					 "/vdpd/attachments/0B3C9E2A-1111-4D4D-8E8E-000000000001",
+					 &k, &err),
 			 -EINVAL);
 	assert_int_equal(fleet_key_parse("/vdpd", "/vdpd/hosts//bindings/" X, &k, &err), -EINVAL);
-	assert_int_equal(fleet_key_parse("/vdpd", "/vdpd/hosts/a/uplinks/eth4567890123456789", &k, &err), -EINVAL);
+	assert_int_equal(
+		fleet_key_parse("/vdpd", "/vdpd/hosts/a/uplinks/eth4567890123456789", &k, &err),
+		-EINVAL);
 	/* format refuses what parse would */
 	k = (struct fleet_key){ .kind = FLEET_BINDING, .host = "", .id = X };
 	assert_int_equal(fleet_key_format("/vdpd", &k, buf, sizeof(buf)), -EINVAL);
@@ -110,21 +116,36 @@ static void check_exact(enum fleet_kind kind, const char *key, const void *entry
 
 static void test_value_each_kind(void **state)
 {
-	struct reg_profile p = { .name = "enterprise-xyz", .type = REG_VPORT_QBG, .mgrid = 11, .typeid = 1193047,
-				 .typeidver = 2, .filter_fmt = 2, .vlan = 0 };
-	struct reg_network n = { .name = "net-1", .physnet = "physnet1", .profile = "enterprise-xyz", .vlan = 100 };
+	struct reg_profile p = { .name = "enterprise-xyz",
+				 .type = REG_VPORT_QBG,
+				 .mgrid = 11,
+				 .typeid = 1193047,
+				 .typeidver = 2,
+				 .filter_fmt = 2,
+				 .vlan = 0 };
+	struct reg_network n = {
+		.name = "net-1", .physnet = "physnet1", .profile = "enterprise-xyz", .vlan = 100
+	};
 	struct reg_port po = { .uuid = PORT1, .network = "net-1" };
 	struct reg_attachment a = { .iface_id = X, .network = "net-1" };
 	struct reg_uplink u = { .dev = "eth4", .physnet = "physnet1", .mode = REG_MODE_VEPA };
-	struct reg_binding b = { .iface_id = X, .dev = "macvtap0", .mac = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 },
+	struct reg_binding b = { .iface_id = X,
+				 .dev = "macvtap0",
+				 .mac = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 },
 				 .uplink = "eth4" };
-	struct fleet_status s = { .iface_id = X, .host = "host-a", .uplink = "eth4", .state = "associated",
-				  .vlan = 100, .reason = "", .time = 1796600000 };
+	struct fleet_status s = { .iface_id = X,
+				  .host = "host-a",
+				  .uplink = "eth4",
+				  .state = "associated",
+				  .vlan = 100,
+				  .reason = "",
+				  .time = 1796600000 };
 
 	(void)state;
-	check_exact(FLEET_PROFILE, "/vdpd/profiles/enterprise-xyz", &p,
-		    "{\"filter_fmt\":2,\"mgrid\":11,\"name\":\"enterprise-xyz\",\"origin\":\"runtime\","
-		    "\"type\":\"802.1Qbg\",\"typeid\":1193047,\"typeidver\":2,\"vlan\":0}");
+	check_exact(
+		FLEET_PROFILE, "/vdpd/profiles/enterprise-xyz", &p,
+		"{\"filter_fmt\":2,\"mgrid\":11,\"name\":\"enterprise-xyz\",\"origin\":\"runtime\","
+		"\"type\":\"802.1Qbg\",\"typeid\":1193047,\"typeidver\":2,\"vlan\":0}");
 	check_exact(FLEET_NETWORK, "/vdpd/networks/net-1", &n,
 		    "{\"name\":\"net-1\",\"origin\":\"runtime\",\"physnet\":\"physnet1\","
 		    "\"profile\":\"enterprise-xyz\",\"vlan\":100}");
@@ -133,12 +154,14 @@ static void test_value_each_kind(void **state)
 	check_exact(FLEET_ATTACHMENT, "/vdpd/attachments/" X, &a,
 		    "{\"iface_id\":\"" X "\",\"network\":\"net-1\",\"origin\":\"runtime\"}");
 	check_exact(FLEET_UPLINK, "/vdpd/hosts/host-a/uplinks/eth4", &u,
-		    "{\"dev\":\"eth4\",\"mode\":\"vepa\",\"origin\":\"runtime\",\"physnet\":\"physnet1\"}");
+		    "{\"dev\":\"eth4\",\"mode\":\"vepa\",\"origin\":\"runtime\",\"physnet\":"
+		    "\"physnet1\"}");
 	check_exact(FLEET_BINDING, "/vdpd/hosts/host-a/bindings/" X, &b,
 		    "{\"dev\":\"macvtap0\",\"iface_id\":\"" X "\",\"mac\":\"52:54:00:12:34:56\","
 		    "\"origin\":\"runtime\",\"uplink\":\"eth4\"}");
 	check_exact(FLEET_STATUS, "/vdpd/hosts/host-a/status/" X, &s,
-		    "{\"host\":\"host-a\",\"iface_id\":\"" X "\",\"reason\":\"\",\"state\":\"associated\","
+		    "{\"host\":\"host-a\",\"iface_id\":\"" X
+		    "\",\"reason\":\"\",\"state\":\"associated\","
 		    "\"time\":1796600000,\"uplink\":\"eth4\",\"vlan\":100}");
 }
 
@@ -149,11 +172,14 @@ static void test_value_minimal(void **state)
 	struct reg_err err = { "" };
 
 	(void)state;
-	assert_int_equal(decode("/vdpd/attachments/" X, "{\"iface_id\":\"" X "\",\"network\":\"net-2\"}", &v, &err),
+	assert_int_equal(decode("/vdpd/attachments/" X,
+				"{\"iface_id\":\"" X "\",\"network\":\"net-2\"}", &v, &err),
 			 0);
 	assert_string_equal(v.e.a.network, "net-2");
 	assert_int_equal(v.e.a.origin, REG_ORIGIN_RUNTIME);
-	assert_int_equal(decode("/vdpd/hosts/h/uplinks/eth4", "{\"dev\":\"eth4\",\"physnet\":\"p\"}", &v, &err), 0);
+	assert_int_equal(decode("/vdpd/hosts/h/uplinks/eth4",
+				"{\"dev\":\"eth4\",\"physnet\":\"p\"}", &v, &err),
+			 0);
 	assert_int_equal(v.e.u.mode, REG_MODE_VEPA);
 }
 
@@ -165,26 +191,39 @@ static void test_value_refusals(void **state)
 		{ "/vdpd/profiles/a", "", "not JSON" },
 		{ "/vdpd/profiles/a", "{\"name\":\"a\"", "not JSON" },
 		{ "/vdpd/profiles/a", "[]", "profile" },
-		{ "/vdpd/profiles/a", "{\"name\":\"b\",\"type\":\"802.1Qbh\",\"profileid\":\"b\"}", "the value names 'b'" },
-		{ "/vdpd/profiles/a", "{\"name\":\"a\",\"type\":\"802.1Qbg\",\"typeid\":16777216}", "out of range" },
-		{ "/vdpd/profiles/a", "{\"name\":\"a\",\"type\":\"802.1Qbg\",\"bogus\":1}", "bogus" },
-		{ "/vdpd/profiles/a", "{\"name\":\"a\",\"name\":\"a\",\"type\":\"802.1Qbg\"}", "duplicate" },
-		{ "/vdpd/networks/n", "{\"name\":\"n\",\"physnet\":\"p\",\"profile\":\"a\",\"vlan\":4095}", "out of range" },
-		{ "/vdpd/networks/n", "{\"name\":\"n\",\"physnet\":\"p\",\"profile\":\"a\",\"origin\":\"config\"}",
+		{ "/vdpd/profiles/a", "{\"name\":\"b\",\"type\":\"802.1Qbh\",\"profileid\":\"b\"}",
+		  "the value names 'b'" },
+		{ "/vdpd/profiles/a", "{\"name\":\"a\",\"type\":\"802.1Qbg\",\"typeid\":16777216}",
+		  "out of range" },
+		{ "/vdpd/profiles/a", "{\"name\":\"a\",\"type\":\"802.1Qbg\",\"bogus\":1}",
+		  "bogus" },
+		{ "/vdpd/profiles/a", "{\"name\":\"a\",\"name\":\"a\",\"type\":\"802.1Qbg\"}",
+		  "duplicate" },
+		{ "/vdpd/networks/n",
+		  "{\"name\":\"n\",\"physnet\":\"p\",\"profile\":\"a\",\"vlan\":4095}",
+		  "out of range" },
+		{ "/vdpd/networks/n",
+		  "{\"name\":\"n\",\"physnet\":\"p\",\"profile\":\"a\",\"origin\":\"config\"}",
 		  "must be runtime" },
-		{ "/vdpd/attachments/" X, "{\"iface_id\":\"" PORT1 "\",\"network\":\"n\"}", "the value names" },
-		{ "/vdpd/hosts/h/bindings/" X, "{\"iface_id\":\"" X "\",\"mac\":\"zz\",\"uplink\":\"eth4\"}", "mac" },
+		{ "/vdpd/attachments/" X, "{\"iface_id\":\"" PORT1 "\",\"network\":\"n\"}",
+		  "the value names" },
+		{ "/vdpd/hosts/h/bindings/" X,
+		  "{\"iface_id\":\"" X "\",\"mac\":\"zz\",\"uplink\":\"eth4\"}", "mac" },
 		{ "/vdpd/hosts/h/status/" X,
-		  "{\"iface_id\":\"" X "\",\"host\":\"other\",\"uplink\":\"eth4\",\"state\":\"associated\",\"time\":1}",
+		  "{\"iface_id\":\"" X
+		  "\",\"host\":\"other\",\"uplink\":\"eth4\",\"state\":\"associated\",\"time\":1}",
 		  "not the key's host" },
 		{ "/vdpd/hosts/h/status/" X,
-		  "{\"iface_id\":\"" X "\",\"host\":\"h\",\"uplink\":\"eth4\",\"state\":\"happy\",\"time\":1}",
+		  "{\"iface_id\":\"" X
+		  "\",\"host\":\"h\",\"uplink\":\"eth4\",\"state\":\"happy\",\"time\":1}",
 		  "\"state\" 'happy'" },
 		{ "/vdpd/hosts/h/status/" X,
-		  "{\"iface_id\":\"" X "\",\"host\":\"h\",\"uplink\":\"eth4\",\"state\":\"failed\",\"vlan\":5000,\"time\":1}",
+		  "{\"iface_id\":\"" X "\",\"host\":\"h\",\"uplink\":\"eth4\",\"state\":\"failed\","
+				       "\"vlan\":5000,\"time\":1}",
 		  "\"vlan\" 5000" },
 		{ "/vdpd/hosts/h/status/" X,
-		  "{\"iface_id\":\"" X "\",\"host\":\"h\",\"uplink\":\"eth4\",\"state\":\"failed\",\"time\":-1}",
+		  "{\"iface_id\":\"" X
+		  "\",\"host\":\"h\",\"uplink\":\"eth4\",\"state\":\"failed\",\"time\":-1}",
 		  "negative" },
 	};
 	(void)state;
@@ -202,7 +241,7 @@ static void test_value_refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_key_round_trip),	 cmocka_unit_test(test_key_foreign_and_bad),
+		cmocka_unit_test(test_key_round_trip),  cmocka_unit_test(test_key_foreign_and_bad),
 		cmocka_unit_test(test_value_each_kind), cmocka_unit_test(test_value_minimal),
 		cmocka_unit_test(test_value_refusals),
 	};

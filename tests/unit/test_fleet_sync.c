@@ -64,16 +64,22 @@ static void host_fini(struct host *h)
 static void seed(struct fake_etcd *f)
 {
 	fake_etcd_put(f, "/vdpd/profiles/enterprise-xyz",
-		      "{\"name\":\"enterprise-xyz\",\"type\":\"802.1Qbg\",\"mgrid\":11,\"typeid\":1193047,"
+		      "{\"name\":\"enterprise-xyz\",\"type\":\"802.1Qbg\",\"mgrid\":11,\"typeid\":"
+		      "1193047,"
 		      "\"typeidver\":2}");
 	fake_etcd_put(f, "/vdpd/profiles/web",
-		      "{\"name\":\"web\",\"type\":\"802.1Qbg\",\"mgrid\":11,\"typeid\":42,\"typeidver\":1}");
+		      "{\"name\":\"web\",\"type\":\"802.1Qbg\",\"mgrid\":11,\"typeid\":42,"
+		      "\"typeidver\":1}");
 	fake_etcd_put(f, "/vdpd/networks/net-1",
-		      "{\"name\":\"net-1\",\"physnet\":\"physnet1\",\"profile\":\"enterprise-xyz\",\"vlan\":100}");
-	fake_etcd_put(f, "/vdpd/networks/net-2",
-		      "{\"name\":\"net-2\",\"physnet\":\"physnet1\",\"profile\":\"web\",\"vlan\":200}");
-	fake_etcd_put(f, "/vdpd/hosts/host-a/uplinks/eth4", "{\"dev\":\"eth4\",\"physnet\":\"physnet1\"}");
-	fake_etcd_put(f, "/vdpd/hosts/host-b/uplinks/eth4", "{\"dev\":\"eth4\",\"physnet\":\"physnet1\"}");
+		      "{\"name\":\"net-1\",\"physnet\":\"physnet1\",\"profile\":\"enterprise-xyz\","
+		      "\"vlan\":100}");
+	fake_etcd_put(
+		f, "/vdpd/networks/net-2",
+		"{\"name\":\"net-2\",\"physnet\":\"physnet1\",\"profile\":\"web\",\"vlan\":200}");
+	fake_etcd_put(f, "/vdpd/hosts/host-a/uplinks/eth4",
+		      "{\"dev\":\"eth4\",\"physnet\":\"physnet1\"}");
+	fake_etcd_put(f, "/vdpd/hosts/host-b/uplinks/eth4",
+		      "{\"dev\":\"eth4\",\"physnet\":\"physnet1\"}");
 }
 
 static void bind_at(struct fake_etcd *f, const char *host, const char *id, const char *mac)
@@ -81,7 +87,8 @@ static void bind_at(struct fake_etcd *f, const char *host, const char *id, const
 	char key[160], val[256];
 
 	snprintf(key, sizeof(key), "/vdpd/hosts/%s/bindings/%s", host, id);
-	snprintf(val, sizeof(val), "{\"iface_id\":\"%s\",\"dev\":\"macvtap0\",\"mac\":\"%s\",\"uplink\":\"eth4\"}",
+	snprintf(val, sizeof(val),
+		 "{\"iface_id\":\"%s\",\"dev\":\"macvtap0\",\"mac\":\"%s\",\"uplink\":\"eth4\"}",
 		 id, mac);
 	fake_etcd_put(f, key, val);
 }
@@ -176,8 +183,9 @@ static void test_compaction_resync(void **state)
 	/* while A is not listening: Y moves, an unrelated network appears,
 	 * and the history is compacted past A's revision */
 	attach(x->f, Y, "net-2");
-	fake_etcd_put(x->f, "/vdpd/networks/net-3",
-		      "{\"name\":\"net-3\",\"physnet\":\"physnet1\",\"profile\":\"web\",\"vlan\":300}");
+	fake_etcd_put(
+		x->f, "/vdpd/networks/net-3",
+		"{\"name\":\"net-3\",\"physnet\":\"physnet1\",\"profile\":\"web\",\"vlan\":300}");
 	fake_etcd_compact(x->f, fake_etcd_revision(x->f));
 	fake_etcd_run(x->f);
 	assert_int_equal(st->resyncs, 1);
@@ -220,7 +228,8 @@ static void test_outage(void **state)
 	assert_int_equal(st->state, FLEET_DOWN);
 	assert_int_equal(x->a.deassoc, 0);
 	assert_non_null(reg_vsi_get(x->a.reg, X));
-	assert_int_equal(fleet_sync_put(x->a.fs, FLEET_NETWORK, NULL, &n, true, NULL, NULL, &err), -ENOTCONN);
+	assert_int_equal(fleet_sync_put(x->a.fs, FLEET_NETWORK, NULL, &n, true, NULL, NULL, &err),
+			 -ENOTCONN);
 	assert_non_null(strstr(err.msg, "unreachable"));
 	assert_non_null(strstr(err.msg, "127.0.0.1:2379"));
 	/* changed while A could not see it (written by the cluster's other side) */
@@ -254,8 +263,9 @@ static void test_out_of_order_and_bad(void **state)
 	assert_int_equal(x->a.assoc, 0);
 	assert_int_equal(st->unapplied, 1);
 	assert_non_null(strstr(st->last_error, X));
-	fake_etcd_put(x->f, "/vdpd/networks/net-7",
-		      "{\"name\":\"net-7\",\"physnet\":\"physnet1\",\"profile\":\"web\",\"vlan\":7}");
+	fake_etcd_put(
+		x->f, "/vdpd/networks/net-7",
+		"{\"name\":\"net-7\",\"physnet\":\"physnet1\",\"profile\":\"web\",\"vlan\":7}");
 	fake_etcd_run(x->f);
 	assert_int_equal(st->unapplied, 0);
 	assert_int_equal(x->a.assoc, 1);
@@ -320,14 +330,20 @@ static void on_write(void *ctx, int err, const char *msg)
 static void test_txn_conflict(void **state)
 {
 	struct fx *x = *state;
-	struct reg_network n1 = { .name = "net-1", .physnet = "physnet1", .profile = "enterprise-xyz", .vlan = 101 };
-	struct reg_network n2 = { .name = "net-1", .physnet = "physnet1", .profile = "web", .vlan = 100 };
+	struct reg_network n1 = {
+		.name = "net-1", .physnet = "physnet1", .profile = "enterprise-xyz", .vlan = 101
+	};
+	struct reg_network n2 = {
+		.name = "net-1", .physnet = "physnet1", .profile = "web", .vlan = 100
+	};
 	struct reg_err err = { "" };
 	struct wres w1 = { 0 }, w2 = { 0 };
 
 	/* A and B both saw net-1 at the same revision */
-	assert_int_equal(fleet_sync_put(x->a.fs, FLEET_NETWORK, NULL, &n1, false, on_write, &w1, &err), 0);
-	assert_int_equal(fleet_sync_put(x->b.fs, FLEET_NETWORK, NULL, &n2, false, on_write, &w2, &err), 0);
+	assert_int_equal(
+		fleet_sync_put(x->a.fs, FLEET_NETWORK, NULL, &n1, false, on_write, &w1, &err), 0);
+	assert_int_equal(
+		fleet_sync_put(x->b.fs, FLEET_NETWORK, NULL, &n2, false, on_write, &w2, &err), 0);
 	fake_etcd_run(x->f);
 	assert_int_equal(w1.calls, 1);
 	assert_int_equal(w1.err, 0);
@@ -337,26 +353,35 @@ static void test_txn_conflict(void **state)
 	assert_non_null(strstr(fake_etcd_value(x->f, "/vdpd/networks/net-1"), "\"vlan\":101"));
 	assert_int_equal(fleet_sync_stats(x->b.fs)->conflicts, 1);
 	/* B has now seen A's change (the watch): its write goes through */
-	assert_int_equal(fleet_sync_put(x->b.fs, FLEET_NETWORK, NULL, &n2, false, on_write, &w2, &err), 0);
+	assert_int_equal(
+		fleet_sync_put(x->b.fs, FLEET_NETWORK, NULL, &n2, false, on_write, &w2, &err), 0);
 	fake_etcd_run(x->f);
 	assert_int_equal(w2.err, 0);
-	assert_non_null(strstr(fake_etcd_value(x->f, "/vdpd/networks/net-1"), "\"profile\":\"web\""));
+	assert_non_null(
+		strstr(fake_etcd_value(x->f, "/vdpd/networks/net-1"), "\"profile\":\"web\""));
 	assert_string_equal(reg_network_get(x->a.reg, "net-1")->profile, "web");
 	/* create of an existing key: refused before sending */
-	assert_int_equal(fleet_sync_put(x->a.fs, FLEET_NETWORK, NULL, &n2, true, on_write, &w1, &err), -EEXIST);
+	assert_int_equal(
+		fleet_sync_put(x->a.fs, FLEET_NETWORK, NULL, &n2, true, on_write, &w1, &err),
+		-EEXIST);
 	/* two creates racing: one wins */
 	n1.name[4] = '5';
 	w1 = (struct wres){ 0 };
 	w2 = (struct wres){ 0 };
-	assert_int_equal(fleet_sync_put(x->a.fs, FLEET_NETWORK, NULL, &n1, true, on_write, &w1, &err), 0);
-	assert_int_equal(fleet_sync_put(x->b.fs, FLEET_NETWORK, NULL, &n1, true, on_write, &w2, &err), 0);
+	assert_int_equal(
+		fleet_sync_put(x->a.fs, FLEET_NETWORK, NULL, &n1, true, on_write, &w1, &err), 0);
+	assert_int_equal(
+		fleet_sync_put(x->b.fs, FLEET_NETWORK, NULL, &n1, true, on_write, &w2, &err), 0);
 	fake_etcd_run(x->f);
 	assert_int_equal(w1.err, 0);
 	assert_int_equal(w2.err, -EEXIST);
 	/* a delete of what is not there; a value the schema refuses */
-	assert_int_equal(fleet_sync_del(x->a.fs, FLEET_NETWORK, NULL, "net-0", on_write, &w1, &err), -ENOENT);
+	assert_int_equal(fleet_sync_del(x->a.fs, FLEET_NETWORK, NULL, "net-0", on_write, &w1, &err),
+			 -ENOENT);
 	n1.vlan = 5000;
-	assert_int_equal(fleet_sync_put(x->a.fs, FLEET_NETWORK, NULL, &n1, false, on_write, &w1, &err), -EINVAL);
+	assert_int_equal(
+		fleet_sync_put(x->a.fs, FLEET_NETWORK, NULL, &n1, false, on_write, &w1, &err),
+		-EINVAL);
 	assert_non_null(strstr(err.msg, "vlan"));
 }
 

@@ -63,9 +63,12 @@ static void fleet_close(void)
 /* Connects and reads the prefix once per vdpctl run. */
 static struct fleet_ctl *fleet_open(void)
 {
-	struct etcd_curl_cfg cfg = { .ca = env("VDPCTL_ETCD_CA"), .cert = env("VDPCTL_ETCD_CERT"),
-				     .key = env("VDPCTL_ETCD_KEY"), .user = env("VDPCTL_ETCD_USER"),
-				     .password = env("VDPCTL_ETCD_PASSWORD"), .timeout_ms = vctl.timeout_ms };
+	struct etcd_curl_cfg cfg = { .ca = env("VDPCTL_ETCD_CA"),
+				     .cert = env("VDPCTL_ETCD_CERT"),
+				     .key = env("VDPCTL_ETCD_KEY"),
+				     .user = env("VDPCTL_ETCD_USER"),
+				     .password = env("VDPCTL_ETCD_PASSWORD"),
+				     .timeout_ms = vctl.timeout_ms };
 	struct timeval tv = { vctl.timeout_ms / 1000, (vctl.timeout_ms % 1000) * 1000 };
 	const char *prefix = env("VDPCTL_ETCD_PREFIX") ? env("VDPCTL_ETCD_PREFIX") : "/vdpd";
 	char host[REG_NAME_MAX] = "", err[512], *save = NULL, *tok;
@@ -132,13 +135,14 @@ static void print_status(json_t *st)
 	else
 		printf(" not attached");
 	printf("\n");
-	json_array_foreach(json_object_get(st, "bindings"), i, b)
-		printf("  bound on %s uplink %s mac %s dev %s\n", vctl_str(b, "host"), vctl_str(b, "uplink"),
-		       vctl_str(b, "mac"), vctl_str(b, "dev")[0] ? vctl_str(b, "dev") : "-");
-	json_array_foreach(json_object_get(st, "status"), i, s)
-	{
-		printf("  %s on %s uplink %s vlan %lld since %lld", vctl_str(s, "state"), vctl_str(s, "host"),
-		       vctl_str(s, "uplink"), vctl_int(s, "vlan"), vctl_int(s, "time"));
+	json_array_foreach (json_object_get(st, "bindings"), i, b)
+		printf("  bound on %s uplink %s mac %s dev %s\n", vctl_str(b, "host"),
+		       vctl_str(b, "uplink"), vctl_str(b, "mac"),
+		       vctl_str(b, "dev")[0] ? vctl_str(b, "dev") : "-");
+	json_array_foreach (json_object_get(st, "status"), i, s) {
+		printf("  %s on %s uplink %s vlan %lld since %lld", vctl_str(s, "state"),
+		       vctl_str(s, "host"), vctl_str(s, "uplink"), vctl_int(s, "vlan"),
+		       vctl_int(s, "time"));
 		if (vctl_str(s, "reason")[0])
 			printf(": %s", vctl_str(s, "reason"));
 		printf("\n");
@@ -156,7 +160,8 @@ int do_status(int argc, char **argv)
 	if (argc != 1 || vctl_is_help(argv[0])) {
 		fprintf(argc == 1 ? stdout : stderr,
 			"Usage: vdpctl --etcd ENDPOINTS status IFACE-ID\n"
-			"where the interface is attached and bound, and each host's association (the fleet store)\n");
+			"where the interface is attached and bound, and each host's association "
+			"(the fleet store)\n");
 		return argc == 1 ? EXIT_OK : EXIT_USAGE;
 	}
 	if (!vctl.etcd) {

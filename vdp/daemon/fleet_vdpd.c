@@ -66,7 +66,8 @@ static void on_lease(void *ctx, int err, const char *msg, int64_t id, int64_t tt
 	if (err || ttl <= 0) {
 		/* expired or unreachable: the status keys went with it */
 		if (f->lease)
-			log_notice("fleet", "lease %lld lost: %s", (long long)f->lease, err ? msg : "expired");
+			log_notice("fleet", "lease %lld lost: %s", (long long)f->lease,
+				   err ? msg : "expired");
 		f->lease = 0;
 		fleet_sync_set_lease(f->fs, 0);
 		for (size_t i = 0; i < f->told.nb; i++)
@@ -75,8 +76,8 @@ static void on_lease(void *ctx, int err, const char *msg, int64_t id, int64_t tt
 		return;
 	}
 	if (!f->lease)
-		log_info("fleet", "lease %lld for the status keys of host %s (%d s)", (long long)id, f->cfg.host,
-			 FLEET_LEASE_TTL);
+		log_info("fleet", "lease %lld for the status keys of host %s (%d s)", (long long)id,
+			 f->cfg.host, FLEET_LEASE_TTL);
 	f->lease = id;
 	fleet_sync_set_lease(f->fs, id);
 }
@@ -97,7 +98,9 @@ static void keep_lease(struct fleet_vdpd *f)
 static void station_view(struct vdpd *d, const struct reg_vsi *v, struct fleet_status *s)
 {
 	struct vdpd_uplink *du = vdpd_find_uplink(d, v->uplink);
-	struct vsi *x = du && du->u ? vdp_station_find(uplink_station(du->u), VDP_VSIID_UUID, v->instance) : NULL;
+	struct vsi *x = du && du->u
+		? vdp_station_find(uplink_station(du->u), VDP_VSIID_UUID, v->instance)
+		: NULL;
 
 	snprintf(s->state, sizeof(s->state), "pending");
 	s->reason[0] = 0;
@@ -107,17 +110,21 @@ static void station_view(struct vdpd *d, const struct reg_vsi *v, struct fleet_s
 		return;
 	}
 	if (!x) {
-		snprintf(s->reason, sizeof(s->reason), du && du->u ? "not requested yet" : "uplink not running");
+		snprintf(s->reason, sizeof(s->reason),
+			 du && du->u ? "not requested yet" : "uplink not running");
 		return;
 	}
 	if (x->n_filters)
 		s->vlan = vdp_vid(x->filters[0].f.ps_pcp_vid);
 	if (x->status & VDP_STATUS_REASON)
-		snprintf(s->reason, sizeof(s->reason), "%s", vdp_reason_name(x->status & VDP_STATUS_REASON));
+		snprintf(s->reason, sizeof(s->reason), "%s",
+			 vdp_reason_name(x->status & VDP_STATUS_REASON));
 	if (x->state == VDP_ST_END) {
-		snprintf(s->state, sizeof(s->state), x->status & VDP_STATUS_REASON ? "failed" : "deassociated");
+		snprintf(s->state, sizeof(s->state),
+			 x->status & VDP_STATUS_REASON ? "failed" : "deassociated");
 		if (!s->reason[0])
-			snprintf(s->reason, sizeof(s->reason), "%s", vdp_end_reason_name(x->reason));
+			snprintf(s->reason, sizeof(s->reason), "%s",
+				 vdp_end_reason_name(x->reason));
 	} else if (x->mode_cur == VDP_MODE_ASSOC) {
 		snprintf(s->state, sizeof(s->state), "associated");
 	}
@@ -134,15 +141,44 @@ static void on_status_written(void *ctx, int err, const char *msg)
 	}
 }
 
+/* Interfaces no longer desired here: their status keys go (a host that
+ * keeps running must not leave "associated" behind). */
+static void forget_status(struct fleet_vdpd *f)
+{
+	size_t n;
+	void **v = reg_map_sorted(&f->told, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		struct told *t = v[i];
+		struct reg_err err;
+		int rc;
+
+		if (t->seen || t->in_flight)
+			continue;
+		if (t->text[0]) {
+			rc = fleet_sync_del(f->fs, FLEET_STATUS, NULL, t->iface_id, NULL, NULL,
+					    &err);
+			if (rc < 0 && rc != -ENOENT)
+				continue; /* again next tick */
+		}
+		reg_map_del(&f->told, t->iface_id);
+		free(t);
+	}
+	free(v);
+}
+
 static void report_status(struct vdpd *d, struct fleet_vdpd *f)
 {
 	const struct reg_vsi **v;
-	size_t n;
+	size_t n, i;
 
 	if (!f->lease || !fleet_sync_stats(f->fs)->connected)
 		return;
+	for (size_t b = 0; b < f->told.nb; b++)
+		for (struct reg_map_ent *e = f->told.b[b]; e; e = e->next)
+			((struct told *)e->val)->seen = false;
 	v = reg_vsis(d->reg.reg, &n);
-	for (size_t i = 0; i < n && f->in_flight < FLEET_STATUS_PER_TICK; i++) {
+	for (i = 0; i < n && f->in_flight < FLEET_STATUS_PER_TICK; i++) {
 		struct fleet_status s = { .time = (int64_t)time(NULL) };
 		struct told *t = reg_map_get(&f->told, v[i]->iface_id);
 		char text[sizeof(t->text)];
@@ -157,22 +193,28 @@ static void report_status(struct vdpd *d, struct fleet_vdpd *f)
 				break;
 			}
 		}
+		t->seen = true;
 		if (t->in_flight)
 			continue;
 		station_view(d, v[i], &s);
-		snprintf(text, sizeof(text), "%s|%u|%s|%s", s.state, s.vlan, s.reason, v[i]->uplink);
+		snprintf(text, sizeof(text), "%s|%u|%s|%s", s.state, s.vlan, s.reason,
+			 v[i]->uplink);
 		if (!strcmp(text, t->text))
 			continue;
 		snprintf(s.iface_id, sizeof(s.iface_id), "%s", v[i]->iface_id);
 		snprintf(s.host, sizeof(s.host), "%s", f->cfg.host);
 		snprintf(s.uplink, sizeof(s.uplink), "%s", v[i]->uplink);
-		if (fleet_sync_put(f->fs, FLEET_STATUS, NULL, &s, false, on_status_written, t, NULL) == 0) {
+		if (fleet_sync_put(f->fs, FLEET_STATUS, NULL, &s, false, on_status_written, t,
+				   NULL) == 0) {
 			snprintf(t->text, sizeof(t->text), "%s", text);
 			t->in_flight = true;
+			f->in_flight++;
 			f->status_writes++;
 		}
 	}
 	free(v);
+	if (i == n)
+		forget_status(f);
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -254,7 +296,8 @@ static json_t *fleet_write(struct vdpd *d, ctl_handler_fn fn, json_t *args, stru
 	json_t *res;
 
 	if (!st->connected)
-		return ctl_fail(cerr, ENOTCONN, "registry writes go to the fleet store (etcd %s), unreachable: %s",
+		return ctl_fail(cerr, ENOTCONN,
+				"registry writes go to the fleet store (etcd %s), unreachable: %s",
 				f->endpoints, st->last_error[0] ? st->last_error : "not read yet");
 	f->nch = 0;
 	f->overflow = false;
@@ -323,18 +366,30 @@ static json_t *r_registry_show(void *ctx, json_t *args, struct ctl_error *err)
 static const struct {
 	ctl_handler_fn orig, wrap;
 } wraps[] = {
-	{ reg_ctl_profile_add, w_profile_add }, { reg_ctl_profile_set, w_profile_set },
-	{ reg_ctl_profile_del, w_profile_del }, { reg_ctl_physnet_add, w_physnet_add },
-	{ reg_ctl_physnet_set, w_physnet_set }, { reg_ctl_physnet_del, w_physnet_del },
-	{ reg_ctl_network_add, w_network_add }, { reg_ctl_network_set, w_network_set },
-	{ reg_ctl_network_del, w_network_del }, { reg_ctl_port_add, w_port_add },
-	{ reg_ctl_port_del, w_port_del },	{ reg_ctl_attach, w_attach },
-	{ reg_ctl_detach, w_detach },		{ reg_ctl_bind, w_bind },
-	{ reg_ctl_unbind, w_unbind },		{ reg_ctl_profile_show, r_profile_show },
-	{ reg_ctl_physnet_show, r_physnet_show }, { reg_ctl_network_show, r_network_show },
-	{ reg_ctl_port_show, r_port_show },	{ reg_ctl_attach_show, r_attach_show },
-	{ reg_ctl_bind_show, r_bind_show },	{ reg_ctl_resolve, r_resolve },
-	{ reg_ctl_export, r_export },		{ reg_ctl_registry_show, r_registry_show },
+	{ reg_ctl_profile_add, w_profile_add },
+	{ reg_ctl_profile_set, w_profile_set },
+	{ reg_ctl_profile_del, w_profile_del },
+	{ reg_ctl_physnet_add, w_physnet_add },
+	{ reg_ctl_physnet_set, w_physnet_set },
+	{ reg_ctl_physnet_del, w_physnet_del },
+	{ reg_ctl_network_add, w_network_add },
+	{ reg_ctl_network_set, w_network_set },
+	{ reg_ctl_network_del, w_network_del },
+	{ reg_ctl_port_add, w_port_add },
+	{ reg_ctl_port_del, w_port_del },
+	{ reg_ctl_attach, w_attach },
+	{ reg_ctl_detach, w_detach },
+	{ reg_ctl_bind, w_bind },
+	{ reg_ctl_unbind, w_unbind },
+	{ reg_ctl_profile_show, r_profile_show },
+	{ reg_ctl_physnet_show, r_physnet_show },
+	{ reg_ctl_network_show, r_network_show },
+	{ reg_ctl_port_show, r_port_show },
+	{ reg_ctl_attach_show, r_attach_show },
+	{ reg_ctl_bind_show, r_bind_show },
+	{ reg_ctl_resolve, r_resolve },
+	{ reg_ctl_export, r_export },
+	{ reg_ctl_registry_show, r_registry_show },
 	{ reg_ctl_registry_policy, r_registry_policy },
 };
 
@@ -365,7 +420,8 @@ static int build_cmds(void)
 
 int fleet_vdpd_add_cmds(struct vdpd *d)
 {
-	const char *path = d->opts.config && access(d->opts.config, R_OK) == 0 ? d->opts.config : NULL;
+	const char *path =
+		d->opts.config && access(d->opts.config, R_OK) == 0 ? d->opts.config : NULL;
 	struct fleet_config cfg;
 	struct reg_err err = { "" };
 	int rc;
@@ -383,8 +439,9 @@ int fleet_vdpd_add_cmds(struct vdpd *d)
 	d->fleet->cfg = cfg;
 	reg_map_init(&d->fleet->told);
 	for (unsigned i = 0, off = 0; i < cfg.nendpoints && off < sizeof(d->fleet->endpoints); i++)
-		off += (unsigned)snprintf(d->fleet->endpoints + off, sizeof(d->fleet->endpoints) - off, "%s%s",
-					  i ? "," : "", cfg.endpoints[i]);
+		off += (unsigned)snprintf(d->fleet->endpoints + off,
+					  sizeof(d->fleet->endpoints) - off, "%s%s", i ? "," : "",
+					  cfg.endpoints[i]);
 	if ((rc = build_cmds()) < 0)
 		return rc;
 	return ctl_server_add_cmds(d->ctl, fleet_cmds, d);
@@ -412,15 +469,17 @@ int fleet_vdpd_start(struct vdpd *d)
 		log_err("fleet", "%s", err);
 		return -EINVAL;
 	}
-	f->fs = fleet_sync_new(d->reg.reg, &etcd_curl_ops, f->curl, f->cfg.prefix, f->cfg.host, &rerr);
+	f->fs = fleet_sync_new(d->reg.reg, &etcd_curl_ops, f->curl, f->cfg.prefix, f->cfg.host,
+			       &rerr);
 	f->tick = event_new(d->base, -1, EV_PERSIST, on_tick, d);
 	if (!f->fs || !f->tick || event_add(f->tick, &one)) {
-		log_err("fleet", "cannot follow the fleet store: %s", rerr.msg[0] ? rerr.msg : "out of memory");
+		log_err("fleet", "cannot follow the fleet store: %s",
+			rerr.msg[0] ? rerr.msg : "out of memory");
 		return -ENOMEM;
 	}
 	fleet_sync_start(f->fs);
-	log_info("fleet", "registry on etcd %s, prefix %s, host %s (state file: the local cache)", f->endpoints,
-		 f->cfg.prefix, f->cfg.host);
+	log_info("fleet", "registry on etcd %s, prefix %s, host %s (state file: the local cache)",
+		 f->endpoints, f->cfg.prefix, f->cfg.host);
 	return 0;
 }
 
@@ -456,12 +515,15 @@ json_t *fleet_vdpd_json(const struct vdpd *d)
 	if (!f->fs)
 		return json_pack("{s:s, s:s}", "backend", "etcd", "endpoints", f->endpoints);
 	st = fleet_sync_stats(f->fs);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "backend", "etcd", "endpoints", f->endpoints, "prefix", f->cfg.prefix, "host", f->cfg.host,
-			 "state", fleet_state_name(st->state), "connected", st->connected, "revision",
-			 (json_int_t)st->revision, "last_error", st->last_error, "reads", (json_int_t)st->reads,
-			 "resyncs", (json_int_t)st->resyncs, "events", (json_int_t)st->events, "unapplied",
-			 (json_int_t)st->unapplied, "bad_values", (json_int_t)st->bad_values, "writes",
-			 (json_int_t)f->writes, "write_errors", (json_int_t)f->write_errors, "status_writes",
-			 (json_int_t)f->status_writes, "lease", (json_int_t)f->lease);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, "
+			 "s:I, s:I, s:I}",
+			 "backend", "etcd", "endpoints", f->endpoints, "prefix", f->cfg.prefix,
+			 "host", f->cfg.host, "state", fleet_state_name(st->state), "connected",
+			 st->connected, "revision", (json_int_t)st->revision, "last_error",
+			 st->last_error, "reads", (json_int_t)st->reads, "resyncs",
+			 (json_int_t)st->resyncs, "events", (json_int_t)st->events, "unapplied",
+			 (json_int_t)st->unapplied, "bad_values", (json_int_t)st->bad_values,
+			 "writes", (json_int_t)f->writes, "write_errors",
+			 (json_int_t)f->write_errors, "status_writes", (json_int_t)f->status_writes,
+			 "lease", (json_int_t)f->lease);
 }

@@ -55,8 +55,8 @@ struct etcd_ops {
 	void (*watch_cancel)(void *t);
 	/* If key's mod_revision is expect (0: the key does not exist), put
 	 * value (under lease when not 0) or, when value is NULL, delete key. */
-	int (*txn)(void *t, const char *key, int64_t expect, const char *value, int64_t lease, etcd_txn_cb cb,
-		   void *ctx);
+	int (*txn)(void *t, const char *key, int64_t expect, const char *value, int64_t lease,
+		   etcd_txn_cb cb, void *ctx);
 	int (*lease_grant)(void *t, int64_t ttl, etcd_lease_cb cb, void *ctx);
 	int (*lease_keepalive)(void *t, int64_t id, etcd_lease_cb cb, void *ctx);
 };

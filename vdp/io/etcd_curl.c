@@ -11,9 +11,12 @@
 enum req_kind { R_RANGE, R_WATCH, R_TXN, R_GRANT, R_KEEPALIVE, R_AUTH };
 
 static const char *const paths[] = {
-	[R_RANGE] = "/v3/kv/range",	    [R_WATCH] = "/v3/watch",
-	[R_TXN] = "/v3/kv/txn",		    [R_GRANT] = "/v3/lease/grant",
-	[R_KEEPALIVE] = "/v3/lease/keepalive", [R_AUTH] = "/v3/auth/authenticate",
+	[R_RANGE] = "/v3/kv/range",
+	[R_WATCH] = "/v3/watch",
+	[R_TXN] = "/v3/kv/txn",
+	[R_GRANT] = "/v3/lease/grant",
+	[R_KEEPALIVE] = "/v3/lease/keepalive",
+	[R_AUTH] = "/v3/auth/authenticate",
 };
 
 struct req {
@@ -120,7 +123,8 @@ static int submit(struct etcd_curl *c, struct req *r)
 	if (!r)
 		return -ENOMEM;
 	if (c->user && !c->token[0] && r->kind != R_AUTH) {
-		struct req *a = req_new(c, R_AUTH, etcd_body_auth(c->user, c->password), NULL, NULL);
+		struct req *a =
+			req_new(c, R_AUTH, etcd_body_auth(c->user, c->password), NULL, NULL);
 
 		if (!a) {
 			req_free(r);
@@ -231,7 +235,8 @@ static void answer(struct req *r, struct etcd_answer *a)
 		break;
 	case R_WATCH:
 		if (a->canceled) {
-			snprintf(msg, sizeof(msg), "etcd at %s: the watch was canceled", r->c->ep[r->c->cur]);
+			snprintf(msg, sizeof(msg), "etcd at %s: the watch was canceled",
+				 r->c->ep[r->c->cur]);
 			fail(r, -EIO, msg);
 		} else if (a->nevents && !r->ended)
 			((etcd_watch_cb)r->cb)(r->ctx, 0, NULL, a->events, a->nevents);
@@ -255,7 +260,8 @@ static void answer_text(struct req *r, const char *text, size_t len)
 	char msg[400];
 
 	if (etcd_answer_parse(text, len, &a)) {
-		snprintf(msg, sizeof(msg), "etcd at %s: bad answer: %s", r->c->ep[r->c->cur], a.msg);
+		snprintf(msg, sizeof(msg), "etcd at %s: bad answer: %s", r->c->ep[r->c->cur],
+			 a.msg);
 		fail(r, -EIO, msg);
 		return;
 	}
@@ -303,7 +309,8 @@ static void finished(struct etcd_curl *c, struct req *r, CURLcode rc)
 			 rc ? ": " : "", rc ? curl_easy_strerror(rc) : "");
 		fail(r, -EIO, msg);
 	} else if (!r->len) {
-		snprintf(msg, sizeof(msg), "etcd at %s: empty answer (HTTP %ld)", c->ep[c->cur], http);
+		snprintf(msg, sizeof(msg), "etcd at %s: empty answer (HTTP %ld)", c->ep[c->cur],
+			 http);
 		fail(r, -EIO, msg);
 	} else {
 		answer_text(r, r->resp, r->len);
@@ -359,7 +366,9 @@ static void check_multi(struct etcd_curl *c)
 static void on_sock_event(evutil_socket_t fd, short what, void *arg)
 {
 	struct etcd_curl *c = arg;
-	int running, act = (what & EV_READ ? CURL_CSELECT_IN : 0) | (what & EV_WRITE ? CURL_CSELECT_OUT : 0);
+	int running,
+		act = (what & EV_READ ? CURL_CSELECT_IN : 0) |
+		(what & EV_WRITE ? CURL_CSELECT_OUT : 0);
 
 	curl_multi_socket_action(c->multi, fd, act, &running);
 	check_multi(c);
@@ -380,8 +389,8 @@ static int on_socket(CURL *e, curl_socket_t s, int what, void *userp, void *sock
 {
 	struct etcd_curl *c = userp;
 	struct sock *k = socketp;
-	short kind = (short)((what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0) |
-			     EV_PERSIST);
+	short kind = (short)((what & CURL_POLL_IN ? EV_READ : 0) |
+			     (what & CURL_POLL_OUT ? EV_WRITE : 0) | EV_PERSIST);
 
 	(void)e;
 	if (what == CURL_POLL_REMOVE) {
@@ -430,12 +439,15 @@ struct etcd_curl *etcd_curl_new(struct event_base *base, const struct etcd_curl_
 	size_t off = 0;
 
 	if (!cfg->nendpoints || cfg->nendpoints > ETCD_MAX_ENDPOINTS) {
-		snprintf(err, errlen, "etcd: 1..%d endpoints, not %zu", ETCD_MAX_ENDPOINTS, cfg->nendpoints);
+		snprintf(err, errlen, "etcd: 1..%d endpoints, not %zu", ETCD_MAX_ENDPOINTS,
+			 cfg->nendpoints);
 		return NULL;
 	}
 	for (size_t i = 0; i < cfg->nendpoints; i++)
-		if (strncmp(cfg->endpoints[i], "http://", 7) && strncmp(cfg->endpoints[i], "https://", 8)) {
-			snprintf(err, errlen, "etcd endpoint '%s': not http://HOST:PORT or https://HOST:PORT",
+		if (strncmp(cfg->endpoints[i], "http://", 7) &&
+		    strncmp(cfg->endpoints[i], "https://", 8)) {
+			snprintf(err, errlen,
+				 "etcd endpoint '%s': not http://HOST:PORT or https://HOST:PORT",
 				 cfg->endpoints[i]);
 			return NULL;
 		}
@@ -444,7 +456,8 @@ struct etcd_curl *etcd_curl_new(struct event_base *base, const struct etcd_curl_
 		return NULL;
 	}
 	if (!cfg->cert != !cfg->key) {
-		snprintf(err, errlen, "etcd: a client certificate needs its key and a key its certificate");
+		snprintf(err, errlen,
+			 "etcd: a client certificate needs its key and a key its certificate");
 		return NULL;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -464,7 +477,8 @@ struct etcd_curl *etcd_curl_new(struct event_base *base, const struct etcd_curl_
 		/* "host:2379/" and "host:2379" name one endpoint */
 		if (n && c->ep[i] && c->ep[i][n - 1] == '/')
 			c->ep[i][n - 1] = 0;
-		off += (size_t)snprintf(c->eplist + off, off < sizeof(c->eplist) ? sizeof(c->eplist) - off : 0,
+		off += (size_t)snprintf(c->eplist + off,
+					off < sizeof(c->eplist) ? sizeof(c->eplist) - off : 0,
 					"%s%s", i ? "," : "", cfg->endpoints[i]);
 	}
 	c->ca = dup_opt(cfg->ca);
@@ -538,10 +552,11 @@ static void t_watch_cancel(void *t)
 	}
 }
 
-static int t_txn(void *t, const char *key, int64_t expect, const char *value, int64_t lease, etcd_txn_cb cb,
-		 void *ctx)
+static int t_txn(void *t, const char *key, int64_t expect, const char *value, int64_t lease,
+		 etcd_txn_cb cb, void *ctx)
 {
-	return submit(t, req_new(t, R_TXN, etcd_body_txn(key, expect, value, lease), (void *)cb, ctx));
+	return submit(t,
+		      req_new(t, R_TXN, etcd_body_txn(key, expect, value, lease), (void *)cb, ctx));
 }
 
 static int t_grant(void *t, int64_t ttl, etcd_lease_cb cb, void *ctx)

@@ -58,7 +58,8 @@ long etcd_b64_decode(const char *in, size_t len, uint8_t *out)
 				return -1;
 			}
 		}
-		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
+			(uint32_t)v[3];
 		out[n++] = (uint8_t)(w >> 16);
 		if (pad < 2)
 			out[n++] = (uint8_t)(w >> 8);
@@ -117,7 +118,8 @@ static json_t *range_end(const char *prefix)
 
 char *etcd_body_range(const char *prefix, int64_t rev)
 {
-	json_t *j = json_pack("{s:o, s:o}", "key", b64_json(prefix, strlen(prefix)), "range_end", range_end(prefix));
+	json_t *j = json_pack("{s:o, s:o}", "key", b64_json(prefix, strlen(prefix)), "range_end",
+			      range_end(prefix));
 
 	if (j && rev)
 		json_object_set_new(j, "revision", i64_json(rev));
@@ -126,8 +128,9 @@ char *etcd_body_range(const char *prefix, int64_t rev)
 
 char *etcd_body_watch(const char *prefix, int64_t start_rev)
 {
-	return dump(json_pack("{s:{s:o, s:o, s:o}}", "create_request", "key", b64_json(prefix, strlen(prefix)),
-			      "range_end", range_end(prefix), "start_revision", i64_json(start_rev)));
+	return dump(json_pack("{s:{s:o, s:o, s:o}}", "create_request", "key",
+			      b64_json(prefix, strlen(prefix)), "range_end", range_end(prefix),
+			      "start_revision", i64_json(start_rev)));
 }
 
 char *etcd_body_txn(const char *key, int64_t expect, const char *value, int64_t lease)
@@ -135,16 +138,18 @@ char *etcd_body_txn(const char *key, int64_t expect, const char *value, int64_t 
 	json_t *op;
 
 	if (value) {
-		op = json_pack("{s:{s:o, s:o}}", "request_put", "key", b64_json(key, strlen(key)), "value",
-			       b64_json(value, strlen(value)));
+		op = json_pack("{s:{s:o, s:o}}", "request_put", "key", b64_json(key, strlen(key)),
+			       "value", b64_json(value, strlen(value)));
 		if (op && lease)
-			json_object_set_new(json_object_get(op, "request_put"), "lease", i64_json(lease));
+			json_object_set_new(json_object_get(op, "request_put"), "lease",
+					    i64_json(lease));
 	} else {
-		op = json_pack("{s:{s:o}}", "request_delete_range", "key", b64_json(key, strlen(key)));
+		op = json_pack("{s:{s:o}}", "request_delete_range", "key",
+			       b64_json(key, strlen(key)));
 	}
-	return dump(json_pack("{s:[{s:o, s:s, s:s, s:o}], s:[o]}", "compare", "key", b64_json(key, strlen(key)),
-			      "target", "MOD", "result", "EQUAL", "mod_revision", i64_json(expect), "success",
-			      op));
+	return dump(json_pack("{s:[{s:o, s:s, s:s, s:o}], s:[o]}", "compare", "key",
+			      b64_json(key, strlen(key)), "target", "MOD", "result", "EQUAL",
+			      "mod_revision", i64_json(expect), "success", op));
 }
 
 char *etcd_body_lease_grant(int64_t ttl)
@@ -203,7 +208,8 @@ static int get_bool(json_t *o, const char *name, int *out, struct etcd_answer *a
 
 /* The base64 field name of o, decoded into a NUL-terminated string the
  * answer owns; "" when absent. */
-static int get_b64(json_t *o, const char *name, const char **out, size_t *len, struct etcd_answer *a)
+static int get_b64(json_t *o, const char *name, const char **out, size_t *len,
+		   struct etcd_answer *a)
 {
 	json_t *v = json_object_get(o, name);
 	char **mem;
@@ -247,7 +253,8 @@ static int parse_kv(json_t *o, struct etcd_kv *kv, struct etcd_answer *a)
 		snprintf(a->msg, sizeof(a->msg), "a key-value is not an object");
 		return -EINVAL;
 	}
-	if (get_b64(o, "key", &kv->key, &klen, a) || get_b64(o, "value", &kv->value, &kv->value_len, a) ||
+	if (get_b64(o, "key", &kv->key, &klen, a) ||
+	    get_b64(o, "value", &kv->value, &kv->value_len, a) ||
 	    get_i64(o, "mod_revision", &kv->mod_revision, a) || get_i64(o, "lease", &kv->lease, a))
 		return -EINVAL;
 	if (!klen || strlen(kv->key) != klen) {
@@ -285,8 +292,7 @@ static int parse_events(json_t *o, struct etcd_answer *a)
 
 	if (parse_list(o, "events", &a->nevents, (void **)&a->events, sizeof(*a->events), a))
 		return -EINVAL;
-	json_array_foreach(arr, i, e)
-	{
+	json_array_foreach (arr, i, e) {
 		json_t *type = json_object_get(e, "type");
 
 		if (!json_is_object(e) || (type && !json_is_string(type))) {
@@ -313,13 +319,14 @@ static void parse_error(json_t *top, json_t *err, struct etcd_answer *a)
 {
 	json_t *m = json_object_get(json_is_object(err) ? err : top, "message");
 	const char *text = json_is_string(m) ? json_string_value(m)
-			   : json_is_string(err)  ? json_string_value(err)
-						  : "unknown error";
+		: json_is_string(err)        ? json_string_value(err)
+					     : "unknown error";
 
 	snprintf(a->msg, sizeof(a->msg), "%s", text);
 	if (strstr(text, "compacted"))
 		a->err = -ESTALE;
-	else if (strstr(text, "auth") || strstr(text, "permission denied") || strstr(text, "user name"))
+	else if (strstr(text, "auth") || strstr(text, "permission denied") ||
+		 strstr(text, "user name"))
 		a->err = -EACCES;
 	else
 		a->err = -EIO;
@@ -351,7 +358,8 @@ int etcd_answer_parse(const char *text, size_t len, struct etcd_answer *a)
 	}
 	if (get_i64(json_object_get(o, "header"), "revision", &a->revision, a) ||
 	    get_bool(o, "succeeded", &a->succeeded, a) || get_bool(o, "created", &a->created, a) ||
-	    get_bool(o, "canceled", &a->canceled, a) || get_i64(o, "compact_revision", &a->compact_revision, a) ||
+	    get_bool(o, "canceled", &a->canceled, a) ||
+	    get_i64(o, "compact_revision", &a->compact_revision, a) ||
 	    get_i64(o, "ID", &a->id, a) || get_i64(o, "TTL", &a->ttl, a))
 		goto out;
 	if (parse_list(o, "kvs", &a->nkvs, (void **)&a->kvs, sizeof(*a->kvs), a))
