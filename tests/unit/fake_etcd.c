@@ -29,7 +29,7 @@ struct fake_etcd_client {
 	struct fake_etcd *f;
 	struct fq q[FAKE_MAX_QUEUE];
 	int nq;
-	bool watching;
+	bool watching, held;
 	char *wprefix;
 	int64_t wnext;
 	etcd_watch_cb wcb;
@@ -85,6 +85,11 @@ struct fake_etcd_client *fake_etcd_client(struct fake_etcd *f)
 
 	c->f = f;
 	return c;
+}
+
+void fake_etcd_client_hold(struct fake_etcd_client *c, bool hold)
+{
+	c->held = hold;
 }
 
 static struct fkv *find(struct fake_etcd *f, const char *key)
@@ -289,7 +294,7 @@ static int deliver_watch(struct fake_etcd *f, struct fake_etcd_client *c)
 	struct etcd_event *ev;
 	size_t n = 0, pl;
 
-	if (!c->watching)
+	if (!c->watching || c->held)
 		return 0;
 	if (f->down || c->wnext <= f->compacted) {
 		c->watching = false;

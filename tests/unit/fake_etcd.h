@@ -19,6 +19,10 @@ void fake_etcd_free(struct fake_etcd *f);
 /* A client: its own watch and queue on the shared store. */
 struct fake_etcd_client *fake_etcd_client(struct fake_etcd *f);
 
+/* While held, the client's watch gets no events (a slow reader); its
+ * other answers still come. */
+void fake_etcd_client_hold(struct fake_etcd_client *c, bool hold);
+
 /* Writes straight into the store (another controller); the revision. */
 int64_t fake_etcd_put(struct fake_etcd *f, const char *key, const char *val);
 int64_t fake_etcd_del(struct fake_etcd *f, const char *key);
