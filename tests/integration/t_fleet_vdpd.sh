@@ -106,6 +106,10 @@ pass "cluster stopped: X stays associated at A's bridge, A keeps its registry"
 grep -q "^fleet etcd $(etcd_eps 10.77.1.1) prefix /t host host-a revision [1-9][0-9]* connected no last-error " \
 	<(vd a registry show) || fail "registry show: $(vd a registry show | head -2)"
 pass "vdpctl registry show on A: $(vd a registry show | grep '^fleet' | cut -c1-150)"
+grep -q "^    registry: etcd $(etcd_eps 10.77.1.1) revision [1-9][0-9]* connected no last-error " <(vd a stats) ||
+	fail "stats: $(vd a stats | grep -A1 registry)"
+assert_eq "$(json_val .registry.connected vd a -j stats)" false "stats: connected"
+pass "vdpctl stats on A: $(vd a stats | grep '^    registry: ' | cut -c1-120)"
 # a restart with the whole cluster stopped: the state file is the cache
 stop "$VDPD_a" 0
 start_vdpd a 3

@@ -14,6 +14,7 @@
 #include "vdp/base/log.h"
 #include "vdp/ctl/ctl.h"
 #include "vdp/daemon/ctl_cmds.h"
+#include "vdp/daemon/fleet_vdpd.h"
 #include "vdp/daemon/intents.h"
 #include "vdp/daemon/vdpd.h"
 #include "vdp/io/linkmon.h"
@@ -691,6 +692,8 @@ static json_t *cmd_stats(void *ctx, json_t *args, struct ctl_error *err)
 		json_object_set_new(r, "intents", intents_stats_json(d->intents));
 	if (r && d->nl)
 		json_object_set_new(r, "netlink", nl_front_json(d->nl));
+	if (r && d->fleet)
+		json_object_set_new(r, "registry", fleet_vdpd_json(d));
 	if (r) {
 		const struct qbh_counters *q = qbh_counters();
 		json_object_set_new(
