@@ -57,6 +57,11 @@ golden usage_dup_filter_field vsi add uplink eth0 filter mac 52:54:00:00:00:01 m
 golden help_vsi vsi help
 golden help_monitor monitor help
 golden no_daemon -s /nonexistent/vdpd.sock uplink show
+# A batch pipelines its vsi add/del lines: output, errors and the line
+# named as failed stay in line order, and without -force nothing after the
+# failing line is reported.
+golden batch_stop -b - <"$G/batch.in"
+golden batch_force -b - -force <"$G/batch.in"
 
 # One grammar: the same golden output through options after the object,
 # abbreviated keywords and the old spellings.
@@ -72,6 +77,10 @@ golden usage_unknown_verb vsi frob
 # in a batch, options after a line's object hold for that line only
 printf 'neighbor show -j\nneighbor show\n' >"$T_DIR/batch"
 golden batch_line_options -b "$T_DIR/batch"
+# ... also for a pipelined line, whose reply is printed after later lines ran
+A="vsi add uplink eth0 mode assoc uuid a1412857-60f7-4ce1-e95a-2164943f53dd mgrid 11 typeid 5 typeidver 4"
+printf '%s filter mac 52:54:00:c7:3e:ce vid 10 -j\n%s filter mac 52:54:00:c7:3e:ce vid 10\n' "$A" "$A" >"$T_DIR/batch"
+golden batch_pipe_options -b "$T_DIR/batch"
 
 # Refusals told without contradiction (tests/golden/vdpctl/canned_refusals.json):
 # an ECP error has no bridge status ("status success" was printed), a

@@ -479,6 +479,92 @@ static void test_before_reply_hook(void **state)
 	assert_false(f->reply_seen_at_hook);
 }
 
+/* Appends one frame holding text to buf at *off (cap checked). */
+static void frame_into(uint8_t *buf, size_t cap, size_t *off, const char *text)
+{
+	size_t len = strlen(text);
+
+	assert_true(*off + 4 + len <= cap);
+	buf[*off] = (uint8_t)(len >> 24);
+	buf[*off + 1] = (uint8_t)(len >> 16);
+	buf[*off + 2] = (uint8_t)(len >> 8);
+	buf[*off + 3] = (uint8_t)len;
+	memcpy(buf + *off + 4, text, len);
+	*off += 4 + len;
+}
+
+/* A pipelining client (vdpctl -b): 1,000 requests in one write are read in
+ * one pass, so the write-ahead hook (a journal's fdatasync) runs once for
+ * all of them, and each is answered, in the order sent. */
+static void test_thousand_in_one_read(void **state)
+{
+	struct fx *f = *state;
+	size_t cap = 1000 * 80, off = 0;
+	uint8_t *buf = malloc(cap);
+
+	ctl_server_set_before_reply(f->srv, before_reply, f);
+	for (int i = 0; i < 1000; i++) {
+		char one[80];
+
+		snprintf(one, sizeof(one), "{\"version\":1,\"cmd\":\"test.echo\",\"id\":%d,\"args\":{\"i\":%d}}",
+			 i, i);
+		frame_into(buf, cap, &off, one);
+	}
+	assert_int_equal(write(f->fd, buf, off), (ssize_t)off);
+	free(buf);
+	for (int i = 0; i < 1000; i++) {
+		json_t *r = recv_reply(f);
+
+		assert_true(json_is_true(json_object_get(r, "ok")));
+		assert_int_equal(json_integer_value(json_object_get(r, "id")), i);
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "result"), "i")), i);
+		json_decref(r);
+	}
+	assert_int_equal(f->calls, 1000);
+	assert_int_equal(f->calls_at_hook, 1000);
+	assert_int_equal(f->hooks, 1);
+	assert_false(f->reply_seen_at_hook);
+}
+
+/* "if_ok": after an error reply on the connection, such a request is not
+ * run (ECANCELED); one without it still is. */
+static void test_if_ok_after_failure(void **state)
+{
+	struct fx *f = *state;
+	static const char *const reqs[] = {
+		"{\"version\":1,\"cmd\":\"test.echo\",\"id\":0,\"if_ok\":true,\"args\":{}}",
+		"{\"version\":1,\"cmd\":\"test.fail\",\"id\":1,\"if_ok\":true,\"args\":{\"id\":\"x\"}}",
+		"{\"version\":1,\"cmd\":\"test.echo\",\"id\":2,\"if_ok\":true,\"args\":{}}",
+		"{\"version\":1,\"cmd\":\"test.echo\",\"id\":3,\"args\":{}}",
+	};
+	uint8_t buf[1024];
+	size_t off = 0;
+	struct ctl_server_stats st;
+	json_t *r;
+
+	for (size_t i = 0; i < 4; i++)
+		frame_into(buf, sizeof(buf), &off, reqs[i]);
+	assert_int_equal(write(f->fd, buf, off), (ssize_t)off);
+	r = recv_reply(f);
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	r = recv_reply(f);
+	assert_error_reply(r, ENOENT, "no VSI x");
+	json_decref(r);
+	r = recv_reply(f);
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 2);
+	assert_error_reply(r, ECANCELED, "\"test.echo\" not run");
+	json_decref(r);
+	r = recv_reply(f);
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 3);
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	assert_int_equal(f->calls, 2);
+	ctl_server_get_stats(f->srv, &st);
+	assert_int_equal(st.canceled, 1);
+	assert_int_equal(st.errors, 2);
+}
+
 static void test_half_close_still_answered(void **state)
 {
 	struct fx *f = *state;
@@ -1149,6 +1235,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oversize_frame_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_byte_by_byte_and_pipelined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_before_reply_hook, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_thousand_in_one_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_if_ok_after_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_half_close_still_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_mid_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_reply, setup, teardown),

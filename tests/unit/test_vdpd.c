@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -736,6 +737,85 @@ static void test_intents_survive_restart(void **state)
 	json_decref(doc);
 }
 
+/* True once a whole frame waits on fd: reading it then cannot stop half
+ * way while the daemon, in this thread, still holds its rest. */
+static bool frame_waiting(int fd)
+{
+	uint8_t h[4];
+	int avail = 0;
+
+	if (recv(fd, h, 4, MSG_PEEK | MSG_DONTWAIT) != 4 || ioctl(fd, FIONREAD, &avail) < 0)
+		return false;
+	return (size_t)avail >= 4 + ((size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3]);
+}
+
+/* The next reply frame on fd, the daemon's loop run meanwhile; NULL after
+ * 5 s. */
+static json_t *pump_reply(struct fx *f, int fd)
+{
+	int64_t end = ctl_deadline(5000);
+	json_t *m = NULL;
+
+	while (ctl_deadline(0) < end) {
+		if (frame_waiting(fd))
+			return ctl_recv_msg(fd, &m, ctl_deadline(1000)) == 0 ? m : NULL;
+		event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+	}
+	return NULL;
+}
+
+/* vdpctl -b pipelines: 1,000 vsi.add requests in one write are all
+ * answered, in order, and their intents reach the journal in one write
+ * and one sync (the write-ahead runs once per pass, not per request). */
+static void test_thousand_adds_one_journal_flush(void **state)
+{
+	struct fx *f = *state;
+	size_t cap = 1000 * 256, off = 0;
+	uint8_t *buf = malloc(cap);
+	json_t *r, *j;
+	int sv[2];
+
+	assert_true(wait_converged(f, 3000));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(ctl_server_adopt(f->d.ctl, sv[0]), 0);
+	for (int i = 0; i < 1000; i++) {
+		char one[256];
+		int n = snprintf(one, sizeof(one),
+				 "{\"version\":1,\"cmd\":\"vsi.add\",\"id\":%d,\"args\":{\"uplink\":\"st0\","
+				 "\"mode\":\"assoc\",\"uuid\":\"%08x-0000-4000-8000-000000000001\",\"typeid\":\"5\","
+				 "\"typeidver\":\"4\",\"filters\":[{\"vid\":\"10\"}]}}",
+				 i, i);
+
+		buf[off] = 0;
+		buf[off + 1] = 0;
+		buf[off + 2] = (uint8_t)(n >> 8);
+		buf[off + 3] = (uint8_t)n;
+		memcpy(buf + off + 4, one, (size_t)n);
+		off += 4 + (size_t)n;
+	}
+	assert_int_equal(write(sv[1], buf, off), (ssize_t)off);
+	free(buf);
+	for (int i = 0; i < 1000; i++) {
+		char want[40];
+
+		r = pump_reply(f, sv[1]);
+		assert_non_null(r);
+		assert_true(json_is_true(json_object_get(r, "ok")));
+		assert_int_equal(json_integer_value(json_object_get(r, "id")), i);
+		snprintf(want, sizeof(want), "%08x-0000-4000-8000-000000000001", i);
+		assert_string_equal(json_string_value(json_object_get(json_object_get(r, "result"), "vsiid")),
+				    want);
+		json_decref(r);
+	}
+	close(sv[1]);
+	r = call_ok(f, "stats", NULL);
+	j = json_object_get(json_object_get(r, "intents"), "journal");
+	assert_int_equal(json_integer_value(json_object_get(j, "appends")), 1000);
+	assert_int_equal(json_integer_value(json_object_get(j, "flushes")), 1);
+	json_decref(r);
+	assert_int_equal(journal_lines(f, "{\"put\":{"), 1000);
+}
+
 static void test_intents_replayed_when_interface_returns(void **state)
 {
 	struct fx *f = *state;
@@ -976,6 +1056,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_link_rename_and_recreate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vsi_show_paging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intents_survive_restart, setup_intents, teardown),
+		cmocka_unit_test_setup_teardown(test_thousand_adds_one_journal_flush, setup_intents, teardown),
 		cmocka_unit_test_setup_teardown(test_intents_replayed_when_interface_returns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intents_bad_file_refused, setup_intents, teardown),
 		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),

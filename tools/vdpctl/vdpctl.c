@@ -49,11 +49,18 @@ json_t *vctl_call(const char *cmd, json_t *args)
 
 	if (vctl.etcd)
 		return vctl_fleet_call(cmd, args, false);
+	/* In a batch, the earlier lines' replies first (their output comes
+	 * first); a failure among them (no -force) stops the batch before
+	 * this line. */
+	if (vctl.batch) {
+		vctl_pipe_drain();
+		if (vctl_pipe_stopped())
+			return NULL;
+	}
 	/* A batch keeps one connection; the daemon may close it between two
 	 * lines (idle, or evicted when full): ctl_call_conn reconnects. */
 	rc = vctl.batch ? ctl_call_conn(&vctl.fd, vctl.socket, cmd, args, &res, &err, vctl.timeout_ms)
-			    : ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
-
+			: ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
 	if (rc < 0) {
 		fprintf(stderr, "Error: %s\n", err ? err : strerror(-rc));
 		free(err);
@@ -158,15 +165,16 @@ static int split_line(char *line, char **words, int max)
 
 /* -b FILE: one command per line over one control connection (as
  * iproute2's ip -b), so a thousand requests cost one process and one
- * connection.  Stops at the first failing line unless -force; the exit
- * status is that of the last failure (0 if none). */
+ * connection, pipelined where a line allows (tools/vdpctl/pipeline.c).
+ * Stops at the first failing line unless -force; the exit status is that
+ * of the last failure (0 if none). */
 static int batch(const char *file, bool force)
 {
 	FILE *fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "re");
 	char *line = NULL, *err = NULL;
 	size_t cap = 0;
 	unsigned lineno = 0;
-	int rc = EXIT_OK;
+	int rc;
 
 	if (!fp) {
 		fprintf(stderr, "Error: cannot open batch file \"%s\": %s\n", file, strerror(errno));
@@ -181,14 +189,26 @@ static int batch(const char *file, bool force)
 		return EXIT_FAIL;
 	}
 	vctl.batch = true;
-	while (getline(&line, &cap, fp) >= 0) {
+	vctl_pipe_begin(file, force);
+	while (!vctl_pipe_stopped()) {
 		char *words[256];
 		int n, lrc;
 
+		vctl_pipe_input_wait(fp);
+		if (getline(&line, &cap, fp) < 0)
+			break;
 		lineno++;
 		n = split_line(line, words, (int)(sizeof(words) / sizeof(words[0])) - 1);
 		if (n == 0)
 			continue;
+		vctl_pipe_line(lineno);
+		/* Lines that may go out pipelined (vsi add/del) aside, the
+		 * earlier lines' replies come first. */
+		if (n < 2 || strcmp(words[0], "vsi") || (strcmp(words[1], "add") && strcmp(words[1], "del") && strcmp(words[1], "delete"))) {
+			vctl_pipe_drain();
+			if (vctl_pipe_stopped())
+				break;
+		}
 		if (n < 0) {
 			fprintf(stderr, "Error: unbalanced quote or too many words\n");
 			lrc = EXIT_USAGE;
@@ -198,16 +218,16 @@ static int batch(const char *file, bool force)
 
 			words[n] = NULL;
 			lrc = run_object(n, words);
+			saved.fd = vctl.fd;	/* a line may have reconnected */
 			vctl = saved;
 		}
 		fflush(stdout);
-		if (lrc != EXIT_OK) {
-			fprintf(stderr, "Command failed %s:%u\n", file, lineno);
-			rc = lrc;
-			if (!force)
-				break;
-		}
+		/* Not run at all when an earlier line's failure came first. */
+		if (lrc != EXIT_OK && !vctl_pipe_stopped())
+			vctl_pipe_line_failed(lrc);
 	}
+	vctl_pipe_drain();
+	rc = vctl_pipe_rc();
 	free(line);
 	if (vctl.fd >= 0)
 		close(vctl.fd);

@@ -5,6 +5,7 @@
 #define VDPCTL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <jansson.h>
 
 /* Exit codes (documented in vdpctl(8)). */
@@ -34,6 +35,26 @@ json_t *vctl_call_quiet(const char *cmd, json_t *args);
 /* vctl_call against the fleet store (--etcd); args borrowed. */
 json_t *vctl_fleet_call(const char *cmd, json_t *args, bool quiet);
 int do_status(int argc, char **argv);
+/* What a line does with its reply (borrowed); returns its exit code. */
+typedef int (*vctl_done_fn)(json_t *res, void *ctx);
+/* vctl_call, then done(res, ctx).  In a batch (tools/vdpctl/pipeline.c)
+ * the request goes out at once and done runs when its reply comes, after
+ * the earlier lines' and before any later line's; EXIT_OK means queued. */
+int vctl_call_then(const char *cmd, json_t *args, vctl_done_fn done, void *ctx);
+/* The batch's side of the pipeline: begin; the number of the line being
+ * run; a line that failed by itself (after the earlier lines' replies);
+ * wait for every reply; whether to stop (a line failed, no -force); the
+ * exit status of the last failed line, 0 if none.  Failed lines are
+ * reported as "Command failed FILE:LINE". */
+void vctl_pipe_begin(const char *file, bool force);
+/* Before reading the next line from fp: if that may wait (a pipe with
+ * nothing in it), take every reply first. */
+void vctl_pipe_input_wait(FILE *fp);
+void vctl_pipe_line(unsigned line);
+void vctl_pipe_line_failed(int rc);
+void vctl_pipe_drain(void);
+bool vctl_pipe_stopped(void);
+int vctl_pipe_rc(void);
 /* Prints a result in JSON mode (compact or pretty) followed by a newline. */
 void vctl_print_json(json_t *j);
 

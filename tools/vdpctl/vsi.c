@@ -338,6 +338,23 @@ static int finish(json_t *v, enum vctl_outcome o, bool del, int wait_s)
 	return EXIT_FAIL;
 }
 
+static bool is_add = false, is_del = true;
+
+/* The reply to vsi.add / vsi.del when not waiting for the bridge; ctx
+ * points to is_del or is_add. */
+static int queued_done(json_t *res, void *ctx)
+{
+	if (vctl_bool(res, "removed")) {
+		/* An ended VSI was forgotten; nothing went to the bridge. */
+		if (vctl.json)
+			vctl_print_json(res);
+		else
+			printf("removed (it had already ended)\n");
+		return EXIT_OK;
+	}
+	return finish(res, PENDING, *(const bool *)ctx, 0);
+}
+
 static int vsi_add_del(int argc, char **argv, bool del)
 {
 	static const char *const add_keys[] = { "uplink", "mode", "uuid", "mgrid", "typeid", "typeidver",
@@ -370,23 +387,19 @@ static int vsi_add_del(int argc, char **argv, bool del)
 		p.args = a;
 		del = true;
 	}
+	if (p.wait_s == 0) {
+		/* Pipelined in a batch: the reply is all the line prints. */
+		rc = vctl_call_then(del ? "vsi.del" : "vsi.add", p.args, queued_done, del ? &is_del : &is_add);
+		json_decref(p.args);
+		return rc;
+	}
 	res = vctl_call(del ? "vsi.del" : "vsi.add", p.args);
 	if (!res) {
 		json_decref(p.args);
 		return EXIT_FAIL;
 	}
 	if (vctl_bool(res, "removed")) {
-		/* An ended VSI was forgotten; nothing went to the bridge. */
-		if (vctl.json)
-			vctl_print_json(res);
-		else
-			printf("removed (it had already ended)\n");
-		json_decref(res);
-		json_decref(p.args);
-		return EXIT_OK;
-	}
-	if (p.wait_s == 0) {
-		rc = finish(res, PENDING, del, 0);
+		rc = queued_done(res, &is_del);
 		json_decref(res);
 		json_decref(p.args);
 		return rc;

@@ -5,7 +5,8 @@
  * holding exactly one JSON object (UTF-8, jansson).  N is checked against
  * CTL_MAX_FRAME before anything is allocated; 0 is invalid.
  *
- *   request: {"version":1, "cmd":"vsi.show", "args":{...}, "id":<any, optional>}
+ *   request: {"version":1, "cmd":"vsi.show", "args":{...}, "id":<any, optional>,
+ *             "if_ok":true (optional)}
  *   event:   {"version":1, "event":"vsi", "data":{...}}   (after "subscribe")
  *   reply:   {"version":1, "ok":true,  "result":<any>, "id":<echoed>}
  *            {"version":1, "ok":false, "error":"text", "errno":N, "id":<echoed>}
@@ -20,7 +21,13 @@
  * connection is kept when the framing is still intact (bad JSON inside a
  * well-formed frame) and closed when it is not (length over the cap).
  * Handlers run to completion inside the event loop, so concurrent clients
- * are serialised by construction. */
+ * are serialised by construction.
+ *
+ * Pipelining: a client may send many requests before reading; they run and
+ * are answered in the order sent.  A request with "if_ok":true runs only
+ * if no earlier request on its connection got an error reply; otherwise
+ * its reply is ECANCELED.  So vdpctl -b stops at its first failing line
+ * although the lines after it are already on the way. */
 #ifndef VDP_CTL_H
 #define VDP_CTL_H
 
@@ -43,6 +50,7 @@
 #define CTL_EVICT_QUIET_MS 1000		/* at the cap, a request connection quiet this
 					 * long gives its slot to a new one */
 #define CTL_MAX_TABLES 8		/* command tables one server serves */
+#define CTL_READ_MAX (256u << 10)	/* octets read from one client per pass */
 
 struct event_base;
 struct ctl_server;
@@ -89,6 +97,7 @@ struct ctl_server_stats {
 	uint64_t unknown_cmd;	/* "cmd" missing or not in the table */
 	uint64_t events;	/* event frames queued to subscribers */
 	uint64_t slow_dropped;	/* subscribers dropped for not reading */
+	uint64_t canceled;	/* "if_ok" requests not run after an error reply */
 	unsigned clients;	/* connected now */
 	unsigned subscribers;	/* of which subscribed */
 };
@@ -160,6 +169,19 @@ int ctl_connect(const char *path, char **err);
 /* Same over an already connected fd (kept open), for several calls on one
  * connection and for tests. */
 int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err, int timeout_ms);
+/* ctl_call_fd in two halves, for a client that pipelines (vdpctl -b): the
+ * request goes out without waiting for its reply (if_ok: see above), and
+ * the next reply is taken later, replies coming in the order sent.  Same
+ * returns and *err as ctl_call_fd; *lost (may be NULL) tells a failure of
+ * the stream itself (timeout, EOF, bad frame: no more replies will come)
+ * from a daemon's error reply. */
+int ctl_send_request(int fd, const char *cmd, json_t *args, bool if_ok, char **err, int timeout_ms);
+int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *lost);
+/* The request ctl_send_request sends, as a malloc'd frame of *len octets
+ * (length prefix included), to be sent with others in one write; NULL if
+ * it cannot be built or exceeds the cap.  ctl_send_bytes writes it. */
+uint8_t *ctl_request_frame(const char *cmd, json_t *args, bool if_ok, size_t *len);
+int ctl_send_bytes(int fd, const void *buf, size_t len, int timeout_ms);
 
 /* Framing helpers, blocking with a deadline (ms since CLOCK_MONOTONIC epoch
  * as returned by ctl_deadline()).  0 or -errno; -EBADMSG for bad JSON,

@@ -85,12 +85,38 @@ static int read_all(int fd, uint8_t *p, size_t n, int64_t deadline)
 	return 0;
 }
 
+/* One buffer, one write: a request is one socket buffer, not two (the
+ * kernel charges each a few hundred octets of overhead, which bounds how
+ * many a pipelining client has on the way). */
+static uint8_t *frame_of(const void *payload, size_t len)
+{
+	uint8_t *f = malloc(4 + len);
+
+	if (!f)
+		return NULL;
+	f[0] = (uint8_t)(len >> 24);
+	f[1] = (uint8_t)(len >> 16);
+	f[2] = (uint8_t)(len >> 8);
+	f[3] = (uint8_t)len;
+	memcpy(f + 4, payload, len);
+	return f;
+}
+
 int ctl_send_frame(int fd, const void *payload, size_t len, int64_t deadline)
 {
-	uint8_t hdr[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len };
-	int rc = write_all(fd, hdr, 4, deadline);
+	uint8_t *f = frame_of(payload, len);
+	int rc;
 
-	return rc < 0 ? rc : write_all(fd, payload, len, deadline);
+	if (!f)
+		return -ENOMEM;
+	rc = write_all(fd, f, 4 + len, deadline);
+	free(f);
+	return rc;
+}
+
+int ctl_send_bytes(int fd, const void *buf, size_t len, int timeout_ms)
+{
+	return write_all(fd, buf, len, ctl_deadline(timeout_ms));
 }
 
 int ctl_send_msg(int fd, json_t *msg, int64_t deadline)
@@ -221,6 +247,97 @@ int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **e
 	bool retry;
 
 	return call_fd(fd, cmd, args, result, err, timeout_ms, &retry);
+}
+
+/* ---- pipelining (vdpctl -b): requests sent ahead, replies taken later ---- */
+
+/* A failed send or receive as the caller reports it. */
+static int transport_err(char **err, int rc, int timeout_ms)
+{
+	switch (rc) {
+	case -ETIMEDOUT:
+		return set_err(err, rc, "no reply from daemon within %d ms", timeout_ms);
+	case -EPIPE:
+	case -ECONNRESET:
+		return set_err(err, -ECONNRESET, "daemon closed the connection");
+	case -EBADMSG:
+		return set_err(err, rc, "malformed reply from daemon");
+	default:
+		return set_err(err, rc, "control socket: %s", strerror(-rc));
+	}
+}
+
+uint8_t *ctl_request_frame(const char *cmd, json_t *args, bool if_ok, size_t *len)
+{
+	json_t *req = json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
+	uint8_t *f = NULL;
+	char *s;
+
+	if (!req)
+		return NULL;
+	if (if_ok)
+		json_object_set_new(req, "if_ok", json_true());
+	s = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (s && strlen(s) <= CTL_MAX_FRAME) {
+		*len = 4 + strlen(s);
+		f = frame_of(s, *len - 4);
+	}
+	free(s);
+	return f;
+}
+
+int ctl_send_request(int fd, const char *cmd, json_t *args, bool if_ok, char **err, int timeout_ms)
+{
+	size_t len;
+	uint8_t *f;
+	int rc;
+
+	if (err)
+		*err = NULL;
+	f = ctl_request_frame(cmd, args, if_ok, &len);
+	if (!f)
+		return set_err(err, -EINVAL, "cannot build request for \"%s\"", cmd);
+	rc = write_all(fd, f, len, ctl_deadline(timeout_ms));
+	free(f);
+	return rc < 0 ? transport_err(err, rc, timeout_ms) : 0;
+}
+
+int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *lost)
+{
+	json_t *rep = NULL, *jv;
+	int rc;
+
+	*result = NULL;
+	if (err)
+		*err = NULL;
+	rc = ctl_recv_msg(fd, &rep, ctl_deadline(timeout_ms));
+	if (lost)
+		*lost = rc < 0;
+	if (rc < 0)
+		return transport_err(err, rc, timeout_ms);
+	jv = json_object_get(rep, "version");
+	if (!json_is_integer(jv) || json_integer_value(jv) != CTL_VERSION) {
+		rc = set_err(err, -EPROTO, "daemon speaks control protocol version %lld, this client %d",
+			     json_is_integer(jv) ? (long long)json_integer_value(jv) : -1LL, CTL_VERSION);
+	} else if (json_is_true(json_object_get(rep, "ok"))) {
+		*result = json_incref(json_object_get(rep, "result"));
+		if (!*result)
+			*result = json_null();
+		rc = 0;
+	} else {
+		const char *text = json_string_value(json_object_get(rep, "error"));
+		json_int_t e = json_integer_value(json_object_get(rep, "errno"));
+
+		if (e <= 0 || e > 4095)
+			e = EIO;
+		/* Not read by the server (busy, evicted): the stream is over. */
+		if (lost && json_is_true(json_object_get(rep, "unread")))
+			*lost = true;
+		rc = set_err(err, -(int)e, "%s", text ? text : "unspecified error");
+	}
+	json_decref(rep);
+	return rc;
 }
 
 int ctl_connect(const char *path, char **err)

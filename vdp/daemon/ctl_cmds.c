@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "vdp/base/log.h"
+#include "vdp/base/logburst.h"
 #include "vdp/ctl/ctl.h"
 #include "vdp/daemon/ctl_cmds.h"
 #include "vdp/daemon/fleet_vdpd.h"
@@ -572,7 +573,8 @@ static json_t *cmd_vsi_add(void *ctx, json_t *args, struct ctl_error *err)
 	/* The operator's intent outlives this process and the interface. */
 	intents_put(d->intents, du->cfg.name, &req);
 	v = vdp_station_find(st, req.vsiid_fmt, req.vsiid);
-	log_info("ctl", "%s: %s requested by control socket", du->cfg.name, vdp_txt_mode_name(req.mode));
+	if (log_burst_admit(d->vsi_log, du->cfg.name, "requested by control socket"))
+		log_info("ctl", "%s: %s requested by control socket", du->cfg.name, vdp_txt_mode_name(req.mode));
 	return v ? vdpd_vsi_json(du, v) : json_object();
 }
 
@@ -622,7 +624,8 @@ static json_t *cmd_vsi_del(void *ctx, json_t *args, struct ctl_error *err)
 	if (rc < 0)
 		return ctl_fail(err, -rc, "de-association refused: %s", strerror(-rc));
 	d->cnt.ctl_vsi_del++;
-	log_info("ctl", "%s: VSI %s: deassoc requested by control socket", du->cfg.name, id);
+	if (log_burst_admit(d->vsi_log, du->cfg.name, "deassoc requested by control socket"))
+		log_info("ctl", "%s: VSI %s: deassoc requested by control socket", du->cfg.name, id);
 	v = vdp_station_find(st, req.vsiid_fmt, req.vsiid);
 	return v ? vdpd_vsi_json(du, v) : json_object();
 }

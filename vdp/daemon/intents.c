@@ -65,10 +65,16 @@ struct intents {
 
 static void key_of(char *buf, size_t len, const char *uplink, uint8_t fmt, const uint8_t id[VDP_VSIID_LEN])
 {
+	static const char hex[] = "0123456789abcdef";
 	int n = snprintf(buf, len, "%s|%u|", uplink, fmt);
 
-	for (int i = 0; i < VDP_VSIID_LEN && n + 2 < (int)len; i++, n += 2)
-		snprintf(buf + n, len - (size_t)n, "%02x", id[i]);
+	/* The hex digits by hand: one snprintf per octet was 2 % of vdpd's
+	 * time in a vdpctl -b batch. */
+	for (int i = 0; i < VDP_VSIID_LEN && n + 2 < (int)len; i++, n += 2) {
+		buf[n] = hex[id[i] >> 4];
+		buf[n + 1] = hex[id[i] & 15];
+		buf[n + 2] = 0;
+	}
 }
 
 static bool persistent(const struct intents *in)

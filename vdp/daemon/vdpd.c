@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "vdp/base/log.h"
+#include "vdp/base/logburst.h"
 #include "vdp/ctl/ctl.h"
 #include "vdp/daemon/ctl_cmds.h"
 #include "vdp/daemon/intents.h"
@@ -158,7 +159,6 @@ static void up_vsi_event(void *ctx, struct uplink *u, struct vsi *v, enum vdp_ev
 	if ((unsigned)ev < sizeof(d->cnt.vsi_events) / sizeof(d->cnt.vsi_events[0]))
 		d->cnt.vsi_events[ev]++;
 	nl_front_vsi_event(d->nl, u, v, ev);
-	vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
 	switch (ev) {
 	case VDP_EV_KEEPALIVE_OK:
 		lvl = LOG_DEBUG;
@@ -174,12 +174,18 @@ static void up_vsi_event(void *ctx, struct uplink *u, struct vsi *v, enum vdp_ev
 	case VDP_EV_VID_ASSIGNED:
 		break;
 	}
-	if (ev == VDP_EV_FAILED || ev == VDP_EV_KEPT)
-		log_msg(lvl, "vdp", "%s: VSI %s: %s (%s, status 0x%02x %s)", uplink_ifname(u), id,
-			vdp_event_name(ev), vdp_end_reason_name(v->reason), v->status,
-			vdp_reason_name(v->status & VDP_STATUS_REASON));
-	else
-		log_msg(lvl, "vdp", "%s: VSI %s: %s", uplink_ifname(u), id, vdp_event_name(ev));
+	/* The VSI ID is formatted only for a line that is written: a
+	 * keep-alive at info level, or a burst of associations, costs none. */
+	if (lvl <= log_get_level() &&
+	    (lvl != LOG_INFO || log_burst_admit(d->vsi_log, uplink_ifname(u), vdp_event_name(ev)))) {
+		vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
+		if (ev == VDP_EV_FAILED || ev == VDP_EV_KEPT)
+			log_msg(lvl, "vdp", "%s: VSI %s: %s (%s, status 0x%02x %s)", uplink_ifname(u), id,
+				vdp_event_name(ev), vdp_end_reason_name(v->reason), v->status,
+				vdp_reason_name(v->status & VDP_STATUS_REASON));
+		else
+			log_msg(lvl, "vdp", "%s: VSI %s: %s", uplink_ifname(u), id, vdp_event_name(ev));
+	}
 	/* The bridge said no: that intent is settled (it stays shown as
 	 * failed until deleted).  Timeouts and transmission errors keep it:
 	 * the bridge may answer after a restart. */
@@ -535,6 +541,7 @@ int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *
 		return -ENOMEM;
 	}
 	d->started_us = vclock_now(d->clock);
+	d->vsi_log = log_bursts_new(d->clock, "vdp");
 	if (vdpd_signals_add(d) < 0)
 		return -ENOMEM;
 	/* before any libnl socket, so that our pid is free as a netlink port */
@@ -596,6 +603,8 @@ void vdpd_fini(struct vdpd *d)
 			event_free(d->ev_sig[i]);
 	if (d->ev_status)
 		event_free(d->ev_status);
+	log_bursts_free(d->vsi_log);
+	d->vsi_log = NULL;
 	if (d->clock)
 		vclock_event_free(d->clock);
 	if (d->base)

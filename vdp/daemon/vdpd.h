@@ -35,6 +35,7 @@ struct event_base;
 struct vclock;
 struct ctl_server;
 struct intents;
+struct log_bursts;
 struct linkmon;
 struct nl_front;
 struct qbh;
@@ -96,6 +97,7 @@ struct vdpd {
 	struct event *ev_sig[4];
 	struct event *ev_status;	/* rate limit of STATUS= */
 	struct intents *intents;	/* VSI intents (vdp/daemon/intents.h) */
+	struct log_bursts *vsi_log;	/* per-VSI info lines, aggregated in bursts */
 	int pid_fd;
 	bool log_from_cli;
 	bool log_started;		/* vdpd_log_start() done: reloads may move the target */

@@ -55,12 +55,20 @@ int vdp_txt_hex16_parse(const char *s, uint8_t out[16])
 	return hex16_parse(s, false, out);
 }
 
+/* By hand, not snprintf: vdpd formats one or more per VSI in every reply
+ * and event, and snprintf's format parsing was most of that cost. */
 void vdp_txt_uuid_format(const uint8_t u[16], char out[VDP_TXT_UUID_LEN])
 {
-	snprintf(out, VDP_TXT_UUID_LEN,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
-		 u[13], u[14], u[15]);
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*o++ = '-';
+		*o++ = hex[u[i] >> 4];
+		*o++ = hex[u[i] & 15];
+	}
+	*o = 0;
 }
 
 int vdp_txt_uint(const char *s, uint32_t max, uint32_t *out)
@@ -161,10 +169,20 @@ int vdp_txt_mac_parse(const char *s, uint8_t out[6])
 	return 0;
 }
 
+/* By hand for the same reason as vdp_txt_uuid_format(): one per filter in
+ * every VSI object vdpd writes. */
 void vdp_txt_mac_format(const uint8_t m[6], char out[VDP_TXT_MAC_LEN])
 {
-	snprintf(out, VDP_TXT_MAC_LEN, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
-		 m[4], m[5]);
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+
+	for (int i = 0; i < 6; i++) {
+		if (i)
+			*o++ = ':';
+		*o++ = hex[m[i] >> 4];
+		*o++ = hex[m[i] & 15];
+	}
+	*o = 0;
 }
 
 static int lookup(const char *const *names, size_t n, const char *s)
