@@ -161,18 +161,22 @@ json_t *reg_ctl_status_json(const struct reg_ctl *rc)
 	const struct reg_store *st = &rc->store;
 
 	if (j && rc->state_path[0])
-		json_object_set_new(j, "journal",
-				    json_pack("{s:s, s:I, s:I, s:i, s:I, s:I, s:I, s:i, s:s, s:I, s:I, s:I}", "file", st->jpath,
-					      "generation", (json_int_t)st->seq, "records", (json_int_t)st->records,
-					      "compact_at", (int)(st->max_records ? st->max_records :
-								   st->snap_entries > REG_JOURNAL_MIN_RECORDS ?
-								   st->snap_entries : REG_JOURNAL_MIN_RECORDS),
-					      "appends", (json_int_t)st->appends, "compactions",
-					      (json_int_t)st->compactions, "compaction_errors",
-					      (json_int_t)st->compaction_errors, "torn_records", st->torn,
-					      "warning", st->warning, "write_errors", (json_int_t)st->write_errors,
-					      "sync_errors", (json_int_t)st->sync_errors, "rewrites",
-					      (json_int_t)st->rewrites));
+		json_object_set_new(
+			j, "journal",
+			json_pack("{s:s, s:I, s:I, s:i, s:I, s:I, s:I, s:i, s:s, s:I, s:I, s:I}",
+				  "file", st->jpath, "generation", (json_int_t)st->seq, "records",
+				  (json_int_t)st->records, "compact_at",
+				  (int)(st->max_records ? st->max_records
+						: st->snap_entries > REG_JOURNAL_MIN_RECORDS
+						? st->snap_entries
+						: REG_JOURNAL_MIN_RECORDS),
+				  "appends", (json_int_t)st->appends, "compactions",
+				  (json_int_t)st->compactions, "compaction_errors",
+				  (json_int_t)st->compaction_errors, "torn_records", st->torn,
+				  "warning", st->warning, "write_errors",
+				  (json_int_t)st->write_errors, "sync_errors",
+				  (json_int_t)st->sync_errors, "rewrites",
+				  (json_int_t)st->rewrites));
 	return j;
 }
 
@@ -532,30 +536,44 @@ json_t *reg_ctl_registry_policy(void *ctx, json_t *args, struct ctl_error *err)
 
 /* Served with the struct reg_ctl as ctx (ctl_server_add_cmds). */
 const struct ctl_cmd reg_ctl_cmds[] = {
-	{ "profile.add", reg_ctl_profile_add, "add a port profile; args: name, type, mgrid, typeid, typeidver, filter_fmt, profileid, vlan" },
-	{ "profile.set", reg_ctl_profile_set, "change a port profile (VSIs using it are re-associated); args as profile.add" },
+	{ "profile.add", reg_ctl_profile_add,
+	  "add a port profile; args: name, type, mgrid, typeid, typeidver, filter_fmt, profileid, "
+	  "vlan" },
+	{ "profile.set", reg_ctl_profile_set,
+	  "change a port profile (VSIs using it are re-associated); args as profile.add" },
 	{ "profile.del", reg_ctl_profile_del, "remove an unused port profile; args: name" },
 	{ "profile.show", reg_ctl_profile_show, "port profiles; args: name" },
-	{ "physnet.add", reg_ctl_physnet_add, "map a host uplink to a physical network; args: dev, physnet, mode" },
+	{ "physnet.add", reg_ctl_physnet_add,
+	  "map a host uplink to a physical network; args: dev, physnet, mode" },
 	{ "physnet.set", reg_ctl_physnet_set, "change a host uplink mapping; args as physnet.add" },
-	{ "physnet.del", reg_ctl_physnet_del, "remove a host uplink mapping without bindings; args: dev" },
-	{ "physnet.show", reg_ctl_physnet_show, "host uplinks and their physical networks; args: dev" },
-	{ "network.add", reg_ctl_network_add, "add a network; args: name, uuid, physnet, profile, vlan" },
-	{ "network.set", reg_ctl_network_set, "change a network (its VSIs are re-associated); args as network.add" },
-	{ "network.del", reg_ctl_network_del, "remove a network without ports or attachments; args: name" },
+	{ "physnet.del", reg_ctl_physnet_del,
+	  "remove a host uplink mapping without bindings; args: dev" },
+	{ "physnet.show", reg_ctl_physnet_show,
+	  "host uplinks and their physical networks; args: dev" },
+	{ "network.add", reg_ctl_network_add,
+	  "add a network; args: name, uuid, physnet, profile, vlan" },
+	{ "network.set", reg_ctl_network_set,
+	  "change a network (its VSIs are re-associated); args as network.add" },
+	{ "network.del", reg_ctl_network_del,
+	  "remove a network without ports or attachments; args: name" },
 	{ "network.show", reg_ctl_network_show, "networks; args: name" },
 	{ "port.add", reg_ctl_port_add, "add a port on a network; args: uuid, network" },
 	{ "port.del", reg_ctl_port_del, "remove an unused port; args: uuid" },
 	{ "port.show", reg_ctl_port_show, "ports; args: uuid" },
-	{ "attach", reg_ctl_attach, "attach (or move) an interface-id to a network; args: iface_id, network, port" },
+	{ "attach", reg_ctl_attach,
+	  "attach (or move) an interface-id to a network; args: iface_id, network, port" },
 	{ "detach", reg_ctl_detach, "detach an interface-id (de-associates it); args: iface_id" },
 	{ "attach.show", reg_ctl_attach_show, "attachments; args: iface_id" },
-	{ "bind", reg_ctl_bind, "edge binding of an interface-id; args: iface_id, dev, mac, uplink" },
+	{ "bind", reg_ctl_bind,
+	  "edge binding of an interface-id; args: iface_id, dev, mac, uplink" },
 	{ "unbind", reg_ctl_unbind, "remove an edge binding (de-associates it); args: iface_id" },
 	{ "bind.show", reg_ctl_bind_show, "edge bindings; args: iface_id" },
-	{ "resolve", reg_ctl_resolve, "source dev, mode and virtualport for an interface-id; args: iface_id, xml" },
+	{ "resolve", reg_ctl_resolve,
+	  "source dev, mode and virtualport for an interface-id; args: iface_id, xml" },
 	{ "export", reg_ctl_export, "libvirt XML; args: format (libvirt-network), name" },
-	{ "registry.show", reg_ctl_registry_show, "the whole registry, desired VSIs, policy, state file" },
-	{ "registry.policy", reg_ctl_registry_policy, "policy for libvirt requests; args: policy (off|learn|enforce)" },
+	{ "registry.show", reg_ctl_registry_show,
+	  "the whole registry, desired VSIs, policy, state file" },
+	{ "registry.policy", reg_ctl_registry_policy,
+	  "policy for libvirt requests; args: policy (off|learn|enforce)" },
 	{ NULL, NULL, NULL },
 };

@@ -22,7 +22,7 @@ struct reg_ctl {
 	struct reg *reg;
 	char state_path[PATH_MAX];	/* "" = not persisted */
 	struct reg_store store;		/* snapshot + journal of state_path */
-	int lock_fd;			/* state_path.lock held (vdp/store/lock.h), -1 */
+	int lock_fd; /* state_path.lock held (vdp/store/lock.h), -1 */
 	uint64_t saved_generation;
 	uint64_t saves, save_errors;
 	char last_save_error[256];

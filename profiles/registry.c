@@ -220,8 +220,9 @@ int reg_check_origin(const char *what, const char *name, enum reg_origin have, e
 		     struct reg_err *err)
 {
 	if (have == REG_ORIGIN_CONFIG && want != REG_ORIGIN_CONFIG)
-		return reg_fail(err, -EPERM, "%s '%s' is defined in the configuration file; change it there",
-			    what, name);
+		return reg_fail(err, -EPERM,
+				"%s '%s' is defined in the configuration file; change it there",
+				what, name);
 	return 0;
 }
 

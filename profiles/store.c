@@ -50,7 +50,8 @@ static int doc_crc(json_t *doc, uint32_t *crc)
 int reg_store_write(int fd, const char *s, size_t len, off_t off)
 {
 	while (len) {
-		ssize_t w = off < 0 ? store_ops->write(fd, s, len) : store_ops->pwrite(fd, s, len, off);
+		ssize_t w =
+			off < 0 ? store_ops->write(fd, s, len) : store_ops->pwrite(fd, s, len, off);
 
 		if (w < 0) {
 			if (errno == EINTR)
@@ -104,7 +105,8 @@ int reg_store_save_gen(const struct reg *reg, const char *path, uint64_t gen, st
 	/* The state dir itself (/var/lib/vdpd) is created when missing; its
 	 * parent must exist. */
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		rc = reg_store_fail(err, -errno, path, "cannot create directory %s: %s", dir, strerror(errno));
+		rc = reg_store_fail(err, -errno, path, "cannot create directory %s: %s", dir,
+				    strerror(errno));
 		goto out;
 	}
 	rc = store_replace_file(path, text, strlen(text), why, sizeof(why));

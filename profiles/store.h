@@ -95,7 +95,7 @@ struct reg_store {
 	unsigned records;		/* journal records above the snapshot */
 	size_t jend;			/* where the next record goes */
 	bool jcut;			/* octets after jend to cut first */
-	bool jdir;			/* journal created, its directory not synced yet */
+	bool jdir; /* journal created, its directory not synced yet */
 	bool compact;			/* next save writes a snapshot */
 	bool dirty;			/* changes not on disk */
 	json_t *pending;		/* changes noted since the last save */
@@ -103,8 +103,8 @@ struct reg_store {
 	unsigned torn;			/* torn last records dropped at load */
 	unsigned ignored;		/* records at or below the snapshot at load */
 	uint64_t appends, compactions, compaction_errors;
-	uint64_t write_errors, sync_errors;	/* journal appends that failed there */
-	uint64_t rewrites;		/* failed appends given to the next snapshot */
+	uint64_t write_errors, sync_errors; /* journal appends that failed there */
+	uint64_t rewrites; /* failed appends given to the next snapshot */
 	char warning[PATH_MAX + 256];	/* the torn record, "" when none */
 };
 

@@ -325,14 +325,16 @@ static int journal_ready(struct reg_store *st, struct reg_err *err)
 	if (st->jfd < 0) {
 		st->jfd = store_ops->open(st->jpath, O_RDWR | O_CLOEXEC, 0);
 		if (st->jfd < 0 && errno == ENOENT) {
-			st->jfd = store_ops->open(st->jpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-			st->jdir = true;	/* its name is not durable yet */
+			st->jfd = store_ops->open(st->jpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+						  0600);
+			st->jdir = true; /* its name is not durable yet */
 			st->jend = 0;
 			st->jcut = false;
 		}
 		if (st->jfd < 0) {
 			st->write_errors++;
-			return reg_store_fail(err, -errno, st->jpath, "cannot open: %s", strerror(errno));
+			return reg_store_fail(err, -errno, st->jpath, "cannot open: %s",
+					      strerror(errno));
 		}
 	}
 	if (fstat(st->jfd, &sb) < 0)
@@ -340,19 +342,22 @@ static int journal_ready(struct reg_store *st, struct reg_err *err)
 	if ((uint64_t)sb.st_size != st->jend && !st->jcut)
 		/* Not what we left: someone else wrote it.  Start over from a
 		 * snapshot rather than append after unknown octets. */
-		return reg_store_fail(err, -ESTALE, st->jpath, "size %lld, expected %zu: changed behind vdpd's back",
-			     (long long)sb.st_size, st->jend);
+		return reg_store_fail(err, -ESTALE, st->jpath,
+				      "size %lld, expected %zu: changed behind vdpd's back",
+				      (long long)sb.st_size, st->jend);
 	if (st->jend < REG_JOURNAL_MAGIC_LEN) {
 		st->jend = 0;
 		st->jcut = true;
 	}
 	if (st->jcut && store_ops->ftruncate(st->jfd, (off_t)st->jend) < 0) {
 		st->write_errors++;
-		return reg_store_fail(err, -errno, st->jpath, "truncate to %zu: %s", st->jend, strerror(errno));
+		return reg_store_fail(err, -errno, st->jpath, "truncate to %zu: %s", st->jend,
+				      strerror(errno));
 	}
 	st->jcut = false;
 	if (st->jend == 0) {
-		if ((rc = reg_store_write(st->jfd, REG_JOURNAL_MAGIC, REG_JOURNAL_MAGIC_LEN, 0)) < 0) {
+		if ((rc = reg_store_write(st->jfd, REG_JOURNAL_MAGIC, REG_JOURNAL_MAGIC_LEN, 0)) <
+		    0) {
 			st->jcut = true;
 			st->write_errors++;
 			return reg_store_fail(err, rc, st->jpath, "write: %s", strerror(-rc));
@@ -362,7 +367,8 @@ static int journal_ready(struct reg_store *st, struct reg_err *err)
 			st->jcut = true;
 			st->jend = 0;
 			st->sync_errors++;
-			return reg_store_fail(err, -errno, st->jpath, "fdatasync: %s", strerror(errno));
+			return reg_store_fail(err, -errno, st->jpath, "fdatasync: %s",
+					      strerror(errno));
 		}
 	}
 	/* A new file's name must be durable before a record in it is
@@ -468,9 +474,9 @@ int reg_store_compact(struct reg_store *st, const struct reg *reg, struct reg_er
 		if (st->jfd < 0) {
 			st->jend = 0;
 			st->jcut = false;
-			return 0;	/* no journal yet: created on the first append */
+			return 0; /* no journal yet: created on the first append */
 		}
-		st->jcut = true;	/* whatever it holds */
+		st->jcut = true; /* whatever it holds */
 	}
 	if (st->jend < REG_JOURNAL_MAGIC_LEN) {
 		st->jend = 0;

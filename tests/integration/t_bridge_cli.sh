@@ -45,7 +45,10 @@ assert_eq "$?" 2 "client exit code, bad percentage"
 ns_add host
 ns_add br
 veth_add host eth0 br p0 02:00:00:00:00:01 02:00:00:00:00:02
+# The bridge's own decisions are under test: vdpd's reconciler, which would
+# ask again for the refused and flushed VSIs, waits 5 to 10 minutes here.
 cat >"$T_DIR/vdpd.conf" <<CONF
+global = { retry_initial_ms = 600000; retry_max_ms = 600000; };
 uplinks = ( { name = "eth0"; evb = { rwd = 17; rka = 14; }; lldp = { tx_interval = 2; }; } );
 CONF
 cat >"$T_DIR/bridge.conf" <<CONF

@@ -4,7 +4,8 @@
 # sides, 802.1Qbg 41.2.8/41.2.9), associated and de-associated, checked in
 # the bridge's own record (type, version, MAC, VLAN, group) and in vdpd's;
 # pre-associate then associate; bridge errors without and with keep
-# (41.2.4); a bridge-initiated De-Associate seen by vdpd.
+# (41.2.4); a bridge-initiated De-Associate seen by vdpd, which associates
+# the VSI again (it holds its desired state).
 . "$(dirname "$0")/../lib/netns.sh"
 . "$T_ROOT/tests/lib/vdpbridge.sh"
 
@@ -95,15 +96,17 @@ assert_eq "$(vbr_vsi $U .mode)" assoc "bridge mode after associate"
 assert_eq "$(vbr_j '[.[] | select(.mode == "preassoc")] | length' vsi show)" 0 "no pre-association left at the bridge"
 
 # ---- bridge error without keep: a new VSI is refused and ends -------------------
-vbr fault set rule 7 reason 2 >/dev/null || fail "fault set rule 7"
+# (reason 5: final; reasons 2 and 3 are asked again, t_vdpd_heal)
+vbr fault set rule 7 reason 5 >/dev/null || fail "fault set rule 7"
 U2=33333333-0000-4000-8000-000000000001
 rc=0
 vdpctl vsi add uplink eth0 mode assoc uuid $U2 mgrid blabla typeid 7 typeidver 1 \
 	filter mac 52:54:00:00:02:01 vid 20 >"$T_DIR/rej.out" 2>&1 || rc=$?
 assert_eq "$rc" 1 "exit status of a refused association"
-grep -q "insufficient resources" "$T_DIR/rej.out" || fail "refusal text: $(cat "$T_DIR/rej.out")"
+grep -q "invalid VID, GroupID or MAC address" "$T_DIR/rej.out" || fail "refusal text: $(cat "$T_DIR/rej.out")"
 assert_eq "$(vsi_field $U2 .end_reason)" "rejected by bridge" "vdpd end reason (no keep)"
-assert_eq "$(vsi_field $U2 '.status % 16')" 2 "vdpd keeps the bridge's reason 2"
+assert_eq "$(vsi_field $U2 '.status % 16')" 5 "vdpd keeps the bridge's reason 5"
+assert_eq "$(vsi_field $U2 .retry.state)" given-up "not asked again"
 assert_eq "$(vsi_field $U2 .state)" none "refused VSI not associated at vdpd"
 vbr_no_vsi $U2 || fail "bridge kept a refused VSI"
 pass "bridge has no record of the refused VSI"
@@ -128,13 +131,22 @@ assert_eq "$(vsi_field $U .state)" assoc "vdpd still associated after keep-alive
 vbr fault clear >/dev/null || fail "fault clear"
 
 # ---- bridge-initiated De-Associate -----------------------------------------------
+# vdpd holds this VSI's desired state (vsi add): its reconciler asks again.
+bd() { vdpctl -j stats | jq -er '.daemon.vsi_events["bridge-deassociated"]'; }
+bd0=$(bd) || fail "stats"
+[[ $bd0 =~ ^[0-9]+$ ]] || fail "bridge-deassociated events: '$bd0'"
+re0=$(vdpctl -j stats | jq -er .reconcile.reassociations) || fail "stats"
 vbr vsi deassoc $U >"$T_DIR/bdeassoc.out" 2>&1 || fail "bridge deassoc: $(cat "$T_DIR/bdeassoc.out")"
-ended() { [ "$(vsi_field $U .end_reason)" = "de-associated by bridge" ]; }
-wait_for 5 "vdpd sees the bridge's De-Associate" ended
+seen() { local n; n=$(bd) && [ "$n" -gt "$bd0" ]; }
+wait_for 5 "vdpd sees the bridge's De-Associate" seen
 pass "bridge De-Associate reached vdpd in ${WAITED_MS} ms"
-assert_eq "$(vsi_field $U .state)" none "vdpd state after the bridge's De-Associate"
-vbr_no_vsi $U || fail "bridge still lists $U"
-[ "$(vbr_j 'length' vsi show)" = 0 ] || fail "bridge lists VSIs: $(vbr -j vsi show)"
+healed() { local n; n=$(vdpctl -j stats | jq -er .reconcile.reassociations) && [ "$n" -gt "$re0" ] &&
+	[ "$(vsi_field $U .state)" = assoc ] && vbr_has_vsi $U assoc; }
+wait_for 5 "vdpd associates it again" healed
+pass "re-associated by vdpd after the bridge's De-Associate"
+vdpctl vsi del uplink eth0 uuid $U >/dev/null || fail "vsi del"
+vbr_gone() { vbr_no_vsi $U && [ "$(vbr_j 'length' vsi show)" = 0 ]; }
+wait_for 5 "bridge has no VSI left after vsi del" vbr_gone
 pass "bridge has no VSI left"
 
 done_ok

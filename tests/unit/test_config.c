@@ -141,10 +141,8 @@ static const struct bad bads[] = {
 	  "bad.conf:1: lldp.tx_hold = 101 is out of range 1..100" },
 	{ "uplinks = ( { name = \"eth0\"; lldp = 3; } );",
 	  "bad.conf:1: lldp must be a group { ... }, not a number" },
-	{ "uplinks = ( { evb = { r = 1; }; } );",
-	  "bad.conf:1: uplink has no name" },
-	{ "uplinks = ( { name = \"\"; } );",
-	  "bad.conf:1: \"\" is not a valid interface name" },
+	{ "uplinks = ( { evb = { r = 1; }; } );", "bad.conf:1: uplink has no name" },
+	{ "uplinks = ( { name = \"\"; } );", "bad.conf:1: \"\" is not a valid interface name" },
 	{ "uplinks = ( { name = \"a-very-long-ifname\"; } );",
 	  "bad.conf:1: \"a-very-long-ifname\" is not a valid interface name" },
 	{ "uplinks = ( { name = \"eth0\"; },\n\n { name = \"eth0\"; } );",
@@ -152,7 +150,8 @@ static const struct bad bads[] = {
 	{ "uplinks = ( { name = \"eth0\"; mgrid = 256; } );",
 	  "bad.conf:1: mgrid = 256 is out of range 0..255" },
 	{ "uplinks = ( { name = \"eth0\"; mgrid = \"this-is-too-long-x\"; } );",
-	  "bad.conf:1: mgrid \"this-is-too-long-x\" is not a number 0..255, a UUID or a name of up to 15 letters, digits, '-', '_', '.'" },
+	  "bad.conf:1: mgrid \"this-is-too-long-x\" is not a number 0..255, a UUID or a name of up "
+	  "to 15 letters, digits, '-', '_', '.'" },
 	{ "uplinks = ( { name = \"eth0\"; speed = 10; } );",
 	  "bad.conf:1: unknown setting \"speed\" in an uplink (known: name, evb, lldp, mgrid)" },
 	{ "uplinks = { name = \"eth0\"; };",
@@ -162,15 +161,17 @@ static const struct bad bads[] = {
 	{ "global = { log_level = \"chatty\"; };",
 	  "bad.conf:1: log_level \"chatty\" is not one of error, warning, notice, info, debug" },
 	{ "global = { intents_file = \"vsis.json\"; };",
-	  "bad.conf:1: intents_file must be an absolute path of at most 255 characters, or \"\" to keep no VSI intents" },
+	  "bad.conf:1: intents_file must be an absolute path of at most 255 characters, or \"\" to "
+	  "keep no VSI intents" },
 	{ "global = { intents_file = 1; };",
 	  "bad.conf:1: intents_file must be a string, not a number" },
-	{ "global = { user = 1; };",
-	  "bad.conf:1: user must be a string, not a number" },
-	{ "global = { user = \"u234567890123456789012345678901234567890123456789012345678901234\"; };",
+	{ "global = { user = 1; };", "bad.conf:1: user must be a string, not a number" },
+	{ "global = { user = \"u234567890123456789012345678901234567890123456789012345678901234\"; "
+	  "};",
 	  "bad.conf:1: user name longer than 63 characters" },
 	{ "global = { foo = 1; };",
-	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, log_target, mgrid, resp_wait_max_ms, intents_file, user)" },
+	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, log_target, mgrid, "
+	  "resp_wait_max_ms, retry_initial_ms, retry_max_ms, intents_file, user)" },
 	{ "qbh = { timeout_ms = 50; };",
 	  "bad.conf:1: timeout_ms = 50 is out of range 100..600000" },
 	{ "qbh = { host_uuid = \"machine-id\"; };",
@@ -178,19 +179,19 @@ static const struct bad bads[] = {
 	{ "qbh = { instance_uuid = \"vm\"; };",
 	  "bad.conf:1: instance_uuid \"vm\" is not \"domain\" or \"interface-id\"" },
 	{ "qbh = { poll = 1; };",
-	  "bad.conf:1: unknown setting \"poll\" in qbh (known: timeout_ms, poll_ms, host_uuid, instance_uuid)" },
+	  "bad.conf:1: unknown setting \"poll\" in qbh (known: timeout_ms, poll_ms, host_uuid, "
+	  "instance_uuid)" },
 	{ "qbh = { timeout_ms = 1000; poll_ms = 2000; };",
 	  "bad.conf:1: qbh: poll_ms 2000 is longer than timeout_ms 1000" },
 	{ "\nuplink = ();",
-	  "bad.conf:2: unknown setting \"uplink\" (known: global, qbh, uplinks, profiles, networks, "
+	  "bad.conf:2: unknown setting \"uplink\" (known: global, qbh, uplinks, profiles, "
+	  "networks, "
 	  "ports, attachments, bindings, registry, netlink)" },
 	{ "global = { log_target = \"file\"; };",
 	  "bad.conf:1: log_target \"file\" is not one of auto, syslog, stderr, journal" },
 	/* Syntax errors come from libconfig with the line. */
-	{ "uplinks = ( { name = ; } );",
-	  "bad.conf:1: syntax error" },
-	{ "global = {\n log_level = = 1;\n};",
-	  "bad.conf:2: syntax error" },
+	{ "uplinks = ( { name = ; } );", "bad.conf:1: syntax error" },
+	{ "global = {\n log_level = = 1;\n};", "bad.conf:2: syntax error" },
 };
 
 /* The 802.1Qbh group: defaults are zero (the backend's 10 s / 125 ms,
@@ -211,14 +212,17 @@ static void test_qbh_group(void **state)
 	assert_int_equal(cfg_load_string("qbh = { timeout_ms = 2000; poll_ms = 250; "
 					 "host_uuid = \"a1a2a3a4-b1b2-c1c2-d1d2-e1e2e3e4e5e6\"; "
 					 "instance_uuid = \"interface-id\"; };",
-					 "q.conf", &c, err, sizeof(err)), 0);
+					 "q.conf", &c, err, sizeof(err)),
+			 0);
 	assert_int_equal(c.qbh.timeout_ms, 2000);
 	assert_int_equal(c.qbh.poll_ms, 250);
 	assert_int_equal(c.qbh.host_from, CFG_QBH_HOST_GIVEN);
 	assert_memory_equal(c.qbh.host_uuid, u, 16);
 	assert_true(c.qbh.instance_is_iface_id);
 	cfg_free(&c);
-	assert_int_equal(cfg_load_string("qbh = { host_uuid = \"none\"; };", "q.conf", &c, err, sizeof(err)), 0);
+	assert_int_equal(
+		cfg_load_string("qbh = { host_uuid = \"none\"; };", "q.conf", &c, err, sizeof(err)),
+		0);
 	assert_int_equal(c.qbh.host_from, CFG_QBH_HOST_NONE);
 	cfg_free(&c);
 }
@@ -284,12 +288,9 @@ static void test_file_and_include(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good),
-		cmocka_unit_test(test_empty_and_defaults),
-		cmocka_unit_test(test_changed),
-		cmocka_unit_test(test_bad),
-		cmocka_unit_test(test_qbh_group),
-		cmocka_unit_test(test_file_and_include),
+		cmocka_unit_test(test_good),      cmocka_unit_test(test_empty_and_defaults),
+		cmocka_unit_test(test_changed),   cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_qbh_group), cmocka_unit_test(test_file_and_include),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,20 +34,19 @@ struct pair {
 	struct ecp s_ecp, b_ecp;
 	struct vdp_station st;
 	struct vdp_bridge br;
-	struct tf_capture wire;		/* every frame, both directions */
-	uint8_t to_bridge[MAXQ];	/* per captured frame */
+	struct tf_capture wire; /* every frame, both directions */
+	uint8_t to_bridge[MAXQ]; /* per captured frame */
 	size_t delivered;
 	/* the bridge's VSI manager */
-	int pcp;			/* >= 0: answer PS=1 with this PCP */
-	uint16_t vlan;			/* answer for VID 0 */
-	uint8_t status;			/* answer */
-	bool recheck;			/* decide keep-alives again */
-	bool cut;			/* frames to the bridge are lost */
+	int pcp; /* >= 0: answer PS=1 with this PCP */
+	uint16_t vlan; /* answer for VID 0 */
+	uint8_t status; /* answer */
+	bool recheck; /* decide keep-alives again */
+	bool cut; /* frames to the bridge are lost */
 	size_t n_admit;
 	enum vdp_event ev[MAXEV];
 	size_t nev;
 };
-
 
 static void s_send(void *ctx, const uint8_t *f, size_t len)
 {
@@ -197,11 +196,17 @@ static void run_for(struct pair *p, uint64_t us)
 	pump(p);
 }
 
-static int request_n(struct pair *p, uint32_t i, uint8_t mode, const struct vdp_filter *f, uint16_t n)
+static int request_n(struct pair *p, uint32_t i, uint8_t mode, const struct vdp_filter *f,
+		     uint16_t n)
 {
 	struct vdp_request r = {
-		.mode = mode, .type_id = 5, .type_version = 4, .vsiid_fmt = VDP_VSIID_UUID,
-		.filter_fmt = req_fmt, .n_filters = n, .filters = f,
+		.mode = mode,
+		.type_id = 5,
+		.type_version = 4,
+		.vsiid_fmt = VDP_VSIID_UUID,
+		.filter_fmt = req_fmt,
+		.n_filters = n,
+		.filters = f,
 	};
 	int rc;
 
@@ -244,7 +249,7 @@ static const uint8_t *last_tlv(struct pair *p, bool to_bridge, size_t *len)
 
 		if (p->to_bridge[i] != to_bridge || flen < 14 + 4 + 18 + 2)
 			continue;
-		if (f[12] != 0x89 || f[13] != 0x40 || (f[14] & 0x0c) != 0)	/* ECP request */
+		if (f[12] != 0x89 || f[13] != 0x40 || (f[14] & 0x0c) != 0) /* ECP request */
 			continue;
 		/* after the 18-octet Manager ID TLV */
 		const uint8_t *t = f + 14 + 4 + 18;
@@ -260,8 +265,8 @@ static size_t tlv_bytes(uint8_t *b, uint8_t type, uint8_t status, uint32_t i, ui
 	b[0] = (uint8_t)(type << 1);
 	b[1] = 25 + 8;
 	b[2] = status;
-	b[3] = 0, b[4] = 0, b[5] = 5;		/* type ID 5 */
-	b[6] = 4;				/* version */
+	b[3] = 0, b[4] = 0, b[5] = 5; /* type ID 5 */
+	b[6] = 4; /* version */
 	b[7] = VDP_VSIID_UUID;
 	tf_vsiid(i, b + 8);
 	b[24] = VDP_FILTER_MAC_VID;
@@ -271,8 +276,8 @@ static size_t tlv_bytes(uint8_t *b, uint8_t type, uint8_t status, uint32_t i, ui
 	return 35;
 }
 
-static void assert_last_tlv(struct pair *p, bool to_bridge, uint8_t type, uint8_t status, uint32_t i,
-			    uint16_t word)
+static void assert_last_tlv(struct pair *p, bool to_bridge, uint8_t type, uint8_t status,
+			    uint32_t i, uint16_t word)
 {
 	uint8_t want[64];
 	size_t n = tlv_bytes(want, type, status, i, word), len = 0;
@@ -291,7 +296,7 @@ static bool has_ev(struct pair *p, enum vdp_event ev)
 	return false;
 }
 
-#define KA_US 200000	/* more than one reinitKeepAlive (163.84 ms) + round trip */
+#define KA_US 200000 /* more than one reinitKeepAlive (163.84 ms) + round trip */
 
 /* ---- 1. the bridge's priority (41.2.9) */
 
@@ -306,14 +311,14 @@ static void test_pcp_set_by_bridge(void **state)
 
 	p->pcp = 3;
 	assert_int_equal(request(p, 1, VDP_MODE_ASSOC, 100), 0);
-	assert_last_tlv(p, false, VDP_TLV_ASSOC, 0x40, 1, 0xB064);	/* answer: PS 1 PCP 3 VID 100 */
+	assert_last_tlv(p, false, VDP_TLV_ASSOC, 0x40, 1, 0xB064); /* answer: PS 1 PCP 3 VID 100 */
 	v = st_vsi(p, 1);
 	assert_int_equal(v->mode_cur, VDP_MODE_ASSOC);
 	assert_int_equal(v->filters[0].f.ps_pcp_vid, 0xB064);
-	assert_int_equal(p->ev[0], VDP_EV_VID_ASSIGNED);	/* filters updated */
+	assert_int_equal(p->ev[0], VDP_EV_VID_ASSIGNED); /* filters updated */
 	assert_int_equal(p->ev[1], VDP_EV_ASSOCIATED);
 	run_for(p, KA_US);
-	assert_last_tlv(p, true, VDP_TLV_ASSOC, 0x00, 1, 0xB064);	/* keep-alive */
+	assert_last_tlv(p, true, VDP_TLV_ASSOC, 0x00, 1, 0xB064); /* keep-alive */
 	assert_int_equal(p->br.cnt.keepalives, 1);
 	assert_int_equal(p->n_admit, 1);
 	assert_int_equal(p->st.cnt.resp_mismatch, 0);
@@ -329,7 +334,7 @@ static void test_pcp_changed_refused(void **state)
 	struct vsi *v;
 
 	p->pcp = 3;
-	assert_int_equal(request(p, 2, VDP_MODE_ASSOC, 0xD064), 0);		/* PS 1 PCP 5 VID 100 */
+	assert_int_equal(request(p, 2, VDP_MODE_ASSOC, 0xD064), 0); /* PS 1 PCP 5 VID 100 */
 	assert_last_tlv(p, true, VDP_TLV_ASSOC, 0x00, 2, 0xD064);
 	assert_last_tlv(p, false, VDP_TLV_ASSOC, 0x40, 2, 0xB064);
 	v = st_vsi(p, 2);
@@ -363,12 +368,16 @@ static void test_bridge_keepalive_pcp(void **state)
 {
 	(void)state;
 	struct pair *p = pair_new();
-	struct tf_tlv t = { .type = VDP_TLV_ASSOC, .type_id = 5, .type_version = 4,
-			    .vsiid_fmt = VDP_VSIID_UUID, .filter_fmt = VDP_FILTER_MAC_VID, .n = 1 };
+	struct tf_tlv t = { .type = VDP_TLV_ASSOC,
+			    .type_id = 5,
+			    .type_version = 4,
+			    .vsiid_fmt = VDP_VSIID_UUID,
+			    .filter_fmt = VDP_FILTER_MAC_VID,
+			    .n = 1 };
 	uint8_t buf[ECP_FRAME_MAX];
 	size_t len;
 
-	assert_int_equal(request(p, 4, VDP_MODE_ASSOC, 0xB064), 0);	/* PS 1 PCP 3 */
+	assert_int_equal(request(p, 4, VDP_MODE_ASSOC, 0xB064), 0); /* PS 1 PCP 3 */
 	assert_int_equal(p->n_admit, 1);
 	tf_vsiid(4, t.vsiid);
 	tf_mac(4, t.f[0].mac);
@@ -379,7 +388,7 @@ static void test_bridge_keepalive_pcp(void **state)
 	pump(p);
 	assert_int_equal(p->br.cnt.keepalives, 1);
 	assert_int_equal(p->n_admit, 1);
-	assert_last_tlv(p, false, VDP_TLV_ASSOC, 0x40, 4, 0xB064);	/* the confirmed priority */
+	assert_last_tlv(p, false, VDP_TLV_ASSOC, 0x40, 4, 0xB064); /* the confirmed priority */
 	/* PCP 4 asked for: a change, decided again */
 	t.f[0].ps_pcp_vid = 0xC064;
 	len = tf_build_vdp(buf, s_mac, 0x4002, mgrid, &t, 1);
@@ -480,7 +489,6 @@ static void test_several_vid0_replaced(void **state)
 	pair_free(p);
 }
 
-
 /* Station: VID 0 next to another VID is refused locally, nothing sent;
  * a De-Associate is never refused for it. */
 static void test_vid0_mixed_refused(void **state)
@@ -493,8 +501,12 @@ static void test_vid0_mixed_refused(void **state)
 	tf_mac(80, f[0].mac);
 	tf_mac(81, f[1].mac);
 	assert_int_equal(request_n(p, 11, VDP_MODE_ASSOC, f, 2), -EINVAL);
-	assert_non_null(strstr(vdp_station_request_check(&p->st, &(struct vdp_request){
-		.mode = VDP_MODE_ASSOC, .filter_fmt = VDP_FILTER_MAC_VID, .n_filters = 2, .filters = f }),
+	assert_non_null(strstr(
+		vdp_station_request_check(&p->st,
+					  &(struct vdp_request){ .mode = VDP_MODE_ASSOC,
+								 .filter_fmt = VDP_FILTER_MAC_VID,
+								 .n_filters = 2,
+								 .filters = f }),
 		"VID 0"));
 	assert_null(st_vsi(p, 11));
 	assert_int_equal(p->st.cnt.ecpdu_tx, tx);
@@ -510,8 +522,11 @@ static void test_typedb_mixed_and_repeated(void **state)
 	struct typedb db;
 	struct typedb_type t;
 	struct vdp_filter f[2];
-	struct vdp_assoc a = { .type = VDP_TLV_ASSOC, .type_id = 5, .type_version = 4,
-			       .filter_fmt = VDP_FILTER_MAC_VID, .n_filters = 2 };
+	struct vdp_assoc a = { .type = VDP_TLV_ASSOC,
+			       .type_id = 5,
+			       .type_version = 4,
+			       .filter_fmt = VDP_FILTER_MAC_VID,
+			       .n_filters = 2 };
 	struct typedb_req r = { .mgrid = mgrid, .req = &a, .filters = f, .n = 2, .is_new = true };
 	const char *why;
 
@@ -546,7 +561,8 @@ static void test_typedb_mixed_and_repeated(void **state)
 	/* a change of an associated VSI: the same refusal with Keep */
 	r.is_new = false;
 	f[1].ps_pcp_vid = 0;
-	assert_int_equal(typedb_decide(&db, &r, &why), VDP_STATUS_KEEP | VDP_R_INVALID_VID_GROUP_MAC);
+	assert_int_equal(typedb_decide(&db, &r, &why),
+			 VDP_STATUS_KEEP | VDP_R_INVALID_VID_GROUP_MAC);
 	typedb_free(&db);
 }
 
@@ -576,8 +592,12 @@ static void test_group_filters_need_gid(void **state)
 	t = last_tlv(p, false, &len);
 	assert_non_null(t);
 	assert_int_equal(len, 2 + 25 + 2 * 12);
-	static const uint8_t e0[12] = { 0x01, 0x02, 0x03, 0x04, 0x52, 0x54, 0, 0, 0, 90, 0x00, 0x14 };
-	static const uint8_t e1[12] = { 0x01, 0x02, 0x03, 0x05, 0x52, 0x54, 0, 0, 0, 91, 0x00, 0x14 };
+	static const uint8_t e0[12] = {
+		0x01, 0x02, 0x03, 0x04, 0x52, 0x54, 0, 0, 0, 90, 0x00, 0x14
+	};
+	static const uint8_t e1[12] = {
+		0x01, 0x02, 0x03, 0x05, 0x52, 0x54, 0, 0, 0, 91, 0x00, 0x14
+	};
 	assert_int_equal(t[24], VDP_FILTER_GROUP_MAC_VID);
 	assert_memory_equal(t + 27, e0, 12);
 	assert_memory_equal(t + 39, e1, 12);
@@ -595,7 +615,8 @@ static void test_group_filters_need_gid(void **state)
 static void test_evb_raised_r_rte(void **state)
 {
 	(void)state;
-	static const uint8_t bridge_tlv[] = { 0xfe, 0x09, 0x00, 0x80, 0xc2, 0x0d, 0x03, 0x00, 0xac, 0x4e, 0x0e };
+	static const uint8_t bridge_tlv[] = { 0xfe, 0x09, 0x00, 0x80, 0xc2, 0x0d,
+					      0x03, 0x00, 0xac, 0x4e, 0x0e };
 	struct pair *p = pair_new();
 	struct evb_config c;
 	struct evb e;
@@ -689,7 +710,7 @@ static void test_preassoc_rr_flow(void **state)
 	assert_int_equal(br_vsi(p, 10)->mode_cur, VDP_MODE_PREASSOC_RR);
 	assert_int_equal(p->ev[0], VDP_EV_PREASSOCIATED);
 	run_for(p, KA_US);
-	assert_last_tlv(p, true, VDP_TLV_PREASSOC_RR, 0x00, 10, 100);	/* keep-alive */
+	assert_last_tlv(p, true, VDP_TLV_PREASSOC_RR, 0x00, 10, 100); /* keep-alive */
 	assert_int_equal(p->br.cnt.keepalives, 1);
 	assert_int_equal(p->n_admit, 1);
 	assert_int_equal(request(p, 10, VDP_MODE_ASSOC, 100), 0);

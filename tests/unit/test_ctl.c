@@ -506,8 +506,9 @@ static void test_thousand_in_one_read(void **state)
 	for (int i = 0; i < 1000; i++) {
 		char one[80];
 
-		snprintf(one, sizeof(one), "{\"version\":1,\"cmd\":\"test.echo\",\"id\":%d,\"args\":{\"i\":%d}}",
-			 i, i);
+		snprintf(one, sizeof(one),
+			 "{\"version\":1,\"cmd\":\"test.echo\",\"id\":%d,\"args\":{\"i\":%d}}", i,
+			 i);
 		frame_into(buf, cap, &off, one);
 	}
 	assert_int_equal(write(f->fd, buf, off), (ssize_t)off);
@@ -517,7 +518,8 @@ static void test_thousand_in_one_read(void **state)
 
 		assert_true(json_is_true(json_object_get(r, "ok")));
 		assert_int_equal(json_integer_value(json_object_get(r, "id")), i);
-		assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "result"), "i")), i);
+		assert_int_equal(
+			json_integer_value(json_object_get(json_object_get(r, "result"), "i")), i);
 		json_decref(r);
 	}
 	assert_int_equal(f->calls, 1000);
@@ -533,7 +535,8 @@ static void test_if_ok_after_failure(void **state)
 	struct fx *f = *state;
 	static const char *const reqs[] = {
 		"{\"version\":1,\"cmd\":\"test.echo\",\"id\":0,\"if_ok\":true,\"args\":{}}",
-		"{\"version\":1,\"cmd\":\"test.fail\",\"id\":1,\"if_ok\":true,\"args\":{\"id\":\"x\"}}",
+		"{\"version\":1,\"cmd\":\"test.fail\",\"id\":1,\"if_ok\":true,\"args\":{\"id\":"
+		"\"x\"}}",
 		"{\"version\":1,\"cmd\":\"test.echo\",\"id\":2,\"if_ok\":true,\"args\":{}}",
 		"{\"version\":1,\"cmd\":\"test.echo\",\"id\":3,\"args\":{}}",
 	};
@@ -719,7 +722,7 @@ static void test_add_cmds_own_ctx(void **state)
 
 	r = rpc_raw(f, "{\"version\":1,\"cmd\":\"help\"}");
 	list = json_object_get(r, "result");
-	assert_int_equal(json_array_size(list), 7);	/* 4 + 1 + help + subscribe */
+	assert_int_equal(json_array_size(list), 7); /* 4 + 1 + help + subscribe */
 	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 3), "cmd")),
 			    "test.big");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 4), "cmd")),
@@ -910,7 +913,6 @@ static void test_stats_json(void **state)
 	json_decref(j);
 }
 
-
 /* ---- connection limits and deadlines (fake clock) ---- */
 
 static void advance_ms(struct fx *f, unsigned ms)
@@ -982,7 +984,7 @@ static void test_frame_deadline_per_frame(void **state)
 	assert_int_equal(write(f->fd, hdr, 4), 4);
 	advance_ms(f, CTL_PARTIAL_TIMEOUT_MS - 100);
 	assert_int_equal(write(f->fd, req, sizeof(req) - 1), (ssize_t)sizeof(req) - 1);
-	assert_int_equal(write(f->fd, hdr, 2), 2);	/* next frame starts */
+	assert_int_equal(write(f->fd, hdr, 2), 2); /* next frame starts */
 	r = recv_reply(f);
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	json_decref(r);
@@ -1003,9 +1005,10 @@ static void test_idle_timeout(void **state)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	assert_int_equal(ctl_server_adopt(f->srv, sv[0]), 0);
 	assert_int_equal(ctl_send_frame(sv[1], "{\"version\":1,\"cmd\":\"subscribe\"}", 31,
-					ctl_deadline(1000)), 0);
+					ctl_deadline(1000)),
+			 0);
 	pump(f, 3);
-	assert_still_serving(f);	/* activity moves the idle deadline */
+	assert_still_serving(f); /* activity moves the idle deadline */
 	advance_ms(f, CTL_IDLE_TIMEOUT_MS - 1);
 	assert_int_equal(n_clients(f), 2);
 	advance_ms(f, 1);
@@ -1030,7 +1033,8 @@ static void test_write_deadline_paused_reader(void **state)
 	struct ctl_server_stats st;
 
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(ctl_send_frame(f->fd, req, sizeof(req) - 1, ctl_deadline(1000)), 0);
+		assert_int_equal(ctl_send_frame(f->fd, req, sizeof(req) - 1, ctl_deadline(1000)),
+				 0);
 	pump(f, 10);
 	advance_ms(f, CTL_WRITE_TIMEOUT_MS - 1);
 	assert_int_equal(n_clients(f), 1);
@@ -1038,7 +1042,7 @@ static void test_write_deadline_paused_reader(void **state)
 	ctl_server_get_stats(f->srv, &st);
 	assert_int_equal(st.write_timeout, 1);
 	assert_int_equal(st.clients, 0);
-	assert_true(st.requests < 4);	/* it stopped reading them */
+	assert_true(st.requests < 4); /* it stopped reading them */
 }
 
 /* The client reads slowly but steadily: each drain resets the write
@@ -1100,7 +1104,9 @@ static void test_cap_busy_then_evict(void **state)
 	assert_int_equal(st.clients, CTL_MAX_CLIENTS);
 	assert_false(readable(fds[2]));
 	/* The newcomer is served. */
-	assert_int_equal(ctl_send_frame(late, "{\"version\":1,\"cmd\":\"help\"}", 26, ctl_deadline(1000)), 0);
+	assert_int_equal(
+		ctl_send_frame(late, "{\"version\":1,\"cmd\":\"help\"}", 26, ctl_deadline(1000)),
+		0);
 	pump(f, 3);
 	r = NULL;
 	assert_int_equal(ctl_recv_msg(late, &r, ctl_deadline(1000)), 0);
@@ -1121,7 +1127,8 @@ static void test_subscribers_capped_apart(void **state)
 
 	for (int i = 0; i <= CTL_MAX_SUBSCRIBERS; i++) {
 		assert_int_equal(adopt_pair(f, &subs[i]), 0);
-		assert_int_equal(ctl_send_frame(subs[i], sub, sizeof(sub) - 1, ctl_deadline(1000)), 0);
+		assert_int_equal(ctl_send_frame(subs[i], sub, sizeof(sub) - 1, ctl_deadline(1000)),
+				 0);
 		pump(f, 3);
 		r = NULL;
 		assert_int_equal(ctl_recv_msg(subs[i], &r, ctl_deadline(1000)), 0);
@@ -1230,7 +1237,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handler_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_cmd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_mismatch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_json_keeps_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_json_keeps_connection, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_zero_length_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize_frame_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_byte_by_byte_and_pipelined, setup, teardown),
@@ -1248,13 +1256,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_call_over_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_json, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_frame_deadline_not_per_read, setup_fake, teardown),
-		cmocka_unit_test_setup_teardown(test_frame_deadline_per_frame, setup_fake, teardown),
+		cmocka_unit_test_setup_teardown(test_frame_deadline_not_per_read, setup_fake,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_frame_deadline_per_frame, setup_fake,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup_fake, teardown),
-		cmocka_unit_test_setup_teardown(test_write_deadline_paused_reader, setup_fake, teardown),
-		cmocka_unit_test_setup_teardown(test_write_deadline_reset_by_drain, setup_fake, teardown),
+		cmocka_unit_test_setup_teardown(test_write_deadline_paused_reader, setup_fake,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_write_deadline_reset_by_drain, setup_fake,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_cap_busy_then_evict, setup_fake, teardown),
-		cmocka_unit_test_setup_teardown(test_subscribers_capped_apart, setup_fake, teardown),
+		cmocka_unit_test_setup_teardown(test_subscribers_capped_apart, setup_fake,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_call_reads_busy_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_call_conn_reconnects, setup_fake, teardown),
 	};

@@ -118,7 +118,8 @@ static void test_network_port_created(void **state)
 	assert_string_equal(mac, "52:54:00:dd:ee:ff");
 	assert_string_equal(res.acts[0].b.uplink, "bqbg0");
 	assert_string_equal(res.acts[0].b.dev, "");
-	assert_string_equal(res.acts[0].b.vm_uuid, "66666666-2222-3333-4444-555555555555");	/* <owner> */
+	assert_string_equal(res.acts[0].b.vm_uuid,
+			    "66666666-2222-3333-4444-555555555555"); /* <owner> */
 	assert_non_null(strstr(res.acts[0].what, "network qbgnet port 254a240b"));
 	reg_hook_result_free(&res);
 
@@ -212,7 +213,8 @@ static void test_qemu_start_and_stop(void **state)
 	assert_int_equal(res.acts[0].op, REG_HOOK_BIND);
 	assert_int_equal(res.acts[0].b.migrating, 0);
 	reg_hook_result_free(&res);
-	assert_int_equal(parse("network", "qbgnet", "port-created", "begin", port_created, &res, &err), 0);
+	assert_int_equal(
+		parse("network", "qbgnet", "port-created", "begin", port_created, &res, &err), 0);
 	assert_int_equal(res.acts[0].b.migrating, -1);
 	reg_hook_result_free(&res);
 }

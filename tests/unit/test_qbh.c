@@ -41,21 +41,26 @@ static const uint8_t host[16] = { 0xa1, 0xa2, 0xa3, 0xa4, 0xb1, 0xb2, 0xc1, 0xc2
 
 /* ASSOCIATE of profile "finance" on ifindex 14, PORT_SELF, seq 0x65: the
  * profile NUL-padded to 40 octets (enic refuses any other length). */
-static const uint8_t self_assoc[128] = {
-	0x80, 0x00, 0x00, 0x00, 0x13, 0x00, 0x05, 0x00,	/* len 128, SETLINK, REQUEST|ACK */
-	0x65, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* seq, nlmsg_pid 0 */
-	0x00, 0x00, 0x00, 0x00, 0x0e, 0x00, 0x00, 0x00,	/* ifinfomsg, index 14 */
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x60, 0x00, 0x19, 0x80,				/* PORT_SELF|NESTED, 96 */
-	0x2c, 0x00, 0x02, 0x00, 'f', 'i', 'n', 'a', 'n', 'c', 'e', 0x00,	/* PROFILE, 44 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0x14, 0x00, 0x04, 0x00, 0x09, 0xb1, 0x1c, 0x53, 0x8b, 0x5c, 0x4e, 0xeb,	/* INSTANCE_UUID */
-	0x8f, 0x00, 0xd8, 0x4e, 0xaa, 0x0a, 0xaa, 0x4f,
-	0x14, 0x00, 0x05, 0x00, 0xa1, 0xa2, 0xa3, 0xa4, 0xb1, 0xb2, 0xc1, 0xc2,	/* HOST_UUID */
-	0xd1, 0xd2, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6,
-	0x05, 0x00, 0x06, 0x00, 0x02, 0x00, 0x00, 0x00,	/* REQUEST = ASSOCIATE */
-};
+static const uint8_t
+	self_assoc
+		[128] = {
+			0x80, 0x00, 0x00, 0x00, 0x13, 0x00, 0x05, 0x00, /* len 128, SETLINK, REQUEST|ACK */
+			0x65, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* seq, nlmsg_pid 0 */
+			0x00, 0x00, 0x00, 0x00, 0x0e, 0x00, 0x00, 0x00, /* ifinfomsg, index 14 */
+			0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x60, 0x00,
+			0x19, 0x80, /* PORT_SELF|NESTED, 96 */
+			0x2c, 0x00, 0x02, 0x00, 'f',  'i',  'n',  'a',  'n',  'c',
+			'e',  0x00, /* PROFILE, 44 */
+			0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+			0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+			0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+			0,    0,    0x14, 0x00, 0x04, 0x00, 0x09, 0xb1, 0x1c, 0x53,
+			0x8b, 0x5c, 0x4e, 0xeb, /* INSTANCE_UUID */
+			0x8f, 0x00, 0xd8, 0x4e, 0xaa, 0x0a, 0xaa, 0x4f, 0x14, 0x00,
+			0x05, 0x00, 0xa1, 0xa2, 0xa3, 0xa4, 0xb1, 0xb2, 0xc1, 0xc2, /* HOST_UUID */
+			0xd1, 0xd2, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0x05, 0x00,
+			0x06, 0x00, 0x02, 0x00, 0x00, 0x00, /* REQUEST = ASSOCIATE */
+		};
 
 /* DISASSOCIATE of VF 3 of ifindex 7: only PORT_VF and REQUEST. */
 static const uint8_t vf_disassoc[56] = {
@@ -277,14 +282,22 @@ static void make_sysfs(void)
 		link_to(rel, "%s/bus/pci/devices/0000:01:00.0/virtfn%d", sysdir, i);
 		mkdirs("%s/bus/pci/devices/%s", sysdir, pci);
 		link_to("../0000:01:00.0", "%s/bus/pci/devices/%s/physfn", sysdir, pci);
-		link_to(i == 90 ? "../../../../bus/drivers/vfio-pci" : "../../../../bus/drivers/enic",
+		link_to(i == 90 ? "../../../../bus/drivers/vfio-pci"
+				: "../../../../bus/drivers/enic",
 			"%s/bus/pci/devices/%s/driver", sysdir, pci);
 	}
 	const struct {
 		const char *dev, *pci;
-	} nets[] = { { "eth4", "0000:05:00.0" }, { "eth5", "0000:06:00.0" }, { "enp1s0", "0000:01:00.0" },
-		     { "enp1s0v0", "0000:02:00.0" }, { "enp1s0v1", "0000:02:00.1" }, { "enp1s0v2", "0000:02:00.2" },
-		     { "veth0", NULL }, { "macvtap0", NULL }, { "macvtap1", NULL }, { "macvtap9", NULL } };
+	} nets[] = { { "eth4", "0000:05:00.0" },
+		     { "eth5", "0000:06:00.0" },
+		     { "enp1s0", "0000:01:00.0" },
+		     { "enp1s0v0", "0000:02:00.0" },
+		     { "enp1s0v1", "0000:02:00.1" },
+		     { "enp1s0v2", "0000:02:00.2" },
+		     { "veth0", NULL },
+		     { "macvtap0", NULL },
+		     { "macvtap1", NULL },
+		     { "macvtap9", NULL } };
 	for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
 		mkdirs("%s/class/net/%s", sysdir, nets[i].dev);
 		if (!nets[i].pci)
@@ -293,7 +306,8 @@ static void make_sysfs(void)
 		snprintf(rel, sizeof(rel), "../../../bus/pci/devices/%s", nets[i].pci);
 		link_to(rel, "%s/class/net/%s/device", sysdir, nets[i].dev);
 		if (strncmp(nets[i].pci, "0000:0", 6) == 0 && nets[i].pci[6] >= '5')
-			link_to("../../../../bus/drivers/enic", "%s/bus/pci/devices/%s/driver", sysdir, nets[i].pci);
+			link_to("../../../../bus/drivers/enic", "%s/bus/pci/devices/%s/driver",
+				sysdir, nets[i].pci);
 	}
 }
 
@@ -345,7 +359,7 @@ static void mb_init(struct mb *m, uint16_t type, int ifindex)
 	memset(m, 0, sizeof(*m));
 	m->b[4] = (uint8_t)type;
 	m->b[6] = NLM_F_REQUEST | NLM_F_ACK;
-	m->b[8] = 7;	/* seq */
+	m->b[8] = 7; /* seq */
 	memcpy(m->b + 20, &ifindex, 4);
 	m->len = 32;
 }
@@ -403,7 +417,8 @@ static int mb_send(struct enic_model *em, struct mb *m)
 	return r.error;
 }
 
-static int self_request(struct enic_model *em, int ifindex, size_t plen, uint16_t nest_flag, bool req, uint8_t op)
+static int self_request(struct enic_model *em, int ifindex, size_t plen, uint16_t nest_flag,
+			bool req, uint8_t op)
 {
 	struct mb m;
 	mb_init(&m, RTM_SETLINK, ifindex);
@@ -451,16 +466,22 @@ static void test_model_enforces_kernel_and_enic(void **state)
 	assert_int_equal(self_request(&em, 14, 40, 0, true, PORT_REQUEST_ASSOCIATE), 0);
 	assert_int_equal(eth4->self.requests, 2);
 	/* libvirt's strlen+1: enic -EINVAL; over 40: the policy */
-	assert_int_equal(self_request(&em, 14, 8, NLA_F_NESTED, true, PORT_REQUEST_ASSOCIATE), -EINVAL);
-	assert_int_equal(self_request(&em, 14, 41, NLA_F_NESTED, true, PORT_REQUEST_ASSOCIATE), -ERANGE);
-	assert_int_equal(eth4->self.requests, 2);	/* refused ones left it as it was */
+	assert_int_equal(self_request(&em, 14, 8, NLA_F_NESTED, true, PORT_REQUEST_ASSOCIATE),
+			 -EINVAL);
+	assert_int_equal(self_request(&em, 14, 41, NLA_F_NESTED, true, PORT_REQUEST_ASSOCIATE),
+			 -ERANGE);
+	assert_int_equal(eth4->self.requests, 2); /* refused ones left it as it was */
 	/* REQUEST missing; PREASSOCIATE */
 	assert_int_equal(self_request(&em, 14, 40, NLA_F_NESTED, false, 0), -EOPNOTSUPP);
-	assert_int_equal(self_request(&em, 14, 40, NLA_F_NESTED, true, PORT_REQUEST_PREASSOCIATE), -EOPNOTSUPP);
+	assert_int_equal(self_request(&em, 14, 40, NLA_F_NESTED, true, PORT_REQUEST_PREASSOCIATE),
+			 -EOPNOTSUPP);
 	/* PORT_SELF only on a dynamic vNIC; no port ops at all */
-	assert_int_equal(self_request(&em, 15, 40, NLA_F_NESTED, true, PORT_REQUEST_ASSOCIATE), -EOPNOTSUPP);
-	assert_int_equal(self_request(&em, 20, 40, NLA_F_NESTED, true, PORT_REQUEST_ASSOCIATE), -EOPNOTSUPP);
-	assert_int_equal(self_request(&em, 30, 40, NLA_F_NESTED, true, PORT_REQUEST_ASSOCIATE), -EOPNOTSUPP);
+	assert_int_equal(self_request(&em, 15, 40, NLA_F_NESTED, true, PORT_REQUEST_ASSOCIATE),
+			 -EOPNOTSUPP);
+	assert_int_equal(self_request(&em, 20, 40, NLA_F_NESTED, true, PORT_REQUEST_ASSOCIATE),
+			 -EOPNOTSUPP);
+	assert_int_equal(self_request(&em, 30, 40, NLA_F_NESTED, true, PORT_REQUEST_ASSOCIATE),
+			 -EOPNOTSUPP);
 	/* VF index below num_vfs; IFLA_PORT_VF required; no SR-IOV */
 	assert_int_equal(vf_request(&em, 20, true, 99), 0);
 	assert_int_equal(vf_request(&em, 20, true, N_VFS), -EINVAL);
@@ -487,7 +508,8 @@ static void test_model_enforces_kernel_and_enic(void **state)
 	/* DISASSOCIATE zeroes PORT_SELF's MAC; the next ASSOCIATE registers
 	 * a random one */
 	assert_memory_equal(eth4->mac, mac0, 6);
-	assert_int_equal(self_request(&em, 14, 40, NLA_F_NESTED, true, PORT_REQUEST_DISASSOCIATE), 0);
+	assert_int_equal(self_request(&em, 14, 40, NLA_F_NESTED, true, PORT_REQUEST_DISASSOCIATE),
+			 0);
 	static const uint8_t zero[6];
 	assert_memory_equal(eth4->mac, zero, 6);
 	assert_int_equal(self_request(&em, 14, 40, NLA_F_NESTED, true, PORT_REQUEST_ASSOCIATE), 0);
@@ -508,10 +530,11 @@ static void test_model_status_replies(void **state)
 
 	model_init(&em);
 	for (int vf = 0; vf < N_VFS; vf++)
-		enic_model_preset(enic_model_dev(&em, "enp1s0"), vf, "other", host, PORT_REQUEST_ASSOCIATE,
-				  QBH_RESP_SUCCESS);
+		enic_model_preset(enic_model_dev(&em, "enp1s0"), vf, "other", host,
+				  PORT_REQUEST_ASSOCIATE, QBH_RESP_SUCCESS);
 	assert_int_equal(self_request(&em, 14, 40, NLA_F_NESTED, true, PORT_REQUEST_ASSOCIATE), 0);
-	uint16_t want[] = { QBH_RESP_INPROGRESS, QBH_RESP_INPROGRESS, QBH_RESP_SUCCESS, QBH_RESP_SUCCESS };
+	uint16_t want[] = { QBH_RESP_INPROGRESS, QBH_RESP_INPROGRESS, QBH_RESP_SUCCESS,
+			    QBH_RESP_SUCCESS };
 	for (size_t k = 0; k < 4; k++) {
 		struct nlp_status_reply r;
 		uint32_t mask = RTEXT_FILTER_VF;
@@ -538,7 +561,7 @@ static void test_model_status_replies(void **state)
 	ssize_t n = enic_model_ops.recv(&em, fd, &buf, &cap);
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(nlp_parse_reply(buf, (size_t)n, &r), NLP_OK);
-	assert_false(r.has_port_self);	/* a static PF: the nest is dropped */
+	assert_false(r.has_port_self); /* a static PF: the nest is dropped */
 	assert_true(r.has_vf_ports);
 	assert_int_equal(r.n, N_VFS);
 	enic_model_ops.close(&em, fd);
@@ -570,7 +593,7 @@ static void fx_init(struct fx *f, uint64_t deadline_us)
 static void fx_fini(struct fx *f)
 {
 	qbh_free(f->q);
-	assert_int_equal(f->m.open_fds, 0);	/* every socket closed */
+	assert_int_equal(f->m.open_fds, 0); /* every socket closed */
 	assert_int_equal(fakeclock_armed(&f->fc), 0);
 	fakeclock_destroy(&f->fc);
 	enic_model_fini(&f->m);
@@ -578,7 +601,8 @@ static void fx_fini(struct fx *f)
 
 #define DELTA(f, field) (qbh_counters()->field - (f)->c0.field)
 
-static int assoc(struct fx *f, const char *key, const char *dev, const char *uplink, const char *profile)
+static int assoc(struct fx *f, const char *key, const char *dev, const char *uplink,
+		 const char *profile)
 {
 	struct qbh_vsi v = { .key = key, .dev = dev, .uplink = uplink, .profile = profile };
 	memcpy(v.instance, inst, 16);
@@ -617,7 +641,8 @@ static void test_associate_self_polls_to_success(void **state)
 	assert_int_equal(r->polls, 3);
 	assert_int_equal(r->response, QBH_RESP_SUCCESS);
 	assert_int_equal(r->error, 0);
-	assert_string_equal(r->msg, "eth4 (driver enic): 802.1Qbh associate of profile finance: success");
+	assert_string_equal(r->msg,
+			    "eth4 (driver enic): 802.1Qbh associate of profile finance: success");
 	assert_int_equal(DELTA(&f, success), 1);
 	assert_int_equal(DELTA(&f, errors), 0);
 	assert_int_equal(fakeclock_armed(&f.fc), 0);
@@ -641,8 +666,9 @@ static void test_invalid_response_is_error(void **state)
 	const struct qbh_result *r = qbh_last("vsi-1");
 	assert_int_equal(r->state, QBH_ST_FAILED);
 	assert_int_equal(r->response, QBH_RESP_INVALID);
-	assert_string_equal(r->msg, "eth4 (driver enic): 802.1Qbh associate of profile nosuch failed: "
-				    "adapter answered invalid");
+	assert_string_equal(r->msg,
+			    "eth4 (driver enic): 802.1Qbh associate of profile nosuch failed: "
+			    "adapter answered invalid");
 	assert_int_equal(DELTA(&f, errors), 1);
 	assert_int_equal(DELTA(&f, success), 0);
 	/* a failed one is sent again when asked again */
@@ -682,7 +708,8 @@ static void test_deadline_disassociates(void **state)
 	enic_model_dev(&f.m, "eth4")->self.inprogress_left = 0;
 	while (fakeclock_run_next(&f.fc))
 		;
-	assert_int_equal(qbh_last("vsi-1")->state, QBH_ST_FAILED);	/* the operator sees the failure */
+	assert_int_equal(qbh_last("vsi-1")->state,
+			 QBH_ST_FAILED); /* the operator sees the failure */
 	fx_fini(&f);
 
 	fx_init(&f, 2000000);
@@ -718,7 +745,8 @@ static void test_vf_resolution(void **state)
 	assert_string_equal(pf->vf[2].name, "finance");
 	assert_int_equal(pf->self.requests, 0);
 	assert_string_equal(qbh_last("vsi-1")->msg,
-			    "enp1s0v2 (VF 2 of enp1s0, driver enic): 802.1Qbh associate of profile finance: success");
+			    "enp1s0v2 (VF 2 of enp1s0, driver enic): 802.1Qbh associate of profile "
+			    "finance: success");
 
 	assert_int_equal(assoc(&f, "vsi-2", "0000:02:0b.2", "enp1s0", "finance"), 0);
 	while (fakeclock_run_next(&f.fc))
@@ -727,15 +755,18 @@ static void test_vf_resolution(void **state)
 	assert_int_equal(r->state, QBH_ST_DONE);
 	assert_int_equal(r->response, QBH_RESP_SUCCESS);
 	assert_string_equal(pf->vf[90].name, "finance");
-	assert_string_equal(r->msg, "0000:02:0b.2 (VF 90 of enp1s0, driver vfio-pci): 802.1Qbh associate of "
-				    "profile finance: success");
+	assert_string_equal(
+		r->msg,
+		"0000:02:0b.2 (VF 90 of enp1s0, driver vfio-pci): 802.1Qbh associate of "
+		"profile finance: success");
 
 	unsigned sent = f.m.setlinks;
 	assert_int_equal(assoc(&f, "vsi-3", "enp1s0v7", "enp1s0", "finance"), -ENODEV);
 	assert_int_equal(f.m.setlinks, sent);
 	assert_int_equal(qbh_last("vsi-3")->state, QBH_ST_FAILED);
 	assert_string_equal(qbh_last("vsi-3")->msg,
-			    "enp1s0v7: no network device and no SR-IOV VF of that name (a VF bound to vfio has no "
+			    "enp1s0v7: no network device and no SR-IOV VF of that name (a VF bound "
+			    "to vfio has no "
 			    "netdev: bind it by PCI address): 802.1Qbh needs one");
 	assert_int_equal(DELTA(&f, refused), 1);
 	fx_fini(&f);
@@ -753,9 +784,11 @@ static void test_static_vnic_refused(void **state)
 	const struct qbh_result *r = qbh_last("vsi-1");
 	assert_int_equal(r->state, QBH_ST_FAILED);
 	assert_int_equal(r->error, -EOPNOTSUPP);
-	assert_string_equal(r->msg, "eth5 (driver enic): 802.1Qbh associate of profile finance failed: Operation not "
-				    "supported: no port profiles on the device itself (no ndo_set_vf_port, or enic: "
-				    "PORT_SELF only on a dynamic vNIC)");
+	assert_string_equal(
+		r->msg,
+		"eth5 (driver enic): 802.1Qbh associate of profile finance failed: Operation not "
+		"supported: no port profiles on the device itself (no ndo_set_vf_port, or enic: "
+		"PORT_SELF only on a dynamic vNIC)");
 	assert_int_equal(DELTA(&f, unsupported), 1);
 	fx_fini(&f);
 }
@@ -772,9 +805,11 @@ static void test_two_vsis_on_port_self(void **state)
 	assert_int_equal(assoc(&f, "vsi-2", "macvtap1", "eth4", "hr"), -EBUSY);
 	assert_int_equal(f.m.setlinks, 1);
 	assert_string_equal(enic_model_dev(&f.m, "eth4")->self.name, "finance");
-	assert_string_equal(qbh_last("vsi-2")->msg,
-			    "eth4 (driver enic): 802.1Qbh refused: the device itself (PORT_SELF) carries one port "
-			    "profile and VSI vsi-1 holds it (profile finance); give each VSI its own VF");
+	assert_string_equal(
+		qbh_last("vsi-2")->msg,
+		"eth4 (driver enic): 802.1Qbh refused: the device itself (PORT_SELF) carries one "
+		"port "
+		"profile and VSI vsi-1 holds it (profile finance); give each VSI its own VF");
 	while (fakeclock_run_next(&f.fc))
 		;
 	/* once vsi-1 is gone, vsi-2 may have it */
@@ -835,7 +870,8 @@ static void test_start_adopts_existing(void **state)
 	fx_init(&f, 0);
 	memcpy(u, inst, 16);
 	u[15] = '1';
-	enic_model_preset(enic_model_dev(&f.m, "eth4"), -1, "finance", u, PORT_REQUEST_ASSOCIATE, QBH_RESP_SUCCESS);
+	enic_model_preset(enic_model_dev(&f.m, "eth4"), -1, "finance", u, PORT_REQUEST_ASSOCIATE,
+			  QBH_RESP_SUCCESS);
 	assert_int_equal(assoc(&f, "vsi-1", "macvtap0", "eth4", "finance"), 0);
 	assert_int_equal(f.m.setlinks, 0);
 	assert_int_equal(f.m.getlinks, 1);
@@ -846,7 +882,8 @@ static void test_start_adopts_existing(void **state)
 	fx_fini(&f);
 
 	fx_init(&f, 0);
-	enic_model_preset(enic_model_dev(&f.m, "eth4"), -1, "older", u, PORT_REQUEST_ASSOCIATE, QBH_RESP_SUCCESS);
+	enic_model_preset(enic_model_dev(&f.m, "eth4"), -1, "older", u, PORT_REQUEST_ASSOCIATE,
+			  QBH_RESP_SUCCESS);
 	assert_int_equal(assoc(&f, "vsi-1", "macvtap0", "eth4", "finance"), 0);
 	assert_int_equal(f.m.setlinks, 1);
 	while (fakeclock_run_next(&f.fc))
@@ -861,7 +898,10 @@ static void test_migration_preassociate_rr(void **state)
 {
 	(void)state;
 	struct fx f;
-	struct qbh_vsi v = { .key = "vsi-1", .dev = "enp1s0v0", .uplink = "enp1s0", .profile = "finance",
+	struct qbh_vsi v = { .key = "vsi-1",
+			     .dev = "enp1s0v0",
+			     .uplink = "enp1s0",
+			     .profile = "finance",
 			     .migrate = true };
 
 	fx_init(&f, 0);
@@ -910,9 +950,12 @@ static void test_kernel_veth_eopnotsupp(void **state)
 	const struct qbh_result *r = qbh_last("k-veth");
 	assert_int_equal(r->state, QBH_ST_FAILED);
 	assert_int_equal(r->error, -EOPNOTSUPP);
-	snprintf(want, sizeof(want), "%s (driver unknown): 802.1Qbh associate of profile finance failed: Operation "
-		 "not supported: no port profiles on the device itself (no ndo_set_vf_port, or enic: PORT_SELF only "
-		 "on a dynamic vNIC)", name);
+	snprintf(want, sizeof(want),
+		 "%s (driver unknown): 802.1Qbh associate of profile finance failed: Operation "
+		 "not supported: no port profiles on the device itself (no ndo_set_vf_port, or "
+		 "enic: PORT_SELF only "
+		 "on a dynamic vNIC)",
+		 name);
 	assert_string_equal(r->msg, want);
 	assert_false(r->has_response);
 	assert_int_equal(qbh_disassociate(q, "k-veth"), 0);
@@ -963,7 +1006,7 @@ static ssize_t s_recv(void *ctx, int fd, uint8_t **buf, size_t *cap)
 	*buf = realloc(*buf, n);
 	*cap = n;
 	memcpy(*buf, script[script_at++], n);
-	memcpy(*buf + 8, &script_seq, 4);	/* answers the last request */
+	memcpy(*buf + 8, &script_seq, 4); /* answers the last request */
 	return (ssize_t)n;
 }
 
@@ -987,10 +1030,12 @@ static const struct qbh_nl_ops script_ops = { s_open, s_send, s_recv, s_close, s
 static void test_bad_ack_errno(void **state)
 {
 	(void)state;
-	static const uint8_t newlink[32] = { 0x20, 0, 0, 0, RTM_NEWLINK, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-					     0, 0, 0, 0, 0x0e, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
-	static const uint8_t ack[36] = { 0x24, 0, 0, 0, NLMSG_ERROR, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-					 0x00, 0x00, 0x00, 0x80 };	/* error = INT_MIN */
+	static const uint8_t newlink[32] = { 0x20, 0, 0, 0, RTM_NEWLINK, 0, 0, 0, 0, 0,    0,
+					     0,    0, 0, 0, 0,           0, 0, 0, 0, 0x0e, 0,
+					     0,    0, 0, 0, 0,           0, 0, 0, 0, 0 };
+	static const uint8_t ack[36] = {
+		0x24, 0, 0, 0, NLMSG_ERROR, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 0x00, 0x80
+	}; /* error = INT_MIN */
 	struct fakeclock fc;
 	struct qbh_cfg c = { .sysfs = sysdir };
 	struct qbh_vsi v = { .key = "vsi-bad", .dev = "", .uplink = "eth4", .profile = "finance" };
@@ -1020,14 +1065,16 @@ static void test_silent_kernel_deadline(void **state)
 	(void)state;
 	struct fakeclock fc;
 	struct qbh_cfg c = { .sysfs = sysdir, .deadline_us = 1000000 };
-	struct qbh_vsi v = { .key = "vsi-silent", .dev = "", .uplink = "eth4", .profile = "finance" };
+	struct qbh_vsi v = {
+		.key = "vsi-silent", .dev = "", .uplink = "eth4", .profile = "finance"
+	};
 
 	script_n = script_at = 0;
 	script_setlinks = script_sent = 0;
 	fakeclock_init(&fc, 0);
 	struct qbh *q = qbh_new(fakeclock_vclock(&fc), &script_ops, NULL, &c);
 	assert_int_equal(qbh_associate(q, &v), 0);
-	assert_int_equal(script_sent, 1);	/* the probe */
+	assert_int_equal(script_sent, 1); /* the probe */
 	assert_int_equal(qbh_last("vsi-silent")->state, QBH_ST_POLLING);
 	fakeclock_advance(&fc, 999999);
 	assert_int_equal(qbh_last("vsi-silent")->state, QBH_ST_POLLING);
@@ -1089,12 +1136,14 @@ static void test_registry_realizes_qbh(void **state)
 
 	fakeclock_init(&fc, 0);
 	model_init(&em);
-	struct vdpd *d = start_vdpd(&fc, &em,
-				    "registry = {\n"
-				    "  profiles = ( { name = \"fin\"; type = \"802.1Qbh\"; profileid = \"finance\"; } );\n"
-				    "  uplinks = ( { dev = \"eth4\"; physnet = \"dc\"; mode = \"vepa\"; } );\n"
-				    "  networks = ( { name = \"net-a\"; physnet = \"dc\"; profile = \"fin\"; } );\n"
-				    "};\n");
+	struct vdpd *d = start_vdpd(
+		&fc, &em,
+		"registry = {\n"
+		"  profiles = ( { name = \"fin\"; type = \"802.1Qbh\"; profileid = \"finance\"; } "
+		");\n"
+		"  uplinks = ( { dev = \"eth4\"; physnet = \"dc\"; mode = \"vepa\"; } );\n"
+		"  networks = ( { name = \"net-a\"; physnet = \"dc\"; profile = \"fin\"; } );\n"
+		"};\n");
 	struct reg_attachment a = { .network = "net-a" };
 	struct reg_binding b = { .dev = "macvtap9", .mac = { 0x52, 0x54, 0, 0, 0, 1 } };
 	snprintf(a.iface_id, sizeof(a.iface_id), "%s", id);
@@ -1102,11 +1151,11 @@ static void test_registry_realizes_qbh(void **state)
 	snprintf(b.uplink, sizeof(b.uplink), "eth4");
 	snprintf(b.vm_uuid, sizeof(b.vm_uuid), "66666666-2222-3333-4444-555555555555");
 	assert_int_equal(reg_attach(d->reg.reg, &a, &err), 0);
-	assert_int_equal(em.setlinks, 0);	/* no binding yet: no VSI */
+	assert_int_equal(em.setlinks, 0); /* no binding yet: no VSI */
 	assert_int_equal(reg_bind(d->reg.reg, &b, &err), 0);
 	assert_int_equal(em.setlinks, 1);
 	assert_int_equal(em.last_error, 0);
-	assert_memory_equal(em.dev[0].self.host, host, 16);	/* the SMBIOS UUID */
+	assert_memory_equal(em.dev[0].self.host, host, 16); /* the SMBIOS UUID */
 	/* the instance is the domain's UUID, as libvirt sends it */
 	static const uint8_t vm[16] = { 0x66, 0x66, 0x66, 0x66, 0x22, 0x22, 0x33, 0x33,
 					0x44, 0x44, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55 };
@@ -1129,8 +1178,10 @@ static void test_registry_realizes_qbh(void **state)
 	j = reg_ctl_registry_show(&d->reg, NULL, &cerr);
 	assert_non_null(j);
 	json_t *v0 = json_array_get(json_object_get(j, "vsis"), 0);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(v0, "qbh"), "state")), "done");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(v0, "qbh"), "polls")), 3);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(v0, "qbh"), "state")),
+			    "done");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(v0, "qbh"), "polls")),
+			 3);
 	json_decref(j);
 
 	assert_int_equal(reg_detach(d->reg.reg, id, &err), 0);
@@ -1155,12 +1206,14 @@ static void test_registry_migration_qbh(void **state)
 
 	fakeclock_init(&fc, 0);
 	model_init(&em);
-	struct vdpd *d = start_vdpd(&fc, &em,
-				    "registry = {\n"
-				    "  profiles = ( { name = \"fin\"; type = \"802.1Qbh\"; profileid = \"finance\"; } );\n"
-				    "  uplinks = ( { dev = \"eth4\"; physnet = \"dc\"; } );\n"
-				    "  networks = ( { name = \"net-a\"; physnet = \"dc\"; profile = \"fin\"; } );\n"
-				    "};\n");
+	struct vdpd *d = start_vdpd(
+		&fc, &em,
+		"registry = {\n"
+		"  profiles = ( { name = \"fin\"; type = \"802.1Qbh\"; profileid = \"finance\"; } "
+		");\n"
+		"  uplinks = ( { dev = \"eth4\"; physnet = \"dc\"; } );\n"
+		"  networks = ( { name = \"net-a\"; physnet = \"dc\"; profile = \"fin\"; } );\n"
+		"};\n");
 	struct reg_attachment a = { .network = "net-a" };
 	struct reg_binding b = { .mac = { 0x52, 0x54, 0, 0, 0, 2 }, .migrating = 1 };
 	snprintf(a.iface_id, sizeof(a.iface_id), "%s", id);

@@ -216,8 +216,8 @@ static void test_second_daemon_refused(void **state)
 	char want[512];
 
 	assert_int_equal(reg_ctl_open(&again, NULL, f->path, &ops, f, &err), -EBUSY);
-	snprintf(want, sizeof(want), "%s is in use by pid %ld (lock %s.lock)", f->path, (long)getpid(),
-		 f->path);
+	snprintf(want, sizeof(want), "%s is in use by pid %ld (lock %s.lock)", f->path,
+		 (long)getpid(), f->path);
 	assert_string_equal(err.msg, want);
 	assert_null(again.reg);
 	/* Released with the first: the next one gets it. */

@@ -1023,6 +1023,7 @@ static const struct sm_row st_rows[] = {
 	{ S(TXMIT_KAWAIT), S(STATION_PROC), "answer to a keep-alive a change superseded" },
 	{ S(TXMIT_KAWAIT), S(TXMIT_DEASSOC), "De-Associate while the link is down" },
 	{ S(TXMIT_KAWAIT), S(END), "response wait expired" },
+	{ S(TXMIT_KAWAIT), S(TXMIT_KA), "keep-alive lost or unanswered, sent again" },
 	{ S(TXMIT_DEASSOC), S(TXMIT_DEAWAIT), "handed to ECP" },
 	{ S(TXMIT_DEASSOC), S(TXMIT_DEASSOC), "De-Associate again while queued; re-send" },
 	{ S(TXMIT_DEASSOC), S(STATION_PROC), "Associate while the De-Associate is queued" },
@@ -1115,12 +1116,28 @@ static void scen_timeouts(void)
 	assert_state(e, 2, S(END));
 	assert_int_equal(find(e, 2)->reason, VDP_END_TIMEOUT);
 	associate(e, 2, VDP_MODE_ASSOC);
+	/* An unanswered keep-alive goes again (TXMIT_KAWAIT -> TXMIT_KA)
+	 * while one more ECP exchange fits before the bridge's
+	 * toutKeepAlive, then the VSI ends as before. */
+	uint64_t due =
+		e->fc.now + vdp_station_tout_ka_us(&e->st) - vdp_station_ecp_budget_us(&e->st);
 	fakeclock_advance(&e->fc, vdp_station_keepalive_us(&e->st));
 	assert_state(e, 2, S(TXMIT_KAWAIT));
 	ack_last(e);
-	fakeclock_advance(&e->fc, w);
-	assert_state(e, 2, S(END));
+	unsigned sends = 1;
+	while (find(e, 2)->state != S(END)) {
+		size_t n0 = n_ecpdus(e);
+		assert_true(fakeclock_run_next(&e->fc));
+		if (n_ecpdus(e) > n0) {
+			sends++;
+			assert_true(e->fc.now + vdp_station_ecp_budget_us(&e->st) <= due + 1000);
+			ack_last(e);
+		}
+	}
 	assert_int_equal(find(e, 2)->reason, VDP_END_TIMEOUT);
+	assert_true(e->fc.now + vdp_station_ecp_budget_us(&e->st) > due - 1000);
+	assert_true(sends >= 3);
+	assert_int_equal(e->st.cnt.ka_resent, sends - 1);
 	senv_free(e);
 }
 
@@ -1329,6 +1346,62 @@ static void scen_init_leftover(void)
 	senv_free(e);
 }
 
+/* ECP gives up on an ECPDU of keep-alives: they go again at once, in a
+ * fresh ECPDU, ahead of new work queued behind the busy ECP, as long as the
+ * bridge's toutKeepAlive can still be met; after that the VSIs end. */
+static void test_ka_lost_resent(void **state)
+{
+	(void)state;
+	struct senv *e = senv_new();
+	uint64_t budget, due;
+	uint16_t seq;
+	struct tf_ecp *d;
+
+	vdp_station_set_params(&e->st, 3, 8, 10, 14);
+	budget = vdp_station_ecp_budget_us(&e->st);
+	assert_int_equal(budget, 4 * 2560);
+	assert_int_equal(vdp_station_tout_ka_us(&e->st), 272640);
+	associate(e, 40, VDP_MODE_ASSOC);
+	associate(e, 41, VDP_MODE_ASSOC);
+	assert_state(e, 40, S(WAIT_SYSCMD));
+	due = e->fc.now + vdp_station_tout_ka_us(&e->st) - budget;
+	fakeclock_advance(&e->fc, vdp_station_keepalive_us(&e->st));
+	assert_state(e, 40, S(TXMIT_KAWAIT));
+	seq = last(e)->h.seq;
+	/* 40's keep-alive left alone, 41's waits for ECP (in front), and
+	 * new work comes while ECP is busy. */
+	assert_int_equal(last(e)->pdu.n_tlvs, 1);
+	assert_state(e, 41, S(TXMIT_KA));
+	assert_int_equal(request(e, 42, VDP_MODE_ASSOC, 100), 0);
+	assert_state(e, 42, S(STATION_PROC));
+	/* No ack: 1 + R sends, then ECP gives up. */
+	fakeclock_advance(&e->fc, budget);
+	assert_int_equal(e->ecp.cnt.tx_errors, 1);
+	assert_int_equal(e->st.cnt.ka_resent, 1);
+	assert_state(e, 40, S(TXMIT_KAWAIT));
+	assert_state(e, 41, S(TXMIT_KAWAIT));
+	d = last(e);
+	assert_int_not_equal(d->h.seq, seq);
+	/* keep-alives first, the new request behind them */
+	assert_int_equal(d->pdu.n_tlvs, 3);
+	uint8_t id[16];
+	tf_vsiid(42, id);
+	assert_memory_equal(d->tlvs[2].assoc.vsiid, id, 16);
+	assert_int_equal(e->nev, 2); /* nothing reported: still associated */
+	/* Lost again and again: sent again while an exchange still fits. */
+	while (find(e, 40)->state != S(END)) {
+		uint64_t before = e->st.cnt.ka_resent;
+		fakeclock_advance(&e->fc, budget);
+		if (e->st.cnt.ka_resent > before)
+			assert_true(e->fc.now + budget <= due + 1000);
+	}
+	assert_int_equal(find(e, 40)->reason, VDP_END_TX_ERROR);
+	assert_int_equal(find(e, 41)->reason, VDP_END_TX_ERROR);
+	assert_true(e->fc.now + budget > due - 1000);
+	assert_true(e->st.cnt.ka_resent >= 2 * 5);
+	senv_free(e);
+}
+
 static void test_transition_table(void **state)
 {
 	static const struct sm_spec m = { "station", NST, vdp_station_transition_legal,
@@ -1507,6 +1580,7 @@ int main(void)
 		cmocka_unit_test(test_more_filters_regrow),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_superseded_more_filters_keep),
+		cmocka_unit_test(test_ka_lost_resent),
 		cmocka_unit_test(test_transition_table),
 		cmocka_unit_test(test_illegal_transition),
 		cmocka_unit_test(test_step_cap),

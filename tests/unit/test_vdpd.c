@@ -146,7 +146,7 @@ static int setup_common(void **state, bool intents)
 static void model_init_vic(struct enic_model *em)
 {
 	enic_model_init(em);
-	enic_model_add(em, "eth4", 14, true, 0);	/* a dynamic vNIC */
+	enic_model_add(em, "eth4", 14, true, 0); /* a dynamic vNIC */
 }
 
 static int teardown(void **state)
@@ -746,7 +746,8 @@ static bool frame_waiting(int fd)
 
 	if (recv(fd, h, 4, MSG_PEEK | MSG_DONTWAIT) != 4 || ioctl(fd, FIONREAD, &avail) < 0)
 		return false;
-	return (size_t)avail >= 4 + ((size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3]);
+	return (size_t)avail >=
+		4 + ((size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3]);
 }
 
 /* The next reply frame on fd, the daemon's loop run meanwhile; NULL after
@@ -780,11 +781,13 @@ static void test_thousand_adds_one_journal_flush(void **state)
 	assert_int_equal(ctl_server_adopt(f->d.ctl, sv[0]), 0);
 	for (int i = 0; i < 1000; i++) {
 		char one[256];
-		int n = snprintf(one, sizeof(one),
-				 "{\"version\":1,\"cmd\":\"vsi.add\",\"id\":%d,\"args\":{\"uplink\":\"st0\","
-				 "\"mode\":\"assoc\",\"uuid\":\"%08x-0000-4000-8000-000000000001\",\"typeid\":\"5\","
-				 "\"typeidver\":\"4\",\"filters\":[{\"vid\":\"10\"}]}}",
-				 i, i);
+		int n = snprintf(
+			one, sizeof(one),
+			"{\"version\":1,\"cmd\":\"vsi.add\",\"id\":%d,\"args\":{\"uplink\":\"st0\","
+			"\"mode\":\"assoc\",\"uuid\":\"%08x-0000-4000-8000-000000000001\","
+			"\"typeid\":\"5\","
+			"\"typeidver\":\"4\",\"filters\":[{\"vid\":\"10\"}]}}",
+			i, i);
 
 		buf[off] = 0;
 		buf[off + 1] = 0;
@@ -803,8 +806,9 @@ static void test_thousand_adds_one_journal_flush(void **state)
 		assert_true(json_is_true(json_object_get(r, "ok")));
 		assert_int_equal(json_integer_value(json_object_get(r, "id")), i);
 		snprintf(want, sizeof(want), "%08x-0000-4000-8000-000000000001", i);
-		assert_string_equal(json_string_value(json_object_get(json_object_get(r, "result"), "vsiid")),
-				    want);
+		assert_string_equal(
+			json_string_value(json_object_get(json_object_get(r, "result"), "vsiid")),
+			want);
 		json_decref(r);
 	}
 	close(sv[1]);
@@ -902,7 +906,7 @@ static void test_stats(void **state)
 static void test_registry_one_profile_qbg_and_qbh(void **state)
 {
 	struct fx *f = *state;
-	static struct enic_model em;	/* outlives the test: teardown stops the daemon */
+	static struct enic_model em; /* outlives the test: teardown stops the daemon */
 	char sys[128], cmd[400];
 	uint8_t id[16];
 	struct reg_err err;
@@ -912,16 +916,19 @@ static void test_registry_one_profile_qbg_and_qbh(void **state)
 	snprintf(sys, sizeof(sys), "%s/sys", f->dir);
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s/class/net/eth4 %s/class/net/macvtap9", sys, sys);
 	assert_int_equal(system(cmd), 0);
-	write_conf(f, "global = { mgrid = \"blabla\"; };\n"
-		      "uplinks = ( { name = \"st0\"; evb = { rte = 8; rka = 14; }; } );\n"
-		      "qbh = { host_uuid = \"a1a2a3a4-b1b2-c1c2-d1d2-e1e2e3e4e5e6\"; };\n"
-		      "registry = {\n"
-		      "  profiles = ( { name = \"enterprise-xyz\"; type = \"802.1Qbg\"; mgrid = 11; typeid = 1193047;\n"
-		      "                 typeidver = 2; profileid = \"enterprise-xyz\"; } );\n"
-		      "  uplinks = ( { dev = \"st0\"; physnet = \"dc\"; },\n"
-		      "              { dev = \"eth4\"; physnet = \"dc\"; vport = \"802.1Qbh\"; } );\n"
-		      "  networks = ( { name = \"tenant-a\"; physnet = \"dc\"; profile = \"enterprise-xyz\"; } );\n"
-		      "};\n");
+	write_conf(f,
+		   "global = { mgrid = \"blabla\"; };\n"
+		   "uplinks = ( { name = \"st0\"; evb = { rte = 8; rka = 14; }; } );\n"
+		   "qbh = { host_uuid = \"a1a2a3a4-b1b2-c1c2-d1d2-e1e2e3e4e5e6\"; };\n"
+		   "registry = {\n"
+		   "  profiles = ( { name = \"enterprise-xyz\"; type = \"802.1Qbg\"; mgrid = 11; "
+		   "typeid = 1193047;\n"
+		   "                 typeidver = 2; profileid = \"enterprise-xyz\"; } );\n"
+		   "  uplinks = ( { dev = \"st0\"; physnet = \"dc\"; },\n"
+		   "              { dev = \"eth4\"; physnet = \"dc\"; vport = \"802.1Qbh\"; } );\n"
+		   "  networks = ( { name = \"tenant-a\"; physnet = \"dc\"; profile = "
+		   "\"enterprise-xyz\"; } );\n"
+		   "};\n");
 	f->d.opts.qbh_ops = &enic_model_ops;
 	f->d.opts.qbh_ctx = &em;
 	f->d.opts.sysfs = sys;
@@ -950,7 +957,8 @@ static void test_registry_one_profile_qbg_and_qbh(void **state)
 	assert_int_equal(bv->type_id, 1193047);
 	/* 802.1Qbh at the adapter, polled to success on the event loop */
 	int64_t end = ctl_deadline(3000);
-	while ((!qbh_last(UUID2) || qbh_last(UUID2)->state != QBH_ST_DONE) && ctl_deadline(0) < end) {
+	while ((!qbh_last(UUID2) || qbh_last(UUID2)->state != QBH_ST_DONE) &&
+	       ctl_deadline(0) < end) {
 		event_base_loop(f->d.base, EVLOOP_NONBLOCK);
 		usleep(200);
 	}
@@ -962,9 +970,12 @@ static void test_registry_one_profile_qbg_and_qbh(void **state)
 	assert_null(vdp_bridge_find(uplink_bridge(f->br), VDP_VSIID_UUID, id));
 
 	/* resolve --xml: the matching <virtualport> for each */
-	const char *want[2] = { "<virtualport type=\"802.1Qbg\">\n    <parameters managerid=\"11\" typeid=\"1193047\" "
-				"typeidversion=\"2\" instanceid=\"" UUID1 "\"/>",
-				"<virtualport type=\"802.1Qbh\">\n    <parameters profileid=\"enterprise-xyz\"/>" };
+	const char *want[2] = {
+		"<virtualport type=\"802.1Qbg\">\n    <parameters managerid=\"11\" "
+		"typeid=\"1193047\" "
+		"typeidversion=\"2\" instanceid=\"" UUID1 "\"/>",
+		"<virtualport type=\"802.1Qbh\">\n    <parameters profileid=\"enterprise-xyz\"/>"
+	};
 	for (int i = 0; i < 2; i++) {
 		json_t *args = json_pack("{s:s, s:b}", "iface_id", ids[i], "xml", 1);
 		json_t *j = reg_ctl_resolve(&f->d.reg, args, &cerr);
@@ -1035,8 +1046,8 @@ static void test_command_tables_own_ctx(void **state)
 	assert_non_null(ctl_server_find_cmd(f->d.ctl, "profile.add", &ctx));
 	assert_ptr_equal(ctx, &f->d.reg);
 	r = call_ok(f, "profile.add",
-		    json_pack("{s:s, s:s, s:i, s:i, s:i}", "name", "p1", "type", "qbg", "mgrid", 1, "typeid", 7,
-			      "typeidver", 1));
+		    json_pack("{s:s, s:s, s:i, s:i, s:i}", "name", "p1", "type", "qbg", "mgrid", 1,
+			      "typeid", 7, "typeidver", 1));
 	json_decref(r);
 	r = call_ok(f, "profile.show", json_pack("{s:s}", "name", "p1"));
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(r, 0), "typeid")), 7);
@@ -1055,13 +1066,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_link_down_up_reassociates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_rename_and_recreate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vsi_show_paging, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_intents_survive_restart, setup_intents, teardown),
-		cmocka_unit_test_setup_teardown(test_thousand_adds_one_journal_flush, setup_intents, teardown),
-		cmocka_unit_test_setup_teardown(test_intents_replayed_when_interface_returns, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_intents_bad_file_refused, setup_intents, teardown),
+		cmocka_unit_test_setup_teardown(test_intents_survive_restart, setup_intents,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_thousand_adds_one_journal_flush, setup_intents,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_intents_replayed_when_interface_returns, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_intents_bad_file_refused, setup_intents,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sd_notify_and_pidfile, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_registry_one_profile_qbg_and_qbh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_one_profile_qbg_and_qbh, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
-/* VSI table and pending FIFO.  On x86-64: sizeof(struct vsi) = 104 and
+/* VSI table and pending FIFO.  On x86-64: sizeof(struct vsi) = 112 and
  * sizeof(struct vsi_fent) = 24, so a VSI with one MAC/VID filter is one
- * 128-octet allocation (lldpad: 128 + 32 per filter, plus one malloc per
+ * 136-octet allocation (lldpad: 128 + 32 per filter, plus one malloc per
  * armed timer); the test prints the sizes of the build it runs in. */
 #include <errno.h>
 #include <setjmp.h>
@@ -37,6 +37,7 @@ static void test_sizes(void **state)
 	print_message("sizeof(struct vsi) = %zu, sizeof(struct vsi_fent) = %zu\n",
 		      sizeof(struct vsi), sizeof(struct vsi_fent));
 	assert_true(sizeof(struct vsi) <= 128);
+	assert_true(sizeof(struct vsi) <= 112 || sizeof(void *) != 8);
 	assert_true(sizeof(struct vsi_fent) <= 32);
 }
 
@@ -119,6 +120,45 @@ static void fill(void *arg, const struct vsi *v, struct vdp_assoc *a)
 	vsi_to_assoc(v, VDP_TLV_ASSOC, 0, a);
 }
 
+/* The priority prefix: keep-alives before plain entries, each group in
+ * FIFO order; removing and popping keep the prefix right. */
+static void test_fifo_prio(void **state)
+{
+	struct vsi_fifo q = { 0 };
+	struct vsi *v[6];
+
+	(void)state;
+	for (int i = 0; i < 6; i++)
+		v[i] = vsi_alloc(1);
+	vsi_fifo_push(&q, v[0]);
+	vsi_fifo_push(&q, v[1]);
+	vsi_fifo_push_prio(&q, v[2]);
+	vsi_fifo_push_prio(&q, v[3]);
+	vsi_fifo_push(&q, v[4]);
+	assert_int_equal(q.n, 5);
+	assert_ptr_equal(vsi_fifo_pop(&q), v[2]);
+	vsi_fifo_remove(&q, v[3]); /* the last of the prefix */
+	assert_null(q.prio_tail);
+	vsi_fifo_push_prio(&q, v[5]); /* prefix empty again: at the head */
+	assert_ptr_equal(q.head, v[5]);
+	vsi_fifo_push_prio(&q, v[3]);
+	assert_ptr_equal(vsi_fifo_pop(&q), v[5]);
+	assert_ptr_equal(vsi_fifo_pop(&q), v[3]);
+	assert_ptr_equal(vsi_fifo_pop(&q), v[0]);
+	assert_ptr_equal(vsi_fifo_pop(&q), v[1]);
+	vsi_fifo_push_prio(&q, v[2]); /* only v[4] left: in front of it, tail stays */
+	assert_ptr_equal(q.tail, v[4]);
+	assert_ptr_equal(vsi_fifo_pop(&q), v[2]);
+	assert_ptr_equal(vsi_fifo_pop(&q), v[4]);
+	assert_null(vsi_fifo_pop(&q));
+	assert_null(q.tail);
+	vsi_fifo_push_prio(&q, v[1]); /* empty queue: head and tail */
+	assert_ptr_equal(q.tail, v[1]);
+	assert_ptr_equal(vsi_fifo_pop(&q), v[1]);
+	for (int i = 0; i < 6; i++)
+		free(v[i]);
+}
+
 static void test_fifo_pack(void **state)
 {
 	(void)state;
@@ -173,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_table_grow_find_iterate),
 		cmocka_unit_test(test_fifo_pack),
+		cmocka_unit_test(test_fifo_prio),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

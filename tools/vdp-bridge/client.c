@@ -25,7 +25,8 @@ static void client_usage(FILE *f)
 		"  fault show | fault clear\n"
 		"  fault set [seed N] [reseed] [drop|rx-drop|tx-drop PCT] [dup|rx-dup|tx-dup PCT]\n"
 		"            [reorder|rx-reorder|tx-reorder PCT] [delay|rx-delay|tx-delay MS]\n"
-		"            [noack on|off] [lldp on|off] [rule TYPEID { reason N [keep] [hard] [keepalive] | defer }]... [norules]\n"
+		"            [noack on|off] [lldp on|off] [rule TYPEID { reason N [keep] [hard] "
+		"[keepalive] | defer }]... [norules]\n"
 		"  fault json '{...}'\n"
 		"  restart\n"
 		"  datapath show\n"
@@ -96,16 +97,19 @@ static int parse_rule(int argc, char **argv, int *i, const char *v, json_t **rul
 		*rules = json_array();
 	if (*i + 1 < argc && !strcmp(argv[*i + 1], "defer")) {
 		++*i;
-		json_array_append_new(*rules, json_pack("{s:i, s:b}", "type_id", (int)u, "defer", true));
+		json_array_append_new(*rules,
+				      json_pack("{s:i, s:b}", "type_id", (int)u, "defer", true));
 		return 0;
 	}
-	if (*i + 2 >= argc || strcmp(argv[*i + 1], "reason") || vdp_txt_uint(argv[*i + 2], 15, &reason) < 0)
+	if (*i + 2 >= argc || strcmp(argv[*i + 1], "reason") ||
+	    vdp_txt_uint(argv[*i + 2], 15, &reason) < 0)
 		return usage_err("rule %s: \"reason N\" (0..15) must follow", v);
 	*i += 2;
-	r = json_pack("{s:i, s:i, s:b, s:b}", "type_id", (int)u, "reason", (int)reason, "keep", false, "hard",
-		      false);
-	while (*i + 1 < argc && (!strcmp(argv[*i + 1], "keep") || !strcmp(argv[*i + 1], "hard") ||
-				 !strcmp(argv[*i + 1], "keepalive"))) {
+	r = json_pack("{s:i, s:i, s:b, s:b}", "type_id", (int)u, "reason", (int)reason, "keep",
+		      false, "hard", false);
+	while (*i + 1 < argc &&
+	       (!strcmp(argv[*i + 1], "keep") || !strcmp(argv[*i + 1], "hard") ||
+		!strcmp(argv[*i + 1], "keepalive"))) {
 		json_object_set_new(r, argv[*i + 1], json_true());
 		++*i;
 	}
@@ -312,7 +316,8 @@ static int fault_request(const char *verb, int rest, char **rargv, json_t **args
 		return fault_set_args(*args, rest, rargv);
 	} else if (!strcmp(verb, "json")) {
 		*cmd = "fault.set";
-		return json_object_arg(args, rest == 1 ? rargv[0] : NULL, "fault json: one JSON object is expected");
+		return json_object_arg(args, rest == 1 ? rargv[0] : NULL,
+				       "fault json: one JSON object is expected");
 	} else
 		return usage_err("What is \"%s\"?", verb);
 	return 0;
@@ -354,7 +359,9 @@ static int build_request(int argc, char **argv, const char **cmd, json_t **args)
 		if (argc < 2 || argc > 3)
 			return usage_err("%s", "call COMMAND ['{json}']");
 		*cmd = argv[1];
-		return argc == 3 ? json_object_arg(args, argv[2], "call: arguments must be one JSON object") : 0;
+		return argc == 3
+			? json_object_arg(args, argv[2], "call: arguments must be one JSON object")
+			: 0;
 	}
 	return usage_err("Object \"%s\" is unknown, try \"vdp-bridge help\".", obj);
 }

@@ -105,14 +105,15 @@ static void write_table(FILE *f, const struct datapath *d)
 	fprintf(f, "table bridge %s {}\ndelete table bridge %s\n", t, t);
 	fprintf(f, "table bridge %s {\n\tset vsi_macs { type ether_addr; }\n", t);
 	if (vl)
-		fprintf(f, "\tmap vsi_vlan { type ether_addr : mark; }\n"
-			   "\tset vsi_ep { type ether_addr . mark; }\n");
+		fprintf(f,
+			"\tmap vsi_vlan { type ether_addr : mark; }\n"
+			"\tset vsi_ep { type ether_addr . mark; }\n");
 	fprintf(f, "\tchain forward {\n\t\ttype filter hook forward priority 0; policy accept;\n");
 	if (d->n_ports) {
 		o += (size_t)snprintf(ports + o, sizeof(ports) - o, "{");
 		for (size_t i = 0; i < d->n_ports && o < sizeof(ports); i++)
-			o += (size_t)snprintf(ports + o, sizeof(ports) - o, "%s \"%s\"", i ? "," : "",
-					      d->ports[i]);
+			o += (size_t)snprintf(ports + o, sizeof(ports) - o, "%s \"%s\"",
+					      i ? "," : "", d->ports[i]);
 		if (o < sizeof(ports))
 			snprintf(ports + o, sizeof(ports) - o, " }");
 		fprintf(f, "\t\tiifname %s ether saddr != @vsi_macs counter drop\n", ports);
@@ -120,10 +121,15 @@ static void write_table(FILE *f, const struct datapath *d)
 			/* The mark carries the sender's VID to the egress
 			 * check; group bit set = broadcast or multicast,
 			 * which any VSI may send. */
-			fprintf(f, "\t\tiifname %s meta mark set ether saddr map @vsi_vlan\n", ports);
-			fprintf(f, "\t\tiifname %s ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 accept\n",
+			fprintf(f, "\t\tiifname %s meta mark set ether saddr map @vsi_vlan\n",
 				ports);
-			fprintf(f, "\t\tiifname %s oifname %s ether daddr . meta mark != @vsi_ep counter drop\n",
+			fprintf(f,
+				"\t\tiifname %s ether daddr & 01:00:00:00:00:00 == "
+				"01:00:00:00:00:00 accept\n",
+				ports);
+			fprintf(f,
+				"\t\tiifname %s oifname %s ether daddr . meta mark != @vsi_ep "
+				"counter drop\n",
 				ports, ports);
 		}
 	}

@@ -154,10 +154,11 @@ json_t *fault_config_json(const struct fault_config *c)
 	for (size_t i = 0; i < c->n_rules; i++) {
 		const struct fault_rule *r = &c->rules[i];
 
-		json_array_append_new(rules, json_pack("{s:i, s:i, s:b, s:b, s:b, s:b}",
-						       "type_id", (int)r->type_id, "reason", r->reason,
-						       "keep", r->keep, "hard", r->hard, "defer", r->defer,
-						       "keepalive", r->keepalive));
+		json_array_append_new(rules,
+				      json_pack("{s:i, s:i, s:b, s:b, s:b, s:b}", "type_id",
+						(int)r->type_id, "reason", r->reason, "keep",
+						r->keep, "hard", r->hard, "defer", r->defer,
+						"keepalive", r->keepalive));
 	}
 	return json_pack("{s:I, s:o, s:o, s:b, s:b, s:i, s:o}",
 			 "seed", (json_int_t)c->seed, "rx", dir_json(&c->dir[FAULT_RX]),

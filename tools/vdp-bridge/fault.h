@@ -34,7 +34,7 @@ struct fault_rule {
 	bool keep;		/* VDP_STATUS_KEEP */
 	bool hard;		/* VDP_STATUS_HARD */
 	bool defer;		/* never answer: resourceWaitDelay runs out */
-	bool keepalive;		/* keep-alives of confirmed VSIs of the type are
+	bool keepalive; /* keep-alives of confirmed VSIs of the type are
 				 * answered by the rule too (a VSI manager
 				 * revoking a profile from a running VSI) */
 };

@@ -257,7 +257,8 @@ static int parse_opts(int argc, char **argv, struct vbr_opts *o)
 			o->sock = optarg;
 			break;
 		case 'i':
-			if (o->n_ifaces == VBR_MAX_IFACES || !*optarg || strlen(optarg) >= IF_NAMESIZE) {
+			if (o->n_ifaces == VBR_MAX_IFACES || !*optarg ||
+			    strlen(optarg) >= IF_NAMESIZE) {
 				fprintf(stderr, "vdp-bridge: -i %s: bad interface name or too many\n", optarg);
 				return 2;
 			}
@@ -353,8 +354,8 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (optind < argc)
-		return vbr_client(o.sock ? o.sock : VBR_DEFAULT_SOCK, o.json, o.pretty, argc - optind,
-				  argv + optind);
+		return vbr_client(o.sock ? o.sock : VBR_DEFAULT_SOCK, o.json, o.pretty,
+				  argc - optind, argv + optind);
 	if (load_conf(&o) < 0)
 		rc = 1;
 	else if (o.check) {
@@ -368,7 +369,9 @@ int main(int argc, char **argv)
 		rc = 1;
 	} else {
 		log_init("vdp-bridge", o.foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG,
-			 o.debug ? LOG_DEBUG : B.conf.log_level >= 0 ? B.conf.log_level : LOG_INFO);
+			 o.debug                         ? LOG_DEBUG
+				 : B.conf.log_level >= 0 ? B.conf.log_level
+							 : LOG_INFO);
 		rc = run(&B, o.foreground);
 	}
 	vbr_conf_free(&B.conf);

@@ -189,7 +189,8 @@ uint8_t typedb_decide(const struct typedb *db, const struct typedb_req *r, const
 	if (filters_mixed_vid0(r))
 		return fail(r, VDP_R_INVALID_VID_GROUP_MAC, why, "VID 0 mixed with other VIDs");
 	if (filters_repeat(r, t))
-		return fail(r, VDP_R_INVALID_VID_GROUP_MAC, why, "two filter entries name the same MAC/group and VID");
+		return fail(r, VDP_R_INVALID_VID_GROUP_MAC, why,
+			    "two filter entries name the same MAC/group and VID");
 
 	if (r->is_new) {
 		if (db->max_vsis && r->n_active >= db->max_vsis)

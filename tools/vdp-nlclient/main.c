@@ -480,23 +480,56 @@ static void parse_opts(int argc, char **argv, struct nlc_opts *o)
 
 	while ((c = getopt_long(argc, argv, "i:x:m:V:M:T:v:u:p:d:sn:w:e:t:l:r:a:bD", lo, NULL)) != -1) {
 		switch (c) {
-		case 'i': o->ifname = optarg; break;
-		case 'x': o->op.ifindex = atoi(optarg); break;
-		case 'm': if (parse_mac(optarg, o->op.mac) < 0) usage(); break;
-		case 'V': o->op.vlan = (uint16_t)atoi(optarg); break;
-		case 'M': o->op.mgr_id = (uint8_t)strtoul(optarg, NULL, 0); break;
-		case 'T': o->op.type_id = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'v': o->op.type_version = (uint8_t)strtoul(optarg, NULL, 0); break;
-		case 'u': if (!nlp_uuid_parse(optarg, o->op.instance)) usage(); o->have_uuid = true; break;
+		case 'i':
+			o->ifname = optarg;
+			break;
+		case 'x':
+			o->op.ifindex = atoi(optarg);
+			break;
+		case 'm':
+			if (parse_mac(optarg, o->op.mac) < 0)
+				usage();
+			break;
+		case 'V':
+			o->op.vlan = (uint16_t)atoi(optarg);
+			break;
+		case 'M':
+			o->op.mgr_id = (uint8_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'T':
+			o->op.type_id = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'v':
+			o->op.type_version = (uint8_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'u':
+			if (!nlp_uuid_parse(optarg, o->op.instance))
+				usage();
+			o->have_uuid = true;
+			break;
 		case 'p': pidfile = optarg; break;
 		case 'd': dst_override = atol(optarg); break;
-		case 's': o->setlink_only = true; break;
-		case 'n': o->count = (unsigned)atoi(optarg); break;
-		case 'w': o->window = (unsigned)atoi(optarg); break;
-		case 'e': o->expect_ok = (unsigned)atoi(optarg); break;
-		case 't': o->timeout = atoi(optarg); break;
-		case 'l': o->listen_s = atoi(optarg); break;
-		case 'r': o->want_reassoc = (unsigned)atoi(optarg); break;
+		case 's':
+			o->setlink_only = true;
+			break;
+		case 'n':
+			o->count = (unsigned)atoi(optarg);
+			break;
+		case 'w':
+			o->window = (unsigned)atoi(optarg);
+			break;
+		case 'e':
+			o->expect_ok = (unsigned)atoi(optarg);
+			break;
+		case 't':
+			o->timeout = atoi(optarg);
+			break;
+		case 'l':
+			o->listen_s = atoi(optarg);
+			break;
+		case 'r':
+			o->want_reassoc = (unsigned)atoi(optarg);
+			break;
 		case 'a': ack_wait_ms = atoi(optarg); break;
 		case 'b': verbose++; verbose++; break;
 		case 'D': verbose++; break;

@@ -46,6 +46,14 @@ static void print_event(json_t *m)
 		       vctl_str(v, "vsiid"), vctl_str(d, "event"), vctl_str(v, "state"));
 		if (strcmp(vctl_str(v, "end_reason"), "none") != 0)
 			printf(", %s (%s)", vctl_str(v, "end_reason"), vctl_str(v, "status_text"));
+		if (json_is_object(json_object_get(v, "retry"))) {
+			json_t *r = json_object_get(v, "retry");
+
+			printf(", retry %s, %lld attempts", vctl_str(r, "state"),
+			       vctl_int(r, "attempts"));
+			if (vctl_int(r, "next_try_ms") >= 0)
+				printf(", next in %lld ms", vctl_int(r, "next_try_ms"));
+		}
 		printf("\n");
 	} else if (strcmp(ev, "uplink") == 0) {
 		printf("[uplink] %s %s", vctl_str(d, "uplink"), vctl_str(d, "event"));

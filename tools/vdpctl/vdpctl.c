@@ -59,8 +59,9 @@ json_t *vctl_call(const char *cmd, json_t *args)
 	}
 	/* A batch keeps one connection; the daemon may close it between two
 	 * lines (idle, or evicted when full): ctl_call_conn reconnects. */
-	rc = vctl.batch ? ctl_call_conn(&vctl.fd, vctl.socket, cmd, args, &res, &err, vctl.timeout_ms)
-			: ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
+	rc = vctl.batch
+		? ctl_call_conn(&vctl.fd, vctl.socket, cmd, args, &res, &err, vctl.timeout_ms)
+		: ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
 	if (rc < 0) {
 		fprintf(stderr, "Error: %s\n", err ? err : strerror(-rc));
 		free(err);
@@ -204,7 +205,9 @@ static int batch(const char *file, bool force)
 		vctl_pipe_line(lineno);
 		/* Lines that may go out pipelined (vsi add/del) aside, the
 		 * earlier lines' replies come first. */
-		if (n < 2 || strcmp(words[0], "vsi") || (strcmp(words[1], "add") && strcmp(words[1], "del") && strcmp(words[1], "delete"))) {
+		if (n < 2 || strcmp(words[0], "vsi") ||
+		    (strcmp(words[1], "add") && strcmp(words[1], "del") &&
+		     strcmp(words[1], "delete"))) {
 			vctl_pipe_drain();
 			if (vctl_pipe_stopped())
 				break;
@@ -218,7 +221,7 @@ static int batch(const char *file, bool force)
 
 			words[n] = NULL;
 			lrc = run_object(n, words);
-			saved.fd = vctl.fd;	/* a line may have reconnected */
+			saved.fd = vctl.fd; /* a line may have reconnected */
 			vctl = saved;
 		}
 		fflush(stdout);

@@ -60,7 +60,9 @@ static int filter_word(int argc, char **argv, json_t *list, json_t **cur)
 		json_array_append_new(list, *cur);
 	}
 	if (json_object_get(*cur, w)) {
-		fprintf(stderr, "Error: duplicate \"%s\" in one filter; start the next with \"filter\".\n", w);
+		fprintf(stderr,
+			"Error: duplicate \"%s\" in one filter; start the next with \"filter\".\n",
+			w);
 		return -1;
 	}
 	json_object_set_new(*cur, w, json_string(argv[1]));
@@ -76,7 +78,8 @@ static int wait_word(int argc, char **argv, struct parsed *p)
 		return -1;
 	p->wait_s = (int)strtol(argv[1], &end, 10);
 	if (*end || p->wait_s < 0 || p->wait_s > 3600) {
-		fprintf(stderr, "Error: argument \"%s\" is wrong: wait takes 0..3600 seconds\n", argv[1]);
+		fprintf(stderr, "Error: argument \"%s\" is wrong: wait takes 0..3600 seconds\n",
+			argv[1]);
 		return -1;
 	}
 	return 2;
@@ -157,6 +160,22 @@ static int parse_args(int argc, char **argv, const char *const *allowed, bool fi
 	return 0;
 }
 
+/* The reconciler's state of a VSI vdpd heals itself (absent or null
+ * otherwise). */
+static void print_retry(json_t *r)
+{
+	if (!json_is_object(r))
+		return;
+	printf("    retry %s, %lld attempts", vctl_str(r, "state"), vctl_int(r, "attempts"));
+	if (vctl_int(r, "next_try_ms") >= 0)
+		printf(", next in %lld ms", vctl_int(r, "next_try_ms"));
+	printf(", last end: %s", vctl_str(r, "last_end"));
+	if (vctl_int(r, "last_status") & 0x0f)
+		printf(" (status 0x%02llx %s)", vctl_int(r, "last_status"),
+		       vctl_str(r, "last_status_text"));
+	printf("\n");
+}
+
 void vctl_print_vsi(json_t *v)
 {
 	json_t *f;
@@ -192,6 +211,7 @@ void vctl_print_vsi(json_t *v)
 		       strcmp(vctl_str(v, "end_reason"), "none") ? vctl_str(v, "end_reason") : "");
 	else if (strcmp(vctl_str(v, "sm_state"), "END") == 0)
 		printf("    ended: %s\n", vctl_str(v, "end_reason"));
+	print_retry(json_object_get(v, "retry"));
 }
 
 static int vsi_show(int argc, char **argv)
@@ -389,7 +409,8 @@ static int vsi_add_del(int argc, char **argv, bool del)
 	}
 	if (p.wait_s == 0) {
 		/* Pipelined in a batch: the reply is all the line prints. */
-		rc = vctl_call_then(del ? "vsi.del" : "vsi.add", p.args, queued_done, del ? &is_del : &is_add);
+		rc = vctl_call_then(del ? "vsi.del" : "vsi.add", p.args, queued_done,
+				    del ? &is_del : &is_add);
 		json_decref(p.args);
 		return rc;
 	}
@@ -451,7 +472,9 @@ static int wait_args(int argc, char **argv, json_t *args, int *timeout_s)
 		} else if (strcmp(argv[0], "timeout") == 0) {
 			*timeout_s = (int)strtol(argv[1], &end, 10);
 			if (*end || *timeout_s < 0 || *timeout_s > 3600) {
-				fprintf(stderr, "Error: argument \"%s\" is wrong: timeout takes 0..3600 seconds\n",
+				fprintf(stderr,
+					"Error: argument \"%s\" is wrong: timeout takes 0..3600 "
+					"seconds\n",
 					argv[1]);
 				return EXIT_USAGE;
 			}
@@ -479,7 +502,7 @@ static int wait_count(json_t *args, struct wait_counts *c)
 		if (!res)
 			return -1;
 		n = json_array_size(res);
-		json_array_foreach(res, i, v) {
+		json_array_foreach (res, i, v) {
 			switch (vctl_vsi_judge(v, strcmp(vctl_str(v, "mode"), "deassoc") == 0)) {
 			case PENDING:
 				c->pending++;
@@ -524,11 +547,13 @@ static int vsi_wait(int argc, char **argv)
 		vctl_print_json(o);
 		json_decref(o);
 	} else {
-		printf("%zu VSIs: %zu answered, %zu failed, %zu pending\n", c.total, c.done, c.failed, c.pending);
+		printf("%zu VSIs: %zu answered, %zu failed, %zu pending\n", c.total, c.done,
+		       c.failed, c.pending);
 	}
 	fflush(stdout);
 	if (c.pending)
-		fprintf(stderr, "Error: %zu VSIs still without an answer after %d s\n", c.pending, timeout_s);
+		fprintf(stderr, "Error: %zu VSIs still without an answer after %d s\n", c.pending,
+			timeout_s);
 	else if (c.failed)
 		fprintf(stderr, "Error: %zu VSIs failed\n", c.failed);
 	return c.pending || c.failed ? EXIT_FAIL : EXIT_OK;

@@ -19,7 +19,9 @@ static const char *const level_names[] = {
 };
 
 static const char *const target_names[] = {
-	[LOG_TO_STDERR] = "stderr", [LOG_TO_SYSLOG] = "syslog", [LOG_TO_JOURNAL] = "journal",
+	[LOG_TO_STDERR] = "stderr",
+	[LOG_TO_SYSLOG] = "syslog",
+	[LOG_TO_JOURNAL] = "journal",
 	[LOG_TO_AUTO] = "auto",
 };
 
@@ -45,7 +47,7 @@ static bool stderr_is_journal(void)
 	struct stat st;
 
 	return js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
-	       (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+		(unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
 enum log_target log_target_auto(bool foreground, const char *devlog)

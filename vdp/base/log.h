@@ -11,10 +11,10 @@
 #include <syslog.h>
 
 enum log_target {
-	LOG_TO_STDERR,	/* "HH:MM:SS.mmm ident[level] tag: text" */
+	LOG_TO_STDERR, /* "HH:MM:SS.mmm ident[level] tag: text" */
 	LOG_TO_SYSLOG,
-	LOG_TO_JOURNAL,	/* stderr, "<N>tag: text": journald reads the priority (sd-daemon(3)) */
-	LOG_TO_AUTO,	/* only as a setting: log_target_auto() decides */
+	LOG_TO_JOURNAL, /* stderr, "<N>tag: text": journald reads the priority (sd-daemon(3)) */
+	LOG_TO_AUTO, /* only as a setting: log_target_auto() decides */
 };
 
 /* "auto", "syslog", "stderr", "journal" <-> LOG_TO_*; -1 if unknown. */

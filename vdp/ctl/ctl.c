@@ -25,6 +25,7 @@
 #include <event2/listener.h>
 
 #include "vdp/base/vclock.h"
+#include "vdp/io/vclock_event.h"
 
 /* Each client has one timer for whichever of its deadlines comes first:
  *   write: queued output not drained CTL_WRITE_TIMEOUT_MS after it was
@@ -38,115 +39,33 @@ struct ctl_client {
 	struct ctl_server *srv;
 	struct bufferevent *bev;
 	struct vtimer *timer;
-	uint64_t last_us;	/* last byte read or output drained */
-	uint64_t frame_us;	/* first byte of the frame being read */
-	uint64_t out_us;	/* output queued while the buffer was empty */
-	bool in_frame;		/* frame_us valid: a partial frame is buffered */
-	bool out_pending;	/* out_us valid: output not drained yet */
+	uint64_t last_us; /* last byte read or output drained */
+	uint64_t frame_us; /* first byte of the frame being read */
+	uint64_t out_us; /* output queued while the buffer was empty */
+	bool in_frame; /* frame_us valid: a partial frame is buffered */
+	bool out_pending; /* out_us valid: output not drained yet */
 	bool closing;		/* flush the output, then free */
 	bool subscribed;	/* sent "subscribe": receives events */
 	unsigned topics;	/* bit per srv->topics[] entry; 0 = all */
-	bool failed;		/* an error reply went out: "if_ok" requests are refused */
+	bool failed; /* an error reply went out: "if_ok" requests are refused */
 };
 
 struct ctl_server {
 	struct event_base *base;
 	struct evconnlistener *lst;
 	struct vclock *clock;
-	struct vclock evclock;	/* the default clock, over base */
+	struct vclock *evclock; /* the default clock (vclock_event over base), owned */
 	char *path;
 	struct ctl_table {
 		const struct ctl_cmd *cmds;
 		void *ctx;
-	} tables[CTL_MAX_TABLES];	/* in the order added: "help" lists them so */
+	} tables[CTL_MAX_TABLES]; /* in the order added: "help" lists them so */
 	size_t n_tables;
 	void (*before_reply)(void *ctx);
 	void *before_reply_ctx;
 	TAILQ_HEAD(, ctl_client) clients;
 	struct ctl_server_stats st;
 	unsigned n_subscribers;
-};
-
-/* ---- default clock: libevent timers (the daemons pass their own vclock
- * only to share one; tests pass a fake one) ---- */
-
-struct ev_vtimer {
-	struct event *ev;
-	vtimer_cb cb;
-	void *arg;
-};
-
-static uint64_t ev_now_us(struct vclock *c)
-{
-	struct timespec ts;
-
-	(void)c;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static void ev_fire(evutil_socket_t fd, short what, void *arg)
-{
-	struct ev_vtimer *t = arg;
-
-	(void)fd;
-	(void)what;
-	t->cb(t->arg);	/* last: may free t */
-}
-
-static struct vtimer *ev_timer_new(struct vclock *c, vtimer_cb cb, void *arg)
-{
-	struct ev_vtimer *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return NULL;
-	t->cb = cb;
-	t->arg = arg;
-	t->ev = evtimer_new((struct event_base *)c->priv, ev_fire, t);
-	if (!t->ev) {
-		free(t);
-		return NULL;
-	}
-	return (struct vtimer *)t;
-}
-
-static void ev_timer_arm(struct vclock *c, struct vtimer *vt, uint64_t delay_us)
-{
-	struct ev_vtimer *t = (struct ev_vtimer *)vt;
-	struct timeval tv = { (time_t)(delay_us / 1000000u), (suseconds_t)(delay_us % 1000000u) };
-
-	(void)c;
-	evtimer_add(t->ev, &tv);
-}
-
-static void ev_timer_cancel(struct vclock *c, struct vtimer *vt)
-{
-	(void)c;
-	evtimer_del(((struct ev_vtimer *)vt)->ev);
-}
-
-static void ev_timer_free(struct vclock *c, struct vtimer *vt)
-{
-	struct ev_vtimer *t = (struct ev_vtimer *)vt;
-
-	(void)c;
-	event_free(t->ev);
-	free(t);
-}
-
-static bool ev_timer_pending(struct vclock *c, const struct vtimer *vt)
-{
-	(void)c;
-	return evtimer_pending(((const struct ev_vtimer *)vt)->ev, NULL);
-}
-
-static const struct vclock_ops ev_clock_ops = {
-	.now_us = ev_now_us,
-	.timer_new = ev_timer_new,
-	.timer_arm = ev_timer_arm,
-	.timer_cancel = ev_timer_cancel,
-	.timer_free = ev_timer_free,
-	.timer_pending = ev_timer_pending,
 };
 
 /* Topics a client may subscribe to; an unknown one is an error so typos
@@ -196,8 +115,8 @@ static uint64_t ms_us(unsigned ms)
  * that does not read loses it, which costs the server nothing. */
 static void farewell(int fd, int errnum, unsigned busy, const char *text)
 {
-	json_t *r = json_pack("{s:i, s:b, s:s, s:i}", "version", CTL_VERSION, "ok", 0, "error", text,
-			      "errno", errnum);
+	json_t *r = json_pack("{s:i, s:b, s:s, s:i}", "version", CTL_VERSION, "ok", 0, "error",
+			      text, "errno", errnum);
 	char *s;
 	size_t n;
 	uint8_t *buf;
@@ -253,7 +172,7 @@ static bool client_reading(const struct ctl_client *c)
 static bool client_idle(const struct ctl_client *c)
 {
 	return !c->subscribed && !c->closing && !c->in_frame && !c->out_pending &&
-	       evbuffer_get_length(bufferevent_get_input(c->bev)) == 0;
+		evbuffer_get_length(bufferevent_get_input(c->bev)) == 0;
 }
 
 /* Arms c's timer for its earliest deadline. */
@@ -288,7 +207,8 @@ static void client_timer_cb(void *arg)
 		   now >= c->frame_us + ms_us(CTL_PARTIAL_TIMEOUT_MS)) {
 		srv->st.frame_timeout++;
 		srv->st.bad_frame++;
-		client_drop(c, ETIMEDOUT, "message not complete %u ms after its first byte; closing",
+		client_drop(c, ETIMEDOUT,
+			    "message not complete %u ms after its first byte; closing",
 			    CTL_PARTIAL_TIMEOUT_MS);
 	} else if (client_idle(c) && now >= c->last_us + ms_us(CTL_IDLE_TIMEOUT_MS)) {
 		srv->st.idle_closed++;
@@ -365,8 +285,9 @@ static json_t *builtin_help(struct ctl_server *srv)
 
 	for (size_t t = 0; t < srv->n_tables; t++)
 		for (const struct ctl_cmd *k = srv->tables[t].cmds; k->name; k++)
-			json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", k->name, "help",
-							   k->help ? k->help : ""));
+			json_array_append_new(a,
+					      json_pack("{s:s, s:s}", "cmd", k->name, "help",
+							k->help ? k->help : ""));
 	json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", "help", "help",
 					   "list the commands this daemon serves"));
 	json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", "subscribe", "help",
@@ -387,8 +308,10 @@ static json_t *builtin_subscribe(struct ctl_client *c, json_t *args, struct ctl_
 		int b = json_is_string(t) ? topic_bit(json_string_value(t)) : 0;
 
 		if (!b)
-			return ctl_fail(err, EINVAL, "unknown topic %s (known: vsi, uplink, link, config, registry)",
-					json_is_string(t) ? json_string_value(t) : "(not a string)");
+			return ctl_fail(
+				err, EINVAL,
+				"unknown topic %s (known: vsi, uplink, link, config, registry)",
+				json_is_string(t) ? json_string_value(t) : "(not a string)");
 		bits |= (unsigned)b;
 	}
 	/* Subscribers have their own cap: they stay connected by design and
@@ -444,8 +367,10 @@ static void run_cmd(struct ctl_client *c, json_t *id, const char *cmd, json_t *a
 		/* The cap holds both ways: a client would refuse it. */
 		if (n > CTL_MAX_FRAME) {
 			free(text);
-			client_reply_err(c, id, EMSGSIZE, "reply of %zu bytes exceeds the limit of %u; "
-					 "ask for less (e.g. offset/limit)", n, CTL_MAX_FRAME);
+			client_reply_err(c, id, EMSGSIZE,
+					 "reply of %zu bytes exceeds the limit of %u; "
+					 "ask for less (e.g. offset/limit)",
+					 n, CTL_MAX_FRAME);
 			return;
 		}
 		srv->st.ok++;
@@ -506,8 +431,10 @@ static void dispatch(struct ctl_client *c, const uint8_t *buf, size_t len)
 	}
 	if (json_is_true(json_object_get(req, "if_ok")) && c->failed) {
 		srv->st.canceled++;
-		client_reply_err(c, id, ECANCELED, "\"%s\" not run: an earlier request on this "
-				 "connection failed", cmd);
+		client_reply_err(c, id, ECANCELED,
+				 "\"%s\" not run: an earlier request on this "
+				 "connection failed",
+				 cmd);
 		goto out;
 	}
 
@@ -640,7 +567,7 @@ void ctl_server_set_before_reply(struct ctl_server *srv, void (*fn)(void *ctx), 
 }
 
 const struct ctl_cmd *ctl_server_find_cmd(const struct ctl_server *srv, const char *name,
-					   void **ctx)
+					  void **ctx)
 {
 	for (size_t t = 0; t < srv->n_tables; t++)
 		for (const struct ctl_cmd *k = srv->tables[t].cmds; k->name; k++)
@@ -669,7 +596,7 @@ int ctl_server_add_cmds(struct ctl_server *srv, const struct ctl_cmd *cmds, void
 
 void ctl_server_set_clock(struct ctl_server *srv, struct vclock *clock)
 {
-	srv->clock = clock ? clock : &srv->evclock;
+	srv->clock = clock ? clock : srv->evclock;
 }
 
 static void client_write_cb(struct bufferevent *bev, void *arg)
@@ -718,7 +645,8 @@ static struct ctl_client *evict_candidate(struct ctl_server *srv)
 	uint64_t now = vclock_now(srv->clock);
 	struct ctl_client *c, *best = NULL;
 
-	TAILQ_FOREACH(c, &srv->clients, link) {
+	TAILQ_FOREACH(c, &srv->clients, link)
+	{
 		if (c->subscribed || c->closing)
 			continue;
 		if (!best || c->last_us < best->last_us)
@@ -740,10 +668,12 @@ static int admit(struct ctl_server *srv, int fd)
 	victim = evict_candidate(srv);
 	if (victim) {
 		srv->st.evicted++;
-		client_drop(victim, EBUSY, "closed to make room: quiet for %llu ms while all %u "
-			    "connections were taken",
-			    (unsigned long long)((vclock_now(srv->clock) - victim->last_us) / 1000u),
-			    CTL_MAX_CLIENTS);
+		client_drop(
+			victim, EBUSY,
+			"closed to make room: quiet for %llu ms while all %u "
+			"connections were taken",
+			(unsigned long long)((vclock_now(srv->clock) - victim->last_us) / 1000u),
+			CTL_MAX_CLIENTS);
 		return 0;
 	}
 	srv->st.rejected++;
@@ -849,9 +779,13 @@ struct ctl_server *ctl_server_new(struct event_base *base, const char *path, mod
 	if (!srv)
 		return NULL;
 	srv->base = base;
-	srv->evclock.ops = &ev_clock_ops;
-	srv->evclock.priv = base;
-	srv->clock = &srv->evclock;
+	srv->evclock = vclock_event_new(base);
+	if (!srv->evclock) {
+		free(srv);
+		errno = ENOMEM;
+		return NULL;
+	}
+	srv->clock = srv->evclock;
 	if (cmds)
 		ctl_server_add_cmds(srv, cmds, ctx);
 	TAILQ_INIT(&srv->clients);
@@ -878,6 +812,7 @@ fail_fd:
 fail:
 	rc = errno;
 	free(srv->path);
+	vclock_event_free(srv->evclock);
 	free(srv);
 	errno = rc;
 	return NULL;
@@ -894,6 +829,7 @@ void ctl_server_free(struct ctl_server *srv)
 	evconnlistener_free(srv->lst);
 	unlink(srv->path);
 	free(srv->path);
+	vclock_event_free(srv->evclock);
 	free(srv);
 }
 
@@ -956,19 +892,23 @@ json_t *ctl_server_stats_json(const struct ctl_server *srv)
 	const struct ctl_server_stats *s = &srv->st;
 
 	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I}",
-			 "connections", (json_int_t)s->connections, "rejected", (json_int_t)s->rejected,
-			 "requests", (json_int_t)s->requests, "ok", (json_int_t)s->ok,
-			 "errors", (json_int_t)s->errors, "bad_frame", (json_int_t)s->bad_frame,
-			 "bad_json", (json_int_t)s->bad_json, "bad_version", (json_int_t)s->bad_version,
-			 "unknown_cmd", (json_int_t)s->unknown_cmd, "clients", (int)s->clients,
-			 "events", (json_int_t)s->events, "slow_dropped", (json_int_t)s->slow_dropped);
+			      "connections", (json_int_t)s->connections, "rejected",
+			      (json_int_t)s->rejected, "requests", (json_int_t)s->requests, "ok",
+			      (json_int_t)s->ok, "errors", (json_int_t)s->errors, "bad_frame",
+			      (json_int_t)s->bad_frame, "bad_json", (json_int_t)s->bad_json,
+			      "bad_version", (json_int_t)s->bad_version, "unknown_cmd",
+			      (json_int_t)s->unknown_cmd, "clients", (int)s->clients, "events",
+			      (json_int_t)s->events, "slow_dropped", (json_int_t)s->slow_dropped);
 
-	if (o && json_object_update_new(o, json_pack("{s:I, s:I, s:I, s:I, s:I, s:i, s:I}",
-			 "evicted", (json_int_t)s->evicted, "idle_closed", (json_int_t)s->idle_closed,
-			 "frame_timeout", (json_int_t)s->frame_timeout,
-			 "write_timeout", (json_int_t)s->write_timeout,
-			 "sub_rejected", (json_int_t)s->sub_rejected,
-			 "subscribers", (int)srv->n_subscribers, "canceled", (json_int_t)s->canceled)) < 0) {
+	if (o &&
+	    json_object_update_new(
+		    o,
+		    json_pack("{s:I, s:I, s:I, s:I, s:I, s:i, s:I}", "evicted",
+			      (json_int_t)s->evicted, "idle_closed", (json_int_t)s->idle_closed,
+			      "frame_timeout", (json_int_t)s->frame_timeout, "write_timeout",
+			      (json_int_t)s->write_timeout, "sub_rejected",
+			      (json_int_t)s->sub_rejected, "subscribers", (int)srv->n_subscribers,
+			      "canceled", (json_int_t)s->canceled)) < 0) {
 		json_decref(o);
 		o = NULL;
 	}

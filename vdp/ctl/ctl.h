@@ -41,16 +41,18 @@
 #define CTL_VERSION 1
 #define CTL_MAX_FRAME (1u << 20)	/* 1 MiB, hard cap on one message */
 /* Limits; docs/security.md says what happens at each. */
-#define CTL_MAX_CLIENTS 64		/* request connections (not subscribers) */
-#define CTL_MAX_SUBSCRIBERS 16		/* connections that sent "subscribe" */
-#define CTL_PARTIAL_TIMEOUT_MS 10000	/* a started frame must complete within this,
+#define CTL_MAX_CLIENTS 64 /* request connections (not subscribers) */
+#define CTL_MAX_SUBSCRIBERS 16 /* connections that sent "subscribe" */
+#define CTL_PARTIAL_TIMEOUT_MS \
+	10000 /* a started frame must complete within this,
 					 * counted from its first byte */
-#define CTL_IDLE_TIMEOUT_MS 30000	/* a request connection with nothing to do */
-#define CTL_WRITE_TIMEOUT_MS 10000	/* queued output must drain within this */
-#define CTL_EVICT_QUIET_MS 1000		/* at the cap, a request connection quiet this
+#define CTL_IDLE_TIMEOUT_MS 30000 /* a request connection with nothing to do */
+#define CTL_WRITE_TIMEOUT_MS 10000 /* queued output must drain within this */
+#define CTL_EVICT_QUIET_MS \
+	1000 /* at the cap, a request connection quiet this
 					 * long gives its slot to a new one */
-#define CTL_MAX_TABLES 8		/* command tables one server serves */
-#define CTL_READ_MAX (256u << 10)	/* octets read from one client per pass */
+#define CTL_MAX_TABLES 8 /* command tables one server serves */
+#define CTL_READ_MAX (256u << 10) /* octets read from one client per pass */
 
 struct event_base;
 struct ctl_server;
@@ -80,14 +82,14 @@ struct ctl_cmd {
 
 struct ctl_server_stats {
 	uint64_t connections;	/* accepted since start */
-	uint64_t rejected;	/* answered "busy" and closed at accept: CTL_MAX_CLIENTS
+	uint64_t rejected; /* answered "busy" and closed at accept: CTL_MAX_CLIENTS
 				 * request connections, none quiet enough to evict */
-	uint64_t evicted;	/* closed to make room: quiet for CTL_EVICT_QUIET_MS at the cap */
-	uint64_t idle_closed;	/* request connections closed after CTL_IDLE_TIMEOUT_MS */
-	uint64_t frame_timeout;	/* frames not complete CTL_PARTIAL_TIMEOUT_MS after their
+	uint64_t evicted; /* closed to make room: quiet for CTL_EVICT_QUIET_MS at the cap */
+	uint64_t idle_closed; /* request connections closed after CTL_IDLE_TIMEOUT_MS */
+	uint64_t frame_timeout; /* frames not complete CTL_PARTIAL_TIMEOUT_MS after their
 				 * first byte (also counted in bad_frame) */
-	uint64_t write_timeout;	/* clients closed for not reading their output in time */
-	uint64_t sub_rejected;	/* "subscribe" refused: CTL_MAX_SUBSCRIBERS reached */
+	uint64_t write_timeout; /* clients closed for not reading their output in time */
+	uint64_t sub_rejected; /* "subscribe" refused: CTL_MAX_SUBSCRIBERS reached */
 	uint64_t requests;	/* complete frames received */
 	uint64_t ok;		/* replies with ok:true */
 	uint64_t errors;	/* replies with ok:false (any reason) */
@@ -97,9 +99,9 @@ struct ctl_server_stats {
 	uint64_t unknown_cmd;	/* "cmd" missing or not in the table */
 	uint64_t events;	/* event frames queued to subscribers */
 	uint64_t slow_dropped;	/* subscribers dropped for not reading */
-	uint64_t canceled;	/* "if_ok" requests not run after an error reply */
+	uint64_t canceled; /* "if_ok" requests not run after an error reply */
 	unsigned clients;	/* connected now */
-	unsigned subscribers;	/* of which subscribed */
+	unsigned subscribers; /* of which subscribed */
 };
 
 /* Binds path (unlinking a stale socket left by a dead daemon, refusing with
@@ -117,7 +119,7 @@ struct ctl_server *ctl_server_new(struct event_base *base, const char *path, mod
 int ctl_server_add_cmds(struct ctl_server *srv, const struct ctl_cmd *cmds, void *ctx);
 /* The command called name and its table's ctx (ctx may be NULL), or NULL. */
 const struct ctl_cmd *ctl_server_find_cmd(const struct ctl_server *srv, const char *name,
-					   void **ctx);
+					  void **ctx);
 /* fn(ctx) runs after each batch of requests read from a client and before
  * their replies are written: the write-ahead point for state that a reply
  * acknowledges (vdpd saves its VSI intents there). */

@@ -222,8 +222,10 @@ static int call_fd(int fd, const char *cmd, json_t *args, json_t **result, char 
 	}
 	jv = json_object_get(rep, "version");
 	if (!json_is_integer(jv) || json_integer_value(jv) != CTL_VERSION) {
-		rc = set_err(err, -EPROTO, "daemon speaks control protocol version %lld, this client %d",
-			     json_is_integer(jv) ? (long long)json_integer_value(jv) : -1LL, CTL_VERSION);
+		rc = set_err(err, -EPROTO,
+			     "daemon speaks control protocol version %lld, this client %d",
+			     json_is_integer(jv) ? (long long)json_integer_value(jv) : -1LL,
+			     CTL_VERSION);
 	} else if (json_is_true(json_object_get(rep, "ok"))) {
 		*result = json_incref(json_object_get(rep, "result"));
 		if (!*result)
@@ -269,7 +271,8 @@ static int transport_err(char **err, int rc, int timeout_ms)
 
 uint8_t *ctl_request_frame(const char *cmd, json_t *args, bool if_ok, size_t *len)
 {
-	json_t *req = json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
+	json_t *req =
+		json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
 	uint8_t *f = NULL;
 	char *s;
 
@@ -318,8 +321,10 @@ int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *l
 		return transport_err(err, rc, timeout_ms);
 	jv = json_object_get(rep, "version");
 	if (!json_is_integer(jv) || json_integer_value(jv) != CTL_VERSION) {
-		rc = set_err(err, -EPROTO, "daemon speaks control protocol version %lld, this client %d",
-			     json_is_integer(jv) ? (long long)json_integer_value(jv) : -1LL, CTL_VERSION);
+		rc = set_err(err, -EPROTO,
+			     "daemon speaks control protocol version %lld, this client %d",
+			     json_is_integer(jv) ? (long long)json_integer_value(jv) : -1LL,
+			     CTL_VERSION);
 	} else if (json_is_true(json_object_get(rep, "ok"))) {
 		*result = json_incref(json_object_get(rep, "result"));
 		if (!*result)

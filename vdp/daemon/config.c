@@ -260,11 +260,19 @@ static int load_global(struct ld *ld, const config_setting_t *g, struct vdpd_con
 		} else if (strcmp(n, "log_target") == 0) {
 			rc = get_string(ld, s, "log_target", &str);
 			if (rc == 0 && (cfg->log_target = log_target_parse(str)) < 0)
-				rc = fail(ld, s, "log_target \"%s\" is not one of auto, syslog, stderr, journal", str);
+				rc = fail(ld, s,
+					  "log_target \"%s\" is not one of auto, syslog, stderr, "
+					  "journal",
+					  str);
 		} else if (strcmp(n, "mgrid") == 0) {
 			rc = get_mgrid(ld, s, cfg->mgrid);
 		} else if (strcmp(n, "resp_wait_max_ms") == 0) {
 			rc = get_uint(ld, s, "resp_wait_max_ms", 0, 3600000, &cfg->resp_wait_max_ms);
+		} else if (strcmp(n, "retry_initial_ms") == 0) {
+			rc = get_uint(ld, s, "retry_initial_ms", 0, 3600000,
+				      &cfg->retry_initial_ms);
+		} else if (strcmp(n, "retry_max_ms") == 0) {
+			rc = get_uint(ld, s, "retry_max_ms", 1, 86400000, &cfg->retry_max_ms);
 		} else if (strcmp(n, "intents_file") == 0) {
 			rc = get_string(ld, s, "intents_file", &str);
 			if (rc == 0 && (strlen(str) >= sizeof(cfg->intents_file) || (*str && *str != '/')))
@@ -278,12 +286,16 @@ static int load_global(struct ld *ld, const config_setting_t *g, struct vdpd_con
 		} else if (strcmp(n, "user") == 0) {
 			rc = get_string(ld, s, "user", &str);
 			if (rc == 0 && strlen(str) >= sizeof(cfg->user))
-				rc = fail(ld, s, "user name longer than %zu characters", sizeof(cfg->user) - 1);
+				rc = fail(ld, s, "user name longer than %zu characters",
+					  sizeof(cfg->user) - 1);
 			if (rc == 0)
 				snprintf(cfg->user, sizeof(cfg->user), "%s", str);
 		} else {
-			rc = fail(ld, s, "unknown setting \"%s\" in global (known: log_level, log_target, "
-				  "mgrid, resp_wait_max_ms, intents_file, user)", n);
+			rc = fail(ld, s,
+				  "unknown setting \"%s\" in global (known: log_level, log_target, "
+				  "mgrid, resp_wait_max_ms, retry_initial_ms, retry_max_ms, "
+				  "intents_file, user)",
+				  n);
 		}
 		if (rc < 0)
 			return -1;
@@ -364,10 +376,13 @@ static int load_root(struct ld *ld, config_t *lc, struct vdpd_config *cfg)
 			known = strcmp(n, *f) == 0;
 		if (!known) {
 			char known_list[256];
-			size_t len = (size_t)snprintf(known_list, sizeof(known_list), "global, qbh, uplinks");
+			size_t len = (size_t)snprintf(known_list, sizeof(known_list),
+						      "global, qbh, uplinks");
 
-			for (const char *const *f = foreign_groups; *f && len < sizeof(known_list); f++)
-				len += (size_t)snprintf(known_list + len, sizeof(known_list) - len, ", %s", *f);
+			for (const char *const *f = foreign_groups; *f && len < sizeof(known_list);
+			     f++)
+				len += (size_t)snprintf(known_list + len, sizeof(known_list) - len,
+							", %s", *f);
 			return fail(ld, s, "unknown setting \"%s\" (known: %s)", n, known_list);
 		}
 	}
@@ -405,6 +420,8 @@ void cfg_init(struct vdpd_config *cfg)
 	cfg->log_level = -1;
 	cfg->log_target = LOG_TO_AUTO;
 	cfg->resp_wait_max_ms = 8000;
+	cfg->retry_initial_ms = 0;
+	cfg->retry_max_ms = 60000;
 }
 
 void cfg_free(struct vdpd_config *cfg)

@@ -53,12 +53,15 @@ struct cfg_qbh {
 
 struct vdpd_config {
 	int log_level;			/* LOG_*; -1 when not set in the file */
-	int log_target;			/* enum log_target; LOG_TO_AUTO when not set */
+	int log_target; /* enum log_target; LOG_TO_AUTO when not set */
 	uint32_t resp_wait_max_ms;	/* cap of VDP's response wait; 0 = none */
+	uint32_t retry_initial_ms; /* reconciler: first retry delay; 0 = one ECP
+					 * exchange, (R+1) x ackTimer */
+	uint32_t retry_max_ms; /* reconciler: cap of the backoff */
 	uint8_t mgrid[VDP_MGRID_LEN];	/* global default manager ID */
 	bool intents_file_set;		/* global.intents_file given ("" = keep none) */
 	char intents_file[256];		/* read at start only (vdpd -i overrides) */
-	char user[64];			/* global.user: run as this user ("" = stay) */
+	char user[64]; /* global.user: run as this user ("" = stay) */
 	struct cfg_qbh qbh;
 	size_t n_uplinks;
 	struct cfg_uplink *uplinks;

@@ -22,6 +22,8 @@
 #include "vdp/io/qbh.h"
 #include "vdp/nlfront/nl_front.h"
 #include "vdp/wire/vdp_text.h"
+#include "vdp/daemon/reconcile.h"
+#include "vdp/daemon/reconcile_vdpd.h"
 
 /* ---- argument helpers ---- */
 
@@ -103,8 +105,8 @@ static json_t *filter_json(uint8_t fmt, const struct vsi_fent *fe)
 	char mac[VDP_TXT_MAC_LEN];
 	json_t *o = json_pack("{s:i, s:i, s:b, s:b, s:b}", "vid", vdp_vid(f->ps_pcp_vid), "pcp",
 			      vdp_pcp(f->ps_pcp_vid), "ps", vdp_ps(f->ps_pcp_vid), "vid_assigned",
-			      vdp_vid(fe->asked) == 0 && vdp_vid(f->ps_pcp_vid) != 0, "pcp_assigned",
-			      !vdp_ps(fe->asked) && vdp_ps(f->ps_pcp_vid));
+			      vdp_vid(fe->asked) == 0 && vdp_vid(f->ps_pcp_vid) != 0,
+			      "pcp_assigned", !vdp_ps(fe->asked) && vdp_ps(f->ps_pcp_vid));
 
 	if (fmt == VDP_FILTER_MAC_VID || fmt == VDP_FILTER_GROUP_MAC_VID) {
 		vdp_txt_mac_format(f->mac, mac);
@@ -124,24 +126,20 @@ json_t *vdpd_vsi_json(const struct vdpd_uplink *du, const struct vsi *v)
 	vdp_txt_mgrid_format(v->mgrid, mgr);
 	for (uint16_t i = 0; i < v->n_filters; i++)
 		json_array_append_new(filters, filter_json(v->filter_fmt, &v->filters[i]));
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:o, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:b}",
-			 "uplink", du->cfg.name,
-			 "vsiid_format", vdp_txt_vsiid_fmt_name(v->vsiid_fmt),
-			 "vsiid", id,
-			 "mgrid", mgr,
-			 "typeid", (int)v->type_id,
-			 "typeidver", (int)v->type_version,
-			 "filter_format", vdp_txt_filter_fmt_name(v->filter_fmt),
-			 "filters", filters,
-			 "mode", vdp_txt_mode_name(v->mode_req),
-			 "state", vdp_txt_mode_name(v->mode_cur),
-			 "sm_state", vdp_station_state_name(v->state),
-			 "hints", vdp_txt_hints_name(v->hints),
-			 "status", (int)v->status,
-			 "status_text", v->status & VDP_STATUS_REASON ?
-				 vdp_reason_name(v->status & VDP_STATUS_REASON) : "success",
-			 "end_reason", vdp_end_reason_name(v->reason),
-			 "in_flight", (v->flags & VSI_F_INFLIGHT) != 0);
+	return json_pack(
+		"{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:o, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:b, "
+		"s:o}",
+		"uplink", du->cfg.name, "vsiid_format", vdp_txt_vsiid_fmt_name(v->vsiid_fmt),
+		"vsiid", id, "mgrid", mgr, "typeid", (int)v->type_id, "typeidver",
+		(int)v->type_version, "filter_format", vdp_txt_filter_fmt_name(v->filter_fmt),
+		"filters", filters, "mode", vdp_txt_mode_name(v->mode_req), "state",
+		vdp_txt_mode_name(v->mode_cur), "sm_state", vdp_station_state_name(v->state),
+		"hints", vdp_txt_hints_name(v->hints), "status", (int)v->status, "status_text",
+		v->status & VDP_STATUS_REASON ? vdp_reason_name(v->status & VDP_STATUS_REASON)
+					      : "success",
+		"end_reason", vdp_end_reason_name(v->reason), "in_flight",
+		(v->flags & VSI_F_INFLIGHT) != 0, "retry",
+		vdpd_reconcile_vsi_json(du->rc, du->cfg.name, v));
 }
 
 static json_t *vsi_counts(struct vdp_station *st)
@@ -384,27 +382,33 @@ static int parse_filter(json_t *e, uint8_t fmt, struct vdp_filter *out, size_t i
 		return ctl_fail(err, EINVAL, "filter %zu: VLAN ID 4095 is reserved", i + 1), -1;
 	if (need_mac && !mac)
 		return ctl_fail(err, EINVAL, "filter %zu: format %s needs a mac", i + 1,
-				vdp_txt_filter_fmt_name(fmt)), -1;
+				vdp_txt_filter_fmt_name(fmt)),
+		       -1;
 	if (!need_mac && mac)
 		return ctl_fail(err, EINVAL, "filter %zu: format %s takes no mac", i + 1,
-				vdp_txt_filter_fmt_name(fmt)), -1;
+				vdp_txt_filter_fmt_name(fmt)),
+		       -1;
 	if (need_group && (!has_group || group == 0))
 		return ctl_fail(err, EINVAL, "filter %zu: format %s needs a group ID 1..4294967295",
-				i + 1, vdp_txt_filter_fmt_name(fmt)), -1;
+				i + 1, vdp_txt_filter_fmt_name(fmt)),
+		       -1;
 	if (!need_group && has_group)
 		return ctl_fail(err, EINVAL, "filter %zu: format %s takes no group", i + 1,
-				vdp_txt_filter_fmt_name(fmt)), -1;
+				vdp_txt_filter_fmt_name(fmt)),
+		       -1;
 	if (mac && vdp_txt_mac_parse(mac, f->mac) < 0)
-		return ctl_fail(err, EINVAL, "filter %zu: \"%s\" is not a MAC address", i + 1, mac), -1;
+		return ctl_fail(err, EINVAL, "filter %zu: \"%s\" is not a MAC address", i + 1, mac),
+		       -1;
 	if (mac && (f->mac[0] & 1))
 		return ctl_fail(err, EINVAL, "filter %zu: %s is a multicast MAC", i + 1, mac), -1;
 	f->group_id = group;
 	/* PS: the PCP is significant only when one was given. */
 	f->ps_pcp_vid = (uint16_t)(vid | (has_pcp ? VDP_PS | pcp << VDP_PCP_SHIFT : 0));
 	for (size_t j = 0; need_mac && j < i; j++)
-		if (memcmp(out[j].mac, f->mac, 6) == 0 &&
-		    vdp_vid(out[j].ps_pcp_vid) == vid && out[j].group_id == group)
-			return ctl_fail(err, EINVAL, "filter %zu repeats filter %zu", i + 1, j + 1), -1;
+		if (memcmp(out[j].mac, f->mac, 6) == 0 && vdp_vid(out[j].ps_pcp_vid) == vid &&
+		    out[j].group_id == group)
+			return ctl_fail(err, EINVAL, "filter %zu repeats filter %zu", i + 1, j + 1),
+			       -1;
 	return 0;
 }
 
@@ -574,7 +578,8 @@ static json_t *cmd_vsi_add(void *ctx, json_t *args, struct ctl_error *err)
 	intents_put(d->intents, du->cfg.name, &req);
 	v = vdp_station_find(st, req.vsiid_fmt, req.vsiid);
 	if (log_burst_admit(d->vsi_log, du->cfg.name, "requested by control socket"))
-		log_info("ctl", "%s: %s requested by control socket", du->cfg.name, vdp_txt_mode_name(req.mode));
+		log_info("ctl", "%s: %s requested by control socket", du->cfg.name,
+			 vdp_txt_mode_name(req.mode));
 	return v ? vdpd_vsi_json(du, v) : json_object();
 }
 
@@ -597,6 +602,9 @@ static json_t *cmd_vsi_del(void *ctx, json_t *args, struct ctl_error *err)
 		return NULL;
 	/* Whatever the bridge answers, the operator no longer wants it. */
 	bool had = intents_drop(d->intents, du->cfg.name, req.vsiid_fmt, req.vsiid);
+	/* nor is it healed any more (a given-up entry would stay for show) */
+	if (d->rc)
+		reconcile_forget(d->rc, du->cfg.name, req.vsiid_fmt, req.vsiid);
 	vdp_txt_vsiid_format(req.vsiid_fmt, req.vsiid, id);
 	st = du->u ? uplink_station(du->u) : NULL;
 	v = st ? vdp_station_find(st, req.vsiid_fmt, req.vsiid) : NULL;
@@ -625,23 +633,27 @@ static json_t *cmd_vsi_del(void *ctx, json_t *args, struct ctl_error *err)
 		return ctl_fail(err, -rc, "de-association refused: %s", strerror(-rc));
 	d->cnt.ctl_vsi_del++;
 	if (log_burst_admit(d->vsi_log, du->cfg.name, "deassoc requested by control socket"))
-		log_info("ctl", "%s: VSI %s: deassoc requested by control socket", du->cfg.name, id);
+		log_info("ctl", "%s: VSI %s: deassoc requested by control socket", du->cfg.name,
+			 id);
 	v = vdp_station_find(st, req.vsiid_fmt, req.vsiid);
 	return v ? vdpd_vsi_json(du, v) : json_object();
 }
 
 static json_t *station_counters_json(const struct vdp_station_counters *c)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "requests", (json_int_t)c->requests, "requests_refused", (json_int_t)c->requests_refused,
-			 "ecpdu_tx", (json_int_t)c->ecpdu_tx, "tlv_tx", (json_int_t)c->tlv_tx,
-			 "ka_tx", (json_int_t)c->ka_tx, "responses", (json_int_t)c->responses,
-			 "resp_unknown", (json_int_t)c->resp_unknown, "resp_stale", (json_int_t)c->resp_stale,
-			 "resp_mismatch", (json_int_t)c->resp_mismatch, "timeouts", (json_int_t)c->timeouts,
-			 "tx_errors", (json_int_t)c->tx_errors, "bridge_deassoc", (json_int_t)c->bridge_deassoc,
-			 "bridge_deassoc_stale", (json_int_t)c->bridge_deassoc_stale,
-			 "rx_bad", (json_int_t)c->rx_bad, "rx_ignored", (json_int_t)c->rx_ignored,
-			 "illegal_transitions", (json_int_t)c->illegal_transitions);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			 "s:I, s:I, s:I}",
+			 "requests", (json_int_t)c->requests, "requests_refused",
+			 (json_int_t)c->requests_refused, "ecpdu_tx", (json_int_t)c->ecpdu_tx,
+			 "tlv_tx", (json_int_t)c->tlv_tx, "ka_tx", (json_int_t)c->ka_tx,
+			 "responses", (json_int_t)c->responses, "resp_unknown",
+			 (json_int_t)c->resp_unknown, "resp_stale", (json_int_t)c->resp_stale,
+			 "resp_mismatch", (json_int_t)c->resp_mismatch, "timeouts",
+			 (json_int_t)c->timeouts, "tx_errors", (json_int_t)c->tx_errors,
+			 "bridge_deassoc", (json_int_t)c->bridge_deassoc, "bridge_deassoc_stale",
+			 (json_int_t)c->bridge_deassoc_stale, "rx_bad", (json_int_t)c->rx_bad,
+			 "rx_ignored", (json_int_t)c->rx_ignored, "illegal_transitions",
+			 (json_int_t)c->illegal_transitions, "ka_resent", (json_int_t)c->ka_resent);
 }
 
 static json_t *cmd_stats(void *ctx, json_t *args, struct ctl_error *err)
@@ -690,9 +702,12 @@ static json_t *cmd_stats(void *ctx, json_t *args, struct ctl_error *err)
 		"uplinks", ups);
 	json_decref(lm);
 	if (r)
-		json_object_set_new(json_object_get(r, "daemon"), "last_reload_error", json_string(d->reload_error));
+		json_object_set_new(json_object_get(r, "daemon"), "last_reload_error",
+				    json_string(d->reload_error));
 	if (r)
 		json_object_set_new(r, "intents", intents_stats_json(d->intents));
+	if (r && d->rc)
+		json_object_set_new(r, "reconcile", reconcile_stats_json(d->rc));
 	if (r && d->nl)
 		json_object_set_new(r, "netlink", nl_front_json(d->nl));
 	if (r && d->fleet)
@@ -746,12 +761,16 @@ static json_t *cmd_config_show(void *ctx, json_t *args, struct ctl_error *err)
 	(void)err;
 	for (size_t i = 0; i < d->n_uplinks; i++) {
 		vdp_txt_mgrid_format(d->uplinks[i]->cfg.mgrid, mgr);
-		json_array_append_new(ups, json_pack("{s:s, s:s}", "name", d->uplinks[i]->cfg.name, "mgrid", mgr));
+		json_array_append_new(
+			ups,
+			json_pack("{s:s, s:s}", "name", d->uplinks[i]->cfg.name, "mgrid", mgr));
 	}
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:o}", "file", d->opts.config ? d->opts.config : "",
-			 "log_level", log_level_name(log_get_level()), "log_target", log_target_name(log_get_target()),
-			 "reloads", (json_int_t)d->cnt.reloads, "reload_errors", (json_int_t)d->cnt.reload_errors,
-			 "last_reload_error", d->reload_error, "uplinks", ups);
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:o}", "file",
+			 d->opts.config ? d->opts.config : "", "log_level",
+			 log_level_name(log_get_level()), "log_target",
+			 log_target_name(log_get_target()), "reloads", (json_int_t)d->cnt.reloads,
+			 "reload_errors", (json_int_t)d->cnt.reload_errors, "last_reload_error",
+			 d->reload_error, "uplinks", ups);
 }
 
 #ifndef VDP_VERSION
@@ -759,15 +778,23 @@ static json_t *cmd_config_show(void *ctx, json_t *args, struct ctl_error *err)
 #endif
 
 const struct ctl_cmd vdpd_ctl_cmds[] = {
-	{ "uplink.show", cmd_uplink_show, "uplinks: link, EVB (local/negotiated), neighbour, VSI counts; args: uplink" },
-	{ "neighbor.show", cmd_neighbor_show, "LLDP neighbours with their EVB TLV and the negotiated values; args: uplink" },
-	{ "vsi.show", cmd_vsi_show, "VSIs with requested and confirmed state; args: uplink, id, offset, limit" },
-	{ "vsi.add", cmd_vsi_add, "request (pre-)association; args: uplink, mode, mgrid, typeid, typeidver, "
-				  "uuid|vsiid+vsiid_format, filter_format, filters[{mac,vid,pcp,group}], hints" },
-	{ "vsi.del", cmd_vsi_del, "de-associate (or forget an ended VSI); args: uplink, uuid|vsiid+vsiid_format" },
-	{ "stats", cmd_stats, "counters: daemon, control socket, link monitor, per uplink VDP/ECP/LLDP/port" },
+	{ "uplink.show", cmd_uplink_show,
+	  "uplinks: link, EVB (local/negotiated), neighbour, VSI counts; args: uplink" },
+	{ "neighbor.show", cmd_neighbor_show,
+	  "LLDP neighbours with their EVB TLV and the negotiated values; args: uplink" },
+	{ "vsi.show", cmd_vsi_show,
+	  "VSIs with requested and confirmed state; args: uplink, id, offset, limit" },
+	{ "vsi.add", cmd_vsi_add,
+	  "request (pre-)association; args: uplink, mode, mgrid, typeid, typeidver, "
+	  "uuid|vsiid+vsiid_format, filter_format, filters[{mac,vid,pcp,group}], hints" },
+	{ "vsi.del", cmd_vsi_del,
+	  "de-associate (or forget an ended VSI); args: uplink, uuid|vsiid+vsiid_format" },
+	{ "stats", cmd_stats,
+	  "counters: daemon, control socket, link monitor, per uplink VDP/ECP/LLDP/port" },
 	{ "link.events", cmd_link_events, "the last link events seen by the link monitor" },
-	{ "config.reload", cmd_reload, "re-read the configuration file (as SIGHUP), reporting errors" },
-	{ "config.show", cmd_config_show, "the configuration file, log target and level, reloads and the last reload error" },
+	{ "config.reload", cmd_reload,
+	  "re-read the configuration file (as SIGHUP), reporting errors" },
+	{ "config.show", cmd_config_show,
+	  "the configuration file, log target and level, reloads and the last reload error" },
 	{ NULL, NULL, NULL },
 };

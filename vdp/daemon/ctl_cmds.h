@@ -10,7 +10,7 @@
 #include "vdp/ctl/ctl.h"
 #include "vdp/engine/vdp_station.h"
 
-#define VDPD_MAX_FILTERS 243	/* format vid: (511 - 25) / 2 entries in one VSI TLV */
+#define VDPD_MAX_FILTERS 243 /* format vid: (511 - 25) / 2 entries in one VSI TLV */
 
 struct vdpd;
 struct vdpd_uplink;

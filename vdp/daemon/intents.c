@@ -51,16 +51,16 @@
 #define INTENTS_JOURNAL_MAGIC "vdpd-intents-journal 1\n"
 
 struct intents {
-	char *path;		/* the snapshot FILE; NULL = not kept */
-	json_t *map;		/* key "uplink|fmt|vsiid" -> vsi.add args */
-	struct event *ev_save;	/* save at the end of the pass / retry */
-	bool dirty;		/* changed since the last good flush */
-	struct jlog log;	/* FILE.journal: changes since the snapshot */
-	bool compact;		/* a change missed the journal: snapshot next */
+	char *path; /* the snapshot FILE; NULL = not kept */
+	json_t *map; /* key "uplink|fmt|vsiid" -> vsi.add args */
+	struct event *ev_save; /* save at the end of the pass / retry */
+	bool dirty; /* changed since the last good flush */
+	struct jlog log; /* FILE.journal: changes since the snapshot */
+	bool compact; /* a change missed the journal: snapshot next */
 	uint64_t saves, save_errors;
-	uint64_t snapshot_errors;	/* of which snapshot (not journal) writes */
-	uint64_t failing;	/* failed writes since the last good one */
-	int lock_fd;		/* path.lock held (vdp/store/lock.h), -1 */
+	uint64_t snapshot_errors; /* of which snapshot (not journal) writes */
+	uint64_t failing; /* failed writes since the last good one */
+	int lock_fd; /* path.lock held (vdp/store/lock.h), -1 */
 };
 
 static void key_of(char *buf, size_t len, const char *uplink, uint8_t fmt, const uint8_t id[VDP_VSIID_LEN])
@@ -111,7 +111,7 @@ static int save(struct intents *in)
 	char *text, *nl, err[512];
 	int rc;
 
-	json_object_foreach(in->map, k, v)
+	json_object_foreach (in->map, k, v)
 		json_array_append(list, v);
 	doc = json_pack("{s:i, s:o}", "version", 1, "vsis", list);
 	text = doc ? json_dumps(doc, JSON_INDENT(1)) : NULL;
@@ -155,8 +155,7 @@ void intents_flush(struct intents *in)
 	if (!in || !in->dirty)
 		return;
 	n = json_object_size(in->map);
-	if (in->compact ||
-	    (in->log.records > JOURNAL_MIN_RECORDS && in->log.records > 2 * n)) {
+	if (in->compact || (in->log.records > JOURNAL_MIN_RECORDS && in->log.records > 2 * n)) {
 		rc = compact(in);
 	} else if ((rc = jlog_flush(&in->log)) < 0) {
 		write_failed(in, "writing %s: %s", in->log.path, strerror(-rc));
@@ -279,7 +278,8 @@ static int load(struct intents *in, struct event_base *base)
 	if (!doc || json_integer_value(json_object_get(doc, "version")) != 1 || !json_is_array(list)) {
 		/* Refuse to start rather than overwrite what we cannot read. */
 		log_err("vsi", "%s:%d: %s", in->path, doc ? 1 : jerr.line,
-			doc ? "not a version 1 intents file ({\"version\":1,\"vsis\":[...]})" : jerr.text);
+			doc ? "not a version 1 intents file ({\"version\":1,\"vsis\":[...]})"
+			    : jerr.text);
 		json_decref(doc);
 		return -EINVAL;
 	}
@@ -313,7 +313,8 @@ static int lock_file(struct intents *in)
 		return 0;
 	fd = store_lock(in->path, err, sizeof(err));
 	if (fd < 0) {
-		log_err("vsi", "%s%s", err, fd == -EBUSY ? ": another vdpd keeps its VSI intents there" : "");
+		log_err("vsi", "%s%s", err,
+			fd == -EBUSY ? ": another vdpd keeps its VSI intents there" : "");
 		return fd;
 	}
 	in->lock_fd = fd;
@@ -398,7 +399,7 @@ void intents_put_netlink(struct intents *in, const char *uplink, const struct vd
 }
 
 bool intents_drop(struct intents *in, const char *uplink, uint8_t vsiid_fmt,
-		      const uint8_t vsiid[VDP_VSIID_LEN])
+		  const uint8_t vsiid[VDP_VSIID_LEN])
 {
 	char key[128], id[VDP_TXT_VSIID_LEN];
 
@@ -408,9 +409,21 @@ bool intents_drop(struct intents *in, const char *uplink, uint8_t vsiid_fmt,
 	if (json_object_del(in->map, key) < 0)
 		return false;
 	vdp_txt_vsiid_format(vsiid_fmt, vsiid, id);
-	changed(in, json_pack("{s:{s:s, s:s, s:s}}", "del", "uplink", uplink, "vsiid_format",
-			     vdp_txt_vsiid_fmt_name(vsiid_fmt), "vsiid", id));
+	changed(in,
+		json_pack("{s:{s:s, s:s, s:s}}", "del", "uplink", uplink, "vsiid_format",
+			  vdp_txt_vsiid_fmt_name(vsiid_fmt), "vsiid", id));
 	return true;
+}
+
+json_t *intents_get(struct intents *in, const char *uplink, uint8_t vsiid_fmt,
+		    const uint8_t vsiid[VDP_VSIID_LEN])
+{
+	char key[128];
+
+	if (!in)
+		return NULL;
+	key_of(key, sizeof(key), uplink, vsiid_fmt, vsiid);
+	return json_object_get(in->map, key);
 }
 
 /* Without this a restart would ask again for what the bridge refused and,
@@ -463,7 +476,7 @@ void intents_foreach(struct intents *in, const char *uplink, void (*fn)(void *ct
 
 	if (!in)
 		return;
-	json_object_foreach(in->map, k, v)
+	json_object_foreach (in->map, k, v)
 		if (strcmp(json_string_value(json_object_get(v, "uplink")) ?: "", uplink) == 0)
 			fn(ctx, v);
 }
@@ -476,13 +489,14 @@ json_t *intents_stats_json(const struct intents *in)
 	if (!in)
 		in = &none;
 	j = &in->log;
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "file",
-			 persistent(in) ? in->path : "", "vsis",
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+			 "file", persistent(in) ? in->path : "", "vsis",
 			 (json_int_t)(in->map ? json_object_size(in->map) : 0), "saves",
 			 (json_int_t)in->saves, "save_errors", (json_int_t)in->save_errors,
-			 "snapshot_errors", (json_int_t)in->snapshot_errors,
-			 "failing", (json_int_t)in->failing, "journal", "records", (json_int_t)j->records,
-			 "appends", (json_int_t)j->appends, "flushes", (json_int_t)j->flushes, "torn",
-			 (json_int_t)j->torn, "write_errors", (json_int_t)j->write_errors, "sync_errors",
-			 (json_int_t)j->sync_errors, "rewrites", (json_int_t)j->rewrites);
+			 "snapshot_errors", (json_int_t)in->snapshot_errors, "failing",
+			 (json_int_t)in->failing, "journal", "records", (json_int_t)j->records,
+			 "appends", (json_int_t)j->appends, "flushes", (json_int_t)j->flushes,
+			 "torn", (json_int_t)j->torn, "write_errors", (json_int_t)j->write_errors,
+			 "sync_errors", (json_int_t)j->sync_errors, "rewrites",
+			 (json_int_t)j->rewrites);
 }

@@ -33,6 +33,9 @@ void intents_put_netlink(struct intents *in, const char *uplink, const struct vd
 /* True if there was one. */
 bool intents_drop(struct intents *in, const char *uplink, uint8_t vsiid_fmt,
 		  const uint8_t vsiid[VDP_VSIID_LEN]);
+/* The stored vsi.add arguments of one VSI (borrowed), or NULL. */
+json_t *intents_get(struct intents *in, const char *uplink, uint8_t vsiid_fmt,
+		    const uint8_t vsiid[VDP_VSIID_LEN]);
 /* The bridge refused a change with Keep: the station went back to what it
  * had confirmed (v), and so does the stored intent. */
 void intents_kept(struct intents *in, const char *uplink, const struct vsi *v);

@@ -52,9 +52,9 @@ static void keep(void *ctx, struct uplink *u, const struct vdp_request *req, uin
 	if (op >= NLP_REQ_DISASSOCIATE)
 		return;
 	intents_put_netlink(d->intents, uplink_ifname(u), req,
-				json_pack("{s:I, s:I, s:s, s:i, s:s}", "port", (json_int_t)pid, "seq",
-					  (json_int_t)seq, "request", req_names[op], "ifindex",
-					  uplink_ifindex(u), "ifname", uplink_ifname(u)));
+			    json_pack("{s:I, s:I, s:s, s:i, s:s}", "port", (json_int_t)pid, "seq",
+				      (json_int_t)seq, "request", req_names[op], "ifindex",
+				      uplink_ifindex(u), "ifname", uplink_ifname(u)));
 }
 
 static void drop(void *ctx, struct uplink *u, const uint8_t uuid[16])

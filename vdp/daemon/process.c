@@ -39,13 +39,17 @@ static void usage(FILE *f)
 		"\n"
 		"  -f, --config FILE      configuration (default " CFG_DEFAULT_PATH ")\n"
 		"  -s, --socket PATH      control socket (default " VDPD_DEFAULT_SOCKET ")\n"
-		"  -p, --pidfile PATH     pid file (default " VDPD_DEFAULT_PIDFILE "; \"\" for none)\n"
-		"  -S, --state FILE       registry state (default from vdpd.conf, else /var/lib/vdpd/registry.json)\n"
-		"  -i, --intents FILE     keep the requested VSIs (vdpctl, libvirt) in FILE across\n"
+		"  -p, --pidfile PATH     pid file (default " VDPD_DEFAULT_PIDFILE
+		"; \"\" for none)\n"
+		"  -S, --state FILE       registry state (default from vdpd.conf, else "
+		"/var/lib/vdpd/registry.json)\n"
+		"  -i, --intents FILE     keep the requested VSIs (vdpctl, libvirt) in FILE "
+		"across\n"
 		"                         restarts (default global.intents_file, else\n"
 		"                         " VDPD_DEFAULT_INTENTS "; \"\" for none)\n"
 		"  -F, --foreground       do not detach; log to stderr\n"
-		"  -d, --debug[=LEVEL]    log level: error, warning, notice, info, debug (default debug)\n"
+		"  -d, --debug[=LEVEL]    log level: error, warning, notice, info, debug (default "
+		"debug)\n"
 		"  -t, --check-config     parse the configuration, report, exit 0 (valid) or 1\n"
 		"  -V, --version          print the version and exit\n"
 		"  -h, --help             print this help and exit\n"
@@ -148,8 +152,10 @@ static void sig_cb(evutil_socket_t sig, short what, void *arg)
 		break;
 	case SIGTERM:
 	case SIGINT:
-		log_notice(NULL, "%s: stopping; VSIs stay associated until their keep-alive "
-			   "runs out", strsignal((int)sig));
+		log_notice(NULL,
+			   "%s: stopping; VSIs stay associated until their keep-alive "
+			   "runs out",
+			   strsignal((int)sig));
 		vdpd_sd_notify("STOPPING=1");
 		event_base_loopbreak(d->base);
 		break;
@@ -273,8 +279,10 @@ static int parse_opts(int argc, char **argv, struct vdpd_opts *o)
 		case 'd':
 			o->debug = optarg ? log_level_parse(optarg) : LOG_DEBUG;
 			if (o->debug < 0) {
-				fprintf(stderr, "vdpd: log level \"%s\" is not one of error, warning, "
-					"notice, info, debug\n", optarg);
+				fprintf(stderr,
+					"vdpd: log level \"%s\" is not one of error, warning, "
+					"notice, info, debug\n",
+					optarg);
 				return 2;
 			}
 			break;
@@ -291,12 +299,14 @@ static int parse_opts(int argc, char **argv, struct vdpd_opts *o)
 			fprintf(stderr, "vdpd: option %s needs an argument\n", argv[optind - 1]);
 			return 2;
 		default:
-			fprintf(stderr, "vdpd: unknown option %s; try vdpd --help\n", argv[optind - 1]);
+			fprintf(stderr, "vdpd: unknown option %s; try vdpd --help\n",
+				argv[optind - 1]);
 			return 2;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "vdpd: unexpected argument \"%s\"; try vdpd --help\n", argv[optind]);
+		fprintf(stderr, "vdpd: unexpected argument \"%s\"; try vdpd --help\n",
+			argv[optind]);
 		return 2;
 	}
 	return -1;
@@ -319,7 +329,8 @@ static int check_config(const struct vdpd_opts *opts, struct vdpd_config *cfg)
 		cfg_free(cfg);
 		return 1;
 	}
-	printf("%s: OK, %zu uplink%s", opts->config, cfg->n_uplinks, cfg->n_uplinks == 1 ? "" : "s");
+	printf("%s: OK, %zu uplink%s", opts->config, cfg->n_uplinks,
+	       cfg->n_uplinks == 1 ? "" : "s");
 	for (size_t i = 0; i < cfg->n_uplinks; i++)
 		printf("%s%s", i ? ", " : ": ", cfg->uplinks[i].name);
 	printf("\n");
@@ -367,7 +378,8 @@ static int take_pidfile(const struct vdpd_opts *opts)
 		return -1;
 	fd = vdpd_pidfile_open(opts->pidfile, &other);
 	if (fd == -EEXIST) {
-		fprintf(stderr, "vdpd: already running (pid %ld holds %s)\n", (long)other, opts->pidfile);
+		fprintf(stderr, "vdpd: already running (pid %ld holds %s)\n", (long)other,
+			opts->pidfile);
 		return -2;
 	}
 	if (fd < 0) {
@@ -427,7 +439,7 @@ int vdpd_main(int argc, char **argv)
 		cfg_free(&cfg);
 		return 1;
 	}
-	snprintf(user, sizeof(user), "%s", cfg.user);	/* cfg moves into d */
+	snprintf(user, sizeof(user), "%s", cfg.user); /* cfg moves into d */
 	signal(SIGPIPE, SIG_IGN);
 	if (vdpd_paths_absolute(&opts) < 0) {
 		cfg_free(&cfg);
@@ -460,7 +472,7 @@ int vdpd_main(int argc, char **argv)
 	}
 	if (pid_fd >= 0 && vdpd_pidfile_write(pid_fd) < 0)
 		log_warn(NULL, "cannot write pid file %s", opts.pidfile);
-	store_locks_repid();	/* the state locks' owner is the detached child */
+	store_locks_repid(); /* the state locks' owner is the detached child */
 	log_notice(NULL, "vdpd %s started: %zu uplinks, control socket %s", VDP_VERSION,
 		   d.n_uplinks, opts.socket);
 	vdpd_sd_notify("READY=1");

@@ -57,15 +57,16 @@ static int request_vsi(struct vdpd *d, const struct reg_vsi *v, uint8_t mode)
 		return request_qbh(d, v, mode);
 	if (!du || !du->u) {
 		/* Requested again by realize_uplink_started(). */
-		log_notice("reg", "%s: uplink %s is not running; %s waits for it", v->iface_id, v->uplink,
-			   mode == VDP_MODE_DEASSOC ? "de-association" : "association");
+		log_notice("reg", "%s: uplink %s is not running; %s waits for it", v->iface_id,
+			   v->uplink, mode == VDP_MODE_DEASSOC ? "de-association" : "association");
 		return -ENETDOWN;
 	}
 	reg_vsi_to_request(v, mode, &req, &f);
 	rc = vdp_station_request(uplink_station(du->u), &req);
 	if (rc < 0 && !(rc == -ENOENT && mode == VDP_MODE_DEASSOC))
 		log_warn("reg", "%s: %s on %s refused by the station: %s", v->iface_id,
-			 mode == VDP_MODE_DEASSOC ? "de-association" : "association", v->uplink, strerror(-rc));
+			 mode == VDP_MODE_DEASSOC ? "de-association" : "association", v->uplink,
+			 strerror(-rc));
 	return rc;
 }
 
@@ -76,10 +77,12 @@ static void publish(struct vdpd *d, const char *ev, const struct reg_vsi *v, int
 	if (!ctl_server_wants(d->ctl, "registry"))
 		return;
 	ctl_server_publish(d->ctl, "registry",
-			   json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "event", ev, "iface_id", v->iface_id,
-				     "network", v->network, "profile", v->profile, "uplink", v->uplink, "vlan",
-				     (int)v->vlan, "result",
-				     rc == -ENETDOWN ? "waits for the uplink" : rc < 0 ? strerror(-rc) : "requested"));
+			   json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "event", ev, "iface_id",
+				     v->iface_id, "network", v->network, "profile", v->profile,
+				     "uplink", v->uplink, "vlan", (int)v->vlan, "result",
+				     rc == -ENETDOWN  ? "waits for the uplink"
+					     : rc < 0 ? strerror(-rc)
+						      : "requested"));
 }
 
 /* A move keeps the VSIID (= interface-id): on the same uplink one
@@ -97,13 +100,13 @@ static void realize_vsi(void *ctx, const struct reg_vsi *old, const struct reg_v
 	if (old && !qbh_move &&
 	    (!cur || strcmp(old->uplink, cur->uplink) || cur->type != REG_VPORT_QBG ||
 	     old->type != REG_VPORT_QBG)) {
-		log_info("reg", "%s: de-associate (network %s, profile %s)", old->iface_id, old->network,
-			 old->profile);
+		log_info("reg", "%s: de-associate (network %s, profile %s)", old->iface_id,
+			 old->network, old->profile);
 		publish(d, "de-associate", old, request_vsi(d, old, VDP_MODE_DEASSOC));
 	}
 	if (cur) {
-		log_info("reg", "%s: associate on %s (network %s, profile %s, vlan %u)", cur->iface_id, cur->uplink,
-			 cur->network, cur->profile, cur->vlan);
+		log_info("reg", "%s: associate on %s (network %s, profile %s, vlan %u)",
+			 cur->iface_id, cur->uplink, cur->network, cur->profile, cur->vlan);
 		publish(d, "associate", cur, request_vsi(d, cur, VDP_MODE_ASSOC));
 	}
 }
@@ -142,21 +145,24 @@ static int qbh_start(struct vdpd *d)
 
 int realize_start(struct vdpd *d)
 {
-	const char *cfg = d->opts.config && access(d->opts.config, R_OK) == 0 ? d->opts.config : NULL;
+	const char *cfg =
+		d->opts.config && access(d->opts.config, R_OK) == 0 ? d->opts.config : NULL;
 	const char *state = d->opts.state_file;
 	struct reg_err err;
 	int rc;
 
 	if ((rc = qbh_start(d)) < 0)
 		return rc;
-	rc = reg_ctl_open(&d->reg, cfg, state ? (state[0] ? state : NULL) : "", &realize_ops, d, &err);
+	rc = reg_ctl_open(&d->reg, cfg, state ? (state[0] ? state : NULL) : "", &realize_ops, d,
+			  &err);
 	if (rc < 0) {
 		log_err("reg", "registry: %s", err.msg);
 		qbh_free(d->qbh);
 		d->qbh = NULL;
 		return rc;
 	}
-	log_info("reg", "registry: policy %s, state %s, %s", reg_policy_name(reg_get_policy(d->reg.reg)),
+	log_info("reg", "registry: policy %s, state %s, %s",
+		 reg_policy_name(reg_get_policy(d->reg.reg)),
 		 d->reg.state_path[0] ? d->reg.state_path : "not persisted",
 		 d->reg.shadowed ? "some stored entries shadowed by vdpd.conf" : "loaded");
 	return fleet_vdpd_start(d);
@@ -188,7 +194,7 @@ void realize_uplink_started(struct vdpd *d, struct vdpd_uplink *du)
 }
 
 int realize_check_request(struct vdpd *d, const char *ifname, const uint8_t mac[6], uint16_t vlan,
-			   uint8_t mgrid, uint32_t typeid, uint8_t typeidver, const uint8_t uuid[16])
+			  uint8_t mgrid, uint32_t typeid, uint8_t typeidver, const uint8_t uuid[16])
 {
 	struct reg_err why, err;
 	int rc;
@@ -197,8 +203,8 @@ int realize_check_request(struct vdpd *d, const char *ifname, const uint8_t mac[
 		return 0;
 	rc = reg_check_request(d->reg.reg, ifname, mac, vlan, mgrid, typeid, typeidver, uuid, &why);
 	if (rc < 0) {
-		log_warn("reg", "libvirt request refused by policy %s: %s", reg_policy_name(reg_get_policy(d->reg.reg)),
-			 why.msg);
+		log_warn("reg", "libvirt request refused by policy %s: %s",
+			 reg_policy_name(reg_get_policy(d->reg.reg)), why.msg);
 		return rc;
 	}
 	if (why.msg[0])
@@ -210,7 +216,8 @@ int realize_check_request(struct vdpd *d, const char *ifname, const uint8_t mac[
 
 int realize_reload_prepare(struct vdpd *d, struct reg_reload *rl, char *errbuf, size_t errlen)
 {
-	const char *cfg = d->opts.config && access(d->opts.config, R_OK) == 0 ? d->opts.config : NULL;
+	const char *cfg =
+		d->opts.config && access(d->opts.config, R_OK) == 0 ? d->opts.config : NULL;
 	struct reg_err err;
 	int rc;
 
@@ -232,7 +239,8 @@ void realize_reload_commit(struct vdpd *d, struct reg_reload *rl)
 	if (reg_ctl_reload_commit(&d->reg, rl, &err) < 0)
 		log_err("reg", "registry reloaded but not saved: %s", err.msg);
 	else
-		log_info("reg", "registry reloaded: policy %s", reg_policy_name(reg_get_policy(d->reg.reg)));
+		log_info("reg", "registry reloaded: policy %s",
+			 reg_policy_name(reg_get_policy(d->reg.reg)));
 }
 
 int realize_check_config(const char *path, struct reg_err *err)

@@ -35,6 +35,7 @@ void realize_uplink_started(struct vdpd *d, struct vdpd_uplink *du);
  * plus saving a binding learned under policy "learn".  0, or -EACCES after
  * logging the reason (answer libvirt with it). */
 int realize_check_request(struct vdpd *d, const char *ifname, const uint8_t mac[6], uint16_t vlan,
-			   uint8_t mgrid, uint32_t typeid, uint8_t typeidver, const uint8_t uuid[16]);
+			  uint8_t mgrid, uint32_t typeid, uint8_t typeidver,
+			  const uint8_t uuid[16]);
 
 #endif

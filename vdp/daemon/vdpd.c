@@ -21,6 +21,8 @@
 #include "vdp/daemon/nl_vdpd.h"
 #include "vdp/daemon/process.h"
 #include "vdp/daemon/realize.h"
+#include "vdp/daemon/reconcile.h"
+#include "vdp/daemon/reconcile_vdpd.h"
 #include "vdp/daemon/vdpd.h"
 #include "vdp/daemon/fleet_vdpd.h"
 #include "vdp/io/linkmon.h"
@@ -91,6 +93,8 @@ static void up_event(void *ctx, struct uplink *u, enum uplink_event ev)
 	switch (ev) {
 	case UPLINK_EV_CONVERGED:
 	case UPLINK_EV_EVB_CHANGED:
+		/* the station re-sends what it has; what ended is tried now */
+		vdpd_reconcile_uplink_up(d, u);
 		o = uplink_oper(u);
 		log_notice("evb", "%s: %s: R %u RTE %u RWD %u RKA %u%s%s", uplink_ifname(u),
 			   ev == UPLINK_EV_CONVERGED ? "negotiated" : "renegotiated", o->r, o->rte,
@@ -158,6 +162,9 @@ static void up_vsi_event(void *ctx, struct uplink *u, struct vsi *v, enum vdp_ev
 
 	if ((unsigned)ev < sizeof(d->cnt.vsi_events) / sizeof(d->cnt.vsi_events[0]))
 		d->cnt.vsi_events[ev]++;
+	/* first: it asks whether the VSI is still desired (the intent of a
+	 * refused one is dropped below) */
+	vdpd_reconcile_vsi_event(d, u, v, ev);
 	nl_front_vsi_event(d->nl, u, v, ev);
 	switch (ev) {
 	case VDP_EV_KEEPALIVE_OK:
@@ -177,19 +184,24 @@ static void up_vsi_event(void *ctx, struct uplink *u, struct vsi *v, enum vdp_ev
 	/* The VSI ID is formatted only for a line that is written: a
 	 * keep-alive at info level, or a burst of associations, costs none. */
 	if (lvl <= log_get_level() &&
-	    (lvl != LOG_INFO || log_burst_admit(d->vsi_log, uplink_ifname(u), vdp_event_name(ev)))) {
+	    (lvl != LOG_INFO ||
+	     log_burst_admit(d->vsi_log, uplink_ifname(u), vdp_event_name(ev)))) {
 		vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
 		if (ev == VDP_EV_FAILED || ev == VDP_EV_KEPT)
-			log_msg(lvl, "vdp", "%s: VSI %s: %s (%s, status 0x%02x %s)", uplink_ifname(u), id,
-				vdp_event_name(ev), vdp_end_reason_name(v->reason), v->status,
+			log_msg(lvl, "vdp", "%s: VSI %s: %s (%s, status 0x%02x %s)",
+				uplink_ifname(u), id, vdp_event_name(ev),
+				vdp_end_reason_name(v->reason), v->status,
 				vdp_reason_name(v->status & VDP_STATUS_REASON));
 		else
-			log_msg(lvl, "vdp", "%s: VSI %s: %s", uplink_ifname(u), id, vdp_event_name(ev));
+			log_msg(lvl, "vdp", "%s: VSI %s: %s", uplink_ifname(u), id,
+				vdp_event_name(ev));
 	}
-	/* The bridge said no: that intent is settled (it stays shown as
-	 * failed until deleted).  Timeouts and transmission errors keep it:
-	 * the bridge may answer after a restart. */
-	if (ev == VDP_EV_FAILED && v->reason == VDP_END_REJECTED)
+	/* The bridge said no for good: that intent is settled (it stays
+	 * shown as failed until deleted).  Timeouts, transmission errors and
+	 * refusals the bridge may lift (reasons 2 and 3 without the hard
+	 * bit) keep it: the reconciler asks again. */
+	if (ev == VDP_EV_FAILED && v->reason == VDP_END_REJECTED &&
+	    reconcile_verdict(v->reason, v->status) != RC_RETRY)
 		intents_drop(d->intents, uplink_ifname(u), v->vsiid_fmt, v->vsiid);
 	if (ev == VDP_EV_KEPT)
 		intents_kept(d->intents, uplink_ifname(u), v);
@@ -282,7 +294,8 @@ static void replay_intents(struct vdpd *d, struct vdpd_uplink *du)
 		return;
 	intents_foreach(d->intents, du->cfg.name, replay_intent, &r);
 	if (r.n)
-		log_notice("vsi", "%s: %zu stored VSIs requested again (%zu for netlink requesters)",
+		log_notice("vsi",
+			   "%s: %zu stored VSIs requested again (%zu for netlink requesters)",
 			   du->cfg.name, r.n, r.n_nl);
 }
 
@@ -397,6 +410,7 @@ static int add_uplink(struct vdpd *d, const struct cfg_uplink *c)
 	if (!du)
 		return -ENOMEM;
 	du->cfg = *c;
+	du->rc = d->rc;
 	d->uplinks[d->n_uplinks++] = du;
 	uplink_start(d, du);
 	return 0;
@@ -473,6 +487,7 @@ void vdpd_apply_config(struct vdpd *d, struct vdpd_config *cfg)
 	d->cfg = *cfg;
 	cfg_init(cfg);
 	apply_log_level(d);
+	vdpd_reconcile_config(d);
 	/* New ones. */
 	for (i = 0; i < d->cfg.n_uplinks; i++)
 		if (!vdpd_find_uplink(d, d->cfg.uplinks[i].name)) {
@@ -574,6 +589,8 @@ int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *
 	d->cfg = *cfg;
 	cfg_init(cfg);
 	apply_log_level(d);
+	if (vdpd_reconcile_start(d) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < d->cfg.n_uplinks; i++)
 		if (add_uplink(d, &d->cfg.uplinks[i]) < 0)
 			return -ENOMEM;
@@ -596,6 +613,7 @@ void vdpd_fini(struct vdpd *d)
 	free(d->uplinks);
 	d->uplinks = NULL;
 	d->n_uplinks = 0;
+	vdpd_reconcile_stop(d);
 	linkmon_free(d->lm);
 	ctl_server_free(d->ctl);
 	for (size_t i = 0; i < sizeof(d->ev_sig) / sizeof(d->ev_sig[0]); i++)
@@ -615,4 +633,3 @@ void vdpd_fini(struct vdpd *d)
 		close(d->pid_fd);
 	}
 }
-

@@ -38,6 +38,7 @@ struct intents;
 struct log_bursts;
 struct linkmon;
 struct nl_front;
+struct reconcile;
 struct qbh;
 struct qbh_nl_ops;
 
@@ -51,7 +52,7 @@ struct vdpd_opts {
 	const char *intents;		/* VSI intents file (vdp/daemon/intents.c): NULL or
 					 * "" = not kept; vdpd_main() resolves -i,
 					 * global.intents_file and the default */
-	const char *state_file;		/* registry state: NULL none, "" config/default (realize.h) */
+	const char *state_file; /* registry state: NULL none, "" config/default (realize.h) */
 	/* Test seams (unit tests run the daemon over socketpairs): the
 	 * uplinks' port implementation, links taken as up, no netlink. */
 	const struct port_ops *port_ops;
@@ -73,6 +74,7 @@ struct vdpd_uplink {
 	int ifindex;			/* last known, 0 when absent */
 	char absent_why[96];		/* why u is NULL */
 	uint64_t link_events;		/* up/down seen by the link monitor */
+	struct reconcile *rc; /* the daemon's reconciler (retry state in vsi.show) */
 };
 
 struct vdpd_counters {
@@ -96,16 +98,18 @@ struct vdpd {
 	struct vdpd_uplink **uplinks;
 	struct event *ev_sig[4];
 	struct event *ev_status;	/* rate limit of STATUS= */
-	struct intents *intents;	/* VSI intents (vdp/daemon/intents.h) */
-	struct log_bursts *vsi_log;	/* per-VSI info lines, aggregated in bursts */
+	struct intents *intents; /* VSI intents (vdp/daemon/intents.h) */
+	struct log_bursts *vsi_log; /* per-VSI info lines, aggregated in bursts */
 	int pid_fd;
 	bool log_from_cli;
-	bool log_started;		/* vdpd_log_start() done: reloads may move the target */
+	bool log_started; /* vdpd_log_start() done: reloads may move the target */
 	uint64_t started_us;		/* vclock time at start */
 	struct vdpd_counters cnt;
-	char reload_error[512];		/* the last reload's refusal, FILE:LINE first; "" after a good one */
+	char reload_error
+		[512]; /* the last reload's refusal, FILE:LINE first; "" after a good one */
 	struct reg_ctl reg;		/* port-profile registry (profiles/reg_ctl.h) */
-	struct fleet_vdpd *fleet;	/* registry.backend "etcd" (fleet_vdpd.h), else NULL */
+	struct reconcile *rc; /* heals desired VSIs (vdp/daemon/reconcile.h) */
+	struct fleet_vdpd *fleet; /* registry.backend "etcd" (fleet_vdpd.h), else NULL */
 	struct qbh *qbh; /* 802.1Qbh backend (vdp/io/qbh.h) */
 };
 

@@ -623,10 +623,12 @@ json_t *uplink_status_json(struct uplink *u)
 		 * test can see an EVB change reach them */
 		json_object_set_new(evb, "ecp_max_retries", json_integer(u->ecp.max_retries));
 		if (u->role == UPLINK_STATION) {
-			json_object_set_new(evb, "resp_wait_us",
-					    json_integer((json_int_t)vdp_station_resp_wait_us(&u->st)));
-			json_object_set_new(evb, "keepalive_us",
-					    json_integer((json_int_t)vdp_station_keepalive_us(&u->st)));
+			json_object_set_new(
+				evb, "resp_wait_us",
+				json_integer((json_int_t)vdp_station_resp_wait_us(&u->st)));
+			json_object_set_new(
+				evb, "keepalive_us",
+				json_integer((json_int_t)vdp_station_keepalive_us(&u->st)));
 		}
 	} else {
 		json_object_set_new(evb, "oper", json_null());

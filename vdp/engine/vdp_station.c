@@ -25,11 +25,9 @@ static void vsi_timer_cb(void *arg)
 {
 	struct vsi *v = arg;
 	struct vdp_station *st = v->owner;
-	bool ka = v->state == VDP_ST_WAIT_SYSCMD;
 
 	run(st, v, timeout);
-	if (ka)
-		vdp_station_kick(st);	/* the keep-alive just queued */
+	vdp_station_kick(st); /* a keep-alive just queued (or queued again) */
 }
 
 int vdp_station_init(struct vdp_station *st, const struct vdp_station_ops *ops, void *ctx,
@@ -145,7 +143,8 @@ const char *vdp_station_request_check(const struct vdp_station *st, const struct
 	if (zero && zero != req->n_filters)
 		return "VID 0 (the bridge chooses) mixed with other VIDs in one request";
 	if (group_format(req->filter_fmt) && st->gid == 0)
-		return "group-ID filter format, but group IDs were not negotiated (EVB BGID and SGID)";
+		return "group-ID filter format, but group IDs were not negotiated (EVB BGID and "
+		       "SGID)";
 	return NULL;
 }
 

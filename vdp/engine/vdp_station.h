@@ -105,7 +105,7 @@ struct vdp_station_ops {
 
 struct vdp_station_counters {
 	uint64_t requests;		/* accepted local requests */
-	uint64_t requests_refused;	/* refused here (EINVAL / ENOENT / ...) or by the
+	uint64_t requests_refused; /* refused here (EINVAL / ENOENT / ...) or by the
 					 * bridge (an error response, Keep or not) */
 	uint64_t ecpdu_tx;		/* ULPDUs handed to ECP */
 	uint64_t tlv_tx;		/* association TLVs sent (incl. keep-alives) */
@@ -123,6 +123,8 @@ struct vdp_station_counters {
 	uint64_t rx_ignored;		/* request TLVs other than De-Associate, org TLVs */
 	uint64_t illegal_transitions;	/* refused by vdp_station_enter(), or a run
 					 * past step_cap: VSI ended */
+	uint64_t ka_resent; /* keep-alives sent again at once after a loss
+					 * (ECP gave up, or no answer) */
 };
 
 struct vdp_ecpdu_done {
@@ -158,7 +160,7 @@ struct vdp_station {
 	/* Steps one run of a VSI's machine may take (VDP_STATION_STEP_CAP;
 	 * the unit tests lower it to see a cap hit). */
 	unsigned step_cap;
-	int8_t gid;			/* group IDs in use (EVB): -1 not known yet */
+	int8_t gid; /* group IDs in use (EVB): -1 not known yet */
 	struct vdp_station_counters cnt;
 };
 
@@ -182,6 +184,10 @@ void vdp_station_set_params(struct vdp_station *st, uint8_t r, uint8_t rte, uint
 void vdp_station_set_resp_wait_max(struct vdp_station *st, uint64_t us);
 uint64_t vdp_station_resp_wait_us(const struct vdp_station *st);
 uint64_t vdp_station_keepalive_us(const struct vdp_station *st);
+/* The bridge's toutKeepAlive, 1.5 x (10us x 2^RKA + (2R+1) x 10us x 2^RTE),
+ * and one ECP exchange with all retransmissions, (R+1) x ackTimer. */
+uint64_t vdp_station_tout_ka_us(const struct vdp_station *st);
+uint64_t vdp_station_ecp_budget_us(const struct vdp_station *st);
 
 /* Why the station refuses req without sending anything (NULL: it does
  * not): VID 0 mixed with other VIDs; a group-ID format while group IDs
@@ -189,7 +195,10 @@ uint64_t vdp_station_keepalive_us(const struct vdp_station *st);
  * -EOPNOTSUPP. */
 const char *vdp_station_request_check(const struct vdp_station *st, const struct vdp_request *req);
 /* Whether EVB negotiated group IDs (BGID && SGID); the uplink tells. */
-static inline void vdp_station_set_gid(struct vdp_station *st, bool gid) { st->gid = gid; }
+static inline void vdp_station_set_gid(struct vdp_station *st, bool gid)
+{
+	st->gid = gid;
+}
 
 /* A VSI's address may change when a request brings more filters than it
  * had room for (vsi->user is kept): keep VSIIDs, not pointers, across

@@ -13,6 +13,15 @@
 
 #include "vdp/engine/vdp_station.h"
 
+/* Keep-alives on a lossy wire (vdp_station_ka.c). */
+/* WAIT_SYSCMD entered: the bridge's toutKeepAlive for v runs (estimated). */
+void vdp_station_ka_armed(struct vdp_station *st, struct vsi *v);
+/* A keep-alive of v was lost or not answered: true if another ECP
+ * exchange still fits before the bridge's toutKeepAlive. */
+bool vdp_station_ka_can_resend(const struct vdp_station *st, const struct vsi *v);
+/* The response wait of v's keep-alive. */
+uint64_t vdp_station_ka_wait_us(const struct vdp_station *st, const struct vsi *v);
+
 /* Steps v's machine until stable (at most st->step_cap steps; more is a
  * bug: logged, counted in illegal_transitions, the VSI ended), clears the
  * inputs left, then reports the event the steps chose (ops->vsi_event,

@@ -114,6 +114,9 @@ const char *vdp_event_name(enum vdp_event ev)
  *                   up), END (response-wait expiry, ECP error, error
  *                   without Keep, De-Associate confirmed, bridge
  *                   De-Associate)
+ *                   TXMIT_KAWAIT also -> TXMIT_KA (keep-alive lost or not
+ *                   answered while the bridge's toutKeepAlive can still be
+ *                   met: sent again at once, vdp_station_ka.c)
  * PREASSOC_NEW   -> WAIT_SYSCMD
  * ASSOC_NEW      -> ASSOC_COMPL
  * ASSOC_COMPL    -> WAIT_SYSCMD
@@ -146,7 +149,7 @@ static const uint16_t station_next[SM_ROWS] = {
 	[VDP_ST_WAIT_SYSCMD] = ST(TXMIT_KA) | ST(STATION_PROC) | ST(TXMIT_DEASSOC) | ST(END),
 	[VDP_ST_TXMIT_KA] = ST(TXMIT_KAWAIT) | ST(TXMIT_DEAWAIT) | ST(STATION_PROC) |
 		ST(TXMIT_DEASSOC) | ST(END),
-	[VDP_ST_TXMIT_KAWAIT] = ST_WAIT_NEXT,
+	[VDP_ST_TXMIT_KAWAIT] = ST_WAIT_NEXT | ST(TXMIT_KA),
 	[VDP_ST_TXMIT_DEASSOC] = ST(TXMIT_DEAWAIT) | ST(TXMIT_DEASSOC) | ST(STATION_PROC) | ST(END),
 	[VDP_ST_TXMIT_DEAWAIT] = ST_WAIT_NEXT,
 	[VDP_ST_END] = ST(INIT),
@@ -255,25 +258,30 @@ static void init_entry(struct vsi *v)
 static inline void queued_entry(struct vdp_station *st, struct vsi *v, enum vdp_station_state s)
 {
 	vtimer_cancel(st->clock, v->timer);
-	if (s == VDP_ST_TXMIT_KA)
-		v->keepalive = true;
+	v->keepalive = s == VDP_ST_TXMIT_KA;
+	if (v->keepalive)
+		/* Keep-alives of established VSIs go before new work: the
+		 * bridge's toutKeepAlive does not wait for a burst. */
+		vsi_fifo_push_prio(&st->pending, v);
 	else
-		v->keepalive = false;
-	vsi_fifo_push(&st->pending, v);
+		vsi_fifo_push(&st->pending, v);
 }
 
 /* STATION_PROCWAIT, TXMIT_KAWAIT, TXMIT_DEAWAIT: handed to ECP, the
  * response wait (41.5.5.9) runs from now. */
-static inline void wait_entry(struct vdp_station *st, struct vsi *v)
+static inline void wait_entry(struct vdp_station *st, struct vsi *v, enum vdp_station_state s)
 {
 	v->mode_sent = v->mode_req;
 	v->flags |= VSI_F_INFLIGHT;
-	vtimer_arm(st->clock, v->timer, vdp_station_resp_wait_us(st));
+	vtimer_arm(st->clock, v->timer,
+		   s == VDP_ST_TXMIT_KAWAIT ? vdp_station_ka_wait_us(st, v)
+					    : vdp_station_resp_wait_us(st));
 }
 
 /* WAIT_SYSCMD: reinitKeepAlive runs from the last confirmed response. */
 static inline void wait_syscmd_entry(struct vdp_station *st, struct vsi *v)
 {
+	vdp_station_ka_armed(st, v);
 	vtimer_arm(st->clock, v->timer, vdp_station_keepalive_us(st));
 }
 
@@ -288,6 +296,7 @@ static void end_entry(struct vdp_station *st, struct vsi *v)
 	v->change_held = false;
 	v->keepalive = false;
 	v->resync = false;
+	v->ka_due_set = false;
 	v->mode_cur = VDP_MODE_NONE;
 	vsi_rec_drop(v);
 }
@@ -345,7 +354,7 @@ go(struct vdp_station *st, struct vsi *v, enum vdp_station_state to)
 	case VDP_ST_STATION_PROCWAIT:
 	case VDP_ST_TXMIT_KAWAIT:
 	case VDP_ST_TXMIT_DEAWAIT:
-		wait_entry(st, v);
+		wait_entry(st, v, to);
 		break;
 	case VDP_ST_PREASSOC_NEW:
 	case VDP_ST_ASSOC_NEW:
@@ -399,11 +408,12 @@ static bool adopt_filter_values(struct vdp_station *st, struct vsi *v, const str
 	v->flags &= (uint8_t)~VSI_F_VID0;
 	for (i = 0; i < a->n_filters; i++) {
 		vdp_filter_get(a, i, &f);
-		if (adopted_word(v->filters[i].f.ps_pcp_vid, f.ps_pcp_vid) != v->filters[i].f.ps_pcp_vid)
+		if (adopted_word(v->filters[i].f.ps_pcp_vid, f.ps_pcp_vid) !=
+		    v->filters[i].f.ps_pcp_vid)
 			break;
 	}
 	if (i == a->n_filters)
-		return false;	/* the common case: nothing filled in */
+		return false; /* the common case: nothing filled in */
 	vsi_table_unindex_filters(&st->tab, v);
 	for (i = 0; i < a->n_filters; i++) {
 		vdp_filter_get(a, i, &f);
@@ -524,8 +534,10 @@ static void __attribute__((cold)) log_pcp_refused(const struct vsi *v, const str
 		vdp_filter_get(a, i, &f);
 		if (!vsi_pcp_answers(v->filters[i].f.ps_pcp_vid, f.ps_pcp_vid)) {
 			vdp_txt_vsiid_format(v->vsiid_fmt, v->vsiid, id);
-			log_warn("vdp", "VSI %s: response refused: the bridge answered with another "
-				 "priority (PCP) than the one asked for (802.1Qbg 41.2.9)", id);
+			log_warn("vdp",
+				 "VSI %s: response refused: the bridge answered with another "
+				 "priority (PCP) than the one asked for (802.1Qbg 41.2.9)",
+				 id);
 			return;
 		}
 	}
@@ -616,6 +628,19 @@ static bool __attribute__((noinline)) step_global(struct vdp_station *st, struct
 	return false;
 }
 
+/* A keep-alive lost (ECP gave up) or unanswered: sent again at once while
+ * the bridge's toutKeepAlive can still be met (vdp_station_ka.c). */
+static bool ka_resend(struct vdp_station *st, struct vsi *v)
+{
+	if (v->state != VDP_ST_TXMIT_KAWAIT || !vdp_station_ka_can_resend(st, v))
+		return false;
+	vdp_station_inflight_drop(st, v);
+	v->flags &= (uint8_t)~VSI_F_INFLIGHT;
+	st->cnt.ka_resent++;
+	go(st, v, VDP_ST_TXMIT_KA);
+	return true;
+}
+
 /* The step of the waiting states (STATION_PROCWAIT, TXMIT_KAWAIT,
  * TXMIT_DEAWAIT): the response (41.5.5.9), an ECP error, the response
  * wait's expiry, or a newer local request. */
@@ -628,13 +653,15 @@ static inline bool step_wait(struct vdp_station *st, struct vsi *v)
 	if (SM_TAKE(IN(v)->ecpError)) {
 		/* 41.5.5: a transmission error ends the VSI. */
 		st->cnt.tx_errors++;
-		end(st, v, VDP_END_TX_ERROR, VDP_EV_FAILED);
+		if (!ka_resend(st, v))
+			end(st, v, VDP_END_TX_ERROR, VDP_EV_FAILED);
 		return true;
 	}
 	if (SM_TAKE(IN(v)->timeout)) {
 		/* Response wait expired: the VSI ends (41.5.5). */
 		st->cnt.timeouts++;
-		end(st, v, VDP_END_TIMEOUT, VDP_EV_FAILED);
+		if (!ka_resend(st, v))
+			end(st, v, VDP_END_TIMEOUT, VDP_EV_FAILED);
 		return true;
 	}
 	if (SM_TAKE(IN(v)->localChange)) {

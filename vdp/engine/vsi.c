@@ -336,12 +336,29 @@ void vsi_fifo_push(struct vsi_fifo *q, struct vsi *v)
 	q->n++;
 }
 
+void vsi_fifo_push_prio(struct vsi_fifo *q, struct vsi *v)
+{
+	struct vsi **at = q->prio_tail ? &q->prio_tail->q_next : &q->head;
+
+	if (v->flags & VSI_F_QUEUED)
+		return;
+	v->flags |= VSI_F_QUEUED;
+	v->q_next = *at;
+	*at = v;
+	if (!v->q_next)
+		q->tail = v;
+	q->prio_tail = v;
+	q->n++;
+}
+
 struct vsi *vsi_fifo_pop(struct vsi_fifo *q)
 {
 	struct vsi *v = q->head;
 
 	if (!v)
 		return NULL;
+	if (q->prio_tail == v)
+		q->prio_tail = NULL;
 	q->head = v->q_next;
 	if (!q->head)
 		q->tail = NULL;
@@ -360,6 +377,8 @@ static void fifo_unlink(struct vsi_fifo *q, struct vsi *prev, struct vsi *v)
 		q->head = v->q_next;
 	if (q->tail == v)
 		q->tail = prev;
+	if (q->prio_tail == v)
+		q->prio_tail = prev; /* the prefix ends earlier (or is empty) */
 	v->q_next = NULL;
 	v->flags &= (uint8_t)~VSI_F_QUEUED;
 	q->n--;
@@ -382,7 +401,8 @@ void vsi_fifo_remove(struct vsi_fifo *q, struct vsi *v)
  * for one (PS set) is answered only with that very priority. */
 bool vsi_pcp_answers(uint16_t asked, uint16_t given)
 {
-	return !vdp_ps(asked) || (asked & (VDP_PS | VDP_PCP_MASK)) == (given & (VDP_PS | VDP_PCP_MASK));
+	return !vdp_ps(asked) ||
+		(asked & (VDP_PS | VDP_PCP_MASK)) == (given & (VDP_PS | VDP_PCP_MASK));
 }
 
 bool vsi_keys_match(const struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN],

@@ -46,7 +46,7 @@ struct vsi_rec {
 struct vsi_fent {
 	struct vdp_filter f;
 	uint16_t idx;			/* position in vsi->filters[] */
-	uint16_t asked;			/* station: PS/PCP/VID as requested (f has
+	uint16_t asked; /* station: PS/PCP/VID as requested (f has
 					 * what the bridge filled in, 41.2.9) */
 	struct vsi_fent *mac_next;
 };
@@ -138,17 +138,24 @@ struct vsi {
 	 * response is in */
 	bool change_held : 1;
 	bool keepalive : 1; /* the request queued or in flight is a keep-alive */
+	bool ka_due_set : 1; /* ka_due_ms holds the bridge's toutKeepAlive (estimated) */
 	uint8_t sm_ev;			/* station: event to report once the machine
 					 * is stable (enum vdp_event + 1, 0 = none) */
 	uint16_t n_filters;
 	uint16_t cap_filters;		/* entries allocated */
 	union vsi_in sm_in; /* machine inputs not yet consumed */
+	uint32_t ka_due_ms; /* station: a keep-alive must reach the bridge
+					 * before this (vclock ms, wraps; ka_due_set) */
 	struct vsi_fent filters[];
 };
 
+/* A FIFO with a priority prefix: head .. prio_tail were pushed with
+ * vsi_fifo_push_prio() (keep-alives: they go before new work), in their
+ * own FIFO order. */
 struct vsi_fifo {
 	struct vsi *head;
 	struct vsi *tail;
+	struct vsi *prio_tail; /* last of the priority prefix, or NULL */
 	size_t n;
 };
 
@@ -215,6 +222,8 @@ struct vsi *vsi_table_next(const struct vsi_table *t, const struct vsi *v);
 /* Pending FIFO (VSI_F_QUEUED tracks membership). */
 void vsi_fifo_push(struct vsi_fifo *q, struct vsi *v);
 struct vsi *vsi_fifo_pop(struct vsi_fifo *q);
+/* Behind the other priority VSIs, before every VSI pushed plainly. */
+void vsi_fifo_push_prio(struct vsi_fifo *q, struct vsi *v);
 /* O(n): only on removal of a queued VSI. */
 void vsi_fifo_remove(struct vsi_fifo *q, struct vsi *v);
 

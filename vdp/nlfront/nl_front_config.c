@@ -31,7 +31,8 @@ int nl_front_config_load(const char *path, struct nl_front_config *c, char *err,
 		return 0;
 	config_init(&cf);
 	if (!config_read_file(&cf, path)) {
-		snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&cf), config_error_text(&cf));
+		snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&cf),
+			 config_error_text(&cf));
 		config_destroy(&cf);
 		return -1;
 	}
@@ -40,17 +41,20 @@ int nl_front_config_load(const char *path, struct nl_front_config *c, char *err,
 		config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
 		const char *n = config_setting_name(s);
 		int t = config_setting_type(s);
-		long long v = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 ? config_setting_get_int64(s) : -1;
+		long long v = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64
+			? config_setting_get_int64(s)
+			: -1;
 		uint32_t *u32 = NULL;
 
 		if (!strcmp(n, "lldpad_compat") || !strcmp(n, "require_admin")) {
 			if (t != CONFIG_TYPE_BOOL) {
-				snprintf(err, errlen, "%s:%d: netlink.%s must be true or false", path,
-					 config_setting_source_line(s), n);
+				snprintf(err, errlen, "%s:%d: netlink.%s must be true or false",
+					 path, config_setting_source_line(s), n);
 				rc = -1;
 				break;
 			}
-			*(n[0] == 'l' ? &c->enabled : &c->require_admin) = config_setting_get_bool(s);
+			*(n[0] == 'l' ? &c->enabled : &c->require_admin) =
+				config_setting_get_bool(s);
 			continue;
 		}
 		if (!strcmp(n, "pidfile")) {
@@ -75,9 +79,12 @@ int nl_front_config_load(const char *path, struct nl_front_config *c, char *err,
 		else if (!strcmp(n, "part_max"))
 			u32 = &c->part_max;
 		if (!u32) {
-			snprintf(err, errlen, "%s:%d: unknown setting \"%s\" in netlink (known: lldpad_compat, "
-				 "pidfile, ack_delay_ms, linkdel_grace_ms, linger_ms, unread_max_ms, part_max, "
-				 "require_admin)", path, config_setting_source_line(s), n);
+			snprintf(err, errlen,
+				 "%s:%d: unknown setting \"%s\" in netlink (known: lldpad_compat, "
+				 "pidfile, ack_delay_ms, linkdel_grace_ms, linger_ms, "
+				 "unread_max_ms, part_max, "
+				 "require_admin)",
+				 path, config_setting_source_line(s), n);
 			rc = -1;
 			break;
 		}

@@ -13,7 +13,7 @@
 #include "vdp/nlfront/nl_front_int.h"
 
 #define TAG "nl"
-#define RX_BURST 256	/* datagrams read per wake-up */
+#define RX_BURST 256 /* datagrams read per wake-up */
 
 static void linkdel_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -68,7 +68,8 @@ static void link_event(struct nl_front *f, const struct nlp_link *l)
 		if (!match)
 			continue;
 		if (l->type == RTM_DELLINK) {
-			bool active = r->confirmed || (r->latest.pending && r->latest.op != NLP_REQ_DISASSOCIATE);
+			bool active = r->confirmed ||
+				(r->latest.pending && r->latest.op != NLP_REQ_DISASSOCIATE);
 			if (!active)
 				continue;
 			f->cnt.linkdel_seen++;
@@ -94,7 +95,7 @@ void nlf_link_cb(evutil_socket_t fd, short what, void *arg)
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
 			if (errno == ENOBUFS)
-				continue;	/* lost events; deletions are rare */
+				continue; /* lost events; deletions are rare */
 			return;
 		}
 		size_t off = 0;

@@ -46,8 +46,10 @@ int nlf_take_pidfile(const char *path, char *err, size_t errlen)
 		proc_comm(other, comm, sizeof(comm));
 		if (!strcmp(comm, "lldpad") || !strcmp(comm, "vdpd")) {
 			snprintf(err, errlen,
-				 "%s (pid %ld) holds %s and receives libvirt's requests; stop it first "
-				 "(e.g. systemctl stop lldpad.service lldpad.socket) or turn netlink.lldpad_compat off",
+				 "%s (pid %ld) holds %s and receives libvirt's requests; stop it "
+				 "first "
+				 "(e.g. systemctl stop lldpad.service lldpad.socket) or turn "
+				 "netlink.lldpad_compat off",
 				 comm, other, path);
 			return -1;
 		}

@@ -25,16 +25,16 @@ struct jlog {
 	int fd;
 	char *path;
 	const char *magic;		/* static, e.g. "vdpd-intents-journal 1\n" */
-	struct evbuffer *pending;	/* records not yet synced, kept until they are */
+	struct evbuffer *pending; /* records not yet synced, kept until they are */
 	uint64_t seq;			/* of the last record */
 	size_t size;			/* octets in the file */
-	size_t synced;			/* of which known to be on disk */
-	bool cut;			/* cut the file to synced before the next write */
+	size_t synced; /* of which known to be on disk */
+	bool cut; /* cut the file to synced before the next write */
 	size_t records;			/* in the file and pending */
 	uint64_t appends, flushes, torn;
-	uint64_t write_errors;		/* failed writes, truncations */
-	uint64_t sync_errors;		/* failed fdatasync/fsync */
-	uint64_t rewrites;		/* flushes that wrote again what a failed one
+	uint64_t write_errors; /* failed writes, truncations */
+	uint64_t sync_errors; /* failed fdatasync/fsync */
+	uint64_t rewrites; /* flushes that wrote again what a failed one
 					 * may have lost */
 };
 

@@ -86,7 +86,7 @@ struct decode_state {
 	struct vdp_pdu *pdu;
 	size_t n;
 	bool have_mgrid, have_assoc;
-	bool too_many;		/* more TLVs than pdu->cap: refused after the whole PDU is checked */
+	bool too_many; /* more TLVs than pdu->cap: refused after the whole PDU is checked */
 };
 
 static int decode_mgrid_tlv(struct decode_state *s, struct cursor *info, uint16_t tlen)
@@ -111,7 +111,8 @@ static struct vdp_tlv *next_slot(struct decode_state *s, uint8_t type)
 	return &s->pdu->tlvs[s->n++];
 }
 
-static int decode_assoc_tlv(struct decode_state *s, struct cursor *info, uint16_t tlen, uint8_t type)
+static int decode_assoc_tlv(struct decode_state *s, struct cursor *info, uint16_t tlen,
+			    uint8_t type)
 {
 	struct vdp_assoc tmp;
 	struct vdp_tlv *t;
@@ -156,7 +157,7 @@ static int decode_tlv(struct decode_state *s, struct cursor *info, uint16_t tlen
 	case VDP_TLV_ORG:
 		return decode_org_tlv(s, info, tlen, type);
 	default:
-		return CODEC_OK;	/* unknown type: skipped */
+		return CODEC_OK; /* unknown type: skipped */
 	}
 }
 
