@@ -156,7 +156,7 @@ static void test_answers(void **state)
 	assert_int_equal(a.err, -EIO);
 	assert_string_equal(a.msg, "etcdserver: no leader");
 	parse_ok("{" HDR "\"revision\":\"2\",\"raft_term\":\"2\"},\"ID\":\"4111120506481122058\","
-			 "\"TTL\":\"5\"}",
+		 "\"TTL\":\"5\"}",
 		 &a);
 	assert_int_equal(a.id, 4111120506481122058LL);
 	assert_int_equal(a.ttl, 5);

@@ -23,7 +23,8 @@ static int pump(void *ctx)
 	return fake_etcd_run(ctx) ? 0 : -ETIMEDOUT;
 }
 
-static struct fleet_ctl *open_held(struct fake_etcd *f, const char *host, struct fake_etcd_client **cl)
+static struct fleet_ctl *open_held(struct fake_etcd *f, const char *host,
+				   struct fake_etcd_client **cl)
 {
 	struct reg_err err = { "" };
 	struct fake_etcd_client *c = fake_etcd_client(f);
@@ -71,11 +72,14 @@ static void test_write_and_conflict(void **state)
 
 	(void)state;
 	a = open_ctl(f, "host-a");
-	ok(a, "profile.add", "{\"name\":\"web\",\"type\":\"qbg\",\"mgrid\":1,\"typeid\":42,\"typeidver\":1}");
-	ok(a, "network.add", "{\"name\":\"net-1\",\"physnet\":\"p\",\"profile\":\"web\",\"vlan\":100}");
+	ok(a, "profile.add",
+	   "{\"name\":\"web\",\"type\":\"qbg\",\"mgrid\":1,\"typeid\":42,\"typeidver\":1}");
+	ok(a, "network.add",
+	   "{\"name\":\"net-1\",\"physnet\":\"p\",\"profile\":\"web\",\"vlan\":100}");
 	assert_non_null(strstr(fake_etcd_value(f, "/vdpd/networks/net-1"), "\"vlan\":100"));
 	/* refused by vdpd's own validation, nothing written */
-	assert_null(call(a, "network.add", "{\"name\":\"net-2\",\"physnet\":\"p\",\"profile\":\"nope\"}", &err));
+	assert_null(call(a, "network.add",
+			 "{\"name\":\"net-2\",\"physnet\":\"p\",\"profile\":\"nope\"}", &err));
 	assert_non_null(strstr(err.msg, "profile 'nope' does not exist"));
 	assert_null(fake_etcd_value(f, "/vdpd/networks/net-2"));
 	/* a per-host entry goes under the host */
@@ -87,8 +91,10 @@ static void test_write_and_conflict(void **state)
 	a = open_ctl(f, "");
 	b = open_held(f, "", &bc);
 	fake_etcd_client_hold(bc, true); /* b has not seen a's change when it writes */
-	ok(a, "network.set", "{\"name\":\"net-1\",\"physnet\":\"p\",\"profile\":\"web\",\"vlan\":101}");
-	r = call(b, "network.set", "{\"name\":\"net-1\",\"physnet\":\"p\",\"profile\":\"web\",\"vlan\":102}", &err);
+	ok(a, "network.set",
+	   "{\"name\":\"net-1\",\"physnet\":\"p\",\"profile\":\"web\",\"vlan\":101}");
+	r = call(b, "network.set",
+		 "{\"name\":\"net-1\",\"physnet\":\"p\",\"profile\":\"web\",\"vlan\":102}", &err);
 	assert_null(r);
 	assert_non_null(strstr(err.msg, "/vdpd/networks/net-1 was changed by another writer"));
 	assert_non_null(strstr(fake_etcd_value(f, "/vdpd/networks/net-1"), "\"vlan\":101"));
@@ -108,27 +114,34 @@ static void test_unreachable_and_status(void **state)
 
 	(void)state;
 	fake_etcd_set_down(f, true);
-	assert_null(fleet_ctl_open(&fake_etcd_ops, fake_etcd_client(f), "/vdpd", "h", pump, f, &err));
+	assert_null(
+		fleet_ctl_open(&fake_etcd_ops, fake_etcd_client(f), "/vdpd", "h", pump, f, &err));
 	assert_non_null(strstr(err.msg, "127.0.0.1:2379"));
 	fake_etcd_set_down(f, false);
-	fake_etcd_put(f, "/vdpd/profiles/web", "{\"name\":\"web\",\"type\":\"802.1Qbg\",\"typeid\":42}");
-	fake_etcd_put(f, "/vdpd/networks/n", "{\"name\":\"n\",\"physnet\":\"p\",\"profile\":\"web\"}");
+	fake_etcd_put(f, "/vdpd/profiles/web",
+		      "{\"name\":\"web\",\"type\":\"802.1Qbg\",\"typeid\":42}");
+	fake_etcd_put(f, "/vdpd/networks/n",
+		      "{\"name\":\"n\",\"physnet\":\"p\",\"profile\":\"web\"}");
 	fake_etcd_put(f, "/vdpd/attachments/" X, "{\"iface_id\":\"" X "\",\"network\":\"n\"}");
 	fake_etcd_put(f, "/vdpd/hosts/h2/uplinks/eth4", "{\"dev\":\"eth4\",\"physnet\":\"p\"}");
 	fake_etcd_put(f, "/vdpd/hosts/h2/bindings/" X,
 		      "{\"iface_id\":\"" X "\",\"mac\":\"52:54:00:00:00:01\",\"uplink\":\"eth4\"}");
 	fake_etcd_put(f, "/vdpd/hosts/h2/status/" X,
-		      "{\"iface_id\":\"" X "\",\"host\":\"h2\",\"uplink\":\"eth4\",\"state\":\"associated\","
+		      "{\"iface_id\":\"" X
+		      "\",\"host\":\"h2\",\"uplink\":\"eth4\",\"state\":\"associated\","
 		      "\"vlan\":7,\"reason\":\"\",\"time\":1}");
 	a = open_ctl(f, "h1");
 	st = fleet_ctl_status(a, X, &err);
 	assert_non_null(st);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(st, "attachment"), "network")), "n");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(st, "attachment"), "network")),
+		"n");
 	assert_int_equal(json_array_size(json_object_get(st, "bindings")), 1);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(st, "bindings"), 0),
-							      "host")),
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(st, "bindings"), 0), "host")),
 			    "h2");
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(st, "status"), 0), "vlan")),
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(json_object_get(st, "status"), 0), "vlan")),
 			 7);
 	json_decref(st);
 	assert_null(fleet_ctl_status(a, "not-a-uuid", &err));
@@ -156,7 +169,8 @@ static void test_config(void **state)
 	} bad[] = {
 		{ "registry = { backend = \"zookeeper\"; };", "not local or etcd" },
 		{ "registry = { backend = \"etcd\"; };", "needs registry.endpoints" },
-		{ "registry = { backend = \"etcd\"; endpoints = [ \"10.0.0.1:2379\" ]; };", "not http://" },
+		{ "registry = { backend = \"etcd\"; endpoints = [ \"10.0.0.1:2379\" ]; };",
+		  "not http://" },
 		{ "registry = { endpoints = [ ]; };", "list of 1..8" },
 		{ "registry = { prefix = \"vdpd\"; };", "prefix 'vdpd'" },
 		{ "registry = { host = \"a b\"; };", "registry.host" },
@@ -169,8 +183,10 @@ static void test_config(void **state)
 	struct reg_err err = { "" };
 
 	(void)state;
-	assert_int_equal(parse("registry = { backend = \"etcd\"; endpoints = [ \"http://a:2379\", \"https://b:2379\" ];"
-			       " prefix = \"/f\"; host = \"h1\"; tls = { ca = \"/ca\"; cert = \"/c\"; key = \"/k\"; };"
+	assert_int_equal(parse("registry = { backend = \"etcd\"; endpoints = [ \"http://a:2379\", "
+			       "\"https://b:2379\" ];"
+			       " prefix = \"/f\"; host = \"h1\"; tls = { ca = \"/ca\"; cert = "
+			       "\"/c\"; key = \"/k\"; };"
 			       " user = \"u\"; password = \"p\"; };",
 			       &c, &err),
 			 0);

@@ -219,7 +219,7 @@ static void test_value_refusals(void **state)
 		  "\"state\" 'happy'" },
 		{ "/vdpd/hosts/h/status/" X,
 		  "{\"iface_id\":\"" X "\",\"host\":\"h\",\"uplink\":\"eth4\",\"state\":\"failed\","
-				       "\"vlan\":5000,\"time\":1}",
+		  "\"vlan\":5000,\"time\":1}",
 		  "\"vlan\" 5000" },
 		{ "/vdpd/hosts/h/status/" X,
 		  "{\"iface_id\":\"" X

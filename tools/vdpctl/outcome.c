@@ -138,7 +138,8 @@ int vctl_registry_outcome(const char *id, json_t *change)
 	if (vctl.etcd) {
 		/* no vdpd here: the host that binds it associates it */
 		t.outcome = "stored";
-		snprintf(t.reason, sizeof(t.reason), "in the fleet store (vdpctl status %s tells the association)", id);
+		snprintf(t.reason, sizeof(t.reason),
+			 "in the fleet store (vdpctl status %s tells the association)", id);
 	} else if (!not_yet(id, &t, uplink, sizeof(uplink))) {
 		ask_switch(id, uplink, &t);
 	}

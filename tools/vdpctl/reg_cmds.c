@@ -501,7 +501,8 @@ static int registry_show(int argc, char **argv)
 			printf("fleet etcd %s prefix %s host %s revision %lld connected %s%s%s\n",
 			       vctl_str(f, "endpoints"), vctl_str(f, "prefix"), vctl_str(f, "host"),
 			       vctl_int(f, "revision"), vctl_bool(f, "connected") ? "yes" : "no",
-			       vctl_str(f, "last_error")[0] ? " last-error " : "", vctl_str(f, "last_error"));
+			       vctl_str(f, "last_error")[0] ? " last-error " : "",
+			       vctl_str(f, "last_error"));
 		}
 		for (size_t k = 0; k < sizeof(parts) / sizeof(parts[0]); k++)
 			json_array_foreach(json_object_get(res, parts[k].key), i, e) {

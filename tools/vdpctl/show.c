@@ -218,9 +218,11 @@ int do_stats(int argc, char **argv)
 	if (json_is_object(json_object_get(res, "registry"))) {
 		json_t *f = json_object_get(res, "registry");
 
-		printf("    registry: etcd %s revision %lld connected %s%s%s\n", vctl_str(f, "endpoints"),
-		       vctl_int(f, "revision"), vctl_bool(f, "connected") ? "yes" : "no",
-		       vctl_str(f, "last_error")[0] ? " last-error " : "", vctl_str(f, "last_error"));
+		printf("    registry: etcd %s revision %lld connected %s%s%s\n",
+		       vctl_str(f, "endpoints"), vctl_int(f, "revision"),
+		       vctl_bool(f, "connected") ? "yes" : "no",
+		       vctl_str(f, "last_error")[0] ? " last-error " : "",
+		       vctl_str(f, "last_error"));
 		print_counters("registry", f);
 	}
 	json_array_foreach(json_object_get(res, "uplinks"), i, u) {

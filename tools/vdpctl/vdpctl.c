@@ -35,7 +35,7 @@ json_t *vctl_call_quiet(const char *cmd, json_t *args)
 	if (vctl.etcd)
 		return vctl_fleet_call(cmd, args, true);
 	rc = vctl.fd >= 0 ? ctl_call_fd(vctl.fd, cmd, args, &res, &err, vctl.timeout_ms)
-			      : ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
+			  : ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
 
 	free(err);
 	return rc < 0 ? NULL : res;
