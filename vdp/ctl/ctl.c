@@ -1,8 +1,10 @@
-/* Control socket, the daemon side: length-prefixed JSON messages over a
- * unix stream socket, served on libevent.  See ctl.h for the protocol; the
- * client side is ctl_client.c. */
+/* Control socket, the daemon side: the listening socket and each client
+ * connection (admission at the cap, reading frames, the per-client
+ * deadlines, writing), served on libevent.  See ctl.h for the protocol;
+ * commands are run by ctl_dispatch.c, the client side is ctl_client.c. */
 #include "vdp/ctl/ctl.h"
 #include "vdp/ctl/ctl_int.h"
+#include "vdp/ctl/ctl_srv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,73 +29,9 @@
 #include "vdp/base/vclock.h"
 #include "vdp/io/vclock_event.h"
 
-/* Each client has one timer for whichever of its deadlines comes first:
- *   write: queued output not drained CTL_WRITE_TIMEOUT_MS after it was
- *          queued (also while reading is paused behind it);
- *   frame: a frame not complete CTL_PARTIAL_TIMEOUT_MS after its first
- *          byte, however the bytes trickle in;
- *   idle:  a request connection with no input, no output, for
- *          CTL_IDLE_TIMEOUT_MS (subscribers idle by design). */
-struct ctl_client {
-	TAILQ_ENTRY(ctl_client) link;
-	struct ctl_server *srv;
-	struct bufferevent *bev;
-	struct vtimer *timer;
-	uint64_t last_us; /* last byte read or output drained */
-	uint64_t frame_us; /* first byte of the frame being read */
-	uint64_t out_us; /* output queued while the buffer was empty */
-	bool in_frame; /* frame_us valid: a partial frame is buffered */
-	bool out_pending; /* out_us valid: output not drained yet */
-	bool closing;		/* flush the output, then free */
-	bool subscribed;	/* sent "subscribe": receives events */
-	unsigned topics;	/* bit per srv->topics[] entry; 0 = all */
-	bool failed; /* an error reply went out: "if_ok" requests are refused */
-};
-
-struct ctl_server {
-	struct event_base *base;
-	struct evconnlistener *lst;
-	struct vclock *clock;
-	struct vclock *evclock; /* the default clock (vclock_event over base), owned */
-	char *path;
-	struct ctl_table {
-		const struct ctl_cmd *cmds;
-		void *ctx;
-	} tables[CTL_MAX_TABLES]; /* in the order added: "help" lists them so */
-	size_t n_tables;
-	void (*before_reply)(void *ctx);
-	void *before_reply_ctx;
-	TAILQ_HEAD(, ctl_client) clients;
-	struct ctl_server_stats st;
-	unsigned n_subscribers;
-};
-
-/* Topics a client may subscribe to; an unknown one is an error so typos
- * do not silently subscribe to nothing. */
-static const char *const topics[] = { "vsi", "uplink", "link", "config", "registry", NULL };
-
-static int topic_bit(const char *t)
-{
-	for (int i = 0; topics[i]; i++)
-		if (strcmp(topics[i], t) == 0)
-			return 1 << i;
-	return 0;
-}
-
-json_t *ctl_fail(struct ctl_error *err, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->errnum = errnum ? errnum : EINVAL;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return NULL;
-}
-
 /* ---- server ---- */
 
-static void client_free(struct ctl_client *c)
+void ctl_srv_client_free(struct ctl_client *c)
 {
 	TAILQ_REMOVE(&c->srv->clients, c, link);
 	c->srv->st.clients--;
@@ -161,7 +99,7 @@ static void client_drop(struct ctl_client *c, int errnum, const char *fmt, ...)
 		va_end(ap);
 		farewell(bufferevent_getfd(c->bev), errnum, 0, text);
 	}
-	client_free(c);
+	ctl_srv_client_free(c);
 }
 
 static bool client_reading(const struct ctl_client *c)
@@ -202,7 +140,7 @@ static void client_timer_cb(void *arg)
 	if (c->out_pending && now >= c->out_us + ms_us(CTL_WRITE_TIMEOUT_MS)) {
 		/* Its output is stuck, so no last word either. */
 		srv->st.write_timeout++;
-		client_free(c);
+		ctl_srv_client_free(c);
 	} else if (c->in_frame && client_reading(c) &&
 		   now >= c->frame_us + ms_us(CTL_PARTIAL_TIMEOUT_MS)) {
 		srv->st.frame_timeout++;
@@ -229,7 +167,7 @@ static void client_out_queued(struct ctl_client *c)
 	}
 }
 
-static void client_send_text(struct ctl_client *c, char *s)
+void ctl_srv_send_text(struct ctl_client *c, char *s)
 {
 	size_t n;
 	uint8_t hdr[4];
@@ -249,18 +187,15 @@ static void client_send_text(struct ctl_client *c, char *s)
 	client_out_queued(c);
 }
 
-static void client_send(struct ctl_client *c, json_t *msg)
+void ctl_srv_send(struct ctl_client *c, json_t *msg)
 {
 	char *s = json_dumps(msg, JSON_COMPACT);
 
 	json_decref(msg);
-	client_send_text(c, s);
+	ctl_srv_send_text(c, s);
 }
 
-static void client_reply_err(struct ctl_client *c, json_t *id, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void client_reply_err(struct ctl_client *c, json_t *id, int errnum, const char *fmt, ...)
+void ctl_srv_reply_err(struct ctl_client *c, json_t *id, int errnum, const char *fmt, ...)
 {
 	char text[512];
 	va_list ap;
@@ -276,171 +211,7 @@ static void client_reply_err(struct ctl_client *c, json_t *id, int errnum, const
 	c->srv->st.errors++;
 	c->failed = true;
 	if (r)
-		client_send(c, r);
-}
-
-static json_t *builtin_help(struct ctl_server *srv)
-{
-	json_t *a = json_array();
-
-	for (size_t t = 0; t < srv->n_tables; t++)
-		for (const struct ctl_cmd *k = srv->tables[t].cmds; k->name; k++)
-			json_array_append_new(a,
-					      json_pack("{s:s, s:s}", "cmd", k->name, "help",
-							k->help ? k->help : ""));
-	json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", "help", "help",
-					   "list the commands this daemon serves"));
-	json_array_append_new(a, json_pack("{s:s, s:s}", "cmd", "subscribe", "help",
-					   "receive events on this connection; args: topics "
-					   "[vsi, uplink, link, config] (default all)"));
-	return a;
-}
-
-static json_t *builtin_subscribe(struct ctl_client *c, json_t *args, struct ctl_error *err)
-{
-	json_t *list = json_object_get(args, "topics"), *t;
-	unsigned bits = 0;
-	size_t i;
-
-	if (list && !json_is_array(list))
-		return ctl_fail(err, EINVAL, "topics must be an array of strings");
-	json_array_foreach(list, i, t) {
-		int b = json_is_string(t) ? topic_bit(json_string_value(t)) : 0;
-
-		if (!b)
-			return ctl_fail(
-				err, EINVAL,
-				"unknown topic %s (known: vsi, uplink, link, config, registry)",
-				json_is_string(t) ? json_string_value(t) : "(not a string)");
-		bits |= (unsigned)b;
-	}
-	/* Subscribers have their own cap: they stay connected by design and
-	 * must not use up the request connections (nor the other way). */
-	if (!c->subscribed && c->srv->n_subscribers >= CTL_MAX_SUBSCRIBERS) {
-		c->srv->st.sub_rejected++;
-		return ctl_fail(err, EBUSY, "busy: %u subscribers", CTL_MAX_SUBSCRIBERS);
-	}
-	if (!c->subscribed)
-		c->srv->n_subscribers++;
-	c->subscribed = true;
-	c->topics = bits;
-	return json_pack("{s:b}", "subscribed", 1);
-}
-
-/* A well-formed request: the built-ins, else the command's handler, and
- * its reply. */
-static void run_cmd(struct ctl_client *c, json_t *id, const char *cmd, json_t *args)
-{
-	struct ctl_server *srv = c->srv;
-	struct ctl_error err = { 0 };
-	json_t *res, *r;
-
-	if (strcmp(cmd, "help") == 0) {
-		res = builtin_help(srv);
-	} else if (strcmp(cmd, "subscribe") == 0) {
-		res = builtin_subscribe(c, args, &err);
-	} else {
-		void *ctx;
-		const struct ctl_cmd *k = ctl_server_find_cmd(srv, cmd, &ctx);
-
-		if (!k) {
-			srv->st.unknown_cmd++;
-			client_reply_err(c, id, EOPNOTSUPP, "unknown command \"%s\"", cmd);
-			return;
-		}
-		res = k->fn(ctx, args, &err);
-	}
-	if (!res) {
-		if (!err.errnum)
-			ctl_fail(&err, EIO, "internal error in \"%s\"", cmd);
-		client_reply_err(c, id, err.errnum, "%s", err.msg);
-		return;
-	}
-	r = json_pack("{s:i, s:b, s:o}", "version", CTL_VERSION, "ok", 1, "result", res);
-	if (r && id)
-		json_object_set(r, "id", id);
-	if (r) {
-		char *text = json_dumps(r, JSON_COMPACT);
-		size_t n = text ? strlen(text) : 0;
-
-		json_decref(r);
-		/* The cap holds both ways: a client would refuse it. */
-		if (n > CTL_MAX_FRAME) {
-			free(text);
-			client_reply_err(c, id, EMSGSIZE,
-					 "reply of %zu bytes exceeds the limit of %u; "
-					 "ask for less (e.g. offset/limit)",
-					 n, CTL_MAX_FRAME);
-			return;
-		}
-		srv->st.ok++;
-		client_send_text(c, text);
-	}
-}
-
-static void dispatch(struct ctl_client *c, const uint8_t *buf, size_t len)
-{
-	struct ctl_server *srv = c->srv;
-	json_error_t jerr;
-	json_t *req, *id, *jv, *jcmd, *args;
-	const char *cmd;
-
-	req = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!req) {
-		srv->st.bad_json++;
-		client_reply_err(c, NULL, EBADMSG, "malformed JSON at byte %d: %s", jerr.position,
-				 jerr.text);
-		return;
-	}
-	if (!json_is_object(req)) {
-		srv->st.bad_json++;
-		client_reply_err(c, NULL, EBADMSG, "request is not a JSON object");
-		json_decref(req);
-		return;
-	}
-	id = json_object_get(req, "id");
-	jv = json_object_get(req, "version");
-	if (!json_is_integer(jv)) {
-		srv->st.bad_version++;
-		client_reply_err(c, id, EPROTO, "request has no integer \"version\" (this daemon speaks %d)",
-				 CTL_VERSION);
-		goto out;
-	}
-	if (json_integer_value(jv) != CTL_VERSION) {
-		srv->st.bad_version++;
-		client_reply_err(c, id, EPROTO,
-				 "control protocol version %lld not supported (this daemon speaks %d)",
-				 (long long)json_integer_value(jv), CTL_VERSION);
-		goto out;
-	}
-	jcmd = json_object_get(req, "cmd");
-	if (!json_is_string(jcmd)) {
-		srv->st.unknown_cmd++;
-		client_reply_err(c, id, EINVAL, "request has no string \"cmd\"");
-		goto out;
-	}
-	cmd = json_string_value(jcmd);
-	args = json_object_get(req, "args");
-	if (args && !json_is_object(args) && !json_is_null(args)) {
-		client_reply_err(c, id, EINVAL, "\"args\" must be an object");
-		goto out;
-	}
-	if (!args || json_is_null(args)) {
-		args = json_object();
-		json_object_set_new(req, "args", args);
-	}
-	if (json_is_true(json_object_get(req, "if_ok")) && c->failed) {
-		srv->st.canceled++;
-		client_reply_err(c, id, ECANCELED,
-				 "\"%s\" not run: an earlier request on this "
-				 "connection failed",
-				 cmd);
-		goto out;
-	}
-
-	run_cmd(c, id, cmd, args);
-out:
-	json_decref(req);
+		ctl_srv_send(c, r);
 }
 
 /* false: reading paused until the client reads its replies. */
@@ -469,15 +240,16 @@ static bool client_read_batch(struct ctl_client *c)
 			c->in_frame = false;
 			c->srv->st.requests++;
 			c->srv->st.bad_frame++;
-			client_reply_err(c, NULL, EBADMSG, "empty message (length 0)");
+			ctl_srv_reply_err(c, NULL, EBADMSG, "empty message (length 0)");
 			continue;
 		}
 		if (n > CTL_MAX_FRAME) {
 			/* Cannot resynchronise without reading up to 4 GiB:
 			 * answer, then close. */
 			c->srv->st.bad_frame++;
-			client_reply_err(c, NULL, EMSGSIZE, "message of %u bytes exceeds the limit of %u",
-					 n, CTL_MAX_FRAME);
+			ctl_srv_reply_err(c, NULL, EMSGSIZE,
+					  "message of %u bytes exceeds the limit of %u", n,
+					  CTL_MAX_FRAME);
 			c->closing = true;
 			break;
 		}
@@ -488,7 +260,7 @@ static bool client_read_batch(struct ctl_client *c)
 		c->in_frame = false;
 		c->srv->st.requests++;
 		if (p)
-			dispatch(c, p, n);
+			ctl_srv_dispatch(c, p, n);
 		evbuffer_drain(in, n);
 	}
 	return true;
@@ -546,7 +318,7 @@ static void client_read_cb(struct bufferevent *bev, void *arg)
 	if (c->closing) {
 		bufferevent_disable(bev, EV_READ);
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			client_free(c);
+			ctl_srv_client_free(c);
 		else
 			client_arm(c);
 		return;
@@ -560,40 +332,6 @@ static void client_read_cb(struct bufferevent *bev, void *arg)
 	client_arm(c);
 }
 
-void ctl_server_set_before_reply(struct ctl_server *srv, void (*fn)(void *ctx), void *ctx)
-{
-	srv->before_reply = fn;
-	srv->before_reply_ctx = ctx;
-}
-
-const struct ctl_cmd *ctl_server_find_cmd(const struct ctl_server *srv, const char *name,
-					  void **ctx)
-{
-	for (size_t t = 0; t < srv->n_tables; t++)
-		for (const struct ctl_cmd *k = srv->tables[t].cmds; k->name; k++)
-			if (strcmp(k->name, name) == 0) {
-				if (ctx)
-					*ctx = srv->tables[t].ctx;
-				return k;
-			}
-	return NULL;
-}
-
-int ctl_server_add_cmds(struct ctl_server *srv, const struct ctl_cmd *cmds, void *ctx)
-{
-	/* One name, one handler: a clash is a wiring mistake, refused whole. */
-	for (const struct ctl_cmd *k = cmds; k->name; k++)
-		if (ctl_server_find_cmd(srv, k->name, NULL) || !strcmp(k->name, "help") ||
-		    !strcmp(k->name, "subscribe"))
-			return -EEXIST;
-	if (srv->n_tables == CTL_MAX_TABLES)
-		return -ENOSPC;
-	srv->tables[srv->n_tables].cmds = cmds;
-	srv->tables[srv->n_tables].ctx = ctx;
-	srv->n_tables++;
-	return 0;
-}
-
 void ctl_server_set_clock(struct ctl_server *srv, struct vclock *clock)
 {
 	srv->clock = clock ? clock : srv->evclock;
@@ -605,7 +343,7 @@ static void client_write_cb(struct bufferevent *bev, void *arg)
 
 	/* Called when the output buffer has drained (low watermark 0). */
 	if (c->closing) {
-		client_free(c);
+		ctl_srv_client_free(c);
 		return;
 	}
 	c->out_pending = false;
@@ -633,7 +371,7 @@ static void client_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	/* Error, or EOF with nothing to send: done. */
-	client_free(c);
+	ctl_srv_client_free(c);
 }
 
 /* At the cap: the request connection quiet for longest, if that is at
@@ -825,60 +563,12 @@ void ctl_server_free(struct ctl_server *srv)
 	if (!srv)
 		return;
 	while ((c = TAILQ_FIRST(&srv->clients)))
-		client_free(c);
+		ctl_srv_client_free(c);
 	evconnlistener_free(srv->lst);
 	unlink(srv->path);
 	free(srv->path);
 	vclock_event_free(srv->evclock);
 	free(srv);
-}
-
-bool ctl_server_wants(const struct ctl_server *srv, const char *topic)
-{
-	int b = topic_bit(topic);
-	const struct ctl_client *c;
-
-	if (!srv || !srv->n_subscribers || !b)
-		return false;
-	TAILQ_FOREACH(c, &srv->clients, link)
-		if (c->subscribed && !c->closing && (!c->topics || (c->topics & (unsigned)b)))
-			return true;
-	return false;
-}
-
-void ctl_server_publish(struct ctl_server *srv, const char *topic, json_t *data)
-{
-	int b = topic_bit(topic);
-	struct ctl_client *c, *next;
-	json_t *msg;
-	char *text;
-
-	if (!srv || !b || !srv->n_subscribers) {
-		json_decref(data);
-		return;
-	}
-	msg = json_pack("{s:i, s:s, s:o}", "version", CTL_VERSION, "event", topic, "data", data);
-	text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
-	json_decref(msg);
-	if (!text || strlen(text) > CTL_MAX_FRAME) {
-		free(text);
-		return;
-	}
-	for (c = TAILQ_FIRST(&srv->clients); c; c = next) {
-		next = TAILQ_NEXT(c, link);
-		if (!c->subscribed || c->closing || (c->topics && !(c->topics & (unsigned)b)))
-			continue;
-		/* A subscriber that does not read is dropped rather than
-		 * letting its backlog grow without bound. */
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 4 * CTL_MAX_FRAME) {
-			srv->st.slow_dropped++;
-			client_free(c);
-			continue;
-		}
-		srv->st.events++;
-		client_send_text(c, strdup(text));
-	}
-	free(text);
 }
 
 void ctl_server_get_stats(const struct ctl_server *srv, struct ctl_server_stats *st)

@@ -308,6 +308,23 @@ void uplink_params_default(struct uplink_params *p, enum uplink_role role)
 	p->link = UPLINK_LINK_AUTO;
 }
 
+/* The VDP machine of the uplink's role, on its ECP. */
+static int vdp_init(struct uplink *u, const struct uplink_params *params)
+{
+	int err;
+
+	if (u->role == UPLINK_BRIDGE)
+		return vdp_bridge_init(&u->br, &br_ops, u, u->clock, &u->ecp);
+	err = vdp_station_init(&u->st, &st_ops, u, u->clock, &u->ecp);
+	if (err < 0)
+		return err;
+	if (params->resp_wait_max_us)
+		vdp_station_set_resp_wait_max(&u->st, params->resp_wait_max_us);
+	/* Requests wait for EVB convergence. */
+	vdp_station_pause(&u->st);
+	return 0;
+}
+
 struct uplink *uplink_new(struct event_base *base, struct vclock *clock, const char *ifname,
 			  enum uplink_role role, const struct uplink_params *params,
 			  const struct uplink_ops *ops, void *ctx)
@@ -359,35 +376,13 @@ struct uplink *uplink_new(struct event_base *base, struct vclock *clock, const c
 		goto fail;
 	u->ecp_ready = true;
 	memcpy(u->ecp.dst, u->lldp_cfg.dst, 6);
-	switch (role) {
-	case UPLINK_STATION:
-		err = vdp_station_init(&u->st, &st_ops, u, clock, &u->ecp);
-		if (err < 0)
-			goto fail;
-		if (params->resp_wait_max_us)
-			vdp_station_set_resp_wait_max(&u->st, params->resp_wait_max_us);
-		/* Requests wait for EVB convergence. */
-		vdp_station_pause(&u->st);
-		break;
-	case UPLINK_BRIDGE:
-		err = vdp_bridge_init(&u->br, &br_ops, u, clock, &u->ecp);
-		if (err < 0)
-			goto fail;
-		break;
-	}
+	err = vdp_init(u, params);
+	if (err < 0)
+		goto fail;
 	u->vdp_ready = true;
 
-	switch (params->link) {
-	case UPLINK_LINK_AUTO:
-		u->link_up = kernel_link_up(pi->ifname);
-		break;
-	case UPLINK_LINK_UP:
-		u->link_up = true;
-		break;
-	case UPLINK_LINK_DOWN:
-		u->link_up = false;
-		break;
-	}
+	u->link_up = params->link == UPLINK_LINK_AUTO ? kernel_link_up(pi->ifname)
+						      : params->link == UPLINK_LINK_UP;
 	if (u->link_up)
 		lldp_agent_enable(&u->agent);
 	return u;

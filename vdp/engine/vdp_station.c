@@ -193,48 +193,90 @@ static bool any_vid0(const struct vdp_request *req)
 	return false;
 }
 
-int vdp_station_request(struct vdp_station *st, const struct vdp_request *req)
+/* What is refused locally, with nothing sent: -errno, else 0 and *vp the
+ * VSI the request is for (NULL: a new one). */
+static int request_refusal(struct vdp_station *st, const struct vdp_request *req, struct vsi **vp)
 {
 	struct vsi *v;
-	bool fresh = false;
 
-	if (!request_valid(req)) {
-		st->cnt.requests_refused++;
+	if (!request_valid(req))
 		return -EINVAL;
-	}
-	if (vdp_station_request_check(st, req)) {
-		st->cnt.requests_refused++;
+	if (vdp_station_request_check(st, req))
 		return group_format(req->filter_fmt) && st->gid == 0 ? -EOPNOTSUPP : -EINVAL;
-	}
-	v = vsi_table_find(&st->tab, req->vsiid_fmt, req->vsiid);
+	*vp = v = vsi_table_find(&st->tab, req->vsiid_fmt, req->vsiid);
 	if (req->mode == VDP_MODE_DEASSOC) {
-		/* Nothing to de-associate: refused locally, nothing sent. */
-		if (!v || v->state == VDP_ST_END) {
-			st->cnt.requests_refused++;
+		/* Nothing to de-associate. */
+		if (!v || v->state == VDP_ST_END)
 			return -ENOENT;
-		}
 	} else if (v && v->state != VDP_ST_END &&
 		   (req->mode == VDP_MODE_PREASSOC || req->mode == VDP_MODE_PREASSOC_RR) &&
 		   (v->mode_cur == VDP_MODE_ASSOC || v->mode_req == VDP_MODE_ASSOC)) {
 		/* 41.5.5 mode changes: an association is never stepped back
 		 * to a pre-association; de-associate first. */
-		st->cnt.requests_refused++;
 		return -EINVAL;
 	}
+	return 0;
+}
 
-	if (!v) {
-		v = vsi_alloc(req->n_filters);
-		if (!v)
-			return -ENOMEM;
-		v->owner = st;
-		v->vsiid_fmt = req->vsiid_fmt;
-		memcpy(v->vsiid, req->vsiid, VDP_VSIID_LEN);
-		v->timer = vtimer_new(st->clock, vsi_timer_cb, v);
-		if (!v->timer || vsi_table_add(&st->tab, v) < 0) {
-			vsi_destroy(st, v);
-			return -ENOMEM;
+/* A new VSI for req, in INIT (BEGIN: vsi_alloc() zeroes), indexed by VSIID. */
+static struct vsi *vsi_new(struct vdp_station *st, const struct vdp_request *req)
+{
+	struct vsi *v = vsi_alloc(req->n_filters);
+
+	if (!v)
+		return NULL;
+	v->owner = st;
+	v->vsiid_fmt = req->vsiid_fmt;
+	memcpy(v->vsiid, req->vsiid, VDP_VSIID_LEN);
+	v->timer = vtimer_new(st->clock, vsi_timer_cb, v);
+	if (!v->timer || vsi_table_add(&st->tab, v) < 0) {
+		vsi_destroy(st, v);
+		return NULL;
+	}
+	return v;
+}
+
+/* Identity and filters from the request into v (which may move when its
+ * filters grow); NULL when out of memory, v unchanged then. */
+static struct vsi *take_request(struct vdp_station *st, struct vsi *v,
+				const struct vdp_request *req)
+{
+	vsi_table_unindex_filters(&st->tab, v);
+	if (req->n_filters > v->cap_filters) {
+		struct vsi *nv = grow(st, v, req->n_filters);
+
+		if (!nv) {
+			vsi_table_index_filters(&st->tab, v);
+			return NULL;
 		}
-		fresh = true;		/* in INIT (BEGIN): vsi_alloc() zeroes */
+		v = nv;
+	}
+	memcpy(v->mgrid, req->mgrid, VDP_MGRID_LEN);
+	v->type_id = req->type_id;
+	v->type_version = req->type_version;
+	vsi_set_filters(v, req->filter_fmt, req->filters, req->n_filters);
+	vsi_table_index_filters(&st->tab, v);
+	if (any_vid0(req))
+		v->flags |= VSI_F_VID0;
+	else
+		v->flags &= (uint8_t)~VSI_F_VID0;
+	return v;
+}
+
+int vdp_station_request(struct vdp_station *st, const struct vdp_request *req)
+{
+	struct vsi *v = NULL;
+	bool fresh = false;
+	int rc = request_refusal(st, req, &v);
+
+	if (rc < 0) {
+		st->cnt.requests_refused++;
+		return rc;
+	}
+	if (!v) {
+		if (!(v = vsi_new(st, req)))
+			return -ENOMEM;
+		fresh = true;
 	} else if (v->state == VDP_ST_END) {
 		/* An ended VSI may be requested again (lldpad: -ENODEV). */
 		if (run(st, v, begin) != VDP_ST_INIT)
@@ -251,28 +293,9 @@ int vdp_station_request(struct vdp_station *st, const struct vdp_request *req)
 		if (!v->saved)
 			return -ENOMEM;
 	}
-	if (req->mode != VDP_MODE_DEASSOC || fresh) {
-		/* Identity and filters come from the newest request; a
-		 * De-Associate repeats what was associated. */
-		vsi_table_unindex_filters(&st->tab, v);
-		if (req->n_filters > v->cap_filters) {
-			struct vsi *nv = grow(st, v, req->n_filters);
-			if (!nv) {
-				vsi_table_index_filters(&st->tab, v);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		memcpy(v->mgrid, req->mgrid, VDP_MGRID_LEN);
-		v->type_id = req->type_id;
-		v->type_version = req->type_version;
-		vsi_set_filters(v, req->filter_fmt, req->filters, req->n_filters);
-		vsi_table_index_filters(&st->tab, v);
-		if (any_vid0(req))
-			v->flags |= VSI_F_VID0;
-		else
-			v->flags &= (uint8_t)~VSI_F_VID0;
-	}
+	/* A De-Associate repeats what was associated. */
+	if ((req->mode != VDP_MODE_DEASSOC || fresh) && !(v = take_request(st, v, req)))
+		return -ENOMEM;
 	v->mode_req = req->mode;
 	v->hints = req->hints;
 	st->cnt.requests++;
