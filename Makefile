@@ -10,7 +10,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 BUILD ?= build
 CC ?= cc
-PKGS := libevent libnl-3.0 libnl-route-3.0 libconfig jansson libxml-2.0 libcap-ng
+PKGS := libevent libnl-3.0 libnl-route-3.0 libconfig jansson libxml-2.0 libcap-ng libcurl
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

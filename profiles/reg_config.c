@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "profiles/fleet_config.h"
 #include "profiles/reg_config.h"
 #include "profiles/reg_kind.h"
 
@@ -115,7 +116,7 @@ int reg_config_load_setting(struct reg *reg, const config_setting_t *setting, st
 		const char *name = config_setting_name(m);
 
 		if (strcmp(name, "policy") && strcmp(name, "state_dir") &&
-		    !reg_kind_by_plural(name))
+		    !reg_kind_by_plural(name) && !fleet_config_is_setting(name))
 			return cfail(err, m, "registry: unknown setting \"%s\"", config_setting_name(m));
 	}
 	if (config_setting_lookup_string(setting, "policy", &s)) {
@@ -130,6 +131,12 @@ int reg_config_load_setting(struct reg *reg, const config_setting_t *setting, st
 			return cfail(err, config_setting_get_member(setting, "state_dir"),
 				     "registry.state_dir must be an absolute path");
 		snprintf(out->state_dir, sizeof(out->state_dir), "%s", s);
+	}
+	{
+		struct fleet_config fleet; /* checked here; used by the daemon */
+
+		if ((rc = fleet_config_parse(setting, &fleet, err)) < 0)
+			return rc;
 	}
 	for (size_t i = 0; i < REG_NKINDS; i++)
 		if ((rc = load_list(reg, setting, &reg_kinds[i], err)) < 0)

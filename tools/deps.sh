@@ -5,12 +5,12 @@
 set -e
 # To build the programs.
 BUILD="gcc make pkg-config libevent-dev libnl-3-dev libnl-route-3-dev libconfig-dev libjansson-dev
-libxml2-dev libcap-ng-dev"
+libxml2-dev libcap-ng-dev libcurl4-openssl-dev"
 # To run them in network namespaces (the demo and the integration tests).
 RUN="iproute2 nftables jq iputils-ping procps util-linux"
 # To test: unit tests, fuzzers, lints, peers and decoders of other projects.
 TEST="clang clang-format libclang-rt-14-dev libcmocka-dev tshark tcpdump lldpad libvirt-clients kmod
-python3 lintian"
+python3 lintian etcd-server etcd-client openssl"
 case "${1-}" in
 demo) PKGS="$BUILD $RUN" ;;
 "") PKGS="$BUILD $RUN $TEST" ;;

@@ -23,7 +23,7 @@ declare -A MAY=(
 	[profiles]="vdp/base vdp/wire lldp vdp/io vdp/store vdp/ctl vdp/engine"
 	[vdp/daemon]="vdp/base vdp/wire lldp vdp/io vdp/store vdp/ctl vdp/engine vdp/nlfront profiles"
 	[tools/vdp-bridge]="vdp/base vdp/wire lldp vdp/io vdp/store vdp/ctl vdp/engine"
-	[tools/vdpctl]="vdp/base vdp/wire vdp/ctl profiles"
+	[tools/vdpctl]="vdp/base vdp/wire vdp/io vdp/ctl profiles"
 	[tools/vdp-nlclient]="vdp/base vdp/wire"
 )
 

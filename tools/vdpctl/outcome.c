@@ -135,8 +135,14 @@ int vctl_registry_outcome(const char *id, json_t *change)
 	char uplink[64] = "";
 	bool failed;
 
-	if (!not_yet(id, &t, uplink, sizeof(uplink)))
+	if (vctl.etcd) {
+		/* no vdpd here: the host that binds it associates it */
+		t.outcome = "stored";
+		snprintf(t.reason, sizeof(t.reason),
+			 "in the fleet store (vdpctl status %s tells the association)", id);
+	} else if (!not_yet(id, &t, uplink, sizeof(uplink))) {
 		ask_switch(id, uplink, &t);
+	}
 	failed = !strcmp(t.outcome, "refused") || !strcmp(t.outcome, "timeout");
 	if (vctl.json) {
 		json_t *o = json_pack("{s:O, s:s, s:s, s:O?}", "registry", change, "outcome",

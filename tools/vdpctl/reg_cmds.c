@@ -495,6 +495,15 @@ static int registry_show(int argc, char **argv)
 		printf("policy %s state %s generation %lld saves %lld save-errors %lld\n", vctl_str(st, "policy"),
 		       vctl_str(st, "state_file"), vctl_int(st, "generation"), vctl_int(st, "saves"),
 		       vctl_int(st, "save_errors"));
+		if (json_is_object(json_object_get(res, "fleet"))) {
+			json_t *f = json_object_get(res, "fleet");
+
+			printf("fleet etcd %s prefix %s host %s revision %lld connected %s%s%s\n",
+			       vctl_str(f, "endpoints"), vctl_str(f, "prefix"), vctl_str(f, "host"),
+			       vctl_int(f, "revision"), vctl_bool(f, "connected") ? "yes" : "no",
+			       vctl_str(f, "last_error")[0] ? " last-error " : "",
+			       vctl_str(f, "last_error"));
+		}
 		for (size_t k = 0; k < sizeof(parts) / sizeof(parts[0]); k++)
 			json_array_foreach(json_object_get(res, parts[k].key), i, e) {
 				printf("%s ", parts[k].label);

@@ -215,6 +215,16 @@ int do_stats(int argc, char **argv)
 	print_counters("intents journal", json_object_get(json_object_get(res, "intents"), "journal"));
 	print_counters("netlink", json_object_get(json_object_get(res, "netlink"), "counters"));
 	print_counters("802.1Qbh", json_object_get(res, "qbh"));
+	if (json_is_object(json_object_get(res, "registry"))) {
+		json_t *f = json_object_get(res, "registry");
+
+		printf("    registry: etcd %s revision %lld connected %s%s%s\n",
+		       vctl_str(f, "endpoints"), vctl_int(f, "revision"),
+		       vctl_bool(f, "connected") ? "yes" : "no",
+		       vctl_str(f, "last_error")[0] ? " last-error " : "",
+		       vctl_str(f, "last_error"));
+		print_counters("registry", f);
+	}
 	json_array_foreach(json_object_get(res, "uplinks"), i, u) {
 		printf("%s:%s\n", vctl_str(u, "name"), vctl_bool(u, "present") ? "" : " absent");
 		print_counters("vsis", json_object_get(u, "vsis"));

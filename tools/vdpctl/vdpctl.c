@@ -30,8 +30,12 @@ json_t *vctl_call_quiet(const char *cmd, json_t *args)
 {
 	json_t *res = NULL;
 	char *err = NULL;
-	int rc = vctl.fd >= 0 ? ctl_call_fd(vctl.fd, cmd, args, &res, &err, vctl.timeout_ms)
-			      : ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
+	int rc;
+
+	if (vctl.etcd)
+		return vctl_fleet_call(cmd, args, true);
+	rc = vctl.fd >= 0 ? ctl_call_fd(vctl.fd, cmd, args, &res, &err, vctl.timeout_ms)
+			  : ctl_call(vctl.socket, cmd, args, &res, &err, vctl.timeout_ms);
 
 	free(err);
 	return rc < 0 ? NULL : res;
@@ -43,6 +47,8 @@ json_t *vctl_call(const char *cmd, json_t *args)
 	char *err = NULL;
 	int rc;
 
+	if (vctl.etcd)
+		return vctl_fleet_call(cmd, args, false);
 	/* In a batch, the earlier lines' replies first (their output comes
 	 * first); a failure among them (no -force) stops the batch before
 	 * this line. */
@@ -249,6 +255,7 @@ int main(int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "no-wait", no_argument, NULL, 'W' },
 		{ "timestamp", no_argument, NULL, 'T' },
+		{ "etcd", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *batch_file = NULL;
@@ -272,6 +279,10 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			vctl.timestamp = true;
+			break;
+		case 'E':
+			vctl.etcd = optarg;
+			vctl.no_wait = true; /* no local vdpd to ask the switch's answer */
 			break;
 		case 'j':
 			vctl.json = true;
@@ -329,5 +340,8 @@ int main(int argc, char **argv)
 	/* Hidden: the shell completion's question (vdpctl.bash). */
 	if (strcmp(argv[0], "complete") == 0)
 		return vctl_complete(argc - 1, argv + 1);
+	/* Spelled out only: "sta", "stat" stay stats. */
+	if (strcmp(argv[0], "status") == 0)
+		return do_status(argc - 1, argv + 1);
 	return run_object(argc, argv);
 }

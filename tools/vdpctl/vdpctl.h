@@ -23,6 +23,7 @@ struct vctl {
 	bool batch;		/* -b: vsi add/del do not wait by default */
 	bool no_wait; /* --no-wait: changes return once vdpd queued them */
 	bool timestamp; /* monitor -t */
+	const char *etcd; /* --etcd ENDPOINTS: the fleet store instead of vdpd (fleet.c) */
 };
 
 extern struct vctl vctl;
@@ -31,6 +32,9 @@ extern struct vctl vctl;
 json_t *vctl_call(const char *cmd, json_t *args);
 /* The same, silent: for questions whose "no" is an answer. */
 json_t *vctl_call_quiet(const char *cmd, json_t *args);
+/* vctl_call against the fleet store (--etcd); args borrowed. */
+json_t *vctl_fleet_call(const char *cmd, json_t *args, bool quiet);
+int do_status(int argc, char **argv);
 /* What a line does with its reply (borrowed); returns its exit code. */
 typedef int (*vctl_done_fn)(json_t *res, void *ctx);
 /* vctl_call, then done(res, ctx).  In a batch (tools/vdpctl/pipeline.c)

@@ -15,6 +15,7 @@
 #include "vdp/base/logburst.h"
 #include "vdp/ctl/ctl.h"
 #include "vdp/daemon/ctl_cmds.h"
+#include "vdp/daemon/fleet_vdpd.h"
 #include "vdp/daemon/intents.h"
 #include "vdp/daemon/vdpd.h"
 #include "vdp/io/linkmon.h"
@@ -709,6 +710,8 @@ static json_t *cmd_stats(void *ctx, json_t *args, struct ctl_error *err)
 		json_object_set_new(r, "reconcile", reconcile_stats_json(d->rc));
 	if (r && d->nl)
 		json_object_set_new(r, "netlink", nl_front_json(d->nl));
+	if (r && d->fleet)
+		json_object_set_new(r, "registry", fleet_vdpd_json(d));
 	if (r) {
 		const struct qbh_counters *q = qbh_counters();
 		json_object_set_new(

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "vdp/daemon/realize.h"
+#include "vdp/daemon/fleet_vdpd.h"
 #include "profiles/resolve.h"
 #include "vdp/base/log.h"
 #include "vdp/ctl/ctl.h"
@@ -164,12 +165,13 @@ int realize_start(struct vdpd *d)
 		 reg_policy_name(reg_get_policy(d->reg.reg)),
 		 d->reg.state_path[0] ? d->reg.state_path : "not persisted",
 		 d->reg.shadowed ? "some stored entries shadowed by vdpd.conf" : "loaded");
-	return 0;
+	return fleet_vdpd_start(d);
 }
 
 void realize_stop(struct vdpd *d)
 {
 	/* Nothing is de-associated: a restart must leave every VM as it is. */
+	fleet_vdpd_stop(d);
 	reg_ctl_close(&d->reg);
 	qbh_free(d->qbh);
 	d->qbh = NULL;

@@ -24,6 +24,7 @@
 #include "vdp/daemon/reconcile.h"
 #include "vdp/daemon/reconcile_vdpd.h"
 #include "vdp/daemon/vdpd.h"
+#include "vdp/daemon/fleet_vdpd.h"
 #include "vdp/io/linkmon.h"
 #include "vdp/io/vclock_event.h"
 #include "vdp/wire/vdp_text.h"
@@ -572,8 +573,7 @@ int vdpd_init(struct vdpd *d, const struct vdpd_opts *opts, struct vdpd_config *
 	}
 	/* Each component's commands with its own context; "help" lists
 	 * them in this order. */
-	if (ctl_server_add_cmds(d->ctl, vdpd_ctl_cmds, d) < 0 ||
-	    ctl_server_add_cmds(d->ctl, reg_ctl_cmds, &d->reg) < 0) {
+	if (ctl_server_add_cmds(d->ctl, vdpd_ctl_cmds, d) < 0 || fleet_vdpd_add_cmds(d) < 0) {
 		log_err("ctl", "control commands: two components serve the same command");
 		return -EEXIST;
 	}

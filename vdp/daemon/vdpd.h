@@ -109,6 +109,7 @@ struct vdpd {
 		[512]; /* the last reload's refusal, FILE:LINE first; "" after a good one */
 	struct reg_ctl reg;		/* port-profile registry (profiles/reg_ctl.h) */
 	struct reconcile *rc; /* heals desired VSIs (vdp/daemon/reconcile.h) */
+	struct fleet_vdpd *fleet; /* registry.backend "etcd" (fleet_vdpd.h), else NULL */
 	struct qbh *qbh; /* 802.1Qbh backend (vdp/io/qbh.h) */
 };
 
