@@ -53,7 +53,7 @@ wait_for 10 "EVB negotiated on eth0" converged
 diag_add "'$T_BUILD/vdpctl' -s '$SOCK' -j stats | jq -c .reconcile"
 vdpctl monitor vsi >"$T_DIR/monitor.out" 2>&1 &
 MON=$!
-trap 'kill $MON 2>/dev/null' EXIT
+T_PIDS+=("$MON")	# stopped by the harness's cleanup
 
 # ---- hard refusal: asked once ----------------------------------------------------
 add() { vdpctl vsi add uplink eth0 mode assoc uuid "$1" typeid "$2" typeidver 4 filter mac "$3" vid 10 >/dev/null; }

@@ -75,7 +75,14 @@ fail_test()
 skip() { printf 'SKIP %s\n' "$*"; exit 77; }
 
 # done_ok: final line of a successful test.
-done_ok() { printf 'PASS %s (%d checks)\n' "$T_NAME" "$T_CHECKS"; exit 0; }
+# A test that sets its own EXIT trap replaces cleanup(): its namespaces and
+# daemons would outlive it.  Register background pids in T_PIDS instead.
+done_ok()
+{
+	trap -p EXIT | grep -q cleanup || fail "the EXIT trap was replaced: cleanup() would not run"
+	printf 'PASS %s (%d checks)\n' "$T_NAME" "$T_CHECKS"
+	exit 0
+}
 
 require_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 require_cmd()
