@@ -70,40 +70,28 @@ static inline bool sm_vsi_enter_any(const struct sm_vsi *k, void *m, struct vsi 
 	return sm_vsi_enter(k, m, v, to, h);
 }
 
-struct sm_vsi_run {
-	const struct sm_vsi *k;
-	sm_vsi_step_fn *step;
-	void *m;
-	struct vsi *v;
-};
-
-static inline __attribute__((always_inline)) enum sm_step sm_vsi_step(void *c, void *o)
-{
-	struct sm_vsi_run *r = c;
-
-	(void)o;
-	if (!r->step(r->m, &r->v) || sm_settled(r->k->desc, r->v->state, r->v->sm_in.any != 0))
-		return SM_STABLE;
-	return SM_AGAIN;
-}
-
 /* Steps v's machine until stable, at most cap steps (more is a fault),
  * then clears the inputs the states had no use for.  Returns v, its
- * replacement, or NULL once the machine freed it. */
+ * replacement, or NULL once the machine freed it.  The loop is sm_run()'s,
+ * spelled out here so that step, a constant at each call site, is called
+ * directly and inlined: through sm_run()'s context pointer it stayed an
+ * indirect call (bench_engine: 3.3 % more instructions). */
 static inline __attribute__((always_inline)) struct vsi *sm_vsi_run(const struct sm_vsi *k,
 								    unsigned cap,
 								    sm_vsi_step_fn *step, void *m,
 								    struct vsi *v,
 								    struct sm_vsi_hook h)
 {
-	struct sm_vsi_run r = { k, step, m, v };
-	unsigned n = sm_run(cap, sm_vsi_step, &r, NULL);
-
-	if (__builtin_expect(n != 0, 0))
-		sm_vsi_cap(k, m, r.v, n, h);
-	if (r.v)
-		r.v->sm_in.any = 0;
-	return r.v;
+	for (unsigned n = 1; step(m, &v) && !sm_settled(k->desc, v->state, v->sm_in.any != 0);
+	     n++) {
+		if (__builtin_expect(n >= cap, 0)) {
+			sm_vsi_cap(k, m, v, n, h);
+			break;
+		}
+	}
+	if (v)
+		v->sm_in.any = 0;
+	return v;
 }
 
 /* A fault: logged ("VSI <id>: <what> (<clause>), <outcome>", error
