@@ -194,8 +194,31 @@ enum vsi_vid0 { VSI_VID0_IN_VSI, VSI_VID0_IN_TLV };
 /* The same side says whose priority was asked for: a PS/PCP asked for
  * must be answered with that PS/PCP (vsi_pcp_answers()). */
 bool vsi_pcp_answers(uint16_t asked, uint16_t given);
-bool vsi_keys_match(const struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN],
-		    const struct vdp_assoc *a, enum vsi_vid0 wild);
+static inline bool vsi_keys_match(const struct vsi *v, const uint8_t mgrid[VDP_MGRID_LEN],
+				  const struct vdp_assoc *a, enum vsi_vid0 wild)
+{
+	if (memcmp(v->mgrid, mgrid, VDP_MGRID_LEN) != 0 || v->type_id != a->type_id ||
+	    v->type_version != a->type_version || v->filter_fmt != a->filter_fmt ||
+	    v->n_filters != a->n_filters)
+		return false;
+	for (uint16_t i = 0; i < a->n_filters; i++) {
+		struct vdp_filter f;
+		const struct vdp_filter *o = &v->filters[i].f;
+		uint16_t ours = vdp_vid(o->ps_pcp_vid), theirs;
+
+		vdp_filter_get(a, i, &f);
+		if (f.group_id != o->group_id || memcmp(f.mac, o->mac, 6) != 0)
+			return false;
+		theirs = vdp_vid(f.ps_pcp_vid);
+		if (ours != theirs && (wild == VSI_VID0_IN_VSI ? ours : theirs) != 0)
+			return false;
+		if (!vsi_pcp_answers(wild == VSI_VID0_IN_VSI ? o->ps_pcp_vid : f.ps_pcp_vid,
+				     wild == VSI_VID0_IN_VSI ? f.ps_pcp_vid : o->ps_pcp_vid))
+			return false;
+	}
+	return true;
+}
+
 /* Copies the filters out as a plain array (for the encoder). */
 void vsi_get_filters(const struct vsi *v, struct vdp_filter *out);
 /* True if filters equal (format, count, every entry). */
