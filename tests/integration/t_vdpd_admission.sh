@@ -122,10 +122,11 @@ grep -Eq 'rx_drop_dst 1 rx_drop_peer 2' <(tr -s ' \n' ' ' <"$T_DIR/stats.txt") |
 pass "vdpctl stats shows the drop counters"
 
 # Control: the same De-Associate, from the bridge's MAC to the group, is taken
-# (two sequence numbers: one of them is not the bridge's last).
+# (two sequence numbers: one of them is not the bridge's last).  Once or
+# twice: the reconciler may associate the VSI again between the two.
 adm_inject ncb $ADM_BR deassoc 4245 11 5 4 $UUID1 52:54:00:c7:3e:${UUID1:0:2} 10
 adm_inject ncb $ADM_BR deassoc 4246 11 5 4 $UUID1 52:54:00:c7:3e:${UUID1:0:2} 10
-deassoc_taken() { stat_is .uplinks[0].vdp.bridge_deassoc 1; }
+deassoc_taken() { local n; n=$(stat .uplinks[0].vdp.bridge_deassoc) && [ "$n" -ge 1 ] && [ "$n" -le 2 ]; }
 wait_for 5 "the De-Associate from the neighbour's MAC to the group taken" deassoc_taken
 pass "control: the well-addressed De-Associate ends the VSI"
 done_ok
