@@ -183,11 +183,42 @@ static int set_err(char **err, int rc, const char *fmt, ...)
 /* One call; *retry tells an answer that says the request was not read
  * ("unread": busy, evicted, idle; the server closed) from a handler
  * that failed with EBUSY. */
+/* The answer to one request, which it consumes: the result, or the
+ * daemon's error; *unread when the server closed without reading it. */
+static int eval_reply(json_t *rep, json_t **result, char **err, bool *unread)
+{
+	json_t *jv = json_object_get(rep, "version");
+	int rc;
+
+	*unread = false;
+	if (!json_is_integer(jv) || json_integer_value(jv) != CTL_VERSION) {
+		rc = set_err(err, -EPROTO,
+			     "daemon speaks control protocol version %lld, this client %d",
+			     json_is_integer(jv) ? (long long)json_integer_value(jv) : -1LL,
+			     CTL_VERSION);
+	} else if (json_is_true(json_object_get(rep, "ok"))) {
+		*result = json_incref(json_object_get(rep, "result"));
+		if (!*result)
+			*result = json_null();
+		rc = 0;
+	} else {
+		const char *text = json_string_value(json_object_get(rep, "error"));
+		json_int_t e = json_integer_value(json_object_get(rep, "errno"));
+
+		if (e <= 0 || e > 4095)
+			e = EIO;
+		*unread = json_is_true(json_object_get(rep, "unread"));
+		rc = set_err(err, -(int)e, "%s", text ? text : "unspecified error");
+	}
+	json_decref(rep);
+	return rc;
+}
+
 static int call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err,
 		   int timeout_ms, bool *retry)
 {
 	int64_t deadline = ctl_deadline(timeout_ms);
-	json_t *req, *rep = NULL, *jv;
+	json_t *req, *rep = NULL;
 	int rc;
 
 	*result = NULL;
@@ -220,28 +251,7 @@ static int call_fd(int fd, const char *cmd, json_t *args, json_t **result, char 
 	default:
 		return set_err(err, rc, "control socket: %s", strerror(-rc));
 	}
-	jv = json_object_get(rep, "version");
-	if (!json_is_integer(jv) || json_integer_value(jv) != CTL_VERSION) {
-		rc = set_err(err, -EPROTO,
-			     "daemon speaks control protocol version %lld, this client %d",
-			     json_is_integer(jv) ? (long long)json_integer_value(jv) : -1LL,
-			     CTL_VERSION);
-	} else if (json_is_true(json_object_get(rep, "ok"))) {
-		*result = json_incref(json_object_get(rep, "result"));
-		if (!*result)
-			*result = json_null();
-		rc = 0;
-	} else {
-		const char *text = json_string_value(json_object_get(rep, "error"));
-		json_int_t e = json_integer_value(json_object_get(rep, "errno"));
-
-		if (e <= 0 || e > 4095)
-			e = EIO;
-		*retry = json_is_true(json_object_get(rep, "unread"));
-		rc = set_err(err, -(int)e, "%s", text ? text : "unspecified error");
-	}
-	json_decref(rep);
-	return rc;
+	return eval_reply(rep, result, err, retry);
 }
 
 int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **err, int timeout_ms)
@@ -308,7 +318,8 @@ int ctl_send_request(int fd, const char *cmd, json_t *args, bool if_ok, char **e
 
 int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *lost)
 {
-	json_t *rep = NULL, *jv;
+	json_t *rep = NULL;
+	bool unread;
 	int rc;
 
 	*result = NULL;
@@ -319,29 +330,10 @@ int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *l
 		*lost = rc < 0;
 	if (rc < 0)
 		return transport_err(err, rc, timeout_ms);
-	jv = json_object_get(rep, "version");
-	if (!json_is_integer(jv) || json_integer_value(jv) != CTL_VERSION) {
-		rc = set_err(err, -EPROTO,
-			     "daemon speaks control protocol version %lld, this client %d",
-			     json_is_integer(jv) ? (long long)json_integer_value(jv) : -1LL,
-			     CTL_VERSION);
-	} else if (json_is_true(json_object_get(rep, "ok"))) {
-		*result = json_incref(json_object_get(rep, "result"));
-		if (!*result)
-			*result = json_null();
-		rc = 0;
-	} else {
-		const char *text = json_string_value(json_object_get(rep, "error"));
-		json_int_t e = json_integer_value(json_object_get(rep, "errno"));
-
-		if (e <= 0 || e > 4095)
-			e = EIO;
-		/* Not read by the server (busy, evicted): the stream is over. */
-		if (lost && json_is_true(json_object_get(rep, "unread")))
-			*lost = true;
-		rc = set_err(err, -(int)e, "%s", text ? text : "unspecified error");
-	}
-	json_decref(rep);
+	rc = eval_reply(rep, result, err, &unread);
+	/* Not read by the server (busy, evicted): the stream is over. */
+	if (lost && unread)
+		*lost = true;
 	return rc;
 }
 
