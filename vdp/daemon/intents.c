@@ -1,10 +1,15 @@
 /* VSI intents: the desired state vsi.add (or a libvirt request over the
  * netlink front) established, kept so that neither an interface that goes
  * away and comes back nor a restart of vdpd loses it (DESIGN: nothing
- * lost).  Stored as the canonical vsi.add arguments, so a replay goes
- * through exactly the validation a request does; a netlink requester's
- * entry adds "netlink":{port, seq, request, ifindex, ifname} so the front
- * keeps answering it (vdp/daemon/nl_vdpd.c).
+ * lost).  In memory one compact record per VSI (vdp/daemon/intent_table.h:
+ * the request's fields, the uplink as an interned number, ~130 octets of
+ * heap); on disk and towards a replay the canonical vsi.add arguments,
+ * rendered from it, so a replay goes through exactly the validation a
+ * request does.  A netlink requester's entry adds "netlink":{port, seq,
+ * request, ifindex, ifname} so the front keeps answering it
+ * (vdp/daemon/nl_vdpd.c); that JSON is the only one kept per VSI.  A
+ * change renders its journal line straight from the record, without a
+ * json_t.
  *
  * Files: the snapshot FILE, {"version":1,"vsis":[ARGS,...]}, written to a
  * temporary name, synced and renamed over the old one; and its journal
@@ -42,6 +47,7 @@
 #include "vdp/base/log.h"
 #include "vdp/wire/vdp_text.h"
 #include "vdp/daemon/ctl_cmds.h"
+#include "vdp/daemon/intent_table.h"
 #include "vdp/daemon/intents.h"
 
 #define SAVE_RETRY_MS 1000
@@ -52,7 +58,8 @@
 
 struct intents {
 	char *path; /* the snapshot FILE; NULL = not kept */
-	json_t *map; /* key "uplink|fmt|vsiid" -> vsi.add args */
+	struct intent_table tab;
+	struct itab_buf rec; /* the journal record being rendered */
 	struct event *ev_save; /* save at the end of the pass / retry */
 	bool dirty; /* changed since the last good flush */
 	struct jlog log; /* FILE.journal: changes since the snapshot */
@@ -62,20 +69,6 @@ struct intents {
 	uint64_t failing; /* failed writes since the last good one */
 	int lock_fd; /* path.lock held (vdp/store/lock.h), -1 */
 };
-
-static void key_of(char *buf, size_t len, const char *uplink, uint8_t fmt, const uint8_t id[VDP_VSIID_LEN])
-{
-	static const char hex[] = "0123456789abcdef";
-	int n = snprintf(buf, len, "%s|%u|", uplink, fmt);
-
-	/* The hex digits by hand: one snprintf per octet was 2 % of vdpd's
-	 * time in a vdpctl -b batch. */
-	for (int i = 0; i < VDP_VSIID_LEN && n + 2 < (int)len; i++, n += 2) {
-		buf[n] = hex[id[i] >> 4];
-		buf[n + 1] = hex[id[i] & 15];
-		buf[n + 2] = 0;
-	}
-}
 
 static bool persistent(const struct intents *in)
 {
@@ -104,27 +97,30 @@ static void write_succeeded(struct intents *in)
 	in->failing = 0;
 }
 
+/* The snapshot text, one entry a line, rendered like the journal's
+ * records: no json_t per entry, so a snapshot of many VSIs does not leave
+ * the heap they would have taken behind. */
 static int save(struct intents *in)
 {
-	json_t *doc, *list = json_array(), *v;
-	const char *k;
-	char *text, *nl, err[512];
+	struct itab_buf b = { 0 };
+	char err[512];
 	int rc;
 
-	json_object_foreach (in->map, k, v)
-		json_array_append(list, v);
-	doc = json_pack("{s:i, s:o}", "version", 1, "vsis", list);
-	text = doc ? json_dumps(doc, JSON_INDENT(1)) : NULL;
-	json_decref(doc);
-	nl = text ? realloc(text, strlen(text) + 2) : NULL;
-	if (!nl) {
-		free(text);
+	itab_buf_lit(&b, "{\"version\":1,\"vsis\":[");
+	for (const struct intent *e = in->tab.first; e; e = e->next) {
+		if (e != in->tab.first)
+			itab_buf_lit(&b, ",");
+		itab_buf_lit(&b, "\n");
+		itab_render(&in->tab, e, &b);
+	}
+	itab_buf_lit(&b, "\n]}\n");
+	if (b.oom) {
+		free(b.p);
 		return -ENOMEM;
 	}
-	text = strcat(nl, "\n");
 	/* Counted as saved only once it and its directory entry are synced. */
-	rc = store_replace_file(in->path, text, strlen(text), err, sizeof(err));
-	free(text);
+	rc = store_replace_file(in->path, b.p, b.len, err, sizeof(err));
+	free(b.p);
 	if (rc) {
 		in->snapshot_errors++;
 		write_failed(in, "saving %s: %s", in->path, err);
@@ -154,7 +150,7 @@ void intents_flush(struct intents *in)
 
 	if (!in || !in->dirty)
 		return;
-	n = json_object_size(in->map);
+	n = in->tab.n;
 	if (in->compact || (in->log.records > JOURNAL_MIN_RECORDS && in->log.records > 2 * n)) {
 		rc = compact(in);
 	} else if ((rc = jlog_flush(&in->log)) < 0) {
@@ -177,18 +173,21 @@ static void save_cb(evutil_socket_t fd, short what, void *arg)
 	intents_flush(arg);
 }
 
-/* rec: {"put":ARGS} or {"del":KEY}, queued for the next flush. */
-static void changed(struct intents *in, json_t *rec)
+static bool journaled(const struct intents *in)
 {
-	if (!persistent(in) || !in->ev_save) {
-		json_decref(rec);
-		return;
-	}
-	if (jlog_append(&in->log, rec) < 0) {
+	return persistent(in) && in->ev_save;
+}
+
+/* in->rec holds {"put":ARGS} or {"del":KEY}: queued for the next flush. */
+static void changed(struct intents *in)
+{
+	if (in->rec.oom || jlog_append_text(&in->log, in->rec.p, in->rec.len) < 0) {
 		/* No memory for the line: the snapshot will carry it. */
 		in->save_errors++;
 		in->compact = true;
 	}
+	in->rec.len = 0;
+	in->rec.oom = false;
 	if (in->dirty)
 		return;
 	in->dirty = true;
@@ -196,19 +195,55 @@ static void changed(struct intents *in, json_t *rec)
 	event_active(in->ev_save, EV_TIMEOUT, 1);
 }
 
-/* The key of a stored vsi.add argument set; -1 if it has none. */
-static int key_of_args(json_t *v, char key[128])
+static void changed_put(struct intents *in, const struct intent *e)
 {
-	const char *up = json_string_value(json_object_get(v, "uplink"));
+	if (!journaled(in))
+		return;
+	itab_buf_lit(&in->rec, "{\"put\":");
+	itab_render(&in->tab, e, &in->rec);
+	itab_buf_lit(&in->rec, "}");
+	changed(in);
+}
+
+static void changed_del(struct intents *in, const char *uplink, uint8_t fmt, const uint8_t vsiid[VDP_VSIID_LEN])
+{
+	char id[VDP_TXT_VSIID_LEN];
+	const char *f = vdp_txt_vsiid_fmt_name(fmt);
+
+	if (!journaled(in))
+		return;
+	vdp_txt_vsiid_format(fmt, vsiid, id);
+	itab_buf_lit(&in->rec, "{\"del\":{\"uplink\":");
+	itab_buf_json_string(&in->rec, uplink);
+	itab_buf_lit(&in->rec, ",\"vsiid_format\":\"");
+	itab_buf_put(&in->rec, f, strlen(f));
+	itab_buf_lit(&in->rec, "\",\"vsiid\":\"");
+	itab_buf_put(&in->rec, id, strlen(id));
+	itab_buf_lit(&in->rec, "\"}}");
+	changed(in);
+}
+
+/* The key a del record names; -1 if it has none. */
+static int key_of_del(json_t *v, const char **up, uint8_t *fmt, uint8_t id[VDP_VSIID_LEN])
+{
 	const char *fs = json_string_value(json_object_get(v, "vsiid_format"));
 	const char *ids = json_string_value(json_object_get(v, "vsiid"));
-	int fmt = fs ? vdp_txt_vsiid_fmt_parse(fs) : -1;
-	uint8_t id[VDP_VSIID_LEN];
+	int f = fs ? vdp_txt_vsiid_fmt_parse(fs) : -1;
 
-	if (!up || fmt < 0 || !ids || vdp_txt_vsiid_parse((uint8_t)fmt, ids, id) < 0)
+	*up = json_string_value(json_object_get(v, "uplink"));
+	if (!*up || f < 0 || !ids || vdp_txt_vsiid_parse((uint8_t)f, ids, id) < 0)
 		return -1;
-	key_of(key, 128, up, (uint8_t)fmt, id);
+	*fmt = (uint8_t)f;
 	return 0;
+}
+
+static void drop_entry(struct intents *in, const char *uplink, uint8_t fmt, const uint8_t id[VDP_VSIID_LEN])
+{
+	int64_t up = itab_name_find(&in->tab, uplink);
+	struct intent *e = up < 0 ? NULL : itab_find(&in->tab, (uint32_t)up, fmt, id);
+
+	if (e)
+		itab_del(&in->tab, e);
 }
 
 /* {"put":ARGS} sets an entry, {"del":{uplink, vsiid_format, vsiid}}
@@ -217,20 +252,19 @@ static int replay_record(void *ctx, json_t *rec, char *err, size_t errlen)
 {
 	struct intents *in = ctx;
 	json_t *put = json_object_get(rec, "put"), *del = json_object_get(rec, "del");
-	char key[128];
+	uint8_t fmt = 0, id[VDP_VSIID_LEN] = { 0 };
+	const char *up = NULL;
 
 	if (json_object_size(rec) != 1 || !json_is_object(put ? put : del)) {
 		snprintf(err, errlen, "neither {\"put\":{...}} nor {\"del\":{...}}");
 		return -1;
 	}
-	if (key_of_args(put ? put : del, key) < 0) {
+	if (put ? itab_load(&in->tab, put) < 0 : key_of_del(del, &up, &fmt, id) < 0) {
 		snprintf(err, errlen, "%s without uplink, vsiid_format or vsiid", put ? "put" : "del");
 		return -1;
 	}
-	if (put)
-		json_object_set(in->map, key, put);
-	else
-		json_object_del(in->map, key);
+	if (del)
+		drop_entry(in, up, fmt, id);
 	return 0;
 }
 
@@ -262,9 +296,6 @@ static int load(struct intents *in, struct event_base *base)
 	json_t *doc, *list, *v;
 	size_t i;
 
-	in->map = json_object();
-	if (!in->map)
-		return -ENOMEM;
 	if (!persistent(in))
 		return 0;
 	in->log.fd = -1;
@@ -284,21 +315,16 @@ static int load(struct intents *in, struct event_base *base)
 		return -EINVAL;
 	}
 	json_array_foreach(list, i, v) {
-		char key[128];
-
 		/* The rest is validated when the entry is requested (the
 		 * uplink may not even be configured now: kept for later). */
-		if (key_of_args(v, key) < 0) {
+		if (itab_load(&in->tab, v) < 0)
 			log_warn("vsi", "%s: entry %zu ignored: no uplink, vsiid_format or vsiid",
 				 in->path, i + 1);
-			continue;
-		}
-		json_object_set(in->map, key, v);
 	}
 	json_decref(doc);
 	if (open_journal(in) < 0)
 		return -EINVAL;
-	log_info("vsi", "%s: %zu VSI intents loaded", in->path, json_object_size(in->map));
+	log_info("vsi", "%s: %zu VSI intents loaded", in->path, in->tab.n);
 	return 0;
 }
 
@@ -330,6 +356,7 @@ int intents_open(struct intents **out, struct event_base *base, const char *path
 	if (!in)
 		return -ENOMEM;
 	in->lock_fd = -1;
+	itab_init(&in->tab);
 	if (path && *path && !(in->path = strdup(path))) {
 		free(in);
 		return -ENOMEM;
@@ -357,73 +384,78 @@ void intents_close(struct intents *in)
 		event_free(in->ev_save);
 		in->ev_save = NULL;
 	}
-	json_decref(in->map);
+	itab_free(&in->tab);
+	free(in->rec.p);
 	store_unlock(in->lock_fd);
 	free(in->path);
 	free(in);
 }
 
+static void put(struct intents *in, const char *uplink, const struct vdp_request *req, json_t *nl)
+{
+	int64_t up = itab_name_intern(&in->tab, uplink);
+	const struct intent *e;
+
+	if (up < 0) {
+		/* not UTF-8 (never a JSON string), or no memory */
+		json_decref(nl);
+		return;
+	}
+	e = itab_set(&in->tab, (uint32_t)up, req, nl);
+	if (e)
+		changed_put(in, e);
+}
+
 void intents_put(struct intents *in, const char *uplink, const struct vdp_request *req)
 {
-	char key[128];
-	json_t *args;
-
-	if (!in)
-		return;
-	key_of(key, sizeof(key), uplink, req->vsiid_fmt, req->vsiid);
-	args = vdpd_request_json(uplink, req);
-	if (!args)
-		return;
-	json_object_set_new(in->map, key, args);
-	changed(in, json_pack("{s:O}", "put", args));
+	if (in)
+		put(in, uplink, req, NULL);
 }
 
 void intents_put_netlink(struct intents *in, const char *uplink, const struct vdp_request *req,
 			 json_t *nl)
 {
-	char key[128];
-	json_t *args;
-
 	if (!in || !nl) {
 		json_decref(nl);
 		return;
 	}
-	key_of(key, sizeof(key), uplink, req->vsiid_fmt, req->vsiid);
-	args = vdpd_request_json(uplink, req);
-	if (!args || json_object_set_new(args, "netlink", nl) < 0) {
-		json_decref(args);
-		return;
-	}
-	json_object_set_new(in->map, key, args);
-	changed(in, json_pack("{s:O}", "put", args));
+	put(in, uplink, req, nl);
+}
+
+static struct intent *find(struct intents *in, const char *uplink, uint8_t vsiid_fmt,
+			   const uint8_t vsiid[VDP_VSIID_LEN])
+{
+	int64_t up = in ? itab_name_find(&in->tab, uplink) : -1;
+
+	return up < 0 ? NULL : itab_find(&in->tab, (uint32_t)up, vsiid_fmt, vsiid);
 }
 
 bool intents_drop(struct intents *in, const char *uplink, uint8_t vsiid_fmt,
 		  const uint8_t vsiid[VDP_VSIID_LEN])
 {
-	char key[128], id[VDP_TXT_VSIID_LEN];
+	struct intent *e = find(in, uplink, vsiid_fmt, vsiid);
 
-	if (!in)
+	if (!e)
 		return false;
-	key_of(key, sizeof(key), uplink, vsiid_fmt, vsiid);
-	if (json_object_del(in->map, key) < 0)
-		return false;
-	vdp_txt_vsiid_format(vsiid_fmt, vsiid, id);
-	changed(in,
-		json_pack("{s:{s:s, s:s, s:s}}", "del", "uplink", uplink, "vsiid_format",
-			  vdp_txt_vsiid_fmt_name(vsiid_fmt), "vsiid", id));
+	itab_del(&in->tab, e);
+	changed_del(in, uplink, vsiid_fmt, vsiid);
 	return true;
 }
 
 json_t *intents_get(struct intents *in, const char *uplink, uint8_t vsiid_fmt,
 		    const uint8_t vsiid[VDP_VSIID_LEN])
 {
-	char key[128];
+	struct intent *e = find(in, uplink, vsiid_fmt, vsiid);
 
-	if (!in)
-		return NULL;
-	key_of(key, sizeof(key), uplink, vsiid_fmt, vsiid);
-	return json_object_get(in->map, key);
+	return e ? itab_json(&in->tab, e) : NULL;
+}
+
+bool intents_is_netlink(struct intents *in, const char *uplink, uint8_t vsiid_fmt,
+			const uint8_t vsiid[VDP_VSIID_LEN])
+{
+	struct intent *e = find(in, uplink, vsiid_fmt, vsiid);
+
+	return e && (e->raw ? json_object_get(e->raw, "netlink") : e->nl) != NULL;
 }
 
 /* Without this a restart would ask again for what the bridge refused and,
@@ -442,43 +474,45 @@ void intents_kept(struct intents *in, const char *uplink, const struct vsi *v)
 		.filters = filters,
 		.hints = v->hints,
 	};
-	json_t *old, *args;
-	char key[128];
+	struct intent *e = v->n_filters > VDPD_MAX_FILTERS ? NULL : find(in, uplink, v->vsiid_fmt, v->vsiid);
+	struct itab_buf before = { 0 }, after = { 0 };
+	json_t *nl;
 
-	if (!in || v->n_filters > VDPD_MAX_FILTERS)
-		return;
-	key_of(key, sizeof(key), uplink, v->vsiid_fmt, v->vsiid);
-	old = json_object_get(in->map, key);
-	if (!old)
+	if (!e)
 		return;
 	memcpy(req.mgrid, v->mgrid, VDP_MGRID_LEN);
 	memcpy(req.vsiid, v->vsiid, VDP_VSIID_LEN);
 	for (uint16_t i = 0; i < v->n_filters; i++)
 		filters[i] = v->filters[i].f;
-	args = vdpd_request_json(uplink, &req);
-	if (!args)
-		return;
-	if (json_object_get(old, "netlink"))
-		json_object_set(args, "netlink", json_object_get(old, "netlink"));
-	if (json_equal(args, old)) {
-		json_decref(args);
-		return;
-	}
-	json_object_set_new(in->map, key, args);
-	changed(in, json_pack("{s:O}", "put", args));
+	nl = e->raw ? json_object_get(e->raw, "netlink") : e->nl;
+	/* Changed only if its arguments would read differently: compared as
+	 * the text both render to (same keys in the same order). */
+	itab_render(&in->tab, e, &before);
+	e = itab_set(&in->tab, e->up, &req, json_incref(nl));
+	if (e)
+		itab_render(&in->tab, e, &after);
+	if (e && (before.oom || after.oom || before.len != after.len || memcmp(before.p, after.p, after.len)))
+		changed_put(in, e);
+	free(before.p);
+	free(after.p);
 }
 
 void intents_foreach(struct intents *in, const char *uplink, void (*fn)(void *ctx, json_t *args),
 		     void *ctx)
 {
-	const char *k;
-	json_t *v;
+	int64_t up = in ? itab_name_find(&in->tab, uplink) : -1;
 
-	if (!in)
+	if (up < 0)
 		return;
-	json_object_foreach (in->map, k, v)
-		if (strcmp(json_string_value(json_object_get(v, "uplink")) ?: "", uplink) == 0)
-			fn(ctx, v);
+	for (struct intent *e = in->tab.first, *next; e; e = next) {
+		json_t *args;
+
+		next = e->next;
+		if (e->up != (uint32_t)up || !(args = itab_json(&in->tab, e)))
+			continue;
+		fn(ctx, args);
+		json_decref(args);
+	}
 }
 
 json_t *intents_stats_json(const struct intents *in)
@@ -491,7 +525,7 @@ json_t *intents_stats_json(const struct intents *in)
 	j = &in->log;
 	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 			 "file", persistent(in) ? in->path : "", "vsis",
-			 (json_int_t)(in->map ? json_object_size(in->map) : 0), "saves",
+			 (json_int_t)in->tab.n, "saves",
 			 (json_int_t)in->saves, "save_errors", (json_int_t)in->save_errors,
 			 "snapshot_errors", (json_int_t)in->snapshot_errors, "failing",
 			 (json_int_t)in->failing, "journal", "records", (json_int_t)j->records,

@@ -33,14 +33,20 @@ void intents_put_netlink(struct intents *in, const char *uplink, const struct vd
 /* True if there was one. */
 bool intents_drop(struct intents *in, const char *uplink, uint8_t vsiid_fmt,
 		  const uint8_t vsiid[VDP_VSIID_LEN]);
-/* The stored vsi.add arguments of one VSI (borrowed), or NULL. */
+/* The stored vsi.add arguments of one VSI, rendered for the caller (a new
+ * reference), or NULL. */
 json_t *intents_get(struct intents *in, const char *uplink, uint8_t vsiid_fmt,
 		    const uint8_t vsiid[VDP_VSIID_LEN]);
+/* True if there is one and a netlink requester made it. */
+bool intents_is_netlink(struct intents *in, const char *uplink, uint8_t vsiid_fmt,
+			const uint8_t vsiid[VDP_VSIID_LEN]);
 /* The bridge refused a change with Keep: the station went back to what it
  * had confirmed (v), and so does the stored intent. */
 void intents_kept(struct intents *in, const char *uplink, const struct vsi *v);
-/* fn(ctx, args) for every intent of uplink: args are the stored vsi.add
- * arguments (borrowed; "netlink" names a netlink requester). */
+/* fn(ctx, args) for every intent of uplink, in the order they were first
+ * stored: args are the stored vsi.add arguments, rendered for the call
+ * (valid until fn returns; "netlink" names a netlink requester).  fn may
+ * change the intent it is given, not others. */
 void intents_foreach(struct intents *in, const char *uplink, void (*fn)(void *ctx, json_t *args),
 		     void *ctx);
 json_t *intents_stats_json(const struct intents *in);

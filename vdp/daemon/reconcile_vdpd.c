@@ -40,16 +40,20 @@ static int desired(void *ctx, const char *uplink, uint8_t fmt, const uint8_t vsi
 		   struct vdp_request *req, struct vdp_filter *filters)
 {
 	struct vdpd *d = ctx;
-	json_t *args = intents_get(d->intents, uplink, fmt, vsiid);
 	struct vdpd_uplink *du;
 	struct ctl_error err = { 0 };
+	json_t *args;
+	int rc;
 
 	_Static_assert(RC_MAX_FILTERS == VDPD_MAX_FILTERS, "one filter array for both");
+	/* libvirt's (netlink front): it is told and asks again */
+	if (intents_is_netlink(d->intents, uplink, fmt, vsiid))
+		return 0;
+	args = intents_get(d->intents, uplink, fmt, vsiid);
 	if (args) {
-		/* libvirt's (netlink front): it is told and asks again */
-		if (json_object_get(args, "netlink"))
-			return 0;
-		return vdpd_vsi_request_parse(d, args, &du, req, filters, &err) == 0;
+		rc = vdpd_vsi_request_parse(d, args, &du, req, filters, &err) == 0;
+		json_decref(args);
+		return rc;
 	}
 	return from_registry(d, uplink, fmt, vsiid, req, filters);
 }

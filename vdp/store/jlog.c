@@ -145,16 +145,12 @@ out:
 	return rc;
 }
 
-int jlog_append(struct jlog *j, json_t *rec)
+int jlog_append_text(struct jlog *j, const char *json, size_t len)
 {
-	char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL, *r = NULL;
 	size_t n = 0;
+	char *r = journal_encode(j->seq + 1, json, len, &n);
 	int rc = -ENOMEM;
 
-	json_decref(rec);
-	if (text)
-		r = journal_encode(j->seq + 1, text, strlen(text), &n);
-	free(text);
 	if (!r)
 		return -ENOMEM;
 	/* An empty file starts with the magic line. */
@@ -169,6 +165,16 @@ int jlog_append(struct jlog *j, json_t *rec)
 	rc = 0;
 out:
 	free(r);
+	return rc;
+}
+
+int jlog_append(struct jlog *j, json_t *rec)
+{
+	char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+	int rc = text ? jlog_append_text(j, text, strlen(text)) : -ENOMEM;
+
+	json_decref(rec);
+	free(text);
 	return rc;
 }
 

@@ -54,6 +54,10 @@ int jlog_replay(const char *name, const char *magic, const char *buf, size_t len
 		bool *torn, uint64_t *last_seq, jlog_apply_fn apply, void *ctx, char *err, size_t errlen);
 /* Queues rec (steals the reference).  0 or -ENOMEM. */
 int jlog_append(struct jlog *j, json_t *rec);
+/* The same for a record already rendered: json (len octets) must be one
+ * JSON object on one line, as json_dumps(JSON_COMPACT) writes it; the
+ * replay parses it like any other record.  0 or -ENOMEM. */
+int jlog_append_text(struct jlog *j, const char *json, size_t len);
 /* Writes what is queued and syncs it: 0 only once fdatasync succeeded.
  * On -errno the records stay queued, and the next flush cuts the file back
  * to what was last synced and writes them again: after a failed fdatasync
