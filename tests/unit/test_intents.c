@@ -343,6 +343,7 @@ static void test_journal_lines_as_jansson(void **state)
 	struct vdp_request r;
 	struct intents *in;
 	char *text, *want, *p;
+	json_t *nl;
 	size_t n;
 
 	assert_int_equal(intents_open(&in, f->base, f->snap), 0);
@@ -351,7 +352,9 @@ static void test_journal_lines_as_jansson(void **state)
 	intents_drop(in, "eth\"0", r.vsiid_fmt, r.vsiid);
 	intents_flush(in);
 	text = tfile_read(f->journal, &n);
-	want = jansson_put("eth\"0", &r, netlink_member());
+	nl = netlink_member();
+	want = jansson_put("eth\"0", &r, nl);
+	json_decref(nl);
 	p = strchr(text, '{');
 	assert_non_null(p);
 	assert_memory_equal(p, want, strlen(want));
