@@ -380,6 +380,21 @@ static void test_crc32_vector(void **state)
 	assert_int_equal(crc32_ieee("123456789", 9), 0xcbf43926);
 }
 
+/* Eight octets a step and the rest one at a time: every split of a buffer
+ * whose length is no multiple of 8 gives python's zlib.crc32 of it. */
+static void test_crc32_slices(void **state)
+{
+	uint8_t b[1000];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = (uint8_t)(i * 7 + 3);
+	assert_int_equal(crc32_ieee(b, sizeof(b)), 0x17bc2a46);
+	for (size_t i = 0; i <= 40; i++)
+		assert_int_equal(crc32_update(crc32_update(0, b, i), b + i, sizeof(b) - i), 0x17bc2a46);
+	assert_int_equal(crc32_ieee(b, 0), 0);
+}
+
 
 static void write_conf(struct fx *f, const char *text, char *path, size_t len)
 {
@@ -466,6 +481,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32_vector),
+		cmocka_unit_test(test_crc32_slices),
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file_is_enoent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_entries_not_stored_and_shadow, setup, teardown),

@@ -7,23 +7,47 @@
 
 #include "vdp/store/journal.h"
 
-/* A byte at a time: a compaction checksums the whole snapshot. */
+/* Eight octets per step (slicing-by-8, tables derived from the bytewise
+ * one): the CRC of each journal record was 4 % of vdpd's time in a
+ * `vdpctl -b` batch a byte at a time, and a compaction checksums the
+ * whole snapshot. */
+static uint32_t crc_table[8][256];
+
+static void crc_tables(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t t = i;
+
+		for (int k = 0; k < 8; k++)
+			t = (t >> 1) ^ (0xedb88320u & (0u - (t & 1)));
+		crc_table[0][i] = t;
+	}
+	for (uint32_t i = 0; i < 256; i++)
+		for (int k = 1; k < 8; k++)
+			crc_table[k][i] = (crc_table[k - 1][i] >> 8) ^ crc_table[0][crc_table[k - 1][i] & 0xff];
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 uint32_t crc32_update(uint32_t crc, const void *buf, size_t len)
 {
-	static uint32_t table[256];
 	const uint8_t *p = buf;
 	uint32_t c = ~crc;
 
-	if (!table[1])
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t t = i;
+	if (!crc_table[0][1])
+		crc_tables();
+	for (; len >= 8; p += 8, len -= 8) {
+		uint32_t lo = c ^ le32(p), hi = le32(p + 4);
 
-			for (int k = 0; k < 8; k++)
-				t = (t >> 1) ^ (0xedb88320u & (0u - (t & 1)));
-			table[i] = t;
-		}
+		c = crc_table[7][lo & 0xff] ^ crc_table[6][lo >> 8 & 0xff] ^ crc_table[5][lo >> 16 & 0xff] ^
+		    crc_table[4][lo >> 24] ^ crc_table[3][hi & 0xff] ^ crc_table[2][hi >> 8 & 0xff] ^
+		    crc_table[1][hi >> 16 & 0xff] ^ crc_table[0][hi >> 24];
+	}
 	while (len--)
-		c = table[(c ^ *p++) & 0xff] ^ (c >> 8);
+		c = crc_table[0][(c ^ *p++) & 0xff] ^ (c >> 8);
 	return ~c;
 }
 
