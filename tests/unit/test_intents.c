@@ -28,7 +28,8 @@ static void fill_request(struct vdp_request *r, struct vdp_filter *f, uint8_t ff
 {
 	memset(r, 0, sizeof(*r));
 	r->mode = (uint8_t)(VDP_MODE_PREASSOC + k % 3);
-	r->type_id = 0xabcdef - k;
+	/* past INT_MAX: vdpd_request_json packs it as a (negative) int */
+	r->type_id = k == 5 ? 0xfffffff0u : 0xabcdef - k;
 	r->type_version = (uint8_t)(k * 7);
 	r->vsiid_fmt = VDP_VSIID_UUID;
 	for (int i = 0; i < VDP_VSIID_LEN; i++)
