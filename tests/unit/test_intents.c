@@ -24,7 +24,8 @@
 #include "vdp/wire/vdp_text.h"
 #include "tests/unit/tfile.h"
 
-static void fill_request(struct vdp_request *r, struct vdp_filter *f, uint8_t ffmt, uint16_t n, uint32_t k)
+static void fill_request(struct vdp_request *r, struct vdp_filter *f, uint8_t ffmt, uint16_t n,
+			 uint32_t k)
 {
 	memset(r, 0, sizeof(*r));
 	r->mode = (uint8_t)(VDP_MODE_PREASSOC + k % 3);
@@ -46,7 +47,9 @@ static void fill_request(struct vdp_request *r, struct vdp_filter *f, uint8_t ff
 	for (uint16_t i = 0; i < n; i++) {
 		memset(&f[i], 0, sizeof(f[i]));
 		/* PS set on every other entry: "pcp" present or not */
-		f[i].ps_pcp_vid = (uint16_t)((10 + i) | (i % 2 ? 0 : VDP_PS | (uint16_t)(i + 3) << VDP_PCP_SHIFT));
+		f[i].ps_pcp_vid =
+			(uint16_t)((10 + i) |
+				   (i % 2 ? 0 : VDP_PS | (uint16_t)(i + 3) << VDP_PCP_SHIFT));
 		if (ffmt == VDP_FILTER_MAC_VID || ffmt == VDP_FILTER_GROUP_MAC_VID) {
 			uint8_t mac[6] = { 0x52, 0x54, 0, 0x12, (uint8_t)k, (uint8_t)i };
 
@@ -61,8 +64,8 @@ static void fill_request(struct vdp_request *r, struct vdp_filter *f, uint8_t ff
 
 static json_t *netlink_member(void)
 {
-	return json_pack("{s:I, s:I, s:s, s:i, s:s}", "port", (json_int_t)4242, "seq", (json_int_t)7,
-			 "request", "associate", "ifindex", 3, "ifname", "eth0");
+	return json_pack("{s:I, s:I, s:s, s:i, s:s}", "port", (json_int_t)4242, "seq",
+			 (json_int_t)7, "request", "associate", "ifindex", 3, "ifname", "eth0");
 }
 
 /* What the jansson-map version journaled: json_dumps of {"put":ARGS}. */
@@ -123,7 +126,14 @@ static void test_render_every_format(void **state)
 static void test_render_uplink_escaped(void **state)
 {
 	static const char *const names[] = {
-		"a\"b", "back\\slash", "tab\tnl\ncr\rff\fbs\b", "ctl\x01\x1f", "sl/ash", "del\x7f", "\xc3\xbc" "ber0",
+		"a\"b",
+		"back\\slash",
+		"tab\tnl\ncr\rff\fbs\b",
+		"ctl\x01\x1f",
+		"sl/ash",
+		"del\x7f",
+		"\xc3\xbc"
+		"ber0",
 	};
 	struct intent_table t;
 
@@ -140,7 +150,8 @@ static void test_render_uplink_escaped(void **state)
 /* The framing of a rendered record is jlog_append's. */
 static void test_jlog_append_text(void **state)
 {
-	const char *rec = "{\"del\":{\"uplink\":\"eth0\",\"vsiid_format\":\"uuid\",\"vsiid\":\"x\"}}";
+	const char *rec =
+		"{\"del\":{\"uplink\":\"eth0\",\"vsiid_format\":\"uuid\",\"vsiid\":\"x\"}}";
 	char dir[] = "/tmp/test_intents.XXXXXX", p1[64], p2[64];
 	struct jlog a, b;
 	char err[256], *t1, *t2;
@@ -177,30 +188,42 @@ static void test_jlog_append_text(void **state)
 #define U3 "31111111-2222-4333-8444-555555555555"
 #define U4 "41111111-2222-4333-8444-555555555555"
 #define U5 "51111111-2222-4333-8444-555555555555"
-#define A_U1                                                                                               \
-	"{\"uplink\":\"eth0\",\"mode\":\"assoc\",\"vsiid_format\":\"uuid\",\"vsiid\":\"" U1 "\",\"mgrid\":\"11\"," \
-	"\"typeid\":1193047,\"typeidver\":2,\"filter_format\":\"mac-vid\",\"filters\":[{\"vid\":10,\"mac\":"    \
+#define A_U1 \
+	"{\"uplink\":\"eth0\",\"mode\":\"assoc\",\"vsiid_format\":\"uuid\",\"vsiid\":\"" U1 \
+	"\",\"mgrid\":\"11\"," \
+	"\"typeid\":1193047,\"typeidver\":2,\"filter_format\":\"mac-vid\",\"filters\":[{\"vid\":" \
+	"10,\"mac\":" \
 	"\"52:54:00:00:00:01\"}],\"hints\":\"none\"}"
 /* a netlink requester's, three filters */
-#define A_U2                                                                                               \
-	"{\"uplink\":\"eth1\",\"mode\":\"preassoc\",\"vsiid_format\":\"uuid\",\"vsiid\":\"" U2 "\",\"mgrid\":"    \
-	"\"mgr7\",\"typeid\":5,\"typeidver\":0,\"filter_format\":\"group-mac-vid\",\"filters\":[{\"vid\":1,"     \
-	"\"pcp\":3,\"mac\":\"52:54:00:00:00:02\",\"group\":7},{\"vid\":2,\"mac\":\"52:54:00:00:00:03\","         \
-	"\"group\":8},{\"vid\":0,\"pcp\":0,\"mac\":\"52:54:00:00:00:04\",\"group\":9}],\"hints\":"               \
-	"\"migrate-to\",\"netlink\":{\"port\":4242,\"seq\":7,\"request\":\"preassociate\",\"ifindex\":3,"        \
+#define A_U2 \
+	"{\"uplink\":\"eth1\",\"mode\":\"preassoc\",\"vsiid_format\":\"uuid\",\"vsiid\":\"" U2 \
+	"\",\"mgrid\":" \
+	"\"mgr7\",\"typeid\":5,\"typeidver\":0,\"filter_format\":\"group-mac-vid\",\"filters\":[{" \
+	"\"vid\":1," \
+	"\"pcp\":3,\"mac\":\"52:54:00:00:00:02\",\"group\":7},{\"vid\":2,\"mac\":\"52:54:00:00:" \
+	"00:03\"," \
+	"\"group\":8},{\"vid\":0,\"pcp\":0,\"mac\":\"52:54:00:00:00:04\",\"group\":9}],\"hints\":" \
+	"\"migrate-to\",\"netlink\":{\"port\":4242,\"seq\":7,\"request\":\"preassociate\"," \
+	"\"ifindex\":3," \
 	"\"ifname\":\"eth1\"}}"
 /* what vsi.add would refuse (VID 4095) and a key of no version: as it was */
-#define A_U3                                                                                               \
-	"{\"uplink\":\"eth0\",\"mode\":\"assoc\",\"vsiid_format\":\"uuid\",\"vsiid\":\"" U3 "\",\"mgrid\":\"11\"," \
-	"\"typeid\":1,\"typeidver\":2,\"filter_format\":\"vid\",\"filters\":[{\"vid\":4095}],\"hints\":\"none\","  \
+#define A_U3 \
+	"{\"uplink\":\"eth0\",\"mode\":\"assoc\",\"vsiid_format\":\"uuid\",\"vsiid\":\"" U3 \
+	"\",\"mgrid\":\"11\"," \
+	"\"typeid\":1,\"typeidver\":2,\"filter_format\":\"vid\",\"filters\":[{\"vid\":4095}]," \
+	"\"hints\":\"none\"," \
 	"\"note\":\"x\"}"
-#define A_U4                                                                                               \
-	"{\"uplink\":\"eth0\",\"mode\":\"preassoc-rr\",\"vsiid_format\":\"uuid\",\"vsiid\":\"" U4 "\",\"mgrid\":" \
-	"\"11\",\"typeid\":3,\"typeidver\":4,\"filter_format\":\"group-vid\",\"filters\":[{\"vid\":20,\"group\":" \
+#define A_U4 \
+	"{\"uplink\":\"eth0\",\"mode\":\"preassoc-rr\",\"vsiid_format\":\"uuid\",\"vsiid\":\"" U4 \
+	"\",\"mgrid\":" \
+	"\"11\",\"typeid\":3,\"typeidver\":4,\"filter_format\":\"group-vid\",\"filters\":[{" \
+	"\"vid\":20,\"group\":" \
 	"1}],\"hints\":\"migrate-from\"}"
-#define A_U5                                                                                               \
-	"{\"uplink\":\"eth0\",\"mode\":\"assoc\",\"vsiid_format\":\"uuid\",\"vsiid\":\"" U5 "\",\"mgrid\":\"11\"," \
-	"\"typeid\":9,\"typeidver\":9,\"filter_format\":\"vid\",\"filters\":[{\"vid\":30}],\"hints\":\"none\"}"
+#define A_U5 \
+	"{\"uplink\":\"eth0\",\"mode\":\"assoc\",\"vsiid_format\":\"uuid\",\"vsiid\":\"" U5 \
+	"\",\"mgrid\":\"11\"," \
+	"\"typeid\":9,\"typeidver\":9,\"filter_format\":\"vid\",\"filters\":[{\"vid\":30}]," \
+	"\"hints\":\"none\"}"
 
 /* the snapshot as json_dumps(JSON_INDENT(1)) wrote it: U1..U4, and one
  * without a VSIID (ignored) */
@@ -211,9 +234,11 @@ static const char old_snapshot[] =
 static const char *const old_journal[] = {
 	"{\"put\":" A_U5 "}",
 	"{\"del\":{\"uplink\":\"eth0\",\"vsiid_format\":\"uuid\",\"vsiid\":\"" U4 "\"}}",
-	"{\"put\":{\"uplink\":\"eth0\",\"mode\":\"preassoc\",\"vsiid_format\":\"uuid\",\"vsiid\":\"" U1
-	"\",\"mgrid\":\"11\",\"typeid\":1193047,\"typeidver\":2,\"filter_format\":\"mac-vid\",\"filters\":[{"
-	"\"vid\":10,\"mac\":\"52:54:00:00:00:01\"}],\"hints\":\"none\"}}",
+	"{\"put\":{\"uplink\":\"eth0\",\"mode\":\"preassoc\","
+	"\"vsiid_format\":\"uuid\",\"vsiid\":\"" U1 "\",\"mgrid\":\"11\","
+	"\"typeid\":1193047,\"typeidver\":2,\"filter_format\":\"mac-vid\","
+	"\"filters\":[{\"vid\":10,\"mac\":\"52:54:00:00:00:01\"}],"
+	"\"hints\":\"none\"}}",
 };
 
 struct files {
@@ -281,7 +306,8 @@ static void assert_entry(struct intents *in, const char *uplink, const char *uui
 	assert_non_null(w);
 	assert_non_null(got);
 	assert_true(json_equal(got, w));
-	assert_int_equal(intents_is_netlink(in, uplink, VDP_VSIID_UUID, id), json_object_get(w, "netlink") != NULL);
+	assert_int_equal(intents_is_netlink(in, uplink, VDP_VSIID_UUID, id),
+			 json_object_get(w, "netlink") != NULL);
 	json_decref(got);
 	json_decref(w);
 }
@@ -366,7 +392,8 @@ static void test_journal_lines_as_jansson(void **state)
 		json_t *d;
 
 		vdp_txt_vsiid_format(r.vsiid_fmt, r.vsiid, id);
-		d = json_pack("{s:{s:s, s:s, s:s}}", "del", "uplink", "eth\"0", "vsiid_format", "uuid", "vsiid", id);
+		d = json_pack("{s:{s:s, s:s, s:s}}", "del", "uplink", "eth\"0", "vsiid_format",
+			      "uuid", "vsiid", id);
 		del = json_dumps(d, JSON_COMPACT);
 		assert_memory_equal(p, del, strlen(del));
 		assert_int_equal(p[strlen(del)], '\n');
@@ -435,7 +462,8 @@ static void test_many_put_get_drop(void **state)
 		assert_non_null(a);
 		vdp_txt_vsiid_format(VDP_VSIID_UUID, id, txt);
 		assert_string_equal(json_string_value(json_object_get(a, "vsiid")), txt);
-		assert_string_equal(json_string_value(json_object_get(a, "filter_format")), i ? "mac-vid" : "vid");
+		assert_string_equal(json_string_value(json_object_get(a, "filter_format")),
+				    i ? "mac-vid" : "vid");
 		json_decref(a);
 		assert_null(intents_get(in, i % 2 ? "eth0" : "eth1", VDP_VSIID_UUID, id));
 	}
@@ -497,7 +525,8 @@ int main(void)
 		cmocka_unit_test(test_render_uplink_escaped),
 		cmocka_unit_test(test_jlog_append_text),
 		cmocka_unit_test_setup_teardown(test_load_old_files, setup_files, teardown_files),
-		cmocka_unit_test_setup_teardown(test_journal_lines_as_jansson, setup_files, teardown_files),
+		cmocka_unit_test_setup_teardown(test_journal_lines_as_jansson, setup_files,
+						teardown_files),
 		cmocka_unit_test(test_many_put_get_drop),
 		cmocka_unit_test(test_table_spread),
 	};

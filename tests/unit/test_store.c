@@ -391,10 +391,10 @@ static void test_crc32_slices(void **state)
 		b[i] = (uint8_t)(i * 7 + 3);
 	assert_int_equal(crc32_ieee(b, sizeof(b)), 0x17bc2a46);
 	for (size_t i = 0; i <= 40; i++)
-		assert_int_equal(crc32_update(crc32_update(0, b, i), b + i, sizeof(b) - i), 0x17bc2a46);
+		assert_int_equal(crc32_update(crc32_update(0, b, i), b + i, sizeof(b) - i),
+				 0x17bc2a46);
 	assert_int_equal(crc32_ieee(b, 0), 0);
 }
-
 
 static void write_conf(struct fx *f, const char *text, char *path, size_t len)
 {
@@ -484,7 +484,8 @@ int main(void)
 		cmocka_unit_test(test_crc32_slices),
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file_is_enoent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_config_entries_not_stored_and_shadow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_entries_not_stored_and_shadow, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_byte_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_refused, setup, teardown),

@@ -40,21 +40,38 @@ void itab_free(struct intent_table *t)
 
 /* ---- uplink names: few, shared by many VSIs ---- */
 
+/* Continuation octets after a lead octet (0 for ASCII), -1 if it cannot
+ * lead. */
+static int utf8_tail(unsigned char c)
+{
+	if (c < 0x80)
+		return 0;
+	if (c >= 0xc2 && c < 0xe0)
+		return 1;
+	if ((c & 0xf0) == 0xe0)
+		return 2;
+	if (c >= 0xf0 && c < 0xf5)
+		return 3;
+	return -1;
+}
+
 /* jansson refuses strings that are not UTF-8: so did the old map. */
 static bool utf8_valid(const unsigned char *s)
 {
 	while (*s) {
-		unsigned n = *s < 0x80 ? 0 : (*s & 0xe0) == 0xc0 ? 1 : (*s & 0xf0) == 0xe0 ? 2 : (*s & 0xf8) == 0xf0 ? 3 : 4;
-		uint32_t cp = *s & (0x7f >> n);
+		int n = utf8_tail(*s);
+		uint32_t cp = *s & (0x7fu >> (n > 0 ? n + 1 : 0));
 
-		if (n == 4 || (n == 1 && *s < 0xc2))
+		if (n < 0)
 			return false;
-		for (unsigned i = 1; i <= n; i++) {
+		for (int i = 1; i <= n; i++) {
 			if ((s[i] & 0xc0) != 0x80)
 				return false;
 			cp = cp << 6 | (s[i] & 0x3f);
 		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+		/* overlong, surrogate or past U+10FFFF */
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
 			return false;
 		s += n + 1;
 	}
@@ -120,14 +137,16 @@ static uint32_t hash_of(uint32_t up, uint8_t fmt, const uint8_t vsiid[VDP_VSIID_
 	return (uint32_t)fmix64(a ^ fmix64(b ^ ((uint64_t)up << 8 | fmt)));
 }
 
-struct intent *itab_find(struct intent_table *t, uint32_t up, uint8_t fmt, const uint8_t vsiid[VDP_VSIID_LEN])
+struct intent *itab_find(struct intent_table *t, uint32_t up, uint8_t fmt,
+			 const uint8_t vsiid[VDP_VSIID_LEN])
 {
 	uint32_t h = hash_of(up, fmt, vsiid);
 
 	if (!t->slots)
 		return NULL;
 	for (struct intent *e = t->slots[h & t->mask]; e; e = e->hnext)
-		if (e->hash == h && e->up == up && e->vsiid_fmt == fmt && !memcmp(e->vsiid, vsiid, VDP_VSIID_LEN))
+		if (e->hash == h && e->up == up && e->vsiid_fmt == fmt &&
+		    !memcmp(e->vsiid, vsiid, VDP_VSIID_LEN))
 			return e;
 	return NULL;
 }
@@ -154,7 +173,8 @@ static int grow(struct intent_table *t)
 }
 
 /* The entry of a key, created empty at the end of the order if needed. */
-static struct intent *slot_get(struct intent_table *t, uint32_t up, uint8_t fmt, const uint8_t vsiid[VDP_VSIID_LEN])
+static struct intent *slot_get(struct intent_table *t, uint32_t up, uint8_t fmt,
+			       const uint8_t vsiid[VDP_VSIID_LEN])
 {
 	struct intent *e = itab_find(t, up, fmt, vsiid);
 
@@ -179,7 +199,8 @@ static struct intent *slot_get(struct intent_table *t, uint32_t up, uint8_t fmt,
 	return e;
 }
 
-struct intent *itab_set(struct intent_table *t, uint32_t up, const struct vdp_request *req, json_t *nl)
+struct intent *itab_set(struct intent_table *t, uint32_t up, const struct vdp_request *req,
+			json_t *nl)
 {
 	struct vdp_filter *f = NULL;
 	struct intent *e;
@@ -212,8 +233,8 @@ struct intent *itab_set(struct intent_table *t, uint32_t up, const struct vdp_re
 	return e;
 }
 
-struct intent *itab_set_raw(struct intent_table *t, uint32_t up, uint8_t fmt, const uint8_t vsiid[VDP_VSIID_LEN],
-			    json_t *args)
+struct intent *itab_set_raw(struct intent_table *t, uint32_t up, uint8_t fmt,
+			    const uint8_t vsiid[VDP_VSIID_LEN], json_t *args)
 {
 	struct intent *e = slot_get(t, up, fmt, vsiid);
 
@@ -282,29 +303,34 @@ static void put_str(struct itab_buf *b, const char *s)
  * below 0x20; UTF-8 as it is. */
 void itab_buf_json_string(struct itab_buf *b, const char *s)
 {
+	static const char short_esc[0x20] = {
+		['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't',
+	};
+
 	itab_buf_put(b, "\"", 1);
 	while (*s) {
-		size_t run = strcspn(s, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
-					"\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f");
-		char esc[8];
+		size_t run =
+			strcspn(s,
+				"\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
+				"\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f");
+		unsigned char c;
+		char e, esc[8];
 
 		itab_buf_put(b, s, run);
 		s += run;
 		if (!*s)
 			break;
-		switch (*s) {
-		case '"': put_str(b, "\\\""); break;
-		case '\\': put_str(b, "\\\\"); break;
-		case '\b': put_str(b, "\\b"); break;
-		case '\f': put_str(b, "\\f"); break;
-		case '\n': put_str(b, "\\n"); break;
-		case '\r': put_str(b, "\\r"); break;
-		case '\t': put_str(b, "\\t"); break;
-		default:
-			snprintf(esc, sizeof(esc), "\\u%04X", (unsigned char)*s);
+		/* '"', '\\' or a control character */
+		c = (unsigned char)*s++;
+		e = c < 0x20 ? short_esc[c] : (char)c;
+		if (e) {
+			char two[2] = { '\\', e };
+
+			itab_buf_put(b, two, 2);
+		} else {
+			snprintf(esc, sizeof(esc), "\\u%04X", c);
 			put_str(b, esc);
 		}
-		s++;
 	}
 	itab_buf_put(b, "\"", 1);
 }
@@ -338,7 +364,8 @@ static void put_num(struct itab_buf *b, const char *key_text, long long v)
 static void render_filters(const struct intent *e, struct itab_buf *b)
 {
 	bool mac = e->filter_fmt == VDP_FILTER_MAC_VID || e->filter_fmt == VDP_FILTER_GROUP_MAC_VID;
-	bool group = e->filter_fmt == VDP_FILTER_GROUP_VID || e->filter_fmt == VDP_FILTER_GROUP_MAC_VID;
+	bool group =
+		e->filter_fmt == VDP_FILTER_GROUP_VID || e->filter_fmt == VDP_FILTER_GROUP_MAC_VID;
 	char m[VDP_TXT_MAC_LEN];
 
 	put_str(b, ",\"filters\":[");
@@ -458,7 +485,7 @@ static bool read_filters(json_t *args, struct vdp_request *req, struct vdp_filte
 
 	if (!json_is_array(list) || json_array_size(list) > VDPD_MAX_FILTERS)
 		return false;
-	json_array_foreach(list, i, e) {
+	json_array_foreach (list, i, e) {
 		uint32_t vid, pcp = 0, group = 0;
 		const char *mac = json_string_value(json_object_get(e, "mac"));
 
@@ -469,7 +496,9 @@ static bool read_filters(json_t *args, struct vdp_request *req, struct vdp_filte
 		    (mac && vdp_txt_mac_parse(mac, f[i].mac) < 0))
 			return false;
 		f[i].group_id = group;
-		f[i].ps_pcp_vid = (uint16_t)(vid | (json_object_get(e, "pcp") ? VDP_PS | pcp << VDP_PCP_SHIFT : 0));
+		f[i].ps_pcp_vid =
+			(uint16_t)(vid |
+				   (json_object_get(e, "pcp") ? VDP_PS | pcp << VDP_PCP_SHIFT : 0));
 	}
 	req->n_filters = (uint16_t)json_array_size(list);
 	req->filters = f;
@@ -484,8 +513,10 @@ static bool read_request(json_t *args, struct vdp_request *req, struct vdp_filte
 	int hints = get_name(args, "hints", vdp_txt_hints_parse);
 	uint32_t typeid, typeidver;
 
-	if (mode < 0 || ffmt < 0 || hints < 0 || !mgrid || vdp_txt_mgrid_parse(mgrid, req->mgrid) < 0 ||
-	    !get_uint(args, "typeid", UINT32_MAX, &typeid) || !get_uint(args, "typeidver", 255, &typeidver))
+	if (mode < 0 || ffmt < 0 || hints < 0 || !mgrid ||
+	    vdp_txt_mgrid_parse(mgrid, req->mgrid) < 0 ||
+	    !get_uint(args, "typeid", UINT32_MAX, &typeid) ||
+	    !get_uint(args, "typeidver", 255, &typeidver))
 		return false;
 	req->mode = (uint8_t)mode;
 	req->filter_fmt = (uint8_t)ffmt;

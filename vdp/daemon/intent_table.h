@@ -21,17 +21,17 @@
  * behaves exactly as before: refused with the same message when it is
  * requested again, written back unchanged. */
 struct intent {
-	struct intent *hnext;	    /* hash chain */
+	struct intent *hnext; /* hash chain */
 	struct intent *prev, *next; /* in the order of first insertion */
 	uint32_t hash;
-	uint32_t up;		    /* interned uplink name */
+	uint32_t up; /* interned uplink name */
 	uint32_t type_id;
 	uint8_t vsiid_fmt, mode, type_version, filter_fmt, hints;
 	uint16_t n_filters;
 	uint8_t vsiid[VDP_VSIID_LEN];
 	uint8_t mgrid[VDP_MGRID_LEN];
-	json_t *nl;		    /* {"port","seq","request","ifindex","ifname"} or NULL */
-	json_t *raw;		    /* a loaded entry kept as it was, or NULL */
+	json_t *nl; /* {"port","seq","request","ifindex","ifname"} or NULL */
+	json_t *raw; /* a loaded entry kept as it was, or NULL */
 	struct vdp_filter *filters; /* &one when n_filters <= 1 */
 	struct vdp_filter one;
 };
@@ -51,14 +51,16 @@ void itab_free(struct intent_table *t);
 int64_t itab_name_find(struct intent_table *t, const char *uplink);
 int64_t itab_name_intern(struct intent_table *t, const char *uplink);
 const char *itab_name(const struct intent_table *t, uint32_t up);
-struct intent *itab_find(struct intent_table *t, uint32_t up, uint8_t fmt, const uint8_t vsiid[VDP_VSIID_LEN]);
+struct intent *itab_find(struct intent_table *t, uint32_t up, uint8_t fmt,
+			 const uint8_t vsiid[VDP_VSIID_LEN]);
 /* Sets the entry of (up, req->vsiid_fmt, req->vsiid) to req and nl (taken;
  * NULL for none), in place if it exists.  NULL when out of memory (nl is
  * released). */
-struct intent *itab_set(struct intent_table *t, uint32_t up, const struct vdp_request *req, json_t *nl);
+struct intent *itab_set(struct intent_table *t, uint32_t up, const struct vdp_request *req,
+			json_t *nl);
 /* Sets an entry to a loaded argument set as it was (args borrowed). */
-struct intent *itab_set_raw(struct intent_table *t, uint32_t up, uint8_t fmt, const uint8_t vsiid[VDP_VSIID_LEN],
-			    json_t *args);
+struct intent *itab_set_raw(struct intent_table *t, uint32_t up, uint8_t fmt,
+			    const uint8_t vsiid[VDP_VSIID_LEN], json_t *args);
 void itab_del(struct intent_table *t, struct intent *e);
 
 /* A growable text buffer; oom says a grow failed (the text is then cut). */

@@ -211,7 +211,8 @@ static void changed_put(struct intents *in, const struct intent *e)
 	changed(in);
 }
 
-static void changed_del(struct intents *in, const char *uplink, uint8_t fmt, const uint8_t vsiid[VDP_VSIID_LEN])
+static void changed_del(struct intents *in, const char *uplink, uint8_t fmt,
+			const uint8_t vsiid[VDP_VSIID_LEN])
 {
 	char id[VDP_TXT_VSIID_LEN];
 	const char *f = vdp_txt_vsiid_fmt_name(fmt);
@@ -243,7 +244,8 @@ static int key_of_del(json_t *v, const char **up, uint8_t *fmt, uint8_t id[VDP_V
 	return 0;
 }
 
-static void drop_entry(struct intents *in, const char *uplink, uint8_t fmt, const uint8_t id[VDP_VSIID_LEN])
+static void drop_entry(struct intents *in, const char *uplink, uint8_t fmt,
+		       const uint8_t id[VDP_VSIID_LEN])
 {
 	int64_t up = itab_name_find(&in->tab, uplink);
 	struct intent *e = up < 0 ? NULL : itab_find(&in->tab, (uint32_t)up, fmt, id);
@@ -320,7 +322,7 @@ static int load(struct intents *in, struct event_base *base)
 		json_decref(doc);
 		return -EINVAL;
 	}
-	json_array_foreach(list, i, v) {
+	json_array_foreach (list, i, v) {
 		/* The rest is validated when the entry is requested (the
 		 * uplink may not even be configured now: kept for later). */
 		if (itab_load(&in->tab, v) < 0)
@@ -480,7 +482,8 @@ void intents_kept(struct intents *in, const char *uplink, const struct vsi *v)
 		.filters = filters,
 		.hints = v->hints,
 	};
-	struct intent *e = v->n_filters > VDPD_MAX_FILTERS ? NULL : find(in, uplink, v->vsiid_fmt, v->vsiid);
+	struct intent *e =
+		v->n_filters > VDPD_MAX_FILTERS ? NULL : find(in, uplink, v->vsiid_fmt, v->vsiid);
 	struct itab_buf before = { 0 }, after = { 0 };
 	json_t *nl;
 
@@ -497,7 +500,9 @@ void intents_kept(struct intents *in, const char *uplink, const struct vsi *v)
 	e = itab_set(&in->tab, e->up, &req, json_incref(nl));
 	if (e)
 		itab_render(&in->tab, e, &after);
-	if (e && (before.oom || after.oom || before.len != after.len || memcmp(before.p, after.p, after.len)))
+	if (e &&
+	    (before.oom || after.oom || before.len != after.len ||
+	     memcmp(before.p, after.p, after.len)))
 		changed_put(in, e);
 	free(before.p);
 	free(after.p);
@@ -530,9 +535,8 @@ json_t *intents_stats_json(const struct intents *in)
 		in = &none;
 	j = &in->log;
 	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
-			 "file", persistent(in) ? in->path : "", "vsis",
-			 (json_int_t)in->tab.n, "saves",
-			 (json_int_t)in->saves, "save_errors", (json_int_t)in->save_errors,
+			 "file", persistent(in) ? in->path : "", "vsis", (json_int_t)in->tab.n,
+			 "saves", (json_int_t)in->saves, "save_errors", (json_int_t)in->save_errors,
 			 "snapshot_errors", (json_int_t)in->snapshot_errors, "failing",
 			 (json_int_t)in->failing, "journal", "records", (json_int_t)j->records,
 			 "appends", (json_int_t)j->appends, "flushes", (json_int_t)j->flushes,

@@ -24,7 +24,8 @@ static void crc_tables(void)
 	}
 	for (uint32_t i = 0; i < 256; i++)
 		for (int k = 1; k < 8; k++)
-			crc_table[k][i] = (crc_table[k - 1][i] >> 8) ^ crc_table[0][crc_table[k - 1][i] & 0xff];
+			crc_table[k][i] = (crc_table[k - 1][i] >> 8) ^
+				crc_table[0][crc_table[k - 1][i] & 0xff];
 }
 
 static uint32_t le32(const uint8_t *p)
@@ -42,9 +43,10 @@ uint32_t crc32_update(uint32_t crc, const void *buf, size_t len)
 	for (; len >= 8; p += 8, len -= 8) {
 		uint32_t lo = c ^ le32(p), hi = le32(p + 4);
 
-		c = crc_table[7][lo & 0xff] ^ crc_table[6][lo >> 8 & 0xff] ^ crc_table[5][lo >> 16 & 0xff] ^
-		    crc_table[4][lo >> 24] ^ crc_table[3][hi & 0xff] ^ crc_table[2][hi >> 8 & 0xff] ^
-		    crc_table[1][hi >> 16 & 0xff] ^ crc_table[0][hi >> 24];
+		c = crc_table[7][lo & 0xff] ^ crc_table[6][lo >> 8 & 0xff] ^
+			crc_table[5][lo >> 16 & 0xff] ^ crc_table[4][lo >> 24] ^
+			crc_table[3][hi & 0xff] ^ crc_table[2][hi >> 8 & 0xff] ^
+			crc_table[1][hi >> 16 & 0xff] ^ crc_table[0][hi >> 24];
 	}
 	while (len--)
 		c = crc_table[0][(c ^ *p++) & 0xff] ^ (c >> 8);
