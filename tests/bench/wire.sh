@@ -233,7 +233,8 @@ scenario356()
 	batch_file "$BATCH" "$T_DIR/batch"
 	rss0=$(rss_kb "$ST_PID")
 	c0=$(cpu_ticks "$ST_PID") b0=$(cpu_ticks "$BR_PID") t0=$(now_ms)
-	vdpctl -b "$T_DIR/batch" >"$T_DIR/batch.out" 2>&1 || echo "  3: vdpctl -b: $(tail -2 "$T_DIR/batch.out")" >&2
+	/usr/bin/time -f '%U %S' -o "$T_DIR/vdpctl.time" "$T_BUILD/vdpctl" -s "$SOCK" -b "$T_DIR/batch" \
+		>"$T_DIR/batch.out" 2>&1 || echo "  3: vdpctl -b: $(tail -2 "$T_DIR/batch.out")" >&2
 	until_ok 600 has_at_least "$BATCH"
 	ms=$(($(now_ms) - t0))
 	c1=$(cpu_ticks "$ST_PID") b1=$(cpu_ticks "$BR_PID")
@@ -241,9 +242,9 @@ scenario356()
 	got=$(bridge_assoc)
 	echo "  3: $got of $BATCH associated in $ms ms" >&2
 	row "3 vdpctl -b: $BATCH VSIs (VSI/s)" "$(awk -v n="$got" -v ms="$ms" 'BEGIN { printf "%.0f", n * 1000 / ms }')" "n/a" ""
-	row "3 vdpctl -b: CPU µs per VSI, vdpd / vdp-bridge" \
-		"$(awk -v c=$((c1 - c0)) -v b=$((b1 - b0)) -v n="$BATCH" -v hz="$HZ" \
-			'BEGIN { printf "%.0f / %.0f", c * 1e6 / hz / n, b * 1e6 / hz / n }')" "n/a" ""
+	row "3 vdpctl -b: CPU µs per VSI, vdpd / vdpctl / vdp-bridge" \
+		"$(awk -v c=$((c1 - c0)) -v b=$((b1 - b0)) -v n="$BATCH" -v hz="$HZ" -v t="$(tail -1 "$T_DIR/vdpctl.time")" \
+			'BEGIN { split(t, u, " "); printf "%.1f / %.1f / %.1f", c * 1e6 / hz / n, (u[1] + u[2]) * 1e6 / n, b * 1e6 / hz / n }')" "n/a" ""
 	rss1=$(rss_kb "$ST_PID")
 	row "5 vdpd RSS per VSI at $BATCH (bytes)" "$(( (rss1 - rss0) * 1024 / BATCH ))" "n/a" ""
 
