@@ -2,6 +2,7 @@
  * test tools) and the framing helpers.  See ctl.h. */
 #include "vdp/ctl/ctl.h"
 #include "vdp/ctl/ctl_int.h"
+#include "vdp/base/jfast.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -121,7 +122,7 @@ int ctl_send_bytes(int fd, const void *buf, size_t len, int timeout_ms)
 
 int ctl_send_msg(int fd, json_t *msg, int64_t deadline)
 {
-	char *s = json_dumps(msg, JSON_COMPACT);
+	char *s = jfast_dumps(msg, NULL);
 	size_t n;
 	int rc;
 
@@ -154,7 +155,7 @@ int ctl_recv_msg(int fd, json_t **msg, int64_t deadline)
 		return -ENOMEM;
 	rc = read_all(fd, buf, n, deadline);
 	if (rc == 0) {
-		*msg = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, NULL);
+		*msg = jfast_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, NULL);
 		if (!*msg || !json_is_object(*msg)) {
 			json_decref(*msg);
 			*msg = NULL;
@@ -290,7 +291,7 @@ uint8_t *ctl_request_frame(const char *cmd, json_t *args, bool if_ok, size_t *le
 		return NULL;
 	if (if_ok)
 		json_object_set_new(req, "if_ok", json_true());
-	s = json_dumps(req, JSON_COMPACT);
+	s = jfast_dumps(req, NULL);
 	json_decref(req);
 	if (s && strlen(s) <= CTL_MAX_FRAME) {
 		*len = 4 + strlen(s);

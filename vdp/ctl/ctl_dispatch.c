@@ -3,6 +3,7 @@
  * its reply, and events to subscribers.  Connections are ctl.c. */
 #include "vdp/ctl/ctl.h"
 #include "vdp/ctl/ctl_srv.h"
+#include "vdp/base/jfast.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -119,8 +120,8 @@ static void run_cmd(struct ctl_client *c, json_t *id, const char *cmd, json_t *a
 	if (r && id)
 		json_object_set(r, "id", id);
 	if (r) {
-		char *text = json_dumps(r, JSON_COMPACT);
-		size_t n = text ? strlen(text) : 0;
+		size_t n = 0;
+		char *text = jfast_dumps(r, &n);
 
 		json_decref(r);
 		/* The cap holds both ways: a client would refuse it. */
@@ -144,7 +145,7 @@ void ctl_srv_dispatch(struct ctl_client *c, const uint8_t *buf, size_t len)
 	json_t *req, *id, *jv, *jcmd, *args;
 	const char *cmd;
 
-	req = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	req = jfast_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!req) {
 		srv->st.bad_json++;
 		ctl_srv_reply_err(c, NULL, EBADMSG, "malformed JSON at byte %d: %s", jerr.position,
@@ -263,7 +264,7 @@ void ctl_server_publish(struct ctl_server *srv, const char *topic, json_t *data)
 		return;
 	}
 	msg = json_pack("{s:i, s:s, s:o}", "version", CTL_VERSION, "event", topic, "data", data);
-	text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	text = msg ? jfast_dumps(msg, NULL) : NULL;
 	json_decref(msg);
 	if (!text || strlen(text) > CTL_MAX_FRAME) {
 		free(text);
