@@ -6,9 +6,16 @@
  * journal sync covers them all.  Replies come in the order sent, so output
  * and "Command failed FILE:LINE" come in line order as before.  Without
  * -force each request carries "if_ok": vdpd does not run the lines after
- * a failing one, although they are already on the way. */
+ * a failing one, although they are already on the way.
+ *
+ * When stdout is not a terminal, the pipelined lines' output is written in
+ * blocks rather than a write per line (that write was a fifth of vdpctl's
+ * time in a batch).  The order a reader sees stays: while the batch runs,
+ * stderr is a stream that writes stdout's block before each message, and
+ * the block is written before vdpctl waits for input. */
 #include "tools/vdpctl/vdpctl.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,13 +52,62 @@ static struct {
 	int rc; /* exit status of the last failed line */
 	uint8_t out[PIPE_CHUNK]; /* requests not written yet */
 	size_t out_len;
+	bool block_out; /* stdout is written in blocks */
+	FILE *real_stderr; /* while stderr is err_stream */
 } pl;
+
+/* stderr while the batch runs: stdout's block first, then the message. */
+static ssize_t err_write(void *cookie, const char *buf, size_t n)
+{
+	size_t done = 0;
+
+	(void)cookie;
+	fflush(stdout);
+	while (done < n) {
+		ssize_t w = write(STDERR_FILENO, buf + done, n - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return done ? (ssize_t)done : -1;
+		done += (size_t)w;
+	}
+	return (ssize_t)n;
+}
 
 void vctl_pipe_begin(const char *file, bool force)
 {
+	FILE *err;
+
 	memset(&pl, 0, sizeof(pl));
 	pl.file = file;
 	pl.force = force;
+	if (isatty(STDOUT_FILENO))
+		return;
+	err = fopencookie(NULL, "w", (cookie_io_functions_t){ .write = err_write });
+	if (!err)
+		return;
+	setvbuf(err, NULL, _IONBF, 0);
+	pl.real_stderr = stderr;
+	stderr = err;
+	pl.block_out = true;
+}
+
+void vctl_pipe_end(void)
+{
+	fflush(stdout);
+	if (pl.real_stderr) {
+		fclose(stderr);
+		stderr = pl.real_stderr;
+		pl.real_stderr = NULL;
+	}
+	pl.block_out = false;
+}
+
+void vctl_pipe_line_done(bool pipelined)
+{
+	if (!pl.block_out || !pipelined)
+		fflush(stdout);
 }
 
 /* Writes the requests queued in pl.out; a failure loses the connection. */
@@ -77,10 +133,12 @@ void vctl_pipe_input_wait(FILE *fp)
 
 	/* A file never keeps us waiting; a pipe or terminal may, and the
 	 * daemon closes a connection that stays idle: not with requests
-	 * of ours unanswered on it. */
-	if (!pl.count || (fstat(p.fd, &st) == 0 && S_ISREG(st.st_mode)) || poll(&p, 1, 0) > 0)
+	 * of ours unanswered on it.  Whoever writes the lines may wait for
+	 * the output of the last ones. */
+	if ((fstat(p.fd, &st) == 0 && S_ISREG(st.st_mode)) || poll(&p, 1, 0) > 0)
 		return;
 	vctl_pipe_drain();
+	fflush(stdout);
 }
 
 void vctl_pipe_line(unsigned line)
@@ -142,7 +200,8 @@ static void take_one(void)
 	}
 	pl.broken = lost;
 	free(err);
-	fflush(stdout);
+	if (!pl.block_out)
+		fflush(stdout);
 	if (rc != EXIT_OK && !pl.stopped)
 		line_failed(r.line, rc);
 	if (pl.broken)
