@@ -19,7 +19,8 @@
 #
 # Environment: BENCH_N (1000), BENCH_N2 (10000), BENCH_BATCH (65536),
 # BENCH_KA (4096), KA_SECS (120), BENCH_SINGLE (20), BENCH_LLDPAD=0 skips
-# lldpad, BENCH_SCENARIOS="1 2 356 4" picks scenarios.  Needs root.
+# lldpad, BENCH_SCENARIOS="1 2 356 4" picks scenarios, BENCH_PERF=FILE
+# records a perf profile of vdpd during the batch of figure 3.  Needs root.
 T_NAME=bench_wire
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/lldpad.sh"
@@ -232,12 +233,20 @@ scenario356()
 	start_vdpd "" -i "$T_DIR/vsis.json"
 	batch_file "$BATCH" "$T_DIR/batch"
 	rss0=$(rss_kb "$ST_PID")
+	# BENCH_PERF=FILE: a perf profile of vdpd during the batch (figure 3)
+	local perf_pid=
+	if [ -n "${BENCH_PERF:-}" ]; then
+		perf record -q -F 1999 --call-graph dwarf,16384 -o "$BENCH_PERF" -p "$ST_PID" >/dev/null 2>&1 &
+		perf_pid=$!
+		sleep 0.5	# perf says nothing when it is attached
+	fi
 	c0=$(cpu_ticks "$ST_PID") b0=$(cpu_ticks "$BR_PID") t0=$(now_ms)
 	/usr/bin/time -f '%U %S' -o "$T_DIR/vdpctl.time" "$T_BUILD/vdpctl" -s "$SOCK" -b "$T_DIR/batch" \
 		>"$T_DIR/batch.out" 2>&1 || echo "  3: vdpctl -b: $(tail -2 "$T_DIR/batch.out")" >&2
 	until_ok 600 has_at_least "$BATCH"
 	ms=$(($(now_ms) - t0))
 	c1=$(cpu_ticks "$ST_PID") b1=$(cpu_ticks "$BR_PID")
+	[ -n "$perf_pid" ] && { kill -INT "$perf_pid"; wait "$perf_pid"; }
 	local got
 	got=$(bridge_assoc)
 	echo "  3: $got of $BATCH associated in $ms ms" >&2
