@@ -18,13 +18,7 @@
 
 /* ---- out ---- */
 
-struct out {
-	char *p;
-	size_t len, cap;
-	bool punt; /* something jansson must write */
-};
-
-static bool out_room(struct out *o, size_t n)
+static bool out_room(struct jfast_buf *o, size_t n)
 {
 	char *p;
 	size_t cap;
@@ -44,23 +38,26 @@ static bool out_room(struct out *o, size_t n)
 	return true;
 }
 
-static void out_mem(struct out *o, const char *s, size_t n)
+void jfast_put(struct jfast_buf *o, const char *s, size_t n)
 {
 	if (!out_room(o, n))
 		return;
 	memcpy(o->p + o->len, s, n);
 	o->len += n;
+	o->p[o->len] = '\0';
 }
 
-static void out_char(struct out *o, char c)
+static void out_char(struct jfast_buf *o, char c)
 {
-	if (out_room(o, 1))
-		o->p[o->len++] = c;
+	if (!out_room(o, 1))
+		return;
+	o->p[o->len++] = c;
+	o->p[o->len] = '\0';
 }
 
 /* jansson escapes '"', '\\' and the controls (\b \f \n \r \t by name, the
  * rest as \u00XX, upper-case hex); it checks UTF-8, which is left to it. */
-static void out_string(struct out *o, const char *s, size_t n)
+static void out_string(struct jfast_buf *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t run = 0;
@@ -77,7 +74,7 @@ static void out_string(struct out *o, const char *s, size_t n)
 		}
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		out_mem(o, s + run, i - run);
+		jfast_put(o, s + run, i - run);
 		run = i + 1;
 		switch (c) {
 		case '"': esc[1] = '"'; break;
@@ -93,13 +90,22 @@ static void out_string(struct out *o, const char *s, size_t n)
 			esc[5] = hex[c & 15];
 			elen = 6;
 		}
-		out_mem(o, esc, elen);
+		jfast_put(o, esc, elen);
 	}
-	out_mem(o, s + run, n - run);
+	jfast_put(o, s + run, n - run);
 	out_char(o, '"');
 }
 
-static void out_integer(struct out *o, json_int_t v)
+void jfast_put_str(struct jfast_buf *o, const char *s)
+{
+	if (!s) {
+		o->punt = true; /* json_string(NULL) fails too */
+		return;
+	}
+	out_string(o, s, strlen(s));
+}
+
+void jfast_put_int(struct jfast_buf *o, json_int_t v)
 {
 	char b[24], *e = b + sizeof(b), *p = e;
 	/* via unsigned: the most negative value has no positive twin */
@@ -110,10 +116,18 @@ static void out_integer(struct out *o, json_int_t v)
 	while (u /= 10);
 	if (v < 0)
 		*--p = '-';
-	out_mem(o, p, (size_t)(e - p));
+	jfast_put(o, p, (size_t)(e - p));
 }
 
-static void out_value(struct out *o, const json_t *j, int depth)
+void jfast_put_bool(struct jfast_buf *o, bool v)
+{
+	if (v)
+		jfast_put(o, "true", 4);
+	else
+		jfast_put(o, "false", 5);
+}
+
+static void out_value(struct jfast_buf *o, const json_t *j, int depth)
 {
 	json_t *v;
 	size_t i;
@@ -154,42 +168,60 @@ static void out_value(struct out *o, const json_t *j, int depth)
 		out_string(o, json_string_value(j), json_string_length(j));
 		break;
 	case JSON_INTEGER:
-		out_integer(o, json_integer_value(j));
+		jfast_put_int(o, json_integer_value(j));
 		break;
 	case JSON_TRUE:
-		out_mem(o, "true", 4);
+		jfast_put(o, "true", 4);
 		break;
 	case JSON_FALSE:
-		out_mem(o, "false", 5);
+		jfast_put(o, "false", 5);
 		break;
 	case JSON_NULL:
-		out_mem(o, "null", 4);
+		jfast_put(o, "null", 4);
 		break;
 	default: /* a real: jansson's own formatting */
 		o->punt = true;
 	}
 }
 
-char *jfast_dumps(const json_t *j, size_t *len)
+void jfast_put_json(struct jfast_buf *o, const json_t *j)
 {
-	struct out o = { 0 };
+	size_t start = o->len;
 	char *s;
 
-	if (json_is_object(j) || json_is_array(j))
-		out_value(&o, j, 0);
+	if (o->punt)
+		return;
+	out_value(o, j, 0);
+	if (!o->punt)
+		return;
+	/* jansson writes it; what jfast wrote of it goes */
+	o->len = start;
+	if (o->p)
+		o->p[start] = '\0';
+	o->punt = false;
+	s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (s)
+		jfast_put(o, s, strlen(s));
 	else
-		o.punt = true;
-	if (!o.punt && out_room(&o, 0)) {
-		o.p[o.len] = '\0';
-		if (len)
-			*len = o.len;
-		return o.p;
+		o->punt = true;
+	free(s);
+}
+
+char *jfast_dumps(const json_t *j, size_t *len)
+{
+	struct jfast_buf o = { 0 };
+
+	/* a whole text is an object or an array (no JSON_ENCODE_ANY) */
+	if (!json_is_object(j) && !json_is_array(j))
+		return NULL;
+	jfast_put_json(&o, j);
+	if (o.punt) {
+		free(o.p);
+		return NULL;
 	}
-	free(o.p);
-	s = json_dumps(j, JSON_COMPACT);
-	if (s && len)
-		*len = strlen(s);
-	return s;
+	if (len)
+		*len = o.len;
+	return o.p;
 }
 
 /* ---- in ---- */

@@ -10,9 +10,29 @@
 #ifndef VDP_BASE_JFAST_H
 #define VDP_BASE_JFAST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
+
+/* JSON text being written, NUL-terminated (p is malloc'ed, NULL while
+ * empty).  punt: something was not written (out of memory, or a value
+ * only jansson writes: jfast_put_json() has it write that itself). */
+struct jfast_buf {
+	char *p;
+	size_t len, cap;
+	bool punt;
+};
+
+/* n octets as they are. */
+void jfast_put(struct jfast_buf *b, const char *s, size_t n);
+/* s as a JSON string; punt for non-ASCII or NULL (json_string() would
+ * check it or fail). */
+void jfast_put_str(struct jfast_buf *b, const char *s);
+void jfast_put_int(struct jfast_buf *b, json_int_t v);
+void jfast_put_bool(struct jfast_buf *b, bool v);
+/* Any value, as json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) writes it. */
+void jfast_put_json(struct jfast_buf *b, const json_t *j);
 
 /* json_dumps(j, JSON_COMPACT): a NUL-terminated string to free(), or NULL;
  * *len (when not NULL) its length. */

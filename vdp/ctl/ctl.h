@@ -36,6 +36,8 @@
 #include <sys/types.h>
 #include <jansson.h>
 
+#include "vdp/base/jfast.h"
+
 /* Where vdpd listens and vdpctl connects unless told otherwise (-s). */
 #define VDPD_DEFAULT_SOCKET "/run/vdpd/vdpd.sock"
 #define CTL_VERSION 1
@@ -74,10 +76,21 @@ json_t *ctl_fail(struct ctl_error *err, int errnum, const char *fmt, ...)
  * internal error. */
 typedef json_t *(*ctl_handler_fn)(void *ctx, json_t *args, struct ctl_error *err);
 
+/* The same for text handlers: returns -1. */
+int ctl_failed(struct ctl_error *err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* A handler that writes its result as JSON text (the bytes jfast_dumps()
+ * of the value would be) to out, for results on a hot path: no json_t is
+ * built and dumped.  0, or -1 after ctl_fail(). */
+typedef int (*ctl_text_fn)(void *ctx, json_t *args, struct ctl_error *err,
+			   struct jfast_buf *out);
+
 struct ctl_cmd {
 	const char *name;	/* "vsi.show"; the table ends with a NULL name */
-	ctl_handler_fn fn;
+	ctl_handler_fn fn;	/* or text */
 	const char *help;	/* one line, listed by the built-in "help" command */
+	ctl_text_fn text;	/* when set, used instead of fn */
 };
 
 struct ctl_server_stats {

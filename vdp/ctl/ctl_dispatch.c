@@ -37,6 +37,17 @@ json_t *ctl_fail(struct ctl_error *err, int errnum, const char *fmt, ...)
 	return NULL;
 }
 
+int ctl_failed(struct ctl_error *err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->errnum = errnum ? errnum : EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 static json_t *builtin_help(struct ctl_server *srv)
 {
 	json_t *a = json_array();
@@ -88,54 +99,66 @@ static json_t *builtin_subscribe(struct ctl_client *c, json_t *args, struct ctl_
 }
 
 /* A well-formed request: the built-ins, else the command's handler, and
- * its reply. */
+ * its reply, {"version":1,"ok":true,"result":RESULT,"id":ID} (id when the
+ * request had one), written as json_dumps() would write that object. */
 static void run_cmd(struct ctl_client *c, json_t *id, const char *cmd, json_t *args)
 {
+	static const char head[] = "{\"version\":1,\"ok\":true,\"result\":";
 	struct ctl_server *srv = c->srv;
 	struct ctl_error err = { 0 };
-	json_t *res, *r;
+	struct jfast_buf b = { 0 };
+	const struct ctl_cmd *k = NULL;
+	void *ctx = NULL;
+	json_t *res = NULL;
+	bool failed;
 
-	if (strcmp(cmd, "help") == 0) {
-		res = builtin_help(srv);
-	} else if (strcmp(cmd, "subscribe") == 0) {
-		res = builtin_subscribe(c, args, &err);
-	} else {
-		void *ctx;
-		const struct ctl_cmd *k = ctl_server_find_cmd(srv, cmd, &ctx);
-
-		if (!k) {
-			srv->st.unknown_cmd++;
-			ctl_srv_reply_err(c, id, EOPNOTSUPP, "unknown command \"%s\"", cmd);
-			return;
-		}
-		res = k->fn(ctx, args, &err);
+	_Static_assert(CTL_VERSION == 1, "head[] spells the version");
+	if (strcmp(cmd, "help") && strcmp(cmd, "subscribe") &&
+	    !(k = ctl_server_find_cmd(srv, cmd, &ctx))) {
+		srv->st.unknown_cmd++;
+		ctl_srv_reply_err(c, id, EOPNOTSUPP, "unknown command \"%s\"", cmd);
+		return;
 	}
-	if (!res) {
+	jfast_put(&b, head, sizeof(head) - 1);
+	if (k && k->text) {
+		failed = k->text(ctx, args, &err, &b) < 0;
+	} else {
+		if (k)
+			res = k->fn(ctx, args, &err);
+		else if (strcmp(cmd, "help") == 0)
+			res = builtin_help(srv);
+		else
+			res = builtin_subscribe(c, args, &err);
+		failed = !res;
+		if (res)
+			jfast_put_json(&b, res);
+		json_decref(res);
+	}
+	if (!failed && id) {
+		jfast_put(&b, ",\"id\":", 6);
+		jfast_put_json(&b, id);
+	}
+	jfast_put(&b, "}", 1);
+	if (!failed && b.punt)
+		ctl_fail(&err, ENOMEM, "out of memory writing the reply to \"%s\"", cmd);
+	if (failed || b.punt) {
+		free(b.p);
 		if (!err.errnum)
 			ctl_fail(&err, EIO, "internal error in \"%s\"", cmd);
 		ctl_srv_reply_err(c, id, err.errnum, "%s", err.msg);
 		return;
 	}
-	r = json_pack("{s:i, s:b, s:o}", "version", CTL_VERSION, "ok", 1, "result", res);
-	if (r && id)
-		json_object_set(r, "id", id);
-	if (r) {
-		size_t n = 0;
-		char *text = jfast_dumps(r, &n);
-
-		json_decref(r);
-		/* The cap holds both ways: a client would refuse it. */
-		if (n > CTL_MAX_FRAME) {
-			free(text);
-			ctl_srv_reply_err(c, id, EMSGSIZE,
-					  "reply of %zu bytes exceeds the limit of %u; "
-					  "ask for less (e.g. offset/limit)",
-					  n, CTL_MAX_FRAME);
-			return;
-		}
-		srv->st.ok++;
-		ctl_srv_send_text(c, text);
+	/* The cap holds both ways: a client would refuse it. */
+	if (b.len > CTL_MAX_FRAME) {
+		free(b.p);
+		ctl_srv_reply_err(c, id, EMSGSIZE,
+				  "reply of %zu bytes exceeds the limit of %u; "
+				  "ask for less (e.g. offset/limit)",
+				  b.len, CTL_MAX_FRAME);
+		return;
 	}
+	srv->st.ok++;
+	ctl_srv_send_text(c, b.p);
 }
 
 void ctl_srv_dispatch(struct ctl_client *c, const uint8_t *buf, size_t len)
