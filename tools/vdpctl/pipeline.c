@@ -52,6 +52,8 @@ static struct {
 	int rc; /* exit status of the last failed line */
 	uint8_t out[PIPE_CHUNK]; /* requests not written yet */
 	size_t out_len;
+	struct ctl_rbuf rb; /* replies read and not yet taken */
+	bool input_file; /* lines come from a regular file: never wait for one */
 	bool block_out; /* stdout is written in blocks */
 	FILE *real_stderr; /* while stderr is err_stream */
 } pl;
@@ -79,6 +81,7 @@ void vctl_pipe_begin(const char *file, bool force)
 {
 	FILE *err;
 
+	ctl_rbuf_free(&pl.rb);
 	memset(&pl, 0, sizeof(pl));
 	pl.file = file;
 	pl.force = force;
@@ -95,6 +98,7 @@ void vctl_pipe_begin(const char *file, bool force)
 
 void vctl_pipe_end(void)
 {
+	ctl_rbuf_free(&pl.rb);
 	fflush(stdout);
 	if (pl.real_stderr) {
 		fclose(stderr);
@@ -135,7 +139,9 @@ void vctl_pipe_input_wait(FILE *fp)
 	 * daemon closes a connection that stays idle: not with requests
 	 * of ours unanswered on it.  Whoever writes the lines may wait for
 	 * the output of the last ones. */
-	if ((fstat(p.fd, &st) == 0 && S_ISREG(st.st_mode)) || poll(&p, 1, 0) > 0)
+	if (!pl.input_file && fstat(p.fd, &st) == 0 && S_ISREG(st.st_mode))
+		pl.input_file = true;
+	if (pl.input_file || poll(&p, 1, 0) > 0)
 		return;
 	vctl_pipe_drain();
 	fflush(stdout);
@@ -182,7 +188,7 @@ static void take_one(void)
 		pl.stopped = true;
 		return;
 	}
-	if (ctl_recv_result(vctl.fd, &res, &err, vctl.timeout_ms, &lost) == 0) {
+	if (ctl_recv_result_buf(vctl.fd, &pl.rb, &res, &err, vctl.timeout_ms, &lost) == 0) {
 		/* After a failing line (no -force): canceled by vdpd, or run
 		 * by one that does not know "if_ok"; not reported either way. */
 		if (!pl.stopped) {
@@ -212,7 +218,7 @@ static bool reply_ready(void)
 {
 	struct pollfd p = { .fd = vctl.fd, .events = POLLIN };
 
-	return poll(&p, 1, 0) > 0;
+	return ctl_rbuf_pending(&pl.rb) || poll(&p, 1, 0) > 0;
 }
 
 /* The window is full: the oldest reply, then every one already here, so
@@ -235,6 +241,7 @@ static int reconnect_if_closed(void)
 
 	if (pl.count || pl.out_len || !reply_ready())
 		return 0;
+	ctl_rbuf_free(&pl.rb);
 	close(vctl.fd);
 	vctl.fd = ctl_connect(vctl.socket, &err);
 	if (vctl.fd >= 0)
@@ -248,6 +255,14 @@ void vctl_pipe_drain(void)
 {
 	while (pl.count > 0)
 		take_one();
+	/* Read with the last replies, and no request for it: the server's
+	 * last word before it closed (idle, evicted).  A new connection, as
+	 * ctl_call_conn() makes for it. */
+	if (ctl_rbuf_pending(&pl.rb) && vctl.fd >= 0) {
+		ctl_rbuf_free(&pl.rb);
+		close(vctl.fd);
+		vctl.fd = -1;
+	}
 }
 
 void vctl_pipe_line_failed(int rc)

@@ -192,6 +192,19 @@ int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **e
  * from a daemon's error reply. */
 int ctl_send_request(int fd, const char *cmd, json_t *args, bool if_ok, char **err, int timeout_ms);
 int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *lost);
+/* ctl_recv_result through a receive buffer: one read takes every reply
+ * that has come, so a client that pipelines reads once for many, not twice
+ * for each.  Zero-initialised; ctl_rbuf_free() when done with the
+ * connection (its bytes belong to it).  ctl_rbuf_pending(): octets read
+ * and not yet taken (a reply, or the server's last word). */
+struct ctl_rbuf {
+	uint8_t *buf;
+	size_t off, len, cap;
+};
+int ctl_recv_result_buf(int fd, struct ctl_rbuf *rb, json_t **result, char **err, int timeout_ms,
+			bool *lost);
+bool ctl_rbuf_pending(const struct ctl_rbuf *rb);
+void ctl_rbuf_free(struct ctl_rbuf *rb);
 /* The request ctl_send_request sends, as a malloc'd frame of *len octets
  * (length prefix included), to be sent with others in one write; NULL if
  * it cannot be built or exceeds the cap.  ctl_send_bytes writes it. */

@@ -134,6 +134,17 @@ int ctl_send_msg(int fd, json_t *msg, int64_t deadline)
 	return rc;
 }
 
+/* One frame's payload: a JSON object, else -EBADMSG. */
+static int frame_json(const uint8_t *p, uint32_t n, json_t **msg)
+{
+	*msg = jfast_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, NULL);
+	if (*msg && json_is_object(*msg))
+		return 0;
+	json_decref(*msg);
+	*msg = NULL;
+	return -EBADMSG;
+}
+
 int ctl_recv_msg(int fd, json_t **msg, int64_t deadline)
 {
 	uint8_t hdr[4];
@@ -154,16 +165,90 @@ int ctl_recv_msg(int fd, json_t **msg, int64_t deadline)
 	if (!buf)
 		return -ENOMEM;
 	rc = read_all(fd, buf, n, deadline);
-	if (rc == 0) {
-		*msg = jfast_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, NULL);
-		if (!*msg || !json_is_object(*msg)) {
-			json_decref(*msg);
-			*msg = NULL;
-			rc = -EBADMSG;
-		}
-	}
+	if (rc == 0)
+		rc = frame_json(buf, n, msg);
 	free(buf);
 	return rc;
+}
+
+/* Octets until rb holds want from rb->off on: whatever has come, at least
+ * one octet more per read. */
+static int rbuf_fill(int fd, struct ctl_rbuf *rb, size_t want, int64_t deadline)
+{
+	while (rb->len - rb->off < want) {
+		ssize_t r;
+
+		if (rb->off && rb->cap - rb->off < want) {
+			memmove(rb->buf, rb->buf + rb->off, rb->len - rb->off);
+			rb->len -= rb->off;
+			rb->off = 0;
+		}
+		if (rb->cap - rb->off < want || rb->len == rb->cap) {
+			size_t cap = rb->cap ? rb->cap : 64u << 10;
+			uint8_t *b;
+
+			while (cap - rb->off < want || cap == rb->len)
+				cap *= 2;
+			b = realloc(rb->buf, cap);
+			if (!b)
+				return -ENOMEM;
+			rb->buf = b;
+			rb->cap = cap;
+		}
+		r = recv(fd, rb->buf + rb->len, rb->cap - rb->len, MSG_DONTWAIT);
+		if (r > 0) {
+			rb->len += (size_t)r;
+			continue;
+		}
+		if (r == 0)
+			return -ECONNRESET;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		int rc = wait_fd(fd, POLLIN, deadline);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ctl_recv_msg from rb. */
+static int rbuf_msg(int fd, struct ctl_rbuf *rb, json_t **msg, int64_t deadline)
+{
+	const uint8_t *hdr;
+	uint32_t n;
+	int rc;
+
+	*msg = NULL;
+	rc = rbuf_fill(fd, rb, 4, deadline);
+	if (rc < 0)
+		return rc;
+	hdr = rb->buf + rb->off;
+	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+	if (n == 0)
+		return -EBADMSG;
+	if (n > CTL_MAX_FRAME)
+		return -EMSGSIZE;
+	rc = rbuf_fill(fd, rb, 4 + (size_t)n, deadline);
+	if (rc < 0)
+		return rc;
+	rc = frame_json(rb->buf + rb->off + 4, n, msg);
+	rb->off += 4 + (size_t)n;
+	if (rb->off == rb->len)
+		rb->off = rb->len = 0;
+	return rc;
+}
+
+bool ctl_rbuf_pending(const struct ctl_rbuf *rb)
+{
+	return rb->len > rb->off;
+}
+
+void ctl_rbuf_free(struct ctl_rbuf *rb)
+{
+	free(rb->buf);
+	memset(rb, 0, sizeof(*rb));
 }
 
 static int set_err(char **err, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -317,7 +402,8 @@ int ctl_send_request(int fd, const char *cmd, json_t *args, bool if_ok, char **e
 	return rc < 0 ? transport_err(err, rc, timeout_ms) : 0;
 }
 
-int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *lost)
+static int recv_result(int fd, struct ctl_rbuf *rb, json_t **result, char **err, int timeout_ms,
+		       bool *lost)
 {
 	json_t *rep = NULL;
 	bool unread;
@@ -326,7 +412,8 @@ int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *l
 	*result = NULL;
 	if (err)
 		*err = NULL;
-	rc = ctl_recv_msg(fd, &rep, ctl_deadline(timeout_ms));
+	rc = rb ? rbuf_msg(fd, rb, &rep, ctl_deadline(timeout_ms))
+		: ctl_recv_msg(fd, &rep, ctl_deadline(timeout_ms));
 	if (lost)
 		*lost = rc < 0;
 	if (rc < 0)
@@ -336,6 +423,17 @@ int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *l
 	if (lost && unread)
 		*lost = true;
 	return rc;
+}
+
+int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *lost)
+{
+	return recv_result(fd, NULL, result, err, timeout_ms, lost);
+}
+
+int ctl_recv_result_buf(int fd, struct ctl_rbuf *rb, json_t **result, char **err, int timeout_ms,
+			bool *lost)
+{
+	return recv_result(fd, rb, result, err, timeout_ms, lost);
 }
 
 int ctl_connect(const char *path, char **err)
