@@ -20,7 +20,8 @@
 # Environment: BENCH_N (1000), BENCH_N2 (10000), BENCH_BATCH (65536),
 # BENCH_KA (4096), KA_SECS (120), BENCH_SINGLE (20), BENCH_LLDPAD=0 skips
 # lldpad, BENCH_SCENARIOS="1 2 356 4" picks scenarios, BENCH_PERF=FILE
-# records a perf profile of vdpd during the batch of figure 3.  Needs root.
+# records perf profiles during the batch of figure 3: vdpd's in FILE,
+# vdpctl's in FILE.vdpctl (its CPU figure then includes perf's).  Needs root.
 T_NAME=bench_wire
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/lldpad.sh"
@@ -241,7 +242,8 @@ scenario356()
 		sleep 0.5	# perf says nothing when it is attached
 	fi
 	c0=$(cpu_ticks "$ST_PID") b0=$(cpu_ticks "$BR_PID") t0=$(now_ms)
-	/usr/bin/time -f '%U %S' -o "$T_DIR/vdpctl.time" "$T_BUILD/vdpctl" -s "$SOCK" -b "$T_DIR/batch" \
+	/usr/bin/time -f '%U %S' -o "$T_DIR/vdpctl.time" ${perf_pid:+perf record -q -F 1999 \
+		--call-graph dwarf,8192 -o "$BENCH_PERF.vdpctl" --} "$T_BUILD/vdpctl" -s "$SOCK" -b "$T_DIR/batch" \
 		>"$T_DIR/batch.out" 2>&1 || echo "  3: vdpctl -b: $(tail -2 "$T_DIR/batch.out")" >&2
 	until_ok 600 has_at_least "$BATCH"
 	ms=$(($(now_ms) - t0))

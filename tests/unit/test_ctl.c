@@ -1253,6 +1253,46 @@ static void test_recv_result_buffered(void **state)
 	close(sv[1]);
 }
 
+/* The request frame vdpctl -b sends: what json_dumps() writes of
+ * {"version", "cmd", "args", "if_ok"} after its length, byte for byte. */
+static void request_frame_is(const char *cmd, json_t *args, bool if_ok, const char *want)
+{
+	json_t *req = json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
+	size_t len = 0, n = strlen(want);
+	uint8_t *f = ctl_request_frame(cmd, args, if_ok, &len);
+	char *dumped;
+
+	if (if_ok)
+		json_object_set_new(req, "if_ok", json_true());
+	dumped = json_dumps(req, JSON_COMPACT);
+	assert_string_equal(dumped, want);
+	assert_non_null(f);
+	assert_int_equal(len, 4 + n);
+	assert_int_equal(f[0] << 24 | f[1] << 16 | f[2] << 8 | f[3], n);
+	assert_memory_equal(f + 4, want, n);
+	free(f);
+	free(dumped);
+	json_decref(req);
+}
+
+static void test_request_frame(void **state)
+{
+	json_t *a = json_pack("{s:s, s:[{s:s}], s:i}", "uplink", "eth0", "filters", "mac",
+			      "52:54:00:00:00:01", "n", -3);
+
+	(void)state;
+	request_frame_is("vsi.add", a, true,
+			 "{\"version\":1,\"cmd\":\"vsi.add\",\"args\":{\"uplink\":\"eth0\","
+			 "\"filters\":[{\"mac\":\"52:54:00:00:00:01\"}],\"n\":-3},\"if_ok\":true}");
+	request_frame_is("stats", NULL, false, "{\"version\":1,\"cmd\":\"stats\",\"args\":null}");
+	/* left to jansson: a name outside ASCII, a real */
+	json_object_set_new(a, "r", json_real(0.5));
+	request_frame_is("vsi.d\xc3\xa9l", a, false,
+			 "{\"version\":1,\"cmd\":\"vsi.d\xc3\xa9l\",\"args\":{\"uplink\":\"eth0\","
+			 "\"filters\":[{\"mac\":\"52:54:00:00:00:01\"}],\"n\":-3,\"r\":0.5}}");
+	json_decref(a);
+}
+
 /* A frame over the cap through the buffer: refused before it is read. */
 static void test_recv_result_buffered_over_cap(void **state)
 {
@@ -1361,6 +1401,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_call_reads_busy_answer, setup, teardown),
 		cmocka_unit_test(test_recv_result_buffered),
 		cmocka_unit_test(test_recv_result_buffered_over_cap),
+		cmocka_unit_test(test_request_frame),
 		cmocka_unit_test_setup_teardown(test_call_conn_reconnects, setup_fake, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -367,22 +367,50 @@ static int transport_err(char **err, int rc, int timeout_ms)
 
 uint8_t *ctl_request_frame(const char *cmd, json_t *args, bool if_ok, size_t *len)
 {
-	json_t *req =
-		json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
+	/* {"version":1,"cmd":CMD,"args":ARGS[,"if_ok":true]}: what json_dumps()
+	 * writes of that object, after a 4-octet length */
+	struct jfast_buf b = { 0 };
 	uint8_t *f = NULL;
-	char *s;
+	size_t n;
 
-	if (!req)
-		return NULL;
+	_Static_assert(CTL_VERSION == 1, "the head spells the version");
+	jfast_put(&b, "\0\0\0\0{\"version\":1,\"cmd\":", 4 + 19);
+	jfast_put_str(&b, cmd);
+	jfast_put(&b, ",\"args\":", 8);
+	if (args)
+		jfast_put_json(&b, args);
+	else
+		jfast_put(&b, "null", 4);
 	if (if_ok)
-		json_object_set_new(req, "if_ok", json_true());
-	s = jfast_dumps(req, NULL);
-	json_decref(req);
-	if (s && strlen(s) <= CTL_MAX_FRAME) {
-		*len = 4 + strlen(s);
-		f = frame_of(s, *len - 4);
+		jfast_put(&b, ",\"if_ok\":true", 13);
+	jfast_put(&b, "}", 1);
+	if (b.punt) {
+		/* a command name outside ASCII: jansson checks and writes it */
+		json_t *req = json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd,
+					"args", args);
+
+		free(b.p);
+		b = (struct jfast_buf){ 0 };
+		if (req && if_ok)
+			json_object_set_new(req, "if_ok", json_true());
+		jfast_put(&b, "\0\0\0\0", 4);
+		if (req)
+			jfast_put_json(&b, req);
+		else
+			b.punt = true;
+		json_decref(req);
 	}
-	free(s);
+	n = b.len - 4;
+	if (b.punt || n > CTL_MAX_FRAME) {
+		free(b.p);
+		return NULL;
+	}
+	f = (uint8_t *)b.p;
+	f[0] = (uint8_t)(n >> 24);
+	f[1] = (uint8_t)(n >> 16);
+	f[2] = (uint8_t)(n >> 8);
+	f[3] = (uint8_t)n;
+	*len = b.len;
 	return f;
 }
 
