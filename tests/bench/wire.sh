@@ -64,6 +64,26 @@ until_ok()
 	return 0
 }
 has_at_least() { local n; n=$(bridge_assoc) && [ "$n" -ge "$1" ]; }
+# until_held N T0 LIM STALL: until the bridge holds N VSIs, for at most LIM s,
+# or until it has held no more than before for STALL s (a peer that cannot
+# keep up: lldpad at 10,000 VSIs loses them to toutKeepAlive as fast as it
+# adds them).  Prints "PEAK MS": the most the bridge held and when it first
+# held that many (ms since T0), so a stall's wait is not charged to the rate.
+until_held()
+{
+	local n=$1 t0=$2 lim=$3 stall=$4 got peak=-1 at t
+	at=$(now_ms)
+	while :; do
+		got=$(bridge_assoc) || got=0
+		t=$(now_ms)
+		[ "$got" -gt "$peak" ] && { peak=$got at=$t; }
+		[ "$got" -ge "$n" ] && break
+		[ $((t - t0)) -ge $((lim * 1000)) ] && break
+		[ $((t - at)) -ge $((stall * 1000)) ] && break
+		sleep 0.05
+	done
+	echo "$peak $((at - t0))"
+}
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 uuid_n() { printf '%08x-0000-4000-8000-%012x' "$1" "$2"; }
@@ -130,7 +150,7 @@ nlc() { nsx host "$T_BUILD/vdp-nlclient" -p "$PIDF" -i eth0 -M $MGR -T $TYPEID -
 assoc_rate()
 {
 	local n=$1 clients=$2 per c t0 ms got pids=()
-	per=$((n / clients))
+	per=$((n / clients)) n=$((n / clients * clients))	# whole requests per client
 	t0=$(now_ms)
 	for c in $(seq 1 "$clients"); do
 		nlc -m "$(mac_n $c 0)" -u "$(uuid_n $c 0)" -n $per -w $((WINDOW / clients > 0 ? WINDOW / clients : 1)) \
@@ -138,10 +158,9 @@ assoc_rate()
 		pids+=($!)
 	done
 	wait "${pids[@]}"
-	# lldpad gives up on many of a large burst: bound the wait (30 s + 20 ms per VSI).
-	until_ok $((30 + n / 50)) has_at_least "$n"
-	ms=$(($(now_ms) - t0))
-	got=$(bridge_assoc)
+	# lldpad gives up on many of a large burst: bound the wait (30 s + 20 ms
+	# per VSI), and stop once the bridge has held no more for 20 s.
+	read -r got ms < <(until_held "$n" "$t0" $((30 + n / 50)) 20)
 	awk -v n="$got" -v ms="$ms" -v f=$((n - got)) 'BEGIN { printf "%.1f %d\n", n * 1000 / (ms ? ms : 1), f }'
 }
 
@@ -159,7 +178,7 @@ scenario1()
 					start_lldpad
 				fi
 				r=$(assoc_rate $n $c)
-				echo "  1: $who, $n VSIs, $c client(s): ${r% *} VSI/s, ${r#* } not associated" >&2
+				echo "  1: $who, $n VSIs, $c client(s): ${r% *} VSI/s, ${r#* } never held at once" >&2
 				if [ $who = vdpd ]; then v+=("$r"); else l+=("$r"); fi
 			done
 		done
@@ -169,7 +188,7 @@ scenario1()
 		for c in 1 8; do
 			local vr=${v[$i]% *} vf=${v[$i]#* } lr= lf=
 			[ -n "${l[$i]}" ] && lr=${l[$i]% *} lf=${l[$i]#* }
-			row "1 netlink: $n assoc, $c client(s), $WINDOW out (VSI/s; not associated)" \
+			row "1 netlink: $n assoc, $c client(s), $WINDOW out (VSI/s; never held)" \
 				"$vr; $vf" "${lr:+$lr; $lf}" "$(ratio "$vr" "$lr")"
 			i=$((i + 1))
 		done
@@ -234,11 +253,11 @@ scenario356()
 	rss0=$(rss_kb "$ST_PID")
 	c0=$(cpu_ticks "$ST_PID") b0=$(cpu_ticks "$BR_PID") t0=$(now_ms)
 	vdpctl -b "$T_DIR/batch" >"$T_DIR/batch.out" 2>&1 || echo "  3: vdpctl -b: $(tail -2 "$T_DIR/batch.out")" >&2
-	until_ok 600 has_at_least "$BATCH"
-	ms=$(($(now_ms) - t0))
-	c1=$(cpu_ticks "$ST_PID") b1=$(cpu_ticks "$BR_PID")
 	local got
-	got=$(bridge_assoc)
+	# A VSI ended by an ECP transmission error is healed by the reconciler
+	# (its backoff is capped at 60 s): a stall shorter than that is not one.
+	read -r got ms < <(until_held "$BATCH" "$t0" 600 90)
+	c1=$(cpu_ticks "$ST_PID") b1=$(cpu_ticks "$BR_PID")
 	echo "  3: $got of $BATCH associated in $ms ms" >&2
 	row "3 vdpctl -b: $BATCH VSIs (VSI/s)" "$(awk -v n="$got" -v ms="$ms" 'BEGIN { printf "%.0f", n * 1000 / ms }')" "n/a" ""
 	row "3 vdpctl -b: CPU µs per VSI, vdpd / vdp-bridge" \
