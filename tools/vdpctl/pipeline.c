@@ -9,8 +9,7 @@
  * a failing one, although they are already on the way.
  *
  * When stdout is not a terminal, the pipelined lines' output is written in
- * blocks rather than a write per line (that write was a fifth of vdpctl's
- * time in a batch).  The order a reader sees stays: while the batch runs,
+ * blocks rather than with a system call per line.  The order a reader sees stays: while the batch runs,
  * stderr is a stream that writes stdout's block before each message, and
  * the block is written before vdpctl waits for input. */
 #include "tools/vdpctl/vdpctl.h"
@@ -55,7 +54,7 @@ static struct {
 	struct ctl_rbuf rb; /* replies read and not yet taken */
 	bool input_file; /* lines come from a regular file: never wait for one */
 	bool block_out; /* stdout is written in blocks */
-	FILE *real_stderr; /* while stderr is err_stream */
+	FILE *real_stderr; /* while stderr writes through err_write() */
 } pl;
 
 /* stderr while the batch runs: stdout's block first, then the message. */

@@ -139,8 +139,9 @@ static void run_cmd(struct ctl_client *c, json_t *id, const char *cmd, json_t *a
 		jfast_put_json(&b, id);
 	}
 	jfast_put(&b, "}", 1);
+	/* out of memory, or a result jansson cannot write either */
 	if (!failed && b.punt)
-		ctl_fail(&err, ENOMEM, "out of memory writing the reply to \"%s\"", cmd);
+		ctl_fail(&err, EIO, "cannot write the reply to \"%s\"", cmd);
 	if (failed || b.punt) {
 		free(b.p);
 		if (!err.errnum)
