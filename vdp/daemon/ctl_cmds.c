@@ -270,27 +270,35 @@ static size_t vsi_json_estimate(const struct vsi *v)
  * ends when it would get too large for one message; a paging client asks
  * until it gets an empty array.  Order is the table's: stable while no VSI is
  * added or removed. */
-static json_t *cmd_vsi_show(void *ctx, json_t *args, struct ctl_error *err)
+/* ',' before every VSI but the first of the array. */
+static void vsi_item(struct jfast_buf *out, size_t *n, const struct vdpd_uplink *du,
+		     const struct vsi *v)
+{
+	if ((*n)++)
+		jfast_put(out, ",", 1);
+	vdpd_vsi_text(out, du, v);
+}
+
+static int cmd_vsi_show(void *ctx, json_t *args, struct ctl_error *err, struct jfast_buf *out)
 {
 	struct vdpd *d = ctx;
 	bool failed, bad = false, has, paging;
 	struct vdpd_uplink *only = need_uplink(d, args, false, err, &failed);
 	const char *id = arg_str(args, "id", &bad);
 	uint32_t offset = 0, limit = UINT32_MAX;
-	size_t skipped = 0, size = 0;
-	json_t *a;
+	size_t skipped = 0, size = 0, n = 0;
 
 	if (failed)
-		return NULL;
+		return -1;
 	if (bad)
-		return ctl_fail(err, EINVAL, "id must be a string");
+		return ctl_failed(err, EINVAL, "id must be a string");
 	if (arg_uint(args, "offset", UINT32_MAX, &offset, &has, err) < 0)
-		return NULL;
+		return -1;
 	paging = has;
 	if (arg_uint(args, "limit", UINT32_MAX, &limit, &has, err) < 0)
-		return NULL;
+		return -1;
 	paging |= has;
-	a = json_array();
+	jfast_put(out, "[", 1);
 	for (size_t i = 0; i < d->n_uplinks; i++) {
 		struct vdpd_uplink *du = d->uplinks[i];
 		struct vdp_station *st = du->u ? uplink_station(du->u) : NULL;
@@ -305,8 +313,8 @@ static json_t *cmd_vsi_show(void *ctx, json_t *args, struct ctl_error *err)
 				struct vsi *v;
 
 				if (vdp_txt_vsiid_parse(f, id, b) == 0 && (v = vdp_station_find(st, f, b)) &&
-				    skipped++ >= offset && json_array_size(a) < limit)
-					json_array_append_new(a, vdpd_vsi_json(du, v));
+				    skipped++ >= offset && n < limit)
+					vsi_item(out, &n, du, v);
 			}
 			continue;
 		}
@@ -316,14 +324,15 @@ static json_t *cmd_vsi_show(void *ctx, json_t *args, struct ctl_error *err)
 			/* Without paging everything is asked for; a reply over
 			 * the cap then fails as a whole rather than silently
 			 * leaving VSIs out. */
-			if (json_array_size(a) >= limit ||
-			    (paging && json_array_size(a) && size + vsi_json_estimate(v) > VSI_SHOW_BUDGET))
-				return a;
+			if (n >= limit || (paging && n && size + vsi_json_estimate(v) > VSI_SHOW_BUDGET))
+				goto done;
 			size += vsi_json_estimate(v);
-			json_array_append_new(a, vdpd_vsi_json(du, v));
+			vsi_item(out, &n, du, v);
 		}
 	}
-	return a;
+done:
+	jfast_put(out, "]", 1);
+	return 0;
 }
 
 /* VSIID from "vsiid" (+ "vsiid_format", default uuid) or "uuid". */
@@ -805,8 +814,9 @@ const struct ctl_cmd vdpd_ctl_cmds[] = {
 	  "uplinks: link, EVB (local/negotiated), neighbour, VSI counts; args: uplink" },
 	{ "neighbor.show", cmd_neighbor_show,
 	  "LLDP neighbours with their EVB TLV and the negotiated values; args: uplink" },
-	{ "vsi.show", cmd_vsi_show,
-	  "VSIs with requested and confirmed state; args: uplink, id, offset, limit" },
+	{ "vsi.show", NULL,
+	  "VSIs with requested and confirmed state; args: uplink, id, offset, limit",
+	  cmd_vsi_show },
 	{ "vsi.add", NULL,
 	  "request (pre-)association; args: uplink, mode, mgrid, typeid, typeidver, "
 	  "uuid|vsiid+vsiid_format, filter_format, filters[{mac,vid,pcp,group}], hints",
