@@ -1,7 +1,7 @@
 /* A VSI as JSON text: the bytes jfast_dumps(vdpd_vsi_json(du, v)) would
  * write (vdp/daemon/ctl_cmds.c; the two change together, test_vdpd holds
- * them to it).  vsi.add and vsi.del answer with it: building the object
- * and dumping it was a fifth of vdpd's time per VSI in a batch. */
+ * them to it).  vsi.add, vsi.del and vsi.show answer with it: building
+ * the object and dumping it was a fifth of vdpd's time per VSI in a batch. */
 #include <string.h>
 
 #include "vdp/daemon/ctl_cmds.h"
