@@ -44,6 +44,7 @@ int vdp_station_init(struct vdp_station *st, const struct vdp_station_ops *ops, 
 	st->rwd = VDP_DEFAULT_RWD;
 	st->rka = VDP_DEFAULT_RKA;
 	st->resp_wait_max_us = VDP_RESP_WAIT_MAX_US;
+	st->ka_spread_pct = VDP_KA_SPREAD_PCT;
 	st->step_cap = VDP_STATION_STEP_CAP;
 	st->gid = -1;
 	return vsi_table_init(&st->tab);
@@ -81,6 +82,11 @@ void vdp_station_set_params(struct vdp_station *st, uint8_t r, uint8_t rte, uint
 void vdp_station_set_resp_wait_max(struct vdp_station *st, uint64_t us)
 {
 	st->resp_wait_max_us = us;
+}
+
+void vdp_station_set_ka_spread(struct vdp_station *st, unsigned pct)
+{
+	st->ka_spread_pct = (uint8_t)(pct > VDP_KA_SPREAD_MAX ? VDP_KA_SPREAD_MAX : pct);
 }
 
 struct vsi *vdp_station_find(const struct vdp_station *st, uint8_t vsiid_fmt, const uint8_t vsiid[VDP_VSIID_LEN])
