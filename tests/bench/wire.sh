@@ -19,7 +19,9 @@
 #
 # Environment: BENCH_N (1000), BENCH_N2 (10000), BENCH_BATCH (65536),
 # BENCH_KA (4096), KA_SECS (120), BENCH_SINGLE (20), BENCH_LLDPAD=0 skips
-# lldpad, BENCH_SCENARIOS="1 2 356 4" picks scenarios.  Needs root.
+# lldpad, BENCH_SCENARIOS="1 2 356 4" picks scenarios, BENCH_KA_SPREAD=pct
+# sets vdpd's keepalive_spread_pct in scenario 4 (default: vdpd's).  Needs
+# root.
 T_NAME=bench_wire
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/lldpad.sh"
@@ -289,10 +291,11 @@ steady()	# N: "cpu% vdpd, cpu% bridge, ECPDU/s, timeouts"
 
 scenario4()
 {
-	local n r l=
+	local n r l= conf=
+	[ -n "$BENCH_KA_SPREAD" ] && conf="global = { keepalive_spread_pct = $BENCH_KA_SPREAD; };"
 	for n in $KA_N $BATCH; do
 		setup
-		start_vdpd "" -i ""
+		start_vdpd "$conf" -i ""
 		r=$(steady "$n")
 		echo "  4: $n VSIs: $r" >&2
 		row "4 keep-alive, $n VSIs, RKA 20: CPU vdpd / bridge, rx ECPDU/s, timeouts" "$r" "n/a" ""

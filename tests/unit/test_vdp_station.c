@@ -345,16 +345,16 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* 1000 VSIs answered at one instant: with the default spread their
- * keep-alives are due over (almost) the whole spread, in many small
- * groups, none later than reinitKeepAlive after the answer and none
- * sooner than the spread and one grid step; off, they are one wave. */
+/* 1000 VSIs answered at one instant, each in its own ULPDU: with the
+ * default spread their keep-alives are due in VDP_KA_CLASSES groups a step
+ * apart, over 15/16 of the spread, none later than reinitKeepAlive after
+ * the answer and none sooner than the spread; off, they are one wave. */
 static void test_keepalive_spread(void **state)
 {
 	(void)state;
 	enum { NV = 1000 };
 	struct senv *e = senv_new();
-	uint64_t p, span, grid, t0, at[NV];
+	uint64_t p, span, step, t0, at[NV];
 	size_t groups = 1, run = 1, max_run = 1;
 
 	vdp_station_set_ka_spread(&e->st, 99);
@@ -362,32 +362,35 @@ static void test_keepalive_spread(void **state)
 	vdp_station_set_ka_spread(&e->st, VDP_KA_SPREAD_PCT);
 	p = vdp_station_keepalive_us(&e->st);
 	span = p * VDP_KA_SPREAD_PCT / 100;
-	grid = p / VDP_KA_GRID;
+	step = span / VDP_KA_CLASSES;
 	e->ka_at = at;
 	t0 = e->fc.now;
 	for (uint32_t i = 1; i <= NV; i++)
 		associate(e, i, VDP_MODE_ASSOC);
 	assert_int_equal(e->fc.now, t0);
-	fakeclock_advance(&e->fc, p - span - grid - 1);
+	fakeclock_advance(&e->fc, p - span - 1);
 	assert_int_equal(e->n_ka, 0);
-	fakeclock_advance(&e->fc, span + grid + 1);	/* now t0 + reinitKeepAlive */
+	fakeclock_advance(&e->fc, span + 1);	/* now t0 + reinitKeepAlive */
 	assert_int_equal(e->n_ka, NV);
 	qsort(at, NV, sizeof(at[0]), cmp_u64);
-	assert_true(at[0] >= t0 + p - span - grid);
+	assert_true(at[0] >= t0 + p - span);
 	assert_true(at[NV - 1] <= t0 + p);
-	/* X: the spread less two grid steps (the cells at either end empty:
-	 * chance (30/31)^1000 for a good hash). */
-	assert_true(at[NV - 1] - at[0] >= span - 2 * grid);
 	for (size_t k = 1; k < NV; k++) {
 		run = at[k] == at[k - 1] ? run + 1 : 1;
 		groups += at[k] != at[k - 1];
 		if (run > max_run)
 			max_run = run;
+		/* on the steps */
+		assert_int_equal((t0 + p - at[k]) % step, 0);
 	}
 	print_message("spread: %d keep-alives over %" PRIu64 " ms in %zu groups, largest %zu\n",
 		      NV, (at[NV - 1] - at[0]) / 1000, groups, max_run);
-	assert_true(groups >= span / grid - 2);
-	assert_true(max_run <= NV / 16);
+	/* X: every step drawn (a counter through a mixer: the same draws
+	 * each run), so the span is 15 steps. */
+	assert_int_equal(groups, VDP_KA_CLASSES);
+	assert_int_equal(at[NV - 1] - at[0], (VDP_KA_CLASSES - 1) * step);
+	/* ... and shared out: none has twice its share */
+	assert_true(max_run <= 2 * NV / VDP_KA_CLASSES);
 	senv_free(e);
 }
 

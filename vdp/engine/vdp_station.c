@@ -27,7 +27,21 @@ static void vsi_timer_cb(void *arg)
 	struct vdp_station *st = v->owner;
 
 	run(st, v, timeout);
-	vdp_station_kick(st); /* a keep-alive just queued (or queued again) */
+	/* A keep-alive just queued (or queued again).  With the spread on it
+	 * is sent once every timer due now has run, so that keep-alives
+	 * falling due together leave in one ECPDU: kicked at once, the first
+	 * would leave alone, be answered alone and, its step drawn for its
+	 * answer alone, fall due alone from then on (vdp_station_ka.c).  Off,
+	 * it goes at once, as it always did. */
+	if (!st->ka_spread_pct)
+		vdp_station_kick(st);
+	else if (!vtimer_pending(st->clock, st->kick_timer))
+		vtimer_arm(st->clock, st->kick_timer, 0);
+}
+
+static void kick_timer_cb(void *arg)
+{
+	vdp_station_kick(arg);
 }
 
 int vdp_station_init(struct vdp_station *st, const struct vdp_station_ops *ops, void *ctx,
@@ -47,7 +61,15 @@ int vdp_station_init(struct vdp_station *st, const struct vdp_station_ops *ops, 
 	st->ka_spread_pct = VDP_KA_SPREAD_PCT;
 	st->step_cap = VDP_STATION_STEP_CAP;
 	st->gid = -1;
-	return vsi_table_init(&st->tab);
+	st->kick_timer = vtimer_new(clock, kick_timer_cb, st);
+	if (!st->kick_timer)
+		return -ENOMEM;
+	if (vsi_table_init(&st->tab) < 0) {
+		vtimer_free(clock, st->kick_timer);
+		st->kick_timer = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static void vsi_destroy(struct vdp_station *st, struct vsi *v)
@@ -67,6 +89,9 @@ void vdp_station_destroy(struct vdp_station *st)
 		vsi_destroy(st, v);
 	}
 	vsi_table_destroy(&st->tab);
+	if (st->kick_timer)
+		vtimer_free(st->clock, st->kick_timer);
+	st->kick_timer = NULL;
 	st->pending = (struct vsi_fifo){ 0 };
 	st->n_inflight = 0;
 }
@@ -392,6 +417,7 @@ void vdp_station_rx(struct vdp_station *st, const uint8_t *ulpdu, size_t len)
 		st->cnt.rx_bad++;
 		return;
 	}
+	vdp_station_ka_rx(st);
 	for (size_t i = 0; i < pdu.n_tlvs; i++) {
 		const struct vdp_assoc *a = &tlvs[i].assoc;
 		struct vsi *v;

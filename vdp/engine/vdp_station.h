@@ -27,10 +27,10 @@
  *                    started when the TLV is handed to ECP;
  *   reinitKeepAlive = 10us x 2^RKA after the last confirmed response, then
  *                    the current request is sent again (keep-alive);
- *                    sooner by a fixed per-VSI offset of up to
- *                    ka_spread_pct % (default 12), rounded down to a grid of
- *                    reinitKeepAlive/256, so VSIs associated together do not
- *                    stay one wave (vdp_station_ka.c); never later.
+ *                    sooner by one of 16 steps of ka_spread_pct / 16 %
+ *                    (default 12), drawn per received ULPDU for the VSIs
+ *                    it confirms, so VSIs associated together do not stay
+ *                    one wave (vdp_station_ka.c); never later.
  *
  * Differences from lldpad, on purpose: a VSI that ended (timeout, error,
  * bridge de-associate) can be requested again; a request for a VSI whose
@@ -146,10 +146,14 @@ struct vdp_station {
 	struct ecp *ecp;
 	struct vsi_table tab;
 	struct vsi_fifo pending;
+	/* vdp_station_kick() after the timers due now (VSI timer expiries) */
+	struct vtimer *kick_timer;
 	bool paused;
 	uint8_t r, rte, rwd, rka;	/* operative EVB values */
 	uint64_t resp_wait_max_us;	/* cap of the response wait (default 8 s) */
 	uint8_t ka_spread_pct;		/* keep-alive spread, % of reinitKeepAlive (0: off) */
+	uint8_t ka_class; /* keep-alive step of the ULPDU being received */
+	uint64_t ka_rx; /* ULPDUs received: draws ka_class */
 	/* VSIs packed into the ECPDU ECP is carrying (response wait starts
 	 * at hand-over; an ECP error ends them). */
 	size_t n_inflight;
@@ -175,11 +179,11 @@ struct vdp_station {
 #define VDP_STATION_STEP_CAP 16
 
 #define VDP_RESP_WAIT_MAX_US 8000000ULL
-/* Keep-alives go up to this % of reinitKeepAlive sooner, per VSI, on a grid
- * of reinitKeepAlive / VDP_KA_GRID (vdp_station_ka.c says why). */
+/* Keep-alives go up to this % of reinitKeepAlive sooner, in VDP_KA_CLASSES
+ * steps, one drawn per answer (vdp_station_ka.c says why). */
 #define VDP_KA_SPREAD_PCT 12
 #define VDP_KA_SPREAD_MAX 50
-#define VDP_KA_GRID 256
+#define VDP_KA_CLASSES 16
 /* 802.1Qbg defaults until EVB says otherwise. */
 #define VDP_DEFAULT_RWD 20
 #define VDP_DEFAULT_RKA 20

@@ -10,8 +10,6 @@
  * reconciler takes over).  The deadline is estimated conservatively from
  * the moment the station heard the answer: the bridge armed its timer when
  * it sent it, up to R retransmissions earlier. */
-#include <string.h>
-
 #include "vdp/engine/vdp_station_int.h"
 
 static inline uint32_t now_ms(const struct vdp_station *st)
@@ -43,45 +41,44 @@ static int64_t ka_left_ms(const struct vdp_station *st, const struct vsi *v)
 	return (int32_t)(v->ka_due_ms - now_ms(st));
 }
 
-/* When v's next keep-alive goes: reinitKeepAlive after the answer just
- * heard, minus an offset of up to ka_spread_pct of it, then rounded down to
- * a grid of reinitKeepAlive/VDP_KA_GRID.
+/* When the next keep-alive of a VSI confirmed by the ULPDU being received
+ * goes: reinitKeepAlive after the answer, less one of VDP_KA_CLASSES steps
+ * of ka_spread_pct / VDP_KA_CLASSES %, one step drawn per received ULPDU
+ * (vdp_station_ka_rx) and shared by every VSI it confirms.
  *
  * Why: VSIs associated together (one vdpctl -b, a link up) would otherwise
  * come due together every period, and ECP is stop-and-wait: at 65,536 VSIs
  * a wave is ~1,560 ECPDUs sent one after the other, and on a loaded host
- * its tail reached the bridge after toutKeepAlive.  Only earlier is safe:
+ * its tail reached the bridge after toutKeepAlive.  Only sooner is safe:
  * the bridge's deadline runs from its answer, so a later keep-alive eats
- * into the slack the lossy-wire re-sends need, an earlier one adds to it.
- * The offset is a fixed function of the VSIID, not a fresh random draw:
- * each VSI then drifts from its neighbours by a constant amount per period,
- * so a wave is spread over the offset range after one period and over the
- * whole period after about 100 / ka_spread_pct periods, never re-forms, and
- * a test (or an operator reading a capture) sees the same instants each
- * run; a VSIID picked to aim at one instant gains nothing the requester
- * could not have by asking at that instant.  The grid is the price control:
- * spread out, keep-alives at low load would each leave alone in an ECPDU
- * (4,096 VSIs: ~390 ECPDUs/s instead of ~9); rounded down to the grid, those
- * falling in one cell leave together and ECP packs them as before, while a
- * wave still splits, since the VSIs of a cell hear their answers over as
- * many round trips as their ECPDUs take and fall into different cells the
- * next period.  The cost is keep-alives at most ka_spread_pct + 1/VDP_KA_GRID
- * sooner: ~7 % more of them at the default. */
-uint64_t vdp_station_ka_delay_us(const struct vdp_station *st, const struct vsi *v)
+ * into the slack the lossy-wire re-sends need, a sooner one adds to it.
+ * Why per answer and in a few steps, not per VSI or continuous:
+ * - the VSIs the bridge answered in one ECPDU fall due together again, and
+ *   ECP packs their keep-alives as before (with the kick after the timers
+ *   due, vdp_station.c); a step per VSI split every answer of 42 VSIs into
+ *   16 groups of ~3, each sent alone while ECP idled (on the wire at 65,536
+ *   VSIs: 1,432 ECPDU/s instead of 188, vdpd 5.3 % of a core instead of
+ *   1.1 %);
+ * - the daemon's timers are libevent common timeouts, a FIFO per duration
+ *   with no heap work to re-arm: 16 durations stay in that path, a
+ *   continuous offset would put every VSI's timer in the heap;
+ * - a fresh step per answer and period: the answers of a wave (and of the
+ *   keep-alive waves after it) move independently, so a wave spreads over
+ *   the steps in its first period, wider each period after, and does not
+ *   re-form; a counter through a mixer, so a test sees the same instants
+ *   each run.
+ * The cost is keep-alives on average ka_spread_pct / 2 sooner: ~6 % more
+ * of them at the default, in about as many ECPDUs. */
+void vdp_station_ka_rx(struct vdp_station *st)
 {
-	uint64_t p = vdp_station_keepalive_us(st), span = p * st->ka_spread_pct / 100;
-	uint64_t grid = p / VDP_KA_GRID, now, due, a, b;
+	st->ka_class = (uint8_t)(vsi_mix64(++st->ka_rx) % VDP_KA_CLASSES);
+}
 
-	if (!span)
-		return p;
-	memcpy(&a, v->vsiid, 8);
-	memcpy(&b, v->vsiid + 8, 8);
-	now = vclock_now(st->clock);
-	due = now + p - vsi_mix64(vsi_mix64(a ^ v->vsiid_fmt) ^ b) % span;
-	if (grid)
-		due -= due % grid;
-	/* span <= p / 2 and grid < p / 2: due stays ahead of now */
-	return due - now;
+uint64_t vdp_station_ka_delay_us(const struct vdp_station *st)
+{
+	uint64_t p = vdp_station_keepalive_us(st);
+
+	return p - p * st->ka_spread_pct / 100 / VDP_KA_CLASSES * st->ka_class;
 }
 
 bool vdp_station_ka_can_resend(const struct vdp_station *st, const struct vsi *v)

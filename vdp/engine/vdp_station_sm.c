@@ -283,7 +283,7 @@ static inline void wait_entry(struct vdp_station *st, struct vsi *v, enum vdp_st
 static inline void wait_syscmd_entry(struct vdp_station *st, struct vsi *v)
 {
 	vdp_station_ka_armed(st, v);
-	vtimer_arm(st->clock, v->timer, vdp_station_ka_delay_us(st, v));
+	vtimer_arm(st->clock, v->timer, vdp_station_ka_delay_us(st));
 }
 
 /* END: the VSI stays in the table (status for requesters) until forgotten
