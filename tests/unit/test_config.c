@@ -92,7 +92,7 @@ static void test_empty_and_defaults(void **state)
 	assert_int_equal(c.n_uplinks, 0);
 	assert_int_equal(c.log_level, -1);
 	assert_int_equal(c.resp_wait_max_ms, 8000);
-	assert_int_equal(c.keepalive_spread_pct, 12);
+	assert_int_equal(c.keepalive_spread_pct, 25);
 	cfg_free(&c);
 	assert_int_equal(cfg_load_string("uplinks = ();", "e.conf", &c, err, sizeof(err)), 0);
 	assert_int_equal(c.n_uplinks, 0);

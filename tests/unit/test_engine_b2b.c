@@ -22,6 +22,10 @@ static void test_thousand_vsis(void **state)
 	uint8_t id[16], mac[6];
 
 	assert_int_equal(b2b_init(b), 0);
+	/* This test counts one keep-alive per VSI and period in a window of
+	 * 3.5 periods, so it runs without the spread (which sends up to a
+	 * quarter sooner); the spread has its own test below. */
+	vdp_station_set_ka_spread(&b->st, 0);
 	/* Half the VSIs let the bridge choose the VID. */
 	for (uint32_t i = 0; i < N; i++)
 		assert_int_equal(b2b_request(b, i, VDP_MODE_ASSOC, i % 2 ? 0 : 10), 0);

@@ -28,7 +28,7 @@
  *   reinitKeepAlive = 10us x 2^RKA after the last confirmed response, then
  *                    the current request is sent again (keep-alive);
  *                    sooner by one of 16 steps of ka_spread_pct / 16 %
- *                    (default 12), drawn per received ULPDU for the VSIs
+ *                    (default 25), drawn per received ULPDU for the VSIs
  *                    it confirms, so VSIs associated together do not stay
  *                    one wave (vdp_station_ka.c); never later.
  *
@@ -180,8 +180,8 @@ struct vdp_station {
 
 #define VDP_RESP_WAIT_MAX_US 8000000ULL
 /* Keep-alives go up to this % of reinitKeepAlive sooner, in VDP_KA_CLASSES
- * steps, one drawn per answer (vdp_station_ka.c says why). */
-#define VDP_KA_SPREAD_PCT 12
+ * steps, one drawn per answer (vdp_station_ka.c says why, and why 25). */
+#define VDP_KA_SPREAD_PCT 25
 #define VDP_KA_SPREAD_MAX 50
 #define VDP_KA_CLASSES 16
 /* 802.1Qbg defaults until EVB says otherwise. */
