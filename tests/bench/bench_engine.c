@@ -121,7 +121,8 @@ static void bench(uint32_t n)
 			while (b->st.cnt.ka_tx < l0 + n && fakeclock_run_next(&b->fc))
 				b2b_pump(b);
 		t4 = now_s();
-		printf("  keep-alive round: %llu KAs in %llu ECPDUs, %.3f ms wall, bridge timeouts %llu\n",
+		printf("  keep-alive round: %llu KAs in %llu ECPDUs, %.3f ms wall, bridge timeouts "
+		       "%llu\n",
 		       (unsigned long long)(b->st.cnt.ka_tx - l0),
 		       (unsigned long long)(b->st.cnt.ecpdu_tx - e0), (t4 - t3) * 1e3,
 		       (unsigned long long)b->br.cnt.timeouts);

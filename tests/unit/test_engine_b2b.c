@@ -105,7 +105,7 @@ static void test_thousand_vsis(void **state)
 static struct {
 	uint64_t answer[N];
 	uint64_t p, span;
-	uint64_t sent;		/* keep-alives seen */
+	uint64_t sent; /* keep-alives seen */
 	uint64_t last_at, run, max_run; /* same-instant keep-alives */
 	uint64_t instants; /* distinct instants keep-alives fell due at */
 	bool late, early;
@@ -115,7 +115,7 @@ static struct {
 static uint32_t vsi_index(const struct vsi *v)
 {
 	return (uint32_t)v->vsiid[12] << 24 | (uint32_t)v->vsiid[13] << 16 |
-	       (uint32_t)v->vsiid[14] << 8 | v->vsiid[15];
+		(uint32_t)v->vsiid[14] << 8 | v->vsiid[15];
 }
 
 static void ks_transition(void *ctx, const struct vsi *v, uint8_t from, uint8_t to)

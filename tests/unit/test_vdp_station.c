@@ -36,7 +36,7 @@ struct senv {
 	struct tf_ecp dec;	/* last decoded */
 	uint64_t expect_illegal;	/* checked by senv_free() */
 	uint32_t forget_pair[2];	/* on a failure of one, forget the other */
-	uint64_t *ka_at;		/* if set: when each keep-alive was due */
+	uint64_t *ka_at; /* if set: when each keep-alive was due */
 	size_t n_ka;
 };
 
@@ -370,7 +370,7 @@ static void test_keepalive_spread(void **state)
 	assert_int_equal(e->fc.now, t0);
 	fakeclock_advance(&e->fc, p - span - 1);
 	assert_int_equal(e->n_ka, 0);
-	fakeclock_advance(&e->fc, span + 1);	/* now t0 + reinitKeepAlive */
+	fakeclock_advance(&e->fc, span + 1); /* now t0 + reinitKeepAlive */
 	assert_int_equal(e->n_ka, NV);
 	qsort(at, NV, sizeof(at[0]), cmp_u64);
 	assert_true(at[0] >= t0 + p - span);
@@ -383,8 +383,8 @@ static void test_keepalive_spread(void **state)
 		/* on the steps */
 		assert_int_equal((t0 + p - at[k]) % step, 0);
 	}
-	print_message("spread: %d keep-alives over %" PRIu64 " ms in %zu groups, largest %zu\n",
-		      NV, (at[NV - 1] - at[0]) / 1000, groups, max_run);
+	print_message("spread: %d keep-alives over %" PRIu64 " ms in %zu groups, largest %zu\n", NV,
+		      (at[NV - 1] - at[0]) / 1000, groups, max_run);
 	/* X: every step drawn (a counter through a mixer: the same draws
 	 * each run), so the span is 15 steps. */
 	assert_int_equal(groups, VDP_KA_CLASSES);

@@ -295,12 +295,13 @@ static int load_global(struct ld *ld, const config_setting_t *g, struct vdpd_con
 			if (rc == 0)
 				snprintf(cfg->user, sizeof(cfg->user), "%s", str);
 		} else {
-			rc = fail(ld, s,
-				  "unknown setting \"%s\" in global (known: log_level, log_target, "
-				  "mgrid, resp_wait_max_ms, keepalive_spread_pct, retry_initial_ms, "
-				  "retry_max_ms, "
-				  "intents_file, user)",
-				  n);
+			rc = fail(
+				ld, s,
+				"unknown setting \"%s\" in global (known: log_level, log_target, "
+				"mgrid, resp_wait_max_ms, keepalive_spread_pct, retry_initial_ms, "
+				"retry_max_ms, "
+				"intents_file, user)",
+				n);
 		}
 		if (rc < 0)
 			return -1;

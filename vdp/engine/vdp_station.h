@@ -151,7 +151,7 @@ struct vdp_station {
 	bool paused;
 	uint8_t r, rte, rwd, rka;	/* operative EVB values */
 	uint64_t resp_wait_max_us;	/* cap of the response wait (default 8 s) */
-	uint8_t ka_spread_pct;		/* keep-alive spread, % of reinitKeepAlive (0: off) */
+	uint8_t ka_spread_pct; /* keep-alive spread, % of reinitKeepAlive (0: off) */
 	uint8_t ka_class; /* keep-alive step of the ULPDU being received */
 	uint64_t ka_rx; /* ULPDUs received: draws ka_class */
 	/* VSIs packed into the ECPDU ECP is carrying (response wait starts

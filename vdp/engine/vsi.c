@@ -145,7 +145,8 @@ int vsi_table_init(struct vsi_table *t)
 	t->id_mask = t->mac_mask = VSI_MIN_BUCKETS - 1;
 	/* Keys come from the network (bridge) and from guests (station):
 	 * seed per table so chains cannot be aimed at. */
-	t->seed = vsi_mix64((uint64_t)(uintptr_t)t ^ (uint64_t)(uintptr_t)t->id_bkt ^ 0x5644504456445044ULL);
+	t->seed = vsi_mix64((uint64_t)(uintptr_t)t ^ (uint64_t)(uintptr_t)t->id_bkt ^
+			    0x5644504456445044ULL);
 	return 0;
 }
 
