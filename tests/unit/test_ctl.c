@@ -1184,6 +1184,136 @@ static void test_call_reads_busy_answer(void **state)
 	close(sv[1]);
 }
 
+/* Replies through a receive buffer (vdpctl -b): three in one read, one
+ * split over two, then the daemon's error, a bad frame and EOF, each
+ * reported as ctl_recv_result reports it. */
+static void test_recv_result_buffered(void **state)
+{
+	static const char r1[] = "{\"version\":1,\"ok\":true,\"result\":{\"n\":1}}";
+	static const char r2[] = "{\"version\":1,\"ok\":true,\"result\":[2],\"id\":7}";
+	static const char r3[] = "{\"version\":1,\"ok\":false,\"error\":\"no VSI\",\"errno\":2}";
+	struct ctl_rbuf rb = { 0 };
+	json_t *res = NULL;
+	char *err = NULL;
+	bool lost = true;
+	uint8_t big[4 + sizeof(r2)];
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(ctl_send_frame(sv[0], r1, sizeof(r1) - 1, ctl_deadline(1000)), 0);
+	assert_int_equal(ctl_send_frame(sv[0], r2, sizeof(r2) - 1, ctl_deadline(1000)), 0);
+	assert_int_equal(ctl_send_frame(sv[0], r1, sizeof(r1) - 1, ctl_deadline(1000)), 0);
+	assert_int_equal(ctl_recv_result_buf(sv[1], &rb, &res, &err, 1000, &lost), 0);
+	assert_false(lost);
+	assert_int_equal(json_integer_value(json_object_get(res, "n")), 1);
+	json_decref(res);
+	/* the other two came with the first read */
+	assert_true(ctl_rbuf_pending(&rb));
+	assert_int_equal(ctl_recv_result_buf(sv[1], &rb, &res, &err, 1000, &lost), 0);
+	assert_int_equal(json_integer_value(json_array_get(res, 0)), 2);
+	json_decref(res);
+	assert_int_equal(ctl_recv_result_buf(sv[1], &rb, &res, &err, 1000, &lost), 0);
+	json_decref(res);
+	assert_false(ctl_rbuf_pending(&rb));
+
+	/* a frame in two parts: its first octets (kept while the rest has
+	 * not come), then the rest */
+	big[0] = big[1] = big[2] = 0;
+	big[3] = sizeof(r2) - 1;
+	memcpy(big + 4, r2, sizeof(r2) - 1);
+	assert_int_equal(write(sv[0], big, 10), 10);
+	assert_int_equal(ctl_recv_result_buf(sv[1], &rb, &res, &err, 20, &lost), -ETIMEDOUT);
+	assert_true(ctl_rbuf_pending(&rb));
+	free(err);
+	assert_int_equal(write(sv[0], big + 10, sizeof(big) - 1 - 10), (ssize_t)(sizeof(big) - 1 - 10));
+	assert_int_equal(ctl_recv_result_buf(sv[1], &rb, &res, &err, 1000, &lost), 0);
+	assert_int_equal(json_integer_value(json_array_get(res, 0)), 2);
+	json_decref(res);
+	assert_false(ctl_rbuf_pending(&rb));
+
+	/* the daemon's error: not a lost stream */
+	assert_int_equal(ctl_send_frame(sv[0], r3, sizeof(r3) - 1, ctl_deadline(1000)), 0);
+	assert_int_equal(ctl_recv_result_buf(sv[1], &rb, &res, &err, 1000, &lost), -ENOENT);
+	assert_false(lost);
+	assert_string_equal(err, "no VSI");
+	free(err);
+	/* not JSON: lost */
+	assert_int_equal(ctl_send_frame(sv[0], "{x", 2, ctl_deadline(1000)), 0);
+	assert_int_equal(ctl_recv_result_buf(sv[1], &rb, &res, &err, 1000, &lost), -EBADMSG);
+	assert_true(lost);
+	assert_null(res);
+	free(err);
+	/* the end of the stream */
+	close(sv[0]);
+	assert_int_equal(ctl_recv_result_buf(sv[1], &rb, &res, &err, 1000, &lost), -ECONNRESET);
+	assert_true(lost);
+	free(err);
+	ctl_rbuf_free(&rb);
+	close(sv[1]);
+}
+
+/* The request frame vdpctl -b sends: what json_dumps() writes of
+ * {"version", "cmd", "args", "if_ok"} after its length, byte for byte. */
+static void request_frame_is(const char *cmd, json_t *args, bool if_ok, const char *want)
+{
+	json_t *req = json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
+	size_t len = 0, n = strlen(want);
+	uint8_t *f = ctl_request_frame(cmd, args, if_ok, &len);
+	char *dumped;
+
+	if (if_ok)
+		json_object_set_new(req, "if_ok", json_true());
+	dumped = json_dumps(req, JSON_COMPACT);
+	assert_string_equal(dumped, want);
+	assert_non_null(f);
+	assert_int_equal(len, 4 + n);
+	assert_int_equal(f[0] << 24 | f[1] << 16 | f[2] << 8 | f[3], n);
+	assert_memory_equal(f + 4, want, n);
+	free(f);
+	free(dumped);
+	json_decref(req);
+}
+
+static void test_request_frame(void **state)
+{
+	json_t *a = json_pack("{s:s, s:[{s:s}], s:i}", "uplink", "eth0", "filters", "mac",
+			      "52:54:00:00:00:01", "n", -3);
+
+	(void)state;
+	request_frame_is("vsi.add", a, true,
+			 "{\"version\":1,\"cmd\":\"vsi.add\",\"args\":{\"uplink\":\"eth0\","
+			 "\"filters\":[{\"mac\":\"52:54:00:00:00:01\"}],\"n\":-3},\"if_ok\":true}");
+	request_frame_is("stats", NULL, false, "{\"version\":1,\"cmd\":\"stats\",\"args\":null}");
+	/* left to jansson: a name outside ASCII, a real */
+	json_object_set_new(a, "r", json_real(0.5));
+	request_frame_is("vsi.d\xc3\xa9l", a, false,
+			 "{\"version\":1,\"cmd\":\"vsi.d\xc3\xa9l\",\"args\":{\"uplink\":\"eth0\","
+			 "\"filters\":[{\"mac\":\"52:54:00:00:00:01\"}],\"n\":-3,\"r\":0.5}}");
+	json_decref(a);
+}
+
+/* A frame over the cap through the buffer: refused before it is read. */
+static void test_recv_result_buffered_over_cap(void **state)
+{
+	struct ctl_rbuf rb = { 0 };
+	uint8_t hdr[4] = { 0x7f, 0xff, 0xff, 0xff };
+	json_t *res = NULL;
+	char *err = NULL;
+	bool lost = false;
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(write(sv[0], hdr, 4), 4);
+	assert_int_equal(ctl_recv_result_buf(sv[1], &rb, &res, &err, 1000, &lost), -EMSGSIZE);
+	assert_true(lost);
+	free(err);
+	ctl_rbuf_free(&rb);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* A connection kept for several calls (vdpctl -b) that the server closed
  * while it was idle: ctl_call_conn reads the "unread" last word, connects
  * again and the call succeeds. */
@@ -1269,6 +1399,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_subscribers_capped_apart, setup_fake,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_call_reads_busy_answer, setup, teardown),
+		cmocka_unit_test(test_recv_result_buffered),
+		cmocka_unit_test(test_recv_result_buffered_over_cap),
+		cmocka_unit_test(test_request_frame),
 		cmocka_unit_test_setup_teardown(test_call_conn_reconnects, setup_fake, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

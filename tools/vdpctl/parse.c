@@ -142,6 +142,10 @@ static const struct {
 
 enum vctl_opt vctl_opt_lookup(const char *w, bool monitor)
 {
+	/* each one begins with '-'; most words of a line do not (a batch
+	 * asks for every word of every line) */
+	if (w[0] != '-')
+		return OPT_NONE;
 	for (size_t i = 0; i < sizeof(after_opts) / sizeof(after_opts[0]); i++)
 		if (strcmp(after_opts[i].word, w) == 0)
 			return after_opts[i].opt == OPT_T ? (monitor ? OPT_STAMP : OPT_TIMEOUT)

@@ -6,9 +6,15 @@
  * journal sync covers them all.  Replies come in the order sent, so output
  * and "Command failed FILE:LINE" come in line order as before.  Without
  * -force each request carries "if_ok": vdpd does not run the lines after
- * a failing one, although they are already on the way. */
+ * a failing one, although they are already on the way.
+ *
+ * When stdout is not a terminal, the pipelined lines' output is written in
+ * blocks rather than with a system call per line.  The order a reader sees stays: while the batch runs,
+ * stderr is a stream that writes stdout's block before each message, and
+ * the block is written before vdpctl waits for input. */
 #include "tools/vdpctl/vdpctl.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,13 +51,66 @@ static struct {
 	int rc; /* exit status of the last failed line */
 	uint8_t out[PIPE_CHUNK]; /* requests not written yet */
 	size_t out_len;
+	struct ctl_rbuf rb; /* replies read and not yet taken */
+	bool input_file; /* lines come from a regular file: never wait for one */
+	bool block_out; /* stdout is written in blocks */
+	FILE *real_stderr; /* while stderr writes through err_write() */
 } pl;
+
+/* stderr while the batch runs: stdout's block first, then the message. */
+static ssize_t err_write(void *cookie, const char *buf, size_t n)
+{
+	size_t done = 0;
+
+	(void)cookie;
+	fflush(stdout);
+	while (done < n) {
+		ssize_t w = write(STDERR_FILENO, buf + done, n - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return done ? (ssize_t)done : -1;
+		done += (size_t)w;
+	}
+	return (ssize_t)n;
+}
 
 void vctl_pipe_begin(const char *file, bool force)
 {
+	FILE *err;
+
+	ctl_rbuf_free(&pl.rb);
 	memset(&pl, 0, sizeof(pl));
 	pl.file = file;
 	pl.force = force;
+	if (isatty(STDOUT_FILENO))
+		return;
+	err = fopencookie(NULL, "w", (cookie_io_functions_t){ .write = err_write });
+	if (!err)
+		return;
+	setvbuf(err, NULL, _IONBF, 0);
+	pl.real_stderr = stderr;
+	stderr = err;
+	pl.block_out = true;
+}
+
+void vctl_pipe_end(void)
+{
+	ctl_rbuf_free(&pl.rb);
+	fflush(stdout);
+	if (pl.real_stderr) {
+		fclose(stderr);
+		stderr = pl.real_stderr;
+		pl.real_stderr = NULL;
+	}
+	pl.block_out = false;
+}
+
+void vctl_pipe_line_done(bool pipelined)
+{
+	if (!pl.block_out || !pipelined)
+		fflush(stdout);
 }
 
 /* Writes the requests queued in pl.out; a failure loses the connection. */
@@ -77,10 +136,14 @@ void vctl_pipe_input_wait(FILE *fp)
 
 	/* A file never keeps us waiting; a pipe or terminal may, and the
 	 * daemon closes a connection that stays idle: not with requests
-	 * of ours unanswered on it. */
-	if (!pl.count || (fstat(p.fd, &st) == 0 && S_ISREG(st.st_mode)) || poll(&p, 1, 0) > 0)
+	 * of ours unanswered on it.  Whoever writes the lines may wait for
+	 * the output of the last ones. */
+	if (!pl.input_file && fstat(p.fd, &st) == 0 && S_ISREG(st.st_mode))
+		pl.input_file = true;
+	if (pl.input_file || poll(&p, 1, 0) > 0)
 		return;
 	vctl_pipe_drain();
+	fflush(stdout);
 }
 
 void vctl_pipe_line(unsigned line)
@@ -124,7 +187,7 @@ static void take_one(void)
 		pl.stopped = true;
 		return;
 	}
-	if (ctl_recv_result(vctl.fd, &res, &err, vctl.timeout_ms, &lost) == 0) {
+	if (ctl_recv_result_buf(vctl.fd, &pl.rb, &res, &err, vctl.timeout_ms, &lost) == 0) {
 		/* After a failing line (no -force): canceled by vdpd, or run
 		 * by one that does not know "if_ok"; not reported either way. */
 		if (!pl.stopped) {
@@ -142,7 +205,8 @@ static void take_one(void)
 	}
 	pl.broken = lost;
 	free(err);
-	fflush(stdout);
+	if (!pl.block_out)
+		fflush(stdout);
 	if (rc != EXIT_OK && !pl.stopped)
 		line_failed(r.line, rc);
 	if (pl.broken)
@@ -153,7 +217,7 @@ static bool reply_ready(void)
 {
 	struct pollfd p = { .fd = vctl.fd, .events = POLLIN };
 
-	return poll(&p, 1, 0) > 0;
+	return ctl_rbuf_pending(&pl.rb) || poll(&p, 1, 0) > 0;
 }
 
 /* The window is full: the oldest reply, then every one already here, so
@@ -176,6 +240,7 @@ static int reconnect_if_closed(void)
 
 	if (pl.count || pl.out_len || !reply_ready())
 		return 0;
+	ctl_rbuf_free(&pl.rb);
 	close(vctl.fd);
 	vctl.fd = ctl_connect(vctl.socket, &err);
 	if (vctl.fd >= 0)
@@ -189,6 +254,14 @@ void vctl_pipe_drain(void)
 {
 	while (pl.count > 0)
 		take_one();
+	/* Read with the last replies, and no request for it: the server's
+	 * last word before it closed (idle, evicted).  A new connection, as
+	 * ctl_call_conn() makes for it. */
+	if (ctl_rbuf_pending(&pl.rb) && vctl.fd >= 0) {
+		ctl_rbuf_free(&pl.rb);
+		close(vctl.fd);
+		vctl.fd = -1;
+	}
 }
 
 void vctl_pipe_line_failed(int rc)

@@ -193,6 +193,7 @@ static int batch(const char *file, bool force)
 	vctl_pipe_begin(file, force);
 	while (!vctl_pipe_stopped()) {
 		char *words[256];
+		bool pipelined;
 		int n, lrc;
 
 		vctl_pipe_input_wait(fp);
@@ -205,9 +206,10 @@ static int batch(const char *file, bool force)
 		vctl_pipe_line(lineno);
 		/* Lines that may go out pipelined (vsi add/del) aside, the
 		 * earlier lines' replies come first. */
-		if (n < 2 || strcmp(words[0], "vsi") ||
-		    (strcmp(words[1], "add") && strcmp(words[1], "del") &&
-		     strcmp(words[1], "delete"))) {
+		pipelined = n >= 2 && !strcmp(words[0], "vsi") &&
+			    (!strcmp(words[1], "add") || !strcmp(words[1], "del") ||
+			     !strcmp(words[1], "delete"));
+		if (!pipelined) {
 			vctl_pipe_drain();
 			if (vctl_pipe_stopped())
 				break;
@@ -224,12 +226,13 @@ static int batch(const char *file, bool force)
 			saved.fd = vctl.fd; /* a line may have reconnected */
 			vctl = saved;
 		}
-		fflush(stdout);
+		vctl_pipe_line_done(pipelined);
 		/* Not run at all when an earlier line's failure came first. */
 		if (lrc != EXIT_OK && !vctl_pipe_stopped())
 			vctl_pipe_line_failed(lrc);
 	}
 	vctl_pipe_drain();
+	vctl_pipe_end();
 	rc = vctl_pipe_rc();
 	free(line);
 	if (vctl.fd >= 0)

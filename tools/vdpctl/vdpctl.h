@@ -47,6 +47,11 @@ int vctl_call_then(const char *cmd, json_t *args, vctl_done_fn done, void *ctx);
  * exit status of the last failed line, 0 if none.  Failed lines are
  * reported as "Command failed FILE:LINE". */
 void vctl_pipe_begin(const char *file, bool force);
+/* After the last line: the output written, stderr as it was. */
+void vctl_pipe_end(void);
+/* After running a line: its output written, unless it was pipelined and
+ * stdout is written in blocks. */
+void vctl_pipe_line_done(bool pipelined);
 /* Before reading the next line from fp: if that may wait (a pipe with
  * nothing in it), take every reply first. */
 void vctl_pipe_input_wait(FILE *fp);

@@ -338,8 +338,6 @@ static int finish(json_t *v, enum vctl_outcome o, bool del, int wait_s)
 	} else if (v) {
 		vctl_print_vsi(v);
 	}
-	/* The VSI first, then what went wrong, also when both go to a pipe. */
-	fflush(stdout);
 	switch (o) {
 	case DONE:
 	case GONE:
@@ -349,9 +347,12 @@ static int finish(json_t *v, enum vctl_outcome o, bool del, int wait_s)
 	case PENDING:
 		if (wait_s == 0)
 			return EXIT_OK;
+		/* The VSI first, then what went wrong, also when both go to a pipe. */
+		fflush(stdout);
 		fprintf(stderr, "Error: no answer from the bridge within %d s (request stays queued)\n", wait_s);
 		return EXIT_FAIL;
 	case FAILED:
+		fflush(stdout);
 		vctl_vsi_failure(v, del ? "de-association" : "request");
 		return EXIT_FAIL;
 	}

@@ -4,6 +4,7 @@
  * commands are run by ctl_dispatch.c, the client side is ctl_client.c. */
 #include "vdp/ctl/ctl.h"
 #include "vdp/ctl/ctl_int.h"
+#include "vdp/base/jfast.h"
 #include "vdp/ctl/ctl_srv.h"
 
 #include <errno.h>
@@ -65,7 +66,7 @@ static void farewell(int fd, int errnum, unsigned busy, const char *text)
 		json_object_set_new(r, "unread", json_true());
 	if (r && busy)
 		json_object_set_new(r, "busy", json_integer(busy));
-	s = r ? json_dumps(r, JSON_COMPACT) : NULL;
+	s = r ? jfast_dumps(r, NULL) : NULL;
 	json_decref(r);
 	n = s ? strlen(s) : 0;
 	buf = s ? malloc(n + 4) : NULL;
@@ -189,7 +190,7 @@ void ctl_srv_send_text(struct ctl_client *c, char *s)
 
 void ctl_srv_send(struct ctl_client *c, json_t *msg)
 {
-	char *s = json_dumps(msg, JSON_COMPACT);
+	char *s = jfast_dumps(msg, NULL);
 
 	json_decref(msg);
 	ctl_srv_send_text(c, s);

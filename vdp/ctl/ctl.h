@@ -36,6 +36,8 @@
 #include <sys/types.h>
 #include <jansson.h>
 
+#include "vdp/base/jfast.h"
+
 /* Where vdpd listens and vdpctl connects unless told otherwise (-s). */
 #define VDPD_DEFAULT_SOCKET "/run/vdpd/vdpd.sock"
 #define CTL_VERSION 1
@@ -74,10 +76,21 @@ json_t *ctl_fail(struct ctl_error *err, int errnum, const char *fmt, ...)
  * internal error. */
 typedef json_t *(*ctl_handler_fn)(void *ctx, json_t *args, struct ctl_error *err);
 
+/* The same for text handlers: returns -1. */
+int ctl_failed(struct ctl_error *err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* A handler that writes its result as JSON text (the bytes jfast_dumps()
+ * of the value would be) to out, for results on a hot path: no json_t is
+ * built and dumped.  0, or -1 after ctl_fail(). */
+typedef int (*ctl_text_fn)(void *ctx, json_t *args, struct ctl_error *err,
+			   struct jfast_buf *out);
+
 struct ctl_cmd {
 	const char *name;	/* "vsi.show"; the table ends with a NULL name */
-	ctl_handler_fn fn;
+	ctl_handler_fn fn;	/* or text */
 	const char *help;	/* one line, listed by the built-in "help" command */
+	ctl_text_fn text;	/* when set, used instead of fn */
 };
 
 struct ctl_server_stats {
@@ -179,6 +192,19 @@ int ctl_call_fd(int fd, const char *cmd, json_t *args, json_t **result, char **e
  * from a daemon's error reply. */
 int ctl_send_request(int fd, const char *cmd, json_t *args, bool if_ok, char **err, int timeout_ms);
 int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *lost);
+/* ctl_recv_result through a receive buffer: one read takes every reply
+ * that has come, so a client that pipelines reads once for many, not twice
+ * for each.  Zero-initialised; ctl_rbuf_free() when done with the
+ * connection (its bytes belong to it).  ctl_rbuf_pending(): octets read
+ * and not yet taken (a reply, or the server's last word). */
+struct ctl_rbuf {
+	uint8_t *buf;
+	size_t off, len, cap;
+};
+int ctl_recv_result_buf(int fd, struct ctl_rbuf *rb, json_t **result, char **err, int timeout_ms,
+			bool *lost);
+bool ctl_rbuf_pending(const struct ctl_rbuf *rb);
+void ctl_rbuf_free(struct ctl_rbuf *rb);
 /* The request ctl_send_request sends, as a malloc'd frame of *len octets
  * (length prefix included), to be sent with others in one write; NULL if
  * it cannot be built or exceeds the cap.  ctl_send_bytes writes it. */

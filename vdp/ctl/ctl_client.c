@@ -2,6 +2,7 @@
  * test tools) and the framing helpers.  See ctl.h. */
 #include "vdp/ctl/ctl.h"
 #include "vdp/ctl/ctl_int.h"
+#include "vdp/base/jfast.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -121,7 +122,7 @@ int ctl_send_bytes(int fd, const void *buf, size_t len, int timeout_ms)
 
 int ctl_send_msg(int fd, json_t *msg, int64_t deadline)
 {
-	char *s = json_dumps(msg, JSON_COMPACT);
+	char *s = jfast_dumps(msg, NULL);
 	size_t n;
 	int rc;
 
@@ -131,6 +132,17 @@ int ctl_send_msg(int fd, json_t *msg, int64_t deadline)
 	rc = n > CTL_MAX_FRAME ? -EMSGSIZE : ctl_send_frame(fd, s, n, deadline);
 	free(s);
 	return rc;
+}
+
+/* One frame's payload: a JSON object, else -EBADMSG. */
+static int frame_json(const uint8_t *p, uint32_t n, json_t **msg)
+{
+	*msg = jfast_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, NULL);
+	if (*msg && json_is_object(*msg))
+		return 0;
+	json_decref(*msg);
+	*msg = NULL;
+	return -EBADMSG;
 }
 
 int ctl_recv_msg(int fd, json_t **msg, int64_t deadline)
@@ -153,16 +165,90 @@ int ctl_recv_msg(int fd, json_t **msg, int64_t deadline)
 	if (!buf)
 		return -ENOMEM;
 	rc = read_all(fd, buf, n, deadline);
-	if (rc == 0) {
-		*msg = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, NULL);
-		if (!*msg || !json_is_object(*msg)) {
-			json_decref(*msg);
-			*msg = NULL;
-			rc = -EBADMSG;
-		}
-	}
+	if (rc == 0)
+		rc = frame_json(buf, n, msg);
 	free(buf);
 	return rc;
+}
+
+/* Octets until rb holds want from rb->off on: whatever has come, at least
+ * one octet more per read. */
+static int rbuf_fill(int fd, struct ctl_rbuf *rb, size_t want, int64_t deadline)
+{
+	while (rb->len - rb->off < want) {
+		ssize_t r;
+
+		if (rb->off && rb->cap - rb->off < want) {
+			memmove(rb->buf, rb->buf + rb->off, rb->len - rb->off);
+			rb->len -= rb->off;
+			rb->off = 0;
+		}
+		if (rb->cap - rb->off < want || rb->len == rb->cap) {
+			size_t cap = rb->cap ? rb->cap : 64u << 10;
+			uint8_t *b;
+
+			while (cap - rb->off < want || cap == rb->len)
+				cap *= 2;
+			b = realloc(rb->buf, cap);
+			if (!b)
+				return -ENOMEM;
+			rb->buf = b;
+			rb->cap = cap;
+		}
+		r = recv(fd, rb->buf + rb->len, rb->cap - rb->len, MSG_DONTWAIT);
+		if (r > 0) {
+			rb->len += (size_t)r;
+			continue;
+		}
+		if (r == 0)
+			return -ECONNRESET;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		int rc = wait_fd(fd, POLLIN, deadline);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ctl_recv_msg from rb. */
+static int rbuf_msg(int fd, struct ctl_rbuf *rb, json_t **msg, int64_t deadline)
+{
+	const uint8_t *hdr;
+	uint32_t n;
+	int rc;
+
+	*msg = NULL;
+	rc = rbuf_fill(fd, rb, 4, deadline);
+	if (rc < 0)
+		return rc;
+	hdr = rb->buf + rb->off;
+	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+	if (n == 0)
+		return -EBADMSG;
+	if (n > CTL_MAX_FRAME)
+		return -EMSGSIZE;
+	rc = rbuf_fill(fd, rb, 4 + (size_t)n, deadline);
+	if (rc < 0)
+		return rc;
+	rc = frame_json(rb->buf + rb->off + 4, n, msg);
+	rb->off += 4 + (size_t)n;
+	if (rb->off == rb->len)
+		rb->off = rb->len = 0;
+	return rc;
+}
+
+bool ctl_rbuf_pending(const struct ctl_rbuf *rb)
+{
+	return rb->len > rb->off;
+}
+
+void ctl_rbuf_free(struct ctl_rbuf *rb)
+{
+	free(rb->buf);
+	memset(rb, 0, sizeof(*rb));
 }
 
 static int set_err(char **err, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -281,22 +367,50 @@ static int transport_err(char **err, int rc, int timeout_ms)
 
 uint8_t *ctl_request_frame(const char *cmd, json_t *args, bool if_ok, size_t *len)
 {
-	json_t *req =
-		json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
+	/* {"version":1,"cmd":CMD,"args":ARGS[,"if_ok":true]}: what json_dumps()
+	 * writes of that object, after a 4-octet length */
+	struct jfast_buf b = { 0 };
 	uint8_t *f = NULL;
-	char *s;
+	size_t n;
 
-	if (!req)
-		return NULL;
+	_Static_assert(CTL_VERSION == 1, "the head spells the version");
+	jfast_put(&b, "\0\0\0\0{\"version\":1,\"cmd\":", 4 + 19);
+	jfast_put_str(&b, cmd);
+	jfast_put(&b, ",\"args\":", 8);
+	if (args)
+		jfast_put_json(&b, args);
+	else
+		jfast_put(&b, "null", 4);
 	if (if_ok)
-		json_object_set_new(req, "if_ok", json_true());
-	s = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
-	if (s && strlen(s) <= CTL_MAX_FRAME) {
-		*len = 4 + strlen(s);
-		f = frame_of(s, *len - 4);
+		jfast_put(&b, ",\"if_ok\":true", 13);
+	jfast_put(&b, "}", 1);
+	if (b.punt) {
+		/* a command name outside ASCII: jansson checks and writes it */
+		json_t *req = json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd,
+					"args", args);
+
+		free(b.p);
+		b = (struct jfast_buf){ 0 };
+		if (req && if_ok)
+			json_object_set_new(req, "if_ok", json_true());
+		jfast_put(&b, "\0\0\0\0", 4);
+		if (req)
+			jfast_put_json(&b, req);
+		else
+			b.punt = true;
+		json_decref(req);
 	}
-	free(s);
+	n = b.len - 4;
+	if (b.punt || n > CTL_MAX_FRAME) {
+		free(b.p);
+		return NULL;
+	}
+	f = (uint8_t *)b.p;
+	f[0] = (uint8_t)(n >> 24);
+	f[1] = (uint8_t)(n >> 16);
+	f[2] = (uint8_t)(n >> 8);
+	f[3] = (uint8_t)n;
+	*len = b.len;
 	return f;
 }
 
@@ -316,7 +430,8 @@ int ctl_send_request(int fd, const char *cmd, json_t *args, bool if_ok, char **e
 	return rc < 0 ? transport_err(err, rc, timeout_ms) : 0;
 }
 
-int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *lost)
+static int recv_result(int fd, struct ctl_rbuf *rb, json_t **result, char **err, int timeout_ms,
+		       bool *lost)
 {
 	json_t *rep = NULL;
 	bool unread;
@@ -325,7 +440,8 @@ int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *l
 	*result = NULL;
 	if (err)
 		*err = NULL;
-	rc = ctl_recv_msg(fd, &rep, ctl_deadline(timeout_ms));
+	rc = rb ? rbuf_msg(fd, rb, &rep, ctl_deadline(timeout_ms))
+		: ctl_recv_msg(fd, &rep, ctl_deadline(timeout_ms));
 	if (lost)
 		*lost = rc < 0;
 	if (rc < 0)
@@ -335,6 +451,17 @@ int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *l
 	if (lost && unread)
 		*lost = true;
 	return rc;
+}
+
+int ctl_recv_result(int fd, json_t **result, char **err, int timeout_ms, bool *lost)
+{
+	return recv_result(fd, NULL, result, err, timeout_ms, lost);
+}
+
+int ctl_recv_result_buf(int fd, struct ctl_rbuf *rb, json_t **result, char **err, int timeout_ms,
+			bool *lost)
+{
+	return recv_result(fd, rb, result, err, timeout_ms, lost);
 }
 
 int ctl_connect(const char *path, char **err)

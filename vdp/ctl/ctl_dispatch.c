@@ -3,6 +3,7 @@
  * its reply, and events to subscribers.  Connections are ctl.c. */
 #include "vdp/ctl/ctl.h"
 #include "vdp/ctl/ctl_srv.h"
+#include "vdp/base/jfast.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -34,6 +35,17 @@ json_t *ctl_fail(struct ctl_error *err, int errnum, const char *fmt, ...)
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	return NULL;
+}
+
+int ctl_failed(struct ctl_error *err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->errnum = errnum ? errnum : EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 static json_t *builtin_help(struct ctl_server *srv)
@@ -87,54 +99,67 @@ static json_t *builtin_subscribe(struct ctl_client *c, json_t *args, struct ctl_
 }
 
 /* A well-formed request: the built-ins, else the command's handler, and
- * its reply. */
+ * its reply, {"version":1,"ok":true,"result":RESULT,"id":ID} (id when the
+ * request had one), written as json_dumps() would write that object. */
 static void run_cmd(struct ctl_client *c, json_t *id, const char *cmd, json_t *args)
 {
+	static const char head[] = "{\"version\":1,\"ok\":true,\"result\":";
 	struct ctl_server *srv = c->srv;
 	struct ctl_error err = { 0 };
-	json_t *res, *r;
+	struct jfast_buf b = { 0 };
+	const struct ctl_cmd *k = NULL;
+	void *ctx = NULL;
+	json_t *res = NULL;
+	bool failed;
 
-	if (strcmp(cmd, "help") == 0) {
-		res = builtin_help(srv);
-	} else if (strcmp(cmd, "subscribe") == 0) {
-		res = builtin_subscribe(c, args, &err);
-	} else {
-		void *ctx;
-		const struct ctl_cmd *k = ctl_server_find_cmd(srv, cmd, &ctx);
-
-		if (!k) {
-			srv->st.unknown_cmd++;
-			ctl_srv_reply_err(c, id, EOPNOTSUPP, "unknown command \"%s\"", cmd);
-			return;
-		}
-		res = k->fn(ctx, args, &err);
+	_Static_assert(CTL_VERSION == 1, "head[] spells the version");
+	if (strcmp(cmd, "help") && strcmp(cmd, "subscribe") &&
+	    !(k = ctl_server_find_cmd(srv, cmd, &ctx))) {
+		srv->st.unknown_cmd++;
+		ctl_srv_reply_err(c, id, EOPNOTSUPP, "unknown command \"%s\"", cmd);
+		return;
 	}
-	if (!res) {
+	jfast_put(&b, head, sizeof(head) - 1);
+	if (k && k->text) {
+		failed = k->text(ctx, args, &err, &b) < 0;
+	} else {
+		if (k)
+			res = k->fn(ctx, args, &err);
+		else if (strcmp(cmd, "help") == 0)
+			res = builtin_help(srv);
+		else
+			res = builtin_subscribe(c, args, &err);
+		failed = !res;
+		if (res)
+			jfast_put_json(&b, res);
+		json_decref(res);
+	}
+	if (!failed && id) {
+		jfast_put(&b, ",\"id\":", 6);
+		jfast_put_json(&b, id);
+	}
+	jfast_put(&b, "}", 1);
+	/* out of memory, or a result jansson cannot write either */
+	if (!failed && b.punt)
+		ctl_fail(&err, EIO, "cannot write the reply to \"%s\"", cmd);
+	if (failed || b.punt) {
+		free(b.p);
 		if (!err.errnum)
 			ctl_fail(&err, EIO, "internal error in \"%s\"", cmd);
 		ctl_srv_reply_err(c, id, err.errnum, "%s", err.msg);
 		return;
 	}
-	r = json_pack("{s:i, s:b, s:o}", "version", CTL_VERSION, "ok", 1, "result", res);
-	if (r && id)
-		json_object_set(r, "id", id);
-	if (r) {
-		char *text = json_dumps(r, JSON_COMPACT);
-		size_t n = text ? strlen(text) : 0;
-
-		json_decref(r);
-		/* The cap holds both ways: a client would refuse it. */
-		if (n > CTL_MAX_FRAME) {
-			free(text);
-			ctl_srv_reply_err(c, id, EMSGSIZE,
-					  "reply of %zu bytes exceeds the limit of %u; "
-					  "ask for less (e.g. offset/limit)",
-					  n, CTL_MAX_FRAME);
-			return;
-		}
-		srv->st.ok++;
-		ctl_srv_send_text(c, text);
+	/* The cap holds both ways: a client would refuse it. */
+	if (b.len > CTL_MAX_FRAME) {
+		free(b.p);
+		ctl_srv_reply_err(c, id, EMSGSIZE,
+				  "reply of %zu bytes exceeds the limit of %u; "
+				  "ask for less (e.g. offset/limit)",
+				  b.len, CTL_MAX_FRAME);
+		return;
 	}
+	srv->st.ok++;
+	ctl_srv_send_text(c, b.p);
 }
 
 void ctl_srv_dispatch(struct ctl_client *c, const uint8_t *buf, size_t len)
@@ -144,7 +169,7 @@ void ctl_srv_dispatch(struct ctl_client *c, const uint8_t *buf, size_t len)
 	json_t *req, *id, *jv, *jcmd, *args;
 	const char *cmd;
 
-	req = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	req = jfast_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!req) {
 		srv->st.bad_json++;
 		ctl_srv_reply_err(c, NULL, EBADMSG, "malformed JSON at byte %d: %s", jerr.position,
@@ -263,7 +288,7 @@ void ctl_server_publish(struct ctl_server *srv, const char *topic, json_t *data)
 		return;
 	}
 	msg = json_pack("{s:i, s:s, s:o}", "version", CTL_VERSION, "event", topic, "data", data);
-	text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	text = msg ? jfast_dumps(msg, NULL) : NULL;
 	json_decref(msg);
 	if (!text || strlen(text) > CTL_MAX_FRAME) {
 		free(text);

@@ -270,27 +270,35 @@ static size_t vsi_json_estimate(const struct vsi *v)
  * ends when it would get too large for one message; a paging client asks
  * until it gets an empty array.  Order is the table's: stable while no VSI is
  * added or removed. */
-static json_t *cmd_vsi_show(void *ctx, json_t *args, struct ctl_error *err)
+/* ',' before every VSI but the first of the array. */
+static void vsi_item(struct jfast_buf *out, size_t *n, const struct vdpd_uplink *du,
+		     const struct vsi *v)
+{
+	if ((*n)++)
+		jfast_put(out, ",", 1);
+	vdpd_vsi_text(out, du, v);
+}
+
+static int cmd_vsi_show(void *ctx, json_t *args, struct ctl_error *err, struct jfast_buf *out)
 {
 	struct vdpd *d = ctx;
 	bool failed, bad = false, has, paging;
 	struct vdpd_uplink *only = need_uplink(d, args, false, err, &failed);
 	const char *id = arg_str(args, "id", &bad);
 	uint32_t offset = 0, limit = UINT32_MAX;
-	size_t skipped = 0, size = 0;
-	json_t *a;
+	size_t skipped = 0, size = 0, n = 0;
 
 	if (failed)
-		return NULL;
+		return -1;
 	if (bad)
-		return ctl_fail(err, EINVAL, "id must be a string");
+		return ctl_failed(err, EINVAL, "id must be a string");
 	if (arg_uint(args, "offset", UINT32_MAX, &offset, &has, err) < 0)
-		return NULL;
+		return -1;
 	paging = has;
 	if (arg_uint(args, "limit", UINT32_MAX, &limit, &has, err) < 0)
-		return NULL;
+		return -1;
 	paging |= has;
-	a = json_array();
+	jfast_put(out, "[", 1);
 	for (size_t i = 0; i < d->n_uplinks; i++) {
 		struct vdpd_uplink *du = d->uplinks[i];
 		struct vdp_station *st = du->u ? uplink_station(du->u) : NULL;
@@ -305,8 +313,8 @@ static json_t *cmd_vsi_show(void *ctx, json_t *args, struct ctl_error *err)
 				struct vsi *v;
 
 				if (vdp_txt_vsiid_parse(f, id, b) == 0 && (v = vdp_station_find(st, f, b)) &&
-				    skipped++ >= offset && json_array_size(a) < limit)
-					json_array_append_new(a, vdpd_vsi_json(du, v));
+				    skipped++ >= offset && n < limit)
+					vsi_item(out, &n, du, v);
 			}
 			continue;
 		}
@@ -316,14 +324,15 @@ static json_t *cmd_vsi_show(void *ctx, json_t *args, struct ctl_error *err)
 			/* Without paging everything is asked for; a reply over
 			 * the cap then fails as a whole rather than silently
 			 * leaving VSIs out. */
-			if (json_array_size(a) >= limit ||
-			    (paging && json_array_size(a) && size + vsi_json_estimate(v) > VSI_SHOW_BUDGET))
-				return a;
+			if (n >= limit || (paging && n && size + vsi_json_estimate(v) > VSI_SHOW_BUDGET))
+				goto done;
 			size += vsi_json_estimate(v);
-			json_array_append_new(a, vdpd_vsi_json(du, v));
+			vsi_item(out, &n, du, v);
 		}
 	}
-	return a;
+done:
+	jfast_put(out, "]", 1);
+	return 0;
 }
 
 /* VSIID from "vsiid" (+ "vsiid_format", default uuid) or "uuid". */
@@ -542,7 +551,17 @@ json_t *vdpd_request_json(const char *uplink, const struct vdp_request *req)
 			 "hints", vdp_txt_hints_name(req->hints));
 }
 
-static json_t *cmd_vsi_add(void *ctx, json_t *args, struct ctl_error *err)
+/* The reply to vsi.add and vsi.del: the VSI, or {} when it is gone. */
+static int vsi_reply(struct jfast_buf *out, const struct vdpd_uplink *du, const struct vsi *v)
+{
+	if (v)
+		vdpd_vsi_text(out, du, v);
+	else
+		jfast_put(out, "{}", 2);
+	return 0;
+}
+
+static int cmd_vsi_add(void *ctx, json_t *args, struct ctl_error *err, struct jfast_buf *out)
 {
 	struct vdpd *d = ctx;
 	struct vdp_filter filters[VDPD_MAX_FILTERS];
@@ -553,25 +572,25 @@ static json_t *cmd_vsi_add(void *ctx, json_t *args, struct ctl_error *err)
 	int rc;
 
 	if (vdpd_vsi_request_parse(d, args, &du, &req, filters, err) < 0)
-		return NULL;
+		return -1;
 	if (!du->u)
-		return ctl_fail(err, ENETDOWN, "uplink %s is not running (%s)", du->cfg.name, du->absent_why);
+		return ctl_failed(err, ENETDOWN, "uplink %s is not running (%s)", du->cfg.name, du->absent_why);
 	st = uplink_station(du->u);
 	rc = vdp_station_request(st, &req);
 	if (rc < 0 && vdp_station_request_check(st, &req))
-		return ctl_fail(err, -rc, "%s", vdp_station_request_check(st, &req));
+		return ctl_failed(err, -rc, "%s", vdp_station_request_check(st, &req));
 	switch (rc) {
 	case 0:
 		break;
 	case -EINVAL:
 		v = vdp_station_find(st, req.vsiid_fmt, req.vsiid);
 		if (v && v->state != VDP_ST_END)
-			return ctl_fail(err, EINVAL, "VSI is %s; an association cannot step back to a "
+			return ctl_failed(err, EINVAL, "VSI is %s; an association cannot step back to a "
 					"pre-association (delete it first, 802.1Qbg 41.5.5)",
 					vdp_txt_mode_name(v->mode_cur ? v->mode_cur : v->mode_req));
-		return ctl_fail(err, EINVAL, "request refused by the VDP station");
+		return ctl_failed(err, EINVAL, "request refused by the VDP station");
 	default:
-		return ctl_fail(err, -rc, "request refused: %s", strerror(-rc));
+		return ctl_failed(err, -rc, "request refused: %s", strerror(-rc));
 	}
 	d->cnt.ctl_vsi_add++;
 	/* The operator's intent outlives this process and the interface. */
@@ -580,10 +599,23 @@ static json_t *cmd_vsi_add(void *ctx, json_t *args, struct ctl_error *err)
 	if (log_burst_admit(d->vsi_log, du->cfg.name, "requested by control socket"))
 		log_info("ctl", "%s: %s requested by control socket", du->cfg.name,
 			 vdp_txt_mode_name(req.mode));
-	return v ? vdpd_vsi_json(du, v) : json_object();
+	return vsi_reply(out, du, v);
 }
 
-static json_t *cmd_vsi_del(void *ctx, json_t *args, struct ctl_error *err)
+/* vsi.del of a VSI that had ended or was only an intent: forgotten. */
+static int removed_reply(struct jfast_buf *out, const struct vdpd_uplink *du, const char *id)
+{
+	json_t *r = json_pack("{s:s, s:s, s:b}", "uplink", du->cfg.name, "vsiid", id, "removed", 1);
+
+	if (r)
+		jfast_put_json(out, r);
+	else
+		out->punt = true;
+	json_decref(r);
+	return 0;
+}
+
+static int cmd_vsi_del(void *ctx, json_t *args, struct ctl_error *err, struct jfast_buf *out)
 {
 	struct vdpd *d = ctx;
 	struct vdp_filter filters[VDPD_MAX_FILTERS];
@@ -596,10 +628,10 @@ static json_t *cmd_vsi_del(void *ctx, json_t *args, struct ctl_error *err)
 	int rc;
 
 	if (failed)
-		return NULL;
+		return -1;
 	memset(&req, 0, sizeof(req));
 	if (parse_vsiid(args, &req.vsiid_fmt, req.vsiid, err) < 0)
-		return NULL;
+		return -1;
 	/* Whatever the bridge answers, the operator no longer wants it. */
 	bool had = intents_drop(d->intents, du->cfg.name, req.vsiid_fmt, req.vsiid);
 	/* nor is it healed any more (a given-up entry would stay for show) */
@@ -609,14 +641,14 @@ static json_t *cmd_vsi_del(void *ctx, json_t *args, struct ctl_error *err)
 	st = du->u ? uplink_station(du->u) : NULL;
 	v = st ? vdp_station_find(st, req.vsiid_fmt, req.vsiid) : NULL;
 	if (!v && had)
-		return json_pack("{s:s, s:s, s:b}", "uplink", du->cfg.name, "vsiid", id, "removed", 1);
+		return removed_reply(out, du, id);
 	if (!v)
-		return ctl_fail(err, ENOENT, "no VSI %s on %s", id, du->cfg.name);
+		return ctl_failed(err, ENOENT, "no VSI %s on %s", id, du->cfg.name);
 	if (v->state == VDP_ST_END) {
 		/* Nothing on the bridge any more: just forget it. */
 		vdp_station_forget(st, v);
 		d->cnt.ctl_vsi_del++;
-		return json_pack("{s:s, s:s, s:b}", "uplink", du->cfg.name, "vsiid", id, "removed", 1);
+		return removed_reply(out, du, id);
 	}
 	/* De-associate what was associated: same identity and filters. */
 	req.mode = VDP_MODE_DEASSOC;
@@ -630,13 +662,13 @@ static json_t *cmd_vsi_del(void *ctx, json_t *args, struct ctl_error *err)
 	req.filters = filters;
 	rc = vdp_station_request(st, &req);
 	if (rc < 0)
-		return ctl_fail(err, -rc, "de-association refused: %s", strerror(-rc));
+		return ctl_failed(err, -rc, "de-association refused: %s", strerror(-rc));
 	d->cnt.ctl_vsi_del++;
 	if (log_burst_admit(d->vsi_log, du->cfg.name, "deassoc requested by control socket"))
 		log_info("ctl", "%s: VSI %s: deassoc requested by control socket", du->cfg.name,
 			 id);
 	v = vdp_station_find(st, req.vsiid_fmt, req.vsiid);
-	return v ? vdpd_vsi_json(du, v) : json_object();
+	return vsi_reply(out, du, v);
 }
 
 static json_t *station_counters_json(const struct vdp_station_counters *c)
@@ -782,13 +814,16 @@ const struct ctl_cmd vdpd_ctl_cmds[] = {
 	  "uplinks: link, EVB (local/negotiated), neighbour, VSI counts; args: uplink" },
 	{ "neighbor.show", cmd_neighbor_show,
 	  "LLDP neighbours with their EVB TLV and the negotiated values; args: uplink" },
-	{ "vsi.show", cmd_vsi_show,
-	  "VSIs with requested and confirmed state; args: uplink, id, offset, limit" },
-	{ "vsi.add", cmd_vsi_add,
+	{ "vsi.show", NULL,
+	  "VSIs with requested and confirmed state; args: uplink, id, offset, limit",
+	  cmd_vsi_show },
+	{ "vsi.add", NULL,
 	  "request (pre-)association; args: uplink, mode, mgrid, typeid, typeidver, "
-	  "uuid|vsiid+vsiid_format, filter_format, filters[{mac,vid,pcp,group}], hints" },
-	{ "vsi.del", cmd_vsi_del,
-	  "de-associate (or forget an ended VSI); args: uplink, uuid|vsiid+vsiid_format" },
+	  "uuid|vsiid+vsiid_format, filter_format, filters[{mac,vid,pcp,group}], hints",
+	  cmd_vsi_add },
+	{ "vsi.del", NULL,
+	  "de-associate (or forget an ended VSI); args: uplink, uuid|vsiid+vsiid_format",
+	  cmd_vsi_del },
 	{ "stats", cmd_stats,
 	  "counters: daemon, control socket, link monitor, per uplink VDP/ECP/LLDP/port" },
 	{ "link.events", cmd_link_events, "the last link events seen by the link monitor" },

@@ -26,5 +26,8 @@ int vdpd_vsi_request_parse(struct vdpd *d, json_t *args, struct vdpd_uplink **du
 /* The canonical vsi.add arguments for a request. */
 json_t *vdpd_request_json(const char *uplink, const struct vdp_request *req);
 json_t *vdpd_vsi_json(const struct vdpd_uplink *du, const struct vsi *v);
+/* The same as JSON text, appended to b: the bytes jfast_dumps() of
+ * vdpd_vsi_json() writes (vdp/daemon/vsi_text.c). */
+void vdpd_vsi_text(struct jfast_buf *b, const struct vdpd_uplink *du, const struct vsi *v);
 
 #endif
