@@ -21,7 +21,13 @@
 # BENCH_KA (4096), KA_SECS (120), BENCH_SINGLE (20), BENCH_LLDPAD=0 skips
 # lldpad, BENCH_SCENARIOS="1 2 356 4" picks scenarios, BENCH_PERF=FILE
 # records perf profiles during the batch of figure 3: vdpd's in FILE,
-# vdpctl's in FILE.vdpctl (its CPU figure then includes perf's).  Needs root.
+# vdpctl's in FILE.vdpctl (its CPU figure then includes perf's).
+# BENCH_KA_SPREAD=pct sets vdpd's keepalive_spread_pct in scenario 4
+# (default: vdpd's), BENCH_KA_FAULT="delay 3" (vdp-bridge fault set
+# arguments, e.g. "rx-delay 3 tx-delay 2") applies from the end of the
+# associations on, for round trips slower than when the VSIs were
+# associated, as on a host loaded later; a count of 0 skips that run.
+# Needs root.
 # The goal column: the targets docs/performance.md sets for the full-size
 # rows: scenario 1 at 10,000 with 8 clients, 3, 4 and 5 at 65,536.
 T_NAME=bench_wire
@@ -328,11 +334,14 @@ steady()	# N: "cpu% vdpd, cpu% bridge, ECPDU/s, timeouts"
 	batch_file "$n" "$T_DIR/ka"
 	vdpctl -b "$T_DIR/ka" >/dev/null 2>&1
 	until_ok 300 has_at_least "$n"
+	# shellcheck disable=SC2086 # words for fault set
+	[ -n "$BENCH_KA_FAULT" ] && bridgectl fault set $BENCH_KA_FAULT >/dev/null
 	cnt=$(bridgectl -j counters show)
 	c0=$(cpu_ticks "$ST_PID") b0=$(cpu_ticks "$BR_PID") t0=$(now_ms)
 	e0=$(json_get "$cnt" '.ports[0].ecp.rx_ecpdu') to0=$(json_get "$cnt" '.ports[0].bridge.timeouts')
 	sleep "$KA_SECS"	# the measuring interval itself, not a wait for a condition
 	cnt=$(bridgectl -j counters show)
+	[ -n "$BENCH_KA_FAULT" ] && bridgectl fault clear >/dev/null
 	ms=$(($(now_ms) - t0))
 	c1=$(cpu_ticks "$ST_PID") b1=$(cpu_ticks "$BR_PID")
 	e1=$(json_get "$cnt" '.ports[0].ecp.rx_ecpdu') to1=$(json_get "$cnt" '.ports[0].bridge.timeouts')
@@ -342,10 +351,12 @@ steady()	# N: "cpu% vdpd, cpu% bridge, ECPDU/s, timeouts"
 
 scenario4()
 {
-	local n r l=
+	local n r l= conf=
+	[ -n "$BENCH_KA_SPREAD" ] && conf="global = { keepalive_spread_pct = $BENCH_KA_SPREAD; };"
 	for n in $KA_N $BATCH; do
+		[ "$n" -gt 0 ] || continue
 		setup
-		start_vdpd "" -i ""
+		start_vdpd "$conf" -i ""
 		r=$(steady "$n")
 		echo "  4: $n VSIs: $r" >&2
 		local g= c

@@ -23,7 +23,13 @@ vdpctl() { "$T_BUILD/vdpctl" -s "$SOCK" "$@"; }
 ns_add host
 ns_add br
 veth_add host eth0 br p0 $ST_MAC 02:00:00:00:03:02
-conf() { printf 'uplinks = ( { name = "eth0"; evb = { rte = 10; rka = %d; }; lldp = { tx_interval = 2; }; } );\n' "$1" >"$T_DIR/vdpd.conf"; }
+# The keep-alive spread is off: this test pins the timer itself (with it on,
+# a VSI's keep-alives come up to keepalive_spread_pct sooner; its bounds are
+# pinned with a fake clock by test_vdp_station's test_keepalive_spread).
+conf() {
+	printf 'global = { keepalive_spread_pct = 0; };\n' >"$T_DIR/vdpd.conf"
+	printf 'uplinks = ( { name = "eth0"; evb = { rte = 10; rka = %d; }; lldp = { tx_interval = 2; }; } );\n' "$1" >>"$T_DIR/vdpd.conf"
+}
 conf 15
 # The bridge offers a smaller RKA, so the station's value is the operative one.
 vbr_start br 'interfaces = [ "p0" ];

@@ -17,7 +17,7 @@ static const char good[] =
 	"global: {\n"
 	"  log_level = \"debug\";\n"
 	"  mgrid = \"blabla\";\n"
-	"  resp_wait_max_ms = 5000;\n"
+	"  resp_wait_max_ms = 5000; keepalive_spread_pct = 0;\n"
 	"};\n"
 	"uplinks = (\n"
 	"  {\n"
@@ -42,6 +42,7 @@ static void test_good(void **state)
 	assert_string_equal(err, "");
 	assert_int_equal(c.log_level, LOG_DEBUG);
 	assert_int_equal(c.resp_wait_max_ms, 5000);
+	assert_int_equal(c.keepalive_spread_pct, 0);
 	assert_memory_equal(c.mgrid, blabla, 16);
 	assert_int_equal(c.n_uplinks, 2);
 
@@ -91,6 +92,7 @@ static void test_empty_and_defaults(void **state)
 	assert_int_equal(c.n_uplinks, 0);
 	assert_int_equal(c.log_level, -1);
 	assert_int_equal(c.resp_wait_max_ms, 8000);
+	assert_int_equal(c.keepalive_spread_pct, 25);
 	cfg_free(&c);
 	assert_int_equal(cfg_load_string("uplinks = ();", "e.conf", &c, err, sizeof(err)), 0);
 	assert_int_equal(c.n_uplinks, 0);
@@ -171,7 +173,10 @@ static const struct bad bads[] = {
 	  "bad.conf:1: user name longer than 63 characters" },
 	{ "global = { foo = 1; };",
 	  "bad.conf:1: unknown setting \"foo\" in global (known: log_level, log_target, mgrid, "
-	  "resp_wait_max_ms, retry_initial_ms, retry_max_ms, intents_file, user)" },
+	  "resp_wait_max_ms, keepalive_spread_pct, retry_initial_ms, retry_max_ms, intents_file, "
+	  "user)" },
+	{ "global = { keepalive_spread_pct = 51; };",
+	  "bad.conf:1: keepalive_spread_pct = 51 is out of range 0..50" },
 	{ "qbh = { timeout_ms = 50; };",
 	  "bad.conf:1: timeout_ms = 50 is out of range 100..600000" },
 	{ "qbh = { host_uuid = \"machine-id\"; };",

@@ -1226,7 +1226,8 @@ static void test_recv_result_buffered(void **state)
 	assert_int_equal(ctl_recv_result_buf(sv[1], &rb, &res, &err, 20, &lost), -ETIMEDOUT);
 	assert_true(ctl_rbuf_pending(&rb));
 	free(err);
-	assert_int_equal(write(sv[0], big + 10, sizeof(big) - 1 - 10), (ssize_t)(sizeof(big) - 1 - 10));
+	assert_int_equal(write(sv[0], big + 10, sizeof(big) - 1 - 10),
+			 (ssize_t)(sizeof(big) - 1 - 10));
 	assert_int_equal(ctl_recv_result_buf(sv[1], &rb, &res, &err, 1000, &lost), 0);
 	assert_int_equal(json_integer_value(json_array_get(res, 0)), 2);
 	json_decref(res);
@@ -1257,7 +1258,8 @@ static void test_recv_result_buffered(void **state)
  * {"version", "cmd", "args", "if_ok"} after its length, byte for byte. */
 static void request_frame_is(const char *cmd, json_t *args, bool if_ok, const char *want)
 {
-	json_t *req = json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
+	json_t *req =
+		json_pack("{s:i, s:s, s:O?}", "version", CTL_VERSION, "cmd", cmd, "args", args);
 	size_t len = 0, n = strlen(want);
 	uint8_t *f = ctl_request_frame(cmd, args, if_ok, &len);
 	char *dumped;

@@ -31,17 +31,18 @@ static void test_dumps_vsi_reply(void **state)
 {
 	json_t *f = json_pack("{s:i, s:i, s:b, s:b, s:b, s:s}", "vid", 10, "pcp", 0, "ps", 0,
 			      "vid_assigned", 0, "pcp_assigned", 0, "mac", "52:54:07:00:01:02");
-	json_t *r = json_pack("{s:i, s:b, s:{s:s, s:s, s:s, s:i, s:[o], s:b, s:n}, s:I}",
-			      "version", 1, "ok", 1, "result", "uplink", "eth0", "vsiid_format",
-			      "uuid", "vsiid", "00000007-0000-4000-8000-000000000102", "typeid", 5,
+	json_t *r = json_pack("{s:i, s:b, s:{s:s, s:s, s:s, s:i, s:[o], s:b, s:n}, s:I}", "version",
+			      1, "ok", 1, "result", "uplink", "eth0", "vsiid_format", "uuid",
+			      "vsiid", "00000007-0000-4000-8000-000000000102", "typeid", 5,
 			      "filters", f, "in_flight", 1, "retry", "id", (json_int_t)12345);
 
 	(void)state;
-	dumps_is(r, "{\"version\":1,\"ok\":true,\"result\":{\"uplink\":\"eth0\",\"vsiid_format\":"
-		    "\"uuid\",\"vsiid\":\"00000007-0000-4000-8000-000000000102\",\"typeid\":5,"
-		    "\"filters\":[{\"vid\":10,\"pcp\":0,\"ps\":false,\"vid_assigned\":false,"
-		    "\"pcp_assigned\":false,\"mac\":\"52:54:07:00:01:02\"}],\"in_flight\":true,"
-		    "\"retry\":null},\"id\":12345}");
+	dumps_is(r,
+		 "{\"version\":1,\"ok\":true,\"result\":{\"uplink\":\"eth0\",\"vsiid_format\":"
+		 "\"uuid\",\"vsiid\":\"00000007-0000-4000-8000-000000000102\",\"typeid\":5,"
+		 "\"filters\":[{\"vid\":10,\"pcp\":0,\"ps\":false,\"vid_assigned\":false,"
+		 "\"pcp_assigned\":false,\"mac\":\"52:54:07:00:01:02\"}],\"in_flight\":true,"
+		 "\"retry\":null},\"id\":12345}");
 	json_decref(r);
 }
 
@@ -59,12 +60,14 @@ static void test_dumps_order_escapes_integers(void **state)
 	json_array_append_new(a, json_stringn("\x01\x1f\x7f/\"\\\b\f\n\r\t\0x", 13));
 	json_array_append_new(a, json_array());
 	json_array_append_new(a, json_integer(0));
-	dumps_is(o, "{\"z\":-1,\"a\":9223372036854775807,\"e\":{},\"q\\\"\\\\\":"
-		    "[\"\\u0001\\u001F\x7f/\\\"\\\\\\b\\f\\n\\r\\t\\u0000x\",[],0]}");
+	dumps_is(o,
+		 "{\"z\":-1,\"a\":9223372036854775807,\"e\":{},\"q\\\"\\\\\":"
+		 "[\"\\u0001\\u001F\x7f/\\\"\\\\\\b\\f\\n\\r\\t\\u0000x\",[],0]}");
 	json_object_set_new(o, "min", json_integer(INT64_MIN));
-	dumps_is(o, "{\"z\":-1,\"a\":9223372036854775807,\"e\":{},\"q\\\"\\\\\":"
-		    "[\"\\u0001\\u001F\x7f/\\\"\\\\\\b\\f\\n\\r\\t\\u0000x\",[],0],"
-		    "\"min\":-9223372036854775808}");
+	dumps_is(o,
+		 "{\"z\":-1,\"a\":9223372036854775807,\"e\":{},\"q\\\"\\\\\":"
+		 "[\"\\u0001\\u001F\x7f/\\\"\\\\\\b\\f\\n\\r\\t\\u0000x\",[],0],"
+		 "\"min\":-9223372036854775808}");
 	json_decref(o);
 }
 
@@ -119,9 +122,9 @@ static void test_load_values(void **state)
 	(void)state;
 	load_is("{\"version\":1,\"cmd\":\"vsi.add\",\"args\":{\"uplink\":\"eth0\",\"filters\":"
 		"[{\"mac\":\"52:54:00:00:00:01\",\"vid\":\"10\"}]},\"if_ok\":true}",
-		json_pack("{s:i, s:s, s:{s:s, s:[{s:s, s:s}]}, s:b}", "version", 1, "cmd", "vsi.add",
-			  "args", "uplink", "eth0", "filters", "mac", "52:54:00:00:00:01", "vid", "10",
-			  "if_ok", 1));
+		json_pack("{s:i, s:s, s:{s:s, s:[{s:s, s:s}]}, s:b}", "version", 1, "cmd",
+			  "vsi.add", "args", "uplink", "eth0", "filters", "mac",
+			  "52:54:00:00:00:01", "vid", "10", "if_ok", 1));
 	load_is(" \t\r\n[ true , false , null , -0 , 0 , -9223372036854775808 ,"
 		"9223372036854775807 , {} , [ ] ] \n",
 		json_pack("[b, b, n, I, I, I, I, {}, []]", 1, 0, (json_int_t)0, (json_int_t)0,

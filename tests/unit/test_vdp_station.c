@@ -1,6 +1,7 @@
 /* VDP station machine (802.1Qbg-2012 41.5.5) against a scripted bridge:
  * the test acks ECPDUs and injects responses built with the codec. */
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,6 +36,8 @@ struct senv {
 	struct tf_ecp dec;	/* last decoded */
 	uint64_t expect_illegal;	/* checked by senv_free() */
 	uint32_t forget_pair[2];	/* on a failure of one, forget the other */
+	uint64_t *ka_at; /* if set: when each keep-alive was due */
+	size_t n_ka;
 };
 
 #define NST (VDP_ST_END + 1)
@@ -85,11 +88,14 @@ static void s_event(void *ctx, struct vsi *v, enum vdp_event ev)
 
 static void s_transition(void *ctx, const struct vsi *v, uint8_t from, uint8_t to)
 {
-	(void)ctx;
+	struct senv *e = ctx;
+
 	assert_int_equal(v->state, to);
 	assert_true(to < NST);
 	if (from < NST)		/* else test_illegal_transition's corrupt state */
 		seen[from][to]++;
+	if (e->ka_at && from == VDP_ST_WAIT_SYSCMD && to == VDP_ST_TXMIT_KA)
+		e->ka_at[e->n_ka++] = e->fc.now;
 }
 
 static const struct vdp_station_ops s_ops = { s_event, s_transition };
@@ -103,6 +109,9 @@ static struct senv *senv_new(void)
 	ecp_set_peer(&e->ecp, br_mac);
 	ecp_enable(&e->ecp);
 	assert_int_equal(vdp_station_init(&e->st, &s_ops, e, fakeclock_vclock(&e->fc), &e->ecp), 0);
+	/* The bridge here is scripted at exact keep-alive instants; the
+	 * spread has its own test (test_keepalive_spread). */
+	vdp_station_set_ka_spread(&e->st, 0);
 	return e;
 }
 
@@ -326,6 +335,62 @@ static void test_keepalive_timing(void **state)
 	fakeclock_advance(&e->fc, ka);
 	assert_int_equal(e->cap.f[e->cap.n - 1].time, t0 + ka);
 	assert_int_equal(e->st.cnt.ka_tx, 2);
+	senv_free(e);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* 1000 VSIs answered at one instant, each in its own ULPDU: with the
+ * default spread their keep-alives are due in VDP_KA_CLASSES groups a step
+ * apart, over 15/16 of the spread, none later than reinitKeepAlive after
+ * the answer and none sooner than the spread; off, they are one wave. */
+static void test_keepalive_spread(void **state)
+{
+	(void)state;
+	enum { NV = 1000 };
+	struct senv *e = senv_new();
+	uint64_t p, span, step, t0, at[NV];
+	size_t groups = 1, run = 1, max_run = 1;
+
+	vdp_station_set_ka_spread(&e->st, 99);
+	assert_int_equal(e->st.ka_spread_pct, VDP_KA_SPREAD_MAX);
+	vdp_station_set_ka_spread(&e->st, VDP_KA_SPREAD_PCT);
+	p = vdp_station_keepalive_us(&e->st);
+	span = p * VDP_KA_SPREAD_PCT / 100;
+	step = span / VDP_KA_CLASSES;
+	e->ka_at = at;
+	t0 = e->fc.now;
+	for (uint32_t i = 1; i <= NV; i++)
+		associate(e, i, VDP_MODE_ASSOC);
+	assert_int_equal(e->fc.now, t0);
+	fakeclock_advance(&e->fc, p - span - 1);
+	assert_int_equal(e->n_ka, 0);
+	fakeclock_advance(&e->fc, span + 1); /* now t0 + reinitKeepAlive */
+	assert_int_equal(e->n_ka, NV);
+	qsort(at, NV, sizeof(at[0]), cmp_u64);
+	assert_true(at[0] >= t0 + p - span);
+	assert_true(at[NV - 1] <= t0 + p);
+	for (size_t k = 1; k < NV; k++) {
+		run = at[k] == at[k - 1] ? run + 1 : 1;
+		groups += at[k] != at[k - 1];
+		if (run > max_run)
+			max_run = run;
+		/* on the steps */
+		assert_int_equal((t0 + p - at[k]) % step, 0);
+	}
+	print_message("spread: %d keep-alives over %" PRIu64 " ms in %zu groups, largest %zu\n", NV,
+		      (at[NV - 1] - at[0]) / 1000, groups, max_run);
+	/* X: every step drawn (a counter through a mixer: the same draws
+	 * each run), so the span is 15 steps. */
+	assert_int_equal(groups, VDP_KA_CLASSES);
+	assert_int_equal(at[NV - 1] - at[0], (VDP_KA_CLASSES - 1) * step);
+	/* ... and shared out: none has twice its share */
+	assert_true(max_run <= 2 * NV / VDP_KA_CLASSES);
 	senv_free(e);
 }
 
@@ -1561,6 +1626,7 @@ int main(void)
 		cmocka_unit_test(test_assoc_success),
 		cmocka_unit_test(test_preassoc_then_assoc),
 		cmocka_unit_test(test_keepalive_timing),
+		cmocka_unit_test(test_keepalive_spread),
 		cmocka_unit_test(test_error_without_keep_then_again),
 		cmocka_unit_test(test_error_with_keep),
 		cmocka_unit_test(test_keep_returns_to_confirmed),

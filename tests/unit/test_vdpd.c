@@ -180,8 +180,8 @@ static json_t *call(struct fx *f, const char *cmd, json_t *args, struct ctl_erro
 		struct jfast_buf b = { 0 };
 
 		r = c->text(ctx, args, err, &b) == 0 && !b.punt
-			    ? jfast_loadb(b.p, b.len, JSON_REJECT_DUPLICATES, NULL)
-			    : NULL;
+			? jfast_loadb(b.p, b.len, JSON_REJECT_DUPLICATES, NULL)
+			: NULL;
 		free(b.p);
 		json_decref(empty);
 		return r;
@@ -513,10 +513,10 @@ static void test_vsi_text_is_vsi_json(void **state)
 		      "migrate-to");
 	json_decref(call_ok(f, "vsi.add", a));
 	/* mac-vid, two entries */
-	a = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "uplink",
-		      "st0", "mode", "assoc", "uuid", UUID2, "typeid", "3", "typeidver", "1",
-		      "filter_format", "mac-vid", "filters", "mac", "52:54:00:00:00:01", "vid", "11",
-		      "mac", "52:54:00:00:00:02", "vid", "12");
+	a = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "uplink", "st0",
+		      "mode", "assoc", "uuid", UUID2, "typeid", "3", "typeidver", "1",
+		      "filter_format", "mac-vid", "filters", "mac", "52:54:00:00:00:01", "vid",
+		      "11", "mac", "52:54:00:00:00:02", "vid", "12");
 	json_decref(call_ok(f, "vsi.add", a));
 	assert_int_equal(vsi_text_matches_json(du), 3);
 	assert_true(wait_vsi(f, UUID1, "state", "assoc", 3000));

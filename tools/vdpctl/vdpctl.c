@@ -207,8 +207,8 @@ static int batch(const char *file, bool force)
 		/* Lines that may go out pipelined (vsi add/del) aside, the
 		 * earlier lines' replies come first. */
 		pipelined = n >= 2 && !strcmp(words[0], "vsi") &&
-			    (!strcmp(words[1], "add") || !strcmp(words[1], "del") ||
-			     !strcmp(words[1], "delete"));
+			(!strcmp(words[1], "add") || !strcmp(words[1], "del") ||
+			 !strcmp(words[1], "delete"));
 		if (!pipelined) {
 			vctl_pipe_drain();
 			if (vctl_pipe_stopped())

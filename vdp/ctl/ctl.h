@@ -83,14 +83,13 @@ int ctl_failed(struct ctl_error *err, int errnum, const char *fmt, ...)
 /* A handler that writes its result as JSON text (the bytes jfast_dumps()
  * of the value would be) to out, for results on a hot path: no json_t is
  * built and dumped.  0, or -1 after ctl_fail(). */
-typedef int (*ctl_text_fn)(void *ctx, json_t *args, struct ctl_error *err,
-			   struct jfast_buf *out);
+typedef int (*ctl_text_fn)(void *ctx, json_t *args, struct ctl_error *err, struct jfast_buf *out);
 
 struct ctl_cmd {
 	const char *name;	/* "vsi.show"; the table ends with a NULL name */
-	ctl_handler_fn fn;	/* or text */
+	ctl_handler_fn fn; /* or text */
 	const char *help;	/* one line, listed by the built-in "help" command */
-	ctl_text_fn text;	/* when set, used instead of fn */
+	ctl_text_fn text; /* when set, used instead of fn */
 };
 
 struct ctl_server_stats {

@@ -10,6 +10,7 @@
 #include <syslog.h>
 
 #include "vdp/base/log.h"
+#include "vdp/engine/vdp_station.h"
 #include "vdp/wire/vdp_text.h"
 
 /* Top-level groups read by other modules; anything else is a typo. */
@@ -268,6 +269,9 @@ static int load_global(struct ld *ld, const config_setting_t *g, struct vdpd_con
 			rc = get_mgrid(ld, s, cfg->mgrid);
 		} else if (strcmp(n, "resp_wait_max_ms") == 0) {
 			rc = get_uint(ld, s, "resp_wait_max_ms", 0, 3600000, &cfg->resp_wait_max_ms);
+		} else if (strcmp(n, "keepalive_spread_pct") == 0) {
+			rc = get_uint(ld, s, "keepalive_spread_pct", 0, VDP_KA_SPREAD_MAX,
+				      &cfg->keepalive_spread_pct);
 		} else if (strcmp(n, "retry_initial_ms") == 0) {
 			rc = get_uint(ld, s, "retry_initial_ms", 0, 3600000,
 				      &cfg->retry_initial_ms);
@@ -291,11 +295,13 @@ static int load_global(struct ld *ld, const config_setting_t *g, struct vdpd_con
 			if (rc == 0)
 				snprintf(cfg->user, sizeof(cfg->user), "%s", str);
 		} else {
-			rc = fail(ld, s,
-				  "unknown setting \"%s\" in global (known: log_level, log_target, "
-				  "mgrid, resp_wait_max_ms, retry_initial_ms, retry_max_ms, "
-				  "intents_file, user)",
-				  n);
+			rc = fail(
+				ld, s,
+				"unknown setting \"%s\" in global (known: log_level, log_target, "
+				"mgrid, resp_wait_max_ms, keepalive_spread_pct, retry_initial_ms, "
+				"retry_max_ms, "
+				"intents_file, user)",
+				n);
 		}
 		if (rc < 0)
 			return -1;
@@ -420,6 +426,7 @@ void cfg_init(struct vdpd_config *cfg)
 	cfg->log_level = -1;
 	cfg->log_target = LOG_TO_AUTO;
 	cfg->resp_wait_max_ms = 8000;
+	cfg->keepalive_spread_pct = VDP_KA_SPREAD_PCT;
 	cfg->retry_initial_ms = 0;
 	cfg->retry_max_ms = 60000;
 }

@@ -55,6 +55,7 @@ struct vdpd_config {
 	int log_level;			/* LOG_*; -1 when not set in the file */
 	int log_target; /* enum log_target; LOG_TO_AUTO when not set */
 	uint32_t resp_wait_max_ms;	/* cap of VDP's response wait; 0 = none */
+	uint32_t keepalive_spread_pct; /* keep-alives up to this % sooner, per VSI; 0 = off */
 	uint32_t retry_initial_ms; /* reconciler: first retry delay; 0 = one ECP
 					 * exchange, (R+1) x ackTimer */
 	uint32_t retry_max_ms; /* reconciler: cap of the backoff */

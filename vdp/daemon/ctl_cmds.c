@@ -312,8 +312,9 @@ static int cmd_vsi_show(void *ctx, json_t *args, struct ctl_error *err, struct j
 				uint8_t b[VDP_VSIID_LEN];
 				struct vsi *v;
 
-				if (vdp_txt_vsiid_parse(f, id, b) == 0 && (v = vdp_station_find(st, f, b)) &&
-				    skipped++ >= offset && n < limit)
+				if (vdp_txt_vsiid_parse(f, id, b) == 0 &&
+				    (v = vdp_station_find(st, f, b)) && skipped++ >= offset &&
+				    n < limit)
 					vsi_item(out, &n, du, v);
 			}
 			continue;
@@ -324,7 +325,8 @@ static int cmd_vsi_show(void *ctx, json_t *args, struct ctl_error *err, struct j
 			/* Without paging everything is asked for; a reply over
 			 * the cap then fails as a whole rather than silently
 			 * leaving VSIs out. */
-			if (n >= limit || (paging && n && size + vsi_json_estimate(v) > VSI_SHOW_BUDGET))
+			if (n >= limit ||
+			    (paging && n && size + vsi_json_estimate(v) > VSI_SHOW_BUDGET))
 				goto done;
 			size += vsi_json_estimate(v);
 			vsi_item(out, &n, du, v);
@@ -574,7 +576,8 @@ static int cmd_vsi_add(void *ctx, json_t *args, struct ctl_error *err, struct jf
 	if (vdpd_vsi_request_parse(d, args, &du, &req, filters, err) < 0)
 		return -1;
 	if (!du->u)
-		return ctl_failed(err, ENETDOWN, "uplink %s is not running (%s)", du->cfg.name, du->absent_why);
+		return ctl_failed(err, ENETDOWN, "uplink %s is not running (%s)", du->cfg.name,
+				  du->absent_why);
 	st = uplink_station(du->u);
 	rc = vdp_station_request(st, &req);
 	if (rc < 0 && vdp_station_request_check(st, &req))
@@ -585,9 +588,11 @@ static int cmd_vsi_add(void *ctx, json_t *args, struct ctl_error *err, struct jf
 	case -EINVAL:
 		v = vdp_station_find(st, req.vsiid_fmt, req.vsiid);
 		if (v && v->state != VDP_ST_END)
-			return ctl_failed(err, EINVAL, "VSI is %s; an association cannot step back to a "
-					"pre-association (delete it first, 802.1Qbg 41.5.5)",
-					vdp_txt_mode_name(v->mode_cur ? v->mode_cur : v->mode_req));
+			return ctl_failed(
+				err, EINVAL,
+				"VSI is %s; an association cannot step back to a "
+				"pre-association (delete it first, 802.1Qbg 41.5.5)",
+				vdp_txt_mode_name(v->mode_cur ? v->mode_cur : v->mode_req));
 		return ctl_failed(err, EINVAL, "request refused by the VDP station");
 	default:
 		return ctl_failed(err, -rc, "request refused: %s", strerror(-rc));

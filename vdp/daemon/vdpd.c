@@ -320,6 +320,7 @@ static void uplink_start(struct vdpd *d, struct vdpd_uplink *du)
 	du->ifindex = uplink_ifindex(du->u);
 	/* 0 in the config means no cap; the uplink's 0 means "default". */
 	vdp_station_set_resp_wait_max(uplink_station(du->u), (uint64_t)d->cfg.resp_wait_max_ms * 1000);
+	vdp_station_set_ka_spread(uplink_station(du->u), d->cfg.keepalive_spread_pct);
 	log_info("uplink", "%s: started (ifindex %d, link %s)", du->cfg.name, du->ifindex,
 		 uplink_link_up(du->u) ? "up" : "down");
 	replay_intents(d, du);
@@ -483,6 +484,11 @@ void vdpd_apply_config(struct vdpd *d, struct vdpd_config *cfg)
 			if (d->uplinks[i]->u)
 				vdp_station_set_resp_wait_max(uplink_station(d->uplinks[i]->u),
 							      (uint64_t)cfg->resp_wait_max_ms * 1000);
+	if (cfg->keepalive_spread_pct != d->cfg.keepalive_spread_pct)
+		for (i = 0; i < d->n_uplinks; i++)
+			if (d->uplinks[i]->u)
+				vdp_station_set_ka_spread(uplink_station(d->uplinks[i]->u),
+							  cfg->keepalive_spread_pct);
 	cfg_free(&d->cfg);
 	d->cfg = *cfg;
 	cfg_init(cfg);

@@ -84,9 +84,9 @@ static void vsi_text(struct jfast_buf *b, const struct vdpd_uplink *du, const st
 	key(b, "status");
 	jfast_put_int(b, (int)v->status);
 	key(b, "status_text");
-	jfast_put_str(b, v->status & VDP_STATUS_REASON
-				 ? vdp_reason_name(v->status & VDP_STATUS_REASON)
-				 : "success");
+	jfast_put_str(b,
+		      v->status & VDP_STATUS_REASON ? vdp_reason_name(v->status & VDP_STATUS_REASON)
+						    : "success");
 	key(b, "end_reason");
 	jfast_put_str(b, vdp_end_reason_name(v->reason));
 	key(b, "in_flight");

@@ -27,7 +27,21 @@ static void vsi_timer_cb(void *arg)
 	struct vdp_station *st = v->owner;
 
 	run(st, v, timeout);
-	vdp_station_kick(st); /* a keep-alive just queued (or queued again) */
+	/* A keep-alive just queued (or queued again).  With the spread on it
+	 * is sent once every timer due now has run, so that keep-alives
+	 * falling due together leave in one ECPDU: kicked at once, the first
+	 * would leave alone, be answered alone and, its step drawn for its
+	 * answer alone, fall due alone from then on (vdp_station_ka.c).  Off,
+	 * it goes at once, as it always did. */
+	if (!st->ka_spread_pct)
+		vdp_station_kick(st);
+	else if (!vtimer_pending(st->clock, st->kick_timer))
+		vtimer_arm(st->clock, st->kick_timer, 0);
+}
+
+static void kick_timer_cb(void *arg)
+{
+	vdp_station_kick(arg);
 }
 
 int vdp_station_init(struct vdp_station *st, const struct vdp_station_ops *ops, void *ctx,
@@ -44,9 +58,18 @@ int vdp_station_init(struct vdp_station *st, const struct vdp_station_ops *ops, 
 	st->rwd = VDP_DEFAULT_RWD;
 	st->rka = VDP_DEFAULT_RKA;
 	st->resp_wait_max_us = VDP_RESP_WAIT_MAX_US;
+	st->ka_spread_pct = VDP_KA_SPREAD_PCT;
 	st->step_cap = VDP_STATION_STEP_CAP;
 	st->gid = -1;
-	return vsi_table_init(&st->tab);
+	st->kick_timer = vtimer_new(clock, kick_timer_cb, st);
+	if (!st->kick_timer)
+		return -ENOMEM;
+	if (vsi_table_init(&st->tab) < 0) {
+		vtimer_free(clock, st->kick_timer);
+		st->kick_timer = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static void vsi_destroy(struct vdp_station *st, struct vsi *v)
@@ -66,6 +89,9 @@ void vdp_station_destroy(struct vdp_station *st)
 		vsi_destroy(st, v);
 	}
 	vsi_table_destroy(&st->tab);
+	if (st->kick_timer)
+		vtimer_free(st->clock, st->kick_timer);
+	st->kick_timer = NULL;
 	st->pending = (struct vsi_fifo){ 0 };
 	st->n_inflight = 0;
 }
@@ -81,6 +107,11 @@ void vdp_station_set_params(struct vdp_station *st, uint8_t r, uint8_t rte, uint
 void vdp_station_set_resp_wait_max(struct vdp_station *st, uint64_t us)
 {
 	st->resp_wait_max_us = us;
+}
+
+void vdp_station_set_ka_spread(struct vdp_station *st, unsigned pct)
+{
+	st->ka_spread_pct = (uint8_t)(pct > VDP_KA_SPREAD_MAX ? VDP_KA_SPREAD_MAX : pct);
 }
 
 struct vsi *vdp_station_find(const struct vdp_station *st, uint8_t vsiid_fmt, const uint8_t vsiid[VDP_VSIID_LEN])
@@ -386,6 +417,7 @@ void vdp_station_rx(struct vdp_station *st, const uint8_t *ulpdu, size_t len)
 		st->cnt.rx_bad++;
 		return;
 	}
+	vdp_station_ka_rx(st);
 	for (size_t i = 0; i < pdu.n_tlvs; i++) {
 		const struct vdp_assoc *a = &tlvs[i].assoc;
 		struct vsi *v;

@@ -26,7 +26,11 @@
  *                    15.76 s, exceeds the 10 s libvirt waits for a result;
  *                    started when the TLV is handed to ECP;
  *   reinitKeepAlive = 10us x 2^RKA after the last confirmed response, then
- *                    the current request is sent again (keep-alive).
+ *                    the current request is sent again (keep-alive);
+ *                    sooner by one of 16 steps of ka_spread_pct / 16 %
+ *                    (default 25), drawn per received ULPDU for the VSIs
+ *                    it confirms, so VSIs associated together do not stay
+ *                    one wave (vdp_station_ka.c); never later.
  *
  * Differences from lldpad, on purpose: a VSI that ended (timeout, error,
  * bridge de-associate) can be requested again; a request for a VSI whose
@@ -142,9 +146,14 @@ struct vdp_station {
 	struct ecp *ecp;
 	struct vsi_table tab;
 	struct vsi_fifo pending;
+	/* vdp_station_kick() after the timers due now (VSI timer expiries) */
+	struct vtimer *kick_timer;
 	bool paused;
 	uint8_t r, rte, rwd, rka;	/* operative EVB values */
 	uint64_t resp_wait_max_us;	/* cap of the response wait (default 8 s) */
+	uint8_t ka_spread_pct; /* keep-alive spread, % of reinitKeepAlive (0: off) */
+	uint8_t ka_class; /* keep-alive step of the ULPDU being received */
+	uint64_t ka_rx; /* ULPDUs received: draws ka_class */
 	/* VSIs packed into the ECPDU ECP is carrying (response wait starts
 	 * at hand-over; an ECP error ends them). */
 	size_t n_inflight;
@@ -170,6 +179,11 @@ struct vdp_station {
 #define VDP_STATION_STEP_CAP 16
 
 #define VDP_RESP_WAIT_MAX_US 8000000ULL
+/* Keep-alives go up to this % of reinitKeepAlive sooner, in VDP_KA_CLASSES
+ * steps, one drawn per answer (vdp_station_ka.c says why, and why 25). */
+#define VDP_KA_SPREAD_PCT 25
+#define VDP_KA_SPREAD_MAX 50
+#define VDP_KA_CLASSES 16
 /* 802.1Qbg defaults until EVB says otherwise. */
 #define VDP_DEFAULT_RWD 20
 #define VDP_DEFAULT_RKA 20
@@ -183,6 +197,10 @@ void vdp_station_set_params(struct vdp_station *st, uint8_t r, uint8_t rte, uint
 /* 0 = no cap. */
 void vdp_station_set_resp_wait_max(struct vdp_station *st, uint64_t us);
 uint64_t vdp_station_resp_wait_us(const struct vdp_station *st);
+/* Keep-alive spread in % of reinitKeepAlive, 0 (off: every keep-alive
+ * exactly reinitKeepAlive after its answer) to VDP_KA_SPREAD_MAX; used for
+ * keep-alives armed afterwards. */
+void vdp_station_set_ka_spread(struct vdp_station *st, unsigned pct);
 uint64_t vdp_station_keepalive_us(const struct vdp_station *st);
 /* The bridge's toutKeepAlive, 1.5 x (10us x 2^RKA + (2R+1) x 10us x 2^RTE),
  * and one ECP exchange with all retransmissions, (R+1) x ackTimer. */

@@ -16,6 +16,11 @@
 /* Keep-alives on a lossy wire (vdp_station_ka.c). */
 /* WAIT_SYSCMD entered: the bridge's toutKeepAlive for v runs (estimated). */
 void vdp_station_ka_armed(struct vdp_station *st, struct vsi *v);
+/* A ULPDU arrived: draws the keep-alive step of the VSIs it confirms. */
+void vdp_station_ka_rx(struct vdp_station *st);
+/* From now (a VSI just entered WAIT_SYSCMD) to its next keep-alive: at
+ * most reinitKeepAlive, less by the step drawn. */
+uint64_t vdp_station_ka_delay_us(const struct vdp_station *st);
 /* A keep-alive of v was lost or not answered: true if another ECP
  * exchange still fits before the bridge's toutKeepAlive. */
 bool vdp_station_ka_can_resend(const struct vdp_station *st, const struct vsi *v);

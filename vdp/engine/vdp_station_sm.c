@@ -278,11 +278,12 @@ static inline void wait_entry(struct vdp_station *st, struct vsi *v, enum vdp_st
 					    : vdp_station_resp_wait_us(st));
 }
 
-/* WAIT_SYSCMD: reinitKeepAlive runs from the last confirmed response. */
+/* WAIT_SYSCMD: reinitKeepAlive runs from the last confirmed response
+ * (spread, vdp_station_ka.c). */
 static inline void wait_syscmd_entry(struct vdp_station *st, struct vsi *v)
 {
 	vdp_station_ka_armed(st, v);
-	vtimer_arm(st->clock, v->timer, vdp_station_keepalive_us(st));
+	vtimer_arm(st->clock, v->timer, vdp_station_ka_delay_us(st));
 }
 
 /* END: the VSI stays in the table (status for requesters) until forgotten

@@ -11,24 +11,13 @@
 #define VSI_PACK_SKIP_MAX 64	/* other-manager VSIs looked past per ECPDU */
 #define VSI_MAX_ENTRIES ((VDP_TLV_MAX_INFO - VDP_ASSOC_FIXED) / 2)
 
-static uint64_t mix64(uint64_t x)
-{
-	/* splitmix64 finaliser */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
 static uint64_t hash_id(const struct vsi_table *t, uint8_t fmt, const uint8_t id[VDP_VSIID_LEN])
 {
 	uint64_t a, b;
 
 	memcpy(&a, id, 8);
 	memcpy(&b, id + 8, 8);
-	return mix64(mix64(t->seed ^ fmt ^ a) ^ b);
+	return vsi_mix64(vsi_mix64(t->seed ^ fmt ^ a) ^ b);
 }
 
 static uint64_t hash_mac(const struct vsi_table *t, const uint8_t mac[6], uint16_t vid)
@@ -37,7 +26,7 @@ static uint64_t hash_mac(const struct vsi_table *t, const uint8_t mac[6], uint16
 
 	memcpy(&k, mac, 6);
 	k |= (uint64_t)(vid & VDP_VID_MASK) << 48;
-	return mix64(t->seed ^ k);
+	return vsi_mix64(t->seed ^ k);
 }
 
 static bool has_mac(uint8_t filter_fmt)
@@ -156,7 +145,8 @@ int vsi_table_init(struct vsi_table *t)
 	t->id_mask = t->mac_mask = VSI_MIN_BUCKETS - 1;
 	/* Keys come from the network (bridge) and from guests (station):
 	 * seed per table so chains cannot be aimed at. */
-	t->seed = mix64((uint64_t)(uintptr_t)t ^ (uint64_t)(uintptr_t)t->id_bkt ^ 0x5644504456445044ULL);
+	t->seed = vsi_mix64((uint64_t)(uintptr_t)t ^ (uint64_t)(uintptr_t)t->id_bkt ^
+			    0x5644504456445044ULL);
 	return 0;
 }
 

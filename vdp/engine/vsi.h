@@ -169,6 +169,18 @@ struct vsi_table {
 	uint64_t seed;			/* hash seed (flooding resistance) */
 };
 
+/* splitmix64 finaliser: the table's hashes and the station's keep-alive
+ * spread. */
+static inline uint64_t vsi_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
 /* Allocates a VSI with room for n filters, zeroed. */
 struct vsi *vsi_alloc(uint16_t n_filters);
 /* Copies n filters into vsi (n <= cap_filters); the VSI must not be
