@@ -1,11 +1,11 @@
 #!/bin/bash
-# zsh completion of vdpctl (tools/vdpctl/_vdpctl): what the function hands
-# to compadd (or the file completion, for "@files") for the word under the
-# cursor, from zsh -f with the function autoloaded from the tree and
-# compadd / _files replaced by functions that print what they are given,
-# filtered by the typed prefix as compadd filters.  Checked against the
-# words expected (objects and status, verbs, keywords, options, names from
-# a running vdpd) and against the bash completion (tools/vdpctl/vdpctl.bash)
+# zsh completion of vdpctl (tools/vdpctl/_vdpctl): the command lines are
+# typed, with a TAB, into an interactive zsh in a pseudo-terminal that
+# loaded the real completion system (compinit, _vdpctl found through its
+# #compdef line in fpath); what compadd kept for the word under the cursor
+# is recorded (tests/lib/zsh_complete.zsh).  Checked against the words
+# expected (objects and status, verbs, keywords, options, names from a
+# running vdpd) and against the bash completion (tools/vdpctl/vdpctl.bash)
 # for the same command lines: both ask "vdpctl complete", so they agree.
 . "$(dirname "$0")/../lib/netns.sh"
 
@@ -15,23 +15,16 @@ require_cmd zsh ip "$T_BUILD/vdpd" "$T_BUILD/vdpctl"
 SOCK=$T_DIR/vdpd.sock
 IFACE=0b3c9e2a-1111-4d4d-8e8e-0000000000c2
 
-# zsh_words WORD... : the candidates _vdpctl offers for the last word,
-# sorted, on one line.
+# zsh_words WORD... : ZW = the matches zsh's completion adds for the last
+# word ("<files>": it completes file names), sorted, on one line.  Not in a
+# $(...): a shell that does not get through must fail the test, also where
+# nothing is expected.
 zsh_words()
 {
-	PATH=$T_BUILD:$PATH zsh -f -c '
-		fpath=("$1" $fpath); shift
-		autoload -Uz _vdpctl
-		compadd() {
-			[[ $1 == -a ]] || { print -u2 "compadd: unexpected $*"; return 1 }
-			local c
-			for c in ${(P)2}; do
-				[[ $c == ${(b)PREFIX}* ]] && print -r -- $c
-			done
-		}
-		_files() { print -r -- "<files>" }
-		words=("$@"); CURRENT=$#; PREFIX=${words[CURRENT]}; SUFFIX=""
-		_vdpctl' _ "$T_ROOT/tools/vdpctl" "$@" | sort | tr '\n' ' ' | sed 's/ $//'
+	local m
+	m=$(PATH=$T_BUILD:$PATH timeout 20 zsh -f "$T_ROOT/tests/lib/zsh_complete.zsh" \
+		"$T_ROOT/tools/vdpctl" "$*") || fail "zsh did not complete \"$*\""
+	ZW=$(printf '%s\n' "$m" | sort -u | tr '\n' ' ' | sed 's/^ //; s/ $//')
 }
 
 # bash_words WORD... : the same through vdpctl.bash.
@@ -50,7 +43,8 @@ check()
 {
 	local want=$1
 	shift
-	assert_eq "$(zsh_words "$@")" "$want" "zsh: $*<TAB>"
+	zsh_words "$@"
+	assert_eq "$ZW" "$want" "zsh: $*<TAB>"
 	assert_eq "$(bash_words "$@")" "$want" "bash: $*<TAB>"
 }
 
@@ -58,7 +52,8 @@ check()
 # offers the file names.
 check_files()
 {
-	assert_eq "$(zsh_words "$@")" "<files>" "zsh: $*<TAB>"
+	zsh_words "$@"
+	assert_eq "$ZW" "<files>" "zsh: $*<TAB>"
 	assert_eq "$(bash_words "$@")" "$(compgen -f -- '' | sort | tr '\n' ' ' | sed 's/ $//')" "bash: $*<TAB>"
 }
 
