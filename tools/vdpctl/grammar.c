@@ -205,6 +205,9 @@ const struct vctl_obj vctl_objects[] = {
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
+const struct vctl_verb vctl_status = { "status", "--etcd ENDPOINTS status IFACE-ID", NULL, "@iface",
+				       NULL };
+
 /* The spellings before the noun-verb grammar; kept for one release. */
 const struct vctl_alias vctl_aliases[] = {
 	{ "attach", "attachment", "add" },
@@ -252,7 +255,9 @@ void vctl_usage(FILE *out)
 		"Usage: vdpctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
 		"       vdpctl [ OPTIONS ] help\n"
 		"       vdpctl [ OPTIONS ] -b | -batch FILENAME [ -force ]\n"
-		"where  OBJECT := {");
+		"       vdpctl [ OPTIONS ] %s\n"
+		"where  OBJECT := {",
+		vctl_status.usage);
 	col = 17;
 	for (const struct vctl_obj *o = vctl_objects; o->name; o++) {
 		snprintf(buf, sizeof(buf), "%s%s", o->name, o[1].name ? " |" : " }");
