@@ -266,8 +266,8 @@ void vctl_usage(FILE *out)
 	fprintf(out,
 		"\n"
 		"       OPTIONS := { -j | --json | -p | --pretty | -s | --socket PATH |\n"
-		"                    -t | --timeout MS | --no-wait | -V | --version | -h | --help "
-		"}\n"
+		"                    -t | --timeout MS | --no-wait | --etcd ENDPOINTS |\n"
+		"                    -V | --version | -h | --help }\n"
 		"Options may also follow the object (vdpctl vsi show -j); there -t of monitor\n"
 		"asks for timestamps.  Keywords may be abbreviated while unambiguous.\n\n");
 	for (const struct vctl_obj *o = vctl_objects; o->name; o++)
