@@ -122,6 +122,79 @@ static void fill(void *arg, const struct vsi *v, struct vdp_assoc *a)
 
 /* The priority prefix: keep-alives before plain entries, each group in
  * FIFO order; removing and popping keep the prefix right. */
+/* A walk resumed after the last key seen (vsi.show's "after") while VSIs
+ * are added and removed between pages and the table doubles: keys come in
+ * strictly rising order, so none twice, and every VSI present through the
+ * whole walk is met exactly once. */
+static void test_table_resume_after(void **state)
+{
+	(void)state;
+	const uint32_t n0 = 1000, n_max = 4000;
+	struct vsi_table t;
+	struct vsi **all = calloc(n_max, sizeof(*all));
+	uint8_t *seen = calloc(n_max, 1), *gone = calloc(n_max, 1), last_id[16];
+	uint8_t last_fmt = 0;
+	uint32_t next = n0, pages = 0;
+	size_t mask0;
+	bool started = false;
+
+	assert_int_equal(vsi_table_init(&t), 0);
+	for (uint32_t i = 0; i < n0; i++) {
+		all[i] = mk(i, 1, 1);
+		assert_int_equal(vsi_table_add(&t, all[i]), 0);
+	}
+	mask0 = t.id_mask;
+	for (;;) {
+		struct vsi *v =
+			started ? vsi_table_after(&t, last_fmt, last_id) : vsi_table_first(&t);
+		uint32_t k = 0;
+
+		for (; v && k < 7; v = vsi_table_next(&t, v), k++) {
+			uint32_t i = (uint32_t)v->vsiid[14] << 8 | v->vsiid[15];
+
+			if (started)
+				assert_true(vsi_table_cmp(&t, v, last_fmt, last_id) > 0);
+			assert_int_equal(seen[i], 0);
+			seen[i] = 1;
+			last_fmt = v->vsiid_fmt;
+			memcpy(last_id, v->vsiid, 16);
+			started = true;
+		}
+		if (k == 0)
+			break;
+		pages++;
+		/* Between pages: remove the VSI the cursor names (the walk
+		 * must resume without it) and another, add five. */
+		struct vsi *cur = vsi_table_find(&t, last_fmt, last_id);
+		assert_non_null(cur);
+		uint32_t ci = (uint32_t)cur->vsiid[14] << 8 | cur->vsiid[15];
+		vsi_table_del(&t, cur);
+		gone[ci] = 1;
+		uint32_t other = (pages * 37) % next;
+		if (!gone[other]) {
+			vsi_table_del(&t, all[other]);
+			gone[other] = 1;
+		}
+		for (int a = 0; a < 5 && next < n_max; a++, next++) {
+			all[next] = mk(next, 1, 1);
+			assert_int_equal(vsi_table_add(&t, all[next]), 0);
+		}
+	}
+	assert_true(t.id_mask > mask0); /* the table doubled during the walk */
+	for (uint32_t i = 0; i < n0; i++)
+		if (!gone[i])
+			assert_int_equal(seen[i], 1);
+	for (uint32_t i = 0; i < next; i++) {
+		if (!gone[i])
+			vsi_table_del(&t, all[i]);
+		free(all[i]);
+	}
+	vsi_table_destroy(&t);
+	free(all);
+	free(seen);
+	free(gone);
+}
+
 static void test_fifo_prio(void **state)
 {
 	struct vsi_fifo q = { 0 };
@@ -212,6 +285,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_table_grow_find_iterate),
+		cmocka_unit_test(test_table_resume_after),
 		cmocka_unit_test(test_fifo_pack),
 		cmocka_unit_test(test_fifo_prio),
 	};

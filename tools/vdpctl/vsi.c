@@ -225,10 +225,22 @@ static int vsi_show(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, allowed, false, &p)) != 0)
 		return rc > 0 ? EXIT_OK : EXIT_USAGE;
 	/* Page through: one reply is capped at 1 MiB, a host may have
-	 * thousands of VSIs.  JSON output is still one array. */
+	 * thousands of VSIs.  Each page resumes after the last VSI of the
+	 * one before (O(1) for vdpd, and steady while VSIs come and go);
+	 * offset goes along for a vdpd that does not know "after" (one that
+	 * does ignores it).  JSON output is still one array. */
 	all = json_array();
 	for (;;) {
+		json_t *last = json_array_get(all, json_array_size(all) - 1);
+
 		json_object_set_new(p.args, "offset", json_integer((json_int_t)json_array_size(all)));
+		if (last)
+			json_object_set_new(p.args, "after",
+					    json_pack("{s:O, s:O, s:O}", "uplink",
+						      json_object_get(last, "uplink"),
+						      "vsiid_format",
+						      json_object_get(last, "vsiid_format"),
+						      "vsiid", json_object_get(last, "vsiid")));
 		json_object_set_new(p.args, "limit", json_integer(1000));
 		res = vctl_call("vsi.show", p.args);
 		if (!res) {

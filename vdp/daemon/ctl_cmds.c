@@ -265,11 +265,6 @@ static size_t vsi_json_estimate(const struct vsi *v)
 	return 400 + 110 * (size_t)v->n_filters;
 }
 
-/* vsi.show args: uplink, id (any VSIID format, looked up in O(1)), and for
- * paging offset (VSIs to skip) and limit (at most this many).  A page also
- * ends when it would get too large for one message; a paging client asks
- * until it gets an empty array.  Order is the table's: stable while no VSI is
- * added or removed. */
 /* ',' before every VSI but the first of the array. */
 static void vsi_item(struct jfast_buf *out, size_t *n, const struct vdpd_uplink *du,
 		     const struct vsi *v)
@@ -279,6 +274,47 @@ static void vsi_item(struct jfast_buf *out, size_t *n, const struct vdpd_uplink 
 	vdpd_vsi_text(out, du, v);
 }
 
+static int parse_vsiid(json_t *args, uint8_t *fmt, uint8_t id[VDP_VSIID_LEN],
+		       struct ctl_error *err);
+
+/* Where a vsi.show page resumes: after this VSI of uplinks[ui], in the
+ * order of uplinks and then of each uplink's VSI table (which does not
+ * depend on the table's size).  A VSI given by "after" need not exist any
+ * more. */
+struct vsi_cursor {
+	size_t ui;
+	uint8_t fmt;
+	uint8_t id[VDP_VSIID_LEN];
+};
+
+/* "after": {uplink, vsiid_format, vsiid} of the last VSI of the previous
+ * page (the VSI object itself will do).  0 if absent, 1 if set, -1. */
+static int parse_after(struct vdpd *d, json_t *args, struct vsi_cursor *c, struct ctl_error *err)
+{
+	json_t *a = json_object_get(args, "after");
+	struct vdpd_uplink *du;
+	bool failed;
+
+	if (!a)
+		return 0;
+	if (!json_is_object(a))
+		return ctl_failed(err, EINVAL,
+				  "after must be an object {uplink, vsiid_format, vsiid}");
+	du = need_uplink(d, a, true, err, &failed);
+	if (failed || parse_vsiid(a, &c->fmt, c->id, err) < 0)
+		return -1;
+	for (c->ui = 0; d->uplinks[c->ui] != du; c->ui++)
+		;
+	return 1;
+}
+
+/* vsi.show args: uplink, id (any VSIID format, looked up in O(1)), and for
+ * paging offset (VSIs to skip) or after (resume behind a VSI, O(1) per
+ * page; offset is then ignored), and limit (at most this many).  A page also ends when it would
+ * get too large for one message; a paging client asks until it gets an
+ * empty array.  With offset the pages hold together only while no VSI is
+ * added or removed; with after a VSI present through the walk is shown
+ * exactly once and none twice. */
 static int cmd_vsi_show(void *ctx, json_t *args, struct ctl_error *err, struct jfast_buf *out)
 {
 	struct vdpd *d = ctx;
@@ -287,21 +323,30 @@ static int cmd_vsi_show(void *ctx, json_t *args, struct ctl_error *err, struct j
 	const char *id = arg_str(args, "id", &bad);
 	uint32_t offset = 0, limit = UINT32_MAX;
 	size_t skipped = 0, size = 0, n = 0;
+	struct vsi_cursor cur;
+	int after;
 
 	if (failed)
 		return -1;
 	if (bad)
 		return ctl_failed(err, EINVAL, "id must be a string");
+	if ((after = parse_after(d, args, &cur, err)) < 0)
+		return -1;
 	if (arg_uint(args, "offset", UINT32_MAX, &offset, &has, err) < 0)
 		return -1;
-	paging = has;
+	/* A client may send offset along for a vdpd without "after". */
+	if (after)
+		offset = 0;
+	paging = has || after;
 	if (arg_uint(args, "limit", UINT32_MAX, &limit, &has, err) < 0)
 		return -1;
 	paging |= has;
 	jfast_put(out, "[", 1);
-	for (size_t i = 0; i < d->n_uplinks; i++) {
+	for (size_t i = after ? cur.ui : 0; i < d->n_uplinks; i++) {
 		struct vdpd_uplink *du = d->uplinks[i];
 		struct vdp_station *st = du->u ? uplink_station(du->u) : NULL;
+		bool resume = after && i == cur.ui;
+		struct vsi *v;
 
 		if ((only && du != only) || !st)
 			continue;
@@ -310,16 +355,17 @@ static int cmd_vsi_show(void *ctx, json_t *args, struct ctl_error *err, struct j
 			 * 32 hex digits long only as "local"): try each. */
 			for (uint8_t f = VDP_VSIID_IPV4; f <= VDP_VSIID_UUID; f++) {
 				uint8_t b[VDP_VSIID_LEN];
-				struct vsi *v;
 
 				if (vdp_txt_vsiid_parse(f, id, b) == 0 &&
-				    (v = vdp_station_find(st, f, b)) && skipped++ >= offset &&
-				    n < limit)
+				    (v = vdp_station_find(st, f, b)) &&
+				    (!resume || vdp_station_cmp(st, v, cur.fmt, cur.id) > 0) &&
+				    skipped++ >= offset && n < limit)
 					vsi_item(out, &n, du, v);
 			}
 			continue;
 		}
-		for (struct vsi *v = vdp_station_first(st); v; v = vdp_station_next(st, v)) {
+		v = resume ? vdp_station_after(st, cur.fmt, cur.id) : vdp_station_first(st);
+		for (; v; v = vdp_station_next(st, v)) {
 			if (skipped++ < offset)
 				continue;
 			/* Without paging everything is asked for; a reply over

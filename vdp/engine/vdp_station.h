@@ -244,6 +244,17 @@ struct vsi *vdp_station_find(const struct vdp_station *st, uint8_t vsiid_fmt, co
 struct vsi *vdp_station_find_mac(const struct vdp_station *st, const uint8_t mac[6], uint16_t vid);
 static inline struct vsi *vdp_station_first(const struct vdp_station *st) { return vsi_table_first(&st->tab); }
 static inline struct vsi *vdp_station_next(const struct vdp_station *st, const struct vsi *v) { return vsi_table_next(&st->tab, v); }
+/* Resuming a walk after a VSIID (which need not be present); see vsi.h. */
+static inline struct vsi *vdp_station_after(const struct vdp_station *st, uint8_t fmt,
+					    const uint8_t id[VDP_VSIID_LEN])
+{
+	return vsi_table_after(&st->tab, fmt, id);
+}
+static inline int vdp_station_cmp(const struct vdp_station *st, const struct vsi *v, uint8_t fmt,
+				  const uint8_t id[VDP_VSIID_LEN])
+{
+	return vsi_table_cmp(&st->tab, v, fmt, id);
+}
 static inline size_t vdp_station_count(const struct vdp_station *st) { return st->tab.n; }
 /* Removes a VSI now (normally one in END, after its status was reported). */
 void vdp_station_forget(struct vdp_station *st, struct vsi *v);

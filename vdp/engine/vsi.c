@@ -159,20 +159,59 @@ void vsi_table_destroy(struct vsi_table *t)
 	t->n = t->n_mac = 0;
 }
 
+/* Iteration order.  A VSI's place is its key (reversed hash, format,
+ * VSIID): chains are kept sorted by it and buckets are visited in the
+ * bit-reversed order of their index, so the walk is in key order whatever
+ * the table's size.  A walk can therefore stop and resume after a key
+ * (vsi_table_after) although VSIs were added, removed or the table grew in
+ * between: doubling splits a bucket into two that are adjacent in this
+ * order. */
+static uint64_t rev64(uint64_t x)
+{
+	x = ((x >> 1) & 0x5555555555555555ULL) | ((x & 0x5555555555555555ULL) << 1);
+	x = ((x >> 2) & 0x3333333333333333ULL) | ((x & 0x3333333333333333ULL) << 2);
+	x = ((x >> 4) & 0x0f0f0f0f0f0f0f0fULL) | ((x & 0x0f0f0f0f0f0f0f0fULL) << 4);
+	x = ((x >> 8) & 0x00ff00ff00ff00ffULL) | ((x & 0x00ff00ff00ff00ffULL) << 8);
+	x = ((x >> 16) & 0x0000ffff0000ffffULL) | ((x & 0x0000ffff0000ffffULL) << 16);
+	return (x >> 32) | (x << 32);
+}
+
+/* Bucket index <-> position in the walk: the index's bits reversed within
+ * the mask's width (the same map both ways). */
+static size_t bkt_flip(const struct vsi_table *t, size_t i)
+{
+	return (size_t)(rev64(i) >> (64 - __builtin_popcountll(t->id_mask)));
+}
+
+static int key_cmp(uint64_t ra, uint8_t fa, const uint8_t *ia, uint64_t rb, uint8_t fb,
+		   const uint8_t *ib)
+{
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	if (fa != fb)
+		return fa < fb ? -1 : 1;
+	return memcmp(ia, ib, VDP_VSIID_LEN);
+}
+
 static int grow_id(struct vsi_table *t)
 {
-	size_t nb = (t->id_mask + 1) * 2;
+	size_t nb = (t->id_mask + 1) * 2, half = t->id_mask + 1;
 	struct vsi **b = calloc(nb, sizeof(*b));
 
 	if (!b)
 		return -ENOMEM;
+	/* Bucket i splits into i and i + half; appending keeps both sorted. */
 	for (size_t i = 0; i <= t->id_mask; i++) {
+		struct vsi **tail[2] = { &b[i], &b[i + half] };
 		struct vsi *v = t->id_bkt[i], *next;
+
 		for (; v; v = next) {
-			size_t h = hash_id(t, v->vsiid_fmt, v->vsiid) & (nb - 1);
+			struct vsi ***at = &tail[(hash_id(t, v->vsiid_fmt, v->vsiid) & half) != 0];
+
 			next = v->id_next;
-			v->id_next = b[h];
-			b[h] = v;
+			v->id_next = NULL;
+			**at = v;
+			*at = &v->id_next;
 		}
 	}
 	free(t->id_bkt);
@@ -242,15 +281,17 @@ void vsi_table_unindex_filters(struct vsi_table *t, struct vsi *v)
 
 int vsi_table_add(struct vsi_table *t, struct vsi *v)
 {
-	size_t h;
+	struct vsi **pp;
 
 	if (vsi_table_find(t, v->vsiid_fmt, v->vsiid))
 		return -EEXIST;
 	if (t->n + 1 > t->id_mask + 1 && grow_id(t) < 0 && t->n > 4 * (t->id_mask + 1))
 		return -ENOMEM;
-	h = hash_id(t, v->vsiid_fmt, v->vsiid) & t->id_mask;
-	v->id_next = t->id_bkt[h];
-	t->id_bkt[h] = v;
+	pp = &t->id_bkt[hash_id(t, v->vsiid_fmt, v->vsiid) & t->id_mask];
+	while (*pp && vsi_table_cmp(t, *pp, v->vsiid_fmt, v->vsiid) < 0)
+		pp = &(*pp)->id_next;
+	v->id_next = *pp;
+	*pp = v;
 	t->n++;
 	v->flags &= (uint8_t)~VSI_F_INDEXED;
 	return vsi_table_index_filters(t, v);
@@ -292,11 +333,15 @@ struct vsi *vsi_table_find_mac(const struct vsi_table *t, const uint8_t mac[6], 
 	return NULL;
 }
 
-static struct vsi *first_from(const struct vsi_table *t, size_t b)
+/* The first VSI at walk position pos or later. */
+static struct vsi *first_from(const struct vsi_table *t, size_t pos)
 {
-	for (; b <= t->id_mask; b++)
-		if (t->id_bkt[b])
-			return t->id_bkt[b];
+	for (; pos <= t->id_mask; pos++) {
+		struct vsi *v = t->id_bkt[bkt_flip(t, pos)];
+
+		if (v)
+			return v;
+	}
 	return NULL;
 }
 
@@ -309,7 +354,27 @@ struct vsi *vsi_table_next(const struct vsi_table *t, const struct vsi *v)
 {
 	if (v->id_next)
 		return v->id_next;
-	return first_from(t, (hash_id(t, v->vsiid_fmt, v->vsiid) & t->id_mask) + 1);
+	return first_from(t, bkt_flip(t, hash_id(t, v->vsiid_fmt, v->vsiid) & t->id_mask) + 1);
+}
+
+struct vsi *vsi_table_after(const struct vsi_table *t, uint8_t vsiid_fmt,
+			    const uint8_t vsiid[VDP_VSIID_LEN])
+{
+	uint64_t h = hash_id(t, vsiid_fmt, vsiid), r = rev64(h);
+	size_t b = h & t->id_mask;
+
+	for (struct vsi *v = t->id_bkt[b]; v; v = v->id_next)
+		if (key_cmp(rev64(hash_id(t, v->vsiid_fmt, v->vsiid)), v->vsiid_fmt, v->vsiid, r,
+			    vsiid_fmt, vsiid) > 0)
+			return v;
+	return first_from(t, bkt_flip(t, b) + 1);
+}
+
+int vsi_table_cmp(const struct vsi_table *t, const struct vsi *v, uint8_t vsiid_fmt,
+		  const uint8_t vsiid[VDP_VSIID_LEN])
+{
+	return key_cmp(rev64(hash_id(t, v->vsiid_fmt, v->vsiid)), v->vsiid_fmt, v->vsiid,
+		       rev64(hash_id(t, vsiid_fmt, vsiid)), vsiid_fmt, vsiid);
 }
 
 void vsi_fifo_push(struct vsi_fifo *q, struct vsi *v)

@@ -249,10 +249,19 @@ struct vsi *vsi_table_find_mac(const struct vsi_table *t, const uint8_t mac[6], 
 /* Filter index maintenance around a change of v's filters. */
 void vsi_table_unindex_filters(struct vsi_table *t, struct vsi *v);
 int vsi_table_index_filters(struct vsi_table *t, struct vsi *v);
-/* Iteration in hash order; v may be deleted after vsi_table_next(t, v)
- * was taken:  for (v = vsi_table_first(t); v; v = n) { n = vsi_table_next(t, v); ... } */
+/* Iteration in key order (a seeded hash of format and VSIID, fixed for
+ * the table's life); v may be deleted after vsi_table_next(t, v) was
+ * taken:  for (v = vsi_table_first(t); v; v = n) { n = vsi_table_next(t, v); ... } */
 struct vsi *vsi_table_first(const struct vsi_table *t);
 struct vsi *vsi_table_next(const struct vsi_table *t, const struct vsi *v);
+/* The first VSI after the key (format, VSIID) in that order, which need not
+ * be in the table: a walk resumes there in O(1), and a VSI present since
+ * the walk began is met once, whatever was added, removed or regrown. */
+struct vsi *vsi_table_after(const struct vsi_table *t, uint8_t vsiid_fmt,
+			    const uint8_t vsiid[VDP_VSIID_LEN]);
+/* <0, 0, >0 as v comes before, is, or comes after the key in that order. */
+int vsi_table_cmp(const struct vsi_table *t, const struct vsi *v, uint8_t vsiid_fmt,
+		  const uint8_t vsiid[VDP_VSIID_LEN]);
 
 /* Pending FIFO (VSI_F_QUEUED tracks membership). */
 void vsi_fifo_push(struct vsi_fifo *q, struct vsi *v);
