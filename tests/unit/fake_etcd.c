@@ -11,12 +11,15 @@
 #define FAKE_MAX_QUEUE 64
 #define FAKE_DOWN_MSG "etcd at http://127.0.0.1:2379: connection refused"
 
+#define FAKE_MAX_LEASES 32
+
 struct fkv {
 	char *key, *val;
 	int64_t mod;
+	int64_t lease;
 };
 
-enum fq_kind { FQ_RANGE, FQ_TXN };
+enum fq_kind { FQ_RANGE, FQ_TXN, FQ_GRANT, FQ_KEEPALIVE };
 
 struct fq {
 	enum fq_kind kind;
@@ -45,6 +48,8 @@ struct fake_etcd {
 	bool down;
 	struct fake_etcd_client c[FAKE_MAX_CLIENTS];
 	int nc;
+	int64_t leases[FAKE_MAX_LEASES]; /* alive; 0: free slot */
+	int64_t next_lease, grants, keepalives, last_keepalive;
 };
 
 struct fake_etcd *fake_etcd_new(void)
@@ -52,6 +57,7 @@ struct fake_etcd *fake_etcd_new(void)
 	struct fake_etcd *f = calloc(1, sizeof(*f));
 
 	f->rev = 1; /* etcd starts at 1 */
+	f->next_lease = 0x7e570000;
 	return f;
 }
 
@@ -122,6 +128,7 @@ int64_t fake_etcd_put(struct fake_etcd *f, const char *key, const char *val)
 	}
 	e->val = strdup(val);
 	e->mod = f->rev;
+	e->lease = 0;
 	record(f, key, val);
 	return f->rev;
 }
@@ -213,23 +220,71 @@ static void f_watch_cancel(void *t)
 	c->watching = false;
 }
 
+/* rev carries the lease of a put */
 static int f_txn(void *t, const char *key, int64_t expect, const char *value, int64_t lease,
 		 etcd_txn_cb cb, void *ctx)
 {
-	(void)lease;
-	return enqueue(t, FQ_TXN, key, value, 0, expect, (void *)cb, ctx);
+	return enqueue(t, FQ_TXN, key, value, lease, expect, (void *)cb, ctx);
 }
 
+/* rev carries the TTL of a grant, the ID of a keepalive */
 static int f_lease(void *t, int64_t ttl, etcd_lease_cb cb, void *ctx)
 {
-	(void)t, (void)ttl, (void)cb, (void)ctx;
-	return -ENOSYS;
+	return enqueue(t, FQ_GRANT, "", NULL, ttl, 0, (void *)cb, ctx);
 }
 
 static int f_keepalive(void *t, int64_t id, etcd_lease_cb cb, void *ctx)
 {
-	(void)t, (void)id, (void)cb, (void)ctx;
-	return -ENOSYS;
+	return enqueue(t, FQ_KEEPALIVE, "", NULL, id, 0, (void *)cb, ctx);
+}
+
+static int64_t *lease_slot(struct fake_etcd *f, int64_t id)
+{
+	for (int i = 0; i < FAKE_MAX_LEASES; i++)
+		if (f->leases[i] == id)
+			return &f->leases[i];
+	return NULL;
+}
+
+void fake_etcd_lease_expire(struct fake_etcd *f, int64_t id)
+{
+	int64_t *l = id ? lease_slot(f, id) : NULL;
+
+	if (!l)
+		return;
+	*l = 0;
+	for (int i = 0; i < f->nkv;)
+		if (f->kv[i].lease == id) {
+			char *key = strdup(f->kv[i].key);
+
+			fake_etcd_del(f, key); /* moves the last into i */
+			free(key);
+		} else
+			i++;
+}
+
+int64_t fake_etcd_lease_of(const struct fake_etcd *f, const char *key)
+{
+	const struct fkv *e = find((struct fake_etcd *)f, key);
+
+	return e ? e->lease : 0;
+}
+
+bool fake_etcd_lease_alive(const struct fake_etcd *f, int64_t id)
+{
+	return id && lease_slot((struct fake_etcd *)f, id);
+}
+
+int64_t fake_etcd_grants(const struct fake_etcd *f)
+{
+	return f->grants;
+}
+
+int64_t fake_etcd_keepalives(const struct fake_etcd *f, int64_t *last_id)
+{
+	if (last_id)
+		*last_id = f->last_keepalive;
+	return f->keepalives;
 }
 
 const struct etcd_ops fake_etcd_ops = {
@@ -280,11 +335,44 @@ static void answer_txn(struct fake_etcd *f, struct fq *q)
 		cb(q->ctx, 0, NULL, false, f->rev);
 		return;
 	}
-	if (q->val)
+	if (q->rev && !lease_slot(f, q->rev)) {
+		cb(q->ctx, -EIO, "etcdserver: requested lease not found", false, 0);
+		return;
+	}
+	if (q->val) {
 		fake_etcd_put(f, q->key, q->val);
-	else
+		find(f, q->key)->lease = q->rev;
+	} else {
 		fake_etcd_del(f, q->key);
+	}
 	cb(q->ctx, 0, NULL, true, f->rev);
+}
+
+/* A keepalive of a lease etcd does not have is answered with TTL 0 (the
+ * JSON gateway leaves TTL out). */
+static void answer_lease(struct fake_etcd *f, struct fq *q)
+{
+	etcd_lease_cb cb = (etcd_lease_cb)q->cb;
+	int64_t *slot;
+
+	if (f->down) {
+		cb(q->ctx, -ECONNREFUSED, FAKE_DOWN_MSG, 0, 0);
+		return;
+	}
+	if (q->kind == FQ_KEEPALIVE) {
+		f->keepalives++;
+		f->last_keepalive = q->rev;
+		cb(q->ctx, 0, NULL, q->rev, lease_slot(f, q->rev) ? 10 : 0);
+		return;
+	}
+	slot = lease_slot(f, 0);
+	if (!slot) {
+		cb(q->ctx, -EIO, "etcdserver: too many leases", 0, 0);
+		return;
+	}
+	f->grants++;
+	*slot = ++f->next_lease;
+	cb(q->ctx, 0, NULL, *slot, q->rev);
 }
 
 /* Events from wnext on, in one batch; the end of the watch when the
@@ -337,8 +425,10 @@ int fake_etcd_run(struct fake_etcd *f)
 				memmove(c->q, c->q + 1, (size_t)--c->nq * sizeof(c->q[0]));
 				if (q.kind == FQ_RANGE)
 					answer_range(f, &q);
-				else
+				else if (q.kind == FQ_TXN)
 					answer_txn(f, &q);
+				else
+					answer_lease(f, &q);
 				free(q.key);
 				free(q.val);
 				calls++;

@@ -35,6 +35,15 @@ void fake_etcd_compact(struct fake_etcd *f, int64_t rev);
 void fake_etcd_set_down(struct fake_etcd *f, bool down);
 int64_t fake_etcd_revision(const struct fake_etcd *f);
 const char *fake_etcd_value(const struct fake_etcd *f, const char *key);
+/* Leases: granted with IDs from 0x7e570001 on; a keepalive of one that is
+ * not alive is answered with TTL 0, a put under it fails.  Expiring one
+ * deletes the keys put under it.  Counters of grants and keepalives
+ * answered (and the last keepalive's ID). */
+void fake_etcd_lease_expire(struct fake_etcd *f, int64_t id);
+bool fake_etcd_lease_alive(const struct fake_etcd *f, int64_t id);
+int64_t fake_etcd_lease_of(const struct fake_etcd *f, const char *key);
+int64_t fake_etcd_grants(const struct fake_etcd *f);
+int64_t fake_etcd_keepalives(const struct fake_etcd *f, int64_t *last_id);
 /* Delivers every queued answer and pending watch event of every client;
  * the number of callbacks made. */
 int fake_etcd_run(struct fake_etcd *f);

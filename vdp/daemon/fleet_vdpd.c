@@ -9,6 +9,7 @@
 
 #include "vdp/daemon/fleet_vdpd.h"
 #include "profiles/fleet_config.h"
+#include "profiles/fleet_lease.h"
 #include "profiles/fleet_sync.h"
 #include "profiles/reg_ctl.h"
 #include "profiles/reg_kind.h"
@@ -21,7 +22,6 @@
 #include "vdp/daemon/vdpd.h"
 
 #define FLEET_LEASE_TTL 10 /* s: a dead host's status is gone this long after */
-#define FLEET_KEEPALIVE_EVERY 3 /* ticks (s) */
 #define FLEET_STATUS_PER_TICK 256 /* status writes in flight at most */
 #define FLEET_MAX_CHANGES 16
 
@@ -45,8 +45,7 @@ struct fleet_vdpd {
 	struct fleet_sync *fs;
 	struct event *tick;
 	unsigned ticks;
-	int64_t lease;
-	bool lease_asked;
+	struct fleet_lease *lease;
 	uint64_t writes, write_errors, status_writes;
 	struct change ch[FLEET_MAX_CHANGES];
 	size_t nch;
@@ -58,39 +57,19 @@ struct fleet_vdpd {
 
 /* ---- status of each bound interface, under the host's lease ---- */
 
-static void on_lease(void *ctx, int err, const char *msg, int64_t id, int64_t ttl)
+/* A new lease: the status keys are written under it.  None (0): they
+ * went with the old one, so every one is written again once there is. */
+static void on_lease(void *ctx, int64_t id, const char *why)
 {
 	struct fleet_vdpd *f = ctx;
 
-	f->lease_asked = false;
-	if (err || ttl <= 0) {
-		/* expired or unreachable: the status keys went with it */
-		if (f->lease)
-			log_notice("fleet", "lease %lld lost: %s", (long long)f->lease,
-				   err ? msg : "expired");
-		f->lease = 0;
-		fleet_sync_set_lease(f->fs, 0);
-		for (size_t i = 0; i < f->told.nb; i++)
-			for (struct reg_map_ent *e = f->told.b[i]; e; e = e->next)
-				((struct told *)e->val)->text[0] = 0;
-		return;
-	}
-	if (!f->lease)
-		log_info("fleet", "lease %lld for the status keys of host %s (%d s)", (long long)id,
-			 f->cfg.host, FLEET_LEASE_TTL);
-	f->lease = id;
+	(void)why;
 	fleet_sync_set_lease(f->fs, id);
-}
-
-static void keep_lease(struct fleet_vdpd *f)
-{
-	if (f->lease_asked || !fleet_sync_stats(f->fs)->connected)
+	if (id)
 		return;
-	if (!f->lease) {
-		f->lease_asked = !etcd_curl_ops.lease_grant(f->curl, FLEET_LEASE_TTL, on_lease, f);
-	} else if (f->ticks % FLEET_KEEPALIVE_EVERY == 0) {
-		f->lease_asked = !etcd_curl_ops.lease_keepalive(f->curl, f->lease, on_lease, f);
-	}
+	for (size_t i = 0; i < f->told.nb; i++)
+		for (struct reg_map_ent *e = f->told.b[i]; e; e = e->next)
+			((struct told *)e->val)->text[0] = 0;
 }
 
 /* What the station says of v: associated, pending, failed or
@@ -172,7 +151,7 @@ static void report_status(struct vdpd *d, struct fleet_vdpd *f)
 	const struct reg_vsi **v;
 	size_t n, i;
 
-	if (!f->lease || !fleet_sync_stats(f->fs)->connected)
+	if (!fleet_lease_id(f->lease) || !fleet_sync_stats(f->fs)->connected)
 		return;
 	for (size_t b = 0; b < f->told.nb; b++)
 		for (struct reg_map_ent *e = f->told.b[b]; e; e = e->next)
@@ -230,7 +209,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	/* the state file is the cache a restart starts from */
 	if (reg_ctl_save(&d->reg, &err) < 0)
 		log_warn("fleet", "registry cache not saved: %s", err.msg);
-	keep_lease(f);
+	fleet_lease_tick(f->lease, fleet_sync_stats(f->fs)->connected);
 	f->in_flight = 0;
 	for (size_t i = 0; i < f->told.nb; i++)
 		for (struct reg_map_ent *e = f->told.b[i]; e; e = e->next)
@@ -471,8 +450,9 @@ int fleet_vdpd_start(struct vdpd *d)
 	}
 	f->fs = fleet_sync_new(d->reg.reg, &etcd_curl_ops, f->curl, f->cfg.prefix, f->cfg.host,
 			       &rerr);
+	f->lease = fleet_lease_new(d->clock, &etcd_curl_ops, f->curl, FLEET_LEASE_TTL, on_lease, f);
 	f->tick = event_new(d->base, -1, EV_PERSIST, on_tick, d);
-	if (!f->fs || !f->tick || event_add(f->tick, &one)) {
+	if (!f->fs || !f->lease || !f->tick || event_add(f->tick, &one)) {
 		log_err("fleet", "cannot follow the fleet store: %s",
 			rerr.msg[0] ? rerr.msg : "out of memory");
 		return -ENOMEM;
@@ -495,6 +475,7 @@ void fleet_vdpd_stop(struct vdpd *d)
 	if (f->tick)
 		event_free(f->tick);
 	fleet_sync_free(f->fs);
+	fleet_lease_free(f->lease);
 	etcd_curl_free(f->curl);
 	v = reg_map_sorted(&f->told, &n);
 	for (size_t i = 0; i < n; i++)
@@ -525,5 +506,5 @@ json_t *fleet_vdpd_json(const struct vdpd *d)
 			 (json_int_t)st->unapplied, "bad_values", (json_int_t)st->bad_values,
 			 "writes", (json_int_t)f->writes, "write_errors",
 			 (json_int_t)f->write_errors, "status_writes", (json_int_t)f->status_writes,
-			 "lease", (json_int_t)f->lease);
+			 "lease", (json_int_t)(f->lease ? fleet_lease_id(f->lease) : 0));
 }
