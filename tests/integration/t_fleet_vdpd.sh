@@ -71,6 +71,25 @@ st_of() { json_q "$1" vc -j status $X; }
 wait_for 20 "status of X: host-a associated VLAN 200" is "host-a associated 200" \
 	st_of '.status[0] | "\(.host) \(.state) \(.vlan)"'
 pass "status of X from the controller: host-a, associated, VLAN 200"
+# The lease revoked behind A's back (as if it expired in a stall): the key
+# goes with it; A's next keepalive hears TTL 0, A gets a new lease and
+# writes the status again under it.
+# (lease IDs are 63-bit: read as text, jq would round them to doubles)
+lease_a() { vd a -j registry show | grep -o '"lease": *[0-9]*' | grep -o '[0-9]*$'; }
+key_lease() { nsx "$ETCD_NS" etcdctl --endpoints "$ETCD_EPS" get "/t/hosts/host-a/status/$X" -w json |
+	grep -o '"lease": *[0-9]*' | grep -o '[0-9]*$'; }
+lease0=$(lease_a)
+[ "${lease0:-0}" != 0 ] || fail "A has no lease"
+assert_eq "$(key_lease)" "$lease0" "lease of X's status key"
+nsx "$ETCD_NS" etcdctl --endpoints "$ETCD_EPS" lease revoke "$(printf '%x' "$lease0")" >/dev/null ||
+	fail "lease revoke"
+new_lease() { local l; l=$(lease_a) && [ "$l" != 0 ] && [ "$l" != "$lease0" ]; }
+wait_for 20 "A holds a new lease" new_lease
+lease1=$(lease_a)
+key_on_new() { [ "$(key_lease)" = "$lease1" ]; }
+wait_for 20 "X's status written under A's new lease" key_on_new
+assert_eq "$(st_of '.status[0] | "\(.host) \(.state) \(.vlan)"')" "host-a associated 200" "status after the new lease"
+pass "A's lease revoked: a new lease ($lease1), X's status written again under it"
 stop "$VDPD_a" 0
 wait_for 40 "X's status gone with A's lease" is 0 st_of '.status | length'
 assert_eq "$(st_of '.bindings[0].host')" host-a "binding after A's vdpd died"
