@@ -173,7 +173,8 @@ static int set_port(struct enic_model *m, struct enic_dev *d, int vf, const stru
 	pp = enic_model_pp(d, vf);
 	if (!port[IFLA_PORT_REQUEST].present)
 		return -EOPNOTSUPP;
-	if (m->fail_count && m->fail_errno && port[IFLA_PORT_REQUEST].p[0] != PORT_REQUEST_DISASSOCIATE) {
+	if (m->fail_count && m->fail_errno &&
+	    port[IFLA_PORT_REQUEST].p[0] != PORT_REQUEST_DISASSOCIATE) {
 		m->fail_count--;
 		pp->requests++;
 		return m->fail_errno;

@@ -217,9 +217,9 @@ static void test_qbh_group(void **state)
 	assert_false(c.qbh.instance_is_iface_id);
 	assert_int_equal(c.qbh.retry_initial_ms, 1000); /* transient failures are retried */
 	cfg_free(&c);
-	assert_int_equal(cfg_load_string("qbh = { retry_initial_ms = 0; };", "q.conf", &c, err,
-					 sizeof(err)),
-			 0);
+	assert_int_equal(
+		cfg_load_string("qbh = { retry_initial_ms = 0; };", "q.conf", &c, err, sizeof(err)),
+		0);
 	assert_int_equal(c.qbh.retry_initial_ms, 0);
 	cfg_free(&c);
 	assert_int_equal(cfg_load_string("qbh = { timeout_ms = 2000; poll_ms = 250; "

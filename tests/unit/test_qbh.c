@@ -1099,7 +1099,6 @@ static void test_silent_kernel_deadline(void **state)
 	fakeclock_destroy(&fc);
 }
 
-
 /* ---- retries of transient failures */
 
 /* The n-th retry is due within [d/2, d] of the failure, d = min(max,
@@ -1147,7 +1146,8 @@ static void test_retry_transient_backoff_to_success(void **state)
 	assert_int_equal(f.m.setlinks, 1);
 	const struct qbh_result *r = qbh_last("vsi-r1");
 	assert_int_equal(r->response, QBH_RESP_INSUFFICIENT_RESOURCES);
-	snprintf(want, sizeof(want), "[error] qbh: vsi-r1: enp1s0v0 (VF 0 of enp1s0, driver enic): "
+	snprintf(want, sizeof(want),
+		 "[error] qbh: vsi-r1: enp1s0v0 (VF 0 of enp1s0, driver enic): "
 		 "802.1Qbh associate of profile finance failed: adapter answered insufficient "
 		 "resources; retrying in %llu ms (attempt 1)",
 		 (unsigned long long)((r->retry_at_us - f.fc.now) / 1000));
@@ -1335,6 +1335,32 @@ static void test_retry_reset_by_new_request(void **state)
 	while (fakeclock_run_next(&f.fc))
 		;
 	assert_int_equal(f.m.setlinks, 5);
+	fx_fini(&f);
+}
+
+/* A failed VSI does not hold PORT_SELF: when another VSI took it while the
+ * retry waited, the retry is dropped instead of overwriting its profile. */
+static void test_retry_yields_port_self(void **state)
+{
+	(void)state;
+	struct fx f;
+
+	fx_init_retry(&f, 0, 1000000, 0);
+	f.m.inprogress_polls = 0;
+	f.m.fail_count = 1;
+	f.m.fail_response = QBH_RESP_INSUFFICIENT_RESOURCES;
+	assert_int_equal(assoc(&f, "vsi-y1", "macvtap0", "eth4", "finance"), 0);
+	assert_int_equal(qbh_last("vsi-y1")->retry, QBH_RETRY_WAITING);
+	assert_int_equal(assoc(&f, "vsi-y2", "macvtap1", "eth4", "hr"), 0);
+	assert_int_equal(qbh_last("vsi-y2")->state, QBH_ST_DONE);
+	fakeclock_advance(&f.fc, 1000000);
+	assert_int_equal(f.m.setlinks, 2);
+	assert_string_equal(enic_model_dev(&f.m, "eth4")->self.name, "hr");
+	const struct qbh_result *r = qbh_last("vsi-y1");
+	assert_int_equal(r->error, -EBUSY);
+	assert_int_equal(r->retry, QBH_RETRY_PERMANENT);
+	assert_non_null(strstr(r->msg, "retry dropped"));
+	assert_int_equal(qbh_retry_in_ms("vsi-y1"), -1);
 	fx_fini(&f);
 }
 
@@ -1543,7 +1569,8 @@ static void test_registry_qbh_retry(void **state)
 	struct vdpd *d = start_vdpd_retry(
 		&fc, &em,
 		"registry = {\n"
-		"  profiles = ( { name = \"fin\"; type = \"802.1Qbh\"; profileid = \"finance\"; },\n"
+		"  profiles = ( { name = \"fin\"; type = \"802.1Qbh\"; profileid = \"finance\"; "
+		"},\n"
 		"               { name = \"hr\"; type = \"802.1Qbh\"; profileid = \"hr\"; } );\n"
 		"  uplinks = ( { dev = \"eth4\"; physnet = \"dc\"; } );\n"
 		"  networks = ( { name = \"net-a\"; physnet = \"dc\"; profile = \"fin\"; },\n"
@@ -1652,6 +1679,7 @@ int main(void)
 		cmocka_unit_test(test_retry_not_for_permanent),
 		cmocka_unit_test(test_retry_dropped_by_disassociate),
 		cmocka_unit_test(test_retry_reset_by_new_request),
+		cmocka_unit_test(test_retry_yields_port_self),
 		cmocka_unit_test(test_registry_qbh_retry),
 		cmocka_unit_test(test_kernel_veth_eopnotsupp),
 	};

@@ -270,8 +270,8 @@ static void after_failure(struct sess *s)
 		log_err("qbh", "%s: %s", s->key, r->msg);
 		return;
 	}
-	d = backoff_jitter(&q->rng,
-			   backoff_us(q->cfg.retry_initial_us, q->cfg.retry_max_us, s->retries + 1));
+	d = backoff_jitter(
+		&q->rng, backoff_us(q->cfg.retry_initial_us, q->cfg.retry_max_us, s->retries + 1));
 	s->ph = PH_RETRY;
 	r->retry = QBH_RETRY_WAITING;
 	r->retry_at_us = vclock_now(q->clock) + d;
