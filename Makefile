@@ -192,6 +192,7 @@ INSTALLED_MAN5 := $(notdir $(wildcard docs/man/*.5))
 install: $(PROGS)
 	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(libexecdir) $(DESTDIR)$(mandir)/man8 \
 		$(DESTDIR)$(mandir)/man5 $(DESTDIR)$(datadir)/bash-completion/completions \
+		$(DESTDIR)$(datadir)/zsh/vendor-completions \
 		$(DESTDIR)$(datadir)/doc/vdpd $(DESTDIR)$(unitdir) $(DESTDIR)$(sysconfdir)/vdpd \
 		$(DESTDIR)$(sysconfdir)/libvirt/hooks/network.d $(DESTDIR)$(sysconfdir)/libvirt/hooks/qemu.d
 	install -m 755 $(DAEMONS) $(DESTDIR)$(sbindir)/
@@ -199,6 +200,7 @@ install: $(PROGS)
 	for m in $(INSTALLED_MAN8); do $(SUBST) docs/man/$$m > $(DESTDIR)$(mandir)/man8/$$m; done
 	for m in $(INSTALLED_MAN5); do $(SUBST) docs/man/$$m > $(DESTDIR)$(mandir)/man5/$$m; done
 	install -m 644 tools/vdpctl/vdpctl.bash $(DESTDIR)$(datadir)/bash-completion/completions/vdpctl
+	install -m 644 tools/vdpctl/_vdpctl $(DESTDIR)$(datadir)/zsh/vendor-completions/_vdpctl
 	$(SUBST) docs/vdpd.service > $(DESTDIR)$(unitdir)/vdpd.service
 	install -m 644 docs/vdpd.conf.example $(DESTDIR)$(datadir)/doc/vdpd/vdpd.conf.example
 	@# An operator's configuration is never overwritten.
@@ -218,6 +220,7 @@ uninstall:
 		$(addprefix $(DESTDIR)$(mandir)/man8/,$(INSTALLED_MAN8)) \
 		$(addprefix $(DESTDIR)$(mandir)/man5/,$(INSTALLED_MAN5)) \
 		$(DESTDIR)$(datadir)/bash-completion/completions/vdpctl \
+		$(DESTDIR)$(datadir)/zsh/vendor-completions/_vdpctl \
 		$(DESTDIR)$(unitdir)/vdpd.service \
 		$(DESTDIR)$(sysconfdir)/libvirt/hooks/network.d/vdpd \
 		$(DESTDIR)$(sysconfdir)/libvirt/hooks/qemu.d/vdpd

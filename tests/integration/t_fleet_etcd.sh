@@ -51,6 +51,12 @@ assert_eq "$(json_get "$st" '.bindings | length')" 1 "status: bindings"
 assert_eq "$(json_get "$st" '.bindings[0].host')" host-a "status: bound on"
 assert_eq "$(json_get "$st" '.bindings[0].uplink')" eth4 "status: uplink"
 pass "vdpctl --etcd status X: net-1, bound on host-a uplink eth4"
+# The shell completion (vdpctl complete, which vdpctl.bash and _vdpctl ask)
+# names the fleet store's interface-ids and networks with --etcd.
+assert_eq "$(nsx fleet "$T_BUILD/vdpctl" complete -- --etcd "$ETCD_EPS" status 0b3c)" "$X" \
+	"completion of vdpctl --etcd ... status 0b3c: the fleet's interface-id"
+assert_eq "$(nsx fleet "$T_BUILD/vdpctl" complete -- --etcd "$ETCD_EPS" network show '' | sort | tr '\n' ' ')" \
+	"net-1 net-2 " "completion of vdpctl --etcd ... network show: the fleet's networks"
 rc=0; vc network add net-1 physnet physnet1 profile web >"$T_DIR/dup.out" 2>&1 || rc=$?
 assert_eq "$rc" 1 "exit of a duplicate network add"
 grep -q "network 'net-1' already exists" "$T_DIR/dup.out" || fail "duplicate: $(cat "$T_DIR/dup.out")"

@@ -17,7 +17,8 @@ expected()
 		/etc/libvirt/hooks/network.d/vdpd /etc/libvirt/hooks/qemu.d/vdpd /etc/vdpd/vdpd.conf \
 		"$u/vdpd.service" "$p/lib/vdpd/vdp-nlclient" \
 		"$p/sbin/vdp-bridge" "$p/sbin/vdpctl" "$p/sbin/vdpd" \
-		"$p/share/bash-completion/completions/vdpctl" "$p/share/doc/vdpd/vdpd.conf.example" \
+		"$p/share/bash-completion/completions/vdpctl" "$p/share/zsh/vendor-completions/_vdpctl" \
+		"$p/share/doc/vdpd/vdpd.conf.example" \
 		"$p/share/man/man5/vdpd.conf.5" "$p/share/man/man8/vdp-bridge.8" \
 		"$p/share/man/man8/vdp-nlclient.8" "$p/share/man/man8/vdpctl.8" "$p/share/man/man8/vdpd.8" |
 		sort

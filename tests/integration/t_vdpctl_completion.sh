@@ -1,6 +1,6 @@
 #!/bin/bash
 # bash completion of vdpctl (tools/vdpctl/vdpctl.bash, which asks the
-# hidden "vdpctl complete"): objects, verbs and keywords as vdpctl's help
+# hidden "vdpctl complete"): objects, status, verbs and keywords as vdpctl's help
 # lists them, values from the system, and uplinks and VSIs from a running
 # vdpd reached through the -s given on the command line.  Every object's
 # verbs offered must be the verbs its help names and the reverse, so the
@@ -41,8 +41,12 @@ assert_eq "$(complete_words vdpctl -s '')" "$(compgen -f -- '' | sort | tr '\n' 
 objects=$("$T_BUILD/vdpctl" help 2>&1 | sed -n '/OBJECT :=/,/}/p' | tr -d '{}|,' |
 	sed 's/.*OBJECT :=//' | tr -s ' \n' '\n' | grep -v '^$' | sort | tr '\n' ' ' | sed 's/ $//')
 [ -n "$objects" ] || fail "no objects in vdpctl help"
-assert_eq "$(complete_words vdpctl '')" "$(printf '%s\n' $objects help | sort | tr '\n' ' ' | sed 's/ $//')" \
-	"objects offered = objects in vdpctl help"
+# and the commands of their own its usage names (vdpctl [ OPTIONS ] ... status IFACE-ID)
+commands=$("$T_BUILD/vdpctl" help 2>&1 | sed -n 's/^ *vdpctl \[ OPTIONS \] .* \([a-z]*\) [A-Z-]*$/\1/p')
+assert_eq "$commands" "status" "commands outside the objects in vdpctl help"
+assert_eq "$(complete_words vdpctl '')" "$(printf '%s\n' $objects $commands help | sort | tr '\n' ' ' | sed 's/ $//')" \
+	"objects offered = objects and commands in vdpctl help"
+assert_eq "$(complete_words vdpctl sta)" "stats status" "stats and status (vdpctl sta runs stats)"
 for o in $objects; do
 	[ "$o" = monitor ] && continue
 	verbs=$("$T_BUILD/vdpctl" "$o" help 2>&1 | grep -o "vdpctl $o [a-z{][a-z |]*" |

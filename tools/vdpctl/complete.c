@@ -1,8 +1,9 @@
 /* vdpctl complete WORDS...: what may come as the last word, read from the
  * keyword table the parser uses (grammar.c), names from the running daemon
  * (quietly nothing when it does not answer) and from /sys/class/net.
- * Hidden: tools/vdpctl/vdpctl.bash calls it; "@files" asks the shell for
- * file names. */
+ * Hidden: tools/vdpctl/vdpctl.bash and tools/vdpctl/_vdpctl (zsh) call it,
+ * so the two shells offer the same words; "@files" asks the shell for file
+ * names.  With --etcd the names come from the fleet store instead. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,7 +100,7 @@ static void offer_keys(const struct vctl_verb *v)
 
 static const char *const global_opts[] = {
 	"-j", "--json",    "-p", "--pretty", "-s", "--socket", "-t",     "--timeout", "--no-wait",
-	"-V", "--version", "-h", "--help",   "-b", "-batch",   "-force", NULL
+	"-V", "--version", "-h", "--help",   "-b", "-batch",   "-force", "--etcd",    NULL
 };
 
 /* Global options before the object; returns the index of the object word
@@ -116,8 +117,9 @@ static int skip_globals(int n, char **w, bool *file_arg)
 			!strcmp(w[i], "-b") || !strcmp(w[i], "-batch") || !strcmp(w[i], "--batch");
 		bool tmo = !strcmp(w[i], "-t") || !strcmp(w[i], "--timeout") ||
 			!strcmp(w[i], "-timeout");
+		bool etcd = !strcmp(w[i], "--etcd") || !strcmp(w[i], "-etcd");
 
-		if (!sock && !batch && !tmo)
+		if (!sock && !batch && !tmo && !etcd)
 			continue;
 		if (i + 1 == n - 1) {
 			*file_arg = sock || batch;
@@ -125,6 +127,8 @@ static int skip_globals(int n, char **w, bool *file_arg)
 		}
 		if (sock)
 			vctl.socket = w[i + 1];
+		if (etcd)
+			vctl.etcd = w[i + 1];
 		i++;
 	}
 	return i;
@@ -224,8 +228,13 @@ int vctl_complete(int argc, char **argv)
 		} else {
 			for (const struct vctl_obj *ob = vctl_objects; ob->name; ob++)
 				offer(ob->name);
+			offer(vctl_status.name);
 			offer("help");
 		}
+	} else if (strcmp(argv[i], vctl_status.name) == 0) {
+		/* status takes one word and no options after it. */
+		if (i == argc - 2 && cur[0] != '-')
+			offer_pos(&vctl_status, 0);
 	} else if (i < argc - 1 && (o = vctl_obj_lookup(argv[i], &al, &ambig))) {
 		complete_after(o, al, argc - i - 1, argv + i + 1);
 	}

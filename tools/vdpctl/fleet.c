@@ -14,6 +14,7 @@
 
 #include "profiles/fleet_ctl.h"
 #include "vdp/io/etcd_curl.h"
+#include "tools/vdpctl/grammar.h"
 #include "tools/vdpctl/vdpctl.h"
 
 static struct {
@@ -159,9 +160,10 @@ int do_status(int argc, char **argv)
 
 	if (argc != 1 || vctl_is_help(argv[0])) {
 		fprintf(argc == 1 ? stdout : stderr,
-			"Usage: vdpctl --etcd ENDPOINTS status IFACE-ID\n"
+			"Usage: vdpctl %s\n"
 			"where the interface is attached and bound, and each host's association "
-			"(the fleet store)\n");
+			"(the fleet store)\n",
+			vctl_status.usage);
 		return argc == 1 ? EXIT_OK : EXIT_USAGE;
 	}
 	if (!vctl.etcd) {

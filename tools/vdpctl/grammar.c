@@ -205,6 +205,9 @@ const struct vctl_obj vctl_objects[] = {
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
+const struct vctl_verb vctl_status = { "status", "--etcd ENDPOINTS status IFACE-ID", NULL, "@iface",
+				       NULL };
+
 /* The spellings before the noun-verb grammar; kept for one release. */
 const struct vctl_alias vctl_aliases[] = {
 	{ "attach", "attachment", "add" },
@@ -252,7 +255,9 @@ void vctl_usage(FILE *out)
 		"Usage: vdpctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
 		"       vdpctl [ OPTIONS ] help\n"
 		"       vdpctl [ OPTIONS ] -b | -batch FILENAME [ -force ]\n"
-		"where  OBJECT := {");
+		"       vdpctl [ OPTIONS ] %s\n"
+		"where  OBJECT := {",
+		vctl_status.usage);
 	col = 17;
 	for (const struct vctl_obj *o = vctl_objects; o->name; o++) {
 		snprintf(buf, sizeof(buf), "%s%s", o->name, o[1].name ? " |" : " }");
@@ -261,8 +266,8 @@ void vctl_usage(FILE *out)
 	fprintf(out,
 		"\n"
 		"       OPTIONS := { -j | --json | -p | --pretty | -s | --socket PATH |\n"
-		"                    -t | --timeout MS | --no-wait | -V | --version | -h | --help "
-		"}\n"
+		"                    -t | --timeout MS | --no-wait | --etcd ENDPOINTS |\n"
+		"                    -V | --version | -h | --help }\n"
 		"Options may also follow the object (vdpctl vsi show -j); there -t of monitor\n"
 		"asks for timestamps.  Keywords may be abbreviated while unambiguous.\n\n");
 	for (const struct vctl_obj *o = vctl_objects; o->name; o++)

@@ -1,8 +1,9 @@
 /* vdpctl's grammar: one keyword table (grammar.c) that the usage text,
  * the per-object help, the parser (object, verb and keyword lookup with
  * unambiguous prefixes, options anywhere, the old spellings as aliases)
- * and the completion (vdpctl complete WORDS..., called by vdpctl.bash)
- * all read.  A word added here is parsed, documented and completed. */
+ * and the completion (vdpctl complete WORDS..., called by vdpctl.bash
+ * and _vdpctl) all read.  A word added here is parsed, documented and
+ * completed. */
 #ifndef VDPCTL_GRAMMAR_H
 #define VDPCTL_GRAMMAR_H
 
@@ -47,6 +48,10 @@ struct vctl_alias {
 #define VCTL_VERB_LIVE(v) ((v)->name || (v)->usage)
 
 extern const struct vctl_obj vctl_objects[];
+/* vdpctl --etcd ENDPOINTS status IFACE-ID: a command of its own, not an
+ * object; its usage follows "vdpctl [ OPTIONS ] ".  Spelled out only, so
+ * that "sta" and "stat" stay abbreviations of stats. */
+extern const struct vctl_verb vctl_status;
 extern const struct vctl_alias vctl_aliases[];
 
 /* iproute2's matches(): word is a non-empty prefix of name. */

@@ -2,8 +2,9 @@
 # $(PREFIX)/share/bash-completion/completions/vdpctl).  The candidates come
 # from vdpctl itself (the hidden `vdpctl complete WORDS...`), which reads
 # the keyword table its parser reads, and names from the running daemon
-# reached through the -s given on the command line; "@files" asks for
-# file names.
+# reached through the -s given on the command line (or the fleet store of
+# its --etcd); "@files" asks for file names.  tools/vdpctl/_vdpctl, for
+# zsh, asks the same.
 
 _vdpctl()
 {

@@ -340,11 +340,11 @@ int main(int argc, char **argv)
 		usage();
 		return EXIT_OK;
 	}
-	/* Hidden: the shell completion's question (vdpctl.bash). */
+	/* Hidden: the shell completions' question (vdpctl.bash, _vdpctl). */
 	if (strcmp(argv[0], "complete") == 0)
 		return vctl_complete(argc - 1, argv + 1);
 	/* Spelled out only: "sta", "stat" stay stats. */
-	if (strcmp(argv[0], "status") == 0)
+	if (strcmp(argv[0], vctl_status.name) == 0)
 		return do_status(argc - 1, argv + 1);
 	return run_object(argc, argv);
 }
