@@ -335,6 +335,8 @@ static int load_qbh(struct ld *ld, const config_setting_t *g, struct cfg_qbh *q)
 				rc = fail(ld, s,
 					  "host_uuid \"%s\" is not \"smbios\", \"none\" or a UUID",
 					  str);
+		} else if (strcmp(n, "retry_initial_ms") == 0) {
+			rc = get_uint(ld, s, "retry_initial_ms", 0, 3600000, &q->retry_initial_ms);
 		} else if (strcmp(n, "instance_uuid") == 0) {
 			rc = get_string(ld, s, "instance_uuid", &str);
 			if (rc == 0 && strcmp(str, "domain") && strcmp(str, "interface-id"))
@@ -347,8 +349,7 @@ static int load_qbh(struct ld *ld, const config_setting_t *g, struct cfg_qbh *q)
 		} else {
 			rc = fail(ld, s,
 				  "unknown setting \"%s\" in qbh (known: timeout_ms, poll_ms, "
-				  "host_uuid, "
-				  "instance_uuid)",
+				  "host_uuid, instance_uuid, retry_initial_ms)",
 				  n);
 		}
 		if (rc < 0)
@@ -429,6 +430,7 @@ void cfg_init(struct vdpd_config *cfg)
 	cfg->keepalive_spread_pct = VDP_KA_SPREAD_PCT;
 	cfg->retry_initial_ms = 0;
 	cfg->retry_max_ms = 60000;
+	cfg->qbh.retry_initial_ms = 1000;
 }
 
 void cfg_free(struct vdpd_config *cfg)
