@@ -434,13 +434,16 @@ json_t *reg_ctl_bind_show(void *ctx, json_t *args, struct ctl_error *err)
 /* ---- resolve, export, the whole registry ---- */
 
 /* Where the last 802.1Qbh request stands and what the adapter answered;
- * state "failed" is an error. */
-static json_t *qbh_json(const struct qbh_result *q)
+ * state "failed" is an error.  retry: what follows a failure (none,
+ * waiting, permanent, off), retries: sent again so far, next_retry_ms: -1
+ * when none waits. */
+static json_t *qbh_json(const char *id, const struct qbh_result *q)
 {
-	return json_pack("{s:s, s:s, s:i, s:s?, s:i}", "state", qbh_state_name(q->state), "result",
-			 q->msg, "errno", -q->error, "response",
+	return json_pack("{s:s, s:s, s:i, s:s?, s:i, s:s, s:I, s:I}", "state",
+			 qbh_state_name(q->state), "result", q->msg, "errno", -q->error, "response",
 			 q->has_response ? qbh_response_name(q->response) : NULL, "polls",
-			 (int)q->polls);
+			 (int)q->polls, "retry", qbh_retry_name(q->retry), "retries",
+			 (json_int_t)q->retries, "next_retry_ms", (json_int_t)qbh_retry_in_ms(id));
 }
 
 json_t *reg_ctl_resolve(void *ctx, json_t *args, struct ctl_error *err)
@@ -459,7 +462,7 @@ json_t *reg_ctl_resolve(void *ctx, json_t *args, struct ctl_error *err)
 	j = reg_resolution_to_json(&r);
 	const struct qbh_result *q = qbh_last(id);
 	if (j && q)
-		json_object_set_new(j, "qbh", qbh_json(q));
+		json_object_set_new(j, "qbh", qbh_json(id, q));
 	if (json_is_true(json_object_get(args, "xml"))) {
 		char *xml = reg_resolution_xml(&r);
 
@@ -511,7 +514,7 @@ json_t *reg_ctl_registry_show(void *ctx, json_t *args, struct ctl_error *err)
 			v[i]->type == REG_VPORT_QBH ? qbh_last(v[i]->iface_id) : NULL;
 
 		if (vj && q)
-			json_object_set_new(vj, "qbh", qbh_json(q));
+			json_object_set_new(vj, "qbh", qbh_json(v[i]->iface_id, q));
 		json_array_append_new(arr, vj);
 	}
 	free(v);

@@ -10,7 +10,7 @@ libxml2-dev libcap-ng-dev libcurl4-openssl-dev"
 RUN="iproute2 nftables jq iputils-ping procps util-linux"
 # To test: unit tests, fuzzers, lints, peers and decoders of other projects.
 TEST="clang clang-format libclang-rt-14-dev libcmocka-dev tshark tcpdump lldpad libvirt-clients kmod
-python3 lintian etcd-server etcd-client openssl zsh"
+python3 lintian etcd-server etcd-client openssl zsh time"
 case "${1-}" in
 demo) PKGS="$BUILD $RUN" ;;
 "") PKGS="$BUILD $RUN $TEST" ;;

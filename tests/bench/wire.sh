@@ -35,7 +35,7 @@ T_NAME=bench_wire
 . "$(dirname "$0")/../lib/lldpad.sh"
 
 require_root
-require_cmd ip jq "$T_BUILD/vdpd" "$T_BUILD/vdpctl" "$T_BUILD/vdp-bridge" "$T_BUILD/vdp-nlclient"
+require_cmd ip jq /usr/bin/time "$T_BUILD/vdpd" "$T_BUILD/vdpctl" "$T_BUILD/vdp-bridge" "$T_BUILD/vdp-nlclient"
 pass() { :; }
 
 N1=${BENCH_N:-1000}

@@ -5,7 +5,7 @@
 # RTM_SETLINK IFLA_PORT_SELF.  A veth has no ndo_set_vf_port, so the
 # kernel answers -EOPNOTSUPP: the failure must be an error everywhere the
 # operator looks (resolve, registry show, stats, log at error), and the
-# daemon keeps serving.
+# daemon keeps serving.  The cause is permanent: it is not retried.
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/nlfront.sh"
 
@@ -50,6 +50,12 @@ grep "qbh: $U2:" "$T_DIR/vdpd.log" | grep -q '\[error\]' || fail "the failure is
 s=$(vdpctl -j stats)
 assert_eq "$(json_get "$s" '.qbh.unsupported')" 1 "stats qbh.unsupported"
 assert_eq "$(json_get "$s" '.qbh.errors')" 1 "stats qbh.errors"
+# permanent (no port profiles on the device): never sent again
+assert_eq "$(json_get "$r" '.qbh.retry')" permanent "resolve qbh.retry"
+assert_eq "$(json_get "$r" '.qbh.next_retry_ms')" -1 "resolve qbh.next_retry_ms"
+assert_eq "$(json_get "$s" '.qbh.permanent')" 1 "stats qbh.permanent"
+vdpctl resolve $U2 | grep -q "802.1Qbh not retried: permanent failure" || fail "resolve text: no retry line"
+grep "qbh: $U2: $want" "$T_DIR/vdpd.log" | grep -q "(permanent: not retried)" || fail "log: not said it is not retried"
 assert_eq "$(vdpctl -j registry show | jq -r ".vsis[] | select(.iface_id == \"$U2\") | .qbh.state")" failed \
 	"registry show"
 pass "802.1Qbh on eth1: $want"
@@ -60,5 +66,7 @@ grep -q '<virtualport type="802.1Qbg">' <<<"$x1" || fail "U1 xml: $x1"
 grep -q '<parameters profileid="enterprise-xyz"/>' <<<"$x2" || fail "U2 xml: $x2"
 pass "resolve --xml: 802.1Qbg for U1, 802.1Qbh profileid for U2"
 
+assert_eq "$(json_get "$(vdpctl -j stats)" '.qbh.requests')" "$(json_get "$s" '.qbh.requests')" \
+	"no 802.1Qbh request sent again"
 vdpctl uplink show >/dev/null || fail "vdpd stopped serving"
 done_ok

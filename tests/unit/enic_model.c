@@ -173,6 +173,12 @@ static int set_port(struct enic_model *m, struct enic_dev *d, int vf, const stru
 	pp = enic_model_pp(d, vf);
 	if (!port[IFLA_PORT_REQUEST].present)
 		return -EOPNOTSUPP;
+	if (m->fail_count && m->fail_errno &&
+	    port[IFLA_PORT_REQUEST].p[0] != PORT_REQUEST_DISASSOCIATE) {
+		m->fail_count--;
+		pp->requests++;
+		return m->fail_errno;
+	}
 	prev = *pp;
 	memset(pp, 0, sizeof(*pp));
 	pp->requests = prev.requests + 1;
@@ -220,6 +226,10 @@ static int set_port(struct enic_model *m, struct enic_dev *d, int vf, const stru
 	if (pp->request != PORT_REQUEST_DISASSOCIATE && m->invalid_profile[0] &&
 	    !strncmp(pp->name, m->invalid_profile, 40))
 		pp->final = PORT_PROFILE_RESPONSE_INVALID;
+	if (pp->request != PORT_REQUEST_DISASSOCIATE && m->fail_count && !m->fail_errno) {
+		m->fail_count--;
+		pp->final = m->fail_response;
+	}
 	if (pp->request == PORT_REQUEST_DISASSOCIATE) {
 		memset(pp->mac, 0, 6);
 		if (vf < 0)

@@ -17,7 +17,12 @@
  *   enic_get_vf_port through RTM_GETLINK with RTEXT_FILTER_VF:
  *     IFLA_PORT_SELF (dynamic vNICs) then IFLA_VF_PORTS with one entry per
  *     VF that had a request, REQUEST as u16, RESPONSE INPROGRESS a given
- *     number of times, then SUCCESS (or INVALID for a chosen name). */
+ *     number of times, then SUCCESS (or INVALID for a chosen name);
+ *   a transient fault for the retry tests: the next fail_count
+ *     (pre)associations end in fail_response (INSUFFICIENT_RESOURCES,
+ *     BADSTATE, ERROR: the firmware's answer), or, with fail_errno set, are
+ *     refused by set_vf_port with it (-EBUSY: a devcmd the firmware did
+ *     not take) leaving the port as it was; then it accepts again. */
 #ifndef TESTS_ENIC_MODEL_H
 #define TESTS_ENIC_MODEL_H
 
@@ -59,6 +64,9 @@ struct enic_model {
 	unsigned inprogress_polls; /* INPROGRESS answers before the final one */
 	bool never_done; /* INPROGRESS for ever */
 	char invalid_profile[40]; /* this profile ends in INVALID */
+	unsigned fail_count; /* (pre)associations still to fail */
+	uint16_t fail_response; /* their final response, */
+	int fail_errno; /* or (when not 0) set_vf_port's -errno */
 	/* seen */
 	unsigned setlinks, getlinks, opens, open_fds;
 	int last_error; /* of the last SETLINK */

@@ -185,7 +185,9 @@ static const struct bad bads[] = {
 	  "bad.conf:1: instance_uuid \"vm\" is not \"domain\" or \"interface-id\"" },
 	{ "qbh = { poll = 1; };",
 	  "bad.conf:1: unknown setting \"poll\" in qbh (known: timeout_ms, poll_ms, host_uuid, "
-	  "instance_uuid)" },
+	  "instance_uuid, retry_initial_ms)" },
+	{ "qbh = { retry_initial_ms = 3600001; };",
+	  "bad.conf:1: retry_initial_ms = 3600001 is out of range 0..3600000" },
 	{ "qbh = { timeout_ms = 1000; poll_ms = 2000; };",
 	  "bad.conf:1: qbh: poll_ms 2000 is longer than timeout_ms 1000" },
 	{ "\nuplink = ();",
@@ -213,6 +215,12 @@ static void test_qbh_group(void **state)
 	assert_int_equal(c.qbh.timeout_ms, 0);
 	assert_int_equal(c.qbh.host_from, CFG_QBH_HOST_SMBIOS);
 	assert_false(c.qbh.instance_is_iface_id);
+	assert_int_equal(c.qbh.retry_initial_ms, 1000); /* transient failures are retried */
+	cfg_free(&c);
+	assert_int_equal(
+		cfg_load_string("qbh = { retry_initial_ms = 0; };", "q.conf", &c, err, sizeof(err)),
+		0);
+	assert_int_equal(c.qbh.retry_initial_ms, 0);
 	cfg_free(&c);
 	assert_int_equal(cfg_load_string("qbh = { timeout_ms = 2000; poll_ms = 250; "
 					 "host_uuid = \"a1a2a3a4-b1b2-c1c2-d1d2-e1e2e3e4e5e6\"; "
@@ -224,6 +232,7 @@ static void test_qbh_group(void **state)
 	assert_int_equal(c.qbh.host_from, CFG_QBH_HOST_GIVEN);
 	assert_memory_equal(c.qbh.host_uuid, u, 16);
 	assert_true(c.qbh.instance_is_iface_id);
+	assert_int_equal(c.qbh.retry_initial_ms, 1000);
 	cfg_free(&c);
 	assert_int_equal(
 		cfg_load_string("qbh = { host_uuid = \"none\"; };", "q.conf", &c, err, sizeof(err)),

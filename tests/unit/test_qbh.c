@@ -33,6 +33,7 @@
 #include "vdp/daemon/vdpd.h"
 #include "tests/unit/enic_model.h"
 #include "tests/unit/fakeclock.h"
+#include "tests/unit/logcap.h"
 
 static const uint8_t inst[16] = { 0x09, 0xb1, 0x1c, 0x53, 0x8b, 0x5c, 0x4e, 0xeb,
 				  0x8f, 0x00, 0xd8, 0x4e, 0xaa, 0x0a, 0xaa, 0x4f };
@@ -578,9 +579,14 @@ struct fx {
 	struct qbh_counters c0;
 };
 
-static void fx_init(struct fx *f, uint64_t deadline_us)
+static void fx_init_retry(struct fx *f, uint64_t deadline_us, uint64_t retry_initial_us,
+			  uint64_t retry_max_us)
 {
-	struct qbh_cfg c = { .sysfs = sysdir, .deadline_us = deadline_us, .has_host_uuid = true };
+	struct qbh_cfg c = { .sysfs = sysdir,
+			     .deadline_us = deadline_us,
+			     .has_host_uuid = true,
+			     .retry_initial_us = retry_initial_us,
+			     .retry_max_us = retry_max_us };
 
 	memcpy(c.host_uuid, host, 16);
 	fakeclock_init(&f->fc, 1000000);
@@ -588,6 +594,12 @@ static void fx_init(struct fx *f, uint64_t deadline_us)
 	f->q = qbh_new(fakeclock_vclock(&f->fc), &enic_model_ops, &f->m, &c);
 	assert_non_null(f->q);
 	f->c0 = *qbh_counters();
+}
+
+/* Retries off, as the backend starts without them. */
+static void fx_init(struct fx *f, uint64_t deadline_us)
+{
+	fx_init_retry(f, deadline_us, 0, 0);
 }
 
 static void fx_fini(struct fx *f)
@@ -1087,7 +1099,273 @@ static void test_silent_kernel_deadline(void **state)
 	fakeclock_destroy(&fc);
 }
 
-static struct vdpd *start_vdpd(struct fakeclock *fc, struct enic_model *em, const char *conf_text)
+/* ---- retries of transient failures */
+
+/* The n-th retry is due within [d/2, d] of the failure, d = min(max,
+ * initial x 2^(n-1)): nothing is sent before retry_at_us, the SETLINK at
+ * it. */
+static void expect_retry(struct fx *f, const char *key, uint64_t d, unsigned n)
+{
+	const struct qbh_result *r = qbh_last(key);
+	uint64_t now = f->fc.now, at = r->retry_at_us;
+	unsigned sent = f->m.setlinks;
+
+	assert_int_equal(r->state, QBH_ST_FAILED);
+	assert_int_equal(r->retry, QBH_RETRY_WAITING);
+	assert_int_equal(r->retries, n - 1);
+	assert_in_range(at - now, d / 2, d);
+	assert_int_equal(qbh_retry_in_ms(key), (int64_t)((at - now) / 1000));
+	fakeclock_advance(&f->fc, at - now - 1);
+	assert_int_equal(f->m.setlinks, sent);
+	fakeclock_advance(&f->fc, 1);
+	assert_int_equal(f->m.setlinks, sent + 1);
+	assert_int_equal(qbh_last(key)->retries, n);
+}
+
+/* INSUFFICIENT_RESOURCES five times: sent again after about 1 s, then 2 s,
+ * then capped at 3 s, each jittered within [d/2, d]; the sixth send
+ * succeeds and the retries stop.  The log says when and which attempt;
+ * the repeats of the same failure are not errors again. */
+static void test_retry_transient_backoff_to_success(void **state)
+{
+	(void)state;
+	static const uint64_t d[] = { 1000000, 2000000, 3000000, 3000000, 3000000 };
+	struct logcap lc;
+	char logs[4096], want[320];
+	struct fx f;
+
+	fx_init_retry(&f, 0, 1000000, 3000000);
+	f.m.inprogress_polls = 0;
+	f.m.fail_count = 5;
+	f.m.fail_response = QBH_RESP_INSUFFICIENT_RESOURCES;
+	log_set_level(LOG_INFO);
+	logcap_begin(&lc);
+	int rc = assoc(&f, "vsi-r1", "enp1s0v0", "enp1s0", "finance");
+	logcap_end(&lc, logs, sizeof(logs));
+	assert_int_equal(rc, 0);
+	assert_int_equal(f.m.setlinks, 1);
+	const struct qbh_result *r = qbh_last("vsi-r1");
+	assert_int_equal(r->response, QBH_RESP_INSUFFICIENT_RESOURCES);
+	snprintf(want, sizeof(want),
+		 "[error] qbh: vsi-r1: enp1s0v0 (VF 0 of enp1s0, driver enic): "
+		 "802.1Qbh associate of profile finance failed: adapter answered insufficient "
+		 "resources; retrying in %llu ms (attempt 1)",
+		 (unsigned long long)((r->retry_at_us - f.fc.now) / 1000));
+	assert_non_null(strstr(logs, want));
+	for (unsigned n = 1; n <= 5; n++) {
+		if (n == 2)
+			logcap_begin(&lc);
+		expect_retry(&f, "vsi-r1", d[n - 1], n);
+		if (n == 2) {
+			logcap_end(&lc, logs, sizeof(logs));
+			r = qbh_last("vsi-r1");
+			snprintf(want, sizeof(want), "; retrying in %llu ms (attempt 3)",
+				 (unsigned long long)((r->retry_at_us - f.fc.now) / 1000));
+			assert_non_null(strstr(logs, want));
+			assert_null(strstr(logs, "[error]"));
+		}
+	}
+	r = qbh_last("vsi-r1");
+	assert_int_equal(r->state, QBH_ST_DONE);
+	assert_int_equal(r->retries, 5);
+	assert_int_equal(r->retry, QBH_RETRY_NONE);
+	assert_int_equal(qbh_retry_in_ms("vsi-r1"), -1);
+	assert_string_equal(enic_model_dev(&f.m, "enp1s0")->vf[0].name, "finance");
+	assert_int_equal(DELTA(&f, retries), 5);
+	assert_int_equal(DELTA(&f, recovered), 1);
+	assert_int_equal(DELTA(&f, errors), 5);
+	assert_int_equal(DELTA(&f, success), 1);
+	while (fakeclock_run_next(&f.fc))
+		;
+	assert_int_equal(f.m.setlinks, 6);
+	log_set_level(LOG_CRIT);
+	fx_fini(&f);
+}
+
+/* A driver busy with another command (-EBUSY from set_vf_port) and a port
+ * in BADSTATE are retried too. */
+static void test_retry_busy_and_badstate(void **state)
+{
+	(void)state;
+	struct fx f;
+
+	fx_init_retry(&f, 0, 1000000, 0);
+	f.m.inprogress_polls = 0;
+	f.m.fail_count = 1;
+	f.m.fail_errno = -EBUSY;
+	assert_int_equal(assoc(&f, "vsi-b1", "", "eth4", "finance"), 0);
+	assert_int_equal(qbh_last("vsi-b1")->error, -EBUSY);
+	expect_retry(&f, "vsi-b1", 1000000, 1);
+	assert_int_equal(qbh_last("vsi-b1")->state, QBH_ST_DONE);
+	f.m.fail_errno = 0;
+	f.m.fail_count = 1;
+	f.m.fail_response = QBH_RESP_BADSTATE;
+	assert_int_equal(assoc(&f, "vsi-b1", "", "eth4", "hr"), 0);
+	assert_int_equal(qbh_last("vsi-b1")->response, QBH_RESP_BADSTATE);
+	expect_retry(&f, "vsi-b1", 1000000, 1);
+	assert_int_equal(qbh_last("vsi-b1")->state, QBH_ST_DONE);
+	assert_string_equal(enic_model_dev(&f.m, "eth4")->self.name, "hr");
+	fx_fini(&f);
+}
+
+/* The deadline is transient; the DISASSOCIATE that takes the attempt back
+ * goes first (an ASSOCIATE beside it would be undone), then the retry. */
+static void test_retry_after_deadline_waits_for_take_back(void **state)
+{
+	(void)state;
+	struct fx f;
+
+	fx_init_retry(&f, 0, 1000000, 0);
+	f.m.never_done = true;
+	assert_int_equal(assoc(&f, "vsi-d1", "", "eth4", "finance"), 0);
+	fakeclock_advance(&f.fc, QBH_DEADLINE_US);
+	const struct qbh_result *r = qbh_last("vsi-d1");
+	assert_int_equal(r->error, -ETIMEDOUT);
+	assert_int_equal(r->retry, QBH_RETRY_WAITING);
+	assert_int_equal(f.m.setlinks, 2); /* the take-back DISASSOCIATE */
+	fakeclock_advance(&f.fc, 1000000);
+	assert_int_equal(f.m.setlinks, 2); /* due, but the take-back still runs */
+	f.m.never_done = false;
+	enic_model_dev(&f.m, "eth4")->self.inprogress_left = 0;
+	fakeclock_advance(&f.fc, 2 * QBH_POLL_US);
+	assert_int_equal(f.m.setlinks, 3);
+	assert_int_equal(enic_model_dev(&f.m, "eth4")->self.request, PORT_REQUEST_ASSOCIATE);
+	while (fakeclock_run_next(&f.fc))
+		;
+	assert_int_equal(qbh_last("vsi-d1")->state, QBH_ST_DONE);
+	assert_int_equal(qbh_last("vsi-d1")->retries, 1);
+	fx_fini(&f);
+}
+
+/* Permanent causes are never sent again: no port profiles on the device
+ * (EOPNOTSUPP) and a profile the switch calls INVALID; a transient failure
+ * beside them is. */
+static void test_retry_not_for_permanent(void **state)
+{
+	(void)state;
+	struct fx f;
+
+	fx_init_retry(&f, 0, 1000000, 0);
+	f.m.inprogress_polls = 0;
+	strcpy(f.m.invalid_profile, "nosuch");
+	assert_int_equal(assoc(&f, "vsi-p1", "", "eth5", "finance"), 0);
+	assert_int_equal(assoc(&f, "vsi-p2", "enp1s0v0", "enp1s0", "nosuch"), 0);
+	f.m.fail_count = 1;
+	f.m.fail_response = QBH_RESP_ERROR;
+	assert_int_equal(assoc(&f, "vsi-p3", "enp1s0v1", "enp1s0", "finance"), 0);
+	assert_int_equal(f.m.setlinks, 3);
+	assert_int_equal(qbh_last("vsi-p1")->error, -EOPNOTSUPP);
+	assert_int_equal(qbh_last("vsi-p1")->retry, QBH_RETRY_PERMANENT);
+	assert_int_equal(qbh_last("vsi-p2")->response, QBH_RESP_INVALID);
+	assert_int_equal(qbh_last("vsi-p2")->retry, QBH_RETRY_PERMANENT);
+	assert_int_equal(qbh_retry_in_ms("vsi-p1"), -1);
+	assert_int_equal(qbh_retry_in_ms("vsi-p2"), -1);
+	assert_int_equal(qbh_last("vsi-p3")->retry, QBH_RETRY_WAITING);
+	assert_int_equal(DELTA(&f, permanent), 2);
+	fakeclock_advance(&f.fc, 300000000); /* five minutes */
+	assert_int_equal(f.m.setlinks, 4); /* vsi-p3 once more, no one else */
+	assert_int_equal(qbh_last("vsi-p3")->state, QBH_ST_DONE);
+	assert_int_equal(qbh_last("vsi-p1")->state, QBH_ST_FAILED);
+	assert_int_equal(qbh_last("vsi-p2")->state, QBH_ST_FAILED);
+	assert_int_equal(DELTA(&f, retries), 1);
+	/* the verdicts one by one */
+	assert_true(qbh_failure_transient(-ETIMEDOUT, false, 0));
+	assert_true(qbh_failure_transient(-EBUSY, false, 0));
+	assert_true(qbh_failure_transient(-EAGAIN, false, 0));
+	assert_true(qbh_failure_transient(-ENOBUFS, false, 0));
+	assert_true(qbh_failure_transient(0, true, QBH_RESP_INSUFFICIENT_RESOURCES));
+	assert_true(qbh_failure_transient(0, true, QBH_RESP_ERROR));
+	assert_true(qbh_failure_transient(0, true, QBH_RESP_BADSTATE));
+	assert_false(qbh_failure_transient(0, true, QBH_RESP_INVALID));
+	assert_false(qbh_failure_transient(-EOPNOTSUPP, false, 0));
+	assert_false(qbh_failure_transient(-EINVAL, false, 0));
+	assert_false(qbh_failure_transient(-ENODEV, false, 0));
+	assert_false(qbh_failure_transient(-EPROTO, false, 0));
+	fx_fini(&f);
+}
+
+/* The VSI no longer wanted while its retry waits: DISASSOCIATE goes out,
+ * the retry never does. */
+static void test_retry_dropped_by_disassociate(void **state)
+{
+	(void)state;
+	struct fx f;
+
+	fx_init_retry(&f, 0, 1000000, 0);
+	f.m.inprogress_polls = 0;
+	f.m.fail_count = 1;
+	f.m.fail_response = QBH_RESP_INSUFFICIENT_RESOURCES;
+	assert_int_equal(assoc(&f, "vsi-x1", "enp1s0v2", "enp1s0", "finance"), 0);
+	assert_int_equal(qbh_last("vsi-x1")->retry, QBH_RETRY_WAITING);
+	assert_in_range(qbh_retry_in_ms("vsi-x1"), 500, 1000);
+	assert_int_equal(qbh_disassociate(f.q, "vsi-x1"), 0);
+	assert_int_equal(f.m.setlinks, 2);
+	assert_int_equal(qbh_retry_in_ms("vsi-x1"), -1);
+	fakeclock_advance(&f.fc, 300000000);
+	assert_int_equal(f.m.setlinks, 2);
+	assert_int_equal(enic_model_dev(&f.m, "enp1s0")->vf[2].request, PORT_REQUEST_DISASSOCIATE);
+	assert_int_equal(qbh_last("vsi-x1")->request, QBH_DISASSOCIATE);
+	assert_int_equal(qbh_last("vsi-x1")->state, QBH_ST_DONE);
+	assert_int_equal(DELTA(&f, retries), 0);
+	fx_fini(&f);
+}
+
+/* Asked anew while a retry waits (another profile): sent at once, and the
+ * backoff starts over at the first delay. */
+static void test_retry_reset_by_new_request(void **state)
+{
+	(void)state;
+	struct fx f;
+
+	fx_init_retry(&f, 0, 1000000, 0);
+	f.m.inprogress_polls = 0;
+	f.m.fail_count = 4;
+	f.m.fail_response = QBH_RESP_ERROR;
+	assert_int_equal(assoc(&f, "vsi-c1", "", "eth4", "finance"), 0);
+	expect_retry(&f, "vsi-c1", 1000000, 1);
+	expect_retry(&f, "vsi-c1", 2000000, 2);
+	assert_in_range(qbh_last("vsi-c1")->retry_at_us - f.fc.now, 2000000, 4000000);
+	fakeclock_advance(&f.fc, 100000);
+	assert_int_equal(assoc(&f, "vsi-c1", "", "eth4", "hr"), 0);
+	assert_int_equal(f.m.setlinks, 4);
+	assert_string_equal(enic_model_dev(&f.m, "eth4")->self.name, "hr");
+	assert_int_equal(qbh_last("vsi-c1")->retries, 0);
+	expect_retry(&f, "vsi-c1", 1000000, 1);
+	assert_int_equal(qbh_last("vsi-c1")->state, QBH_ST_DONE);
+	while (fakeclock_run_next(&f.fc))
+		;
+	assert_int_equal(f.m.setlinks, 5);
+	fx_fini(&f);
+}
+
+/* A failed VSI does not hold PORT_SELF: when another VSI took it while the
+ * retry waited, the retry is dropped instead of overwriting its profile. */
+static void test_retry_yields_port_self(void **state)
+{
+	(void)state;
+	struct fx f;
+
+	fx_init_retry(&f, 0, 1000000, 0);
+	f.m.inprogress_polls = 0;
+	f.m.fail_count = 1;
+	f.m.fail_response = QBH_RESP_INSUFFICIENT_RESOURCES;
+	assert_int_equal(assoc(&f, "vsi-y1", "macvtap0", "eth4", "finance"), 0);
+	assert_int_equal(qbh_last("vsi-y1")->retry, QBH_RETRY_WAITING);
+	assert_int_equal(assoc(&f, "vsi-y2", "macvtap1", "eth4", "hr"), 0);
+	assert_int_equal(qbh_last("vsi-y2")->state, QBH_ST_DONE);
+	fakeclock_advance(&f.fc, 1000000);
+	assert_int_equal(f.m.setlinks, 2);
+	assert_string_equal(enic_model_dev(&f.m, "eth4")->self.name, "hr");
+	const struct qbh_result *r = qbh_last("vsi-y1");
+	assert_int_equal(r->error, -EBUSY);
+	assert_int_equal(r->retry, QBH_RETRY_PERMANENT);
+	assert_non_null(strstr(r->msg, "retry dropped"));
+	assert_int_equal(qbh_retry_in_ms("vsi-y1"), -1);
+	fx_fini(&f);
+}
+
+static struct vdpd *start_vdpd_retry(struct fakeclock *fc, struct enic_model *em,
+				     const char *conf_text, uint32_t retry_initial_ms)
 {
 	char conf[128], path[256];
 	struct vdpd *d;
@@ -1111,8 +1389,15 @@ static struct vdpd *start_vdpd(struct fakeclock *fc, struct enic_model *em, cons
 	d->opts.qbh_ctx = em;
 	d->opts.sysfs = sysdir;
 	d->clock = fakeclock_vclock(fc);
+	d->cfg.qbh.retry_initial_ms = retry_initial_ms;
+	d->cfg.retry_max_ms = 60000;
 	assert_int_equal(realize_start(d), 0);
 	return d;
+}
+
+static struct vdpd *start_vdpd(struct fakeclock *fc, struct enic_model *em, const char *conf_text)
+{
+	return start_vdpd_retry(fc, em, conf_text, 0);
 }
 
 static void stop_vdpd(struct vdpd *d)
@@ -1247,6 +1532,104 @@ static void test_registry_migration_qbh(void **state)
 	enic_model_fini(&em);
 }
 
+static json_t *resolve_qbh(struct vdpd *d, const char *id)
+{
+	struct ctl_error cerr;
+	json_t *args = json_pack("{s:s}", "iface_id", id);
+	json_t *j = reg_ctl_resolve(&d->reg, args, &cerr);
+	json_t *q;
+
+	json_decref(args);
+	assert_non_null(j);
+	q = json_incref(json_object_get(j, "qbh"));
+	json_decref(j);
+	assert_non_null(q);
+	return q;
+}
+
+/* The registry's VSI in vdpd: a transient failure is retried on the
+ * timer and `resolve` shows it (retry, retries, next_retry_ms beside the
+ * old members); a change of the binding re-requests at once with the
+ * backoff from the start; unbinding during the backoff de-associates and
+ * nothing is retried after. */
+static void test_registry_qbh_retry(void **state)
+{
+	(void)state;
+	const char *id = "0b3c9e2a-1111-4d4d-8e8e-000000000003";
+	struct reg_err err;
+	struct fakeclock fc;
+	struct enic_model em;
+	json_t *q;
+
+	fakeclock_init(&fc, 0);
+	model_init(&em);
+	em.inprogress_polls = 0;
+	em.fail_count = 3;
+	em.fail_response = QBH_RESP_INSUFFICIENT_RESOURCES;
+	struct vdpd *d = start_vdpd_retry(
+		&fc, &em,
+		"registry = {\n"
+		"  profiles = ( { name = \"fin\"; type = \"802.1Qbh\"; profileid = \"finance\"; "
+		"},\n"
+		"               { name = \"hr\"; type = \"802.1Qbh\"; profileid = \"hr\"; } );\n"
+		"  uplinks = ( { dev = \"eth4\"; physnet = \"dc\"; } );\n"
+		"  networks = ( { name = \"net-a\"; physnet = \"dc\"; profile = \"fin\"; },\n"
+		"               { name = \"net-b\"; physnet = \"dc\"; profile = \"hr\"; } );\n"
+		"};\n",
+		1000);
+	struct reg_attachment a = { .network = "net-a" };
+	struct reg_binding b = { .dev = "macvtap9", .mac = { 0x52, 0x54, 0, 0, 0, 3 } };
+	snprintf(a.iface_id, sizeof(a.iface_id), "%s", id);
+	snprintf(b.iface_id, sizeof(b.iface_id), "%s", id);
+	snprintf(b.uplink, sizeof(b.uplink), "eth4");
+	snprintf(b.vm_uuid, sizeof(b.vm_uuid), "66666666-2222-3333-4444-555555555555");
+	assert_int_equal(reg_attach(d->reg.reg, &a, &err), 0);
+	assert_int_equal(reg_bind(d->reg.reg, &b, &err), 0);
+	assert_int_equal(em.setlinks, 1);
+
+	q = resolve_qbh(d, id);
+	assert_string_equal(json_string_value(json_object_get(q, "state")), "failed");
+	assert_string_equal(json_string_value(json_object_get(q, "response")),
+			    "insufficient resources");
+	assert_true(json_is_integer(json_object_get(q, "polls")));
+	assert_true(json_is_integer(json_object_get(q, "errno")));
+	assert_string_equal(json_string_value(json_object_get(q, "retry")), "waiting");
+	assert_int_equal(json_integer_value(json_object_get(q, "retries")), 0);
+	assert_in_range(json_integer_value(json_object_get(q, "next_retry_ms")), 500, 1000);
+	json_decref(q);
+
+	fakeclock_advance(&fc, 1000000); /* the first retry, failing again */
+	assert_int_equal(em.setlinks, 2);
+	q = resolve_qbh(d, id);
+	assert_int_equal(json_integer_value(json_object_get(q, "retries")), 1);
+	assert_in_range(json_integer_value(json_object_get(q, "next_retry_ms")), 0, 2000);
+	json_decref(q);
+	assert_in_range(qbh_last(id)->retry_at_us - fc.now, 1, 2000000);
+
+	/* the attachment moves to another network (profile hr): at once, from
+	 * the first delay again */
+	snprintf(a.network, sizeof(a.network), "net-b");
+	assert_int_equal(reg_attach(d->reg.reg, &a, &err), 0);
+	assert_int_equal(em.setlinks, 3);
+	assert_string_equal(em.dev[0].self.name, "hr");
+	q = resolve_qbh(d, id);
+	assert_int_equal(json_integer_value(json_object_get(q, "retries")), 0);
+	assert_in_range(json_integer_value(json_object_get(q, "next_retry_ms")), 500, 1000);
+	json_decref(q);
+
+	/* unbound while the retry waits: DISASSOCIATE, then nothing */
+	assert_int_equal(reg_unbind(d->reg.reg, id, &err), 0);
+	assert_int_equal(em.setlinks, 4);
+	assert_int_equal(em.dev[0].self.request, PORT_REQUEST_DISASSOCIATE);
+	assert_int_equal(qbh_retry_in_ms(id), -1);
+	fakeclock_advance(&fc, 300000000);
+	assert_int_equal(em.setlinks, 4);
+	assert_int_equal(em.dev[0].self.request, PORT_REQUEST_DISASSOCIATE);
+	stop_vdpd(d);
+	fakeclock_destroy(&fc);
+	enic_model_fini(&em);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -1290,6 +1673,14 @@ int main(void)
 		cmocka_unit_test(test_silent_kernel_deadline),
 		cmocka_unit_test(test_registry_realizes_qbh),
 		cmocka_unit_test(test_registry_migration_qbh),
+		cmocka_unit_test(test_retry_transient_backoff_to_success),
+		cmocka_unit_test(test_retry_busy_and_badstate),
+		cmocka_unit_test(test_retry_after_deadline_waits_for_take_back),
+		cmocka_unit_test(test_retry_not_for_permanent),
+		cmocka_unit_test(test_retry_dropped_by_disassociate),
+		cmocka_unit_test(test_retry_reset_by_new_request),
+		cmocka_unit_test(test_retry_yields_port_self),
+		cmocka_unit_test(test_registry_qbh_retry),
 		cmocka_unit_test(test_kernel_veth_eopnotsupp),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

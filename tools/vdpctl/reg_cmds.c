@@ -442,6 +442,13 @@ static int registry_resolve(int argc, char **argv)
 			json_t *q = json_object_get(res, "qbh");
 			printf("    802.1Qbh %s after %lld polls: %s\n", vctl_str(q, "state"),
 			       vctl_int(q, "polls"), vctl_str(q, "result"));
+			if (!strcmp(vctl_str(q, "retry"), "waiting"))
+				printf("    802.1Qbh retry %lld in %lld ms\n",
+				       vctl_int(q, "retries") + 1, vctl_int(q, "next_retry_ms"));
+			else if (!strcmp(vctl_str(q, "retry"), "permanent"))
+				printf("    802.1Qbh not retried: permanent failure\n");
+			else if (vctl_int(q, "retries"))
+				printf("    802.1Qbh retries %lld\n", vctl_int(q, "retries"));
 		}
 	}
 	json_decref(res);

@@ -386,6 +386,8 @@ static const struct setting qbh_settings[] = {
 	{ "poll_ms", SET_UINT, .off = offsetof(struct cfg_qbh, poll_ms), .min = 10, .max = 10000 },
 	{ "host_uuid", SET_STRING, .load = load_host_uuid },
 	{ "instance_uuid", SET_STRING, .load = load_instance_uuid },
+	{ "retry_initial_ms", SET_UINT, .off = offsetof(struct cfg_qbh, retry_initial_ms),
+	  .max = 3600000 },
 	{ NULL }
 };
 
@@ -468,6 +470,7 @@ void cfg_init(struct vdpd_config *cfg)
 	cfg->keepalive_spread_pct = VDP_KA_SPREAD_PCT;
 	cfg->retry_initial_ms = 0;
 	cfg->retry_max_ms = 60000;
+	cfg->qbh.retry_initial_ms = 1000;
 }
 
 void cfg_free(struct vdpd_config *cfg)

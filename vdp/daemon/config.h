@@ -35,8 +35,9 @@ struct cfg_uplink {
 	int line;			/* where it was defined */
 };
 
-/* qbh = { timeout_ms; poll_ms; host_uuid; instance_uuid; }: the 802.1Qbh
- * backend (vdp/io/qbh.h), read at start. */
+/* qbh = { timeout_ms; poll_ms; host_uuid; instance_uuid; retry_initial_ms; }:
+ * the 802.1Qbh backend (vdp/io/qbh.h), read at start (retry_initial_ms
+ * also on reload). */
 enum cfg_qbh_host {
 	CFG_QBH_HOST_SMBIOS = 0, /* /sys/class/dmi/id/product_uuid, as libvirt */
 	CFG_QBH_HOST_NONE, /* leave IFLA_PORT_HOST_UUID out */
@@ -49,6 +50,8 @@ struct cfg_qbh {
 	enum cfg_qbh_host host_from;
 	uint8_t host_uuid[16];
 	bool instance_is_iface_id; /* instance_uuid = "interface-id"; default "domain" */
+	uint32_t retry_initial_ms; /* first retry of a transient failure; 0 = none;
+				    * default 1000; the cap is retry_max_ms */
 };
 
 struct vdpd_config {

@@ -122,6 +122,10 @@ static int qbh_start(struct vdpd *d)
 		.sysfs = d->opts.sysfs,
 		.poll_us = (uint64_t)c->poll_ms * 1000,
 		.deadline_us = (uint64_t)c->timeout_ms * 1000,
+		/* the registry's VSIs are all vdpd's to heal, as with 802.1Qbg;
+		 * the cap is the reconciler's */
+		.retry_initial_us = (uint64_t)c->retry_initial_ms * 1000,
+		.retry_max_us = (uint64_t)d->cfg.retry_max_ms * 1000,
 	};
 
 	if (c->host_from == CFG_QBH_HOST_GIVEN) {
@@ -175,6 +179,13 @@ void realize_stop(struct vdpd *d)
 	reg_ctl_close(&d->reg);
 	qbh_free(d->qbh);
 	d->qbh = NULL;
+}
+
+void realize_config(struct vdpd *d)
+{
+	if (d->qbh)
+		qbh_set_retry(d->qbh, (uint64_t)d->cfg.qbh.retry_initial_ms * 1000,
+			      (uint64_t)d->cfg.retry_max_ms * 1000);
 }
 
 void realize_uplink_started(struct vdpd *d, struct vdpd_uplink *du)

@@ -27,6 +27,10 @@ void realize_reload_commit(struct vdpd *d, struct reg_reload *rl);
 struct reg_err;
 int realize_check_config(const char *path, struct reg_err *err);
 
+/* A reload: the 802.1Qbh retry delays (qbh.retry_initial_ms,
+ * retry_max_ms) from d->cfg. */
+void realize_config(struct vdpd *d);
+
 /* An uplink (re)started: request the desired VSIs that name it. */
 void realize_uplink_started(struct vdpd *d, struct vdpd_uplink *du);
 

@@ -3,18 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vdp/base/backoff.h"
 #include "vdp/base/log.h"
 #include "vdp/daemon/reconcile.h"
 #include "vdp/wire/vdp_text.h"
-
-static uint64_t rng_next(struct reconcile *rc)
-{
-	/* xorshift64*: jitter only, no secrecy */
-	rc->rng ^= rc->rng >> 12;
-	rc->rng ^= rc->rng << 25;
-	rc->rng ^= rc->rng >> 27;
-	return rc->rng * 0x2545F4914F6CDD1DULL;
-}
 
 void reconcile_init(struct reconcile *rc, struct vclock *clock, const struct reconcile_ops *ops,
 		    void *ctx)
@@ -29,7 +21,7 @@ void reconcile_init(struct reconcile *rc, struct vclock *clock, const struct rec
 
 void reconcile_seed(struct reconcile *rc, uint64_t seed)
 {
-	rc->rng = seed ? seed : 0x9E3779B97F4A7C15ULL;
+	rc->rng = backoff_seed(seed);
 }
 
 void reconcile_set_params(struct reconcile *rc, uint64_t initial_us, uint64_t max_us)
@@ -90,17 +82,13 @@ enum rc_verdict reconcile_verdict(uint8_t reason, uint8_t status)
 
 uint64_t reconcile_backoff_us(const struct reconcile *rc, uint64_t base_us, uint32_t n)
 {
-	uint64_t d = base_us ? base_us : 1;
-
-	for (uint32_t i = 1; i < n && d < rc->max_us; i++)
-		d *= 2;
-	return d < rc->max_us ? d : rc->max_us;
+	return backoff_us(base_us, rc->max_us, n);
 }
 
 /* Uniform in [d/2, d]: spread VSIs that failed together. */
 static uint64_t jitter(struct reconcile *rc, uint64_t d)
 {
-	return d / 2 + rng_next(rc) % (d / 2 + 1);
+	return backoff_jitter(&rc->rng, d);
 }
 
 static size_t hash(const char *uplink, uint8_t fmt, const uint8_t id[VDP_VSIID_LEN])

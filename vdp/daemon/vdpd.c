@@ -494,6 +494,7 @@ void vdpd_apply_config(struct vdpd *d, struct vdpd_config *cfg)
 	cfg_init(cfg);
 	apply_log_level(d);
 	vdpd_reconcile_config(d);
+	realize_config(d);
 	/* New ones. */
 	for (i = 0; i < d->cfg.n_uplinks; i++)
 		if (!vdpd_find_uplink(d, d->cfg.uplinks[i].name)) {

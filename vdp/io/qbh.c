@@ -5,7 +5,9 @@
  *           already reports this association, adopt it and send nothing;
  *   ACK     SETLINK sent, waiting for the kernel's NLMSG_ERROR;
  *   STATUS  GETLINK sent, waiting for RTM_NEWLINK;
- *   SLEEP   in progress; the timer sends the next GETLINK.
+ *   SLEEP   in progress; the timer sends the next GETLINK;
+ *   RETRY   a (pre)association failed for a cause that may pass: the timer
+ *           sends it again (a new SETLINK, no probe) after the backoff.
  * Replies are read with the socket non-blocking; when one is not queued
  * yet the timer looks again.  Past the deadline the session fails and an
  * association is taken back with DISASSOCIATE (a session of its own whose
@@ -19,13 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vdp/base/backoff.h"
 #include "vdp/base/codec.h"
 #include "vdp/base/log.h"
+#include "vdp/base/logburst.h"
 #include "vdp/base/vclock.h"
 #include "vdp/wire/nl_parse.h"
 #include "vdp/io/qbh.h"
 
-enum phase { PH_END, PH_PROBE, PH_ACK, PH_STATUS, PH_SLEEP };
+enum phase { PH_END, PH_PROBE, PH_ACK, PH_STATUS, PH_SLEEP, PH_RETRY };
 
 struct sess {
 	struct qbh *q;
@@ -46,6 +50,9 @@ struct sess {
 	uint64_t started;
 	struct vtimer *timer;
 	struct qbh_result res;
+	uint32_t retries; /* sent again by the timer since the registry last asked */
+	int fail_error; /* cause of the previous failure: a repeat is logged quieter */
+	uint16_t fail_response;
 };
 
 struct qbh {
@@ -57,10 +64,19 @@ struct qbh {
 	struct sess *sessions;
 	uint8_t *buf;
 	size_t cap;
+	uint64_t rng; /* the retries' jitter */
+	struct log_bursts *bursts; /* repeated failures of many VSIs: one line */
 };
 
 static struct qbh_counters counters;
-static void remember(const char *key, const struct qbh_result *res);
+static void remember(const char *key, const struct qbh_result *res, struct vclock *clock);
+
+/* A session's result as it stands, for vdpctl (never a cleanup's). */
+static void keep(const struct sess *s)
+{
+	if (!s->cleanup)
+		remember(s->key, &s->res, s->q->clock);
+}
 
 const struct qbh_counters *qbh_counters(void)
 {
@@ -90,6 +106,59 @@ const char *qbh_state_name(enum qbh_state st)
 {
 	static const char *const n[] = { "idle", "polling", "done", "failed" };
 	return (unsigned)st < 4 ? n[st] : "?";
+}
+
+const char *qbh_retry_name(enum qbh_retry r)
+{
+	static const char *const n[] = { "none", "waiting", "permanent", "off" };
+	return (unsigned)r < 4 ? n[r] : "?";
+}
+
+/* Which failures are worth the same request again.  Transient: the cause
+ * lies in the adapter's or the host's state at that moment, which changes
+ * by itself.  Permanent: the request or the device is wrong, and only a
+ * change of the registry (another profile, device or binding) or of the
+ * device can help; that change re-sends at once anyway. */
+bool qbh_failure_transient(int error, bool has_response, uint16_t response)
+{
+	switch (-error) {
+	case 0:
+		break;
+	case ETIMEDOUT: /* the deadline: firmware or port extender slow or unreachable */
+	case EBUSY: /* the driver or the firmware busy with another command */
+	case EAGAIN:
+	case EINTR:
+	case EIO: /* a command to the firmware failed on the way */
+	case ENOMEM: /* the host short of memory or socket buffers, */
+	case ENOBUFS:
+	case EMFILE: /* or of descriptors for our socket */
+	case ENFILE:
+		return true;
+	default:
+		/* EOPNOTSUPP: no port profiles on the device (no
+		 * ndo_set_vf_port, PORT_SELF of a static vNIC, SR-IOV off);
+		 * EINVAL/ERANGE: the request itself refused (VF index beyond
+		 * num_vfs, attribute lengths); ENODEV: the device went away;
+		 * EPROTO, EMSGSIZE: a reply or request we cannot make sense
+		 * of.  The same request gets the same answer. */
+		return false;
+	}
+	if (!has_response)
+		return false;
+	switch ((enum qbh_response)response) {
+	case QBH_RESP_INSUFFICIENT_RESOURCES: /* may be freed by other VMs leaving */
+	case QBH_RESP_ERROR: /* enic: any firmware status it does not name */
+	case QBH_RESP_BADSTATE: /* the port mid-change (e.g. a DISASSOCIATE still
+				 * being undone): settles by itself */
+		return true;
+	case QBH_RESP_INVALID: /* the switch does not know the profile (or
+				* refuses it): the same name stays invalid until
+				* the registry or the switch changes */
+	case QBH_RESP_SUCCESS:
+	case QBH_RESP_INPROGRESS:
+		return false;
+	}
+	return false;
 }
 
 static const char *req_name(uint8_t r)
@@ -127,6 +196,8 @@ static const char *why(const struct sess *s, int error)
 	return "";
 }
 
+static void after_failure(struct sess *s);
+
 static void finish(struct sess *s, enum qbh_state st, int error)
 {
 	struct qbh_result *r = &s->res;
@@ -144,9 +215,13 @@ static void finish(struct sess *s, enum qbh_state st, int error)
 	where(s, w, sizeof(w));
 	if (st == QBH_ST_DONE) {
 		counters.success++;
+		counters.recovered += s->retries > 0;
 		snprintf(r->msg, sizeof(r->msg), "%s: 802.1Qbh %s of profile %s: success", w,
 			 req_name(s->request), s->profile[0] ? s->profile : "-");
-		log_info("qbh", "%s: %s", s->key, r->msg);
+		if (s->retries)
+			log_info("qbh", "%s: %s (after %u retries)", s->key, r->msg, s->retries);
+		else
+			log_info("qbh", "%s: %s", s->key, r->msg);
 	} else {
 		counters.errors++;
 		counters.unsupported += error == -EOPNOTSUPP;
@@ -160,10 +235,53 @@ static void finish(struct sess *s, enum qbh_state st, int error)
 				 "%s: 802.1Qbh %s of profile %s failed: adapter answered %s", w,
 				 req_name(s->request), s->profile[0] ? s->profile : "-",
 				 qbh_response_name(r->response));
-		log_err("qbh", "%s: %s", s->key, r->msg);
+		after_failure(s);
 	}
-	if (!s->cleanup)
-		remember(s->key, r);
+	keep(s);
+}
+
+/* A failure: logged, and sent again after the backoff when its cause may
+ * pass.  Only the registry's (pre)associations are retried: a
+ * DISASSOCIATE follows a VSI that is no longer wanted.  The first failure
+ * of a request, or one with another cause than the last, is an error;
+ * the same failure again is progress, at info and at most
+ * LOG_BURST_SINGLES lines a second per device (the rest summed up). */
+static void after_failure(struct sess *s)
+{
+	struct qbh *q = s->q;
+	struct qbh_result *r = &s->res;
+	bool retried = !s->cleanup && s->request != QBH_DISASSOCIATE;
+	bool transient = qbh_failure_transient(r->error, r->has_response, r->response);
+	bool again = s->retries && r->error == s->fail_error &&
+		(r->has_response ? r->response : 0) == s->fail_response;
+	uint64_t d;
+
+	s->fail_error = r->error;
+	s->fail_response = r->has_response ? r->response : 0;
+	if (!transient) {
+		r->retry = QBH_RETRY_PERMANENT;
+		counters.permanent += retried;
+		log_err("qbh", "%s: %s%s", s->key, r->msg,
+			retried && q->cfg.retry_initial_us ? " (permanent: not retried)" : "");
+		return;
+	}
+	if (!retried || !q->cfg.retry_initial_us) {
+		r->retry = QBH_RETRY_OFF;
+		log_err("qbh", "%s: %s", s->key, r->msg);
+		return;
+	}
+	d = backoff_jitter(
+		&q->rng, backoff_us(q->cfg.retry_initial_us, q->cfg.retry_max_us, s->retries + 1));
+	s->ph = PH_RETRY;
+	r->retry = QBH_RETRY_WAITING;
+	r->retry_at_us = vclock_now(q->clock) + d;
+	vtimer_arm(q->clock, s->timer, d);
+	if (!again)
+		log_err("qbh", "%s: %s; retrying in %llu ms (attempt %u)", s->key, r->msg,
+			(unsigned long long)(d / 1000), s->retries + 1);
+	else if (log_burst_admit(q->bursts, s->target, "802.1Qbh failed again"))
+		log_info("qbh", "%s: %s; retrying in %llu ms (attempt %u)", s->key, r->msg,
+			 (unsigned long long)(d / 1000), s->retries + 1);
 }
 
 static void sess_free(struct sess *s)
@@ -267,6 +385,12 @@ static bool same_association(const struct sess *s, const struct nlp_port *p)
 		!memcmp(p->uuid, s->instance, 16);
 }
 
+/* No exchange under way: ended, or waiting for its retry. */
+static bool over(const struct sess *s)
+{
+	return s->ph == PH_END || s->ph == PH_RETRY;
+}
+
 static void step(struct sess *s);
 
 static void on_status(struct sess *s, const uint8_t *m, size_t len)
@@ -286,8 +410,7 @@ static void on_status(struct sess *s, const uint8_t *m, size_t len)
 			snprintf(s->res.msg + strlen(s->res.msg),
 				 sizeof(s->res.msg) - strlen(s->res.msg),
 				 " (already on the adapter, not re-sent)");
-			if (!s->cleanup)
-				remember(s->key, &s->res);
+			keep(s);
 			return;
 		}
 		int rc = send_setlink(s);
@@ -308,8 +431,7 @@ static void on_status(struct sess *s, const uint8_t *m, size_t len)
 		 * appears once the request is applied */
 		s->ph = PH_SLEEP;
 		vtimer_arm(s->q->clock, s->timer, s->q->cfg.poll_us);
-		if (!s->cleanup)
-			remember(s->key, &s->res);
+		keep(s);
 		return;
 	}
 	finish(s, s->res.response == QBH_RESP_SUCCESS ? QBH_ST_DONE : QBH_ST_FAILED, 0);
@@ -330,8 +452,8 @@ static void on_ack(struct sess *s, int error)
 	s->res.state = QBH_ST_POLLING;
 	if ((rc = send_getlink(s)) < 0)
 		finish(s, QBH_ST_FAILED, rc);
-	else if (!s->cleanup)
-		remember(s->key, &s->res);
+	else
+		keep(s);
 }
 
 /* Reads what is queued; true when a message of ours was handled. */
@@ -340,7 +462,7 @@ static bool read_replies(struct sess *s)
 	struct qbh *q = s->q;
 	ssize_t n;
 
-	while (s->ph != PH_END && s->ph != PH_SLEEP &&
+	while (!over(s) && s->ph != PH_SLEEP &&
 	       (n = q->ops->recv(q->ctx, s->fd, &q->buf, &q->cap)) != -EAGAIN) {
 		if (n < 0) {
 			finish(s, QBH_ST_FAILED, (int)n);
@@ -375,17 +497,18 @@ static bool read_replies(struct sess *s)
 
 static void step(struct sess *s)
 {
-	if (s->fd < 0 || s->ph == PH_END)
+	if (s->fd < 0 || over(s))
 		return;
 	while (read_replies(s))
 		;
 	/* nothing queued yet: look again at the next tick */
-	if (s->ph != PH_END && s->ph != PH_SLEEP)
+	if (!over(s) && s->ph != PH_SLEEP)
 		vtimer_arm(s->q->clock, s->timer, s->q->cfg.poll_us);
 }
 
 static void begin(struct sess *s, uint8_t request, bool probe);
 static void start_cleanup(struct qbh *q, const struct sess *old);
+static void retry_now(struct sess *s);
 
 static void on_timer(void *arg)
 {
@@ -395,6 +518,10 @@ static void on_timer(void *arg)
 
 	if (s->ph == PH_END)
 		return;
+	if (s->ph == PH_RETRY) {
+		retry_now(s);
+		return;
+	}
 	if (vclock_now(q->clock) - s->started >= q->cfg.deadline_us) {
 		bool take_back = s->request != QBH_DISASSOCIATE && s->acked;
 		counters.timeouts++;
@@ -425,10 +552,10 @@ static void begin(struct sess *s, uint8_t request, bool probe)
 	memset(&s->res, 0, sizeof(s->res));
 	s->res.request = request;
 	s->res.state = QBH_ST_POLLING;
+	s->res.retries = s->retries;
 	snprintf(s->res.msg, sizeof(s->res.msg), "%s: 802.1Qbh %s of profile %s sent", s->dev,
 		 req_name(request), s->profile[0] ? s->profile : "-");
-	if (!s->cleanup)
-		remember(s->key, &s->res);
+	keep(s);
 	if (probe) {
 		s->ph = PH_PROBE;
 		rc = send_getlink(s);
@@ -457,15 +584,44 @@ struct qbh *qbh_new(struct vclock *clock, const struct qbh_nl_ops *ops, void *op
 		q->cfg.poll_us = QBH_POLL_US;
 	if (!q->cfg.deadline_us)
 		q->cfg.deadline_us = QBH_DEADLINE_US;
+	if (!q->cfg.retry_max_us)
+		q->cfg.retry_max_us = QBH_RETRY_MAX_US;
+	q->rng = backoff_seed(q->cfg.retry_seed ? q->cfg.retry_seed
+						: vclock_now(clock) ^ (uint64_t)(uintptr_t)q);
+	q->bursts = log_bursts_new(clock, "qbh"); /* NULL: every line written */
 	return q;
+}
+
+/* A retry that will not come: vdpctl must not announce it. */
+static void drop_retry(struct sess *s)
+{
+	if (s->ph != PH_RETRY)
+		return;
+	s->ph = PH_END;
+	vtimer_cancel(s->q->clock, s->timer);
+	s->res.retry = QBH_RETRY_OFF;
+	s->res.retry_at_us = 0;
+	keep(s);
+}
+
+void qbh_set_retry(struct qbh *q, uint64_t initial_us, uint64_t max_us)
+{
+	q->cfg.retry_initial_us = initial_us;
+	q->cfg.retry_max_us = max_us ? max_us : QBH_RETRY_MAX_US;
+	if (!initial_us)
+		for (struct sess *s = q->sessions; s; s = s->next)
+			drop_retry(s);
 }
 
 void qbh_free(struct qbh *q)
 {
 	if (!q)
 		return;
+	for (struct sess *s = q->sessions; s; s = s->next)
+		drop_retry(s);
 	while (q->sessions)
 		sess_free(q->sessions);
+	log_bursts_free(q->bursts);
 	free(q->buf);
 	free(q);
 }
@@ -508,7 +664,7 @@ static int refuse(const char *key, int error, const char *fmt, ...)
 	counters.refused++;
 	counters.errors++;
 	log_err("qbh", "%s: %s", key, r.msg);
-	remember(key, &r);
+	remember(key, &r, NULL);
 	return error;
 }
 
@@ -595,6 +751,48 @@ static void start_cleanup(struct qbh *q, const struct sess *old)
 	begin(d, QBH_DISASSOCIATE, false);
 }
 
+/* The DISASSOCIATE taking back s's timed-out attempt is still under way. */
+static bool taking_back(struct qbh *q, const struct sess *s)
+{
+	for (const struct sess *c = q->sessions; c; c = c->next)
+		if (c->cleanup && !over(c) && !strcmp(c->key, s->key) && same_port(c, s))
+			return true;
+	return false;
+}
+
+/* The retry timer: the same request again, unless the port went to
+ * another VSI meanwhile. */
+static void retry_now(struct sess *s)
+{
+	struct qbh *q = s->q;
+	const struct sess *h;
+
+	if (taking_back(q, s)) {
+		/* an ASSOCIATE beside it would be undone by it */
+		vtimer_arm(q->clock, s->timer, q->cfg.poll_us);
+		return;
+	}
+	if ((h = self_holder(q, s, s->key))) {
+		char w[128];
+		where(s, w, sizeof(w));
+		s->ph = PH_END;
+		refuse(s->key, -EBUSY,
+		       "%s: 802.1Qbh retry dropped: the device itself (PORT_SELF) carries one "
+		       "port profile and VSI %s holds it now (profile %s)",
+		       w, h->key, h->profile);
+		s->res = *qbh_last(s->key);
+		s->res.retry = QBH_RETRY_PERMANENT;
+		s->res.retries = s->retries;
+		keep(s);
+		return;
+	}
+	s->retries++;
+	counters.retries++;
+	log_debug("qbh", "%s: 802.1Qbh %s of profile %s sent again (attempt %u)", s->key,
+		  req_name(s->request), s->profile, s->retries);
+	begin(s, s->request, false);
+}
+
 int qbh_associate(struct qbh *q, const struct qbh_vsi *v)
 {
 	struct sess want, *s = find(q, v->key);
@@ -641,6 +839,7 @@ int qbh_associate(struct qbh *q, const struct qbh_vsi *v)
 		q->ops->close(q->ctx, s->fd);
 		s->fd = -1;
 	}
+	s->retries = 0; /* asked anew: a waiting retry goes, the backoff starts over */
 	begin(s, request, probe);
 	return 0;
 }
@@ -660,6 +859,7 @@ int qbh_disassociate(struct qbh *q, const char *key)
 	}
 	/* the profile stays in the messages; DISASSOCIATE carries none */
 	s->cleanup = false;
+	s->retries = 0; /* no longer wanted: a waiting retry goes */
 	begin(s, QBH_DISASSOCIATE, false);
 	return 0;
 }
@@ -669,10 +869,11 @@ int qbh_disassociate(struct qbh *q, const char *key)
 static struct {
 	char key[QBH_KEY_MAX];
 	struct qbh_result res;
+	struct vclock *clock; /* of retry_at_us; NULL when none waits */
 } last[QBH_LAST_MAX];
 static size_t n_last, next_evict;
 
-static void remember(const char *key, const struct qbh_result *res)
+static void remember(const char *key, const struct qbh_result *res, struct vclock *clock)
 {
 	size_t i;
 
@@ -689,6 +890,7 @@ static void remember(const char *key, const struct qbh_result *res)
 	}
 	snprintf(last[i].key, sizeof(last[i].key), "%s", key);
 	last[i].res = *res;
+	last[i].clock = res->retry == QBH_RETRY_WAITING ? clock : NULL;
 }
 
 const struct qbh_result *qbh_last(const char *key)
@@ -697,4 +899,17 @@ const struct qbh_result *qbh_last(const char *key)
 		if (!strcmp(last[i].key, key))
 			return &last[i].res;
 	return NULL;
+}
+
+int64_t qbh_retry_in_ms(const char *key)
+{
+	for (size_t i = 0; i < n_last; i++) {
+		if (strcmp(last[i].key, key))
+			continue;
+		if (last[i].res.retry != QBH_RETRY_WAITING || !last[i].clock)
+			return -1;
+		uint64_t now = vclock_now(last[i].clock), at = last[i].res.retry_at_us;
+		return at > now ? (int64_t)((at - now) / 1000) : 0;
+	}
+	return -1;
 }

@@ -15,6 +15,16 @@
  * DISASSOCIATE, as libvirt does.  Nothing blocks: the socket is
  * non-blocking and waiting is a vclock timer.
  *
+ * A failed (pre)association whose cause may pass (qbh_failure_transient:
+ * the deadline, INSUFFICIENT_RESOURCES, BADSTATE, ERROR, a busy driver) is
+ * sent again on the same timer after a capped exponential backoff with
+ * jitter (vdp/base/backoff.h), when retries are on (qbh_cfg); a permanent
+ * one (no port profiles on the device, INVALID, a refused request) is
+ * not.  A new qbh_associate() or qbh_disassociate() of the key replaces a
+ * waiting retry at once and starts the count again.  Every session here
+ * is the registry's: libvirt sends its own 802.1Qbh requests to the
+ * kernel, never through vdpd, and retries them itself.
+ *
  * All netlink I/O goes through struct qbh_nl_ops, so unit tests run the
  * whole backend against a model of the kernel and enic. */
 #ifndef VDP_QBH_H
@@ -36,6 +46,7 @@ struct vclock;
 #define QBH_KEY_MAX 40
 #define QBH_POLL_US 125000ULL /* libvirt's STATUS_POLL_INTERVAL_MS */
 #define QBH_DEADLINE_US 10000000ULL /* libvirt: 80 polls of 125 ms */
+#define QBH_RETRY_MAX_US 60000000ULL /* cap of the retry backoff when none is given */
 
 /* PORT_PROFILE_RESPONSE_* of if_link.h */
 enum qbh_response {
@@ -75,6 +86,14 @@ enum qbh_state {
 	QBH_ST_FAILED, /* refused, error response, or deadline */
 };
 
+/* What happens after a failure. */
+enum qbh_retry {
+	QBH_RETRY_NONE = 0, /* nothing failed (yet) */
+	QBH_RETRY_WAITING, /* sent again at retry_at_us */
+	QBH_RETRY_PERMANENT, /* not sent again: asking again would get the same */
+	QBH_RETRY_OFF, /* transient, but retries are off (or the request is not retried) */
+};
+
 struct qbh_result {
 	enum qbh_state state;
 	uint8_t request; /* what was asked */
@@ -83,6 +102,9 @@ struct qbh_result {
 	uint16_t response;
 	unsigned polls; /* GETLINKs sent */
 	char msg[QBH_MSG_MAX]; /* one line for logs and vdpctl */
+	enum qbh_retry retry;
+	uint32_t retries; /* this request sent again by the timer so far */
+	uint64_t retry_at_us; /* vclock time of the next retry (WAITING), else 0 */
 };
 
 struct qbh_counters {
@@ -95,6 +117,9 @@ struct qbh_counters {
 	uint64_t timeouts; /* deadlines (DISASSOCIATE sent after an association) */
 	uint64_t refused; /* not sent: no device, PORT_SELF taken, bad profile */
 	uint64_t adopted; /* at start the adapter already had it: not re-sent */
+	uint64_t retries; /* (pre)associations sent again by the retry timer */
+	uint64_t recovered; /* SUCCESS after at least one retry */
+	uint64_t permanent; /* failed (pre)associations not retried: permanent cause */
 };
 
 /* The kernel's side, replaceable by tests.  The default (qbh_nl_kernel)
@@ -120,6 +145,13 @@ struct qbh_cfg {
 	uint64_t deadline_us; /* 0 = QBH_DEADLINE_US */
 	bool has_host_uuid; /* else left out of requests */
 	uint8_t host_uuid[16];
+	/* Transient failures of (pre)associations: the n-th retry waits
+	 * min(retry_max_us, retry_initial_us x 2^(n-1)), drawn uniformly from
+	 * [d/2, d].  retry_initial_us 0 = never retried (the registry asking
+	 * again still re-sends). */
+	uint64_t retry_initial_us;
+	uint64_t retry_max_us; /* 0 = QBH_RETRY_MAX_US */
+	uint64_t retry_seed; /* the jitter's generator; 0 = from the clock */
 };
 
 /* What the registry wants for one VSI. */
@@ -148,14 +180,25 @@ void qbh_free(struct qbh *q);
  * outcome comes later through qbh_last()), or -errno when refused at once
  * (no such device, PORT_SELF already holding another VSI's profile). */
 int qbh_associate(struct qbh *q, const struct qbh_vsi *v);
-/* DISASSOCIATE of key's port.  0, or -ENOENT when nothing is known. */
+/* DISASSOCIATE of key's port (a waiting retry is dropped).  0, or -ENOENT
+ * when nothing is known. */
 int qbh_disassociate(struct qbh *q, const char *key);
+/* New retry delays (see qbh_cfg; a reload).  initial_us 0 drops the
+ * retries that wait now. */
+void qbh_set_retry(struct qbh *q, uint64_t initial_us, uint64_t max_us);
+/* Whether a failure may pass by itself, so that the same request is worth
+ * sending again (error: -errno or 0; the response when the driver gave
+ * one).  See qbh.c for the reason of each. */
+bool qbh_failure_transient(int error, bool has_response, uint16_t response);
 /* The current result of key (updated as the session proceeds); NULL if
  * none. */
 const struct qbh_result *qbh_last(const char *key);
+/* Milliseconds until key's next retry (0 when due), -1 when none waits. */
+int64_t qbh_retry_in_ms(const char *key);
 const struct qbh_counters *qbh_counters(void);
 const char *qbh_response_name(uint16_t response);
 const char *qbh_state_name(enum qbh_state st);
+const char *qbh_retry_name(enum qbh_retry r); /* none, waiting, permanent, off */
 
 /* ---- building blocks (tests and tools) */
 
