@@ -65,7 +65,7 @@ el=$(($(now_ms) - t0))
 # In time means inside libvirt's own window, counted as libvirt counts it
 # (80 status polls 125 ms apart, done by the client): past it the client
 # gives up itself and exits 2.  The response wait that produces the error is
-# pinned with a fake clock in test_vdp_station.
+# pinned with a fake clock in test_vdp_station_timers.
 assert_eq "$rc" 1 "C: failure (not the client's own timeout, exit 2) reported to libvirt"
 grep -q "^RESULT error: error 261 during port-profile setlink on interface eth0" "$T_DIR/b1.out" ||
 	fail "C: $(tail -2 "$T_DIR/b1.out")"

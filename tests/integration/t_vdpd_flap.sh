@@ -8,7 +8,7 @@
 #     at both ends;
 #  2. vdp-bridge "restart" fault (it forgets every VSI and ECP sequence
 #     state): vdpd's next keep-alives re-create all VSIs (the keep-alive
-#     period itself is pinned by test_vdp_station's fake-clock tests);
+#     period itself is pinned by test_vdp_station_timers' fake-clock tests);
 #  3. vdp-bridge killed and started again (LLDP shutdown, new process):
 #     all VSIs associated again after EVB converges.
 # Times are measured and printed, not asserted.

@@ -5,7 +5,7 @@
 # (327.68 ms) and, after a SIGHUP reload, RKA 16 (655.36 ms).  No interval
 # may be shorter than the timer (so the reload took effect: a bound a loaded
 # machine cannot break); how much longer is printed, not asserted (the
-# period itself is pinned with a fake clock by test_vdp_station's
+# period itself is pinned with a fake clock by test_vdp_station_timers'
 # test_keepalive_timing); the bridge's per-VSI counter must follow and the
 # bridge never times the VSI out.
 . "$(dirname "$0")/../lib/netns.sh"
@@ -25,7 +25,7 @@ ns_add br
 veth_add host eth0 br p0 $ST_MAC 02:00:00:00:03:02
 # The keep-alive spread is off: this test pins the timer itself (with it on,
 # a VSI's keep-alives come up to keepalive_spread_pct sooner; its bounds are
-# pinned with a fake clock by test_vdp_station's test_keepalive_spread).
+# pinned with a fake clock by test_vdp_station_timers' test_keepalive_spread).
 conf() {
 	printf 'global = { keepalive_spread_pct = 0; };\n' >"$T_DIR/vdpd.conf"
 	printf 'uplinks = ( { name = "eth0"; evb = { rte = 10; rka = %d; }; lldp = { tx_interval = 2; }; } );\n' "$1" >>"$T_DIR/vdpd.conf"

@@ -85,7 +85,7 @@ rounds=$((ka / N))
 period_ms=$((10 * (1 << RKA) / 1000))
 # What keeps every VSI is the absence of timeouts over a window longer than
 # toutKeepAlive (checked every second above); the rate is a figure (make
-# bench), the period is pinned by test_vdp_station's test_keepalive_timing.
+# bench), the period is pinned by test_vdp_station_timers' test_keepalive_timing.
 [ $rounds -ge 1 ] || fail "only $ka keep-alives for $N VSIs in $SECS s"
 pass "$SECS s: $ka keep-alives at the bridge ($rounds rounds of $N, period $period_ms ms)"
 assert_eq "$(vbr_counter '.ports[0].bridge.timeouts')" 0 "bridge keep-alive timeouts"

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <libconfig.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,59 +134,112 @@ static int need_group(struct ld *ld, const config_setting_t *s, const char *what
 	return 0;
 }
 
-static int load_evb(struct ld *ld, const config_setting_t *g, struct evb_config *e)
+/* One setting a group knows and how it is read into the group's struct:
+ * a number (in min..max) into a uint32_t or uint8_t field, true or false,
+ * a manager ID, a nested group (by its own table), or a string that a
+ * function of its own checks and stores. */
+enum setting_kind { SET_UINT, SET_U8, SET_BOOL, SET_MGRID, SET_GROUP, SET_STRING };
+
+struct setting {
+	const char *name;
+	enum setting_kind kind;
+	const char *what; /* its name in messages; NULL: name */
+	size_t off; /* of the field in the group's struct */
+	uint32_t min, max;
+	const struct setting *group; /* SET_GROUP: the nested group's settings */
+	int (*load)(struct ld *ld, const config_setting_t *s, const char *str,
+		    void *obj); /* SET_STRING */
+};
+
+static int load_group(struct ld *ld, const config_setting_t *g, const char *what,
+		      const struct setting *tab, void *obj);
+
+static int load_setting(struct ld *ld, const config_setting_t *s, const struct setting *k,
+			void *obj)
 {
-	if (need_group(ld, g, "evb") < 0)
-		return -1;
+	const char *what = k->what ? k->what : k->name;
+	char *field = (char *)obj + k->off;
+	const char *str = NULL;
+
+	switch (k->kind) {
+	case SET_UINT:
+		return get_uint(ld, s, what, k->min, k->max, (uint32_t *)(void *)field);
+	case SET_U8:
+		return get_u8(ld, s, what, (uint8_t)k->max, (uint8_t *)field);
+	case SET_BOOL:
+		return get_bool(ld, s, what, (bool *)(void *)field);
+	case SET_MGRID:
+		return get_mgrid(ld, s, (uint8_t *)field);
+	case SET_GROUP:
+		return load_group(ld, s, k->name, k->group, field);
+	case SET_STRING:
+		if (get_string(ld, s, what, &str) < 0)
+			return -1;
+		return k->load(ld, s, str, obj);
+	}
+	return -1;
+}
+
+/* Reads each setting of group g with the table (ended by a NULL name);
+ * a name the table lacks is refused, naming the known ones ("in" is the
+ * group as messages call it). */
+static int for_each_setting(struct ld *ld, const config_setting_t *g, const char *in,
+			    const struct setting *tab, void *obj)
+{
 	for (int i = 0; i < config_setting_length(g); i++) {
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
 		const char *n = config_setting_name(s);
-		int rc;
+		const struct setting *k = tab;
 
-		/* Field widths of the EVB TLV (802.1Qbg-2012 D.2.12.x): R is
-		 * 3 bits, the timer exponents 5 bits. */
-		if (strcmp(n, "r") == 0)
-			rc = get_u8(ld, s, "evb.r (ECP maxRetries)", 7, &e->r);
-		else if (strcmp(n, "rte") == 0)
-			rc = get_u8(ld, s, "evb.rte (ECP ackTimer exponent)", 31, &e->rte);
-		else if (strcmp(n, "rwd") == 0)
-			rc = get_u8(ld, s, "evb.rwd (VDP resourceWaitDelay exponent)", 31, &e->rwd);
-		else if (strcmp(n, "rka") == 0)
-			rc = get_u8(ld, s, "evb.rka (VDP reinitKeepAlive exponent)", 31, &e->rka);
-		else if (strcmp(n, "rrreq") == 0)
-			rc = get_bool(ld, s, "evb.rrreq", &e->rrreq);
-		else if (strcmp(n, "gid") == 0)
-			rc = get_bool(ld, s, "evb.gid", &e->gid);
-		else
-			rc = fail(ld, s, "unknown setting \"%s\" in evb (known: r, rte, rwd, rka, rrreq, gid)", n);
-		if (rc < 0)
+		while (k->name && strcmp(n, k->name) != 0)
+			k++;
+		if (!k->name) {
+			char known[256];
+			size_t len = 0;
+
+			known[0] = '\0';
+			for (k = tab; k->name && len < sizeof(known); k++)
+				len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s",
+							k == tab ? "" : ", ", k->name);
+			return fail(ld, s, "unknown setting \"%s\" in %s (known: %s)", n, in,
+				    known);
+		}
+		if (load_setting(ld, s, k, obj) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int load_lldp(struct ld *ld, const config_setting_t *g, struct cfg_uplink *u)
+static int load_group(struct ld *ld, const config_setting_t *g, const char *what,
+		      const struct setting *tab, void *obj)
 {
-	if (need_group(ld, g, "lldp") < 0)
+	if (need_group(ld, g, what) < 0)
 		return -1;
-	for (int i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *n = config_setting_name(s);
-		int rc;
-
-		/* Ranges of 802.1AB-2009 10.5.1 (msgTxInterval 1..3600,
-		 * msgTxHold 1..100). */
-		if (strcmp(n, "tx_interval") == 0)
-			rc = get_uint(ld, s, "lldp.tx_interval", 1, 3600, &u->tx_interval);
-		else if (strcmp(n, "tx_hold") == 0)
-			rc = get_uint(ld, s, "lldp.tx_hold", 1, 100, &u->tx_hold);
-		else
-			rc = fail(ld, s, "unknown setting \"%s\" in lldp (known: tx_interval, tx_hold)", n);
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
+	return for_each_setting(ld, g, what, tab, obj);
 }
+
+/* Field widths of the EVB TLV (802.1Qbg-2012 D.2.12.x): R is 3 bits, the
+ * timer exponents 5 bits. */
+static const struct setting evb_settings[] = {
+	{ "r", SET_U8, "evb.r (ECP maxRetries)", offsetof(struct evb_config, r), 0, 7 },
+	{ "rte", SET_U8, "evb.rte (ECP ackTimer exponent)", offsetof(struct evb_config, rte), 0,
+	  31 },
+	{ "rwd", SET_U8, "evb.rwd (VDP resourceWaitDelay exponent)",
+	  offsetof(struct evb_config, rwd), 0, 31 },
+	{ "rka", SET_U8, "evb.rka (VDP reinitKeepAlive exponent)", offsetof(struct evb_config, rka),
+	  0, 31 },
+	{ "rrreq", SET_BOOL, "evb.rrreq", offsetof(struct evb_config, rrreq) },
+	{ "gid", SET_BOOL, "evb.gid", offsetof(struct evb_config, gid) },
+	{ NULL }
+};
+
+/* Ranges of 802.1AB-2009 10.5.1 (msgTxInterval 1..3600, msgTxHold 1..100). */
+static const struct setting lldp_settings[] = {
+	{ "tx_interval", SET_UINT, "lldp.tx_interval", offsetof(struct cfg_uplink, tx_interval), 1,
+	  3600 },
+	{ "tx_hold", SET_UINT, "lldp.tx_hold", offsetof(struct cfg_uplink, tx_hold), 1, 100 },
+	{ NULL }
+};
 
 static void uplink_defaults(struct cfg_uplink *u, const struct vdpd_config *cfg)
 {
@@ -203,158 +257,144 @@ static void uplink_defaults(struct cfg_uplink *u, const struct vdpd_config *cfg)
 	memcpy(u->mgrid, cfg->mgrid, VDP_MGRID_LEN);
 }
 
+static int load_uplink_name(struct ld *ld, const config_setting_t *s, const char *str, void *obj)
+{
+	struct cfg_uplink *u = obj;
+
+	if (!*str || strlen(str) >= IF_NAMESIZE || strpbrk(str, " /:"))
+		return fail(ld, s, "\"%s\" is not a valid interface name", str);
+	strcpy(u->name, str);
+	return 0;
+}
+
+static const struct setting uplink_settings[] = {
+	{ "name", SET_STRING, .load = load_uplink_name },
+	{ "evb", SET_GROUP, .off = offsetof(struct cfg_uplink, evb), .group = evb_settings },
+	{ "lldp", SET_GROUP, .group = lldp_settings },
+	{ "mgrid", SET_MGRID, .off = offsetof(struct cfg_uplink, mgrid) },
+	{ NULL }
+};
+
 static int load_uplink(struct ld *ld, const config_setting_t *g, struct vdpd_config *cfg,
 		       struct cfg_uplink *u)
 {
-	const config_setting_t *name = NULL;
-
 	if (need_group(ld, g, "an uplinks entry") < 0)
 		return -1;
 	uplink_defaults(u, cfg);
 	u->line = (int)config_setting_source_line(g);
-	for (int i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *n = config_setting_name(s);
-		int rc;
-
-		if (strcmp(n, "name") == 0) {
-			const char *str = NULL;
-
-			rc = get_string(ld, s, "name", &str);
-			if (rc == 0 && (!*str || strlen(str) >= IF_NAMESIZE || strpbrk(str, " /:")))
-				rc = fail(ld, s, "\"%s\" is not a valid interface name", str);
-			if (rc == 0) {
-				strcpy(u->name, str);
-				name = s;
-			}
-		} else if (strcmp(n, "evb") == 0) {
-			rc = load_evb(ld, s, &u->evb);
-		} else if (strcmp(n, "lldp") == 0) {
-			rc = load_lldp(ld, s, u);
-		} else if (strcmp(n, "mgrid") == 0) {
-			rc = get_mgrid(ld, s, u->mgrid);
-		} else {
-			rc = fail(ld, s, "unknown setting \"%s\" in an uplink (known: name, evb, lldp, mgrid)", n);
-		}
-		if (rc < 0)
-			return -1;
-	}
-	if (!name)
+	if (for_each_setting(ld, g, "an uplink", uplink_settings, u) < 0)
+		return -1;
+	/* A name that was given is not empty (load_uplink_name). */
+	if (!u->name[0])
 		return fail(ld, g, "uplink has no name");
 	return 0;
 }
 
-static int load_global(struct ld *ld, const config_setting_t *g, struct vdpd_config *cfg)
+static int load_log_level(struct ld *ld, const config_setting_t *s, const char *str, void *obj)
 {
-	if (need_group(ld, g, "global") < 0)
-		return -1;
-	for (int i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *n = config_setting_name(s);
-		const char *str = NULL;
-		int rc;
+	struct vdpd_config *cfg = obj;
 
-		if (strcmp(n, "log_level") == 0) {
-			rc = get_string(ld, s, "log_level", &str);
-			if (rc == 0 && (cfg->log_level = log_level_parse(str)) < 0)
-				rc = fail(ld, s, "log_level \"%s\" is not one of error, warning, notice, info, debug", str);
-		} else if (strcmp(n, "log_target") == 0) {
-			rc = get_string(ld, s, "log_target", &str);
-			if (rc == 0 && (cfg->log_target = log_target_parse(str)) < 0)
-				rc = fail(ld, s,
-					  "log_target \"%s\" is not one of auto, syslog, stderr, "
-					  "journal",
-					  str);
-		} else if (strcmp(n, "mgrid") == 0) {
-			rc = get_mgrid(ld, s, cfg->mgrid);
-		} else if (strcmp(n, "resp_wait_max_ms") == 0) {
-			rc = get_uint(ld, s, "resp_wait_max_ms", 0, 3600000, &cfg->resp_wait_max_ms);
-		} else if (strcmp(n, "keepalive_spread_pct") == 0) {
-			rc = get_uint(ld, s, "keepalive_spread_pct", 0, VDP_KA_SPREAD_MAX,
-				      &cfg->keepalive_spread_pct);
-		} else if (strcmp(n, "retry_initial_ms") == 0) {
-			rc = get_uint(ld, s, "retry_initial_ms", 0, 3600000,
-				      &cfg->retry_initial_ms);
-		} else if (strcmp(n, "retry_max_ms") == 0) {
-			rc = get_uint(ld, s, "retry_max_ms", 1, 86400000, &cfg->retry_max_ms);
-		} else if (strcmp(n, "intents_file") == 0) {
-			rc = get_string(ld, s, "intents_file", &str);
-			if (rc == 0 && (strlen(str) >= sizeof(cfg->intents_file) || (*str && *str != '/')))
-				rc = fail(ld, s, "intents_file must be an absolute path of at most %zu "
-					  "characters, or \"\" to keep no VSI intents",
-					  sizeof(cfg->intents_file) - 1);
-			if (rc == 0) {
-				snprintf(cfg->intents_file, sizeof(cfg->intents_file), "%s", str);
-				cfg->intents_file_set = true;
-			}
-		} else if (strcmp(n, "user") == 0) {
-			rc = get_string(ld, s, "user", &str);
-			if (rc == 0 && strlen(str) >= sizeof(cfg->user))
-				rc = fail(ld, s, "user name longer than %zu characters",
-					  sizeof(cfg->user) - 1);
-			if (rc == 0)
-				snprintf(cfg->user, sizeof(cfg->user), "%s", str);
-		} else {
-			rc = fail(
-				ld, s,
-				"unknown setting \"%s\" in global (known: log_level, log_target, "
-				"mgrid, resp_wait_max_ms, keepalive_spread_pct, retry_initial_ms, "
-				"retry_max_ms, "
-				"intents_file, user)",
-				n);
-		}
-		if (rc < 0)
-			return -1;
-	}
+	if ((cfg->log_level = log_level_parse(str)) < 0)
+		return fail(ld, s,
+			    "log_level \"%s\" is not one of error, warning, notice, info, debug",
+			    str);
 	return 0;
 }
 
+static int load_log_target(struct ld *ld, const config_setting_t *s, const char *str, void *obj)
+{
+	struct vdpd_config *cfg = obj;
+
+	if ((cfg->log_target = log_target_parse(str)) < 0)
+		return fail(ld, s, "log_target \"%s\" is not one of auto, syslog, stderr, journal",
+			    str);
+	return 0;
+}
+
+static int load_intents_file(struct ld *ld, const config_setting_t *s, const char *str, void *obj)
+{
+	struct vdpd_config *cfg = obj;
+
+	if (strlen(str) >= sizeof(cfg->intents_file) || (*str && *str != '/'))
+		return fail(ld, s,
+			    "intents_file must be an absolute path of at most %zu "
+			    "characters, or \"\" to keep no VSI intents",
+			    sizeof(cfg->intents_file) - 1);
+	snprintf(cfg->intents_file, sizeof(cfg->intents_file), "%s", str);
+	cfg->intents_file_set = true;
+	return 0;
+}
+
+static int load_user(struct ld *ld, const config_setting_t *s, const char *str, void *obj)
+{
+	struct vdpd_config *cfg = obj;
+
+	if (strlen(str) >= sizeof(cfg->user))
+		return fail(ld, s, "user name longer than %zu characters", sizeof(cfg->user) - 1);
+	snprintf(cfg->user, sizeof(cfg->user), "%s", str);
+	return 0;
+}
+
+#define CFG_UINT(n, lo, hi) \
+	{ \
+#n, SET_UINT, .off = offsetof(struct vdpd_config, n), .min = lo, .max = hi \
+	}
+
+static const struct setting global_settings[] = {
+	{ "log_level", SET_STRING, .load = load_log_level },
+	{ "log_target", SET_STRING, .load = load_log_target },
+	{ "mgrid", SET_MGRID, .off = offsetof(struct vdpd_config, mgrid) },
+	CFG_UINT(resp_wait_max_ms, 0, 3600000),
+	CFG_UINT(keepalive_spread_pct, 0, VDP_KA_SPREAD_MAX),
+	CFG_UINT(retry_initial_ms, 0, 3600000),
+	CFG_UINT(retry_max_ms, 1, 86400000),
+	{ "intents_file", SET_STRING, .load = load_intents_file },
+	{ "user", SET_STRING, .load = load_user },
+	{ NULL }
+};
+#undef CFG_UINT
+
+static int load_host_uuid(struct ld *ld, const config_setting_t *s, const char *str, void *obj)
+{
+	struct cfg_qbh *q = obj;
+
+	if (strcmp(str, "smbios") == 0)
+		q->host_from = CFG_QBH_HOST_SMBIOS;
+	else if (strcmp(str, "none") == 0)
+		q->host_from = CFG_QBH_HOST_NONE;
+	else if (vdp_txt_uuid_parse(str, q->host_uuid) == 0)
+		q->host_from = CFG_QBH_HOST_GIVEN;
+	else
+		return fail(ld, s, "host_uuid \"%s\" is not \"smbios\", \"none\" or a UUID", str);
+	return 0;
+}
+
+static int load_instance_uuid(struct ld *ld, const config_setting_t *s, const char *str, void *obj)
+{
+	struct cfg_qbh *q = obj;
+
+	if (strcmp(str, "domain") && strcmp(str, "interface-id"))
+		return fail(ld, s, "instance_uuid \"%s\" is not \"domain\" or \"interface-id\"",
+			    str);
+	q->instance_is_iface_id = strcmp(str, "interface-id") == 0;
+	return 0;
+}
+
+static const struct setting qbh_settings[] = {
+	{ "timeout_ms", SET_UINT, .off = offsetof(struct cfg_qbh, timeout_ms), .min = 100,
+	  .max = 600000 },
+	{ "poll_ms", SET_UINT, .off = offsetof(struct cfg_qbh, poll_ms), .min = 10, .max = 10000 },
+	{ "host_uuid", SET_STRING, .load = load_host_uuid },
+	{ "instance_uuid", SET_STRING, .load = load_instance_uuid },
+	{ "retry_initial_ms", SET_UINT, .off = offsetof(struct cfg_qbh, retry_initial_ms),
+	  .max = 3600000 },
+	{ NULL }
+};
+
 static int load_qbh(struct ld *ld, const config_setting_t *g, struct cfg_qbh *q)
 {
-	if (need_group(ld, g, "qbh") < 0)
+	if (load_group(ld, g, "qbh", qbh_settings, q) < 0)
 		return -1;
-	for (int i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *n = config_setting_name(s);
-		const char *str = NULL;
-		int rc;
-
-		if (strcmp(n, "timeout_ms") == 0) {
-			rc = get_uint(ld, s, "timeout_ms", 100, 600000, &q->timeout_ms);
-		} else if (strcmp(n, "poll_ms") == 0) {
-			rc = get_uint(ld, s, "poll_ms", 10, 10000, &q->poll_ms);
-		} else if (strcmp(n, "host_uuid") == 0) {
-			rc = get_string(ld, s, "host_uuid", &str);
-			if (rc == 0 && strcmp(str, "smbios") == 0)
-				q->host_from = CFG_QBH_HOST_SMBIOS;
-			else if (rc == 0 && strcmp(str, "none") == 0)
-				q->host_from = CFG_QBH_HOST_NONE;
-			else if (rc == 0 && vdp_txt_uuid_parse(str, q->host_uuid) == 0)
-				q->host_from = CFG_QBH_HOST_GIVEN;
-			else if (rc == 0)
-				rc = fail(ld, s,
-					  "host_uuid \"%s\" is not \"smbios\", \"none\" or a UUID",
-					  str);
-		} else if (strcmp(n, "retry_initial_ms") == 0) {
-			rc = get_uint(ld, s, "retry_initial_ms", 0, 3600000, &q->retry_initial_ms);
-		} else if (strcmp(n, "instance_uuid") == 0) {
-			rc = get_string(ld, s, "instance_uuid", &str);
-			if (rc == 0 && strcmp(str, "domain") && strcmp(str, "interface-id"))
-				rc = fail(ld, s,
-					  "instance_uuid \"%s\" is not \"domain\" or "
-					  "\"interface-id\"",
-					  str);
-			if (rc == 0)
-				q->instance_is_iface_id = strcmp(str, "interface-id") == 0;
-		} else {
-			rc = fail(ld, s,
-				  "unknown setting \"%s\" in qbh (known: timeout_ms, poll_ms, "
-				  "host_uuid, instance_uuid, retry_initial_ms)",
-				  n);
-		}
-		if (rc < 0)
-			return -1;
-	}
 	if (q->poll_ms && q->timeout_ms && q->poll_ms > q->timeout_ms)
 		return fail(ld, g, "qbh: poll_ms %u is longer than timeout_ms %u", q->poll_ms,
 			    q->timeout_ms);
@@ -368,7 +408,7 @@ static int load_root(struct ld *ld, config_t *lc, struct vdpd_config *cfg)
 
 	/* global first: its mgrid is every uplink's default. */
 	g = config_setting_get_member(root, "global");
-	if (g && load_global(ld, g, cfg) < 0)
+	if (g && load_group(ld, g, "global", global_settings, cfg) < 0)
 		return -1;
 	g = config_setting_get_member(root, "qbh");
 	if (g && load_qbh(ld, g, &cfg->qbh) < 0)

@@ -312,16 +312,14 @@ static int request_vf_ports(void *ctx, const uint8_t *pl, size_t n)
 	return nla_walk(pl, n, &request_ports_policy, ctx);
 }
 
+/* The same one port as request_vf_port(), marked as the 802.1Qbh one. */
 static int request_port_self(void *ctx, const uint8_t *pl, size_t n)
 {
 	struct nlp_msg *m = ctx;
 	int r;
 
-	if (m->n_ports > 0)
-		return NLP_E_MULTI_PORT;
-	if ((r = parse_port(pl, n, &m->port)) < 0)
+	if ((r = request_vf_port(ctx, pl, n)) < 0)
 		return r;
-	m->n_ports = 1;
 	m->port_self = true;
 	return NLP_OK;
 }
