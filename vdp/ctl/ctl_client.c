@@ -63,16 +63,15 @@ static int write_all(int fd, const uint8_t *p, size_t n, int64_t deadline)
 	return 0;
 }
 
-static int read_all(int fd, uint8_t *p, size_t n, int64_t deadline)
+/* At least one octet, at most n, waiting until deadline: > 0, or -errno
+ * (-ECONNRESET at end of stream). */
+static ssize_t recv_some(int fd, void *p, size_t n, int64_t deadline)
 {
-	while (n > 0) {
+	for (;;) {
 		ssize_t r = recv(fd, p, n, MSG_DONTWAIT);
 
-		if (r > 0) {
-			p += r;
-			n -= (size_t)r;
-			continue;
-		}
+		if (r > 0)
+			return r;
 		if (r == 0)
 			return -ECONNRESET;
 		if (errno == EINTR)
@@ -82,6 +81,18 @@ static int read_all(int fd, uint8_t *p, size_t n, int64_t deadline)
 		int rc = wait_fd(fd, POLLIN, deadline);
 		if (rc < 0)
 			return rc;
+	}
+}
+
+static int read_all(int fd, uint8_t *p, size_t n, int64_t deadline)
+{
+	while (n > 0) {
+		ssize_t r = recv_some(fd, p, n, deadline);
+
+		if (r < 0)
+			return (int)r;
+		p += r;
+		n -= (size_t)r;
 	}
 	return 0;
 }
@@ -195,20 +206,10 @@ static int rbuf_fill(int fd, struct ctl_rbuf *rb, size_t want, int64_t deadline)
 			rb->buf = b;
 			rb->cap = cap;
 		}
-		r = recv(fd, rb->buf + rb->len, rb->cap - rb->len, MSG_DONTWAIT);
-		if (r > 0) {
-			rb->len += (size_t)r;
-			continue;
-		}
-		if (r == 0)
-			return -ECONNRESET;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return -errno;
-		int rc = wait_fd(fd, POLLIN, deadline);
-		if (rc < 0)
-			return rc;
+		r = recv_some(fd, rb->buf + rb->len, rb->cap - rb->len, deadline);
+		if (r < 0)
+			return (int)r;
+		rb->len += (size_t)r;
 	}
 	return 0;
 }
