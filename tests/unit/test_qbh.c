@@ -1217,7 +1217,7 @@ static void test_retry_after_deadline_waits_for_take_back(void **state)
 
 	fx_init_retry(&f, 0, 1000000, 0);
 	f.m.never_done = true;
-	assert_int_equal(assoc(&f, "vsi-d1", "", "eth4", "finance"), 0);
+	assert_int_equal(assoc(&f, "vsi-d1", "enp1s0v0", "enp1s0", "finance"), 0);
 	fakeclock_advance(&f.fc, QBH_DEADLINE_US);
 	const struct qbh_result *r = qbh_last("vsi-d1");
 	assert_int_equal(r->error, -ETIMEDOUT);
@@ -1226,14 +1226,41 @@ static void test_retry_after_deadline_waits_for_take_back(void **state)
 	fakeclock_advance(&f.fc, 1000000);
 	assert_int_equal(f.m.setlinks, 2); /* due, but the take-back still runs */
 	f.m.never_done = false;
-	enic_model_dev(&f.m, "eth4")->self.inprogress_left = 0;
+	enic_model_dev(&f.m, "enp1s0")->vf[0].inprogress_left = 0;
 	fakeclock_advance(&f.fc, 2 * QBH_POLL_US);
 	assert_int_equal(f.m.setlinks, 3);
-	assert_int_equal(enic_model_dev(&f.m, "eth4")->self.request, PORT_REQUEST_ASSOCIATE);
+	assert_int_equal(enic_model_dev(&f.m, "enp1s0")->vf[0].request, PORT_REQUEST_ASSOCIATE);
 	while (fakeclock_run_next(&f.fc))
 		;
 	assert_int_equal(qbh_last("vsi-d1")->state, QBH_ST_DONE);
 	assert_int_equal(qbh_last("vsi-d1")->retries, 1);
+	fx_fini(&f);
+}
+
+/* On the device itself (PORT_SELF) the deadline's take-back zeroes the
+ * netdev's MAC, and an ASSOCIATE on a zero MAC registers a random one:
+ * that deadline is not retried. */
+static void test_retry_not_after_self_take_back(void **state)
+{
+	(void)state;
+	struct fx f;
+
+	fx_init_retry(&f, 0, 1000000, 0);
+	f.m.never_done = true;
+	assert_int_equal(assoc(&f, "vsi-d2", "", "eth4", "finance"), 0);
+	fakeclock_advance(&f.fc, QBH_DEADLINE_US);
+	const struct qbh_result *r = qbh_last("vsi-d2");
+	assert_int_equal(r->error, -ETIMEDOUT);
+	assert_int_equal(r->retry, QBH_RETRY_PERMANENT);
+	assert_int_equal(f.m.setlinks, 2); /* the take-back DISASSOCIATE */
+	f.m.never_done = false;
+	enic_model_dev(&f.m, "eth4")->self.inprogress_left = 0;
+	while (fakeclock_run_next(&f.fc))
+		;
+	assert_int_equal(f.m.setlinks, 2);
+	assert_int_equal(enic_model_dev(&f.m, "eth4")->self.request, PORT_REQUEST_DISASSOCIATE);
+	assert_int_equal(qbh_last("vsi-d2")->retries, 0);
+	assert_int_equal(qbh_counters()->permanent - f.c0.permanent, 1);
 	fx_fini(&f);
 }
 
@@ -1676,6 +1703,7 @@ int main(void)
 		cmocka_unit_test(test_retry_transient_backoff_to_success),
 		cmocka_unit_test(test_retry_busy_and_badstate),
 		cmocka_unit_test(test_retry_after_deadline_waits_for_take_back),
+		cmocka_unit_test(test_retry_not_after_self_take_back),
 		cmocka_unit_test(test_retry_not_for_permanent),
 		cmocka_unit_test(test_retry_dropped_by_disassociate),
 		cmocka_unit_test(test_retry_reset_by_new_request),

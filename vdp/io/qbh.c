@@ -251,7 +251,12 @@ static void after_failure(struct sess *s)
 	struct qbh *q = s->q;
 	struct qbh_result *r = &s->res;
 	bool retried = !s->cleanup && s->request != QBH_DISASSOCIATE;
-	bool transient = qbh_failure_transient(r->error, r->has_response, r->response);
+	/* The deadline's take-back DISASSOCIATE zeroes the MAC of the device
+	 * itself (PORT_SELF), and enic registers a random MAC for an
+	 * ASSOCIATE on a zero one: a retry would leave the VM's port with a
+	 * MAC nobody uses.  A VF's MAC is read back from the adapter. */
+	bool mac_lost = r->error == -ETIMEDOUT && s->vf < 0 && s->acked;
+	bool transient = qbh_failure_transient(r->error, r->has_response, r->response) && !mac_lost;
 	bool again = s->retries && r->error == s->fail_error &&
 		(r->has_response ? r->response : 0) == s->fail_response;
 	uint64_t d;
@@ -262,7 +267,9 @@ static void after_failure(struct sess *s)
 		r->retry = QBH_RETRY_PERMANENT;
 		counters.permanent += retried;
 		log_err("qbh", "%s: %s%s", s->key, r->msg,
-			retried && q->cfg.retry_initial_us ? " (permanent: not retried)" : "");
+			!retried || !q->cfg.retry_initial_us ? ""
+				: mac_lost ? " (not retried: the take-back zeroed the device's MAC)"
+					   : " (permanent: not retried)");
 		return;
 	}
 	if (!retried || !q->cfg.retry_initial_us) {
