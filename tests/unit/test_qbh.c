@@ -1208,6 +1208,20 @@ static void test_retry_busy_and_badstate(void **state)
 	fx_fini(&f);
 }
 
+/* An association with retries on that the adapter leaves INPROGRESS past
+ * the deadline: its result, once the take-back DISASSOCIATE is sent. */
+static const struct qbh_result *time_out(struct fx *f, const char *key, const char *dev,
+					 const char *uplink)
+{
+	fx_init_retry(f, 0, 1000000, 0);
+	f->m.never_done = true;
+	assert_int_equal(assoc(f, key, dev, uplink, "finance"), 0);
+	fakeclock_advance(&f->fc, QBH_DEADLINE_US);
+	assert_int_equal(qbh_last(key)->error, -ETIMEDOUT);
+	assert_int_equal(f->m.setlinks, 2); /* the take-back DISASSOCIATE */
+	return qbh_last(key);
+}
+
 /* The deadline is transient; the DISASSOCIATE that takes the attempt back
  * goes first (an ASSOCIATE beside it would be undone), then the retry. */
 static void test_retry_after_deadline_waits_for_take_back(void **state)
@@ -1215,14 +1229,8 @@ static void test_retry_after_deadline_waits_for_take_back(void **state)
 	(void)state;
 	struct fx f;
 
-	fx_init_retry(&f, 0, 1000000, 0);
-	f.m.never_done = true;
-	assert_int_equal(assoc(&f, "vsi-d1", "enp1s0v0", "enp1s0", "finance"), 0);
-	fakeclock_advance(&f.fc, QBH_DEADLINE_US);
-	const struct qbh_result *r = qbh_last("vsi-d1");
-	assert_int_equal(r->error, -ETIMEDOUT);
+	const struct qbh_result *r = time_out(&f, "vsi-d1", "enp1s0v0", "enp1s0");
 	assert_int_equal(r->retry, QBH_RETRY_WAITING);
-	assert_int_equal(f.m.setlinks, 2); /* the take-back DISASSOCIATE */
 	fakeclock_advance(&f.fc, 1000000);
 	assert_int_equal(f.m.setlinks, 2); /* due, but the take-back still runs */
 	f.m.never_done = false;
@@ -1245,14 +1253,8 @@ static void test_retry_not_after_self_take_back(void **state)
 	(void)state;
 	struct fx f;
 
-	fx_init_retry(&f, 0, 1000000, 0);
-	f.m.never_done = true;
-	assert_int_equal(assoc(&f, "vsi-d2", "", "eth4", "finance"), 0);
-	fakeclock_advance(&f.fc, QBH_DEADLINE_US);
-	const struct qbh_result *r = qbh_last("vsi-d2");
-	assert_int_equal(r->error, -ETIMEDOUT);
+	const struct qbh_result *r = time_out(&f, "vsi-d2", "", "eth4");
 	assert_int_equal(r->retry, QBH_RETRY_PERMANENT);
-	assert_int_equal(f.m.setlinks, 2); /* the take-back DISASSOCIATE */
 	f.m.never_done = false;
 	enic_model_dev(&f.m, "eth4")->self.inprogress_left = 0;
 	while (fakeclock_run_next(&f.fc))
