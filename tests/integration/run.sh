@@ -24,6 +24,8 @@ for t in $list; do
 		skip=$((skip + 1)); printf 'skip %-36s %s\n' "$name" "$(tail -1 "$logdir/$name.log")"
 	else
 		fail=$((fail + 1)); printf 'FAIL %-36s %4ds (exit %d), last lines of %s:\n' "$name" "$dur" "$rc" "$logdir/$name.log"
+		# The failed check first: the diagnostics after it fill the tail.
+		grep -m3 '^FAIL ' "$logdir/$name.log" | sed 's/^/     /'
 		tail -25 "$logdir/$name.log" | sed 's/^/     /'
 	fi
 done

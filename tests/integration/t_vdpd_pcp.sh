@@ -82,7 +82,10 @@ jset mm1 '.uplinks[0].vdp.resp_mismatch' vdpctl -j stats
 pass "resp_mismatch $mm0 -> $mm1"
 grep -q "VSI $U2: response refused: the bridge answered with another priority" "$T_DIR/vdpd.log" ||
 	fail "no log line for the refused answer"
-jset f '.[0] | "\(.state) \(.end_reason)"' vdpctl -j vsi show id $U2
+# vdpd holds U2's desired state (vsi add), so its reconciler asks again after
+# a few ms: while a retry is in flight end_reason reads "none"; the retry
+# record keeps the last end either way.
+jset f '.[0] | "\(.state) \(.retry.last_end)"' vdpctl -j vsi show id $U2
 assert_eq "$f" "none no response from bridge" "vdpd: U2 not associated, ended by the response wait"
 [ -n "$(monitor_event $U2 failed)" ] || fail "monitor: no failed event for U2"
 
