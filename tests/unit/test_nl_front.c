@@ -806,7 +806,8 @@ static unsigned send_interleaved(struct fx *fx, const int *fds, const unsigned *
 static void run_until_answered(struct fx *fx, unsigned total)
 {
 	const struct nl_front_counters *c = nl_front_counters(fx->f);
-	for (uint64_t end = mono_ms() + 5000; c->acks_sent + c->ack_send_errors < total && mono_ms() < end;)
+	for (uint64_t end = mono_ms() + 5000;
+	     c->acks_sent + c->ack_send_errors < total && mono_ms() < end;)
 		run_ms(fx, 5);
 	assert_int_equal(c->deassoc_noop, total);
 	assert_int_equal(c->acks_sent + c->ack_send_errors, total);
@@ -880,7 +881,7 @@ static void test_answers_past_failed_requester(void **state)
 	NEED_SEND(fx);
 
 	fd[LIVE0] = requester(&port, 0);
-	fd[SLOW] = requester(&port, 1);	/* the kernel's smallest buffer */
+	fd[SLOW] = requester(&port, 1); /* the kernel's smallest buffer */
 	fd[DEAD] = requester(&port, 0);
 	fd[LIVE1] = requester(&port, 0);
 	unsigned total = send_interleaved(fx, fd, per, N);
@@ -924,7 +925,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_multipart, setup_small_parts, teardown),
 		cmocka_unit_test_setup_teardown(test_repeat_moves_to_front, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answers_batched_in_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_answers_past_failed_requester, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answers_past_failed_requester, setup,
+						teardown),
 		cmocka_unit_test(test_config_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,8 +19,8 @@
 
 #define NLF_RXBUF 65536	/* receive buffer (f->rx) */
 #define RESP_ERROR 0x105	/* PORT_PROFILE_RESPONSE_ERROR: no answer from the bridge */
-#define NLF_TXQ 128	/* answers per sendmmsg (queue full: sent at once) */
-#define NLF_ACK_MAX 40	/* an NLMSG_ERROR answer: header, error, request header */
+#define NLF_TXQ 128 /* answers per sendmmsg (queue full: sent at once) */
+#define NLF_ACK_MAX 40 /* an NLMSG_ERROR answer: header, error, request header */
 
 struct nlf_rec;
 
