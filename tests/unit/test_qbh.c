@@ -1,44 +1,18 @@
 /* vdp/io/qbh: the 802.1Qbh RTM_SETLINK byte for byte (libvirt's layout
  * without IFLA_VFINFO_LIST, the profile padded to 40 octets), the status
  * reply parser, the port behind a device on a fake sysfs, the SMBIOS host
- * UUID, the whole backend on a fake clock against the kernel + enic model
- * (tests/unit/enic_model.h), the registry realizing one profile as Qbh and
- * as Qbg, and the real kernel in a private network namespace (a veth has
- * no ndo_set_vf_port: -EOPNOTSUPP, said clearly). */
-#include <errno.h>
+ * UUID, the kernel + enic model on its own, the backend's sessions on a
+ * fake clock against it (tests/unit/qbh_env.h), and the real kernel in a
+ * private network namespace (a veth has no ndo_set_vf_port: -EOPNOTSUPP,
+ * said clearly).  Retries: test_qbh_retry.c; the device's MAC on
+ * PORT_SELF: test_qbh_mac.c; the registry in vdpd: test_qbh_registry.c. */
 #include <sched.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
 #include <net/if.h>
 
-#include "profiles/reg_ctl.h"
-#include "vdp/daemon/realize.h"
-#include "profiles/registry.h"
 #include "vdp/base/codec.h"
-#include "vdp/ctl/ctl.h"
-#include "vdp/base/log.h"
 #include "vdp/wire/nl_parse.h"
-#include "vdp/io/qbh.h"
-#include "vdp/daemon/vdpd.h"
-#include "tests/unit/enic_model.h"
-#include "tests/unit/fakeclock.h"
-#include "tests/unit/logcap.h"
-
-static const uint8_t inst[16] = { 0x09, 0xb1, 0x1c, 0x53, 0x8b, 0x5c, 0x4e, 0xeb,
-				  0x8f, 0x00, 0xd8, 0x4e, 0xaa, 0x0a, 0xaa, 0x4f };
-static const uint8_t host[16] = { 0xa1, 0xa2, 0xa3, 0xa4, 0xb1, 0xb2, 0xc1, 0xc2,
-				  0xd1, 0xd2, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6 };
+#include "tests/unit/qbh_env.h"
 
 /* ASSOCIATE of profile "finance" on ifindex 14, PORT_SELF, seq 0x65: the
  * profile NUL-padded to 40 octets (enic refuses any other length). */
@@ -196,42 +170,6 @@ static void test_parse_port_self_reply(void **state)
 	assert_string_equal(qbh_response_name(QBH_RESP_SUCCESS), "success");
 }
 
-static char tmpdir[64];
-static char sysdir[96];
-
-static void put_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void mkdirs(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void mkdirs(const char *fmt, ...)
-{
-	char p[512], cmd[600];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(p, sizeof(p), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", p);
-	assert_int_equal(system(cmd), 0);
-}
-
-static void link_to(const char *target, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void link_to(const char *target, const char *fmt, ...)
-{
-	char p[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(p, sizeof(p), fmt, ap);
-	va_end(ap);
-	assert_int_equal(symlink(target, p), 0);
-}
-
 /* The SMBIOS system UUID as the kernel shows it (upper case is common). */
 static void test_host_uuid(void **state)
 {
@@ -253,63 +191,6 @@ static void test_host_uuid(void **state)
 	put_file(path, "a1a2a3a4b1b2c1c2d1d2e1e2e3e4e5\n");
 	assert_int_equal(qbh_host_uuid(sysdir, u), -EINVAL);
 	put_file(path, "A1A2A3A4-B1B2-C1C2-D1D2-E1E2E3E4E5E6\n");
-}
-
-#define N_VFS 100
-
-static void vf_pci(int i, char out[16])
-{
-	snprintf(out, 16, "0000:02:%02x.%x", i / 8, i % 8);
-}
-
-/* sysfs as the kernel lays it out: class/net/<dev>/device -> the PCI
- * function under bus/pci/devices; a VF's physfn -> its PF, which has
- * virtfnN links and net/<pf netdev>; <function>/driver -> the driver.
- *   eth4       dynamic enic vNIC (PORT_SELF), ifindex 14
- *   eth5       static enic vNIC, ifindex 15
- *   enp1s0     enic PF with 100 VFs, ifindex 20; VFs 0..2 have netdevs
- *              enp1s0v0..2, VF 90 is bound to vfio (no netdev)
- *   macvtap0, macvtap1, macvtap9   no device
- *   veth0      no driver port ops, ifindex 30 */
-static void make_sysfs(void)
-{
-	char pci[16], rel[64];
-
-	mkdirs("%s/bus/pci/devices/0000:01:00.0/net/enp1s0", sysdir);
-	link_to("../../../../bus/drivers/enic", "%s/bus/pci/devices/0000:01:00.0/driver", sysdir);
-	for (int i = 0; i < N_VFS; i++) {
-		vf_pci(i, pci);
-		snprintf(rel, sizeof(rel), "../%s", pci);
-		link_to(rel, "%s/bus/pci/devices/0000:01:00.0/virtfn%d", sysdir, i);
-		mkdirs("%s/bus/pci/devices/%s", sysdir, pci);
-		link_to("../0000:01:00.0", "%s/bus/pci/devices/%s/physfn", sysdir, pci);
-		link_to(i == 90 ? "../../../../bus/drivers/vfio-pci"
-				: "../../../../bus/drivers/enic",
-			"%s/bus/pci/devices/%s/driver", sysdir, pci);
-	}
-	const struct {
-		const char *dev, *pci;
-	} nets[] = { { "eth4", "0000:05:00.0" },
-		     { "eth5", "0000:06:00.0" },
-		     { "enp1s0", "0000:01:00.0" },
-		     { "enp1s0v0", "0000:02:00.0" },
-		     { "enp1s0v1", "0000:02:00.1" },
-		     { "enp1s0v2", "0000:02:00.2" },
-		     { "veth0", NULL },
-		     { "macvtap0", NULL },
-		     { "macvtap1", NULL },
-		     { "macvtap9", NULL } };
-	for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
-		mkdirs("%s/class/net/%s", sysdir, nets[i].dev);
-		if (!nets[i].pci)
-			continue;
-		mkdirs("%s/bus/pci/devices/%s", sysdir, nets[i].pci);
-		snprintf(rel, sizeof(rel), "../../../bus/pci/devices/%s", nets[i].pci);
-		link_to(rel, "%s/class/net/%s/device", sysdir, nets[i].dev);
-		if (strncmp(nets[i].pci, "0000:0", 6) == 0 && nets[i].pci[6] >= '5')
-			link_to("../../../../bus/drivers/enic", "%s/bus/pci/devices/%s/driver",
-				sysdir, nets[i].pci);
-	}
 }
 
 static void test_target_sysfs(void **state)
@@ -443,15 +324,6 @@ static int vf_request(struct enic_model *em, int ifindex, bool with_vf, uint32_t
 	return mb_send(em, &m);
 }
 
-static void model_init(struct enic_model *em)
-{
-	enic_model_init(em);
-	enic_model_add(em, "eth4", 14, true, 0);
-	enic_model_add(em, "eth5", 15, false, 0);
-	enic_model_add(em, "enp1s0", 20, false, N_VFS);
-	enic_model_add(em, "veth0", 30, false, 0)->port_ops = false;
-}
-
 static void test_model_enforces_kernel_and_enic(void **state)
 {
 	(void)state;
@@ -516,6 +388,54 @@ static void test_model_enforces_kernel_and_enic(void **state)
 	assert_int_equal(self_request(&em, 14, 40, NLA_F_NESTED, true, PORT_REQUEST_ASSOCIATE), 0);
 	assert_memory_not_equal(eth4->mac, zero, 6);
 	assert_memory_not_equal(eth4->mac, mac0, 6);
+	assert_int_equal(em.zero_mac_assocs, 1);
+	enic_model_fini(&em);
+}
+
+static int addr_request(struct enic_model *em, int ifindex, const uint8_t *mac, size_t n,
+			bool with_port)
+{
+	struct mb m;
+	mb_init(&m, RTM_SETLINK, ifindex);
+	mb_attr(&m, IFLA_ADDRESS, mac, n);
+	if (with_port) {
+		size_t p = mb_nest(&m, IFLA_PORT_SELF | NLA_F_NESTED);
+		mb_port(&m, 40, true, PORT_REQUEST_ASSOCIATE);
+		mb_end(&m, p);
+	}
+	return mb_send(em, &m);
+}
+
+/* IFLA_ADDRESS: a dynamic vNIC takes a unicast or zero MAC while up, a
+ * static one no zero MAC; multicast and short ones are refused; the
+ * address comes before the port in the same message, so an ASSOCIATE
+ * there registers it instead of a random one. */
+static void test_model_sets_address(void **state)
+{
+	(void)state;
+	static const uint8_t zero[6], mc[6] = { 0x01, 0, 0x5e, 0, 0, 1 };
+	static const uint8_t mac[6] = { 0x00, 0x25, 0xb5, 0, 0, 0x42 };
+	struct enic_model em;
+
+	model_init(&em);
+	struct enic_dev *eth4 = enic_model_dev(&em, "eth4"), *eth5 = enic_model_dev(&em, "eth5");
+	assert_int_equal(addr_request(&em, 14, mac, 6, false), 0);
+	assert_memory_equal(eth4->mac, mac, 6);
+	assert_int_equal(addr_request(&em, 14, zero, 6, false), 0);
+	assert_memory_equal(eth4->mac, zero, 6);
+	assert_int_equal(addr_request(&em, 15, zero, 6, false), -EADDRNOTAVAIL);
+	assert_memory_not_equal(eth5->mac, zero, 6);
+	assert_int_equal(addr_request(&em, 14, mc, 6, false), -EADDRNOTAVAIL);
+	assert_int_equal(addr_request(&em, 14, mac, 4, false), -EINVAL);
+	assert_memory_equal(eth4->mac, zero, 6);
+	em.addr_errno = -EBUSY;
+	assert_int_equal(addr_request(&em, 14, mac, 6, true), -EBUSY);
+	assert_int_equal(eth4->self.requests, 0); /* the port never reached */
+	em.addr_errno = 0;
+	assert_int_equal(addr_request(&em, 14, mac, 6, true), 0);
+	assert_memory_equal(eth4->self.mac, mac, 6);
+	assert_int_equal(em.zero_mac_assocs, 0);
+	assert_int_equal(em.setaddrs, 7);
 	enic_model_fini(&em);
 }
 
@@ -568,58 +488,6 @@ static void test_model_status_replies(void **state)
 	enic_model_ops.close(&em, fd);
 	free(buf);
 	enic_model_fini(&em);
-}
-
-/* ---- the backend on a fake clock against the model */
-
-struct fx {
-	struct fakeclock fc;
-	struct enic_model m;
-	struct qbh *q;
-	struct qbh_counters c0;
-};
-
-static void fx_init_retry(struct fx *f, uint64_t deadline_us, uint64_t retry_initial_us,
-			  uint64_t retry_max_us)
-{
-	struct qbh_cfg c = { .sysfs = sysdir,
-			     .deadline_us = deadline_us,
-			     .has_host_uuid = true,
-			     .retry_initial_us = retry_initial_us,
-			     .retry_max_us = retry_max_us };
-
-	memcpy(c.host_uuid, host, 16);
-	fakeclock_init(&f->fc, 1000000);
-	model_init(&f->m);
-	f->q = qbh_new(fakeclock_vclock(&f->fc), &enic_model_ops, &f->m, &c);
-	assert_non_null(f->q);
-	f->c0 = *qbh_counters();
-}
-
-/* Retries off, as the backend starts without them. */
-static void fx_init(struct fx *f, uint64_t deadline_us)
-{
-	fx_init_retry(f, deadline_us, 0, 0);
-}
-
-static void fx_fini(struct fx *f)
-{
-	qbh_free(f->q);
-	assert_int_equal(f->m.open_fds, 0); /* every socket closed */
-	assert_int_equal(fakeclock_armed(&f->fc), 0);
-	fakeclock_destroy(&f->fc);
-	enic_model_fini(&f->m);
-}
-
-#define DELTA(f, field) (qbh_counters()->field - (f)->c0.field)
-
-static int assoc(struct fx *f, const char *key, const char *dev, const char *uplink,
-		 const char *profile)
-{
-	struct qbh_vsi v = { .key = key, .dev = dev, .uplink = uplink, .profile = profile };
-	memcpy(v.instance, inst, 16);
-	v.instance[15] = (uint8_t)key[strlen(key) - 1];
-	return qbh_associate(f->q, &v);
 }
 
 /* Defects 1 and 3: the profile in 40 octets, and the outcome polled to the
@@ -1099,585 +967,6 @@ static void test_silent_kernel_deadline(void **state)
 	fakeclock_destroy(&fc);
 }
 
-/* ---- retries of transient failures */
-
-/* The n-th retry is due within [d/2, d] of the failure, d = min(max,
- * initial x 2^(n-1)): nothing is sent before retry_at_us, the SETLINK at
- * it. */
-static void expect_retry(struct fx *f, const char *key, uint64_t d, unsigned n)
-{
-	const struct qbh_result *r = qbh_last(key);
-	uint64_t now = f->fc.now, at = r->retry_at_us;
-	unsigned sent = f->m.setlinks;
-
-	assert_int_equal(r->state, QBH_ST_FAILED);
-	assert_int_equal(r->retry, QBH_RETRY_WAITING);
-	assert_int_equal(r->retries, n - 1);
-	assert_in_range(at - now, d / 2, d);
-	assert_int_equal(qbh_retry_in_ms(key), (int64_t)((at - now) / 1000));
-	fakeclock_advance(&f->fc, at - now - 1);
-	assert_int_equal(f->m.setlinks, sent);
-	fakeclock_advance(&f->fc, 1);
-	assert_int_equal(f->m.setlinks, sent + 1);
-	assert_int_equal(qbh_last(key)->retries, n);
-}
-
-/* INSUFFICIENT_RESOURCES five times: sent again after about 1 s, then 2 s,
- * then capped at 3 s, each jittered within [d/2, d]; the sixth send
- * succeeds and the retries stop.  The log says when and which attempt;
- * the repeats of the same failure are not errors again. */
-static void test_retry_transient_backoff_to_success(void **state)
-{
-	(void)state;
-	static const uint64_t d[] = { 1000000, 2000000, 3000000, 3000000, 3000000 };
-	struct logcap lc;
-	char logs[4096], want[320];
-	struct fx f;
-
-	fx_init_retry(&f, 0, 1000000, 3000000);
-	f.m.inprogress_polls = 0;
-	f.m.fail_count = 5;
-	f.m.fail_response = QBH_RESP_INSUFFICIENT_RESOURCES;
-	log_set_level(LOG_INFO);
-	logcap_begin(&lc);
-	int rc = assoc(&f, "vsi-r1", "enp1s0v0", "enp1s0", "finance");
-	logcap_end(&lc, logs, sizeof(logs));
-	assert_int_equal(rc, 0);
-	assert_int_equal(f.m.setlinks, 1);
-	const struct qbh_result *r = qbh_last("vsi-r1");
-	assert_int_equal(r->response, QBH_RESP_INSUFFICIENT_RESOURCES);
-	snprintf(want, sizeof(want),
-		 "[error] qbh: vsi-r1: enp1s0v0 (VF 0 of enp1s0, driver enic): "
-		 "802.1Qbh associate of profile finance failed: adapter answered insufficient "
-		 "resources; retrying in %llu ms (attempt 1)",
-		 (unsigned long long)((r->retry_at_us - f.fc.now) / 1000));
-	assert_non_null(strstr(logs, want));
-	for (unsigned n = 1; n <= 5; n++) {
-		if (n == 2)
-			logcap_begin(&lc);
-		expect_retry(&f, "vsi-r1", d[n - 1], n);
-		if (n == 2) {
-			logcap_end(&lc, logs, sizeof(logs));
-			r = qbh_last("vsi-r1");
-			snprintf(want, sizeof(want), "; retrying in %llu ms (attempt 3)",
-				 (unsigned long long)((r->retry_at_us - f.fc.now) / 1000));
-			assert_non_null(strstr(logs, want));
-			assert_null(strstr(logs, "[error]"));
-		}
-	}
-	r = qbh_last("vsi-r1");
-	assert_int_equal(r->state, QBH_ST_DONE);
-	assert_int_equal(r->retries, 5);
-	assert_int_equal(r->retry, QBH_RETRY_NONE);
-	assert_int_equal(qbh_retry_in_ms("vsi-r1"), -1);
-	assert_string_equal(enic_model_dev(&f.m, "enp1s0")->vf[0].name, "finance");
-	assert_int_equal(DELTA(&f, retries), 5);
-	assert_int_equal(DELTA(&f, recovered), 1);
-	assert_int_equal(DELTA(&f, errors), 5);
-	assert_int_equal(DELTA(&f, success), 1);
-	while (fakeclock_run_next(&f.fc))
-		;
-	assert_int_equal(f.m.setlinks, 6);
-	log_set_level(LOG_CRIT);
-	fx_fini(&f);
-}
-
-/* A driver busy with another command (-EBUSY from set_vf_port) and a port
- * in BADSTATE are retried too. */
-static void test_retry_busy_and_badstate(void **state)
-{
-	(void)state;
-	struct fx f;
-
-	fx_init_retry(&f, 0, 1000000, 0);
-	f.m.inprogress_polls = 0;
-	f.m.fail_count = 1;
-	f.m.fail_errno = -EBUSY;
-	assert_int_equal(assoc(&f, "vsi-b1", "", "eth4", "finance"), 0);
-	assert_int_equal(qbh_last("vsi-b1")->error, -EBUSY);
-	expect_retry(&f, "vsi-b1", 1000000, 1);
-	assert_int_equal(qbh_last("vsi-b1")->state, QBH_ST_DONE);
-	f.m.fail_errno = 0;
-	f.m.fail_count = 1;
-	f.m.fail_response = QBH_RESP_BADSTATE;
-	assert_int_equal(assoc(&f, "vsi-b1", "", "eth4", "hr"), 0);
-	assert_int_equal(qbh_last("vsi-b1")->response, QBH_RESP_BADSTATE);
-	expect_retry(&f, "vsi-b1", 1000000, 1);
-	assert_int_equal(qbh_last("vsi-b1")->state, QBH_ST_DONE);
-	assert_string_equal(enic_model_dev(&f.m, "eth4")->self.name, "hr");
-	fx_fini(&f);
-}
-
-/* An association with retries on that the adapter leaves INPROGRESS past
- * the deadline: its result, once the take-back DISASSOCIATE is sent. */
-static const struct qbh_result *time_out(struct fx *f, const char *key, const char *dev,
-					 const char *uplink)
-{
-	fx_init_retry(f, 0, 1000000, 0);
-	f->m.never_done = true;
-	assert_int_equal(assoc(f, key, dev, uplink, "finance"), 0);
-	fakeclock_advance(&f->fc, QBH_DEADLINE_US);
-	assert_int_equal(qbh_last(key)->error, -ETIMEDOUT);
-	assert_int_equal(f->m.setlinks, 2); /* the take-back DISASSOCIATE */
-	return qbh_last(key);
-}
-
-/* The deadline is transient; the DISASSOCIATE that takes the attempt back
- * goes first (an ASSOCIATE beside it would be undone), then the retry. */
-static void test_retry_after_deadline_waits_for_take_back(void **state)
-{
-	(void)state;
-	struct fx f;
-
-	const struct qbh_result *r = time_out(&f, "vsi-d1", "enp1s0v0", "enp1s0");
-	assert_int_equal(r->retry, QBH_RETRY_WAITING);
-	fakeclock_advance(&f.fc, 1000000);
-	assert_int_equal(f.m.setlinks, 2); /* due, but the take-back still runs */
-	f.m.never_done = false;
-	enic_model_dev(&f.m, "enp1s0")->vf[0].inprogress_left = 0;
-	fakeclock_advance(&f.fc, 2 * QBH_POLL_US);
-	assert_int_equal(f.m.setlinks, 3);
-	assert_int_equal(enic_model_dev(&f.m, "enp1s0")->vf[0].request, PORT_REQUEST_ASSOCIATE);
-	while (fakeclock_run_next(&f.fc))
-		;
-	assert_int_equal(qbh_last("vsi-d1")->state, QBH_ST_DONE);
-	assert_int_equal(qbh_last("vsi-d1")->retries, 1);
-	fx_fini(&f);
-}
-
-/* On the device itself (PORT_SELF) the deadline's take-back zeroes the
- * netdev's MAC, and an ASSOCIATE on a zero MAC registers a random one:
- * that deadline is not retried. */
-static void test_retry_not_after_self_take_back(void **state)
-{
-	(void)state;
-	struct fx f;
-
-	const struct qbh_result *r = time_out(&f, "vsi-d2", "", "eth4");
-	assert_int_equal(r->retry, QBH_RETRY_PERMANENT);
-	f.m.never_done = false;
-	enic_model_dev(&f.m, "eth4")->self.inprogress_left = 0;
-	while (fakeclock_run_next(&f.fc))
-		;
-	assert_int_equal(f.m.setlinks, 2);
-	assert_int_equal(enic_model_dev(&f.m, "eth4")->self.request, PORT_REQUEST_DISASSOCIATE);
-	assert_int_equal(qbh_last("vsi-d2")->retries, 0);
-	assert_int_equal(qbh_counters()->permanent - f.c0.permanent, 1);
-	fx_fini(&f);
-}
-
-/* Permanent causes are never sent again: no port profiles on the device
- * (EOPNOTSUPP) and a profile the switch calls INVALID; a transient failure
- * beside them is. */
-static void test_retry_not_for_permanent(void **state)
-{
-	(void)state;
-	struct fx f;
-
-	fx_init_retry(&f, 0, 1000000, 0);
-	f.m.inprogress_polls = 0;
-	strcpy(f.m.invalid_profile, "nosuch");
-	assert_int_equal(assoc(&f, "vsi-p1", "", "eth5", "finance"), 0);
-	assert_int_equal(assoc(&f, "vsi-p2", "enp1s0v0", "enp1s0", "nosuch"), 0);
-	f.m.fail_count = 1;
-	f.m.fail_response = QBH_RESP_ERROR;
-	assert_int_equal(assoc(&f, "vsi-p3", "enp1s0v1", "enp1s0", "finance"), 0);
-	assert_int_equal(f.m.setlinks, 3);
-	assert_int_equal(qbh_last("vsi-p1")->error, -EOPNOTSUPP);
-	assert_int_equal(qbh_last("vsi-p1")->retry, QBH_RETRY_PERMANENT);
-	assert_int_equal(qbh_last("vsi-p2")->response, QBH_RESP_INVALID);
-	assert_int_equal(qbh_last("vsi-p2")->retry, QBH_RETRY_PERMANENT);
-	assert_int_equal(qbh_retry_in_ms("vsi-p1"), -1);
-	assert_int_equal(qbh_retry_in_ms("vsi-p2"), -1);
-	assert_int_equal(qbh_last("vsi-p3")->retry, QBH_RETRY_WAITING);
-	assert_int_equal(DELTA(&f, permanent), 2);
-	fakeclock_advance(&f.fc, 300000000); /* five minutes */
-	assert_int_equal(f.m.setlinks, 4); /* vsi-p3 once more, no one else */
-	assert_int_equal(qbh_last("vsi-p3")->state, QBH_ST_DONE);
-	assert_int_equal(qbh_last("vsi-p1")->state, QBH_ST_FAILED);
-	assert_int_equal(qbh_last("vsi-p2")->state, QBH_ST_FAILED);
-	assert_int_equal(DELTA(&f, retries), 1);
-	/* the verdicts one by one */
-	assert_true(qbh_failure_transient(-ETIMEDOUT, false, 0));
-	assert_true(qbh_failure_transient(-EBUSY, false, 0));
-	assert_true(qbh_failure_transient(-EAGAIN, false, 0));
-	assert_true(qbh_failure_transient(-ENOBUFS, false, 0));
-	assert_true(qbh_failure_transient(0, true, QBH_RESP_INSUFFICIENT_RESOURCES));
-	assert_true(qbh_failure_transient(0, true, QBH_RESP_ERROR));
-	assert_true(qbh_failure_transient(0, true, QBH_RESP_BADSTATE));
-	assert_false(qbh_failure_transient(0, true, QBH_RESP_INVALID));
-	assert_false(qbh_failure_transient(-EOPNOTSUPP, false, 0));
-	assert_false(qbh_failure_transient(-EINVAL, false, 0));
-	assert_false(qbh_failure_transient(-ENODEV, false, 0));
-	assert_false(qbh_failure_transient(-EPROTO, false, 0));
-	fx_fini(&f);
-}
-
-/* The VSI no longer wanted while its retry waits: DISASSOCIATE goes out,
- * the retry never does. */
-static void test_retry_dropped_by_disassociate(void **state)
-{
-	(void)state;
-	struct fx f;
-
-	fx_init_retry(&f, 0, 1000000, 0);
-	f.m.inprogress_polls = 0;
-	f.m.fail_count = 1;
-	f.m.fail_response = QBH_RESP_INSUFFICIENT_RESOURCES;
-	assert_int_equal(assoc(&f, "vsi-x1", "enp1s0v2", "enp1s0", "finance"), 0);
-	assert_int_equal(qbh_last("vsi-x1")->retry, QBH_RETRY_WAITING);
-	assert_in_range(qbh_retry_in_ms("vsi-x1"), 500, 1000);
-	assert_int_equal(qbh_disassociate(f.q, "vsi-x1"), 0);
-	assert_int_equal(f.m.setlinks, 2);
-	assert_int_equal(qbh_retry_in_ms("vsi-x1"), -1);
-	fakeclock_advance(&f.fc, 300000000);
-	assert_int_equal(f.m.setlinks, 2);
-	assert_int_equal(enic_model_dev(&f.m, "enp1s0")->vf[2].request, PORT_REQUEST_DISASSOCIATE);
-	assert_int_equal(qbh_last("vsi-x1")->request, QBH_DISASSOCIATE);
-	assert_int_equal(qbh_last("vsi-x1")->state, QBH_ST_DONE);
-	assert_int_equal(DELTA(&f, retries), 0);
-	fx_fini(&f);
-}
-
-/* Asked anew while a retry waits (another profile): sent at once, and the
- * backoff starts over at the first delay. */
-static void test_retry_reset_by_new_request(void **state)
-{
-	(void)state;
-	struct fx f;
-
-	fx_init_retry(&f, 0, 1000000, 0);
-	f.m.inprogress_polls = 0;
-	f.m.fail_count = 4;
-	f.m.fail_response = QBH_RESP_ERROR;
-	assert_int_equal(assoc(&f, "vsi-c1", "", "eth4", "finance"), 0);
-	expect_retry(&f, "vsi-c1", 1000000, 1);
-	expect_retry(&f, "vsi-c1", 2000000, 2);
-	assert_in_range(qbh_last("vsi-c1")->retry_at_us - f.fc.now, 2000000, 4000000);
-	fakeclock_advance(&f.fc, 100000);
-	assert_int_equal(assoc(&f, "vsi-c1", "", "eth4", "hr"), 0);
-	assert_int_equal(f.m.setlinks, 4);
-	assert_string_equal(enic_model_dev(&f.m, "eth4")->self.name, "hr");
-	assert_int_equal(qbh_last("vsi-c1")->retries, 0);
-	expect_retry(&f, "vsi-c1", 1000000, 1);
-	assert_int_equal(qbh_last("vsi-c1")->state, QBH_ST_DONE);
-	while (fakeclock_run_next(&f.fc))
-		;
-	assert_int_equal(f.m.setlinks, 5);
-	fx_fini(&f);
-}
-
-/* A failed VSI does not hold PORT_SELF: when another VSI took it while the
- * retry waited, the retry is dropped instead of overwriting its profile. */
-static void test_retry_yields_port_self(void **state)
-{
-	(void)state;
-	struct fx f;
-
-	fx_init_retry(&f, 0, 1000000, 0);
-	f.m.inprogress_polls = 0;
-	f.m.fail_count = 1;
-	f.m.fail_response = QBH_RESP_INSUFFICIENT_RESOURCES;
-	assert_int_equal(assoc(&f, "vsi-y1", "macvtap0", "eth4", "finance"), 0);
-	assert_int_equal(qbh_last("vsi-y1")->retry, QBH_RETRY_WAITING);
-	assert_int_equal(assoc(&f, "vsi-y2", "macvtap1", "eth4", "hr"), 0);
-	assert_int_equal(qbh_last("vsi-y2")->state, QBH_ST_DONE);
-	fakeclock_advance(&f.fc, 1000000);
-	assert_int_equal(f.m.setlinks, 2);
-	assert_string_equal(enic_model_dev(&f.m, "eth4")->self.name, "hr");
-	const struct qbh_result *r = qbh_last("vsi-y1");
-	assert_int_equal(r->error, -EBUSY);
-	assert_int_equal(r->retry, QBH_RETRY_PERMANENT);
-	assert_non_null(strstr(r->msg, "retry dropped"));
-	assert_int_equal(qbh_retry_in_ms("vsi-y1"), -1);
-	fx_fini(&f);
-}
-
-static struct vdpd *start_vdpd_retry(struct fakeclock *fc, struct enic_model *em,
-				     const char *conf_text, uint32_t retry_initial_ms)
-{
-	char conf[128], path[256];
-	struct vdpd *d;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/class/dmi/id", sysdir);
-	mkdirs("%s", path);
-	snprintf(path, sizeof(path), "%s/class/dmi/id/product_uuid", sysdir);
-	put_file(path, "A1A2A3A4-B1B2-C1C2-D1D2-E1E2E3E4E5E6\n");
-	log_init("test_qbh", LOG_TO_STDERR, getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_CRIT);
-	snprintf(conf, sizeof(conf), "%s/vdpd.conf", tmpdir);
-	f = fopen(conf, "w");
-	assert_non_null(f);
-	fputs(conf_text, f);
-	fclose(f);
-	d = calloc(1, sizeof(*d));
-	assert_non_null(d);
-	d->opts.config = strdup(conf);
-	d->opts.state_file = NULL;	/* not persisted */
-	d->opts.qbh_ops = &enic_model_ops;
-	d->opts.qbh_ctx = em;
-	d->opts.sysfs = sysdir;
-	d->clock = fakeclock_vclock(fc);
-	d->cfg.qbh.retry_initial_ms = retry_initial_ms;
-	d->cfg.retry_max_ms = 60000;
-	assert_int_equal(realize_start(d), 0);
-	return d;
-}
-
-static struct vdpd *start_vdpd(struct fakeclock *fc, struct enic_model *em, const char *conf_text)
-{
-	return start_vdpd_retry(fc, em, conf_text, 0);
-}
-
-static void stop_vdpd(struct vdpd *d)
-{
-	realize_stop(d);
-	free((char *)d->opts.config);
-	free(d);
-}
-
-/* The registry inside vdpd: an 802.1Qbh network on uplink eth4, an
- * attachment and a binding meet -> ASSOCIATE reaches the adapter, polled
- * to SUCCESS, shown by `resolve`; detach -> DISASSOCIATE. */
-static void test_registry_realizes_qbh(void **state)
-{
-	(void)state;
-	const char *id = "0b3c9e2a-1111-4d4d-8e8e-000000000001";
-	struct ctl_error cerr;
-	struct reg_err err;
-	struct fakeclock fc;
-	struct enic_model em;
-
-	fakeclock_init(&fc, 0);
-	model_init(&em);
-	struct vdpd *d = start_vdpd(
-		&fc, &em,
-		"registry = {\n"
-		"  profiles = ( { name = \"fin\"; type = \"802.1Qbh\"; profileid = \"finance\"; } "
-		");\n"
-		"  uplinks = ( { dev = \"eth4\"; physnet = \"dc\"; mode = \"vepa\"; } );\n"
-		"  networks = ( { name = \"net-a\"; physnet = \"dc\"; profile = \"fin\"; } );\n"
-		"};\n");
-	struct reg_attachment a = { .network = "net-a" };
-	struct reg_binding b = { .dev = "macvtap9", .mac = { 0x52, 0x54, 0, 0, 0, 1 } };
-	snprintf(a.iface_id, sizeof(a.iface_id), "%s", id);
-	snprintf(b.iface_id, sizeof(b.iface_id), "%s", id);
-	snprintf(b.uplink, sizeof(b.uplink), "eth4");
-	snprintf(b.vm_uuid, sizeof(b.vm_uuid), "66666666-2222-3333-4444-555555555555");
-	assert_int_equal(reg_attach(d->reg.reg, &a, &err), 0);
-	assert_int_equal(em.setlinks, 0); /* no binding yet: no VSI */
-	assert_int_equal(reg_bind(d->reg.reg, &b, &err), 0);
-	assert_int_equal(em.setlinks, 1);
-	assert_int_equal(em.last_error, 0);
-	assert_memory_equal(em.dev[0].self.host, host, 16); /* the SMBIOS UUID */
-	/* the instance is the domain's UUID, as libvirt sends it */
-	static const uint8_t vm[16] = { 0x66, 0x66, 0x66, 0x66, 0x22, 0x22, 0x33, 0x33,
-					0x44, 0x44, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55 };
-	assert_memory_equal(em.dev[0].self.inst, vm, 16);
-	while (fakeclock_run_next(&fc))
-		;
-
-	json_t *args = json_pack("{s:s}", "iface_id", id);
-	json_t *j = reg_ctl_resolve(&d->reg, args, &cerr);
-	assert_non_null(j);
-	json_t *q = json_object_get(j, "qbh");
-	assert_non_null(q);
-	assert_string_equal(json_string_value(json_object_get(q, "state")), "done");
-	assert_string_equal(json_string_value(json_object_get(q, "response")), "success");
-	assert_string_equal(json_string_value(json_object_get(q, "result")),
-			    "eth4 (driver enic): 802.1Qbh associate of profile finance: success");
-	json_decref(j);
-	json_decref(args);
-	/* registry.show has it with the desired VSI */
-	j = reg_ctl_registry_show(&d->reg, NULL, &cerr);
-	assert_non_null(j);
-	json_t *v0 = json_array_get(json_object_get(j, "vsis"), 0);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(v0, "qbh"), "state")),
-			    "done");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(v0, "qbh"), "polls")),
-			 3);
-	json_decref(j);
-
-	assert_int_equal(reg_detach(d->reg.reg, id, &err), 0);
-	assert_int_equal(em.setlinks, 2);
-	assert_int_equal(em.dev[0].self.request, PORT_REQUEST_DISASSOCIATE);
-	stop_vdpd(d);
-	fakeclock_destroy(&fc);
-	enic_model_fini(&em);
-}
-
-/* A VM migrating in: the hooks' "migrate" binds it with migrating set ->
- * PREASSOCIATE_RR; "prepare"/"start" keep it; "started" clears it ->
- * ASSOCIATE, which enic takes without disassociating (same profile, UUIDs,
- * MAC). */
-static void test_registry_migration_qbh(void **state)
-{
-	(void)state;
-	const char *id = "0b3c9e2a-1111-4d4d-8e8e-000000000002";
-	struct reg_err err;
-	struct fakeclock fc;
-	struct enic_model em;
-
-	fakeclock_init(&fc, 0);
-	model_init(&em);
-	struct vdpd *d = start_vdpd(
-		&fc, &em,
-		"registry = {\n"
-		"  profiles = ( { name = \"fin\"; type = \"802.1Qbh\"; profileid = \"finance\"; } "
-		");\n"
-		"  uplinks = ( { dev = \"eth4\"; physnet = \"dc\"; } );\n"
-		"  networks = ( { name = \"net-a\"; physnet = \"dc\"; profile = \"fin\"; } );\n"
-		"};\n");
-	struct reg_attachment a = { .network = "net-a" };
-	struct reg_binding b = { .mac = { 0x52, 0x54, 0, 0, 0, 2 }, .migrating = 1 };
-	snprintf(a.iface_id, sizeof(a.iface_id), "%s", id);
-	snprintf(b.iface_id, sizeof(b.iface_id), "%s", id);
-	snprintf(b.uplink, sizeof(b.uplink), "eth4");
-	assert_int_equal(reg_attach(d->reg.reg, &a, &err), 0);
-	assert_int_equal(reg_bind(d->reg.reg, &b, &err), 0);
-	while (fakeclock_run_next(&fc))
-		;
-	assert_int_equal(em.setlinks, 1);
-	assert_int_equal(em.dev[0].self.request, PORT_REQUEST_PREASSOCIATE_RR);
-	assert_int_equal(qbh_last(id)->state, QBH_ST_DONE);
-	assert_int_equal(qbh_last(id)->request, QBH_PREASSOCIATE_RR);
-	/* prepare/start: migrating not given, nothing changes */
-	b.migrating = -1;
-	snprintf(b.dev, sizeof(b.dev), "macvtap9");
-	assert_int_equal(reg_bind(d->reg.reg, &b, &err), 0);
-	assert_int_equal(reg_binding_get(d->reg.reg, id)->migrating, 1);
-	/* started: the VM runs here */
-	b.migrating = 0;
-	assert_int_equal(reg_bind(d->reg.reg, &b, &err), 0);
-	while (fakeclock_run_next(&fc))
-		;
-	assert_int_equal(reg_binding_get(d->reg.reg, id)->migrating, 0);
-	assert_int_equal(em.setlinks, 2);
-	assert_int_equal(em.dev[0].self.request, PORT_REQUEST_ASSOCIATE);
-	assert_int_equal(qbh_last(id)->state, QBH_ST_DONE);
-	assert_int_equal(qbh_last(id)->request, QBH_ASSOCIATE);
-	stop_vdpd(d);
-	fakeclock_destroy(&fc);
-	enic_model_fini(&em);
-}
-
-static json_t *resolve_qbh(struct vdpd *d, const char *id)
-{
-	struct ctl_error cerr;
-	json_t *args = json_pack("{s:s}", "iface_id", id);
-	json_t *j = reg_ctl_resolve(&d->reg, args, &cerr);
-	json_t *q;
-
-	json_decref(args);
-	assert_non_null(j);
-	q = json_incref(json_object_get(j, "qbh"));
-	json_decref(j);
-	assert_non_null(q);
-	return q;
-}
-
-/* The registry's VSI in vdpd: a transient failure is retried on the
- * timer and `resolve` shows it (retry, retries, next_retry_ms beside the
- * old members); a change of the binding re-requests at once with the
- * backoff from the start; unbinding during the backoff de-associates and
- * nothing is retried after. */
-static void test_registry_qbh_retry(void **state)
-{
-	(void)state;
-	const char *id = "0b3c9e2a-1111-4d4d-8e8e-000000000003";
-	struct reg_err err;
-	struct fakeclock fc;
-	struct enic_model em;
-	json_t *q;
-
-	fakeclock_init(&fc, 0);
-	model_init(&em);
-	em.inprogress_polls = 0;
-	em.fail_count = 3;
-	em.fail_response = QBH_RESP_INSUFFICIENT_RESOURCES;
-	struct vdpd *d = start_vdpd_retry(
-		&fc, &em,
-		"registry = {\n"
-		"  profiles = ( { name = \"fin\"; type = \"802.1Qbh\"; profileid = \"finance\"; "
-		"},\n"
-		"               { name = \"hr\"; type = \"802.1Qbh\"; profileid = \"hr\"; } );\n"
-		"  uplinks = ( { dev = \"eth4\"; physnet = \"dc\"; } );\n"
-		"  networks = ( { name = \"net-a\"; physnet = \"dc\"; profile = \"fin\"; },\n"
-		"               { name = \"net-b\"; physnet = \"dc\"; profile = \"hr\"; } );\n"
-		"};\n",
-		1000);
-	struct reg_attachment a = { .network = "net-a" };
-	struct reg_binding b = { .dev = "macvtap9", .mac = { 0x52, 0x54, 0, 0, 0, 3 } };
-	snprintf(a.iface_id, sizeof(a.iface_id), "%s", id);
-	snprintf(b.iface_id, sizeof(b.iface_id), "%s", id);
-	snprintf(b.uplink, sizeof(b.uplink), "eth4");
-	snprintf(b.vm_uuid, sizeof(b.vm_uuid), "66666666-2222-3333-4444-555555555555");
-	assert_int_equal(reg_attach(d->reg.reg, &a, &err), 0);
-	assert_int_equal(reg_bind(d->reg.reg, &b, &err), 0);
-	assert_int_equal(em.setlinks, 1);
-
-	q = resolve_qbh(d, id);
-	assert_string_equal(json_string_value(json_object_get(q, "state")), "failed");
-	assert_string_equal(json_string_value(json_object_get(q, "response")),
-			    "insufficient resources");
-	assert_true(json_is_integer(json_object_get(q, "polls")));
-	assert_true(json_is_integer(json_object_get(q, "errno")));
-	assert_string_equal(json_string_value(json_object_get(q, "retry")), "waiting");
-	assert_int_equal(json_integer_value(json_object_get(q, "retries")), 0);
-	assert_in_range(json_integer_value(json_object_get(q, "next_retry_ms")), 500, 1000);
-	json_decref(q);
-
-	fakeclock_advance(&fc, 1000000); /* the first retry, failing again */
-	assert_int_equal(em.setlinks, 2);
-	q = resolve_qbh(d, id);
-	assert_int_equal(json_integer_value(json_object_get(q, "retries")), 1);
-	assert_in_range(json_integer_value(json_object_get(q, "next_retry_ms")), 0, 2000);
-	json_decref(q);
-	assert_in_range(qbh_last(id)->retry_at_us - fc.now, 1, 2000000);
-
-	/* the attachment moves to another network (profile hr): at once, from
-	 * the first delay again */
-	snprintf(a.network, sizeof(a.network), "net-b");
-	assert_int_equal(reg_attach(d->reg.reg, &a, &err), 0);
-	assert_int_equal(em.setlinks, 3);
-	assert_string_equal(em.dev[0].self.name, "hr");
-	q = resolve_qbh(d, id);
-	assert_int_equal(json_integer_value(json_object_get(q, "retries")), 0);
-	assert_in_range(json_integer_value(json_object_get(q, "next_retry_ms")), 500, 1000);
-	json_decref(q);
-
-	/* unbound while the retry waits: DISASSOCIATE, then nothing */
-	assert_int_equal(reg_unbind(d->reg.reg, id, &err), 0);
-	assert_int_equal(em.setlinks, 4);
-	assert_int_equal(em.dev[0].self.request, PORT_REQUEST_DISASSOCIATE);
-	assert_int_equal(qbh_retry_in_ms(id), -1);
-	fakeclock_advance(&fc, 300000000);
-	assert_int_equal(em.setlinks, 4);
-	assert_int_equal(em.dev[0].self.request, PORT_REQUEST_DISASSOCIATE);
-	stop_vdpd(d);
-	fakeclock_destroy(&fc);
-	enic_model_fini(&em);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_qbh.XXXXXX");
-	if (!mkdtemp(tmpdir))
-		return -1;
-	snprintf(sysdir, sizeof(sysdir), "%s/sys", tmpdir);
-	make_sysfs();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[96];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1688,6 +977,7 @@ int main(void)
 		cmocka_unit_test(test_host_uuid),
 		cmocka_unit_test(test_target_sysfs),
 		cmocka_unit_test(test_model_enforces_kernel_and_enic),
+		cmocka_unit_test(test_model_sets_address),
 		cmocka_unit_test(test_model_status_replies),
 		cmocka_unit_test(test_associate_self_polls_to_success),
 		cmocka_unit_test(test_invalid_response_is_error),
@@ -1700,18 +990,7 @@ int main(void)
 		cmocka_unit_test(test_migration_preassociate_rr),
 		cmocka_unit_test(test_bad_ack_errno),
 		cmocka_unit_test(test_silent_kernel_deadline),
-		cmocka_unit_test(test_registry_realizes_qbh),
-		cmocka_unit_test(test_registry_migration_qbh),
-		cmocka_unit_test(test_retry_transient_backoff_to_success),
-		cmocka_unit_test(test_retry_busy_and_badstate),
-		cmocka_unit_test(test_retry_after_deadline_waits_for_take_back),
-		cmocka_unit_test(test_retry_not_after_self_take_back),
-		cmocka_unit_test(test_retry_not_for_permanent),
-		cmocka_unit_test(test_retry_dropped_by_disassociate),
-		cmocka_unit_test(test_retry_reset_by_new_request),
-		cmocka_unit_test(test_retry_yields_port_self),
-		cmocka_unit_test(test_registry_qbh_retry),
 		cmocka_unit_test(test_kernel_veth_eopnotsupp),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, qbh_env_setup, qbh_env_teardown);
 }
