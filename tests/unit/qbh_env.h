@@ -61,7 +61,8 @@ static inline void mkdirs(const char *fmt, ...)
 	assert_int_equal(system(cmd), 0);
 }
 
-static inline void link_to(const char *target, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline void link_to(const char *target, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static inline void link_to(const char *target, const char *fmt, ...)
 {
 	char p[512];
@@ -149,7 +150,7 @@ struct fx {
 };
 
 static inline void fx_init_retry(struct fx *f, uint64_t deadline_us, uint64_t retry_initial_us,
-			  uint64_t retry_max_us)
+				 uint64_t retry_max_us)
 {
 	struct qbh_cfg c = { .sysfs = sysdir,
 			     .deadline_us = deadline_us,
@@ -183,7 +184,7 @@ static inline void fx_fini(struct fx *f)
 #define DELTA(f, field) (qbh_counters()->field - (f)->c0.field)
 
 static inline int assoc(struct fx *f, const char *key, const char *dev, const char *uplink,
-		 const char *profile)
+			const char *profile)
 {
 	struct qbh_vsi v = { .key = key, .dev = dev, .uplink = uplink, .profile = profile };
 	memcpy(v.instance, inst, 16);
@@ -215,7 +216,7 @@ static inline void expect_retry(struct fx *f, const char *key, uint64_t d, unsig
 /* An association with retries on that the adapter leaves INPROGRESS past
  * the deadline: its result, once the take-back DISASSOCIATE is sent. */
 static inline const struct qbh_result *time_out(struct fx *f, const char *key, const char *dev,
-					 const char *uplink)
+						const char *uplink)
 {
 	fx_init_retry(f, 0, 1000000, 0);
 	f->m.never_done = true;
@@ -227,7 +228,7 @@ static inline const struct qbh_result *time_out(struct fx *f, const char *key, c
 }
 
 static inline struct vdpd *start_vdpd_retry(struct fakeclock *fc, struct enic_model *em,
-				     const char *conf_text, uint32_t retry_initial_ms)
+					    const char *conf_text, uint32_t retry_initial_ms)
 {
 	char conf[128], path[256];
 	struct vdpd *d;
@@ -246,7 +247,7 @@ static inline struct vdpd *start_vdpd_retry(struct fakeclock *fc, struct enic_mo
 	d = calloc(1, sizeof(*d));
 	assert_non_null(d);
 	d->opts.config = strdup(conf);
-	d->opts.state_file = NULL;	/* not persisted */
+	d->opts.state_file = NULL; /* not persisted */
 	d->opts.qbh_ops = &enic_model_ops;
 	d->opts.qbh_ctx = em;
 	d->opts.sysfs = sysdir;
@@ -257,7 +258,8 @@ static inline struct vdpd *start_vdpd_retry(struct fakeclock *fc, struct enic_mo
 	return d;
 }
 
-static inline struct vdpd *start_vdpd(struct fakeclock *fc, struct enic_model *em, const char *conf_text)
+static inline struct vdpd *start_vdpd(struct fakeclock *fc, struct enic_model *em,
+				      const char *conf_text)
 {
 	return start_vdpd_retry(fc, em, conf_text, 0);
 }
@@ -287,6 +289,7 @@ static inline json_t *resolve_qbh(struct vdpd *d, const char *id)
 static inline int qbh_env_setup(void **state)
 {
 	(void)state;
+	log_set_level(getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_CRIT);
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_qbh.XXXXXX");
 	if (!mkdtemp(tmpdir))
 		return -1;

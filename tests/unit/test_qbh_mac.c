@@ -91,8 +91,9 @@ static void test_registry_change_after_self_deadline_keeps_mac(void **state)
 	assert_memory_equal(eth4->mac, eth4_mac, 6);
 	assert_memory_equal(eth4->self.mac, eth4_mac, 6);
 	assert_int_equal(DELTA(&f, mac_restored), 1);
-	assert_non_null(strstr(logs, "[info] qbh: vsi-m1: eth4: MAC 00:25:b5:00:00:0e put back "
-				     "before the 802.1Qbh associate"));
+	assert_non_null(strstr(logs,
+			       "[info] qbh: vsi-m1: eth4: MAC 00:25:b5:00:00:0e put back "
+			       "before the 802.1Qbh associate"));
 	fx_fini(&f);
 }
 

@@ -223,7 +223,8 @@ static void mac_text(const uint8_t m[6], char out[18])
 }
 
 /* Appends to a message, cut at its end. */
-static void msg_add(char *msg, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void msg_add(char *msg, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static void msg_add(char *msg, size_t cap, const char *fmt, ...)
 {
 	size_t n = strnlen(msg, cap);
