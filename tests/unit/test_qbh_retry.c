@@ -9,6 +9,17 @@
 
 /* ---- retries of transient failures */
 
+/* Retries on (first delay 1 s, capped at max_us, 0: the default), the
+ * adapter answering at once, and its next `count` (pre)associations ending
+ * in `response`. */
+static void fx_failing(struct fx *f, uint64_t max_us, unsigned count, uint16_t response)
+{
+	fx_init_retry(f, 0, 1000000, max_us);
+	f->m.inprogress_polls = 0;
+	f->m.fail_count = count;
+	f->m.fail_response = response;
+}
+
 /* INSUFFICIENT_RESOURCES five times: sent again after about 1 s, then 2 s,
  * then capped at 3 s, each jittered within [d/2, d]; the sixth send
  * succeeds and the retries stop.  The log says when and which attempt;
@@ -21,10 +32,7 @@ static void test_retry_transient_backoff_to_success(void **state)
 	char logs[4096], want[320];
 	struct fx f;
 
-	fx_init_retry(&f, 0, 1000000, 3000000);
-	f.m.inprogress_polls = 0;
-	f.m.fail_count = 5;
-	f.m.fail_response = QBH_RESP_INSUFFICIENT_RESOURCES;
+	fx_failing(&f, 3000000, 5, QBH_RESP_INSUFFICIENT_RESOURCES);
 	log_set_level(LOG_INFO);
 	logcap_begin(&lc);
 	int rc = assoc(&f, "vsi-r1", "enp1s0v0", "enp1s0", "finance");
@@ -76,9 +84,7 @@ static void test_retry_busy_and_badstate(void **state)
 	(void)state;
 	struct fx f;
 
-	fx_init_retry(&f, 0, 1000000, 0);
-	f.m.inprogress_polls = 0;
-	f.m.fail_count = 1;
+	fx_failing(&f, 0, 1, 0);
 	f.m.fail_errno = -EBUSY;
 	assert_int_equal(assoc(&f, "vsi-b1", "", "eth4", "finance"), 0);
 	assert_int_equal(qbh_last("vsi-b1")->error, -EBUSY);
@@ -126,8 +132,7 @@ static void test_retry_not_for_permanent(void **state)
 	(void)state;
 	struct fx f;
 
-	fx_init_retry(&f, 0, 1000000, 0);
-	f.m.inprogress_polls = 0;
+	fx_failing(&f, 0, 0, 0);
 	strcpy(f.m.invalid_profile, "nosuch");
 	assert_int_equal(assoc(&f, "vsi-p1", "", "eth5", "finance"), 0);
 	assert_int_equal(assoc(&f, "vsi-p2", "enp1s0v0", "enp1s0", "nosuch"), 0);
@@ -172,10 +177,7 @@ static void test_retry_dropped_by_disassociate(void **state)
 	(void)state;
 	struct fx f;
 
-	fx_init_retry(&f, 0, 1000000, 0);
-	f.m.inprogress_polls = 0;
-	f.m.fail_count = 1;
-	f.m.fail_response = QBH_RESP_INSUFFICIENT_RESOURCES;
+	fx_failing(&f, 0, 1, QBH_RESP_INSUFFICIENT_RESOURCES);
 	assert_int_equal(assoc(&f, "vsi-x1", "enp1s0v2", "enp1s0", "finance"), 0);
 	assert_int_equal(qbh_last("vsi-x1")->retry, QBH_RETRY_WAITING);
 	assert_in_range(qbh_retry_in_ms("vsi-x1"), 500, 1000);
@@ -198,10 +200,7 @@ static void test_retry_reset_by_new_request(void **state)
 	(void)state;
 	struct fx f;
 
-	fx_init_retry(&f, 0, 1000000, 0);
-	f.m.inprogress_polls = 0;
-	f.m.fail_count = 4;
-	f.m.fail_response = QBH_RESP_ERROR;
+	fx_failing(&f, 0, 4, QBH_RESP_ERROR);
 	assert_int_equal(assoc(&f, "vsi-c1", "", "eth4", "finance"), 0);
 	expect_retry(&f, "vsi-c1", 1000000, 1);
 	expect_retry(&f, "vsi-c1", 2000000, 2);
@@ -226,10 +225,7 @@ static void test_retry_yields_port_self(void **state)
 	(void)state;
 	struct fx f;
 
-	fx_init_retry(&f, 0, 1000000, 0);
-	f.m.inprogress_polls = 0;
-	f.m.fail_count = 1;
-	f.m.fail_response = QBH_RESP_INSUFFICIENT_RESOURCES;
+	fx_failing(&f, 0, 1, QBH_RESP_INSUFFICIENT_RESOURCES);
 	assert_int_equal(assoc(&f, "vsi-y1", "macvtap0", "eth4", "finance"), 0);
 	assert_int_equal(qbh_last("vsi-y1")->retry, QBH_RETRY_WAITING);
 	assert_int_equal(assoc(&f, "vsi-y2", "macvtap1", "eth4", "hr"), 0);

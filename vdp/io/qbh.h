@@ -124,7 +124,7 @@ struct qbh_counters {
 	uint64_t errors; /* final failures of any kind */
 	uint64_t unsupported; /* -EOPNOTSUPP among them */
 	uint64_t timeouts; /* deadlines (DISASSOCIATE sent after an association) */
-	uint64_t refused; /* not sent: no device, PORT_SELF taken, bad profile */
+	uint64_t refused; /* not sent: no device, PORT_SELF taken, bad profile, zero MAC */
 	uint64_t adopted; /* at start the adapter already had it: not re-sent */
 	uint64_t retries; /* (pre)associations sent again by the retry timer */
 	uint64_t recovered; /* SUCCESS after at least one retry */
