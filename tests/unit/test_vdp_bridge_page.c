@@ -174,6 +174,8 @@ static void test_offset_and_unpaged(void **state)
 	assert_int_equal(pages, (NPORT * PER_PORT + 7) / 8);
 	for (uint32_t i = 0; i < NPORT * PER_PORT; i++)
 		assert_int_equal(p->seen[i], 1);
+	p->total = 0;
+	assert_int_equal(ask(p, NULL, 0), 0);
 	memset(p->seen, 0, sizeof(p->seen));
 	assert_int_equal(vbr_page_parse(none, pnames, NPORT, &pg, &err), 0);
 	assert_false(pg.paging);
