@@ -1,7 +1,7 @@
 # vdpd: one Makefile, no configure step.  Sources are found by convention:
 #   vdp/*/*.c lldp/*.c profiles/*.c -> $(BUILD)/libvdp.a (vdp/daemon/main.c is vdpd's main)
 #   tools/<name>/*.c                -> $(BUILD)/<name>   (one program per folder)
-#   tools/vdp-bridge/{fault,typedb}.c -> also $(BUILD)/libvdpbridge.a, for the unit tests
+#   tools/vdp-bridge/{fault,typedb,vsipage}.c -> also $(BUILD)/libvdpbridge.a, for the unit tests
 #   tests/unit/test_*.c             -> $(BUILD)/unit/test_*  (plus tests/unit/*.c helpers)
 #   tests/fuzz/fuzz_*.c             -> $(BUILD)/fuzz/fuzz_*  (clang, libFuzzer)
 #   tests/bench/bench_*.c           -> $(BUILD)/bench/bench_*
@@ -28,9 +28,9 @@ endif
 LIB_SRCS := $(filter-out vdp/daemon/main.c,$(wildcard vdp/*/*.c lldp/*.c profiles/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libvdp.a
-# The bridge-only code (fault injection, type database) lives with vdp-bridge;
+# The bridge-only code (fault injection, type database, vsi.show paging) lives with vdp-bridge;
 # the unit tests link it from this archive.
-BRIDGE_LIB_SRCS := tools/vdp-bridge/fault.c tools/vdp-bridge/typedb.c
+BRIDGE_LIB_SRCS := tools/vdp-bridge/fault.c tools/vdp-bridge/typedb.c tools/vdp-bridge/vsipage.c
 BRIDGE_LIB := $(BUILD)/libvdpbridge.a
 
 TOOL_DIRS := $(patsubst %/,%,$(dir $(wildcard tools/*/*.c)))

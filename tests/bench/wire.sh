@@ -11,7 +11,8 @@
 #   2  libvirt-paced single requests (status polled at once, then every
 #      125 ms as libvirt does): share answered on the first poll, p50/p99.
 #   3  BATCH VSIs through one `vdpctl -b` (default log level, intents on):
-#      VSI/s, CPU µs per VSI of vdpd and of vdp-bridge.
+#      VSI/s, CPU µs per VSI of vdpd and of vdp-bridge; then the CPU of one
+#      `vdp-bridge -j vsi show` of them all.
 #   4  keep-alive steady state (KA_SECS each): CPU share of both daemons,
 #      ECPDUs/s, spurious de-associations (bridge keep-alive timeouts).
 #   5  RSS per VSI at BATCH VSIs.
@@ -305,6 +306,19 @@ scenario356()
 	rss1=$(rss_kb "$ST_PID")
 	local per=$(((rss1 - rss0) * 1024 / BATCH))
 	row "5 vdpd RSS per VSI at $BATCH (bytes)" "$per" "n/a" "" "$([ "$BATCH" -ge 65536 ] && goal le 1024 " B" "$per")"
+
+	# 3: one `vdp-bridge -j vsi show` of every VSI (the client pages through
+	# them): CPU of vdp-bridge (keep-alives included) and of the client.
+	local shown
+	b0=$(cpu_ticks "$BR_PID")
+	/usr/bin/time -f '%U %S' -o "$T_DIR/bshow.time" "$T_BUILD/vdp-bridge" -s "$BSOCK" -j vsi show \
+		>"$T_DIR/bshow.json" 2>"$T_DIR/bshow.err"
+	b1=$(cpu_ticks "$BR_PID")
+	shown=$([ -s "$T_DIR/bshow.json" ] && jq length "$T_DIR/bshow.json" 2>/dev/null) ||
+		shown="failed: $(head -1 "$T_DIR/bshow.err")"
+	row "3 vdp-bridge -j vsi show of $BATCH VSIs: CPU ms vdp-bridge / client; VSIs listed" \
+		"$(awk -v b=$((b1 - b0)) -v hz="$HZ" -v t="$(tail -1 "$T_DIR/bshow.time")" \
+			'BEGIN { split(t, u, " "); printf "%.0f / %.0f", b * 1e3 / hz, (u[1] + u[2]) * 1e3 }'); $shown" "n/a" ""
 
 	# 6: flap the uplink; vdpd sends every VSI again: time until each has
 	# been associated once more (the daemon's "associated" events).

@@ -83,6 +83,14 @@ assert_eq "$(brj '[.[].vsiid] | join(" ")' vsi show)" "${U}01 ${U}02" "VSIs sort
 assert_eq "$(brj '.[0].filters[0] | "\(.mac) \(.vid) \(.group)"' vsi show)" "02:00:00:00:01:01 10 null" "filter of VSI 01"
 br vsi show port nosuch >/dev/null 2>&1
 assert_eq "$?" 1 "client exit code, unknown port"
+# vsi.show by pages as the client asks for them: limit 1, then after the VSI
+# of the page before (the object as it came); two pages, then an empty one.
+v1=$(brj '.[0] | tojson' call vsi.show '{"limit":1}')
+v2=$(brj '.[0] | tojson' call vsi.show "{\"limit\":1,\"after\":$v1}")
+assert_eq "$(brj length call vsi.show "{\"limit\":1,\"after\":$v2}")" 0 "vsi.show: no third page"
+assert_eq "$(jq -r .vsiid <<<"$v1$v2" | sort | tr '\n' ' ')" "${U}01 ${U}02 " "vsi.show: two pages of one, by after"
+br call vsi.show "{\"after\":{\"port\":\"nosuch\",\"vsiid\":\"${U}01\"}}" >/dev/null 2>&1
+assert_eq "$?" 1 "vsi.show: after on an unknown port refused"
 br vsi deassoc "${U}99" >/dev/null 2>&1
 assert_eq "$?" 1 "client exit code, unknown VSI"
 

@@ -11,6 +11,7 @@
 #include "vdp/base/log.h"
 #include "vdp/wire/vdp_text.h"
 #include "tools/vdp-bridge/vdp-bridge.h"
+#include "tools/vdp-bridge/vsipage.h"
 
 static json_t *filter_json(uint8_t fmt, const struct vdp_filter *f)
 {
@@ -54,16 +55,6 @@ json_t *vbr_vsi_json(struct vbr *b, struct uplink *u, struct vsi *v)
 				 json_integer((json_int_t)((now - info->last_request_us) / 1000)) : json_null());
 }
 
-static int vsi_sort(const void *a, const void *b)
-{
-	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int c = strcmp(json_string_value(json_object_get(x, "port")),
-		       json_string_value(json_object_get(y, "port")));
-
-	return c ? c : strcmp(json_string_value(json_object_get(x, "vsiid")),
-			      json_string_value(json_object_get(y, "vsiid")));
-}
-
 /* The port named in args ("port"), or NULL for all; *bad on an unknown name. */
 static struct vbr_port *arg_port(struct vbr *b, json_t *args, bool *bad)
 {
@@ -79,35 +70,58 @@ static struct vbr_port *arg_port(struct vbr *b, json_t *args, bool *bad)
 	return vbr_find_port(b, json_string_value(p));
 }
 
+struct show_ctx {
+	struct vbr *b;
+	json_t **list;
+	size_t n;
+};
+
+static void show_one(void *ctx, size_t port, struct vsi *v)
+{
+	struct show_ctx *c = ctx;
+
+	c->list[c->n++] = vbr_vsi_json(c->b, vbr_port_uplink(c->b->ports[port]), v);
+}
+
+/* vsi.show args: port, and for paging (vsipage.h) offset, after and limit.
+ * Without them every VSI, sorted by port and VSIID (the same state gives
+ * the same text); a page is in walk order, and a paging client asks until
+ * it gets an empty array. */
 static json_t *cmd_vsi_show(void *ctx, json_t *args, struct ctl_error *err)
 {
 	struct vbr *b = ctx;
 	bool bad;
 	struct vbr_port *only = arg_port(b, args, &bad);
-	size_t n = 0, cap = 0;
-	json_t **list, *out;
+	struct vdp_bridge *brs[VBR_MAX_IFACES];
+	const char *names[VBR_MAX_IFACES];
+	struct show_ctx c = { .b = b };
+	struct vbr_page pg;
+	size_t cap = 0;
+	json_t *out;
 
 	if (bad)
 		return ctl_fail(err, ENODEV, "no such port");
-	for (size_t i = 0; i < b->n_ports; i++)
-		cap += vdp_bridge_count(uplink_bridge(vbr_port_uplink(b->ports[i])));
-	list = calloc(cap ? cap : 1, sizeof(*list));
-	if (!list)
-		return ctl_fail(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < b->n_ports; i++) {
 		struct uplink *u = vbr_port_uplink(b->ports[i]);
-		struct vdp_bridge *br = uplink_bridge(u);
 
-		if (only && only != b->ports[i])
-			continue;
-		for (struct vsi *v = vdp_bridge_first(br); v && n < cap; v = vdp_bridge_next(br, v))
-			list[n++] = vbr_vsi_json(b, u, v);
+		names[i] = uplink_ifname(u);
+		brs[i] = only && only != b->ports[i] ? NULL : uplink_bridge(u);
+		cap += brs[i] ? vdp_bridge_count(brs[i]) : 0;
 	}
-	qsort(list, n, sizeof(*list), vsi_sort);
+	if (vbr_page_parse(args, names, b->n_ports, &pg, err) < 0)
+		return NULL;
+	if (pg.limit < cap)
+		cap = pg.limit;
+	c.list = calloc(cap ? cap : 1, sizeof(*c.list));
+	if (!c.list)
+		return ctl_fail(err, ENOMEM, "out of memory");
+	vbr_page_walk(brs, b->n_ports, &pg, show_one, &c);
+	if (!pg.paging)
+		qsort(c.list, c.n, sizeof(*c.list), vbr_vsi_json_cmp);
 	out = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(out, list[i]);
-	free(list);
+	for (size_t i = 0; i < c.n; i++)
+		json_array_append_new(out, c.list[i]);
+	free(c.list);
 	return out;
 }
 
@@ -435,13 +449,15 @@ static json_t *cmd_config_reload(void *ctx, json_t *args, struct ctl_error *err)
 const struct ctl_cmd vbr_ctl_cmds[] = {
 	{ "status", cmd_status, "daemon, ports, EVB convergence, VSI totals" },
 	{ "uplink.show", cmd_uplink_show, "per-port LLDP/EVB/ECP status {port}" },
-	{ "vsi.show", cmd_vsi_show, "VSIs known to the bridge {port}" },
-	{ "vsi.deassoc", cmd_vsi_deassoc, "bridge-initiated De-Associate {vsiid, vsiid_format, port}" },
+	{ "vsi.show", cmd_vsi_show, "VSIs known to the bridge {port, offset, after, limit}" },
+	{ "vsi.deassoc", cmd_vsi_deassoc,
+	  "bridge-initiated De-Associate {vsiid, vsiid_format, port}" },
 	{ "vsi.flush", cmd_vsi_flush, "De-Associate every VSI {port}" },
 	{ "counters.show", cmd_counters_show, "ECP, VDP and fault counters" },
 	{ "counters.reset", cmd_counters_reset, "zero all counters" },
 	{ "fault.show", cmd_fault_show, "fault-injection settings and counters" },
-	{ "fault.set", cmd_fault_set, "change fault settings {seed, rx, tx, noack, lldp, rules, reseed}" },
+	{ "fault.set", cmd_fault_set,
+	  "change fault settings {seed, rx, tx, noack, lldp, rules, reseed}" },
 	{ "fault.clear", cmd_fault_clear, "turn fault injection off" },
 	{ "restart", cmd_restart, "forget all VSI state, as a crashed bridge would" },
 	{ "datapath.show", cmd_datapath_show, "nftables data path state" },

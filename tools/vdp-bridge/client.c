@@ -9,8 +9,10 @@
 #include "vdp/ctl/ctl.h"
 #include "vdp/wire/vdp_text.h"
 #include "tools/vdp-bridge/vdp-bridge.h"
+#include "tools/vdp-bridge/vsipage.h"
 
 #define CLIENT_TIMEOUT_MS 5000
+#define VSI_PAGE 1000 /* VSIs asked for per vsi.show page */
 
 static void client_usage(FILE *f)
 {
@@ -385,6 +387,69 @@ static void print_result(const char *cmd, json_t *result, bool json, bool pretty
 	}
 }
 
+static bool same_vsi(json_t *x, json_t *y)
+{
+	return x && y && json_equal(json_object_get(x, "port"), json_object_get(y, "port")) &&
+		json_equal(json_object_get(x, "vsiid_format"),
+			   json_object_get(y, "vsiid_format")) &&
+		json_equal(json_object_get(x, "vsiid"), json_object_get(y, "vsiid"));
+}
+
+/* vsi.show page by page (one reply is capped at 1 MiB; a bridge may hold
+ * tens of thousands of VSIs), as one array sorted like an unpaged reply.
+ * Each page resumes after the last VSI of the one before (O(1) for
+ * vdp-bridge, steady while VSIs come and go); offset goes along as vdpctl
+ * sends it.  A vdp-bridge that does not page answers every VSI each time:
+ * a page starting where the first did means the first was all. */
+static int vsi_show_pages(const char *sock, json_t *args, json_t **result, char **err)
+{
+	json_t *all = json_array(), *res, **v;
+	size_t n;
+	int rc;
+
+	for (;;) {
+		json_t *last = json_array_get(all, json_array_size(all) - 1);
+
+		json_object_set_new(args, "offset", json_integer((json_int_t)json_array_size(all)));
+		if (last)
+			json_object_set_new(args, "after",
+					    json_pack("{s:O, s:O, s:O}", "port",
+						      json_object_get(last, "port"), "vsiid_format",
+						      json_object_get(last, "vsiid_format"),
+						      "vsiid", json_object_get(last, "vsiid")));
+		json_object_set_new(args, "limit", json_integer(VSI_PAGE));
+		res = NULL;
+		rc = ctl_call(sock, "vsi.show", args, &res, err, CLIENT_TIMEOUT_MS);
+		if (rc < 0) {
+			json_decref(all);
+			return rc;
+		}
+		n = json_array_size(res);
+		if (n && !(last && same_vsi(json_array_get(res, 0), json_array_get(all, 0))))
+			json_array_extend(all, res);
+		else
+			n = 0;
+		json_decref(res);
+		if (!n)
+			break;
+	}
+	n = json_array_size(all);
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v) {
+		json_decref(all);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_array_get(all, i);
+	qsort(v, n, sizeof(*v), vbr_vsi_json_cmp);
+	*result = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append(*result, v[i]);
+	free(v);
+	json_decref(all);
+	return 0;
+}
+
 int vbr_client(const char *sock, bool json, bool pretty, int argc, char **argv)
 {
 	const char *cmd = NULL;
@@ -402,7 +467,10 @@ int vbr_client(const char *sock, bool json, bool pretty, int argc, char **argv)
 		json_decref(args);
 		return rc;
 	}
-	rc = ctl_call(sock, cmd, args, &result, &err, CLIENT_TIMEOUT_MS);
+	if (!strcmp(cmd, "vsi.show") && strcmp(argv[0], "call") != 0)
+		rc = vsi_show_pages(sock, args, &result, &err);
+	else
+		rc = ctl_call(sock, cmd, args, &result, &err, CLIENT_TIMEOUT_MS);
 	json_decref(args);
 	if (rc < 0) {
 		fprintf(stderr, "vdp-bridge: %s\n", err ? err : strerror(-rc));

@@ -161,6 +161,12 @@ struct vsi *vdp_bridge_find(const struct vdp_bridge *br, uint8_t vsiid_fmt, cons
 struct vsi *vdp_bridge_find_mac(const struct vdp_bridge *br, const uint8_t mac[6], uint16_t vid);
 static inline struct vsi *vdp_bridge_first(const struct vdp_bridge *br) { return vsi_table_first(&br->tab); }
 static inline struct vsi *vdp_bridge_next(const struct vdp_bridge *br, const struct vsi *v) { return vsi_table_next(&br->tab, v); }
+/* Resuming a walk after a VSIID (which need not be present); see vsi.h. */
+static inline struct vsi *vdp_bridge_after(const struct vdp_bridge *br, uint8_t fmt,
+					   const uint8_t id[VDP_VSIID_LEN])
+{
+	return vsi_table_after(&br->tab, fmt, id);
+}
 static inline size_t vdp_bridge_count(const struct vdp_bridge *br) { return br->tab.n; }
 
 /* The only writer of vsi->state.  Checks from -> to against the
