@@ -212,6 +212,7 @@ static int set_port(struct enic_model *m, struct enic_dev *d, int vf, const stru
 	}
 	if (vf < 0 && pp->request != PORT_REQUEST_DISASSOCIATE && zero_mac(d->mac)) {
 		/* enic: a PORT_SELF without an address gets a random one */
+		m->zero_mac_assocs++;
 		for (int i = 0; i < 6; i++) {
 			m->rnd = m->rnd * 1103515245u + 12345u;
 			d->mac[i] = (uint8_t)(m->rnd >> 16);
@@ -290,10 +291,30 @@ static int vfinfo(struct enic_model *m, struct enic_dev *d, const struct attr *l
 	return 0;
 }
 
+/* enic_set_mac_address_dynamic / enic_set_mac_address: a dynamic vNIC
+ * takes a unicast or a zero MAC, also while up (the station address is
+ * removed and added again); a static one only a unicast MAC. */
+static int set_addr(struct enic_model *m, struct enic_dev *d, const struct attr *a)
+{
+	m->setaddrs++;
+	if (a->n < 6)
+		return -EINVAL; /* validate_linkmsg: shorter than addr_len */
+	if (m->addr_errno)
+		return m->addr_errno;
+	if ((a->p[0] & 1) || (zero_mac(a->p) && !d->dynamic))
+		return -EADDRNOTAVAIL;
+	memcpy(d->mac, a->p, 6);
+	return 0;
+}
+
 static int setlink(struct enic_model *m, struct enic_dev *d, const struct attr *tb)
 {
 	struct attr port[IFLA_PORT_MAX + 1];
 	int rc;
+
+	/* do_setlink: the address before VFINFO_LIST and the ports */
+	if (tb[IFLA_ADDRESS].present && (rc = set_addr(m, d, &tb[IFLA_ADDRESS])) < 0)
+		return rc;
 
 	if (tb[IFLA_VFINFO_LIST].present && (rc = vfinfo(m, d, &tb[IFLA_VFINFO_LIST])) < 0)
 		return rc;

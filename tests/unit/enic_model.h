@@ -18,6 +18,11 @@
  *     IFLA_PORT_SELF (dynamic vNICs) then IFLA_VF_PORTS with one entry per
  *     VF that had a request, REQUEST as u16, RESPONSE INPROGRESS a given
  *     number of times, then SUCCESS (or INVALID for a chosen name);
+ *   do_setlink/enic_set_mac_address_dynamic: IFLA_ADDRESS (handled before
+ *     the ports; shorter than 6 octets -EINVAL) sets the netdev's MAC, on
+ *     a dynamic vNIC also while it is up, a unicast or zero one (else
+ *     -EADDRNOTAVAIL; a static vNIC takes no zero MAC either);
+ *     addr_errno refuses it instead (a devcmd the firmware did not take);
  *   a transient fault for the retry tests: the next fail_count
  *     (pre)associations end in fail_response (INSUFFICIENT_RESOURCES,
  *     BADSTATE, ERROR: the firmware's answer), or, with fail_errno set, are
@@ -67,8 +72,11 @@ struct enic_model {
 	unsigned fail_count; /* (pre)associations still to fail */
 	uint16_t fail_response; /* their final response, */
 	int fail_errno; /* or (when not 0) set_vf_port's -errno */
+	int addr_errno; /* IFLA_ADDRESS refused with it (when not 0) */
 	/* seen */
 	unsigned setlinks, getlinks, opens, open_fds;
+	unsigned setaddrs; /* SETLINKs with IFLA_ADDRESS */
+	unsigned zero_mac_assocs; /* (pre)associations on a zero PORT_SELF MAC */
 	int last_error; /* of the last SETLINK */
 	size_t last_profile_len; /* nla_len of the last IFLA_PORT_PROFILE */
 	bool last_had_vf_mac;

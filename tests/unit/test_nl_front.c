@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
@@ -29,6 +30,28 @@
 #include "tests/unit/sockwire.h"
 
 #define BAD_TYPE 999
+
+/* The system calls that carry answers, counted on their way to the kernel
+ * (these definitions take the place of libc's in this program and make the
+ * same system call): how many calls the front needed for what it sent.
+ * Only messages to ports other than the front's own count as its. */
+static uint32_t front_port;
+static unsigned calls_sendto_out, calls_sendmmsg;
+
+ssize_t sendto(int fd, const void *buf, size_t len, int flags, __CONST_SOCKADDR_ARG to,
+	       socklen_t tolen)
+{
+	const struct sockaddr_nl *nl = (const struct sockaddr_nl *)to.__sockaddr__;
+	if (nl && tolen >= sizeof(*nl) && nl->nl_family == AF_NETLINK && nl->nl_pid != front_port)
+		calls_sendto_out++;
+	return syscall(SYS_sendto, fd, buf, len, flags, to.__sockaddr__, tolen);
+}
+
+int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+{
+	calls_sendmmsg++;
+	return (int)syscall(SYS_sendmmsg, fd, vec, vlen, flags);
+}
 
 struct fx {
 	struct event_base *base;
@@ -176,6 +199,7 @@ static int make_fx(struct fx *fx, bool with_bridge, uint32_t part_max)
 		p.evb.rrcap = true;
 		fx->br = uplink_new(fx->base, fx->clock, "br0", UPLINK_BRIDGE, &p, &ops, fx);
 	}
+	front_port = nl_front_port(fx->f);
 	fx->ev = nl_sock(&fx->ev_port);
 	fx->cli = nl_sock(NULL);
 	/* the kernel lets only CAP_NET_ADMIN send to a userspace port */
@@ -702,6 +726,190 @@ static void test_config_load(void **state)
 	assert_false(c.enabled);
 }
 
+/* ---- answers of one pass: one sendmmsg, in order, past a dead requester */
+
+#define REQUESTERS 4
+#define PER_REQUESTER 40
+#define DEAD_REQUESTS 8
+
+/* A requester's socket with receive buffer rcvbuf (0: 1 MiB). */
+static int requester(uint32_t *port, int rcvbuf)
+{
+	int fd = nl_sock(port);
+	if (rcvbuf)
+		assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
+	return fd;
+}
+
+static void send_from(struct fx *fx, int fd, const void *b, size_t n)
+{
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = nl_front_port(fx->f) };
+	assert_int_equal(sendto(fd, b, n, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)n);
+}
+
+/* A De-Associate of VSI k (never associated: answered at once) with seq. */
+static void send_deassoc(struct fx *fx, int fd, uint32_t k, uint32_t seq)
+{
+	struct nlv_op op;
+	uint8_t b[512];
+	struct wbuf w;
+
+	op_init(fx, &op, NLP_REQ_DISASSOCIATE, k);
+	op.seq = seq;
+	wbuf_init(&w, b, sizeof(b));
+	assert_int_equal(nlv_build_setlink(&w, &op), 0);
+	send_from(fx, fd, b, w.len);
+}
+
+/* The seq numbers of the answers waiting on fd, in arrival order; each an
+ * NLMSG_ERROR with error 0 unless it is the status reply (type RTM_NEWLINK
+ * or NLMSG_DONE), whose seq goes in negated.  Stops at an empty queue or an
+ * overrun (ENOBUFS). */
+static size_t drain_seqs(int fd, int64_t *seqs, size_t cap)
+{
+	static uint8_t a[65536];
+	size_t n = 0;
+	ssize_t len;
+
+	while (n < cap && (len = recv(fd, a, sizeof(a), MSG_DONTWAIT)) > 0) {
+		const struct nlmsghdr *h = (const struct nlmsghdr *)a;
+		assert_true((size_t)len >= sizeof(*h));
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			struct nlp_status_reply r = { 0 };
+			assert_int_equal(nlp_parse_reply(a, (size_t)len, &r), 0);
+			assert_int_equal(r.error, 0);
+			seqs[n++] = h->nlmsg_seq;
+		} else {
+			assert_true(h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == NLMSG_DONE);
+			seqs[n++] = -(int64_t)h->nlmsg_seq;
+		}
+	}
+	return n;
+}
+
+/* Sends requests to the front interleaved, one datagram each, all queued
+ * before the loop runs: per_fd[j] De-Associates from fds[j], seq 1 up. */
+static unsigned send_interleaved(struct fx *fx, const int *fds, const unsigned *per_fd, int nfd)
+{
+	unsigned most = 0, total = 0;
+	for (int j = 0; j < nfd; j++)
+		most = per_fd[j] > most ? per_fd[j] : most;
+	for (uint32_t i = 0; i < most; i++)
+		for (int j = 0; j < nfd; j++)
+			if (i < per_fd[j]) {
+				send_deassoc(fx, fds[j], (uint32_t)j << 8 | i, i + 1);
+				total++;
+			}
+	return total;
+}
+
+static void run_until_answered(struct fx *fx, unsigned total)
+{
+	const struct nl_front_counters *c = nl_front_counters(fx->f);
+	for (uint64_t end = mono_ms() + 5000;
+	     c->acks_sent + c->ack_send_errors < total && mono_ms() < end;)
+		run_ms(fx, 5);
+	assert_int_equal(c->deassoc_noop, total);
+	assert_int_equal(c->acks_sent + c->ack_send_errors, total);
+}
+
+/* Requests from several requesters, all read in one pass and answered at
+ * once (more than the queue holds): the answers leave in a sendmmsg per
+ * full queue, none by a sendto of its own, every requester gets its own in
+ * the order it asked, and an answer goes before a later status reply to
+ * the same requester. */
+static void test_answers_batched_in_order(void **state)
+{
+	struct fx *fx = *state;
+	int fd[REQUESTERS];
+	unsigned per[REQUESTERS];
+	uint32_t port;
+	int64_t seqs[PER_REQUESTER + 2];
+	const struct nl_front_counters *c = nl_front_counters(fx->f);
+	NEED_SEND(fx);
+
+	for (int r = 0; r < REQUESTERS; r++) {
+		fd[r] = requester(&port, 0);
+		per[r] = PER_REQUESTER;
+	}
+	calls_sendto_out = calls_sendmmsg = 0;
+	run_until_answered(fx, send_interleaved(fx, fd, per, REQUESTERS));
+	assert_int_equal(c->acks_sent, REQUESTERS * PER_REQUESTER);
+	/* 160 answers of one pass: a full queue of 128, then the rest */
+	assert_int_equal(calls_sendto_out, 0);
+	assert_in_range(calls_sendmmsg, 1, 2);
+	assert_int_equal(c->ack_batches, calls_sendmmsg);
+	for (int r = 0; r < REQUESTERS; r++) {
+		assert_int_equal(drain_seqs(fd[r], seqs, PER_REQUESTER + 2), PER_REQUESTER);
+		for (int i = 0; i < PER_REQUESTER; i++)
+			assert_int_equal(seqs[i], i + 1);
+	}
+
+	for (int r = 0; r < REQUESTERS; r++) {
+		uint8_t b[64];
+		struct wbuf w;
+		struct nlv_op op;
+		send_deassoc(fx, fd[r], 0x700 | (uint32_t)r, 1000);
+		op_init(fx, &op, NLP_REQ_DISASSOCIATE, 0x700 | (uint32_t)r);
+		op.seq = 1001;
+		wbuf_init(&w, b, sizeof(b));
+		nlv_build_getlink(&w, &op);
+		send_from(fx, fd[r], b, w.len);
+	}
+	for (uint64_t end = mono_ms() + 5000; c->status_msgs < REQUESTERS && mono_ms() < end;)
+		run_ms(fx, 5);
+	for (int r = 0; r < REQUESTERS; r++) {
+		assert_true(drain_seqs(fd[r], seqs, PER_REQUESTER + 2) >= 2);
+		assert_int_equal(seqs[0], 1000);
+		assert_int_equal(seqs[1], -1001);
+		close(fd[r]);
+	}
+}
+
+/* Answers of one pass to a requester that is gone (ECONNREFUSED) and to one
+ * whose buffer is full (EAGAIN) between those of live requesters: theirs
+ * are counted as lost, the others' all arrive, in order, still together. */
+static void test_answers_past_failed_requester(void **state)
+{
+	struct fx *fx = *state;
+	enum { LIVE0, SLOW, DEAD, LIVE1, N };
+	int fd[N];
+	unsigned per[N] = { PER_REQUESTER, PER_REQUESTER, DEAD_REQUESTS, PER_REQUESTER };
+	uint32_t port;
+	int64_t seqs[PER_REQUESTER + 2];
+	const struct nl_front_counters *c = nl_front_counters(fx->f);
+	NEED_SEND(fx);
+
+	fd[LIVE0] = requester(&port, 0);
+	fd[SLOW] = requester(&port, 1); /* the kernel's smallest buffer */
+	fd[DEAD] = requester(&port, 0);
+	fd[LIVE1] = requester(&port, 0);
+	unsigned total = send_interleaved(fx, fd, per, N);
+	close(fd[DEAD]);
+	calls_sendto_out = calls_sendmmsg = 0;
+	run_until_answered(fx, total);
+
+	for (int j = 0; j < 2; j++) {
+		int live = j ? fd[LIVE1] : fd[LIVE0];
+		assert_int_equal(drain_seqs(live, seqs, PER_REQUESTER + 2), PER_REQUESTER);
+		for (int i = 0; i < PER_REQUESTER; i++)
+			assert_int_equal(seqs[i], i + 1);
+		close(live);
+	}
+	/* the full one got its first few, in order */
+	size_t got = drain_seqs(fd[SLOW], seqs, PER_REQUESTER + 2);
+	assert_true(got >= 1 && got < PER_REQUESTER);
+	for (size_t i = 0; i < got; i++)
+		assert_int_equal(seqs[i], (int64_t)i + 1);
+	close(fd[SLOW]);
+	assert_int_equal(c->acks_sent, 2 * PER_REQUESTER + got);
+	assert_int_equal(c->ack_send_errors, PER_REQUESTER - got + DEAD_REQUESTS);
+	/* a refused answer costs a call of its own and one to go on */
+	assert_int_equal(calls_sendto_out, 0);
+	assert_int_equal(c->ack_batches, calls_sendmmsg);
+	assert_in_range(calls_sendmmsg, 2, 2 + 2 * c->ack_send_errors);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -716,6 +924,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queued_before_evb, setup_nobridge, teardown),
 		cmocka_unit_test_setup_teardown(test_multipart, setup_small_parts, teardown),
 		cmocka_unit_test_setup_teardown(test_repeat_moves_to_front, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answers_batched_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answers_past_failed_requester, setup,
+						teardown),
 		cmocka_unit_test(test_config_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

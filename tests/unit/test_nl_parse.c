@@ -171,6 +171,40 @@ static void test_getlink(void **state)
 	assert_false(m.has_ifname);
 }
 
+/* The address a MAC restore sets (802.1Qbh on PORT_SELF): the attribute
+ * 10 octets, padded to 12; read back by the link parser. */
+static void test_setaddr(void **state)
+{
+	static const uint8_t want[44] = {
+		0x2c, 0x00, 0x00, 0x00, 0x13, 0x00, 0x05, 0x00, /* len 44, SETLINK, REQUEST|ACK */
+		0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* seq 7, nlmsg_pid 0 */
+		0x00, 0x00, 0x00, 0x00, 0x0e, 0x00, 0x00, 0x00, /* ifinfomsg, index 14 */
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* flags, change */
+		0x0a, 0x00, 0x01, 0x00, 0x00, 0x25, 0xb5, 0x00, /* IFLA_ADDRESS, 10 */
+		0x00, 0x0e, 0x00, 0x00, /* padded to 12 */
+	};
+	static const uint8_t mac[6] = { 0x00, 0x25, 0xb5, 0x00, 0x00, 0x0e };
+	uint8_t buf[64];
+	struct wbuf w;
+	struct nlp_hdr h = { RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, 7, 0 };
+	struct nlp_link l;
+	(void)state;
+
+	wbuf_init(&w, buf, sizeof(buf));
+	assert_int_equal(nlp_build_setaddr(&w, &h, 14, mac), NLP_OK);
+	assert_int_equal(w.len, 44);
+	assert_memory_equal(buf, want, 44);
+	wbuf_init(&w, buf, 40);
+	assert_true(nlp_build_setaddr(&w, &h, 14, mac) < 0);
+	/* the same attributes as a link message: the parser finds the MAC */
+	memcpy(buf, want, 44);
+	buf[4] = RTM_NEWLINK;
+	assert_int_equal(nlp_parse_link(buf, 44, &l), NLP_OK);
+	assert_int_equal(l.ifindex, 14);
+	assert_true(l.has_mac);
+	assert_memory_equal(l.mac, mac, 6);
+}
+
 static void test_ack(void **state)
 {
 	uint8_t buf[64];
@@ -827,6 +861,7 @@ int main(void)
 		cmocka_unit_test(test_build_matches_libvirt),
 		cmocka_unit_test(test_build_unsolicited),
 		cmocka_unit_test(test_getlink),
+		cmocka_unit_test(test_setaddr),
 		cmocka_unit_test(test_ack),
 		cmocka_unit_test(test_status_layout),
 		cmocka_unit_test(test_status_multipart),

@@ -140,6 +140,24 @@ static int need_group(struct ld *ld, const config_setting_t *s, const char *what
  * function of its own checks and stores. */
 enum setting_kind { SET_UINT, SET_U8, SET_BOOL, SET_MGRID, SET_GROUP, SET_STRING };
 
+/* The offset of member in type, which must be a ctype: the loader writes
+ * through the offset as the kind's type, so a field whose type changed
+ * stops the build here instead of being written with the wrong width. */
+#define CFG_FIELD(type, member, ctype) \
+	(offsetof(type, member) + \
+	 0 * sizeof(struct { \
+		 _Static_assert( \
+			 __builtin_types_compatible_p(__typeof__(((type *)0)->member), ctype), \
+			 #type "." #member " is not " #ctype); \
+		 char c; \
+	 }))
+/* A setting's kind and its field, whose type the kind implies. */
+#define AT_UINT(type, member) .kind = SET_UINT, .off = CFG_FIELD(type, member, uint32_t)
+#define AT_U8(type, member) .kind = SET_U8, .off = CFG_FIELD(type, member, uint8_t)
+#define AT_BOOL(type, member) .kind = SET_BOOL, .off = CFG_FIELD(type, member, bool)
+#define AT_MGRID(type, member) \
+	.kind = SET_MGRID, .off = CFG_FIELD(type, member, uint8_t[VDP_MGRID_LEN])
+
 struct setting {
 	const char *name;
 	enum setting_kind kind;
@@ -221,23 +239,24 @@ static int load_group(struct ld *ld, const config_setting_t *g, const char *what
 /* Field widths of the EVB TLV (802.1Qbg-2012 D.2.12.x): R is 3 bits, the
  * timer exponents 5 bits. */
 static const struct setting evb_settings[] = {
-	{ "r", SET_U8, "evb.r (ECP maxRetries)", offsetof(struct evb_config, r), 0, 7 },
-	{ "rte", SET_U8, "evb.rte (ECP ackTimer exponent)", offsetof(struct evb_config, rte), 0,
-	  31 },
-	{ "rwd", SET_U8, "evb.rwd (VDP resourceWaitDelay exponent)",
-	  offsetof(struct evb_config, rwd), 0, 31 },
-	{ "rka", SET_U8, "evb.rka (VDP reinitKeepAlive exponent)", offsetof(struct evb_config, rka),
-	  0, 31 },
-	{ "rrreq", SET_BOOL, "evb.rrreq", offsetof(struct evb_config, rrreq) },
-	{ "gid", SET_BOOL, "evb.gid", offsetof(struct evb_config, gid) },
+	{ "r", .what = "evb.r (ECP maxRetries)", AT_U8(struct evb_config, r), .min = 0, .max = 7 },
+	{ "rte", .what = "evb.rte (ECP ackTimer exponent)", AT_U8(struct evb_config, rte), .min = 0,
+	  .max = 31 },
+	{ "rwd", .what = "evb.rwd (VDP resourceWaitDelay exponent)", AT_U8(struct evb_config, rwd),
+	  .min = 0, .max = 31 },
+	{ "rka", .what = "evb.rka (VDP reinitKeepAlive exponent)", AT_U8(struct evb_config, rka),
+	  .min = 0, .max = 31 },
+	{ "rrreq", .what = "evb.rrreq", AT_BOOL(struct evb_config, rrreq) },
+	{ "gid", .what = "evb.gid", AT_BOOL(struct evb_config, gid) },
 	{ NULL }
 };
 
 /* Ranges of 802.1AB-2009 10.5.1 (msgTxInterval 1..3600, msgTxHold 1..100). */
 static const struct setting lldp_settings[] = {
-	{ "tx_interval", SET_UINT, "lldp.tx_interval", offsetof(struct cfg_uplink, tx_interval), 1,
-	  3600 },
-	{ "tx_hold", SET_UINT, "lldp.tx_hold", offsetof(struct cfg_uplink, tx_hold), 1, 100 },
+	{ "tx_interval", .what = "lldp.tx_interval", AT_UINT(struct cfg_uplink, tx_interval),
+	  .min = 1, .max = 3600 },
+	{ "tx_hold", .what = "lldp.tx_hold", AT_UINT(struct cfg_uplink, tx_hold), .min = 1,
+	  .max = 100 },
 	{ NULL }
 };
 
@@ -269,9 +288,10 @@ static int load_uplink_name(struct ld *ld, const config_setting_t *s, const char
 
 static const struct setting uplink_settings[] = {
 	{ "name", SET_STRING, .load = load_uplink_name },
-	{ "evb", SET_GROUP, .off = offsetof(struct cfg_uplink, evb), .group = evb_settings },
+	{ "evb", SET_GROUP, .off = CFG_FIELD(struct cfg_uplink, evb, struct evb_config),
+	  .group = evb_settings },
 	{ "lldp", SET_GROUP, .group = lldp_settings },
-	{ "mgrid", SET_MGRID, .off = offsetof(struct cfg_uplink, mgrid) },
+	{ "mgrid", AT_MGRID(struct cfg_uplink, mgrid) },
 	{ NULL }
 };
 
@@ -337,13 +357,13 @@ static int load_user(struct ld *ld, const config_setting_t *s, const char *str, 
 
 #define CFG_UINT(n, lo, hi) \
 	{ \
-#n, SET_UINT, .off = offsetof(struct vdpd_config, n), .min = lo, .max = hi \
+#n, AT_UINT(struct vdpd_config, n), .min = lo, .max = hi \
 	}
 
 static const struct setting global_settings[] = {
 	{ "log_level", SET_STRING, .load = load_log_level },
 	{ "log_target", SET_STRING, .load = load_log_target },
-	{ "mgrid", SET_MGRID, .off = offsetof(struct vdpd_config, mgrid) },
+	{ "mgrid", AT_MGRID(struct vdpd_config, mgrid) },
 	CFG_UINT(resp_wait_max_ms, 0, 3600000),
 	CFG_UINT(keepalive_spread_pct, 0, VDP_KA_SPREAD_MAX),
 	CFG_UINT(retry_initial_ms, 0, 3600000),
@@ -381,13 +401,11 @@ static int load_instance_uuid(struct ld *ld, const config_setting_t *s, const ch
 }
 
 static const struct setting qbh_settings[] = {
-	{ "timeout_ms", SET_UINT, .off = offsetof(struct cfg_qbh, timeout_ms), .min = 100,
-	  .max = 600000 },
-	{ "poll_ms", SET_UINT, .off = offsetof(struct cfg_qbh, poll_ms), .min = 10, .max = 10000 },
+	{ "timeout_ms", AT_UINT(struct cfg_qbh, timeout_ms), .min = 100, .max = 600000 },
+	{ "poll_ms", AT_UINT(struct cfg_qbh, poll_ms), .min = 10, .max = 10000 },
 	{ "host_uuid", SET_STRING, .load = load_host_uuid },
 	{ "instance_uuid", SET_STRING, .load = load_instance_uuid },
-	{ "retry_initial_ms", SET_UINT, .off = offsetof(struct cfg_qbh, retry_initial_ms),
-	  .max = 3600000 },
+	{ "retry_initial_ms", AT_UINT(struct cfg_qbh, retry_initial_ms), .max = 3600000 },
 	{ NULL }
 };
 

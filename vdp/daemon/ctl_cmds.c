@@ -799,15 +799,18 @@ static json_t *cmd_stats(void *ctx, json_t *args, struct ctl_error *err)
 		const struct qbh_counters *q = qbh_counters();
 		json_object_set_new(
 			r, "qbh",
-			json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-				  "requests", (json_int_t)q->requests, "acked",
-				  (json_int_t)q->acked, "polls", (json_int_t)q->polls, "success",
-				  (json_int_t)q->success, "errors", (json_int_t)q->errors,
-				  "unsupported", (json_int_t)q->unsupported, "timeouts",
-				  (json_int_t)q->timeouts, "refused", (json_int_t)q->refused,
-				  "adopted", (json_int_t)q->adopted, "retries",
-				  (json_int_t)q->retries, "recovered", (json_int_t)q->recovered,
-				  "permanent", (json_int_t)q->permanent));
+			json_pack(
+				"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+				"s:I}",
+				"requests", (json_int_t)q->requests, "acked", (json_int_t)q->acked,
+				"polls", (json_int_t)q->polls, "success", (json_int_t)q->success,
+				"errors", (json_int_t)q->errors, "unsupported",
+				(json_int_t)q->unsupported, "timeouts", (json_int_t)q->timeouts,
+				"refused", (json_int_t)q->refused, "adopted",
+				(json_int_t)q->adopted, "retries", (json_int_t)q->retries,
+				"recovered", (json_int_t)q->recovered, "permanent",
+				(json_int_t)q->permanent, "mac_restored",
+				(json_int_t)q->mac_restored, "mac_zero", (json_int_t)q->mac_zero));
 	}
 	return r;
 }

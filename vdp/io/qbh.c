@@ -1,8 +1,12 @@
 /* 802.1Qbh backend: one session per VSI on the event loop (see qbh.h).
  *
  * A session sends one request and follows it to the end:
- *   PROBE   (first association of a key only) GETLINK: when the adapter
- *           already reports this association, adopt it and send nothing;
+ *   PROBE   GETLINK before the SETLINK, for the first association of a key
+ *           (when the adapter already reports it, adopt it and send
+ *           nothing) and for every request on the device itself
+ *           (PORT_SELF: its MAC, see qbh.h);
+ *   ADDR    SETLINK IFLA_ADDRESS sent: a zeroed PORT_SELF MAC put back
+ *           before a (pre)association, waiting for the kernel's ack;
  *   ACK     SETLINK sent, waiting for the kernel's NLMSG_ERROR;
  *   STATUS  GETLINK sent, waiting for RTM_NEWLINK;
  *   SLEEP   in progress; the timer sends the next GETLINK;
@@ -29,7 +33,9 @@
 #include "vdp/wire/nl_parse.h"
 #include "vdp/io/qbh.h"
 
-enum phase { PH_END, PH_PROBE, PH_ACK, PH_STATUS, PH_SLEEP, PH_RETRY };
+#define QBH_MACS_MAX 64 /* PORT_SELF devices whose MAC is kept (then the oldest goes) */
+
+enum phase { PH_END, PH_PROBE, PH_ADDR, PH_ACK, PH_STATUS, PH_SLEEP, PH_RETRY };
 
 struct sess {
 	struct qbh *q;
@@ -44,6 +50,10 @@ struct sess {
 	uint8_t instance[16];
 	uint8_t request;
 	enum phase ph;
+	bool adopt; /* PROBE: the first association, adopted when already there */
+	bool mac_refused; /* not sent: PORT_SELF MAC zero and not put back */
+	bool mac_tried; /* ... though mac_back was tried */
+	uint8_t mac_back[6]; /* the MAC put back */
 	bool acked; /* the kernel took this request: a deadline takes it back */
 	int fd;
 	uint32_t seq;
@@ -66,9 +76,18 @@ struct qbh {
 	size_t cap;
 	uint64_t rng; /* the retries' jitter */
 	struct log_bursts *bursts; /* repeated failures of many VSIs: one line */
+	/* Per PORT_SELF device, the last non-zero MAC it had before one of our
+	 * requests: what a (pre)association puts back after enic zeroed it. */
+	struct {
+		char dev[16];
+		int ifindex;
+		uint8_t mac[6];
+	} macs[QBH_MACS_MAX];
+	size_t n_macs, next_mac;
 };
 
 static struct qbh_counters counters;
+static const uint8_t zero_mac[6];
 static void remember(const char *key, const struct qbh_result *res, struct vclock *clock);
 
 /* A session's result as it stands, for vdpctl (never a cleanup's). */
@@ -198,6 +217,48 @@ static const char *why(const struct sess *s, int error)
 
 static void after_failure(struct sess *s);
 
+static void mac_text(const uint8_t m[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* Appends to a message, cut at its end. */
+static void msg_add(char *msg, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void msg_add(char *msg, size_t cap, const char *fmt, ...)
+{
+	size_t n = strnlen(msg, cap);
+	va_list ap;
+
+	if (n + 1 >= cap)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg + n, cap - n, fmt, ap);
+	va_end(ap);
+}
+
+/* A (pre)association not sent because the device's MAC is zero. */
+static void mac_msg(const struct sess *s, const char *w, struct qbh_result *r)
+{
+	char back[18] = "<its MAC>";
+
+	r->msg[0] = 0;
+	msg_add(r->msg, sizeof(r->msg),
+		"%s: 802.1Qbh %s of profile %s not sent: the device's MAC is 00:00:00:00:00:00 "
+		"(enic zeroes it on DISASSOCIATE; it would register a random one) and ",
+		w, req_name(s->request), s->profile);
+	if (s->mac_tried) {
+		mac_text(s->mac_back, back);
+		msg_add(r->msg, sizeof(r->msg), "putting back %s failed: %s", back,
+			strerror(-r->error));
+	} else {
+		msg_add(r->msg, sizeof(r->msg), "vdpd knows none it had before");
+	}
+	msg_add(r->msg, sizeof(r->msg),
+		"; set it (ip link set dev %s address %s), vdpd tries again at its next retry",
+		s->target, back);
+}
+
 static void finish(struct sess *s, enum qbh_state st, int error)
 {
 	struct qbh_result *r = &s->res;
@@ -225,7 +286,9 @@ static void finish(struct sess *s, enum qbh_state st, int error)
 	} else {
 		counters.errors++;
 		counters.unsupported += error == -EOPNOTSUPP;
-		if (error)
+		if (s->mac_refused)
+			mac_msg(s, w, r);
+		else if (error)
 			snprintf(r->msg, sizeof(r->msg),
 				 "%s: 802.1Qbh %s of profile %s failed: %s%s%s", w,
 				 req_name(s->request), s->profile[0] ? s->profile : "-",
@@ -251,12 +314,13 @@ static void after_failure(struct sess *s)
 	struct qbh *q = s->q;
 	struct qbh_result *r = &s->res;
 	bool retried = !s->cleanup && s->request != QBH_DISASSOCIATE;
-	/* The deadline's take-back DISASSOCIATE zeroes the MAC of the device
-	 * itself (PORT_SELF), and enic registers a random MAC for an
-	 * ASSOCIATE on a zero one: a retry would leave the VM's port with a
-	 * MAC nobody uses.  A VF's MAC is read back from the adapter. */
-	bool mac_lost = r->error == -ETIMEDOUT && s->vf < 0 && s->acked;
-	bool transient = qbh_failure_transient(r->error, r->has_response, r->response) && !mac_lost;
+	/* A zero PORT_SELF MAC is set by hand, not by waiting; but each retry
+	 * only reads it again (nothing reaches the adapter while it is zero),
+	 * so the association follows by itself once it is set.  A PORT_SELF
+	 * deadline is retried too: its take-back zeroes the MAC, and the
+	 * retry puts it back first. */
+	bool transient =
+		s->mac_refused || qbh_failure_transient(r->error, r->has_response, r->response);
 	bool again = s->retries && r->error == s->fail_error &&
 		(r->has_response ? r->response : 0) == s->fail_response;
 	uint64_t d;
@@ -267,9 +331,7 @@ static void after_failure(struct sess *s)
 		r->retry = QBH_RETRY_PERMANENT;
 		counters.permanent += retried;
 		log_err("qbh", "%s: %s%s", s->key, r->msg,
-			!retried || !q->cfg.retry_initial_us ? ""
-				: mac_lost ? " (not retried: the take-back zeroed the device's MAC)"
-					   : " (permanent: not retried)");
+			!retried || !q->cfg.retry_initial_us ? "" : " (permanent: not retried)");
 		return;
 	}
 	if (!retried || !q->cfg.retry_initial_us) {
@@ -362,6 +424,109 @@ static int send_setlink(struct sess *s)
 	return send_msg(s, out, w.len);
 }
 
+/* ---- the MAC of the device itself (PORT_SELF), see qbh.h */
+
+static void step(struct sess *s);
+
+static int mac_slot(const struct qbh *q, const struct sess *s)
+{
+	for (size_t i = 0; i < q->n_macs; i++)
+		if (q->macs[i].ifindex == s->ifindex && !strcmp(q->macs[i].dev, s->target))
+			return (int)i;
+	return -1;
+}
+
+static void mac_note(struct qbh *q, const struct sess *s, const uint8_t mac[6])
+{
+	int i = mac_slot(q, s);
+
+	if (i < 0) {
+		if (q->n_macs < QBH_MACS_MAX) {
+			i = (int)q->n_macs++;
+		} else {
+			i = (int)q->next_mac;
+			q->next_mac = (q->next_mac + 1) % QBH_MACS_MAX;
+		}
+		snprintf(q->macs[i].dev, sizeof(q->macs[i].dev), "%s", s->target);
+		q->macs[i].ifindex = s->ifindex;
+	}
+	memcpy(q->macs[i].mac, mac, 6);
+}
+
+static int send_setaddr(struct sess *s)
+{
+	uint8_t out[64];
+	struct wbuf w;
+
+	s->seq = ++s->q->seq;
+	struct nlp_hdr h = { RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, s->seq, 0 };
+	wbuf_init(&w, out, sizeof(out));
+	if (nlp_build_setaddr(&w, &h, s->ifindex, s->mac_back) < 0)
+		return -EMSGSIZE;
+	s->ph = PH_ADDR;
+	return send_msg(s, out, w.len);
+}
+
+/* The (pre)association is not sent: counted with the refusals, and
+ * retried (see after_failure). */
+static void mac_refuse(struct sess *s, int error)
+{
+	s->mac_refused = true;
+	counters.mac_zero++;
+	counters.refused++;
+	finish(s, QBH_ST_FAILED, error);
+}
+
+/* The link as it is before our SETLINK on PORT_SELF: a non-zero MAC is
+ * remembered; a zero one is put back before a (pre)association (the
+ * SETLINK follows its ack, on_addr_ack), or the request is not sent. */
+static void before_setlink(struct sess *s, const uint8_t *m, size_t len)
+{
+	struct nlp_link l;
+	int rc, i;
+
+	if (s->vf < 0 && nlp_parse_link(m, len, &l) == NLP_OK && l.has_mac) {
+		if (memcmp(l.mac, zero_mac, 6)) {
+			mac_note(s->q, s, l.mac);
+		} else if (s->request != QBH_DISASSOCIATE) {
+			if ((i = mac_slot(s->q, s)) < 0) {
+				mac_refuse(s, -EADDRNOTAVAIL);
+				return;
+			}
+			memcpy(s->mac_back, s->q->macs[i].mac, 6);
+			s->mac_tried = true;
+			if ((rc = send_setaddr(s)) < 0)
+				mac_refuse(s, rc);
+			else
+				step(s);
+			return;
+		}
+	}
+	if ((rc = send_setlink(s)) < 0)
+		finish(s, QBH_ST_FAILED, rc);
+	else
+		step(s);
+}
+
+static void on_addr_ack(struct sess *s, int error)
+{
+	char mac[18];
+	int rc;
+
+	if (error) {
+		mac_refuse(s, error);
+		return;
+	}
+	counters.mac_restored++;
+	mac_text(s->mac_back, mac);
+	log_info("qbh",
+		 "%s: %s: MAC %s put back before the 802.1Qbh %s (it was zero: enic zeroes it on "
+		 "DISASSOCIATE, and would register a random one)",
+		 s->key, s->target, mac, req_name(s->request));
+	if ((rc = send_setlink(s)) < 0)
+		finish(s, QBH_ST_FAILED, rc);
+}
+
 /* This session's entry of a status reply, or NULL.  Every entry is looked
  * at: a PF with many VFs answers with one IFLA_VF_PORT each. */
 static const struct nlp_port *find_port(const struct sess *s, const uint8_t *m, size_t len,
@@ -398,8 +563,6 @@ static bool over(const struct sess *s)
 	return s->ph == PH_END || s->ph == PH_RETRY;
 }
 
-static void step(struct sess *s);
-
 static void on_status(struct sess *s, const uint8_t *m, size_t len)
 {
 	struct nlp_status_reply rep;
@@ -407,7 +570,7 @@ static void on_status(struct sess *s, const uint8_t *m, size_t len)
 	const struct nlp_port *p = find_port(s, m, len, &rep, &ports);
 
 	if (s->ph == PH_PROBE) {
-		bool same = p && same_association(s, p);
+		bool same = s->adopt && p && same_association(s, p);
 		free(ports);
 		if (same) {
 			counters.adopted++;
@@ -420,11 +583,7 @@ static void on_status(struct sess *s, const uint8_t *m, size_t len)
 			keep(s);
 			return;
 		}
-		int rc = send_setlink(s);
-		if (rc < 0)
-			finish(s, QBH_ST_FAILED, rc);
-		else
-			step(s);
+		before_setlink(s, m, len);
 		return;
 	}
 	bool answered = p && p->has_response;
@@ -483,9 +642,9 @@ static bool read_replies(struct sess *s)
 		/* an errno the kernel could send: 0 or -1..-4095 */
 		if (rep.type == NLMSG_ERROR && (rep.error > 0 || rep.error < -4095))
 			rep.error = -EPROTO;
-		if (s->ph == PH_ACK) {
+		if (s->ph == PH_ACK || s->ph == PH_ADDR) {
 			if (rep.type == NLMSG_ERROR)
-				on_ack(s, rep.error);
+				(s->ph == PH_ACK ? on_ack : on_addr_ack)(s, rep.error);
 		} else if (rep.type == NLMSG_ERROR && rep.error) {
 			if (s->ph == PH_PROBE) {
 				int rc = send_setlink(s);
@@ -560,10 +719,12 @@ static void begin(struct sess *s, uint8_t request, bool probe)
 	s->res.request = request;
 	s->res.state = QBH_ST_POLLING;
 	s->res.retries = s->retries;
+	s->adopt = probe;
+	s->mac_refused = s->mac_tried = false;
 	snprintf(s->res.msg, sizeof(s->res.msg), "%s: 802.1Qbh %s of profile %s sent", s->dev,
 		 req_name(request), s->profile[0] ? s->profile : "-");
 	keep(s);
-	if (probe) {
+	if (probe || s->vf < 0) {
 		s->ph = PH_PROBE;
 		rc = send_getlink(s);
 	} else {

@@ -25,6 +25,15 @@
  * is the registry's: libvirt sends its own 802.1Qbh requests to the
  * kernel, never through vdpd, and retries them itself.
  *
+ * enic zeroes the netdev's MAC when the device itself (PORT_SELF) is
+ * disassociated, and registers a random MAC for a (pre)association on a
+ * zero one.  So every request on PORT_SELF reads the link first and
+ * remembers a non-zero MAC; a (pre)association that finds it zero puts the
+ * remembered one back (RTM_SETLINK IFLA_ADDRESS) before it is sent, and
+ * without one (or when that fails) is not sent at all: the failure names
+ * the device and the fix, and is retried like a transient one (each retry
+ * reads the MAC again; nothing reaches the adapter while it is zero).
+ *
  * All netlink I/O goes through struct qbh_nl_ops, so unit tests run the
  * whole backend against a model of the kernel and enic. */
 #ifndef VDP_QBH_H
@@ -115,11 +124,13 @@ struct qbh_counters {
 	uint64_t errors; /* final failures of any kind */
 	uint64_t unsupported; /* -EOPNOTSUPP among them */
 	uint64_t timeouts; /* deadlines (DISASSOCIATE sent after an association) */
-	uint64_t refused; /* not sent: no device, PORT_SELF taken, bad profile */
+	uint64_t refused; /* not sent: no device, PORT_SELF taken, bad profile, zero MAC */
 	uint64_t adopted; /* at start the adapter already had it: not re-sent */
 	uint64_t retries; /* (pre)associations sent again by the retry timer */
 	uint64_t recovered; /* SUCCESS after at least one retry */
 	uint64_t permanent; /* failed (pre)associations not retried: permanent cause */
+	uint64_t mac_restored; /* PORT_SELF MACs put back before a (pre)association */
+	uint64_t mac_zero; /* (pre)associations not sent: PORT_SELF MAC zero, not put back */
 };
 
 /* The kernel's side, replaceable by tests.  The default (qbh_nl_kernel)

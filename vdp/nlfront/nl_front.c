@@ -123,24 +123,6 @@ struct nlf_rec *nlf_rec_new(struct nl_front *f, int ifindex, const char *ifname,
 	return r;
 }
 
-void nlf_send_ack(struct nl_front *f, const struct sockaddr_nl *to, const void *req, size_t req_len,
-		  int error)
-{
-	uint8_t b[64];
-	struct wbuf w;
-
-	if (error == 0 && f->ops->before_ack)
-		f->ops->before_ack(f->ctx);
-	wbuf_init(&w, b, sizeof(b));
-	nlp_build_ack(&w, req, req_len, f->port, error);
-	if (sendto(f->fd, b, w.len, MSG_DONTWAIT, (const struct sockaddr *)to, sizeof(*to)) < 0) {
-		f->cnt.ack_send_errors++;
-		log_debug(TAG, "answer to port %u lost: %s", to->nl_pid, strerror(errno));
-		return;
-	}
-	f->cnt.acks_sent++;
-}
-
 static void ack_release(struct nlf_ack *a)
 {
 	struct nlf_ack **pp = &a->rec->acks;
@@ -285,6 +267,7 @@ static void send_unsolicited(struct nl_front *f, struct nlf_rec *r)
 	if (nlp_build_setlink(&w, &s) < 0)
 		return;
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = r->req_pid };
+	nlf_tx_flush(f); /* answers given before it go first */
 	if (sendto(f->fd, b, w.len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof(to)) < 0) {
 		f->cnt.unsolicited_errors++;
 		log_warn(TAG, "unsolicited DISASSOCIATE to port %u failed: %s", r->req_pid, strerror(errno));
@@ -615,7 +598,7 @@ struct nl_front *nl_front_new(struct event_base *base, const struct nl_front_con
 	f->ev_rx = event_new(base, f->fd, EV_READ | EV_PERSIST, rx_cb, f);
 	f->ev_link = event_new(base, f->link_fd, EV_READ | EV_PERSIST, nlf_link_cb, f);
 	f->ev_sweep = event_new(base, -1, EV_PERSIST, nlf_sweep_cb, f);
-	if (!f->ev_rx || !f->ev_link || !f->ev_sweep) {
+	if (!f->ev_rx || !f->ev_link || !f->ev_sweep || nlf_tx_init(f) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -637,6 +620,9 @@ void nl_front_free(struct nl_front *f)
 		return;
 	while (f->head)
 		nlf_rec_free(f, f->head);
+	if (f->fd >= 0)
+		nlf_tx_flush(f);
+	nlf_tx_free(f);
 	if (f->ev_rx)
 		event_free(f->ev_rx);
 	if (f->ev_link)
@@ -665,6 +651,7 @@ int nl_front_after_fork(struct nl_front *f, char *err, size_t errlen)
 	event_free(f->ev_rx);
 	event_free(f->ev_link);
 	f->ev_rx = f->ev_link = NULL;
+	nlf_tx_flush(f);
 	close(f->fd);
 	close(f->link_fd);
 	f->fd = f->link_fd = -1;

@@ -92,6 +92,7 @@ struct nl_front_counters {
 	uint64_t refused;		/* vdp_station_request() < 0 */
 	uint64_t deassoc_noop;		/* de-associate of an unknown/ended VSI: success */
 	uint64_t acks_sent, acks_settled, acks_bounded, ack_send_errors;
+	uint64_t ack_batches; /* sendmmsg calls that sent the answers */
 	uint64_t status_msgs, status_parts, status_entries, status_send_errors;
 	uint64_t results_ok, results_failed;
 	uint64_t unsolicited_sent, unsolicited_errors;

@@ -1,13 +1,15 @@
 /* Internals of the netlink front shared by vdp/nlfront/nl_front.c (records,
  * the engine's events, receiving, life cycle), nl_setlink.c (requests),
- * nl_status.c (status queries, sweep), nl_front_linkdel.c (link-deletion
- * watch), nl_front_pidfile.c (lldpad pid file), nl_front_config.c and
- * nl_front_json.c (JSON view).  Not for other modules. */
+ * nl_status.c (status queries, sweep), nl_front_tx.c (the answer queue),
+ * nl_front_linkdel.c (link-deletion watch), nl_front_pidfile.c (lldpad pid
+ * file), nl_front_config.c and nl_front_json.c (JSON view).  Not for other
+ * modules. */
 #ifndef VDP_NL_FRONT_INT_H
 #define VDP_NL_FRONT_INT_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <event2/event.h>
@@ -17,6 +19,8 @@
 
 #define NLF_RXBUF 65536	/* receive buffer (f->rx) */
 #define RESP_ERROR 0x105	/* PORT_PROFILE_RESPONSE_ERROR: no answer from the bridge */
+#define NLF_TXQ 128 /* answers per sendmmsg (queue full: sent at once) */
+#define NLF_ACK_MAX 40 /* an NLMSG_ERROR answer: header, error, request header */
 
 struct nlf_rec;
 
@@ -65,6 +69,22 @@ struct nlf_rec {
 	struct event *linkdel;
 };
 
+/* The answers (NLMSG_ERROR) of one pass of the event loop, in the order
+ * they were given, sent with one sendmmsg when the pass's callbacks are
+ * done (nl_front_tx.c).  One queue for the one socket keeps every
+ * requester's answers in order; anything else sent on the socket (status
+ * replies, unsolicited messages) sends the queue first.  The message
+ * headers point into the slots once and for all. */
+struct nlf_txq {
+	struct event *ev; /* made active when the first answer is queued */
+	unsigned n;
+	bool before_ack; /* a success answer is queued: ops->before_ack first */
+	struct mmsghdr mm[NLF_TXQ];
+	struct iovec iov[NLF_TXQ];
+	struct sockaddr_nl to[NLF_TXQ];
+	uint8_t buf[NLF_TXQ][NLF_ACK_MAX];
+};
+
 struct nl_front {
 	struct nl_front_config cfg;
 	const struct nl_front_ops *ops;
@@ -78,6 +98,7 @@ struct nl_front {
 	size_t mask, n;
 	struct nlf_rec *head, *tail;
 	uint8_t *rx;
+	struct nlf_txq txq;
 	struct nl_front_counters cnt;
 };
 
@@ -93,9 +114,16 @@ void nlf_list_push_head(struct nl_front *f, struct nlf_rec *r);
 uint16_t nlf_end_code(const struct vsi *v);
 /* The latest request's result is known: held acks go out. */
 void nlf_settle(struct nlf_rec *r, uint16_t response);
-/* NLMSG_ERROR answering the request req (its first 16 octets echoed). */
+/* NLMSG_ERROR answering the request req (its first 16 octets echoed),
+ * queued to leave at the end of this pass of the event loop
+ * (nl_front_tx.c). */
 void nlf_send_ack(struct nl_front *f, const struct sockaddr_nl *to, const void *req, size_t req_len,
 		  int error);
+/* The answer queue: set up on f->base (0, or -ENOMEM); sent now (before
+ * anything else goes out on f->fd, and when the front closes); freed. */
+int nlf_tx_init(struct nl_front *f);
+void nlf_tx_flush(struct nl_front *f);
+void nlf_tx_free(struct nl_front *f);
 /* The ack of r's latest request waits for its result (at most
  * ack_delay_ms), or goes now when it cannot wait. */
 void nlf_hold_ack(struct nl_front *f, struct nlf_rec *r, const struct sockaddr_nl *src,

@@ -88,6 +88,9 @@ void nlf_getlink(struct nl_front *f, const struct nlp_msg *m, const uint8_t *raw
 	}
 
 	f->cnt.status_msgs++;
+	/* the answers given before it go first; whether a part arrives
+	 * decides which results count as read, so the parts go at once */
+	nlf_tx_flush(f);
 	size_t cap = f->cfg.part_max;
 	uint8_t *b = malloc(cap);
 	if (!b)

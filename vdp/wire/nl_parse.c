@@ -580,6 +580,15 @@ int nlp_build_getlink(struct wbuf *w, const struct nlp_hdr *h, int32_t ifindex)
 	return msg_end(w, off);
 }
 
+int nlp_build_setaddr(struct wbuf *w, const struct nlp_hdr *h, int32_t ifindex,
+		      const uint8_t mac[6])
+{
+	size_t off = msg_start(w, h);
+	put_ifinfo(w, ifindex);
+	put_attr(w, IFLA_ADDRESS, mac, 6);
+	return msg_end(w, off);
+}
+
 size_t nlp_status_entry_size(const struct nlp_vsi_status *v)
 {
 	/* VF_PORT nest + PORT_VF + INSTANCE_UUID [+ RESPONSE] */

@@ -190,6 +190,11 @@ int nlp_build_qbh_setlink(struct wbuf *w, const struct nlp_qbh_setlink *s);
 /* libvirt's status query: ifinfomsg + IFLA_EXT_MASK = RTEXT_FILTER_VF. */
 int nlp_build_getlink(struct wbuf *w, const struct nlp_hdr *h, int32_t ifindex);
 
+/* RTM_SETLINK setting a netdev's address: ifinfomsg + IFLA_ADDRESS (6
+ * octets), as `ip link set dev DEV address MAC` sends it. */
+int nlp_build_setaddr(struct wbuf *w, const struct nlp_hdr *h, int32_t ifindex,
+		      const uint8_t mac[6]);
+
 /* One VSI in a status reply. */
 struct nlp_vsi_status {
 	uint8_t uuid[NLP_UUID_LEN];
