@@ -60,8 +60,8 @@ run() { local n=$1; shift; RC=0; vdpctl "$@" >"$T_DIR/$n.out" 2>"$T_DIR/$n.err" 
 # monitor -t: registry and VSI events with the time they arrived
 bg host monitor.log "$T_BUILD/vdpctl" -s "$SOCK" monitor -t registry vsi
 MON=$T_DIR/monitor.log
-# the monitor's connection and this query's
-monitoring() { vdpctl -j stats | jq -e '.ctl.clients >= 2' >/dev/null; }
+# subscribed, not only connected: the events below would be lost
+monitoring() { [ "$(vdpctl -j stats | jq '.ctl.subscribers')" -ge 1 ] 2>/dev/null; }
 wait_for 5 "monitor connected" monitoring
 
 # ---- not realizable yet: said on stdout and in -j, exit 0 ------------------------------

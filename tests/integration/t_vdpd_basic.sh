@@ -59,7 +59,8 @@ assert_eq "$(json_get "$nb" '.[0].negotiated.rte')" 10 "negotiated RTE (max of 1
 
 # Events as they happen: one JSON object per line.
 bg host monitor.log "$T_BUILD/vdpctl" -s "$SOCK" -j monitor vsi uplink
-wait_for 5 "monitor subscribed" bash -c "[ \"\$('$T_BUILD/vdpctl' -s '$SOCK' -j stats | jq '.ctl.clients')\" -ge 1 ]"
+# subscribers, not clients: connected is not yet subscribed
+wait_for 5 "monitor subscribed" bash -c "[ \"\$('$T_BUILD/vdpctl' -s '$SOCK' -j stats | jq '.ctl.subscribers')\" -ge 1 ]"
 
 # ---- associate ----------------------------------------------------------------
 vdpctl vsi add uplink eth0 mode assoc uuid $UUID1 mgrid 11 typeid 5 typeidver 4 \
@@ -69,7 +70,10 @@ answer v vdpctl -j vsi show id $UUID1
 assert_eq "$(json_get "$v" 'length')" 1 "vdpd lists one VSI"
 assert_eq "$(json_get "$v" '.[0].state')" assoc "vdpd VSI state"
 assert_eq "$(json_get "$v" '.[0].filters[0].mac')" 52:54:00:c7:3e:ce "vdpd VSI MAC"
-ev=$(grep -m1 '"event":"vsi"' "$T_DIR/monitor.log")
+# The monitor is a process of its own: the event may reach its file after
+# vsi add's answer.
+wait_for 5 "monitor wrote a vsi event" grep -m1 '"event":"vsi"' "$T_DIR/monitor.log"
+ev=$WAIT_OUT
 assert_eq "$(json_get "$ev" '.data.event')" associated "monitor: vsi event"
 assert_eq "$(json_get "$ev" '.data.vsi.vsiid')" $UUID1 "monitor: VSI of the event"
 answer b bridgectl -j vsi show

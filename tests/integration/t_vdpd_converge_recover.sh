@@ -7,7 +7,8 @@
 #    (the reconciler: retries pulled forward as soon as the bridge answers);
 #  - vdp-bridge `restart` (every VSI and ECP state forgotten, nothing sent):
 #    all 1,024 are back within reinitKeepAlive + one ECP exchange (0.655 s +
-#    41 ms) plus the polling slack; the figure is printed.
+#    41 ms) plus 300 ms slack, on the bridge's clock (its log: restart line to
+#    the 1,024th admission); the polled figure is printed.
 . "$(dirname "$0")/../lib/netns.sh"
 . "$T_ROOT/tests/lib/vdpbridge.sh"
 . "$T_ROOT/tests/lib/converge.sh"
@@ -45,14 +46,25 @@ all_st() { [ "$(cnum_or_empty st_assoc)" = $N ]; }
 wait_for 10 "vdpd shows $N associated" all_st
 
 # ---- bridge restart -------------------------------------------------------------------
+# The bound is checked on the bridge's own clock, its log: from its restart
+# line to the N-th VSI it admitted after it.  Polling the bridge from here
+# adds the test's own process starts on a loaded machine (1.0-1.3 s seen
+# for the 696 ms bound under load); the polled figure is printed, not
+# asserted.
 bound=$((655 + 41))
 to0=$(cnum br_timeouts)
+l0=$(wc -l <"$T_DIR/bridge.log")
 vbr restart >/dev/null || fail "restart"
 t2=$(now_ms)
-wait_for 3 "all $N associated again after the bridge restart" br_has $N
+wait_for 10 "all $N associated again after the bridge restart" br_has $N
 dt=$(($(now_ms) - t2))
 assert_eq "$(cnum br_timeouts)" "$to0" "toutKeepAlive expiries over the restart"
-info "bridge restart: all $N back in $dt ms (reinitKeepAlive + ECP budget = $bound ms, polling adds ~50 ms)"
-[ $dt -le $((bound + 300)) ] || fail "bridge restart: $dt ms for $N VSIs, bound $bound ms (+300 ms polling)"
-pass "bridge restart: all $N VSIs associated again in $dt ms (bound reinitKeepAlive + ECP budget = $bound ms)"
+span=$(tail -n +"$((l0 + 1))" "$T_DIR/bridge.log" | awk -v n=$N '
+	function ms(t,  a) { split(t, a, /[:.]/); return ((a[1] * 60 + a[2]) * 60 + a[3]) * 1000 + a[4] }
+	/restart: all VSI state forgotten/ && r == "" { r = ms($1); next }
+	r != "" && /: assoc .*: admitted \(0x00\)$/ && ++k == n { d = ms($1) - r; print d < 0 ? d + 86400000 : d; exit }')
+[ -n "$span" ] || fail "bridge log: no restart line followed by $N admissions"
+info "bridge restart: all $N admitted again $span ms after the restart by the bridge's log, $dt ms by polling (reinitKeepAlive + ECP budget = $bound ms)"
+[ "$span" -le $((bound + 300)) ] || fail "bridge restart: $span ms for $N VSIs on the bridge's clock, bound $bound ms (+300 ms)"
+pass "bridge restart: all $N VSIs associated again in $span ms by the bridge's log (bound reinitKeepAlive + ECP budget = $bound ms)"
 done_ok

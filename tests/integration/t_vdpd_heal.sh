@@ -54,6 +54,8 @@ diag_add "'$T_BUILD/vdpctl' -s '$SOCK' -j stats | jq -c .reconcile"
 vdpctl monitor vsi >"$T_DIR/monitor.out" 2>&1 &
 MON=$!
 T_PIDS+=("$MON")	# stopped by the harness's cleanup
+subscribed() { [ "$(vdpctl -j stats | jq '.ctl.subscribers')" -ge 1 ] 2>/dev/null; }
+wait_for 5 "monitor subscribed" subscribed
 
 # ---- hard refusal: asked once ----------------------------------------------------
 add() { vdpctl vsi add uplink eth0 mode assoc uuid "$1" typeid "$2" typeidver 4 filter mac "$3" vid 10 >/dev/null; }

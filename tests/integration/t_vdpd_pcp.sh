@@ -58,9 +58,8 @@ vdpctl vsi show id $U1 >"$T_DIR/show1.txt" || fail "vsi show U1"
 grep -q "mac 52:54:00:00:05:01 vid 100 (by bridge) pcp 3 (by bridge)" "$T_DIR/show1.txt" ||
 	fail "vsi show text: $(cat "$T_DIR/show1.txt")"
 pass "vsi show: $(grep filter "$T_DIR/show1.txt" | sed 's/^ *//')"
-ev=$(monitor_event $U1 vid-assigned)
-[ -n "$ev" ] || fail "monitor: no vid-assigned event for U1: $(tail -3 "$T_DIR/monitor.log")"
-assert_eq "$(json_get "$ev" '.data.vsi.filters[0].pcp')" 3 "monitor: the event carries PCP 3"
+monitor_wait $U1 vid-assigned
+assert_eq "$(json_get "$MON_EV" '.data.vsi.filters[0].pcp')" 3 "monitor: the event carries PCP 3"
 jset calls '.vdp.admit_calls' vbr -j counters show
 jset ka0 .keepalives vbr_vsi $U1
 more_ka() { [ "$(vbr_vsi $U1 .keepalives)" -ge $((ka0 + 3)) ]; }
@@ -87,7 +86,7 @@ grep -q "VSI $U2: response refused: the bridge answered with another priority" "
 # record keeps the last end either way.
 jset f '.[0] | "\(.state) \(.retry.last_end)"' vdpctl -j vsi show id $U2
 assert_eq "$f" "none no response from bridge" "vdpd: U2 not associated, ended by the response wait"
-[ -n "$(monitor_event $U2 failed)" ] || fail "monitor: no failed event for U2"
+monitor_wait $U2 failed
 
 # ---- 3. a priority asked for and left as asked -----------------------------------
 vdpctl vsi add uplink eth0 mode assoc uuid $U3 mgrid 0 typeid 6 typeidver 1 \
