@@ -51,8 +51,12 @@ assert_eq "$(bridge_mode $U2)" assoc "VSI 2 still associated"
 assert_eq "$(stat linkdel_deassoc)" 1 "no further de-association"
 
 # a macvtap on another MAC changes nothing
+read0=$(stat linkdel_read)
+[ -n "$read0" ] || fail "no linkdel_read counter in vdpctl -j stats"
 macvtap_add host eth0 mvt3 52:54:00:de:1e:99
 nsx host ip link del mvt3
+read_mvt3() { [ "$(stat linkdel_read)" -gt "$read0" ]; }
+wait_for 5 "vdpd read mvt3's deletion" read_mvt3
 assert_eq "$(stat linkdel_seen)" 2 "deletions matched to VSIs"
 
 done_ok

@@ -96,6 +96,7 @@ struct nl_front_counters {
 	uint64_t status_msgs, status_parts, status_entries, status_send_errors;
 	uint64_t results_ok, results_failed;
 	uint64_t unsolicited_sent, unsolicited_errors;
+	uint64_t linkdel_read; /* macvtap/macvlan deletions read, a VSI's or not */
 	uint64_t linkdel_seen, linkdel_cancelled, linkdel_deassoc;
 	uint64_t records_freed;
 };

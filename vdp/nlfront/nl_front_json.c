@@ -24,18 +24,19 @@ json_t *nl_front_json(const struct nl_front *f)
 		(json_int_t)c->refused, "deassoc_noop", (json_int_t)c->deassoc_noop, "acks_sent",
 		(json_int_t)c->acks_sent);
 	json_t *more = json_pack(
-		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "acks_settled",
-		(json_int_t)c->acks_settled, "acks_bounded", (json_int_t)c->acks_bounded,
-		"ack_send_errors", (json_int_t)c->ack_send_errors, "ack_batches",
-		(json_int_t)c->ack_batches, "status_msgs", (json_int_t)c->status_msgs,
-		"status_parts", (json_int_t)c->status_parts, "status_entries",
-		(json_int_t)c->status_entries, "status_send_errors",
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"acks_settled", (json_int_t)c->acks_settled, "acks_bounded",
+		(json_int_t)c->acks_bounded, "ack_send_errors", (json_int_t)c->ack_send_errors,
+		"ack_batches", (json_int_t)c->ack_batches, "status_msgs",
+		(json_int_t)c->status_msgs, "status_parts", (json_int_t)c->status_parts,
+		"status_entries", (json_int_t)c->status_entries, "status_send_errors",
 		(json_int_t)c->status_send_errors, "results_ok", (json_int_t)c->results_ok,
 		"results_failed", (json_int_t)c->results_failed, "unsolicited_sent",
 		(json_int_t)c->unsolicited_sent, "unsolicited_errors",
-		(json_int_t)c->unsolicited_errors, "linkdel_seen", (json_int_t)c->linkdel_seen,
-		"linkdel_cancelled", (json_int_t)c->linkdel_cancelled, "linkdel_deassoc",
-		(json_int_t)c->linkdel_deassoc, "records_freed", (json_int_t)c->records_freed);
+		(json_int_t)c->unsolicited_errors, "linkdel_read", (json_int_t)c->linkdel_read,
+		"linkdel_seen", (json_int_t)c->linkdel_seen, "linkdel_cancelled",
+		(json_int_t)c->linkdel_cancelled, "linkdel_deassoc", (json_int_t)c->linkdel_deassoc,
+		"records_freed", (json_int_t)c->records_freed);
 	if (cn && more)
 		json_object_update(cn, more);
 	json_decref(more);

@@ -59,6 +59,7 @@ static void link_event(struct nl_front *f, const struct nlp_link *l)
 {
 	if (!l->has_mac || !l->link || (strcmp(l->kind, "macvtap") && strcmp(l->kind, "macvlan")))
 		return;
+	f->cnt.linkdel_read += l->type == RTM_DELLINK;
 	for (struct nlf_rec *r = f->head; r; r = r->next) {
 		if (r->ifindex != l->link || r->latest.filter_fmt != VDP_FILTER_MAC_VID)
 			continue;
