@@ -105,14 +105,38 @@ static inline int setup_intents(void **state)
 	return setup_common(state, true);
 }
 
+/* A new socketpair between st0 and br0. */
+static inline void new_wire(struct fx *f)
+{
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv),
+			 0);
+	f->w.fd[0] = sv[0];
+	f->w.fd[1] = sv[1];
+}
+
+/* The bridge-role uplink br0 on the wire; rwd 0: its default. */
+static inline void start_bridge(struct fx *f, uint8_t rwd)
+{
+	struct uplink_params bp;
+
+	uplink_params_default(&bp, UPLINK_BRIDGE);
+	bp.port_ops = &wire_ops;
+	bp.port_ctx = &f->w;
+	bp.link = UPLINK_LINK_UP;
+	if (rwd)
+		bp.evb.rwd = rwd;
+	f->br = uplink_new(f->d.base, f->d.clock, "br0", UPLINK_BRIDGE, &bp, NULL, NULL);
+	assert_non_null(f->br);
+}
+
 static inline int setup_common(void **state, bool intents)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct vdpd_opts o = { 0 };
 	struct vdpd_config cfg;
-	struct uplink_params bp;
 	char err[256];
-	int sv[2];
 
 	log_init("test_vdpd", LOG_TO_STDERR, getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_CRIT);
 	strcpy(f->dir, "/tmp/test_vdpd.XXXXXX");
@@ -121,10 +145,7 @@ static inline int setup_common(void **state, bool intents)
 	snprintf(f->sock, sizeof(f->sock), "%s/vdpd.sock", f->dir);
 	snprintf(f->intents, sizeof(f->intents), "%s/vsis.json", f->dir);
 	write_conf(f, base_conf);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv),
-			 0);
-	f->w.fd[0] = sv[0];
-	f->w.fd[1] = sv[1];
+	new_wire(f);
 	o.config = f->conf;
 	o.socket = f->sock;
 	o.pidfile = "";
@@ -138,13 +159,7 @@ static inline int setup_common(void **state, bool intents)
 	assert_int_equal(cfg_load_file(f->conf, &cfg, err, sizeof(err)), 0);
 	assert_int_equal(vdpd_init(&f->d, &o, &cfg), 0);
 
-	uplink_params_default(&bp, UPLINK_BRIDGE);
-	bp.port_ops = &wire_ops;
-	bp.port_ctx = &f->w;
-	bp.link = UPLINK_LINK_UP;
-	bp.evb.rwd = 22; /* the bridge's bigger value must win */
-	f->br = uplink_new(f->d.base, f->d.clock, "br0", UPLINK_BRIDGE, &bp, NULL, NULL);
-	assert_non_null(f->br);
+	start_bridge(f, 22); /* the bridge's bigger RWD must win */
 	*state = f;
 	return 0;
 }
@@ -291,24 +306,14 @@ static inline void restart(struct fx *f)
 {
 	struct vdpd_opts o = f->d.opts;
 	struct vdpd_config cfg;
-	struct uplink_params bp;
 	char err[256];
-	int sv[2];
 
 	uplink_free(f->br, false);
 	vdpd_fini(&f->d);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv),
-			 0);
-	f->w.fd[0] = sv[0];
-	f->w.fd[1] = sv[1];
+	new_wire(f);
 	assert_int_equal(cfg_load_file(f->conf, &cfg, err, sizeof(err)), 0);
 	assert_int_equal(vdpd_init(&f->d, &o, &cfg), 0);
-	uplink_params_default(&bp, UPLINK_BRIDGE);
-	bp.port_ops = &wire_ops;
-	bp.port_ctx = &f->w;
-	bp.link = UPLINK_LINK_UP;
-	f->br = uplink_new(f->d.base, f->d.clock, "br0", UPLINK_BRIDGE, &bp, NULL, NULL);
-	assert_non_null(f->br);
+	start_bridge(f, 0);
 }
 
 #endif
