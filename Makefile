@@ -1,7 +1,7 @@
 # vdpd: one Makefile, no configure step.  Sources are found by convention:
 #   vdp/*/*.c lldp/*.c profiles/*.c -> $(BUILD)/libvdp.a (vdp/daemon/main.c is vdpd's main)
 #   tools/<name>/*.c                -> $(BUILD)/<name>   (one program per folder)
-#   tools/vdp-bridge/{fault,typedb,vsipage}.c -> also $(BUILD)/libvdpbridge.a, for the unit tests
+#   tools/vdp-bridge/*.c but main.c -> also $(BUILD)/libvdpbridge.a, for the unit and fuzz tests
 #   tests/unit/test_*.c             -> $(BUILD)/unit/test_*  (plus tests/unit/*.c helpers)
 #   tests/fuzz/fuzz_*.c             -> $(BUILD)/fuzz/fuzz_*  (clang, libFuzzer)
 #   tests/bench/bench_*.c           -> $(BUILD)/bench/bench_*
@@ -28,9 +28,10 @@ endif
 LIB_SRCS := $(filter-out vdp/daemon/main.c,$(wildcard vdp/*/*.c lldp/*.c profiles/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libvdp.a
-# The bridge-only code (fault injection, type database, vsi.show paging) lives with vdp-bridge;
-# the unit tests link it from this archive.
-BRIDGE_LIB_SRCS := tools/vdp-bridge/fault.c tools/vdp-bridge/typedb.c tools/vdp-bridge/vsipage.c
+# The bridge-only code (fault injection, type database, vsi.show paging, the
+# control commands and what they reach) lives with vdp-bridge; the unit and
+# fuzz tests link it from this archive, which pulls in only what they use.
+BRIDGE_LIB_SRCS := $(filter-out tools/vdp-bridge/main.c,$(wildcard tools/vdp-bridge/*.c))
 BRIDGE_LIB := $(BUILD)/libvdpbridge.a
 
 TOOL_DIRS := $(patsubst %/,%,$(dir $(wildcard tools/*/*.c)))
@@ -137,16 +138,21 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -DVDP_FUZZING -DVDP_VERSION='"$(VERSION)"' -I. $(PKG_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all
 # The library is built once with coverage instrumentation and linked as an
-# archive, so each target pulls in only the objects it uses.
+# archive, so each target pulls in only the objects it uses (the bridge's
+# archive too: fuzz_bctl runs vdp-bridge's control commands).
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
+FUZZ_BRIDGE_OBJS := $(BRIDGE_LIB_SRCS:%.c=build/fuzz/obj/%.o)
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 build/fuzz/libvdp-fuzz.a: $(FUZZ_LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
-build/fuzz/%: tests/fuzz/%.c build/fuzz/libvdp-fuzz.a
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< build/fuzz/libvdp-fuzz.a $(LDLIBS_ALL)
+build/fuzz/libvdpbridge-fuzz.a: $(FUZZ_BRIDGE_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libvdpbridge-fuzz.a build/fuzz/libvdp-fuzz.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< build/fuzz/libvdpbridge-fuzz.a build/fuzz/libvdp-fuzz.a $(LDLIBS_ALL)
 fuzz-build: $(FUZZ_BINS)
 fuzz: deps fuzz-build
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)

@@ -451,6 +451,8 @@ int vbr_start_ports(struct vbr *b)
 			up.lldp.tx_interval_s = b->conf.lldp_tx_interval;
 		if (b->conf.lldp_tx_hold)
 			up.lldp.tx_hold = b->conf.lldp_tx_hold;
+		up.port_ops = b->port_ops;
+		up.port_ctx = b->port_ctx;
 		p->u = uplink_new(b->base, b->clock, b->conf.ifaces[i], UPLINK_BRIDGE, &up,
 				  &vbr_uplink_ops, p);
 		if (!p->u) {

@@ -114,6 +114,10 @@ struct vbr {
 	struct vbr_counters cnt;
 	struct vbr_cli cli;
 	char reload_error[VBR_RELOAD_ERR_LEN];	/* why the last reload was refused ("" = none) */
+	/* How the ports reach the network (NULL: AF_PACKET); the fuzz target
+	 * runs the bridge on socketpairs. */
+	const struct port_ops *port_ops;
+	void *port_ctx;
 };
 
 /* bridge.c */
