@@ -90,8 +90,12 @@ static void w_close(void *ctx, int fd)
 	close(fd);
 }
 
-static const struct port_ops br_ops = { .open = br_open, .recv = w_recv, .send = w_send, .close = w_close };
-static const struct port_ops st_ops = { .open = st_open, .recv = w_recv, .send = w_send, .close = w_close };
+static const struct port_ops br_ops = {
+	.open = br_open, .recv = w_recv, .send = w_send, .close = w_close
+};
+static const struct port_ops st_ops = {
+	.open = st_open, .recv = w_recv, .send = w_send, .close = w_close
+};
 
 static struct vbr b;
 static uint8_t rbuf[8 << 20];
@@ -115,8 +119,8 @@ static const struct {
 	uint32_t type_id;
 	uint16_t vid;
 } vsis[] = {
-	{ 0, VDP_VSIID_UUID, 20, 7 }, { 0, VDP_VSIID_UUID, 20, 7 }, { 0, VDP_VSIID_UUID, 10, 0 },
-	{ 0, VDP_VSIID_MAC, 20, 8 },  { 1, VDP_VSIID_UUID, 20, 12 }, { 1, VDP_VSIID_MAC, 20, 12 },
+	{ 0, VDP_VSIID_UUID, 20, 7 },   { 0, VDP_VSIID_UUID, 20, 7 },  { 0, VDP_VSIID_UUID, 10, 0 },
+	{ 0, VDP_VSIID_MAC, 20, 8 },    { 1, VDP_VSIID_UUID, 20, 12 }, { 1, VDP_VSIID_MAC, 20, 12 },
 	{ 1, VDP_VSIID_UUID, 10, 101 },
 };
 #define NVSIS (sizeof(vsis) / sizeof(vsis[0]))
@@ -134,8 +138,12 @@ static void request(size_t k)
 {
 	struct vdp_filter f = { .ps_pcp_vid = vsis[k].vid };
 	struct vdp_request r = {
-		.mode = VDP_MODE_ASSOC, .type_id = vsis[k].type_id, .type_version = 1,
-		.vsiid_fmt = vsis[k].fmt, .filter_fmt = VDP_FILTER_MAC_VID, .n_filters = 1,
+		.mode = VDP_MODE_ASSOC,
+		.type_id = vsis[k].type_id,
+		.type_version = 1,
+		.vsiid_fmt = vsis[k].fmt,
+		.filter_fmt = VDP_FILTER_MAC_VID,
+		.n_filters = 1,
 		.filters = &f,
 	};
 
@@ -244,11 +252,13 @@ static void check_replies(size_t got)
 	for (size_t p = 0; p < got;) {
 		if (got - p < 4)
 			abort();
-		size_t n = (size_t)rbuf[p] << 24 | (size_t)rbuf[p + 1] << 16 | (size_t)rbuf[p + 2] << 8 | rbuf[p + 3];
+		size_t n = (size_t)rbuf[p] << 24 | (size_t)rbuf[p + 1] << 16 |
+			(size_t)rbuf[p + 2] << 8 | rbuf[p + 3];
 		if (n == 0 || n > CTL_MAX_FRAME || n > got - p - 4)
 			abort();
 		json_t *j = json_loadb((const char *)rbuf + p + 4, n, 0, NULL);
-		if (!json_is_object(j) || json_integer_value(json_object_get(j, "version")) != CTL_VERSION ||
+		if (!json_is_object(j) ||
+		    json_integer_value(json_object_get(j, "version")) != CTL_VERSION ||
 		    !json_is_boolean(json_object_get(j, "ok")))
 			abort();
 		if (show)
@@ -279,11 +289,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool eof = false, shut = false;
 	for (int rounds = 0; !eof; rounds++) {
 		if (off < size) {
-			ssize_t w = send(sv[1], data + off, size - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+			ssize_t w =
+				send(sv[1], data + off, size - off, MSG_DONTWAIT | MSG_NOSIGNAL);
 			if (w > 0)
 				off += (size_t)w;
 			else if (w < 0 && errno != EAGAIN)
-				off = size;	/* server closed (oversize frame) */
+				off = size; /* server closed (oversize frame) */
 		} else if (!shut) {
 			shutdown(sv[1], SHUT_WR);
 			shut = true;
@@ -302,7 +313,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		if (rounds > 1000000)
-			abort();	/* the connection never ended */
+			abort(); /* the connection never ended */
 	}
 	close(sv[1]);
 	ctl_server_get_stats(b.ctl, &st);
