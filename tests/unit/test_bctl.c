@@ -41,13 +41,13 @@ static void strip_ages(json_t *j)
 	json_t *v;
 	const char *k;
 
-	if (json_is_array(j))
-		json_array_foreach(j, i, v)
+	if (json_is_array(j)) {
+		json_array_foreach (j, i, v)
 			strip_ages(v);
-	else if (json_is_object(j)) {
+	} else if (json_is_object(j)) {
 		json_object_del(j, "age_ms");
 		json_object_del(j, "last_keepalive_age_ms");
-		json_object_foreach(j, k, v)
+		json_object_foreach (j, k, v)
 			strip_ages(v);
 	}
 }
@@ -81,7 +81,8 @@ static char *call(const void *req, size_t len)
 	ctl_server_get_stats(fx.b.ctl, &st);
 	assert_int_equal(st.clients, 0);
 	for (size_t p = 0; p < got;) {
-		size_t n = (size_t)buf[p] << 24 | (size_t)buf[p + 1] << 16 | (size_t)buf[p + 2] << 8 | buf[p + 3];
+		size_t n = (size_t)buf[p] << 24 | (size_t)buf[p + 1] << 16 |
+			(size_t)buf[p + 2] << 8 | buf[p + 3];
 		json_t *j;
 		char *s;
 
@@ -98,23 +99,24 @@ static char *call(const void *req, size_t len)
 	return out;
 }
 
-#define CALL_EQ(req, want)                                        \
-	do {                                                      \
-		char *got_ = call(req, sizeof(req) - 1);          \
-		assert_string_equal(got_, want);                  \
-		free(got_);                                       \
+#define CALL_EQ(req, want) \
+	do { \
+		char *got_ = call(req, sizeof(req) - 1); \
+		assert_string_equal(got_, want); \
+		free(got_); \
 	} while (0)
 
-#define VSI(port, fmt, id, mac, vid, pcp, ps, type)                                                   \
-	"{\"port\":\"" port "\",\"vsiid_format\":\"" fmt "\",\"vsiid\":\"" id "\",\"state\":\"WAITCMD\"," \
-	"\"mode\":\"assoc\",\"mgrid\":\"0\",\"type_id\":" type ",\"type_version\":1,"                    \
-	"\"filter_format\":\"mac-vid\",\"filters\":[{\"mac\":\"" mac "\",\"vid\":" vid ",\"pcp\":" pcp    \
-	",\"ps\":" ps ",\"group\":null}],\"keepalives\":0}"
+#define VSI(port, fmt, id, mac, vid, pcp, ps, type) \
+	"{\"port\":\"" port "\",\"vsiid_format\":\"" fmt "\",\"vsiid\":\"" id \
+	"\",\"state\":\"WAITCMD\"," \
+	"\"mode\":\"assoc\",\"mgrid\":\"0\",\"type_id\":" type ",\"type_version\":1," \
+	"\"filter_format\":\"mac-vid\",\"filters\":[{\"mac\":\"" mac "\",\"vid\":" vid \
+	",\"pcp\":" pcp ",\"ps\":" ps ",\"group\":null}],\"keepalives\":0}"
 #define U(n) "00000000-0000-0000-0000-00000000000" n
-#define P1_VSIS                                                                  \
-	VSI("p1", "uuid", U("5"), "52:00:00:00:00:05", "12", "0", "false", "20") "," \
-	VSI("p1", "uuid", U("7"), "52:00:00:00:00:07", "101", "3", "true", "10") "," \
-	VSI("p1", "mac", "52:00:00:00:00:06", "52:00:00:00:00:06", "12", "0", "false", "20")
+#define P1_VSIS \
+	VSI("p1", "uuid", U("5"), "52:00:00:00:00:05", "12", "0", "false", "20") \
+	"," VSI("p1", "uuid", U("7"), "52:00:00:00:00:07", "101", "3", "true", "10") "," VSI( \
+		"p1", "mac", "52:00:00:00:00:06", "52:00:00:00:00:06", "12", "0", "false", "20")
 
 /* Unpaged: every VSI of the port, sorted by VSIID text (the MAC-format
  * "52:..." after the UUIDs "00..."); type 10 answered with PS 1 and PCP 3. */
@@ -134,9 +136,10 @@ static void test_show_after_walks_all(void **state)
 	(void)state;
 	for (int page = 0; page < 9; page++) {
 		char *args = last ? json_dumps(last, JSON_COMPACT) : strdup("null");
-		int n = snprintf(req + 4, sizeof(req) - 4,
-				 "{\"version\":1,\"cmd\":\"vsi.show\",\"args\":{\"limit\":1,\"after\":%s}}",
-				 args);
+		int n = snprintf(
+			req + 4, sizeof(req) - 4,
+			"{\"version\":1,\"cmd\":\"vsi.show\",\"args\":{\"limit\":1,\"after\":%s}}",
+			args);
 		char *rep;
 		json_t *j, *res;
 
@@ -174,17 +177,24 @@ static void test_show_after_walks_all(void **state)
 static void test_show_bad_args(void **state)
 {
 	(void)state;
-	CALL_EQ("\x00\x00\x00\x49{\"version\":1,\"cmd\":\"vsi.show\",\"args\":{\"after\":{\"port\":\"zz\",\"vsiid\":\"x\"}}}"
-		"\x00\x00\x00\x3f{\"version\":1,\"cmd\":\"vsi.show\",\"args\":{\"after\":\"p0\",\"offset\":1}}"
-		"\x00\x00\x00\x52{\"version\":1,\"cmd\":\"vsi.show\",\"args\":{\"after\":{\"port\":\"p0\",\"vsiid\":\"not-a-uuid\"}}}"
+	CALL_EQ("\x00\x00\x00\x49{\"version\":1,\"cmd\":\"vsi.show\",\"args\":{\"after\":{\"port\":"
+		"\"zz\",\"vsiid\":\"x\"}}}"
+		"\x00\x00\x00\x3f{\"version\":1,\"cmd\":\"vsi.show\",\"args\":{\"after\":\"p0\","
+		"\"offset\":1}}"
+		"\x00\x00\x00\x52{\"version\":1,\"cmd\":\"vsi.show\",\"args\":{\"after\":{\"port\":"
+		"\"p0\",\"vsiid\":\"not-a-uuid\"}}}"
 		"\x00\x00\x00\x33{\"version\":1,\"cmd\":\"vsi.show\",\"args\":{\"offset\":-1}}"
-		"\x00\x00\x00\x3a{\"version\":1,\"cmd\":\"vsi.show\",\"args\":{\"limit\":4294967296}}"
+		"\x00\x00\x00\x3a{\"version\":1,\"cmd\":\"vsi.show\",\"args\":{\"limit\":"
+		"4294967296}}"
 		"\x00\x00\x00\x33{\"version\":1,\"cmd\":\"vsi.show\",\"args\":{\"port\":\"p9\"}}",
 		"{\"version\":1,\"ok\":false,\"error\":\"after: no such port zz\",\"errno\":19}\n"
-		"{\"version\":1,\"ok\":false,\"error\":\"after must be an object {port, vsiid_format, vsiid}\",\"errno\":22}\n"
+		"{\"version\":1,\"ok\":false,\"error\":\"after must be an object {port, "
+		"vsiid_format, vsiid}\",\"errno\":22}\n"
 		"{\"version\":1,\"ok\":false,\"error\":\"after: vsiid: not a uuid\",\"errno\":22}\n"
-		"{\"version\":1,\"ok\":false,\"error\":\"offset must be a number 0..4294967295\",\"errno\":22}\n"
-		"{\"version\":1,\"ok\":false,\"error\":\"limit must be a number 0..4294967295\",\"errno\":22}\n"
+		"{\"version\":1,\"ok\":false,\"error\":\"offset must be a number "
+		"0..4294967295\",\"errno\":22}\n"
+		"{\"version\":1,\"ok\":false,\"error\":\"limit must be a number "
+		"0..4294967295\",\"errno\":22}\n"
 		"{\"version\":1,\"ok\":false,\"error\":\"no such port\",\"errno\":19}\n");
 }
 
@@ -193,18 +203,24 @@ static void test_show_bad_args(void **state)
 static void test_deassoc(void **state)
 {
 	(void)state;
-	CALL_EQ("\x00\x00\x00\x67{\"version\":1,\"cmd\":\"vsi.deassoc\",\"args\":{\"vsiid\":\"52:00:00:00:00:06\","
+	CALL_EQ("\x00\x00\x00\x67{\"version\":1,\"cmd\":\"vsi.deassoc\",\"args\":{\"vsiid\":\"52:"
+		"00:00:00:00:06\","
 		"\"vsiid_format\":\"mac\",\"port\":\"p0\"}}"
-		"\x00\x00\x00\x67{\"version\":1,\"cmd\":\"vsi.deassoc\",\"args\":{\"vsiid\":\"52:00:00:00:00:06\","
+		"\x00\x00\x00\x67{\"version\":1,\"cmd\":\"vsi.deassoc\",\"args\":{\"vsiid\":\"52:"
+		"00:00:00:00:06\","
 		"\"vsiid_format\":\"mac\",\"port\":\"p1\"}}"
-		"\x00\x00\x00\x49{\"version\":1,\"cmd\":\"vsi.deassoc\",\"args\":{\"vsiid\":\"1\",\"vsiid_format\":\"x\"}}"
+		"\x00\x00\x00\x49{\"version\":1,\"cmd\":\"vsi.deassoc\",\"args\":{\"vsiid\":\"1\","
+		"\"vsiid_format\":\"x\"}}"
 		"\x00\x00\x00\x33{\"version\":1,\"cmd\":\"vsi.show\",\"args\":{\"port\":\"p1\"}}",
-		"{\"version\":1,\"ok\":false,\"error\":\"no associated VSI 52:00:00:00:00:06\",\"errno\":2}\n"
+		"{\"version\":1,\"ok\":false,\"error\":\"no associated VSI "
+		"52:00:00:00:00:06\",\"errno\":2}\n"
 		"{\"version\":1,\"ok\":true,\"result\":{\"deassociated\":1}}\n"
-		"{\"version\":1,\"ok\":false,\"error\":\"vsiid_format: one of ipv4, ipv6, mac, local, uuid\",\"errno\":22}\n"
-		"{\"version\":1,\"ok\":true,\"result\":["
-		VSI("p1", "uuid", U("5"), "52:00:00:00:00:05", "12", "0", "false", "20") ","
-		VSI("p1", "uuid", U("7"), "52:00:00:00:00:07", "101", "3", "true", "10") "]}\n");
+		"{\"version\":1,\"ok\":false,\"error\":\"vsiid_format: one of ipv4, ipv6, mac, "
+		"local, uuid\",\"errno\":22}\n"
+		"{\"version\":1,\"ok\":true,\"result\":[" VSI(
+			"p1", "uuid", U("5"), "52:00:00:00:00:05", "12", "0", "false",
+			"20") "," VSI("p1", "uuid", U("7"), "52:00:00:00:00:07", "101", "3", "true",
+				      "10") "]}\n");
 	assert_int_equal(fx.b.cnt.tx_unsolicited, 1);
 }
 
@@ -212,16 +228,21 @@ static void test_deassoc(void **state)
 static void test_fault_set(void **state)
 {
 	(void)state;
-	CALL_EQ("\x00\x00\x00\x3a{\"version\":1,\"cmd\":\"fault.set\",\"args\":{\"rx\":{\"drop\":101}}}",
-		"{\"version\":1,\"ok\":false,\"error\":\"rx.drop: 101 is not a percentage (0..100)\",\"errno\":22}\n");
+	CALL_EQ("\x00\x00\x00\x3a{\"version\":1,\"cmd\":\"fault.set\",\"args\":{\"rx\":{\"drop\":"
+		"101}}}",
+		"{\"version\":1,\"ok\":false,\"error\":\"rx.drop: 101 is not a percentage "
+		"(0..100)\",\"errno\":22}\n");
 	assert_false(fault_active(&fx.b.fault.cfg));
-	CALL_EQ("\x00\x00\x00\x47{\"version\":1,\"cmd\":\"fault.set\",\"args\":{\"tx\":{\"drop\":10},\"reseed\":true}}",
+	CALL_EQ("\x00\x00\x00\x47{\"version\":1,\"cmd\":\"fault.set\",\"args\":{\"tx\":{\"drop\":"
+		"10},\"reseed\":true}}",
 		"{\"version\":1,\"ok\":true,\"result\":{\"active\":true,\"config\":{\"seed\":7,"
 		"\"rx\":{\"drop\":0.0,\"dup\":0.0,\"reorder\":0.0,\"delay_ms\":0},"
 		"\"tx\":{\"drop\":10.0,\"dup\":0.0,\"reorder\":0.0,\"delay_ms\":0},"
 		"\"noack\":false,\"lldp\":false,\"reorder_hold_ms\":50,\"rules\":[]},"
-		"\"counters\":{\"rx\":{\"seen\":0,\"dropped\":0,\"duplicated\":0,\"delayed\":0,\"reordered\":0,"
-		"\"acks_dropped\":0},\"tx\":{\"seen\":0,\"dropped\":0,\"duplicated\":0,\"delayed\":0,"
+		"\"counters\":{\"rx\":{\"seen\":0,\"dropped\":0,\"duplicated\":0,\"delayed\":0,"
+		"\"reordered\":0,"
+		"\"acks_dropped\":0},\"tx\":{\"seen\":0,\"dropped\":0,\"duplicated\":0,\"delayed\":"
+		"0,"
 		"\"reordered\":0,\"acks_dropped\":0},\"rule_hits\":0}}}\n");
 	assert_true(fault_active(&fx.b.fault.cfg));
 }
@@ -240,7 +261,8 @@ static void test_reload(void **state)
 static void test_empty_frame(void **state)
 {
 	(void)state;
-	CALL_EQ("\x00\x00\x00\x00\x00\x00\x00\x33{\"version\":1,\"cmd\":\"vsi.show\",\"args\":{\"port\":\"p9\"}}",
+	CALL_EQ("\x00\x00\x00\x00\x00\x00\x00\x33{\"version\":1,\"cmd\":\"vsi.show\",\"args\":{"
+		"\"port\":\"p9\"}}",
 		"{\"version\":1,\"ok\":false,\"error\":\"empty message (length 0)\",\"errno\":74}\n"
 		"{\"version\":1,\"ok\":false,\"error\":\"no such port\",\"errno\":19}\n");
 }

@@ -63,7 +63,8 @@ static const char vbr_fx_conf_fmt[] =
 	"            { name = \"any\"; type_id = 20; } ); };\n"
 	"fault = { seed = 7; };\n";
 
-static inline void vbr_fx_info(struct port_info *info, const char *ifname, int ifindex, uint8_t mac5)
+static inline void vbr_fx_info(struct port_info *info, const char *ifname, int ifindex,
+			       uint8_t mac5)
 {
 	memset(info, 0, sizeof(*info));
 	strncpy(info->ifname, ifname, sizeof(info->ifname) - 1);
@@ -139,8 +140,12 @@ static inline int vbr_fx_request(struct vbr_fx *f, size_t k)
 {
 	struct vdp_filter flt = { .ps_pcp_vid = vbr_fx_vsis[k].vid };
 	struct vdp_request r = {
-		.mode = VDP_MODE_ASSOC, .type_id = vbr_fx_vsis[k].type_id, .type_version = 1,
-		.vsiid_fmt = vbr_fx_vsis[k].fmt, .filter_fmt = VDP_FILTER_MAC_VID, .n_filters = 1,
+		.mode = VDP_MODE_ASSOC,
+		.type_id = vbr_fx_vsis[k].type_id,
+		.type_version = 1,
+		.vsiid_fmt = vbr_fx_vsis[k].fmt,
+		.filter_fmt = VDP_FILTER_MAC_VID,
+		.n_filters = 1,
 		.filters = &flt,
 	};
 
@@ -183,7 +188,8 @@ static inline bool vbr_fx_populate(struct vbr_fx *f)
 		p.port_ctx = &f->wires[i];
 		p.evb.rka = 31;
 		snprintf(name, sizeof(name), "s%zu", i);
-		f->wires[i].st = uplink_new(f->b.base, f->b.clock, name, UPLINK_STATION, &p, NULL, NULL);
+		f->wires[i].st =
+			uplink_new(f->b.base, f->b.clock, name, UPLINK_STATION, &p, NULL, NULL);
 		if (!f->wires[i].st)
 			return false;
 	}
@@ -224,7 +230,8 @@ static inline int vbr_fx_init(struct vbr_fx *f, const char *name)
 	f->b.port_ctx = f;
 	fault_init(&f->b.fault, &f->b.conf.fault);
 	if (!vbr_fx_populate(f)) {
-		fprintf(stderr, "vbr_fx: %zu of %zu VSIs associated\n", vbr_fx_count(f), VBR_FX_NVSIS);
+		fprintf(stderr, "vbr_fx: %zu of %zu VSIs associated\n", vbr_fx_count(f),
+			VBR_FX_NVSIS);
 		return -1;
 	}
 	f->b.ctl = ctl_server_new(f->b.base, f->b.conf.ctl_path, 0600, vbr_ctl_cmds, &f->b);
