@@ -114,8 +114,8 @@ struct vbr {
 	struct vbr_counters cnt;
 	struct vbr_cli cli;
 	char reload_error[VBR_RELOAD_ERR_LEN];	/* why the last reload was refused ("" = none) */
-	/* How the ports reach the network (NULL: AF_PACKET); the fuzz target
-	 * runs the bridge on socketpairs. */
+	/* How the ports reach the network (NULL: AF_PACKET); test_bctl and
+	 * fuzz_bctl run the bridge on socketpairs (tests/unit/vbr_fx.h). */
 	const struct port_ops *port_ops;
 	void *port_ctx;
 };
