@@ -175,9 +175,12 @@ static inline int teardown(void **state)
 	unlink(f->intents);
 	snprintf(path, sizeof(path), "%s.journal", f->intents);
 	unlink(path);
-	rmdir(f->dir);
+	snprintf(path, sizeof(path), "%s.lock", f->intents); /* the daemon leaves it */
+	unlink(path);
+	/* fails the test when it left anything behind */
+	int rc = rmdir(f->dir);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static inline json_t *call(struct fx *f, const char *cmd, json_t *args, struct ctl_error *err)
