@@ -56,6 +56,9 @@ chmod 644 "$root/DEBIAN/md5sums"
 deb=$stage/vdpd_${version}_$arch.deb
 dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
 if command -v lintian >/dev/null; then
-	lintian --suppress-tags-from-file tools/debian/lintian-overrides.txt "$deb" >&2 || true
+	# lintian leaves a cache of its ELF findings (mldbm-elf-*) in $TMPDIR
+	lt=$(mktemp -d)
+	TMPDIR=$lt lintian --suppress-tags-from-file tools/debian/lintian-overrides.txt "$deb" >&2 || true
+	rm -rf "$lt"
 fi
 echo "$deb"
