@@ -15,6 +15,7 @@
 #include "vdp/ctl/ctl.h"
 #include "vdp/base/log.h"
 #include "vdp/daemon/vdpd.h"
+#include "tests/fuzz/ctl_converse.h"
 
 static int w_open(void *ctx, const char *ifname, struct port_info *info)
 {
@@ -58,7 +59,6 @@ static void w_close(void *ctx, int fd)
 static const struct port_ops wire_ops = { .open = w_open, .recv = w_recv, .send = w_send, .close = w_close };
 
 static struct vdpd d;
-static uint8_t rbuf[8 << 20];
 
 static void init(void)
 {
@@ -85,9 +85,6 @@ static void init(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool ready;
-	struct ctl_server_stats st;
-	size_t off = 0, got = 0;
-	int sv[2];
 
 	if (!ready) {
 		init();
@@ -95,56 +92,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size > 128 * 1024)
 		return 0;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		abort();
-	if (ctl_server_adopt(d.ctl, sv[0]) < 0)
-		abort();
-	/* Feed, drain, until the server has hung up. */
-	bool eof = false, shut = false;
-	for (int rounds = 0; !eof; rounds++) {
-		if (off < size) {
-			ssize_t w = send(sv[1], data + off, size - off, MSG_DONTWAIT | MSG_NOSIGNAL);
-			if (w > 0)
-				off += (size_t)w;
-			else if (w < 0 && errno != EAGAIN)
-				off = size;	/* server closed (oversize frame) */
-		} else if (!shut) {
-			shutdown(sv[1], SHUT_WR);
-			shut = true;
-		}
-		event_base_loop(d.base, EVLOOP_NONBLOCK);
-		for (;;) {
-			ssize_t r = recv(sv[1], rbuf + got, sizeof(rbuf) - got, MSG_DONTWAIT);
-			if (r > 0) {
-				got += (size_t)r;
-				if (got == sizeof(rbuf))
-					abort();
-				continue;
-			}
-			if (r == 0)
-				eof = true;
-			break;
-		}
-		if (rounds > 1000000)
-			abort();	/* the connection never ended */
-	}
-	close(sv[1]);
-	ctl_server_get_stats(d.ctl, &st);
-	if (st.clients != 0)
-		abort();
-	/* Replies: length-prefixed JSON objects with version 1 and ok. */
-	for (size_t p = 0; p < got;) {
-		if (got - p < 4)
-			abort();
-		size_t n = (size_t)rbuf[p] << 24 | (size_t)rbuf[p + 1] << 16 | (size_t)rbuf[p + 2] << 8 | rbuf[p + 3];
-		if (n == 0 || n > CTL_MAX_FRAME || n > got - p - 4)
-			abort();
-		json_t *j = json_loadb((const char *)rbuf + p + 4, n, 0, NULL);
-		if (!json_is_object(j) || json_integer_value(json_object_get(j, "version")) != CTL_VERSION ||
-		    !json_is_boolean(json_object_get(j, "ok")))
-			abort();
-		json_decref(j);
-		p += 4 + n;
-	}
+	ctl_converse(d.ctl, d.base, data, size, false);
 	return 0;
 }
